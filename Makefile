@@ -1,0 +1,47 @@
+# The README's commands. Everything is built with CMake under build*/.
+JOBS ?= 2
+FUZZ_SECONDS ?= 30
+CMAKE_FLAGS ?=
+
+.PHONY: all build check check-asan demo fuzz bench load format format-check install clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j$(JOBS)
+
+# Every test in a normal build, then the whole suite again under ASan+UBSan.
+check:
+	@scripts/deps.sh check
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j$(JOBS)
+	ctest --test-dir build -j$(JOBS) --output-on-failure
+	$(MAKE) --no-print-directory check-asan
+	scripts/fuzz.sh brief
+
+check-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-asan -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan -j$(JOBS) --output-on-failure
+
+demo: build
+	scripts/demo.sh build
+
+fuzz:
+	@scripts/deps.sh check
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+install: build
+	cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
+
+clean:
+	rm -rf build build-asan build-fuzz

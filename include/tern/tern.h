@@ -1,0 +1,252 @@
+/* tern — a TLS 1.3 and TLS 1.2 library.
+ *
+ * Two levels:
+ *   - the sans-I/O connection (tern_conn_*): fed network bytes, hands back
+ *     bytes to send, reads and writes plaintext; it never touches a socket;
+ *   - the easy level (tern_connect, tern_accept, tern_read, ...): the same
+ *     connection bound to a blocking or non-blocking socket descriptor.
+ *
+ * Every call returns a tern_status (0 = TERN_OK). A failed connection keeps
+ * its first error; tern_conn_error() gives the sentence naming what was
+ * wrong, the step, and the alert sent or received. */
+#ifndef TERN_TERN_H
+#define TERN_TERN_H
+
+#include "tern/status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_VERSION_STRING "0.1.0"
+
+/* Protocol versions (wire values). */
+#define TERN_TLS12 0x0303
+#define TERN_TLS13 0x0304
+
+/* Cipher suites (wire values). */
+#define TERN_TLS_AES_128_GCM_SHA256 0x1301
+#define TERN_TLS_AES_256_GCM_SHA384 0x1302
+#define TERN_TLS_CHACHA20_POLY1305_SHA256 0x1303
+
+/* Named groups (wire values). */
+#define TERN_GROUP_SECP256R1 0x0017
+#define TERN_GROUP_SECP384R1 0x0018
+#define TERN_GROUP_X25519 0x001d
+#define TERN_GROUP_X25519MLKEM768 0x11ec
+
+/* Signature schemes (wire values). */
+#define TERN_SIG_RSA_PKCS1_SHA256 0x0401
+#define TERN_SIG_RSA_PKCS1_SHA384 0x0501
+#define TERN_SIG_RSA_PKCS1_SHA512 0x0601
+#define TERN_SIG_ECDSA_SECP256R1_SHA256 0x0403
+#define TERN_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define TERN_SIG_ECDSA_SECP521R1_SHA512 0x0603
+#define TERN_SIG_RSA_PSS_RSAE_SHA256 0x0804
+#define TERN_SIG_RSA_PSS_RSAE_SHA384 0x0805
+#define TERN_SIG_RSA_PSS_RSAE_SHA512 0x0806
+#define TERN_SIG_ED25519 0x0807
+#define TERN_SIG_RSA_PSS_PSS_SHA256 0x0809
+#define TERN_SIG_RSA_PSS_PSS_SHA384 0x080a
+#define TERN_SIG_RSA_PSS_PSS_SHA512 0x080b
+
+/* tern_set_allocator replaces malloc/free for everything tern allocates
+ * itself (not libcrypto's own allocations). Call it before creating any
+ * object; pass NULL, NULL to restore the C library's. */
+int tern_set_allocator(void *(*malloc_fn)(size_t n, void *arg), void (*free_fn)(void *p, void *arg),
+                       void *arg);
+
+/* Names for display: static strings, "unknown" for values tern does not know. */
+const char *tern_version_name(uint16_t version);
+const char *tern_suite_name(uint16_t suite);
+const char *tern_group_name(uint16_t group);
+const char *tern_sig_scheme_name(uint16_t scheme);
+
+/* ---------------------------------------------------------------------
+ * Configuration
+ *
+ * A configuration carries everything a connection needs to know before it
+ * starts. It is reference counted: each connection holds a reference, and
+ * it becomes read-only when the first connection uses it, after which it
+ * may be shared between threads. Setters on a used configuration return
+ * TERN_E_ARG. Defaults are secure: TLS 1.3 and 1.2 (ECDHE, AEAD only),
+ * X25519MLKEM768 first, certificate and host name verification on against
+ * the system trust bundle. */
+typedef struct tern_config tern_config;
+
+/* tern_config_new returns a configuration with secure defaults, or NULL when
+ * out of memory. Release it with tern_config_free. */
+tern_config *tern_config_new(void);
+/* tern_config_free drops the caller's reference. */
+void tern_config_free(tern_config *cfg);
+/* tern_config_error returns the sentence for the last failed setter, or
+ * NULL. Owned by cfg. */
+const char *tern_config_error(const tern_config *cfg);
+
+int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t max_version);
+/* The lists are in preference order; unknown values are an error. */
+int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size_t n);
+int tern_config_set_groups(tern_config *cfg, const uint16_t *groups, size_t n);
+int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes, size_t n);
+
+/* tern_config_set_cert_chain_file loads a PEM chain (leaf first) and its
+ * private key (PKCS#8, SEC1 or PKCS#1 PEM). The server presents it; a client
+ * presents it when the server asks (mutual TLS). */
+int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path);
+int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                   const char *key_pem, size_t key_len);
+
+/* Trust anchors. Without a call, the system bundle
+ * (/etc/ssl/certs/ca-certificates.crt) is loaded when first needed. The
+ * first call replaces the default; later calls add to it. */
+int tern_config_add_trust_file(tern_config *cfg, const char *path);
+int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len);
+
+/* tern_config_insecure_skip_verify_DANGEROUS turns off certificate and name
+ * verification of the peer. Anyone on the path can then read and change the
+ * traffic. For tests against throwaway peers only. */
+int tern_config_insecure_skip_verify_DANGEROUS(tern_config *cfg, int on);
+
+/* ALPN protocol names in preference order ("h2", "http/1.1"). */
+int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n);
+
+enum tern_client_auth {
+    TERN_CLIENT_AUTH_NONE = 0,
+    TERN_CLIENT_AUTH_OPTIONAL = 1,
+    TERN_CLIENT_AUTH_REQUIRED = 2,
+};
+/* tern_config_set_client_auth: a server's policy for client certificates,
+ * verified against the configuration's trust anchors for clientAuth. */
+int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
+
+/* tern_config_set_keylog: cb receives each secret as one NSS key-log line
+ * (without newline), e.g. "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */
+void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg);
+
+/* ---------------------------------------------------------------------
+ * The explained handshake: every step as an event. */
+enum tern_trace_kind {
+    TERN_TRACE_MESSAGE = 1,  /* a handshake message sent or received */
+    TERN_TRACE_KEYS = 2,     /* traffic keys changed */
+    TERN_TRACE_CHECK = 3,    /* a verification passed or failed */
+    TERN_TRACE_DATA = 4,     /* application data crossed */
+    TERN_TRACE_ALERT = 5,    /* an alert (close_notify included) sent or received */
+    TERN_TRACE_DONE = 6,     /* the handshake completed */
+    TERN_TRACE_WIPED = 7,    /* secrets were wiped */
+    TERN_TRACE_ERROR = 8,    /* the connection failed */
+};
+
+enum tern_trace_dir {
+    TERN_DIR_LOCAL = 0,   /* happened inside this endpoint */
+    TERN_DIR_TO_SERVER = 1,
+    TERN_DIR_TO_CLIENT = 2,
+};
+
+struct tern_trace_fact {
+    const char *key;
+    const char *value;
+};
+
+struct tern_trace_event {
+    enum tern_trace_kind kind;
+    enum tern_trace_dir dir;
+    int is_server;        /* the endpoint that reports the event */
+    const char *name;     /* "ClientHello", "handshake keys", "certificate chain" */
+    const char *explain;  /* one plain sentence on what this step is for */
+    const struct tern_trace_fact *facts;
+    size_t n_facts;
+    size_t bytes;         /* size on the wire, when it has one */
+    uint64_t elapsed_us;  /* since the connection started */
+    int round_trip;       /* flights the client has waited for so far */
+};
+
+/* tern_config_set_trace: cb sees every event of every connection made with
+ * cfg. The event and its strings are valid only during the call. */
+void tern_config_set_trace(tern_config *cfg, void (*cb)(void *arg, const struct tern_trace_event *ev),
+                           void *arg);
+
+/* ---------------------------------------------------------------------
+ * The sans-I/O connection. */
+typedef struct tern_conn tern_conn;
+
+/* tern_conn_new_client: server_name is checked against the certificate and
+ * sent as SNI (not for IP addresses). NULL only with insecure mode. */
+tern_conn *tern_conn_new_client(tern_config *cfg, const char *server_name);
+tern_conn *tern_conn_new_server(tern_config *cfg);
+/* tern_conn_free wipes every secret and frees the connection. */
+void tern_conn_free(tern_conn *c);
+
+/* tern_conn_feed gives bytes received from the network; *out_used says how
+ * many were taken (all of them unless the connection failed or closed). */
+int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used);
+/* tern_conn_output borrows the bytes waiting to be sent (valid until the next
+ * call on c); report how many went out with tern_conn_output_done. */
+int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len);
+void tern_conn_output_done(tern_conn *c, size_t sent);
+
+/* tern_conn_read copies received plaintext. TERN_WANT_READ: none yet;
+ * TERN_E_CLOSED: the peer sent close_notify. */
+int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n);
+/* tern_conn_write queues plaintext; before the handshake completes it
+ * returns TERN_WANT_READ. *out_n is all of len on success. */
+int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n);
+/* tern_conn_close queues close_notify. */
+int tern_conn_close(tern_conn *c);
+/* tern_conn_key_update sends KeyUpdate (TLS 1.3); request_peer asks the
+ * peer to update its keys too. */
+int tern_conn_key_update(tern_conn *c, int request_peer);
+
+enum tern_wants {
+    TERN_WANTS_READ = 1,  /* it needs bytes from the peer */
+    TERN_WANTS_WRITE = 2, /* it has bytes to send */
+    TERN_WANTS_DONE = 4,  /* the handshake is complete */
+    TERN_WANTS_CLOSED = 8 /* closed or failed: nothing more will happen */
+};
+unsigned tern_conn_wants(const tern_conn *c);
+
+/* tern_conn_status: TERN_OK, or the connection's first error. */
+int tern_conn_status(const tern_conn *c);
+/* tern_conn_error: the sentence for the first error, or NULL. Owned by c. */
+const char *tern_conn_error(const tern_conn *c);
+
+/* What was negotiated (0 / NULL before it is known). Strings owned by c. */
+uint16_t tern_conn_version(const tern_conn *c);
+uint16_t tern_conn_cipher_suite(const tern_conn *c);
+uint16_t tern_conn_group(const tern_conn *c);
+uint16_t tern_conn_signature_scheme(const tern_conn *c);
+const char *tern_conn_alpn(const tern_conn *c);
+const char *tern_conn_server_name(const tern_conn *c);
+/* The verified peer leaf certificate's subject, as "CN=...,O=...". */
+const char *tern_conn_peer_subject(const tern_conn *c);
+int tern_conn_resumed(const tern_conn *c);
+int tern_conn_handshake_done(const tern_conn *c);
+
+/* ---------------------------------------------------------------------
+ * The easy level: a connection on a socket descriptor. Blocking
+ * descriptors block; non-blocking ones return TERN_WANT_READ or
+ * TERN_WANT_WRITE (poll for POLLIN or POLLOUT, then call again). */
+
+/* tern_connect resolves host (IPv4 and IPv6), connects, and completes the
+ * handshake. *out_conn is set whenever a connection object could be made,
+ * even on failure, so tern_conn_error can say why; free it. */
+int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn);
+/* tern_conn_set_fd binds c to a connected descriptor (not owned by c unless
+ * tern_connect made it). */
+int tern_conn_set_fd(tern_conn *c, int fd);
+int tern_conn_fd(const tern_conn *c);
+/* tern_accept accepts one connection on listen_fd and returns a server
+ * connection bound to it (the handshake runs in tern_handshake/read/write). */
+int tern_accept(tern_config *cfg, int listen_fd, tern_conn **out_conn);
+int tern_handshake(tern_conn *c);
+int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n);
+int tern_write(tern_conn *c, const void *data, size_t len, size_t *out_n);
+/* tern_close sends close_notify and closes a descriptor tern_connect made. */
+int tern_close(tern_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what `make check` / `make demo` need from Debian's packages when
+# it is missing. As root: `apt-get update` once, then `apt-get install -y`.
+# Otherwise: fail with the exact command to run.
+#   scripts/deps.sh build      compiler, cmake, libcrypto headers
+#   scripts/deps.sh check      + peers and tools the tests use
+set -euo pipefail
+what=${1:-check}
+
+# command-or-file : package
+build_needs=(
+  "cc:gcc" "make:make" "cmake:cmake" "pkg-config:pkg-config"
+  "/usr/include/openssl/evp.h:libssl-dev"
+)
+check_needs=(
+  "openssl:openssl" "clang:clang" "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
+  "gnutls-cli:gnutls-bin" "curl:curl" "python3:python3" "go:golang-go"
+)
+
+needs=("${build_needs[@]}")
+[ "$what" = check ] && needs+=("${check_needs[@]}")
+
+missing=()
+for item in "${needs[@]}"; do
+  probe=${item%%:*} pkg=${item##*:}
+  if [[ $probe == /* ]]; then
+    [ -e "$probe" ] && continue
+  else
+    command -v "$probe" >/dev/null 2>&1 && continue
+  fi
+  missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+# de-duplicate
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+else
+  echo "deps: missing ${missing[*]}. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,7 @@
+/* The tern command's subcommands. Each returns the process exit status. */
+#ifndef TERN_TOOLS_CMD_H
+#define TERN_TOOLS_CMD_H
+
+int cmd_version(int argc, char **argv);
+
+#endif
