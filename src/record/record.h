@@ -1,0 +1,99 @@
+/* The record layer (RFC 8446 §5): framing, protection of one direction,
+ * sequence numbers, padding, size limits, key update.
+ *
+ * Records are sealed and opened in place in the caller's buffer: no
+ * allocation per record. One struct rec_dir protects one direction. TLS 1.3
+ * is implemented; the TLS 1.2 AEAD form (explicit nonce for GCM, RFC 5288;
+ * the 1.3-style nonce for ChaCha20-Poly1305, RFC 7905) fits the same struct
+ * through rec_dir_set12 and the version field. */
+#ifndef TERN_RECORD_RECORD_H
+#define TERN_RECORD_RECORD_H
+
+#include "base/bytes.h"
+#include "base/error.h"
+#include "crypto/provider.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define REC_HEADER_LEN 5
+#define REC_MAX_PLAINTEXT 16384                       /* 2^14, RFC 8446 §5.1 */
+#define REC_MAX_CIPHERTEXT13 (REC_MAX_PLAINTEXT + 256) /* RFC 8446 §5.2 */
+#define REC_MAX_CIPHERTEXT12 (REC_MAX_PLAINTEXT + 2048)
+/* A whole protected record with header never exceeds this. */
+#define REC_MAX_RECORD (REC_HEADER_LEN + REC_MAX_CIPHERTEXT12)
+
+enum rec_content_type {
+    REC_CHANGE_CIPHER_SPEC = 20,
+    REC_ALERT = 21,
+    REC_HANDSHAKE = 22,
+    REC_APPLICATION_DATA = 23,
+};
+
+struct rec_header {
+    uint8_t type;
+    uint16_t version; /* legacy_record_version */
+    uint16_t length;  /* of the fragment that follows the header */
+};
+
+/* rec_parse_header reads a 5-byte header from in. Returns TERN_WANT_READ if
+ * fewer than 5 bytes are there, TERN_E_RECORD_OVERFLOW (with a sentence) if
+ * the length exceeds REC_MAX_CIPHERTEXT12 (or REC_MAX_CIPHERTEXT13 for
+ * tls13), TERN_E_UNEXPECTED_MESSAGE for an unknown content type, and
+ * TERN_E_PROTOCOL_VERSION-free otherwise: version checks belong to callers. */
+TERN_MUST_CHECK int rec_parse_header(struct rd *in, bool tls13, struct rec_header *out,
+                                     struct tern_err *err);
+
+/* One direction's protection state. */
+struct rec_dir {
+    bool active;              /* false: records are plaintext */
+    uint16_t version;         /* TERN_TLS13 or TERN_TLS12 */
+    enum cry_hash hash;       /* TLS 1.3: the suite's hash, for key update */
+    enum cry_aead aead;
+    struct cry_aead_key key;
+    uint8_t iv[12];           /* 1.3: the per-direction IV; 1.2 GCM: 4-byte salt */
+    size_t iv_len;
+    uint64_t seq;
+    uint8_t secret[CRY_MAX_HASH]; /* 1.3: the current traffic secret */
+    size_t secret_len;
+};
+
+/* rec_dir_set13 installs a TLS 1.3 traffic secret: derives key and IV
+ * (RFC 8446 §7.3), resets the sequence number to 0. */
+TERN_MUST_CHECK int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a,
+                                  const uint8_t *secret, size_t secret_len);
+/* rec_dir_set12 installs TLS 1.2 keys: key and fixed IV from the key block
+ * (4 bytes for GCM, 12 for ChaCha20-Poly1305). */
+TERN_MUST_CHECK int rec_dir_set12(struct rec_dir *d, enum cry_aead a, const uint8_t *key,
+                                  size_t key_len, const uint8_t *iv, size_t iv_len);
+/* rec_dir_update13 moves to the next traffic secret (RFC 8446 §7.2,
+ * "traffic upd") and rekeys. */
+TERN_MUST_CHECK int rec_dir_update13(struct rec_dir *d);
+/* rec_dir_cleanup wipes keys and secrets. */
+void rec_dir_cleanup(struct rec_dir *d);
+
+/* Overhead of sealing: header + (1.3: inner type byte) + tag (+ 1.2 GCM
+ * explicit nonce). Callers size buffers with it. */
+size_t rec_seal_overhead(const struct rec_dir *d);
+
+/* rec_seal writes one record into buf in place. On entry the plaintext
+ * (at most REC_MAX_PLAINTEXT bytes) is at buf + rec_plaintext_offset(d); cap
+ * is buf's size. For TLS 1.3, pad_len zero bytes of padding are added after
+ * the inner content type. For an inactive direction, a plaintext record is
+ * written (legacy version 0x0303). *out_len is the whole record's length.
+ * TERN_E_LIMIT when the sequence number would wrap. */
+TERN_MUST_CHECK int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len,
+                             size_t pad_len, size_t cap, size_t *out_len);
+/* Where the plaintext goes in rec_seal's buffer (5, or 13 for 1.2 GCM). */
+size_t rec_plaintext_offset(const struct rec_dir *d);
+
+/* rec_open opens one whole record (header included) in place. On success
+ * *out_type is the (inner, for 1.3) content type and the plaintext is
+ * buf[*out_off .. *out_off + *out_len). Failures: TERN_E_BAD_RECORD_MAC (does
+ * not authenticate), TERN_E_RECORD_OVERFLOW (plaintext over 2^14),
+ * TERN_E_UNEXPECTED_MESSAGE (1.3 inner plaintext of only zeros), TERN_E_LIMIT
+ * (sequence exhausted); each with a sentence in err. */
+TERN_MUST_CHECK int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type,
+                             size_t *out_off, size_t *out_len, struct tern_err *err);
+
+#endif
