@@ -649,12 +649,16 @@ int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, ui
      * which TLS must refuse (RFC 8446 §7.4.2): that failure is the peer's. */
     if (EVP_PKEY_derive(ctx, out, &n) != 1 || n != secret_len)
         goto out;
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= out[i];
-    if (acc == 0) {
-        tern_memzero(out, n);
-        goto out;
+    if (k->curve == CRY_X25519) {
+        /* Belt and braces for the X25519 check above. (For the NIST curves
+         * the secret is an x-coordinate, and x = 0 is a legitimate one.) */
+        uint8_t acc = 0;
+        for (size_t i = 0; i < n; i++)
+            acc |= out[i];
+        if (acc == 0) {
+            tern_memzero(out, n);
+            goto out;
+        }
     }
     *out_len = n;
     rc = TERN_OK;
