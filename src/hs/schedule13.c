@@ -47,6 +47,14 @@ static int next_stage(enum cry_hash h, const uint8_t *prev, const uint8_t *ikm, 
     return rc;
 }
 
+int ks13_derive_secret(enum cry_hash h, const uint8_t *secret, const char *label,
+                       const uint8_t *th, uint8_t *out)
+{
+    if (!th)
+        return derive_secret_empty(h, secret, label, out);
+    return derive_secret(h, secret, label, th, out);
+}
+
 int ks13_init(struct ks13 *ks, enum cry_hash h, const uint8_t *psk, size_t psk_len)
 {
     memset(ks, 0, sizeof(*ks));

@@ -52,6 +52,11 @@ TERN_MUST_CHECK int ks13_master(struct ks13 *ks, const uint8_t *th_ch_sf);
  * Finished). The Master Secret is no longer needed after this and is wiped. */
 TERN_MUST_CHECK int ks13_resumption(struct ks13 *ks, const uint8_t *th_ch_cf);
 
+/* ks13_derive_secret: Derive-Secret(secret, label, messages) given the
+ * transcript hash th of the messages (NULL: no messages, Hash("")). */
+TERN_MUST_CHECK int ks13_derive_secret(enum cry_hash h, const uint8_t *secret, const char *label,
+                                       const uint8_t *th, uint8_t *out);
+
 /* ks13_finished computes Finished verify_data (RFC 8446 §4.4.4):
  * HMAC(HKDF-Expand-Label(base_key, "finished", "", hlen), transcript_hash). */
 TERN_MUST_CHECK int ks13_finished(enum cry_hash h, const uint8_t *base_key,

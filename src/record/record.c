@@ -80,6 +80,19 @@ static void dir_clear_keys(struct rec_dir *d)
     d->active = false;
 }
 
+int rec_keys13(enum cry_hash h, enum cry_aead a, const uint8_t *secret, uint8_t *out_key,
+               size_t *out_key_len, uint8_t out_iv[12])
+{
+    size_t key_len = cry_aead_key_len(a);
+    if (cry_hash_len(h) == 0 || key_len == 0 || key_len > CRY_MAX_AEAD_KEY)
+        return TERN_E_ARG;
+    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key",
+     * "", key_length), [sender]_write_iv likewise with "iv", iv_length. */
+    TRY(cry_hkdf_expand_label(h, secret, "key", NULL, 0, out_key, key_len));
+    *out_key_len = key_len;
+    return cry_hkdf_expand_label(h, secret, "iv", NULL, 0, out_iv, 12);
+}
+
 int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a, const uint8_t *secret,
                   size_t secret_len, struct tern_err *err)
 {
@@ -98,10 +111,7 @@ int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a, const uin
     uint8_t s[CRY_MAX_HASH];
     memcpy(s, secret, secret_len);
     dir_clear_keys(d);
-    /* RFC 8446 §7.3: [sender]_write_key and _iv from the traffic secret. */
-    int rc = cry_hkdf_expand_label(h, s, "key", NULL, 0, key, key_len);
-    if (rc == TERN_OK)
-        rc = cry_hkdf_expand_label(h, s, "iv", NULL, 0, iv, sizeof(iv));
+    int rc = rec_keys13(h, a, s, key, &key_len, iv);
     if (rc == TERN_OK)
         rc = cry_aead_init(&d->key, a, key, key_len);
     tern_memzero(key, sizeof(key));

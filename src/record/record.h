@@ -70,6 +70,11 @@ struct rec_dir {
  * the caller keeps (and wipes) its own. */
 TERN_MUST_CHECK int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a,
                                   const uint8_t *secret, size_t secret_len, struct tern_err *err);
+/* rec_keys13 derives a TLS 1.3 record key and IV from a traffic secret
+ * (RFC 8446 §7.3) into the caller's arrays (out_key holds
+ * CRY_MAX_AEAD_KEY); rec_dir_set13 uses it. The caller wipes them. */
+TERN_MUST_CHECK int rec_keys13(enum cry_hash h, enum cry_aead a, const uint8_t *secret,
+                               uint8_t *out_key, size_t *out_key_len, uint8_t out_iv[12]);
 /* rec_dir_set12 installs TLS 1.2 keys: key and fixed IV from the key block
  * (4 bytes for GCM, 12 for ChaCha20-Poly1305), sequence number 0. */
 TERN_MUST_CHECK int rec_dir_set12(struct rec_dir *d, enum cry_aead a, const uint8_t *key,
