@@ -285,6 +285,21 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
                        "%zu bytes of content with %zu bytes of padding exceed the TLS 1.3 inner "
                        "plaintext limit of %d",
                        plain_len, pad_len, REC_MAX_PLAINTEXT + 1);
+    if (tls13 && type == REC_CHANGE_CIPHER_SPEC) {
+        /* RFC 8446 §5: in TLS 1.3 a change_cipher_spec record (middlebox
+         * compatibility, Appendix D.4) is never protected. */
+        if (pad_len != 0)
+            return err_set(err, TERN_E_ARG, "a TLS 1.3 change_cipher_spec record is sent "
+                                            "unprotected and cannot be padded");
+        if (REC_HEADER_LEN + plain_len > cap)
+            return err_set(err, TERN_E_ARG,
+                           "a change_cipher_spec record of %zu bytes needs %zu bytes of buffer, "
+                           "only %zu given",
+                           plain_len, REC_HEADER_LEN + plain_len, cap);
+        write_header(buf, type, 0x0303, plain_len);
+        *out_len = REC_HEADER_LEN + plain_len;
+        return TERN_OK;
+    }
     size_t total = plain_len + pad_len + rec_seal_overhead(d);
     if (total > cap)
         return err_set(err, TERN_E_ARG,

@@ -97,7 +97,9 @@ size_t rec_seal_overhead(const struct rec_dir *d);
  * TLS 1.3, pad_len zero bytes of padding are added after the inner content
  * type (content, type and padding together at most 2^14 + 1 bytes, RFC 8446
  * §5.4); pad_len must be 0 otherwise. For an inactive direction, a plaintext
- * record is written (legacy version plain_version, default 0x0303).
+ * record is written (legacy version plain_version, default 0x0303); so is a
+ * change_cipher_spec record under TLS 1.3 protection (RFC 8446 §5: never
+ * protected; it uses no sequence number).
  * *out_len is the whole record's length. TERN_E_LIMIT when the sequence
  * number would wrap, TERN_E_ARG for sizes out of range; each with a
  * sentence in err. */

@@ -404,6 +404,17 @@ static void test_open_failures13(void)
     CHECK_EQ(type, REC_CHANGE_CIPHER_SPEC);
     CHECK_EQ(len, 1);
     CHECK_EQ(r.seq, seq);
+    /* And sealed the same way, as RFC 8448 section 7 shows. */
+    size_t clen, cn;
+    const uint8_t *crec = tget(7, "{client}  send change_cipher_spec record", "complete record",
+                               0, &clen);
+    uint8_t cbuf[16] = {0};
+    cbuf[5] = 1;
+    seq = w.seq;
+    CHECK_EQ(rec_seal(&w, REC_CHANGE_CIPHER_SPEC, cbuf, 1, 0, sizeof(cbuf), &cn, NULL), TERN_OK);
+    CHECK_EQ(cn, clen);
+    CHECK_MEM(cbuf, crec, clen);
+    CHECK_EQ(w.seq, seq);
     rec_dir_cleanup(&w), rec_dir_cleanup(&r);
 }
 
