@@ -47,8 +47,8 @@ static int next_stage(enum cry_hash h, const uint8_t *prev, const uint8_t *ikm, 
     return rc;
 }
 
-int ks13_derive_secret(enum cry_hash h, const uint8_t *secret, const char *label,
-                       const uint8_t *th, uint8_t *out)
+int ks13_derive_secret(enum cry_hash h, const uint8_t *secret, const char *label, const uint8_t *th,
+                       uint8_t *out)
 {
     if (!th)
         return derive_secret_empty(h, secret, label, out);

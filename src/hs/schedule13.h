@@ -22,11 +22,11 @@ struct ks13 {
     uint8_t early[CRY_MAX_HASH];
     uint8_t handshake[CRY_MAX_HASH];
     uint8_t master[CRY_MAX_HASH];
-    uint8_t client_hs[CRY_MAX_HASH]; /* c hs traffic */
-    uint8_t server_hs[CRY_MAX_HASH]; /* s hs traffic */
-    uint8_t client_ap[CRY_MAX_HASH]; /* c ap traffic (first) */
-    uint8_t server_ap[CRY_MAX_HASH]; /* s ap traffic (first) */
-    uint8_t exporter[CRY_MAX_HASH];  /* exp master */
+    uint8_t client_hs[CRY_MAX_HASH];  /* c hs traffic */
+    uint8_t server_hs[CRY_MAX_HASH];  /* s hs traffic */
+    uint8_t client_ap[CRY_MAX_HASH];  /* c ap traffic (first) */
+    uint8_t server_ap[CRY_MAX_HASH];  /* s ap traffic (first) */
+    uint8_t exporter[CRY_MAX_HASH];   /* exp master */
     uint8_t resumption[CRY_MAX_HASH]; /* res master */
 };
 

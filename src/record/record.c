@@ -22,7 +22,7 @@
 #define REC_SEQ_LAST (UINT64_MAX - 1)
 
 #define REC_TLS12_EXPLICIT_NONCE 8
-#define REC_TLS12_AAD_LEN 13
+#define REC_TLS12_AAD_LEN        13
 
 static const char *type_name(uint8_t type)
 {
@@ -102,9 +102,8 @@ int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a, const uin
         return err_set(err, TERN_E_ARG, "hash %d with AEAD %d is not a TLS 1.3 cipher suite",
                        (int)h, (int)a);
     if (secret_len != hlen)
-        return err_set(err, TERN_E_ARG,
-                       "a %s traffic secret has %zu bytes, but %zu were given", cry_hash_name(h),
-                       hlen, secret_len);
+        return err_set(err, TERN_E_ARG, "a %s traffic secret has %zu bytes, but %zu were given",
+                       cry_hash_name(h), hlen, secret_len);
     uint8_t key[CRY_MAX_AEAD_KEY];
     uint8_t iv[12];
     /* Copy first: secret may be d->secret itself (key update). */
@@ -277,8 +276,10 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
                        type_name(type), plain_len, REC_MAX_PLAINTEXT);
     bool tls13 = d->active && d->version == TERN_TLS13;
     if (pad_len != 0 && !tls13)
-        return err_set(err, TERN_E_ARG, "padding of %zu bytes asked for, but only TLS 1.3 "
-                                        "protected records can be padded", pad_len);
+        return err_set(err, TERN_E_ARG,
+                       "padding of %zu bytes asked for, but only TLS 1.3 "
+                       "protected records can be padded",
+                       pad_len);
     /* RFC 8446 §5.4: content, type and padding at most 2^14 + 1 bytes. */
     if (tls13 && pad_len > REC_MAX_PLAINTEXT - plain_len)
         return err_set(err, TERN_E_ARG,
@@ -289,8 +290,9 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
         /* RFC 8446 §5: in TLS 1.3 a change_cipher_spec record (middlebox
          * compatibility, Appendix D.4) is never protected. */
         if (pad_len != 0)
-            return err_set(err, TERN_E_ARG, "a TLS 1.3 change_cipher_spec record is sent "
-                                            "unprotected and cannot be padded");
+            return err_set(err, TERN_E_ARG,
+                           "a TLS 1.3 change_cipher_spec record is sent "
+                           "unprotected and cannot be padded");
         if (REC_HEADER_LEN + plain_len > cap)
             return err_set(err, TERN_E_ARG,
                            "a change_cipher_spec record of %zu bytes needs %zu bytes of buffer, "
@@ -331,8 +333,8 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
             return err_set(err, TERN_E_INTERNAL, "record buffer arithmetic is wrong");
         write_header(buf, REC_APPLICATION_DATA, 0x0303, inner_len + CRY_AEAD_TAG);
         nonce_xor(d, d->seq, nonce);
-        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, content,
-                           inner_len, tag, CRY_AEAD_TAG);
+        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, content, inner_len,
+                           tag, CRY_AEAD_TAG);
     } else {
         uint8_t aad[REC_TLS12_AAD_LEN];
         aad12(d->seq, type, TERN_TLS12, plain_len, aad);
@@ -350,8 +352,8 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
         }
         write_header(buf, type, TERN_TLS12, frag);
         tag = content + plain_len;
-        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), content, plain_len,
-                           tag, CRY_AEAD_TAG);
+        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), content, plain_len, tag,
+                           CRY_AEAD_TAG);
     }
     if (rc != TERN_OK)
         return err_set(err, rc, "sealing %s record %llu failed in the AEAD: %s", type_name(type),

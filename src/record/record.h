@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REC_HEADER_LEN 5
-#define REC_MAX_PLAINTEXT 16384                       /* 2^14, RFC 8446 §5.1 */
+#define REC_HEADER_LEN       5
+#define REC_MAX_PLAINTEXT    16384                     /* 2^14, RFC 8446 §5.1 */
 #define REC_MAX_CIPHERTEXT13 (REC_MAX_PLAINTEXT + 256) /* RFC 8446 §5.2 */
 #define REC_MAX_CIPHERTEXT12 (REC_MAX_PLAINTEXT + 2048)
 /* A whole protected record with header never exceeds this. */
@@ -47,12 +47,12 @@ TERN_MUST_CHECK int rec_parse_header(struct rd *in, bool tls13, struct rec_heade
 
 /* One direction's protection state. */
 struct rec_dir {
-    bool active;              /* false: records are plaintext */
-    uint16_t version;         /* TERN_TLS13 or TERN_TLS12 */
-    enum cry_hash hash;       /* TLS 1.3: the suite's hash, for key update */
+    bool active;        /* false: records are plaintext */
+    uint16_t version;   /* TERN_TLS13 or TERN_TLS12 */
+    enum cry_hash hash; /* TLS 1.3: the suite's hash, for key update */
     enum cry_aead aead;
     struct cry_aead_key key;
-    uint8_t iv[12];           /* 1.3: the per-direction IV; 1.2 GCM: 4-byte salt */
+    uint8_t iv[12]; /* 1.3: the per-direction IV; 1.2 GCM: 4-byte salt */
     size_t iv_len;
     uint64_t seq;
     uint8_t secret[CRY_MAX_HASH]; /* 1.3: the current traffic secret */

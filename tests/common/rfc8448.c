@@ -229,8 +229,8 @@ struct rfc8448 *rfc8448_load(const char *path)
             if (want == 0 && strcmp(rest, "(empty)") == 0)
                 rest = "";
             if (*rest && hex_tokens(rest, &data, &len, &cap) < 0) {
-                fprintf(stderr, "rfc8448: %s:%u: value '%s' does not start with hex\n", path,
-                        line, label);
+                fprintf(stderr, "rfc8448: %s:%u: value '%s' does not start with hex\n", path, line,
+                        label);
                 ok = false;
             }
             /* Continue across blank lines and page breaks until the block

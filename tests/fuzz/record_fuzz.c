@@ -31,11 +31,20 @@ static void setup(struct rec_dir *d, int mode)
     memset(d, 0, sizeof(*d));
     int rc = TERN_OK;
     switch (mode) {
-    case 1: rc = rec_dir_set13(d, CRY_SHA256, CRY_AES_128_GCM, s_hs_traffic, 32, NULL); break;
-    case 2: rc = rec_dir_set13(d, CRY_SHA256, CRY_CHACHA20_POLY1305, s_hs_traffic, 32, NULL); break;
-    case 3: rc = rec_dir_set12(d, CRY_AES_128_GCM, key12, 16, iv12, 4, NULL); break;
-    case 4: rc = rec_dir_set12(d, CRY_CHACHA20_POLY1305, key12, 32, iv12, 12, NULL); break;
-    default: break;
+    case 1:
+        rc = rec_dir_set13(d, CRY_SHA256, CRY_AES_128_GCM, s_hs_traffic, 32, NULL);
+        break;
+    case 2:
+        rc = rec_dir_set13(d, CRY_SHA256, CRY_CHACHA20_POLY1305, s_hs_traffic, 32, NULL);
+        break;
+    case 3:
+        rc = rec_dir_set12(d, CRY_AES_128_GCM, key12, 16, iv12, 4, NULL);
+        break;
+    case 4:
+        rc = rec_dir_set12(d, CRY_CHACHA20_POLY1305, key12, 32, iv12, 12, NULL);
+        break;
+    default:
+        break;
     }
     if (rc != TERN_OK)
         abort();

@@ -90,10 +90,8 @@ static void test_rfc8448_records(void)
     /* [0] is the plaintext ClientHello, [1] the client's Finished. */
     open_trace_record(&c_hs, 3, "{client}  send handshake record", 1, REC_HANDSHAKE);
     open_trace_record(&s_ap, 3, "{server}  send handshake record", 2, REC_HANDSHAKE); /* ticket */
-    open_trace_record(&c_ap, 3, "{client}  send application_data record", 0,
-                      REC_APPLICATION_DATA);
-    open_trace_record(&s_ap, 3, "{server}  send application_data record", 0,
-                      REC_APPLICATION_DATA);
+    open_trace_record(&c_ap, 3, "{client}  send application_data record", 0, REC_APPLICATION_DATA);
+    open_trace_record(&s_ap, 3, "{server}  send application_data record", 0, REC_APPLICATION_DATA);
     open_trace_record(&c_ap, 3, "{client}  send alert record", 0, REC_ALERT);
     open_trace_record(&s_ap, 3, "{server}  send alert record", 0, REC_ALERT);
     CHECK_EQ(s_ap.seq, 3);
@@ -106,8 +104,7 @@ static void test_rfc8448_records(void)
     /* Section 4: the 0-RTT application data under the early traffic keys. */
     struct rec_dir early;
     dir_from_trace(&early, 4, "{client}  derive write traffic keys for early application data");
-    open_trace_record(&early, 4, "{client}  send application_data record", 0,
-                      REC_APPLICATION_DATA);
+    open_trace_record(&early, 4, "{client}  send application_data record", 0, REC_APPLICATION_DATA);
     rec_dir_cleanup(&early);
 }
 
@@ -197,8 +194,9 @@ static void test_header(void)
     CHECK_CONTAINS(err.msg, "content type 24");
 }
 
-static const uint8_t secret_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t secret_a[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                     23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static void pair13(struct rec_dir *w, struct rec_dir *r)
 {
@@ -211,8 +209,7 @@ static void pair13(struct rec_dir *w, struct rec_dir *r)
 /* craft13 builds a TLS 1.3 record around an arbitrary inner plaintext with
  * d's key at d's sequence number, bypassing rec_seal's checks, so the
  * opener's checks can be exercised. Returns the record length. */
-static size_t craft13(const struct rec_dir *d, const uint8_t *inner, size_t inner_len,
-                      uint8_t *buf)
+static size_t craft13(const struct rec_dir *d, const uint8_t *inner, size_t inner_len, uint8_t *buf)
 {
     size_t frag = inner_len + CRY_AEAD_TAG;
     buf[0] = 23, buf[1] = 3, buf[2] = 3, buf[3] = (uint8_t)(frag >> 8), buf[4] = (uint8_t)frag;
@@ -406,8 +403,8 @@ static void test_open_failures13(void)
     CHECK_EQ(r.seq, seq);
     /* And sealed the same way, as RFC 8448 section 7 shows. */
     size_t clen, cn;
-    const uint8_t *crec = tget(7, "{client}  send change_cipher_spec record", "complete record",
-                               0, &clen);
+    const uint8_t *crec =
+        tget(7, "{client}  send change_cipher_spec record", "complete record", 0, &clen);
     uint8_t cbuf[16] = {0};
     cbuf[5] = 1;
     seq = w.seq;
@@ -462,8 +459,8 @@ static void test_key_update(void)
 
     /* RFC 8446 §7.2, with HkdfLabel spelled out here by hand: length 32,
      * "tls13 traffic upd", empty context. */
-    static const uint8_t info[] = {0x00, 0x20, 0x11, 't', 'l', 's', '1', '3', ' ', 't', 'r', 'a',
-                                   'f',  'f',  'i',  'c', ' ', 'u', 'p', 'd', 0x00};
+    static const uint8_t info[] = {0x00, 0x20, 0x11, 't', 'l', 's', '1', '3', ' ', 't', 'r',
+                                   'a',  'f',  'f',  'i', 'c', ' ', 'u', 'p', 'd', 0x00};
     uint8_t next[32];
     CHECK_EQ(cry_hkdf_expand(CRY_SHA256, secret_a, 32, info, sizeof(info), next, 32), TERN_OK);
     struct rec_dir stale = {0};
@@ -641,8 +638,9 @@ static void test_overhead(void)
     struct rec_dir d = {0};
     CHECK_EQ(rec_seal_overhead(&d), 5);
     CHECK_EQ(rec_plaintext_offset(&d), 5);
-    CHECK_EQ(rec_dir_set13(&d, CRY_SHA384, CRY_AES_256_GCM, (const uint8_t *)
-                           "0123456789abcdef0123456789abcdef0123456789abcdef", 48, NULL),
+    CHECK_EQ(rec_dir_set13(&d, CRY_SHA384, CRY_AES_256_GCM,
+                           (const uint8_t *)"0123456789abcdef0123456789abcdef0123456789abcdef", 48,
+                           NULL),
              TERN_OK);
     CHECK_EQ(rec_seal_overhead(&d), 22);
     CHECK_EQ(rec_plaintext_offset(&d), 5);

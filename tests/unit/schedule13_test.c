@@ -104,16 +104,26 @@ static void set_dir(struct replay *r, struct rec_dir *d, const uint8_t *secret, 
 static const char *msg_label(uint8_t type)
 {
     switch (type) {
-    case 1: return "ClientHello";
-    case 2: return "ServerHello";
-    case 4: return "NewSessionTicket";
-    case 5: return "EndOfEarlyData";
-    case 8: return "EncryptedExtensions";
-    case 11: return "Certificate";
-    case 13: return "CertificateRequest";
-    case 15: return "CertificateVerify";
-    case 20: return "Finished";
-    default: return NULL;
+    case 1:
+        return "ClientHello";
+    case 2:
+        return "ServerHello";
+    case 4:
+        return "NewSessionTicket";
+    case 5:
+        return "EndOfEarlyData";
+    case 8:
+        return "EncryptedExtensions";
+    case 11:
+        return "Certificate";
+    case 13:
+        return "CertificateRequest";
+    case 15:
+        return "CertificateVerify";
+    case 20:
+        return "Finished";
+    default:
+        return NULL;
     }
 }
 
@@ -193,8 +203,7 @@ static void on_finished(struct replay *r, bool server, const uint8_t *m, size_t 
     int s = r->section;
     uint8_t h[HL], vd[HL];
     th(r, h);
-    CHECK_EQ(ks13_finished(CRY_SHA256, server ? r->ks.server_hs : r->ks.client_hs, h, vd),
-             TERN_OK);
+    CHECK_EQ(ks13_finished(CRY_SHA256, server ? r->ks.server_hs : r->ks.client_hs, h, vd), TERN_OK);
     check_value(s, server ? "{server}  calculate finished" : "{client}  calculate finished",
                 "finished", vd, HL);
     CHECK_EQ(n, 4 + HL);
@@ -254,9 +263,9 @@ static void on_message(struct replay *r, bool server, const uint8_t *m, size_t n
     const char *label = msg_label(type);
     if (label) {
         size_t len, k = r->nth_msg[server][type & 31]++;
-        const uint8_t *want = rfc8448_get(trace, r->section,
-                                          server ? "{server}  construct" : "{client}  construct",
-                                          label, k, &len);
+        const uint8_t *want =
+            rfc8448_get(trace, r->section, server ? "{server}  construct" : "{client}  construct",
+                        label, k, &len);
         if (want) {
             CHECK(len == n || (type == 1 && len == n - 35));
             CHECK_MEM(want, m, len < n ? len : n);
@@ -274,7 +283,8 @@ static void on_message(struct replay *r, bool server, const uint8_t *m, size_t n
         break;
     case 5: /* EndOfEarlyData: the client moves to its handshake keys. */
         append(r, m, n);
-        set_dir(r, &r->cw, r->ks.client_hs, "{client}  derive write traffic keys for handshake data",
+        set_dir(r, &r->cw, r->ks.client_hs,
+                "{client}  derive write traffic keys for handshake data",
                 "{server}  derive read traffic keys for handshake data");
         break;
     case 20:
@@ -468,10 +478,8 @@ static void test_keylog(void)
     CHECK(strcmp(line, want) == 0);
     CHECK(strncmp(line + 32, "cb34ecb1e78163ba", 16) == 0);
     /* Too small a buffer: nothing, not a truncated line. */
-    CHECK_EQ(ks13_keylog_line(line, n, "SERVER_HANDSHAKE_TRAFFIC_SECRET", random, secret, slen),
-             0);
-    CHECK_EQ(ks13_keylog_line(line, n + 1, "SERVER_HANDSHAKE_TRAFFIC_SECRET", random, secret,
-                              slen),
+    CHECK_EQ(ks13_keylog_line(line, n, "SERVER_HANDSHAKE_TRAFFIC_SECRET", random, secret, slen), 0);
+    CHECK_EQ(ks13_keylog_line(line, n + 1, "SERVER_HANDSHAKE_TRAFFIC_SECRET", random, secret, slen),
              n);
 }
 
@@ -492,8 +500,8 @@ static void test_reader(void)
     CHECK_EQ(records, 41);
     size_t n;
     /* The server's Certificate (445 octets) crosses the page 7 footer. */
-    const uint8_t *cert = rfc8448_get(trace, 3, "{server}  construct a Certificate", "Certificate",
-                                      0, &n);
+    const uint8_t *cert =
+        rfc8448_get(trace, 3, "{server}  construct a Certificate", "Certificate", 0, &n);
     CHECK(cert != NULL);
     CHECK_EQ(n, 445);
     if (cert)
