@@ -147,27 +147,32 @@ static void poly_invntt(struct poly *f)
         f->c[j] = fqmul(f->c[j], INVNTT_F);
 }
 
-/* poly_basemul_acc: r = sum over i of a[i] x b[i] in the NTT domain
+/* poly_basemul_acc: r = sum over v of a[v] x b[v] in the NTT domain
  * (MultiplyNTTs, Algorithms 11 and 12), times R^-1. The degree-one factors
- * pair up as X^2 - γ and X^2 + γ with γ = zetas[64 + i] (17^(2 BitRev7(i)+1)
- * for the even pair is zetas[64 + i/2]; for the odd one, its negation).
- * Each product term is below 2q, so three of them stay below 6q < 2^15. */
+ * come in pairs X^2 - γ, X^2 + γ with γ = zetas[64 + i]: 17^(2 BitRev7(2i)
+ * + 1) = 17^BitRev7(64 + i), and the odd one is its negation since
+ * 17^128 = -1.
+ *
+ * Products are summed in 32 bits and reduced once. Bounds: a's coefficients
+ * are below 2^12 (a decoded key, or a matrix entry), b's at most q/2 (an
+ * NTT output), so each product is below 2^12 q/2; the a1 b1 γ term, below
+ * q^2/2. Three pairs of terms stay under 2^15 q, montgomery_reduce's limit. */
 static void poly_basemul_acc(struct poly *r, const struct polyvec *a, const struct polyvec *b)
 {
     for (unsigned i = 0; i < N / 4; i++) {
-        int16_t zeta = zetas[64 + i];
-        int16_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        int32_t zeta = zetas[64 + i];
+        int32_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
         for (unsigned v = 0; v < K; v++) {
             const int16_t *x = &a->p[v].c[4 * i], *y = &b->p[v].c[4 * i];
-            r0 = (int16_t)(r0 + fqmul(fqmul(x[1], y[1]), zeta) + fqmul(x[0], y[0]));
-            r1 = (int16_t)(r1 + fqmul(x[0], y[1]) + fqmul(x[1], y[0]));
-            r2 = (int16_t)(r2 + fqmul(fqmul(x[3], y[3]), (int16_t)-zeta) + fqmul(x[2], y[2]));
-            r3 = (int16_t)(r3 + fqmul(x[2], y[3]) + fqmul(x[3], y[2]));
+            r0 += (int32_t)x[0] * y[0] + fqmul(x[1], y[1]) * zeta;
+            r1 += (int32_t)x[0] * y[1] + (int32_t)x[1] * y[0];
+            r2 += (int32_t)x[2] * y[2] - fqmul(x[3], y[3]) * zeta;
+            r3 += (int32_t)x[2] * y[3] + (int32_t)x[3] * y[2];
         }
-        r->c[4 * i] = barrett_reduce(r0);
-        r->c[4 * i + 1] = barrett_reduce(r1);
-        r->c[4 * i + 2] = barrett_reduce(r2);
-        r->c[4 * i + 3] = barrett_reduce(r3);
+        r->c[4 * i] = montgomery_reduce(r0);
+        r->c[4 * i + 1] = montgomery_reduce(r1);
+        r->c[4 * i + 2] = montgomery_reduce(r2);
+        r->c[4 * i + 3] = montgomery_reduce(r3);
     }
 }
 

@@ -16,46 +16,135 @@ static const uint64_t keccak_rc[24] = {
     0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
 };
 
-/* ρ offsets for lane x + 5y (FIPS 202 §3.2.2), and where π sends that lane:
- * B[y, 2x + 3y] = A[x, y] (§3.2.3), as an index y + 5((2x + 3y) mod 5). */
-static const uint8_t keccak_rho[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
-                                       25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
-static const uint8_t keccak_pi[25] = {0,  10, 20, 5,  15, 16, 1,  11, 21, 6,  7,  17, 2,
-                                      12, 22, 23, 8,  18, 3,  13, 14, 24, 9,  19, 4};
-
 static inline uint64_t rol64(uint64_t v, unsigned n)
 {
     return (v << n) | (v >> ((64 - n) & 63));
 }
 
+/* One straight-line round keeps the 25 lanes in locals (registers where the
+ * target has them): θ (FIPS 202 §3.2.1) as column parities c and their
+ * mixes d; ρ and π together (§3.2.2-3: lane (x, y) rotated by its offset
+ * lands at B[y, 2x + 3y]); χ row by row (§3.2.4); ι (§3.2.5). The offsets
+ * and destinations were generated from the definitions; the known-answer
+ * tests check them. */
 void sha3_keccak_f1600(uint64_t a[25])
 {
-    uint64_t b[25];
+    uint64_t a00 = a[0];
+    uint64_t a01 = a[1];
+    uint64_t a02 = a[2];
+    uint64_t a03 = a[3];
+    uint64_t a04 = a[4];
+    uint64_t a05 = a[5];
+    uint64_t a06 = a[6];
+    uint64_t a07 = a[7];
+    uint64_t a08 = a[8];
+    uint64_t a09 = a[9];
+    uint64_t a10 = a[10];
+    uint64_t a11 = a[11];
+    uint64_t a12 = a[12];
+    uint64_t a13 = a[13];
+    uint64_t a14 = a[14];
+    uint64_t a15 = a[15];
+    uint64_t a16 = a[16];
+    uint64_t a17 = a[17];
+    uint64_t a18 = a[18];
+    uint64_t a19 = a[19];
+    uint64_t a20 = a[20];
+    uint64_t a21 = a[21];
+    uint64_t a22 = a[22];
+    uint64_t a23 = a[23];
+    uint64_t a24 = a[24];
+    uint64_t c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+    uint64_t b00, b01, b02, b03, b04, b05, b06, b07, b08, b09, b10, b11, b12;
+    uint64_t b13, b14, b15, b16, b17, b18, b19, b20, b21, b22, b23, b24;
     for (int round = 0; round < 24; round++) {
-        /* θ */
-        uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
-        uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
-        uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
-        uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
-        uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
-        uint64_t d[5] = {c4 ^ rol64(c1, 1), c0 ^ rol64(c2, 1), c1 ^ rol64(c3, 1),
-                         c2 ^ rol64(c4, 1), c3 ^ rol64(c0, 1)};
-        /* θ's column parity applied, then ρ and π in one pass. */
-        for (int i = 0; i < 25; i++)
-            b[keccak_pi[i]] = rol64(a[i] ^ d[i % 5], keccak_rho[i]);
-        /* χ, row by row */
-        for (int y = 0; y < 25; y += 5) {
-            uint64_t b0 = b[y], b1 = b[y + 1], b2 = b[y + 2], b3 = b[y + 3], b4 = b[y + 4];
-            a[y] = b0 ^ (~b1 & b2);
-            a[y + 1] = b1 ^ (~b2 & b3);
-            a[y + 2] = b2 ^ (~b3 & b4);
-            a[y + 3] = b3 ^ (~b4 & b0);
-            a[y + 4] = b4 ^ (~b0 & b1);
-        }
-        /* ι */
-        a[0] ^= keccak_rc[round];
+        c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20;
+        c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21;
+        c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22;
+        c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23;
+        c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24;
+        d0 = c4 ^ rol64(c1, 1);
+        d1 = c0 ^ rol64(c2, 1);
+        d2 = c1 ^ rol64(c3, 1);
+        d3 = c2 ^ rol64(c4, 1);
+        d4 = c3 ^ rol64(c0, 1);
+        b00 = a00 ^ d0;
+        b01 = rol64(a06 ^ d1, 44);
+        b02 = rol64(a12 ^ d2, 43);
+        b03 = rol64(a18 ^ d3, 21);
+        b04 = rol64(a24 ^ d4, 14);
+        b05 = rol64(a03 ^ d3, 28);
+        b06 = rol64(a09 ^ d4, 20);
+        b07 = rol64(a10 ^ d0, 3);
+        b08 = rol64(a16 ^ d1, 45);
+        b09 = rol64(a22 ^ d2, 61);
+        b10 = rol64(a01 ^ d1, 1);
+        b11 = rol64(a07 ^ d2, 6);
+        b12 = rol64(a13 ^ d3, 25);
+        b13 = rol64(a19 ^ d4, 8);
+        b14 = rol64(a20 ^ d0, 18);
+        b15 = rol64(a04 ^ d4, 27);
+        b16 = rol64(a05 ^ d0, 36);
+        b17 = rol64(a11 ^ d1, 10);
+        b18 = rol64(a17 ^ d2, 15);
+        b19 = rol64(a23 ^ d3, 56);
+        b20 = rol64(a02 ^ d2, 62);
+        b21 = rol64(a08 ^ d3, 55);
+        b22 = rol64(a14 ^ d4, 39);
+        b23 = rol64(a15 ^ d0, 41);
+        b24 = rol64(a21 ^ d1, 2);
+        a00 = b00 ^ (~b01 & b02);
+        a01 = b01 ^ (~b02 & b03);
+        a02 = b02 ^ (~b03 & b04);
+        a03 = b03 ^ (~b04 & b00);
+        a04 = b04 ^ (~b00 & b01);
+        a05 = b05 ^ (~b06 & b07);
+        a06 = b06 ^ (~b07 & b08);
+        a07 = b07 ^ (~b08 & b09);
+        a08 = b08 ^ (~b09 & b05);
+        a09 = b09 ^ (~b05 & b06);
+        a10 = b10 ^ (~b11 & b12);
+        a11 = b11 ^ (~b12 & b13);
+        a12 = b12 ^ (~b13 & b14);
+        a13 = b13 ^ (~b14 & b10);
+        a14 = b14 ^ (~b10 & b11);
+        a15 = b15 ^ (~b16 & b17);
+        a16 = b16 ^ (~b17 & b18);
+        a17 = b17 ^ (~b18 & b19);
+        a18 = b18 ^ (~b19 & b15);
+        a19 = b19 ^ (~b15 & b16);
+        a20 = b20 ^ (~b21 & b22);
+        a21 = b21 ^ (~b22 & b23);
+        a22 = b22 ^ (~b23 & b24);
+        a23 = b23 ^ (~b24 & b20);
+        a24 = b24 ^ (~b20 & b21);
+        a00 ^= keccak_rc[round];
     }
-    tern_memzero(b, sizeof(b));
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a02;
+    a[3] = a03;
+    a[4] = a04;
+    a[5] = a05;
+    a[6] = a06;
+    a[7] = a07;
+    a[8] = a08;
+    a[9] = a09;
+    a[10] = a10;
+    a[11] = a11;
+    a[12] = a12;
+    a[13] = a13;
+    a[14] = a14;
+    a[15] = a15;
+    a[16] = a16;
+    a[17] = a17;
+    a[18] = a18;
+    a[19] = a19;
+    a[20] = a20;
+    a[21] = a21;
+    a[22] = a22;
+    a[23] = a23;
+    a[24] = a24;
 }
 
 static void sha3_init(struct sha3_ctx *c, unsigned rate, uint8_t dsbyte)
@@ -97,6 +186,18 @@ static inline uint64_t load64_le(const uint8_t *p)
     return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
            (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
            (uint64_t)p[7] << 56;
+}
+
+static inline void store64_le(uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    p[4] = (uint8_t)(v >> 32);
+    p[5] = (uint8_t)(v >> 40);
+    p[6] = (uint8_t)(v >> 48);
+    p[7] = (uint8_t)(v >> 56);
 }
 
 void sha3_absorb(struct sha3_ctx *c, const void *in, size_t len)
@@ -145,11 +246,8 @@ void sha3_squeeze(struct sha3_ctx *c, void *out, size_t len)
         }
         if (c->pos == 0 && len >= c->rate) {
             /* A whole block straight out. */
-            for (size_t i = 0; i < c->rate / 8; i++) {
-                uint64_t v = c->st[i];
-                for (int j = 0; j < 8; j++)
-                    o[8 * i + (size_t)j] = (uint8_t)(v >> (8 * j));
-            }
+            for (size_t i = 0; i < c->rate / 8; i++)
+                store64_le(o + 8 * i, c->st[i]);
             o += c->rate;
             len -= c->rate;
             c->pos = c->rate;
