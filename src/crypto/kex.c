@@ -20,12 +20,12 @@
 
 #include <string.h>
 
-#define GROUP_SECP256R1 0x0017
-#define GROUP_SECP384R1 0x0018
-#define GROUP_X25519 0x001d
+#define GROUP_SECP256R1      0x0017
+#define GROUP_SECP384R1      0x0018
+#define GROUP_X25519         0x001d
 #define GROUP_X25519MLKEM768 0x11ec
 
-#define X25519_LEN 32
+#define X25519_LEN        32
 #define HYBRID_CLIENT_LEN (MLKEM768_EK_LEN + X25519_LEN)
 #define HYBRID_SERVER_LEN (MLKEM768_CT_LEN + X25519_LEN)
 #define HYBRID_SECRET_LEN (MLKEM_SS_LEN + X25519_LEN)
@@ -154,8 +154,8 @@ static int hybrid_finish(struct cry_kex *k, const uint8_t *share, size_t len, ui
     return TERN_OK;
 }
 
-int cry_kex_finish(struct cry_kex *k, const uint8_t *server_share, size_t len,
-                   uint8_t *out_secret, size_t cap, size_t *out_len)
+int cry_kex_finish(struct cry_kex *k, const uint8_t *server_share, size_t len, uint8_t *out_secret,
+                   size_t cap, size_t *out_len)
 {
     enum cry_curve curve;
     size_t pub_len;
@@ -218,8 +218,8 @@ static int hybrid_respond(const uint8_t *share, size_t len, uint8_t *out_share, 
 }
 
 int cry_kex_respond(uint16_t group, const uint8_t *client_share, size_t len, uint8_t *out_share,
-                    size_t share_cap, size_t *out_share_len, uint8_t *out_secret,
-                    size_t secret_cap, size_t *out_secret_len)
+                    size_t share_cap, size_t *out_share_len, uint8_t *out_secret, size_t secret_cap,
+                    size_t *out_secret_len)
 {
     enum cry_curve curve;
     size_t pub_len;

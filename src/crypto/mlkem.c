@@ -19,19 +19,19 @@
 
 #include <string.h>
 
-#define Q 3329
-#define N 256
-#define K 3        /* ML-KEM-768 */
-#define ETA 2      /* η1 = η2 = 2 for ML-KEM-768 */
-#define DU 10
-#define DV 4
+#define Q          3329
+#define N          256
+#define K          3 /* ML-KEM-768 */
+#define ETA        2 /* η1 = η2 = 2 for ML-KEM-768 */
+#define DU         10
+#define DV         4
 #define POLY_BYTES 384 /* ByteEncode12 of one polynomial */
 #define PKE_DK_LEN (K * POLY_BYTES)
 #define PKE_EK_LEN (K * POLY_BYTES + 32)
-#define C1_LEN (K * 32 * DU)
-#define C2_LEN (32 * DV)
+#define C1_LEN     (K * 32 * DU)
+#define C2_LEN     (32 * DV)
 
-#if PKE_EK_LEN != MLKEM768_EK_LEN || C1_LEN + C2_LEN != MLKEM768_CT_LEN ||                     \
+#if PKE_EK_LEN != MLKEM768_EK_LEN || C1_LEN + C2_LEN != MLKEM768_CT_LEN ||                         \
     PKE_DK_LEN + PKE_EK_LEN + 64 != MLKEM768_DK_LEN
 #error "ML-KEM-768 sizes disagree"
 #endif
@@ -264,8 +264,8 @@ static uint16_t decode12(struct poly *r, const uint8_t in[POLY_BYTES])
         uint16_t t0 = (uint16_t)(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
         uint16_t t1 = (uint16_t)((in[3 * i + 1] >> 4) | (in[3 * i + 2] << 4));
         /* (t - q) is negative exactly when t < q: its sign bit clear means bad. */
-        bad |= (uint16_t)~((uint32_t)((int32_t)t0 - Q) >> 31) & 1u;
-        bad |= (uint16_t)~((uint32_t)((int32_t)t1 - Q) >> 31) & 1u;
+        bad |= (uint16_t) ~((uint32_t)((int32_t)t0 - Q) >> 31) & 1u;
+        bad |= (uint16_t) ~((uint32_t)((int32_t)t1 - Q) >> 31) & 1u;
         r->c[2 * i] = (int16_t)t0;
         r->c[2 * i + 1] = (int16_t)t1;
     }
@@ -553,8 +553,8 @@ int mlkem768_check_dk(const uint8_t *dk, size_t dk_len)
     return tern_ct_eq(hek, h, 32) ? TERN_OK : TERN_E_ILLEGAL_PARAMETER;
 }
 
-int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN],
-                           const uint8_t *ek, size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
+int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN], const uint8_t *ek,
+                           size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
 {
     TRY(mlkem768_check_ek(ek, ek_len));
     /* (K, r) = G(m || H(ek)) (Algorithm 17 step 1). */

@@ -17,8 +17,8 @@
 #define MLKEM768_EK_LEN 1184 /* encapsulation key: 384k + 32 */
 #define MLKEM768_DK_LEN 2400 /* decapsulation key: 768k + 96 */
 #define MLKEM768_CT_LEN 1088 /* ciphertext: 32(du k + dv) */
-#define MLKEM_SS_LEN 32      /* shared secret */
-#define MLKEM_SEED_LEN 32    /* d, z, m */
+#define MLKEM_SS_LEN    32   /* shared secret */
+#define MLKEM_SEED_LEN  32   /* d, z, m */
 
 /* mlkem768_keygen_derand is ML-KEM.KeyGen_internal (FIPS 203 Algorithm 16):
  * the key pair from the seeds d and z. For tests; use mlkem768_keygen. */

@@ -12,16 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHA3_256_LEN 32
-#define SHA3_512_LEN 64
+#define SHA3_256_LEN  32
+#define SHA3_512_LEN  64
 #define SHAKE128_RATE 168
 #define SHAKE256_RATE 136
 
 struct sha3_ctx {
-    uint64_t st[25];  /* Keccak state, lane (x, y) at index x + 5y */
-    uint8_t rate;     /* bytes per block: 200 - 2 * capacity/8 */
-    uint8_t pos;      /* absorbing: bytes in the open block; squeezing: bytes used */
-    uint8_t dsbyte;   /* domain bits and first padding bit: 0x06 SHA-3, 0x1f SHAKE */
+    uint64_t st[25]; /* Keccak state, lane (x, y) at index x + 5y */
+    uint8_t rate;    /* bytes per block: 200 - 2 * capacity/8 */
+    uint8_t pos;     /* absorbing: bytes in the open block; squeezing: bytes used */
+    uint8_t dsbyte;  /* domain bits and first padding bit: 0x06 SHA-3, 0x1f SHAKE */
     bool squeezing;
 };
 

@@ -40,8 +40,9 @@ static void test_supported(void)
     cry_kex_cleanup(&k);
     uint8_t secret[CRY_KEX_MAX_SECRET];
     size_t sn;
-    CHECK_EQ(cry_kex_respond(0x0019, share, 32, share, sizeof(share), &n, secret, sizeof(secret), &sn),
-             TERN_E_UNSUPPORTED);
+    CHECK_EQ(
+        cry_kex_respond(0x0019, share, 32, share, sizeof(share), &n, secret, sizeof(secret), &sn),
+        TERN_E_UNSUPPORTED);
 }
 
 static void test_roundtrips(void)
@@ -169,13 +170,13 @@ static void test_hybrid_implicit_rejection(void)
     uint8_t s1[CRY_KEX_MAX_SECRET], s2[CRY_KEX_MAX_SECRET];
     size_t clen, slen, s1l, s2l;
     CHECK_EQ(cry_kex_keygen(&k, 0x11ec, cshare, sizeof(cshare), &clen), TERN_OK);
-    CHECK_EQ(cry_kex_respond(0x11ec, cshare, clen, sshare, sizeof(sshare), &slen, s1, sizeof(s1),
-                             &s1l),
-             TERN_OK);
+    CHECK_EQ(
+        cry_kex_respond(0x11ec, cshare, clen, sshare, sizeof(sshare), &slen, s1, sizeof(s1), &s1l),
+        TERN_OK);
     sshare[17] ^= 0x20;
     CHECK_EQ(cry_kex_finish(&k, sshare, slen, s2, sizeof(s2), &s2l), TERN_OK);
     CHECK_EQ(s2l, 64);
-    CHECK(memcmp(s1, s2, 32) != 0);   /* ML-KEM half rejected */
+    CHECK(memcmp(s1, s2, 32) != 0);  /* ML-KEM half rejected */
     CHECK_MEM(s1 + 32, s2 + 32, 32); /* X25519 half unaffected */
     sshare[17] ^= 0x20;
     CHECK_EQ(cry_kex_finish(&k, sshare, slen, s2, sizeof(s2), &s2l), TERN_OK);
