@@ -67,7 +67,8 @@ int x509_store_add_der(struct x509_store *s, const uint8_t *der, size_t len, str
     return TERN_OK;
 }
 
-int x509_store_add_pem(struct x509_store *s, const char *text, size_t len, struct tern_err *err)
+static int add_pem(struct x509_store *s, const char *text, size_t len, bool require_one,
+                   struct tern_err *err)
 {
     struct rd r;
     rd_init(&r, (const uint8_t *)text, len);
@@ -92,19 +93,27 @@ int x509_store_add_pem(struct x509_store *s, const char *text, size_t len, struc
         }
         tern_free(der);
     }
-    if (!added)
+    if (!added && require_one)
         return err_set(err, TERN_E_FILE, "no CERTIFICATE block found in %zu bytes of PEM", len);
     return TERN_OK;
 }
 
-static int add_one_file(struct x509_store *s, const char *path, struct tern_err *err)
+int x509_store_add_pem(struct x509_store *s, const char *text, size_t len, struct tern_err *err)
+{
+    return add_pem(s, text, len, true, err);
+}
+
+/* In a directory, a .pem file without certificates (a key next to its
+ * certificate) is passed over; a broken one is still an error. */
+static int add_one_file(struct x509_store *s, const char *path, bool require_one,
+                        struct tern_err *err)
 {
     uint8_t *text;
     size_t len;
     TRY(x509_load_file(path, &text, &len, err));
     struct tern_err local;
     err_init(&local);
-    int rc = x509_store_add_pem(s, (const char *)text, len, &local);
+    int rc = add_pem(s, (const char *)text, len, require_one, &local);
     tern_free(text);
     if (rc != TERN_OK)
         return err_set(err, rc, "%s: %s", path, local.msg);
@@ -117,12 +126,12 @@ int x509_store_add_file(struct x509_store *s, const char *path, struct tern_err 
     if (stat(path, &st) != 0)
         return err_set(err, TERN_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return add_one_file(s, path, err);
+        return add_one_file(s, path, true, err);
     DIR *d = opendir(path);
     if (!d)
         return err_set(err, TERN_E_IO, "cannot read directory '%s': %s", path, strerror(errno));
     struct dirent *e;
-    size_t files = 0;
+    size_t files = 0, before = s->n;
     int rc = TERN_OK;
     while (rc == TERN_OK && (e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
@@ -132,12 +141,14 @@ int x509_store_add_file(struct x509_store *s, const char *path, struct tern_err 
         snprintf(full, sizeof(full), "%s/%s", path, e->d_name);
         if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        rc = add_one_file(s, full, err);
+        rc = add_one_file(s, full, false, err);
         files++;
     }
     closedir(d);
-    if (rc == TERN_OK && files == 0)
-        return err_set(err, TERN_E_FILE, "directory '%s' holds no .pem or .crt files", path);
+    if (rc == TERN_OK && (files == 0 || s->n == before))
+        return err_set(err, TERN_E_FILE, "directory '%s' holds no certificates in .pem or .crt "
+                       "files",
+                       path);
     return rc;
 }
 

@@ -46,6 +46,8 @@ struct search {
     struct sig_memo memo[256];
     size_t n_memo;
     bool found;
+    const struct x509_cert *built[X509_MAX_CHAIN]; /* the path found */
+    size_t n_built;
     bool exhausted;
     /* the most telling failure so far: a whole path that failed validation
      * (3) beats a bad signature or too long a path (2) beats no issuer (1) */
@@ -367,6 +369,13 @@ static int priority(const struct x509_cert *child, const struct x509_cert *cand,
 
 static void search(struct search *s);
 
+static void found(struct search *s)
+{
+    s->found = true;
+    memcpy(s->built, s->path, s->n * sizeof(s->path[0]));
+    s->n_built = s->n;
+}
+
 static void try_candidate(struct search *s, const struct x509_cert *cand)
 {
     const struct x509_cert *child = s->path[s->n - 1];
@@ -402,7 +411,7 @@ static void search(struct search *s)
         struct tern_err e;
         err_init(&e);
         if (validate_path(s, &e) == TERN_OK)
-            s->found = true;
+            found(s);
         else
             note(s, 3, &e);
         return;
@@ -480,16 +489,16 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
             err_init(&e);
             if (check_cert(s, leaf, true, true, &e) == TERN_OK && check_leaf(s, leaf, &e) == TERN_OK &&
                 validate_path(s, &e) == TERN_OK)
-                s->found = true;
+                found(s);
             else
                 note(s, 3, &e);
         }
         if (!s->found)
             search(s);
         if (s->found) {
-            out->n = s->n;
-            for (size_t i = 0; i < s->n && rc == TERN_OK; i++)
-                if (!(out->subjects[i] = tern_strdup(s->path[i]->subject_text)))
+            out->n = s->n_built;
+            for (size_t i = 0; i < s->n_built && rc == TERN_OK; i++)
+                if (!(out->subjects[i] = tern_strdup(s->built[i]->subject_text)))
                     rc = err_set(err, TERN_E_NOMEM, "out of memory");
             out->leaf_subject = out->subjects[0];
             if (rc == TERN_OK) {
