@@ -99,6 +99,8 @@ char *x509_name_text(const struct rd *name)
             char buf[80];
             if (!an)
                 an = der_oid_text(&oid, buf, sizeof(buf));
+            if (!*an)
+                an = "?"; /* an empty OID; never hand wr_bytes zero bytes on a fresh writer */
             wr_bytes(&w, an, strlen(an));
             wr_u8(&w, '=');
             append_value(&w, &val);

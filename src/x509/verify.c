@@ -210,10 +210,12 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
                    "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
                    subj);
     if (!(c->eku & bit))
-        return BAD("certificate '%s' is not for %s: its extKeyUsage lists %s%s%s", subj, want,
-                   c->eku & X509_EKU_SERVER_AUTH ? "serverAuth " : "",
-                   c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth " : "",
-                   "other purposes only");
+        return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
+                   "§4.2.1.12)",
+                   subj, want,
+                   c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
+                   : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
+                                                   : "purposes other than TLS");
     return TERN_OK;
 }
 
@@ -245,8 +247,7 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
             return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
                        role, subj);
-        if (c->self_issued && der_eq(&c->spki, &c->spki) && c->has_ski &&
-            !der_eq(&c->aki_keyid, &c->ski) && anchor)
+        if (anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
             return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
                        "own subjectKeyIdentifier",
                        role, subj);
