@@ -122,6 +122,31 @@ enum tern_client_auth {
  * verified against the configuration's trust anchors for clientAuth. */
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
 
+/* ---------------------------------------------------------------------
+ * Resumption (RFC 8446 §2.2): tickets and sessions. */
+
+/* Server: tickets are sealed with keys derived from a ticket secret; a fresh
+ * random one by default. Give several server processes the same secret
+ * (tern_config_set_ticket_key_file) and they resume each other's sessions.
+ * Keys rotate every rotation_s seconds; a ticket opens during its own key's
+ * interval and the next one. count = 0 turns tickets off. Defaults: 2
+ * tickets, 86400 s lifetime and rotation. */
+int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
+/* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
+int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
+int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
+                            uint32_t rotation_s);
+
+/* Client: tickets are kept in the configuration by server name and the
+ * newest unexpired one is offered, once. cb also receives each session as
+ * an opaque blob to save; tern_config_add_session gives one back (e.g. from
+ * a file, in another process). Both work on a configuration in use. */
+void tern_config_set_session_callback(tern_config *cfg,
+                                      void (*cb)(void *arg, const char *server_name,
+                                                 const uint8_t *session, size_t len),
+                                      void *arg);
+int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len);
+
 /* tern_config_set_keylog: cb receives each secret as one NSS key-log line
  * (without newline), e.g. "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */
 void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg);

@@ -1,0 +1,596 @@
+/* The sans-I/O connection: bytes in, bytes out, plaintext in and out.
+ *
+ * Input is gathered one record at a time into `in` (sized for the largest
+ * record) and opened in place. Handshake bytes are moved to `hs_in` until
+ * a whole message is there; application data stays in `in` and is read
+ * from it directly, so feeding stops while unread application data waits
+ * (back-pressure, and no second copy). Output records are sealed in place
+ * at the end of `out`. */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static tern_conn *conn_new(tern_config *cfg, bool is_server)
+{
+    if (!cfg)
+        return NULL;
+    tern_conn *c = tern_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    config_freeze(cfg);
+    config_ref(cfg);
+    c->cfg = cfg;
+    c->is_server = is_server;
+    c->alert_sent = -1;
+    c->start_us = now_us();
+    err_init(&c->err);
+    wr_init_grow(&c->hs_in);
+    wr_init_grow(&c->out);
+    wr_init_grow(&c->ch_buf);
+    return c;
+}
+
+tern_conn *tern_conn_new_client(tern_config *cfg, const char *server_name)
+{
+    tern_conn *c = conn_new(cfg, false);
+    if (!c)
+        return NULL;
+    if (server_name && !(c->server_name = tern_strdup(server_name))) {
+        tern_conn_free(c);
+        return NULL;
+    }
+    c->state = HS_START;
+    if (!server_name && !cfg->insecure) {
+        conn_fail(c, TERN_E_ARG,
+                  "a client needs the server's name to check its certificate (or the insecure "
+                  "option)");
+        return c;
+    }
+    if (hs_client_start(c) != TERN_OK)
+        return c; /* the error is kept in c */
+    return c;
+}
+
+tern_conn *tern_conn_new_server(tern_config *cfg)
+{
+    tern_conn *c = conn_new(cfg, true);
+    if (!c)
+        return NULL;
+    c->state = HS_S_WAIT_CH;
+    if (cfg->chain_n == 0 || cfg->key.type == CRY_KEY_NONE)
+        conn_fail(c, TERN_E_ARG,
+                  "the server has no certificate: call tern_config_set_cert_chain_file first");
+    return c;
+}
+
+void tern_conn_free(tern_conn *c)
+{
+    if (!c)
+        return;
+    bool had_secrets = c->rd_out.active || c->rd_in.active;
+    ks13_cleanup(&c->ks);
+    rec_dir_cleanup(&c->rd_in);
+    rec_dir_cleanup(&c->rd_out);
+    for (size_t i = 0; i < c->n_kex; i++)
+        cry_kex_cleanup(&c->kex[i]);
+    cry_hash_cleanup(&c->th);
+    if (c->have_peer_key)
+        cry_pubkey_cleanup(&c->peer_key);
+    if (c->session)
+        tern_free_secret(c->session, sizeof(*c->session));
+    if (c->in)
+        tern_free_secret(c->in, REC_MAX_RECORD);
+    wr_free(&c->hs_in);
+    wr_free(&c->out);
+    wr_free(&c->ch_buf);
+    if (had_secrets)
+        hs_trace(c, TERN_TRACE_WIPED, TERN_DIR_LOCAL, "keys wiped",
+                 "Every key and secret of this connection has been erased from memory.", 0, NULL,
+                 0);
+    tern_free(c->server_name);
+    tern_config_free(c->cfg);
+    tern_memzero(c, sizeof(*c));
+    tern_free(c);
+}
+
+/* ---- errors and alerts ---- */
+
+static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t len);
+
+static void send_alert(tern_conn *c, int alert)
+{
+    if (alert < 0 || c->close_sent)
+        return;
+    uint8_t body[2] = {alert == TERN_ALERT_CLOSE_NOTIFY || alert == TERN_ALERT_USER_CANCELED ? 1 : 2,
+                       (uint8_t)alert};
+    queue_record(c, REC_ALERT, body, 2);
+    c->alert_sent = alert;
+    c->close_sent = true;
+    char name[64];
+    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
+    struct tern_trace_fact f[] = {{"level", body[0] == 2 ? "fatal" : "warning"}};
+    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
+             alert == 0 ? "We said goodbye: close_notify tells the peer no more data will follow, "
+                          "so a cut connection cannot pass for a complete one."
+                        : "We stopped the connection and told the peer why.",
+             2, f, 1);
+}
+
+int conn_fail_err(tern_conn *c, const struct tern_err *e)
+{
+    if (c->err.code != TERN_OK)
+        return c->err.code;
+    c->err = *e;
+    if (e->code != TERN_E_ALERT_RECEIVED && e->code != TERN_E_EOF && e->code != TERN_E_IO)
+        send_alert(c, tern_status_alert(e->code));
+    struct tern_trace_fact f[] = {{"error", tern_status_name(e->code)}, {"reason", e->msg}};
+    hs_trace(c, TERN_TRACE_ERROR, TERN_DIR_LOCAL, "connection failed", e->msg, 0, f, 2);
+    c->state = HS_FAILED;
+    return e->code;
+}
+
+int conn_fail(tern_conn *c, int code, const char *fmt, ...)
+{
+    if (c->err.code != TERN_OK)
+        return c->err.code;
+    struct tern_err e;
+    err_init(&e);
+    e.code = code;
+    e.alert = tern_status_alert(code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+    va_end(ap);
+    return conn_fail_err(c, &e);
+}
+
+/* ---- output ---- */
+
+/* queue_record seals one record (len <= 2^14) at the end of out. */
+static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
+{
+    size_t off = rec_plaintext_offset(&c->rd_out);
+    size_t cap = off + len + rec_seal_overhead(&c->rd_out);
+    size_t start = c->out.len;
+    uint8_t *p = wr_reserve(&c->out, cap);
+    if (!p) {
+        struct tern_err e;
+        err_init(&e);
+        err_set(&e, TERN_E_NOMEM, "out of memory queueing a %zu-byte record", len);
+        c->err = c->err.code ? c->err : e;
+        c->state = HS_FAILED;
+        return;
+    }
+    memcpy(p + off, data, len);
+    size_t rec_len;
+    struct tern_err e;
+    err_init(&e);
+    if (rec_seal(&c->rd_out, type, p, len, 0, cap, &rec_len, &e) != TERN_OK) {
+        c->out.len = start;
+        if (c->err.code == TERN_OK) {
+            c->err = e;
+            c->state = HS_FAILED;
+        }
+        return;
+    }
+    c->out.len = start + rec_len;
+}
+
+static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
+{
+    do {
+        size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
+        queue_record(c, type, data, n);
+        data += n;
+        len -= n;
+    } while (len > 0);
+    if (!wr_ok(&c->out))
+        return conn_fail(c, TERN_E_NOMEM, "out of memory queueing output");
+    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+}
+
+int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len)
+{
+    TRY(hs_transcript_add(c, msg, len));
+    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
+}
+
+int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len)
+{
+    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
+}
+
+int conn_send_ccs(tern_conn *c)
+{
+    static const uint8_t one = 1;
+    /* The record layer sends it unprotected (RFC 8446 §5, Appendix D.4). */
+    queue_record(c, REC_CHANGE_CIPHER_SPEC, &one, 1);
+    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+}
+
+int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
+{
+    *out = c->out.buf + c->out_sent;
+    *out_len = c->out.len - c->out_sent;
+    return TERN_OK;
+}
+
+void tern_conn_output_done(tern_conn *c, size_t sent)
+{
+    size_t pending = c->out.len - c->out_sent;
+    c->out_sent += sent < pending ? sent : pending;
+    if (c->out_sent == c->out.len) {
+        /* Everything went: release the buffer when idle so an established,
+         * idle connection holds little memory. */
+        c->out.len = c->out_sent = 0;
+        if (c->state == HS_CONNECTED && c->out.cap > 4096)
+            wr_free(&c->out);
+    }
+}
+
+/* ---- input ---- */
+
+bool conn_hs_pending(const tern_conn *c)
+{
+    return c->hs_in.len > c->hs_in_used;
+}
+
+static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
+{
+    if (len != 2)
+        return conn_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)", len);
+    int level = p[0], desc = p[1];
+    char name[64];
+    snprintf(name, sizeof(name), "alert %s", tern_alert_name(desc));
+    struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
+    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
+             desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    if (desc == TERN_ALERT_CLOSE_NOTIFY) {
+        c->state = HS_CLOSED;
+        return TERN_OK;
+    }
+    if (desc == TERN_ALERT_USER_CANCELED)
+        return TERN_OK; /* RFC 8446 §6.1: a close_notify should follow */
+    /* RFC 8446 §6: every other alert ends the connection, whatever its level. */
+    struct tern_err e;
+    err_init(&e);
+    err_set(&e, TERN_E_ALERT_RECEIVED, "the %s sent a fatal alert: %s (%d)",
+            c->is_server ? "client" : "server", tern_alert_name(desc), desc);
+    e.alert = desc;
+    c->close_sent = true; /* no alert goes back after a fatal alert */
+    return conn_fail_err(c, &e);
+}
+
+static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
+{
+    if (len == 0)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "an empty handshake record (RFC 8446 §5.1 forbids them)");
+    wr_bytes(&c->hs_in, p, len);
+    if (!wr_ok(&c->hs_in))
+        return conn_fail(c, TERN_E_NOMEM, "out of memory buffering a handshake message");
+    size_t off = 0;
+    while (c->state != HS_FAILED && c->hs_in.len - off >= 4) {
+        struct rd r;
+        rd_init(&r, c->hs_in.buf + off, c->hs_in.len - off);
+        uint8_t type;
+        uint32_t mlen;
+        if (!rd_u8(&r, &type) || !rd_u24(&r, &mlen))
+            break;
+        if (mlen > HS_MAX_MESSAGE)
+            return conn_fail(c, TERN_E_DECODE,
+                             "a %s message of %u bytes exceeds our limit of %u bytes",
+                             hs_type_name(type), mlen, HS_MAX_MESSAGE);
+        struct rd body;
+        if (!rd_sub(&r, &body, mlen))
+            break; /* wait for the rest */
+        const uint8_t *msg = c->hs_in.buf + off;
+        size_t msg_len = 4 + mlen;
+        off += msg_len;
+        c->hs_in_used = off;
+        int rc;
+        if (c->state == HS_CONNECTED)
+            rc = hs_post_message(c, type, body);
+        else if (c->is_server)
+            rc = hs_server_message(c, type, body, msg, msg_len);
+        else
+            rc = hs_client_message(c, type, body, msg, msg_len);
+        if (rc != TERN_OK)
+            return c->err.code ? c->err.code : conn_fail(c, rc, "handshake step failed (%s)",
+                                                          tern_status_name(rc));
+    }
+    c->hs_in_used = 0;
+    /* Drop what was processed; keep a partial message. */
+    if (off && c->hs_in.buf) {
+        memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
+        c->hs_in.len -= off;
+    }
+    if (c->state == HS_CONNECTED && c->hs_in.len == 0 && c->hs_in.cap > 4096)
+        wr_free(&c->hs_in);
+    return TERN_OK;
+}
+
+/* process_record handles the whole record in c->in. */
+static int process_record(tern_conn *c)
+{
+    struct rd r;
+    rd_init(&r, c->in, c->in_len);
+    struct rec_header h;
+    struct tern_err e;
+    err_init(&e);
+    if (rec_parse_header(&r, false, &h, &e) != TERN_OK)
+        return conn_fail_err(c, &e);
+
+    if (h.type == REC_CHANGE_CIPHER_SPEC) {
+        /* RFC 8446 §5: a single 0x01 CCS may arrive during the handshake and
+         * is dropped; any other is unexpected_message. */
+        bool in_handshake = c->state != HS_CONNECTED && c->state != HS_START &&
+                            c->state != HS_S_WAIT_CH;
+        if (h.length != 1 || c->in[REC_HEADER_LEN] != 1 || !in_handshake || c->got_ccs)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "an unexpected ChangeCipherSpec record (%u bytes) in state %d",
+                             h.length, (int)c->state);
+        c->got_ccs = true;
+        return TERN_OK;
+    }
+
+    uint8_t type;
+    size_t off, len;
+    if (c->rd_in.active && h.type != REC_APPLICATION_DATA)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "an unprotected record of type %u arrived after encryption started",
+                         h.type);
+    if (rec_open(&c->rd_in, c->in, c->in_len, &type, &off, &len, &e) != TERN_OK)
+        return conn_fail_err(c, &e);
+    const uint8_t *p = c->in + off;
+    if (type != REC_HANDSHAKE && conn_hs_pending(c))
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "a %s record interleaved with a fragmented handshake message",
+                         type == REC_ALERT ? "alert" : "non-handshake");
+    switch (type) {
+    case REC_ALERT:
+        return handle_alert(c, p, len);
+    case REC_HANDSHAKE:
+        return handle_handshake_bytes(c, p, len);
+    case REC_APPLICATION_DATA:
+        if (c->state != HS_CONNECTED)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "application data arrived before the handshake completed");
+        if (len) {
+            c->app_off = off;
+            c->app_len = len;
+            hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
+                     "application data", NULL, len, NULL, 0);
+        }
+        return TERN_OK;
+    default:
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u",
+                         type);
+    }
+}
+
+int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
+{
+    size_t used = 0;
+    *out_used = 0;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    if (!c->in && !(c->in = tern_malloc(REC_MAX_RECORD)))
+        return conn_fail(c, TERN_E_NOMEM, "out of memory for the input buffer");
+    while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED) {
+        /* Gather the header, then the fragment it announces. */
+        if (c->in_len < REC_HEADER_LEN) {
+            size_t take = REC_HEADER_LEN - c->in_len;
+            if (take > len - used)
+                take = len - used;
+            memcpy(c->in + c->in_len, in + used, take);
+            c->in_len += take;
+            used += take;
+            if (c->in_len < REC_HEADER_LEN)
+                break;
+        }
+        struct rd r;
+        rd_init(&r, c->in, c->in_len);
+        struct rec_header h;
+        struct tern_err e;
+        err_init(&e);
+        if (rec_parse_header(&r, false, &h, &e) != TERN_OK) {
+            conn_fail_err(c, &e);
+            break;
+        }
+        size_t want = REC_HEADER_LEN + h.length;
+        size_t take = want - c->in_len;
+        if (take > len - used)
+            take = len - used;
+        memcpy(c->in + c->in_len, in + used, take);
+        c->in_len += take;
+        used += take;
+        if (c->in_len < want)
+            break;
+        process_record(c);
+        c->in_len = 0;
+    }
+    *out_used = used;
+    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+}
+
+/* ---- plaintext ---- */
+
+int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
+{
+    *out_n = 0;
+    if (c->app_len) {
+        size_t n = c->app_len < cap ? c->app_len : cap;
+        memcpy(buf, c->in + c->app_off, n);
+        tern_memzero(c->in + c->app_off, n);
+        c->app_off += n;
+        c->app_len -= n;
+        *out_n = n;
+        return TERN_OK;
+    }
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    if (c->state == HS_CLOSED)
+        return TERN_E_CLOSED;
+    return TERN_WANT_READ;
+}
+
+int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n)
+{
+    *out_n = 0;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    if (c->close_sent)
+        return err_set(NULL, TERN_E_CLOSED, "closed");
+    if (c->state != HS_CONNECTED && c->state != HS_CLOSED)
+        return TERN_WANT_READ;
+    if (len == 0)
+        return TERN_OK;
+    /* Application data only after every proof (STYLE.md). */
+    unsigned need = PROOF_PEER_FINISHED;
+    if (!c->is_server)
+        need |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+    if ((c->proofs & need) != need)
+        return conn_fail(c, TERN_E_INTERNAL,
+                         "refusing to send application data: the handshake's checks are "
+                         "incomplete (proofs %#x of %#x)",
+                         c->proofs, need);
+    TRY(queue_fragmented(c, REC_APPLICATION_DATA, data, len));
+    hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER,
+             "application data", NULL, len, NULL, 0);
+    *out_n = len;
+    return TERN_OK;
+}
+
+int tern_conn_close(tern_conn *c)
+{
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    send_alert(c, TERN_ALERT_CLOSE_NOTIFY);
+    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+}
+
+unsigned tern_conn_wants(const tern_conn *c)
+{
+    unsigned w = 0;
+    if (c->out.len > c->out_sent)
+        w |= TERN_WANTS_WRITE;
+    if (c->state == HS_CONNECTED || c->state == HS_CLOSED)
+        w |= TERN_WANTS_DONE;
+    if (c->state == HS_FAILED || c->state == HS_CLOSED ||
+        (c->close_sent && c->state != HS_CONNECTED))
+        w |= TERN_WANTS_CLOSED;
+    else if (c->app_len == 0)
+        w |= TERN_WANTS_READ;
+    return w;
+}
+
+int tern_conn_status(const tern_conn *c)
+{
+    return c->err.code;
+}
+
+const char *tern_conn_error(const tern_conn *c)
+{
+    return c->err.code == TERN_OK ? NULL : c->err.msg;
+}
+
+uint16_t tern_conn_version(const tern_conn *c)
+{
+    return c->version;
+}
+
+uint16_t tern_conn_cipher_suite(const tern_conn *c)
+{
+    return c->suite;
+}
+
+uint16_t tern_conn_group(const tern_conn *c)
+{
+    return c->group;
+}
+
+uint16_t tern_conn_signature_scheme(const tern_conn *c)
+{
+    return c->sig_scheme;
+}
+
+const char *tern_conn_alpn(const tern_conn *c)
+{
+    return c->alpn[0] ? c->alpn : NULL;
+}
+
+const char *tern_conn_server_name(const tern_conn *c)
+{
+    return c->server_name;
+}
+
+const char *tern_conn_peer_subject(const tern_conn *c)
+{
+    return c->peer_subject[0] ? c->peer_subject : NULL;
+}
+
+int tern_conn_resumed(const tern_conn *c)
+{
+    return c->resumed;
+}
+
+int tern_conn_handshake_done(const tern_conn *c)
+{
+    return c->state == HS_CONNECTED || c->state == HS_CLOSED;
+}
+
+/* ---- services for the handshake ---- */
+
+int conn_random(tern_conn *c, uint8_t *buf, size_t len)
+{
+    if (c->test_random) {
+        if (c->test_random_len < len)
+            return TERN_E_INTERNAL;
+        memcpy(buf, c->test_random, len);
+        c->test_random += len;
+        c->test_random_len -= len;
+        return TERN_OK;
+    }
+    return cry_random(buf, len);
+}
+
+void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len)
+{
+    if (!c->cfg->keylog_cb)
+        return;
+    char line[256];
+    if (ks13_keylog_line(line, sizeof(line), label, c->client_random, secret, len))
+        c->cfg->keylog_cb(c->cfg->keylog_arg, line);
+    tern_memzero(line, sizeof(line));
+}
+
+int tern_conn_key_update(tern_conn *c, int request_peer)
+{
+    if (c->state != HS_CONNECTED || c->version != TERN_TLS13)
+        return err_set(NULL, TERN_E_ARG, "key update needs an established TLS 1.3 connection");
+    uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    TRY(conn_send_post_hs(c, msg, sizeof(msg)));
+    struct tern_err e;
+    err_init(&e);
+    if (rec_dir_update13(&c->rd_out, &e) != TERN_OK)
+        return conn_fail_err(c, &e);
+    struct tern_trace_fact f[] = {{"request_update", request_peer ? "yes" : "no"}};
+    hs_trace_msg(c, true, "KeyUpdate",
+                 "We moved our sending direction to a fresh key derived from the old one, so a "
+                 "key that leaks later cannot read earlier traffic.",
+                 sizeof(msg), f, 1);
+    return TERN_OK;
+}

@@ -1,0 +1,621 @@
+/* The TLS 1.3 client (RFC 8446 §2, Appendix A.1): one handler per state.
+ *
+ *   START -> WAIT_SH -> WAIT_EE -> WAIT_CERT_CR -> WAIT_CERT -> WAIT_CV
+ *         -> WAIT_FINISHED -> CONNECTED
+ * A HelloRetryRequest sends the client back to WAIT_SH once. */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+/* RFC 8446 §4.1.3: ServerHello.random of a HelloRetryRequest. */
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* RFC 8446 §4.1.3: the downgrade sentinels in the last 8 bytes of random. */
+static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+static const uint8_t downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00};
+
+static bool name_is_ip(const char *name)
+{
+    uint8_t a[16];
+    return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
+}
+
+static void offer(tern_conn *c, enum hs_ext_id id)
+{
+    c->offered_exts |= 1ull << id;
+}
+
+static size_t ext_begin(tern_conn *c, struct wr *w, enum hs_ext_id id)
+{
+    offer(c, id);
+    wr_u16(w, hs_ext_type(id));
+    return wr_open_u16(w);
+}
+
+/* make_shares prepares the key shares offered: the first configured group,
+ * and X25519 beside a hybrid first choice (as browsers do), so a server
+ * without ML-KEM needs no HelloRetryRequest. */
+static int make_shares(tern_conn *c, uint16_t only_group)
+{
+    uint16_t want[2];
+    size_t n = 0;
+    if (only_group) {
+        want[n++] = only_group;
+    } else {
+        for (size_t i = 0; i < c->cfg->n_groups && n == 0; i++)
+            if (cry_kex_supported(c->cfg->groups[i]))
+                want[n++] = c->cfg->groups[i];
+        if (n == 1 && want[0] == TERN_GROUP_X25519MLKEM768 &&
+            hs_list_has(c->cfg->groups, c->cfg->n_groups, TERN_GROUP_X25519))
+            want[n++] = TERN_GROUP_X25519;
+    }
+    if (n == 0)
+        return conn_fail(c, TERN_E_ARG, "no configured group is supported by this build");
+    for (size_t i = 0; i < c->n_kex; i++)
+        cry_kex_cleanup(&c->kex[i]);
+    c->n_kex = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* The public share is regenerated into the ClientHello below. */
+        c->kex[i].group = want[i];
+        c->n_kex++;
+    }
+    return TERN_OK;
+}
+
+static int write_client_hello(tern_conn *c, struct wr *w)
+{
+    tern_config *cfg = c->cfg;
+    size_t m = hs_msg_begin(w, HS_CLIENT_HELLO);
+    wr_u16(w, 0x0303); /* legacy_version */
+    wr_bytes(w, c->client_random, 32);
+    size_t sid = wr_open_u8(w);
+    wr_bytes(w, c->session_id, c->session_id_len);
+    wr_close(w, sid);
+    size_t cs = wr_open_u16(w);
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        if (hs_suite13(cfg->suites[i]))
+            wr_u16(w, cfg->suites[i]);
+    wr_close(w, cs);
+    wr_u8(w, 1); /* legacy_compression_methods: null only */
+    wr_u8(w, 0);
+
+    size_t exts = wr_open_u16(w);
+    size_t e;
+    c->offered_exts = 0;
+    if (c->server_name && !name_is_ip(c->server_name)) {
+        /* RFC 6066 §3: literal IP addresses are not sent as SNI. */
+        e = ext_begin(c, w, EXT_SERVER_NAME);
+        size_t list = wr_open_u16(w);
+        wr_u8(w, 0); /* host_name */
+        size_t hn = wr_open_u16(w);
+        wr_bytes(w, c->server_name, strlen(c->server_name));
+        wr_close(w, hn);
+        wr_close(w, list);
+        wr_close(w, e);
+    }
+    e = ext_begin(c, w, EXT_SUPPORTED_VERSIONS);
+    size_t vl = wr_open_u8(w);
+    wr_u16(w, TERN_TLS13);
+    wr_close(w, vl);
+    wr_close(w, e);
+
+    e = ext_begin(c, w, EXT_SUPPORTED_GROUPS);
+    size_t gl = wr_open_u16(w);
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (cry_kex_supported(cfg->groups[i]))
+            wr_u16(w, cfg->groups[i]);
+    wr_close(w, gl);
+    wr_close(w, e);
+
+    e = ext_begin(c, w, EXT_SIGNATURE_ALGORITHMS);
+    size_t sl = wr_open_u16(w);
+    for (size_t i = 0; i < cfg->n_sigs; i++)
+        wr_u16(w, cfg->sigs[i]);
+    wr_close(w, sl);
+    wr_close(w, e);
+
+    e = ext_begin(c, w, EXT_KEY_SHARE);
+    size_t ks = wr_open_u16(w);
+    for (size_t i = 0; i < c->n_kex; i++) {
+        uint8_t share[CRY_KEX_MAX_SHARE];
+        size_t share_len;
+        uint16_t g = c->kex[i].group;
+        if (cry_kex_keygen(&c->kex[i], g, share, sizeof(share), &share_len) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
+                             tern_group_name(g));
+        wr_u16(w, g);
+        size_t kx = wr_open_u16(w);
+        wr_bytes(w, share, share_len);
+        wr_close(w, kx);
+    }
+    wr_close(w, ks);
+    wr_close(w, e);
+
+    if (cfg->alpn_len) {
+        e = ext_begin(c, w, EXT_ALPN);
+        size_t al = wr_open_u16(w);
+        wr_bytes(w, cfg->alpn, cfg->alpn_len);
+        wr_close(w, al);
+        wr_close(w, e);
+    }
+    if (c->cookie_len) {
+        e = ext_begin(c, w, EXT_COOKIE);
+        size_t ck = wr_open_u16(w);
+        wr_bytes(w, c->cookie, c->cookie_len);
+        wr_close(w, ck);
+        wr_close(w, e);
+    }
+    size_t binders_len = 0;
+    if (c->session) {
+        /* RFC 8446 §4.2.9: psk_dhe_ke only, keeping forward secrecy. */
+        e = ext_begin(c, w, EXT_PSK_KEY_EXCHANGE_MODES);
+        wr_u8(w, 1);
+        wr_u8(w, 1);
+        wr_close(w, e);
+        /* pre_shared_key goes last (RFC 8446 §4.2.11); its binder is
+         * patched in below, once the rest of the message is final. */
+        struct hs_session *s = c->session;
+        uint32_t age = (uint32_t)(hs_now_ms() - s->issued_ms);
+        e = ext_begin(c, w, EXT_PRE_SHARED_KEY);
+        size_t ids = wr_open_u16(w);
+        size_t id = wr_open_u16(w);
+        wr_bytes(w, s->ticket, s->ticket_len);
+        wr_close(w, id);
+        wr_u32(w, age + s->age_add); /* obfuscated_ticket_age, mod 2^32 */
+        wr_close(w, ids);
+        size_t binders = wr_open_u16(w);
+        size_t b = wr_open_u8(w);
+        wr_zeros(w, s->psk_len);
+        wr_close(w, b);
+        wr_close(w, binders);
+        wr_close(w, e);
+        binders_len = 2 + 1 + s->psk_len;
+        c->psk_offered = true;
+    }
+    wr_close(w, exts);
+    hs_msg_end(w, m);
+    if (!wr_ok(w))
+        return conn_fail(c, TERN_E_NOMEM, "out of memory building ClientHello");
+    if (binders_len) {
+        /* The binder's transcript: what came before (message_hash and
+         * HelloRetryRequest, after a retry) and the truncated ClientHello. */
+        const struct hs_suite *suite = hs_suite13(c->session->suite);
+        struct cry_hash_ctx t = {0};
+        uint8_t th[CRY_MAX_HASH];
+        int rc = c->th.impl ? cry_hash_copy(&t, &c->th) : cry_hash_init(&t, suite->hash);
+        if (rc == TERN_OK)
+            rc = cry_hash_update(&t, w->buf, w->len - binders_len);
+        if (rc == TERN_OK)
+            rc = cry_hash_peek(&t, th);
+        cry_hash_cleanup(&t);
+        if (rc == TERN_OK)
+            rc = hs_binder(suite->hash, c->session->psk, c->session->psk_len, th,
+                           w->buf + w->len - c->session->psk_len);
+        if (rc != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "computing the PSK binder failed");
+    }
+    return TERN_OK;
+}
+
+static int send_client_hello(tern_conn *c)
+{
+    struct wr w;
+    wr_init_grow(&w);
+    int rc = write_client_hello(c, &w);
+    if (rc == TERN_OK)
+        rc = conn_send_hs(c, w.buf, w.len);
+    if (rc == TERN_OK) {
+        char groups[128] = "";
+        for (size_t i = 0; i < c->n_kex; i++)
+            snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups), "%s%s",
+                     i ? ", " : "", tern_group_name(c->kex[i].group));
+        struct tern_trace_fact f[] = {
+            {"versions", "TLS 1.3"},
+            {"key_shares", groups},
+            {"server_name", c->server_name && !name_is_ip(c->server_name) ? c->server_name
+                                                                           : "(none)"},
+        };
+        hs_trace_msg(c, true, "ClientHello",
+                     c->hrr_done
+                         ? "We said hello again, this time with a key share for the group the "
+                           "server asked for."
+                         : "We proposed what we can do: TLS versions, cipher suites, key-exchange "
+                           "groups with our public key shares, signature schemes, and the name "
+                           "of the server we want.",
+                     w.len, f, sizeof(f) / sizeof(f[0]));
+    }
+    wr_free(&w);
+    return rc;
+}
+
+int hs_client_start(tern_conn *c)
+{
+    TRY(conn_random(c, c->client_random, 32));
+    /* Middlebox compatibility (RFC 8446 Appendix D.4): a fake session id. */
+    c->session_id_len = 32;
+    TRY(conn_random(c, c->session_id, 32));
+    TRY(make_shares(c, 0));
+    /* Resume when we hold a ticket for this server whose suite we still allow. */
+    struct hs_session s;
+    if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
+        if (hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
+            (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
+            struct tern_trace_fact f[] = {{"ticket_for", s.server_name}};
+            hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
+                     "We hold a ticket from an earlier visit to this server and offer it, "
+                     "hoping for an abbreviated handshake.",
+                     0, f, 1);
+        }
+        hs_session_wipe(&s);
+    }
+    TRY(send_client_hello(c));
+    c->state = HS_C_WAIT_SH;
+    return TERN_OK;
+}
+
+/* ---- ServerHello / HelloRetryRequest ---- */
+
+struct server_hello {
+    uint16_t version;
+    const uint8_t *random;
+    struct rd session_id;
+    uint16_t suite;
+    uint8_t compression;
+    struct hs_exts ext;
+};
+
+static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct server_hello *sh)
+{
+    struct rd exts;
+    if (!rd_u16(&body, &sh->version) || !rd_bytes(&body, &sh->random, 32) ||
+        !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
+        !rd_u8(&body, &sh->compression))
+        return conn_fail(c, TERN_E_DECODE, "ServerHello is truncated");
+    if (rd_empty(&body)) {
+        /* No extensions at all: a TLS 1.2-or-older server. */
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "the server answered with %s and no extensions; tern offered only TLS "
+                         "1.3",
+                         tern_version_name(sh->version));
+    }
+    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed extensions block");
+    *is_hrr = memcmp(sh->random, hrr_random, 32) == 0;
+    const char *what = *is_hrr ? "HelloRetryRequest" : "ServerHello";
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, *is_hrr ? EXT_IN_HRR : EXT_IN_SH,
+                      c->offered_exts | (1ull << EXT_COOKIE), what, &sh->ext, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    if (sh->version != 0x0303)
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "%s legacy_version is 0x%04x, expected 0x0303", what, sh->version);
+    if (!hs_ext_has(&sh->ext, EXT_SUPPORTED_VERSIONS)) {
+        /* RFC 8446 §4.1.3: a TLS 1.3 client checks the downgrade sentinel. */
+        if (!memcmp(sh->random + 24, downgrade12, 8) || !memcmp(sh->random + 24, downgrade11, 8))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server's random carries the downgrade sentinel: someone may "
+                             "be forcing an older version");
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "the server chose an older TLS version; tern offered only TLS 1.3");
+    }
+    struct rd sv = sh->ext.body[EXT_SUPPORTED_VERSIONS];
+    uint16_t v;
+    if (!rd_u16(&sv, &v) || !rd_empty(&sv))
+        return conn_fail(c, TERN_E_DECODE, "%s: malformed supported_versions", what);
+    if (v != TERN_TLS13)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server selected version 0x%04x (%s), which we did not offer", v,
+                         tern_version_name(v));
+    if (sh->session_id.len != c->session_id_len ||
+        memcmp(sh->session_id.p, c->session_id, c->session_id_len) != 0)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "%s does not echo our legacy_session_id", what);
+    if (sh->compression != 0)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s selected compression method %u", what,
+                         sh->compression);
+    if (!hs_suite13(sh->suite) || !hs_list_has(c->cfg->suites, c->cfg->n_suites, sh->suite))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server selected cipher suite 0x%04x, which we did not offer",
+                         sh->suite);
+    if (c->hrr_done && sh->suite != c->suite)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "ServerHello's suite %s differs from the HelloRetryRequest's %s",
+                         tern_suite_name(sh->suite), tern_suite_name(c->suite));
+    return TERN_OK;
+}
+
+static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *msg, size_t len)
+{
+    if (c->hrr_done)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "a second HelloRetryRequest (RFC 8446 §4.1.4 allows one)");
+    c->hrr_done = true;
+    c->suite = sh->suite;
+    uint16_t group = 0;
+    if (hs_ext_has(&sh->ext, EXT_KEY_SHARE)) {
+        struct rd ks = sh->ext.body[EXT_KEY_SHARE];
+        if (!rd_u16(&ks, &group) || !rd_empty(&ks))
+            return conn_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed key_share");
+        if (!hs_list_has(c->cfg->groups, c->cfg->n_groups, group) || !cry_kex_supported(group))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server asked for group %s (0x%04x), which we did not offer",
+                             tern_group_name(group), group);
+        for (size_t i = 0; i < c->n_kex; i++)
+            if (c->kex[i].group == group)
+                return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                                 "the server asked for group %s, for which we already sent a key "
+                                 "share",
+                                 tern_group_name(group));
+    }
+    c->cookie_len = 0;
+    if (hs_ext_has(&sh->ext, EXT_COOKIE)) {
+        struct rd ck = sh->ext.body[EXT_COOKIE], body;
+        if (!rd_prefixed16_nonempty(&ck, &body) || !rd_empty(&ck) || body.len > sizeof(c->cookie))
+            return conn_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed cookie of %zu bytes",
+                             body.len);
+        memcpy(c->cookie, body.p, body.len);
+        c->cookie_len = body.len;
+    }
+    if (!group && !c->cookie_len)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "a HelloRetryRequest that changes nothing (RFC 8446 §4.1.4)");
+
+    /* RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash. */
+    const struct hs_suite *s = hs_suite13(sh->suite);
+    if (c->session && hs_suite13(c->session->suite)->hash != s->hash) {
+        /* RFC 8446 §4.1.4: drop a PSK whose hash does not fit the new suite. */
+        tern_free_secret(c->session, sizeof(*c->session));
+        c->session = NULL;
+    }
+    uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
+    if (cry_hash(s->hash, c->ch_buf.buf, c->ch_buf.len, mh + 4) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+    TRY(hs_transcript_start(c, s->hash));
+    TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
+    TRY(hs_transcript_add(c, msg, len));
+    c->round_trips++;
+    struct tern_trace_fact f[] = {{"group", group ? tern_group_name(group) : "(unchanged)"},
+                                  {"cookie", c->cookie_len ? "yes" : "no"}};
+    hs_trace_msg(c, false, "HelloRetryRequest",
+                 "The server can't use any key share we sent and asks us to say hello again "
+                 "with one for the group it prefers; this costs one extra round trip.",
+                 len, f, 2);
+    if (group)
+        TRY(make_shares(c, group));
+    /* Middlebox compatibility: the CCS goes before our second flight. */
+    if (c->session_id_len)
+        TRY(conn_send_ccs(c));
+    return send_client_hello(c);
+}
+
+static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct server_hello sh;
+    bool is_hrr = false;
+    TRY(parse_server_hello(c, body, &is_hrr, &sh));
+    if (is_hrr)
+        return on_hello_retry(c, &sh, msg, len);
+
+    if (!hs_ext_has(&sh.ext, EXT_KEY_SHARE))
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "ServerHello has no key_share (tern does not offer PSK-only resumption)");
+    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share;
+    uint16_t group;
+    if (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks))
+        return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
+    struct cry_kex *k = NULL;
+    for (size_t i = 0; i < c->n_kex; i++)
+        if (c->kex[i].group == group)
+            k = &c->kex[i];
+    if (!k)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server answered with a %s (0x%04x) key share, which we did not send",
+                         tern_group_name(group), group);
+    if (hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)) {
+        struct rd pe = sh.ext.body[EXT_PRE_SHARED_KEY];
+        uint16_t index;
+        if (!rd_u16(&pe, &index) || !rd_empty(&pe))
+            return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed pre_shared_key");
+        if (!c->session || index != 0)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ServerHello selects PSK identity %u, which we did not offer", index);
+        if (hs_suite13(c->session->suite)->hash != hs_suite13(sh.suite)->hash)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server resumed with %s, whose hash differs from the ticket's "
+                             "suite %s",
+                             tern_suite_name(sh.suite), tern_suite_name(c->session->suite));
+        c->resumed = true;
+        /* The original handshake verified the server's chain and signature. */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+    } else if (c->session) {
+        /* Declined: a full handshake follows; the ticket is spent either way. */
+        tern_free_secret(c->session, sizeof(*c->session));
+        c->session = NULL;
+    }
+
+    memcpy(c->server_random, sh.random, 32);
+    c->suite = sh.suite;
+    c->group = group;
+    c->version = TERN_TLS13;
+    const struct hs_suite *s = hs_suite13(sh.suite);
+    if (!c->hrr_done) {
+        TRY(hs_transcript_start(c, s->hash));
+        TRY(hs_transcript_add(c, c->ch_buf.buf, c->ch_buf.len));
+    }
+    TRY(hs_transcript_add(c, msg, len));
+    c->round_trips++;
+
+    uint8_t secret[CRY_KEX_MAX_SECRET];
+    size_t secret_len;
+    int rc = cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
+    if (rc != TERN_OK)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
+                         share.len);
+    struct tern_trace_fact f[] = {
+        {"version", "TLS 1.3"},
+        {"cipher_suite", tern_suite_name(sh.suite)},
+        {"group", tern_group_name(group)},
+        {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
+    };
+    hs_trace_msg(c, false, "ServerHello",
+                 c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
+                              "fresh key exchange but no certificate or signature this time."
+                            : "The server picked the version, the cipher suite and the "
+                              "key-exchange group, and sent its own key share.",
+                 len, f, 4);
+    rc = hs13_handshake_keys(c, secret, secret_len);
+    tern_memzero(secret, sizeof(secret));
+    TRY(rc);
+    for (size_t i = 0; i < c->n_kex; i++)
+        cry_kex_cleanup(&c->kex[i]);
+    c->n_kex = 0;
+    c->state = HS_C_WAIT_EE;
+    return TERN_OK;
+}
+
+static int on_encrypted_extensions(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct rd exts;
+    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "EncryptedExtensions: malformed message");
+    struct hs_exts e;
+    struct tern_err err;
+    err_init(&err);
+    /* supported_groups may come back unrequested (RFC 8446 §4.2.7). */
+    uint64_t allowed = c->offered_exts | (1ull << EXT_SUPPORTED_GROUPS);
+    if (hs_exts_parse(exts, EXT_IN_EE, allowed, "EncryptedExtensions", &e, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    if (hs_ext_has(&e, EXT_SERVER_NAME) && e.body[EXT_SERVER_NAME].len != 0)
+        return conn_fail(c, TERN_E_DECODE, "EncryptedExtensions: server_name must be empty");
+    if (hs_ext_has(&e, EXT_ALPN)) {
+        struct rd al = e.body[EXT_ALPN], list, name;
+        if (!rd_prefixed16(&al, &list) || !rd_empty(&al) || !rd_prefixed8(&list, &name) ||
+            name.len == 0 || !rd_empty(&list))
+            return conn_fail(c, TERN_E_DECODE,
+                             "EncryptedExtensions: ALPN must name exactly one protocol");
+        /* It must be one we offered. */
+        struct rd ours;
+        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+        bool found = false;
+        struct rd p;
+        while (rd_prefixed8(&ours, &p))
+            if (p.len == name.len && !memcmp(p.p, name.p, p.len))
+                found = true;
+        if (!found)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server selected ALPN protocol '%.*s', which we did not offer",
+                             (int)name.len, (const char *)name.p);
+        memcpy(c->alpn, name.p, name.len);
+        c->alpn[name.len] = '\0';
+    }
+    TRY(hs_transcript_add(c, msg, len));
+    struct tern_trace_fact f[] = {{"alpn", c->alpn[0] ? c->alpn : "(none)"}};
+    hs_trace_msg(c, false, "EncryptedExtensions",
+                 "The rest of the server's choices, now hidden from onlookers: here, the "
+                 "application protocol.",
+                 len, f, 1);
+    c->state = c->resumed ? HS_C_WAIT_FINISHED : HS_C_WAIT_CERT_CR;
+    return TERN_OK;
+}
+
+static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct rd ctx, exts;
+    if (!rd_prefixed8(&body, &ctx) || !rd_prefixed16(&body, &exts) || !rd_empty(&body) ||
+        ctx.len > sizeof(c->cr_context))
+        return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed message");
+    struct hs_exts e;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, EXT_IN_CR, 0, "CertificateRequest", &e, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    if (!hs_ext_has(&e, EXT_SIGNATURE_ALGORITHMS))
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)");
+    struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
+    if (!rd_prefixed16_nonempty(&sa, &list) || !rd_empty(&sa) || list.len % 2)
+        return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
+    c->n_peer_sigs = 0;
+    uint16_t s;
+    while (rd_u16(&list, &s))
+        if (c->n_peer_sigs < sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]))
+            c->peer_sigs[c->n_peer_sigs++] = s;
+    memcpy(c->cr_context, ctx.p, ctx.len);
+    c->cr_context_len = ctx.len;
+    c->cert_requested = true;
+    TRY(hs_transcript_add(c, msg, len));
+    hs_trace_msg(c, false, "CertificateRequest",
+                 "The server asks us to prove who we are with a certificate of our own "
+                 "(mutual TLS).",
+                 len, NULL, 0);
+    c->state = HS_C_WAIT_CERT;
+    return TERN_OK;
+}
+
+static int send_second_flight(tern_conn *c)
+{
+    if (!c->hrr_done && c->session_id_len)
+        TRY(conn_send_ccs(c)); /* middlebox compatibility, once */
+    if (c->cert_requested) {
+        TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
+        if (c->cfg->chain_n)
+            TRY(hs13_send_certificate_verify(c));
+    }
+    TRY(hs13_send_finished(c));
+    TRY(hs13_install_app_keys(c, true));
+    return hs13_complete(c);
+}
+
+int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case HS_C_WAIT_SH:
+        if (type == HS_SERVER_HELLO)
+            return on_server_hello(c, body, msg, len);
+        break;
+    case HS_C_WAIT_EE:
+        if (type == HS_ENCRYPTED_EXTENSIONS)
+            return on_encrypted_extensions(c, body, msg, len);
+        break;
+    case HS_C_WAIT_CERT_CR:
+        if (type == HS_CERTIFICATE_REQUEST)
+            return on_certificate_request(c, body, msg, len);
+        /* fall through */
+    case HS_C_WAIT_CERT:
+        if (type == HS_CERTIFICATE) {
+            TRY(hs13_recv_certificate(c, body, msg, len));
+            c->state = HS_C_WAIT_CV;
+            return TERN_OK;
+        }
+        break;
+    case HS_C_WAIT_CV:
+        if (type == HS_CERTIFICATE_VERIFY) {
+            TRY(hs13_recv_certificate_verify(c, body, msg, len));
+            c->state = HS_C_WAIT_FINISHED;
+            return TERN_OK;
+        }
+        break;
+    case HS_C_WAIT_FINISHED:
+        if (type == HS_FINISHED) {
+            TRY(hs13_recv_finished(c, body, msg, len));
+            TRY(hs13_master_keys(c));
+            TRY(hs13_install_app_keys(c, false));
+            return send_second_flight(c);
+        }
+        break;
+    default:
+        break;
+    }
+    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) in client state %d",
+                     hs_type_name(type), type, (int)c->state);
+}

@@ -1,0 +1,456 @@
+/* The configuration: secure defaults, validated setters, immutable once a
+ * connection uses it, reference counted so connections can outlive the
+ * caller's handle. */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+#include "x509/x509.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint16_t default_suites[] = {
+    TERN_TLS_AES_128_GCM_SHA256,
+    TERN_TLS_AES_256_GCM_SHA384,
+    TERN_TLS_CHACHA20_POLY1305_SHA256,
+};
+
+static const uint16_t default_groups[] = {
+    TERN_GROUP_X25519MLKEM768,
+    TERN_GROUP_X25519,
+    TERN_GROUP_SECP256R1,
+    TERN_GROUP_SECP384R1,
+};
+
+static const uint16_t default_sigs[] = {
+    TERN_SIG_ECDSA_SECP256R1_SHA256, TERN_SIG_ECDSA_SECP384R1_SHA384,
+    TERN_SIG_RSA_PSS_RSAE_SHA256,    TERN_SIG_RSA_PSS_RSAE_SHA384,
+    TERN_SIG_RSA_PSS_RSAE_SHA512,    TERN_SIG_ED25519,
+    TERN_SIG_RSA_PSS_PSS_SHA256,     TERN_SIG_RSA_PSS_PSS_SHA384,
+    TERN_SIG_RSA_PSS_PSS_SHA512,     TERN_SIG_RSA_PKCS1_SHA256,
+    TERN_SIG_RSA_PKCS1_SHA384,       TERN_SIG_RSA_PKCS1_SHA512,
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+tern_config *tern_config_new(void)
+{
+    tern_config *cfg = tern_calloc(1, sizeof(*cfg));
+    if (!cfg)
+        return NULL;
+    atomic_init(&cfg->refs, 1);
+    atomic_init(&cfg->frozen, false);
+    err_init(&cfg->err);
+    pthread_mutex_init(&cfg->trust_lock, NULL);
+    pthread_mutex_init(&cfg->cache_lock, NULL);
+    cfg->ticket_count = 2;
+    cfg->ticket_lifetime = 86400;
+    cfg->ticket_rotation = 86400;
+    cfg->ticket_secret_len = 32;
+    if (cry_random(cfg->ticket_secret, 32) != TERN_OK) {
+        tern_free(cfg);
+        return NULL;
+    }
+    cfg->min_version = TERN_TLS12;
+    cfg->max_version = TERN_TLS13;
+    memcpy(cfg->suites, default_suites, sizeof(default_suites));
+    cfg->n_suites = COUNT(default_suites);
+    memcpy(cfg->groups, default_groups, sizeof(default_groups));
+    cfg->n_groups = COUNT(default_groups);
+    memcpy(cfg->sigs, default_sigs, sizeof(default_sigs));
+    cfg->n_sigs = COUNT(default_sigs);
+    return cfg;
+}
+
+static void clear_chain(tern_config *cfg)
+{
+    for (size_t i = 0; i < cfg->chain_n; i++)
+        tern_free(cfg->chain[i]);
+    cfg->chain_n = 0;
+    cry_privkey_cleanup(&cfg->key);
+}
+
+void config_ref(tern_config *cfg)
+{
+    atomic_fetch_add(&cfg->refs, 1);
+}
+
+void config_freeze(tern_config *cfg)
+{
+    atomic_store(&cfg->frozen, true);
+}
+
+void tern_config_free(tern_config *cfg)
+{
+    if (!cfg || atomic_fetch_sub(&cfg->refs, 1) != 1)
+        return;
+    clear_chain(cfg);
+    if (cfg->trust)
+        x509_store_free(cfg->trust);
+    pthread_mutex_destroy(&cfg->trust_lock);
+    for (size_t i = 0; i < cfg->cache_n; i++)
+        tern_free_secret(cfg->cache[i], sizeof(struct hs_session));
+    pthread_mutex_destroy(&cfg->cache_lock);
+    tern_memzero(cfg, sizeof(*cfg));
+    tern_free(cfg);
+}
+
+const char *tern_config_error(const tern_config *cfg)
+{
+    return cfg->err.code ? cfg->err.msg : NULL;
+}
+
+/* fail records a setter's failure; the latest one wins (not sticky), since
+ * the caller asks about the call that just failed. */
+static int fail(tern_config *cfg, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(tern_config *cfg, int code, const char *fmt, ...)
+{
+    cfg->err.code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cfg->err.msg, sizeof(cfg->err.msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int check_mutable(tern_config *cfg)
+{
+    if (atomic_load(&cfg->frozen))
+        return fail(cfg, TERN_E_ARG,
+                    "the configuration is in use by a connection and can no longer change; make "
+                    "a new one");
+    cfg->err.code = TERN_OK;
+    cfg->err.msg[0] = '\0';
+    return TERN_OK;
+}
+
+int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t max_version)
+{
+    TRY(check_mutable(cfg));
+    if (min_version < TERN_TLS12 || max_version > TERN_TLS13 || min_version > max_version)
+        return fail(cfg, TERN_E_ARG,
+                    "versions 0x%04x..0x%04x are not a range within TLS 1.2..TLS 1.3 (SSL 3.0, "
+                    "TLS 1.0 and 1.1 are refused)",
+                    min_version, max_version);
+    if (max_version < TERN_TLS13)
+        return fail(cfg, TERN_E_UNSUPPORTED, "TLS 1.2 alone is not available yet in this build");
+    cfg->min_version = min_version;
+    cfg->max_version = max_version;
+    return TERN_OK;
+}
+
+static int set_list(tern_config *cfg, uint16_t *dst, size_t *n_dst, const uint16_t *src, size_t n,
+                    const char *what, bool (*known)(uint16_t), const char *(*name)(uint16_t))
+{
+    TRY(check_mutable(cfg));
+    if (n == 0 || n > HS_MAX_LIST)
+        return fail(cfg, TERN_E_ARG, "a %s list needs 1 to %d entries, not %zu", what,
+                    HS_MAX_LIST, n);
+    for (size_t i = 0; i < n; i++) {
+        if (!known(src[i]))
+            return fail(cfg, TERN_E_UNSUPPORTED, "%s 0x%04x (%s) is not supported by tern", what,
+                        src[i], name(src[i]));
+        for (size_t j = 0; j < i; j++)
+            if (src[j] == src[i])
+                return fail(cfg, TERN_E_ARG, "%s 0x%04x is listed twice", what, src[i]);
+    }
+    memcpy(dst, src, n * sizeof(*src));
+    *n_dst = n;
+    return TERN_OK;
+}
+
+static bool suite_known(uint16_t s)
+{
+    return hs_suite13(s) != NULL;
+}
+
+static bool scheme_known(uint16_t s)
+{
+    return cry_scheme_lookup(s) != NULL;
+}
+
+int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size_t n)
+{
+    return set_list(cfg, cfg->suites, &cfg->n_suites, suites, n, "cipher suite", suite_known,
+                    tern_suite_name);
+}
+
+int tern_config_set_groups(tern_config *cfg, const uint16_t *groups, size_t n)
+{
+    return set_list(cfg, cfg->groups, &cfg->n_groups, groups, n, "group", cry_kex_supported,
+                    tern_group_name);
+}
+
+int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes, size_t n)
+{
+    return set_list(cfg, cfg->sigs, &cfg->n_sigs, schemes, n, "signature scheme", scheme_known,
+                    tern_sig_scheme_name);
+}
+
+int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                   const char *key_pem, size_t key_len)
+{
+    TRY(check_mutable(cfg));
+    struct x509_chain_key ck;
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_load_chain_and_key(chain_pem, chain_len, key_pem, key_len, &ck, &e);
+    if (rc != TERN_OK)
+        return fail(cfg, rc, "%s", e.msg);
+    if (ck.n > HS_MAX_CHAIN) {
+        x509_chain_key_cleanup(&ck);
+        return fail(cfg, TERN_E_LIMIT, "the chain has %zu certificates; tern sends at most %d",
+                    ck.n, HS_MAX_CHAIN);
+    }
+    clear_chain(cfg);
+    for (size_t i = 0; i < ck.n; i++) {
+        cfg->chain[i] = ck.ders[i];
+        cfg->chain_len[i] = ck.lens[i];
+        ck.ders[i] = NULL;
+    }
+    cfg->chain_n = ck.n;
+    cfg->key = ck.key;
+    ck.key.impl = NULL;
+    ck.n = 0;
+    x509_chain_key_cleanup(&ck);
+    return TERN_OK;
+}
+
+static char *slurp(tern_config *cfg, const char *path, size_t *out_len)
+{
+    uint8_t *text = NULL;
+    struct tern_err e;
+    err_init(&e);
+    if (x509_load_file(path, &text, out_len, &e) != TERN_OK) {
+        fail(cfg, e.code, "%s", e.msg);
+        return NULL;
+    }
+    return (char *)text;
+}
+
+int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path)
+{
+    TRY(check_mutable(cfg));
+    size_t chain_len, key_len;
+    char *chain = slurp(cfg, chain_path, &chain_len);
+    if (!chain)
+        return cfg->err.code;
+    char *key = slurp(cfg, key_path, &key_len);
+    if (!key) {
+        tern_free(chain);
+        return cfg->err.code;
+    }
+    int rc = tern_config_set_cert_chain_pem(cfg, chain, chain_len, key, key_len);
+    tern_free(chain);
+    tern_free_secret(key, key_len);
+    if (rc != TERN_OK) {
+        char msg[TERN_ERR_MSG_MAX * 2];
+        snprintf(msg, sizeof(msg), "%s (chain %s, key %s)", cfg->err.msg, chain_path, key_path);
+        msg[sizeof(cfg->err.msg) - 1] = '\0';
+        memcpy(cfg->err.msg, msg, sizeof(cfg->err.msg));
+    }
+    return rc;
+}
+
+static int trust_store(tern_config *cfg, struct x509_store **out)
+{
+    if (!cfg->trust_explicit) {
+        if (cfg->trust)
+            x509_store_free(cfg->trust);
+        cfg->trust = x509_store_new();
+        if (!cfg->trust)
+            return fail(cfg, TERN_E_NOMEM, "out of memory for the trust store");
+        cfg->trust_explicit = true;
+    }
+    *out = cfg->trust;
+    return TERN_OK;
+}
+
+int tern_config_add_trust_file(tern_config *cfg, const char *path)
+{
+    TRY(check_mutable(cfg));
+    struct x509_store *s = NULL;
+    TRY(trust_store(cfg, &s));
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_store_add_file(s, path, &e);
+    return rc == TERN_OK ? TERN_OK : fail(cfg, rc, "%s", e.msg);
+}
+
+int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len)
+{
+    TRY(check_mutable(cfg));
+    struct x509_store *s = NULL;
+    TRY(trust_store(cfg, &s));
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_store_add_pem(s, pem, len, &e);
+    return rc == TERN_OK ? TERN_OK : fail(cfg, rc, "%s", e.msg);
+}
+
+struct x509_store *config_trust(tern_config *cfg, struct tern_err *err)
+{
+    pthread_mutex_lock(&cfg->trust_lock);
+    if (!cfg->trust) {
+        struct x509_store *s = x509_store_new();
+        if (!s) {
+            err_set(err, TERN_E_NOMEM, "out of memory for the trust store");
+        } else if (x509_store_add_system(s, err) != TERN_OK) {
+            x509_store_free(s);
+        } else {
+            cfg->trust = s;
+        }
+    }
+    struct x509_store *t = cfg->trust;
+    pthread_mutex_unlock(&cfg->trust_lock);
+    return t;
+}
+
+int tern_config_insecure_skip_verify_DANGEROUS(tern_config *cfg, int on)
+{
+    TRY(check_mutable(cfg));
+    cfg->insecure = on != 0;
+    return TERN_OK;
+}
+
+int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n)
+{
+    TRY(check_mutable(cfg));
+    struct wr w;
+    uint8_t buf[sizeof(cfg->alpn)];
+    wr_init_fixed(&w, buf, sizeof(buf));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(protocols[i]);
+        if (len == 0 || len > 255)
+            return fail(cfg, TERN_E_ARG, "ALPN protocol name '%s' must be 1 to 255 bytes",
+                        protocols[i]);
+        wr_u8(&w, (uint8_t)len);
+        wr_bytes(&w, protocols[i], len);
+    }
+    if (!wr_ok(&w))
+        return fail(cfg, TERN_E_ARG, "the ALPN list is longer than %zu bytes", sizeof(cfg->alpn));
+    memcpy(cfg->alpn, buf, w.len);
+    cfg->alpn_len = w.len;
+    return TERN_OK;
+}
+
+int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy)
+{
+    TRY(check_mutable(cfg));
+    if (policy != TERN_CLIENT_AUTH_NONE && policy != TERN_CLIENT_AUTH_OPTIONAL &&
+        policy != TERN_CLIENT_AUTH_REQUIRED)
+        return fail(cfg, TERN_E_ARG, "unknown client certificate policy %d", (int)policy);
+    cfg->client_auth = policy;
+    return TERN_OK;
+}
+
+void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg)
+{
+    if (check_mutable(cfg) != TERN_OK)
+        return;
+    cfg->keylog_cb = cb;
+    cfg->keylog_arg = arg;
+}
+
+void tern_config_set_trace(tern_config *cfg, void (*cb)(void *arg, const struct tern_trace_event *ev),
+                           void *arg)
+{
+    if (check_mutable(cfg) != TERN_OK)
+        return;
+    cfg->trace_cb = cb;
+    cfg->trace_arg = arg;
+}
+
+int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len)
+{
+    TRY(check_mutable(cfg));
+    if (len < 32 || len > sizeof(cfg->ticket_secret))
+        return fail(cfg, TERN_E_ARG, "a ticket secret needs 32 to %zu bytes, not %zu",
+                    sizeof(cfg->ticket_secret), len);
+    memcpy(cfg->ticket_secret, secret, len);
+    cfg->ticket_secret_len = len;
+    return TERN_OK;
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch |= 0x20;
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
+{
+    TRY(check_mutable(cfg));
+    size_t len;
+    char *text = slurp(cfg, path, &len);
+    if (!text)
+        return cfg->err.code;
+    uint8_t key[64];
+    size_t n = 0;
+    int hi = -1, rc = TERN_OK;
+    for (size_t i = 0; i < len && rc == TERN_OK; i++) {
+        char ch = text[i];
+        if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
+            continue;
+        int v = hexval((unsigned char)ch);
+        if (v < 0 || (hi >= 0 && n == sizeof(key)))
+            rc = fail(cfg, TERN_E_FILE,
+                      "%s: a ticket key file holds 32 to 64 bytes as hex; byte %zu is not", path,
+                      i);
+        else if (hi < 0)
+            hi = v;
+        else {
+            key[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    tern_free_secret(text, len);
+    if (rc == TERN_OK && (hi >= 0 || n < 32))
+        rc = fail(cfg, TERN_E_FILE, "%s holds %zu bytes of key; a ticket secret needs 32 to 64",
+                  path, n);
+    if (rc == TERN_OK)
+        rc = tern_config_set_ticket_key(cfg, key, n);
+    tern_memzero(key, sizeof(key));
+    return rc;
+}
+
+int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
+                            uint32_t rotation_s)
+{
+    TRY(check_mutable(cfg));
+    /* RFC 8446 §4.6.1: a lifetime of at most seven days. */
+    if (count > 16 || lifetime_s == 0 || lifetime_s > 604800 || rotation_s == 0)
+        return fail(cfg, TERN_E_ARG,
+                    "tickets: count %u (max 16), lifetime %u s (1..604800), rotation %u s (>0)",
+                    count, lifetime_s, rotation_s);
+    cfg->ticket_count = count;
+    cfg->ticket_lifetime = lifetime_s;
+    cfg->ticket_rotation = rotation_s;
+    return TERN_OK;
+}
+
+void tern_config_set_session_callback(tern_config *cfg,
+                                      void (*cb)(void *arg, const char *server_name,
+                                                 const uint8_t *session, size_t len),
+                                      void *arg)
+{
+    if (check_mutable(cfg) != TERN_OK)
+        return;
+    cfg->session_cb = cb;
+    cfg->session_arg = arg;
+}
+
+int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len)
+{
+    struct hs_session s;
+    struct rd r;
+    rd_init(&r, session, len);
+    if (hs_session_decode(r, &s) != TERN_OK)
+        return fail(cfg, TERN_E_DECODE, "a saved session of %zu bytes is malformed", len);
+    hs_cache_put(cfg, &s);
+    hs_session_wipe(&s);
+    return TERN_OK;
+}

@@ -1,0 +1,278 @@
+/* The connection and configuration objects, shared by src/conn.c and the
+ * handshake state machines in src/hs/. Not part of the public API. */
+#ifndef TERN_HS_INTERNAL_H
+#define TERN_HS_INTERNAL_H
+
+#include "base/bytes.h"
+#include "base/error.h"
+#include "crypto/provider.h"
+#include "hs/ext.h"
+#include "hs/schedule13.h"
+#include "record/record.h"
+#include "tern/tern.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HS_MAX_LIST 16
+#define HS_MAX_CHAIN 10
+#define HS_MAX_MESSAGE (1u << 17)   /* largest handshake message we accept */
+#define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
+#define HS_RANDOM_LEN 32
+
+#define HS_CACHE_MAX 32
+
+struct x509_store;
+struct hs_session;
+
+struct tern_config {
+    atomic_int refs;
+    atomic_bool frozen; /* set by the first connection; setters then refuse */
+    struct tern_err err; /* last setter failure */
+
+    uint16_t min_version, max_version;
+    uint16_t suites[HS_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[HS_MAX_LIST];
+    size_t n_groups;
+    uint16_t sigs[HS_MAX_LIST];
+    size_t n_sigs;
+
+    /* our certificate chain (DER, leaf first) and key */
+    uint8_t *chain[HS_MAX_CHAIN];
+    size_t chain_len[HS_MAX_CHAIN];
+    size_t chain_n;
+    struct cry_privkey key;
+
+    /* trust anchors: loaded lazily (system bundle) under trust_lock */
+    pthread_mutex_t trust_lock;
+    struct x509_store *trust;
+    bool trust_explicit; /* the caller added anchors: no system bundle */
+    bool insecure;
+
+    uint8_t alpn[256]; /* ProtocolNameList contents, wire form */
+    size_t alpn_len;
+    enum tern_client_auth client_auth;
+
+    /* resumption, server: the ticket secret (keys are derived per epoch) */
+    uint8_t ticket_secret[64];
+    size_t ticket_secret_len;
+    unsigned ticket_count;
+    uint32_t ticket_lifetime; /* seconds */
+    uint32_t ticket_rotation; /* seconds per key epoch */
+    /* resumption, client: sessions by server name (runtime state, locked) */
+    pthread_mutex_t cache_lock;
+    struct hs_session *cache[HS_CACHE_MAX];
+    size_t cache_n;
+    void (*session_cb)(void *arg, const char *server_name, const uint8_t *session, size_t len);
+    void *session_arg;
+
+    void (*keylog_cb)(void *arg, const char *line);
+    void *keylog_arg;
+    void (*trace_cb)(void *arg, const struct tern_trace_event *ev);
+    void *trace_arg;
+};
+
+enum hs_state {
+    HS_START,
+    /* client, TLS 1.3 (RFC 8446 Appendix A.1) */
+    HS_C_WAIT_SH,
+    HS_C_WAIT_EE,
+    HS_C_WAIT_CERT_CR,
+    HS_C_WAIT_CERT,
+    HS_C_WAIT_CV,
+    HS_C_WAIT_FINISHED,
+    /* server, TLS 1.3 (RFC 8446 Appendix A.2) */
+    HS_S_WAIT_CH,
+    HS_S_WAIT_CH2, /* after HelloRetryRequest */
+    HS_S_WAIT_CERT,
+    HS_S_WAIT_CV,
+    HS_S_WAIT_FINISHED,
+    /* both */
+    HS_CONNECTED,
+    HS_CLOSED, /* close_notify received */
+    HS_FAILED,
+};
+
+/* Proofs the handshake collects; application data needs all that apply
+ * (STYLE.md: set only by the code that checked them). */
+enum hs_proof {
+    /* PROOF_PEER_CHAIN and PROOF_PEER_SIGNATURE are also set when a session
+     * resumes: the original handshake verified them (RFC 8446 §2.2). */
+    PROOF_PEER_CHAIN = 1,   /* the peer's chain and name verified (or insecure mode) */
+    PROOF_PEER_SIGNATURE = 2, /* CertificateVerify checked */
+    PROOF_PEER_FINISHED = 4,  /* the peer's Finished checked */
+};
+
+struct tern_conn {
+    tern_config *cfg;
+    bool is_server;
+    enum hs_state state;
+    struct tern_err err;
+    int alert_sent;     /* -1 none */
+    unsigned proofs;
+    uint64_t start_us;
+    int round_trips;
+
+    /* input: one record at a time, opened in place; application data is
+     * read straight out of it */
+    uint8_t *in;
+    size_t in_len;   /* bytes of the current record gathered so far */
+    size_t app_off, app_len; /* unread application data inside `in` */
+    struct wr hs_in; /* handshake bytes awaiting a whole message */
+    size_t hs_in_used; /* end of the message being handled, within hs_in */
+    bool got_ccs;
+
+    /* output: records waiting to be sent */
+    struct wr out;
+    size_t out_sent;
+    bool close_sent;
+
+    struct rec_dir rd_in, rd_out;
+
+    /* handshake */
+    struct ks13 ks;
+    enum cry_hash hash;
+    struct cry_hash_ctx th;  /* transcript (once the hash is known) */
+    struct wr ch_buf;        /* client: ClientHello bytes until the suite is known */
+    uint8_t client_random[HS_RANDOM_LEN];
+    uint8_t server_random[HS_RANDOM_LEN];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    struct cry_kex kex[2];   /* client: key shares offered */
+    size_t n_kex;
+    uint8_t cookie[256];
+    size_t cookie_len;
+    bool hrr_done;
+    uint64_t offered_exts;   /* client: extensions in our ClientHello */
+    bool cert_requested;     /* server asked for a client certificate */
+    uint8_t cr_context[32];
+    size_t cr_context_len;
+    uint16_t peer_sigs[HS_MAX_LIST * 2]; /* peer's signature_algorithms */
+    size_t n_peer_sigs;
+
+    /* peer certificate (leaf first) until verified */
+    struct cry_pubkey peer_key;
+    bool have_peer_key;
+
+    /* resumption: the session offered (client) or accepted (server) */
+    struct hs_session *session;
+    bool psk_offered;
+    uint64_t tickets_sent;
+
+    /* negotiated */
+    char *server_name;
+    uint16_t version, suite, group, sig_scheme;
+    char alpn[256];
+    char peer_subject[512];
+    bool resumed;
+
+    /* test-only: fixed randomness (see hs_test.h) */
+    const uint8_t *test_random;
+    size_t test_random_len;
+};
+
+/* ---- conn.c: services the state machines use ---- */
+
+/* conn_fail records the error (sticky), sends the alert its code implies,
+ * and moves to HS_FAILED. Returns the (first) code. */
+int conn_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* conn_fail_err: the same, with the code and sentence already in e. */
+int conn_fail_err(tern_conn *c, const struct tern_err *e);
+/* conn_send_hs adds a whole handshake message (header included) to the
+ * transcript and queues it in records under the current write keys. */
+TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);
+/* conn_send_post_hs queues a post-handshake message (not in the transcript). */
+TERN_MUST_CHECK int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len);
+/* conn_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
+TERN_MUST_CHECK int conn_send_ccs(tern_conn *c);
+/* conn_random fills buf from the provider (or the test hook). */
+TERN_MUST_CHECK int conn_random(tern_conn *c, uint8_t *buf, size_t len);
+/* conn_keylog passes one secret to the key-log callback. */
+void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
+/* conn_hs_pending: handshake bytes that are not yet a whole message (a key
+ * change must not happen in the middle of one, RFC 8446 §5.1). */
+bool conn_hs_pending(const tern_conn *c);
+
+/* transcript */
+TERN_MUST_CHECK int hs_transcript_start(tern_conn *c, enum cry_hash h);
+TERN_MUST_CHECK int hs_transcript_add(tern_conn *c, const uint8_t *p, size_t n);
+TERN_MUST_CHECK int hs_transcript_hash(tern_conn *c, uint8_t *out);
+
+/* ---- trace (hs/trace.c) ---- */
+void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, const char *name,
+              const char *explain, size_t bytes, const struct tern_trace_fact *facts,
+              size_t n_facts);
+/* hs_trace_msg: a handshake message sent (sent=true) or received. */
+void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
+                  const struct tern_trace_fact *facts, size_t n_facts);
+
+/* ---- the state machines ---- */
+TERN_MUST_CHECK int hs_client_start(tern_conn *c);
+TERN_MUST_CHECK int hs_client_message(tern_conn *c, uint8_t type, struct rd body,
+                                      const uint8_t *msg, size_t len);
+TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body,
+                                      const uint8_t *msg, size_t len);
+/* Post-handshake messages (both roles): NewSessionTicket, KeyUpdate. */
+TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
+
+/* ---- shared TLS 1.3 pieces (hs/tls13.c) ---- */
+enum hs_type {
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_END_OF_EARLY_DATA = 5,
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_CERTIFICATE_REQUEST = 13,
+    HS_CERTIFICATE_VERIFY = 15,
+    HS_FINISHED = 20,
+    HS_KEY_UPDATE = 24,
+    HS_MESSAGE_HASH = 254,
+};
+const char *hs_type_name(uint8_t type);
+
+/* Suite description. */
+struct hs_suite {
+    uint16_t id;
+    enum cry_aead aead;
+    enum cry_hash hash;
+};
+const struct hs_suite *hs_suite13(uint16_t id);
+
+/* Begin and end a handshake message in w: returns a mark for hs_msg_end. */
+size_t hs_msg_begin(struct wr *w, uint8_t type);
+void hs_msg_end(struct wr *w, size_t mark);
+
+TERN_MUST_CHECK int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len);
+TERN_MUST_CHECK int hs13_send_certificate_verify(tern_conn *c);
+TERN_MUST_CHECK int hs13_send_finished(tern_conn *c);
+TERN_MUST_CHECK int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg,
+                                          size_t len);
+TERN_MUST_CHECK int hs13_recv_certificate_verify(tern_conn *c, struct rd body, const uint8_t *msg,
+                                                 size_t len);
+TERN_MUST_CHECK int hs13_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg,
+                                       size_t len);
+/* Install handshake traffic keys after ServerHello (both sides). */
+TERN_MUST_CHECK int hs13_handshake_keys(tern_conn *c, const uint8_t *dhe, size_t dhe_len);
+/* Derive application secrets (after the server Finished is in the transcript). */
+TERN_MUST_CHECK int hs13_master_keys(tern_conn *c);
+/* Switch one direction to application keys. */
+TERN_MUST_CHECK int hs13_install_app_keys(tern_conn *c, bool write);
+/* The handshake completed: check proofs, wipe handshake secrets, trace. */
+TERN_MUST_CHECK int hs13_complete(tern_conn *c);
+/* pick a signature scheme for our key from the peer's list */
+TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
+/* supported_versions, supported_groups, signature_algorithms helpers */
+bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
+
+/* ---- config.c ---- */
+void config_freeze(tern_config *cfg);
+void config_ref(tern_config *cfg);
+/* config_trust returns the trust store, loading the system bundle on first
+ * use; NULL with err set when it cannot. */
+struct x509_store *config_trust(tern_config *cfg, struct tern_err *err);
+
+#endif

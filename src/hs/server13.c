@@ -1,0 +1,638 @@
+/* The TLS 1.3 server (RFC 8446 §2, Appendix A.2): one handler per state.
+ *
+ *   WAIT_CH [-> HelloRetryRequest -> WAIT_CH2] -> (send flight)
+ *   -> [WAIT_CERT -> WAIT_CV] -> WAIT_FINISHED -> CONNECTED */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+struct client_hello {
+    const uint8_t *random;
+    struct rd session_id;
+    struct rd suites;
+    struct rd compression;
+    struct hs_exts ext;
+};
+
+/* What the server decided from a ClientHello. */
+struct choice {
+    uint16_t suite;
+    uint16_t group;      /* the group to use */
+    struct rd share;     /* the client's share for it; empty: HelloRetryRequest */
+    uint16_t scheme;
+};
+
+static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out,
+                         size_t cap, size_t *out_n)
+{
+    if (list.len == 0 || list.len % 2)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed",
+                         what, list.len);
+    *out_n = 0;
+    uint16_t v;
+    while (rd_u16(&list, &v))
+        if (*out_n < cap)
+            out[(*out_n)++] = v;
+    return TERN_OK;
+}
+
+static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello *ch)
+{
+    uint16_t legacy_version;
+    struct rd exts;
+    if (!rd_u16(&body, &legacy_version) || !rd_bytes(&body, &ch->random, 32) ||
+        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
+        !rd_prefixed8(&body, &ch->compression))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello is truncated");
+    if (ch->session_id.len > 32)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
+                         ch->session_id.len);
+    if (rd_empty(&body))
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "the client offers %s without extensions; this server speaks TLS 1.3",
+                         tern_version_name(legacy_version));
+    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed extensions block");
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+
+    /* Versions (RFC 8446 §4.2.1). */
+    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS))
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "the client offers only %s (no supported_versions); tern requires TLS "
+                         "1.3 here, and refuses SSL 3.0, TLS 1.0 and 1.1",
+                         tern_version_name(legacy_version));
+    struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], vl;
+    if (!rd_prefixed8(&sv, &vl) || !rd_empty(&sv) || vl.len < 2 || vl.len % 2)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
+    bool has13 = false;
+    uint16_t v;
+    char offered[96] = "";
+    while (rd_u16(&vl, &v)) {
+        if (v == TERN_TLS13)
+            has13 = true;
+        if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
+            snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
+                     offered[0] ? ", " : "", tern_version_name(v));
+    }
+    if (!has13 || c->cfg->max_version < TERN_TLS13)
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                         "no TLS version in common: the client offers %s; this server speaks "
+                         "TLS 1.3",
+                         offered);
+    /* RFC 8446 §4.1.2: exactly the null compression method. */
+    uint8_t comp;
+    if (ch->compression.len != 1 || !rd_u8(&ch->compression, &comp) || comp != 0)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "ClientHello offers compression; TLS 1.3 requires exactly the null "
+                         "method");
+    return TERN_OK;
+}
+
+static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
+{
+    tern_config *cfg = c->cfg;
+    memset(out, 0, sizeof(*out));
+
+    /* Cipher suite: ours, in our order of preference. */
+    uint16_t theirs[128];
+    size_t n_theirs;
+    TRY(read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    for (size_t i = 0; i < cfg->n_suites && !out->suite; i++)
+        if (hs_suite13(cfg->suites[i]) && hs_list_has(theirs, n_theirs, cfg->suites[i]))
+            out->suite = cfg->suites[i];
+    if (!out->suite) {
+        char list[200] = "";
+        for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x",
+                     i ? ", " : "", theirs[i]);
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "no cipher suite in common: the client offers %s", list);
+    }
+    if (c->hrr_done && out->suite != c->suite)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the second ClientHello no longer offers %s", tern_suite_name(c->suite));
+
+    /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
+    if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "ClientHello lacks signature_algorithms, which a certificate-based "
+                         "handshake requires");
+    struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
+    if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
+    TRY(read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
+                      sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "none of the client's %zu signature schemes fits our certificate's key",
+                         c->n_peer_sigs);
+
+    /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). */
+    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE))
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "ClientHello lacks %s (tern does not offer PSK-only handshakes)",
+                         hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
+                                                                     : "supported_groups");
+    struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
+    uint16_t groups[64];
+    size_t n_groups;
+    if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
+    TRY(read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
+
+    struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
+    if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
+    uint16_t share_groups[16];
+    struct rd share_bodies[16];
+    size_t n_shares = 0;
+    while (!rd_empty(&shares)) {
+        uint16_t g;
+        struct rd kx;
+        if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
+        if (hs_list_has(share_groups, n_shares, g))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ClientHello has two key shares for %s", tern_group_name(g));
+        if (!hs_list_has(groups, n_groups, g))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ClientHello has a key share for %s, which is not in its "
+                             "supported_groups",
+                             tern_group_name(g));
+        if (n_shares == 16)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has over 16 key shares");
+        share_groups[n_shares] = g;
+        share_bodies[n_shares++] = kx;
+    }
+    /* Prefer a group the client already sent a share for: no extra round trip. */
+    for (size_t i = 0; i < cfg->n_groups && !out->group; i++) {
+        uint16_t g = cfg->groups[i];
+        if (!cry_kex_supported(g))
+            continue;
+        for (size_t j = 0; j < n_shares; j++)
+            if (share_groups[j] == g) {
+                out->group = g;
+                out->share = share_bodies[j];
+            }
+    }
+    if (!out->group) {
+        for (size_t i = 0; i < cfg->n_groups && !out->group; i++)
+            if (cry_kex_supported(cfg->groups[i]) && hs_list_has(groups, n_groups, cfg->groups[i]))
+                out->group = cfg->groups[i];
+        if (!out->group)
+            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                             "no key-exchange group in common: the client supports %zu groups, "
+                             "none of which this server accepts",
+                             n_groups);
+        if (c->hrr_done)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the second ClientHello still has no key share for %s",
+                             tern_group_name(out->group));
+    }
+    if (c->hrr_done && out->group != c->group)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the second ClientHello uses %s, not the %s we asked for",
+                         tern_group_name(out->group), tern_group_name(c->group));
+    return TERN_OK;
+}
+
+/* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2). */
+static int read_sni_alpn(tern_conn *c, struct client_hello *ch)
+{
+    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME)) {
+        struct rd sn = ch->ext.body[EXT_SERVER_NAME], list, name;
+        uint8_t type;
+        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
+            !rd_prefixed16_nonempty(&list, &name) || type != 0)
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
+        if (memchr(name.p, 0, name.len))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
+        tern_free(c->server_name);
+        c->server_name = tern_malloc(name.len + 1);
+        if (!c->server_name)
+            return conn_fail(c, TERN_E_NOMEM, "out of memory");
+        memcpy(c->server_name, name.p, name.len);
+        c->server_name[name.len] = '\0';
+    }
+    c->alpn[0] = '\0';
+    if (hs_ext_has(&ch->ext, EXT_ALPN) && c->cfg->alpn_len) {
+        struct rd al = ch->ext.body[EXT_ALPN], theirs;
+        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
+        /* Our preference order. */
+        struct rd ours, p;
+        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+        while (!c->alpn[0] && rd_prefixed8(&ours, &p)) {
+            struct rd t = theirs, q;
+            while (rd_prefixed8(&t, &q))
+                if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
+                    memcpy(c->alpn, p.p, p.len);
+                    c->alpn[p.len] = '\0';
+                    break;
+                }
+        }
+        if (!c->alpn[0])
+            return conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
+                             "none of the client's ALPN protocols is one this server speaks");
+    }
+    return TERN_OK;
+}
+
+static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct choice *ch_out,
+                            const uint8_t *msg, size_t len)
+{
+    const struct hs_suite *s = hs_suite13(ch_out->suite);
+    /* RFC 8446 §4.4.1: the transcript restarts from message_hash(ClientHello1). */
+    uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
+    if (cry_hash(s->hash, msg, len, mh + 4) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+    TRY(hs_transcript_start(c, s->hash));
+    TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
+
+    uint8_t buf[128];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
+    wr_u16(&w, 0x0303);
+    wr_bytes(&w, hrr_random, 32);
+    size_t sid = wr_open_u8(&w);
+    wr_bytes(&w, ch->session_id.p, ch->session_id.len);
+    wr_close(&w, sid);
+    wr_u16(&w, ch_out->suite);
+    wr_u8(&w, 0);
+    size_t exts = wr_open_u16(&w);
+    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(&w, 2);
+    wr_u16(&w, TERN_TLS13);
+    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
+    wr_u16(&w, 2);
+    wr_u16(&w, ch_out->group);
+    wr_close(&w, exts);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "HelloRetryRequest does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    c->hrr_done = true;
+    c->suite = ch_out->suite;
+    c->group = ch_out->group;
+    c->round_trips++;
+    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}};
+    hs_trace_msg(c, true, "HelloRetryRequest",
+                 "None of the client's key shares is for a group we accept, so we ask it to say "
+                 "hello again with one for the group we name.",
+                 w.len, f, 1);
+    /* Middlebox compatibility: our CCS follows the first ServerHello-like message. */
+    if (ch->session_id.len)
+        TRY(conn_send_ccs(c));
+    c->state = HS_S_WAIT_CH2;
+    return TERN_OK;
+}
+
+static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+                             const uint8_t *share, size_t share_len, int psk_index)
+{
+    struct wr w;
+    wr_init_grow(&w);
+    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
+    wr_u16(&w, 0x0303);
+    wr_bytes(&w, c->server_random, 32);
+    size_t sid = wr_open_u8(&w);
+    wr_bytes(&w, ch->session_id.p, ch->session_id.len);
+    wr_close(&w, sid);
+    wr_u16(&w, cho->suite);
+    wr_u8(&w, 0);
+    size_t exts = wr_open_u16(&w);
+    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(&w, 2);
+    wr_u16(&w, TERN_TLS13);
+    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
+    size_t e = wr_open_u16(&w);
+    wr_u16(&w, cho->group);
+    size_t kx = wr_open_u16(&w);
+    wr_bytes(&w, share, share_len);
+    wr_close(&w, kx);
+    wr_close(&w, e);
+    if (psk_index >= 0) {
+        wr_u16(&w, hs_ext_type(EXT_PRE_SHARED_KEY));
+        wr_u16(&w, 2);
+        wr_u16(&w, (uint16_t)psk_index);
+    }
+    wr_close(&w, exts);
+    hs_msg_end(&w, m);
+    int rc = wr_ok(&w) ? conn_send_hs(c, w.buf, w.len)
+                       : conn_fail(c, TERN_E_NOMEM, "out of memory building ServerHello");
+    if (rc == TERN_OK) {
+        struct tern_trace_fact f[] = {
+            {"version", "TLS 1.3"},
+            {"cipher_suite", tern_suite_name(cho->suite)},
+            {"group", tern_group_name(cho->group)},
+            {"resumption", psk_index >= 0 ? "accepted the client's ticket" : "no"},
+        };
+        hs_trace_msg(c, true, "ServerHello",
+                     psk_index >= 0
+                         ? "We accepted the client's ticket: this is an abbreviated handshake, "
+                           "with a fresh key exchange but no certificate or signature."
+                         : "We picked the version, cipher suite and key-exchange group, and sent "
+                           "our own key share.",
+                     w.len, f, 4);
+    }
+    wr_free(&w);
+    return rc;
+}
+
+static int send_encrypted_extensions(tern_conn *c, bool ack_sni)
+{
+    uint8_t buf[300];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_ENCRYPTED_EXTENSIONS);
+    size_t exts = wr_open_u16(&w);
+    if (ack_sni) {
+        wr_u16(&w, hs_ext_type(EXT_SERVER_NAME));
+        wr_u16(&w, 0);
+    }
+    if (c->alpn[0]) {
+        wr_u16(&w, hs_ext_type(EXT_ALPN));
+        size_t e = wr_open_u16(&w);
+        size_t list = wr_open_u16(&w);
+        size_t name = wr_open_u8(&w);
+        wr_bytes(&w, c->alpn, strlen(c->alpn));
+        wr_close(&w, name);
+        wr_close(&w, list);
+        wr_close(&w, e);
+    }
+    wr_close(&w, exts);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "EncryptedExtensions does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    struct tern_trace_fact f[] = {{"alpn", c->alpn[0] ? c->alpn : "(none)"}};
+    hs_trace_msg(c, true, "EncryptedExtensions",
+                 "The rest of our choices, already encrypted: here, the application protocol.",
+                 w.len, f, 1);
+    return TERN_OK;
+}
+
+static int send_certificate_request(tern_conn *c)
+{
+    uint8_t buf[128];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE_REQUEST);
+    wr_u8(&w, 0); /* empty certificate_request_context */
+    size_t exts = wr_open_u16(&w);
+    wr_u16(&w, hs_ext_type(EXT_SIGNATURE_ALGORITHMS));
+    size_t e = wr_open_u16(&w);
+    size_t list = wr_open_u16(&w);
+    for (size_t i = 0; i < c->cfg->n_sigs; i++)
+        wr_u16(&w, c->cfg->sigs[i]);
+    wr_close(&w, list);
+    wr_close(&w, e);
+    wr_close(&w, exts);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "CertificateRequest does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    c->cert_requested = true;
+    c->cr_context_len = 0;
+    hs_trace_msg(c, true, "CertificateRequest",
+                 "We ask the client to prove its identity with a certificate (mutual TLS).",
+                 w.len, NULL, 0);
+    return TERN_OK;
+}
+
+/* try_resume looks for a ticket this server issued among the client's PSKs
+ * (RFC 8446 §4.2.11). A ticket that does not fit (expired, rotated out,
+ * another suite, SNI or ALPN) means a full handshake, not an error; a
+ * binder that does not verify aborts with decrypt_error. On success
+ * c->session holds the session and *out_index the identity chosen. */
+static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+                      const uint8_t *msg, size_t len, int *out_index)
+{
+    *out_index = -1;
+    tern_config *cfg = c->cfg;
+    if (!hs_ext_has(&ch->ext, EXT_PRE_SHARED_KEY) || !cfg->ticket_secret_len)
+        return TERN_OK;
+    /* psk_dhe_ke (1) is what tern accepts: a fresh key exchange on top of
+     * the PSK keeps forward secrecy. */
+    if (!hs_ext_has(&ch->ext, EXT_PSK_KEY_EXCHANGE_MODES))
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "ClientHello offers a PSK without psk_key_exchange_modes (RFC 8446 "
+                         "§4.2.9)");
+    struct rd modes_ext = ch->ext.body[EXT_PSK_KEY_EXCHANGE_MODES], modes;
+    if (!rd_prefixed8(&modes_ext, &modes) || modes.len == 0 || !rd_empty(&modes_ext))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
+    bool dhe = memchr(modes.p, 1, modes.len) != NULL;
+
+    struct hs_offered_psk psks[HS_MAX_PSKS];
+    size_t n, binders_len;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_psk_parse(ch->ext.body[EXT_PRE_SHARED_KEY], psks, &n, &binders_len, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    if (!dhe)
+        return TERN_OK;
+    uint64_t now_ms = hs_now_ms();
+    struct hs_session s;
+    for (size_t i = 0; i < n; i++) {
+        err_init(&err);
+        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s,
+                           &err) != TERN_OK)
+            continue;
+        uint32_t client_age = psks[i].obfuscated_age - s.age_add;
+        uint64_t our_age = now_ms - s.issued_ms;
+        bool fits = s.suite == cho->suite &&
+                    !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                    !strcmp(s.alpn, c->alpn) &&
+                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]) &&
+                    our_age + 10000u >= client_age && client_age + 10000u >= our_age;
+        if (!fits) {
+            hs_session_wipe(&s);
+            continue;
+        }
+        /* The binder covers the ClientHello up to the binders list, which
+         * is its last part since pre_shared_key comes last. */
+        struct cry_hash_ctx t;
+        uint8_t th[CRY_MAX_HASH], want[CRY_MAX_HASH];
+        int rc = cry_hash_copy(&t, &c->th);
+        if (rc == TERN_OK)
+            rc = cry_hash_update(&t, msg, len - binders_len);
+        if (rc == TERN_OK)
+            rc = cry_hash_peek(&t, th);
+        cry_hash_cleanup(&t);
+        if (rc == TERN_OK)
+            rc = hs_binder(c->hash, s.psk, s.psk_len, th, want);
+        bool ok = rc == TERN_OK && psks[i].binder.len == s.psk_len &&
+                  tern_ct_eq(want, psks[i].binder.p, s.psk_len);
+        tern_memzero(want, sizeof(want));
+        if (!ok) {
+            hs_session_wipe(&s);
+            return conn_fail(c, TERN_E_DECRYPT,
+                             "the PSK binder of ticket %zu does not verify: the ClientHello was "
+                             "altered or the ticket is not the client's",
+                             i);
+        }
+        c->session = tern_memdup(&s, sizeof(s));
+        hs_session_wipe(&s);
+        if (!c->session)
+            return conn_fail(c, TERN_E_NOMEM, "out of memory");
+        *out_index = (int)i;
+        c->resumed = true;
+        /* The original handshake verified the client (if it had to). */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        return TERN_OK;
+    }
+    return TERN_OK;
+}
+
+static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct client_hello ch;
+    struct choice cho;
+    TRY(parse_client_hello(c, body, &ch));
+    TRY(choose(c, &ch, &cho));
+    TRY(read_sni_alpn(c, &ch));
+    memcpy(c->client_random, ch.random, 32);
+    {
+        char groups[16];
+        snprintf(groups, sizeof(groups), "%zu", ch.ext.body[EXT_KEY_SHARE].len);
+        struct tern_trace_fact f[] = {
+            {"server_name", c->server_name ? c->server_name : "(none)"},
+            {"chosen_suite", tern_suite_name(cho.suite)},
+            {"chosen_group", tern_group_name(cho.group)},
+        };
+        hs_trace_msg(c, false, "ClientHello",
+                     "The client proposed versions, cipher suites, key-exchange groups with its "
+                     "key shares, signature schemes and the server name it wants.",
+                     len, f, 3);
+    }
+    if (cho.share.len == 0)
+        return send_hello_retry(c, &ch, &cho, msg, len);
+
+    const struct hs_suite *s = hs_suite13(cho.suite);
+    if (!c->hrr_done)
+        TRY(hs_transcript_start(c, s->hash));
+    int psk_index;
+    TRY(try_resume(c, &ch, &cho, msg, len, &psk_index));
+    TRY(hs_transcript_add(c, msg, len));
+
+    uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
+    size_t share_len, secret_len;
+    int rc = cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
+                             &share_len, secret, sizeof(secret), &secret_len);
+    if (rc != TERN_OK)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the client's %s key share (%zu bytes) is invalid",
+                         tern_group_name(cho.group), cho.share.len);
+    c->suite = cho.suite;
+    c->group = cho.group;
+    c->version = TERN_TLS13;
+    c->round_trips++;
+    rc = conn_random(c, c->server_random, 32);
+    if (rc == TERN_OK)
+        rc = send_server_hello(c, &ch, &cho, share, share_len, psk_index);
+    if (rc == TERN_OK && ch.session_id.len && !c->hrr_done)
+        rc = conn_send_ccs(c);
+    if (rc == TERN_OK)
+        rc = hs13_handshake_keys(c, secret, secret_len);
+    tern_memzero(secret, sizeof(secret));
+    TRY(rc);
+
+    TRY(send_encrypted_extensions(c, c->server_name != NULL));
+    /* RFC 8446 §4.3.2, §2.2: no certificates in a resumed handshake. */
+    if (!c->resumed) {
+        if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
+            TRY(send_certificate_request(c));
+        TRY(hs13_send_certificate(c, NULL, 0));
+        TRY(hs13_send_certificate_verify(c));
+    }
+    TRY(hs13_send_finished(c));
+    TRY(hs13_master_keys(c));
+    TRY(hs13_install_app_keys(c, true));
+    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
+static int on_client_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    TRY(hs13_recv_finished(c, body, msg, len));
+    TRY(hs13_install_app_keys(c, false));
+    TRY(hs13_complete(c));
+    return c->cfg->ticket_count ? hs_send_tickets(c) : TERN_OK;
+}
+
+int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case HS_S_WAIT_CH:
+    case HS_S_WAIT_CH2:
+        if (type == HS_CLIENT_HELLO)
+            return on_client_hello(c, body, msg, len);
+        break;
+    case HS_S_WAIT_CERT:
+        if (type == HS_CERTIFICATE) {
+            TRY(hs13_recv_certificate(c, body, msg, len));
+            c->state = c->have_peer_key ? HS_S_WAIT_CV : HS_S_WAIT_FINISHED;
+            return TERN_OK;
+        }
+        break;
+    case HS_S_WAIT_CV:
+        if (type == HS_CERTIFICATE_VERIFY) {
+            TRY(hs13_recv_certificate_verify(c, body, msg, len));
+            c->state = HS_S_WAIT_FINISHED;
+            return TERN_OK;
+        }
+        break;
+    case HS_S_WAIT_FINISHED:
+        if (type == HS_FINISHED)
+            return on_client_finished(c, body, msg, len);
+        break;
+    default:
+        break;
+    }
+    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) in server state %d",
+                     hs_type_name(type), type, (int)c->state);
+}
+
+/* ---- after the handshake (both roles) ---- */
+
+int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
+{
+    if (type == HS_KEY_UPDATE) {
+        uint8_t req;
+        if (!rd_u8(&body, &req) || !rd_empty(&body) || req > 1)
+            return conn_fail(c, TERN_E_DECODE, "malformed KeyUpdate");
+        if (conn_hs_pending(c))
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "data follows KeyUpdate in the same record, across a key change");
+        struct tern_err e;
+        err_init(&e);
+        if (rec_dir_update13(&c->rd_in, &e) != TERN_OK)
+            return conn_fail_err(c, &e);
+        struct tern_trace_fact f[] = {{"update_requested", req ? "yes" : "no"}};
+        hs_trace_msg(c, false, "KeyUpdate",
+                     "The peer moved to a fresh key for its direction; we follow, so its older "
+                     "key is no longer of use to anyone.",
+                     5, f, 1);
+        /* RFC 8446 §4.6.3: answer update_requested with our own update. */
+        if (req && !c->close_sent)
+            return tern_conn_key_update(c, 0);
+        return TERN_OK;
+    }
+    if (type == HS_NEW_SESSION_TICKET && !c->is_server)
+        return hs_recv_ticket(c, body, 4 + body.len);
+    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) after the handshake",
+                     hs_type_name(type), type);
+}

@@ -1,0 +1,380 @@
+/* Sessions and stateless tickets (RFC 8446 §4.6.1, §4.2.11).
+ *
+ * Ticket keys are derived, not stored: key(epoch) = HKDF-Expand(secret,
+ * "tern ticket key" || epoch), epoch = floor(now / rotation). A ticket is
+ * sealed with the current epoch's key and opened with the current or the
+ * previous one, so keys rotate without any mutable state, and server
+ * processes that share the secret (a file) open each other's tickets. */
+#include "hs/session.h"
+
+#include "base/mem.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t hs_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void hs_session_wipe(struct hs_session *s)
+{
+    tern_memzero(s, sizeof(*s));
+}
+
+static void put_str8(struct wr *w, const char *s)
+{
+    size_t m = wr_open_u8(w);
+    wr_bytes(w, s, strlen(s));
+    wr_close(w, m);
+}
+
+void hs_session_encode(const struct hs_session *s, struct wr *w)
+{
+    wr_u8(w, 1); /* format */
+    wr_u16(w, s->version);
+    wr_u16(w, s->suite);
+    size_t m = wr_open_u8(w);
+    wr_bytes(w, s->psk, s->psk_len);
+    wr_close(w, m);
+    wr_u64(w, s->issued_ms);
+    wr_u32(w, s->lifetime_s);
+    wr_u32(w, s->age_add);
+    put_str8(w, s->server_name);
+    put_str8(w, s->alpn);
+    m = wr_open_u16(w);
+    wr_bytes(w, s->peer_subject, strlen(s->peer_subject));
+    wr_close(w, m);
+    m = wr_open_u16(w);
+    wr_bytes(w, s->ticket, s->ticket_len);
+    wr_close(w, m);
+}
+
+static bool get_str(struct rd *sub, char *out, size_t cap)
+{
+    if (sub->len >= cap || memchr(sub->p, 0, sub->len))
+        return false;
+    memcpy(out, sub->p, sub->len);
+    out[sub->len] = '\0';
+    return true;
+}
+
+int hs_session_decode(struct rd r, struct hs_session *s)
+{
+    memset(s, 0, sizeof(*s));
+    uint8_t format;
+    struct rd psk, name, alpn, subject, ticket;
+    if (!rd_u8(&r, &format) || format != 1 || !rd_u16(&r, &s->version) ||
+        !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
+        !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
+        !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
+        !rd_prefixed16(&r, &ticket) || !rd_empty(&r))
+        return TERN_E_DECODE;
+    const struct hs_suite *suite = hs_suite13(s->suite);
+    if (s->version != TERN_TLS13 || !suite || psk.len != cry_hash_len(suite->hash) ||
+        ticket.len > sizeof(s->ticket) || !get_str(&name, s->server_name, sizeof(s->server_name)) ||
+        !get_str(&alpn, s->alpn, sizeof(s->alpn)) ||
+        !get_str(&subject, s->peer_subject, sizeof(s->peer_subject))) {
+        hs_session_wipe(s);
+        return TERN_E_DECODE;
+    }
+    memcpy(s->psk, psk.p, psk.len);
+    s->psk_len = psk.len;
+    memcpy(s->ticket, ticket.p, ticket.len);
+    s->ticket_len = ticket.len;
+    return TERN_OK;
+}
+
+static int epoch_key(const tern_config *cfg, uint64_t epoch, struct cry_aead_key *k)
+{
+    uint8_t info[15 + 8] = "tern ticket key";
+    for (int i = 0; i < 8; i++)
+        info[15 + i] = (uint8_t)(epoch >> (56 - 8 * i));
+    uint8_t key[32];
+    int rc = cry_hkdf_expand(CRY_SHA256, cfg->ticket_secret, cfg->ticket_secret_len, info,
+                             sizeof(info), key, sizeof(key));
+    if (rc == TERN_OK)
+        rc = cry_aead_init(k, CRY_AES_256_GCM, key, sizeof(key));
+    tern_memzero(key, sizeof(key));
+    return rc;
+}
+
+int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t now_s,
+                   struct wr *out)
+{
+    uint64_t epoch = now_s / cfg->ticket_rotation;
+    uint8_t plain[HS_TICKET_MAX];
+    struct wr p;
+    wr_init_fixed(&p, plain, sizeof(plain) - HS_TICKET_OVERHEAD);
+    hs_session_encode(s, &p);
+    if (!wr_ok(&p))
+        return TERN_E_LIMIT;
+    uint8_t head[20];
+    for (int i = 0; i < 8; i++)
+        head[i] = (uint8_t)(epoch >> (56 - 8 * i));
+    int rc = cry_random(head + 8, 12);
+    struct cry_aead_key k = {0};
+    if (rc == TERN_OK)
+        rc = epoch_key(cfg, epoch, &k);
+    uint8_t tag[16];
+    if (rc == TERN_OK)
+        rc = cry_aead_seal(&k, head + 8, 12, head, 8, plain, p.len, tag, sizeof(tag));
+    cry_aead_cleanup(&k);
+    if (rc == TERN_OK) {
+        wr_bytes(out, head, sizeof(head));
+        wr_bytes(out, plain, p.len);
+        wr_bytes(out, tag, sizeof(tag));
+    }
+    tern_memzero(plain, sizeof(plain));
+    return rc;
+}
+
+int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, uint64_t now_ms,
+                   struct hs_session *out, struct tern_err *err)
+{
+    uint64_t now_s = now_ms / 1000u;
+    struct rd r;
+    rd_init(&r, ticket, len);
+    const uint8_t *head, *body, *tag;
+    uint64_t epoch;
+    if (len < HS_TICKET_OVERHEAD || len > HS_TICKET_MAX || !rd_bytes(&r, &head, 20) ||
+        !rd_bytes(&r, &body, len - HS_TICKET_OVERHEAD) || !rd_bytes(&r, &tag, 16))
+        return err_set(err, TERN_E_DECODE, "a ticket of %zu bytes is not one of ours", len);
+    struct rd er;
+    rd_init(&er, head, 8);
+    if (!rd_u64(&er, &epoch))
+        return err_set(err, TERN_E_DECODE, "ticket truncated");
+    uint64_t current = now_s / cfg->ticket_rotation;
+    if (epoch != current && epoch + 1 != current)
+        return err_set(err, TERN_E_DECRYPT,
+                       "the ticket was sealed with a rotated-out key (epoch %llu, now %llu)",
+                       (unsigned long long)epoch, (unsigned long long)current);
+    uint8_t plain[HS_TICKET_MAX];
+    size_t n = len - HS_TICKET_OVERHEAD;
+    memcpy(plain, body, n);
+    struct cry_aead_key k = {0};
+    int rc = epoch_key(cfg, epoch, &k);
+    if (rc == TERN_OK)
+        rc = cry_aead_open(&k, head + 8, 12, head, 8, plain, n, tag, 16);
+    cry_aead_cleanup(&k);
+    if (rc != TERN_OK) {
+        tern_memzero(plain, sizeof(plain));
+        return err_set(err, TERN_E_DECRYPT, "the ticket does not authenticate under our keys");
+    }
+    struct rd pr;
+    rd_init(&pr, plain, n);
+    rc = hs_session_decode(pr, out);
+    tern_memzero(plain, sizeof(plain));
+    if (rc != TERN_OK)
+        return err_set(err, rc, "the ticket's contents are malformed");
+    if (now_ms < out->issued_ms || now_ms - out->issued_ms > (uint64_t)out->lifetime_s * 1000u) {
+        hs_session_wipe(out);
+        return err_set(err, TERN_E_DECRYPT, "the ticket has expired");
+    }
+    return TERN_OK;
+}
+
+int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *th,
+              uint8_t *out)
+{
+    struct ks13 ks;
+    uint8_t binder_key[CRY_MAX_HASH];
+    int rc = ks13_init(&ks, h, psk, psk_len);
+    if (rc == TERN_OK)
+        rc = ks13_binder_key(&ks, true, binder_key);
+    if (rc == TERN_OK)
+        rc = ks13_finished(h, binder_key, th, out);
+    ks13_cleanup(&ks);
+    tern_memzero(binder_key, sizeof(binder_key));
+    return rc;
+}
+
+int hs_psk_parse(struct rd ext, struct hs_offered_psk *out, size_t *out_n, size_t *binders_len,
+                 struct tern_err *err)
+{
+    struct rd ids, binders;
+    if (!rd_prefixed16(&ext, &ids) || ids.len < 7 || !rd_prefixed16(&ext, &binders) ||
+        binders.len < 33 || !rd_empty(&ext))
+        return err_set(err, TERN_E_DECODE, "ClientHello: malformed pre_shared_key extension");
+    *binders_len = 2 + binders.len;
+    size_t n = 0;
+    while (!rd_empty(&ids)) {
+        struct hs_offered_psk p;
+        if (!rd_prefixed16_nonempty(&ids, &p.identity) || !rd_u32(&ids, &p.obfuscated_age))
+            return err_set(err, TERN_E_DECODE, "ClientHello: malformed PSK identity");
+        if (n < HS_MAX_PSKS)
+            out[n] = p;
+        n++;
+    }
+    size_t nb = 0;
+    while (!rd_empty(&binders)) {
+        struct rd b;
+        if (!rd_prefixed8(&binders, &b) || b.len < 32)
+            return err_set(err, TERN_E_DECODE, "ClientHello: malformed PSK binder");
+        if (nb < HS_MAX_PSKS)
+            out[nb].binder = b;
+        nb++;
+    }
+    if (nb != n)
+        return err_set(err, TERN_E_ILLEGAL_PARAMETER,
+                       "ClientHello offers %zu PSK identities but %zu binders", n, nb);
+    *out_n = n < HS_MAX_PSKS ? n : HS_MAX_PSKS;
+    return TERN_OK;
+}
+
+/* ---- the client's cache ---- */
+
+bool hs_cache_take(tern_config *cfg, const char *server_name, struct hs_session *out)
+{
+    bool found = false;
+    uint64_t now = hs_now_ms();
+    pthread_mutex_lock(&cfg->cache_lock);
+    size_t best = cfg->cache_n;
+    for (size_t i = 0; i < cfg->cache_n; i++) {
+        struct hs_session *s = cfg->cache[i];
+        bool fresh = now >= s->issued_ms && now - s->issued_ms < (uint64_t)s->lifetime_s * 1000u;
+        if (fresh && !strcmp(s->server_name, server_name) &&
+            (best == cfg->cache_n || s->issued_ms >= cfg->cache[best]->issued_ms))
+            best = i;
+    }
+    if (best < cfg->cache_n) {
+        *out = *cfg->cache[best];
+        tern_free_secret(cfg->cache[best], sizeof(struct hs_session));
+        cfg->cache[best] = cfg->cache[--cfg->cache_n];
+        found = true;
+    }
+    pthread_mutex_unlock(&cfg->cache_lock);
+    return found;
+}
+
+void hs_cache_put(tern_config *cfg, const struct hs_session *s)
+{
+    struct hs_session *copy = tern_memdup(s, sizeof(*s));
+    if (!copy)
+        return; /* a lost ticket only costs a full handshake later */
+    pthread_mutex_lock(&cfg->cache_lock);
+    if (cfg->cache_n == HS_CACHE_MAX) {
+        /* Evict the oldest. */
+        size_t old = 0;
+        for (size_t i = 1; i < cfg->cache_n; i++)
+            if (cfg->cache[i]->issued_ms < cfg->cache[old]->issued_ms)
+                old = i;
+        tern_free_secret(cfg->cache[old], sizeof(struct hs_session));
+        cfg->cache[old] = cfg->cache[--cfg->cache_n];
+    }
+    cfg->cache[cfg->cache_n++] = copy;
+    pthread_mutex_unlock(&cfg->cache_lock);
+}
+
+/* ---- NewSessionTicket (RFC 8446 §4.6.1) ---- */
+
+int hs_send_tickets(tern_conn *c)
+{
+    tern_config *cfg = c->cfg;
+    for (unsigned i = 0; i < cfg->ticket_count; i++) {
+        struct hs_session s;
+        memset(&s, 0, sizeof(s));
+        uint8_t nonce[8];
+        for (int b = 0; b < 8; b++)
+            nonce[b] = (uint8_t)(c->tickets_sent >> (56 - 8 * b));
+        c->tickets_sent++;
+        s.version = TERN_TLS13;
+        s.suite = c->suite;
+        s.psk_len = c->ks.hlen;
+        s.lifetime_s = cfg->ticket_lifetime;
+        s.issued_ms = hs_now_ms();
+        if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce, sizeof(nonce), s.psk) != TERN_OK ||
+            conn_random(c, (uint8_t *)&s.age_add, sizeof(s.age_add)) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
+        if (c->server_name)
+            snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
+        memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+        memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+
+        struct wr w;
+        wr_init_grow(&w);
+        size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
+        wr_u32(&w, s.lifetime_s);
+        wr_u32(&w, s.age_add);
+        size_t n = wr_open_u8(&w);
+        wr_bytes(&w, nonce, sizeof(nonce));
+        wr_close(&w, n);
+        size_t t = wr_open_u16(&w);
+        int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, &w);
+        wr_close(&w, t);
+        wr_u16(&w, 0); /* no extensions: no early data */
+        hs_msg_end(&w, m);
+        hs_session_wipe(&s);
+        if (rc == TERN_OK && !wr_ok(&w))
+            rc = TERN_E_NOMEM;
+        if (rc == TERN_OK)
+            rc = conn_send_post_hs(c, w.buf, w.len);
+        size_t len = w.len;
+        wr_free(&w);
+        if (rc != TERN_OK)
+            return conn_fail(c, rc, "sending NewSessionTicket failed (%s)", tern_status_name(rc));
+        char life[24];
+        snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
+        struct tern_trace_fact f[] = {{"lifetime", life}};
+        hs_trace_msg(c, true, "NewSessionTicket",
+                     "We gave the client a sealed ticket; presenting it later lets it skip the "
+                     "certificate and signature steps (an abbreviated handshake).",
+                     len, f, 1);
+    }
+    return TERN_OK;
+}
+
+int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
+{
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    struct rd nonce, ticket, exts;
+    if (!rd_u32(&body, &s.lifetime_s) || !rd_u32(&body, &s.age_add) ||
+        !rd_prefixed8(&body, &nonce) || !rd_prefixed16_nonempty(&body, &ticket) ||
+        !rd_prefixed16(&body, &exts) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket");
+    struct hs_exts e;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, EXT_IN_NST, 0, "NewSessionTicket", &e, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    /* RFC 8446 §4.6.1: at most seven days; zero means do not use. */
+    if (s.lifetime_s > 604800)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "NewSessionTicket lifetime of %u s exceeds seven days", s.lifetime_s);
+    char life[24];
+    snprintf(life, sizeof(life), "%u s", s.lifetime_s);
+    struct tern_trace_fact f[] = {{"lifetime", life}};
+    hs_trace_msg(c, false, "NewSessionTicket",
+                 "The server handed us a ticket; showing it next time resumes this session "
+                 "with an abbreviated handshake.",
+                 len, f, 1);
+    if (s.lifetime_s == 0 || ticket.len > sizeof(s.ticket) || !c->server_name)
+        return TERN_OK; /* not worth keeping */
+    s.version = TERN_TLS13;
+    s.suite = c->suite;
+    s.psk_len = c->ks.hlen;
+    s.issued_ms = hs_now_ms();
+    if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce.p, nonce.len, s.psk) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "deriving the ticket's PSK failed");
+    memcpy(s.ticket, ticket.p, ticket.len);
+    s.ticket_len = ticket.len;
+    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    hs_cache_put(c->cfg, &s);
+    if (c->cfg->session_cb) {
+        uint8_t blob[2048];
+        struct wr w;
+        wr_init_fixed(&w, blob, sizeof(blob));
+        hs_session_encode(&s, &w);
+        if (wr_ok(&w))
+            c->cfg->session_cb(c->cfg->session_arg, s.server_name, blob, w.len);
+        tern_memzero(blob, sizeof(blob));
+    }
+    hs_session_wipe(&s);
+    return TERN_OK;
+}

@@ -1,0 +1,71 @@
+/* TLS 1.3 resumption (RFC 8446 §2.2, §4.2.11, §4.6.1): sessions, stateless
+ * tickets sealed with rotating ticket keys, PSK binders. */
+#ifndef TERN_HS_SESSION_H
+#define TERN_HS_SESSION_H
+
+#include "hs/internal.h"
+
+#define HS_TICKET_MAX 512
+#define HS_TICKET_OVERHEAD (8 + 12 + 16) /* epoch, nonce, tag */
+
+/* What a ticket carries (server) and what a client keeps. */
+struct hs_session {
+    uint16_t version;
+    uint16_t suite;
+    uint8_t psk[CRY_MAX_HASH];
+    size_t psk_len;
+    uint64_t issued_ms; /* Unix ms: when issued (server) or received (client) */
+    uint32_t lifetime_s;
+    uint32_t age_add;
+    char server_name[256];
+    char alpn[256];
+    char peer_subject[512];
+    uint8_t ticket[HS_TICKET_MAX]; /* client only */
+    size_t ticket_len;
+};
+
+uint64_t hs_now_ms(void);
+void hs_session_wipe(struct hs_session *s);
+
+/* Encoding shared by the ticket's sealed contents and the client's saved
+ * sessions. decode returns TERN_E_DECODE on anything malformed. */
+void hs_session_encode(const struct hs_session *s, struct wr *w);
+TERN_MUST_CHECK int hs_session_decode(struct rd r, struct hs_session *s);
+
+/* Server: seal a session into a ticket with the current epoch's key; open
+ * one with the current or the previous epoch's key. open returns TERN_OK,
+ * or a code with a sentence in err saying why the ticket is not usable
+ * (the caller then falls back to a full handshake). */
+TERN_MUST_CHECK int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s,
+                                   uint64_t now_s, struct wr *out);
+TERN_MUST_CHECK int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len,
+                                   uint64_t now_ms, struct hs_session *out, struct tern_err *err);
+
+/* The PSK binder (RFC 8446 §4.2.11.2): HMAC with the binder's finished key
+ * over the transcript hash `th` (which covers the truncated ClientHello). */
+TERN_MUST_CHECK int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len,
+                              const uint8_t *th, uint8_t *out);
+
+/* The client's offered PSKs: parse the pre_shared_key extension of a
+ * ClientHello. binders_at is where the binders list (its length prefix)
+ * starts, counted from the start of the extension body. */
+struct hs_offered_psk {
+    struct rd identity;
+    uint32_t obfuscated_age;
+    struct rd binder;
+};
+#define HS_MAX_PSKS 4
+TERN_MUST_CHECK int hs_psk_parse(struct rd ext, struct hs_offered_psk *out, size_t *out_n,
+                                 size_t *binders_len, struct tern_err *err);
+
+/* Client session cache in the configuration: take the newest unexpired
+ * session for a name (removing it: tickets are used once), and store one. */
+bool hs_cache_take(tern_config *cfg, const char *server_name, struct hs_session *out);
+void hs_cache_put(tern_config *cfg, const struct hs_session *s);
+
+/* Server: send the configured NewSessionTickets after the handshake. */
+TERN_MUST_CHECK int hs_send_tickets(tern_conn *c);
+/* Client: a NewSessionTicket arrived. */
+TERN_MUST_CHECK int hs_recv_ticket(tern_conn *c, struct rd body, size_t len);
+
+#endif

@@ -1,0 +1,456 @@
+/* TLS 1.3 pieces both roles share: the transcript, key installation,
+ * Certificate, CertificateVerify and Finished (RFC 8446 §4.4). */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/peer.h"
+#include "hs/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct hs_suite suites13[] = {
+    {TERN_TLS_AES_128_GCM_SHA256, CRY_AES_128_GCM, CRY_SHA256},
+    {TERN_TLS_AES_256_GCM_SHA384, CRY_AES_256_GCM, CRY_SHA384},
+    {TERN_TLS_CHACHA20_POLY1305_SHA256, CRY_CHACHA20_POLY1305, CRY_SHA256},
+};
+
+const struct hs_suite *hs_suite13(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof(suites13) / sizeof(suites13[0]); i++)
+        if (suites13[i].id == id)
+            return &suites13[i];
+    return NULL;
+}
+
+const char *hs_type_name(uint8_t type)
+{
+    switch (type) {
+    case HS_CLIENT_HELLO: return "ClientHello";
+    case HS_SERVER_HELLO: return "ServerHello";
+    case HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+    case HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+    case HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+    case HS_CERTIFICATE: return "Certificate";
+    case HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+    case HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+    case HS_FINISHED: return "Finished";
+    case HS_KEY_UPDATE: return "KeyUpdate";
+    case HS_MESSAGE_HASH: return "message_hash";
+    default: return "unknown handshake message";
+    }
+}
+
+bool hs_list_has(const uint16_t *list, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v)
+            return true;
+    return false;
+}
+
+size_t hs_msg_begin(struct wr *w, uint8_t type)
+{
+    wr_u8(w, type);
+    return wr_open_u24(w);
+}
+
+void hs_msg_end(struct wr *w, size_t mark)
+{
+    wr_close(w, mark);
+}
+
+/* ---- transcript ---- */
+
+int hs_transcript_start(tern_conn *c, enum cry_hash h)
+{
+    c->hash = h;
+    if (cry_hash_init(&c->th, h) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "could not start the transcript hash");
+    return TERN_OK;
+}
+
+int hs_transcript_add(tern_conn *c, const uint8_t *p, size_t n)
+{
+    if (!c->th.impl) {
+        /* The hash is not known before ServerHello: keep the bytes. */
+        wr_bytes(&c->ch_buf, p, n);
+        return wr_ok(&c->ch_buf) ? TERN_OK
+                                 : conn_fail(c, TERN_E_NOMEM, "out of memory keeping ClientHello");
+    }
+    if (cry_hash_update(&c->th, p, n) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "updating the transcript hash failed");
+    return TERN_OK;
+}
+
+int hs_transcript_hash(tern_conn *c, uint8_t *out)
+{
+    if (cry_hash_peek(&c->th, out) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "reading the transcript hash failed");
+    return TERN_OK;
+}
+
+/* ---- keys ---- */
+
+static int install(tern_conn *c, struct rec_dir *d, const uint8_t *secret)
+{
+    const struct hs_suite *s = hs_suite13(c->suite);
+    struct tern_err e;
+    err_init(&e);
+    if (rec_dir_set13(d, s->hash, s->aead, secret, cry_hash_len(s->hash), &e) != TERN_OK)
+        return conn_fail_err(c, &e);
+    return TERN_OK;
+}
+
+int hs13_handshake_keys(tern_conn *c, const uint8_t *dhe, size_t dhe_len)
+{
+    uint8_t th[CRY_MAX_HASH];
+    TRY(hs_transcript_hash(c, th));
+    const uint8_t *psk = c->resumed ? c->session->psk : NULL;
+    size_t psk_len = c->resumed ? c->session->psk_len : 0;
+    if (ks13_init(&c->ks, c->hash, psk, psk_len) != TERN_OK ||
+        ks13_handshake(&c->ks, dhe, dhe_len, th) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "deriving the handshake secrets failed");
+    if (conn_hs_pending(c))
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "handshake data continues after ServerHello in the same record, across "
+                         "a key change (RFC 8446 §5.1)");
+    conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, c->ks.hlen);
+    conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, c->ks.hlen);
+    TRY(install(c, &c->rd_in, c->is_server ? c->ks.client_hs : c->ks.server_hs));
+    TRY(install(c, &c->rd_out, c->is_server ? c->ks.server_hs : c->ks.client_hs));
+    hs_trace(c, TERN_TRACE_KEYS, TERN_DIR_LOCAL, "handshake keys",
+             "Both sides combined their key shares into the same secret without ever sending "
+             "it; from here on every message is encrypted with handshake keys.",
+             0, NULL, 0);
+    return TERN_OK;
+}
+
+int hs13_master_keys(tern_conn *c)
+{
+    uint8_t th[CRY_MAX_HASH];
+    TRY(hs_transcript_hash(c, th));
+    if (ks13_master(&c->ks, th) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "deriving the application secrets failed");
+    conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, c->ks.hlen);
+    conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, c->ks.hlen);
+    conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, c->ks.hlen);
+    return TERN_OK;
+}
+
+int hs13_install_app_keys(tern_conn *c, bool write)
+{
+    bool ours_client = !c->is_server;
+    /* write: our own direction; read: the peer's. */
+    bool client_dir = write ? ours_client : !ours_client;
+    const uint8_t *secret = client_dir ? c->ks.client_ap : c->ks.server_ap;
+    if (!write && conn_hs_pending(c))
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "handshake data continues after Finished in the same record, across a "
+                         "key change (RFC 8446 §5.1)");
+    return install(c, write ? &c->rd_out : &c->rd_in, secret);
+}
+
+int hs13_complete(tern_conn *c)
+{
+    unsigned need = PROOF_PEER_FINISHED;
+    if (!c->is_server || c->cert_requested)
+        need |= PROOF_PEER_CHAIN;
+    if (!c->is_server || c->have_peer_key)
+        need |= PROOF_PEER_SIGNATURE;
+    if ((c->proofs & need) != need)
+        return conn_fail(c, TERN_E_INTERNAL,
+                         "the handshake reached its end without every check (proofs %#x of %#x)",
+                         c->proofs, need);
+    uint8_t th[CRY_MAX_HASH];
+    TRY(hs_transcript_hash(c, th));
+    if (ks13_resumption(&c->ks, th) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "deriving the resumption secret failed");
+    ks13_wipe_handshake(&c->ks);
+    for (size_t i = 0; i < c->n_kex; i++)
+        cry_kex_cleanup(&c->kex[i]);
+    c->n_kex = 0;
+    wr_free(&c->ch_buf);
+    c->state = HS_CONNECTED;
+    char ms[32];
+    snprintf(ms, sizeof(ms), "%d", c->round_trips);
+    struct tern_trace_fact f[] = {
+        {"version", tern_version_name(c->version)},
+        {"cipher_suite", tern_suite_name(c->suite)},
+        {"group", tern_group_name(c->group)},
+        {"round_trips", ms},
+        {"alpn", c->alpn[0] ? c->alpn : "(none)"},
+    };
+    hs_trace(c, TERN_TRACE_DONE, TERN_DIR_LOCAL, "handshake complete",
+             "Both sides hold the same application traffic keys, derived and never sent; the "
+             "handshake secrets are wiped and application data can flow.",
+             0, f, sizeof(f) / sizeof(f[0]));
+    return TERN_OK;
+}
+
+/* ---- Certificate (RFC 8446 §4.4.2) ---- */
+
+int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
+{
+    tern_config *cfg = c->cfg;
+    struct wr w;
+    wr_init_grow(&w);
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
+    size_t ctx = wr_open_u8(&w);
+    wr_bytes(&w, context, context_len);
+    wr_close(&w, ctx);
+    size_t list = wr_open_u24(&w);
+    for (size_t i = 0; i < cfg->chain_n; i++) {
+        size_t e = wr_open_u24(&w);
+        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
+        wr_close(&w, e);
+        wr_u16(&w, 0); /* no per-certificate extensions */
+    }
+    wr_close(&w, list);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w)) {
+        wr_free(&w);
+        return conn_fail(c, TERN_E_NOMEM, "out of memory building Certificate");
+    }
+    int rc = conn_send_hs(c, w.buf, w.len);
+    char n[16];
+    snprintf(n, sizeof(n), "%zu", cfg->chain_n);
+    struct tern_trace_fact f[] = {{"certificates", n}};
+    hs_trace_msg(c, true, "Certificate",
+                 cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched for "
+                                "by an authority the peer can check."
+                              : "We have no certificate to offer, so we sent an empty list.",
+                 w.len, f, 1);
+    wr_free(&w);
+    return rc;
+}
+
+int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct rd ctx, list;
+    if (!rd_prefixed8(&body, &ctx) || !rd_prefixed24(&body, &list) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "Certificate: malformed message of %zu bytes", len);
+    if (!c->is_server && ctx.len != 0)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server's Certificate has a non-empty request context (%zu bytes)",
+                         ctx.len);
+    if (c->is_server && (ctx.len != c->cr_context_len ||
+                         (ctx.len && memcmp(ctx.p, c->cr_context, ctx.len) != 0)))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the client's Certificate does not echo our request context");
+    if (list.len > HS_MAX_CHAIN_BYTES)
+        return conn_fail(c, TERN_E_DECODE,
+                         "the peer's certificate list is %zu bytes, over our limit of %u",
+                         list.len, HS_MAX_CHAIN_BYTES);
+    struct rd certs[HS_MAX_CHAIN];
+    size_t n = 0;
+    while (!rd_empty(&list)) {
+        struct rd cert, exts;
+        if (!rd_prefixed24(&list, &cert) || !rd_prefixed16(&list, &exts))
+            return conn_fail(c, TERN_E_DECODE, "Certificate: a certificate entry runs past the "
+                                               "end of the list");
+        if (cert.len == 0)
+            return conn_fail(c, TERN_E_DECODE, "Certificate: an empty certificate entry");
+        struct hs_exts e;
+        struct tern_err err;
+        err_init(&err);
+        /* RFC 8446 §4.4.2: only extensions we asked for (none) may appear. */
+        if (hs_exts_parse(exts, EXT_IN_CT, 0, "Certificate entry", &e, &err) != TERN_OK)
+            return conn_fail_err(c, &err);
+        if (n == HS_MAX_CHAIN)
+            return conn_fail(c, TERN_E_BAD_CERTIFICATE,
+                             "the peer sent more than %d certificates", HS_MAX_CHAIN);
+        certs[n++] = cert;
+    }
+    TRY(hs_transcript_add(c, msg, len));
+    char cnt[16];
+    snprintf(cnt, sizeof(cnt), "%zu", n);
+    struct tern_trace_fact f[] = {{"certificates", cnt}};
+    hs_trace_msg(c, false, "Certificate",
+                 "The peer sent its certificate chain: its public key, its names, and the "
+                 "signatures of the authorities that vouch for it.",
+                 len, f, 1);
+    if (n == 0) {
+        if (!c->is_server)
+            return conn_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
+        if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
+            return conn_fail(c, TERN_E_CERTIFICATE_REQUIRED,
+                             "the client sent no certificate, but this server requires one");
+        /* optional: go on without a client identity */
+        c->proofs |= PROOF_PEER_CHAIN;
+        return TERN_OK;
+    }
+    return hs_check_peer_chain(c, certs, n);
+}
+
+/* ---- CertificateVerify (RFC 8446 §4.4.3) ---- */
+
+static size_t cv_content(tern_conn *c, bool by_server, uint8_t *out)
+{
+    static const char sctx[] = "TLS 1.3, server CertificateVerify";
+    static const char cctx[] = "TLS 1.3, client CertificateVerify";
+    memset(out, 0x20, 64);
+    const char *s = by_server ? sctx : cctx;
+    memcpy(out + 64, s, sizeof(sctx)); /* includes the 0 separator */
+    size_t n = 64 + sizeof(sctx);
+    if (hs_transcript_hash(c, out + n) != TERN_OK)
+        return 0;
+    return n + cry_hash_len(c->hash);
+}
+
+int hs13_pick_scheme(tern_conn *c, uint16_t *out)
+{
+    const struct cry_privkey *k = &c->cfg->key;
+    for (size_t i = 0; i < c->cfg->n_sigs; i++) {
+        uint16_t s = c->cfg->sigs[i];
+        const struct cry_scheme_info *info = cry_scheme_lookup(s);
+        if (!info || !hs_list_has(c->peer_sigs, c->n_peer_sigs, s))
+            continue;
+        if (info->alg == CRY_SIG_RSA_PKCS1)
+            continue; /* RFC 8446 §4.2.3: not for TLS 1.3 handshake signatures */
+        bool fits = info->key == k->type ||
+                    (info->alg == CRY_SIG_RSA_PSS && k->type == CRY_KEY_RSA &&
+                     info->key == CRY_KEY_RSA);
+        if (fits) {
+            *out = s;
+            return TERN_OK;
+        }
+    }
+    return TERN_E_HANDSHAKE_FAILURE;
+}
+
+int hs13_send_certificate_verify(tern_conn *c)
+{
+    uint16_t scheme;
+    if (hs13_pick_scheme(c, &scheme) != TERN_OK)
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "none of the %zu signature schemes the peer accepts fits our key",
+                         c->n_peer_sigs);
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
+    uint8_t content[64 + 34 + CRY_MAX_HASH];
+    size_t clen = cv_content(c, c->is_server, content);
+    if (!clen)
+        return c->err.code;
+    uint8_t sig[1024];
+    size_t sig_len;
+    int rc = cry_sign(&c->cfg->key, info->alg, info->hash, content, clen, sig, sizeof(sig),
+                      &sig_len);
+    if (rc != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
+                         tern_sig_scheme_name(scheme));
+    uint8_t buf[1100];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE_VERIFY);
+    wr_u16(&w, scheme);
+    size_t s = wr_open_u16(&w);
+    wr_bytes(&w, sig, sig_len);
+    wr_close(&w, s);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "CertificateVerify does not fit");
+    if (c->is_server)
+        c->sig_scheme = scheme;
+    TRY(conn_send_hs(c, buf, w.len));
+    struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)}};
+    hs_trace_msg(c, true, "CertificateVerify",
+                 "We signed the whole conversation so far with our private key, proving we own "
+                 "the certificate rather than replaying it.",
+                 w.len, f, 1);
+    return TERN_OK;
+}
+
+int hs13_recv_certificate_verify(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint16_t scheme;
+    struct rd sig;
+    if (!rd_u16(&body, &scheme) || !rd_prefixed16(&body, &sig) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "CertificateVerify: malformed message of %zu bytes",
+                         len);
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
+    if (!info || info->alg == CRY_SIG_RSA_PKCS1 || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the peer signed with %s (0x%04x), which we did not offer",
+                         tern_sig_scheme_name(scheme), scheme);
+    bool fits = info->key == c->peer_key.type ||
+                (info->alg == CRY_SIG_RSA_PSS && info->key == CRY_KEY_RSA &&
+                 c->peer_key.type == CRY_KEY_RSA);
+    if (!fits)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the peer signed with %s, which does not match its certificate's key",
+                         tern_sig_scheme_name(scheme));
+    uint8_t content[64 + 34 + CRY_MAX_HASH];
+    size_t clen = cv_content(c, !c->is_server, content);
+    if (!clen)
+        return c->err.code;
+    int rc = cry_verify(&c->peer_key, info->alg, info->hash, -1, content, clen, sig.p, sig.len);
+    if (rc != TERN_OK)
+        return conn_fail(c, TERN_E_DECRYPT,
+                         "the %s's CertificateVerify signature (%s) does not verify with the key "
+                         "in its certificate",
+                         c->is_server ? "client" : "server", tern_sig_scheme_name(scheme));
+    c->proofs |= PROOF_PEER_SIGNATURE;
+    if (!c->is_server)
+        c->sig_scheme = scheme;
+    TRY(hs_transcript_add(c, msg, len));
+    struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)},
+                                  {"check", "signature verified"}};
+    hs_trace_msg(c, false, "CertificateVerify",
+                 "The peer signed the conversation so far with the private key of its "
+                 "certificate; the signature checks out, so it really holds that key.",
+                 len, f, 2);
+    return TERN_OK;
+}
+
+/* ---- Finished (RFC 8446 §4.4.4) ---- */
+
+int hs13_send_finished(tern_conn *c)
+{
+    uint8_t th[CRY_MAX_HASH], vd[CRY_MAX_HASH];
+    TRY(hs_transcript_hash(c, th));
+    const uint8_t *base = c->is_server ? c->ks.server_hs : c->ks.client_hs;
+    if (ks13_finished(c->hash, base, th, vd) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "computing our Finished failed");
+    uint8_t buf[4 + CRY_MAX_HASH];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_FINISHED);
+    wr_bytes(&w, vd, c->ks.hlen);
+    hs_msg_end(&w, m);
+    tern_memzero(vd, sizeof(vd));
+    int rc = conn_send_hs(c, buf, w.len);
+    tern_memzero(buf, sizeof(buf));
+    if (rc != TERN_OK)
+        return rc;
+    hs_trace_msg(c, true, "Finished",
+                 "We sent a MAC over the whole handshake, keyed by the handshake secret: proof "
+                 "that nobody changed a message on the way.",
+                 w.len, NULL, 0);
+    return TERN_OK;
+}
+
+int hs13_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint8_t th[CRY_MAX_HASH], vd[CRY_MAX_HASH];
+    if (body.len != c->ks.hlen)
+        return conn_fail(c, TERN_E_DECODE, "Finished of %zu bytes, expected %zu", body.len,
+                         c->ks.hlen);
+    TRY(hs_transcript_hash(c, th));
+    const uint8_t *base = c->is_server ? c->ks.client_hs : c->ks.server_hs;
+    if (ks13_finished(c->hash, base, th, vd) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "computing the expected Finished failed");
+    int ok = tern_ct_eq(vd, body.p, c->ks.hlen);
+    tern_memzero(vd, sizeof(vd));
+    if (!ok)
+        return conn_fail(c, TERN_E_DECRYPT,
+                         "the %s's Finished MAC does not match the handshake we saw: a message "
+                         "was altered or the keys differ",
+                         c->is_server ? "client" : "server");
+    c->proofs |= PROOF_PEER_FINISHED;
+    TRY(hs_transcript_add(c, msg, len));
+    struct tern_trace_fact f[] = {{"check", "Finished MAC verified"}};
+    hs_trace_msg(c, false, "Finished",
+                 "The peer's MAC over the whole handshake matches ours, so both saw the same "
+                 "messages and hold the same keys.",
+                 len, f, 1);
+    return TERN_OK;
+}

@@ -1,0 +1,3 @@
+module ternpeer
+
+go 1.19

@@ -1,0 +1,78 @@
+# Shared helpers for the interop scripts (sourced, not run).
+# Each script gets: $1 = build dir, $2 = source dir.
+set -uo pipefail
+BUILD=$(cd "$1" && pwd)
+SRC=$(cd "$2" && pwd)
+DATA=$SRC/tests/data
+PEER=$BUILD/tests/tern_peer
+WORK=$(mktemp -d)
+PIDS=()
+FAILS=0
+PASSES=0
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# need CMD PACKAGE: skip (77) when a peer is missing and cannot be installed
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 && return 0
+  fi
+  echo "SKIP: $1 is missing; run: sudo apt-get install -y $2"
+  exit 77
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s)
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1"; return 1
+}
+
+# wait_text FILE TEXT: until FILE contains TEXT (10 s); for one-shot
+# servers, which a port probe would use up
+wait_text() {
+  for _ in $(seq 1 100); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "no '$2' in $1"; return 1
+}
+
+# bg CMD...: start in the background, remember its pid
+bg() { "$@" & PIDS+=($!); }
+
+stop_all() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  PIDS=()
+}
+
+# check NAME CONDITION-COMMAND...: record a pass or a failure
+check() {
+  local name=$1; shift
+  if "$@"; then PASSES=$((PASSES + 1)); echo "ok   $name"
+  else FAILS=$((FAILS + 1)); echo "FAIL $name"; fi
+}
+
+# has FILE TEXT: FILE contains TEXT (prints the file when not)
+has() {
+  if grep -qF -- "$2" "$1"; then return 0; fi
+  echo "  expected '$2' in $1:"; sed 's/^/    | /' "$1" | head -30; return 1
+}
+
+finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,343 @@
+/* Whole TLS 1.3 handshakes between a tern client and a tern server in
+ * memory: every suite, group and key type, HelloRetryRequest, KeyUpdate,
+ * ALPN, mutual TLS, close_notify, and the failures with their alerts and
+ * sentences. */
+#include "pair.h"
+#include "tern/tern.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_default_handshake(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    start(&h, "localhost", 1 << 20);
+    if (!both_done(h.c, h.s))
+        fprintf(stderr, "client: %s\nserver: %s\n", tern_conn_error(h.c), tern_conn_error(h.s));
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_version(h.c), TERN_TLS13);
+    CHECK_EQ(tern_conn_cipher_suite(h.c), TERN_TLS_AES_128_GCM_SHA256);
+    CHECK_EQ(tern_conn_group(h.c), TERN_GROUP_X25519MLKEM768);
+    CHECK_EQ(tern_conn_group(h.s), TERN_GROUP_X25519MLKEM768);
+    CHECK_EQ(tern_conn_signature_scheme(h.c), TERN_SIG_ECDSA_SECP256R1_SHA256);
+    CHECK_CONTAINS(tern_conn_peer_subject(h.c), "CN=localhost");
+    CHECK(tern_conn_server_name(h.s) && !strcmp(tern_conn_server_name(h.s), "localhost"));
+    exchange(h.c, h.s, 100);
+    exchange(h.c, h.s, 70000); /* several records */
+    finish(&h);
+}
+
+static void test_each_suite(void)
+{
+    const uint16_t suites[] = {TERN_TLS_AES_128_GCM_SHA256, TERN_TLS_AES_256_GCM_SHA384,
+                               TERN_TLS_CHACHA20_POLY1305_SHA256};
+    for (size_t i = 0; i < 3; i++) {
+        struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+        CHECK_EQ(tern_config_set_cipher_suites(h.ccfg, &suites[i], 1), TERN_OK);
+        start(&h, "localhost", 1 << 20);
+        CHECK(both_done(h.c, h.s));
+        CHECK_EQ(tern_conn_cipher_suite(h.s), suites[i]);
+        exchange(h.c, h.s, 20000);
+        finish(&h);
+    }
+}
+
+static void test_each_group(void)
+{
+    const uint16_t groups[] = {TERN_GROUP_X25519, TERN_GROUP_SECP256R1, TERN_GROUP_SECP384R1,
+                               TERN_GROUP_X25519MLKEM768};
+    for (size_t i = 0; i < 4; i++) {
+        struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+        CHECK_EQ(tern_config_set_groups(h.ccfg, &groups[i], 1), TERN_OK);
+        start(&h, "localhost", 1 << 20);
+        CHECK(both_done(h.c, h.s));
+        CHECK_EQ(tern_conn_group(h.c), groups[i]);
+        exchange(h.c, h.s, 1000);
+        finish(&h);
+    }
+}
+
+static void test_each_key_type(void)
+{
+    const struct {
+        const char *name;
+        uint16_t scheme;
+    } keys[] = {
+        {"server-p256", TERN_SIG_ECDSA_SECP256R1_SHA256},
+        {"server-p384", TERN_SIG_ECDSA_SECP384R1_SHA384},
+        {"server-rsa", TERN_SIG_RSA_PSS_RSAE_SHA256},
+        {"server-ed25519", TERN_SIG_ED25519},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        struct handshake h = {client_config(), server_config(keys[i].name), 0, 0};
+        start(&h, "localhost", 1 << 20);
+        if (!both_done(h.c, h.s))
+            fprintf(stderr, "%s: client: %s server: %s\n", keys[i].name, tern_conn_error(h.c),
+                    tern_conn_error(h.s));
+        CHECK(both_done(h.c, h.s));
+        CHECK_EQ(tern_conn_signature_scheme(h.c), keys[i].scheme);
+        exchange(h.c, h.s, 10);
+        finish(&h);
+    }
+}
+
+static void test_hello_retry(void)
+{
+    /* The client leads with X25519; the server accepts only P-384. */
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    const uint16_t cg[] = {TERN_GROUP_X25519, TERN_GROUP_SECP384R1};
+    const uint16_t sg[] = {TERN_GROUP_SECP384R1};
+    CHECK_EQ(tern_config_set_groups(h.ccfg, cg, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_groups(h.scfg, sg, 1), TERN_OK);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_group(h.c), TERN_GROUP_SECP384R1);
+    exchange(h.c, h.s, 500);
+    finish(&h);
+}
+
+static void test_byte_at_a_time(void)
+{
+    struct handshake h = {client_config(), server_config("server-rsa"), 0, 0};
+    start(&h, "localhost", 1);
+    CHECK(both_done(h.c, h.s));
+    exchange(h.c, h.s, 3000);
+    finish(&h);
+}
+
+static void test_key_update(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_key_update(h.c, 1), TERN_OK); /* the server must answer */
+    exchange(h.c, h.s, 100);
+    CHECK_EQ(tern_conn_key_update(h.s, 0), TERN_OK);
+    exchange(h.c, h.s, 100);
+    CHECK_EQ(tern_conn_status(h.c), TERN_OK);
+    CHECK_EQ(tern_conn_status(h.s), TERN_OK);
+    finish(&h);
+}
+
+static void test_alpn(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    const char *cp[] = {"h2", "http/1.1"};
+    const char *sp[] = {"http/1.1"};
+    CHECK_EQ(tern_config_set_alpn(h.ccfg, cp, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_alpn(h.scfg, sp, 1), TERN_OK);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    CHECK(tern_conn_alpn(h.c) && !strcmp(tern_conn_alpn(h.c), "http/1.1"));
+    finish(&h);
+
+    struct handshake n = {client_config(), server_config("server-p256"), 0, 0};
+    const char *other[] = {"spdy/1"};
+    CHECK_EQ(tern_config_set_alpn(n.ccfg, other, 1), TERN_OK);
+    CHECK_EQ(tern_config_set_alpn(n.scfg, sp, 1), TERN_OK);
+    start(&n, "localhost", 1 << 20);
+    CHECK_EQ(tern_conn_status(n.s), TERN_E_NO_APPLICATION_PROTOCOL);
+    CHECK_EQ(tern_conn_status(n.c), TERN_E_ALERT_RECEIVED);
+    CHECK_CONTAINS(tern_conn_error(n.c), "no_application_protocol");
+    finish(&n);
+}
+
+static void test_close_notify(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    start(&h, "localhost", 1 << 20);
+    exchange(h.c, h.s, 10);
+    CHECK_EQ(tern_conn_close(h.c), TERN_OK);
+    move(h.c, h.s, 1 << 20);
+    uint8_t buf[10];
+    size_t n;
+    CHECK_EQ(tern_conn_read(h.s, buf, sizeof(buf), &n), TERN_E_CLOSED);
+    CHECK(tern_conn_wants(h.s) & TERN_WANTS_CLOSED);
+    finish(&h);
+}
+
+static void expect_client_failure(const char *server, const char *trust, const char *name,
+                                  int code, const char *words, int alert)
+{
+    tern_config *ccfg = tern_config_new();
+    add_trust(ccfg, trust);
+    struct handshake h = {ccfg, server_config(server), 0, 0};
+    start(&h, name, 1 << 20);
+    CHECK(!tern_conn_handshake_done(h.c));
+    CHECK_EQ(tern_conn_status(h.c), code);
+    CHECK_CONTAINS(tern_conn_error(h.c), words);
+    /* The server learns why through the alert. */
+    CHECK_EQ(tern_conn_status(h.s), TERN_E_ALERT_RECEIVED);
+    CHECK_CONTAINS(tern_conn_error(h.s), tern_alert_name(alert));
+    fprintf(stderr, "  client says: %s\n  server says: %s\n", tern_conn_error(h.c),
+            tern_conn_error(h.s));
+    /* No application data after a failure. */
+    size_t n;
+    CHECK(tern_conn_write(h.c, (const uint8_t *)"x", 1, &n) != TERN_OK);
+    finish(&h);
+}
+
+static void test_certificate_failures(void)
+{
+    expect_client_failure("server-p256", DATA "ca.pem", "example.org", TERN_E_NAME_MISMATCH,
+                          "example.org", TERN_ALERT_BAD_CERTIFICATE);
+    expect_client_failure("expired", DATA "ca.pem", "localhost", TERN_E_CERTIFICATE_EXPIRED,
+                          "expired", TERN_ALERT_CERTIFICATE_EXPIRED);
+    expect_client_failure("server-p256", DATA "other-ca.pem", "localhost", TERN_E_UNKNOWN_CA,
+                          "trust", TERN_ALERT_UNKNOWN_CA);
+}
+
+static void test_no_common_suite(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    const uint16_t a[] = {TERN_TLS_AES_128_GCM_SHA256};
+    const uint16_t b[] = {TERN_TLS_CHACHA20_POLY1305_SHA256};
+    CHECK_EQ(tern_config_set_cipher_suites(h.ccfg, a, 1), TERN_OK);
+    CHECK_EQ(tern_config_set_cipher_suites(h.scfg, b, 1), TERN_OK);
+    start(&h, "localhost", 1 << 20);
+    CHECK_EQ(tern_conn_status(h.s), TERN_E_HANDSHAKE_FAILURE);
+    CHECK_CONTAINS(tern_conn_error(h.s), "no cipher suite in common");
+    CHECK_CONTAINS(tern_conn_error(h.c), "handshake_failure");
+    finish(&h);
+}
+
+static void test_mutual_tls(void)
+{
+    /* required, and the client has a certificate */
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    CHECK_EQ(tern_config_set_cert_chain_file(h.ccfg, DATA "client-chain.pem", DATA "client.key"),
+             TERN_OK);
+    add_trust(h.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_client_auth(h.scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    start(&h, "localhost", 1 << 20);
+    if (!both_done(h.c, h.s))
+        fprintf(stderr, "mtls: client: %s server: %s\n", tern_conn_error(h.c),
+                tern_conn_error(h.s));
+    CHECK(both_done(h.c, h.s));
+    CHECK_CONTAINS(tern_conn_peer_subject(h.s), "tern test client");
+    exchange(h.c, h.s, 50);
+    finish(&h);
+
+    /* required, and the client has none: certificate_required */
+    struct handshake m = {client_config(), server_config("server-p256"), 0, 0};
+    add_trust(m.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_client_auth(m.scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    start(&m, "localhost", 1 << 20);
+    CHECK_EQ(tern_conn_status(m.s), TERN_E_CERTIFICATE_REQUIRED);
+    CHECK_CONTAINS(tern_conn_error(m.c), "certificate_required");
+    finish(&m);
+
+    /* optional, and the client has none: fine */
+    struct handshake o = {client_config(), server_config("server-p256"), 0, 0};
+    add_trust(o.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_client_auth(o.scfg, TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+    start(&o, "localhost", 1 << 20);
+    CHECK(both_done(o.c, o.s));
+    CHECK(tern_conn_peer_subject(o.s) == NULL);
+    finish(&o);
+}
+
+/* Flip each byte of the server's first flight in turn: the client must
+ * fail cleanly every time and never complete. */
+static void test_tampered_flight(void)
+{
+    tern_config *ccfg = client_config(), *scfg = server_config("server-p256");
+    tern_conn *c0 = tern_conn_new_client(ccfg, "localhost");
+    tern_conn *s0 = tern_conn_new_server(scfg);
+    move(c0, s0, 1 << 20);
+    const uint8_t *out;
+    size_t len;
+    tern_conn_output(s0, &out, &len);
+    CHECK(len > 500);
+    /* the client's ClientHello is random each time, so the flight cannot be
+     * replayed to another client: tamper with a fresh pair for a sample of
+     * offsets instead. */
+    tern_conn_free(c0);
+    tern_conn_free(s0);
+    int failures = 0, runs = 0;
+    for (size_t off = 0; off < len; off += 37) {
+        tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+        tern_conn *s = tern_conn_new_server(scfg);
+        move(c, s, 1 << 20);
+        const uint8_t *o;
+        size_t l;
+        tern_conn_output(s, &o, &l);
+        uint8_t *copy = malloc(l);
+        memcpy(copy, o, l);
+        if (off < l)
+            copy[off] ^= 0x40;
+        size_t used;
+        tern_conn_feed(c, copy, l, &used);
+        runs++;
+        if (!tern_conn_handshake_done(c) && tern_conn_status(c) != TERN_OK)
+            failures++;
+        free(copy);
+        tern_conn_free(c);
+        tern_conn_free(s);
+    }
+    CHECK_EQ(failures, runs);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
+static void test_config_frozen(void)
+{
+    tern_config *cfg = client_config();
+    tern_conn *c = tern_conn_new_client(cfg, "localhost");
+    const uint16_t g[] = {TERN_GROUP_X25519};
+    CHECK_EQ(tern_config_set_groups(cfg, g, 1), TERN_E_ARG);
+    CHECK_CONTAINS(tern_config_error(cfg), "in use");
+    tern_conn_free(c);
+    tern_config_free(cfg);
+
+    cfg = tern_config_new();
+    CHECK_EQ(tern_config_set_versions(cfg, 0x0301, TERN_TLS13), TERN_E_ARG);
+    CHECK_CONTAINS(tern_config_error(cfg), "refused");
+    const uint16_t bad[] = {0x1305};
+    CHECK_EQ(tern_config_set_cipher_suites(cfg, bad, 1), TERN_E_UNSUPPORTED);
+    CHECK_CONTAINS(tern_config_error(cfg), "0x1305");
+    CHECK(tern_config_set_cert_chain_file(cfg, DATA "missing.pem", DATA "missing.key") != TERN_OK);
+    CHECK_CONTAINS(tern_config_error(cfg), "missing.pem");
+    tern_config_free(cfg);
+}
+
+static void count_line(void *arg, const char *line)
+{
+    int *n = arg;
+    /* "LABEL <64 hex> <hex secret>" */
+    if (strchr(line, ' ') && strlen(line) > 64 + 64)
+        (*n)++;
+}
+
+static void test_keylog(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    int lines = 0;
+    tern_config_set_keylog(h.ccfg, count_line, &lines);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    /* two handshake secrets, two application secrets, the exporter */
+    CHECK_EQ(lines, 5);
+    finish(&h);
+}
+
+int main(void)
+{
+    RUN(test_default_handshake);
+    RUN(test_each_suite);
+    RUN(test_each_group);
+    RUN(test_each_key_type);
+    RUN(test_hello_retry);
+    RUN(test_byte_at_a_time);
+    RUN(test_key_update);
+    RUN(test_alpn);
+    RUN(test_close_notify);
+    RUN(test_certificate_failures);
+    RUN(test_no_common_suite);
+    RUN(test_mutual_tls);
+    RUN(test_tampered_flight);
+    RUN(test_config_frozen);
+    RUN(test_keylog);
+    return test_done();
+}

@@ -1,0 +1,222 @@
+/* TLS 1.3 resumption between tern endpoints in memory: tickets, the
+ * abbreviated handshake, tickets used once, shared and rotated ticket
+ * keys, tampered tickets and binders. */
+#include "pair.h"
+#include "tern/tern.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const uint8_t key_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t key_b[32] = {99};
+
+static tern_config *ticket_server(const uint8_t *key, unsigned count, uint32_t rotation)
+{
+    tern_config *cfg = server_config("server-p256");
+    CHECK_EQ(tern_config_set_ticket_key(cfg, key, 32), TERN_OK);
+    CHECK_EQ(tern_config_set_tickets(cfg, count, 3600, rotation), TERN_OK);
+    return cfg;
+}
+
+/* connect runs one handshake of ccfg against scfg, exchanges data and
+ * returns whether it resumed (-1 if it failed). */
+static int connect_once(tern_config *ccfg, tern_config *scfg)
+{
+    tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+    tern_conn *s = tern_conn_new_server(scfg);
+    pump(c, s, 1 << 20);
+    int r = -1;
+    if (both_done(c, s)) {
+        exchange(c, s, 100);
+        pump(c, s, 1 << 20); /* deliver the tickets */
+        CHECK_EQ(tern_conn_resumed(c), tern_conn_resumed(s));
+        CHECK_CONTAINS(tern_conn_peer_subject(c), "CN=localhost");
+        r = tern_conn_resumed(c);
+    } else {
+        fprintf(stderr, "  client: %s\n  server: %s\n", tern_conn_error(c), tern_conn_error(s));
+    }
+    tern_conn_free(c);
+    tern_conn_free(s);
+    return r;
+}
+
+static void test_resume(void)
+{
+    tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 1, 3600);
+    CHECK_EQ(connect_once(ccfg, scfg), 0);
+    CHECK_EQ(connect_once(ccfg, scfg), 1);
+    CHECK_EQ(connect_once(ccfg, scfg), 1); /* the resumed connection issued a new ticket */
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
+static void test_ticket_used_once(void)
+{
+    tern_config *ccfg = client_config();
+    tern_config *issuing = ticket_server(key_a, 1, 3600);
+    tern_config *silent = ticket_server(key_a, 0, 3600); /* resumes but issues none */
+    CHECK_EQ(connect_once(ccfg, issuing), 0);
+    CHECK_EQ(connect_once(ccfg, silent), 1);
+    CHECK_EQ(connect_once(ccfg, silent), 0); /* the one ticket is spent */
+    tern_config_free(ccfg);
+    tern_config_free(issuing);
+    tern_config_free(silent);
+}
+
+static void test_shared_and_foreign_keys(void)
+{
+    tern_config *ccfg = client_config();
+    tern_config *a1 = ticket_server(key_a, 2, 3600), *a2 = ticket_server(key_a, 1, 3600);
+    tern_config *b = ticket_server(key_b, 1, 3600);
+    CHECK_EQ(connect_once(ccfg, a1), 0);
+    CHECK_EQ(connect_once(ccfg, a2), 1); /* another "process" with the same secret */
+    CHECK_EQ(connect_once(ccfg, b), 0);  /* another secret: a full handshake, no error */
+    tern_config_free(ccfg);
+    tern_config_free(a1);
+    tern_config_free(a2);
+    tern_config_free(b);
+}
+
+static void test_rotated_out(void)
+{
+    tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 1, 1);
+    CHECK_EQ(connect_once(ccfg, scfg), 0);
+    /* Two rotations later the ticket's key is gone. */
+    sleep(2);
+    usleep(200000);
+    CHECK_EQ(connect_once(ccfg, scfg), 0);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
+static uint8_t saved[4096];
+static size_t saved_len;
+
+static void save_session(void *arg, const char *name, const uint8_t *s, size_t len)
+{
+    (void)arg;
+    CHECK(!strcmp(name, "localhost"));
+    if (len <= sizeof(saved)) {
+        memcpy(saved, s, len);
+        saved_len = len;
+    }
+}
+
+static void test_saved_session_and_tampering(void)
+{
+    tern_config *first = client_config(), *scfg = ticket_server(key_a, 1, 3600);
+    tern_config_set_session_callback(first, save_session, NULL);
+    CHECK_EQ(connect_once(first, scfg), 0);
+    CHECK(saved_len > 100);
+    tern_config_free(first);
+
+    /* A new client (another process) resumes from the saved blob. */
+    tern_config *second = client_config();
+    CHECK_EQ(tern_config_add_session(second, saved, saved_len), TERN_OK);
+    CHECK_EQ(connect_once(second, scfg), 1);
+    tern_config_free(second);
+
+    /* Garbage is refused with a sentence. */
+    tern_config *bad = client_config();
+    CHECK_EQ(tern_config_add_session(bad, saved, 10), TERN_E_DECODE);
+    CHECK_CONTAINS(tern_config_error(bad), "malformed");
+    tern_config_free(bad);
+
+    /* Every byte of the ticket flipped: never resumes, never fails. The
+     * ticket is the blob's tail, after its 16-bit length. */
+    size_t ticket_len = 0;
+    for (size_t t = 36; t < 400 && t + 2 < saved_len; t++)
+        if (((size_t)saved[saved_len - t - 2] << 8 | saved[saved_len - t - 1]) == t)
+            ticket_len = t;
+    CHECK(ticket_len > 60);
+    uint8_t copy[4096];
+    int resumed = 0, failed = 0, runs = 0;
+    for (size_t i = saved_len - ticket_len; i < saved_len; i++) {
+        memcpy(copy, saved, saved_len);
+        copy[i] ^= 0x01;
+        tern_config *t = client_config();
+        if (tern_config_add_session(t, copy, saved_len) == TERN_OK) {
+            int r = connect_once(t, scfg);
+            resumed += r == 1;
+            failed += r == -1;
+            runs++;
+        }
+        tern_config_free(t);
+    }
+    CHECK_EQ(runs, ticket_len);
+    CHECK_EQ(resumed, 0);
+    CHECK_EQ(failed, 0);
+    tern_config_free(scfg);
+}
+
+static void test_tampered_binder(void)
+{
+    tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 1, 3600);
+    tern_config_set_session_callback(ccfg, save_session, NULL);
+    CHECK_EQ(connect_once(ccfg, scfg), 0);
+    tern_config_free(ccfg);
+    /* The binder is the last 32 bytes of the ClientHello record: flip each. */
+    int aborted = 0;
+    for (int i = 0; i < 32; i++) {
+        tern_config *t = client_config();
+        CHECK_EQ(tern_config_add_session(t, saved, saved_len), TERN_OK);
+        tern_conn *c = tern_conn_new_client(t, "localhost");
+        tern_conn *s = tern_conn_new_server(scfg);
+        const uint8_t *out;
+        size_t len, used;
+        tern_conn_output(c, &out, &len);
+        uint8_t *copy = malloc(len);
+        memcpy(copy, out, len);
+        copy[len - 1 - i] ^= 0x80;
+        tern_conn_feed(s, copy, len, &used);
+        aborted += tern_conn_status(s) == TERN_E_DECRYPT && !tern_conn_handshake_done(s);
+        if (i == 0)
+            CHECK_CONTAINS(tern_conn_error(s), "binder");
+        free(copy);
+        tern_conn_free(c);
+        tern_conn_free(s);
+        tern_config_free(t);
+    }
+    CHECK_EQ(aborted, 32);
+    tern_config_free(scfg);
+}
+
+static void test_alpn_mismatch_means_full(void)
+{
+    const char *h2[] = {"h2"}, *h1[] = {"http/1.1"}, *both[] = {"http/1.1", "h2"};
+    tern_config *scfg = ticket_server(key_a, 1, 3600);
+    CHECK_EQ(tern_config_set_alpn(scfg, both, 2), TERN_OK);
+    tern_config *first = client_config();
+    CHECK_EQ(tern_config_set_alpn(first, h2, 1), TERN_OK);
+    tern_config_set_session_callback(first, save_session, NULL);
+    CHECK_EQ(connect_once(first, scfg), 0); /* ticket bound to h2 */
+    tern_config_free(first);
+    /* Same ticket, but this time the server would pick http/1.1. */
+    tern_config *second = client_config();
+    CHECK_EQ(tern_config_set_alpn(second, h1, 1), TERN_OK);
+    CHECK_EQ(tern_config_add_session(second, saved, saved_len), TERN_OK);
+    CHECK_EQ(connect_once(second, scfg), 0);
+    tern_config_free(second);
+    /* And with h2 again it resumes. */
+    tern_config *third = client_config();
+    CHECK_EQ(tern_config_set_alpn(third, h2, 1), TERN_OK);
+    CHECK_EQ(tern_config_add_session(third, saved, saved_len), TERN_OK);
+    CHECK_EQ(connect_once(third, scfg), 1);
+    tern_config_free(third);
+    tern_config_free(scfg);
+}
+
+int main(void)
+{
+    RUN(test_resume);
+    RUN(test_ticket_used_once);
+    RUN(test_shared_and_foreign_keys);
+    RUN(test_rotated_out);
+    RUN(test_saved_session_and_tampering);
+    RUN(test_tampered_binder);
+    RUN(test_alpn_mismatch_means_full);
+    return test_done();
+}
