@@ -625,6 +625,7 @@ static void test_pkcs8_round_trip(void)
         CHECK_EQ(cry_sign(&back, alg, CRY_SHA384, msg, sizeof(msg), sig, sizeof(sig), &sl),
                  TERN_OK);
         CHECK_EQ(cry_verify(&ks.pub[t], alg, CRY_SHA384, -1, msg, sizeof(msg), sig, sl), TERN_OK);
+        cry_privkey_cleanup(&back);
         /* trailing garbage and truncation are refused */
         wr_u8(&w, 0);
         CHECK_EQ(cry_privkey_parse(&back, w.buf, w.len), TERN_E_DECODE);
