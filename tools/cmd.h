@@ -3,5 +3,6 @@
 #define TERN_TOOLS_CMD_H
 
 int cmd_version(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"version", cmd_version, "print tern's version"},
+    {"verify", cmd_verify, "build and validate a certificate chain, and say why it fails"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
