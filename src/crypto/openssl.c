@@ -474,8 +474,8 @@ int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
 }
 
 int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
-                  const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,
-                  const uint8_t *tag, size_t tag_len)
+                  const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len, const uint8_t *tag,
+                  size_t tag_len)
 {
     TRY(aead_check(k, nonce_len, tag_len));
     struct aead_impl *ai = k->impl;
@@ -843,9 +843,8 @@ static bool rsa_setup(EVP_PKEY_CTX *ctx, enum cry_sig_alg alg, const EVP_MD *md,
            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt) > 0;
 }
 
-int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash h,
-               int pss_salt_len, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
-               size_t sig_len)
+int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash h, int pss_salt_len,
+               const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
     EVP_PKEY *pkey = pk->impl;
     if (!pkey)
@@ -873,9 +872,12 @@ int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash 
     TRY(cry_hash(h, msg, msg_len, dgst));
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
     int salt = pss_salt_len < 0 ? RSA_PSS_SALTLEN_DIGEST : pss_salt_len;
-    if (!ctx || EVP_PKEY_verify_init(ctx) != 1 ||
-        (alg != CRY_SIG_ECDSA && !rsa_setup(ctx, alg, md, salt))) {
+    if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
         rc = TERN_E_INTERNAL;
+    } else if (alg != CRY_SIG_ECDSA && !rsa_setup(ctx, alg, md, salt)) {
+        /* An id-RSASSA-PSS key whose parameters (RFC 4055 §3.1) pin another
+         * hash or a longer salt: no signature of this form can be valid. */
+        rc = TERN_E_DECRYPT;
     } else if (EVP_PKEY_verify(ctx, sig, sig_len, dgst, dl) == 1) {
         rc = TERN_OK;
     }
@@ -1005,9 +1007,8 @@ int cry_privkey_public_spki(const struct cry_privkey *k, struct wr *out)
     return spki_write(k->impl, out);
 }
 
-int cry_sign(const struct cry_privkey *k, enum cry_sig_alg alg, enum cry_hash h,
-             const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_cap,
-             size_t *out_sig_len)
+int cry_sign(const struct cry_privkey *k, enum cry_sig_alg alg, enum cry_hash h, const uint8_t *msg,
+             size_t msg_len, uint8_t *sig, size_t sig_cap, size_t *out_sig_len)
 {
     EVP_PKEY *pkey = k->impl;
     if (!pkey)
@@ -1059,8 +1060,8 @@ static uint8_t ct_eq8(uint8_t a, uint8_t b)
     return ct_is_zero8((uint8_t)(a ^ b));
 }
 
-int cry_rsa_decrypt_pms(const struct cry_privkey *k, const uint8_t *ct, size_t ct_len,
-                        uint8_t *out, size_t out_len)
+int cry_rsa_decrypt_pms(const struct cry_privkey *k, const uint8_t *ct, size_t ct_len, uint8_t *out,
+                        size_t out_len)
 {
     EVP_PKEY *pkey = k->impl;
     if (!pkey || k->type != CRY_KEY_RSA)

@@ -180,7 +180,8 @@ struct cry_privkey {
 };
 /* Parse a DER private key: PKCS#8 (unencrypted), SEC1 EC, or PKCS#1 RSA. */
 TERN_MUST_CHECK int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len);
-/* Generate a key: RSA (bits 2048..8192), EC P-256/P-384, Ed25519. */
+/* Generate a key: RSA or RSA-PSS (bits 2048..8192; bits ignored otherwise),
+ * EC P-256/P-384/P-521, Ed25519. */
 TERN_MUST_CHECK int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type,
                                          unsigned bits);
 void cry_privkey_cleanup(struct cry_privkey *k);

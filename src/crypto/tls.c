@@ -43,19 +43,19 @@ int cry_hkdf_expand_label(enum cry_hash h, const uint8_t *secret, const char *la
  * scheme fixes the curve; rsa_pss_rsae_* take an rsaEncryption key and
  * rsa_pss_pss_* an id-RSASSA-PSS key. */
 static const struct cry_scheme_info schemes[] = {
-    {0x0401, CRY_SIG_RSA_PKCS1, CRY_SHA256, CRY_KEY_RSA},     /* rsa_pkcs1_sha256 */
-    {0x0501, CRY_SIG_RSA_PKCS1, CRY_SHA384, CRY_KEY_RSA},     /* rsa_pkcs1_sha384 */
-    {0x0601, CRY_SIG_RSA_PKCS1, CRY_SHA512, CRY_KEY_RSA},     /* rsa_pkcs1_sha512 */
-    {0x0403, CRY_SIG_ECDSA, CRY_SHA256, CRY_KEY_EC_P256},     /* ecdsa_secp256r1_sha256 */
-    {0x0503, CRY_SIG_ECDSA, CRY_SHA384, CRY_KEY_EC_P384},     /* ecdsa_secp384r1_sha384 */
-    {0x0603, CRY_SIG_ECDSA, CRY_SHA512, CRY_KEY_EC_P521},     /* ecdsa_secp521r1_sha512 */
-    {0x0804, CRY_SIG_RSA_PSS, CRY_SHA256, CRY_KEY_RSA},       /* rsa_pss_rsae_sha256 */
-    {0x0805, CRY_SIG_RSA_PSS, CRY_SHA384, CRY_KEY_RSA},       /* rsa_pss_rsae_sha384 */
-    {0x0806, CRY_SIG_RSA_PSS, CRY_SHA512, CRY_KEY_RSA},       /* rsa_pss_rsae_sha512 */
-    {0x0807, CRY_SIG_ED25519, CRY_SHA512, CRY_KEY_ED25519},   /* ed25519 (hash internal) */
-    {0x0809, CRY_SIG_RSA_PSS, CRY_SHA256, CRY_KEY_RSA_PSS},   /* rsa_pss_pss_sha256 */
-    {0x080a, CRY_SIG_RSA_PSS, CRY_SHA384, CRY_KEY_RSA_PSS},   /* rsa_pss_pss_sha384 */
-    {0x080b, CRY_SIG_RSA_PSS, CRY_SHA512, CRY_KEY_RSA_PSS},   /* rsa_pss_pss_sha512 */
+    {0x0401, CRY_SIG_RSA_PKCS1, CRY_SHA256, CRY_KEY_RSA},   /* rsa_pkcs1_sha256 */
+    {0x0501, CRY_SIG_RSA_PKCS1, CRY_SHA384, CRY_KEY_RSA},   /* rsa_pkcs1_sha384 */
+    {0x0601, CRY_SIG_RSA_PKCS1, CRY_SHA512, CRY_KEY_RSA},   /* rsa_pkcs1_sha512 */
+    {0x0403, CRY_SIG_ECDSA, CRY_SHA256, CRY_KEY_EC_P256},   /* ecdsa_secp256r1_sha256 */
+    {0x0503, CRY_SIG_ECDSA, CRY_SHA384, CRY_KEY_EC_P384},   /* ecdsa_secp384r1_sha384 */
+    {0x0603, CRY_SIG_ECDSA, CRY_SHA512, CRY_KEY_EC_P521},   /* ecdsa_secp521r1_sha512 */
+    {0x0804, CRY_SIG_RSA_PSS, CRY_SHA256, CRY_KEY_RSA},     /* rsa_pss_rsae_sha256 */
+    {0x0805, CRY_SIG_RSA_PSS, CRY_SHA384, CRY_KEY_RSA},     /* rsa_pss_rsae_sha384 */
+    {0x0806, CRY_SIG_RSA_PSS, CRY_SHA512, CRY_KEY_RSA},     /* rsa_pss_rsae_sha512 */
+    {0x0807, CRY_SIG_ED25519, CRY_SHA512, CRY_KEY_ED25519}, /* ed25519 (hash internal) */
+    {0x0809, CRY_SIG_RSA_PSS, CRY_SHA256, CRY_KEY_RSA_PSS}, /* rsa_pss_pss_sha256 */
+    {0x080a, CRY_SIG_RSA_PSS, CRY_SHA384, CRY_KEY_RSA_PSS}, /* rsa_pss_pss_sha384 */
+    {0x080b, CRY_SIG_RSA_PSS, CRY_SHA512, CRY_KEY_RSA_PSS}, /* rsa_pss_pss_sha512 */
 };
 
 const struct cry_scheme_info *cry_scheme_lookup(uint16_t scheme)

@@ -209,8 +209,7 @@ static void test_expand_label_rfc8448(void)
 
 /* ---- AEAD ---- */
 
-static const enum cry_aead all_aeads[] = {CRY_AES_128_GCM, CRY_AES_256_GCM,
-                                          CRY_CHACHA20_POLY1305};
+static const enum cry_aead all_aeads[] = {CRY_AES_128_GCM, CRY_AES_256_GCM, CRY_CHACHA20_POLY1305};
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -549,20 +548,18 @@ static void test_sign_verify_each_scheme(void)
         if (s->alg != CRY_SIG_ED25519) {
             /* the same signature under another hash */
             enum cry_hash other = s->hash == CRY_SHA256 ? CRY_SHA384 : CRY_SHA256;
-            CHECK_EQ(cry_verify(pk, s->alg, other, -1, msg, sizeof(msg), sig, sl),
-                     TERN_E_DECRYPT);
+            CHECK_EQ(cry_verify(pk, s->alg, other, -1, msg, sizeof(msg), sig, sl), TERN_E_DECRYPT);
         }
         if (s->alg == CRY_SIG_RSA_PSS) {
             /* PSS with another salt length than the hash length */
             CHECK_EQ(cry_verify(pk, s->alg, s->hash, 20, msg, sizeof(msg), sig, sl),
                      TERN_E_DECRYPT);
-            CHECK_EQ(cry_verify(pk, s->alg, s->hash, (int)cry_hash_len(s->hash), msg,
-                                sizeof(msg), sig, sl),
+            CHECK_EQ(cry_verify(pk, s->alg, s->hash, (int)cry_hash_len(s->hash), msg, sizeof(msg),
+                                sig, sl),
                      TERN_OK);
             /* PKCS#1 v1.5 check of a PSS signature */
             if (s->key == CRY_KEY_RSA)
-                CHECK_EQ(cry_verify(pk, CRY_SIG_RSA_PKCS1, s->hash, -1, msg, sizeof(msg), sig,
-                                    sl),
+                CHECK_EQ(cry_verify(pk, CRY_SIG_RSA_PKCS1, s->hash, -1, msg, sizeof(msg), sig, sl),
                          TERN_E_DECRYPT);
         }
         if (s->alg == CRY_SIG_RSA_PKCS1)
@@ -583,12 +580,11 @@ static void test_sign_verify_each_scheme(void)
              TERN_E_UNSUPPORTED);
     CHECK_EQ(cry_verify(&ks.pub[CRY_KEY_ED25519], CRY_SIG_ECDSA, CRY_SHA256, -1, msg, 5, sig, sl),
              TERN_E_UNSUPPORTED);
-    CHECK_EQ(cry_verify(&ks.pub[CRY_KEY_EC_P256], CRY_SIG_RSA_PSS, CRY_SHA256, -1, msg, 5, sig,
-                        sl),
+    CHECK_EQ(cry_verify(&ks.pub[CRY_KEY_EC_P256], CRY_SIG_RSA_PSS, CRY_SHA256, -1, msg, 5, sig, sl),
              TERN_E_UNSUPPORTED);
-    CHECK_EQ(cry_verify(&ks.pub[CRY_KEY_RSA_PSS], CRY_SIG_RSA_PKCS1, CRY_SHA256, -1, msg, 5, sig,
-                        sl),
-             TERN_E_UNSUPPORTED);
+    CHECK_EQ(
+        cry_verify(&ks.pub[CRY_KEY_RSA_PSS], CRY_SIG_RSA_PKCS1, CRY_SHA256, -1, msg, 5, sig, sl),
+        TERN_E_UNSUPPORTED);
     CHECK_EQ(cry_sign(&ks.priv[CRY_KEY_RSA_PSS], CRY_SIG_RSA_PKCS1, CRY_SHA256, msg, 5, sig,
                       sizeof(sig), &sl),
              TERN_E_UNSUPPORTED);
@@ -625,6 +621,7 @@ static void test_pkcs8_round_trip(void)
         CHECK_EQ(cry_sign(&back, alg, CRY_SHA384, msg, sizeof(msg), sig, sizeof(sig), &sl),
                  TERN_OK);
         CHECK_EQ(cry_verify(&ks.pub[t], alg, CRY_SHA384, -1, msg, sizeof(msg), sig, sl), TERN_OK);
+        cry_privkey_cleanup(&back);
         /* trailing garbage and truncation are refused */
         wr_u8(&w, 0);
         CHECK_EQ(cry_privkey_parse(&back, w.buf, w.len), TERN_E_DECODE);
@@ -655,21 +652,32 @@ static void test_privkey_other_forms(void)
     cry_privkey_cleanup(&k);
     free(sec1);
     /* RFC 8017 RSAPrivateKey (PKCS#1), 1024 bits, from openssl rsa -traditional. */
-    uint8_t *pkcs1 = unhex(
-        "3082025b020100028181009e28df12c8cc1b33e202ad46aadcd652fbef49c5a3598518872446a553be39d36bdb45c754"
-        "f1fbdd3e7e3148cb2eecc7a182d0632907bbfc4cf0cf7d0581ecff046cf64184f00c093e3eebe18ff7e61ba60457b464"
-        "92d8698303702dec0515a1f4049e003d745e666677cfa8eb663cbdd6a2629c9641a3128c78487455880b850203010001"
-        "0281805947931d24726b4caf617974f1d0b5bfa46de0840b80e62c01658de797cd431140ca47aa8d1e08624cfba95081"
-        "39dcf99807a320c6b192018b61488f3783af472674d0ee560c082d7f45fa80c13de39432033eb9200d3485603ea64517"
-        "dca55046da4d3ca317f19d0106ec5194d7067fe0dc2596b4039b58f7396d1415967025024100ce878943c25e60200d8b"
-        "2c21bfc656d2fb344c7434b039ff073d505a1aff0f0d91c4a4457ddf0d7a25f04ecc02d40dad8ea45b7b89241a79ec1f"
-        "18eb0f8341bf024100c40b48162c66132c1698dfb4fe0c08d9ecba684ae2ff170d7b765cce93c71867dc3c6b07578a0b"
-        "b26ea855ef82090cfdabd6b4c5217199b2b798ac5a5f803bbb0240793ea45cbd1cbe7dd2b5a360e4bec175f6b74b32e5"
-        "4397a89a4d6a809b5ca52fa825b2f280e4937ae40ee1936f0da242037d859f4e717d819a16df800f8954ed02406301f7"
-        "940b3439f6882b08bfd595aa5ab4eda7823a85edd48747cdb31e7aec5e77a1a3c3ff77de546d0262f424ce015b938f49"
-        "984d3d9c0be02120da3b64fdc5024043e4c9baeb5b1b3badba787c7fc521fe8f23f83f2fbcbcbf6cae05f25fe6d02848"
-        "73af446d1168a57cc9133e2f6c39f8bdd0deb6d07c58adc0180a10ec24d938",
-        &n);
+    uint8_t *pkcs1 = unhex("3082025b020100028181009e28df12c8cc1b33e202ad46aadcd652fbef49c5a35985188"
+                           "72446a553be39d36bdb45c754"
+                           "f1fbdd3e7e3148cb2eecc7a182d0632907bbfc4cf0cf7d0581ecff046cf64184f00c093"
+                           "e3eebe18ff7e61ba60457b464"
+                           "92d8698303702dec0515a1f4049e003d745e666677cfa8eb663cbdd6a2629c9641a3128"
+                           "c78487455880b850203010001"
+                           "0281805947931d24726b4caf617974f1d0b5bfa46de0840b80e62c01658de797cd43114"
+                           "0ca47aa8d1e08624cfba95081"
+                           "39dcf99807a320c6b192018b61488f3783af472674d0ee560c082d7f45fa80c13de3943"
+                           "2033eb9200d3485603ea64517"
+                           "dca55046da4d3ca317f19d0106ec5194d7067fe0dc2596b4039b58f7396d14159670250"
+                           "24100ce878943c25e60200d8b"
+                           "2c21bfc656d2fb344c7434b039ff073d505a1aff0f0d91c4a4457ddf0d7a25f04ecc02d"
+                           "40dad8ea45b7b89241a79ec1f"
+                           "18eb0f8341bf024100c40b48162c66132c1698dfb4fe0c08d9ecba684ae2ff170d7b765"
+                           "cce93c71867dc3c6b07578a0b"
+                           "b26ea855ef82090cfdabd6b4c5217199b2b798ac5a5f803bbb0240793ea45cbd1cbe7dd"
+                           "2b5a360e4bec175f6b74b32e5"
+                           "4397a89a4d6a809b5ca52fa825b2f280e4937ae40ee1936f0da242037d859f4e717d819"
+                           "a16df800f8954ed02406301f7"
+                           "940b3439f6882b08bfd595aa5ab4eda7823a85edd48747cdb31e7aec5e77a1a3c3ff77d"
+                           "e546d0262f424ce015b938f49"
+                           "984d3d9c0be02120da3b64fdc5024043e4c9baeb5b1b3badba787c7fc521fe8f23f83f2"
+                           "fbcbcbf6cae05f25fe6d02848"
+                           "73af446d1168a57cc9133e2f6c39f8bdd0deb6d07c58adc0180a10ec24d938",
+                           &n);
     CHECK_EQ(cry_privkey_parse(&k, pkcs1, n), TERN_OK);
     CHECK_EQ(k.type, CRY_KEY_RSA);
     CHECK_EQ(k.bits, 1024);

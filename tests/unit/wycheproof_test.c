@@ -219,10 +219,10 @@ static void run_hkdf(const char *file, enum cry_hash h)
             size_t size = (size_t)json_num(t, "size", 0);
             uint8_t prk[CRY_MAX_HASH];
             uint8_t *out = malloc(size + 1);
-            bool accepted = cry_hkdf_extract(h, salt, sl, ikm, il, prk) == TERN_OK &&
-                            cry_hkdf_expand(h, prk, cry_hash_len(h), info, nl, out, size) ==
-                                TERN_OK &&
-                            size == ol && memcmp(out, okm, ol) == 0;
+            bool accepted =
+                cry_hkdf_extract(h, salt, sl, ikm, il, prk) == TERN_OK &&
+                cry_hkdf_expand(h, prk, cry_hash_len(h), info, nl, out, size) == TERN_OK &&
+                size == ol && memcmp(out, okm, ol) == 0;
             judge(&ty, t, accepted, false);
             free(ikm), free(salt), free(info), free(okm), free(out);
         }
@@ -307,9 +307,9 @@ static bool der_tlv(struct rd *r, uint8_t tag, struct rd *body)
 
 /* What the SPKI wrapper of an ECDH vector holds. */
 enum spki_form {
-    SPKI_BAD,        /* not a well-formed DER SPKI */
-    SPKI_OTHER,      /* well-formed, but not id-ecPublicKey with our named curve */
-    SPKI_OUR_CURVE,  /* id-ecPublicKey, namedCurve = the curve under test */
+    SPKI_BAD,       /* not a well-formed DER SPKI */
+    SPKI_OTHER,     /* well-formed, but not id-ecPublicKey with our named curve */
+    SPKI_OUR_CURVE, /* id-ecPublicKey, namedCurve = the curve under test */
 };
 
 /* spki_point takes the subjectPublicKey bits out of a DER SPKI and says
@@ -325,8 +325,7 @@ static enum spki_form spki_point(const uint8_t *der, size_t len, const uint8_t *
     uint8_t unused;
     rd_init(&r, der, len);
     if (!der_tlv(&r, 0x30, &spki) || !rd_empty(&r) || !der_tlv(&spki, 0x30, &alg) ||
-        !der_tlv(&spki, 0x03, &bits) || !rd_empty(&spki) || !rd_u8(&bits, &unused) ||
-        unused != 0)
+        !der_tlv(&spki, 0x03, &bits) || !rd_empty(&spki) || !rd_u8(&bits, &unused) || unused != 0)
         return SPKI_BAD;
     *pt = bits.p;
     *pt_len = bits.len;
@@ -454,8 +453,7 @@ static void run_sig(const char *file, enum sigkind kind)
             const struct json *t = tests->items[i];
             size_t ml, sl;
             uint8_t *msg = hexf(t, "msg", &ml), *sig = hexf(t, "sig", &sl);
-            bool accepted =
-                have_key && cry_verify(&pk, alg, h, salt, msg, ml, sig, sl) == TERN_OK;
+            bool accepted = have_key && cry_verify(&pk, alg, h, salt, msg, ml, sig, sl) == TERN_OK;
             judge(&ty, t, accepted, !accepted);
             free(msg), free(sig);
         }
