@@ -16,7 +16,8 @@ stop() {
   fi
   rm -rf "$work"
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 mkdir -p "$work/site"
 cat >"$work/site/index.html" <<'HTML'
@@ -28,7 +29,8 @@ cat >"$work/site/index.html" <<'HTML'
 sent it, tern get received it, and neither used OpenSSL's TLS code.</p>
 HTML
 
-bold=$(tput bold 2>/dev/null || true) plain=$(tput sgr0 2>/dev/null || true)
+bold="" plain=""
+if [ -t 1 ]; then bold=$(tput bold 2>/dev/null || true) plain=$(tput sgr0 2>/dev/null || true); fi
 echo "${bold}1. Start tern serve${plain} on 127.0.0.1 with a fresh development CA"
 echo "   \$ tern serve --addr 127.0.0.1 --port 0 --state-dir $work/state $work/site"
 "$tern" serve --addr 127.0.0.1 --port 0 --state-dir "$work/state" --quiet "$work/site" 2>"$work/serve.log" &

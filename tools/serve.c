@@ -275,7 +275,8 @@ static void listing(struct server *s, struct client *cl, const char *fs_path, co
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
     struct sbuf b = {0};
     sb_str(&b, "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Index of ");
     sb_html(&b, url_path);
