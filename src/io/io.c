@@ -7,7 +7,9 @@
  * recv; on a non-blocking one EAGAIN ends the loop with TERN_WANT_WRITE or
  * TERN_WANT_READ, and the caller polls and calls again with the same
  * arguments (libtls's TLS_WANT_POLLOUT / TLS_WANT_POLLIN contract). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
+#endif
 #include "io/io.h"
 
 #include "base/error.h"
