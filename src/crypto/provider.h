@@ -106,6 +106,11 @@ struct cry_ecdh {
  * bytes; P-256/P-384: uncompressed point 0x04||X||Y). */
 TERN_MUST_CHECK int cry_ecdh_keygen(struct cry_ecdh *k, enum cry_curve c, uint8_t *out_pub,
                                     size_t cap, size_t *out_len);
+/* Set a known private key instead of a fresh one (X25519: the 32 raw bytes;
+ * P-256/P-384: the big-endian scalar). For known-answer tests (Wycheproof,
+ * RFC 8448); a handshake always uses cry_ecdh_keygen. */
+TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const uint8_t *priv,
+                                    size_t len);
 /* Derive the shared secret with a peer's public value; rejects invalid points
  * and the all-zero X25519 result (TERN_E_ILLEGAL_PARAMETER). */
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,

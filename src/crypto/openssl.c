@@ -1,0 +1,1142 @@
+/* The crypto provider on OpenSSL's libcrypto 3.0: the only file of tern that
+ * includes an OpenSSL header.
+ *
+ * Speed: algorithm objects (EVP_MD, EVP_CIPHER) are fetched once per process
+ * under pthread_once and kept; a fetch by name per operation is what makes
+ * libssl 3.0 slow. AEAD keys keep one keyed EVP_CIPHER_CTX and a record only
+ * sets its nonce. HMAC is built directly on the fetched digests (RFC 2104)
+ * rather than on EVP_MAC, whose "digest" parameter is a name fetched anew on
+ * every init; HKDF (RFC 5869) is built on that HMAC.
+ *
+ * The provider functions return status codes only; the caller, which knows
+ * what the bytes were (a key share, a certificate key, a record), writes the
+ * sentence. OpenSSL's error queue is cleared on every failure so it never
+ * grows or leaks into a later, unrelated call. */
+#include "crypto/provider.h"
+#include "base/error.h"
+#include "base/mem.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/modes.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+
+/* ---- algorithm objects, fetched once ---- */
+
+/* Filled once by algs_load and never written again: a cache of immutable
+ * objects, not mutable state. A NULL entry means this libcrypto lacks the
+ * algorithm (for example a FIPS-only configuration without ChaCha20). */
+static struct {
+    EVP_MD *md[5]; /* indexed by enum cry_hash */
+    EVP_CIPHER *aes128_gcm, *aes256_gcm, *chacha20_poly1305;
+    EVP_CIPHER *aes128_ecb, *aes256_ecb; /* for GCM with nonces other than 12 bytes */
+} g_algs;
+static pthread_once_t g_algs_once = PTHREAD_ONCE_INIT;
+
+static void algs_load(void)
+{
+    g_algs.md[CRY_SHA256] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    g_algs.md[CRY_SHA384] = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+    g_algs.md[CRY_SHA512] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+    g_algs.md[CRY_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+    g_algs.aes128_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    g_algs.aes256_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    g_algs.chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+    g_algs.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+    g_algs.aes256_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    ERR_clear_error();
+}
+
+static void algs_init(void)
+{
+    (void)pthread_once(&g_algs_once, algs_load);
+}
+
+static const EVP_MD *md_get(enum cry_hash h)
+{
+    if (h < CRY_SHA256 || h > CRY_SHA1)
+        return NULL;
+    algs_init();
+    return g_algs.md[h];
+}
+
+/* fail clears OpenSSL's error queue and passes the status on. */
+static int fail(int status)
+{
+    ERR_clear_error();
+    return status;
+}
+
+/* ---- hashes ---- */
+
+size_t cry_hash_len(enum cry_hash h)
+{
+    switch (h) {
+    case CRY_SHA256:
+        return 32;
+    case CRY_SHA384:
+        return 48;
+    case CRY_SHA512:
+        return 64;
+    case CRY_SHA1:
+        return 20;
+    }
+    return 0;
+}
+
+const char *cry_hash_name(enum cry_hash h)
+{
+    switch (h) {
+    case CRY_SHA256:
+        return "SHA-256";
+    case CRY_SHA384:
+        return "SHA-384";
+    case CRY_SHA512:
+        return "SHA-512";
+    case CRY_SHA1:
+        return "SHA-1";
+    }
+    return "unknown-hash";
+}
+
+int cry_hash(enum cry_hash h, const void *data, size_t len, uint8_t *out)
+{
+    const EVP_MD *md = md_get(h);
+    if (!md)
+        return TERN_E_UNSUPPORTED;
+    if (EVP_Digest(data, len, out, NULL, md, NULL) != 1)
+        return fail(TERN_E_INTERNAL);
+    return TERN_OK;
+}
+
+/* The running hash keeps a scratch context beside it so that peek never
+ * allocates and never touches the running state. */
+struct hash_impl {
+    EVP_MD_CTX *run;
+    EVP_MD_CTX *scratch;
+};
+
+int cry_hash_init(struct cry_hash_ctx *ctx, enum cry_hash h)
+{
+    ctx->alg = h;
+    ctx->impl = NULL;
+    const EVP_MD *md = md_get(h);
+    if (!md)
+        return TERN_E_UNSUPPORTED;
+    struct hash_impl *hi = tern_calloc(1, sizeof(*hi));
+    if (!hi)
+        return TERN_E_NOMEM;
+    hi->run = EVP_MD_CTX_new();
+    hi->scratch = EVP_MD_CTX_new();
+    ctx->impl = hi;
+    if (!hi->run || !hi->scratch || EVP_DigestInit_ex2(hi->run, md, NULL) != 1) {
+        cry_hash_cleanup(ctx);
+        return fail(TERN_E_NOMEM);
+    }
+    return TERN_OK;
+}
+
+int cry_hash_update(struct cry_hash_ctx *ctx, const void *data, size_t len)
+{
+    struct hash_impl *hi = ctx->impl;
+    if (!hi)
+        return TERN_E_ARG;
+    if (len && EVP_DigestUpdate(hi->run, data, len) != 1)
+        return fail(TERN_E_INTERNAL);
+    return TERN_OK;
+}
+
+int cry_hash_peek(const struct cry_hash_ctx *ctx, uint8_t *out)
+{
+    struct hash_impl *hi = ctx->impl;
+    if (!hi)
+        return TERN_E_ARG;
+    if (EVP_MD_CTX_copy_ex(hi->scratch, hi->run) != 1 ||
+        EVP_DigestFinal_ex(hi->scratch, out, NULL) != 1)
+        return fail(TERN_E_INTERNAL);
+    return TERN_OK;
+}
+
+int cry_hash_copy(struct cry_hash_ctx *dst, const struct cry_hash_ctx *src)
+{
+    const struct hash_impl *si = src->impl;
+    if (!si)
+        return TERN_E_ARG;
+    int rc = cry_hash_init(dst, src->alg);
+    if (rc != TERN_OK)
+        return rc;
+    struct hash_impl *di = dst->impl;
+    if (EVP_MD_CTX_copy_ex(di->run, si->run) != 1) {
+        cry_hash_cleanup(dst);
+        return fail(TERN_E_INTERNAL);
+    }
+    return TERN_OK;
+}
+
+void cry_hash_cleanup(struct cry_hash_ctx *ctx)
+{
+    struct hash_impl *hi = ctx->impl;
+    if (hi) {
+        /* EVP_MD_CTX_free cleanses the digest state. */
+        EVP_MD_CTX_free(hi->run);
+        EVP_MD_CTX_free(hi->scratch);
+        tern_free(hi);
+    }
+    ctx->impl = NULL;
+}
+
+/* ---- HMAC (RFC 2104) and HKDF (RFC 5869) ---- */
+
+struct part {
+    const void *p;
+    size_t n;
+};
+
+#define HMAC_MAX_BLOCK 128 /* SHA-384/512 */
+
+/* hmac_parts computes HMAC over the concatenation of parts. */
+static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const struct part *parts,
+                      size_t nparts, uint8_t *out)
+{
+    const EVP_MD *md = md_get(h);
+    if (!md)
+        return TERN_E_UNSUPPORTED;
+    size_t bl = (size_t)EVP_MD_get_block_size(md);
+    size_t hl = cry_hash_len(h);
+    if (bl > HMAC_MAX_BLOCK || hl > CRY_MAX_HASH)
+        return TERN_E_INTERNAL;
+    uint8_t k0[HMAC_MAX_BLOCK] = {0}, pad[HMAC_MAX_BLOCK], inner[CRY_MAX_HASH];
+    int rc = TERN_E_INTERNAL;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c)
+        return fail(TERN_E_NOMEM);
+
+    /* RFC 2104 §2: keys longer than the block are hashed first. */
+    if (key_len > bl) {
+        if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, key, key_len) != 1 ||
+            EVP_DigestFinal_ex(c, k0, NULL) != 1)
+            goto out;
+    } else if (key_len) {
+        memcpy(k0, key, key_len);
+    }
+    for (size_t i = 0; i < bl; i++)
+        pad[i] = k0[i] ^ 0x36;
+    if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1)
+        goto out;
+    for (size_t i = 0; i < nparts; i++)
+        if (parts[i].n && EVP_DigestUpdate(c, parts[i].p, parts[i].n) != 1)
+            goto out;
+    if (EVP_DigestFinal_ex(c, inner, NULL) != 1)
+        goto out;
+    for (size_t i = 0; i < bl; i++)
+        pad[i] = k0[i] ^ 0x5c;
+    if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1 ||
+        EVP_DigestUpdate(c, inner, hl) != 1 || EVP_DigestFinal_ex(c, out, NULL) != 1)
+        goto out;
+    rc = TERN_OK;
+out:
+    EVP_MD_CTX_free(c);
+    tern_memzero(k0, sizeof(k0));
+    tern_memzero(pad, sizeof(pad));
+    tern_memzero(inner, sizeof(inner));
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
+int cry_hmac(enum cry_hash h, const void *key, size_t key_len, const void *data, size_t len,
+             uint8_t *out)
+{
+    struct part p = {data, len};
+    return hmac_parts(h, key, key_len, &p, 1, out);
+}
+
+int cry_hkdf_extract(enum cry_hash h, const void *salt, size_t salt_len, const void *ikm,
+                     size_t ikm_len, uint8_t *out_prk)
+{
+    /* RFC 5869 §2.2: an absent salt is HashLen zeros, which as an HMAC key
+     * is the same as the empty key (both are zero-padded to the block). */
+    struct part p = {ikm, ikm_len};
+    return hmac_parts(h, salt, salt_len, &p, 1, out_prk);
+}
+
+int cry_hkdf_expand(enum cry_hash h, const void *prk, size_t prk_len, const void *info,
+                    size_t info_len, uint8_t *out, size_t out_len)
+{
+    size_t hl = cry_hash_len(h);
+    if (hl == 0)
+        return TERN_E_UNSUPPORTED;
+    /* RFC 5869 §2.3: L <= 255*HashLen. */
+    if (out_len > 255 * hl)
+        return TERN_E_ARG;
+    uint8_t t[CRY_MAX_HASH];
+    size_t t_len = 0, done = 0;
+    int rc = TERN_OK;
+    for (uint8_t ctr = 1; done < out_len; ctr++) {
+        struct part parts[3] = {{t, t_len}, {info, info_len}, {&ctr, 1}};
+        rc = hmac_parts(h, prk, prk_len, parts, 3, t);
+        if (rc != TERN_OK)
+            break;
+        t_len = hl;
+        size_t n = out_len - done < hl ? out_len - done : hl;
+        memcpy(out + done, t, n);
+        done += n;
+    }
+    tern_memzero(t, sizeof(t));
+    if (rc != TERN_OK)
+        tern_memzero(out, out_len);
+    return rc;
+}
+
+/* ---- AEAD ---- */
+
+size_t cry_aead_key_len(enum cry_aead a)
+{
+    switch (a) {
+    case CRY_AES_128_GCM:
+        return 16;
+    case CRY_AES_256_GCM:
+    case CRY_CHACHA20_POLY1305:
+        return 32;
+    }
+    return 0;
+}
+
+#define TLS_NONCE_LEN 12
+
+struct aead_impl {
+    EVP_CIPHER_CTX *ctx; /* keyed once; nonce length fixed at 12 */
+    /* GCM with a nonce other than 12 bytes (never in TLS; offered because
+     * SP 800-38D allows any length and the test suites use them). The
+     * provider caps GCM nonces at 128 bytes, so these go through libcrypto's
+     * GCM mode over an AES-ECB block function, built on first use. */
+    uint8_t key[CRY_MAX_AEAD_KEY];
+    size_t key_len;
+    EVP_CIPHER_CTX *ecb;
+    GCM128_CONTEXT *gcm;
+};
+
+int cry_aead_init(struct cry_aead_key *k, enum cry_aead a, const uint8_t *key, size_t key_len)
+{
+    k->alg = a;
+    k->impl = NULL;
+    if (key_len != cry_aead_key_len(a) || key_len == 0)
+        return TERN_E_ARG;
+    algs_init();
+    const EVP_CIPHER *c = a == CRY_AES_128_GCM   ? g_algs.aes128_gcm
+                          : a == CRY_AES_256_GCM ? g_algs.aes256_gcm
+                                                 : g_algs.chacha20_poly1305;
+    if (!c)
+        return TERN_E_UNSUPPORTED;
+    struct aead_impl *ai = tern_calloc(1, sizeof(*ai));
+    if (!ai)
+        return TERN_E_NOMEM;
+    k->impl = ai;
+    ai->ctx = EVP_CIPHER_CTX_new();
+    if (!ai->ctx || EVP_CipherInit_ex2(ai->ctx, c, key, NULL, 1, NULL) != 1 ||
+        EVP_CIPHER_CTX_get_iv_length(ai->ctx) != TLS_NONCE_LEN) {
+        cry_aead_cleanup(k);
+        return fail(TERN_E_INTERNAL);
+    }
+    if (a != CRY_CHACHA20_POLY1305) {
+        memcpy(ai->key, key, key_len);
+        ai->key_len = key_len;
+    }
+    return TERN_OK;
+}
+
+void cry_aead_cleanup(struct cry_aead_key *k)
+{
+    struct aead_impl *ai = k->impl;
+    if (ai) {
+        EVP_CIPHER_CTX_free(ai->ctx); /* cleanses the key schedule */
+        EVP_CIPHER_CTX_free(ai->ecb);
+        if (ai->gcm)
+            CRYPTO_gcm128_release(ai->gcm); /* cleanses H and state */
+        tern_free_secret(ai, sizeof(*ai));
+    }
+    k->impl = NULL;
+}
+
+static bool tag_len_ok(enum cry_aead a, size_t tag_len)
+{
+    if (a == CRY_CHACHA20_POLY1305)
+        return tag_len == CRY_AEAD_TAG; /* RFC 8439 §2.8: a 128-bit tag */
+    /* SP 800-38D §5.2.1.2: 128, 120, 112, 104, 96, and for special uses 64
+     * and 32 bits. */
+    return (tag_len >= 12 && tag_len <= 16) || tag_len == 8 || tag_len == 4;
+}
+
+/* EVP's lengths are ints: feed long inputs in pieces. */
+#define EVP_CHUNK ((size_t)1 << 30)
+
+static bool cipher_update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len)
+{
+    while (len) {
+        size_t n = len < EVP_CHUNK ? len : EVP_CHUNK;
+        int outl = 0;
+        if (EVP_CipherUpdate(ctx, out, &outl, in, (int)n) != 1)
+            return false;
+        if (out) {
+            if ((size_t)outl != n)
+                return false;
+            out += n;
+        }
+        in += n;
+        len -= n;
+    }
+    return true;
+}
+
+static void ecb_block(const unsigned char in[16], unsigned char out[16], const void *key)
+{
+    int outl;
+    /* The context is ours and was set up without padding; a one-block ECB
+     * update cannot fail once initialised. */
+    (void)EVP_EncryptUpdate((EVP_CIPHER_CTX *)key, out, &outl, in, 16);
+}
+
+static int gcm_any_nonce(struct aead_impl *ai, enum cry_aead a, bool seal, const uint8_t *nonce,
+                         size_t nonce_len, const uint8_t *aad, size_t aad_len, uint8_t *buf,
+                         size_t len, uint8_t *tag, size_t tag_len)
+{
+    if (!ai->gcm) {
+        const EVP_CIPHER *ecb = a == CRY_AES_128_GCM ? g_algs.aes128_ecb : g_algs.aes256_ecb;
+        if (!ecb)
+            return TERN_E_UNSUPPORTED;
+        ai->ecb = EVP_CIPHER_CTX_new();
+        if (!ai->ecb || EVP_EncryptInit_ex2(ai->ecb, ecb, ai->key, NULL, NULL) != 1 ||
+            EVP_CIPHER_CTX_set_padding(ai->ecb, 0) != 1)
+            return fail(TERN_E_INTERNAL);
+        ai->gcm = CRYPTO_gcm128_new(ai->ecb, ecb_block);
+        if (!ai->gcm)
+            return fail(TERN_E_NOMEM);
+    }
+    CRYPTO_gcm128_setiv(ai->gcm, nonce, nonce_len);
+    if (aad_len && CRYPTO_gcm128_aad(ai->gcm, aad, aad_len) != 0)
+        return TERN_E_ARG;
+    if (seal) {
+        if (len && CRYPTO_gcm128_encrypt(ai->gcm, buf, buf, len) != 0)
+            return TERN_E_ARG; /* over GCM's 2^36-32 byte limit */
+        CRYPTO_gcm128_tag(ai->gcm, tag, tag_len);
+        return TERN_OK;
+    }
+    if ((len && CRYPTO_gcm128_decrypt(ai->gcm, buf, buf, len) != 0) ||
+        CRYPTO_gcm128_finish(ai->gcm, tag, tag_len) != 0) {
+        tern_memzero(buf, len);
+        return TERN_E_BAD_RECORD_MAC;
+    }
+    return TERN_OK;
+}
+
+static int aead_check(const struct cry_aead_key *k, size_t nonce_len, size_t tag_len)
+{
+    if (!k->impl)
+        return TERN_E_ARG;
+    if (nonce_len == 0 || !tag_len_ok(k->alg, tag_len))
+        return TERN_E_ARG;
+    /* RFC 8439 §2.8: the ChaCha20-Poly1305 nonce is 96 bits. */
+    if (k->alg == CRY_CHACHA20_POLY1305 && nonce_len != TLS_NONCE_LEN)
+        return TERN_E_ARG;
+    return TERN_OK;
+}
+
+int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                  const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag,
+                  size_t tag_len)
+{
+    TRY(aead_check(k, nonce_len, tag_len));
+    struct aead_impl *ai = k->impl;
+    if (nonce_len != TLS_NONCE_LEN)
+        return gcm_any_nonce(ai, k->alg, true, nonce, nonce_len, aad, aad_len, buf, len, tag,
+                             tag_len);
+    int outl = 0;
+    uint8_t full[CRY_AEAD_TAG];
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, tag_len),
+        OSSL_PARAM_construct_end()};
+    /* Same key, new nonce: no allocation, no key schedule. */
+    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
+        !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
+        EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
+        EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
+        return fail(TERN_E_INTERNAL);
+    memcpy(tag, full, tag_len);
+    return TERN_OK;
+}
+
+int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                  const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,
+                  const uint8_t *tag, size_t tag_len)
+{
+    TRY(aead_check(k, nonce_len, tag_len));
+    struct aead_impl *ai = k->impl;
+    if (nonce_len != TLS_NONCE_LEN)
+        return gcm_any_nonce(ai, k->alg, false, nonce, nonce_len, aad, aad_len, buf, len,
+                             (uint8_t *)tag, tag_len);
+    uint8_t tagcopy[CRY_AEAD_TAG];
+    memcpy(tagcopy, tag, tag_len);
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tagcopy, tag_len),
+        OSSL_PARAM_construct_end()};
+    int outl = 0;
+    uint8_t fin[16];
+    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 0, NULL) != 1 ||
+        EVP_CIPHER_CTX_set_params(ai->ctx, params) != 1)
+        return fail(TERN_E_INTERNAL);
+    if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
+        EVP_CipherFinal_ex(ai->ctx, fin, &outl) != 1) {
+        /* RFC 5116 §2.2: no plaintext is released when the tag fails. */
+        tern_memzero(buf, len);
+        return fail(TERN_E_BAD_RECORD_MAC);
+    }
+    return TERN_OK;
+}
+
+/* ---- random ---- */
+
+int cry_random(void *out, size_t len)
+{
+    uint8_t *p = out;
+    while (len) {
+        size_t n = len < INT_MAX ? len : INT_MAX;
+        if (RAND_bytes(p, (int)n) != 1)
+            return fail(TERN_E_INTERNAL);
+        p += n;
+        len -= n;
+    }
+    return TERN_OK;
+}
+
+/* ---- ECDH ---- */
+
+static size_t ecdh_share_len(enum cry_curve c)
+{
+    switch (c) {
+    case CRY_X25519:
+        return 32;
+    case CRY_P256:
+        return 65;
+    case CRY_P384:
+        return 97;
+    }
+    return 0;
+}
+
+static const char *ecdh_group(enum cry_curve c)
+{
+    return c == CRY_P256 ? "P-256" : "P-384";
+}
+
+int cry_ecdh_keygen(struct cry_ecdh *k, enum cry_curve c, uint8_t *out_pub, size_t cap,
+                    size_t *out_len)
+{
+    k->curve = c;
+    k->impl = NULL;
+    size_t want = ecdh_share_len(c);
+    if (want == 0)
+        return TERN_E_UNSUPPORTED;
+    if (cap < want)
+        return TERN_E_ARG;
+    EVP_PKEY *pkey = c == CRY_X25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
+                                     : EVP_PKEY_Q_keygen(NULL, NULL, "EC", ecdh_group(c));
+    if (!pkey)
+        return fail(TERN_E_INTERNAL);
+    size_t n = 0;
+    /* EC keys encode their public point uncompressed by default, which is
+     * the only form TLS 1.3 allows (RFC 8446 §4.2.8.2). */
+    if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out_pub, cap,
+                                        &n) != 1 ||
+        n != want) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_INTERNAL);
+    }
+    k->impl = pkey;
+    *out_len = n;
+    return TERN_OK;
+}
+
+int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const uint8_t *priv, size_t len)
+{
+    k->curve = c;
+    k->impl = NULL;
+    EVP_PKEY *pkey = NULL;
+    if (c == CRY_X25519) {
+        if (len != 32)
+            return TERN_E_ARG;
+        pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, len);
+        if (!pkey)
+            return fail(TERN_E_INTERNAL);
+        k->impl = pkey;
+        return TERN_OK;
+    }
+    if (c != CRY_P256 && c != CRY_P384)
+        return TERN_E_UNSUPPORTED;
+    if (len == 0 || len > 66)
+        return TERN_E_ARG;
+    int rc = TERN_E_INTERNAL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    BIGNUM *d = BN_secure_new();
+    if (!bld || !d || !BN_bin2bn(priv, (int)len, d))
+        goto out;
+    if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, ecdh_group(c), 0) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d))
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(bld);
+    pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!params || !pctx || EVP_PKEY_fromdata_init(pctx) != 1 ||
+        EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
+        goto out;
+    k->impl = pkey;
+    rc = TERN_OK;
+out:
+    OSSL_PARAM_free(params); /* a private BIGNUM param is cleared on free */
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(d);
+    EVP_PKEY_CTX_free(pctx);
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
+int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, uint8_t *out,
+                    size_t cap, size_t *out_len)
+{
+    EVP_PKEY *mine = k->impl;
+    if (!mine)
+        return TERN_E_ARG;
+    /* RFC 8446 §4.2.8.2 and RFC 8422 §5.4.1: X25519 shares are 32 bytes,
+     * NIST curve shares the uncompressed point 0x04||X||Y (legacy_form 4);
+     * compressed and infinity encodings are refused here, before libcrypto
+     * would accept them. */
+    if (peer_len != ecdh_share_len(k->curve))
+        return TERN_E_ILLEGAL_PARAMETER;
+    if (k->curve != CRY_X25519 && peer[0] != 0x04)
+        return TERN_E_ILLEGAL_PARAMETER;
+    size_t secret_len = k->curve == CRY_X25519 ? 32 : (peer_len - 1) / 2;
+    if (cap < secret_len)
+        return TERN_E_ARG;
+
+    int rc = TERN_E_ILLEGAL_PARAMETER;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *theirs = EVP_PKEY_new();
+    if (!theirs)
+        return fail(TERN_E_NOMEM);
+    /* Setting the encoded point decodes it onto the curve: libcrypto refuses
+     * coordinates >= p and points not on the curve. P-256 and P-384 have
+     * cofactor 1, so every such point is in the prime-order group and the
+     * costlier full public-key check (n*Q == O) adds nothing. */
+    if (EVP_PKEY_copy_parameters(theirs, mine) != 1 ||
+        EVP_PKEY_set1_encoded_public_key(theirs, peer, peer_len) != 1)
+        goto out;
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
+    if (!ctx || EVP_PKEY_derive_init(ctx) != 1) {
+        rc = TERN_E_INTERNAL;
+        goto out;
+    }
+    if (EVP_PKEY_derive_set_peer_ex(ctx, theirs, 0) != 1)
+        goto out;
+    size_t n = cap;
+    /* libcrypto's X25519 fails on an all-zero result (RFC 7748 §6.1),
+     * which TLS must refuse (RFC 8446 §7.4.2): that failure is the peer's. */
+    if (EVP_PKEY_derive(ctx, out, &n) != 1 || n != secret_len)
+        goto out;
+    if (k->curve == CRY_X25519) {
+        /* Belt and braces for the X25519 check above. (For the NIST curves
+         * the secret is an x-coordinate, and x = 0 is a legitimate one.) */
+        uint8_t acc = 0;
+        for (size_t i = 0; i < n; i++)
+            acc |= out[i];
+        if (acc == 0) {
+            tern_memzero(out, n);
+            goto out;
+        }
+    }
+    *out_len = n;
+    rc = TERN_OK;
+out:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(theirs);
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
+void cry_ecdh_cleanup(struct cry_ecdh *k)
+{
+    EVP_PKEY_free(k->impl); /* private key material is cleansed on free */
+    k->impl = NULL;
+}
+
+/* ---- public and private keys ---- */
+
+/* der_get splits off one DER element with the given tag (definite lengths,
+ * up to three length bytes; libcrypto re-parses strictly afterwards). */
+static bool der_get(struct rd *r, uint8_t tag, struct rd *body)
+{
+    struct rd save = *r;
+    uint8_t t, l0, b;
+    size_t n = 0;
+    if (!rd_u8(r, &t) || t != tag || !rd_u8(r, &l0))
+        goto no;
+    if (l0 < 0x80) {
+        n = l0;
+    } else {
+        unsigned nb = l0 & 0x7f;
+        if (nb == 0 || nb > 3)
+            goto no;
+        for (unsigned i = 0; i < nb; i++) {
+            if (!rd_u8(r, &b))
+                goto no;
+            n = (n << 8) | b;
+        }
+    }
+    if (!rd_sub(r, body, n))
+        goto no;
+    return true;
+no:
+    *r = save;
+    return false;
+}
+
+static bool oid_is(const struct rd *oid, const uint8_t *want, size_t n)
+{
+    return oid->len == n && memcmp(oid->p, want, n) == 0;
+}
+
+static const uint8_t OID_RSA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+static const uint8_t OID_RSA_PSS[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a};
+static const uint8_t OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+static const uint8_t OID_ED25519[] = {0x2b, 0x65, 0x70};
+static const uint8_t OID_P256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+static const uint8_t OID_P384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+static const uint8_t OID_P521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+
+/* spki_kind reads the AlgorithmIdentifier of a SubjectPublicKeyInfo (RFC
+ * 5280 §4.1.2.7) to tell an algorithm tern does not offer (UNSUPPORTED)
+ * from bytes that are not a key at all (DECODE). */
+static int spki_kind(const uint8_t *der, size_t len, enum cry_key_type *out)
+{
+    struct rd r, spki, alg, oid, curve;
+    rd_init(&r, der, len);
+    if (!der_get(&r, 0x30, &spki) || !rd_empty(&r) || !der_get(&spki, 0x30, &alg) ||
+        !der_get(&alg, 0x06, &oid))
+        return TERN_E_DECODE;
+    if (oid_is(&oid, OID_RSA, sizeof(OID_RSA))) {
+        *out = CRY_KEY_RSA;
+    } else if (oid_is(&oid, OID_RSA_PSS, sizeof(OID_RSA_PSS))) {
+        *out = CRY_KEY_RSA_PSS;
+    } else if (oid_is(&oid, OID_ED25519, sizeof(OID_ED25519))) {
+        *out = CRY_KEY_ED25519;
+    } else if (oid_is(&oid, OID_EC, sizeof(OID_EC))) {
+        /* RFC 5480 §2.1.1: only namedCurve; specifiedCurve is refused. */
+        if (!der_get(&alg, 0x06, &curve))
+            return TERN_E_UNSUPPORTED;
+        if (oid_is(&curve, OID_P256, sizeof(OID_P256)))
+            *out = CRY_KEY_EC_P256;
+        else if (oid_is(&curve, OID_P384, sizeof(OID_P384)))
+            *out = CRY_KEY_EC_P384;
+        else if (oid_is(&curve, OID_P521, sizeof(OID_P521)))
+            *out = CRY_KEY_EC_P521;
+        else
+            return TERN_E_UNSUPPORTED;
+    } else {
+        return TERN_E_UNSUPPORTED;
+    }
+    return TERN_OK;
+}
+
+/* pkey_type classifies a decoded key. */
+static enum cry_key_type pkey_type(EVP_PKEY *pkey)
+{
+    if (EVP_PKEY_is_a(pkey, "RSA"))
+        return CRY_KEY_RSA;
+    if (EVP_PKEY_is_a(pkey, "RSA-PSS"))
+        return CRY_KEY_RSA_PSS;
+    if (EVP_PKEY_is_a(pkey, "ED25519"))
+        return CRY_KEY_ED25519;
+    if (EVP_PKEY_is_a(pkey, "EC")) {
+        char name[64];
+        size_t n = 0;
+        if (EVP_PKEY_get_group_name(pkey, name, sizeof(name), &n) != 1)
+            return CRY_KEY_NONE;
+        if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
+            return CRY_KEY_EC_P256;
+        if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0)
+            return CRY_KEY_EC_P384;
+        if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0)
+            return CRY_KEY_EC_P521;
+    }
+    return CRY_KEY_NONE;
+}
+
+int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
+{
+    pk->type = CRY_KEY_NONE;
+    pk->bits = 0;
+    pk->impl = NULL;
+    enum cry_key_type want = CRY_KEY_NONE;
+    TRY(spki_kind(der, len, &want));
+    if (len > LONG_MAX)
+        return TERN_E_DECODE;
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
+    if (!pkey || p != der + len) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_DECODE);
+    }
+    enum cry_key_type got = pkey_type(pkey);
+    if (got != want) {
+        EVP_PKEY_free(pkey);
+        return fail(got == CRY_KEY_NONE ? TERN_E_UNSUPPORTED : TERN_E_DECODE);
+    }
+    pk->type = got;
+    pk->bits = (unsigned)EVP_PKEY_get_bits(pkey);
+    pk->impl = pkey;
+    return TERN_OK;
+}
+
+void cry_pubkey_cleanup(struct cry_pubkey *pk)
+{
+    EVP_PKEY_free(pk->impl);
+    pk->impl = NULL;
+    pk->type = CRY_KEY_NONE;
+}
+
+static bool is_ec(enum cry_key_type t)
+{
+    return t == CRY_KEY_EC_P256 || t == CRY_KEY_EC_P384 || t == CRY_KEY_EC_P521;
+}
+
+/* sig_fits: may a key of type t make or check signatures of kind alg? */
+static bool sig_fits(enum cry_key_type t, enum cry_sig_alg alg)
+{
+    switch (alg) {
+    case CRY_SIG_ECDSA:
+        return is_ec(t);
+    case CRY_SIG_RSA_PKCS1:
+        return t == CRY_KEY_RSA; /* an id-RSASSA-PSS key signs only PSS (RFC 4055 §1.2) */
+    case CRY_SIG_RSA_PSS:
+        return t == CRY_KEY_RSA || t == CRY_KEY_RSA_PSS;
+    case CRY_SIG_ED25519:
+        return t == CRY_KEY_ED25519;
+    }
+    return false;
+}
+
+/* rsa_setup sets padding, digest and (for PSS) MGF1 and salt length on a
+ * sign or verify context. */
+static bool rsa_setup(EVP_PKEY_CTX *ctx, enum cry_sig_alg alg, const EVP_MD *md, int salt)
+{
+    if (alg == CRY_SIG_RSA_PKCS1)
+        return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+               EVP_PKEY_CTX_set_signature_md(ctx, md) > 0;
+    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+           EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt) > 0;
+}
+
+int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash h,
+               int pss_salt_len, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+               size_t sig_len)
+{
+    EVP_PKEY *pkey = pk->impl;
+    if (!pkey)
+        return TERN_E_ARG;
+    if (!sig_fits(pk->type, alg))
+        return TERN_E_UNSUPPORTED;
+    int rc = TERN_E_DECRYPT;
+
+    if (alg == CRY_SIG_ED25519) {
+        /* PureEdDSA (RFC 8032 §5.1.7) over the message itself. */
+        EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+        if (!mctx || EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL, pkey, NULL) != 1)
+            rc = TERN_E_INTERNAL;
+        else if (EVP_DigestVerify(mctx, sig, sig_len, msg, msg_len) == 1)
+            rc = TERN_OK;
+        EVP_MD_CTX_free(mctx);
+        return rc == TERN_OK ? rc : fail(rc);
+    }
+
+    const EVP_MD *md = md_get(h);
+    if (!md)
+        return TERN_E_UNSUPPORTED;
+    uint8_t dgst[CRY_MAX_HASH];
+    size_t dl = cry_hash_len(h);
+    TRY(cry_hash(h, msg, msg_len, dgst));
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int salt = pss_salt_len < 0 ? RSA_PSS_SALTLEN_DIGEST : pss_salt_len;
+    if (!ctx || EVP_PKEY_verify_init(ctx) != 1 ||
+        (alg != CRY_SIG_ECDSA && !rsa_setup(ctx, alg, md, salt))) {
+        rc = TERN_E_INTERNAL;
+    } else if (EVP_PKEY_verify(ctx, sig, sig_len, dgst, dl) == 1) {
+        rc = TERN_OK;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
+int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
+{
+    k->type = CRY_KEY_NONE;
+    k->bits = 0;
+    k->impl = NULL;
+    if (len == 0 || len > LONG_MAX)
+        return TERN_E_DECODE;
+    const unsigned char *p = der;
+    /* Tries PKCS#8 PrivateKeyInfo, then the type-specific forms (RFC 8017
+     * RSAPrivateKey, RFC 5915 ECPrivateKey). */
+    EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+    if (!pkey || p != der + len) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_DECODE);
+    }
+    enum cry_key_type t = pkey_type(pkey);
+    if (t == CRY_KEY_NONE) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_UNSUPPORTED);
+    }
+    k->type = t;
+    k->bits = (unsigned)EVP_PKEY_get_bits(pkey);
+    k->impl = pkey;
+    return TERN_OK;
+}
+
+int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type, unsigned bits)
+{
+    k->type = CRY_KEY_NONE;
+    k->bits = 0;
+    k->impl = NULL;
+    EVP_PKEY *pkey = NULL;
+    switch (type) {
+    case CRY_KEY_RSA:
+    case CRY_KEY_RSA_PSS:
+        if (bits < 2048 || bits > 8192)
+            return TERN_E_ARG;
+        if (type == CRY_KEY_RSA) {
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+        } else {
+            /* EVP_PKEY_Q_keygen takes a size only for "RSA". An RSA-PSS key
+             * without parameters: any PSS digest, salt chosen per signature
+             * (RFC 4055 §3.1 allows the parameters to be absent). */
+            EVP_PKEY_CTX *g = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+            if (!g || EVP_PKEY_keygen_init(g) != 1 ||
+                EVP_PKEY_CTX_set_rsa_keygen_bits(g, (int)bits) <= 0 ||
+                EVP_PKEY_generate(g, &pkey) != 1)
+                pkey = NULL;
+            EVP_PKEY_CTX_free(g);
+        }
+        break;
+    case CRY_KEY_EC_P256:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        break;
+    case CRY_KEY_EC_P384:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+        break;
+    case CRY_KEY_EC_P521:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+        break;
+    case CRY_KEY_ED25519:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+        break;
+    default:
+        return TERN_E_UNSUPPORTED;
+    }
+    if (!pkey)
+        return fail(TERN_E_INTERNAL);
+    k->type = type;
+    k->bits = (unsigned)EVP_PKEY_get_bits(pkey);
+    k->impl = pkey;
+    return TERN_OK;
+}
+
+void cry_privkey_cleanup(struct cry_privkey *k)
+{
+    EVP_PKEY_free(k->impl); /* private components are cleared on free */
+    k->impl = NULL;
+    k->type = CRY_KEY_NONE;
+}
+
+int cry_privkey_to_pkcs8(const struct cry_privkey *k, struct wr *out)
+{
+    if (!k->impl)
+        return TERN_E_ARG;
+    PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(k->impl);
+    if (!p8)
+        return fail(TERN_E_INTERNAL);
+    int rc = TERN_E_INTERNAL;
+    int n = i2d_PKCS8_PRIV_KEY_INFO(p8, NULL);
+    if (n > 0) {
+        /* Encode straight into the writer: no temporary copy of the key. */
+        unsigned char *dst = wr_reserve(out, (size_t)n);
+        if (!dst)
+            rc = TERN_E_LIMIT;
+        else if (i2d_PKCS8_PRIV_KEY_INFO(p8, &dst) == n)
+            rc = TERN_OK;
+    }
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
+static int spki_write(EVP_PKEY *pkey, struct wr *out)
+{
+    int n = i2d_PUBKEY(pkey, NULL);
+    if (n <= 0)
+        return fail(TERN_E_INTERNAL);
+    unsigned char *dst = wr_reserve(out, (size_t)n);
+    if (!dst)
+        return TERN_E_LIMIT;
+    if (i2d_PUBKEY(pkey, &dst) != n)
+        return fail(TERN_E_INTERNAL);
+    return TERN_OK;
+}
+
+int cry_privkey_public_spki(const struct cry_privkey *k, struct wr *out)
+{
+    if (!k->impl)
+        return TERN_E_ARG;
+    return spki_write(k->impl, out);
+}
+
+int cry_sign(const struct cry_privkey *k, enum cry_sig_alg alg, enum cry_hash h,
+             const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t sig_cap,
+             size_t *out_sig_len)
+{
+    EVP_PKEY *pkey = k->impl;
+    if (!pkey)
+        return TERN_E_ARG;
+    if (!sig_fits(k->type, alg))
+        return TERN_E_UNSUPPORTED;
+    int max = EVP_PKEY_get_size(pkey);
+    if (max <= 0)
+        return fail(TERN_E_INTERNAL);
+    if ((size_t)max > sig_cap)
+        return TERN_E_ARG;
+    size_t n = sig_cap;
+    int rc = TERN_E_INTERNAL;
+
+    if (alg == CRY_SIG_ED25519) {
+        EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+        if (mctx && EVP_DigestSignInit_ex(mctx, NULL, NULL, NULL, NULL, pkey, NULL) == 1 &&
+            EVP_DigestSign(mctx, sig, &n, msg, msg_len) == 1)
+            rc = TERN_OK;
+        EVP_MD_CTX_free(mctx);
+    } else {
+        const EVP_MD *md = md_get(h);
+        if (!md)
+            return TERN_E_UNSUPPORTED;
+        uint8_t dgst[CRY_MAX_HASH];
+        TRY(cry_hash(h, msg, msg_len, dgst));
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        /* RFC 8446 §4.2.3: RSASSA-PSS salt length equals the digest length. */
+        if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
+            (alg == CRY_SIG_ECDSA || rsa_setup(ctx, alg, md, RSA_PSS_SALTLEN_DIGEST)) &&
+            EVP_PKEY_sign(ctx, sig, &n, dgst, cry_hash_len(h)) == 1)
+            rc = TERN_OK;
+        EVP_PKEY_CTX_free(ctx);
+    }
+    if (rc != TERN_OK)
+        return fail(rc);
+    *out_sig_len = n;
+    return TERN_OK;
+}
+
+/* Constant-time byte helpers: all-ones (0xff) or zero masks. */
+static uint8_t ct_is_zero8(uint8_t x)
+{
+    return (uint8_t)(((uint32_t)x - 1) >> 24);
+}
+
+static uint8_t ct_eq8(uint8_t a, uint8_t b)
+{
+    return ct_is_zero8((uint8_t)(a ^ b));
+}
+
+int cry_rsa_decrypt_pms(const struct cry_privkey *k, const uint8_t *ct, size_t ct_len,
+                        uint8_t *out, size_t out_len)
+{
+    EVP_PKEY *pkey = k->impl;
+    if (!pkey || k->type != CRY_KEY_RSA)
+        return TERN_E_ARG;
+    int ki = EVP_PKEY_get_size(pkey);
+    if (ki <= 0)
+        return fail(TERN_E_INTERNAL);
+    size_t mod = (size_t)ki;
+    /* RFC 8017 §7.2.2: the message fits only if k >= mLen + 11. */
+    if (out_len == 0 || mod < out_len + 11)
+        return TERN_E_ARG;
+    /* RFC 5246 §7.4.7.1: make the random stand-in first, then decrypt, and
+     * never let the outcome of the padding check show: no early return, no
+     * branch, no distinct error. */
+    TRY(cry_random(out, out_len));
+    uint8_t *em = tern_calloc(1, mod);
+    if (!em)
+        return TERN_E_NOMEM;
+    uint8_t good = 0;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    size_t em_len = mod;
+    /* A wrong ciphertext length or a value >= n is visible to anyone who
+     * sees the ciphertext, so branching on it leaks nothing secret. */
+    if (ct_len == mod && ctx && EVP_PKEY_decrypt_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
+        EVP_PKEY_decrypt(ctx, em, &em_len, ct, ct_len) == 1 && em_len == mod)
+        good = 0xff;
+    ERR_clear_error();
+    EVP_PKEY_CTX_free(ctx);
+
+    /* EM = 0x00 || 0x02 || PS (nonzero, >= 8 bytes) || 0x00 || M, with M
+     * exactly out_len bytes: the separator's place is fixed by out_len. */
+    size_t sep = mod - out_len - 1;
+    good &= ct_eq8(em[0], 0x00);
+    good &= ct_eq8(em[1], 0x02);
+    for (size_t i = 2; i < sep; i++)
+        good &= (uint8_t)~ct_is_zero8(em[i]);
+    good &= ct_is_zero8(em[sep]);
+    for (size_t i = 0; i < out_len; i++)
+        out[i] = (uint8_t)((em[sep + 1 + i] & good) | (out[i] & (uint8_t)~good));
+    tern_free_secret(em, mod);
+    return TERN_OK;
+}
+
+int cry_rsa_encrypt_pms(const struct cry_pubkey *pk, const uint8_t *pms, size_t pms_len,
+                        uint8_t *out, size_t cap, size_t *out_len)
+{
+    EVP_PKEY *pkey = pk->impl;
+    if (!pkey)
+        return TERN_E_ARG;
+    if (pk->type != CRY_KEY_RSA)
+        return TERN_E_UNSUPPORTED; /* RFC 5246 §7.4.7.1 needs an rsaEncryption key */
+    int ki = EVP_PKEY_get_size(pkey);
+    if (ki <= 0)
+        return fail(TERN_E_INTERNAL);
+    if (cap < (size_t)ki)
+        return TERN_E_ARG;
+    size_t n = cap;
+    int rc = TERN_E_INTERNAL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (ctx && EVP_PKEY_encrypt_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+        EVP_PKEY_encrypt(ctx, out, &n, pms, pms_len) == 1)
+        rc = TERN_OK;
+    EVP_PKEY_CTX_free(ctx);
+    if (rc != TERN_OK)
+        return fail(rc);
+    *out_len = n;
+    return TERN_OK;
+}
+
+bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *pk)
+{
+    if (!k->impl || !pk->impl)
+        return false;
+    bool eq = EVP_PKEY_eq(k->impl, pk->impl) == 1;
+    ERR_clear_error();
+    return eq;
+}

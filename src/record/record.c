@@ -1,0 +1,557 @@
+/* The record layer (RFC 8446 §5; the TLS 1.2 AEAD form of RFC 5246
+ * §6.2.3.3, RFC 5288 and RFC 7905).
+ *
+ * Layout of a record in the caller's buffer, sealed and opened in place:
+ *
+ *   TLS 1.3:         header(5) | content | type(1) | zeros(pad) | tag(16)
+ *   TLS 1.2 GCM:     header(5) | explicit nonce(8) | content | tag(16)
+ *   TLS 1.2 ChaCha:  header(5) | content | tag(16)
+ *   plaintext:       header(5) | content
+ *
+ * Nothing here allocates: the AEAD key is set up once per traffic key. */
+#include "record/record.h"
+
+#include "base/mem.h"
+#include "tern/tern.h"
+
+#include <string.h>
+
+/* The largest sequence number we use. Stopping one short of 2^64 - 1 means
+ * the counter is never incremented past its maximum, so it cannot wrap
+ * (RFC 8446 §5.3: rekey or close rather than wrap). */
+#define REC_SEQ_LAST (UINT64_MAX - 1)
+
+#define REC_TLS12_EXPLICIT_NONCE 8
+#define REC_TLS12_AAD_LEN        13
+
+static const char *type_name(uint8_t type)
+{
+    switch (type) {
+    case REC_CHANGE_CIPHER_SPEC:
+        return "change_cipher_spec";
+    case REC_ALERT:
+        return "alert";
+    case REC_HANDSHAKE:
+        return "handshake";
+    case REC_APPLICATION_DATA:
+        return "application_data";
+    default:
+        return "unknown";
+    }
+}
+
+static bool known_type(uint8_t type)
+{
+    return type == REC_CHANGE_CIPHER_SPEC || type == REC_ALERT || type == REC_HANDSHAKE ||
+           type == REC_APPLICATION_DATA;
+}
+
+int rec_parse_header(struct rd *in, bool tls13, struct rec_header *out, struct tern_err *err)
+{
+    struct rd r = *in;
+    struct rec_header h;
+    if (!rd_u8(&r, &h.type) || !rd_u16(&r, &h.version) || !rd_u16(&r, &h.length))
+        return TERN_WANT_READ;
+    if (!known_type(h.type))
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "record of content type %u (version 0x%04x, %u bytes) is not one TLS "
+                       "defines (20 to 23): the peer is not speaking TLS or the stream is out "
+                       "of step",
+                       h.type, h.version, h.length);
+    size_t limit = tls13 ? REC_MAX_CIPHERTEXT13 : REC_MAX_CIPHERTEXT12;
+    if (h.length > limit)
+        return err_set(err, TERN_E_RECORD_OVERFLOW,
+                       "%s record of %u bytes exceeds the TLS %s limit of %zu", type_name(h.type),
+                       h.length, tls13 ? "1.3" : "1.2", limit);
+    *in = r;
+    *out = h;
+    return TERN_OK;
+}
+
+/* ---- keys ---- */
+
+static void dir_clear_keys(struct rec_dir *d)
+{
+    cry_aead_cleanup(&d->key);
+    tern_memzero(d->iv, sizeof(d->iv));
+    tern_memzero(d->secret, sizeof(d->secret));
+    d->iv_len = 0;
+    d->secret_len = 0;
+    d->active = false;
+}
+
+int rec_keys13(enum cry_hash h, enum cry_aead a, const uint8_t *secret, uint8_t *out_key,
+               size_t *out_key_len, uint8_t out_iv[12])
+{
+    size_t key_len = cry_aead_key_len(a);
+    if (cry_hash_len(h) == 0 || key_len == 0 || key_len > CRY_MAX_AEAD_KEY)
+        return TERN_E_ARG;
+    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key",
+     * "", key_length), [sender]_write_iv likewise with "iv", iv_length. */
+    TRY(cry_hkdf_expand_label(h, secret, "key", NULL, 0, out_key, key_len));
+    *out_key_len = key_len;
+    return cry_hkdf_expand_label(h, secret, "iv", NULL, 0, out_iv, 12);
+}
+
+int rec_dir_set13(struct rec_dir *d, enum cry_hash h, enum cry_aead a, const uint8_t *secret,
+                  size_t secret_len, struct tern_err *err)
+{
+    size_t hlen = cry_hash_len(h);
+    size_t key_len = cry_aead_key_len(a);
+    if (hlen == 0 || key_len == 0 || key_len > CRY_MAX_AEAD_KEY)
+        return err_set(err, TERN_E_ARG, "hash %d with AEAD %d is not a TLS 1.3 cipher suite",
+                       (int)h, (int)a);
+    if (secret_len != hlen)
+        return err_set(err, TERN_E_ARG, "a %s traffic secret has %zu bytes, but %zu were given",
+                       cry_hash_name(h), hlen, secret_len);
+    uint8_t key[CRY_MAX_AEAD_KEY];
+    uint8_t iv[12];
+    /* Copy first: secret may be d->secret itself (key update). */
+    uint8_t s[CRY_MAX_HASH];
+    memcpy(s, secret, secret_len);
+    dir_clear_keys(d);
+    int rc = rec_keys13(h, a, s, key, &key_len, iv);
+    if (rc == TERN_OK)
+        rc = cry_aead_init(&d->key, a, key, key_len);
+    tern_memzero(key, sizeof(key));
+    if (rc != TERN_OK) {
+        tern_memzero(iv, sizeof(iv));
+        tern_memzero(s, sizeof(s));
+        dir_clear_keys(d);
+        return err_set(err, rc, "deriving the TLS 1.3 record key and IV (%s, AEAD %d) failed: %s",
+                       cry_hash_name(h), (int)a, tern_status_name(rc));
+    }
+    memcpy(d->iv, iv, sizeof(iv));
+    d->iv_len = sizeof(iv);
+    memcpy(d->secret, s, secret_len);
+    d->secret_len = secret_len;
+    tern_memzero(iv, sizeof(iv));
+    tern_memzero(s, sizeof(s));
+    d->hash = h;
+    d->aead = a;
+    d->version = TERN_TLS13;
+    d->seq = 0;
+    d->active = true;
+    return TERN_OK;
+}
+
+int rec_dir_set12(struct rec_dir *d, enum cry_aead a, const uint8_t *key, size_t key_len,
+                  const uint8_t *iv, size_t iv_len, struct tern_err *err)
+{
+    size_t want_key = cry_aead_key_len(a);
+    /* RFC 5288 §3: GCM takes a 4-byte salt from the key block; RFC 7905 §2:
+     * ChaCha20-Poly1305 takes a 12-byte IV, used like TLS 1.3's. */
+    size_t want_iv = a == CRY_CHACHA20_POLY1305 ? 12 : 4;
+    if (want_key == 0 || key_len != want_key || iv_len != want_iv)
+        return err_set(err, TERN_E_ARG,
+                       "TLS 1.2 AEAD %d takes a %zu-byte key and a %zu-byte IV, but %zu and %zu "
+                       "bytes were given",
+                       (int)a, want_key, want_iv, key_len, iv_len);
+    dir_clear_keys(d);
+    int rc = cry_aead_init(&d->key, a, key, key_len);
+    if (rc != TERN_OK)
+        return err_set(err, rc, "setting up the TLS 1.2 record key (AEAD %d) failed: %s", (int)a,
+                       tern_status_name(rc));
+    memcpy(d->iv, iv, iv_len);
+    d->iv_len = iv_len;
+    d->aead = a;
+    d->version = TERN_TLS12;
+    d->seq = 0;
+    d->active = true;
+    return TERN_OK;
+}
+
+int rec_dir_update13(struct rec_dir *d, struct tern_err *err)
+{
+    if (!d->active || d->version != TERN_TLS13 || d->secret_len == 0)
+        return err_set(err, TERN_E_ARG,
+                       "a key update needs TLS 1.3 protection in place (this direction is %s)",
+                       !d->active ? "unprotected" : "TLS 1.2");
+    /* RFC 8446 §7.2: application_traffic_secret_N+1 =
+     * HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length). */
+    uint8_t next[CRY_MAX_HASH];
+    size_t n = d->secret_len;
+    int rc = cry_hkdf_expand_label(d->hash, d->secret, "traffic upd", NULL, 0, next, n);
+    if (rc != TERN_OK) {
+        tern_memzero(next, sizeof(next));
+        return err_set(err, rc, "deriving the next traffic secret for a key update failed: %s",
+                       tern_status_name(rc));
+    }
+    rc = rec_dir_set13(d, d->hash, d->aead, next, n, err);
+    tern_memzero(next, sizeof(next));
+    return rc;
+}
+
+void rec_dir_cleanup(struct rec_dir *d)
+{
+    dir_clear_keys(d);
+    d->seq = 0;
+}
+
+/* ---- sizes ---- */
+
+size_t rec_seal_overhead(const struct rec_dir *d)
+{
+    if (!d->active)
+        return REC_HEADER_LEN;
+    if (d->version == TERN_TLS13)
+        return REC_HEADER_LEN + 1 + CRY_AEAD_TAG;
+    if (d->aead == CRY_CHACHA20_POLY1305)
+        return REC_HEADER_LEN + CRY_AEAD_TAG;
+    return REC_HEADER_LEN + REC_TLS12_EXPLICIT_NONCE + CRY_AEAD_TAG;
+}
+
+size_t rec_plaintext_offset(const struct rec_dir *d)
+{
+    if (d->active && d->version == TERN_TLS12 && d->aead != CRY_CHACHA20_POLY1305)
+        return REC_HEADER_LEN + REC_TLS12_EXPLICIT_NONCE;
+    return REC_HEADER_LEN;
+}
+
+/* ---- nonces and additional data ---- */
+
+/* The per-record nonce of TLS 1.3 (RFC 8446 §5.3) and of ChaCha20-Poly1305
+ * in TLS 1.2 (RFC 7905 §2): the 64-bit sequence number, big-endian,
+ * left-padded with zeros to the IV's 12 bytes, XORed with the IV. */
+static void nonce_xor(const struct rec_dir *d, uint64_t seq, uint8_t nonce[12])
+{
+    uint8_t s[8];
+    struct wr w;
+    wr_init_fixed(&w, s, sizeof(s));
+    wr_u64(&w, seq);
+    memcpy(nonce, d->iv, 12);
+    for (size_t i = 0; i < 8; i++)
+        nonce[4 + i] ^= s[i];
+}
+
+/* TLS 1.2 GCM (RFC 5288 §3): nonce = salt(4) || explicit_nonce(8). */
+static void nonce_gcm12(const struct rec_dir *d, const uint8_t explicit_nonce[8], uint8_t nonce[12])
+{
+    memcpy(nonce, d->iv, 4);
+    memcpy(nonce + 4, explicit_nonce, REC_TLS12_EXPLICIT_NONCE);
+}
+
+/* RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length,
+ * where length is that of the plaintext. */
+static void aad12(uint64_t seq, uint8_t type, uint16_t version, size_t plain_len,
+                  uint8_t aad[REC_TLS12_AAD_LEN])
+{
+    struct wr w;
+    wr_init_fixed(&w, aad, REC_TLS12_AAD_LEN);
+    wr_u64(&w, seq);
+    wr_u8(&w, type);
+    wr_u16(&w, version);
+    wr_u16(&w, (uint16_t)plain_len);
+}
+
+static int seq_check(const struct rec_dir *d, const char *what, struct tern_err *err)
+{
+    if (d->seq > REC_SEQ_LAST)
+        return err_set(err, TERN_E_LIMIT,
+                       "cannot %s record: sequence number %llu is the last one; the counter must "
+                       "not wrap, so the keys must be updated or the connection closed",
+                       what, (unsigned long long)d->seq);
+    return TERN_OK;
+}
+
+/* ---- seal ---- */
+
+static void write_header(uint8_t *buf, uint8_t type, uint16_t version, size_t length)
+{
+    struct wr w;
+    wr_init_fixed(&w, buf, REC_HEADER_LEN);
+    wr_u8(&w, type);
+    wr_u16(&w, version);
+    wr_u16(&w, (uint16_t)length);
+}
+
+int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, size_t pad_len,
+             size_t cap, size_t *out_len, struct tern_err *err)
+{
+    if (!known_type(type))
+        return err_set(err, TERN_E_ARG, "cannot seal a record of content type %u", type);
+    if (plain_len > REC_MAX_PLAINTEXT)
+        return err_set(err, TERN_E_ARG,
+                       "%s record of %zu bytes exceeds the plaintext limit of %d (RFC 8446 §5.1)",
+                       type_name(type), plain_len, REC_MAX_PLAINTEXT);
+    bool tls13 = d->active && d->version == TERN_TLS13;
+    if (pad_len != 0 && !tls13)
+        return err_set(err, TERN_E_ARG,
+                       "padding of %zu bytes asked for, but only TLS 1.3 "
+                       "protected records can be padded",
+                       pad_len);
+    /* RFC 8446 §5.4: content, type and padding at most 2^14 + 1 bytes. */
+    if (tls13 && pad_len > REC_MAX_PLAINTEXT - plain_len)
+        return err_set(err, TERN_E_ARG,
+                       "%zu bytes of content with %zu bytes of padding exceed the TLS 1.3 inner "
+                       "plaintext limit of %d",
+                       plain_len, pad_len, REC_MAX_PLAINTEXT + 1);
+    if (tls13 && type == REC_CHANGE_CIPHER_SPEC) {
+        /* RFC 8446 §5: in TLS 1.3 a change_cipher_spec record (middlebox
+         * compatibility, Appendix D.4) is never protected. */
+        if (pad_len != 0)
+            return err_set(err, TERN_E_ARG,
+                           "a TLS 1.3 change_cipher_spec record is sent "
+                           "unprotected and cannot be padded");
+        if (REC_HEADER_LEN + plain_len > cap)
+            return err_set(err, TERN_E_ARG,
+                           "a change_cipher_spec record of %zu bytes needs %zu bytes of buffer, "
+                           "only %zu given",
+                           plain_len, REC_HEADER_LEN + plain_len, cap);
+        write_header(buf, type, 0x0303, plain_len);
+        *out_len = REC_HEADER_LEN + plain_len;
+        return TERN_OK;
+    }
+    size_t total = plain_len + pad_len + rec_seal_overhead(d);
+    if (total > cap)
+        return err_set(err, TERN_E_ARG,
+                       "a %s record of %zu bytes needs %zu bytes of buffer, only %zu given",
+                       type_name(type), plain_len, total, cap);
+    size_t off = rec_plaintext_offset(d);
+    uint8_t *content = buf + off;
+
+    if (!d->active) {
+        write_header(buf, type, d->plain_version ? d->plain_version : 0x0303, plain_len);
+        *out_len = total;
+        return TERN_OK;
+    }
+    TRY(seq_check(d, "seal a", err));
+
+    uint8_t nonce[12];
+    uint8_t *tag;
+    int rc;
+    if (tls13) {
+        /* RFC 8446 §5.2: the outer record says application_data, 0x0303; the
+         * real type goes inside, after the content, then the padding. */
+        size_t inner_len = plain_len + 1 + pad_len;
+        struct wr w;
+        wr_init_fixed(&w, content + plain_len, cap - off - plain_len);
+        wr_u8(&w, type);
+        wr_zeros(&w, pad_len);
+        tag = wr_reserve(&w, CRY_AEAD_TAG);
+        if (!tag)
+            return err_set(err, TERN_E_INTERNAL, "record buffer arithmetic is wrong");
+        write_header(buf, REC_APPLICATION_DATA, 0x0303, inner_len + CRY_AEAD_TAG);
+        nonce_xor(d, d->seq, nonce);
+        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, content, inner_len,
+                           tag, CRY_AEAD_TAG);
+    } else {
+        uint8_t aad[REC_TLS12_AAD_LEN];
+        aad12(d->seq, type, TERN_TLS12, plain_len, aad);
+        size_t frag = plain_len + CRY_AEAD_TAG;
+        if (d->aead == CRY_CHACHA20_POLY1305) {
+            nonce_xor(d, d->seq, nonce);
+        } else {
+            /* RFC 5288 §3: the explicit part must never repeat under one
+             * key; the sequence number is the simplest such value. */
+            struct wr w;
+            wr_init_fixed(&w, buf + REC_HEADER_LEN, REC_TLS12_EXPLICIT_NONCE);
+            wr_u64(&w, d->seq);
+            nonce_gcm12(d, buf + REC_HEADER_LEN, nonce);
+            frag += REC_TLS12_EXPLICIT_NONCE;
+        }
+        write_header(buf, type, TERN_TLS12, frag);
+        tag = content + plain_len;
+        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), content, plain_len, tag,
+                           CRY_AEAD_TAG);
+    }
+    if (rc != TERN_OK)
+        return err_set(err, rc, "sealing %s record %llu failed in the AEAD: %s", type_name(type),
+                       (unsigned long long)d->seq, tern_status_name(rc));
+    d->seq++;
+    *out_len = total;
+    return TERN_OK;
+}
+
+/* ---- open ---- */
+
+/* ct_nonzero_mask returns all ones if b != 0, else 0, without a branch. */
+static size_t ct_nonzero_mask(uint8_t b)
+{
+    size_t x = b;
+    return (size_t)0 - ((x | ((size_t)0 - x)) >> (sizeof(size_t) * 8 - 1));
+}
+
+/* find_inner_type locates the content type of a TLS 1.3 inner plaintext:
+ * the last non-zero byte (RFC 8446 §5.4). It looks at every byte, without
+ * a branch on their values, so the time taken tells nothing about how much
+ * of the record was padding. Returns false if every byte is zero. */
+static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
+{
+    size_t pos = 0, found = 0;
+    uint8_t type = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = ct_nonzero_mask(p[i]);
+        pos = (i & m) | (pos & ~m);
+        type = (uint8_t)((p[i] & m) | (type & ~m));
+        found |= m;
+    }
+    *out_pos = pos;
+    *out_type = type;
+    return found != 0;
+}
+
+static int open_plain(const struct rec_header *h, size_t *out_off, size_t *out_len,
+                      struct tern_err *err)
+{
+    /* RFC 8446 §5.1: a TLSPlaintext fragment is at most 2^14 bytes. */
+    if (h->length > REC_MAX_PLAINTEXT)
+        return err_set(err, TERN_E_RECORD_OVERFLOW,
+                       "unprotected %s record of %u bytes exceeds the plaintext limit of %d",
+                       type_name(h->type), h->length, REC_MAX_PLAINTEXT);
+    *out_off = REC_HEADER_LEN;
+    *out_len = h->length;
+    return TERN_OK;
+}
+
+static int empty_check(uint8_t type, size_t len, struct tern_err *err)
+{
+    /* RFC 8446 §5.1 and §5.4, RFC 5246 §6.2.1: no empty handshake, alert or
+     * change_cipher_spec fragments; application data may be empty. */
+    if (len == 0 && type != REC_APPLICATION_DATA)
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "received an empty %s record; only application_data records may be empty",
+                       type_name(type));
+    return TERN_OK;
+}
+
+static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, uint8_t *out_type,
+                  size_t *out_off, size_t *out_len, struct tern_err *err)
+{
+    if (h->type == REC_CHANGE_CIPHER_SPEC) {
+        /* See rec_open's comment: handed back for the handshake layer. */
+        TRY(open_plain(h, out_off, out_len, err));
+        TRY(empty_check(h->type, h->length, err));
+        *out_type = h->type;
+        return TERN_OK;
+    }
+    if (h->type != REC_APPLICATION_DATA)
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "received an unprotected %s record (%u bytes) after TLS 1.3 protection "
+                       "started; protected records all say application_data (RFC 8446 §5.2)",
+                       type_name(h->type), h->length);
+    if (h->length < 1 + CRY_AEAD_TAG)
+        return err_set(err, TERN_E_BAD_RECORD_MAC,
+                       "protected record %llu of %u bytes is too short to hold an inner content "
+                       "type and a %d-byte tag",
+                       (unsigned long long)d->seq, h->length, CRY_AEAD_TAG);
+    TRY(seq_check(d, "open a", err));
+
+    uint8_t nonce[12];
+    nonce_xor(d, d->seq, nonce);
+    size_t inner_len = (size_t)h->length - CRY_AEAD_TAG;
+    uint8_t *inner = buf + REC_HEADER_LEN;
+    /* RFC 8446 §5.2: the additional data is the record header itself. */
+    int rc = cry_aead_open(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, inner, inner_len,
+                           inner + inner_len, CRY_AEAD_TAG);
+    if (rc == TERN_E_BAD_RECORD_MAC)
+        return err_set(err, rc,
+                       "protected record %llu (%u bytes) did not authenticate: it was altered, "
+                       "or the peer used other keys",
+                       (unsigned long long)d->seq, h->length);
+    if (rc != TERN_OK)
+        return err_set(err, rc, "opening record %llu failed in the AEAD: %s",
+                       (unsigned long long)d->seq, tern_status_name(rc));
+    /* From here the record is authentic: it counts, whatever its content. */
+    d->seq++;
+    if (inner_len > REC_MAX_PLAINTEXT + 1)
+        return err_set(err, TERN_E_RECORD_OVERFLOW,
+                       "protected record of %zu bytes of inner plaintext exceeds the TLS 1.3 "
+                       "limit of %d (RFC 8446 §5.4)",
+                       inner_len, REC_MAX_PLAINTEXT + 1);
+    size_t pos;
+    uint8_t type;
+    if (!find_inner_type(inner, inner_len, &pos, &type))
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "protected record of %zu bytes holds only zeros: no inner content type "
+                       "(RFC 8446 §5.4)",
+                       inner_len);
+    if (type == REC_CHANGE_CIPHER_SPEC || !known_type(type))
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "protected record carries inner content type %u (%s), which TLS 1.3 "
+                       "does not protect",
+                       type, type_name(type));
+    TRY(empty_check(type, pos, err));
+    *out_type = type;
+    *out_off = REC_HEADER_LEN;
+    *out_len = pos;
+    return TERN_OK;
+}
+
+static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, uint8_t *out_type,
+                  size_t *out_off, size_t *out_len, struct tern_err *err)
+{
+    bool gcm = d->aead != CRY_CHACHA20_POLY1305;
+    size_t explicit_len = gcm ? REC_TLS12_EXPLICIT_NONCE : 0;
+    if (h->length < explicit_len + CRY_AEAD_TAG)
+        return err_set(err, TERN_E_BAD_RECORD_MAC,
+                       "protected TLS 1.2 record %llu of %u bytes is too short to hold %s a "
+                       "%d-byte tag",
+                       (unsigned long long)d->seq, h->length, gcm ? "an explicit nonce and" : "",
+                       CRY_AEAD_TAG);
+    TRY(seq_check(d, "open a", err));
+    size_t plain_len = (size_t)h->length - explicit_len - CRY_AEAD_TAG;
+    uint8_t nonce[12];
+    if (gcm) {
+        struct rd r;
+        const uint8_t *explicit_nonce;
+        rd_init(&r, buf + REC_HEADER_LEN, h->length);
+        if (!rd_bytes(&r, &explicit_nonce, REC_TLS12_EXPLICIT_NONCE))
+            return err_set(err, TERN_E_INTERNAL, "record length arithmetic is wrong");
+        nonce_gcm12(d, explicit_nonce, nonce);
+    } else {
+        nonce_xor(d, d->seq, nonce);
+    }
+    uint8_t aad[REC_TLS12_AAD_LEN];
+    aad12(d->seq, h->type, h->version, plain_len, aad);
+    uint8_t *content = buf + REC_HEADER_LEN + explicit_len;
+    int rc = cry_aead_open(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), content, plain_len,
+                           content + plain_len, CRY_AEAD_TAG);
+    if (rc == TERN_E_BAD_RECORD_MAC)
+        return err_set(err, rc,
+                       "protected TLS 1.2 %s record %llu (%u bytes) did not authenticate: it was "
+                       "altered, or the peer used other keys",
+                       type_name(h->type), (unsigned long long)d->seq, h->length);
+    if (rc != TERN_OK)
+        return err_set(err, rc, "opening TLS 1.2 record %llu failed in the AEAD: %s",
+                       (unsigned long long)d->seq, tern_status_name(rc));
+    d->seq++;
+    /* RFC 5246 §6.2.3: TLSCompressed.length at most 2^14. */
+    if (plain_len > REC_MAX_PLAINTEXT)
+        return err_set(err, TERN_E_RECORD_OVERFLOW,
+                       "TLS 1.2 %s record of %zu bytes of plaintext exceeds the limit of %d",
+                       type_name(h->type), plain_len, REC_MAX_PLAINTEXT);
+    TRY(empty_check(h->type, plain_len, err));
+    *out_type = h->type;
+    *out_off = REC_HEADER_LEN + explicit_len;
+    *out_len = plain_len;
+    return TERN_OK;
+}
+
+int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, size_t *out_off,
+             size_t *out_len, struct tern_err *err)
+{
+    struct rd r;
+    struct rec_header h;
+    rd_init(&r, buf, len);
+    bool tls13 = d->active && d->version == TERN_TLS13;
+    int rc = rec_parse_header(&r, tls13, &h, err);
+    if (rc == TERN_WANT_READ)
+        return err_set(err, TERN_E_ARG, "rec_open was given %zu bytes, less than a record header",
+                       len);
+    TRY(rc);
+    if (r.len != h.length)
+        return err_set(err, TERN_E_ARG,
+                       "rec_open was given %zu bytes after the header, but the header announces "
+                       "a %u-byte fragment",
+                       r.len, h.length);
+    if (!d->active) {
+        TRY(open_plain(&h, out_off, out_len, err));
+        TRY(empty_check(h.type, h.length, err));
+        *out_type = h.type;
+        return TERN_OK;
+    }
+    if (tls13)
+        return open13(d, &h, buf, out_type, out_off, out_len, err);
+    return open12(d, &h, buf, out_type, out_off, out_len, err);
+}

@@ -1,0 +1,595 @@
+/* Path building and validation (RFC 5280 §6, RFC 4158), as the web PKI
+ * profile applies it (CA/B Forum Baseline Requirements; the expectations of
+ * the x509-limbo suite's "webpki" namespace where it and plain RFC 5280
+ * disagree).
+ *
+ * Building is a depth-first search from the leaf: each step tries every
+ * certificate (trust anchors first, then those whose subjectKeyIdentifier
+ * matches the child's authorityKeyIdentifier) whose subject equals the
+ * child's issuer and whose key verifies the child's signature. A complete
+ * path (ending at an anchor) is then validated whole; if it fails, the
+ * search goes on with the next alternative, so an expired cross-sign or a
+ * name-constrained intermediate does not hide a good path. Budgets on
+ * candidates and signature checks bound the work on hostile inputs. */
+#include "x509/x509.h"
+
+#include "base/mem.h"
+#include "x509/der.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define BAD(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
+
+#define MAX_POOL 1024
+#define CANDIDATE_BUDGET 20000
+#define SIGNATURE_BUDGET 200
+#define NC_BUDGET 1000000L
+
+struct sig_memo {
+    const struct x509_cert *child, *parent;
+    int rc;
+    struct tern_err err;
+};
+
+struct search {
+    const struct x509_verify_opts *o;
+    int64_t at;
+    int max_depth;
+    const struct x509_store *trust;
+    const struct x509_cert *untrusted[X509_MAX_CHAIN * 4];
+    size_t n_untrusted;
+    const struct x509_cert *path[X509_MAX_CHAIN];
+    size_t n;
+    long candidates, signatures;
+    struct sig_memo memo[256];
+    size_t n_memo;
+    bool found;
+    const struct x509_cert *built[X509_MAX_CHAIN]; /* the path found */
+    size_t n_built;
+    bool exhausted;
+    /* the most telling failure so far: a whole path that failed validation
+     * (3) beats a bad signature or too long a path (2) beats no issuer (1) */
+    int best_rank;
+    struct tern_err best;
+    const struct x509_cert *dead_end; /* deepest certificate with no issuer found */
+    size_t dead_end_depth;
+};
+
+static void note(struct search *s, int rank, const struct tern_err *e)
+{
+    if (rank > s->best_rank) {
+        s->best_rank = rank;
+        s->best = *e;
+    }
+}
+
+static bool is_anchor(const struct search *s, const struct x509_cert *c)
+{
+    for (size_t i = 0; i < x509_store_count(s->trust); i++) {
+        const struct x509_cert *a = x509_store_get(s->trust, i);
+        if (a == c || (a->der_len == c->der_len && memcmp(a->der, c->der, c->der_len) == 0))
+            return true;
+    }
+    return false;
+}
+
+static bool name_empty(const struct rd *name)
+{
+    struct rd r = *name, seq;
+    return der_get(&r, DER_SEQUENCE, &seq) && rd_empty(&seq);
+}
+
+static const char *purpose_name(enum x509_purpose p)
+{
+    return p == X509_PURPOSE_CLIENT ? "clientAuth" : "serverAuth";
+}
+
+/* Checks that concern one certificate wherever it stands on the path. */
+static int check_cert(const struct search *s, const struct x509_cert *c, bool leaf, bool anchor,
+                      struct tern_err *err)
+{
+    char t1[32], t2[32];
+    const char *subj = c->subject_text;
+    if (s->at < c->not_before)
+        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
+                       "certificate '%s' is not valid before %s (checked at %s)", subj,
+                       der_time_text(c->not_before, t1, sizeof(t1)),
+                       der_time_text(s->at, t2, sizeof(t2)));
+    if (s->at > c->not_after)
+        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
+                       "certificate '%s' expired on %s (checked at %s)", subj,
+                       der_time_text(c->not_after, t1, sizeof(t1)),
+                       der_time_text(s->at, t2, sizeof(t2)));
+    if (c->version != 3)
+        return BAD("certificate '%s' is X.509 version %d; the web PKI accepts only version 3 "
+                   "(CA/B Forum BR 7.1.1)",
+                   subj, c->version);
+    if (c->unknown_critical)
+        return BAD("certificate '%s' has critical extension %s, which tern does not "
+                   "understand (RFC 5280 §4.2)",
+                   subj, c->unknown_critical_oid);
+    if (c->key_problem)
+        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "certificate '%s' has %s; tern accepts RSA of 2048 bits or more, ECDSA "
+                       "P-256/P-384/P-521 and Ed25519 keys",
+                       subj, c->key_problem);
+    if ((c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
+        (c->key_bits < 2048 || c->key_bits % 8 != 0))
+        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "certificate '%s' has a %u-bit RSA key; tern requires at least 2048 bits, "
+                       "in whole bytes",
+                       subj, c->key_bits);
+    if (!anchor) {
+        /* RFC 5280 §4.1.2.2: positive, at most 20 octets. */
+        char hex[80];
+        bool zero = true;
+        for (size_t i = 0; i < c->serial.len; i++)
+            zero = zero && c->serial.p[i] == 0;
+        if (c->serial.len > 21 || (c->serial.len == 21 && c->serial.p[0] != 0) ||
+            (c->serial.p[0] & 0x80) || zero)
+            return BAD("certificate '%s' has serial number %s, which is not a positive integer "
+                       "of at most 20 octets (RFC 5280 §4.1.2.2)",
+                       subj, err_hex(hex, sizeof(hex), c->serial.p, c->serial.len));
+    }
+    if (name_empty(&c->issuer))
+        return BAD("certificate '%s' has an empty issuer name (RFC 5280 §4.1.2.4)", subj);
+    if (name_empty(&c->subject)) {
+        if (!leaf)
+            return BAD("a CA certificate issued by '%s' has an empty subject (RFC 5280 §4.1.2.6)",
+                       c->issuer_text);
+        if (!c->has_san || !c->san_critical)
+            return BAD("a certificate issued by '%s' has an empty subject and no critical "
+                       "subjectAltName (RFC 5280 §4.2.1.6)",
+                       c->issuer_text);
+    } else if (c->has_san && c->san_critical) {
+        return BAD("certificate '%s' marks subjectAltName critical although its subject is not "
+                   "empty (RFC 5280 §4.2.1.6)",
+                   subj);
+    }
+    TRY(x509_check_san_syntax(c, err));
+    if (c->has_aki && c->aki_critical)
+        return BAD("certificate '%s' marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1 "
+                   "forbids it)",
+                   subj);
+    if (c->has_ski && c->ski_critical)
+        return BAD("certificate '%s' marks subjectKeyIdentifier critical (RFC 5280 §4.2.1.2 "
+                   "forbids it)",
+                   subj);
+    if (c->aia_critical)
+        return BAD("certificate '%s' marks authorityInfoAccess critical (RFC 5280 §4.2.2.1 "
+                   "forbids it)",
+                   subj);
+    if (c->has_policy_constraints && !c->policy_constraints_critical)
+        return BAD("certificate '%s' has a non-critical policyConstraints extension (RFC 5280 "
+                   "§4.2.1.11 requires critical)",
+                   subj);
+    /* A trust anchor is a name and a key (RFC 5280 §6.1.1 (d)); its own
+     * authorityKeyIdentifier plays no part, so only issued certificates on
+     * the path must carry one. */
+    if (!anchor && !c->self_issued && !(c->has_aki && c->aki_has_keyid))
+        return BAD("certificate '%s' (issued by '%s') has no authorityKeyIdentifier key "
+                   "identifier, which RFC 5280 §4.2.1.1 requires",
+                   subj, c->issuer_text);
+    if (c->has_ku && (c->ku & X509_KU_KEY_CERT_SIGN) && !c->ca)
+        return BAD("certificate '%s' asserts keyCertSign but is not a CA in basicConstraints "
+                   "(RFC 5280 §4.2.1.3)",
+                   subj);
+    return TERN_OK;
+}
+
+static int check_leaf(const struct search *s, const struct x509_cert *c, struct tern_err *err)
+{
+    const char *subj = c->subject_text;
+    const char *want = purpose_name(s->o->purpose);
+    unsigned bit = s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH
+                                                         : X509_EKU_SERVER_AUTH;
+    if (c->has_bc && c->ca)
+        return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
+                   "end-entity certificate",
+                   subj);
+    if (c->has_nc)
+        return BAD("certificate '%s' is an end-entity certificate with nameConstraints, which "
+                   "only CAs may carry (RFC 5280 §4.2.1.10)",
+                   subj);
+    if (s->o->required_ku && c->has_ku && (c->ku & s->o->required_ku) != s->o->required_ku)
+        return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
+                   "connection needs (e.g. digitalSignature for a TLS handshake signature)",
+                   subj, c->ku, s->o->required_ku);
+    if (!c->has_eku)
+        return BAD("certificate '%s' has no extKeyUsage extension; tern requires %s in it, as "
+                   "the web PKI does (CA/B Forum BR 7.1.2.7)",
+                   subj, want);
+    if (c->eku_critical)
+        return BAD("certificate '%s' marks extKeyUsage critical, which CA/B Forum BR 7.1.2.7.6 "
+                   "forbids",
+                   subj);
+    if (c->eku & X509_EKU_ANY)
+        return BAD("certificate '%s' lists anyExtendedKeyUsage, which end-entity certificates "
+                   "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
+                   subj);
+    if (!(c->eku & bit))
+        return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
+                   "§4.2.1.12)",
+                   subj, want,
+                   c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
+                   : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
+                                                   : "purposes other than TLS");
+    return TERN_OK;
+}
+
+static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_err *err)
+{
+    const struct x509_cert *c = s->path[i];
+    const char *subj = c->subject_text;
+    const char *role = anchor ? "trust anchor" : "intermediate CA";
+    if (!c->has_bc || !c->ca)
+        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role,
+                   subj, c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
+    if (!c->bc_critical)
+        return BAD("%s '%s' has a non-critical basicConstraints extension (RFC 5280 §4.2.1.9 "
+                   "requires critical in CA certificates)",
+                   role, subj);
+    if (c->has_ku && !(c->ku & X509_KU_KEY_CERT_SIGN))
+        return BAD("%s '%s' has a keyUsage without keyCertSign, so it may not sign "
+                   "certificates (RFC 5280 §4.2.1.3)",
+                   role, subj);
+    if (!c->has_ski)
+        return BAD("%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
+                   role, subj);
+    if (c->has_aki) {
+        if (!c->aki_has_keyid)
+            return BAD("%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
+                       "§4.2.1.1)",
+                       role, subj);
+        if (c->aki_has_issuer_serial)
+            return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
+                       "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
+                       role, subj);
+        if (anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
+            return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
+                       "own subjectKeyIdentifier",
+                       role, subj);
+    }
+    if (c->path_len >= 0) {
+        int below = 0;
+        for (size_t k = 1; k < i; k++)
+            below += !s->path[k]->self_issued;
+        if (below > c->path_len)
+            return BAD("%s '%s' has pathLenConstraint %d but %d intermediate CA certificates "
+                       "follow it (RFC 5280 §4.2.1.9)",
+                       role, subj, c->path_len, below);
+    }
+    if (c->has_eku) {
+        unsigned bit = s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH
+                                                             : X509_EKU_SERVER_AUTH;
+        if (anchor)
+            return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
+                       "must not carry (CA/B Forum BR 7.1.2.1.2)",
+                       subj);
+        if (!(c->eku & (bit | X509_EKU_ANY)))
+            return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
+                       "than %s",
+                       subj, purpose_name(s->o->purpose));
+    }
+    TRY(x509_name_constraints_valid(c, err));
+    return TERN_OK;
+}
+
+/* Validate the whole path s->path[0..n): leaf first, anchor last. */
+static int validate_path(const struct search *s, struct tern_err *err)
+{
+    size_t n = s->n;
+    for (size_t i = 0; i < n; i++) {
+        bool anchor = i == n - 1;
+        TRY(check_cert(s, s->path[i], i == 0, anchor, err));
+        if (i == 0)
+            TRY(check_leaf(s, s->path[0], err));
+        else
+            TRY(check_ca(s, i, anchor, err));
+    }
+    /* Name constraints of each CA bind every certificate below it, except
+     * self-issued intermediates (RFC 5280 §6.1.3 (b)). */
+    long budget = NC_BUDGET;
+    for (size_t i = 1; i < n; i++) {
+        if (!s->path[i]->has_nc)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (j > 0 && s->path[j]->self_issued)
+                continue;
+            TRY(x509_name_constraints_check(s->path[i], s->path[j], j == 0, &budget, err));
+        }
+    }
+    for (size_t i = 0; i + 1 < n; i++)
+        for (size_t k = 0; k < s->o->n_crls; k++)
+            TRY(x509_crl_check(s->o->crls[k], s->path[i], s->path[i + 1], s->at, err));
+    /* The identity is checked last: chain faults come first in the story. */
+    if (s->o->ip) {
+        uint8_t ip[16];
+        size_t ip_len;
+        if (!x509_ip_parse(s->o->ip, ip, &ip_len))
+            return err_set(err, TERN_E_ARG, "'%s' is not an IPv4 or IPv6 address", s->o->ip);
+        TRY(x509_match_ip(s->path[0], ip, ip_len, s->o->ip, err));
+    } else if (s->o->host) {
+        uint8_t ip[16];
+        size_t ip_len;
+        if (x509_ip_parse(s->o->host, ip, &ip_len))
+            TRY(x509_match_ip(s->path[0], ip, ip_len, s->o->host, err));
+        else
+            TRY(x509_match_host(s->path[0], s->o->host, err));
+    }
+    return TERN_OK;
+}
+
+static int check_edge(struct search *s, const struct x509_cert *child,
+                      const struct x509_cert *parent, struct tern_err *err)
+{
+    for (size_t i = 0; i < s->n_memo; i++)
+        if (s->memo[i].child == child && s->memo[i].parent == parent) {
+            if (s->memo[i].rc != TERN_OK)
+                err_set(err, s->memo[i].rc, "%s", s->memo[i].err.msg);
+            return s->memo[i].rc;
+        }
+    if (s->signatures >= SIGNATURE_BUDGET) {
+        s->exhausted = true;
+        return err_set(err, TERN_E_BAD_CERTIFICATE,
+                       "path building gave up after %d signature checks without finding a "
+                       "valid path",
+                       SIGNATURE_BUDGET);
+    }
+    s->signatures++;
+    char what[300];
+    snprintf(what, sizeof(what), "certificate '%s'", child->subject_text);
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, what, &e);
+    if (s->n_memo < sizeof(s->memo) / sizeof(s->memo[0]))
+        s->memo[s->n_memo++] = (struct sig_memo){child, parent, rc, e};
+    if (rc != TERN_OK)
+        err_set(err, rc, "%s", e.msg);
+    return rc;
+}
+
+static int intermediates(const struct search *s, size_t n)
+{
+    int count = 0;
+    for (size_t k = 1; k + 1 < n; k++)
+        count += !s->path[k]->self_issued;
+    return count;
+}
+
+/* Priority of a candidate issuer: anchors first, and a key identifier
+ * match before a mismatch (RFC 4158 §3.5). Lower runs first. */
+static int priority(const struct x509_cert *child, const struct x509_cert *cand, bool anchor)
+{
+    bool mismatch = child->has_aki && child->aki_has_keyid && cand->has_ski &&
+                    !der_eq(&child->aki_keyid, &cand->ski);
+    return (anchor ? 0 : 2) + (mismatch ? 1 : 0);
+}
+
+static void search(struct search *s);
+
+static void found(struct search *s)
+{
+    s->found = true;
+    memcpy(s->built, s->path, s->n * sizeof(s->path[0]));
+    s->n_built = s->n;
+}
+
+static void try_candidate(struct search *s, const struct x509_cert *cand)
+{
+    const struct x509_cert *child = s->path[s->n - 1];
+    if (++s->candidates > CANDIDATE_BUDGET) {
+        s->exhausted = true;
+        return;
+    }
+    /* No certificate twice, nor the same subject and key twice: either is
+     * a loop (RFC 4158 §5.2). */
+    for (size_t k = 0; k < s->n; k++)
+        if (s->path[k] == cand || (der_eq(&s->path[k]->subject, &cand->subject) &&
+                                   der_eq(&s->path[k]->spki, &cand->spki)))
+            return;
+    struct tern_err e;
+    err_init(&e);
+    if (check_edge(s, child, cand, &e) != TERN_OK) {
+        note(s, 2, &e);
+        return;
+    }
+    if (s->n == X509_MAX_CHAIN)
+        return;
+    s->path[s->n++] = cand;
+    search(s);
+    s->n--;
+}
+
+static void search(struct search *s)
+{
+    const struct x509_cert *top = s->path[s->n - 1];
+    if (s->found || s->exhausted)
+        return;
+    if (s->n > 1 && is_anchor(s, top)) {
+        struct tern_err e;
+        err_init(&e);
+        if (validate_path(s, &e) == TERN_OK)
+            found(s);
+        else
+            note(s, 3, &e);
+        return;
+    }
+    if (intermediates(s, s->n + 1) > s->max_depth) {
+        struct tern_err e;
+        err_init(&e);
+        err_set(&e, TERN_E_BAD_CERTIFICATE,
+                "the only paths to a trust anchor need more than %d intermediate CA "
+                "certificates (the limit); the path reached '%s'",
+                s->max_depth, top->subject_text);
+        note(s, 2, &e);
+        return;
+    }
+    bool any = false;
+    for (int prio = 0; prio < 4 && !s->found && !s->exhausted; prio++) {
+        bool anchors = prio < 2;
+        size_t count = anchors ? x509_store_count(s->trust) : s->n_untrusted;
+        for (size_t i = 0; i < count && !s->found && !s->exhausted; i++) {
+            const struct x509_cert *cand =
+                anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
+            if (!der_eq(&cand->subject, &top->issuer) || priority(top, cand, anchors) != prio)
+                continue;
+            any = true;
+            try_candidate(s, cand);
+        }
+    }
+    if (!any && (!s->dead_end || s->n > s->dead_end_depth)) {
+        s->dead_end = top;
+        s->dead_end_depth = s->n;
+    }
+}
+
+int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n,
+                const struct x509_verify_opts *opts, struct x509_verified *out,
+                struct tern_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (n == 0)
+        return err_set(err, TERN_E_BAD_CERTIFICATE, "the peer sent no certificate to verify");
+    struct search *s = tern_calloc(1, sizeof(*s));
+    if (!s)
+        return err_set(err, TERN_E_NOMEM, "out of memory verifying a certificate chain");
+    s->o = opts;
+    s->trust = trust;
+    s->at = opts->at ? opts->at : (int64_t)time(NULL);
+    s->max_depth = opts->max_depth < 0 ? X509_DEFAULT_MAX_DEPTH : opts->max_depth;
+    if (s->max_depth > X509_MAX_CHAIN - 2)
+        s->max_depth = X509_MAX_CHAIN - 2;
+    if (n > sizeof(s->untrusted) / sizeof(s->untrusted[0]) + 1) {
+        tern_free(s);
+        return err_set(err, TERN_E_LIMIT, "the peer sent %zu certificates; tern takes at most %zu",
+                       n, sizeof(s->untrusted) / sizeof(s->untrusted[0]) + 1);
+    }
+    struct x509_cert *parsed[X509_MAX_CHAIN * 4 + 1] = {0};
+    int rc = TERN_OK;
+    for (size_t i = 0; i < n && rc == TERN_OK; i++) {
+        struct tern_err e;
+        err_init(&e);
+        rc = x509_cert_parse(chain[i].p, chain[i].len, &parsed[i], &e);
+        if (rc != TERN_OK)
+            err_set(err, rc, "%s certificate %zu of the chain: %s", i ? "intermediate" : "leaf",
+                    i, e.msg);
+        else if (i > 0)
+            s->untrusted[s->n_untrusted++] = parsed[i];
+    }
+    if (rc == TERN_OK) {
+        const struct x509_cert *leaf = parsed[0];
+        s->path[0] = leaf;
+        s->n = 1;
+        if (is_anchor(s, leaf)) {
+            /* A certificate the caller trusts as itself (a pinned
+             * self-signed server): no issuer to find, leaf rules apply. */
+            struct tern_err e;
+            err_init(&e);
+            if (check_cert(s, leaf, true, true, &e) == TERN_OK && check_leaf(s, leaf, &e) == TERN_OK &&
+                validate_path(s, &e) == TERN_OK)
+                found(s);
+            else
+                note(s, 3, &e);
+        }
+        if (!s->found)
+            search(s);
+        if (s->found) {
+            out->n = s->n_built;
+            for (size_t i = 0; i < s->n_built && rc == TERN_OK; i++)
+                if (!(out->subjects[i] = tern_strdup(s->built[i]->subject_text)))
+                    rc = err_set(err, TERN_E_NOMEM, "out of memory");
+            out->leaf_subject = out->subjects[0];
+            if (rc == TERN_OK) {
+                rc = cry_pubkey_parse_spki(&out->leaf_key, leaf->spki.p, leaf->spki.len);
+                if (rc != TERN_OK)
+                    rc = err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
+                                 "the public key of '%s' cannot be loaded (%s)",
+                                 leaf->subject_text, tern_status_name(rc));
+            }
+            if (rc != TERN_OK)
+                x509_verified_cleanup(out);
+        } else if (s->best_rank >= 2 || (s->best_rank > 0 && !s->dead_end)) {
+            rc = err_set(err, s->best.code, "%s", s->best.msg);
+        } else if (s->exhausted) {
+            rc = err_set(err, TERN_E_UNKNOWN_CA,
+                         "no path to a trust anchor found within tern's path-building budget "
+                         "(%d candidates, %d signatures)",
+                         CANDIDATE_BUDGET, SIGNATURE_BUDGET);
+        } else {
+            const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
+            rc = err_set(err, TERN_E_UNKNOWN_CA,
+                         "no certificate in the chain is signed by a trusted root: the chain "
+                         "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
+                         "anchors)",
+                         end->subject_text, end->issuer_text, x509_store_count(trust));
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        x509_cert_free(parsed[i]);
+    tern_free(s);
+    return rc;
+}
+
+void x509_verified_cleanup(struct x509_verified *v)
+{
+    for (size_t i = 0; i < X509_MAX_CHAIN; i++)
+        tern_free(v->subjects[i]);
+    cry_pubkey_cleanup(&v->leaf_key);
+    memset(v, 0, sizeof(*v));
+}
+
+bool x509_parse_time_text(const char *s, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return false;
+    bool all_digits = true;
+    for (size_t i = 0; i < n; i++)
+        all_digits = all_digits && ((s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-'));
+    if (all_digits) {
+        long long v = 0;
+        if (sscanf(s, "%lld", &v) != 1)
+            return false;
+        *out = v;
+        return true;
+    }
+    /* RFC 3339 §5.6: date-time = full-date "T" full-time; fractions are
+     * floored (a time inside a second is that second). */
+    unsigned y, mo, d, h, mi, sec;
+    int used = 0;
+    char tsep;
+    if (sscanf(s, "%4u-%2u-%2u%c%2u:%2u:%2u%n", &y, &mo, &d, &tsep, &h, &mi, &sec, &used) != 7 ||
+        used != 19 || (tsep != 'T' && tsep != 't' && tsep != ' '))
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return false;
+    const char *p = s + used;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    int64_t offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        unsigned oh, om;
+        int k = 0;
+        if (sscanf(p + 1, "%2u:%2u%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
+            return false;
+        offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p)
+        return false;
+    *out = der_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec) -
+           offset;
+    return true;
+}
