@@ -48,6 +48,9 @@ for kt in ec p384 rsa ed25519; do
   if openssl verify -CAfile "$S/ca.pem" -purpose sslclient "$leaf" >/dev/null 2>&1; then
     fail "a server-only $kt leaf verified for client authentication"
   fi
+  # tern's own verifier agrees with OpenSSL's.
+  "$TERN" verify --trust "$S/ca.pem" --host localhost "$leaf" >/dev/null 2>&1 || fail "tern verify refused the $kt leaf"
+  "$TERN" verify --trust "$S/ca.pem" --ip ::1 "$leaf" >/dev/null 2>&1 || fail "tern verify refused the $kt leaf for ::1"
   t=$(openssl x509 -in "$leaf" -noout -text)
   echo "$t" | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' \
     || fail "$kt subjectAltName wrong: $(echo "$t" | grep -A1 'Alternative Name')"
