@@ -68,10 +68,14 @@ static void stem_of(const char *name, char *out, size_t cap)
 int cmd_cert(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"state-dir", required_argument, 0, 's'}, {"key-type", required_argument, 0, 'k'},
-        {"client", no_argument, 0, 'c'},          {"days", required_argument, 0, 'd'},
-        {"out-dir", required_argument, 0, 'o'},   {"out", required_argument, 0, 'n'},
-        {"force", no_argument, 0, 'f'},           {"help", no_argument, 0, 'h'},
+        {"state-dir", required_argument, 0, 's'},
+        {"key-type", required_argument, 0, 'k'},
+        {"client", no_argument, 0, 'c'},
+        {"days", required_argument, 0, 'd'},
+        {"out-dir", required_argument, 0, 'o'},
+        {"out", required_argument, 0, 'n'},
+        {"force", no_argument, 0, 'f'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *state = NULL, *out_dir = ".", *out_name = NULL;
@@ -93,29 +97,45 @@ int cmd_cert(int argc, char **argv)
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': state = optarg; break;
+        case 's':
+            state = optarg;
+            break;
         case 'k':
             if (!devca_parse_key_type(optarg, &kt)) {
-                fprintf(stderr, "tern cert: unknown key type '%s' (ec, p384, rsa, ed25519)\n", optarg);
+                fprintf(stderr, "tern cert: unknown key type '%s' (ec, p384, rsa, ed25519)\n",
+                        optarg);
                 return 2;
             }
             break;
-        case 'c': client = true; break;
+        case 'c':
+            client = true;
+            break;
         case 'd': {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 36500) {
-                fprintf(stderr, "tern cert: --days wants a number from 1 to 36500, not '%s'\n", optarg);
+                fprintf(stderr, "tern cert: --days wants a number from 1 to 36500, not '%s'\n",
+                        optarg);
                 return 2;
             }
             days = (unsigned)v;
             break;
         }
-        case 'o': out_dir = optarg; break;
-        case 'n': out_name = optarg; break;
-        case 'f': force = true; break;
-        case 'h': fputs(CERT_HELP, stdout); return 0;
-        default: fputs("tern cert: see 'tern cert --help'\n", stderr); return 2;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'n':
+            out_name = optarg;
+            break;
+        case 'f':
+            force = true;
+            break;
+        case 'h':
+            fputs(CERT_HELP, stdout);
+            return 0;
+        default:
+            fputs("tern cert: see 'tern cert --help'\n", stderr);
+            return 2;
         }
     }
     char dir[UTIL_PATH_MAX], why[512];
@@ -142,21 +162,26 @@ int cmd_cert(int argc, char **argv)
             return 1;
         }
         printf("%s\n", ca_cert);
-        fprintf(stderr, "%s the development CA (%s key): %s\n"
-                        "trust it for curl:     curl --cacert %s https://localhost:8443/\n"
-                        "trust it in browsers:  certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern development CA' -i %s\n",
-                created ? "made" : "kept", devca_key_type_name(ca.key.type), ca_cert, ca_cert, ca_cert);
+        fprintf(stderr,
+                "%s the development CA (%s key): %s\n"
+                "trust it for curl:     curl --cacert %s https://localhost:8443/\n"
+                "trust it in browsers:  certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
+                "development CA' -i %s\n",
+                created ? "made" : "kept", devca_key_type_name(ca.key.type), ca_cert, ca_cert,
+                ca_cert);
         devca_cleanup(&ca);
         return 0;
     }
     if (!strcmp(sub, "issue")) {
         if (optind == argc) {
-            fprintf(stderr, "tern cert issue: name at least one host (localhost, 127.0.0.1, ...)\n");
+            fprintf(stderr,
+                    "tern cert issue: name at least one host (localhost, 127.0.0.1, ...)\n");
             return 2;
         }
         struct devca ca;
         bool created;
-        if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
+        if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) !=
+            0) {
             fprintf(stderr, "tern cert: %s\n", why);
             return 1;
         }
@@ -164,8 +189,10 @@ int cmd_cert(int argc, char **argv)
             fprintf(stderr, "made a development CA: %s\n", ca_cert);
         char stem[256], cert_path[UTIL_PATH_MAX], key_path[UTIL_PATH_MAX];
         stem_of(out_name ? out_name : argv[optind], stem, sizeof(stem));
-        if (snprintf(cert_path, sizeof(cert_path), "%s/%s.pem", out_dir, stem) >= (int)sizeof(cert_path) ||
-            snprintf(key_path, sizeof(key_path), "%s/%s-key.pem", out_dir, stem) >= (int)sizeof(key_path)) {
+        if (snprintf(cert_path, sizeof(cert_path), "%s/%s.pem", out_dir, stem) >=
+                (int)sizeof(cert_path) ||
+            snprintf(key_path, sizeof(key_path), "%s/%s-key.pem", out_dir, stem) >=
+                (int)sizeof(key_path)) {
             fprintf(stderr, "tern cert: the output path is too long\n");
             devca_cleanup(&ca);
             return 1;

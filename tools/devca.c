@@ -599,8 +599,8 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
     memset(ca, 0, sizeof(*ca));
     uint8_t *key_der = NULL;
     size_t key_der_len = 0;
-    int rc = devca_pem_decode(cert_pem, cert_len, "CERTIFICATE", &ca->cert_der, &ca->cert_len,
-                              why, why_cap);
+    int rc = devca_pem_decode(cert_pem, cert_len, "CERTIFICATE", &ca->cert_der, &ca->cert_len, why,
+                              why_cap);
     if (rc)
         return rc;
     rc = devca_pem_decode(key_pem, key_len, "PRIVATE KEY", &key_der, &key_der_len, why, why_cap);
@@ -625,7 +625,8 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
         !der_get(&tbs, DER_SEQUENCE, &skip) || !der_get_whole(&tbs, DER_SEQUENCE, &subject) ||
         !der_get_whole(&tbs, DER_SEQUENCE, &spki)) {
         devca_cleanup(ca);
-        return fail(TERN_E_DECODE, why, why_cap, "the CA certificate is not a v3 X.509 certificate");
+        return fail(TERN_E_DECODE, why, why_cap,
+                    "the CA certificate is not a v3 X.509 certificate");
     }
     ca->subject = tern_memdup(subject.p, subject.len);
     ca->subject_len = subject.len;
@@ -677,11 +678,16 @@ bool devca_parse_key_type(const char *s, enum cry_key_type *out)
 const char *devca_key_type_name(enum cry_key_type t)
 {
     switch (t) {
-    case CRY_KEY_EC_P256: return "ECDSA P-256";
-    case CRY_KEY_EC_P384: return "ECDSA P-384";
-    case CRY_KEY_RSA: return "RSA-2048";
-    case CRY_KEY_ED25519: return "Ed25519";
-    default: return "unsupported";
+    case CRY_KEY_EC_P256:
+        return "ECDSA P-256";
+    case CRY_KEY_EC_P384:
+        return "ECDSA P-384";
+    case CRY_KEY_RSA:
+        return "RSA-2048";
+    case CRY_KEY_ED25519:
+        return "Ed25519";
+    default:
+        return "unsupported";
     }
 }
 
@@ -768,8 +774,8 @@ static bool rd_equals(const struct rd *r, const char *s)
     return r->len == strlen(s) && !memcmp(r->p, s, r->len);
 }
 
-int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **out,
-                     size_t *out_len, char *why, size_t why_cap)
+int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **out, size_t *out_len,
+                     char *why, size_t why_cap)
 {
     char begin[80], end[80];
     snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label);

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#define DEVCA_WHY_MAX 256
+#define DEVCA_WHY_MAX   256
 #define DEVCA_KEYID_LEN 20
-#define DEVCA_CA_DAYS 3650
+#define DEVCA_CA_DAYS   3650
 /* Leaves live under 398 days, the limit browsers apply to server
  * certificates (CA/Browser Forum Baseline Requirements §6.3.2). */
 #define DEVCA_LEAF_DAYS 397
@@ -46,7 +46,7 @@ void devca_cleanup(struct devca *ca);
 
 struct devca_leaf {
     enum cry_key_type key_type;
-    bool client;         /* clientAuth as well as serverAuth */
+    bool client; /* clientAuth as well as serverAuth */
     unsigned days;
     const char *const *names; /* DNS names and IPv4/IPv6 literals; the first is the CN */
     size_t n_names;
@@ -65,7 +65,7 @@ char *devca_pem(const char *label, const uint8_t *der, size_t len);
 int devca_key_pem(const struct cry_privkey *k, char **out_pem);
 /* devca_pem_decode finds the first block with label in pem and decodes it;
  * *out is tern_malloc'ed. */
-int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **out,
-                     size_t *out_len, char *why, size_t why_cap);
+int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **out, size_t *out_len,
+                     char *why, size_t why_cap);
 
 #endif

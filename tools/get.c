@@ -110,8 +110,8 @@ static int dial(const char *host, const char *port, int timeout_s, char *why, si
     const char *err = "no address";
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
         getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
-        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                       ai->ai_protocol);
+        int s =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (s < 0) {
             err = strerror(errno);
             continue;
@@ -280,9 +280,9 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
     *status = resp.status;
     if (o->include || o->head)
         fwrite(buf, 1, resp.head_len, stdout);
-    if (o->location && resp.location[0] && (resp.status == 301 || resp.status == 302 ||
-                                            resp.status == 303 || resp.status == 307 ||
-                                            resp.status == 308))
+    if (o->location && resp.location[0] &&
+        (resp.status == 301 || resp.status == 302 || resp.status == 303 || resp.status == 307 ||
+         resp.status == 308))
         snprintf(redirect, redirect_cap, "%s", resp.location);
 
     struct body_out body = {.f = out, .n = 0};
@@ -364,8 +364,10 @@ static int follow(const struct http_url *cur, const char *loc, struct http_url *
         snprintf(url, sizeof(url), "https://%s%s%s:%s%s", v6 ? "[" : "", cur->host, v6 ? "]" : "",
                  cur->port, loc);
     } else {
-        fprintf(stderr, "tern get: not following the redirect to '%s' (only https:// URLs and "
-                        "absolute paths)\n", loc);
+        fprintf(stderr,
+                "tern get: not following the redirect to '%s' (only https:// URLs and "
+                "absolute paths)\n",
+                loc);
         return -1;
     }
     if (http_parse_url(url, next, why, sizeof(why)) != 0) {
@@ -378,15 +380,24 @@ static int follow(const struct http_url *cur, const char *loc, struct http_url *
 int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"cafile", required_argument, 0, 'C'},     {"cert", required_argument, 0, 'c'},
-        {"key", required_argument, 0, 'k'},        {"tls1.2", no_argument, 0, '2'},
-        {"tls1.3", no_argument, 0, '3'},           {"alpn", required_argument, 0, 'a'},
-        {"connect-to", required_argument, 0, 't'}, {"insecure", no_argument, 0, 'K'},
-        {"keylog", required_argument, 0, 'l'},     {"trace", optional_argument, 0, 'T'},
-        {"location", no_argument, 0, 'L'},         {"head", no_argument, 0, 'I'},
-        {"include", no_argument, 0, 'i'},          {"output", required_argument, 0, 'o'},
-        {"fail", no_argument, 0, 'f'},             {"timeout", required_argument, 0, 'W'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
+        {"cafile", required_argument, 0, 'C'},
+        {"cert", required_argument, 0, 'c'},
+        {"key", required_argument, 0, 'k'},
+        {"tls1.2", no_argument, 0, '2'},
+        {"tls1.3", no_argument, 0, '3'},
+        {"alpn", required_argument, 0, 'a'},
+        {"connect-to", required_argument, 0, 't'},
+        {"insecure", no_argument, 0, 'K'},
+        {"keylog", required_argument, 0, 'l'},
+        {"trace", optional_argument, 0, 'T'},
+        {"location", no_argument, 0, 'L'},
+        {"head", no_argument, 0, 'I'},
+        {"include", no_argument, 0, 'i'},
+        {"output", required_argument, 0, 'o'},
+        {"fail", no_argument, 0, 'f'},
+        {"timeout", required_argument, 0, 'W'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     struct get_opts o = {.timeout = 30};
     bool tls12 = false, tls13 = false;
@@ -394,33 +405,72 @@ int cmd_get(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "LIio:fh", opts, NULL)) != -1) {
         switch (ch) {
-        case 'C': o.cafile = optarg; break;
-        case 'c': o.cert = optarg; break;
-        case 'k': o.key = optarg; break;
-        case '2': tls12 = true; break;
-        case '3': tls13 = true; break;
-        case 'a': o.alpn = optarg; break;
-        case 't': o.connect_to = optarg; break;
-        case 'K': o.insecure = true; break;
-        case 'l': o.keylog = optarg; break;
+        case 'C':
+            o.cafile = optarg;
+            break;
+        case 'c':
+            o.cert = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case '2':
+            tls12 = true;
+            break;
+        case '3':
+            tls13 = true;
+            break;
+        case 'a':
+            o.alpn = optarg;
+            break;
+        case 't':
+            o.connect_to = optarg;
+            break;
+        case 'K':
+            o.insecure = true;
+            break;
+        case 'l':
+            o.keylog = optarg;
+            break;
         case 'T': {
             char suffix[32] = "";
             if (optarg)
                 snprintf(suffix, sizeof(suffix), "=%s", optarg);
             if (!trace_parse_mode(suffix, &o.trace)) {
-                fprintf(stderr, "tern get: --trace takes nothing, =explain or =json, not '%s'\n", optarg);
+                fprintf(stderr, "tern get: --trace takes nothing, =explain or =json, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
         }
-        case 'L': o.location = true; break;
-        case 'I': o.head = true; break;
-        case 'i': o.include = true; break;
-        case 'o': o.output = optarg; break;
-        case 'f': o.fail_on_error = true; break;
-        case 'W': o.timeout = atoi(optarg); if (o.timeout <= 0) { fprintf(stderr, "tern get: --timeout wants a positive number of seconds\n"); return 2; } break;
-        case 'h': fputs(GET_HELP, stdout); return 0;
-        default: fputs("tern get: see 'tern get --help'\n", stderr); return 2;
+        case 'L':
+            o.location = true;
+            break;
+        case 'I':
+            o.head = true;
+            break;
+        case 'i':
+            o.include = true;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case 'f':
+            o.fail_on_error = true;
+            break;
+        case 'W':
+            o.timeout = atoi(optarg);
+            if (o.timeout <= 0) {
+                fprintf(stderr, "tern get: --timeout wants a positive number of seconds\n");
+                return 2;
+            }
+            break;
+        case 'h':
+            fputs(GET_HELP, stdout);
+            return 0;
+        default:
+            fputs("tern get: see 'tern get --help'\n", stderr);
+            return 2;
         }
     }
     if (optind != argc - 1) {
@@ -479,7 +529,8 @@ int cmd_get(int argc, char **argv)
     }
     if (o.insecure)
         fputs("tern get: WARNING: --insecure: the server's identity is NOT checked; anyone on the "
-              "path can read and change this connection\n", stderr);
+              "path can read and change this connection\n",
+              stderr);
     if (util_keylog_open(&kl, o.keylog, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern get: %s\n", why);
         goto done;

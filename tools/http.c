@@ -124,7 +124,7 @@ static bool parse_length(const struct rd *value, uint64_t *out)
             digit = true;
             continue;
         }
-        if (more && (c == ' ' || c == '\t') )
+        if (more && (c == ' ' || c == '\t'))
             continue;
         if (!digit)
             return false;
@@ -314,15 +314,15 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
     uint8_t c;
     while (rd_u8(&t, &c) && is_tchar(c))
         n++;
-    if (n == 0 || n > 32 || !rd_sub(&line, &method, n) ||
-        !rd_u8(&line, &c) || c != ' ')
+    if (n == 0 || n > 32 || !rd_sub(&line, &method, n) || !rd_u8(&line, &c) || c != ' ')
         return fail(400, why, why_cap, "the request line does not start with a method and a space");
     t = line;
     n = 0;
     while (rd_u8(&t, &c) && c > 0x20 && c < 0x7f)
         n++;
     if (n == 0 || !rd_sub(&line, &target, n) || !rd_u8(&line, &c) || c != ' ')
-        return fail(400, why, why_cap, "the request target is missing or holds a byte outside visible ASCII");
+        return fail(400, why, why_cap,
+                    "the request target is missing or holds a byte outside visible ASCII");
     version = line;
     rd_to_str(&target, req->target, sizeof(req->target));
     {
@@ -357,10 +357,12 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
         struct rd sch;
         if (!rd_sub(&scheme, &sch, sn) || !(rd_is(&sch, "http") || rd_is(&sch, "https")) ||
             !rd_skip(&scheme, 1))
-            return fail(400, why, why_cap, "the request target is neither a path nor an http(s) URL");
+            return fail(400, why, why_cap,
+                        "the request target is neither a path nor an http(s) URL");
         const uint8_t *slashes;
         if (!rd_bytes(&scheme, &slashes, 2) || slashes[0] != '/' || slashes[1] != '/')
-            return fail(400, why, why_cap, "the request target is neither a path nor an http(s) URL");
+            return fail(400, why, why_cap,
+                        "the request target is neither a path nor an http(s) URL");
         t = scheme;
         sn = 0;
         while (rd_u8(&t, &c) && c != '/' && c != '?')
@@ -462,9 +464,10 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
     /* status-line = HTTP-version SP status-code SP [ reason-phrase ] */
     const uint8_t *v;
     uint8_t c;
-    if (!rd_bytes(&line, &v, 12) || memcmp(v, "HTTP/1.", 7) != 0 || !isdigit(v[7]) ||
-        v[8] != ' ' || !isdigit(v[9]) || !isdigit(v[10]) || !isdigit(v[11]))
-        return fail(-1, why, why_cap, "the server's answer does not start with an HTTP/1.x status line");
+    if (!rd_bytes(&line, &v, 12) || memcmp(v, "HTTP/1.", 7) != 0 || !isdigit(v[7]) || v[8] != ' ' ||
+        !isdigit(v[9]) || !isdigit(v[10]) || !isdigit(v[11]))
+        return fail(-1, why, why_cap,
+                    "the server's answer does not start with an HTTP/1.x status line");
     resp->minor = v[7] - '0';
     resp->status = (v[9] - '0') * 100 + (v[10] - '0') * 10 + (v[11] - '0');
     if (resp->status < 100)
@@ -635,21 +638,36 @@ const char *http_content_type(const char *name)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-        {"txt", "text/plain; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
-        {"js", "text/javascript; charset=utf-8"}, {"mjs", "text/javascript; charset=utf-8"},
-        {"json", "application/json"},         {"xml", "application/xml"},
-        {"svg", "image/svg+xml"},             {"png", "image/png"},
-        {"jpg", "image/jpeg"},                {"jpeg", "image/jpeg"},
-        {"gif", "image/gif"},                 {"webp", "image/webp"},
-        {"ico", "image/vnd.microsoft.icon"},  {"avif", "image/avif"},
-        {"pdf", "application/pdf"},           {"wasm", "application/wasm"},
-        {"woff", "font/woff"},                {"woff2", "font/woff2"},
-        {"md", "text/markdown; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"},
-        {"pem", "application/x-pem-file"},    {"crt", "application/x-x509-ca-cert"},
-        {"mp4", "video/mp4"},                 {"webm", "video/webm"},
-        {"mp3", "audio/mpeg"},                {"ogg", "audio/ogg"},
-        {"zip", "application/zip"},           {"gz", "application/gzip"},
+        {"html", "text/html; charset=utf-8"},
+        {"htm", "text/html; charset=utf-8"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"mjs", "text/javascript; charset=utf-8"},
+        {"json", "application/json"},
+        {"xml", "application/xml"},
+        {"svg", "image/svg+xml"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"webp", "image/webp"},
+        {"ico", "image/vnd.microsoft.icon"},
+        {"avif", "image/avif"},
+        {"pdf", "application/pdf"},
+        {"wasm", "application/wasm"},
+        {"woff", "font/woff"},
+        {"woff2", "font/woff2"},
+        {"md", "text/markdown; charset=utf-8"},
+        {"csv", "text/csv; charset=utf-8"},
+        {"pem", "application/x-pem-file"},
+        {"crt", "application/x-x509-ca-cert"},
+        {"mp4", "video/mp4"},
+        {"webm", "video/webm"},
+        {"mp3", "audio/mpeg"},
+        {"ogg", "audio/ogg"},
+        {"zip", "application/zip"},
+        {"gz", "application/gzip"},
         {"tar", "application/x-tar"},
     };
     const char *dot = strrchr(name, '.');
@@ -664,21 +682,36 @@ const char *http_content_type(const char *name)
 const char *http_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 
@@ -688,7 +721,8 @@ int http_parse_url(const char *url, struct http_url *u, char *why, size_t why_ca
 {
     memset(u, 0, sizeof(*u));
     if (!strncasecmp(url, "http://", 7))
-        return fail(-1, why, why_cap, "'%s' is plain http; tern get fetches https:// URLs only", url);
+        return fail(-1, why, why_cap, "'%s' is plain http; tern get fetches https:// URLs only",
+                    url);
     if (strncasecmp(url, "https://", 8) != 0)
         return fail(-1, why, why_cap, "'%s' is not an https:// URL", url);
     const char *a = url + 8;
@@ -728,7 +762,8 @@ int http_parse_url(const char *url, struct http_url *u, char *why, size_t why_ca
             return fail(-1, why, why_cap, "the port in '%s' is not a number from 1 to 65535", url);
         for (size_t i = 0; i < plen; i++) {
             if (!isdigit((unsigned char)port[i]))
-                return fail(-1, why, why_cap, "the port in '%s' is not a number from 1 to 65535", url);
+                return fail(-1, why, why_cap, "the port in '%s' is not a number from 1 to 65535",
+                            url);
             pv = pv * 10 + (unsigned long)(port[i] - '0');
         }
         if (pv == 0 || pv > 65535)
@@ -740,9 +775,11 @@ int http_parse_url(const char *url, struct http_url *u, char *why, size_t why_ca
     size_t plen = strcspn(rest, "#");
     for (size_t i = 0; i < plen; i++)
         if ((unsigned char)rest[i] <= 0x20 || rest[i] == 0x7f)
-            return fail(-1, why, why_cap, "the URL's path contains a space or control byte; percent-encode it");
+            return fail(-1, why, why_cap,
+                        "the URL's path contains a space or control byte; percent-encode it");
     if (plen + 2 > sizeof(u->path))
-        return fail(-1, why, why_cap, "the URL's path is longer than %zu bytes", sizeof(u->path) - 2);
+        return fail(-1, why, why_cap, "the URL's path is longer than %zu bytes",
+                    sizeof(u->path) - 2);
     if (plen == 0 || rest[0] == '?')
         u->path[0] = '/';
     memcpy(u->path + strlen(u->path), rest, plen);

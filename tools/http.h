@@ -10,23 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_HEAD 8192   /* request or response head, request line included */
-#define HTTP_MAX_HEADERS 64  /* header fields in one head */
-#define HTTP_MAX_PATH 2048   /* decoded path */
-#define HTTP_WHY_MAX 160
+#define HTTP_MAX_HEAD    8192 /* request or response head, request line included */
+#define HTTP_MAX_HEADERS 64   /* header fields in one head */
+#define HTTP_MAX_PATH    2048 /* decoded path */
+#define HTTP_WHY_MAX     160
 
 /* Results of the parsers besides an HTTP status code for a rejected request. */
-#define HTTP_DONE 0       /* a whole head was parsed */
+#define HTTP_DONE       0 /* a whole head was parsed */
 #define HTTP_INCOMPLETE 1 /* more bytes are needed */
 
 struct http_request {
-    char method[8];           /* "GET" or "HEAD" */
-    char path[HTTP_MAX_PATH]; /* decoded, normalised, starts with '/', no ".." */
+    char method[8];             /* "GET" or "HEAD" */
+    char path[HTTP_MAX_PATH];   /* decoded, normalised, starts with '/', no ".." */
     char target[HTTP_MAX_PATH]; /* the request-target as sent (for the log), truncated */
-    int minor;                /* HTTP/1.minor */
-    bool keep_alive;          /* the connection may carry another request */
+    int minor;                  /* HTTP/1.minor */
+    bool keep_alive;            /* the connection may carry another request */
     bool has_host;
-    size_t head_len;          /* bytes of buf the head took */
+    size_t head_len; /* bytes of buf the head took */
 };
 
 /* http_parse_request parses the head at the start of buf. Returns
@@ -75,8 +75,8 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
 /* The chunked transfer coding (RFC 9112 §7.1), decoded incrementally. */
 struct http_chunked {
     int state;
-    uint64_t remaining;   /* bytes left in the current chunk */
-    size_t line_len;      /* length of the size or trailer line so far */
+    uint64_t remaining; /* bytes left in the current chunk */
+    size_t line_len;    /* length of the size or trailer line so far */
     bool seen_digit;
     bool in_ext;
     bool line_empty;

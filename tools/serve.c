@@ -173,9 +173,8 @@ static void set_response(struct server *s, struct client *cl, int status, const 
 static void error_response(struct server *s, struct client *cl, int status, bool head_only)
 {
     char body[256];
-    int n = snprintf(body, sizeof(body),
-                     "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n", status,
-                     http_reason(status), status, http_reason(status));
+    int n = snprintf(body, sizeof(body), "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n",
+                     status, http_reason(status), status, http_reason(status));
     set_response(s, cl, status, "text/html; charset=utf-8", (uint64_t)n,
                  status == 405 ? "Allow: GET, HEAD\r\n" : NULL, body, (size_t)n, head_only);
 }
@@ -210,12 +209,23 @@ static void sb_html(struct sbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': sb_str(b, "&lt;"); break;
-        case '>': sb_str(b, "&gt;"); break;
-        case '&': sb_str(b, "&amp;"); break;
-        case '"': sb_str(b, "&quot;"); break;
-        case '\'': sb_str(b, "&#39;"); break;
-        default: sb_put(b, s, 1);
+        case '<':
+            sb_str(b, "&lt;");
+            break;
+        case '>':
+            sb_str(b, "&gt;");
+            break;
+        case '&':
+            sb_str(b, "&amp;");
+            break;
+        case '"':
+            sb_str(b, "&quot;");
+            break;
+        case '\'':
+            sb_str(b, "&#39;");
+            break;
+        default:
+            sb_put(b, s, 1);
         }
     }
 }
@@ -681,7 +691,8 @@ static int listen_on(const char *addr, const char *port, char *bound, size_t cap
     hints.ai_flags = AI_PASSIVE;
     int gai = getaddrinfo(addr, port, &hints, &res);
     if (gai) {
-        snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port, gai_strerror(gai));
+        snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
+                 gai_strerror(gai));
         return -1;
     }
     int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -737,8 +748,11 @@ static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
     int rc = 0;
     if (!fresh) {
         static const char *const names[] = {"localhost", "127.0.0.1", "::1"};
-        struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256, .names = names, .n_names = 3,
-                                  .now = now, .days = DEVCA_LEAF_DAYS};
+        struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256,
+                                  .names = names,
+                                  .n_names = 3,
+                                  .now = now,
+                                  .days = DEVCA_LEAF_DAYS};
         rc = util_issue_files(&ca, &leaf, cert, key, why, sizeof(why));
         if (rc != 0)
             fprintf(stderr, "tern serve: %s\n", why);
@@ -759,13 +773,20 @@ static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"cert", required_argument, 0, 'c'},      {"key", required_argument, 0, 'k'},
-        {"addr", required_argument, 0, 'a'},      {"port", required_argument, 0, 'p'},
-        {"state-dir", required_argument, 0, 's'}, {"cafile", required_argument, 0, 'C'},
-        {"require-client-cert", no_argument, 0, 'R'}, {"keylog", required_argument, 0, 'l'},
-        {"trace", optional_argument, 0, 'T'},     {"timeout", required_argument, 0, 'W'},
-        {"max-conns", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
+        {"cert", required_argument, 0, 'c'},
+        {"key", required_argument, 0, 'k'},
+        {"addr", required_argument, 0, 'a'},
+        {"port", required_argument, 0, 'p'},
+        {"state-dir", required_argument, 0, 's'},
+        {"cafile", required_argument, 0, 'C'},
+        {"require-client-cert", no_argument, 0, 'R'},
+        {"keylog", required_argument, 0, 'l'},
+        {"trace", optional_argument, 0, 'T'},
+        {"timeout", required_argument, 0, 'W'},
+        {"max-conns", required_argument, 0, 'm'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
                *cafile = NULL, *keylog = NULL;
@@ -777,14 +798,30 @@ int cmd_serve(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (ch) {
-        case 'c': cert = optarg; break;
-        case 'k': key = optarg; break;
-        case 'a': addr = optarg; break;
-        case 'p': port = optarg; break;
-        case 's': state = optarg; break;
-        case 'C': cafile = optarg; break;
-        case 'R': require_client = true; break;
-        case 'l': keylog = optarg; break;
+        case 'c':
+            cert = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'a':
+            addr = optarg;
+            break;
+        case 'p':
+            port = optarg;
+            break;
+        case 's':
+            state = optarg;
+            break;
+        case 'C':
+            cafile = optarg;
+            break;
+        case 'R':
+            require_client = true;
+            break;
+        case 'l':
+            keylog = optarg;
+            break;
         case 'T': {
             char suffix[32] = "";
             if (optarg)
@@ -795,11 +832,29 @@ int cmd_serve(int argc, char **argv)
             }
             break;
         }
-        case 'W': s.timeout = atoi(optarg); if (s.timeout <= 0) { fputs("tern serve: --timeout wants a positive number of seconds\n", stderr); return 2; } break;
-        case 'm': s.max_conns = (size_t)atol(optarg); if (!s.max_conns) { fputs("tern serve: --max-conns wants a positive number\n", stderr); return 2; } break;
-        case 'q': s.quiet = true; break;
-        case 'h': fputs(SERVE_HELP, stdout); return 0;
-        default: fputs("tern serve: see 'tern serve --help'\n", stderr); return 2;
+        case 'W':
+            s.timeout = atoi(optarg);
+            if (s.timeout <= 0) {
+                fputs("tern serve: --timeout wants a positive number of seconds\n", stderr);
+                return 2;
+            }
+            break;
+        case 'm':
+            s.max_conns = (size_t)atol(optarg);
+            if (!s.max_conns) {
+                fputs("tern serve: --max-conns wants a positive number\n", stderr);
+                return 2;
+            }
+            break;
+        case 'q':
+            s.quiet = true;
+            break;
+        case 'h':
+            fputs(SERVE_HELP, stdout);
+            return 0;
+        default:
+            fputs("tern serve: see 'tern serve --help'\n", stderr);
+            return 2;
         }
     }
     if (argc - optind > 1) {
@@ -812,7 +867,8 @@ int cmd_serve(int argc, char **argv)
     }
     if (require_client && !cafile) {
         fputs("tern serve: --require-client-cert needs --cafile, the CAs client certificates must "
-              "chain to\n", stderr);
+              "chain to\n",
+              stderr);
         return 2;
     }
     static char root[PATH_MAX];
@@ -850,8 +906,9 @@ int cmd_serve(int argc, char **argv)
         step = "--cert/--key";
     else if (cafile && tern_config_add_trust_file(s.cfg, cafile) != TERN_OK)
         step = "--cafile";
-    else if (cafile && tern_config_set_client_auth(s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
-                                                                         : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
+    else if (cafile && tern_config_set_client_auth(
+                           s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
+                                                 : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
         step = "--require-client-cert";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #define LADDER_INDENT 2
-#define ARROW_WIDTH 58 /* columns from the first character of a name to the arrow head */
-#define RIGHT_COL 34   /* where the server side's text starts */
-#define WRAP_WIDTH 76
+#define ARROW_WIDTH   58 /* columns from the first character of a name to the arrow head */
+#define RIGHT_COL     34 /* where the server side's text starts */
+#define WRAP_WIDTH    76
 
 bool trace_parse_mode(const char *suffix, enum trace_mode *out)
 {
@@ -50,14 +50,22 @@ static void repeat(FILE *f, const char *s, size_t n)
 static const char *kind_name(enum tern_trace_kind k)
 {
     switch (k) {
-    case TERN_TRACE_MESSAGE: return "message";
-    case TERN_TRACE_KEYS: return "keys";
-    case TERN_TRACE_CHECK: return "check";
-    case TERN_TRACE_DATA: return "data";
-    case TERN_TRACE_ALERT: return "alert";
-    case TERN_TRACE_DONE: return "done";
-    case TERN_TRACE_WIPED: return "wiped";
-    case TERN_TRACE_ERROR: return "error";
+    case TERN_TRACE_MESSAGE:
+        return "message";
+    case TERN_TRACE_KEYS:
+        return "keys";
+    case TERN_TRACE_CHECK:
+        return "check";
+    case TERN_TRACE_DATA:
+        return "data";
+    case TERN_TRACE_ALERT:
+        return "alert";
+    case TERN_TRACE_DONE:
+        return "done";
+    case TERN_TRACE_WIPED:
+        return "wiped";
+    case TERN_TRACE_ERROR:
+        return "error";
     }
     return "unknown";
 }
@@ -65,9 +73,12 @@ static const char *kind_name(enum tern_trace_kind k)
 static const char *dir_name(enum tern_trace_dir d)
 {
     switch (d) {
-    case TERN_DIR_LOCAL: return "local";
-    case TERN_DIR_TO_SERVER: return "to_server";
-    case TERN_DIR_TO_CLIENT: return "to_client";
+    case TERN_DIR_LOCAL:
+        return "local";
+    case TERN_DIR_TO_SERVER:
+        return "to_server";
+    case TERN_DIR_TO_CLIENT:
+        return "to_client";
     }
     return "unknown";
 }
@@ -360,8 +371,8 @@ static void render_ladder(struct trace_out *t, const struct tern_trace_event *ev
             snprintf(text, sizeof(text), "%s: from here on encrypted with %s",
                      ev->is_server ? "server" : "client", name);
         else
-            snprintf(text, sizeof(text), "%s: keys changed: %s", ev->is_server ? "server" : "client",
-                     name);
+            snprintf(text, sizeof(text), "%s: keys changed: %s",
+                     ev->is_server ? "server" : "client", name);
         band(t, text);
         facts(t, ev, right, 0);
         break;
@@ -371,10 +382,12 @@ static void render_ladder(struct trace_out *t, const struct tern_trace_event *ev
         facts(t, ev, right, 0);
         break;
     case TERN_TRACE_DONE:
-        snprintf(text, sizeof(text), "%s%shandshake complete: %d round trip%s, %" PRIu64 ".%" PRIu64 " ms",
+        snprintf(text, sizeof(text),
+                 "%s%shandshake complete: %d round trip%s, %" PRIu64 ".%" PRIu64 " ms",
                  *name && strcmp(name, "handshake complete") ? name : "",
                  *name && strcmp(name, "handshake complete") ? ", " : "", ev->round_trip,
-                 ev->round_trip == 1 ? "" : "s", ev->elapsed_us / 1000, (ev->elapsed_us % 1000) / 100);
+                 ev->round_trip == 1 ? "" : "s", ev->elapsed_us / 1000,
+                 (ev->elapsed_us % 1000) / 100);
         band(t, text);
         facts(t, ev, right, 0);
         break;
@@ -395,8 +408,7 @@ static void render_ladder(struct trace_out *t, const struct tern_trace_event *ev
     }
     /* The sentence: always for a failure (it is the reason), and for every
      * step when the learner asked for explanations. */
-    if (ev->explain && *ev->explain &&
-        (t->mode == TRACE_EXPLAIN || ev->kind == TERN_TRACE_ERROR))
+    if (ev->explain && *ev->explain && (t->mode == TRACE_EXPLAIN || ev->kind == TERN_TRACE_ERROR))
         wrap(f, LADDER_INDENT + 3, "» ", ev->explain);
     if (t->mode == TRACE_EXPLAIN)
         fputc('\n', f);

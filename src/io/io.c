@@ -48,8 +48,7 @@ static int io_error(tern_conn *c, int err, const char *what)
 {
     if (err == EPIPE || err == ECONNRESET)
         return err_set(conn_err(c), TERN_E_IO,
-                       "the peer closed the connection while we were %s (%s)", what,
-                       strerror(err));
+                       "the peer closed the connection while we were %s (%s)", what, strerror(err));
     return err_set(conn_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
 }
 

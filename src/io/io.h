@@ -16,9 +16,9 @@
 #include <stddef.h>
 
 struct io_state {
-    bool has_fd;         /* fd is valid */
-    bool owned;          /* tern_connect or tern_accept made fd: close it */
-    bool close_queued;   /* tern_close has queued close_notify */
+    bool has_fd;       /* fd is valid */
+    bool owned;        /* tern_connect or tern_accept made fd: close it */
+    bool close_queued; /* tern_close has queued close_notify */
     int fd;
     size_t pending_write; /* plaintext accepted by tern_write whose records are not all sent */
 };

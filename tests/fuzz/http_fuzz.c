@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: {
         char out[256];
-        if (http_normalize_path((const char *)data, size, out, sizeof(out), why, sizeof(why)) == 0) {
+        if (http_normalize_path((const char *)data, size, out, sizeof(out), why, sizeof(why)) ==
+            0) {
             if (out[0] != '/' || strstr(out, "/../") || strstr(out, "//") || strchr(out, '\\'))
                 abort();
         }

@@ -86,12 +86,14 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
     struct parsed cap;
     CHECK(parse_cert(ca.cert_der, ca.cert_len, &cap));
     /* Self-signed: issuer == subject, and its own key verifies it. */
-    CHECK(cap.issuer.len == cap.subject.len && !memcmp(cap.issuer.p, cap.subject.p, cap.issuer.len));
+    CHECK(cap.issuer.len == cap.subject.len &&
+          !memcmp(cap.issuer.p, cap.subject.p, cap.issuer.len));
     CHECK(verify_with(&cap.spki, &cap, alg, h));
     /* basicConstraints critical cA TRUE pathLen 0; keyUsage keyCertSign|cRLSign. */
     CHECK(contains(cap.exts.p, cap.exts.len,
                    "\x06\x03\x55\x1d\x13\x01\x01\xff\x04\x08\x30\x06\x01\x01\xff\x02\x01\x00", 18));
-    CHECK(contains(cap.exts.p, cap.exts.len, "\x06\x03\x55\x1d\x0f\x01\x01\xff\x04\x04\x03\x02\x01\x06", 14));
+    CHECK(contains(cap.exts.p, cap.exts.len,
+                   "\x06\x03\x55\x1d\x0f\x01\x01\xff\x04\x04\x03\x02\x01\x06", 14));
     CHECK(contains(cap.subject.p, cap.subject.len, "tern test CA", 12));
 
     /* PEM round trip through devca_load. */
@@ -100,17 +102,18 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
     CHECK_EQ(devca_key_pem(&ca.key, &key_pem), TERN_OK);
     CHECK(key_pem && strstr(key_pem, "-----BEGIN PRIVATE KEY-----"));
     struct devca loaded;
-    CHECK_EQ(devca_load(&loaded, cert_pem, strlen(cert_pem), key_pem, strlen(key_pem), why,
-                        sizeof(why)),
-             TERN_OK);
+    CHECK_EQ(
+        devca_load(&loaded, cert_pem, strlen(cert_pem), key_pem, strlen(key_pem), why, sizeof(why)),
+        TERN_OK);
     CHECK_EQ(loaded.cert_len, ca.cert_len);
     CHECK_MEM(loaded.key_id, ca.key_id, DEVCA_KEYID_LEN);
-    CHECK(loaded.subject_len == ca.subject_len && !memcmp(loaded.subject, ca.subject, ca.subject_len));
+    CHECK(loaded.subject_len == ca.subject_len &&
+          !memcmp(loaded.subject, ca.subject, ca.subject_len));
 
     /* A leaf for localhost and both loopback addresses, client auth too. */
     const char *names[] = {"LocalHost", "127.0.0.1", "::1", "*.dev.example"};
-    struct devca_leaf leaf = {.key_type = kt, .client = true, .days = 10, .names = names,
-                              .n_names = 4, .now = NOW};
+    struct devca_leaf leaf = {
+        .key_type = kt, .client = true, .days = 10, .names = names, .n_names = 4, .now = NOW};
     uint8_t *der = NULL;
     size_t len = 0;
     struct cry_privkey lk;
@@ -137,7 +140,10 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
         CHECK(contains(lp.exts.p, lp.exts.len, "\x04\x04\x03\x02\x07\x80", 6));
     /* Validity: from an hour before NOW, as UTCTime: 1795000000 - 3600 is
      * 2026-11-18 10:06:40 UTC. */
-    CHECK(contains(lp.validity.p, lp.validity.len, "\x17\x0d" "261118100640Z", 15));
+    CHECK(contains(lp.validity.p, lp.validity.len,
+                   "\x17\x0d"
+                   "261118100640Z",
+                   15));
     /* The leaf's key matches its certificate. */
     struct cry_pubkey pk;
     CHECK_EQ(cry_pubkey_parse_spki(&pk, lp.spki.p, lp.spki.len), TERN_OK);
@@ -205,9 +211,9 @@ static void test_refusals(void)
     char *cert_pem = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len), *key_pem = NULL;
     CHECK_EQ(devca_key_pem(&other.key, &key_pem), TERN_OK);
     struct devca mixed;
-    CHECK_EQ(devca_load(&mixed, cert_pem, strlen(cert_pem), key_pem, strlen(key_pem), why,
-                        sizeof(why)),
-             TERN_E_ARG);
+    CHECK_EQ(
+        devca_load(&mixed, cert_pem, strlen(cert_pem), key_pem, strlen(key_pem), why, sizeof(why)),
+        TERN_E_ARG);
     CHECK_CONTAINS(why, "does not belong");
     /* PEM faults. */
     CHECK(devca_load(&mixed, "nothing", 7, key_pem, strlen(key_pem), why, sizeof(why)) != TERN_OK);
@@ -215,9 +221,11 @@ static void test_refusals(void)
     uint8_t *out;
     size_t out_len;
     const char *trunc = "-----BEGIN X-----\nQUJD\n";
-    CHECK_EQ(devca_pem_decode(trunc, strlen(trunc), "X", &out, &out_len, why, sizeof(why)), TERN_E_FILE);
+    CHECK_EQ(devca_pem_decode(trunc, strlen(trunc), "X", &out, &out_len, why, sizeof(why)),
+             TERN_E_FILE);
     const char *junk = "-----BEGIN X-----\r\nQU*D\r\n-----END X-----\r\n";
-    CHECK_EQ(devca_pem_decode(junk, strlen(junk), "X", &out, &out_len, why, sizeof(why)), TERN_E_FILE);
+    CHECK_EQ(devca_pem_decode(junk, strlen(junk), "X", &out, &out_len, why, sizeof(why)),
+             TERN_E_FILE);
     const char *crlf = "junk\r\n-----BEGIN X-----\r\nQUJD\r\nRA==\r\n-----END X-----";
     CHECK_EQ(devca_pem_decode(crlf, strlen(crlf), "X", &out, &out_len, why, sizeof(why)), TERN_OK);
     CHECK(out_len == 4 && !memcmp(out, "ABCD", 4));
@@ -239,7 +247,8 @@ static void test_pem_lines(void)
     CHECK(strchr(first, '\n') - first == 64);
     uint8_t *back;
     size_t len;
-    CHECK_EQ(devca_pem_decode(pem, strlen(pem), "CERTIFICATE", &back, &len, why, sizeof(why)), TERN_OK);
+    CHECK_EQ(devca_pem_decode(pem, strlen(pem), "CERTIFICATE", &back, &len, why, sizeof(why)),
+             TERN_OK);
     CHECK(len == 100 && !memcmp(back, der, 100));
     tern_free(back);
     tern_free(pem);

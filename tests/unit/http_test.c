@@ -22,7 +22,8 @@ static void test_request_ok(void)
     CHECK(!strcmp(r.path, "/index.html"));
     CHECK_EQ(r.minor, 1);
     CHECK(r.keep_alive);
-    CHECK_EQ(r.head_len, strlen("GET /index.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: t\r\n\r\n"));
+    CHECK_EQ(r.head_len,
+             strlen("GET /index.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: t\r\n\r\n"));
 
     /* A second request pipelined after the first is not part of its head. */
     const char *two = "HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\n";
@@ -131,9 +132,21 @@ static void test_paths(void)
 
     /* Every spelling of an escape is refused, not resolved. */
     const char *escapes[] = {
-        "/../etc/passwd", "/a/../../etc/passwd", "/..", "/a/..", "/%2e%2e/etc/passwd",
-        "/%2E%2E/etc/passwd", "/.%2e/etc/passwd", "/%2e./x", "/a%2f..%2f..%2fetc%2fpasswd",
-        "/..%2fetc", "/%2F", "/..\\etc\\passwd", "/a%5c..%5c..", "/a%00.html", "/a%0a",
+        "/../etc/passwd",
+        "/a/../../etc/passwd",
+        "/..",
+        "/a/..",
+        "/%2e%2e/etc/passwd",
+        "/%2E%2E/etc/passwd",
+        "/.%2e/etc/passwd",
+        "/%2e./x",
+        "/a%2f..%2f..%2fetc%2fpasswd",
+        "/..%2fetc",
+        "/%2F",
+        "/..\\etc\\passwd",
+        "/a%5c..%5c..",
+        "/a%00.html",
+        "/a%0a",
         "/a/./../b",
     };
     for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
@@ -162,7 +175,8 @@ static int resp(const char *text, bool head, struct http_response *r)
 static void test_response(void)
 {
     struct http_response r;
-    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/html\r\n\r\nhello", false, &r),
+    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/html\r\n\r\nhello",
+                  false, &r),
              HTTP_DONE);
     CHECK_EQ(r.status, 200);
     CHECK_EQ(r.framing, HTTP_BODY_LENGTH);
@@ -170,14 +184,17 @@ static void test_response(void)
     CHECK(r.keep_alive);
     CHECK(!strcmp(r.content_type, "text/html"));
     CHECK(!strcmp(r.reason, "OK"));
-    CHECK_EQ(r.head_len, strlen("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/html\r\n\r\n"));
+    CHECK_EQ(r.head_len,
+             strlen("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/html\r\n\r\n"));
 
     CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", true, &r), HTTP_DONE);
     CHECK_EQ(r.framing, HTTP_BODY_NONE);
     CHECK_EQ(resp("HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n", false, &r), HTTP_DONE);
     CHECK_EQ(r.framing, HTTP_BODY_NONE);
-    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n", false, &r),
-             HTTP_DONE);
+    CHECK_EQ(
+        resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
+             false, &r),
+        HTTP_DONE);
     CHECK_EQ(r.framing, HTTP_BODY_CHUNKED);
     CHECK_EQ(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, &r), HTTP_DONE);
     CHECK_EQ(r.framing, HTTP_BODY_CLOSE);
@@ -186,11 +203,13 @@ static void test_response(void)
     CHECK_EQ(resp("HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n", false, &r), HTTP_DONE);
     CHECK_EQ(r.framing, HTTP_BODY_CLOSE);
     CHECK_EQ(r.minor, 0);
-    CHECK_EQ(resp("HTTP/1.1 301 Moved\r\nLocation: https://x/y\r\nContent-Length: 0\r\n\r\n", false, &r),
-             HTTP_DONE);
+    CHECK_EQ(
+        resp("HTTP/1.1 301 Moved\r\nLocation: https://x/y\r\nContent-Length: 0\r\n\r\n", false, &r),
+        HTTP_DONE);
     CHECK(!strcmp(r.location, "https://x/y"));
     CHECK_EQ(r.framing, HTTP_BODY_NONE);
-    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n", false, &r), HTTP_DONE);
+    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n", false, &r),
+             HTTP_DONE);
     CHECK(!r.keep_alive);
     CHECK_EQ(resp("HTTP/1.1 204\r\n\r\n", false, &r), HTTP_DONE);
     CHECK_EQ(r.status, 204);
@@ -198,10 +217,12 @@ static void test_response(void)
     CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n", false, &r), HTTP_INCOMPLETE);
     CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n", false, &r), -1);
     CHECK_CONTAINS(why, "Content-Length");
-    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false, &r), -1);
+    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false, &r),
+             -1);
     CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n", false, &r), HTTP_DONE);
     CHECK_EQ(r.content_length, 5);
-    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", false, &r), -1);
+    CHECK_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", false, &r),
+             -1);
     CHECK_EQ(resp("SSH-2.0-OpenSSH\r\n\r\n", false, &r), -1);
     CHECK_CONTAINS(why, "status line");
     CHECK_EQ(resp("HTTP/1.1 099 X\r\n\r\n", false, &r), -1);
@@ -223,7 +244,8 @@ static void sink(void *arg, const uint8_t *p, size_t n)
 
 static void test_chunked(void)
 {
-    const char *body = "4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\nNEXT";
+    const char *body =
+        "4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\nNEXT";
     /* Whole, then one byte at a time: the same body, the same end. */
     for (int step = 0; step < 2; step++) {
         struct http_chunked d;
@@ -242,7 +264,8 @@ static void test_chunked(void)
         CHECK_MEM(s.data, "Wikipedia in \r\n\r\nchunks.", s.n);
         CHECK_EQ(len - off, 4); /* "NEXT" is left for the next response */
     }
-    const char *bad[] = {"x\r\n", "\r\n", "4\r\nWikiXX", "fffffffffffffffff\r\n", "3;\r\nabc\r\n0\r\n\r\n"};
+    const char *bad[] = {"x\r\n", "\r\n", "4\r\nWikiXX", "fffffffffffffffff\r\n",
+                         "3;\r\nabc\r\n0\r\n\r\n"};
     for (size_t i = 0; i < 4; i++) {
         struct http_chunked d;
         struct sinkbuf s = {.n = 0};

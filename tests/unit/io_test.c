@@ -31,8 +31,8 @@ static void make_pki(void)
     CHECK_EQ(devca_create(&ca, CRY_KEY_EC_P256, "io test CA", 2, time(NULL), why, sizeof(why)),
              TERN_OK);
     const char *names[] = {"localhost", "127.0.0.1"};
-    struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256, .names = names, .n_names = 2,
-                              .days = 2, .now = time(NULL)};
+    struct devca_leaf leaf = {
+        .key_type = CRY_KEY_EC_P256, .names = names, .n_names = 2, .days = 2, .now = time(NULL)};
     uint8_t *der;
     size_t len;
     struct cry_privkey key;

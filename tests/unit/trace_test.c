@@ -21,23 +21,26 @@ static const struct tern_trace_fact cert_facts[] = {
 /* One client-side handshake as the library reports it. */
 static const struct tern_trace_event events[] = {
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_SERVER, 0, "ClientHello",
-     "The client says hello: which versions and algorithms it speaks, and its half of a key exchange.",
+     "The client says hello: which versions and algorithms it speaks, and its half of a key "
+     "exchange.",
      ch_facts, 3, 517, 120, 0},
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_CLIENT, 0, "ServerHello",
      "The server picks one of everything the client offered.", sh_facts, 1, 122, 2300, 1},
     {TERN_TRACE_KEYS, TERN_DIR_LOCAL, 0, "handshake keys",
-     "Both sides now derive the same keys from the exchange without sending them.", NULL, 0, 0, 2400, 1},
+     "Both sides now derive the same keys from the exchange without sending them.", NULL, 0, 0,
+     2400, 1},
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_CLIENT, 0, "Certificate", "Who the server claims to be.",
      cert_facts, 2, 900, 2500, 1},
     {TERN_TRACE_CHECK, TERN_DIR_LOCAL, 0, "certificate chain", "The chain ends at a root we trust.",
      NULL, 0, 0, 2600, 1},
-    {TERN_TRACE_MESSAGE, TERN_DIR_TO_SERVER, 0, "Finished", "Proof the client saw the same handshake.",
-     NULL, 0, 52, 2700, 1},
+    {TERN_TRACE_MESSAGE, TERN_DIR_TO_SERVER, 0, "Finished",
+     "Proof the client saw the same handshake.", NULL, 0, 52, 2700, 1},
     {TERN_TRACE_DONE, TERN_DIR_LOCAL, 0, "handshake complete", "Done.", NULL, 0, 0, 2800, 1},
-    {TERN_TRACE_DATA, TERN_DIR_TO_SERVER, 0, "application data", "Encrypted.", NULL, 0, 78, 2900, 1},
+    {TERN_TRACE_DATA, TERN_DIR_TO_SERVER, 0, "application data", "Encrypted.", NULL, 0, 78, 2900,
+     1},
     {TERN_TRACE_ALERT, TERN_DIR_TO_SERVER, 0, "close_notify", "Goodbye.", NULL, 0, 24, 3100, 1},
-    {TERN_TRACE_WIPED, TERN_DIR_LOCAL, 0, "keys wiped", "Nothing secret is left in memory.", NULL, 0, 0,
-     3200, 1},
+    {TERN_TRACE_WIPED, TERN_DIR_LOCAL, 0, "keys wiped", "Nothing secret is left in memory.", NULL,
+     0, 0, 3200, 1},
 };
 #define N_EVENTS (sizeof(events) / sizeof(events[0]))
 
@@ -201,8 +204,16 @@ static void test_server_side(void)
     ev.is_server = 1;
     ev.name = "client certificate";
     trace_render(&t, &ev);
-    struct tern_trace_event err = {TERN_TRACE_ERROR, TERN_DIR_LOCAL, 1, "handshake failed",
-                                   "certificate for 'a' does not cover 'b'", NULL, 0, 0, 10, 0};
+    struct tern_trace_event err = {TERN_TRACE_ERROR,
+                                   TERN_DIR_LOCAL,
+                                   1,
+                                   "handshake failed",
+                                   "certificate for 'a' does not cover 'b'",
+                                   NULL,
+                                   0,
+                                   0,
+                                   10,
+                                   0};
     t.conn_id = 8;
     trace_render(&t, &err);
     fclose(f);
