@@ -11,6 +11,9 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"version", cmd_version, "print tern's version"},
+    {"get", cmd_get, "fetch an https:// URL (an HTTPS client, with --trace)"},
+    {"serve", cmd_serve, "serve a folder over HTTPS (with a development certificate)"},
+    {"cert", cmd_cert, "make a development CA and certificates (ca, issue)"},
     {"verify", cmd_verify, "build and validate a certificate chain, and say why it fails"},
 };
 

@@ -1,0 +1,400 @@
+/* The easy level: a sans-I/O connection driven over a socket descriptor.
+ *
+ * Two small pumps do all the work: io_flush sends what the connection has
+ * queued, io_fill receives bytes and feeds them in. Every public call is a
+ * loop of "flush, ask the connection what it wants, fill" until it has what
+ * the caller asked for. On a blocking descriptor the loop blocks in send or
+ * recv; on a non-blocking one EAGAIN ends the loop with TERN_WANT_WRITE or
+ * TERN_WANT_READ, and the caller polls and calls again with the same
+ * arguments (libtls's TLS_WANT_POLLOUT / TLS_WANT_POLLIN contract). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4 */
+#endif
+#include "io/io.h"
+
+#include "base/error.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* At most this much plaintext is queued per tern_write call, so a large
+ * write does not turn into one huge output buffer. */
+#define IO_WRITE_CHUNK (64 * 1024)
+/* A TLS record's largest ciphertext (RFC 8446 §5.2) plus its header. */
+#define IO_READ_BUF (16384 + 256 + 5)
+
+void io_release(struct io_state *io)
+{
+    if (io->has_fd && io->owned)
+        close(io->fd);
+    io->has_fd = false;
+    io->owned = false;
+}
+
+static bool fd_blocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
+static int io_error(tern_conn *c, int err, const char *what)
+{
+    if (err == EPIPE || err == ECONNRESET)
+        return err_set(conn_err(c), TERN_E_IO,
+                       "the peer closed the connection while we were %s (%s)", what, strerror(err));
+    return err_set(conn_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
+}
+
+/* io_flush sends everything the connection has queued. */
+static int io_flush(tern_conn *c)
+{
+    struct io_state *io = conn_io(c);
+    for (;;) {
+        const uint8_t *out;
+        size_t len;
+        int rc = tern_conn_output(c, &out, &len);
+        if (rc != TERN_OK)
+            return rc;
+        if (len == 0)
+            return TERN_OK;
+        if (!io->has_fd)
+            return err_set(conn_err(c), TERN_E_ARG,
+                           "the connection has no socket: call tern_conn_set_fd first");
+        ssize_t n = send(io->fd, out, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == ENOTSOCK)
+            n = write(io->fd, out, len); /* a pipe or other stream in tests */
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (fd_blocking(io->fd)) /* SO_SNDTIMEO expired */
+                    return err_set(conn_err(c), TERN_E_IO,
+                                   "sending timed out: the peer has not read for too long");
+                return TERN_WANT_WRITE;
+            }
+            return io_error(c, errno, "writing to");
+        }
+        tern_conn_output_done(c, (size_t)n);
+    }
+}
+
+/* io_fill receives what the socket has (at most one read) and feeds it. */
+static int io_fill(tern_conn *c)
+{
+    struct io_state *io = conn_io(c);
+    uint8_t buf[IO_READ_BUF];
+    if (!io->has_fd)
+        return err_set(conn_err(c), TERN_E_ARG,
+                       "the connection has no socket: call tern_conn_set_fd first");
+    ssize_t n;
+    for (;;) {
+        n = recv(io->fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == ENOTSOCK)
+            n = read(io->fd, buf, sizeof(buf));
+        if (n >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (fd_blocking(io->fd)) /* SO_RCVTIMEO expired */
+                return err_set(conn_err(c), TERN_E_IO,
+                               "receiving timed out: the peer sent nothing for too long");
+            return TERN_WANT_READ;
+        }
+        return io_error(c, errno, "reading from");
+    }
+    if (n == 0) {
+        /* RFC 8446 §6.1: a transport that ends without close_notify may
+         * have been cut short by an attacker; say so. */
+        if (tern_conn_handshake_done(c))
+            return err_set(conn_err(c), TERN_E_EOF,
+                           "the peer closed the TCP connection without sending close_notify; "
+                           "the data may be truncated");
+        return err_set(conn_err(c), TERN_E_EOF,
+                       "the peer closed the TCP connection during the handshake");
+    }
+    size_t used = 0;
+    int rc = tern_conn_feed(c, buf, (size_t)n, &used);
+    tern_memzero(buf, (size_t)n);
+    return rc;
+}
+
+/* What a connection that can make no more progress reports. */
+static int io_final_status(const tern_conn *c)
+{
+    int st = tern_conn_status(c);
+    return st != TERN_OK ? st : TERN_E_CLOSED;
+}
+
+int tern_conn_set_fd(tern_conn *c, int fd)
+{
+    if (!c || fd < 0)
+        return TERN_E_ARG;
+    struct io_state *io = conn_io(c);
+    io_release(io);
+    io->fd = fd;
+    io->has_fd = true;
+    io->owned = false;
+    return TERN_OK;
+}
+
+int tern_conn_fd(const tern_conn *c)
+{
+    if (!c)
+        return -1;
+    /* conn_io gives mutable state; reading the descriptor changes nothing. */
+    const struct io_state *io = conn_io((tern_conn *)c);
+    return io->has_fd ? io->fd : -1;
+}
+
+int tern_handshake(tern_conn *c)
+{
+    if (!c)
+        return TERN_E_ARG;
+    for (;;) {
+        int rc = io_flush(c);
+        if (rc != TERN_OK)
+            return rc;
+        unsigned w = tern_conn_wants(c);
+        if (w & TERN_WANTS_CLOSED)
+            return io_final_status(c);
+        if (w & TERN_WANTS_WRITE)
+            continue;
+        if (w & TERN_WANTS_DONE)
+            return TERN_OK;
+        if (!(w & TERN_WANTS_READ))
+            return err_set(conn_err(c), TERN_E_INTERNAL,
+                           "the connection wants neither to read nor to write before the "
+                           "handshake completed");
+        rc = io_fill(c);
+        if (rc != TERN_OK) {
+            (void)io_flush(c); /* an alert the failure queued, if the socket takes it */
+            return rc;
+        }
+    }
+}
+
+int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
+{
+    if (!out_n)
+        return TERN_E_ARG;
+    *out_n = 0;
+    if (!c || (!buf && cap))
+        return TERN_E_ARG;
+    for (;;) {
+        size_t n = 0;
+        int rc = tern_conn_read(c, buf, cap, &n);
+        if (rc == TERN_OK) {
+            *out_n = n;
+            /* Send what reading produced (a KeyUpdate answer, say) without
+             * holding the data back if the socket is full. */
+            int fl = io_flush(c);
+            if (fl != TERN_OK && fl != TERN_WANT_WRITE)
+                return fl;
+            return TERN_OK;
+        }
+        if (rc != TERN_WANT_READ) {
+            (void)io_flush(c);
+            return rc;
+        }
+        /* Nothing to read yet: the handshake may need to go on, or more
+         * records must arrive. Send first, so a peer waiting for our flight
+         * is not waiting on us while we wait on it. */
+        rc = io_flush(c);
+        if (rc != TERN_OK)
+            return rc;
+        if (tern_conn_wants(c) & TERN_WANTS_CLOSED)
+            return io_final_status(c);
+        rc = io_fill(c);
+        if (rc != TERN_OK) {
+            if (rc != TERN_WANT_READ)
+                (void)io_flush(c);
+            return rc;
+        }
+    }
+}
+
+int tern_write(tern_conn *c, const void *data, size_t len, size_t *out_n)
+{
+    if (!out_n)
+        return TERN_E_ARG;
+    *out_n = 0;
+    if (!c || (!data && len))
+        return TERN_E_ARG;
+    struct io_state *io = conn_io(c);
+    /* A write whose records did not all go out: this call repeats it. */
+    if (io->pending_write) {
+        int rc = io_flush(c);
+        if (rc != TERN_OK)
+            return rc;
+        *out_n = io->pending_write < len ? io->pending_write : len;
+        io->pending_write = 0;
+        return TERN_OK;
+    }
+    if (!tern_conn_handshake_done(c)) {
+        int rc = tern_handshake(c);
+        if (rc != TERN_OK)
+            return rc;
+    }
+    /* Earlier output (a handshake tail, a KeyUpdate) goes first. */
+    int rc = io_flush(c);
+    if (rc != TERN_OK)
+        return rc;
+    size_t chunk = len < IO_WRITE_CHUNK ? len : IO_WRITE_CHUNK, n = 0;
+    rc = tern_conn_write(c, data, chunk, &n);
+    if (rc != TERN_OK) {
+        (void)io_flush(c);
+        return rc;
+    }
+    rc = io_flush(c);
+    if (rc == TERN_WANT_WRITE) {
+        io->pending_write = n;
+        return TERN_WANT_WRITE;
+    }
+    if (rc != TERN_OK)
+        return rc;
+    *out_n = n;
+    return TERN_OK;
+}
+
+int tern_close(tern_conn *c)
+{
+    if (!c)
+        return TERN_E_ARG;
+    struct io_state *io = conn_io(c);
+    int rc = TERN_OK;
+    if (!io->close_queued) {
+        io->close_queued = true;
+        /* A connection that already failed or closed has nothing to say. */
+        if (!(tern_conn_wants(c) & TERN_WANTS_CLOSED) || tern_conn_status(c) == TERN_OK)
+            (void)tern_conn_close(c);
+    }
+    if (io->has_fd) {
+        rc = io_flush(c);
+        if (rc == TERN_WANT_WRITE)
+            return rc;
+        if (io->owned)
+            shutdown(io->fd, SHUT_RDWR);
+    }
+    io_release(io);
+    return rc == TERN_OK || rc == TERN_E_CLOSED ? TERN_OK : rc;
+}
+
+static void set_nodelay(int fd)
+{
+    /* Handshake flights are small and latency-bound: send them now rather
+     * than let Nagle wait for an ACK. A failure only costs latency. */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn)
+{
+    if (!out_conn)
+        return TERN_E_ARG;
+    *out_conn = NULL;
+    if (!cfg || !host || !port || !*host || !*port)
+        return TERN_E_ARG;
+    tern_conn *c = tern_conn_new_client(cfg, host);
+    if (!c)
+        return TERN_E_NOMEM;
+    *out_conn = c;
+
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC; /* IPv6 and IPv4, in the resolver's order (RFC 6724) */
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    int gai = getaddrinfo(host, port, &hints, &res);
+    if (gai != 0)
+        return err_set(conn_err(c), TERN_E_IO, "cannot resolve '%s' port %s: %s", host, port,
+                       gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+
+    int fd = -1, last_err = 0, tried = 0;
+    char last_addr[NI_MAXHOST] = "";
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        tried++;
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, last_addr, sizeof(last_addr), NULL, 0,
+                        NI_NUMERICHOST) != 0)
+            strcpy(last_addr, "?");
+        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (s < 0) {
+            last_err = errno;
+            continue;
+        }
+        int r;
+        do
+            r = connect(s, ai->ai_addr, ai->ai_addrlen);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            last_err = errno;
+            close(s);
+            continue;
+        }
+        fd = s;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        if (tried > 1)
+            return err_set(conn_err(c), TERN_E_IO,
+                           "cannot connect to '%s' port %s: %d addresses tried, the last (%s) "
+                           "gave: %s",
+                           host, port, tried, last_addr, strerror(last_err));
+        return err_set(conn_err(c), TERN_E_IO, "cannot connect to '%s' port %s (%s): %s", host,
+                       port, last_addr, strerror(last_err));
+    }
+    set_nodelay(fd);
+    struct io_state *io = conn_io(c);
+    io->fd = fd;
+    io->has_fd = true;
+    io->owned = true;
+    return tern_handshake(c);
+}
+
+int tern_accept(tern_config *cfg, int listen_fd, tern_conn **out_conn)
+{
+    if (!out_conn)
+        return TERN_E_ARG;
+    *out_conn = NULL;
+    if (!cfg || listen_fd < 0)
+        return TERN_E_ARG;
+    /* The accepted socket is non-blocking when the listening one is, so a
+     * non-blocking server gets non-blocking connections. */
+    int flags = SOCK_CLOEXEC | (fd_blocking(listen_fd) ? 0 : SOCK_NONBLOCK);
+    int fd;
+    for (;;) {
+        fd = accept4(listen_fd, NULL, NULL, flags);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        /* A connection that died in the queue is not a reason to stop. */
+        if (errno == ECONNABORTED) {
+            if (flags & SOCK_NONBLOCK)
+                return TERN_WANT_READ;
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return TERN_WANT_READ;
+        return TERN_E_IO; /* no connection to hold a sentence: errno says why */
+    }
+    set_nodelay(fd);
+    tern_conn *c = tern_conn_new_server(cfg);
+    if (!c) {
+        close(fd);
+        return TERN_E_NOMEM;
+    }
+    struct io_state *io = conn_io(c);
+    io->fd = fd;
+    io->has_fd = true;
+    io->owned = true;
+    *out_conn = c;
+    return TERN_OK;
+}

@@ -1,0 +1,286 @@
+/* The easy level over real sockets: a client and a server in one process,
+ * non-blocking over a socketpair (every call may say TERN_WANT_READ or
+ * TERN_WANT_WRITE, a megabyte crosses with the "call again with the same
+ * arguments" contract), blocking over TCP on 127.0.0.1 with tern_connect
+ * and tern_accept, and the sentences for failures of the socket itself.
+ * The certificates come from the tool's development CA, made in memory. */
+#include "devca.h"
+#include "test.h"
+
+#include "base/mem.h"
+#include "tern/tern.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *ca_pem, *leaf_pem, *leaf_key_pem;
+
+static void make_pki(void)
+{
+    char why[DEVCA_WHY_MAX];
+    struct devca ca;
+    CHECK_EQ(devca_create(&ca, CRY_KEY_EC_P256, "io test CA", 2, time(NULL), why, sizeof(why)),
+             TERN_OK);
+    const char *names[] = {"localhost", "127.0.0.1"};
+    struct devca_leaf leaf = {
+        .key_type = CRY_KEY_EC_P256, .names = names, .n_names = 2, .days = 2, .now = time(NULL)};
+    uint8_t *der;
+    size_t len;
+    struct cry_privkey key;
+    CHECK_EQ(devca_issue(&ca, &leaf, &der, &len, &key, why, sizeof(why)), TERN_OK);
+    ca_pem = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len);
+    leaf_pem = devca_pem("CERTIFICATE", der, len);
+    CHECK_EQ(devca_key_pem(&key, &leaf_key_pem), TERN_OK);
+    tern_free(der);
+    cry_privkey_cleanup(&key);
+    devca_cleanup(&ca);
+}
+
+static tern_config *server_config(void)
+{
+    tern_config *cfg = tern_config_new();
+    CHECK_EQ(tern_config_set_cert_chain_pem(cfg, leaf_pem, strlen(leaf_pem), leaf_key_pem,
+                                            strlen(leaf_key_pem)),
+             TERN_OK);
+    return cfg;
+}
+
+static tern_config *client_config(void)
+{
+    tern_config *cfg = tern_config_new();
+    CHECK_EQ(tern_config_add_trust_pem(cfg, ca_pem, strlen(ca_pem)), TERN_OK);
+    return cfg;
+}
+
+static void nonblock(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* Wait until fd is ready for what rc asks. */
+static void wait_for(int fd, int rc)
+{
+    struct pollfd p = {.fd = fd, .events = rc == TERN_WANT_WRITE ? POLLOUT : POLLIN};
+    poll(&p, 1, 1000);
+}
+
+static void test_nonblocking(void)
+{
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    nonblock(sv[0]);
+    nonblock(sv[1]);
+    /* Small buffers so writes really come back short. */
+    int small = 4096;
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    tern_config *scfg = server_config(), *ccfg = client_config();
+    tern_conn *cl = tern_conn_new_client(ccfg, "localhost"), *sv_c = tern_conn_new_server(scfg);
+    CHECK(cl && sv_c);
+    CHECK_EQ(tern_conn_set_fd(cl, sv[0]), TERN_OK);
+    CHECK_EQ(tern_conn_set_fd(sv_c, sv[1]), TERN_OK);
+    CHECK_EQ(tern_conn_fd(cl), sv[0]);
+
+    /* Both handshakes, interleaved: each call returns what it waits for. */
+    int rc_c = -1, rc_s = -1, rounds = 0, wants_seen = 0;
+    while ((rc_c != TERN_OK || rc_s != TERN_OK) && rounds++ < 1000) {
+        if (rc_c != TERN_OK)
+            rc_c = tern_handshake(cl);
+        if (rc_s != TERN_OK)
+            rc_s = tern_handshake(sv_c);
+        wants_seen |= (rc_c == TERN_WANT_READ) | (rc_s == TERN_WANT_READ);
+        CHECK(rc_c == TERN_OK || rc_c == TERN_WANT_READ || rc_c == TERN_WANT_WRITE);
+        CHECK(rc_s == TERN_OK || rc_s == TERN_WANT_READ || rc_s == TERN_WANT_WRITE);
+        if (rc_c != TERN_OK && rc_c != TERN_WANT_READ && rc_c != TERN_WANT_WRITE)
+            break;
+        if (rc_s != TERN_OK && rc_s != TERN_WANT_READ && rc_s != TERN_WANT_WRITE)
+            break;
+    }
+    CHECK_EQ(rc_c, TERN_OK);
+    CHECK_EQ(rc_s, TERN_OK);
+    CHECK(wants_seen);
+    if (rc_c != TERN_OK || rc_s != TERN_OK) {
+        fprintf(stderr, "client: %s\nserver: %s\n", tern_conn_error(cl) ? tern_conn_error(cl) : "-",
+                tern_conn_error(sv_c) ? tern_conn_error(sv_c) : "-");
+        goto out;
+    }
+
+    /* A megabyte from client to server through 4 KiB socket buffers. */
+    size_t total = 1 << 20, sent = 0, got = 0;
+    uint8_t *data = malloc(total), *back = malloc(total);
+    for (size_t i = 0; i < total; i++)
+        data[i] = (uint8_t)(i * 31 + (i >> 12));
+    int want_write = 0;
+    for (int spins = 0; (sent < total || got < total) && spins < 200000; spins++) {
+        if (sent < total) {
+            size_t n = 0;
+            int rc = tern_write(cl, data + sent, total - sent, &n);
+            if (rc == TERN_OK)
+                sent += n;
+            else if (rc == TERN_WANT_WRITE)
+                want_write++;
+            else
+                CHECK_EQ(rc, TERN_WANT_READ);
+        }
+        size_t n = 0;
+        int rc = tern_read(sv_c, back + got, total - got, &n);
+        if (rc == TERN_OK)
+            got += n;
+        else
+            CHECK(rc == TERN_WANT_READ || rc == TERN_WANT_WRITE);
+    }
+    CHECK_EQ(sent, total);
+    CHECK_EQ(got, total);
+    CHECK(want_write > 0); /* the small buffers did push back */
+    CHECK(got == total && !memcmp(data, back, total));
+    free(data);
+    free(back);
+
+    /* close_notify: the server reads TERN_E_CLOSED, not an EOF. */
+    int rc;
+    while ((rc = tern_close(cl)) == TERN_WANT_WRITE)
+        wait_for(sv[0], rc);
+    CHECK_EQ(rc, TERN_OK);
+    uint8_t b[16];
+    size_t n;
+    for (int i = 0; i < 10 && (rc = tern_read(sv_c, b, sizeof(b), &n)) == TERN_WANT_READ; i++)
+        wait_for(sv[1], rc);
+    CHECK_EQ(rc, TERN_E_CLOSED);
+out:
+    tern_conn_free(cl);
+    tern_conn_free(sv_c);
+    tern_config_free(scfg);
+    tern_config_free(ccfg);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+struct echo_arg {
+    int lfd;
+    tern_config *cfg;
+    int rc;
+};
+
+/* A blocking server: accept one connection, echo one message, close. */
+static void *echo_server(void *p)
+{
+    struct echo_arg *a = p;
+    tern_conn *c = NULL;
+    a->rc = tern_accept(a->cfg, a->lfd, &c);
+    if (a->rc != TERN_OK)
+        return NULL;
+    uint8_t buf[256];
+    size_t n = 0, w = 0;
+    a->rc = tern_read(c, buf, sizeof(buf), &n);
+    if (a->rc == TERN_OK)
+        a->rc = tern_write(c, buf, n, &w);
+    if (a->rc == TERN_OK)
+        a->rc = tern_close(c);
+    tern_conn_free(c);
+    return NULL;
+}
+
+static void test_blocking_tcp(void)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    CHECK_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    CHECK_EQ(listen(lfd, 4), 0);
+    CHECK_EQ(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    char port[8];
+    snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+
+    struct echo_arg a = {.lfd = lfd, .cfg = server_config(), .rc = -1};
+    pthread_t th;
+    pthread_create(&th, NULL, echo_server, &a);
+    tern_config *ccfg = client_config();
+    tern_conn *c = NULL;
+    int rc = tern_connect(ccfg, "localhost", port, &c);
+    CHECK_EQ(rc, TERN_OK);
+    if (rc != TERN_OK)
+        fprintf(stderr, "tern_connect: %s\n", c && tern_conn_error(c) ? tern_conn_error(c) : "-");
+    CHECK(c != NULL);
+    CHECK(tern_conn_fd(c) >= 0);
+    if (rc == TERN_OK) {
+        size_t n = 0;
+        CHECK_EQ(tern_write(c, "ping over tern", 14, &n), TERN_OK);
+        CHECK_EQ(n, 14);
+        char buf[64];
+        size_t got = 0;
+        while (got < 14 && (rc = tern_read(c, buf + got, sizeof(buf) - got, &n)) == TERN_OK)
+            got += n;
+        CHECK(got == 14 && !memcmp(buf, "ping over tern", 14));
+        /* Then the server's close_notify. */
+        CHECK_EQ(tern_read(c, buf, sizeof(buf), &n), TERN_E_CLOSED);
+        CHECK_EQ(tern_close(c), TERN_OK);
+        CHECK_EQ(tern_conn_fd(c), -1);
+    }
+    tern_conn_free(c);
+    pthread_join(th, NULL);
+    CHECK_EQ(a.rc, TERN_OK);
+    close(lfd);
+    tern_config_free(a.cfg);
+
+    /* Nobody listening: the connection object still says why. */
+    c = NULL;
+    rc = tern_connect(ccfg, "127.0.0.1", port, &c);
+    CHECK_EQ(rc, TERN_E_IO);
+    CHECK(c != NULL);
+    CHECK_CONTAINS(c ? tern_conn_error(c) : NULL, "cannot connect to '127.0.0.1' port");
+    tern_conn_free(c);
+    c = NULL;
+    rc = tern_connect(ccfg, "no-such-host.invalid", "443", &c);
+    CHECK_EQ(rc, TERN_E_IO);
+    CHECK_CONTAINS(c ? tern_conn_error(c) : NULL, "cannot resolve 'no-such-host.invalid'");
+    tern_conn_free(c);
+    tern_config_free(ccfg);
+}
+
+static void test_peer_vanishes(void)
+{
+    /* The peer closes TCP mid-handshake: TERN_E_EOF with a sentence. */
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    tern_config *ccfg = client_config();
+    tern_conn *cl = tern_conn_new_client(ccfg, "localhost");
+    CHECK_EQ(tern_conn_set_fd(cl, sv[0]), TERN_OK);
+    close(sv[1]);
+    int rc = tern_handshake(cl);
+    CHECK(rc == TERN_E_EOF || rc == TERN_E_IO);
+    CHECK(tern_conn_error(cl) != NULL);
+    tern_conn_free(cl);
+    close(sv[0]);
+    tern_config_free(ccfg);
+
+    /* Misuse is refused, not crashed on. */
+    size_t n = 1;
+    CHECK_EQ(tern_read(NULL, NULL, 0, &n), TERN_E_ARG);
+    CHECK_EQ(n, 0);
+    CHECK_EQ(tern_conn_set_fd(NULL, 3), TERN_E_ARG);
+    CHECK_EQ(tern_conn_fd(NULL), -1);
+    tern_conn *none = NULL;
+    CHECK_EQ(tern_connect(NULL, "h", "1", &none), TERN_E_ARG);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    make_pki();
+    RUN(test_nonblocking);
+    RUN(test_blocking_tcp);
+    RUN(test_peer_vanishes);
+    tern_free(ca_pem);
+    tern_free(leaf_pem);
+    tern_free(leaf_key_pem);
+    return test_done();
+}

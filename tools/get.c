@@ -1,0 +1,576 @@
+/* tern get: an HTTPS client. HTTP/1.1 over a tern connection, one request
+ * per connection, the body to stdout. */
+#include "cmd.h"
+#include "http.h"
+#include "trace.h"
+#include "util.h"
+
+#include "tern/tern.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static const char GET_HELP[] =
+    "usage: tern get [options] URL\n"
+    "\n"
+    "Fetches an https:// URL with HTTP/1.1 over tern and writes the body to\n"
+    "standard output. The server's certificate is checked against the\n"
+    "system's trusted roots (or --cafile) and must name the URL's host.\n"
+    "Redirects are not followed unless --location is given.\n"
+    "\n"
+    "options:\n"
+    "  --cafile FILE        trust the CA certificates in FILE (PEM) instead of\n"
+    "                       the system bundle\n"
+    "  --cert FILE --key FILE\n"
+    "                       present this certificate chain and key when the\n"
+    "                       server asks for one (mutual TLS)\n"
+    "  --tls1.2, --tls1.3   speak only this version of TLS\n"
+    "  --alpn LIST          offer these application protocols, comma-separated\n"
+    "                       (for example h2,http/1.1)\n"
+    "  --connect-to HOST:PORT\n"
+    "                       open the TCP connection to HOST:PORT while still\n"
+    "                       asking for, and verifying, the URL's host\n"
+    "  --insecure           DANGEROUS: do not verify the server's certificate or\n"
+    "                       name. Anyone on the path can then read and change\n"
+    "                       the traffic. For throwaway test servers only.\n"
+    "  --keylog FILE        append the session secrets to FILE in the NSS key-log\n"
+    "                       format, so Wireshark can decrypt a capture\n"
+    "                       (SSLKEYLOGFILE is honoured the same way). Anyone with\n"
+    "                       this file can read the traffic.\n"
+    "  --trace              draw the handshake on stderr as a ladder: client on the\n"
+    "                       left, server on the right, one arrow per message\n"
+    "  --trace=explain      the same, with a plain sentence for every step\n"
+    "  --trace=json         one JSON object per event per line, for tools\n"
+    "  -L, --location       follow redirects (at most 10)\n"
+    "  -I, --head           send HEAD and print the response head\n"
+    "  -i, --include        print the response head before the body\n"
+    "  -o, --output FILE    write the body to FILE instead of stdout\n"
+    "  -f, --fail           exit 22 when the server answers with status 400 or more\n"
+    "  --timeout SECONDS    give up when connecting takes longer, or the server\n"
+    "                       sends nothing for this long (default 30)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "environment:\n"
+    "  SSLKEYLOGFILE        as --keylog, when --keylog is not given\n"
+    "\n"
+    "exit status: 0 when a response arrived whole; 1 when the connection, the\n"
+    "handshake or the response failed (one sentence on stderr says why, from\n"
+    "the library's error); 2 for a usage error; 22 with --fail and a status of\n"
+    "400 or more.\n"
+    "\n"
+    "examples:\n"
+    "  tern get https://example.org/\n"
+    "  tern get --trace=explain --cafile ~/.local/state/tern/ca.pem https://localhost:8443/\n";
+
+struct get_opts {
+    const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output;
+    bool insecure, location, head, include, fail_on_error;
+    uint16_t min_v, max_v;
+    enum trace_mode trace;
+    int timeout;
+};
+
+__attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tern get: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+/* Connect with a deadline: a non-blocking connect per address, polled. */
+static int dial(const char *host, const char *port, int timeout_s, char *why, size_t cap)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(host, port, &hints, &res);
+    if (gai) {
+        snprintf(why, cap, "cannot resolve '%s': %s", host, gai_strerror(gai));
+        return -1;
+    }
+    int fd = -1;
+    char addr[NI_MAXHOST] = "?";
+    const char *err = "no address";
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+        int s =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (s < 0) {
+            err = strerror(errno);
+            continue;
+        }
+        int r = connect(s, ai->ai_addr, ai->ai_addrlen);
+        if (r < 0 && errno == EINPROGRESS) {
+            struct pollfd p = {.fd = s, .events = POLLOUT};
+            int pr;
+            do
+                pr = poll(&p, 1, timeout_s * 1000);
+            while (pr < 0 && errno == EINTR);
+            int soerr = 0;
+            socklen_t sl = sizeof(soerr);
+            if (pr == 0) {
+                err = "timed out";
+                r = -1;
+            } else if (getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr) {
+                err = strerror(soerr ? soerr : errno);
+                r = -1;
+            } else {
+                r = 0;
+            }
+        } else if (r < 0) {
+            err = strerror(errno);
+        }
+        if (r < 0) {
+            close(s);
+            continue;
+        }
+        fd = s;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        snprintf(why, cap, "cannot connect to %s port %s (%s): %s", host, port, addr, err);
+        return -1;
+    }
+    /* Back to blocking, with timeouts the easy API reports as errors. */
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    struct timeval tv = {.tv_sec = timeout_s};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+static int conn_fail(tern_conn *c, int rc, const char *what)
+{
+    const char *e = c ? tern_conn_error(c) : NULL;
+    fprintf(stderr, "tern get: %s: %s\n", what, e ? e : tern_status_name(rc));
+    return 1;
+}
+
+struct body_out {
+    FILE *f;
+    uint64_t n;
+};
+
+static void body_sink(void *arg, const uint8_t *p, size_t n)
+{
+    struct body_out *b = arg;
+    fwrite(p, 1, n, b->f);
+    b->n += n;
+}
+
+/* One request on a fresh connection. Returns the exit status; *redirect
+ * receives a Location to follow when asked to. */
+static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_url *u, FILE *out,
+                 char *redirect, size_t redirect_cap, int *status)
+{
+    char why[512];
+    char host_port[300];
+    const char *chost = u->host, *cport = u->port;
+    if (o->connect_to) {
+        const char *colon = strrchr(o->connect_to, ':');
+        if (!colon || colon == o->connect_to || !colon[1])
+            return die("--connect-to wants HOST:PORT, not '%s'", o->connect_to);
+        snprintf(host_port, sizeof(host_port), "%.*s", (int)(colon - o->connect_to), o->connect_to);
+        /* [::1]:8443 */
+        if (host_port[0] == '[' && host_port[strlen(host_port) - 1] == ']') {
+            memmove(host_port, host_port + 1, strlen(host_port));
+            host_port[strlen(host_port) - 1] = 0;
+        }
+        chost = host_port;
+        cport = colon + 1;
+    }
+    int fd = dial(chost, cport, o->timeout, why, sizeof(why));
+    if (fd < 0)
+        return die("%s", why);
+    tern_conn *c = tern_conn_new_client(cfg, u->host);
+    if (!c) {
+        close(fd);
+        return die("cannot make a connection: %s",
+                   tern_config_error(cfg) ? tern_config_error(cfg) : "out of memory");
+    }
+    int rc = tern_conn_set_fd(c, fd);
+    if (rc == TERN_OK)
+        rc = tern_handshake(c);
+    if (rc != TERN_OK) {
+        int r = conn_fail(c, rc, "the TLS handshake failed");
+        tern_conn_free(c);
+        close(fd);
+        return r;
+    }
+
+    /* The request (RFC 9112 §3): Host with the port when it is not 443. */
+    char req[HTTP_MAX_PATH + 512];
+    bool v6 = strchr(u->host, ':') != NULL;
+    int n = snprintf(req, sizeof(req),
+                     "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: tern/%s\r\nAccept: */*\r\n"
+                     "Connection: close\r\n\r\n",
+                     o->head ? "HEAD" : "GET", u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
+                     strcmp(u->port, "443") ? ":" : "", strcmp(u->port, "443") ? u->port : "",
+                     TERN_VERSION_STRING);
+    size_t off = 0;
+    while (off < (size_t)n) {
+        size_t w = 0;
+        rc = tern_write(c, req + off, (size_t)n - off, &w);
+        if (rc != TERN_OK) {
+            int r = conn_fail(c, rc, "sending the request failed");
+            tern_conn_free(c);
+            close(fd);
+            return r;
+        }
+        off += w;
+    }
+
+    /* The response head, then the body as the head says it is framed. */
+    static uint8_t buf[HTTP_MAX_HEAD + 16384];
+    size_t have = 0;
+    struct http_response resp;
+    int result = 0;
+    bool eof = false, closed = false;
+    for (;;) {
+        int pr = http_parse_response(buf, have, o->head, &resp, why, sizeof(why));
+        if (pr == HTTP_DONE && resp.status / 100 == 1 && resp.status != 101) {
+            /* An interim response (103 Early Hints): the real one follows. */
+            memmove(buf, buf + resp.head_len, have - resp.head_len);
+            have -= resp.head_len;
+            continue;
+        }
+        if (pr == HTTP_DONE)
+            break;
+        if (pr < 0) {
+            result = die("the server's response is not HTTP/1.1: %s", why);
+            goto out;
+        }
+        if (eof || closed) {
+            result = die("the server closed the connection before a whole response head (%s)",
+                         have ? "it sent part of one" : "it sent nothing");
+            goto out;
+        }
+        size_t got = 0;
+        rc = tern_read(c, buf + have, sizeof(buf) - have, &got);
+        if (rc == TERN_E_CLOSED)
+            closed = true;
+        else if (rc == TERN_E_EOF)
+            eof = true;
+        else if (rc != TERN_OK) {
+            result = conn_fail(c, rc, "reading the response failed");
+            goto out;
+        }
+        have += got;
+    }
+    *status = resp.status;
+    if (o->include || o->head)
+        fwrite(buf, 1, resp.head_len, stdout);
+    if (o->location && resp.location[0] &&
+        (resp.status == 301 || resp.status == 302 || resp.status == 303 || resp.status == 307 ||
+         resp.status == 308))
+        snprintf(redirect, redirect_cap, "%s", resp.location);
+
+    struct body_out body = {.f = out, .n = 0};
+    struct http_chunked ch;
+    http_chunked_init(&ch);
+    size_t pos = resp.head_len;
+    uint64_t want = resp.content_length;
+    bool done = resp.framing == HTTP_BODY_NONE;
+    while (!done) {
+        size_t avail = have - pos;
+        if (avail) {
+            if (resp.framing == HTTP_BODY_LENGTH) {
+                size_t take = avail < want ? avail : (size_t)want;
+                body_sink(&body, buf + pos, take);
+                want -= take;
+                done = want == 0;
+            } else if (resp.framing == HTTP_BODY_CHUNKED) {
+                size_t used = 0;
+                int cr = http_chunked_feed(&ch, buf + pos, avail, &used, body_sink, &body, why,
+                                           sizeof(why));
+                if (cr < 0) {
+                    result = die("the chunked body is malformed: %s", why);
+                    goto out;
+                }
+                done = cr == 1;
+            } else {
+                body_sink(&body, buf + pos, avail);
+            }
+        }
+        pos = have = 0;
+        if (done)
+            break;
+        if (closed || eof) {
+            if (resp.framing == HTTP_BODY_CLOSE && closed)
+                break; /* close_notify ends a close-delimited body safely */
+            if (resp.framing == HTTP_BODY_CLOSE)
+                result = die("the server closed the TCP connection without close_notify, so "
+                             "the body, which ends with the connection, may be truncated");
+            else if (resp.framing == HTTP_BODY_LENGTH) {
+                result = die("the response ended after %llu of its %llu bytes",
+                             (unsigned long long)body.n, (unsigned long long)resp.content_length);
+            } else
+                result = die("the response ended inside its chunked body");
+            goto out;
+        }
+        size_t got = 0;
+        rc = tern_read(c, buf, sizeof(buf), &got);
+        if (rc == TERN_E_CLOSED)
+            closed = true;
+        else if (rc == TERN_E_EOF)
+            eof = true;
+        else if (rc != TERN_OK) {
+            result = conn_fail(c, rc, "reading the response failed");
+            goto out;
+        }
+        have = got;
+    }
+    fflush(out);
+    if (o->fail_on_error && resp.status >= 400) {
+        fprintf(stderr, "tern get: the server answered %d %s\n", resp.status, resp.reason);
+        result = 22;
+    }
+out:
+    (void)tern_close(c);
+    tern_conn_free(c);
+    close(fd);
+    return result;
+}
+
+/* Resolve a Location against the current URL (RFC 9110 §10.2.2, RFC 3986
+ * §5.2 for the two forms servers send: absolute, and absolute-path). */
+static int follow(const struct http_url *cur, const char *loc, struct http_url *next)
+{
+    char why[256], url[HTTP_MAX_PATH + 300];
+    if (!strncasecmp(loc, "https://", 8)) {
+        snprintf(url, sizeof(url), "%s", loc);
+    } else if (loc[0] == '/' && loc[1] != '/') {
+        bool v6 = strchr(cur->host, ':') != NULL;
+        snprintf(url, sizeof(url), "https://%s%s%s:%s%s", v6 ? "[" : "", cur->host, v6 ? "]" : "",
+                 cur->port, loc);
+    } else {
+        fprintf(stderr,
+                "tern get: not following the redirect to '%s' (only https:// URLs and "
+                "absolute paths)\n",
+                loc);
+        return -1;
+    }
+    if (http_parse_url(url, next, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern get: the redirect target is unusable: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_get(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"cafile", required_argument, 0, 'C'},
+        {"cert", required_argument, 0, 'c'},
+        {"key", required_argument, 0, 'k'},
+        {"tls1.2", no_argument, 0, '2'},
+        {"tls1.3", no_argument, 0, '3'},
+        {"alpn", required_argument, 0, 'a'},
+        {"connect-to", required_argument, 0, 't'},
+        {"insecure", no_argument, 0, 'K'},
+        {"keylog", required_argument, 0, 'l'},
+        {"trace", optional_argument, 0, 'T'},
+        {"location", no_argument, 0, 'L'},
+        {"head", no_argument, 0, 'I'},
+        {"include", no_argument, 0, 'i'},
+        {"output", required_argument, 0, 'o'},
+        {"fail", no_argument, 0, 'f'},
+        {"timeout", required_argument, 0, 'W'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    struct get_opts o = {.timeout = 30};
+    bool tls12 = false, tls13 = false;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "LIio:fh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'C':
+            o.cafile = optarg;
+            break;
+        case 'c':
+            o.cert = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case '2':
+            tls12 = true;
+            break;
+        case '3':
+            tls13 = true;
+            break;
+        case 'a':
+            o.alpn = optarg;
+            break;
+        case 't':
+            o.connect_to = optarg;
+            break;
+        case 'K':
+            o.insecure = true;
+            break;
+        case 'l':
+            o.keylog = optarg;
+            break;
+        case 'T': {
+            char suffix[32] = "";
+            if (optarg)
+                snprintf(suffix, sizeof(suffix), "=%s", optarg);
+            if (!trace_parse_mode(suffix, &o.trace)) {
+                fprintf(stderr, "tern get: --trace takes nothing, =explain or =json, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'L':
+            o.location = true;
+            break;
+        case 'I':
+            o.head = true;
+            break;
+        case 'i':
+            o.include = true;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case 'f':
+            o.fail_on_error = true;
+            break;
+        case 'W':
+            o.timeout = atoi(optarg);
+            if (o.timeout <= 0) {
+                fprintf(stderr, "tern get: --timeout wants a positive number of seconds\n");
+                return 2;
+            }
+            break;
+        case 'h':
+            fputs(GET_HELP, stdout);
+            return 0;
+        default:
+            fputs("tern get: see 'tern get --help'\n", stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(optind == argc ? "tern get: which URL?\n" : "tern get: one URL at a time\n", stderr);
+        fputs("usage: tern get [options] URL   (tern get --help for more)\n", stderr);
+        return 2;
+    }
+    /* One flag limits to that version; both (or neither) allow both. */
+    if (tls12 != tls13) {
+        o.min_v = o.max_v = tls12 ? TERN_TLS12 : TERN_TLS13;
+    }
+    if (!!o.cert != !!o.key) {
+        fputs("tern get: --cert and --key go together\n", stderr);
+        return 2;
+    }
+    char why[512];
+    struct http_url url;
+    if (http_parse_url(argv[optind], &url, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern get: %s\n", why);
+        return 2;
+    }
+
+    tern_config *cfg = tern_config_new();
+    if (!cfg) {
+        fputs("tern get: out of memory\n", stderr);
+        return 1;
+    }
+    int result = 1;
+    struct util_keylog kl = {0};
+    struct trace_out tr = {.f = stderr, .mode = o.trace};
+    FILE *out = stdout;
+    const char *cfg_step = NULL;
+    if (o.min_v && tern_config_set_versions(cfg, o.min_v, o.max_v) != TERN_OK)
+        cfg_step = "--tls1.2/--tls1.3";
+    else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
+        cfg_step = "--cafile";
+    else if (o.cert && tern_config_set_cert_chain_file(cfg, o.cert, o.key) != TERN_OK)
+        cfg_step = "--cert/--key";
+    else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
+        cfg_step = "--insecure";
+    if (!cfg_step && o.alpn) {
+        char copy[512];
+        const char *list[16];
+        size_t n = 0;
+        snprintf(copy, sizeof(copy), "%s", o.alpn);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t && n < 16; t = strtok_r(NULL, ",", &save))
+            list[n++] = t;
+        if (tern_config_set_alpn(cfg, list, n) != TERN_OK)
+            cfg_step = "--alpn";
+    }
+    if (cfg_step) {
+        const char *e = tern_config_error(cfg);
+        fprintf(stderr, "tern get: %s: %s\n", cfg_step, e ? e : "rejected");
+        goto done;
+    }
+    if (o.insecure)
+        fputs("tern get: WARNING: --insecure: the server's identity is NOT checked; anyone on the "
+              "path can read and change this connection\n",
+              stderr);
+    if (util_keylog_open(&kl, o.keylog, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern get: %s\n", why);
+        goto done;
+    }
+    if (kl.f)
+        tern_config_set_keylog(cfg, util_keylog_cb, &kl);
+    if (o.trace != TRACE_OFF)
+        tern_config_set_trace(cfg, trace_callback, &tr);
+    if (o.output && !(out = fopen(o.output, "wb"))) {
+        fprintf(stderr, "tern get: cannot write %s: %s\n", o.output, strerror(errno));
+        goto done;
+    }
+
+    for (int hop = 0;; hop++) {
+        char redirect[HTTP_MAX_PATH] = "";
+        int status = 0;
+        tr.header_done = false;
+        result = fetch(cfg, &o, &url, out, redirect, sizeof(redirect), &status);
+        if (result != 0 || !redirect[0])
+            break;
+        if (hop == 10) {
+            fputs("tern get: more than 10 redirects; stopping\n", stderr);
+            result = 1;
+            break;
+        }
+        struct http_url next;
+        if (follow(&url, redirect, &next) != 0) {
+            result = 1;
+            break;
+        }
+        fprintf(stderr, "tern get: %d: following the redirect to https://%s:%s%s\n", status,
+                next.host, next.port, next.path);
+        url = next;
+    }
+done:
+    if (out && out != stdout && fclose(out) != 0 && result == 0) {
+        fprintf(stderr, "tern get: cannot write %s: %s\n", o.output, strerror(errno));
+        result = 1;
+    }
+    util_keylog_close(&kl);
+    tern_config_free(cfg);
+    return result;
+}

@@ -1,0 +1,1025 @@
+/* tern serve: a static HTTPS file server.
+ *
+ * One thread, one epoll loop, non-blocking sockets driven through the easy
+ * API's non-blocking calls: each connection is a small state machine
+ * (handshake, read a request head, write the response, again or close)
+ * that runs until the API says TERN_WANT_READ or TERN_WANT_WRITE, and the
+ * loop wakes it when the socket is ready. Files are read in 16 KiB pieces
+ * as the socket takes them, so a slow client costs memory for one piece. */
+#include "cmd.h"
+#include "http.h"
+#include "trace.h"
+#include "util.h"
+
+#include "tern/tern.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char SERVE_HELP[] =
+    "usage: tern serve [options] [DIR]\n"
+    "\n"
+    "Serves the files in DIR (default: the current folder) over HTTPS with\n"
+    "HTTP/1.1: GET and HEAD, keep-alive, index.html or a listing for folders,\n"
+    "content types by file extension. Nothing outside DIR is reachable: '..',\n"
+    "encoded slashes and backslashes are refused (403), symbolic links that\n"
+    "lead outside DIR and names starting with '.' are not found (404), and\n"
+    "malformed requests get 400. A client must send its request head within\n"
+    "--timeout seconds. SIGINT or SIGTERM stops accepting, lets requests in\n"
+    "flight finish, and closes every connection with close_notify.\n"
+    "\n"
+    "Without --cert and --key it uses a development CA in the state folder\n"
+    "(making one the first time) and a certificate for localhost, 127.0.0.1\n"
+    "and ::1, and prints the CA's path and how to trust it.\n"
+    "\n"
+    "options:\n"
+    "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
+    "  --addr ADDR              the address to listen on (default 127.0.0.1;\n"
+    "                           :: or 0.0.0.0 for every interface)\n"
+    "  --port PORT              the port (default 8443; 0 picks a free one)\n"
+    "  --state-dir DIR          where the development CA and certificate live\n"
+    "                           (default $XDG_STATE_HOME/tern or\n"
+    "                           ~/.local/state/tern)\n"
+    "  --cafile FILE            trust these CAs for client certificates\n"
+    "  --require-client-cert    ask every client for a certificate that chains\n"
+    "                           to --cafile (mutual TLS); refuse those without\n"
+    "  --keylog FILE            append session secrets in the NSS key-log format\n"
+    "                           (for Wireshark); SSLKEYLOGFILE works the same way\n"
+    "  --trace[=explain|json]   draw every handshake on stderr (see tern get)\n"
+    "  --timeout SECONDS        time for a request head, and for an idle\n"
+    "                           keep-alive connection (default 10)\n"
+    "  --max-conns N            connections at once (default 1000)\n"
+    "  -q, --quiet              no request log\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "It prints \"listening on https://ADDR:PORT/\" on stderr when ready, and one\n"
+    "line per request: peer, method, path, status, bytes, and the client\n"
+    "certificate's subject when there is one.\n"
+    "\n"
+    "examples:\n"
+    "  tern serve ./site\n"
+    "  curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/\n";
+
+#define SERVE_PIECE 16384
+
+enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
+
+struct client {
+    struct client *prev, *next;
+    tern_conn *c;
+    int fd;
+    unsigned long id;
+    enum cstate st;
+    char peer[80];
+    uint8_t in[HTTP_MAX_HEAD];
+    size_t in_len;
+    /* The response: out[off..len) to send, then the rest of file_fd. */
+    uint8_t *out;
+    size_t out_len, out_off;
+    int file_fd;
+    uint64_t file_left;
+    bool keep_alive;
+    bool dead; /* freed in this batch of events; released after it */
+    time_t deadline;
+    /* For the log line. */
+    char method[8], target[256];
+    int status;
+    uint64_t body_bytes;
+};
+
+struct server {
+    const char *root;
+    size_t root_len;
+    tern_config *cfg;
+    int ep, lfd, sfd;
+    struct client *clients, *grave;
+    size_t n_clients, max_conns;
+    unsigned long next_id;
+    int timeout;
+    bool draining, quiet;
+    time_t drain_deadline;
+    struct trace_out trace;
+};
+
+static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct server *s, const char *fmt, ...)
+{
+    (void)s;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- responses ---- */
+
+static void http_date(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* set_response puts a head (and a small in-memory body) in cl->out. */
+static void set_response(struct server *s, struct client *cl, int status, const char *type,
+                         uint64_t length, const char *extra_headers, const char *body,
+                         size_t body_len, bool head_only)
+{
+    (void)s;
+    char date[64], head[1024];
+    http_date(date, sizeof(date));
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: tern/%s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %llu\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
+                     status, http_reason(status), date, TERN_VERSION_STRING, type,
+                     (unsigned long long)length, cl->keep_alive ? "" : "Connection: close\r\n",
+                     extra_headers ? extra_headers : "");
+    if (n < 0 || (size_t)n >= sizeof(head))
+        n = 0;
+    size_t blen = head_only ? 0 : body_len;
+    free(cl->out);
+    cl->out = malloc((size_t)n + blen + 1);
+    if (!cl->out) {
+        cl->out_len = cl->out_off = 0;
+        cl->keep_alive = false;
+        return;
+    }
+    memcpy(cl->out, head, (size_t)n);
+    if (blen)
+        memcpy(cl->out + n, body, blen);
+    cl->out_len = (size_t)n + blen;
+    cl->out_off = 0;
+    cl->status = status;
+    cl->body_bytes = head_only ? 0 : length;
+}
+
+static void error_response(struct server *s, struct client *cl, int status, bool head_only)
+{
+    char body[256];
+    int n = snprintf(body, sizeof(body), "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n",
+                     status, http_reason(status), status, http_reason(status));
+    set_response(s, cl, status, "text/html; charset=utf-8", (uint64_t)n,
+                 status == 405 ? "Allow: GET, HEAD\r\n" : NULL, body, (size_t)n, head_only);
+}
+
+/* Append s to a growing buffer, HTML-escaped or percent-encoded. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_html(struct sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            sb_str(b, "&lt;");
+            break;
+        case '>':
+            sb_str(b, "&gt;");
+            break;
+        case '&':
+            sb_str(b, "&amp;");
+            break;
+        case '"':
+            sb_str(b, "&quot;");
+            break;
+        case '\'':
+            sb_str(b, "&#39;");
+            break;
+        default:
+            sb_put(b, s, 1);
+        }
+    }
+}
+
+static void sb_url(struct sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-._~/", c)) {
+            sb_put(b, s, 1);
+        } else {
+            char e[4];
+            snprintf(e, sizeof(e), "%%%02X", c);
+            sb_put(b, e, 3);
+        }
+    }
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void listing(struct server *s, struct client *cl, const char *fs_path, const char *url_path,
+                    bool head_only)
+{
+    DIR *d = opendir(fs_path);
+    if (!d) {
+        error_response(s, cl, errno == EACCES ? 403 : 404, head_only);
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof(*nn));
+            if (!nn)
+                break;
+            names = nn;
+        }
+        struct stat st;
+        char full[UTIL_PATH_MAX];
+        bool dir = snprintf(full, sizeof(full), "%s/%s", fs_path, e->d_name) < (int)sizeof(full) &&
+                   stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+        size_t l = strlen(e->d_name);
+        names[n] = malloc(l + 2);
+        if (!names[n])
+            break;
+        memcpy(names[n], e->d_name, l);
+        names[n][l] = dir ? '/' : 0;
+        names[n][l + 1] = 0;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
+    struct sbuf b = {0};
+    sb_str(&b, "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Index of ");
+    sb_html(&b, url_path);
+    sb_str(&b, "</title>\n<h1>Index of ");
+    sb_html(&b, url_path);
+    sb_str(&b, "</h1>\n<ul>\n");
+    if (strcmp(url_path, "/"))
+        sb_str(&b, "<li><a href=\"../\">../</a></li>\n");
+    for (size_t i = 0; i < n; i++) {
+        sb_str(&b, "<li><a href=\"");
+        sb_url(&b, names[i]);
+        sb_str(&b, "\">");
+        sb_html(&b, names[i]);
+        sb_str(&b, "</a></li>\n");
+        free(names[i]);
+    }
+    free(names);
+    sb_str(&b, "</ul>\n<p>served by tern ");
+    sb_str(&b, TERN_VERSION_STRING);
+    sb_str(&b, "</p>\n");
+    set_response(s, cl, 200, "text/html; charset=utf-8", b.len, NULL, b.p ? b.p : "", b.len,
+                 head_only);
+    free(b.p);
+}
+
+/* Is the resolved path inside the root? realpath() has already followed
+ * every symbolic link, so a link out of the root shows here. */
+static bool inside_root(const struct server *s, const char *real)
+{
+    return !strncmp(real, s->root, s->root_len) &&
+           (real[s->root_len] == 0 || real[s->root_len] == '/' || s->root_len == 1);
+}
+
+static void respond(struct server *s, struct client *cl, const struct http_request *req)
+{
+    bool head_only = !strcmp(req->method, "HEAD");
+    /* Hidden names (".git", ".env") are not served. The parser already
+     * refused "..", so any segment starting with '.' is a hidden one. */
+    if (strstr(req->path, "/.")) {
+        error_response(s, cl, 404, head_only);
+        return;
+    }
+    char fs_path[UTIL_PATH_MAX], real[PATH_MAX];
+    if (snprintf(fs_path, sizeof(fs_path), "%s%s", s->root, req->path) >= (int)sizeof(fs_path)) {
+        error_response(s, cl, 414, head_only);
+        return;
+    }
+    if (!realpath(fs_path, real)) {
+        error_response(s, cl, errno == EACCES ? 403 : 404, head_only);
+        return;
+    }
+    if (!inside_root(s, real)) {
+        error_response(s, cl, 404, head_only);
+        return;
+    }
+    struct stat st;
+    if (stat(real, &st) != 0) {
+        error_response(s, cl, 404, head_only);
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        size_t pl = strlen(req->path);
+        if (req->path[pl - 1] != '/') {
+            /* A folder's relative links need its URL to end in '/'. */
+            struct sbuf loc = {0};
+            sb_str(&loc, "Location: ");
+            sb_url(&loc, req->path);
+            sb_str(&loc, "/\r\n");
+            const char *body = "moved\n";
+            set_response(s, cl, 301, "text/plain; charset=utf-8", strlen(body),
+                         loc.p ? loc.p : NULL, body, strlen(body), head_only);
+            free(loc.p);
+            return;
+        }
+        char index[PATH_MAX + 16];
+        snprintf(index, sizeof(index), "%s/index.html", real);
+        struct stat ist;
+        if (stat(index, &ist) == 0 && S_ISREG(ist.st_mode)) {
+            char ireal[PATH_MAX];
+            if (!realpath(index, ireal) || !inside_root(s, ireal)) {
+                error_response(s, cl, 404, head_only);
+                return;
+            }
+            snprintf(real, sizeof(real), "%s", ireal);
+            st = ist;
+        } else {
+            listing(s, cl, real, req->path, head_only);
+            return;
+        }
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error_response(s, cl, 403, head_only);
+        return;
+    }
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        error_response(s, cl, errno == EACCES ? 403 : 404, head_only);
+        return;
+    }
+    set_response(s, cl, 200, http_content_type(real), (uint64_t)st.st_size, NULL, NULL, 0,
+                 head_only);
+    if (head_only || st.st_size == 0) {
+        close(fd);
+        return;
+    }
+    cl->file_fd = fd;
+    cl->file_left = (uint64_t)st.st_size;
+}
+
+/* ---- the connection state machine ---- */
+
+static void client_free(struct server *s, struct client *cl)
+{
+    if (cl->prev)
+        cl->prev->next = cl->next;
+    else
+        s->clients = cl->next;
+    if (cl->next)
+        cl->next->prev = cl->prev;
+    s->n_clients--;
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, cl->fd, NULL);
+    if (cl->file_fd >= 0)
+        close(cl->file_fd);
+    tern_conn_free(cl->c); /* closes the socket tern_accept made */
+    free(cl->out);
+    /* Later events of the same epoll batch may still point at cl: keep the
+     * memory until the batch is done. */
+    cl->dead = true;
+    cl->next = s->grave;
+    s->grave = cl;
+}
+
+static void bury(struct server *s)
+{
+    while (s->grave) {
+        struct client *cl = s->grave;
+        s->grave = cl->next;
+        free(cl);
+    }
+}
+
+static void set_interest(struct server *s, struct client *cl, bool out)
+{
+    struct epoll_event ev = {.events = out ? EPOLLOUT : EPOLLIN, .data.ptr = cl};
+    epoll_ctl(s->ep, EPOLL_CTL_MOD, cl->fd, &ev);
+}
+
+static void log_request(struct server *s, struct client *cl)
+{
+    if (s->quiet)
+        return;
+    const char *subj = tern_conn_peer_subject(cl->c);
+    logf_(s, "%s %s %s %d %llu%s%s", cl->peer, cl->method, cl->target, cl->status,
+          (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "");
+}
+
+static void begin_close(struct client *cl)
+{
+    cl->st = C_CLOSING;
+}
+
+/* Parse what is buffered; returns true when a response is ready. */
+static bool take_request(struct server *s, struct client *cl)
+{
+    struct http_request req;
+    char why[HTTP_WHY_MAX];
+    int rc = http_parse_request(cl->in, cl->in_len, &req, why, sizeof(why));
+    if (rc == HTTP_INCOMPLETE)
+        return false;
+    snprintf(cl->target, sizeof(cl->target), "%.200s", req.target[0] ? req.target : "-");
+    if (rc != HTTP_DONE) {
+        /* After a malformed head the stream cannot be trusted: answer and
+         * close. */
+        snprintf(cl->method, sizeof(cl->method), "%s", req.method[0] ? req.method : "-");
+        cl->keep_alive = false;
+        error_response(s, cl, rc, false);
+        if (!s->quiet)
+            logf_(s, "%s: request refused (%d): %s", cl->peer, rc, why);
+        cl->in_len = 0;
+    } else {
+        snprintf(cl->method, sizeof(cl->method), "%s", req.method);
+        cl->keep_alive = req.keep_alive && !s->draining;
+        respond(s, cl, &req);
+        /* Keep what followed the head: a pipelined next request. */
+        memmove(cl->in, cl->in + req.head_len, cl->in_len - req.head_len);
+        cl->in_len -= req.head_len;
+    }
+    cl->st = C_WRITE;
+    cl->deadline = time(NULL) + 3 * s->timeout; /* progress, reset by each write */
+    return true;
+}
+
+/* Run cl until the API wants the socket; false when cl is gone. */
+static bool client_step(struct server *s, struct client *cl)
+{
+    s->trace.conn_id = cl->id;
+    for (;;) {
+        int rc;
+        switch (cl->st) {
+        case C_HANDSHAKE:
+            rc = tern_handshake(cl->c);
+            if (rc == TERN_WANT_READ || rc == TERN_WANT_WRITE) {
+                set_interest(s, cl, rc == TERN_WANT_WRITE);
+                return true;
+            }
+            if (rc != TERN_OK) {
+                if (!s->quiet) {
+                    const char *e = tern_conn_error(cl->c);
+                    logf_(s, "%s: handshake failed: %s", cl->peer, e ? e : tern_status_name(rc));
+                }
+                client_free(s, cl);
+                return false;
+            }
+            cl->st = C_READ;
+            break;
+        case C_READ: {
+            if (s->draining && cl->in_len == 0) {
+                begin_close(cl);
+                break;
+            }
+            if (take_request(s, cl))
+                break;
+            size_t n = 0;
+            rc = tern_read(cl->c, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, &n);
+            if (rc == TERN_WANT_READ || rc == TERN_WANT_WRITE) {
+                set_interest(s, cl, rc == TERN_WANT_WRITE);
+                return true;
+            }
+            if (rc == TERN_E_CLOSED) { /* the peer said goodbye: say it back */
+                begin_close(cl);
+                break;
+            }
+            if (rc != TERN_OK) {
+                if (!s->quiet && rc != TERN_E_EOF) {
+                    const char *e = tern_conn_error(cl->c);
+                    logf_(s, "%s: %s", cl->peer, e ? e : tern_status_name(rc));
+                }
+                client_free(s, cl);
+                return false;
+            }
+            cl->in_len += n;
+            break;
+        }
+        case C_WRITE: {
+            if (cl->out_off == cl->out_len && cl->file_left) {
+                /* Next piece of the file. */
+                size_t want = cl->file_left < SERVE_PIECE ? (size_t)cl->file_left : SERVE_PIECE;
+                if (!cl->out || cl->out_len < SERVE_PIECE) {
+                    free(cl->out);
+                    cl->out = malloc(SERVE_PIECE);
+                    if (!cl->out) {
+                        client_free(s, cl);
+                        return false;
+                    }
+                }
+                ssize_t r;
+                do
+                    r = read(cl->file_fd, cl->out, want);
+                while (r < 0 && errno == EINTR);
+                if (r <= 0) { /* the file shrank or failed: the length is now a lie */
+                    logf_(s, "%s: reading the file for %s failed; closing", cl->peer, cl->target);
+                    client_free(s, cl);
+                    return false;
+                }
+                cl->out_len = (size_t)r;
+                cl->out_off = 0;
+                cl->file_left -= (uint64_t)r;
+            }
+            if (cl->out_off == cl->out_len) {
+                /* The response is out. */
+                log_request(s, cl);
+                if (cl->file_fd >= 0) {
+                    close(cl->file_fd);
+                    cl->file_fd = -1;
+                }
+                free(cl->out);
+                cl->out = NULL;
+                cl->out_len = cl->out_off = 0;
+                if (!cl->keep_alive || s->draining) {
+                    begin_close(cl);
+                } else {
+                    cl->st = C_READ;
+                    cl->deadline = time(NULL) + s->timeout;
+                }
+                break;
+            }
+            size_t n = 0;
+            rc = tern_write(cl->c, cl->out + cl->out_off, cl->out_len - cl->out_off, &n);
+            if (rc == TERN_WANT_READ || rc == TERN_WANT_WRITE) {
+                set_interest(s, cl, rc == TERN_WANT_WRITE);
+                return true;
+            }
+            if (rc != TERN_OK) {
+                if (!s->quiet) {
+                    const char *e = tern_conn_error(cl->c);
+                    logf_(s, "%s: sending failed: %s", cl->peer, e ? e : tern_status_name(rc));
+                }
+                client_free(s, cl);
+                return false;
+            }
+            cl->out_off += n;
+            cl->deadline = time(NULL) + 3 * s->timeout;
+            break;
+        }
+        case C_CLOSING:
+            rc = tern_close(cl->c);
+            if (rc == TERN_WANT_WRITE || rc == TERN_WANT_READ) {
+                set_interest(s, cl, rc == TERN_WANT_WRITE);
+                return true;
+            }
+            client_free(s, cl);
+            return false;
+        }
+    }
+}
+
+static void accept_all(struct server *s)
+{
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof(peer);
+        tern_conn *c = NULL;
+        int rc = tern_accept(s->cfg, s->lfd, &c);
+        if (rc == TERN_WANT_READ)
+            return;
+        if (rc != TERN_OK) {
+            if (errno == EMFILE || errno == ENFILE)
+                logf_(s, "out of file descriptors; not accepting for now");
+            else
+                logf_(s, "accept failed: %s", strerror(errno));
+            return;
+        }
+        int fd = tern_conn_fd(c);
+        if (s->n_clients >= s->max_conns) {
+            (void)tern_close(c);
+            tern_conn_free(c);
+            continue;
+        }
+        struct client *cl = calloc(1, sizeof(*cl));
+        if (!cl) {
+            tern_conn_free(c);
+            continue;
+        }
+        cl->c = c;
+        cl->fd = fd;
+        cl->file_fd = -1;
+        cl->id = ++s->next_id;
+        cl->st = C_HANDSHAKE;
+        cl->deadline = time(NULL) + s->timeout;
+        char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+        if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
+            getnameinfo((struct sockaddr *)&peer, pl, host, sizeof(host), port, sizeof(port),
+                        NI_NUMERICHOST | NI_NUMERICSERV);
+        snprintf(cl->peer, sizeof(cl->peer), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+        cl->next = s->clients;
+        if (s->clients)
+            s->clients->prev = cl;
+        s->clients = cl;
+        s->n_clients++;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cl};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            client_free(s, cl);
+            continue;
+        }
+        client_step(s, cl);
+    }
+}
+
+static void expire(struct server *s)
+{
+    time_t now = time(NULL);
+    for (struct client *cl = s->clients, *next; cl; cl = next) {
+        next = cl->next;
+        if (now < cl->deadline)
+            continue;
+        if (!s->quiet)
+            logf_(s, "%s: timed out %s", cl->peer,
+                  cl->st == C_HANDSHAKE ? "during the handshake"
+                  : cl->st == C_READ    ? (cl->in_len ? "before sending a whole request head"
+                                                      : "waiting for a request")
+                  : cl->st == C_WRITE   ? "not reading the response"
+                                        : "while closing");
+        if (cl->st == C_READ) {
+            /* Say goodbye with close_notify; a client that does not take
+             * even that is dropped at the next expiry. */
+            cl->st = C_CLOSING;
+            cl->deadline = now + 2;
+            client_step(s, cl);
+        } else {
+            client_free(s, cl);
+        }
+    }
+}
+
+static int listen_on(const char *addr, const char *port, char *bound, size_t cap, char *why,
+                     size_t why_cap)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int gai = getaddrinfo(addr, port, &hints, &res);
+    if (gai) {
+        snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
+                 gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+        snprintf(why, why_cap, "cannot listen on %s port %s: %s", addr, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+                    NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(bound, cap, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+    return fd;
+}
+
+/* The development certificate: reuse it while it has a month left and is
+ * younger than the CA that signed it; otherwise issue a new one. */
+static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
+{
+    char dir[UTIL_PATH_MAX], why[512];
+    if (util_state_dir(state, dir, sizeof(dir), why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        return -1;
+    }
+    struct devca ca;
+    bool created;
+    if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        return -1;
+    }
+    char ca_cert[UTIL_PATH_MAX], ca_key[UTIL_PATH_MAX];
+    util_ca_paths(dir, ca_cert, ca_key, sizeof(ca_cert));
+    if (snprintf(cert, cap, "%s/localhost.pem", dir) >= (int)cap ||
+        snprintf(key, cap, "%s/localhost-key.pem", dir) >= (int)cap) {
+        fprintf(stderr, "tern serve: the state folder's path is too long\n");
+        devca_cleanup(&ca);
+        return -1;
+    }
+    struct stat cs, ls, ks;
+    time_t now = time(NULL);
+    bool fresh = stat(cert, &ls) == 0 && stat(key, &ks) == 0 && stat(ca_cert, &cs) == 0 &&
+                 ls.st_mtime >= cs.st_mtime &&
+                 now - ls.st_mtime < (time_t)(DEVCA_LEAF_DAYS - 30) * 86400;
+    int rc = 0;
+    if (!fresh) {
+        static const char *const names[] = {"localhost", "127.0.0.1", "::1"};
+        struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256,
+                                  .names = names,
+                                  .n_names = 3,
+                                  .now = now,
+                                  .days = DEVCA_LEAF_DAYS};
+        rc = util_issue_files(&ca, &leaf, cert, key, why, sizeof(why));
+        if (rc != 0)
+            fprintf(stderr, "tern serve: %s\n", why);
+    }
+    devca_cleanup(&ca);
+    if (rc == 0)
+        fprintf(stderr,
+                "tern serve: %s development CA %s\n"
+                "  certificate for localhost, 127.0.0.1, ::1: %s\n"
+                "  trust the CA:  curl --cacert %s https://localhost:PORT/\n"
+                "                 python3: ssl.create_default_context(cafile='%s')\n"
+                "                 browsers: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
+                "development CA' -i %s\n",
+                created ? "made the" : "using the", ca_cert, cert, ca_cert, ca_cert, ca_cert);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"cert", required_argument, 0, 'c'},
+        {"key", required_argument, 0, 'k'},
+        {"addr", required_argument, 0, 'a'},
+        {"port", required_argument, 0, 'p'},
+        {"state-dir", required_argument, 0, 's'},
+        {"cafile", required_argument, 0, 'C'},
+        {"require-client-cert", no_argument, 0, 'R'},
+        {"keylog", required_argument, 0, 'l'},
+        {"trace", optional_argument, 0, 'T'},
+        {"timeout", required_argument, 0, 'W'},
+        {"max-conns", required_argument, 0, 'm'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
+               *cafile = NULL, *keylog = NULL;
+    bool require_client = false;
+    struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
+    s.trace.f = stderr;
+    s.trace.show_conn = true;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            cert = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'a':
+            addr = optarg;
+            break;
+        case 'p':
+            port = optarg;
+            break;
+        case 's':
+            state = optarg;
+            break;
+        case 'C':
+            cafile = optarg;
+            break;
+        case 'R':
+            require_client = true;
+            break;
+        case 'l':
+            keylog = optarg;
+            break;
+        case 'T': {
+            char suffix[32] = "";
+            if (optarg)
+                snprintf(suffix, sizeof(suffix), "=%s", optarg);
+            if (!trace_parse_mode(suffix, &s.trace.mode)) {
+                fprintf(stderr, "tern serve: --trace takes nothing, =explain or =json\n");
+                return 2;
+            }
+            break;
+        }
+        case 'W':
+            s.timeout = atoi(optarg);
+            if (s.timeout <= 0) {
+                fputs("tern serve: --timeout wants a positive number of seconds\n", stderr);
+                return 2;
+            }
+            break;
+        case 'm':
+            s.max_conns = (size_t)atol(optarg);
+            if (!s.max_conns) {
+                fputs("tern serve: --max-conns wants a positive number\n", stderr);
+                return 2;
+            }
+            break;
+        case 'q':
+            s.quiet = true;
+            break;
+        case 'h':
+            fputs(SERVE_HELP, stdout);
+            return 0;
+        default:
+            fputs("tern serve: see 'tern serve --help'\n", stderr);
+            return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs("tern serve: one folder at a time (tern serve --help)\n", stderr);
+        return 2;
+    }
+    if (!!cert != !!key) {
+        fputs("tern serve: --cert and --key go together\n", stderr);
+        return 2;
+    }
+    if (require_client && !cafile) {
+        fputs("tern serve: --require-client-cert needs --cafile, the CAs client certificates must "
+              "chain to\n",
+              stderr);
+        return 2;
+    }
+    static char root[PATH_MAX];
+    const char *dir = optind < argc ? argv[optind] : ".";
+    if (!realpath(dir, root)) {
+        fprintf(stderr, "tern serve: cannot serve %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    struct stat rst;
+    if (stat(root, &rst) != 0 || !S_ISDIR(rst.st_mode)) {
+        fprintf(stderr, "tern serve: %s is not a folder\n", dir);
+        return 1;
+    }
+    s.root = root;
+    s.root_len = strlen(root);
+
+    static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX];
+    if (!cert) {
+        if (dev_certificate(state, dev_cert, dev_key, sizeof(dev_cert)) != 0)
+            return 1;
+        cert = dev_cert;
+        key = dev_key;
+    }
+
+    int result = 1;
+    char why[512], bound[128];
+    struct util_keylog kl = {0};
+    s.cfg = tern_config_new();
+    if (!s.cfg) {
+        fputs("tern serve: out of memory\n", stderr);
+        return 1;
+    }
+    const char *step = NULL;
+    if (tern_config_set_cert_chain_file(s.cfg, cert, key) != TERN_OK)
+        step = "--cert/--key";
+    else if (cafile && tern_config_add_trust_file(s.cfg, cafile) != TERN_OK)
+        step = "--cafile";
+    else if (cafile && tern_config_set_client_auth(
+                           s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
+                                                 : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
+        step = "--require-client-cert";
+    if (!step) {
+        static const char *const alpn[] = {"http/1.1"};
+        if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)
+            step = "ALPN";
+    }
+    if (step) {
+        const char *e = tern_config_error(s.cfg);
+        fprintf(stderr, "tern serve: %s: %s\n", step, e ? e : "rejected");
+        goto done;
+    }
+    if (util_keylog_open(&kl, keylog, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        goto done;
+    }
+    if (kl.f)
+        tern_config_set_keylog(s.cfg, util_keylog_cb, &kl);
+    if (s.trace.mode != TRACE_OFF)
+        tern_config_set_trace(s.cfg, trace_callback, &s.trace);
+
+    s.lfd = listen_on(addr, port, bound, sizeof(bound), why, sizeof(why));
+    if (s.lfd < 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        goto done;
+    }
+    /* Signals arrive as readable events in the same loop. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    s.ep = epoll_create1(EPOLL_CLOEXEC);
+    static int lmark, smark;
+    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
+    struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &smark};
+    if (s.sfd < 0 || s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &lev) != 0 ||
+        epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &sev) != 0) {
+        fprintf(stderr, "tern serve: cannot set up the event loop: %s\n", strerror(errno));
+        goto done;
+    }
+    fprintf(stderr, "tern serve: serving %s\nlistening on https://%s/\n", root, bound);
+    fflush(stderr);
+
+    result = 0;
+    for (;;) {
+        if (s.draining && (!s.clients || time(NULL) >= s.drain_deadline))
+            break;
+        struct epoll_event evs[64];
+        int n = epoll_wait(s.ep, evs, 64, 1000);
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "tern serve: epoll_wait: %s\n", strerror(errno));
+            result = 1;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &lmark) {
+                if (!s.draining)
+                    accept_all(&s);
+            } else if (p == &smark) {
+                struct signalfd_siginfo si;
+                while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
+                    if (s.draining) {
+                        fputs("tern serve: second signal: stopping now\n", stderr);
+                        s.drain_deadline = 0;
+                        continue;
+                    }
+                    fprintf(stderr, "tern serve: %s: finishing %zu connection%s, then stopping\n",
+                            si.ssi_signo == SIGINT ? "interrupted" : "terminated", s.n_clients,
+                            s.n_clients == 1 ? "" : "s");
+                    s.draining = true;
+                    s.drain_deadline = time(NULL) + 10;
+                    epoll_ctl(s.ep, EPOLL_CTL_DEL, s.lfd, NULL);
+                    close(s.lfd);
+                    s.lfd = -1;
+                    /* Idle connections close now; busy ones after their response. */
+                    for (struct client *cl = s.clients, *next; cl; cl = next) {
+                        next = cl->next;
+                        if (cl->st == C_READ && cl->in_len == 0) {
+                            cl->st = C_CLOSING;
+                            client_step(&s, cl);
+                        } else if (cl->st == C_HANDSHAKE) {
+                            client_free(&s, cl);
+                        } else {
+                            cl->keep_alive = false;
+                        }
+                    }
+                }
+            } else {
+                struct client *cl = p;
+                if (!cl->dead)
+                    client_step(&s, cl);
+            }
+        }
+        expire(&s);
+        bury(&s);
+    }
+    while (s.clients)
+        client_free(&s, s.clients);
+    bury(&s);
+    fputs("tern serve: stopped\n", stderr);
+done:
+    if (s.lfd >= 0)
+        close(s.lfd);
+    if (s.sfd >= 0)
+        close(s.sfd);
+    if (s.ep >= 0)
+        close(s.ep);
+    util_keylog_close(&kl);
+    tern_config_free(s.cfg);
+    return result;
+}

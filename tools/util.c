@@ -1,0 +1,295 @@
+/* Helpers for the tern command (see util.h). */
+#include "util.h"
+
+#include "base/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t cap, const char *fmt, ...)
+{
+    if (why && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, cap, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+char *util_read_file(const char *path, size_t *out_len, char *why, size_t why_cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fail(why, why_cap, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) {
+            close(fd);
+            fail(why, why_cap, "out of memory reading %s", path);
+            return NULL;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fail(why, why_cap, "cannot read %s: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == cap) {
+            if (cap > ((size_t)64 << 20)) {
+                fail(why, why_cap, "%s is larger than 64 MiB", path);
+                free(buf);
+                close(fd);
+                return NULL;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    close(fd);
+    buf[len] = 0;
+    if (out_len)
+        *out_len = len;
+    return buf;
+}
+
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode, char *why,
+                    size_t why_cap)
+{
+    char tmp[UTIL_PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+        return fail(why, why_cap, "the path %s is too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        return fail(why, why_cap, "cannot create %s: %s", tmp, strerror(errno));
+    /* The umask may have widened nothing, but make the mode exact. */
+    if (fchmod(fd, mode) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return fail(why, why_cap, "cannot set the mode of %s: %s", tmp, strerror(e));
+    }
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return fail(why, why_cap, "cannot write %s: %s", tmp, strerror(e));
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return fail(why, why_cap, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+    }
+    return 0;
+}
+
+int util_mkdirs(const char *path, mode_t mode, char *why, size_t why_cap)
+{
+    char buf[UTIL_PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return fail(why, why_cap, "the path %s is too long", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == 0) {
+            char saved = *p;
+            *p = 0;
+            if (mkdir(buf, mode) != 0 && errno != EEXIST)
+                return fail(why, why_cap, "cannot create the folder %s: %s", buf, strerror(errno));
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail(why, why_cap, "%s is not a folder", path);
+    return 0;
+}
+
+int util_state_dir(const char *override, char *out, size_t cap, char *why, size_t why_cap)
+{
+    int n;
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (override && *override)
+        n = snprintf(out, cap, "%s", override);
+    else if (xdg && xdg[0] == '/')
+        n = snprintf(out, cap, "%s/tern", xdg);
+    else {
+        if (!home || !*home) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : NULL;
+        }
+        if (!home)
+            return fail(why, why_cap, "neither XDG_STATE_HOME nor HOME is set; pass --state-dir");
+        n = snprintf(out, cap, "%s/.local/state/tern", home);
+    }
+    if (n < 0 || (size_t)n >= cap)
+        return fail(why, why_cap, "the state folder's path is too long");
+    return 0;
+}
+
+int util_keylog_open(struct util_keylog *k, const char *path, char *why, size_t why_cap)
+{
+    k->f = NULL;
+    if (!path || !*path)
+        path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return 0;
+    /* Secrets: readable by the owner only, appended like other tools do. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return fail(why, why_cap, "cannot open the key-log file %s: %s", path, strerror(errno));
+    k->f = fdopen(fd, "a");
+    if (!k->f) {
+        close(fd);
+        return fail(why, why_cap, "cannot open the key-log file %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+void util_keylog_cb(void *arg, const char *line)
+{
+    struct util_keylog *k = arg;
+    if (!k || !k->f)
+        return;
+    fprintf(k->f, "%s\n", line);
+    fflush(k->f);
+}
+
+void util_keylog_close(struct util_keylog *k)
+{
+    if (k->f)
+        fclose(k->f);
+    k->f = NULL;
+}
+
+int util_ca_paths(const char *dir, char *cert, char *key, size_t cap)
+{
+    if (snprintf(cert, cap, "%s/ca.pem", dir) >= (int)cap ||
+        snprintf(key, cap, "%s/ca-key.pem", dir) >= (int)cap)
+        return -1;
+    return 0;
+}
+
+int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, struct devca *ca,
+                           bool *created, char *why, size_t why_cap)
+{
+    char cert_path[UTIL_PATH_MAX], key_path[UTIL_PATH_MAX];
+    *created = false;
+    if (util_ca_paths(dir, cert_path, key_path, sizeof(cert_path)) != 0)
+        return fail(why, why_cap, "the folder path %s is too long", dir);
+    if (access(cert_path, F_OK) == 0) {
+        size_t cl, kl;
+        char *cp = util_read_file(cert_path, &cl, why, why_cap);
+        if (!cp)
+            return -1;
+        char *kp = util_read_file(key_path, &kl, why, why_cap);
+        if (!kp) {
+            free(cp);
+            return -1;
+        }
+        char inner[DEVCA_WHY_MAX];
+        int rc = devca_load(ca, cp, cl, kp, kl, inner, sizeof(inner));
+        free(cp);
+        tern_memzero(kp, kl);
+        free(kp);
+        if (rc)
+            return fail(why, why_cap, "the development CA in %s cannot be used: %s", dir, inner);
+        return 0;
+    }
+    if (!create)
+        return fail(why, why_cap, "there is no development CA in %s; make one with 'tern cert ca'",
+                    dir);
+    if (util_mkdirs(dir, 0700, why, why_cap) != 0)
+        return -1;
+    /* A name that tells this machine's CA apart from others in a trust
+     * store: who made it, where, and a random tag. */
+    char cn[200], host[64] = "localhost";
+    const char *user = getenv("USER");
+    uint8_t tag[3] = {0, 0, 0};
+    gethostname(host, sizeof(host) - 1);
+    if (cry_random(tag, sizeof(tag)) != TERN_OK)
+        return fail(why, why_cap, "the random generator failed");
+    snprintf(cn, sizeof(cn), "tern development CA %s@%s %02x%02x%02x", user ? user : "user", host,
+             tag[0], tag[1], tag[2]);
+    char inner[DEVCA_WHY_MAX];
+    if (devca_create(ca, kt, cn, DEVCA_CA_DAYS, time(NULL), inner, sizeof(inner)) != TERN_OK)
+        return fail(why, why_cap, "cannot make a development CA: %s", inner);
+    char *cert_pem = devca_pem("CERTIFICATE", ca->cert_der, ca->cert_len), *key_pem = NULL;
+    int rc = devca_key_pem(&ca->key, &key_pem);
+    if (!cert_pem || rc != TERN_OK) {
+        tern_free(cert_pem);
+        devca_cleanup(ca);
+        return fail(why, why_cap, "cannot encode the development CA as PEM");
+    }
+    /* The key first: a certificate without its key would be a CA nobody
+     * can use but everybody may already trust. */
+    rc = util_write_file(key_path, key_pem, strlen(key_pem), 0600, why, why_cap);
+    if (rc == 0)
+        rc = util_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, why, why_cap);
+    tern_memzero(key_pem, strlen(key_pem));
+    tern_free(key_pem);
+    tern_free(cert_pem);
+    if (rc != 0) {
+        devca_cleanup(ca);
+        return -1;
+    }
+    *created = true;
+    return 0;
+}
+
+int util_issue_files(const struct devca *ca, const struct devca_leaf *leaf, const char *cert_path,
+                     const char *key_path, char *why, size_t why_cap)
+{
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    struct cry_privkey key;
+    char inner[DEVCA_WHY_MAX];
+    if (devca_issue(ca, leaf, &der, &der_len, &key, inner, sizeof(inner)) != TERN_OK)
+        return fail(why, why_cap, "cannot issue the certificate: %s", inner);
+    char *cert_pem = devca_pem("CERTIFICATE", der, der_len), *key_pem = NULL;
+    tern_free(der);
+    int rc = devca_key_pem(&key, &key_pem);
+    cry_privkey_cleanup(&key);
+    if (!cert_pem || rc != TERN_OK) {
+        tern_free(cert_pem);
+        return fail(why, why_cap, "cannot encode the certificate as PEM");
+    }
+    rc = util_write_file(key_path, key_pem, strlen(key_pem), 0600, why, why_cap);
+    if (rc == 0)
+        rc = util_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, why, why_cap);
+    tern_memzero(key_pem, strlen(key_pem));
+    tern_free(key_pem);
+    tern_free(cert_pem);
+    return rc;
+}

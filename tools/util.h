@@ -1,0 +1,48 @@
+/* Small helpers the tern command's subcommands share: files, the state
+ * folder, key-log files, the option text for --trace. */
+#ifndef TERN_TOOLS_UTIL_H
+#define TERN_TOOLS_UTIL_H
+
+#include "devca.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define UTIL_PATH_MAX 4096
+
+/* util_read_file reads a whole file (NUL-terminated, malloc'ed) or returns
+ * NULL with a sentence naming the file and the reason. */
+char *util_read_file(const char *path, size_t *out_len, char *why, size_t why_cap);
+/* util_write_file writes data to path atomically (a temporary file renamed
+ * over it) with the given mode. Returns 0 or -1 with a sentence. */
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode, char *why,
+                    size_t why_cap);
+/* util_mkdirs makes path and its parents (mode for new ones). */
+int util_mkdirs(const char *path, mode_t mode, char *why, size_t why_cap);
+/* util_state_dir: override, or $XDG_STATE_HOME/tern, or ~/.local/state/tern. */
+int util_state_dir(const char *override, char *out, size_t cap, char *why, size_t why_cap);
+
+/* A key-log file in the NSS format (appended, mode 0600), for Wireshark. */
+struct util_keylog {
+    FILE *f;
+};
+/* util_keylog_open opens path (or $SSLKEYLOGFILE when path is NULL);
+ * returns 0 with k->f NULL when neither is set. */
+int util_keylog_open(struct util_keylog *k, const char *path, char *why, size_t why_cap);
+void util_keylog_cb(void *arg, const char *line);
+void util_keylog_close(struct util_keylog *k);
+
+/* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
+int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);
+/* util_ca_load_or_create loads the CA in dir, or makes one when there is
+ * none and create is set (*created says which). */
+int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, struct devca *ca,
+                           bool *created, char *why, size_t why_cap);
+/* util_issue_files issues a leaf from ca and writes cert_path and key_path
+ * (mode 0600). */
+int util_issue_files(const struct devca *ca, const struct devca_leaf *leaf, const char *cert_path,
+                     const char *key_path, char *why, size_t why_cap);
+
+#endif
