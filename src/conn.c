@@ -80,6 +80,8 @@ void tern_conn_free(tern_conn *c)
     if (!c)
         return;
     bool had_secrets = c->rd_out.active || c->rd_in.active;
+    if (c->io_release)
+        c->io_release(c);
     ks13_cleanup(&c->ks);
     rec_dir_cleanup(&c->rd_in);
     rec_dir_cleanup(&c->rd_out);
@@ -90,8 +92,7 @@ void tern_conn_free(tern_conn *c)
         cry_pubkey_cleanup(&c->peer_key);
     if (c->session)
         tern_free_secret(c->session, sizeof(*c->session));
-    if (c->in)
-        tern_free_secret(c->in, REC_MAX_RECORD);
+    wr_free(&c->raw);
     wr_free(&c->hs_in);
     wr_free(&c->out);
     wr_free(&c->ch_buf);
@@ -126,6 +127,11 @@ static void send_alert(tern_conn *c, int alert)
                           "so a cut connection cannot pass for a complete one."
                         : "We stopped the connection and told the peer why.",
              2, f, 1);
+}
+
+struct tern_err *conn_err(tern_conn *c)
+{
+    return &c->err;
 }
 
 int conn_fail_err(tern_conn *c, const struct tern_err *e)
@@ -322,11 +328,13 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
     return TERN_OK;
 }
 
-/* process_record handles the whole record in c->in. */
-static int process_record(tern_conn *c)
+/* process_record handles the whole record of rec_len bytes at offset base
+ * of the input buffer. */
+static int process_record(tern_conn *c, size_t base, size_t rec_len)
 {
+    uint8_t *rec = c->raw.buf + base;
     struct rd r;
-    rd_init(&r, c->in, c->in_len);
+    rd_init(&r, rec, rec_len);
     struct rec_header h;
     struct tern_err e;
     err_init(&e);
@@ -338,7 +346,7 @@ static int process_record(tern_conn *c)
          * is dropped; any other is unexpected_message. */
         bool in_handshake = c->state != HS_CONNECTED && c->state != HS_START &&
                             c->state != HS_S_WAIT_CH;
-        if (h.length != 1 || c->in[REC_HEADER_LEN] != 1 || !in_handshake || c->got_ccs)
+        if (h.length != 1 || rec[REC_HEADER_LEN] != 1 || !in_handshake || c->got_ccs)
             return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                              "an unexpected ChangeCipherSpec record (%u bytes) in state %d",
                              h.length, (int)c->state);
@@ -352,9 +360,9 @@ static int process_record(tern_conn *c)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);
-    if (rec_open(&c->rd_in, c->in, c->in_len, &type, &off, &len, &e) != TERN_OK)
+    if (rec_open(&c->rd_in, rec, rec_len, &type, &off, &len, &e) != TERN_OK)
         return conn_fail_err(c, &e);
-    const uint8_t *p = c->in + off;
+    const uint8_t *p = rec + off;
     if (type != REC_HANDSHAKE && conn_hs_pending(c))
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "a %s record interleaved with a fragmented handshake message",
@@ -369,7 +377,7 @@ static int process_record(tern_conn *c)
             return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                              "application data arrived before the handshake completed");
         if (len) {
-            c->app_off = off;
+            c->app_off = base + off;
             c->app_len = len;
             hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
                      "application data", NULL, len, NULL, 0);
@@ -381,28 +389,17 @@ static int process_record(tern_conn *c)
     }
 }
 
-int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
+/* conn_process opens the whole records waiting in the input buffer until
+ * one yields application data the caller has not read yet, then drops what
+ * is done with (wiping the plaintext opened in place). */
+static void conn_process(tern_conn *c)
 {
-    size_t used = 0;
-    *out_used = 0;
-    if (c->state == HS_FAILED)
-        return c->err.code;
-    if (!c->in && !(c->in = tern_malloc(REC_MAX_RECORD)))
-        return conn_fail(c, TERN_E_NOMEM, "out of memory for the input buffer");
     while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED) {
-        /* Gather the header, then the fragment it announces. */
-        if (c->in_len < REC_HEADER_LEN) {
-            size_t take = REC_HEADER_LEN - c->in_len;
-            if (take > len - used)
-                take = len - used;
-            memcpy(c->in + c->in_len, in + used, take);
-            c->in_len += take;
-            used += take;
-            if (c->in_len < REC_HEADER_LEN)
-                break;
-        }
+        size_t avail = c->raw.len - c->raw_off;
+        if (avail < REC_HEADER_LEN)
+            break;
         struct rd r;
-        rd_init(&r, c->in, c->in_len);
+        rd_init(&r, c->raw.buf + c->raw_off, avail);
         struct rec_header h;
         struct tern_err e;
         err_init(&e);
@@ -411,18 +408,45 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
             break;
         }
         size_t want = REC_HEADER_LEN + h.length;
-        size_t take = want - c->in_len;
-        if (take > len - used)
-            take = len - used;
-        memcpy(c->in + c->in_len, in + used, take);
-        c->in_len += take;
-        used += take;
-        if (c->in_len < want)
+        if (avail < want)
             break;
-        process_record(c);
-        c->in_len = 0;
+        size_t base = c->raw_off;
+        c->raw_off += want;
+        process_record(c, base, want);
     }
-    *out_used = used;
+    if (c->app_len)
+        return;
+    /* Move a partial record to the front; wipe everything before it. */
+    size_t keep = c->raw.len - c->raw_off;
+    if (c->state == HS_CLOSED || c->state == HS_FAILED)
+        keep = 0;
+    if (c->raw_off && keep)
+        memmove(c->raw.buf, c->raw.buf + c->raw_off, keep);
+    if (c->raw.buf)
+        tern_memzero(c->raw.buf + keep, c->raw.len - keep);
+    c->raw.len = keep;
+    c->raw_off = 0;
+    if (keep == 0 && c->raw.cap > 2 * REC_MAX_RECORD)
+        wr_free(&c->raw);
+}
+
+int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
+{
+    *out_used = 0;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    if (c->state == HS_CLOSED) {
+        /* Nothing after close_notify is read (RFC 8446 §6.1). */
+        *out_used = len;
+        return TERN_OK;
+    }
+    if (!c->raw.growable)
+        wr_init_grow(&c->raw);
+    wr_bytes(&c->raw, in, len);
+    if (!wr_ok(&c->raw))
+        return conn_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
+    *out_used = len;
+    conn_process(c);
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }
 
@@ -431,12 +455,18 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
 int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
 {
     *out_n = 0;
-    if (c->app_len) {
-        size_t n = c->app_len < cap ? c->app_len : cap;
-        memcpy(buf, c->in + c->app_off, n);
-        tern_memzero(c->in + c->app_off, n);
-        c->app_off += n;
-        c->app_len -= n;
+    size_t n = 0;
+    while (n < cap && c->app_len) {
+        size_t k = c->app_len < cap - n ? c->app_len : cap - n;
+        memcpy(buf + n, c->raw.buf + c->app_off, k);
+        tern_memzero(c->raw.buf + c->app_off, k);
+        c->app_off += k;
+        c->app_len -= k;
+        n += k;
+        if (c->app_len == 0)
+            conn_process(c); /* open the records that waited behind it */
+    }
+    if (n) {
         *out_n = n;
         return TERN_OK;
     }

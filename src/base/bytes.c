@@ -179,7 +179,9 @@ static bool grow(struct wr *w, size_t n)
 {
     if (w->err)
         return false;
-    if (n <= w->cap - w->len)
+    /* A growable writer with no buffer yet allocates even for n == 0, so
+     * wr_reserve never does arithmetic on a null pointer. */
+    if (n <= w->cap - w->len && (w->buf || !w->growable))
         return true;
     if (!w->growable || n > SIZE_MAX / 2 - w->len) {
         w->err = true;

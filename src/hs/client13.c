@@ -255,7 +255,11 @@ int hs_client_start(tern_conn *c)
         }
         hs_session_wipe(&s);
     }
-    TRY(send_client_hello(c));
+    /* RFC 8446 §5.1: an initial ClientHello may say 0x0301 for old middleboxes. */
+    c->rd_out.plain_version = 0x0301;
+    int rc = send_client_hello(c);
+    c->rd_out.plain_version = 0;
+    TRY(rc);
     c->state = HS_C_WAIT_SH;
     return TERN_OK;
 }

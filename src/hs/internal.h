@@ -116,11 +116,12 @@ struct tern_conn {
     uint64_t start_us;
     int round_trips;
 
-    /* input: one record at a time, opened in place; application data is
-     * read straight out of it */
-    uint8_t *in;
-    size_t in_len;   /* bytes of the current record gathered so far */
-    size_t app_off, app_len; /* unread application data inside `in` */
+    /* input: every byte fed is kept in `raw`; whole records are opened in
+     * place from raw_off on, and application data is read straight out of
+     * the buffer. Records behind unread application data wait. */
+    struct wr raw;
+    size_t raw_off;          /* first byte not yet processed */
+    size_t app_off, app_len; /* unread application data inside raw.buf */
     struct wr hs_in; /* handshake bytes awaiting a whole message */
     size_t hs_in_used; /* end of the message being handled, within hs_in */
     bool got_ccs;
@@ -169,6 +170,11 @@ struct tern_conn {
     char peer_subject[512];
     bool resumed;
 
+    /* the easy level's socket state (src/io/io.c owns its layout) and the
+     * hook that closes a descriptor it made */
+    uint64_t io_store[4];
+    void (*io_release)(tern_conn *c);
+
     /* test-only: fixed randomness (see hs_test.h) */
     const uint8_t *test_random;
     size_t test_random_len;
@@ -181,6 +187,9 @@ struct tern_conn {
 int conn_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* conn_fail_err: the same, with the code and sentence already in e. */
 int conn_fail_err(tern_conn *c, const struct tern_err *e);
+/* conn_err: the connection's sticky error, for the io layer's socket
+ * failures. */
+struct tern_err *conn_err(tern_conn *c);
 /* conn_send_hs adds a whole handshake message (header included) to the
  * transcript and queues it in records under the current write keys. */
 TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/mem.h"
+#include "hs/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,19 @@ void io_release(struct io_state *io)
         close(io->fd);
     io->has_fd = false;
     io->owned = false;
+}
+
+static void release_hook(tern_conn *c)
+{
+    io_release(conn_io(c));
+}
+
+struct io_state *conn_io(tern_conn *c)
+{
+    _Static_assert(sizeof(struct io_state) <= sizeof(c->io_store),
+                   "struct io_state must fit the connection's io storage");
+    c->io_release = release_hook;
+    return (struct io_state *)(void *)c->io_store;
 }
 
 static bool fd_blocking(int fd)

@@ -1,9 +1,10 @@
 /* The easy level's per-connection state (src/io/io.c): the socket a
  * connection is bound to, and what a non-blocking write left pending.
  *
- * The connection (src/conn.c) embeds one struct io_state, zero-initialised,
- * and gives the io layer two hooks; it calls io_release from
- * tern_conn_free so a descriptor the io layer made is never leaked. The io
+ * The connection (src/conn.c) reserves zero-initialised storage for one
+ * struct io_state and calls the release hook from tern_conn_free, so a
+ * descriptor the io layer made is never leaked; conn_err (hs/internal.h)
+ * makes socket failures the connection's sticky error. The io
  * layer reaches the connection otherwise only through the public sans-I/O
  * calls (feed, output, read, write, wants, close). */
 #ifndef TERN_IO_IO_H
@@ -23,11 +24,9 @@ struct io_state {
     size_t pending_write; /* plaintext accepted by tern_write whose records are not all sent */
 };
 
-/* conn_io returns c's embedded io state (implemented by src/conn.c). */
+/* conn_io returns c's io state, kept in storage the connection reserves
+ * for it; binding a descriptor also installs the release hook. */
 struct io_state *conn_io(tern_conn *c);
-/* conn_err returns c's sticky error, so a socket failure becomes the
- * connection's first error and tern_conn_error's sentence (src/conn.c). */
-struct tern_err *conn_err(tern_conn *c);
 
 /* io_release closes a descriptor the io layer owns; tern_conn_free calls it. */
 void io_release(struct io_state *io);

@@ -54,6 +54,7 @@ pass "json"
 # The server draws the same handshake from its side.
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 start_serve "$SITE" --trace
+U=https://localhost:$PORT/hello.txt # the new server has a new port
 "$TERN" get --cafile "$CA" "$U" >/dev/null 2>&1 || fail "fetch from a tracing server failed"
 sleep 0.3
 grep -q '(tern) server' "$SERVE_LOG" || fail "the server's ladder has no header"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tern against GnuTLS (gnutls-serv / gnutls-cli), both directions.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need gnutls-serv gnutls-bin
 
 PRIO13='NORMAL:-VERS-ALL:+VERS-TLS1.3'

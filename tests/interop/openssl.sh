@@ -2,7 +2,7 @@
 # tern against OpenSSL (openssl s_server / s_client), both directions: each
 # suite, group and server key type, HelloRetryRequest from each side,
 # KeyUpdate, ALPN, and the failures with their alerts and sentences.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need openssl openssl
 
 SUITES=(1301:TLS_AES_128_GCM_SHA256 1302:TLS_AES_256_GCM_SHA384 1303:TLS_CHACHA20_POLY1305_SHA256)

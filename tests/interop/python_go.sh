@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Python's ssl module and Go's crypto/tls as third and fourth independent
 # peers, each as client and as server against tern.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need python3 python3
 need go golang-go
 
