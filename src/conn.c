@@ -228,7 +228,9 @@ int conn_send_ccs(tern_conn *c)
 
 int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
 {
-    *out = c->out.buf + c->out_sent;
+    /* No buffer yet (or released when idle): nothing to send, and no
+     * offset applied to a null pointer. */
+    *out = c->out.buf ? c->out.buf + c->out_sent : NULL;
     *out_len = c->out.len - c->out_sent;
     return TERN_OK;
 }
