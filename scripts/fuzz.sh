@@ -2,6 +2,10 @@
 # Builds the libFuzzer targets with clang and runs each one.
 #   scripts/fuzz.sh N       each target for N seconds, from its corpus
 #   scripts/fuzz.sh brief   each target briefly over its corpus (make check)
+#   scripts/fuzz.sh seeds   rewrite the recorded seeds of hs_client_fuzz,
+#                           hs_server_fuzz and ticket_fuzz (tests/fuzz/hs_fuzz.h)
+# The build is build-fuzz/ (clang, libFuzzer, ASan+UBSan, TERN_FUZZING: the
+# crypto provider's fuzzing mode; no shared library is built there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-30}
@@ -10,6 +14,15 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=
 cmake --build build-fuzz -j2 >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if [ "$mode" = seeds ]; then
+  TERN_FUZZ_SEEDS="$work" build-fuzz/tests/ticket_fuzz -runs=0
+  for t in hs_client_fuzz hs_server_fuzz ticket_fuzz; do
+    rm -f tests/fuzz/corpus/$t/seed-*
+    mkdir -p tests/fuzz/corpus/$t
+    cp "$work/$t"/seed-* tests/fuzz/corpus/$t/
+  done
+  exit 0
+fi
 status=0
 for src in tests/fuzz/*_fuzz.c; do
   name=$(basename "$src" .c)

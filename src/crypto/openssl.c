@@ -77,6 +77,73 @@ static int fail(int status)
     return status;
 }
 
+#ifdef TERN_FUZZING
+static struct {
+    bool deterministic, relaxed;
+} fuzz;
+
+void cry_fuzz_mode(bool deterministic, bool relaxed)
+{
+    fuzz.deterministic = deterministic;
+    fuzz.relaxed = relaxed;
+}
+
+bool cry_fuzz_relaxed(void)
+{
+    return fuzz.relaxed;
+}
+
+bool cry_fuzz_fixed_time(uint64_t *ms)
+{
+    *ms = 1767225600000ull; /* 2026-01-01T00:00:00Z */
+    return fuzz.deterministic;
+}
+
+/* The fixed stream: splitmix64 from a constant seed, from its start on
+ * every call (so no call's output depends on the calls before it). */
+static void fuzz_stream(uint8_t *p, size_t len)
+{
+    uint64_t x = 0x7465726e2d66757aull;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        for (size_t j = 0; j < 8 && i + j < len; j++)
+            p[i + j] = (uint8_t)(z >> (8 * j));
+    }
+}
+
+/* Fixed NIST-curve key pairs for deterministic mode (made once with
+ * `openssl ecparam -genkey`; libcrypto 3.0 does not derive the public point
+ * of an imported scalar, so it is stored beside it). */
+static const uint8_t fuzz_p256_priv[32] = {
+    0xd6, 0x10, 0x3e, 0x83, 0xe1, 0x13, 0x7e, 0xb1, 0x40, 0xcf, 0x7d, 0xbe, 0x5a, 0xf9, 0x57, 0xae,
+    0xb8, 0x6e, 0xf2, 0x72, 0x67, 0xc7, 0x18, 0xb2, 0x0e, 0xe7, 0x0d, 0x66, 0x47, 0xab, 0x9a, 0x85,
+};
+static const uint8_t fuzz_p256_pub[65] = {
+    0x04, 0x1e, 0x9c, 0x00, 0x31, 0xbd, 0xa8, 0x6a, 0x85, 0x4e, 0x2c, 0x69, 0x4d,
+    0xdb, 0xd1, 0xf9, 0x65, 0x7d, 0x94, 0x1d, 0x6e, 0x52, 0xeb, 0x5e, 0x18, 0xc5,
+    0x2d, 0xf4, 0xf0, 0xc2, 0x91, 0x33, 0x71, 0x50, 0x9d, 0x3e, 0x98, 0xcf, 0x4a,
+    0x59, 0xa9, 0x83, 0xc9, 0x93, 0xab, 0x48, 0x89, 0xbd, 0x1e, 0x1e, 0x58, 0xc0,
+    0xb7, 0x45, 0x06, 0x7f, 0xb6, 0xaa, 0xa1, 0xcc, 0x55, 0x3e, 0x8a, 0xbc, 0xf2,
+};
+static const uint8_t fuzz_p384_priv[48] = {
+    0xa1, 0xae, 0x65, 0xd6, 0x4e, 0x3b, 0xe6, 0x50, 0x16, 0x9a, 0x16, 0x17, 0xdb, 0x9a, 0xa3, 0x0e,
+    0x06, 0x73, 0xb7, 0xc4, 0xfc, 0x45, 0x99, 0x6b, 0xa0, 0x48, 0x2a, 0x06, 0x1a, 0xdf, 0xd5, 0x13,
+    0xfb, 0x89, 0x34, 0xcc, 0xe8, 0xa9, 0x33, 0xe1, 0xa3, 0xf1, 0x21, 0x0f, 0xe3, 0xab, 0xea, 0x60,
+};
+static const uint8_t fuzz_p384_pub[97] = {
+    0x04, 0x64, 0x15, 0xad, 0x17, 0xb6, 0x49, 0xf7, 0xcd, 0xda, 0x01, 0xad, 0xe9, 0x05,
+    0xab, 0x41, 0xa3, 0xed, 0xcd, 0x80, 0x54, 0xe6, 0x4e, 0x18, 0x39, 0x1d, 0x39, 0x76,
+    0xaa, 0x40, 0x87, 0xb3, 0x18, 0x56, 0x4c, 0xe7, 0xa4, 0xfa, 0xe1, 0xcf, 0xb4, 0x33,
+    0x46, 0x32, 0xcb, 0xa3, 0x52, 0xa1, 0xdc, 0xdb, 0x9f, 0xd7, 0xa7, 0xd3, 0x65, 0x11,
+    0xd8, 0xb7, 0x24, 0x57, 0x7a, 0x77, 0x1d, 0x1e, 0xd1, 0xa0, 0x08, 0xe4, 0x1d, 0xed,
+    0x37, 0xb5, 0x19, 0xc9, 0x6f, 0x34, 0x83, 0xa9, 0xa7, 0xe0, 0x83, 0x0b, 0x04, 0xe2,
+    0x42, 0x0d, 0x36, 0xb3, 0x76, 0xfb, 0xc5, 0x0b, 0xae, 0xd5, 0xb3, 0xb3, 0x1d,
+};
+#endif
+
 /* ---- hashes ---- */
 
 size_t cry_hash_len(enum cry_hash h)
@@ -494,6 +561,12 @@ int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
         return fail(TERN_E_INTERNAL);
     if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
         EVP_CipherFinal_ex(ai->ctx, fin, &outl) != 1) {
+#ifdef TERN_FUZZING
+        if (fuzz.relaxed) {
+            ERR_clear_error();
+            return TERN_OK;
+        }
+#endif
         /* RFC 5116 §2.2: no plaintext is released when the tag fails. */
         tern_memzero(buf, len);
         return fail(TERN_E_BAD_RECORD_MAC);
@@ -506,6 +579,12 @@ int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
 int cry_random(void *out, size_t len)
 {
     uint8_t *p = out;
+#ifdef TERN_FUZZING
+    if (fuzz.deterministic) {
+        fuzz_stream(p, len);
+        return TERN_OK;
+    }
+#endif
     while (len) {
         size_t n = len < INT_MAX ? len : INT_MAX;
         if (RAND_bytes(p, (int)n) != 1)
@@ -546,6 +625,29 @@ int cry_ecdh_keygen(struct cry_ecdh *k, enum cry_curve c, uint8_t *out_pub, size
         return TERN_E_UNSUPPORTED;
     if (cap < want)
         return TERN_E_ARG;
+#ifdef TERN_FUZZING
+    if (fuzz.deterministic && c != CRY_X25519) {
+        bool p256 = c == CRY_P256;
+        TRY(cry_ecdh_import(k, c, p256 ? fuzz_p256_priv : fuzz_p384_priv, p256 ? 32 : 48));
+        memcpy(out_pub, p256 ? fuzz_p256_pub : fuzz_p384_pub, want);
+        *out_len = want;
+        return TERN_OK;
+    }
+    if (fuzz.deterministic) {
+        uint8_t priv[32];
+        fuzz_stream(priv, sizeof(priv));
+        TRY(cry_ecdh_import(k, c, priv, sizeof(priv)));
+        size_t n = 0;
+        if (EVP_PKEY_get_octet_string_param(k->impl, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out_pub,
+                                            cap, &n) != 1 ||
+            n != want) {
+            cry_ecdh_cleanup(k);
+            return fail(TERN_E_INTERNAL);
+        }
+        *out_len = n;
+        return TERN_OK;
+    }
+#endif
     EVP_PKEY *pkey = c == CRY_X25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
                                      : EVP_PKEY_Q_keygen(NULL, NULL, "EC", ecdh_group(c));
     if (!pkey)
@@ -843,6 +945,15 @@ static bool rsa_setup(EVP_PKEY_CTX *ctx, enum cry_sig_alg alg, const EVP_MD *md,
            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt) > 0;
 }
 
+static int verify_result(int rc)
+{
+#ifdef TERN_FUZZING
+    if (fuzz.relaxed && rc == TERN_E_DECRYPT)
+        rc = TERN_OK;
+#endif
+    return rc == TERN_OK ? rc : fail(rc);
+}
+
 int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash h, int pss_salt_len,
                const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
@@ -861,7 +972,7 @@ int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash 
         else if (EVP_DigestVerify(mctx, sig, sig_len, msg, msg_len) == 1)
             rc = TERN_OK;
         EVP_MD_CTX_free(mctx);
-        return rc == TERN_OK ? rc : fail(rc);
+        return verify_result(rc);
     }
 
     const EVP_MD *md = md_get(h);
@@ -882,7 +993,7 @@ int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash 
         rc = TERN_OK;
     }
     EVP_PKEY_CTX_free(ctx);
-    return rc == TERN_OK ? rc : fail(rc);
+    return verify_result(rc);
 }
 
 int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
