@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRY_MAX_HASH     64 /* SHA-512 */
+#define CRY_MAX_HASH 64 /* SHA-512 */
 #define CRY_MAX_AEAD_KEY 32
-#define CRY_AEAD_TAG     16
+#define CRY_AEAD_TAG 16
 
 /* ---- hashes, HMAC, HKDF ---- */
 enum cry_hash {
@@ -54,13 +54,12 @@ TERN_MUST_CHECK int cry_hkdf_extract(enum cry_hash h, const void *salt, size_t s
                                      const void *ikm, size_t ikm_len, uint8_t *out_prk);
 /* out_len may be up to 255 * hash length (RFC 5869 §2.3). */
 TERN_MUST_CHECK int cry_hkdf_expand(enum cry_hash h, const void *prk, size_t prk_len,
-                                    const void *info, size_t info_len, uint8_t *out,
-                                    size_t out_len);
+                                    const void *info, size_t info_len, uint8_t *out, size_t out_len);
 
 /* HKDF-Expand-Label (RFC 8446 §7.1): label without the "tls13 " prefix. */
 TERN_MUST_CHECK int cry_hkdf_expand_label(enum cry_hash h, const uint8_t *secret, const char *label,
-                                          const uint8_t *context, size_t context_len, uint8_t *out,
-                                          size_t out_len);
+                                          const uint8_t *context, size_t context_len,
+                                          uint8_t *out, size_t out_len);
 
 /* ---- AEAD ---- */
 enum cry_aead {
@@ -96,18 +95,18 @@ TERN_MUST_CHECK int cry_random(void *out, size_t len);
 /* ---- fuzzing mode (fuzz builds only: TERN_FUZZING, never shipped) ----
  * The whole-handshake fuzz targets turn it on so the fuzzer reaches deep
  * states. deterministic: cry_random returns the same fixed stream from its
- * start on every call, and ECDH key generation (X25519) takes its private
- * key from it, so a recorded peer flight replays against fresh endpoints.
- * relaxed: the checks a fuzzer cannot pass succeed anyway: AEAD tags
- * (the plaintext is still decrypted), signatures, and the callers of
- * cry_fuzz_relaxed (Finished, PSK binders). Both are off by default, so
- * other targets keep every real check. Outside fuzz builds
- * cry_fuzz_relaxed is constant false and the mode does not exist. */
+ * start on every call, ECDH key generation uses fixed keys (X25519: from
+ * that stream), and the ticket clock is fixed, so a recorded peer flight
+ * replays against fresh endpoints. relaxed: the checks a fuzzer cannot
+ * pass succeed anyway: AEAD tags (the plaintext is still decrypted),
+ * signatures, and the callers of cry_fuzz_relaxed (Finished, PSK binders).
+ * Both are off by default, so other targets keep every real check. Outside
+ * fuzz builds cry_fuzz_relaxed is constant false and the mode does not
+ * exist. */
 #ifdef TERN_FUZZING
 void cry_fuzz_mode(bool deterministic, bool relaxed);
 bool cry_fuzz_relaxed(void);
-/* In deterministic mode the clock of tickets and sessions is fixed too:
- * true with *ms set to a constant time. */
+/* In deterministic mode: true, with *ms a constant time. */
 bool cry_fuzz_fixed_time(uint64_t *ms);
 #else
 static inline bool cry_fuzz_relaxed(void)
@@ -142,8 +141,8 @@ TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, siz
 void cry_ecdh_cleanup(struct cry_ecdh *k);
 
 /* ---- key exchange by TLS named group (kex.c), including the hybrid ---- */
-#define CRY_KEX_MAX_SHARE  1216 /* X25519MLKEM768 client share: 1184 + 32 */
-#define CRY_KEX_MAX_SECRET 64   /* X25519MLKEM768: 32 + 32 */
+#define CRY_KEX_MAX_SHARE 1216 /* X25519MLKEM768 client share: 1184 + 32 */
+#define CRY_KEX_MAX_SECRET 64  /* X25519MLKEM768: 32 + 32 */
 struct cry_kex {
     uint16_t group; /* TLS NamedGroup */
     struct cry_ecdh ecdh;
@@ -175,10 +174,10 @@ enum cry_key_type {
 };
 
 enum cry_sig_alg {
-    CRY_SIG_ECDSA = 1,     /* DER-encoded ECDSA-Sig-Value */
-    CRY_SIG_RSA_PKCS1 = 2, /* RSASSA-PKCS1-v1_5 */
-    CRY_SIG_RSA_PSS = 3,   /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
-    CRY_SIG_ED25519 = 4,   /* pure Ed25519; hash is ignored */
+    CRY_SIG_ECDSA = 1,      /* DER-encoded ECDSA-Sig-Value */
+    CRY_SIG_RSA_PKCS1 = 2,  /* RSASSA-PKCS1-v1_5 */
+    CRY_SIG_RSA_PSS = 3,    /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+    CRY_SIG_ED25519 = 4,    /* pure Ed25519; hash is ignored */
 };
 
 struct cry_pubkey {
@@ -223,7 +222,8 @@ TERN_MUST_CHECK int cry_rsa_decrypt_pms(const struct cry_privkey *k, const uint8
                                         size_t ct_len, uint8_t *out, size_t out_len);
 /* RSA key transport, client side: encrypt with PKCS#1 v1.5 padding. */
 TERN_MUST_CHECK int cry_rsa_encrypt_pms(const struct cry_pubkey *pk, const uint8_t *pms,
-                                        size_t pms_len, uint8_t *out, size_t cap, size_t *out_len);
+                                        size_t pms_len, uint8_t *out, size_t cap,
+                                        size_t *out_len);
 /* Do the private key and this SPKI form a pair? (for chain/key loading) */
 bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *pk);
 
