@@ -330,6 +330,14 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
     return TERN_OK;
 }
 
+/* record_limit13: whether TLS 1.3's record size limit applies (RFC 8446
+ * §5.2: 2^14 + 256): once 1.3 is negotiated, or from the start when the
+ * configuration allows nothing older. Otherwise TLS 1.2's (RFC 5246 §6.2.3). */
+static bool record_limit13(const tern_conn *c)
+{
+    return c->version == TERN_TLS13 || c->cfg->min_version >= TERN_TLS13;
+}
+
 /* process_record handles the whole record of rec_len bytes at offset base
  * of the input buffer. */
 static int process_record(tern_conn *c, size_t base, size_t rec_len)
@@ -340,7 +348,7 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
     struct rec_header h;
     struct tern_err e;
     err_init(&e);
-    if (rec_parse_header(&r, false, &h, &e) != TERN_OK)
+    if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK)
         return conn_fail_err(c, &e);
 
     if (h.type == REC_CHANGE_CIPHER_SPEC) {
@@ -405,7 +413,7 @@ static void conn_process(tern_conn *c)
         struct rec_header h;
         struct tern_err e;
         err_init(&e);
-        if (rec_parse_header(&r, false, &h, &e) != TERN_OK) {
+        if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK) {
             conn_fail_err(c, &e);
             break;
         }
