@@ -1,0 +1,818 @@
+/* Alerts and errors for a table of malformed inputs (RFC 8446 §6.2 and the
+ * sections each case cites). Every case takes a real message from a tern
+ * peer in memory (a ClientHello, a ServerHello, the server's encrypted
+ * flight, decrypted with the key-log secrets and sealed again), breaks it
+ * one way, and feeds it to the other side, which must send exactly the
+ * expected alert, leave a sentence naming the problem, and send nothing
+ * after it (no application data, no second alert). */
+#include "record/record.h"
+
+#include "pair.h"
+#include "tern/tern.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- messages: a hello as a head, its extensions, and a tail ---- */
+
+struct ext {
+    uint16_t type;
+    uint8_t body[2048];
+    size_t len;
+};
+
+struct hello {
+    uint8_t type;
+    uint8_t head[512]; /* the fields before the extensions */
+    size_t head_len;
+    struct ext ext[32];
+    size_t n;
+};
+
+static size_t u16(const uint8_t *p)
+{
+    return (size_t)p[0] << 8 | p[1];
+}
+
+/* parse_hello splits a ClientHello or ServerHello message (with header). */
+static bool parse_hello(const uint8_t *m, size_t len, struct hello *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->type = m[0];
+    const uint8_t *p = m + 4, *end = m + len;
+    size_t i = 2 + 32;
+    i += 1 + p[i]; /* session id */
+    if (h->type == 1) {
+        i += 2 + u16(p + i); /* suites */
+        i += 1 + p[i];       /* compression methods */
+    } else {
+        i += 2 + 1; /* suite, compression */
+    }
+    if (i > sizeof(h->head))
+        return false;
+    memcpy(h->head, p, i);
+    h->head_len = i;
+    const uint8_t *e = p + i + 2;
+    if (e + 0 > end || p + i + 2 + u16(p + i) != end)
+        return false;
+    while (e < end) {
+        struct ext *x = &h->ext[h->n++];
+        x->type = (uint16_t)u16(e);
+        x->len = u16(e + 2);
+        memcpy(x->body, e + 4, x->len);
+        e += 4 + x->len;
+    }
+    return e == end;
+}
+
+/* build_hello writes the message back (header included). */
+static size_t build_hello(const struct hello *h, uint8_t *out)
+{
+    size_t i = 4;
+    memcpy(out + i, h->head, h->head_len);
+    i += h->head_len;
+    size_t at = i;
+    i += 2;
+    for (size_t k = 0; k < h->n; k++) {
+        out[i] = (uint8_t)(h->ext[k].type >> 8);
+        out[i + 1] = (uint8_t)h->ext[k].type;
+        out[i + 2] = (uint8_t)(h->ext[k].len >> 8);
+        out[i + 3] = (uint8_t)h->ext[k].len;
+        memcpy(out + i + 4, h->ext[k].body, h->ext[k].len);
+        i += 4 + h->ext[k].len;
+    }
+    out[at] = (uint8_t)((i - at - 2) >> 8);
+    out[at + 1] = (uint8_t)(i - at - 2);
+    out[0] = h->type;
+    out[1] = (uint8_t)((i - 4) >> 16);
+    out[2] = (uint8_t)((i - 4) >> 8);
+    out[3] = (uint8_t)(i - 4);
+    return i;
+}
+
+static struct ext *find_ext(struct hello *h, uint16_t type)
+{
+    for (size_t k = 0; k < h->n; k++)
+        if (h->ext[k].type == type)
+            return &h->ext[k];
+    return NULL;
+}
+
+static void drop_ext(struct hello *h, uint16_t type)
+{
+    for (size_t k = 0; k < h->n; k++)
+        if (h->ext[k].type == type) {
+            memmove(&h->ext[k], &h->ext[k + 1], (h->n - k - 1) * sizeof(h->ext[0]));
+            h->n--;
+            return;
+        }
+}
+
+static void add_ext(struct hello *h, size_t at, uint16_t type, const void *body, size_t len)
+{
+    if (at > h->n)
+        at = h->n;
+    memmove(&h->ext[at + 1], &h->ext[at], (h->n - at) * sizeof(h->ext[0]));
+    h->ext[at].type = type;
+    h->ext[at].len = len;
+    memcpy(h->ext[at].body, body, len);
+    h->n++;
+}
+
+/* ---- records ---- */
+
+static size_t record(uint8_t type, const uint8_t *p, size_t len, uint8_t *out)
+{
+    out[0] = type;
+    out[1] = 3;
+    out[2] = 3;
+    out[3] = (uint8_t)(len >> 8);
+    out[4] = (uint8_t)len;
+    memcpy(out + 5, p, len);
+    return 5 + len;
+}
+
+/* Secrets from the key log, by label. */
+struct secrets {
+    char lines[8][300];
+    size_t n;
+};
+
+static void keylog(void *arg, const char *line)
+{
+    struct secrets *s = arg;
+    if (s->n < 8)
+        snprintf(s->lines[s->n++], sizeof(s->lines[0]), "%s", line);
+}
+
+static bool secret(const struct secrets *s, const char *label, uint8_t out[32])
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strncmp(s->lines[i], label, strlen(label)) != 0)
+            continue;
+        const char *hex = strrchr(s->lines[i], ' ') + 1;
+        if (strlen(hex) != 64)
+            return false;
+        for (int k = 0; k < 32; k++) {
+            unsigned v;
+            sscanf(hex + 2 * k, "%2x", &v);
+            out[k] = (uint8_t)v;
+        }
+        return true;
+    }
+    return false;
+}
+
+static bool keyed(struct rec_dir *d, const struct secrets *s, const char *label)
+{
+    uint8_t key[32];
+    memset(d, 0, sizeof(*d));
+    return secret(s, label, key) &&
+           rec_dir_set13(d, CRY_SHA256, CRY_AES_128_GCM, key, 32, NULL) == TERN_OK;
+}
+
+/* seal one record of inner type under d. */
+static size_t seal(struct rec_dir *d, uint8_t type, const uint8_t *p, size_t len, uint8_t *out)
+{
+    size_t off = rec_plaintext_offset(d), n = 0;
+    memcpy(out + off, p, len);
+    CHECK_EQ(rec_seal(d, type, out, len, 0, 1 << 16, &n, NULL), TERN_OK);
+    return n;
+}
+
+/* alert_of reads what c sent since its output was last taken: the alert
+ * (plaintext, or under the given write keys), -1 if none. Checks that
+ * the alert is the last thing sent. */
+static int alert_of(tern_conn *c, struct rec_dir *keys)
+{
+    const uint8_t *out;
+    size_t len;
+    tern_conn_output(c, &out, &len);
+    int alert = -1;
+    size_t i = 0;
+    uint8_t buf[1 << 15];
+    while (i + 5 <= len) {
+        size_t rl = 5 + u16(out + i + 3);
+        CHECK(i + rl <= len);
+        if (i + rl > len)
+            break;
+        CHECK(alert < 0); /* nothing after an alert */
+        if (out[i] == 21 && rl == 7) {
+            alert = out[i + 6];
+        } else if (out[i] == 23 && keys && keys->active) {
+            memcpy(buf, out + i, rl);
+            uint8_t type;
+            size_t off, n;
+            if (rec_open(keys, buf, rl, &type, &off, &n, NULL) == TERN_OK && type == 21 && n == 2)
+                alert = buf[off + 1];
+        }
+        i += rl;
+    }
+    tern_conn_output_done(c, len);
+    return alert;
+}
+
+/* after_failure: the failed side refuses to send anything more. */
+static void check_silent(tern_conn *c)
+{
+    size_t w = 1;
+    CHECK(tern_conn_write(c, (const uint8_t *)"x", 1, &w) != TERN_OK);
+    CHECK_EQ(w, 0);
+    CHECK(tern_conn_close(c) != TERN_OK);
+    const uint8_t *out;
+    size_t len;
+    tern_conn_output(c, &out, &len);
+    CHECK_EQ(len, 0);
+    CHECK(tern_conn_wants(c) & TERN_WANTS_CLOSED);
+}
+
+static int failures_before;
+
+static void expect(const char *what, tern_conn *c, int alert, int want, const char *words)
+{
+    const char *err = tern_conn_error(c);
+    CHECK_EQ(alert, want);
+    CHECK(err && err[0]);
+    if (words)
+        CHECK_CONTAINS(err, words);
+    if (test_failures != failures_before)
+        fprintf(stderr, "  case \"%s\": alert %d (%s), want %d (%s); error: %s\n", what, alert,
+                alert >= 0 ? tern_alert_name(alert) : "none", want, tern_alert_name(want),
+                err ? err : "(none)");
+    check_silent(c);
+    failures_before = test_failures;
+}
+
+/* ---- the endpoints ---- */
+
+static tern_config *ccfg, *scfg;
+static struct secrets csec, ssec;
+
+static void setup(void)
+{
+    const uint16_t suite[] = {TERN_TLS_AES_128_GCM_SHA256};
+    const uint16_t groups[] = {TERN_GROUP_X25519};
+    ccfg = client_config();
+    CHECK_EQ(tern_config_set_versions(ccfg, TERN_TLS13, TERN_TLS13), TERN_OK);
+    CHECK_EQ(tern_config_set_cipher_suites(ccfg, suite, 1), TERN_OK);
+    CHECK_EQ(tern_config_set_groups(ccfg, groups, 1), TERN_OK);
+    tern_config_set_keylog(ccfg, keylog, &csec);
+    scfg = server_config("server-ed25519");
+    CHECK_EQ(tern_config_set_versions(scfg, TERN_TLS13, TERN_TLS13), TERN_OK);
+    CHECK_EQ(tern_config_set_cipher_suites(scfg, suite, 1), TERN_OK);
+    CHECK_EQ(tern_config_set_tickets(scfg, 0, 3600, 3600), TERN_OK);
+    tern_config_set_keylog(scfg, keylog, &ssec);
+}
+
+/* A fresh client's ClientHello (the message, header included). */
+static size_t client_hello(tern_conn **cp, uint8_t *msg)
+{
+    csec.n = 0;
+    tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+    const uint8_t *out;
+    size_t len;
+    tern_conn_output(c, &out, &len);
+    size_t n = u16(out + 3);
+    memcpy(msg, out + 5, n);
+    tern_conn_output_done(c, len);
+    if (cp)
+        *cp = c;
+    else
+        tern_conn_free(c);
+    return n;
+}
+
+/* ---- server side: broken ClientHellos and first flights ---- */
+
+struct ch_case {
+    const char *what;
+    void (*mutate)(struct hello *h, uint8_t *msg, size_t *len); /* h, or the raw bytes */
+    int alert;
+    const char *words; /* in the error sentence */
+};
+
+static void ch_no_versions(struct hello *h, uint8_t *m, size_t *l)
+{
+    drop_ext(h, 43); /* supported_versions: a TLS 1.2-only client */
+}
+static void ch_versions_12_only(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 43);
+    static const uint8_t v[] = {4, 3, 3, 3, 2};
+    memcpy(e->body, v, sizeof(v));
+    e->len = sizeof(v);
+}
+static void ch_dup_groups(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 10);
+    add_ext(h, 0, 10, e->body, e->len);
+}
+static void ch_share_not_in_groups(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 10); /* supported_groups: P-256 only */
+    static const uint8_t g[] = {0, 2, 0, 0x17};
+    memcpy(e->body, g, sizeof(g));
+    e->len = sizeof(g);
+}
+static void ch_short_share(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 51); /* X25519 share of 31 bytes */
+    e->len -= 1;
+    e->body[1] -= 1;
+    e->body[5] -= 1;
+}
+static void ch_no_sigalgs(struct hello *h, uint8_t *m, size_t *l)
+{
+    drop_ext(h, 13);
+}
+static void ch_no_key_share(struct hello *h, uint8_t *m, size_t *l)
+{
+    drop_ext(h, 51);
+}
+static void ch_no_groups(struct hello *h, uint8_t *m, size_t *l)
+{
+    drop_ext(h, 10);
+}
+static const uint8_t fake_psk[] = {0,  7,  0,  1,  'x', 0,  0,  0,  0,  0,  33, 32, 1,  2,  3,
+                                   4,  5,  6,  7,  8,   9,  10, 11, 12, 13, 14, 15, 16, 17, 18,
+                                   19, 20, 21, 22, 23,  24, 25, 26, 27, 28, 29, 30, 31, 32};
+static void ch_psk_not_last(struct hello *h, uint8_t *m, size_t *l)
+{
+    static const uint8_t modes[] = {1, 1};
+    if (!find_ext(h, 45))
+        add_ext(h, h->n, 45, modes, 2);
+    add_ext(h, 0, 41, fake_psk, sizeof(fake_psk));
+}
+static void ch_psk_without_modes(struct hello *h, uint8_t *m, size_t *l)
+{
+    drop_ext(h, 45);
+    add_ext(h, h->n, 41, fake_psk, sizeof(fake_psk));
+}
+static void ch_compression(struct hello *h, uint8_t *m, size_t *l)
+{
+    /* compression methods {null, deflate}: head ends with 01 00 */
+    h->head[h->head_len - 2] = 2;
+    h->head[h->head_len] = 1;
+    h->head[h->head_len - 1] = 0;
+    h->head_len++;
+}
+static void ch_unknown_suites(struct hello *h, uint8_t *m, size_t *l)
+{
+    size_t at = 2 + 32 + 1 + h->head[34];
+    size_t n = u16(h->head + at);
+    for (size_t i = 0; i < n; i += 2) {
+        h->head[at + 2 + i] = 0x0a;
+        h->head[at + 2 + i + 1] = 0x0a;
+    }
+}
+static void ch_short_body(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->n = 0; /* no extensions at all, and the length field cut */
+    (void)m;
+}
+static void ch_cut_suites(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->n = 0;
+    h->head_len = 2 + 32 + 1 + h->head[34] + 3; /* the suites' length and one byte */
+}
+static void ch_trailing_byte(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 43); /* supported_versions with a stray byte */
+    e->body[e->len] = 0;
+    e->len++;
+}
+static void ch_empty_sni(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 0);
+    static const uint8_t empty[] = {0, 3, 0, 0, 0};
+    memcpy(e->body, empty, sizeof(empty));
+    e->len = sizeof(empty);
+}
+static void ch_legacy_version(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->head[0] = 3; /* legacy_version SSL 3.0 with supported_versions: */
+    h->head[1] = 0; /* RFC 8446 §4.1.2 says ignore it; it must still work */
+}
+
+static const struct ch_case ch_cases[] = {
+    {"no supported_versions (a TLS 1.2 ClientHello)", ch_no_versions, TERN_ALERT_PROTOCOL_VERSION,
+     "1.2"},
+    {"supported_versions without TLS 1.3", ch_versions_12_only, TERN_ALERT_PROTOCOL_VERSION, NULL},
+    {"supported_groups twice", ch_dup_groups, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"key share for a group not in supported_groups", ch_share_not_in_groups,
+     TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"X25519 share of 31 bytes", ch_short_share, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"no signature_algorithms", ch_no_sigalgs, TERN_ALERT_MISSING_EXTENSION,
+     "signature_algorithms"},
+    {"no key_share", ch_no_key_share, TERN_ALERT_MISSING_EXTENSION, "key_share"},
+    {"no supported_groups", ch_no_groups, TERN_ALERT_MISSING_EXTENSION, "supported_groups"},
+    {"pre_shared_key not last", ch_psk_not_last, TERN_ALERT_ILLEGAL_PARAMETER, "last"},
+    {"pre_shared_key without psk_key_exchange_modes", ch_psk_without_modes,
+     TERN_ALERT_MISSING_EXTENSION, "psk_key_exchange_modes"},
+    {"compression methods other than null", ch_compression, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"only unknown cipher suites", ch_unknown_suites, TERN_ALERT_HANDSHAKE_FAILURE, NULL},
+    /* A ClientHello without extensions is a valid pre-1.3 one. */
+    {"no extensions block", ch_short_body, TERN_ALERT_PROTOCOL_VERSION, "1.2"},
+    {"cut inside the cipher suites", ch_cut_suites, TERN_ALERT_DECODE_ERROR, NULL},
+    {"supported_versions with a stray byte", ch_trailing_byte, TERN_ALERT_DECODE_ERROR, NULL},
+    {"empty server_name list", ch_empty_sni, TERN_ALERT_DECODE_ERROR, NULL},
+};
+
+static void test_client_hello_table(void)
+{
+    for (size_t k = 0; k < sizeof(ch_cases) / sizeof(ch_cases[0]); k++) {
+        const struct ch_case *t = &ch_cases[k];
+        uint8_t msg[4096], rec[4200];
+        size_t len = client_hello(NULL, msg);
+        struct hello h;
+        CHECK(parse_hello(msg, len, &h));
+        t->mutate(&h, msg, &len);
+        len = build_hello(&h, msg);
+        if (t->mutate == ch_short_body || t->mutate == ch_cut_suites) {
+            len = 4 + h.head_len; /* the message ends where the extensions begin */
+            msg[1] = 0;
+            msg[2] = (uint8_t)(h.head_len >> 8);
+            msg[3] = (uint8_t)h.head_len;
+        }
+        size_t rl = record(22, msg, len, rec);
+        tern_conn *s = tern_conn_new_server(scfg);
+        size_t used;
+        tern_conn_feed(s, rec, rl, &used);
+        expect(t->what, s, alert_of(s, NULL), t->alert, t->words);
+        tern_conn_free(s);
+    }
+}
+
+/* Things that are not wrong must not fail: an unknown extension, an odd
+ * legacy_version beside supported_versions. */
+static void test_client_hello_tolerated(void)
+{
+    void (*ok[])(struct hello *, uint8_t *, size_t *) = {ch_legacy_version, NULL};
+    for (int k = 0; k < 2; k++) {
+        uint8_t msg[4096], rec[4200];
+        size_t len = client_hello(NULL, msg);
+        struct hello h;
+        CHECK(parse_hello(msg, len, &h));
+        if (ok[k])
+            ok[k](&h, msg, &len);
+        else
+            add_ext(&h, 1, 0xfafa, "grease", 6);
+        len = build_hello(&h, msg);
+        size_t rl = record(22, msg, len, rec);
+        tern_conn *s = tern_conn_new_server(scfg);
+        size_t used;
+        CHECK_EQ(tern_conn_feed(s, rec, rl, &used), TERN_OK);
+        const uint8_t *out;
+        size_t olen;
+        tern_conn_output(s, &out, &olen);
+        CHECK(olen > 5 && out[0] == 22 && out[5] == 2); /* a ServerHello */
+        tern_conn_free(s);
+    }
+}
+
+/* Records and messages the server must refuse in its first state. */
+static void test_server_records(void)
+{
+    struct {
+        const char *what;
+        uint8_t rec[32];
+        size_t len;
+        int alert;
+    } cases[] = {
+        {"empty handshake record", {22, 3, 3, 0, 0}, 5, TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"unknown content type", {99, 3, 3, 0, 1, 0}, 6, TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Finished first",
+         {22, 3, 3, 0, 8, 20, 0, 0, 4, 1, 2, 3, 4},
+         13,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Certificate first",
+         {22, 3, 3, 0, 8, 11, 0, 0, 4, 0, 0, 0, 0},
+         13,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"application data first", {23, 3, 3, 0, 2, 1, 2}, 7, TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"alert of 3 bytes", {21, 3, 3, 0, 3, 2, 10, 0}, 8, TERN_ALERT_DECODE_ERROR},
+        {"ChangeCipherSpec first", {20, 3, 3, 0, 1, 1}, 6, TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"record longer than 2^14 + 256", {22, 3, 3, 0x41, 0x01}, 5, TERN_ALERT_RECORD_OVERFLOW},
+        {"KeyUpdate before the handshake",
+         {22, 3, 3, 0, 5, 24, 0, 0, 1, 0},
+         10,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        tern_conn *s = tern_conn_new_server(scfg);
+        size_t used;
+        tern_conn_feed(s, cases[k].rec, cases[k].len, &used);
+        expect(cases[k].what, s, alert_of(s, NULL), cases[k].alert, NULL);
+        tern_conn_free(s);
+    }
+    /* A plaintext record larger than 2^14 (RFC 8446 §5.1: record_overflow). */
+    static uint8_t zeros[16385], big[5 + 16385];
+    size_t n = record(22, zeros, sizeof(zeros), big);
+    tern_conn *s = tern_conn_new_server(scfg);
+    size_t used;
+    tern_conn_feed(s, big, n, &used);
+    expect("plaintext record of 2^14 + 1 bytes", s, alert_of(s, NULL), TERN_ALERT_RECORD_OVERFLOW,
+           NULL);
+    tern_conn_free(s);
+}
+
+/* ---- client side: a real server's answer, broken ---- */
+
+struct flight {
+    tern_conn *c;
+    uint8_t sh[512];
+    size_t sh_len;
+    uint8_t hs[8192]; /* the encrypted flight's handshake messages, decrypted */
+    size_t hs_len;
+    struct rec_dir server_hs; /* the server's handshake write keys (to seal) */
+    struct rec_dir client_hs; /* the client's (to read its alerts) */
+};
+
+/* server_answer: a fresh client and a real server's answer to it. */
+static void server_answer(struct flight *f)
+{
+    uint8_t msg[4096], rec[4200];
+    ssec.n = 0;
+    size_t len = client_hello(&f->c, msg);
+    size_t rl = record(22, msg, len, rec);
+    tern_conn *s = tern_conn_new_server(scfg);
+    size_t used;
+    CHECK_EQ(tern_conn_feed(s, rec, rl, &used), TERN_OK);
+    const uint8_t *out;
+    size_t olen;
+    tern_conn_output(s, &out, &olen);
+    CHECK(keyed(&f->server_hs, &ssec, "SERVER_HANDSHAKE_TRAFFIC_SECRET"));
+    f->sh_len = 0;
+    f->hs_len = 0;
+    for (size_t i = 0; i + 5 <= olen;) {
+        size_t n = u16(out + i + 3);
+        if (out[i] == 22) {
+            memcpy(f->sh, out + i + 5, n);
+            f->sh_len = n;
+        } else if (out[i] == 23) {
+            uint8_t buf[1 << 15];
+            memcpy(buf, out + i, 5 + n);
+            uint8_t type;
+            size_t off, plen;
+            CHECK_EQ(rec_open(&f->server_hs, buf, 5 + n, &type, &off, &plen, NULL), TERN_OK);
+            CHECK_EQ(type, 22);
+            memcpy(f->hs + f->hs_len, buf + off, plen);
+            f->hs_len += plen;
+        }
+        i += 5 + n;
+    }
+    tern_conn_free(s);
+    /* Fresh server keys to seal our own version of the flight. */
+    rec_dir_cleanup(&f->server_hs);
+    CHECK(keyed(&f->server_hs, &ssec, "SERVER_HANDSHAKE_TRAFFIC_SECRET"));
+    memset(&f->client_hs, 0, sizeof(f->client_hs));
+}
+
+static void end_flight(struct flight *f)
+{
+    rec_dir_cleanup(&f->server_hs);
+    rec_dir_cleanup(&f->client_hs);
+    tern_conn_free(f->c);
+}
+
+/* deliver the ServerHello as given, then encrypted handshake bytes. */
+static int deliver(struct flight *f, const uint8_t *sh, size_t sh_len, const uint8_t *hs,
+                   size_t hs_len)
+{
+    uint8_t rec[1 << 15];
+    size_t used, n = record(22, sh, sh_len, rec);
+    tern_conn_feed(f->c, rec, n, &used);
+    /* The client's handshake keys, now that it has them. */
+    if (tern_conn_status(f->c) == TERN_OK)
+        CHECK(keyed(&f->client_hs, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+    if (hs_len && tern_conn_status(f->c) == TERN_OK) {
+        n = seal(&f->server_hs, 22, hs, hs_len, rec);
+        tern_conn_feed(f->c, rec, n, &used);
+    }
+    return alert_of(f->c, &f->client_hs);
+}
+
+/* The messages of the decrypted flight: offsets of EE, Certificate,
+ * CertificateVerify, Finished. */
+static void split_flight(const struct flight *f, size_t at[4], size_t len[4])
+{
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        at[k] = i;
+        len[k] = 4 + ((size_t)f->hs[i + 1] << 16 | u16(f->hs + i + 2));
+        i += len[k];
+    }
+    CHECK_EQ(i, f->hs_len);
+    CHECK_EQ(f->hs[at[0]], 8);
+    CHECK_EQ(f->hs[at[3]], 20);
+}
+
+static void put(uint8_t *hs, size_t *n, const uint8_t *p, size_t len)
+{
+    memcpy(hs + *n, p, len);
+    *n += len;
+}
+
+struct sh_case {
+    const char *what;
+    void (*mutate)(struct hello *h);
+    int alert;
+    const char *words;
+};
+
+static void sh_unknown_ext(struct hello *h)
+{
+    add_ext(h, 0, 0xfafa, "", 0); /* an extension we did not offer */
+}
+static void sh_dup_versions(struct hello *h)
+{
+    struct ext *e = find_ext(h, 43);
+    add_ext(h, 0, 43, e->body, e->len);
+}
+static void sh_version_12(struct hello *h)
+{
+    struct ext *e = find_ext(h, 43);
+    e->body[1] = 3; /* selected_version TLS 1.2 in supported_versions */
+}
+static void sh_suite_not_offered(struct hello *h)
+{
+    h->head[h->head_len - 3] = 0x13;
+    h->head[h->head_len - 2] = 0x02; /* TLS_AES_256_GCM_SHA384: we offered only 0x1301 */
+}
+static void sh_group_not_offered(struct hello *h)
+{
+    struct ext *e = find_ext(h, 51);
+    e->body[1] = 0x17; /* secp256r1 */
+}
+static void sh_session_id(struct hello *h)
+{
+    CHECK_EQ(h->head[34], 32); /* the client sends a 32-byte legacy_session_id */
+    h->head[35] ^= 0xff;       /* legacy_session_id_echo differs */
+}
+static void sh_compression(struct hello *h)
+{
+    h->head[h->head_len - 1] = 1;
+}
+static void sh_no_key_share(struct hello *h)
+{
+    drop_ext(h, 51);
+}
+static void sh_sni_in_sh(struct hello *h)
+{
+    add_ext(h, 0, 0, "", 0); /* server_name belongs in EncryptedExtensions */
+}
+static void sh_stray_byte(struct hello *h)
+{
+    struct ext *e = find_ext(h, 51);
+    e->body[e->len++] = 0;
+}
+
+static const struct sh_case sh_cases[] = {
+    {"an extension the client did not offer", sh_unknown_ext, TERN_ALERT_UNSUPPORTED_EXTENSION,
+     NULL},
+    {"supported_versions twice", sh_dup_versions, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"supported_versions selecting TLS 1.2", sh_version_12, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"a cipher suite not offered", sh_suite_not_offered, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"a key share for a group not offered", sh_group_not_offered, TERN_ALERT_ILLEGAL_PARAMETER,
+     NULL},
+    {"session id not echoed", sh_session_id, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"compression method 1", sh_compression, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"no key_share", sh_no_key_share, TERN_ALERT_MISSING_EXTENSION, NULL},
+    {"server_name in the ServerHello", sh_sni_in_sh, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
+    {"key_share with a stray byte", sh_stray_byte, TERN_ALERT_DECODE_ERROR, NULL},
+};
+
+static void test_server_hello_table(void)
+{
+    for (size_t k = 0; k < sizeof(sh_cases) / sizeof(sh_cases[0]); k++) {
+        struct flight f;
+        server_answer(&f);
+        struct hello h;
+        uint8_t msg[1024];
+        CHECK(parse_hello(f.sh, f.sh_len, &h));
+        sh_cases[k].mutate(&h);
+        size_t len = build_hello(&h, msg);
+        expect(sh_cases[k].what, f.c, deliver(&f, msg, len, NULL, 0), sh_cases[k].alert,
+               sh_cases[k].words);
+        end_flight(&f);
+    }
+}
+
+/* The encrypted flight: out of order, broken, in the wrong record type. */
+static void test_encrypted_flight(void)
+{
+    enum { EE, CERT, CV, FIN };
+    struct {
+        const char *what;
+        int alert;
+    } cases[] = {
+        {"Certificate without EncryptedExtensions", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Finished before CertificateVerify", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Certificate twice", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Finished MAC altered", TERN_ALERT_DECRYPT_ERROR},
+        {"CertificateVerify signature altered", TERN_ALERT_DECRYPT_ERROR},
+        {"empty Certificate", TERN_ALERT_DECODE_ERROR},
+        {"supported_versions in EncryptedExtensions", TERN_ALERT_ILLEGAL_PARAMETER},
+        {"ALPN in EncryptedExtensions, not offered", TERN_ALERT_UNSUPPORTED_EXTENSION},
+        {"EncryptedExtensions with a trailing byte", TERN_ALERT_DECODE_ERROR},
+        {"plaintext handshake record after the ServerHello", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"application data before the server's Finished", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"ClientHello sent to the client", TERN_ALERT_UNEXPECTED_MESSAGE},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct flight f;
+        server_answer(&f);
+        size_t at[4], len[4];
+        split_flight(&f, at, len);
+        uint8_t hs[8192];
+        size_t n = 0;
+        int alert = -1;
+        switch (k) {
+        case 0:
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            break;
+        case 1:
+            put(hs, &n, f.hs + at[EE], len[EE]);
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            put(hs, &n, f.hs + at[FIN], len[FIN]);
+            break;
+        case 2:
+            put(hs, &n, f.hs + at[EE], len[EE]);
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            break;
+        case 3:
+            put(hs, &n, f.hs, f.hs_len);
+            hs[n - 1] ^= 1;
+            break;
+        case 4:
+            put(hs, &n, f.hs, f.hs_len);
+            hs[at[CV] + len[CV] - 1] ^= 1;
+            break;
+        case 5: {
+            static const uint8_t empty[] = {11, 0, 0, 4, 0, 0, 0, 0};
+            put(hs, &n, f.hs + at[EE], len[EE]);
+            put(hs, &n, empty, sizeof(empty));
+            break;
+        }
+        case 6: {
+            static const uint8_t ee[] = {8, 0, 0, 8, 0, 6, 0, 43, 0, 2, 3, 4};
+            put(hs, &n, ee, sizeof(ee));
+            break;
+        }
+        case 7: {
+            static const uint8_t ee[] = {8, 0, 0, 11, 0, 9, 0, 16, 0, 5, 0, 3, 2, 'h', '2'};
+            put(hs, &n, ee, sizeof(ee));
+            break;
+        }
+        case 8: {
+            static const uint8_t ee[] = {8, 0, 0, 3, 0, 0, 0};
+            put(hs, &n, ee, sizeof(ee));
+            break;
+        }
+        case 9: {
+            uint8_t rec[64];
+            size_t used, rl = record(22, f.sh, f.sh_len, rec);
+            tern_conn_feed(f.c, rec, rl, &used);
+            CHECK(keyed(&f.client_hs, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+            static const uint8_t ee[] = {22, 3, 3, 0, 6, 8, 0, 0, 2, 0, 0};
+            tern_conn_feed(f.c, ee, sizeof(ee), &used);
+            alert = alert_of(f.c, &f.client_hs);
+            break;
+        }
+        case 10: {
+            uint8_t rec[256];
+            size_t used, rl = record(22, f.sh, f.sh_len, rec);
+            tern_conn_feed(f.c, rec, rl, &used);
+            CHECK(keyed(&f.client_hs, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+            rl = seal(&f.server_hs, 23, (const uint8_t *)"data", 4, rec);
+            tern_conn_feed(f.c, rec, rl, &used);
+            alert = alert_of(f.c, &f.client_hs);
+            break;
+        }
+        case 11: {
+            static const uint8_t ch[] = {1, 0, 0, 2, 3, 3};
+            put(hs, &n, ch, sizeof(ch));
+            break;
+        }
+        }
+        if (alert < 0)
+            alert = deliver(&f, f.sh, f.sh_len, hs, n);
+        expect(cases[k].what, f.c, alert, cases[k].alert, NULL);
+        end_flight(&f);
+    }
+}
+
+int main(void)
+{
+    setup();
+    RUN(test_client_hello_table);
+    RUN(test_client_hello_tolerated);
+    RUN(test_server_records);
+    RUN(test_server_hello_table);
+    RUN(test_encrypted_flight);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+    return test_done();
+}
