@@ -3,7 +3,7 @@ JOBS ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-asan demo fuzz bench load format format-check install clean
+.PHONY: all build check check-asan memcheck demo fuzz bench load format format-check install clean
 
 all: build
 
@@ -12,13 +12,16 @@ build:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j$(JOBS)
 
-# Every test in a normal build, then the whole suite again under ASan+UBSan.
+# Every test in a normal build, then the whole suite again under ASan+UBSan,
+# the constant-time, fault and alerts tests under valgrind, each fuzz target
+# briefly on its corpus.
 check:
 	@scripts/deps.sh check
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j$(JOBS)
 	ctest --test-dir build -j$(JOBS) --output-on-failure
 	$(MAKE) --no-print-directory check-asan
+	scripts/memcheck.sh quick build
 	scripts/fuzz.sh brief
 
 check-asan:
@@ -26,6 +29,11 @@ check-asan:
 	cmake --build build-asan -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-asan -j$(JOBS) --output-on-failure
+
+# valgrind memcheck (leaks too) over the fault, alerts, handshake, resumption
+# and interop tests, and the constant-time check; about 5 minutes.
+memcheck:
+	scripts/memcheck.sh
 
 demo: build
 	scripts/demo.sh build

@@ -6,6 +6,13 @@ SRC=$(cd "$2" && pwd)
 DATA=$SRC/tests/data
 PEER=$BUILD/tests/tern_peer
 WORK=$(mktemp -d)
+# TERN_WRAP="valgrind ...": run tern's endpoint under a wrapper
+# (scripts/memcheck.sh); its non-zero exit fails the case.
+if [ -n "${TERN_WRAP:-}" ]; then
+  printf '#!/usr/bin/env bash\nexec %s %q "$@"\n' "$TERN_WRAP" "$PEER" >"$WORK/peer"
+  chmod +x "$WORK/peer"
+  PEER=$WORK/peer
+fi
 PIDS=()
 FAILS=0
 PASSES=0
