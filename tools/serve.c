@@ -18,6 +18,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -421,11 +424,21 @@ static void client_free(struct server *s, struct client *cl)
 
 static void bury(struct server *s)
 {
+    bool freed = s->grave != NULL;
     while (s->grave) {
         struct client *cl = s->grave;
         s->grave = cl->next;
         free(cl);
     }
+#ifdef __GLIBC__
+    /* The last connection went: give the memory a burst of connections
+     * used back to the system (glibc otherwise keeps freed pages below the
+     * top of the heap), so an idle server returns to its baseline. */
+    if (freed && s->n_clients == 0)
+        malloc_trim(0);
+#else
+    (void)freed;
+#endif
 }
 
 static void set_interest(struct server *s, struct client *cl, bool out)
