@@ -4,6 +4,7 @@
 # Otherwise: fail with the exact command to run.
 #   scripts/deps.sh build      compiler, cmake, libcrypto headers
 #   scripts/deps.sh check      + peers and tools the tests use
+#   scripts/deps.sh load       + wrk (make load)
 set -euo pipefail
 what=${1:-check}
 
@@ -18,8 +19,11 @@ check_needs=(
   "valgrind:valgrind" "/usr/include/valgrind/memcheck.h:valgrind"
 )
 
+load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")
+
 needs=("${build_needs[@]}")
 [ "$what" = check ] && needs+=("${check_needs[@]}")
+[ "$what" = load ] && needs+=("${load_needs[@]}")
 
 missing=()
 for item in "${needs[@]}"; do
