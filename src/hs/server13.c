@@ -25,17 +25,17 @@ struct client_hello {
 /* What the server decided from a ClientHello. */
 struct choice {
     uint16_t suite;
-    uint16_t group;      /* the group to use */
-    struct rd share;     /* the client's share for it; empty: HelloRetryRequest */
+    uint16_t group;  /* the group to use */
+    struct rd share; /* the client's share for it; empty: HelloRetryRequest */
     uint16_t scheme;
 };
 
-static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out,
-                         size_t cap, size_t *out_n)
+static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
+                         size_t *out_n)
 {
     if (list.len == 0 || list.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed",
-                         what, list.len);
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
+                         list.len);
     *out_n = 0;
     uint16_t v;
     while (rd_u16(&list, &v))
@@ -114,14 +114,14 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     if (!out->suite) {
         char list[200] = "";
         for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x",
-                     i ? ", " : "", theirs[i]);
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
+                     theirs[i]);
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "no cipher suite in common: the client offers %s", list);
     }
     if (c->hrr_done && out->suite != c->suite)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the second ClientHello no longer offers %s", tern_suite_name(c->suite));
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
+                         tern_suite_name(c->suite));
 
     /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
     if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
@@ -143,7 +143,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
                          "ClientHello lacks %s (tern does not offer PSK-only handshakes)",
                          hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
-                                                                     : "supported_groups");
+                                                                    : "supported_groups");
     struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
     uint16_t groups[64];
     size_t n_groups;
@@ -163,8 +163,8 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
         if (hs_list_has(share_groups, n_shares, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has two key shares for %s", tern_group_name(g));
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has two key shares for %s",
+                             tern_group_name(g));
         if (!hs_list_has(groups, n_groups, g))
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                              "ClientHello has a key share for %s, which is not in its "
@@ -313,9 +313,7 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
     wr_u16(&w, cho->suite);
     wr_u8(&w, 0);
     size_t exts = wr_open_u16(&w);
-    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
-    wr_u16(&w, 2);
-    wr_u16(&w, TERN_TLS13);
+    /* key_share, then supported_versions: the order of RFC 8448's traces */
     wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
     size_t e = wr_open_u16(&w);
     wr_u16(&w, cho->group);
@@ -323,6 +321,9 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
     wr_bytes(&w, share, share_len);
     wr_close(&w, kx);
     wr_close(&w, e);
+    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(&w, 2);
+    wr_u16(&w, TERN_TLS13);
     if (psk_index >= 0) {
         wr_u16(&w, hs_ext_type(EXT_PRE_SHARED_KEY));
         wr_u16(&w, 2);
@@ -407,8 +408,8 @@ static int send_certificate_request(tern_conn *c)
     c->cert_requested = true;
     c->cr_context_len = 0;
     hs_trace_msg(c, true, "CertificateRequest",
-                 "We ask the client to prove its identity with a certificate (mutual TLS).",
-                 w.len, NULL, 0);
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 NULL, 0);
     return TERN_OK;
 }
 
@@ -447,8 +448,8 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s,
-                           &err) != TERN_OK)
+        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s, &err) !=
+            TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
@@ -497,6 +498,24 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     return TERN_OK;
 }
 
+/* test_x25519_respond (test hook): answer an X25519 share with the
+ * injected private key; the public value is that key times the base point. */
+static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *share,
+                               size_t *share_len, uint8_t *secret, size_t *secret_len)
+{
+    static const uint8_t base[32] = {9};
+    struct cry_ecdh k;
+    memset(&k, 0, sizeof(k));
+    int rc = cry_ecdh_import(&k, CRY_X25519, c->test.x25519_priv, 32);
+    if (rc == TERN_OK)
+        rc = cry_ecdh_derive(&k, base, sizeof(base), share, 32, share_len);
+    if (rc == TERN_OK)
+        rc = cry_ecdh_derive(&k, client_share.p, client_share.len, secret, CRY_KEX_MAX_SECRET,
+                             secret_len);
+    cry_ecdh_cleanup(&k);
+    return rc;
+}
+
 static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
     struct client_hello ch;
@@ -530,8 +549,10 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
     size_t share_len, secret_len;
-    int rc = cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
-                             &share_len, secret, sizeof(secret), &secret_len);
+    int rc = c->test.x25519_priv && cho.group == TERN_GROUP_X25519
+                 ? test_x25519_respond(c, cho.share, share, &share_len, secret, &secret_len)
+                 : cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
+                                   &share_len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the client's %s key share (%zu bytes) is invalid",
