@@ -258,8 +258,9 @@ int tern_conn_handshake_done(const tern_conn *c);
  * handshake. *out_conn is set whenever a connection object could be made,
  * even on failure, so tern_conn_error can say why; free it. */
 int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn);
-/* tern_conn_set_fd binds c to a connected descriptor (not owned by c unless
- * tern_connect made it). */
+/* tern_conn_set_fd binds c to a connected descriptor the caller keeps
+ * owning (tern_close and tern_conn_free leave it open). Descriptors made by
+ * tern_connect and tern_accept belong to the connection instead. */
 int tern_conn_set_fd(tern_conn *c, int fd);
 int tern_conn_fd(const tern_conn *c);
 /* tern_accept accepts one connection on listen_fd and returns a server
@@ -268,7 +269,9 @@ int tern_accept(tern_config *cfg, int listen_fd, tern_conn **out_conn);
 int tern_handshake(tern_conn *c);
 int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n);
 int tern_write(tern_conn *c, const void *data, size_t len, size_t *out_n);
-/* tern_close sends close_notify and closes a descriptor tern_connect made. */
+/* tern_close sends close_notify and shuts down and closes a descriptor
+ * tern_connect or tern_accept made (tern_conn_free closes it too). With a
+ * non-blocking descriptor it may return TERN_WANT_WRITE: call it again. */
 int tern_close(tern_conn *c);
 
 #ifdef __cplusplus
