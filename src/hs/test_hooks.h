@@ -24,6 +24,9 @@ struct hs_test_hooks {
      * x25519_priv */
     const uint8_t *client_hello;
     size_t client_hello_len;
+    /* send a KeyUpdate after this many application data records under one
+     * key instead of CONN_REKEY_RECORDS (0: the default) */
+    uint64_t rekey_records;
 };
 
 /* hs_test_config_hooks: every connection made with cfg from now on starts
