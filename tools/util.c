@@ -333,7 +333,8 @@ int util_sessions_load(tern_config *cfg, const char *path, char *why, size_t why
         for (size_t i = 0; ok && i < hl; i += 2) {
             int hi = hex_value(line[i]), lo = hex_value(line[i + 1]);
             ok = hi >= 0 && lo >= 0;
-            blob[n++] = (uint8_t)(hi << 4 | lo);
+            if (ok)
+                blob[n++] = (uint8_t)(hi << 4 | lo);
         }
         if (!ok || tern_config_add_session(cfg, blob, n) != TERN_OK) {
             rc = fail(why, why_cap,
