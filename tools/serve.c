@@ -62,6 +62,9 @@ static const char SERVE_HELP[] =
     "                           secret in FILE (32-64 bytes as hex), so servers\n"
     "                           sharing it resume each other's sessions\n"
     "                           (default: a fresh random secret per process)\n"
+    "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
+    "                           offers it: faster, but no forward secrecy for\n"
+    "                           resumed sessions (off by default)\n"
     "  --keylog FILE            append session secrets in the NSS key-log format\n"
     "                           (for Wireshark); SSLKEYLOGFILE works the same way\n"
     "  --trace[=explain|json]   draw every handshake on stderr (see tern get)\n"
@@ -795,6 +798,7 @@ int cmd_serve(int argc, char **argv)
         {"require-client-cert", no_argument, 0, 'R'},
         {"keylog", required_argument, 0, 'l'},
         {"ticket-key", required_argument, 0, 'K'},
+        {"allow-psk-ke", no_argument, 0, 'P'},
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
@@ -804,7 +808,7 @@ int cmd_serve(int argc, char **argv)
     };
     const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
                *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
-    bool require_client = false;
+    bool require_client = false, psk_ke = false;
     struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
     s.trace.f = stderr;
     s.trace.show_conn = true;
@@ -838,6 +842,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'K':
             ticket_key = optarg;
+            break;
+        case 'P':
+            psk_ke = true;
             break;
         case 'T': {
             char suffix[32] = "";
@@ -929,6 +936,8 @@ int cmd_serve(int argc, char **argv)
         step = "--require-client-cert";
     else if (ticket_key && tern_config_set_ticket_key_file(s.cfg, ticket_key) != TERN_OK)
         step = "--ticket-key";
+    else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
+        step = "--allow-psk-ke";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};
         if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)

@@ -154,10 +154,14 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     }
     size_t binders_len = 0;
     if (c->session) {
-        /* RFC 8446 §4.2.9: psk_dhe_ke only, keeping forward secrecy. */
+        /* RFC 8446 §4.2.9: psk_dhe_ke keeps forward secrecy; psk_ke (0)
+         * only when the configuration allows it. */
         e = ext_begin(c, w, EXT_PSK_KEY_EXCHANGE_MODES);
+        size_t ml = wr_open_u8(w);
+        if (cfg->psk_ke)
+            wr_u8(w, 0);
         wr_u8(w, 1);
-        wr_u8(w, 1);
+        wr_close(w, ml);
         wr_close(w, e);
         /* pre_shared_key goes last (RFC 8446 §4.2.11); its binder is
          * patched in below, once the rest of the message is final. */
@@ -449,18 +453,22 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     if (is_hrr)
         return on_hello_retry(c, &sh, msg, len);
 
-    if (!hs_ext_has(&sh.ext, EXT_KEY_SHARE))
+    /* Without key_share the server resumes with psk_ke, which we offered
+     * only if the configuration allows it. */
+    bool psk_ke = !hs_ext_has(&sh.ext, EXT_KEY_SHARE);
+    if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)))
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ServerHello has no key_share (tern does not offer PSK-only resumption)");
-    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share;
-    uint16_t group;
-    if (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks))
+                         "ServerHello has no key_share, and we did not offer resumption without "
+                         "a key exchange (psk_ke)");
+    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share = {0};
+    uint16_t group = 0;
+    if (!psk_ke && (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks)))
         return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
     struct cry_kex *k = NULL;
     for (size_t i = 0; i < c->n_kex; i++)
         if (c->kex[i].group == group)
             k = &c->kex[i];
-    if (!k)
+    if (!k && !psk_ke)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server answered with a %s (0x%04x) key share, which we did not send",
                          tern_group_name(group), group);
@@ -500,8 +508,9 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     c->round_trips++;
 
     uint8_t secret[CRY_KEX_MAX_SECRET];
-    size_t secret_len;
-    int rc = cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
+    size_t secret_len = 0; /* psk_ke: no (EC)DHE input (zeros, RFC 8446 §7.1) */
+    int rc = psk_ke ? TERN_OK
+                    : cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
@@ -509,7 +518,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     struct tern_trace_fact f[] = {
         {"version", "TLS 1.3"},
         {"cipher_suite", tern_suite_name(sh.suite)},
-        {"group", tern_group_name(group)},
+        {"group", psk_ke ? "(none: psk_ke, no forward secrecy)" : tern_group_name(group)},
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
     hs_trace_msg(c, false, "ServerHello",

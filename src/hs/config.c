@@ -431,6 +431,13 @@ int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_
     return TERN_OK;
 }
 
+int tern_config_set_psk_ke(tern_config *cfg, int allow)
+{
+    TRY(check_mutable(cfg));
+    cfg->psk_ke = allow != 0;
+    return TERN_OK;
+}
+
 void tern_config_set_session_callback(tern_config *cfg,
                                       void (*cb)(void *arg, const char *server_name,
                                                  const uint8_t *session, size_t len),

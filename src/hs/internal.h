@@ -60,6 +60,7 @@ struct tern_config {
     /* resumption, server: the ticket secret (keys are derived per epoch) */
     uint8_t ticket_secret[64];
     size_t ticket_secret_len;
+    bool psk_ke; /* resumption without (EC)DHE allowed */
     unsigned ticket_count;
     uint32_t ticket_lifetime; /* seconds */
     uint32_t ticket_rotation; /* seconds per key epoch */
@@ -172,6 +173,7 @@ struct tern_conn {
     char alpn[256];
     char peer_subject[512];
     bool resumed;
+    bool psk_ke; /* resumed without (EC)DHE */
 
     /* the easy level's socket state (src/io/io.c owns its layout) and the
      * hook that closes a descriptor it made */

@@ -67,6 +67,26 @@ check "s_client: Reused" has "$WORK/sc2.out" "Reused, TLSv1.3"
 check "s_client got the page" has "$WORK/sc2.out" "resumption page"
 check "tern serve logged the resumed request" has "$WORK/serve1.log" "GET / 200 16 (resumed)"
 
+echo "== psk_ke (no key exchange) only when tern serve allows it"
+stop_all
+serve serve2.log --allow-psk-ke
+psk_sc() { # psk_sc LABEL [s_client options]
+  printf '%s' "$req" | openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$CA" \
+    -verify_return_error -ign_eof -allow_no_dhe_kex "${@:2}" >"$WORK/$1.out" 2>&1
+}
+psk_sc pk1 -sess_out "$WORK/pk.sess"
+check "s_client -allow_no_dhe_kex: new session" has "$WORK/pk1.out" "New, TLSv1.3"
+check "  with a key exchange" has "$WORK/pk1.out" "Server Temp Key"
+psk_sc pk2 -sess_in "$WORK/pk.sess"
+check "resumed with psk_ke" has "$WORK/pk2.out" "Reused, TLSv1.3"
+check "  and no key exchange" bash -c "! grep -q 'Server Temp Key' '$WORK/pk2.out'"
+stop_all
+serve serve3.log
+psk_sc pd1 -sess_out "$WORK/pd.sess"
+psk_sc pd2 -sess_in "$WORK/pd.sess"
+check "without --allow-psk-ke: resumed" has "$WORK/pd2.out" "Reused, TLSv1.3"
+check "  with a key exchange (psk_dhe_ke)" has "$WORK/pd2.out" "Server Temp Key"
+
 echo "== gnutls-cli --resume -> tern serve"
 gnutls-cli --x509cafile "$CA" -p "$PORT" localhost --resume </dev/null >"$WORK/gc.out" 2>&1
 check "gnutls-cli: resumed session" has "$WORK/gc.out" "This is a resumed session"

@@ -193,8 +193,8 @@ static void test_close_notify(void)
     finish(&h);
 }
 
-static void expect_client_failure(const char *server, const char *trust, const char *name,
-                                  int code, const char *words, int alert)
+static void expect_client_failure(const char *server, const char *trust, const char *name, int code,
+                                  const char *words, int alert)
 {
     tern_config *ccfg = tern_config_new();
     add_trust(ccfg, trust);
