@@ -38,7 +38,8 @@ static const char GET_HELP[] =
     "                       server asks for one (mutual TLS)\n"
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
-    "                       (for example h2,http/1.1)\n"
+    "                       (default: http/1.1, the protocol tern get speaks;\n"
+    "                       --alpn none offers none)\n"
     "  --connect-to HOST:PORT\n"
     "                       open the TCP connection to HOST:PORT while still\n"
     "                       asking for, and verifying, the URL's host\n"
@@ -520,7 +521,9 @@ int cmd_get(int argc, char **argv)
         cfg_step = "--cert/--key";
     else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
         cfg_step = "--insecure";
-    if (!cfg_step && o.alpn) {
+    if (!o.alpn)
+        o.alpn = "http/1.1";
+    if (!cfg_step && strcmp(o.alpn, "none") != 0) {
         char copy[512];
         const char *list[16];
         size_t n = 0;
