@@ -804,6 +804,184 @@ static void test_encrypted_flight(void)
     }
 }
 
+/* ---- server side, encrypted: the client's second flight and after ---- */
+
+struct pair {
+    tern_conn *c, *s;
+    struct rec_dir c_out; /* the client's write keys (to seal as the client) */
+    struct rec_dir s_out; /* the server's write keys (to read its alert) */
+    uint8_t fin[64 + 4];  /* the client's real Finished */
+    size_t fin_len;
+};
+
+/* to_client_finished: real endpoints up to the client's Finished, which
+ * is taken (decrypted) instead of delivered. */
+static void to_client_finished(struct pair *p)
+{
+    csec.n = ssec.n = 0;
+    p->c = tern_conn_new_client(ccfg, "localhost");
+    p->s = tern_conn_new_server(scfg);
+    move(p->c, p->s, 1 << 20);
+    move(p->s, p->c, 1 << 20);
+    CHECK(keyed(&p->c_out, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+    const uint8_t *out;
+    size_t len;
+    tern_conn_output(p->c, &out, &len);
+    p->fin_len = 0;
+    for (size_t i = 0; i + 5 <= len;) {
+        size_t n = u16(out + i + 3);
+        if (out[i] == 23) {
+            uint8_t buf[256];
+            memcpy(buf, out + i, 5 + n);
+            uint8_t type;
+            size_t off, plen;
+            CHECK_EQ(rec_open(&p->c_out, buf, 5 + n, &type, &off, &plen, NULL), TERN_OK);
+            memcpy(p->fin, buf + off, plen);
+            p->fin_len = plen;
+        }
+        i += 5 + n;
+    }
+    tern_conn_output_done(p->c, len);
+    CHECK(p->fin_len == 36 && p->fin[0] == 20);
+    rec_dir_cleanup(&p->c_out);
+    CHECK(keyed(&p->c_out, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+    CHECK(keyed(&p->s_out, &ssec, "SERVER_TRAFFIC_SECRET_0"));
+}
+
+/* connected: real endpoints through the whole handshake. */
+static void connected(struct pair *p)
+{
+    csec.n = ssec.n = 0;
+    p->c = tern_conn_new_client(ccfg, "localhost");
+    p->s = tern_conn_new_server(scfg);
+    pump(p->c, p->s, 1 << 20);
+    CHECK(both_done(p->c, p->s));
+    CHECK(keyed(&p->c_out, &csec, "CLIENT_TRAFFIC_SECRET_0"));
+    CHECK(keyed(&p->s_out, &ssec, "SERVER_TRAFFIC_SECRET_0"));
+}
+
+static void end_pair(struct pair *p)
+{
+    rec_dir_cleanup(&p->c_out);
+    rec_dir_cleanup(&p->s_out);
+    tern_conn_free(p->c);
+    tern_conn_free(p->s);
+}
+
+/* send_as_client: one record of inner type `type`, sealed as the client. */
+static int send_as_client(struct pair *p, uint8_t type, const uint8_t *m, size_t len)
+{
+    uint8_t rec[1024];
+    size_t n = seal(&p->c_out, type, m, len, rec), used;
+    tern_conn_feed(p->s, rec, n, &used);
+    return alert_of(p->s, &p->s_out);
+}
+
+static void test_client_flight_table(void)
+{
+    static const uint8_t cert[] = {11, 0, 0, 4, 0, 0, 0, 0};
+    static const uint8_t eoed[] = {5, 0, 0, 0};
+    static const uint8_t ch[] = {1, 0, 0, 2, 3, 3};
+    struct {
+        const char *what;
+        int alert;
+    } cases[] = {
+        {"Finished MAC altered", TERN_ALERT_DECRYPT_ERROR},
+        {"Finished one byte long", TERN_ALERT_DECODE_ERROR},
+        {"Certificate that was not requested", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"EndOfEarlyData without early data", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"a second ClientHello", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"application data before the client's Finished", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"plaintext Finished after the keys changed", TERN_ALERT_UNEXPECTED_MESSAGE},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct pair p;
+        to_client_finished(&p);
+        uint8_t m[64 + 4];
+        memcpy(m, p.fin, p.fin_len);
+        int alert = -1;
+        switch (k) {
+        case 0:
+            m[10] ^= 1;
+            alert = send_as_client(&p, 22, m, p.fin_len);
+            break;
+        case 1: {
+            static const uint8_t one[] = {20, 0, 0, 1, 0};
+            alert = send_as_client(&p, 22, one, sizeof(one));
+            break;
+        }
+        case 2:
+            alert = send_as_client(&p, 22, cert, sizeof(cert));
+            break;
+        case 3:
+            alert = send_as_client(&p, 22, eoed, sizeof(eoed));
+            break;
+        case 4:
+            alert = send_as_client(&p, 22, ch, sizeof(ch));
+            break;
+        case 5:
+            alert = send_as_client(&p, 23, (const uint8_t *)"GET /", 5);
+            break;
+        case 6: {
+            uint8_t rec[128];
+            size_t used, n = record(22, p.fin, p.fin_len, rec);
+            tern_conn_feed(p.s, rec, n, &used);
+            alert = alert_of(p.s, &p.s_out);
+            break;
+        }
+        }
+        expect(cases[k].what, p.s, alert, cases[k].alert, NULL);
+        end_pair(&p);
+    }
+}
+
+static void test_post_handshake_table(void)
+{
+    struct {
+        const char *what;
+        uint8_t type; /* inner content type */
+        uint8_t msg[16];
+        size_t len;
+        int alert;
+    } cases[] = {
+        {"KeyUpdate with request_update 2", 22, {24, 0, 0, 1, 2}, 5, TERN_ALERT_ILLEGAL_PARAMETER},
+        {"KeyUpdate of 2 bytes", 22, {24, 0, 0, 2, 0, 0}, 6, TERN_ALERT_DECODE_ERROR},
+        {"NewSessionTicket sent to the server",
+         22,
+         {4, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0},
+         13,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"ClientHello after the handshake",
+         22,
+         {1, 0, 0, 2, 3, 3},
+         6,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Certificate after the handshake",
+         22,
+         {11, 0, 0, 4, 0, 0, 0, 0},
+         8,
+         TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"Finished after the handshake", 22, {20, 0, 0, 1, 0}, 5, TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"ChangeCipherSpec inside a protected record", 20, {1}, 1, TERN_ALERT_UNEXPECTED_MESSAGE},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct pair p;
+        connected(&p);
+        int alert = send_as_client(&p, cases[k].type, cases[k].msg, cases[k].len);
+        expect(cases[k].what, p.s, alert, cases[k].alert, NULL);
+        end_pair(&p);
+    }
+    /* A plaintext alert once the keys are in place. */
+    struct pair p;
+    connected(&p);
+    static const uint8_t plain_alert[] = {21, 3, 3, 0, 2, 1, 0};
+    size_t used;
+    tern_conn_feed(p.s, plain_alert, sizeof(plain_alert), &used);
+    expect("plaintext close_notify after the handshake", p.s, alert_of(p.s, &p.s_out),
+           TERN_ALERT_UNEXPECTED_MESSAGE, "unprotected");
+    end_pair(&p);
+}
+
 int main(void)
 {
     setup();
@@ -812,6 +990,8 @@ int main(void)
     RUN(test_server_records);
     RUN(test_server_hello_table);
     RUN(test_encrypted_flight);
+    RUN(test_client_flight_table);
+    RUN(test_post_handshake_table);
     tern_config_free(ccfg);
     tern_config_free(scfg);
     return test_done();
