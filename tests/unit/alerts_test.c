@@ -772,7 +772,7 @@ static void test_encrypted_flight(void)
             break;
         }
         case 9: {
-            uint8_t rec[64];
+            uint8_t rec[1024];
             size_t used, rl = record(22, f.sh, f.sh_len, rec);
             tern_conn_feed(f.c, rec, rl, &used);
             CHECK(keyed(&f.client_hs, &csec, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
