@@ -276,6 +276,28 @@ static void test_tamper(void)
     rec_dir_cleanup(&w), rec_dir_cleanup(&r), rec_dir_cleanup(&w2), rec_dir_cleanup(&r2);
 }
 
+/* The inner type is found at every offset within a word and after content
+ * that is itself all zeros (the scan goes eight bytes at a time). */
+static void test_padding_offsets(void)
+{
+    static uint8_t buf[REC_MAX_RECORD];
+    for (size_t clen = 1; clen <= 24; clen++) {
+        for (size_t pad = 0; pad <= 17; pad++) {
+            struct rec_dir w, r;
+            pair13(&w, &r);
+            memset(buf, 0, sizeof(buf));
+            size_t n, off, len;
+            uint8_t got_type;
+            CHECK_EQ(rec_seal(&w, REC_APPLICATION_DATA, buf, clen, pad, sizeof(buf), &n, NULL),
+                     TERN_OK);
+            CHECK_EQ(rec_open(&r, buf, n, &got_type, &off, &len, NULL), TERN_OK);
+            CHECK_EQ(got_type, REC_APPLICATION_DATA);
+            CHECK_EQ(len, clen);
+            rec_dir_cleanup(&w), rec_dir_cleanup(&r);
+        }
+    }
+}
+
 static void test_padding(void)
 {
     static const size_t pads[] = {0, 1, 2, 15, 16, 255, 1000, 16384 - 100};
@@ -657,6 +679,7 @@ int main(void)
     RUN(test_rfc8448_plaintext);
     RUN(test_tamper);
     RUN(test_padding);
+    RUN(test_padding_offsets);
     RUN(test_open_failures13);
     RUN(test_seq_exhaustion);
     RUN(test_key_update);
