@@ -776,6 +776,101 @@ static enum cry_key_type pkey_type(EVP_PKEY *pkey)
     return CRY_KEY_NONE;
 }
 
+/* der_get_strict is der_get that also refuses a length not in its shortest
+ * form (X.690 §10.1), so what the fast path below accepts is DER. */
+static bool der_get_strict(struct rd *r, uint8_t tag, struct rd *body)
+{
+    struct rd save = *r;
+    if (r->len < 2 || (r->p[1] == 0x81 && (r->len < 3 || r->p[2] < 0x80)) ||
+        (r->p[1] > 0x81 && (r->len < 3 || r->p[2] == 0)) || !der_get(r, tag, body)) {
+        *r = save;
+        return false;
+    }
+    return true;
+}
+
+/* der_uint borrows the magnitude of a DER INTEGER that must be positive and
+ * minimally encoded (no superfluous leading zero). */
+static bool der_uint(struct rd *r, struct rd *mag)
+{
+    if (!der_get_strict(r, 0x02, mag) || mag->len == 0 || (mag->p[0] & 0x80))
+        return false;
+    if (mag->p[0] == 0) {
+        if (mag->len == 1 || !(mag->p[1] & 0x80))
+            return false;
+        mag->p++;
+        mag->len--;
+    }
+    return true;
+}
+
+/* spki_fast builds the key of a canonically encoded SPKI straight from its
+ * parts: the point or the modulus and exponent go to the key manager with
+ * EVP_PKEY_fromdata (which checks the point is on the curve) instead of
+ * through d2i_PUBKEY, whose decoder chain libcrypto 3.0 assembles anew on
+ * every call (most of a client's handshake when done per certificate).
+ * NULL means "not handled here": the caller falls back to d2i_PUBKEY, so
+ * the set of keys accepted is the one d2i_PUBKEY defines. */
+static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type want)
+{
+    struct rd r, spki, alg, oid, key;
+    const uint8_t *unused;
+    rd_init(&r, der, len);
+    if (!der_get_strict(&r, 0x30, &spki) || !rd_empty(&r) || !der_get_strict(&spki, 0x30, &alg) ||
+        !der_get_strict(&alg, 0x06, &oid) || !der_get_strict(&spki, 0x03, &key) ||
+        !rd_empty(&spki) || !rd_bytes(&key, &unused, 1) || unused[0] != 0 || key.len == 0)
+        return NULL;
+    EVP_PKEY *pkey = NULL;
+    if (want == CRY_KEY_EC_P256 || want == CRY_KEY_EC_P384 || want == CRY_KEY_EC_P521) {
+        struct rd curve;
+        if (!der_get_strict(&alg, 0x06, &curve) || !rd_empty(&alg))
+            return NULL;
+        const char *group = want == CRY_KEY_EC_P256   ? "prime256v1"
+                            : want == CRY_KEY_EC_P384 ? "secp384r1"
+                                                      : "secp521r1";
+        OSSL_PARAM params[3] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)key.p, key.len),
+            OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+            pkey = NULL;
+        EVP_PKEY_CTX_free(ctx);
+    } else if (want == CRY_KEY_ED25519) {
+        /* RFC 8410 §3: the parameters are absent. */
+        if (!rd_empty(&alg) || key.len != 32)
+            return NULL;
+        pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, key.p, key.len);
+    } else if (want == CRY_KEY_RSA) {
+        /* RFC 3279 §2.3.1: NULL parameters; RSAPublicKey ::= SEQUENCE {n, e}. */
+        struct rd nul, rsa, n, e;
+        uint8_t nbuf[1024], ebuf[8];
+        if (!der_get_strict(&alg, 0x05, &nul) || nul.len != 0 || !rd_empty(&alg) ||
+            !der_get_strict(&key, 0x30, &rsa) || !rd_empty(&key) || !der_uint(&rsa, &n) ||
+            !der_uint(&rsa, &e) || !rd_empty(&rsa) || n.len > sizeof(nbuf) || e.len > sizeof(ebuf))
+            return NULL;
+        /* OSSL_PARAM integers are in the host's byte order. */
+        const uint16_t one = 1;
+        bool little = *(const uint8_t *)&one == 1;
+        for (size_t i = 0; i < n.len; i++)
+            nbuf[i] = little ? n.p[n.len - 1 - i] : n.p[i];
+        for (size_t i = 0; i < e.len; i++)
+            ebuf[i] = little ? e.p[e.len - 1 - i] : e.p[i];
+        OSSL_PARAM params[3] = {OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_N, nbuf, n.len),
+                                OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_E, ebuf, e.len),
+                                OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+            pkey = NULL;
+        EVP_PKEY_CTX_free(ctx);
+    }
+    if (!pkey)
+        ERR_clear_error();
+    return pkey;
+}
+
 int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
 {
     pk->type = CRY_KEY_NONE;
@@ -785,9 +880,9 @@ int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
     TRY(spki_kind(der, len, &want));
     if (len > LONG_MAX)
         return TERN_E_DECODE;
+    EVP_PKEY *pkey = spki_fast(der, len, want);
     const unsigned char *p = der;
-    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
-    if (!pkey || p != der + len) {
+    if (!pkey && (!(pkey = d2i_PUBKEY(NULL, &p, (long)len)) || p != der + len)) {
         EVP_PKEY_free(pkey);
         return fail(TERN_E_DECODE);
     }
