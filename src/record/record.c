@@ -372,37 +372,53 @@ static uint64_t ct_nonzero_mask(uint64_t x)
 }
 
 /* find_inner_type locates the content type of a TLS 1.3 inner plaintext:
- * the last non-zero byte (RFC 8446 §5.4). It looks at every byte, without
- * a branch on their values, so the time taken tells nothing about how much
- * of the record was padding. It goes eight bytes at a time (a full record
- * byte by byte cost as much as opening it): first the last non-zero word,
- * then the last non-zero byte within it and in the tail. Returns false if
- * every byte is zero. */
+ * the last non-zero byte (RFC 8446 §5.4). It reads every byte, in the same
+ * order whatever their values, and never branches on them, so neither the
+ * time taken nor the memory touched tells how much of the record was
+ * padding. In 64-byte blocks (byte by byte it cost as much as opening the
+ * record): one pass finds the last non-zero block, a second copies that
+ * block out by mask, and a byte pass over the copy finds the type. Returns
+ * false if every byte is zero. */
+#define SCAN_WORDS 8
 static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
 {
-    uint64_t found = 0, word = 0, base = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t m = ct_nonzero_mask(w);
-        word = (w & m) | (word & ~m);
-        base = ((uint64_t)i & m) | (base & ~m);
+    size_t nblocks = n / (SCAN_WORDS * 8);
+    uint64_t tail[SCAN_WORDS] = {0}; /* the partial last block, zero-filled */
+    memcpy(tail, p + nblocks * SCAN_WORDS * 8, n - nblocks * SCAN_WORDS * 8);
+    uint64_t last = 0, found = 0;
+    for (size_t b = 0; b <= nblocks; b++) {
+        uint64_t acc = 0, w[SCAN_WORDS];
+        if (b < nblocks)
+            memcpy(w, p + b * sizeof(w), sizeof(w));
+        else
+            memcpy(w, tail, sizeof(w));
+        for (int k = 0; k < SCAN_WORDS; k++)
+            acc |= w[k];
+        uint64_t m = ct_nonzero_mask(acc);
+        last = ((uint64_t)b & m) | (last & ~m);
         found |= m;
     }
-    uint8_t last[16];
-    memcpy(last, &word, 8); /* the bytes of the last non-zero word, in order */
-    memcpy(last + 8, p + i, n - i);
+    uint64_t sel[SCAN_WORDS] = {0};
+    for (size_t b = 0; b <= nblocks; b++) {
+        uint64_t w[SCAN_WORDS];
+        if (b < nblocks)
+            memcpy(w, p + b * sizeof(w), sizeof(w));
+        else
+            memcpy(w, tail, sizeof(w));
+        uint64_t eq = ~ct_nonzero_mask((uint64_t)b ^ last);
+        for (int k = 0; k < SCAN_WORDS; k++)
+            sel[k] |= w[k] & eq;
+    }
+    uint8_t bytes[SCAN_WORDS * 8];
+    memcpy(bytes, sel, sizeof(bytes));
     uint64_t pos = 0;
     uint8_t type = 0;
-    for (size_t j = 0; j < 8 + (n - i); j++) {
-        uint64_t m = ct_nonzero_mask(last[j]);
-        uint64_t at = j < 8 ? base + j : (uint64_t)i + (j - 8);
-        pos = (at & m) | (pos & ~m);
-        type = (uint8_t)((last[j] & m) | (type & ~m));
-        found |= m;
+    for (size_t j = 0; j < sizeof(bytes); j++) {
+        uint64_t m = ct_nonzero_mask(bytes[j]);
+        pos = ((uint64_t)j & m) | (pos & ~m);
+        type = (uint8_t)((bytes[j] & m) | (type & ~m));
     }
-    *out_pos = (size_t)pos;
+    *out_pos = (size_t)(last * sizeof(bytes) + pos);
     *out_type = type;
     return found != 0;
 }

@@ -276,13 +276,16 @@ static void test_tamper(void)
     rec_dir_cleanup(&w), rec_dir_cleanup(&r), rec_dir_cleanup(&w2), rec_dir_cleanup(&r2);
 }
 
-/* The inner type is found at every offset within a word and after content
- * that is itself all zeros (the scan goes eight bytes at a time). */
+/* The inner type is found at every offset within a word and a 64-byte
+ * block, and after content that is itself all zeros (the scan goes a block
+ * at a time). */
 static void test_padding_offsets(void)
 {
     static uint8_t buf[REC_MAX_RECORD];
-    for (size_t clen = 1; clen <= 24; clen++) {
-        for (size_t pad = 0; pad <= 17; pad++) {
+    static const size_t pads[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 200};
+    for (size_t clen = 1; clen <= 140; clen += clen < 24 || (clen > 54 && clen < 74) ? 1 : 7) {
+        for (size_t pi = 0; pi < sizeof(pads) / sizeof(pads[0]); pi++) {
+            size_t pad = pads[pi];
             struct rec_dir w, r;
             pair13(&w, &r);
             memset(buf, 0, sizeof(buf));
