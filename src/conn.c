@@ -184,6 +184,7 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
     struct tern_err e;
     err_init(&e);
     if (rec_seal(&c->rd_out, type, p, len, 0, cap, &rec_len, &e) != TERN_OK) {
+        tern_memzero(p + off, len); /* out holds only sealed bytes (output_done) */
         c->out.len = start;
         if (c->err.code == TERN_OK) {
             c->err = e;
@@ -242,7 +243,7 @@ void tern_conn_output_done(tern_conn *c, size_t sent)
          * idle connection holds little memory. */
         c->out.len = c->out_sent = 0;
         if (c->state == HS_CONNECTED && c->out.cap > 4096)
-            wr_free(&c->out);
+            wr_free_public(&c->out); /* sealed records only: no wipe needed */
     }
 }
 
@@ -458,8 +459,8 @@ int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
     size_t n = 0;
     while (n < cap && c->app_len) {
         size_t k = c->app_len < cap - n ? c->app_len : cap - n;
+        /* No wipe here: conn_process wipes the whole record once it is read. */
         memcpy(buf + n, c->raw.buf + c->app_off, k);
-        tern_memzero(c->raw.buf + c->app_off, k);
         c->app_off += k;
         c->app_len -= k;
         n += k;
