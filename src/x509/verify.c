@@ -26,7 +26,7 @@
 #define CANDIDATE_BUDGET 20000
 #define SIGNATURE_BUDGET 200
 #define NC_BUDGET 1000000L
-#define MEMO_MAX         256
+#define MEMO_MAX 256
 
 struct sig_memo {
     const struct x509_cert *child, *parent;
