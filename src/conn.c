@@ -242,7 +242,7 @@ void tern_conn_output_done(tern_conn *c, size_t sent)
         /* Everything went: release the buffer when idle so an established,
          * idle connection holds little memory. */
         c->out.len = c->out_sent = 0;
-        if (c->state == HS_CONNECTED && c->out.cap > 4096)
+        if (c->state == HS_CONNECTED && c->out.cap)
             wr_free_public(&c->out); /* sealed records only: no wipe needed */
     }
 }
@@ -324,8 +324,8 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
         c->hs_in.len -= off;
     }
-    if (c->state == HS_CONNECTED && c->hs_in.len == 0 && c->hs_in.cap > 4096)
-        wr_free(&c->hs_in);
+    if (c->state == HS_CONNECTED && c->hs_in.len == 0 && c->hs_in.cap)
+        wr_free(&c->hs_in); /* idle connections hold no buffers */
     return TERN_OK;
 }
 
@@ -427,8 +427,10 @@ static void conn_process(tern_conn *c)
         tern_memzero(c->raw.buf + keep, c->raw.len - keep);
     c->raw.len = keep;
     c->raw_off = 0;
-    if (keep == 0 && c->raw.cap > 2 * REC_MAX_RECORD)
-        wr_free(&c->raw);
+    /* Every byte written into raw has now been wiped: an empty buffer goes
+     * back without a second wipe, so an idle connection holds none. */
+    if (keep == 0 && (c->state == HS_CONNECTED || c->raw.cap > 2 * REC_MAX_RECORD))
+        wr_free_public(&c->raw);
 }
 
 int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
