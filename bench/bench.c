@@ -294,30 +294,37 @@ static void tern_pair_free(struct tpair *p)
     p->c = p->s = NULL;
 }
 
-/* tern_bulk: the client writes len bytes, the server reads them all. */
-static void tern_bulk(struct tpair *p, const uint8_t *msg, uint8_t *got, size_t len)
+/* tern_send: one side writes len bytes, the other reads them all. */
+static void tern_send(tern_conn *from, enum side fs, tern_conn *to, enum side ts,
+                      const uint8_t *msg, uint8_t *got, size_t len)
 {
     size_t n;
-    enter(SIDE_CLIENT);
-    int rc = tern_conn_write(p->c, msg, len, &n);
+    enter(fs);
+    int rc = tern_conn_write(from, msg, len, &n);
     leave();
     if (rc != TERN_OK || n != len)
-        die("tern write: %s", tern_conn_error(p->c));
-    tern_move(p->c, SIDE_CLIENT, p->s, SIDE_SERVER, false);
+        die("tern write: %s", tern_conn_error(from));
+    tern_move(from, fs, to, ts, false);
     size_t have = 0;
     while (have < len) {
-        enter(SIDE_SERVER);
-        rc = tern_conn_read(p->s, got + have, len - have, &n);
+        enter(ts);
+        rc = tern_conn_read(to, got + have, len - have, &n);
         leave();
         if (rc == TERN_WANT_READ) {
-            if (tern_move(p->c, SIDE_CLIENT, p->s, SIDE_SERVER, false) == 0)
+            if (tern_move(from, fs, to, ts, false) == 0)
                 die("tern read: data lost");
             continue;
         }
         if (rc != TERN_OK)
-            die("tern read: %s", tern_conn_error(p->s));
+            die("tern read: %s", tern_conn_error(to));
         have += n;
     }
+}
+
+/* tern_bulk: the client writes len bytes, the server reads them all. */
+static void tern_bulk(struct tpair *p, const uint8_t *msg, uint8_t *got, size_t len)
+{
+    tern_send(p->c, SIDE_CLIENT, p->s, SIDE_SERVER, msg, got, len);
 }
 
 /* ---------------------------------------------------------------------
@@ -487,22 +494,28 @@ static void ossl_pair_free(struct opair *p)
     p->c = p->s = NULL;
 }
 
-static void ossl_bulk(struct opair *p, const uint8_t *msg, uint8_t *got, size_t len)
+static void ossl_send(SSL *from, enum side fs, SSL *to, enum side ts, const uint8_t *msg,
+                      uint8_t *got, size_t len)
 {
-    enter(SIDE_CLIENT);
-    int rc = SSL_write(p->c, msg, (int)len);
+    enter(fs);
+    int rc = SSL_write(from, msg, (int)len);
     leave();
     if (rc != (int)len)
         die("SSL_write");
     size_t have = 0;
     while (have < len) {
-        enter(SIDE_SERVER);
-        rc = SSL_read(p->s, got + have, (int)(len - have));
+        enter(ts);
+        rc = SSL_read(to, got + have, (int)(len - have));
         leave();
         if (rc <= 0)
-            die("SSL_read (error %d)", SSL_get_error(p->s, rc));
+            die("SSL_read (error %d)", SSL_get_error(to, rc));
         have += (size_t)rc;
     }
+}
+
+static void ossl_bulk(struct opair *p, const uint8_t *msg, uint8_t *got, size_t len)
+{
+    ossl_send(p->c, SIDE_CLIENT, p->s, SIDE_SERVER, msg, got, len);
 }
 
 /* ---------------------------------------------------------------------
@@ -793,7 +806,7 @@ static void aead_record(int i, uint8_t *buf, uint64_t seq)
 static double slice = 1.0;
 static int min_iters = 20;
 
-static tern_config *t_scfg[2], *t_ccfg_aes, *t_ccfg_chacha, *t_ccfg_resume;
+static tern_config *t_scfg[2], *t_ccfg_aes, *t_ccfg_chacha, *t_ccfg_resume, *t_ccfg_mem;
 static SSL_CTX *o_sctx[2], *o_cctx_aes, *o_cctx_chacha, *o_cctx_resume;
 
 static void run_hs(enum lib lib, enum hs_kind kind)
@@ -926,11 +939,12 @@ static void run_floor(void)
 /* ---------------------------------------------------------------------
  * Memory. */
 struct memfig {
-    double idle[N_SIDES];   /* bytes freed by freeing one established connection */
-    double peak[N_SIDES];   /* peak above the start during one handshake */
-    double allocs[N_SIDES]; /* allocation calls during one handshake */
-    double many[N_SIDES];   /* bytes per connection with `conns` open */
-    double handshake_s;     /* time to set up the `conns` pairs */
+    double idle[N_SIDES];      /* bytes freed by freeing one established connection */
+    double idle_data[N_SIDES]; /* the same after 16 KiB each way */
+    double peak[N_SIDES];      /* peak above the start during one handshake */
+    double allocs[N_SIDES];    /* allocation calls during one handshake */
+    double many[N_SIDES];      /* bytes per connection with `conns` open */
+    double handshake_s;        /* time to set up the `conns` pairs */
 };
 static struct memfig memres[N_LIBS];
 static int conns = 10000;
@@ -967,6 +981,27 @@ static void mem_one(enum lib lib)
         ossl_pair_free(&op);
     for (int s = SIDE_CLIENT; s <= SIDE_SERVER; s++)
         m->idle[s] = (double)(before[s] - mem.live[s]);
+
+    /* Idle again, but after application data crossed both ways. */
+    /* The client reads the tickets here (or the server's next record would
+     * not be the one the client expects); t_ccfg_mem is used only here, so
+     * it holds no ticket to resume with. */
+    if (lib == TERN) {
+        tern_hs(&tp, t_ccfg_mem, t_scfg[0], true);
+        tern_send(tp.c, SIDE_CLIENT, tp.s, SIDE_SERVER, bulk_msg, bulk_got, BULK);
+        tern_send(tp.s, SIDE_SERVER, tp.c, SIDE_CLIENT, bulk_msg, bulk_got, BULK);
+    } else {
+        ossl_handshake(&op, o_cctx_aes, o_sctx[0], NULL, true);
+        ossl_send(op.c, SIDE_CLIENT, op.s, SIDE_SERVER, bulk_msg, bulk_got, BULK);
+        ossl_send(op.s, SIDE_SERVER, op.c, SIDE_CLIENT, bulk_msg, bulk_got, BULK);
+    }
+    memcpy(before, mem.live, sizeof(before));
+    if (lib == TERN)
+        tern_pair_free(&tp);
+    else
+        ossl_pair_free(&op);
+    for (int s = SIDE_CLIENT; s <= SIDE_SERVER; s++)
+        m->idle_data[s] = (double)(before[s] - mem.live[s]);
 }
 
 static void mem_many(enum lib lib)
@@ -1054,11 +1089,13 @@ static void machine_header(int rounds, double budget)
            "#   the thread CPU per handshake of that run, hs/s = 1e6 / both sides (one core).\n",
            clock_cost);
     printf("# bulk: the client writes 16 KiB, the server reads it; MB/s = bytes / thread CPU\n"
-           "#   of the loop (both sides). Floor: one EVP seal + open of a 16385-byte record with its 5-byte AAD.\n");
+           "#   of the loop (both sides). Floor: one EVP seal + open of a 16385-byte record with "
+           "its 5-byte AAD.\n");
     printf("# memory: one counting allocator behind tern_set_allocator and\n"
            "#   CRYPTO_set_mem_functions (so libcrypto objects tern creates count for tern, and\n"
            "#   libssl's and libcrypto's for OpenSSL); each block is tagged with the side whose\n"
-           "#   call made it. idle = bytes released by freeing one established connection;\n"
+           "#   call made it. idle = bytes released by freeing one established connection\n"
+           "#   (right after the handshake, and after 16 KiB crossed each way);\n"
            "#   peak = highest live bytes above the start during one handshake; per-conn with N\n"
            "#   open = bytes released by freeing N idle connections, / N. Requested sizes, no\n"
            "#   malloc overhead. Config-level state (keys, trust store) is not per connection.\n");
@@ -1129,6 +1166,7 @@ int main(int argc, char **argv)
     t_ccfg_aes = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
     t_ccfg_chacha = tern_client_cfg(TERN_TLS_CHACHA20_POLY1305_SHA256);
     t_ccfg_resume = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
+    t_ccfg_mem = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
     o_sctx[0] = ossl_server_ctx("server-p256");
     o_sctx[1] = ossl_server_ctx("server-rsa");
     o_cctx_aes = ossl_client_ctx("TLS_AES_128_GCM_SHA256");
@@ -1252,6 +1290,10 @@ int main(int argc, char **argv)
         snprintf(label, sizeof(label), "idle established, %s", sname[s]);
         printf("%-34s %10.0f %10.0f %9.2f\n", label, memres[TERN].idle[s], memres[OSSL].idle[s],
                ratio(memres[TERN].idle[s], memres[OSSL].idle[s]));
+        snprintf(label, sizeof(label), "idle after 16 KiB each way, %s", sname[s]);
+        printf("%-34s %10.0f %10.0f %9.2f\n", label, memres[TERN].idle_data[s],
+               memres[OSSL].idle_data[s],
+               ratio(memres[TERN].idle_data[s], memres[OSSL].idle_data[s]));
         snprintf(label, sizeof(label), "peak in a handshake, %s", sname[s]);
         printf("%-34s %10.0f %10.0f %9.2f\n", label, memres[TERN].peak[s], memres[OSSL].peak[s],
                ratio(memres[TERN].peak[s], memres[OSSL].peak[s]));
@@ -1284,6 +1326,7 @@ int main(int argc, char **argv)
             kv(median(&res[lib].mbps[k]), "%s.%s.mb_per_s", l, bulk_name[k]);
         for (int s = SIDE_CLIENT; s <= SIDE_SERVER; s++) {
             kv(memres[lib].idle[s], "%s.mem.%s.idle_bytes", l, sname[s]);
+            kv(memres[lib].idle_data[s], "%s.mem.%s.idle_after_data_bytes", l, sname[s]);
             kv(memres[lib].peak[s], "%s.mem.%s.handshake_peak_bytes", l, sname[s]);
             kv(memres[lib].allocs[s], "%s.mem.%s.handshake_allocs", l, sname[s]);
             kv(memres[lib].many[s], "%s.mem.%s.per_conn_bytes", l, sname[s]);
