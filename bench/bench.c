@@ -805,6 +805,7 @@ static void aead_record(int i, uint8_t *buf, uint64_t seq)
  * Workloads. Each runs for about `slice` seconds of wall time. */
 static double slice = 1.0;
 static int min_iters = 20;
+static long last_iters; /* iterations of the last timed loop (BENCH_PROFILE prints it) */
 
 static tern_config *t_scfg[2], *t_ccfg_aes, *t_ccfg_chacha, *t_ccfg_resume, *t_ccfg_mem;
 static SSL_CTX *o_sctx[2], *o_cctx_aes, *o_cctx_chacha, *o_cctx_resume;
@@ -836,6 +837,7 @@ static void run_hs(enum lib lib, enum hs_kind kind)
         t = wall_s() - t0;
     } while (t < slice || iters < min_iters);
     (void)t;
+    last_iters = iters;
     double su = net_us(SIDE_SERVER) / iters, cu = net_us(SIDE_CLIENT) / iters;
     fig_add(&res[lib].server_us[kind], su);
     fig_add(&res[lib].client_us[kind], cu);
@@ -1202,8 +1204,9 @@ int main(int argc, char **argv)
                 snprintf(name, sizeof(name), "%s:%s", lib_name[lib], hs_name[k]);
                 if (strcmp(e, name) == 0) {
                     run_hs((enum lib)lib, (enum hs_kind)k);
-                    printf("%s server_us=%.1f client_us=%.1f\n", name,
-                           median(&res[lib].server_us[k]), median(&res[lib].client_us[k]));
+                    printf("%s server_us=%.1f client_us=%.1f iterations=%ld\n", name,
+                           median(&res[lib].server_us[k]), median(&res[lib].client_us[k]),
+                           last_iters);
                     return 0;
                 }
             }

@@ -375,41 +375,40 @@ static uint64_t ct_nonzero_mask(uint64_t x)
  * the last non-zero byte (RFC 8446 §5.4). It reads every byte, in the same
  * order whatever their values, and never branches on them, so neither the
  * time taken nor the memory touched tells how much of the record was
- * padding. In 64-byte blocks (byte by byte it cost as much as opening the
- * record): one pass finds the last non-zero block, a second copies that
- * block out by mask, and a byte pass over the copy finds the type. Returns
- * false if every byte is zero. */
-#define SCAN_WORDS 8
+ * padding. One pass in 64-byte blocks keeps a masked copy of the last
+ * non-zero block (vector code where the compiler has it; byte by byte this
+ * cost as much as opening the record), then a byte pass over that copy
+ * finds the type. Returns false if every byte is zero. */
+typedef uint64_t scan_vec __attribute__((vector_size(16)));
+#define SCAN_VECS 4 /* 64-byte blocks */
 static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
 {
-    size_t nblocks = n / (SCAN_WORDS * 8);
-    uint64_t tail[SCAN_WORDS] = {0}; /* the partial last block, zero-filled */
-    memcpy(tail, p + nblocks * SCAN_WORDS * 8, n - nblocks * SCAN_WORDS * 8);
+    const size_t block = SCAN_VECS * sizeof(scan_vec);
+    size_t nblocks = n / block;
+    uint8_t tail[SCAN_VECS * sizeof(scan_vec)] = {0}; /* the partial last block */
+    memcpy(tail, p + nblocks * block, n - nblocks * block);
+    /* Four named vectors rather than arrays, so they stay in registers. */
+    scan_vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
     uint64_t last = 0, found = 0;
     for (size_t b = 0; b <= nblocks; b++) {
-        uint64_t acc = 0, w[SCAN_WORDS];
-        if (b < nblocks)
-            memcpy(w, p + b * sizeof(w), sizeof(w));
-        else
-            memcpy(w, tail, sizeof(w));
-        for (int k = 0; k < SCAN_WORDS; k++)
-            acc |= w[k];
-        uint64_t m = ct_nonzero_mask(acc);
+        const uint8_t *src = b < nblocks ? p + b * block : tail;
+        scan_vec v0, v1, v2, v3;
+        memcpy(&v0, src, sizeof(v0));
+        memcpy(&v1, src + 16, sizeof(v1));
+        memcpy(&v2, src + 32, sizeof(v2));
+        memcpy(&v3, src + 48, sizeof(v3));
+        scan_vec acc = (v0 | v1) | (v2 | v3);
+        uint64_t m = ct_nonzero_mask(acc[0] | acc[1]);
+        scan_vec mv = {m, m};
+        s0 ^= (v0 ^ s0) & mv;
+        s1 ^= (v1 ^ s1) & mv;
+        s2 ^= (v2 ^ s2) & mv;
+        s3 ^= (v3 ^ s3) & mv;
         last = ((uint64_t)b & m) | (last & ~m);
         found |= m;
     }
-    uint64_t sel[SCAN_WORDS] = {0};
-    for (size_t b = 0; b <= nblocks; b++) {
-        uint64_t w[SCAN_WORDS];
-        if (b < nblocks)
-            memcpy(w, p + b * sizeof(w), sizeof(w));
-        else
-            memcpy(w, tail, sizeof(w));
-        uint64_t eq = ~ct_nonzero_mask((uint64_t)b ^ last);
-        for (int k = 0; k < SCAN_WORDS; k++)
-            sel[k] |= w[k] & eq;
-    }
-    uint8_t bytes[SCAN_WORDS * 8];
+    scan_vec sel[SCAN_VECS] = {s0, s1, s2, s3};
+    uint8_t bytes[sizeof(sel)];
     memcpy(bytes, sel, sizeof(bytes));
     uint64_t pos = 0;
     uint8_t type = 0;
@@ -418,7 +417,7 @@ static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t
         pos = ((uint64_t)j & m) | (pos & ~m);
         type = (uint8_t)((bytes[j] & m) | (type & ~m));
     }
-    *out_pos = (size_t)(last * sizeof(bytes) + pos);
+    *out_pos = (size_t)(last * block + pos);
     *out_type = type;
     return found != 0;
 }
