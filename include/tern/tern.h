@@ -129,7 +129,8 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * random one by default. Give several server processes the same secret
  * (tern_config_set_ticket_key_file) and they resume each other's sessions.
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
- * interval and the next one. count = 0 turns tickets off. Defaults: 2
+ * interval and the next one. count = 0 turns tickets off; after a resumed
+ * handshake one ticket is sent, replacing the one spent. Defaults: 2
  * tickets, 86400 s lifetime and rotation. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */

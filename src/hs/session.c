@@ -274,7 +274,10 @@ void hs_cache_put(tern_config *cfg, const struct hs_session *s)
 int hs_send_tickets(tern_conn *c)
 {
     tern_config *cfg = c->cfg;
-    for (unsigned i = 0; i < cfg->ticket_count; i++) {
+    /* A client that resumed already holds our other tickets: one new ticket
+     * replaces the one it spent (the full count goes after full handshakes). */
+    unsigned count = c->resumed && cfg->ticket_count > 1 ? 1 : cfg->ticket_count;
+    for (unsigned i = 0; i < count; i++) {
         struct hs_session s;
         memset(&s, 0, sizeof(s));
         uint8_t nonce[8];
