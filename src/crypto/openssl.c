@@ -230,7 +230,11 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
     size_t hl = cry_hash_len(h);
     if (bl > HMAC_MAX_BLOCK || hl > CRY_MAX_HASH)
         return TERN_E_INTERNAL;
-    uint8_t k0[HMAC_MAX_BLOCK] = {0}, pad[HMAC_MAX_BLOCK], inner[CRY_MAX_HASH];
+    /* The key schedule runs dozens of these per handshake: the pads are
+     * built in words and only the bytes used are wiped. */
+    uint64_t k0[HMAC_MAX_BLOCK / 8], pad[HMAC_MAX_BLOCK / 8];
+    uint8_t inner[CRY_MAX_HASH];
+    memset(k0, 0, bl);
     int rc = TERN_E_INTERNAL;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     if (!c)
@@ -239,13 +243,13 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
     /* RFC 2104 §2: keys longer than the block are hashed first. */
     if (key_len > bl) {
         if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, key, key_len) != 1 ||
-            EVP_DigestFinal_ex(c, k0, NULL) != 1)
+            EVP_DigestFinal_ex(c, (uint8_t *)k0, NULL) != 1)
             goto out;
     } else if (key_len) {
         memcpy(k0, key, key_len);
     }
-    for (size_t i = 0; i < bl; i++)
-        pad[i] = k0[i] ^ 0x36;
+    for (size_t i = 0; i < bl / 8; i++)
+        pad[i] = k0[i] ^ 0x3636363636363636u;
     if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1)
         goto out;
     for (size_t i = 0; i < nparts; i++)
@@ -253,17 +257,17 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
             goto out;
     if (EVP_DigestFinal_ex(c, inner, NULL) != 1)
         goto out;
-    for (size_t i = 0; i < bl; i++)
-        pad[i] = k0[i] ^ 0x5c;
+    for (size_t i = 0; i < bl / 8; i++)
+        pad[i] = k0[i] ^ 0x5c5c5c5c5c5c5c5cu;
     if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1 ||
         EVP_DigestUpdate(c, inner, hl) != 1 || EVP_DigestFinal_ex(c, out, NULL) != 1)
         goto out;
     rc = TERN_OK;
 out:
     EVP_MD_CTX_free(c);
-    tern_memzero(k0, sizeof(k0));
-    tern_memzero(pad, sizeof(pad));
-    tern_memzero(inner, sizeof(inner));
+    tern_memzero(k0, bl);
+    tern_memzero(pad, bl);
+    tern_memzero(inner, hl);
     return rc == TERN_OK ? rc : fail(rc);
 }
 
