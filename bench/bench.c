@@ -1093,8 +1093,8 @@ static void machine_header(int rounds, double budget)
            "#   the thread CPU per handshake of that run, hs/s = 1e6 / both sides (one core).\n",
            clock_cost);
     printf("# bulk: the client writes 16 KiB, the server reads it; MB/s = bytes / thread CPU\n"
-           "#   of the loop (both sides). Floor: one EVP seal + open of a 16385-byte record with "
-           "its 5-byte AAD.\n");
+           "#   of the loop (both sides). Raw: one EVP seal + open of a 16385-byte record\n"
+           "#   with its 5-byte AAD, context kept.\n");
     printf("# memory: one counting allocator behind tern_set_allocator and\n"
            "#   CRYPTO_set_mem_functions (so libcrypto objects tern creates count for tern, and\n"
            "#   libssl's and libcrypto's for OpenSSL); each block is tagged with the side whose\n"
