@@ -6,7 +6,7 @@
  *                         and is sane (used by ctest; no timing targets)
  *
  * Environment: BENCH_SECONDS (time budget of the timed part), BENCH_ROUNDS
- * (default 5), BENCH_CONNS (idle connections held at once, default 10000).
+ * (default 9), BENCH_CONNS (idle connections held at once, default 10000).
  *
  * Method. Client and server live in one process and one thread and talk
  * through memory: tern's sans-I/O connection hands its output straight to
@@ -916,27 +916,86 @@ static void run_bulk(enum lib lib, enum bulk_kind kind)
         ossl_pair_free(&op);
 }
 
-static void run_floor(void)
+/* The floor is measured right after the workload it is the floor of, so
+ * the two see the same machine (this one is shared): fl_now holds the
+ * latest figure of each operation, floor_us all of them. */
+static double fl_now[N_FLOOR_OPS];
+static struct fig floor_srv[N_HS], floor_cli[N_HS];
+
+static void measure_floor_op(enum floor_op op)
 {
-    for (int op = 0; op < N_FLOOR_OPS; op++) {
-        int iters = 0;
-        double w0 = wall_s(), c0 = cpu_us();
-        do {
-            for (int k = 0; k < 8; k++, iters++)
-                floor_op((enum floor_op)op);
-        } while (wall_s() - w0 < slice / 6);
-        fig_add(&floor_us[op], (cpu_us() - c0) / iters);
+    int iters = 0;
+    double w0 = wall_s(), c0 = cpu_us();
+    do {
+        for (int k = 0; k < 8; k++, iters++)
+            floor_op(op);
+    } while (wall_s() - w0 < slice / 6);
+    fl_now[op] = (cpu_us() - c0) / iters;
+    fig_add(&floor_us[op], fl_now[op]);
+}
+
+static void run_floor_hs(enum hs_kind kind)
+{
+    measure_floor_op(F_X25519_KEYGEN);
+    measure_floor_op(F_X25519_DERIVE);
+    double kx = fl_now[F_X25519_KEYGEN] + fl_now[F_X25519_DERIVE];
+    if (kind == HS_ECDSA) {
+        measure_floor_op(F_ECDSA_SIGN);
+        measure_floor_op(F_ECDSA_VERIFY);
+        fig_add(&floor_srv[kind], kx + fl_now[F_ECDSA_SIGN]);
+        fig_add(&floor_cli[kind], kx + 3 * fl_now[F_ECDSA_VERIFY]);
+    } else if (kind == HS_RSA) {
+        measure_floor_op(F_RSA_SIGN);
+        measure_floor_op(F_RSA_VERIFY);
+        measure_floor_op(F_ECDSA_VERIFY);
+        fig_add(&floor_srv[kind], kx + fl_now[F_RSA_SIGN]);
+        fig_add(&floor_cli[kind], kx + fl_now[F_RSA_VERIFY] + 2 * fl_now[F_ECDSA_VERIFY]);
+    } else {
+        fig_add(&floor_srv[kind], kx);
+        fig_add(&floor_cli[kind], kx);
     }
+}
+
+static void run_floor_aead(enum bulk_kind i)
+{
     static uint8_t buf[BULK + 32];
-    for (int i = 0; i < N_BULK; i++) {
-        long iters = 0;
-        double w0 = wall_s(), c0 = cpu_us();
-        do {
-            for (int k = 0; k < 16; k++, iters++)
-                aead_record(i, buf, (uint64_t)iters);
-        } while (wall_s() - w0 < slice / 4);
-        fig_add(&aead_mbps[i], (double)iters * BULK / (cpu_us() - c0));
-    }
+    long iters = 0;
+    double w0 = wall_s(), c0 = cpu_us();
+    do {
+        for (int k = 0; k < 16; k++, iters++)
+            aead_record(i, buf, (uint64_t)iters);
+    } while (wall_s() - w0 < slice / 4);
+    fig_add(&aead_mbps[i], (double)iters * BULK / (cpu_us() - c0));
+}
+
+/* Ratios are taken per round, between figures measured back to back, and
+ * their median reported: steadier than a ratio of medians on a busy host. */
+static struct fig rt_srv_ossl[N_HS], rt_srv_floor[N_HS], rt_cli_ossl[N_HS], rt_cli_floor[N_HS],
+    rt_pair_ossl[N_HS], rt_pair_floor[N_HS], rt_bulk_ossl[N_BULK], rt_bulk_raw[N_BULK];
+
+static double last_of(const struct fig *f)
+{
+    return f->n ? f->v[f->n - 1] : NAN;
+}
+
+static void round_ratios_hs(enum hs_kind k)
+{
+    double ts = last_of(&res[TERN].server_us[k]), tc = last_of(&res[TERN].client_us[k]);
+    double tp = last_of(&res[TERN].pair_us[k]);
+    double fs = last_of(&floor_srv[k]), fc = last_of(&floor_cli[k]);
+    fig_add(&rt_srv_ossl[k], ts / last_of(&res[OSSL].server_us[k]));
+    fig_add(&rt_cli_ossl[k], tc / last_of(&res[OSSL].client_us[k]));
+    fig_add(&rt_pair_ossl[k], tp / last_of(&res[OSSL].pair_us[k]));
+    fig_add(&rt_srv_floor[k], ts / fs);
+    fig_add(&rt_cli_floor[k], tc / fc);
+    fig_add(&rt_pair_floor[k], tp / (fs + fc));
+}
+
+static void round_ratios_bulk(enum bulk_kind k)
+{
+    double t = last_of(&res[TERN].mbps[k]);
+    fig_add(&rt_bulk_ossl[k], t / last_of(&res[OSSL].mbps[k]));
+    fig_add(&rt_bulk_raw[k], t / last_of(&aead_mbps[k]));
 }
 
 /* ---------------------------------------------------------------------
@@ -1106,7 +1165,8 @@ static void machine_header(int rounds, double budget)
     printf("# floor: libcrypto directly, keys parsed and contexts made up front. Server floor =\n"
            "#   X25519 keygen + derive + one signature; client floor = keygen + derive + three\n"
            "#   verifications (CertificateVerify, leaf and intermediate certificates);\n"
-           "#   resumed floor = keygen + derive.\n");
+           "#   resumed floor = keygen + derive. Each floor is measured right after its\n"
+           "#   workload; ratios are medians of per-round ratios of figures taken back to back.\n");
 }
 
 /* kv prints one key=value line; a value that is not a positive number is
@@ -1145,7 +1205,7 @@ int main(int argc, char **argv)
 
     bool smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
     double budget = smoke ? 3 : 60;
-    int rounds = smoke ? 1 : 5;
+    int rounds = smoke ? 1 : 9;
     const char *e;
     if ((e = getenv("BENCH_SECONDS")) && atof(e) > 0)
         budget = atof(e);
@@ -1239,22 +1299,27 @@ int main(int argc, char **argv)
 
     /* The timed part shares what is left of the budget: per round, each
      * handshake workload a slice per library, each bulk one half a slice per
-     * library, the floor a slice and a half. */
+     * library, the floors about two slices and a half. */
     double left = budget - many_s;
     if (left < budget * 0.3)
         left = budget * 0.3;
-    slice = left / rounds / (2 * N_HS * 1.5 + N_BULK + 1.5);
+    slice = left / rounds / (2 * N_HS * 1.5 + N_BULK + 2.4);
     if (slice < 0.02)
         slice = 0.02;
 
     for (int r = 0; r < rounds; r++) {
-        for (int k = 0; k < N_HS; k++)
+        for (int k = 0; k < N_HS; k++) {
             for (int j = 0; j < N_LIBS; j++)
                 run_hs((enum lib)((j + r) % 2), (enum hs_kind)k);
-        for (int k = 0; k < N_BULK; k++)
+            run_floor_hs((enum hs_kind)k);
+            round_ratios_hs((enum hs_kind)k);
+        }
+        for (int k = 0; k < N_BULK; k++) {
             for (int j = 0; j < N_LIBS; j++)
                 run_bulk((enum lib)((j + r) % 2), (enum bulk_kind)k);
-        run_floor();
+            run_floor_aead((enum bulk_kind)k);
+            round_ratios_bulk((enum bulk_kind)k);
+        }
     }
 
     /* ---- report ---- */
@@ -1262,10 +1327,11 @@ int main(int argc, char **argv)
     double fl_us[N_FLOOR_OPS];
     for (int i = 0; i < N_FLOOR_OPS; i++)
         fl_us[i] = median(&floor_us[i]);
-    double kx = fl_us[F_X25519_KEYGEN] + fl_us[F_X25519_DERIVE];
-    double floor_server[N_HS] = {kx + fl_us[F_ECDSA_SIGN], kx + fl_us[F_RSA_SIGN], kx};
-    double floor_client[N_HS] = {kx + 3 * fl_us[F_ECDSA_VERIFY],
-                                 kx + fl_us[F_RSA_VERIFY] + 2 * fl_us[F_ECDSA_VERIFY], kx};
+    double floor_server[N_HS], floor_client[N_HS];
+    for (int k = 0; k < N_HS; k++) {
+        floor_server[k] = median(&floor_srv[k]);
+        floor_client[k] = median(&floor_cli[k]);
+    }
 
     printf("\n%-22s %12s %12s %10s %9s %9s\n", "handshake (CPU µs)", "tern", "openssl", "floor",
            "t/ossl", "t/floor");
@@ -1274,13 +1340,13 @@ int main(int argc, char **argv)
         double tc = median(&res[TERN].client_us[k]), oc = median(&res[OSSL].client_us[k]);
         double th = median(&res[TERN].hs_per_s[k]), oh = median(&res[OSSL].hs_per_s[k]);
         printf("%-22s %12.1f %12.1f %10.1f %9.2f %9.2f\n", hs_name[k], ts, os, floor_server[k],
-               ratio(ts, os), ratio(ts, floor_server[k]));
+               median(&rt_srv_ossl[k]), median(&rt_srv_floor[k]));
         printf("%-22s %12.1f %12.1f %10.1f %9.2f %9.2f\n", "  client", tc, oc, floor_client[k],
-               ratio(tc, oc), ratio(tc, floor_client[k]));
+               median(&rt_cli_ossl[k]), median(&rt_cli_floor[k]));
         double tp = median(&res[TERN].pair_us[k]), op = median(&res[OSSL].pair_us[k]);
         printf("%-22s %12.1f %12.1f %10.1f %9.2f %9.2f\n", "  both sides", tp, op,
-               floor_server[k] + floor_client[k], ratio(tp, op),
-               ratio(tp, floor_server[k] + floor_client[k]));
+               floor_server[k] + floor_client[k], median(&rt_pair_ossl[k]),
+               median(&rt_pair_floor[k]));
         printf("%-22s %12.0f %12.0f %10s %9.2f\n", "  handshakes/s", th, oh, "", ratio(th, oh));
     }
     printf("\n%-22s %12s %12s %10s %9s %9s\n", "bulk 16 KiB (MB/s)", "tern", "openssl", "raw",
@@ -1288,8 +1354,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < N_BULK; k++) {
         double t = median(&res[TERN].mbps[k]), o = median(&res[OSSL].mbps[k]),
                a = median(&aead_mbps[k]);
-        printf("%-22s %12.0f %12.0f %10.0f %9.2f %9.2f\n", bulk_name[k], t, o, a, ratio(t, o),
-               ratio(t, a));
+        printf("%-22s %12.0f %12.0f %10.0f %9.2f %9.2f\n", bulk_name[k], t, o, a,
+               median(&rt_bulk_ossl[k]), median(&rt_bulk_raw[k]));
     }
     printf("\n%-34s %10s %10s %9s\n", "memory (bytes)", "tern", "openssl", "t/ossl");
     const char *sname[N_SIDES] = {"", "client", "server"};
@@ -1349,16 +1415,16 @@ int main(int argc, char **argv)
     for (int k = 0; k < N_BULK; k++)
         kv(median(&aead_mbps[k]), "floor.%s.mb_per_s", bulk_name[k]);
     for (int k = 0; k < N_HS; k++) {
-        double ts = median(&res[TERN].server_us[k]), tc = median(&res[TERN].client_us[k]);
-        kv(ratio(ts, median(&res[OSSL].server_us[k])), "ratio.%s.server_vs_openssl", hs_name[k]);
-        kv(ratio(ts, floor_server[k]), "ratio.%s.server_vs_floor", hs_name[k]);
-        kv(ratio(tc, median(&res[OSSL].client_us[k])), "ratio.%s.client_vs_openssl", hs_name[k]);
-        kv(ratio(tc, floor_client[k]), "ratio.%s.client_vs_floor", hs_name[k]);
+        kv(median(&rt_srv_ossl[k]), "ratio.%s.server_vs_openssl", hs_name[k]);
+        kv(median(&rt_srv_floor[k]), "ratio.%s.server_vs_floor", hs_name[k]);
+        kv(median(&rt_cli_ossl[k]), "ratio.%s.client_vs_openssl", hs_name[k]);
+        kv(median(&rt_cli_floor[k]), "ratio.%s.client_vs_floor", hs_name[k]);
+        kv(median(&rt_pair_ossl[k]), "ratio.%s.both_vs_openssl", hs_name[k]);
+        kv(median(&rt_pair_floor[k]), "ratio.%s.both_vs_floor", hs_name[k]);
     }
     for (int k = 0; k < N_BULK; k++) {
-        double t = median(&res[TERN].mbps[k]);
-        kv(ratio(t, median(&res[OSSL].mbps[k])), "ratio.%s.vs_openssl", bulk_name[k]);
-        kv(ratio(t, median(&aead_mbps[k])), "ratio.%s.vs_raw", bulk_name[k]);
+        kv(median(&rt_bulk_ossl[k]), "ratio.%s.vs_openssl", bulk_name[k]);
+        kv(median(&rt_bulk_raw[k]), "ratio.%s.vs_raw", bulk_name[k]);
     }
     if (kv_bad) {
         fprintf(stderr, "tern-bench: %d figure(s) missing or not positive\n", kv_bad);
