@@ -410,7 +410,7 @@ typedef uint64_t scan_vec __attribute__((vector_size(16)));
  * there: legacy SSE code right after libcrypto's AVX-512 ciphers ran at a
  * third of the speed (measured with ChaCha20-Poly1305 on this project's
  * machine). */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(TERN_FUZZING)
 #if __has_attribute(target_clones)
 #define SCAN_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
