@@ -290,8 +290,10 @@ static void write_header(uint8_t *buf, uint8_t type, uint16_t version, size_t le
     wr_u16(&w, (uint16_t)length);
 }
 
-int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, size_t pad_len,
-             size_t cap, size_t *out_len, struct tern_err *err)
+/* seal writes one record into buf; the plaintext is src, or already at
+ * buf + rec_plaintext_offset(d) when src is NULL. */
+static int seal(struct rec_dir *d, uint8_t type, const uint8_t *src, uint8_t *buf, size_t plain_len,
+                size_t pad_len, size_t cap, size_t *out_len, struct tern_err *err)
 {
     if (!known_type(type))
         return err_set(err, TERN_E_ARG, "cannot seal a record of content type %u", type);
@@ -323,6 +325,8 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
                            "a change_cipher_spec record of %zu bytes needs %zu bytes of buffer, "
                            "only %zu given",
                            plain_len, REC_HEADER_LEN + plain_len, cap);
+        if (src)
+            memcpy(buf + REC_HEADER_LEN, src, plain_len);
         write_header(buf, type, 0x0303, plain_len);
         *out_len = REC_HEADER_LEN + plain_len;
         return TERN_OK;
@@ -334,6 +338,12 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
                        type_name(type), plain_len, total, cap);
     size_t off = rec_plaintext_offset(d);
     uint8_t *content = buf + off;
+    /* Only TLS 1.3 protection seals from src directly; elsewhere the
+     * plaintext is put in place first. */
+    if (src && !tls13) {
+        memcpy(content, src, plain_len);
+        src = NULL;
+    }
 
     if (!d->active) {
         write_header(buf, type, d->plain_version ? d->plain_version : 0x0303, plain_len);
@@ -358,8 +368,13 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
             return err_set(err, TERN_E_INTERNAL, "record buffer arithmetic is wrong");
         write_header(buf, REC_APPLICATION_DATA, 0x0303, inner_len + CRY_AEAD_TAG);
         nonce_xor(d, d->seq, nonce);
-        rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, content, inner_len,
-                           tag, CRY_AEAD_TAG);
+        if (src)
+            rc = cry_aead_seal_from(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, src,
+                                    plain_len, content + plain_len, 1 + pad_len, content, tag,
+                                    CRY_AEAD_TAG);
+        else
+            rc = cry_aead_seal(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, content,
+                               inner_len, tag, CRY_AEAD_TAG);
     } else {
         uint8_t aad[REC_TLS12_AAD_LEN];
         aad12(d->seq, type, TERN_TLS12, plain_len, aad);
@@ -386,6 +401,18 @@ int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, si
     d->seq++;
     *out_len = total;
     return TERN_OK;
+}
+
+int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len, size_t pad_len,
+             size_t cap, size_t *out_len, struct tern_err *err)
+{
+    return seal(d, type, NULL, buf, plain_len, pad_len, cap, out_len, err);
+}
+
+int rec_seal_from(struct rec_dir *d, uint8_t type, const uint8_t *src, size_t plain_len,
+                  uint8_t *buf, size_t cap, size_t *out_len, struct tern_err *err)
+{
+    return seal(d, type, src, buf, plain_len, 0, cap, out_len, err);
 }
 
 /* ---- open ---- */

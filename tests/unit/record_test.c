@@ -658,6 +658,53 @@ static void test_tls12(void)
     tls12_case(CRY_CHACHA20_POLY1305, 32, 12);
 }
 
+/* rec_seal_from writes the bytes rec_seal writes, in every mode: TLS 1.3
+ * with each AEAD, change_cipher_spec under 1.3, TLS 1.2, unprotected. */
+static void seal_from_case(struct rec_dir *a, struct rec_dir *b, uint8_t type, size_t len)
+{
+    static uint8_t src[REC_MAX_PLAINTEXT], in_place[REC_MAX_RECORD], from[REC_MAX_RECORD];
+    for (size_t i = 0; i < len; i++)
+        src[i] = (uint8_t)(i * 13 + 5);
+    size_t off = rec_plaintext_offset(a), n1, n2;
+    memcpy(in_place + off, src, len);
+    memset(from, 0xee, sizeof(from));
+    CHECK_EQ(rec_seal(a, type, in_place, len, 0, sizeof(in_place), &n1, NULL), TERN_OK);
+    CHECK_EQ(rec_seal_from(b, type, src, len, from, sizeof(from), &n2, NULL), TERN_OK);
+    CHECK_EQ(n1, n2);
+    CHECK_MEM(from, in_place, n1);
+}
+
+static void test_seal_from(void)
+{
+    static const size_t lens[] = {1, 2, 15, 16, 17, 100, 4096, REC_MAX_PLAINTEXT};
+    static const enum cry_aead aeads[] = {CRY_AES_128_GCM, CRY_AES_256_GCM, CRY_CHACHA20_POLY1305};
+    for (size_t ai = 0; ai < 3; ai++) {
+        struct rec_dir a, b;
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        size_t kl = cry_aead_key_len(aeads[ai]);
+        CHECK_EQ(rec_dir_set13(&a, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set13(&b, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+            seal_from_case(&a, &b, i % 2 ? REC_APPLICATION_DATA : REC_HANDSHAKE, lens[i]);
+        seal_from_case(&a, &b, REC_CHANGE_CIPHER_SPEC, 1);
+        rec_dir_cleanup(&a), rec_dir_cleanup(&b);
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        uint8_t key[32], iv[12];
+        memset(key, 7, sizeof(key));
+        memset(iv, 9, sizeof(iv));
+        size_t ivl = aeads[ai] == CRY_CHACHA20_POLY1305 ? 12 : 4;
+        CHECK_EQ(rec_dir_set12(&a, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set12(&b, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+            seal_from_case(&a, &b, REC_APPLICATION_DATA, lens[i]);
+        rec_dir_cleanup(&a), rec_dir_cleanup(&b);
+    }
+    struct rec_dir plain = {0}, plain2 = {0};
+    seal_from_case(&plain, &plain2, REC_HANDSHAKE, 300);
+}
+
 static void test_overhead(void)
 {
     struct rec_dir d = {0};
@@ -688,6 +735,7 @@ int main(void)
     RUN(test_key_update);
     RUN(test_set_failures);
     RUN(test_tls12);
+    RUN(test_seal_from);
     RUN(test_overhead);
     rfc8448_free(trace);
     return test_done();
