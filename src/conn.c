@@ -182,11 +182,11 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
         c->state = HS_FAILED;
         return;
     }
-    memcpy(p + off, data, len);
     size_t rec_len;
     struct tern_err e;
     err_init(&e);
-    if (rec_seal(&c->rd_out, type, p, len, 0, cap, &rec_len, &e) != TERN_OK) {
+    /* Sealed straight from data under TLS 1.3 (no copy into out first). */
+    if (rec_seal_from(&c->rd_out, type, data, len, p, cap, &rec_len, &e) != TERN_OK) {
         tern_memzero(p + off, len); /* out holds only sealed bytes (output_done) */
         c->out.len = start;
         if (c->err.code == TERN_OK) {
