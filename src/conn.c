@@ -614,7 +614,19 @@ int conn_random(tern_conn *c, uint8_t *buf, size_t len)
         c->test.random_len -= len;
         return TERN_OK;
     }
-    return cry_random(buf, len);
+    /* One RAND_bytes per handshake instead of one per value: each call costs
+     * libcrypto a system call (its fork check) and a DRBG step. */
+    if (len > sizeof(c->rand_pool))
+        return cry_random(buf, len);
+    if (c->rand_left < len) {
+        TRY(cry_random(c->rand_pool, sizeof(c->rand_pool)));
+        c->rand_left = sizeof(c->rand_pool);
+    }
+    uint8_t *from = c->rand_pool + sizeof(c->rand_pool) - c->rand_left;
+    memcpy(buf, from, len);
+    tern_memzero(from, len);
+    c->rand_left -= len;
+    return TERN_OK;
 }
 
 void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len)

@@ -184,6 +184,11 @@ struct tern_conn {
      * private key, and a ClientHello sent verbatim, so a handshake can
      * reproduce a published trace */
     struct hs_test_hooks test;
+
+    /* public randomness (randoms, session id, ticket age_add), drawn 64
+     * bytes at a time; the unused tail is rand_pool[64 - rand_left ..] */
+    uint8_t rand_pool[64];
+    size_t rand_left;
 };
 
 /* ---- conn.c: services the state machines use ---- */
