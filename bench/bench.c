@@ -74,6 +74,7 @@ static struct {
     enum side cur; /* whose call is running */
     long long live[N_SIDES], peak[N_SIDES];
     unsigned long long allocs[N_SIDES];
+    unsigned long long own_allocs[N_SIDES]; /* through tern_set_allocator */
 } mem;
 
 struct hdr {
@@ -135,6 +136,7 @@ static void cry_free_hook(void *p, const char *file, int line)
 }
 static void *tern_malloc_hook(size_t n, void *arg)
 {
+    mem.own_allocs[mem.cur]++;
     return count_alloc(n);
 }
 static void tern_free_hook(void *p, void *arg)
@@ -1034,12 +1036,13 @@ static void run_bulk(unsigned libs, enum bulk_kind kind)
 /* ---------------------------------------------------------------------
  * Memory. */
 struct memfig {
-    double idle[N_SIDES];      /* bytes freed by freeing one established connection */
-    double idle_data[N_SIDES]; /* the same after 16 KiB each way */
-    double peak[N_SIDES];      /* peak above the start during one handshake */
-    double allocs[N_SIDES];    /* allocation calls during one handshake */
-    double many[N_SIDES];      /* bytes per connection with `conns` open */
-    double handshake_s;        /* time to set up the `conns` pairs */
+    double idle[N_SIDES];       /* bytes freed by freeing one established connection */
+    double idle_data[N_SIDES];  /* the same after 16 KiB each way */
+    double peak[N_SIDES];       /* peak above the start during one handshake */
+    double allocs[N_SIDES];     /* allocation calls during one handshake */
+    double own_allocs[N_SIDES]; /* of which through tern_set_allocator */
+    double many[N_SIDES];       /* bytes per connection with `conns` open */
+    double handshake_s;         /* time to set up the `conns` pairs */
 };
 static struct memfig memres[N_LIBS];
 static int conns = 10000;
@@ -1054,9 +1057,10 @@ static void mem_one(enum lib lib)
 {
     struct memfig *m = &memres[lib];
     long long live0[N_SIDES];
-    unsigned long long a0[N_SIDES];
+    unsigned long long a0[N_SIDES], o0[N_SIDES];
     memcpy(live0, mem.live, sizeof(live0));
     memcpy(a0, mem.allocs, sizeof(a0));
+    memcpy(o0, mem.own_allocs, sizeof(o0));
     mem_reset_peak();
     struct tpair tp;
     struct opair op;
@@ -1067,6 +1071,7 @@ static void mem_one(enum lib lib)
     for (int s = SIDE_CLIENT; s <= SIDE_SERVER; s++) {
         m->peak[s] = (double)(mem.peak[s] - live0[s]);
         m->allocs[s] = (double)(mem.allocs[s] - a0[s]);
+        m->own_allocs[s] = (double)(mem.own_allocs[s] - o0[s]);
     }
     long long before[N_SIDES];
     memcpy(before, mem.live, sizeof(before));
@@ -1401,6 +1406,8 @@ int main(int argc, char **argv)
         snprintf(label, sizeof(label), "allocations per handshake, %s", sname[s]);
         printf("%-34s %10.0f %10.0f %9.2f\n", label, memres[TERN].allocs[s], memres[OSSL].allocs[s],
                ratio(memres[TERN].allocs[s], memres[OSSL].allocs[s]));
+        snprintf(label, sizeof(label), "  of which tern's own, %s", sname[s]);
+        printf("%-34s %10.0f %10s\n", label, memres[TERN].own_allocs[s], "-");
         snprintf(label, sizeof(label), "per conn, %d open, %s", conns, sname[s]);
         printf("%-34s %10.0f %10.0f %9.2f\n", label, memres[TERN].many[s], memres[OSSL].many[s],
                ratio(memres[TERN].many[s], memres[OSSL].many[s]));
@@ -1430,6 +1437,8 @@ int main(int argc, char **argv)
             kv(memres[lib].idle_data[s], "%s.mem.%s.idle_after_data_bytes", l, sname[s]);
             kv(memres[lib].peak[s], "%s.mem.%s.handshake_peak_bytes", l, sname[s]);
             kv(memres[lib].allocs[s], "%s.mem.%s.handshake_allocs", l, sname[s]);
+            if (lib == TERN)
+                kv(memres[lib].own_allocs[s], "%s.mem.%s.handshake_own_allocs", l, sname[s]);
             kv(memres[lib].many[s], "%s.mem.%s.per_conn_bytes", l, sname[s]);
         }
     }
