@@ -238,28 +238,27 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
             group = cfg->groups[i];
     uint16_t scheme = 0;
     bool have_scheme = hs12_pick_scheme(c, &scheme) == TERN_OK;
-    const char *why = "the client offers no TLS 1.2 suite this server has enabled";
+    bool common = false, fits = false;
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const struct hs_suite12 *s = hs_suite12(cfg->suites[i]);
         if (!s || !hs_list_has(theirs, n_theirs, s->id))
             continue;
-        if (!key_fits(s->kx, cfg->key.type)) {
-            why = "the suites in common do not fit this server's certificate key";
+        common = true;
+        if (!key_fits(s->kx, cfg->key.type))
             continue;
-        }
-        if (s->kx != HS12_KX_RSA && !group) {
-            why = "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)";
+        fits = true;
+        if (s->kx != HS12_KX_RSA && (!group || !have_scheme))
             continue;
-        }
-        if (s->kx != HS12_KX_RSA && !have_scheme) {
-            why = "none of the client's signature schemes fits this server's certificate key";
-            continue;
-        }
         *out_suite = s;
         *out_group = s->kx == HS12_KX_RSA ? 0 : group;
         *out_scheme = s->kx == HS12_KX_RSA ? 0 : scheme;
         return TERN_OK;
     }
+    const char *why =
+        !common  ? "the client offers no TLS 1.2 suite this server has enabled"
+        : !fits  ? "the suites in common do not fit this server's certificate key"
+        : !group ? "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)"
+                 : "none of the client's signature schemes fits this server's certificate key";
     char list[200] = "";
     for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
         snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
