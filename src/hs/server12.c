@@ -192,6 +192,16 @@ static int read_sni_alpn(tern_conn *c, const struct hello12 *ch)
     return TERN_OK;
 }
 
+/* RFC 8422 §5.1: in TLS 1.2 a client's supported_groups also names the
+ * curves it can verify ECDSA signatures on; 0 when the key is not ECDSA. */
+static uint16_t key_curve(enum cry_key_type k)
+{
+    return k == CRY_KEY_EC_P256   ? TERN_GROUP_SECP256R1
+           : k == CRY_KEY_EC_P384 ? TERN_GROUP_SECP384R1
+           : k == CRY_KEY_EC_P521 ? 0x0019
+                                  : 0;
+}
+
 static bool key_fits(enum hs12_kx kx, enum cry_key_type k)
 {
     switch (kx) {
@@ -213,6 +223,7 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
     tern_config *cfg = c->cfg;
     uint16_t theirs[128], groups[64];
     size_t n_theirs, n_groups = 0;
+    bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
     TRY(read_u16s(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
@@ -238,7 +249,7 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
             group = cfg->groups[i];
     uint16_t scheme = 0;
     bool have_scheme = hs12_pick_scheme(c, &scheme) == TERN_OK;
-    bool common = false, fits = false;
+    bool common = false, fits = false, curve_missing = false;
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const struct hs_suite12 *s = hs_suite12(cfg->suites[i]);
         if (!s || !hs_list_has(theirs, n_theirs, s->id))
@@ -246,6 +257,11 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
         common = true;
         if (!key_fits(s->kx, cfg->key.type))
             continue;
+        uint16_t curve = key_curve(cfg->key.type);
+        if (curve && client_groups && !hs_list_has(groups, n_groups, curve)) {
+            curve_missing = true;
+            continue;
+        }
         fits = true;
         if (s->kx != HS12_KX_RSA && (!group || !have_scheme))
             continue;
@@ -255,7 +271,10 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
         return TERN_OK;
     }
     const char *why =
-        !common  ? "the client offers no TLS 1.2 suite this server has enabled"
+        !common ? "the client offers no TLS 1.2 suite this server has enabled"
+        : !fits && curve_missing
+            ? "the client's supported_groups lacks the curve of this server's ECDSA "
+              "certificate (RFC 8422 §5.1)"
         : !fits  ? "the suites in common do not fit this server's certificate key"
         : !group ? "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)"
                  : "none of the client's signature schemes fits this server's certificate key";

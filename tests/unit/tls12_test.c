@@ -231,15 +231,27 @@ static void test_each_group(void)
 {
     const uint16_t groups[] = {TERN_GROUP_X25519, TERN_GROUP_SECP256R1, TERN_GROUP_SECP384R1};
     for (size_t i = 0; i < 3; i++) {
+        /* RFC 8422 §5.1: the client's groups must also cover the P-256
+         * certificate's curve; the server's list fixes the ECDHE group. */
         struct handshake h = {client12(), server12("server-p256"), 0, 0};
-        CHECK_EQ(tern_config_set_groups(h.ccfg, &groups[i], 1), TERN_OK);
+        uint16_t cg[2] = {groups[i], TERN_GROUP_SECP256R1};
+        CHECK_EQ(tern_config_set_groups(h.ccfg, cg, groups[i] == cg[1] ? 1 : 2), TERN_OK);
+        CHECK_EQ(tern_config_set_groups(h.scfg, &groups[i], 1), TERN_OK);
         start(&h, "localhost", 1 << 20);
+        report(&h, "group");
         CHECK(both_done(h.c, h.s));
         CHECK_EQ(tern_conn_group(h.c), groups[i]);
         CHECK_EQ(tern_conn_group(h.s), groups[i]);
         exchange(h.c, h.s, 1000);
         finish(&h);
     }
+    /* A client without the certificate's curve: refused, saying why. */
+    struct handshake h0 = {client12(), server12("server-p256"), 0, 0};
+    CHECK_EQ(tern_config_set_groups(h0.ccfg, &groups[0], 1), TERN_OK);
+    start(&h0, "localhost", 1 << 20);
+    CHECK_EQ(tern_conn_status(h0.s), TERN_E_HANDSHAKE_FAILURE);
+    CHECK_CONTAINS(tern_conn_error(h0.s), "lacks the curve of this server's ECDSA certificate");
+    finish(&h0);
     /* Only the hybrid on the server: nothing in common for TLS 1.2. */
     struct handshake h = {client12(), server12("server-p256"), 0, 0};
     const uint16_t hybrid = TERN_GROUP_X25519MLKEM768;
