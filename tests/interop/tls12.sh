@@ -39,7 +39,7 @@ client_case() { # LABEL EXPECT [peer args]
 tern_server() { # CERTNAME [peer args]
   local name=$1; shift
   PORT=$(free_port)
-  bg "$PEER" server "$PORT" --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
+  bg timeout 30 "$PEER" server "$PORT" --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
     --send pong --expect ping "$@" >"$WORK/tern.out" 2>&1
   wait_text "$WORK/tern.out" listening
 }
@@ -64,9 +64,9 @@ for s in "${SUITES[@]}"; do
 done
 # RFC 8422 §5.1: in TLS 1.2 supported_groups also covers the certificate's
 # curve, so P-256 stays on the list behind the group under test.
-for g in X25519:001d:x25519 P-256:0017:secp256r1 P-384:0018:secp384r1; do
+for g in X25519:001d,0017:x25519 P-256:0017:secp256r1 P-384:0018,0017:secp384r1; do
   s_server server-p256 -groups "${g%%:*}"
-  client_case "group ${g%%:*}" "TLSv1.2" --tls12 --groups "$(field "$g" 2),0017"
+  client_case "group ${g%%:*}" "TLSv1.2" --tls12 --groups "$(field "$g" 2)"
   check "group ${g%%:*} negotiated" has "$WORK/client.out" "group=$(field "$g" 3)"
   stop_all
 done
@@ -129,9 +129,9 @@ for s in "${SUITES[@]}"; do
   s_client_case "suite $name" -cipher "$name"
   check "suite $name negotiated" has "$WORK/s_client.out" "Cipher is $name"
 done
-for g in X25519:x25519:001d,0017 P-256:secp256r1:0017 P-384:secp384r1:0018,0017; do
+for g in X25519:x25519:001d,0017:X25519:P-256 P-256:secp256r1:0017:P-256 P-384:secp384r1:0018,0017:P-384:P-256; do
   tern_server server-p256 --groups "$(field "$g" 3)"
-  s_client_case "group ${g%%:*}" -groups "${g%%:*}:P-256"
+  s_client_case "group ${g%%:*}" -groups "$(echo "$g" | cut -d: -f4-)"
   check "group ${g%%:*} negotiated" has "$WORK/tern.out" "group=$(field "$g" 2)"
 done
 for k in server-p384 server-ed25519 server-rsa; do
