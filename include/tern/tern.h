@@ -97,6 +97,13 @@ void tern_config_free(tern_config *cfg);
  * NULL. Owned by cfg. */
 const char *tern_config_error(const tern_config *cfg);
 
+/* tern_config_set_versions limits the protocol versions (TERN_TLS12,
+ * TERN_TLS13). The default is TLS 1.2 to TLS 1.3: HTTPS still meets servers
+ * and clients that stop at 1.2, and with the 1.2 defaults (ECDHE, AEAD,
+ * extended master secret required, no renegotiation or compression) that
+ * costs little; 1.3 is chosen whenever both sides have it, and the RFC 8446
+ * downgrade sentinel catches anyone removing it on the way. Anything below
+ * TLS 1.2 is refused. */
 int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t max_version);
 /* The lists are in preference order; unknown values are an error. */
 int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size_t n);

@@ -209,10 +209,12 @@ if command -v gnutls-serv >/dev/null || need gnutls-serv gnutls-bin; then
     g_client_case "gnutls-cli suite $kx $ciph" --priority "$PRIO12:-KX-ALL:+$kx:-CIPHER-ALL:+$ciph"
     check "gnutls-cli suite $kx $ciph negotiated" has "$WORK/tern.out" "suite=TLS_$(field "$s" 3 | tr - _)_WITH_"
   done
-  for g in X25519:x25519 SECP256R1:secp256r1 SECP384R1:secp384r1; do
-    tern_server server-p256
-    g_client_case "gnutls-cli group ${g%%:*}" --priority "$PRIO12:-GROUP-ALL:+GROUP-${g%%:*}"
-    check "gnutls-cli group ${g%%:*} negotiated" has "$WORK/tern.out" "group=${g##*:}"
+  # the P-256 certificate's curve stays on the client's list (RFC 8422 §5.1)
+  for g in X25519:x25519:001d,0017 SECP256R1:secp256r1:0017 SECP384R1:secp384r1:0018,0017; do
+    tern_server server-p256 --groups "$(field "$g" 3)"
+    g_client_case "gnutls-cli group ${g%%:*}" \
+      --priority "$PRIO12:-GROUP-ALL:+GROUP-${g%%:*}:+GROUP-SECP256R1"
+    check "gnutls-cli group ${g%%:*} negotiated" has "$WORK/tern.out" "group=$(field "$g" 2)"
   done
   tern_server server-p256 --require-client-cert --cafile "$DATA/ca.pem"
   g_client_case "gnutls-cli mutual TLS" --priority "$PRIO12" \
