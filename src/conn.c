@@ -8,6 +8,7 @@
  * at the end of `out`. */
 #include "base/mem.h"
 #include "hs/internal.h"
+#include "hs/test_hooks.h"
 #include "hs/session.h"
 
 #include <stdarg.h>
@@ -32,6 +33,7 @@ static tern_conn *conn_new(tern_config *cfg, bool is_server)
     config_freeze(cfg);
     config_ref(cfg);
     c->cfg = cfg;
+    c->test = cfg->test;
     c->is_server = is_server;
     c->alert_sent = -1;
     c->start_us = now_us();
@@ -115,7 +117,8 @@ static void send_alert(tern_conn *c, int alert)
 {
     if (alert < 0 || c->close_sent)
         return;
-    uint8_t body[2] = {alert == TERN_ALERT_CLOSE_NOTIFY || alert == TERN_ALERT_USER_CANCELED ? 1 : 2,
+    uint8_t body[2] = {alert == TERN_ALERT_CLOSE_NOTIFY || alert == TERN_ALERT_USER_CANCELED ? 1
+                                                                                             : 2,
                        (uint8_t)alert};
     queue_record(c, REC_ALERT, body, 2);
     c->alert_sent = alert;
@@ -195,10 +198,18 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
     c->out.len = start + rec_len;
 }
 
+/* RFC 8446 §5.5: AES-GCM keys may protect at most 2^24.5 full records.
+ * tern moves its sending direction to a new key (KeyUpdate) well before,
+ * for every suite, so a long-lived connection never reaches the limit. */
+#define CONN_REKEY_RECORDS (1ull << 24)
+
 static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
 {
+    uint64_t limit = c->test.rekey_records ? c->test.rekey_records : CONN_REKEY_RECORDS;
     do {
         size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
+        if (type == REC_APPLICATION_DATA && c->rd_out.seq >= limit)
+            TRY(tern_conn_key_update(c, 0));
         queue_record(c, type, data, n);
         data += n;
         len -= n;
@@ -257,7 +268,8 @@ bool conn_hs_pending(const tern_conn *c)
 static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
 {
     if (len != 2)
-        return conn_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)", len);
+        return conn_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)",
+                         len);
     int level = p[0], desc = p[1];
     char name[64];
     snprintf(name, sizeof(name), "alert %s", tern_alert_name(desc));
@@ -315,8 +327,9 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         else
             rc = hs_client_message(c, type, body, msg, msg_len);
         if (rc != TERN_OK)
-            return c->err.code ? c->err.code : conn_fail(c, rc, "handshake step failed (%s)",
-                                                          tern_status_name(rc));
+            return c->err.code
+                       ? c->err.code
+                       : conn_fail(c, rc, "handshake step failed (%s)", tern_status_name(rc));
     }
     c->hs_in_used = 0;
     /* Drop what was processed; keep a partial message. */
@@ -348,8 +361,8 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
     if (h.type == REC_CHANGE_CIPHER_SPEC) {
         /* RFC 8446 §5: a single 0x01 CCS may arrive during the handshake and
          * is dropped; any other is unexpected_message. */
-        bool in_handshake = c->state != HS_CONNECTED && c->state != HS_START &&
-                            c->state != HS_S_WAIT_CH;
+        bool in_handshake =
+            c->state != HS_CONNECTED && c->state != HS_START && c->state != HS_S_WAIT_CH;
         if (h.length != 1 || rec[REC_HEADER_LEN] != 1 || !in_handshake || c->got_ccs)
             return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                              "an unexpected ChangeCipherSpec record (%u bytes) in state %d",
@@ -389,8 +402,7 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
         }
         return TERN_OK;
     default:
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u",
-                         type);
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u", type);
     }
 }
 
@@ -589,14 +601,19 @@ int tern_conn_handshake_done(const tern_conn *c)
 
 /* ---- services for the handshake ---- */
 
+void hs_test_config_hooks(tern_config *cfg, const struct hs_test_hooks *hooks)
+{
+    cfg->test = *hooks;
+}
+
 int conn_random(tern_conn *c, uint8_t *buf, size_t len)
 {
-    if (c->test_random) {
-        if (c->test_random_len < len)
+    if (c->test.random) {
+        if (c->test.random_len < len)
             return TERN_E_INTERNAL;
-        memcpy(buf, c->test_random, len);
-        c->test_random += len;
-        c->test_random_len -= len;
+        memcpy(buf, c->test.random, len);
+        c->test.random += len;
+        c->test.random_len -= len;
         return TERN_OK;
     }
     return cry_random(buf, len);

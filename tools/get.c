@@ -38,7 +38,8 @@ static const char GET_HELP[] =
     "                       server asks for one (mutual TLS)\n"
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
-    "                       (for example h2,http/1.1)\n"
+    "                       (default: http/1.1, the protocol tern get speaks;\n"
+    "                       --alpn none offers none)\n"
     "  --connect-to HOST:PORT\n"
     "                       open the TCP connection to HOST:PORT while still\n"
     "                       asking for, and verifying, the URL's host\n"
@@ -49,6 +50,10 @@ static const char GET_HELP[] =
     "                       format, so Wireshark can decrypt a capture\n"
     "                       (SSLKEYLOGFILE is honoured the same way). Anyone with\n"
     "                       this file can read the traffic.\n"
+    "  --session FILE       resume the TLS session saved in FILE when the server\n"
+    "                       still accepts it (an abbreviated handshake), and\n"
+    "                       save the tickets the server sends into FILE for the\n"
+    "                       next run (mode 0600: the file holds secrets)\n"
     "  --trace              draw the handshake on stderr as a ladder: client on the\n"
     "                       left, server on the right, one arrow per message\n"
     "  --trace=explain      the same, with a plain sentence for every step\n"
@@ -75,7 +80,7 @@ static const char GET_HELP[] =
     "  tern get --trace=explain --cafile ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
 struct get_opts {
-    const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output;
+    const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
     bool insecure, location, head, include, fail_on_error;
     uint16_t min_v, max_v;
     enum trace_mode trace;
@@ -389,6 +394,7 @@ int cmd_get(int argc, char **argv)
         {"connect-to", required_argument, 0, 't'},
         {"insecure", no_argument, 0, 'K'},
         {"keylog", required_argument, 0, 'l'},
+        {"session", required_argument, 0, 'S'},
         {"trace", optional_argument, 0, 'T'},
         {"location", no_argument, 0, 'L'},
         {"head", no_argument, 0, 'I'},
@@ -431,6 +437,9 @@ int cmd_get(int argc, char **argv)
             break;
         case 'l':
             o.keylog = optarg;
+            break;
+        case 'S':
+            o.session = optarg;
             break;
         case 'T': {
             char suffix[32] = "";
@@ -500,6 +509,7 @@ int cmd_get(int argc, char **argv)
     }
     int result = 1;
     struct util_keylog kl = {0};
+    struct util_sessions sessions = {0};
     struct trace_out tr = {.f = stderr, .mode = o.trace};
     FILE *out = stdout;
     const char *cfg_step = NULL;
@@ -511,7 +521,9 @@ int cmd_get(int argc, char **argv)
         cfg_step = "--cert/--key";
     else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
         cfg_step = "--insecure";
-    if (!cfg_step && o.alpn) {
+    if (!o.alpn)
+        o.alpn = "http/1.1";
+    if (!cfg_step && strcmp(o.alpn, "none") != 0) {
         char copy[512];
         const char *list[16];
         size_t n = 0;
@@ -539,6 +551,13 @@ int cmd_get(int argc, char **argv)
         tern_config_set_keylog(cfg, util_keylog_cb, &kl);
     if (o.trace != TRACE_OFF)
         tern_config_set_trace(cfg, trace_callback, &tr);
+    if (o.session) {
+        if (util_sessions_load(cfg, o.session, why, sizeof(why)) < 0) {
+            fprintf(stderr, "tern get: --session: %s\n", why);
+            goto done;
+        }
+        tern_config_set_session_callback(cfg, util_sessions_cb, &sessions);
+    }
     if (o.output && !(out = fopen(o.output, "wb"))) {
         fprintf(stderr, "tern get: cannot write %s: %s\n", o.output, strerror(errno));
         goto done;
@@ -565,7 +584,13 @@ int cmd_get(int argc, char **argv)
                 next.host, next.port, next.path);
         url = next;
     }
+    /* Tickets are used once: the file now holds the ones just received. */
+    if (o.session && util_sessions_save(&sessions, o.session, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern get: --session: %s\n", why);
+        result = 1;
+    }
 done:
+    util_sessions_free(&sessions);
     if (out && out != stdout && fclose(out) != 0 && result == 0) {
         fprintf(stderr, "tern get: cannot write %s: %s\n", o.output, strerror(errno));
         result = 1;

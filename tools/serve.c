@@ -58,6 +58,13 @@ static const char SERVE_HELP[] =
     "  --cafile FILE            trust these CAs for client certificates\n"
     "  --require-client-cert    ask every client for a certificate that chains\n"
     "                           to --cafile (mutual TLS); refuse those without\n"
+    "  --ticket-key FILE        seal session tickets with keys derived from the\n"
+    "                           secret in FILE (32-64 bytes as hex), so servers\n"
+    "                           sharing it resume each other's sessions\n"
+    "                           (default: a fresh random secret per process)\n"
+    "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
+    "                           offers it: faster, but no forward secrecy for\n"
+    "                           resumed sessions (off by default)\n"
     "  --keylog FILE            append session secrets in the NSS key-log format\n"
     "                           (for Wireshark); SSLKEYLOGFILE works the same way\n"
     "  --trace[=explain|json]   draw every handshake on stderr (see tern get)\n"
@@ -439,8 +446,9 @@ static void log_request(struct server *s, struct client *cl)
     if (s->quiet)
         return;
     const char *subj = tern_conn_peer_subject(cl->c);
-    logf_(s, "%s %s %s %d %llu%s%s", cl->peer, cl->method, cl->target, cl->status,
-          (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "");
+    logf_(s, "%s %s %s %d %llu%s%s%s", cl->peer, cl->method, cl->target, cl->status,
+          (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "",
+          tern_conn_resumed(cl->c) ? " (resumed)" : "");
 }
 
 static void begin_close(struct client *cl)
@@ -491,6 +499,14 @@ static bool client_step(struct server *s, struct client *cl)
             if (rc == TERN_WANT_READ || rc == TERN_WANT_WRITE) {
                 set_interest(s, cl, rc == TERN_WANT_WRITE);
                 return true;
+            }
+            if (rc == TERN_E_CLOSED && tern_conn_handshake_done(cl->c)) {
+                /* The client finished the handshake and closed at once. */
+                if (!s->quiet)
+                    logf_(s, "%s: closed by the client after the handshake, with no request",
+                          cl->peer);
+                client_free(s, cl);
+                return false;
             }
             if (rc != TERN_OK) {
                 if (!s->quiet) {
@@ -781,6 +797,8 @@ int cmd_serve(int argc, char **argv)
         {"cafile", required_argument, 0, 'C'},
         {"require-client-cert", no_argument, 0, 'R'},
         {"keylog", required_argument, 0, 'l'},
+        {"ticket-key", required_argument, 0, 'K'},
+        {"allow-psk-ke", no_argument, 0, 'P'},
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
@@ -789,8 +807,8 @@ int cmd_serve(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL;
-    bool require_client = false;
+               *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
+    bool require_client = false, psk_ke = false;
     struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
     s.trace.f = stderr;
     s.trace.show_conn = true;
@@ -821,6 +839,12 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'l':
             keylog = optarg;
+            break;
+        case 'K':
+            ticket_key = optarg;
+            break;
+        case 'P':
+            psk_ke = true;
             break;
         case 'T': {
             char suffix[32] = "";
@@ -910,6 +934,10 @@ int cmd_serve(int argc, char **argv)
                            s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
                                                  : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
         step = "--require-client-cert";
+    else if (ticket_key && tern_config_set_ticket_key_file(s.cfg, ticket_key) != TERN_OK)
+        step = "--ticket-key";
+    else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
+        step = "--allow-psk-ke";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};
         if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)

@@ -293,3 +293,106 @@ int util_issue_files(const struct devca *ca, const struct devca_leaf *leaf, cons
     tern_free(cert_pem);
     return rc;
 }
+
+/* ---- session files (tern get --session) ---- */
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int util_sessions_load(tern_config *cfg, const char *path, char *why, size_t why_cap)
+{
+    size_t len;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return 0; /* the first visit */
+    char *text = util_read_file(path, &len, why, why_cap);
+    if (!text)
+        return -1;
+    int loaded = 0, rc = 0;
+    unsigned line_no = 0;
+    uint8_t *blob = malloc(len / 2 + 1);
+    if (!blob) {
+        free(text);
+        return fail(why, why_cap, "out of memory reading %s", path);
+    }
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        size_t n = 0, hl = strlen(line);
+        bool ok = hl % 2 == 0;
+        for (size_t i = 0; ok && i < hl; i += 2) {
+            int hi = hex_value(line[i]), lo = hex_value(line[i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            if (ok)
+                blob[n++] = (uint8_t)(hi << 4 | lo);
+        }
+        if (!ok || tern_config_add_session(cfg, blob, n) != TERN_OK) {
+            rc = fail(why, why_cap,
+                      "%s line %u is not a tern session (%s); delete the file to start afresh",
+                      path, line_no, ok ? tern_config_error(cfg) : "not hex");
+            break;
+        }
+        loaded++;
+    }
+    tern_memzero(blob, len / 2 + 1);
+    free(blob);
+    tern_memzero(text, len);
+    free(text);
+    return rc < 0 ? rc : loaded;
+}
+
+void util_sessions_cb(void *arg, const char *server_name, const uint8_t *session, size_t len)
+{
+    (void)server_name;
+    struct util_sessions *ss = arg;
+    char *hex = malloc(2 * len + 1);
+    if (!hex)
+        return;
+    for (size_t i = 0; i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", session[i]);
+    if (ss->n == sizeof(ss->lines) / sizeof(ss->lines[0])) {
+        /* keep the newest: drop the oldest */
+        tern_memzero(ss->lines[0], strlen(ss->lines[0]));
+        free(ss->lines[0]);
+        memmove(ss->lines, ss->lines + 1, (ss->n - 1) * sizeof(ss->lines[0]));
+        ss->n--;
+    }
+    ss->lines[ss->n++] = hex;
+}
+
+int util_sessions_save(const struct util_sessions *ss, const char *path, char *why, size_t why_cap)
+{
+    static const char head[] = "# tern sessions for resumption: secret, keep private\n";
+    size_t len = sizeof(head) - 1;
+    for (size_t i = 0; i < ss->n; i++)
+        len += strlen(ss->lines[i]) + 1;
+    char *text = malloc(len + 1), *p = text;
+    if (!text)
+        return fail(why, why_cap, "out of memory writing %s", path);
+    p += snprintf(p, len + 1, "%s", head);
+    for (size_t i = 0; i < ss->n; i++)
+        p += snprintf(p, len + 1 - (size_t)(p - text), "%s\n", ss->lines[i]);
+    int rc = util_write_file(path, text, len, 0600, why, why_cap);
+    tern_memzero(text, len);
+    free(text);
+    return rc;
+}
+
+void util_sessions_free(struct util_sessions *ss)
+{
+    for (size_t i = 0; i < ss->n; i++) {
+        tern_memzero(ss->lines[i], strlen(ss->lines[i]));
+        free(ss->lines[i]);
+    }
+    ss->n = 0;
+}

@@ -4,6 +4,7 @@
 #define TERN_TOOLS_UTIL_H
 
 #include "devca.h"
+#include "tern/tern.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +34,22 @@ struct util_keylog {
 int util_keylog_open(struct util_keylog *k, const char *path, char *why, size_t why_cap);
 void util_keylog_cb(void *arg, const char *line);
 void util_keylog_close(struct util_keylog *k);
+
+/* A session file for resumption (tern get --session): one session per line
+ * as hex, behind a comment line; the file holds secrets (mode 0600). */
+struct util_sessions {
+    char *lines[8];
+    size_t n;
+};
+/* util_sessions_load gives every session in path to cfg; a missing file is
+ * no error. Returns the number loaded, or -1 with a sentence. */
+int util_sessions_load(tern_config *cfg, const char *path, char *why, size_t why_cap);
+/* util_sessions_cb collects the sessions a connection receives (arg: a
+ * struct util_sessions); util_sessions_save replaces path's contents with
+ * them, and util_sessions_free releases them. */
+void util_sessions_cb(void *arg, const char *server_name, const uint8_t *session, size_t len);
+int util_sessions_save(const struct util_sessions *ss, const char *path, char *why, size_t why_cap);
+void util_sessions_free(struct util_sessions *ss);
 
 /* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);

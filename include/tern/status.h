@@ -20,41 +20,41 @@ typedef enum tern_status {
     TERN_WANT_WRITE = 2,
 
     /* Local failures: no alert is implied by the code itself. */
-    TERN_E_NOMEM = 10,    /* an allocation failed */
-    TERN_E_ARG = 11,      /* the caller passed a bad argument or used an object wrongly */
-    TERN_E_IO = 12,       /* a socket or file call failed; errno-based sentence */
-    TERN_E_CLOSED = 13,   /* the peer sent close_notify: no more data will come */
-    TERN_E_EOF = 14,      /* the transport ended without close_notify (truncation) */
-    TERN_E_INTERNAL = 15, /* a bug or a crypto backend failure: internal_error */
-    TERN_E_LIMIT = 16,    /* a size or count limit of ours was hit */
-    TERN_E_FILE = 17,     /* a file could not be read or parsed (PEM, DER, keys) */
+    TERN_E_NOMEM = 10,       /* an allocation failed */
+    TERN_E_ARG = 11,         /* the caller passed a bad argument or used an object wrongly */
+    TERN_E_IO = 12,          /* a socket or file call failed; errno-based sentence */
+    TERN_E_CLOSED = 13,      /* the peer sent close_notify: no more data will come */
+    TERN_E_EOF = 14,         /* the transport ended without close_notify (truncation) */
+    TERN_E_INTERNAL = 15,    /* a bug or a crypto backend failure: internal_error */
+    TERN_E_LIMIT = 16,       /* a size or count limit of ours was hit */
+    TERN_E_FILE = 17,        /* a file could not be read or parsed (PEM, DER, keys) */
     TERN_E_UNSUPPORTED = 18, /* an algorithm or feature tern does not offer */
 
     /* Protocol failures: each maps to the alert named in its comment. */
-    TERN_E_UNEXPECTED_MESSAGE = 40,     /* unexpected_message (10) */
-    TERN_E_BAD_RECORD_MAC = 41,         /* bad_record_mac (20) */
-    TERN_E_RECORD_OVERFLOW = 42,        /* record_overflow (22) */
-    TERN_E_HANDSHAKE_FAILURE = 43,      /* handshake_failure (40) */
-    TERN_E_BAD_CERTIFICATE = 44,        /* bad_certificate (42) */
+    TERN_E_UNEXPECTED_MESSAGE = 40,      /* unexpected_message (10) */
+    TERN_E_BAD_RECORD_MAC = 41,          /* bad_record_mac (20) */
+    TERN_E_RECORD_OVERFLOW = 42,         /* record_overflow (22) */
+    TERN_E_HANDSHAKE_FAILURE = 43,       /* handshake_failure (40) */
+    TERN_E_BAD_CERTIFICATE = 44,         /* bad_certificate (42) */
     TERN_E_UNSUPPORTED_CERTIFICATE = 45, /* unsupported_certificate (43) */
-    TERN_E_CERTIFICATE_REVOKED = 46,    /* certificate_revoked (44) */
-    TERN_E_CERTIFICATE_EXPIRED = 47,    /* certificate_expired (45) */
-    TERN_E_CERTIFICATE_UNKNOWN = 48,    /* certificate_unknown (46) */
-    TERN_E_ILLEGAL_PARAMETER = 49,      /* illegal_parameter (47) */
-    TERN_E_UNKNOWN_CA = 50,             /* unknown_ca (48) */
-    TERN_E_ACCESS_DENIED = 51,          /* access_denied (49) */
-    TERN_E_DECODE = 52,                 /* decode_error (50) */
-    TERN_E_DECRYPT = 53,                /* decrypt_error (51) */
-    TERN_E_PROTOCOL_VERSION = 54,       /* protocol_version (70) */
-    TERN_E_INSUFFICIENT_SECURITY = 55,  /* insufficient_security (71) */
-    TERN_E_INAPPROPRIATE_FALLBACK = 56, /* inappropriate_fallback (86) */
-    TERN_E_MISSING_EXTENSION = 57,      /* missing_extension (109) */
-    TERN_E_UNSUPPORTED_EXTENSION = 58,  /* unsupported_extension (110) */
-    TERN_E_UNRECOGNIZED_NAME = 59,      /* unrecognized_name (112) */
-    TERN_E_CERTIFICATE_REQUIRED = 60,   /* certificate_required (116) */
+    TERN_E_CERTIFICATE_REVOKED = 46,     /* certificate_revoked (44) */
+    TERN_E_CERTIFICATE_EXPIRED = 47,     /* certificate_expired (45) */
+    TERN_E_CERTIFICATE_UNKNOWN = 48,     /* certificate_unknown (46) */
+    TERN_E_ILLEGAL_PARAMETER = 49,       /* illegal_parameter (47) */
+    TERN_E_UNKNOWN_CA = 50,              /* unknown_ca (48) */
+    TERN_E_ACCESS_DENIED = 51,           /* access_denied (49) */
+    TERN_E_DECODE = 52,                  /* decode_error (50) */
+    TERN_E_DECRYPT = 53,                 /* decrypt_error (51) */
+    TERN_E_PROTOCOL_VERSION = 54,        /* protocol_version (70) */
+    TERN_E_INSUFFICIENT_SECURITY = 55,   /* insufficient_security (71) */
+    TERN_E_INAPPROPRIATE_FALLBACK = 56,  /* inappropriate_fallback (86) */
+    TERN_E_MISSING_EXTENSION = 57,       /* missing_extension (109) */
+    TERN_E_UNSUPPORTED_EXTENSION = 58,   /* unsupported_extension (110) */
+    TERN_E_UNRECOGNIZED_NAME = 59,       /* unrecognized_name (112) */
+    TERN_E_CERTIFICATE_REQUIRED = 60,    /* certificate_required (116) */
     TERN_E_NO_APPLICATION_PROTOCOL = 61, /* no_application_protocol (120) */
-    TERN_E_NAME_MISMATCH = 62,          /* the certificate does not cover the name: bad_certificate (42) */
-    TERN_E_NO_RENEGOTIATION = 63,       /* TLS 1.2 renegotiation refused: no_renegotiation (100) */
+    TERN_E_NAME_MISMATCH = 62, /* the certificate does not cover the name: bad_certificate (42) */
+    TERN_E_NO_RENEGOTIATION = 63, /* TLS 1.2 renegotiation refused: no_renegotiation (100) */
 
     /* The peer ended the connection with a fatal alert; the sentence names it. */
     TERN_E_ALERT_RECEIVED = 90,

@@ -28,8 +28,8 @@ extern "C" {
 #define TERN_TLS13 0x0304
 
 /* Cipher suites (wire values). */
-#define TERN_TLS_AES_128_GCM_SHA256 0x1301
-#define TERN_TLS_AES_256_GCM_SHA384 0x1302
+#define TERN_TLS_AES_128_GCM_SHA256       0x1301
+#define TERN_TLS_AES_256_GCM_SHA384       0x1302
 #define TERN_TLS_CHACHA20_POLY1305_SHA256 0x1303
 /* TLS 1.2 (RFC 5289, RFC 7905, RFC 5288). The RSA key transport suites are
  * never on by default: list them with tern_config_set_cipher_suites or call
@@ -44,25 +44,25 @@ extern "C" {
 #define TERN_TLS_RSA_WITH_AES_256_GCM_SHA384 0x009d
 
 /* Named groups (wire values). */
-#define TERN_GROUP_SECP256R1 0x0017
-#define TERN_GROUP_SECP384R1 0x0018
-#define TERN_GROUP_X25519 0x001d
+#define TERN_GROUP_SECP256R1      0x0017
+#define TERN_GROUP_SECP384R1      0x0018
+#define TERN_GROUP_X25519         0x001d
 #define TERN_GROUP_X25519MLKEM768 0x11ec
 
 /* Signature schemes (wire values). */
-#define TERN_SIG_RSA_PKCS1_SHA256 0x0401
-#define TERN_SIG_RSA_PKCS1_SHA384 0x0501
-#define TERN_SIG_RSA_PKCS1_SHA512 0x0601
+#define TERN_SIG_RSA_PKCS1_SHA256       0x0401
+#define TERN_SIG_RSA_PKCS1_SHA384       0x0501
+#define TERN_SIG_RSA_PKCS1_SHA512       0x0601
 #define TERN_SIG_ECDSA_SECP256R1_SHA256 0x0403
 #define TERN_SIG_ECDSA_SECP384R1_SHA384 0x0503
 #define TERN_SIG_ECDSA_SECP521R1_SHA512 0x0603
-#define TERN_SIG_RSA_PSS_RSAE_SHA256 0x0804
-#define TERN_SIG_RSA_PSS_RSAE_SHA384 0x0805
-#define TERN_SIG_RSA_PSS_RSAE_SHA512 0x0806
-#define TERN_SIG_ED25519 0x0807
-#define TERN_SIG_RSA_PSS_PSS_SHA256 0x0809
-#define TERN_SIG_RSA_PSS_PSS_SHA384 0x080a
-#define TERN_SIG_RSA_PSS_PSS_SHA512 0x080b
+#define TERN_SIG_RSA_PSS_RSAE_SHA256    0x0804
+#define TERN_SIG_RSA_PSS_RSAE_SHA384    0x0805
+#define TERN_SIG_RSA_PSS_RSAE_SHA512    0x0806
+#define TERN_SIG_ED25519                0x0807
+#define TERN_SIG_RSA_PSS_PSS_SHA256     0x0809
+#define TERN_SIG_RSA_PSS_PSS_SHA384     0x080a
+#define TERN_SIG_RSA_PSS_PSS_SHA512     0x080b
 
 /* tern_set_allocator replaces malloc/free for everything tern allocates
  * itself (not libcrypto's own allocations). Call it before creating any
@@ -163,6 +163,14 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
 int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
                             uint32_t rotation_s);
 
+/* Resumption without a fresh key exchange (psk_ke, RFC 8446 §4.2.9) saves
+ * the (EC)DHE work but gives up forward secrecy: whoever later learns the
+ * ticket key or the session's PSK can read the resumed traffic. Off by
+ * default (psk_dhe_ke only). A client that allows it offers psk_ke beside
+ * psk_dhe_ke and still sends key shares; a server that allows it uses
+ * psk_ke whenever the client offers it. */
+int tern_config_set_psk_ke(tern_config *cfg, int allow);
+
 /* Client: tickets are kept in the configuration by server name and the
  * newest unexpired one is offered, once. cb also receives each session as
  * an opaque blob to save; tern_config_add_session gives one back (e.g. from
@@ -180,18 +188,18 @@ void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *
 /* ---------------------------------------------------------------------
  * The explained handshake: every step as an event. */
 enum tern_trace_kind {
-    TERN_TRACE_MESSAGE = 1,  /* a handshake message sent or received */
-    TERN_TRACE_KEYS = 2,     /* traffic keys changed */
-    TERN_TRACE_CHECK = 3,    /* a verification passed or failed */
-    TERN_TRACE_DATA = 4,     /* application data crossed */
-    TERN_TRACE_ALERT = 5,    /* an alert (close_notify included) sent or received */
-    TERN_TRACE_DONE = 6,     /* the handshake completed */
-    TERN_TRACE_WIPED = 7,    /* secrets were wiped */
-    TERN_TRACE_ERROR = 8,    /* the connection failed */
+    TERN_TRACE_MESSAGE = 1, /* a handshake message sent or received */
+    TERN_TRACE_KEYS = 2,    /* traffic keys changed */
+    TERN_TRACE_CHECK = 3,   /* a verification passed or failed */
+    TERN_TRACE_DATA = 4,    /* application data crossed */
+    TERN_TRACE_ALERT = 5,   /* an alert (close_notify included) sent or received */
+    TERN_TRACE_DONE = 6,    /* the handshake completed */
+    TERN_TRACE_WIPED = 7,   /* secrets were wiped */
+    TERN_TRACE_ERROR = 8,   /* the connection failed */
 };
 
 enum tern_trace_dir {
-    TERN_DIR_LOCAL = 0,   /* happened inside this endpoint */
+    TERN_DIR_LOCAL = 0, /* happened inside this endpoint */
     TERN_DIR_TO_SERVER = 1,
     TERN_DIR_TO_CLIENT = 2,
 };
@@ -204,20 +212,20 @@ struct tern_trace_fact {
 struct tern_trace_event {
     enum tern_trace_kind kind;
     enum tern_trace_dir dir;
-    int is_server;        /* the endpoint that reports the event */
-    const char *name;     /* "ClientHello", "handshake keys", "certificate chain" */
-    const char *explain;  /* one plain sentence on what this step is for */
+    int is_server;       /* the endpoint that reports the event */
+    const char *name;    /* "ClientHello", "handshake keys", "certificate chain" */
+    const char *explain; /* one plain sentence on what this step is for */
     const struct tern_trace_fact *facts;
     size_t n_facts;
-    size_t bytes;         /* size on the wire, when it has one */
-    uint64_t elapsed_us;  /* since the connection started */
-    int round_trip;       /* flights the client has waited for so far */
+    size_t bytes;        /* size on the wire, when it has one */
+    uint64_t elapsed_us; /* since the connection started */
+    int round_trip;      /* flights the client has waited for so far */
 };
 
 /* tern_config_set_trace: cb sees every event of every connection made with
  * cfg. The event and its strings are valid only during the call. */
-void tern_config_set_trace(tern_config *cfg, void (*cb)(void *arg, const struct tern_trace_event *ev),
-                           void *arg);
+void tern_config_set_trace(tern_config *cfg,
+                           void (*cb)(void *arg, const struct tern_trace_event *ev), void *arg);
 
 /* ---------------------------------------------------------------------
  * The sans-I/O connection. */
@@ -284,8 +292,9 @@ int tern_conn_handshake_done(const tern_conn *c);
  * handshake. *out_conn is set whenever a connection object could be made,
  * even on failure, so tern_conn_error can say why; free it. */
 int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn);
-/* tern_conn_set_fd binds c to a connected descriptor (not owned by c unless
- * tern_connect made it). */
+/* tern_conn_set_fd binds c to a connected descriptor the caller keeps
+ * owning (tern_close and tern_conn_free leave it open). Descriptors made by
+ * tern_connect and tern_accept belong to the connection instead. */
 int tern_conn_set_fd(tern_conn *c, int fd);
 int tern_conn_fd(const tern_conn *c);
 /* tern_accept accepts one connection on listen_fd and returns a server
@@ -294,7 +303,9 @@ int tern_accept(tern_config *cfg, int listen_fd, tern_conn **out_conn);
 int tern_handshake(tern_conn *c);
 int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n);
 int tern_write(tern_conn *c, const void *data, size_t len, size_t *out_n);
-/* tern_close sends close_notify and closes a descriptor tern_connect made. */
+/* tern_close sends close_notify and shuts down and closes a descriptor
+ * tern_connect or tern_accept made (tern_conn_free closes it too). With a
+ * non-blocking descriptor it may return TERN_WANT_WRITE: call it again. */
 int tern_close(tern_conn *c);
 
 #ifdef __cplusplus

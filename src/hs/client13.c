@@ -164,10 +164,14 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         hs12_client_hello_exts(c, w);
     size_t binders_len = 0;
     if (c->session) {
-        /* RFC 8446 §4.2.9: psk_dhe_ke only, keeping forward secrecy. */
+        /* RFC 8446 §4.2.9: psk_dhe_ke keeps forward secrecy; psk_ke (0)
+         * only when the configuration allows it. */
         e = ext_begin(c, w, EXT_PSK_KEY_EXCHANGE_MODES);
+        size_t ml = wr_open_u8(w);
+        if (cfg->psk_ke)
+            wr_u8(w, 0);
         wr_u8(w, 1);
-        wr_u8(w, 1);
+        wr_close(w, ml);
         wr_close(w, e);
         /* pre_shared_key goes last (RFC 8446 §4.2.11); its binder is
          * patched in below, once the rest of the message is final. */
@@ -214,11 +218,52 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     return TERN_OK;
 }
 
+/* use_test_client_hello (test hook) swaps the ClientHello just built for
+ * the injected one, adopting its random, session id and offers. */
+static int use_test_client_hello(tern_conn *c, struct wr *w)
+{
+    struct rd r, sid, suites, comp, exts;
+    const uint8_t *random;
+    uint32_t body_len;
+    uint8_t type;
+    uint16_t version;
+    rd_init(&r, c->test.client_hello, c->test.client_hello_len);
+    if (!rd_u8(&r, &type) || !rd_u24(&r, &body_len) || !rd_u16(&r, &version) ||
+        !rd_bytes(&r, &random, 32) || !rd_prefixed8(&r, &sid) || !rd_prefixed16(&r, &suites) ||
+        !rd_prefixed8(&r, &comp) || !rd_prefixed16(&r, &exts) || !rd_empty(&r) || sid.len > 32)
+        return conn_fail(c, TERN_E_ARG, "the test ClientHello does not parse");
+    memcpy(c->client_random, random, 32);
+    memcpy(c->session_id, sid.p, sid.len);
+    c->session_id_len = sid.len;
+    c->offered_exts = 0;
+    while (!rd_empty(&exts)) {
+        uint16_t et;
+        struct rd body;
+        if (!rd_u16(&exts, &et) || !rd_prefixed16(&exts, &body))
+            return conn_fail(c, TERN_E_ARG, "the test ClientHello's extensions do not parse");
+        for (int id = 0; id < EXT_COUNT; id++)
+            if (hs_ext_type((enum hs_ext_id)id) == et)
+                c->offered_exts |= 1ull << id;
+    }
+    for (size_t i = 0; i < c->n_kex; i++) {
+        if (c->kex[i].group != TERN_GROUP_X25519 || !c->test.x25519_priv)
+            continue;
+        cry_ecdh_cleanup(&c->kex[i].ecdh);
+        if (cry_ecdh_import(&c->kex[i].ecdh, CRY_X25519, c->test.x25519_priv, 32) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "importing the test X25519 key failed");
+    }
+    w->len = 0;
+    wr_bytes(w, c->test.client_hello, c->test.client_hello_len);
+    return wr_ok(w) ? TERN_OK : conn_fail(c, TERN_E_NOMEM, "out of memory");
+}
+
 static int send_client_hello(tern_conn *c)
 {
     struct wr w;
     wr_init_grow(&w);
     int rc = write_client_hello(c, &w);
+    if (rc == TERN_OK && c->test.client_hello && !c->hrr_done)
+        rc = use_test_client_hello(c, &w);
     if (rc == TERN_OK)
         rc = conn_send_hs(c, w.buf, w.len);
     if (rc == TERN_OK) {
@@ -230,8 +275,8 @@ static int send_client_hello(tern_conn *c)
         struct tern_trace_fact f[] = {
             {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2" : v13 ? "TLS 1.3" : "TLS 1.2"},
             {"key_shares", groups},
-            {"server_name", c->server_name && !name_is_ip(c->server_name) ? c->server_name
-                                                                           : "(none)"},
+            {"server_name",
+             c->server_name && !name_is_ip(c->server_name) ? c->server_name : "(none)"},
         };
         hs_trace_msg(c, true, "ClientHello",
                      c->hrr_done
@@ -314,8 +359,8 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
                       c->offered_exts | (1ull << EXT_COOKIE), what, &sh->ext, &err) != TERN_OK)
         return conn_fail_err(c, &err);
     if (sh->version != 0x0303)
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "%s legacy_version is 0x%04x, expected 0x0303", what, sh->version);
+        return conn_fail(c, TERN_E_PROTOCOL_VERSION, "%s legacy_version is 0x%04x, expected 0x0303",
+                         what, sh->version);
     if (!hs_ext_has(&sh->ext, EXT_SUPPORTED_VERSIONS)) {
         /* RFC 8446 §4.1.3: a TLS 1.3 client checks the downgrade sentinel. */
         if (!memcmp(sh->random + 24, downgrade12, 8) || !memcmp(sh->random + 24, downgrade11, 8))
@@ -335,8 +380,8 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
                          tern_version_name(v));
     if (sh->session_id.len != c->session_id_len ||
         memcmp(sh->session_id.p, c->session_id, c->session_id_len) != 0)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "%s does not echo our legacy_session_id", what);
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s does not echo our legacy_session_id",
+                         what);
     if (sh->compression != 0)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s selected compression method %u", what,
                          sh->compression);
@@ -429,18 +474,22 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     if (is_hrr)
         return on_hello_retry(c, &sh, msg, len);
 
-    if (!hs_ext_has(&sh.ext, EXT_KEY_SHARE))
+    /* Without key_share the server resumes with psk_ke, which we offered
+     * only if the configuration allows it. */
+    bool psk_ke = !hs_ext_has(&sh.ext, EXT_KEY_SHARE);
+    if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)))
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ServerHello has no key_share (tern does not offer PSK-only resumption)");
-    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share;
-    uint16_t group;
-    if (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks))
+                         "ServerHello has no key_share, and we did not offer resumption without "
+                         "a key exchange (psk_ke)");
+    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share = {0};
+    uint16_t group = 0;
+    if (!psk_ke && (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks)))
         return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
     struct cry_kex *k = NULL;
     for (size_t i = 0; i < c->n_kex; i++)
         if (c->kex[i].group == group)
             k = &c->kex[i];
-    if (!k)
+    if (!k && !psk_ke)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server answered with a %s (0x%04x) key share, which we did not send",
                          tern_group_name(group), group);
@@ -480,8 +529,9 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     c->round_trips++;
 
     uint8_t secret[CRY_KEX_MAX_SECRET];
-    size_t secret_len;
-    int rc = cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
+    size_t secret_len = 0; /* psk_ke: no (EC)DHE input (zeros, RFC 8446 §7.1) */
+    int rc = psk_ke ? TERN_OK
+                    : cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
@@ -489,7 +539,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     struct tern_trace_fact f[] = {
         {"version", "TLS 1.3"},
         {"cipher_suite", tern_suite_name(sh.suite)},
-        {"group", tern_group_name(group)},
+        {"group", psk_ke ? "(none: psk_ke, no forward secrecy)" : tern_group_name(group)},
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
     hs_trace_msg(c, false, "ServerHello",

@@ -32,12 +32,10 @@ static const uint16_t default_groups[] = {
 };
 
 static const uint16_t default_sigs[] = {
-    TERN_SIG_ECDSA_SECP256R1_SHA256, TERN_SIG_ECDSA_SECP384R1_SHA384,
-    TERN_SIG_RSA_PSS_RSAE_SHA256,    TERN_SIG_RSA_PSS_RSAE_SHA384,
-    TERN_SIG_RSA_PSS_RSAE_SHA512,    TERN_SIG_ED25519,
-    TERN_SIG_RSA_PSS_PSS_SHA256,     TERN_SIG_RSA_PSS_PSS_SHA384,
-    TERN_SIG_RSA_PSS_PSS_SHA512,     TERN_SIG_RSA_PKCS1_SHA256,
-    TERN_SIG_RSA_PKCS1_SHA384,       TERN_SIG_RSA_PKCS1_SHA512,
+    TERN_SIG_ECDSA_SECP256R1_SHA256, TERN_SIG_ECDSA_SECP384R1_SHA384, TERN_SIG_RSA_PSS_RSAE_SHA256,
+    TERN_SIG_RSA_PSS_RSAE_SHA384,    TERN_SIG_RSA_PSS_RSAE_SHA512,    TERN_SIG_ED25519,
+    TERN_SIG_RSA_PSS_PSS_SHA256,     TERN_SIG_RSA_PSS_PSS_SHA384,     TERN_SIG_RSA_PSS_PSS_SHA512,
+    TERN_SIG_RSA_PKCS1_SHA256,       TERN_SIG_RSA_PKCS1_SHA384,       TERN_SIG_RSA_PKCS1_SHA512,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -111,7 +109,8 @@ const char *tern_config_error(const tern_config *cfg)
 
 /* fail records a setter's failure; the latest one wins (not sticky), since
  * the caller asks about the call that just failed. */
-static int fail(tern_config *cfg, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(tern_config *cfg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(tern_config *cfg, int code, const char *fmt, ...)
 {
     cfg->err.code = code;
@@ -151,8 +150,8 @@ static int set_list(tern_config *cfg, uint16_t *dst, size_t *n_dst, const uint16
 {
     TRY(check_mutable(cfg));
     if (n == 0 || n > HS_MAX_LIST)
-        return fail(cfg, TERN_E_ARG, "a %s list needs 1 to %d entries, not %zu", what,
-                    HS_MAX_LIST, n);
+        return fail(cfg, TERN_E_ARG, "a %s list needs 1 to %d entries, not %zu", what, HS_MAX_LIST,
+                    n);
     for (size_t i = 0; i < n; i++) {
         if (!known(src[i]))
             return fail(cfg, TERN_E_UNSUPPORTED, "%s 0x%04x (%s) is not supported by tern", what,
@@ -380,8 +379,8 @@ void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *
     cfg->keylog_arg = arg;
 }
 
-void tern_config_set_trace(tern_config *cfg, void (*cb)(void *arg, const struct tern_trace_event *ev),
-                           void *arg)
+void tern_config_set_trace(tern_config *cfg,
+                           void (*cb)(void *arg, const struct tern_trace_event *ev), void *arg)
 {
     if (check_mutable(cfg) != TERN_OK)
         return;
@@ -424,9 +423,9 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
             continue;
         int v = hexval((unsigned char)ch);
         if (v < 0 || (hi >= 0 && n == sizeof(key)))
-            rc = fail(cfg, TERN_E_FILE,
-                      "%s: a ticket key file holds 32 to 64 bytes as hex; byte %zu is not", path,
-                      i);
+            rc =
+                fail(cfg, TERN_E_FILE,
+                     "%s: a ticket key file holds 32 to 64 bytes as hex; byte %zu is not", path, i);
         else if (hi < 0)
             hi = v;
         else {
@@ -456,6 +455,13 @@ int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_
     cfg->ticket_count = count;
     cfg->ticket_lifetime = lifetime_s;
     cfg->ticket_rotation = rotation_s;
+    return TERN_OK;
+}
+
+int tern_config_set_psk_ke(tern_config *cfg, int allow)
+{
+    TRY(check_mutable(cfg));
+    cfg->psk_ke = allow != 0;
     return TERN_OK;
 }
 

@@ -70,8 +70,9 @@ int hs_exts_parse(struct rd block, unsigned where, uint64_t offered, const char 
         uint16_t type;
         struct rd body;
         if (!rd_u16(&block, &type) || !rd_prefixed16(&block, &body))
-            return err_set(err, TERN_E_DECODE, "%s: an extension's length runs past the end of the "
-                                               "extension list",
+            return err_set(err, TERN_E_DECODE,
+                           "%s: an extension's length runs past the end of the "
+                           "extension list",
                            msg);
         for (size_t i = 0; i < n_seen; i++)
             if (seen[i] == type)
@@ -96,8 +97,8 @@ int hs_exts_parse(struct rd block, unsigned where, uint64_t offered, const char 
         }
         if (!(table[id].where & where))
             return err_set(err, TERN_E_ILLEGAL_PARAMETER,
-                           "%s carries the %s extension, which is not allowed in that message",
-                           msg, table[id].name);
+                           "%s carries the %s extension, which is not allowed in that message", msg,
+                           table[id].name);
         if (!request_like && !((offered >> id) & 1))
             return err_set(err, TERN_E_UNSUPPORTED_EXTENSION,
                            "%s carries the %s extension, which we did not offer", msg,

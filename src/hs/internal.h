@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "crypto/provider.h"
 #include "hs/ext.h"
+#include "hs/test_hooks.h"
 #include "hs/schedule13.h"
 #include "hs/tls12.h"
 #include "record/record.h"
@@ -17,11 +18,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HS_MAX_LIST 16
-#define HS_MAX_CHAIN 10
-#define HS_MAX_MESSAGE (1u << 17)   /* largest handshake message we accept */
+#define HS_MAX_LIST        16
+#define HS_MAX_CHAIN       10
+#define HS_MAX_MESSAGE     (1u << 17) /* largest handshake message we accept */
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
-#define HS_RANDOM_LEN 32
+#define HS_RANDOM_LEN      32
 
 #define HS_CACHE_MAX 32
 
@@ -30,7 +31,7 @@ struct hs_session;
 
 struct tern_config {
     atomic_int refs;
-    atomic_bool frozen; /* set by the first connection; setters then refuse */
+    atomic_bool frozen;  /* set by the first connection; setters then refuse */
     struct tern_err err; /* last setter failure */
 
     uint16_t min_version, max_version;
@@ -60,6 +61,7 @@ struct tern_config {
     /* resumption, server: the ticket secret (keys are derived per epoch) */
     uint8_t ticket_secret[64];
     size_t ticket_secret_len;
+    bool psk_ke; /* resumption without (EC)DHE allowed */
     unsigned ticket_count;
     uint32_t ticket_lifetime; /* seconds */
     uint32_t ticket_rotation; /* seconds per key epoch */
@@ -74,6 +76,8 @@ struct tern_config {
     void *keylog_arg;
     void (*trace_cb)(void *arg, const struct tern_trace_event *ev);
     void *trace_arg;
+
+    struct hs_test_hooks test; /* test-only, copied into each connection */
 };
 
 enum hs_state {
@@ -115,7 +119,7 @@ enum hs_state {
 enum hs_proof {
     /* PROOF_PEER_CHAIN and PROOF_PEER_SIGNATURE are also set when a session
      * resumes: the original handshake verified them (RFC 8446 §2.2). */
-    PROOF_PEER_CHAIN = 1,   /* the peer's chain and name verified (or insecure mode) */
+    PROOF_PEER_CHAIN = 1,     /* the peer's chain and name verified (or insecure mode) */
     PROOF_PEER_SIGNATURE = 2, /* CertificateVerify checked */
     PROOF_PEER_FINISHED = 4,  /* the peer's Finished checked */
 };
@@ -125,7 +129,7 @@ struct tern_conn {
     bool is_server;
     enum hs_state state;
     struct tern_err err;
-    int alert_sent;     /* -1 none */
+    int alert_sent; /* -1 none */
     unsigned proofs;
     uint64_t start_us;
     int round_trips;
@@ -136,8 +140,8 @@ struct tern_conn {
     struct wr raw;
     size_t raw_off;          /* first byte not yet processed */
     size_t app_off, app_len; /* unread application data inside raw.buf */
-    struct wr hs_in; /* handshake bytes awaiting a whole message */
-    size_t hs_in_used; /* end of the message being handled, within hs_in */
+    struct wr hs_in;         /* handshake bytes awaiting a whole message */
+    size_t hs_in_used;       /* end of the message being handled, within hs_in */
     bool got_ccs;
 
     /* output: records waiting to be sent */
@@ -150,19 +154,19 @@ struct tern_conn {
     /* handshake */
     struct ks13 ks;
     enum cry_hash hash;
-    struct cry_hash_ctx th;  /* transcript (once the hash is known) */
-    struct wr ch_buf;        /* client: ClientHello bytes until the suite is known */
+    struct cry_hash_ctx th; /* transcript (once the hash is known) */
+    struct wr ch_buf;       /* client: ClientHello bytes until the suite is known */
     uint8_t client_random[HS_RANDOM_LEN];
     uint8_t server_random[HS_RANDOM_LEN];
     uint8_t session_id[32];
     size_t session_id_len;
-    struct cry_kex kex[2];   /* client: key shares offered */
+    struct cry_kex kex[2]; /* client: key shares offered */
     size_t n_kex;
     uint8_t cookie[256];
     size_t cookie_len;
     bool hrr_done;
-    uint64_t offered_exts;   /* client: extensions in our ClientHello */
-    bool cert_requested;     /* server asked for a client certificate */
+    uint64_t offered_exts; /* client: extensions in our ClientHello */
+    bool cert_requested;   /* server asked for a client certificate */
     uint8_t cr_context[32];
     size_t cr_context_len;
     uint16_t peer_sigs[HS_MAX_LIST * 2]; /* peer's signature_algorithms */
@@ -186,15 +190,17 @@ struct tern_conn {
     char alpn[256];
     char peer_subject[512];
     bool resumed;
+    bool psk_ke; /* resumed without (EC)DHE */
 
     /* the easy level's socket state (src/io/io.c owns its layout) and the
      * hook that closes a descriptor it made */
     uint64_t io_store[4];
     void (*io_release)(tern_conn *c);
 
-    /* test-only: fixed randomness (see hs_test.h) */
-    const uint8_t *test_random;
-    size_t test_random_len;
+    /* test-only (hs/test_hooks.h): fixed randomness, a known X25519
+     * private key, and a ClientHello sent verbatim, so a handshake can
+     * reproduce a published trace */
+    struct hs_test_hooks test;
 };
 
 /* ---- conn.c: services the state machines use ---- */

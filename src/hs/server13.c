@@ -25,17 +25,17 @@ struct client_hello {
 /* What the server decided from a ClientHello. */
 struct choice {
     uint16_t suite;
-    uint16_t group;      /* the group to use */
-    struct rd share;     /* the client's share for it; empty: HelloRetryRequest */
+    uint16_t group;  /* the group to use */
+    struct rd share; /* the client's share for it; empty: HelloRetryRequest */
     uint16_t scheme;
 };
 
-static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out,
-                         size_t cap, size_t *out_n)
+static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
+                         size_t *out_n)
 {
     if (list.len == 0 || list.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed",
-                         what, list.len);
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
+                         list.len);
     *out_n = 0;
     uint16_t v;
     while (rd_u16(&list, &v))
@@ -114,14 +114,14 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     if (!out->suite) {
         char list[200] = "";
         for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x",
-                     i ? ", " : "", theirs[i]);
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
+                     theirs[i]);
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "no cipher suite in common: the client offers %s", list);
     }
     if (c->hrr_done && out->suite != c->suite)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the second ClientHello no longer offers %s", tern_suite_name(c->suite));
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
+                         tern_suite_name(c->suite));
 
     /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
     if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
@@ -138,12 +138,17 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
                          "none of the client's %zu signature schemes fits our certificate's key",
                          c->n_peer_sigs);
 
-    /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). */
-    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE))
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ClientHello lacks %s (tern does not offer PSK-only handshakes)",
+    /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
+     * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
+    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE)) {
+        if (cfg->psk_ke && hs_ext_has(&ch->ext, EXT_PRE_SHARED_KEY))
+            return TERN_OK;
+        return conn_fail(c, TERN_E_MISSING_EXTENSION, "ClientHello lacks %s%s",
                          hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
-                                                                     : "supported_groups");
+                                                                    : "supported_groups",
+                         cfg->psk_ke ? " and offers no PSK"
+                                     : " (this server does not resume without a key exchange)");
+    }
     struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
     uint16_t groups[64];
     size_t n_groups;
@@ -163,8 +168,8 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
         if (hs_list_has(share_groups, n_shares, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has two key shares for %s", tern_group_name(g));
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has two key shares for %s",
+                             tern_group_name(g));
         if (!hs_list_has(groups, n_groups, g))
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                              "ClientHello has a key share for %s, which is not in its "
@@ -313,16 +318,20 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
     wr_u16(&w, cho->suite);
     wr_u8(&w, 0);
     size_t exts = wr_open_u16(&w);
+    /* key_share (none with psk_ke), then supported_versions: the order of
+     * RFC 8448's traces */
+    if (cho->group) {
+        wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
+        size_t e = wr_open_u16(&w);
+        wr_u16(&w, cho->group);
+        size_t kx = wr_open_u16(&w);
+        wr_bytes(&w, share, share_len);
+        wr_close(&w, kx);
+        wr_close(&w, e);
+    }
     wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
     wr_u16(&w, 2);
     wr_u16(&w, TERN_TLS13);
-    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
-    size_t e = wr_open_u16(&w);
-    wr_u16(&w, cho->group);
-    size_t kx = wr_open_u16(&w);
-    wr_bytes(&w, share, share_len);
-    wr_close(&w, kx);
-    wr_close(&w, e);
     if (psk_index >= 0) {
         wr_u16(&w, hs_ext_type(EXT_PRE_SHARED_KEY));
         wr_u16(&w, 2);
@@ -336,7 +345,8 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
         struct tern_trace_fact f[] = {
             {"version", "TLS 1.3"},
             {"cipher_suite", tern_suite_name(cho->suite)},
-            {"group", tern_group_name(cho->group)},
+            {"group",
+             cho->group ? tern_group_name(cho->group) : "(none: psk_ke, no forward secrecy)"},
             {"resumption", psk_index >= 0 ? "accepted the client's ticket" : "no"},
         };
         hs_trace_msg(c, true, "ServerHello",
@@ -407,8 +417,8 @@ static int send_certificate_request(tern_conn *c)
     c->cert_requested = true;
     c->cr_context_len = 0;
     hs_trace_msg(c, true, "CertificateRequest",
-                 "We ask the client to prove its identity with a certificate (mutual TLS).",
-                 w.len, NULL, 0);
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 NULL, 0);
     return TERN_OK;
 }
 
@@ -433,7 +443,9 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     struct rd modes_ext = ch->ext.body[EXT_PSK_KEY_EXCHANGE_MODES], modes;
     if (!rd_prefixed8(&modes_ext, &modes) || modes.len == 0 || !rd_empty(&modes_ext))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
-    bool dhe = memchr(modes.p, 1, modes.len) != NULL;
+    bool dhe = memchr(modes.p, 1, modes.len) != NULL && cho->group != 0;
+    /* psk_ke only when configured, and then whenever the client offers it. */
+    bool ke = cfg->psk_ke && memchr(modes.p, 0, modes.len) != NULL;
 
     struct hs_offered_psk psks[HS_MAX_PSKS];
     size_t n, binders_len;
@@ -441,14 +453,14 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     err_init(&err);
     if (hs_psk_parse(ch->ext.body[EXT_PRE_SHARED_KEY], psks, &n, &binders_len, &err) != TERN_OK)
         return conn_fail_err(c, &err);
-    if (!dhe)
+    if (!dhe && !ke)
         return TERN_OK;
     uint64_t now_ms = hs_now_ms();
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s,
-                           &err) != TERN_OK)
+        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s, &err) !=
+            TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
@@ -489,12 +501,31 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
             return conn_fail(c, TERN_E_NOMEM, "out of memory");
         *out_index = (int)i;
         c->resumed = true;
+        c->psk_ke = ke;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
         snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
         return TERN_OK;
     }
     return TERN_OK;
+}
+
+/* test_x25519_respond (test hook): answer an X25519 share with the
+ * injected private key; the public value is that key times the base point. */
+static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *share,
+                               size_t *share_len, uint8_t *secret, size_t *secret_len)
+{
+    static const uint8_t base[32] = {9};
+    struct cry_ecdh k;
+    memset(&k, 0, sizeof(k));
+    int rc = cry_ecdh_import(&k, CRY_X25519, c->test.x25519_priv, 32);
+    if (rc == TERN_OK)
+        rc = cry_ecdh_derive(&k, base, sizeof(base), share, 32, share_len);
+    if (rc == TERN_OK)
+        rc = cry_ecdh_derive(&k, client_share.p, client_share.len, secret, CRY_KEX_MAX_SECRET,
+                             secret_len);
+    cry_ecdh_cleanup(&k);
+    return rc;
 }
 
 static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
@@ -526,7 +557,7 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                      "key shares, signature schemes and the server name it wants.",
                      len, f, 3);
     }
-    if (cho.share.len == 0)
+    if (cho.share.len == 0 && cho.group != 0)
         return send_hello_retry(c, &ch, &cho, msg, len);
 
     const struct hs_suite *s = hs_suite13(cho.suite);
@@ -534,11 +565,20 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         TRY(hs_transcript_start(c, s->hash));
     int psk_index;
     TRY(try_resume(c, &ch, &cho, msg, len, &psk_index));
+    if (cho.group == 0 && !c->psk_ke)
+        return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                         "ClientHello has no key_share and none of its PSKs can be resumed");
     TRY(hs_transcript_add(c, msg, len));
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
-    size_t share_len, secret_len;
-    int rc = cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
+    size_t share_len = 0, secret_len = 0; /* psk_ke: no (EC)DHE input */
+    int rc = TERN_OK;
+    if (c->psk_ke)
+        cho.group = 0;
+    else if (c->test.x25519_priv && cho.group == TERN_GROUP_X25519)
+        rc = test_x25519_respond(c, cho.share, share, &share_len, secret, &secret_len);
+    else
+        rc = cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
                              &share_len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,

@@ -67,11 +67,10 @@ int hs_session_decode(struct rd r, struct hs_session *s)
     memset(s, 0, sizeof(*s));
     uint8_t format;
     struct rd psk, name, alpn, subject, ticket;
-    if (!rd_u8(&r, &format) || format != 1 || !rd_u16(&r, &s->version) ||
-        !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
-        !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
-        !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
-        !rd_prefixed16(&r, &ticket) || !rd_empty(&r))
+    if (!rd_u8(&r, &format) || format != 1 || !rd_u16(&r, &s->version) || !rd_u16(&r, &s->suite) ||
+        !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) || !rd_u32(&r, &s->lifetime_s) ||
+        !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) || !rd_prefixed8(&r, &alpn) ||
+        !rd_prefixed16(&r, &subject) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r))
         return TERN_E_DECODE;
     const struct hs_suite *suite = hs_suite13(s->suite);
     if (s->version != TERN_TLS13 || !suite || psk.len != cry_hash_len(suite->hash) ||
@@ -177,8 +176,7 @@ int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, ui
     return TERN_OK;
 }
 
-int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *th,
-              uint8_t *out)
+int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *th, uint8_t *out)
 {
     struct ks13 ks;
     uint8_t binder_key[CRY_MAX_HASH];

@@ -5,7 +5,7 @@
 
 #include "hs/internal.h"
 
-#define HS_TICKET_MAX 512
+#define HS_TICKET_MAX      512
 #define HS_TICKET_OVERHEAD (8 + 12 + 16) /* epoch, nonce, tag */
 
 /* What a ticket carries (server) and what a client keeps. */

@@ -25,23 +25,39 @@ const struct hs_suite *hs_suite13(uint16_t id)
 const char *hs_type_name(uint8_t type)
 {
     switch (type) {
-    case HS_CLIENT_HELLO: return "ClientHello";
-    case HS_SERVER_HELLO: return "ServerHello";
-    case HS_NEW_SESSION_TICKET: return "NewSessionTicket";
-    case HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
-    case HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
-    case HS_CERTIFICATE: return "Certificate";
-    case HS_CERTIFICATE_REQUEST: return "CertificateRequest";
-    case HS_CERTIFICATE_VERIFY: return "CertificateVerify";
-    case HS_FINISHED: return "Finished";
-    case HS_KEY_UPDATE: return "KeyUpdate";
-    case HS_MESSAGE_HASH: return "message_hash";
+    case HS_CLIENT_HELLO:
+        return "ClientHello";
+    case HS_SERVER_HELLO:
+        return "ServerHello";
+    case HS_NEW_SESSION_TICKET:
+        return "NewSessionTicket";
+    case HS_END_OF_EARLY_DATA:
+        return "EndOfEarlyData";
+    case HS_ENCRYPTED_EXTENSIONS:
+        return "EncryptedExtensions";
+    case HS_CERTIFICATE:
+        return "Certificate";
+    case HS_CERTIFICATE_REQUEST:
+        return "CertificateRequest";
+    case HS_CERTIFICATE_VERIFY:
+        return "CertificateVerify";
+    case HS_FINISHED:
+        return "Finished";
+    case HS_KEY_UPDATE:
+        return "KeyUpdate";
+    case HS_MESSAGE_HASH:
+        return "message_hash";
     /* TLS 1.2 (RFC 5246 §7.4) */
-    case HS12_HELLO_REQUEST: return "HelloRequest";
-    case HS12_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
-    case HS12_SERVER_HELLO_DONE: return "ServerHelloDone";
-    case HS12_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
-    default: return "unknown handshake message";
+    case HS12_HELLO_REQUEST:
+        return "HelloRequest";
+    case HS12_SERVER_KEY_EXCHANGE:
+        return "ServerKeyExchange";
+    case HS12_SERVER_HELLO_DONE:
+        return "ServerHelloDone";
+    case HS12_CLIENT_KEY_EXCHANGE:
+        return "ClientKeyExchange";
+    default:
+        return "unknown handshake message";
     }
 }
 
@@ -179,10 +195,8 @@ int hs13_complete(tern_conn *c)
     char ms[32];
     snprintf(ms, sizeof(ms), "%d", c->round_trips);
     struct tern_trace_fact f[] = {
-        {"version", tern_version_name(c->version)},
-        {"cipher_suite", tern_suite_name(c->suite)},
-        {"group", tern_group_name(c->group)},
-        {"round_trips", ms},
+        {"version", tern_version_name(c->version)}, {"cipher_suite", tern_suite_name(c->suite)},
+        {"group", tern_group_name(c->group)},       {"round_trips", ms},
         {"alpn", c->alpn[0] ? c->alpn : "(none)"},
     };
     hs_trace(c, TERN_TRACE_DONE, TERN_DIR_LOCAL, "handshake complete",
@@ -238,21 +252,22 @@ int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server's Certificate has a non-empty request context (%zu bytes)",
                          ctx.len);
-    if (c->is_server && (ctx.len != c->cr_context_len ||
-                         (ctx.len && memcmp(ctx.p, c->cr_context, ctx.len) != 0)))
+    if (c->is_server &&
+        (ctx.len != c->cr_context_len || (ctx.len && memcmp(ctx.p, c->cr_context, ctx.len) != 0)))
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the client's Certificate does not echo our request context");
     if (list.len > HS_MAX_CHAIN_BYTES)
         return conn_fail(c, TERN_E_DECODE,
-                         "the peer's certificate list is %zu bytes, over our limit of %u",
-                         list.len, HS_MAX_CHAIN_BYTES);
+                         "the peer's certificate list is %zu bytes, over our limit of %u", list.len,
+                         HS_MAX_CHAIN_BYTES);
     struct rd certs[HS_MAX_CHAIN];
     size_t n = 0;
     while (!rd_empty(&list)) {
         struct rd cert, exts;
         if (!rd_prefixed24(&list, &cert) || !rd_prefixed16(&list, &exts))
-            return conn_fail(c, TERN_E_DECODE, "Certificate: a certificate entry runs past the "
-                                               "end of the list");
+            return conn_fail(c, TERN_E_DECODE,
+                             "Certificate: a certificate entry runs past the "
+                             "end of the list");
         if (cert.len == 0)
             return conn_fail(c, TERN_E_DECODE, "Certificate: an empty certificate entry");
         struct hs_exts e;
@@ -262,8 +277,8 @@ int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
         if (hs_exts_parse(exts, EXT_IN_CT, 0, "Certificate entry", &e, &err) != TERN_OK)
             return conn_fail_err(c, &err);
         if (n == HS_MAX_CHAIN)
-            return conn_fail(c, TERN_E_BAD_CERTIFICATE,
-                             "the peer sent more than %d certificates", HS_MAX_CHAIN);
+            return conn_fail(c, TERN_E_BAD_CERTIFICATE, "the peer sent more than %d certificates",
+                             HS_MAX_CHAIN);
         certs[n++] = cert;
     }
     TRY(hs_transcript_add(c, msg, len));
@@ -312,9 +327,8 @@ int hs13_pick_scheme(tern_conn *c, uint16_t *out)
             continue;
         if (info->alg == CRY_SIG_RSA_PKCS1)
             continue; /* RFC 8446 §4.2.3: not for TLS 1.3 handshake signatures */
-        bool fits = info->key == k->type ||
-                    (info->alg == CRY_SIG_RSA_PSS && k->type == CRY_KEY_RSA &&
-                     info->key == CRY_KEY_RSA);
+        bool fits = info->key == k->type || (info->alg == CRY_SIG_RSA_PSS &&
+                                             k->type == CRY_KEY_RSA && info->key == CRY_KEY_RSA);
         if (fits) {
             *out = s;
             return TERN_OK;
@@ -337,8 +351,8 @@ int hs13_send_certificate_verify(tern_conn *c)
         return c->err.code;
     uint8_t sig[1024];
     size_t sig_len;
-    int rc = cry_sign(&c->cfg->key, info->alg, info->hash, content, clen, sig, sizeof(sig),
-                      &sig_len);
+    int rc =
+        cry_sign(&c->cfg->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
                          tern_sig_scheme_name(scheme));
@@ -372,7 +386,8 @@ int hs13_recv_certificate_verify(tern_conn *c, struct rd body, const uint8_t *ms
         return conn_fail(c, TERN_E_DECODE, "CertificateVerify: malformed message of %zu bytes",
                          len);
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
-    if (!info || info->alg == CRY_SIG_RSA_PKCS1 || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme))
+    if (!info || info->alg == CRY_SIG_RSA_PKCS1 ||
+        !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme))
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the peer signed with %s (0x%04x), which we did not offer",
                          tern_sig_scheme_name(scheme), scheme);

@@ -46,12 +46,37 @@ static bool known_type(uint8_t type)
            type == REC_APPLICATION_DATA;
 }
 
+/* plain_text: the first bytes look like a text protocol (printable ASCII
+ * and line ends), as from an HTTP, SMTP or similar server. */
+static bool plain_text(const uint8_t *p, size_t len)
+{
+    if (len < REC_HEADER_LEN)
+        return false;
+    for (size_t i = 0; i < len && i < 16; i++)
+        if (!((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\r' || p[i] == '\n' || p[i] == '\t'))
+            return false;
+    return true;
+}
+
 int rec_parse_header(struct rd *in, bool tls13, struct rec_header *out, struct tern_err *err)
 {
     struct rd r = *in;
     struct rec_header h;
     if (!rd_u8(&r, &h.type) || !rd_u16(&r, &h.version) || !rd_u16(&r, &h.length))
         return TERN_WANT_READ;
+    if (!known_type(h.type) && plain_text(in->p, in->len)) {
+        /* A common mistake: an https client dialling a plain-text port
+         * (an HTTP server answers the ClientHello with an error page). */
+        char shown[17];
+        size_t n = in->len < sizeof(shown) - 1 ? in->len : sizeof(shown) - 1;
+        for (size_t i = 0; i < n; i++)
+            shown[i] = in->p[i] == '\r' || in->p[i] == '\n' ? ' ' : (char)in->p[i];
+        shown[n] = 0;
+        return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
+                       "the peer answered in plain text (\"%s...\"), not TLS: is this a plain "
+                       "HTTP (or other non-TLS) port?",
+                       shown);
+    }
     if (!known_type(h.type))
         return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
                        "record of content type %u (version 0x%04x, %u bytes) is not one TLS "

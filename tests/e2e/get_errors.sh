@@ -34,5 +34,12 @@ set +e
 "$TERN" get "http://localhost/" 2>"$WORK/e5"; rc=$?
 set -e
 [ $rc = 2 ] && grep -q 'https' "$WORK/e5" || fail "http:// URL: rc $rc, $(cat "$WORK/e5")"
+# An https URL aimed at a plain-HTTP port: the sentence says so.
+plain=$(free_port)
+python3 -m http.server "$plain" --bind 127.0.0.1 >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$plain" "$!" || fail "python3 -m http.server did not start"
+if "$TERN" get --cafile "$CA" "https://localhost:$plain/" 2>"$WORK/e6"; then fail "a plain HTTP port succeeded"; fi
+grep -q "plain text.*not TLS" "$WORK/e6" || fail "plain HTTP port sentence: $(cat "$WORK/e6")"
 pass "connection and usage errors"
 echo "get_errors: all passed"

@@ -128,6 +128,21 @@ check "HRR ended on P-384" has "$WORK/tern.out" "group=secp384r1"
 # KeyUpdate from tern (server side), requesting one back.
 tern_server server-p256 --key-update
 s_client_case "KeyUpdate from tern server"
+# KeyUpdate from s_client ('K': update_requested): tern moves its reading
+# key, answers with its own KeyUpdate, and both directions go on. s_client
+# takes its K command only without -ign_eof, so stdin stays open a while.
+tern_server server-p256
+{ sleep 0.5; printf 'K\n'; sleep 0.3; printf 'ping\n'; sleep 1.5; } |
+  timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
+    -CAfile "$DATA/ca.pem" -verify_return_error >"$WORK/s_client.out" 2>&1
+check "KeyUpdate from s_client: s_client sent it" has "$WORK/s_client.out" "KEYUPDATE"
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+check "KeyUpdate from s_client: tern read ping under s_client's new key" has "$WORK/tern.out" "ping"
+# tern's close_notify goes out under the key its answering KeyUpdate moved
+# to; s_client reading it as "closed" (not bad_record_mac) proves both.
+check "KeyUpdate from s_client: tern's answer accepted" grep -qx closed "$WORK/s_client.out"
+check "KeyUpdate from s_client: no error at s_client" bash -c "! grep -q ':error:' '$WORK/s_client.out'"
 # ALPN
 tern_server server-p256 --alpn http/1.1
 s_client_case "ALPN" -alpn h2,http/1.1

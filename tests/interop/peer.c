@@ -127,8 +127,12 @@ static int run(tern_conn *c, int fd, const struct opts *o)
     if (o->send) {
         size_t n;
         if (tern_conn_write(c, (const uint8_t *)o->send, strlen(o->send), &n) != TERN_OK ||
-            flush(c, fd) < 0)
+            flush(c, fd) < 0) {
+            /* The peer may have refused us after our Finished (a TLS 1.3
+             * server rejecting a client certificate): its alert tells why. */
+            (void)pull(c, fd);
             return fail(c, "write");
+        }
     }
     size_t cap = 1 << 20, have = 0;
     char *got = calloc(1, cap + 1);
@@ -220,21 +224,36 @@ int main(int argc, char **argv)
     struct opts o = {0};
     for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--cafile") && v) o.cafile = v, i++;
-        else if (!strcmp(a, "--cert") && v) o.cert = v, i++;
-        else if (!strcmp(a, "--key") && v) o.key = v, i++;
-        else if (!strcmp(a, "--name") && v) o.name = v, i++;
-        else if (!strcmp(a, "--alpn") && v) o.alpn = v, i++;
-        else if (!strcmp(a, "--send") && v) o.send = v, i++;
-        else if (!strcmp(a, "--expect") && v) o.expect = v, i++;
-        else if (!strcmp(a, "--suites") && v) o.n_suites = parse_hex_list(v, o.suites, 8), i++;
-        else if (!strcmp(a, "--groups") && v) o.n_groups = parse_hex_list(v, o.groups, 8), i++;
-        else if (!strcmp(a, "--key-update")) o.key_update = 1;
-        else if (!strcmp(a, "--require-client-cert")) o.require_client_cert = 1;
-        else if (!strcmp(a, "--insecure")) o.insecure = 1;
-        else if (!strcmp(a, "--tls12")) o.tls12 = 1;
-        else if (!strcmp(a, "--rsa-kx")) o.rsa_kx = 1;
-        else if (!strcmp(a, "--sigs") && v) o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
+        if (!strcmp(a, "--cafile") && v)
+            o.cafile = v, i++;
+        else if (!strcmp(a, "--cert") && v)
+            o.cert = v, i++;
+        else if (!strcmp(a, "--key") && v)
+            o.key = v, i++;
+        else if (!strcmp(a, "--name") && v)
+            o.name = v, i++;
+        else if (!strcmp(a, "--alpn") && v)
+            o.alpn = v, i++;
+        else if (!strcmp(a, "--send") && v)
+            o.send = v, i++;
+        else if (!strcmp(a, "--expect") && v)
+            o.expect = v, i++;
+        else if (!strcmp(a, "--suites") && v)
+            o.n_suites = parse_hex_list(v, o.suites, 8), i++;
+        else if (!strcmp(a, "--groups") && v)
+            o.n_groups = parse_hex_list(v, o.groups, 8), i++;
+        else if (!strcmp(a, "--key-update"))
+            o.key_update = 1;
+        else if (!strcmp(a, "--require-client-cert"))
+            o.require_client_cert = 1;
+        else if (!strcmp(a, "--insecure"))
+            o.insecure = 1;
+        else if (!strcmp(a, "--tls12"))
+            o.tls12 = 1;
+        else if (!strcmp(a, "--rsa-kx"))
+            o.rsa_kx = 1;
+        else if (!strcmp(a, "--sigs") && v)
+            o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
         else {
             fprintf(stderr, "tern_peer: unknown option %s\n", a);
             return 2;

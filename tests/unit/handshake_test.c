@@ -2,6 +2,7 @@
  * memory: every suite, group and key type, HelloRetryRequest, KeyUpdate,
  * ALPN, mutual TLS, close_notify, and the failures with their alerts and
  * sentences. */
+#include "hs/test_hooks.h"
 #include "pair.h"
 #include "tern/tern.h"
 #include "test.h"
@@ -120,6 +121,41 @@ static void test_key_update(void)
     finish(&h);
 }
 
+/* Counts the KeyUpdate messages a connection sends. */
+static void count_key_updates(void *arg, const struct tern_trace_event *ev)
+{
+    if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "KeyUpdate") &&
+        ev->dir == (ev->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER))
+        (*(int *)arg)++;
+}
+
+/* The sender moves to a new key before a key's record limit (here lowered
+ * to 4 records by the test hook; 2^24 in use): 20 records, 4 KeyUpdates,
+ * and the peer reads every byte. */
+static void test_automatic_rekey(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    struct hs_test_hooks hooks = {.rekey_records = 4};
+    hs_test_config_hooks(h.ccfg, &hooks);
+    int updates = 0;
+    tern_config_set_trace(h.ccfg, count_key_updates, &updates);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    uint8_t msg[1000], got[1000];
+    for (int i = 0; i < 20; i++) {
+        size_t n;
+        memset(msg, 'a' + i, sizeof(msg));
+        CHECK_EQ(tern_conn_write(h.c, msg, sizeof(msg), &n), TERN_OK);
+        move(h.c, h.s, 1 << 20);
+        CHECK_EQ(tern_conn_read(h.s, got, sizeof(got), &n), TERN_OK);
+        CHECK_EQ(n, sizeof(got));
+        CHECK_MEM(got, msg, sizeof(msg));
+    }
+    CHECK_EQ(updates, 4);
+    CHECK_EQ(tern_conn_status(h.s), TERN_OK);
+    finish(&h);
+}
+
 static void test_alpn(void)
 {
     struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
@@ -157,8 +193,8 @@ static void test_close_notify(void)
     finish(&h);
 }
 
-static void expect_client_failure(const char *server, const char *trust, const char *name,
-                                  int code, const char *words, int alert)
+static void expect_client_failure(const char *server, const char *trust, const char *name, int code,
+                                  const char *words, int alert)
 {
     tern_config *ccfg = tern_config_new();
     add_trust(ccfg, trust);
@@ -331,6 +367,7 @@ int main(void)
     RUN(test_hello_retry);
     RUN(test_byte_at_a_time);
     RUN(test_key_update);
+    RUN(test_automatic_rekey);
     RUN(test_alpn);
     RUN(test_close_notify);
     RUN(test_certificate_failures);

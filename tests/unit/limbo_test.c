@@ -48,12 +48,11 @@ static const struct {
 
 static const char *skip_reason(const char *id)
 {
-    for (size_t i = 0; i < sizeof(skips) / sizeof(skips[0]); i++)
-    {
+    for (size_t i = 0; i < sizeof(skips) / sizeof(skips[0]); i++) {
         size_t n = strlen(skips[i].id);
         /* an entry ending in "::" covers a whole namespace */
         if (n > 2 && !strcmp(skips[i].id + n - 2, "::") ? !strncmp(skips[i].id, id, n)
-                                                      : !strcmp(skips[i].id, id))
+                                                        : !strcmp(skips[i].id, id))
             return skips[i].reason;
     }
     return NULL;
@@ -202,7 +201,8 @@ int main(int argc, char **argv)
             if (verbose || only)
                 fprintf(stderr, "ok   %s: %s\n", id, got ? "SUCCESS" : err.msg);
         } else {
-            fprintf(stderr, "DISAGREE %s: expected %s, got %s%s%s\n", id, want ? "SUCCESS" : "FAILURE",
+            fprintf(stderr, "DISAGREE %s: expected %s, got %s%s%s\n", id,
+                    want ? "SUCCESS" : "FAILURE",
                     got ? "SUCCESS" : "FAILURE: ", got ? "" : tern_status_name(err.code),
                     got ? "" : "");
             if (!got)
@@ -212,8 +212,9 @@ int main(int argc, char **argv)
         if (!got)
             CHECK(err.msg[0] != 0);
     }
-    fprintf(stderr, "x509-limbo: %zu cases, %zu agree, %zu skipped (listed with reasons), %zu "
-                    "disagree\n",
+    fprintf(stderr,
+            "x509-limbo: %zu cases, %zu agree, %zu skipped (listed with reasons), %zu "
+            "disagree\n",
             total, agree, skipped, total - agree - skipped);
     CHECK_EQ(agree + skipped, total);
     if (!only)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const uint8_t key_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t key_a[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t key_b[32] = {99};
 
@@ -23,6 +23,8 @@ static tern_config *ticket_server(const uint8_t *key, unsigned count, uint32_t r
 
 /* connect runs one handshake of ccfg against scfg, exchanges data and
  * returns whether it resumed (-1 if it failed). */
+static uint16_t last_group; /* the key-exchange group of the last connection */
+
 static int connect_once(tern_config *ccfg, tern_config *scfg)
 {
     tern_conn *c = tern_conn_new_client(ccfg, "localhost");
@@ -35,6 +37,8 @@ static int connect_once(tern_config *ccfg, tern_config *scfg)
         CHECK_EQ(tern_conn_resumed(c), tern_conn_resumed(s));
         CHECK_CONTAINS(tern_conn_peer_subject(c), "CN=localhost");
         r = tern_conn_resumed(c);
+        CHECK_EQ(tern_conn_group(c), tern_conn_group(s));
+        last_group = tern_conn_group(c);
     } else {
         fprintf(stderr, "  client: %s\n  server: %s\n", tern_conn_error(c), tern_conn_error(s));
     }
@@ -209,6 +213,28 @@ static void test_alpn_mismatch_means_full(void)
     tern_config_free(scfg);
 }
 
+/* psk_ke (resumption without (EC)DHE) only when both sides allow it; any
+ * other pairing resumes with psk_dhe_ke. */
+static void test_psk_ke(void)
+{
+    for (int cl = 0; cl < 2; cl++)
+        for (int sv = 0; sv < 2; sv++) {
+            tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 1, 3600);
+            CHECK_EQ(tern_config_set_psk_ke(ccfg, cl), TERN_OK);
+            CHECK_EQ(tern_config_set_psk_ke(scfg, sv), TERN_OK);
+            CHECK_EQ(connect_once(ccfg, scfg), 0);
+            CHECK(last_group != 0);
+            CHECK_EQ(connect_once(ccfg, scfg), 1);
+            if (cl && sv)
+                CHECK_EQ(last_group, 0); /* no key exchange at all */
+            else
+                CHECK(last_group != 0);
+            CHECK_EQ(connect_once(ccfg, scfg), 1); /* and the ticket it issued works */
+            tern_config_free(ccfg);
+            tern_config_free(scfg);
+        }
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -218,5 +244,6 @@ int main(void)
     RUN(test_saved_session_and_tampering);
     RUN(test_tampered_binder);
     RUN(test_alpn_mismatch_means_full);
+    RUN(test_psk_ke);
     return test_done();
 }

@@ -29,14 +29,14 @@ static void test_lengths(void)
         rd_init(&r, big, sizeof(big));
         CHECK(der_next(&r, &tag, &c, NULL) && c.len == 128 && rd_empty(&r));
     }
-    CHECK(!next_ok("30 80 02 01 05 00 00"));   /* indefinite length */
-    CHECK(!next_ok("30 81 03 02 01 05"));      /* long form for a short length */
-    CHECK(!next_ok("30 82 00 03 02 01 05"));   /* leading zero length byte */
-    CHECK(!next_ok("30 04 02 01 05"));         /* length beyond the data */
-    CHECK(!next_ok("30 03 02 01 05 00"));      /* trailing byte */
-    CHECK(!next_ok("1f 81 00 00"));            /* high-tag-number form */
+    CHECK(!next_ok("30 80 02 01 05 00 00"));    /* indefinite length */
+    CHECK(!next_ok("30 81 03 02 01 05"));       /* long form for a short length */
+    CHECK(!next_ok("30 82 00 03 02 01 05"));    /* leading zero length byte */
+    CHECK(!next_ok("30 04 02 01 05"));          /* length beyond the data */
+    CHECK(!next_ok("30 03 02 01 05 00"));       /* trailing byte */
+    CHECK(!next_ok("1f 81 00 00"));             /* high-tag-number form */
     CHECK(!next_ok("30 85 00 00 00 00 01 00")); /* absurd length-of-length */
-    CHECK(!next_ok("30"));                     /* no length */
+    CHECK(!next_ok("30"));                      /* no length */
 }
 
 static bool int_ok(const char *hex)
@@ -55,10 +55,10 @@ static void test_integers_and_bools(void)
     CHECK(int_ok("02 01 00"));
     CHECK(int_ok("02 02 00 80"));
     CHECK(int_ok("02 01 ff"));
-    CHECK(!int_ok("02 00"));          /* empty */
-    CHECK(!int_ok("02 02 00 01"));    /* non-minimal positive */
-    CHECK(!int_ok("02 02 ff 80"));    /* non-minimal negative */
-    CHECK(!int_ok("04 01 00"));       /* wrong tag */
+    CHECK(!int_ok("02 00"));       /* empty */
+    CHECK(!int_ok("02 02 00 01")); /* non-minimal positive */
+    CHECK(!int_ok("02 02 ff 80")); /* non-minimal negative */
+    CHECK(!int_ok("04 01 00"));    /* wrong tag */
     uint8_t t[] = {0x01, 0x01, 0xff}, f[] = {0x01, 0x01, 0x01};
     struct rd r;
     bool v = false;
@@ -66,7 +66,7 @@ static void test_integers_and_bools(void)
     CHECK(der_get_bool(&r, &v) && v);
     rd_init(&r, f, 3);
     CHECK(!der_get_bool(&r, &v) && r.len == 3); /* DER TRUE is 0xff only; nothing consumed */
-    uint8_t bs[] = {0x03, 0x02, 0x01, 0x81}; /* one unused bit that is set */
+    uint8_t bs[] = {0x03, 0x02, 0x01, 0x81};    /* one unused bit that is set */
     struct rd bits;
     unsigned unused;
     rd_init(&r, bs, sizeof(bs));
@@ -101,10 +101,10 @@ static void test_times(void)
     CHECK(!strcmp(der_time_text(t, text, sizeof(text)), "2049-12-31T23:59:59Z"));
     CHECK(time_of(DER_GENERALIZED_TIME, "20240229120000Z", &t)); /* leap day */
     CHECK(!time_of(DER_GENERALIZED_TIME, "20230229120000Z", &t));
-    CHECK(!time_of(DER_UTC_TIME, "2503010000Z", &t));            /* no seconds */
-    CHECK(!time_of(DER_UTC_TIME, "250301000000+0000", &t));      /* not Zulu */
+    CHECK(!time_of(DER_UTC_TIME, "2503010000Z", &t));               /* no seconds */
+    CHECK(!time_of(DER_UTC_TIME, "250301000000+0000", &t));         /* not Zulu */
     CHECK(!time_of(DER_GENERALIZED_TIME, "20250301000000.5Z", &t)); /* fraction */
-    CHECK(!time_of(DER_UTC_TIME, "251301000000Z", &t));          /* month 13 */
+    CHECK(!time_of(DER_UTC_TIME, "251301000000Z", &t));             /* month 13 */
     CHECK(!time_of(DER_UTC_TIME, "25030100000aZ", &t));
     /* the RFC 3339 / Unix-seconds reader of the tool and the tests */
     CHECK(x509_parse_time_text("2025-03-01T00:00:00Z", &t) && t == 1740787200);
@@ -201,7 +201,8 @@ static void test_pem(void)
         "-----BEGIN CERTIFICATE-----\nAQ!D\n-----END CERTIFICATE-----\n",
         "-----BEGIN CERTIFICATE-----\nAQID\n",
         "-----BEGIN CERTIFICATE-----\nAQIDB===\n-----END CERTIFICATE-----\n",
-        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nAQID\n-----END RSA PRIVATE KEY-----\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nAQID\n-----END RSA PRIVATE "
+        "KEY-----\n",
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

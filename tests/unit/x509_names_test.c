@@ -14,8 +14,8 @@ static bool m(const char *pattern, const char *host)
 static void test_dns(void)
 {
     CHECK(m("example.com", "example.com"));
-    CHECK(m("Example.COM", "example.com"));         /* case-insensitive */
-    CHECK(m("example.com", "example.com."));        /* absolute reference name */
+    CHECK(m("Example.COM", "example.com"));  /* case-insensitive */
+    CHECK(m("example.com", "example.com.")); /* absolute reference name */
     CHECK(!m("example.com", "www.example.com"));
     CHECK(m("*.example.com", "a.example.com"));
     CHECK(m("*.example.com", "A.EXAMPLE.com"));
@@ -29,7 +29,8 @@ static void test_dns(void)
     /* IDNA: A-labels compare as given, U-labels are not host names */
     CHECK(m("xn--bcher-kva.example", "XN--BCHER-KVA.example"));
     CHECK(m("*.xn--bcher-kva.example", "a.xn--bcher-kva.example"));
-    CHECK(!m("xn--bcher-kva.example", "b\xc3\xbc" "cher.example"));
+    CHECK(!m("xn--bcher-kva.example", "b\xc3\xbc"
+                                      "cher.example"));
     CHECK(!m("foo_bar.example.com", "foo_bar.example.com")); /* not preferred syntax */
     CHECK(!m("-a.example.com", "-a.example.com"));
     CHECK(x509_dns_name_valid((const uint8_t *)"*.example.com", 13, true));
@@ -51,7 +52,7 @@ static void test_ip(void)
 {
     CHECK(ip("192.0.2.7", "192.0.2.7"));
     CHECK(ip("0.0.0.0", "0.0.0.0"));
-    CHECK(ip("192.0.2.07", NULL));  /* leading zero */
+    CHECK(ip("192.0.2.07", NULL)); /* leading zero */
     CHECK(ip("192.0.2.256", NULL));
     CHECK(ip("192.0.2", NULL));
     CHECK(ip("192.0.2.1.", NULL));

@@ -94,8 +94,8 @@ static void test_ok(void)
     CHECK(run(&f, &o, &e) == TERN_OK);
     o = (struct x509_verify_opts){.host = "192.0.2.7", .max_depth = -1}; /* an IP as host */
     CHECK(run(&f, &o, &e) == TERN_OK);
-    o = (struct x509_verify_opts){.purpose = X509_PURPOSE_CLIENT, .max_depth = -1,
-                                  .required_ku = X509_KU_DIGITAL_SIGNATURE};
+    o = (struct x509_verify_opts){
+        .purpose = X509_PURPOSE_CLIENT, .max_depth = -1, .required_ku = X509_KU_DIGITAL_SIGNATURE};
     CHECK(run(&f, &o, &e) == TERN_OK);
     /* the intermediate may also come from a trust directory-less store: the
      * anchors can be a directory */

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The installed package works for a user's program: cmake --install into a
+# fresh prefix, then examples/https_get.c is built twice — with
+# `pkg-config --cflags --libs tern` and with CMake's find_package(tern) —
+# and each binary fetches a page from tern serve, verifying its certificate.
+source "$(dirname "$0")/lib/tool.sh"
+need cc cmake pkg-config python3
+PREFIX=$WORK/prefix
+cmake --install "$BUILD" --prefix "$PREFIX" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "cmake --install failed"; }
+for f in include/tern/tern.h include/tern/status.h; do
+  [ -f "$PREFIX/$f" ] || fail "$f was not installed"
+done
+LIBDIR=$(dirname "$(find "$PREFIX" -name tern.pc | head -1)")/..
+[ -f "$LIBDIR/pkgconfig/tern.pc" ] || fail "tern.pc was not installed"
+pass "installed into $PREFIX"
+
+# Only tern_* symbols leave the shared library.
+SO=$(find "$PREFIX" -name 'libtern.so*' -type f | head -1)
+[ -n "$SO" ] || fail "no libtern.so installed"
+bad=$(nm -D --defined-only "$SO" | awk '{print $3}' | grep -v '^tern_' | grep -v '^TERN_' || true)
+[ -z "$bad" ] || fail "the shared library exports non-tern symbols: $(echo "$bad" | head -5 | tr '\n' ' ')"
+pass "the shared library exports only tern_*"
+
+export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
+# shellcheck disable=SC2046
+cc -Wall -Werror "$SRC/examples/https_get.c" $(pkg-config --cflags --libs tern) -o "$WORK/get_pc" \
+  || fail "the example does not build with pkg-config"
+pass "built with pkg-config"
+
+mkdir -p "$WORK/proj"
+cat >"$WORK/proj/CMakeLists.txt" <<CM
+cmake_minimum_required(VERSION 3.16)
+project(uses_tern C)
+find_package(tern REQUIRED)
+add_executable(get_cm $SRC/examples/https_get.c)
+target_link_libraries(get_cm PRIVATE tern::tern)
+CM
+cmake -S "$WORK/proj" -B "$WORK/proj/build" -DCMAKE_PREFIX_PATH="$PREFIX" >"$WORK/cm.log" 2>&1 &&
+  cmake --build "$WORK/proj/build" >>"$WORK/cm.log" 2>&1 || { cat "$WORK/cm.log"; fail "find_package(tern) project does not build"; }
+pass "built with find_package(tern)"
+
+make_site
+start_serve "$SITE"
+for bin in "$WORK/get_pc" "$WORK/proj/build/get_cm"; do
+  out=$(LD_LIBRARY_PATH=$LIBDIR "$bin" localhost "$PORT" /hello.txt "$CA" 2>"$WORK/err") ||
+    { cat "$WORK/err"; fail "$(basename "$bin") failed"; }
+  echo "$out" | grep -q "plain text" || fail "$(basename "$bin") got: $out"
+  grep -q "TLS 1.3" "$WORK/err" || fail "$(basename "$bin") did not report the version: $(cat "$WORK/err")"
+  # The same binary refuses a server it cannot verify (no CA given: the
+  # system bundle does not know the development CA).
+  if LD_LIBRARY_PATH=$LIBDIR "$bin" localhost "$PORT" /hello.txt >/dev/null 2>"$WORK/err2"; then
+    fail "$(basename "$bin") accepted an untrusted server"
+  fi
+  grep -q "trusted root" "$WORK/err2" || fail "no clear sentence: $(cat "$WORK/err2")"
+done
+pass "both builds fetch over verified TLS and refuse an unknown CA"
+echo "install: all passed"
