@@ -208,7 +208,10 @@ static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, siz
     uint64_t limit = c->test.rekey_records ? c->test.rekey_records : CONN_REKEY_RECORDS;
     do {
         size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
-        if (type == REC_APPLICATION_DATA && c->rd_out.seq >= limit)
+        /* TLS 1.2 has no KeyUpdate (and tern no renegotiation): its keys
+         * run on; the record layer still stops before the counter wraps. */
+        if (type == REC_APPLICATION_DATA && c->rd_out.seq >= limit &&
+            c->rd_out.version == TERN_TLS13)
             TRY(tern_conn_key_update(c, 0));
         queue_record(c, type, data, n);
         data += n;
