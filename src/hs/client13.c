@@ -295,7 +295,7 @@ int hs_client_start(tern_conn *c)
 {
     TRY(conn_random(c, c->client_random, 32));
     /* Middlebox compatibility (RFC 8446 Appendix D.4): a fake session id
-     * (none when only TLS 1.2 is offered: tern resumes no 1.2 sessions). */
+     * (none when only TLS 1.2 is offered, unless a 1.2 ticket needs one). */
     bool v13 = c->cfg->max_version >= TERN_TLS13;
     c->session_id_len = v13 ? 32 : 0;
     if (v13)
@@ -304,8 +304,10 @@ int hs_client_start(tern_conn *c)
         TRY(make_shares(c, 0));
     /* Resume when we hold a ticket for this server whose suite we still allow. */
     struct hs_session s;
-    if (v13 && c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
-        if (hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
+    if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
+        if (s.version == TERN_TLS12) {
+            (void)hs12_client_offer_session(c, &s); /* TLS 1.2 hook: a ticket (RFC 5077) */
+        } else if (v13 && hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
             (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
             struct tern_trace_fact f[] = {{"ticket_for", s.server_name}};
             hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
