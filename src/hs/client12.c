@@ -29,8 +29,39 @@ void hs12_client_hello_exts(tern_conn *c, struct wr *w)
     wr_u16(w, 2);
     wr_u8(w, 1);
     wr_u8(w, 0);
+    /* RFC 5077 §3.2: the ticket of a session to resume, or empty to ask
+     * for one. */
+    wr_u16(w, hs_ext_type(EXT_SESSION_TICKET));
+    size_t e = wr_open_u16(w);
+    if (c->t12 && c->t12->resume)
+        wr_bytes(w, c->t12->resume->ticket, c->t12->resume->ticket_len);
+    wr_close(w, e);
     c->offered_exts |= 1ull << EXT_EXTENDED_MASTER_SECRET | 1ull << EXT_RENEGOTIATION_INFO |
-                       1ull << EXT_EC_POINT_FORMATS;
+                       1ull << EXT_EC_POINT_FORMATS | 1ull << EXT_SESSION_TICKET;
+}
+
+bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
+{
+    if (c->cfg->min_version > TERN_TLS12 || !hs_suite12(s->suite) ||
+        !hs_list_has(c->cfg->suites, c->cfg->n_suites, s->suite) || s->ticket_len == 0 ||
+        hs12_state_new(c) != TERN_OK)
+        return false;
+    c->t12->resume = tern_memdup(s, sizeof(*s));
+    if (!c->t12->resume)
+        return false;
+    /* RFC 5077 §3.4: a session id, so that the server's echo says it
+     * accepted the ticket. */
+    if (c->session_id_len == 0) {
+        if (conn_random(c, c->session_id, 32) != TERN_OK)
+            return false;
+        c->session_id_len = 32;
+    }
+    struct tern_trace_fact f[] = {{"ticket_for", s->server_name}, {"version", "TLS 1.2"}};
+    hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
+             "We hold a TLS 1.2 ticket from an earlier visit to this server and offer it, "
+             "hoping for an abbreviated handshake.",
+             0, f, 2);
+    return true;
 }
 
 int hs12_client_version(tern_conn *c, struct rd body)
@@ -112,11 +143,19 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     if (comp != 0)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server chose compression method %u; tern allows only null", comp);
-    /* We never offer a TLS 1.2 session to resume: an echo of our (TLS 1.3
-     * compatibility) session id would be a resumption we did not ask for. */
-    if (sid.len && sid.len == c->session_id_len && !memcmp(sid.p, c->session_id, sid.len))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server claims to resume a TLS 1.2 session we never had");
+    /* RFC 5077 §3.4: an echo of our session id accepts the ticket we sent;
+     * without a ticket it would be a session we never had. */
+    bool resumed = false;
+    if (sid.len && sid.len == c->session_id_len && !memcmp(sid.p, c->session_id, sid.len)) {
+        if (!c->t12 || !c->t12->resume)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server claims to resume a TLS 1.2 session we never had");
+        if (suite != c->t12->resume->suite)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server resumed our ticket with %s, but the session used %s",
+                             tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
+        resumed = true;
+    }
     if (!hs_ext_has(&e, EXT_RENEGOTIATION_INFO))
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "the server does not support secure renegotiation signalling (RFC "
@@ -153,6 +192,7 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     }
     TRY(hs12_state_new(c));
     c->t12->suite = s;
+    c->t12->ticket_expected = hs_ext_has(&e, EXT_SESSION_TICKET);
     c->version = TERN_TLS12;
     c->suite = suite;
     memcpy(c->server_random, random, 32);
@@ -173,10 +213,25 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         {"secure_renegotiation", "signalled (renegotiation itself refused)"},
     };
     hs_trace_msg(c, false, "ServerHello",
-                 "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
-                 "certificate and key exchange follow in the clear.",
+                 resumed ? "The server accepted our TLS 1.2 ticket: an abbreviated handshake "
+                           "with the earlier session's master secret, no certificate this time."
+                         : "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
+                           "certificate and key exchange follow in the clear.",
                  len, f, 4);
-    c->state = HS_C12_WAIT_CERT;
+    struct hs12 *t = c->t12;
+    if (resumed) {
+        memcpy(t->master, t->resume->psk, HS12_MASTER_LEN);
+        c->resumed = true;
+        /* The original handshake verified the chain and the signature. */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", t->resume->peer_subject);
+        TRY(hs12_key_block(c));
+    }
+    if (t->resume) {
+        tern_free_secret(t->resume, sizeof(*t->resume));
+        t->resume = NULL;
+    }
+    c->state = resumed ? HS_C12_WAIT_CCS : HS_C12_WAIT_CERT;
     return TERN_OK;
 }
 
@@ -383,6 +438,52 @@ static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg
     return TERN_OK;
 }
 
+/* NewSessionTicket (RFC 5077 §3.3), before the server's ChangeCipherSpec. */
+static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint32_t hint;
+    struct rd ticket;
+    if (!rd_u32(&body, &hint) || !rd_prefixed16(&body, &ticket) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket (TLS 1.2)");
+    TRY(hs_transcript_add(c, msg, len));
+    c->t12->ticket_expected = false;
+    char life[24];
+    snprintf(life, sizeof(life), "%u s", hint);
+    struct tern_trace_fact f[] = {{"lifetime_hint", life}};
+    hs_trace_msg(c, false, "NewSessionTicket",
+                 "The server handed us a TLS 1.2 session ticket; showing it next time resumes "
+                 "this session with an abbreviated handshake.",
+                 len, f, 1);
+    if (ticket.len == 0 || ticket.len > HS_TICKET_MAX || !c->server_name)
+        return TERN_OK; /* nothing to keep */
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS12;
+    s.suite = c->suite;
+    memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
+    s.psk_len = HS12_MASTER_LEN;
+    s.issued_ms = hs_now_ms();
+    /* RFC 5077 §3.3: 0 means unspecified; tern keeps a ticket a day at most. */
+    s.lifetime_s = hint == 0 || hint > 86400 ? 86400 : hint;
+    memcpy(s.ticket, ticket.p, ticket.len);
+    s.ticket_len = ticket.len;
+    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    hs_cache_put(c->cfg, &s);
+    if (c->cfg->session_cb) {
+        uint8_t blob[2048];
+        struct wr w;
+        wr_init_fixed(&w, blob, sizeof(blob));
+        hs_session_encode(&s, &w);
+        if (wr_ok(&w))
+            c->cfg->session_cb(c->cfg->session_arg, s.server_name, blob, w.len);
+        tern_memzero(blob, sizeof(blob));
+    }
+    hs_session_wipe(&s);
+    return TERN_OK;
+}
+
 int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
 {
     /* RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and
@@ -410,9 +511,19 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
         if (type == HS12_SERVER_HELLO_DONE)
             return on_server_hello_done(c, body, msg, len);
         break;
+    case HS_C12_WAIT_CCS:
+        if (type == HS_NEW_SESSION_TICKET && c->t12->ticket_expected)
+            return on_new_session_ticket(c, body, msg, len);
+        break;
     case HS_C12_WAIT_FINISHED:
         if (type == HS_FINISHED) {
             TRY(hs12_recv_finished(c, body, msg, len));
+            if (c->resumed) {
+                /* Abbreviated handshake: the server finished first. */
+                TRY(hs12_send_ccs(c));
+                TRY(hs12_send_finished(c));
+                return hs12_complete(c);
+            }
             /* RSA key transport has no signature: a Finished made with keys
              * from the pre-master secret proves the server decrypted it,
              * so it holds the certificate's key (RFC 5246 §F.1.1.2). */

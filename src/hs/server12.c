@@ -8,6 +8,7 @@
  *   -> (send CCS Finished) -> CONNECTED */
 #include "base/mem.h"
 #include "hs/internal.h"
+#include "hs/session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,8 @@ struct hello12 {
     struct rd session_id, suites, compression;
     struct hs_exts ext;
     bool reneg_signalled;
+    uint16_t suite_list[128];
+    size_t n_suites;
 };
 
 static int read_u16s(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
@@ -217,7 +220,7 @@ static bool key_fits(enum hs12_kx kx, enum cry_key_type k)
 }
 
 /* choose picks suite, group and signature scheme, in our order of preference. */
-static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite12 **out_suite,
+static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **out_suite,
                   uint16_t *out_group, uint16_t *out_scheme)
 {
     tern_config *cfg = c->cfg;
@@ -225,6 +228,8 @@ static int choose(tern_conn *c, const struct hello12 *ch, const struct hs_suite1
     size_t n_theirs, n_groups = 0;
     bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
     TRY(read_u16s(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
+    ch->n_suites = n_theirs;
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
@@ -294,7 +299,12 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
     size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
     wr_u16(&w, TERN_TLS12);
     wr_bytes(&w, c->server_random, 32);
-    wr_u8(&w, 0); /* no session id: tern keeps no TLS 1.2 session cache */
+    /* No session id for a new session (tern keeps no server cache); the
+     * client's, echoed, to accept its ticket (RFC 5077 §3.4). */
+    size_t sid = wr_open_u8(&w);
+    if (c->resumed)
+        wr_bytes(&w, ch->session_id.p, ch->session_id.len);
+    wr_close(&w, sid);
     wr_u16(&w, c->suite);
     wr_u8(&w, 0);
     size_t exts = wr_open_u16(&w);
@@ -311,8 +321,12 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
         wr_u8(&w, 1);
         wr_u8(&w, 0);
     }
-    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME)) {
+    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME) && !c->resumed) {
         wr_u16(&w, hs_ext_type(EXT_SERVER_NAME));
+        wr_u16(&w, 0);
+    }
+    if (c->t12->send_ticket) {
+        wr_u16(&w, hs_ext_type(EXT_SESSION_TICKET));
         wr_u16(&w, 0);
     }
     if (c->alpn[0]) {
@@ -337,8 +351,11 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
         {"downgrade_sentinel", c->cfg->max_version >= TERN_TLS13 ? "set" : "no"},
     };
     hs_trace_msg(c, true, "ServerHello",
-                 "The client does not offer TLS 1.3, so we chose TLS 1.2 and a cipher suite; "
-                 "our certificate and key exchange follow in the clear.",
+                 c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
+                              "with the earlier session's master secret."
+                            : "The client does not offer TLS 1.3, so we chose TLS 1.2 and a "
+                              "cipher suite; our certificate and key exchange follow in the "
+                              "clear.",
                  w.len, f, 4);
     return TERN_OK;
 }
@@ -422,6 +439,83 @@ static int send_certificate_request(tern_conn *c)
     return TERN_OK;
 }
 
+/* try_resume opens the client's ticket (RFC 5077 §3.1). A ticket that
+ * does not open or no longer fits means a full handshake, not an error. */
+static bool try_resume(tern_conn *c, const struct hello12 *ch)
+{
+    tern_config *cfg = c->cfg;
+    struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
+    if (tk.len == 0 || ch->session_id.len == 0)
+        return false;
+    struct hs_session s;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_ticket_open(cfg, tk.p, tk.len, hs_now_ms(), &s, &err) != TERN_OK)
+        return false;
+    const struct hs_suite12 *suite = hs_suite12(s.suite);
+    bool fits =
+        s.version == TERN_TLS12 && suite && s.psk_len == HS12_MASTER_LEN &&
+        hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
+        hs_list_has(cfg->suites, cfg->n_suites, s.suite) && key_fits(suite->kx, cfg->key.type) &&
+        !strcmp(s.server_name, c->server_name ? c->server_name : "") && !strcmp(s.alpn, c->alpn) &&
+        (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]);
+    if (fits) {
+        c->t12->suite = suite;
+        c->suite = s.suite;
+        c->group = 0;
+        memcpy(c->t12->master, s.psk, HS12_MASTER_LEN);
+        c->resumed = true;
+        /* The original handshake verified the client (if it had to). */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s.peer_subject);
+    }
+    hs_session_wipe(&s);
+    return fits;
+}
+
+/* NewSessionTicket (RFC 5077 §3.3): the session sealed with the ticket key. */
+static int send_ticket(tern_conn *c)
+{
+    tern_config *cfg = c->cfg;
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS12;
+    s.suite = c->suite;
+    memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
+    s.psk_len = HS12_MASTER_LEN;
+    s.issued_ms = hs_now_ms();
+    s.lifetime_s = cfg->ticket_lifetime;
+    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name ? c->server_name : "");
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    struct wr w;
+    wr_init_grow(&w);
+    size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
+    wr_u32(&w, cfg->ticket_lifetime);
+    size_t t = wr_open_u16(&w);
+    int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, &w);
+    hs_session_wipe(&s);
+    wr_close(&w, t);
+    hs_msg_end(&w, m);
+    if (rc == TERN_OK && !wr_ok(&w))
+        rc = TERN_E_NOMEM;
+    if (rc == TERN_OK)
+        rc = conn_send_hs(c, w.buf, w.len);
+    else
+        rc = conn_fail(c, rc, "sealing a TLS 1.2 session ticket failed (%s)", tern_status_name(rc));
+    if (rc == TERN_OK) {
+        char life[24];
+        snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
+        struct tern_trace_fact f[] = {{"lifetime_hint", life}};
+        hs_trace_msg(c, true, "NewSessionTicket",
+                     "We gave the client a ticket holding this session, sealed with our ticket "
+                     "key, so its next visit can skip the certificate and key exchange.",
+                     w.len, f, 1);
+    }
+    wr_free(&w);
+    return rc;
+}
+
 int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
     struct hello12 ch;
@@ -453,6 +547,18 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
                  "schemes and the server name it wants.",
                  len, f, 4);
     TRY(hs_transcript_add(c, msg, len));
+    bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
+                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET);
+    if (tickets && try_resume(c, &ch)) {
+        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first. */
+        TRY(send_server_hello(c, &ch));
+        TRY(hs12_key_block(c));
+        TRY(hs12_send_ccs(c));
+        TRY(hs12_send_finished(c));
+        c->state = HS_S12_WAIT_CCS;
+        return TERN_OK;
+    }
+    t->send_ticket = tickets;
     TRY(send_server_hello(c, &ch));
     TRY(hs12_send_certificate(c));
     if (suite->kx != HS12_KX_RSA)
@@ -561,6 +667,10 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
     case HS_S12_WAIT_FINISHED:
         if (type == HS_FINISHED) {
             TRY(hs12_recv_finished(c, body, msg, len));
+            if (c->resumed)
+                return hs12_complete(c);
+            if (c->t12->send_ticket)
+                TRY(send_ticket(c));
             TRY(hs12_send_ccs(c));
             TRY(hs12_send_finished(c));
             c->round_trips++;

@@ -4,6 +4,7 @@
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
+#include "hs/session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -207,6 +208,8 @@ void hs12_free(tern_conn *c)
         return;
     if (c->t12->have_kex)
         cry_kex_cleanup(&c->t12->kex);
+    if (c->t12->resume)
+        tern_free_secret(c->t12->resume, sizeof(*c->t12->resume));
     tern_free_secret(c->t12, sizeof(*c->t12));
     c->t12 = NULL;
 }
@@ -244,20 +247,27 @@ int hs12_derive_keys(tern_conn *c)
                       cry_hash_len(h), NULL, 0, t->master, HS12_MASTER_LEN);
     tern_memzero(t->pms, sizeof(t->pms));
     t->pms_len = 0;
-    /* RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random
-     * + client_random); AEAD suites take no MAC keys (RFC 5288 §3). */
-    size_t kl = cry_aead_key_len(t->suite->aead);
-    size_t il = t->suite->aead == CRY_CHACHA20_POLY1305 ? 12 : 4;
-    if (rc == TERN_OK)
-        rc = hs12_prf(h, t->master, HS12_MASTER_LEN, "key expansion", c->server_random, 32,
-                      c->client_random, 32, t->key_block, 2 * (kl + il));
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 master secret failed");
-    conn_keylog(c, "CLIENT_RANDOM", t->master, HS12_MASTER_LEN);
+    TRY(hs12_key_block(c));
     hs_trace(c, TERN_TRACE_KEYS, TERN_DIR_LOCAL, "master secret",
              "Both sides turned the shared secret and a hash of every message so far (the "
              "extended master secret of RFC 7627) into the same master secret and record keys.",
              0, NULL, 0);
+    return TERN_OK;
+}
+
+int hs12_key_block(tern_conn *c)
+{
+    struct hs12 *t = c->t12;
+    /* RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random
+     * + client_random); AEAD suites take no MAC keys (RFC 5288 §3). */
+    size_t kl = cry_aead_key_len(t->suite->aead);
+    size_t il = t->suite->aead == CRY_CHACHA20_POLY1305 ? 12 : 4;
+    if (hs12_prf(t->suite->hash, t->master, HS12_MASTER_LEN, "key expansion", c->server_random, 32,
+                 c->client_random, 32, t->key_block, 2 * (kl + il)) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 record keys failed");
+    conn_keylog(c, "CLIENT_RANDOM", t->master, HS12_MASTER_LEN);
     return TERN_OK;
 }
 
@@ -432,6 +442,10 @@ int hs12_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "a ChangeCipherSpec record (%zu bytes) where none may come (state %d)",
                          len, (int)c->state);
+    if (!c->is_server && c->t12->ticket_expected)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "ChangeCipherSpec before the NewSessionTicket the server announced "
+                         "(RFC 5077 §3.3)");
     /* RFC 5246 §7.1: CCS must fall on a message boundary. */
     if (conn_hs_pending(c))
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,

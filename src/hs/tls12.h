@@ -7,7 +7,8 @@
  * extended master secret (RFC 7627, required), secure renegotiation
  * signalling (RFC 5746) with renegotiation itself refused, null compression
  * only, and RSA key transport only when the configuration lists an RSA
- * suite. What it does not: CBC, session-id or ticket resumption,
+ * suite; resumption with session tickets (RFC 5077) sealed like TLS 1.3's.
+ * What it does not: CBC, session-id resumption (no server cache),
  * renegotiation, compression, anything below TLS 1.2.
  *
  * The handshake transcript of TLS 1.2 is kept as raw bytes (c->ch_buf, the
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 struct tern_conn;
+struct hs_session;
 
 enum hs12_kx {
     HS12_KX_ECDHE_ECDSA = 1, /* ECDSA or EdDSA certificate (RFC 8422 §2) */
@@ -64,6 +66,10 @@ struct hs12 {
     uint8_t client_share[CRY_KEX_MAX_SHARE]; /* client: its ECDHE share for CKE */
     size_t client_share_len;
     bool client_cert_sent; /* client: a non-empty Certificate went out */
+    /* resumption with session tickets (RFC 5077) */
+    struct hs_session *resume; /* client: the session offered */
+    bool ticket_expected;      /* client: the server will send NewSessionTicket */
+    bool send_ticket;          /* server: issue a ticket after the client's Finished */
 };
 
 /* hs_suite12 describes a TLS 1.2 suite tern implements, or NULL. */
@@ -115,6 +121,8 @@ TERN_MUST_CHECK int hs12_transcript_hash(struct tern_conn *c, uint8_t *out);
  * session hash is the transcript through ClientKeyExchange), then the key
  * block; the pre-master secret is wiped. */
 TERN_MUST_CHECK int hs12_derive_keys(struct tern_conn *c);
+/* The key block from the master secret (full and resumed handshakes). */
+TERN_MUST_CHECK int hs12_key_block(struct tern_conn *c);
 /* Install one direction's keys from the key block. */
 TERN_MUST_CHECK int hs12_install(struct tern_conn *c, bool write);
 TERN_MUST_CHECK int hs12_send_certificate(struct tern_conn *c);
@@ -142,6 +150,9 @@ TERN_MUST_CHECK int hs12_client_message(struct tern_conn *c, uint8_t type, struc
 /* hs12_client_hello_exts writes the TLS 1.2 extensions of our ClientHello
  * (extended_master_secret, renegotiation_info, ec_point_formats). */
 void hs12_client_hello_exts(struct tern_conn *c, struct wr *w);
+/* hs12_client_offer_session keeps a cached TLS 1.2 session (s) to offer
+ * its ticket; false when this configuration cannot use it. */
+bool hs12_client_offer_session(struct tern_conn *c, const struct hs_session *s);
 
 /* hs12_server_version picks the version for a ClientHello: TERN_TLS13
  * whenever offered and allowed, else TERN_TLS12, else fails c (-1). */

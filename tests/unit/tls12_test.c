@@ -626,7 +626,76 @@ static void test_trace(void)
     start(&h, "localhost", 1 << 20);
     CHECK(both_done(h.c, h.s));
     CHECK_CONTAINS(seen, "ClientHello,ServerHello,Certificate,ServerKeyExchange,ServerHelloDone,"
-                         "ClientKeyExchange,ChangeCipherSpec,Finished,ChangeCipherSpec,Finished,");
+                         "ClientKeyExchange,ChangeCipherSpec,Finished,NewSessionTicket,"
+                         "ChangeCipherSpec,Finished,");
+    finish(&h);
+}
+
+/* two_visits runs two handshakes with the same configurations; returns
+ * whether the second resumed (both sides agreeing). */
+static bool two_visits(tern_config *ccfg, tern_config *scfg, tern_config *scfg2)
+{
+    struct handshake h = {ccfg, scfg, 0, 0};
+    start(&h, "localhost", 1 << 20);
+    report(&h, "first visit");
+    CHECK(both_done(h.c, h.s));
+    CHECK(!tern_conn_resumed(h.c));
+    tern_conn_free(h.c);
+    tern_conn_free(h.s);
+    h.scfg = scfg2 ? scfg2 : scfg;
+    start(&h, "localhost", 3);
+    report(&h, "second visit");
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_version(h.c), TERN_TLS12);
+    bool resumed = tern_conn_resumed(h.c);
+    CHECK_EQ(tern_conn_resumed(h.s), resumed);
+    CHECK_CONTAINS(tern_conn_peer_subject(h.c), "CN=localhost");
+    exchange(h.c, h.s, 2000);
+    tern_conn_free(h.c);
+    tern_conn_free(h.s);
+    return resumed;
+}
+
+static void test_resumption(void)
+{
+    /* 1.2 on both sides: the second visit resumes with the ticket. */
+    tern_config *c = client12(), *s = server12("server-p256");
+    CHECK(two_visits(c, s, NULL));
+    tern_config_free(c);
+    tern_config_free(s);
+    /* A 1.2..1.3 client with a 1.2 server: the 1.2 ticket is offered. */
+    c = client_config(), s = server12("server-rsa");
+    CHECK(two_visits(c, s, NULL));
+    tern_config_free(c);
+    tern_config_free(s);
+    /* Another server (another ticket key): a full handshake instead. */
+    c = client12(), s = server12("server-p256");
+    tern_config *other = server12("server-p256");
+    CHECK(!two_visits(c, s, other));
+    tern_config_free(c);
+    tern_config_free(s);
+    tern_config_free(other);
+    /* Tickets off on the server: none issued, nothing resumed. */
+    c = client12(), s = server12("server-p256");
+    CHECK_EQ(tern_config_set_tickets(s, 0, 3600, 3600), TERN_OK);
+    CHECK(!two_visits(c, s, NULL));
+    tern_config_free(c);
+    tern_config_free(s);
+    /* Mutual TLS required: the resumed session keeps the client's identity. */
+    c = client12(), s = server12("server-p256");
+    CHECK_EQ(tern_config_set_client_auth(s, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    add_trust(s, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_cert_chain_file(c, DATA "client-chain.pem", DATA "client.key"),
+             TERN_OK);
+    struct handshake h = {c, s, 0, 0};
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    tern_conn_free(h.c);
+    tern_conn_free(h.s);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    CHECK(tern_conn_resumed(h.s));
+    CHECK_CONTAINS(tern_conn_peer_subject(h.s), "CN=tern test client");
     finish(&h);
 }
 
@@ -645,5 +714,6 @@ int main(void)
     RUN(test_client_certificates);
     RUN(test_bad_server_certificate);
     RUN(test_trace);
+    RUN(test_resumption);
     return test_done();
 }
