@@ -211,13 +211,14 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         {"cipher_suite", tern_suite_name(suite)},
         {"extended_master_secret", "yes"},
         {"secure_renegotiation", "signalled (renegotiation itself refused)"},
+        {"resumption", resumed ? "the server accepted our ticket" : "no"},
     };
     hs_trace_msg(c, false, "ServerHello",
                  resumed ? "The server accepted our TLS 1.2 ticket: an abbreviated handshake "
                            "with the earlier session's master secret, no certificate this time."
                          : "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
                            "certificate and key exchange follow in the clear.",
-                 len, f, 4);
+                 len, f, 5);
     struct hs12 *t = c->t12;
     if (resumed) {
         memcpy(t->master, t->resume->psk, HS12_MASTER_LEN);

@@ -349,6 +349,7 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
         {"cipher_suite", tern_suite_name(c->suite)},
         {"extended_master_secret", "yes"},
         {"downgrade_sentinel", c->cfg->max_version >= TERN_TLS13 ? "set" : "no"},
+        {"resumption", c->resumed ? "accepted the client's ticket" : "no"},
     };
     hs_trace_msg(c, true, "ServerHello",
                  c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
@@ -356,7 +357,7 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
                             : "The client does not offer TLS 1.3, so we chose TLS 1.2 and a "
                               "cipher suite; our certificate and key exchange follow in the "
                               "clear.",
-                 w.len, f, 4);
+                 w.len, f, 5);
     return TERN_OK;
 }
 

@@ -3,7 +3,8 @@
 # (s_server / s_client -tls1_2) and GnuTLS (priority VERS-TLS1.2), each
 # suite (ECDHE-ECDSA, ECDHE-RSA, RSA key transport when enabled), each
 # group and key type, mutual TLS, renegotiation refused, version
-# negotiation from a 1.2..1.3 tern client, and `tern get --tls1.2`.
+# negotiation from a 1.2..1.3 tern client, `tern get --tls1.2`, and
+# resumption with session tickets (RFC 5077) both ways.
 . "$(dirname "$0")/lib.bash"
 need openssl openssl
 TERN=$BUILD/tern
@@ -167,6 +168,37 @@ wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 check "TLS 1.1 refused, version named" has "$WORK/tern.out" "TLS 1.1"
 
+echo "== TLS 1.2 resumption with session tickets (RFC 5077)"
+resumed() { has "$WORK/$1.trace" "resumption: the server accepted our ticket"; }
+tern_get() { # LABEL SESSION-FILE URL
+  "$TERN" get --tls1.2 --session "$2" --cafile "$DATA/ca.pem" --trace "$3" >"$WORK/$1.body" \
+    2>"$WORK/$1.trace"
+}
+s_server server-p256
+check "tern get --tls1.2 --session: first visit" tern_get o1 "$WORK/o.sess" "https://localhost:$PORT/"
+check "s_server: new TLS 1.2 session" has "$WORK/o1.body" "New, TLSv1.2"
+check "tern get --tls1.2 --session: second visit" tern_get o2 "$WORK/o.sess" "https://localhost:$PORT/"
+check "s_server says Reused, TLSv1.2" has "$WORK/o2.body" "Reused, TLSv1.2"
+check "tern's trace says resumed" resumed o2
+stop_all
+mkdir -p "$WORK/site" && echo "resumption page" >"$WORK/site/index.html"
+PORT=$(free_port)
+bg "$TERN" serve --addr 127.0.0.1 --port "$PORT" --cert "$DATA/server-p256-chain.pem" \
+  --key "$DATA/server-p256.key" "$WORK/site" 2>"$WORK/serve.log"
+wait_port "$PORT"
+req=$'GET / HTTP/1.0\r\n\r\n'
+printf '%s' "$req" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+  -CAfile "$DATA/ca.pem" -verify_return_error -ign_eof -tls1_2 -sess_out "$WORK/s.sess" \
+  >"$WORK/sc1.out" 2>&1
+check "s_client -tls1_2 -> tern serve: new session" has "$WORK/sc1.out" "New, TLSv1.2"
+printf '%s' "$req" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+  -CAfile "$DATA/ca.pem" -verify_return_error -ign_eof -tls1_2 -sess_in "$WORK/s.sess" \
+  >"$WORK/sc2.out" 2>&1
+check "s_client -tls1_2 -> tern serve: Reused" has "$WORK/sc2.out" "Reused, TLSv1.2"
+check "s_client got the page over the resumed session" has "$WORK/sc2.out" "resumption page"
+check "tern serve logged the resumed request" has "$WORK/serve.log" "(resumed)"
+stop_all
+
 if command -v gnutls-serv >/dev/null || need gnutls-serv gnutls-bin; then
   PRIO12='NORMAL:-VERS-ALL:+VERS-TLS1.2'
   g_server() { # CERTNAME PRIORITY
@@ -220,6 +252,21 @@ if command -v gnutls-serv >/dev/null || need gnutls-serv gnutls-bin; then
   g_client_case "gnutls-cli mutual TLS" --priority "$PRIO12" \
     --x509certfile "$DATA/client-chain.pem" --x509keyfile "$DATA/client.key"
   check "tern saw the gnutls client's subject" has "$WORK/tern.out" "peer=CN=tern test client"
+
+  echo "== TLS 1.2 resumption with GnuTLS"
+  g_server server-p256 "$PRIO12"
+  check "tern get -> gnutls-serv: first visit" tern_get g1 "$WORK/g.sess" "https://localhost:$PORT/"
+  check "tern get -> gnutls-serv: second visit" tern_get g2 "$WORK/g.sess" "https://localhost:$PORT/"
+  check "gnutls-serv resumed tern's ticket" resumed g2
+  stop_all
+  PORT=$(free_port)
+  bg "$TERN" serve --addr 127.0.0.1 --port "$PORT" --cert "$DATA/server-p256-chain.pem" \
+    --key "$DATA/server-p256.key" "$WORK/site" 2>"$WORK/serve.log"
+  wait_port "$PORT"
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | timeout 20 gnutls-cli --x509cafile "$DATA/ca.pem" \
+    -p "$PORT" localhost --priority "$PRIO12" --resume >"$WORK/gc.out" 2>&1
+  check "gnutls-cli --resume -> tern serve: resumed" has "$WORK/gc.out" "This is a resumed session"
+  stop_all
 fi
 
 finish
