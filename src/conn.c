@@ -279,6 +279,18 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
     struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
     hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
              desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    if (desc == TERN_ALERT_CLOSE_NOTIFY && c->state != HS_CONNECTED) {
+        /* Before the handshake completed, a goodbye is a failure: the
+         * connection must not look established (found by tls12_fuzz). */
+        struct tern_err e;
+        err_init(&e);
+        err_set(&e, TERN_E_ALERT_RECEIVED,
+                "the %s closed the connection (close_notify) before the handshake completed",
+                c->is_server ? "client" : "server");
+        e.alert = desc;
+        c->close_sent = true;
+        return conn_fail_err(c, &e);
+    }
     if (desc == TERN_ALERT_CLOSE_NOTIFY) {
         c->state = HS_CLOSED;
         return TERN_OK;
