@@ -4,7 +4,8 @@
 # suite (ECDHE-ECDSA, ECDHE-RSA, RSA key transport when enabled), each
 # group and key type, mutual TLS, renegotiation refused, version
 # negotiation from a 1.2..1.3 tern client, `tern get --tls1.2`, and
-# resumption with session tickets (RFC 5077) both ways.
+# resumption with session tickets (RFC 5077) both ways; curl and Python's
+# ssl limited to TLS 1.2 against tern.
 . "$(dirname "$0")/lib.bash"
 need openssl openssl
 TERN=$BUILD/tern
@@ -167,6 +168,32 @@ timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -tls1_1 -cipher 'DEFAULT:
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 check "TLS 1.1 refused, version named" has "$WORK/tern.out" "TLS 1.1"
+
+echo "== curl and Python's ssl, TLS 1.2 only, -> tern"
+if command -v curl >/dev/null; then
+  mkdir -p "$WORK/site" && echo "curl page 12" >"$WORK/site/index.html"
+  PORT=$(free_port)
+  bg "$TERN" serve --addr 127.0.0.1 --port "$PORT" --cert "$DATA/server-rsa-chain.pem" \
+    --key "$DATA/server-rsa.key" "$WORK/site" 2>"$WORK/serve.log"
+  wait_port "$PORT"
+  curl -sS --tlsv1.2 --tls-max 1.2 --cacert "$DATA/ca.pem" -w '%{http_code}\n' \
+    "https://localhost:$PORT/" >"$WORK/curl.out" 2>&1
+  check "curl --tls-max 1.2 -> tern serve" has "$WORK/curl.out" "curl page 12"
+  stop_all
+fi
+tern_server server-p256
+timeout 20 python3 - "$PORT" "$DATA/ca.pem" >"$WORK/py.out" 2>&1 <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        s.sendall(b"ping\n")
+        print(s.version(), s.cipher()[0], s.recv(100).decode())
+PY
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+check "Python ssl (max TLS 1.2) -> tern: TLSv1.2" has "$WORK/py.out" "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 pong"
 
 echo "== TLS 1.2 resumption with session tickets (RFC 5077)"
 resumed() { has "$WORK/$1.trace" "resumption: the server accepted our ticket"; }
