@@ -97,6 +97,12 @@ int hs12_client_version(tern_conn *c, struct rd body)
     }
     if (c->cfg->min_version > TERN_TLS12)
         return TERN_TLS13; /* the TLS 1.3 code says we offered only 1.3 */
+    if (c->hrr_done) {
+        /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 may follow. */
+        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                  "the server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest");
+        return -1;
+    }
     if (version != TERN_TLS12) {
         conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                   "ServerHello says version 0x%04x without supported_versions; a TLS 1.2 server "

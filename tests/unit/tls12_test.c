@@ -376,6 +376,48 @@ static void test_ems_required(void)
     CHECK_EQ(tern_conn_feed(h.c, sh, len, &used), TERN_OK);
     CHECK_EQ(h.c->state, HS_C12_WAIT_CERT);
     free(sh);
+    /* TLS 1.2 after a TLS 1.3 HelloRetryRequest: illegal_parameter. */
+    {
+        tern_config *cc = client_config();
+        tern_conn *c = tern_conn_new_client(cc, "localhost");
+        static const uint8_t hrr_random[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+                                               0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+                                               0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+                                               0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+        uint8_t buf[160];
+        struct wr w;
+        wr_init_fixed(&w, buf, sizeof(buf));
+        wr_u8(&w, 22);
+        wr_u16(&w, 0x0303);
+        size_t rec = wr_open_u16(&w);
+        size_t mm = hs_msg_begin(&w, HS_SERVER_HELLO);
+        wr_u16(&w, 0x0303);
+        wr_bytes(&w, hrr_random, 32);
+        size_t sid = wr_open_u8(&w);
+        wr_bytes(&w, c->session_id, c->session_id_len);
+        wr_close(&w, sid);
+        wr_u16(&w, TERN_TLS_AES_128_GCM_SHA256);
+        wr_u8(&w, 0);
+        size_t exts = wr_open_u16(&w);
+        wr_u16(&w, 43);
+        wr_u16(&w, 2);
+        wr_u16(&w, TERN_TLS13);
+        wr_u16(&w, 51);
+        wr_u16(&w, 2);
+        wr_u16(&w, TERN_GROUP_SECP256R1);
+        wr_close(&w, exts);
+        hs_msg_end(&w, mm);
+        wr_close(&w, rec);
+        CHECK(wr_ok(&w));
+        CHECK_EQ(tern_conn_feed(c, buf, w.len, &used), TERN_OK);
+        CHECK(c->hrr_done);
+        sh = server_hello_bytes(TERN_TLS12, true, &len);
+        CHECK_EQ(tern_conn_feed(c, sh, len, &used), TERN_E_ILLEGAL_PARAMETER);
+        CHECK_CONTAINS(tern_conn_error(c), "after a TLS 1.3 HelloRetryRequest");
+        free(sh);
+        tern_conn_free(c);
+        tern_config_free(cc);
+    }
     /* A server choosing TLS 1.0: protocol_version, naming it. */
     tern_conn_free(h.c);
     h.c = tern_conn_new_client(h.ccfg, "localhost");
