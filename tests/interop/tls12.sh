@@ -5,7 +5,8 @@
 # group and key type, mutual TLS, renegotiation refused, version
 # negotiation from a 1.2..1.3 tern client, `tern get --tls1.2`, and
 # resumption with session tickets (RFC 5077) both ways; curl and Python's
-# ssl limited to TLS 1.2 against tern.
+# ssl limited to TLS 1.2 against tern; Java 17's JSSE both ways (when
+# installed).
 . "$(dirname "$0")/lib.bash"
 need openssl openssl
 TERN=$BUILD/tern
@@ -194,6 +195,30 @@ PY
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 check "Python ssl (max TLS 1.2) -> tern: TLSv1.2" has "$WORK/py.out" "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 pong"
+
+if command -v java >/dev/null && command -v keytool >/dev/null; then
+  echo "== Java 17 JSSE <-> tern, TLS 1.2"
+  J=$SRC/tests/interop/java/Peer.java
+  keytool -importcert -noprompt -alias ca -file "$DATA/ca.pem" -keystore "$WORK/trust.p12" \
+    -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+  for k in server-p256 server-rsa; do
+    openssl pkcs12 -export -in "$DATA/$k-chain.pem" -inkey "$DATA/$k.key" -name server \
+      -out "$WORK/$k.p12" -passout pass:changeit
+    tern_server "$k" # 1.2..1.3: the downgrade sentinel goes to a 1.2-only client
+    timeout 60 java -Dtern.protocols=TLSv1.2 "$J" client localhost "$PORT" "$WORK/trust.p12" ping pong >"$WORK/java.out" 2>&1
+    check "Java client -> tern ($k): verified and got pong" has "$WORK/java.out" "negotiated: TLSv1.2"
+    wait "${PIDS[@]}" 2>/dev/null
+    PIDS=()
+    check "Java client -> tern ($k): tern got ping over TLS 1.2" has "$WORK/tern.out" "version=TLS 1.2"
+    PORT=$(free_port)
+    bg timeout 60 java "$J" server "$PORT" "$WORK/$k.p12" pong ping >"$WORK/java.out" 2>&1
+    wait_text "$WORK/java.out" listening
+    "$PEER" client localhost "$PORT" --cafile "$DATA/ca.pem" --tls12 --send ping --expect pong \
+      >"$WORK/client.out" 2>&1
+    check "tern client -> Java server ($k): TLS 1.2" has "$WORK/client.out" "version=TLS 1.2"
+    stop_all
+  done
+fi
 
 echo "== TLS 1.2 resumption with session tickets (RFC 5077)"
 resumed() { has "$WORK/$1.trace" "resumption: the server accepted our ticket"; }
