@@ -273,7 +273,9 @@ static int send_client_hello(tern_conn *c)
                      i ? ", " : "", tern_group_name(c->kex[i].group));
         bool v12 = c->cfg->min_version <= TERN_TLS12, v13 = c->cfg->max_version >= TERN_TLS13;
         struct tern_trace_fact f[] = {
-            {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2" : v13 ? "TLS 1.3" : "TLS 1.2"},
+            {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2"
+                         : v13      ? "TLS 1.3"
+                                    : "TLS 1.2"},
             {"key_shares", groups},
             {"server_name",
              c->server_name && !name_is_ip(c->server_name) ? c->server_name : "(none)"},
@@ -308,7 +310,7 @@ int hs_client_start(tern_conn *c)
         if (s.version == TERN_TLS12) {
             (void)hs12_client_offer_session(c, &s); /* TLS 1.2 hook: a ticket (RFC 5077) */
         } else if (v13 && hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
-            (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
+                   (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
             struct tern_trace_fact f[] = {{"ticket_for", s.server_name}};
             hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
                      "We hold a ticket from an earlier visit to this server and offer it, "

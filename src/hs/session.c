@@ -76,8 +76,8 @@ int hs_session_decode(struct rd r, struct hs_session *s)
     /* TLS 1.2 hook: a 1.2 session carries its master secret (hs/tls12.h). */
     bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && psk.len == HS12_MASTER_LEN;
     bool ok13 = s->version == TERN_TLS13 && suite && psk.len == cry_hash_len(suite->hash);
-    if (!(ok12 || ok13) ||
-        ticket.len > sizeof(s->ticket) || !get_str(&name, s->server_name, sizeof(s->server_name)) ||
+    if (!(ok12 || ok13) || ticket.len > sizeof(s->ticket) ||
+        !get_str(&name, s->server_name, sizeof(s->server_name)) ||
         !get_str(&alpn, s->alpn, sizeof(s->alpn)) ||
         !get_str(&subject, s->peer_subject, sizeof(s->peer_subject))) {
         hs_session_wipe(s);
