@@ -199,8 +199,9 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
 }
 
 /* RFC 8446 §5.5: AES-GCM keys may protect at most 2^24.5 full records.
- * tern moves its sending direction to a new key (KeyUpdate) well before,
- * for every suite, so a long-lived connection never reaches the limit. */
+ * In TLS 1.3 tern moves its sending direction to a new key (KeyUpdate) well
+ * before, for every suite, so a long-lived connection never reaches the
+ * limit. (TLS 1.2 has no key update and refuses renegotiation.) */
 #define CONN_REKEY_RECORDS (1ull << 24)
 
 static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
@@ -208,10 +209,7 @@ static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, siz
     uint64_t limit = c->test.rekey_records ? c->test.rekey_records : CONN_REKEY_RECORDS;
     do {
         size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
-        /* TLS 1.2 has no KeyUpdate (and tern no renegotiation): its keys
-         * run on; the record layer still stops before the counter wraps. */
-        if (type == REC_APPLICATION_DATA && c->rd_out.seq >= limit &&
-            c->rd_out.version == TERN_TLS13)
+        if (type == REC_APPLICATION_DATA && c->version == TERN_TLS13 && c->rd_out.seq >= limit)
             TRY(tern_conn_key_update(c, 0));
         queue_record(c, type, data, n);
         data += n;
