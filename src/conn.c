@@ -85,6 +85,7 @@ void tern_conn_free(tern_conn *c)
     if (c->io_release)
         c->io_release(c);
     ks13_cleanup(&c->ks);
+    hs12_free(c);
     rec_dir_cleanup(&c->rd_in);
     rec_dir_cleanup(&c->rd_out);
     for (size_t i = 0; i < c->n_kex; i++)
@@ -277,6 +278,18 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
     struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
     hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
              desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    if (desc == TERN_ALERT_CLOSE_NOTIFY && c->state != HS_CONNECTED) {
+        /* Before the handshake completed, a goodbye is a failure: the
+         * connection must not look established (found by tls12_fuzz). */
+        struct tern_err e;
+        err_init(&e);
+        err_set(&e, TERN_E_ALERT_RECEIVED,
+                "the %s closed the connection (close_notify) before the handshake completed",
+                c->is_server ? "client" : "server");
+        e.alert = desc;
+        c->close_sent = true;
+        return conn_fail_err(c, &e);
+    }
     if (desc == TERN_ALERT_CLOSE_NOTIFY) {
         c->state = HS_CLOSED;
         return TERN_OK;
@@ -356,6 +369,9 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
     if (rec_parse_header(&r, false, &h, &e) != TERN_OK)
         return conn_fail_err(c, &e);
 
+    /* TLS 1.2 hook: ChangeCipherSpec switches the read keys (hs/tls12.c). */
+    if (h.type == REC_CHANGE_CIPHER_SPEC && c->version == TERN_TLS12 && !c->rd_in.active)
+        return hs12_on_ccs(c, rec + REC_HEADER_LEN, h.length);
     if (h.type == REC_CHANGE_CIPHER_SPEC) {
         /* RFC 8446 §5: a single 0x01 CCS may arrive during the handshake and
          * is dropped; any other is unexpected_message. */
@@ -371,7 +387,8 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
 
     uint8_t type;
     size_t off, len;
-    if (c->rd_in.active && h.type != REC_APPLICATION_DATA)
+    /* TLS 1.3 hides the type inside; TLS 1.2 protected records keep theirs. */
+    if (c->rd_in.active && c->rd_in.version == TERN_TLS13 && h.type != REC_APPLICATION_DATA)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);

@@ -9,6 +9,7 @@
 #include "hs/ext.h"
 #include "hs/test_hooks.h"
 #include "hs/schedule13.h"
+#include "hs/tls12.h"
 #include "record/record.h"
 #include "tern/tern.h"
 
@@ -94,6 +95,19 @@ enum hs_state {
     HS_S_WAIT_CERT,
     HS_S_WAIT_CV,
     HS_S_WAIT_FINISHED,
+    /* client, TLS 1.2 (RFC 5246 §7.3; hs/client12.c) */
+    HS_C12_WAIT_CERT,
+    HS_C12_WAIT_SKE,
+    HS_C12_WAIT_CR_DONE, /* CertificateRequest or ServerHelloDone */
+    HS_C12_WAIT_DONE,
+    HS_C12_WAIT_CCS,
+    HS_C12_WAIT_FINISHED,
+    /* server, TLS 1.2 (hs/server12.c) */
+    HS_S12_WAIT_CERT,
+    HS_S12_WAIT_CKE,
+    HS_S12_WAIT_CV,
+    HS_S12_WAIT_CCS,
+    HS_S12_WAIT_FINISHED,
     /* both */
     HS_CONNECTED,
     HS_CLOSED, /* close_notify received */
@@ -166,6 +180,9 @@ struct tern_conn {
     struct hs_session *session;
     bool psk_offered;
     uint64_t tickets_sent;
+
+    /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
+    struct hs12 *t12;
 
     /* negotiated */
     char *server_name;
