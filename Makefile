@@ -47,6 +47,11 @@ fuzz:
 	@scripts/deps.sh check
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# tern against OpenSSL's libssl, bounded in time (BENCH_SECONDS, default 90).
+BENCH_SECONDS ?= 90
+bench: build
+	BENCH_SECONDS=$(BENCH_SECONDS) build/bench/tern-bench
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

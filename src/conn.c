@@ -85,6 +85,7 @@ void tern_conn_free(tern_conn *c)
     if (c->io_release)
         c->io_release(c);
     ks13_cleanup(&c->ks);
+    hs12_free(c);
     rec_dir_cleanup(&c->rd_in);
     rec_dir_cleanup(&c->rd_out);
     for (size_t i = 0; i < c->n_kex; i++)
@@ -182,11 +183,12 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
         c->state = HS_FAILED;
         return;
     }
-    memcpy(p + off, data, len);
     size_t rec_len;
     struct tern_err e;
     err_init(&e);
-    if (rec_seal(&c->rd_out, type, p, len, 0, cap, &rec_len, &e) != TERN_OK) {
+    /* Sealed straight from data under TLS 1.3 (no copy into out first). */
+    if (rec_seal_from(&c->rd_out, type, data, len, p, cap, &rec_len, &e) != TERN_OK) {
+        tern_memzero(p + off, len); /* out holds only sealed bytes (output_done) */
         c->out.len = start;
         if (c->err.code == TERN_OK) {
             c->err = e;
@@ -198,8 +200,9 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
 }
 
 /* RFC 8446 §5.5: AES-GCM keys may protect at most 2^24.5 full records.
- * tern moves its sending direction to a new key (KeyUpdate) well before,
- * for every suite, so a long-lived connection never reaches the limit. */
+ * In TLS 1.3 tern moves its sending direction to a new key (KeyUpdate) well
+ * before, for every suite, so a long-lived connection never reaches the
+ * limit. (TLS 1.2 has no key update and refuses renegotiation.) */
 #define CONN_REKEY_RECORDS (1ull << 24)
 
 static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
@@ -207,7 +210,7 @@ static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, siz
     uint64_t limit = c->test.rekey_records ? c->test.rekey_records : CONN_REKEY_RECORDS;
     do {
         size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
-        if (type == REC_APPLICATION_DATA && c->rd_out.seq >= limit)
+        if (type == REC_APPLICATION_DATA && c->version == TERN_TLS13 && c->rd_out.seq >= limit)
             TRY(tern_conn_key_update(c, 0));
         queue_record(c, type, data, n);
         data += n;
@@ -254,8 +257,8 @@ void tern_conn_output_done(tern_conn *c, size_t sent)
         /* Everything went: release the buffer when idle so an established,
          * idle connection holds little memory. */
         c->out.len = c->out_sent = 0;
-        if (c->state == HS_CONNECTED && c->out.cap > 4096)
-            wr_free(&c->out);
+        if (c->state == HS_CONNECTED && c->out.cap)
+            wr_free_public(&c->out); /* sealed records only: no wipe needed */
     }
 }
 
@@ -277,6 +280,18 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
     struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
     hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
              desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    if (desc == TERN_ALERT_CLOSE_NOTIFY && c->state != HS_CONNECTED) {
+        /* Before the handshake completed, a goodbye is a failure: the
+         * connection must not look established (found by tls12_fuzz). */
+        struct tern_err e;
+        err_init(&e);
+        err_set(&e, TERN_E_ALERT_RECEIVED,
+                "the %s closed the connection (close_notify) before the handshake completed",
+                c->is_server ? "client" : "server");
+        e.alert = desc;
+        c->close_sent = true;
+        return conn_fail_err(c, &e);
+    }
     if (desc == TERN_ALERT_CLOSE_NOTIFY) {
         c->state = HS_CLOSED;
         return TERN_OK;
@@ -338,8 +353,8 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
         c->hs_in.len -= off;
     }
-    if (c->state == HS_CONNECTED && c->hs_in.len == 0 && c->hs_in.cap > 4096)
-        wr_free(&c->hs_in);
+    if (c->state == HS_CONNECTED && c->hs_in.len == 0 && c->hs_in.cap)
+        wr_free(&c->hs_in); /* idle connections hold no buffers */
     return TERN_OK;
 }
 
@@ -364,6 +379,9 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
     if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK)
         return conn_fail_err(c, &e);
 
+    /* TLS 1.2 hook: ChangeCipherSpec switches the read keys (hs/tls12.c). */
+    if (h.type == REC_CHANGE_CIPHER_SPEC && c->version == TERN_TLS12 && !c->rd_in.active)
+        return hs12_on_ccs(c, rec + REC_HEADER_LEN, h.length);
     if (h.type == REC_CHANGE_CIPHER_SPEC) {
         /* RFC 8446 §5: a single 0x01 CCS may arrive during the handshake and
          * is dropped; any other is unexpected_message. */
@@ -379,7 +397,8 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
 
     uint8_t type;
     size_t off, len;
-    if (c->rd_in.active && h.type != REC_APPLICATION_DATA)
+    /* TLS 1.3 hides the type inside; TLS 1.2 protected records keep theirs. */
+    if (c->rd_in.active && c->rd_in.version == TERN_TLS13 && h.type != REC_APPLICATION_DATA)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);
@@ -448,8 +467,10 @@ static void conn_process(tern_conn *c)
         tern_memzero(c->raw.buf + keep, c->raw.len - keep);
     c->raw.len = keep;
     c->raw_off = 0;
-    if (keep == 0 && c->raw.cap > 2 * REC_MAX_RECORD)
-        wr_free(&c->raw);
+    /* Every byte written into raw has now been wiped: an empty buffer goes
+     * back without a second wipe, so an idle connection holds none. */
+    if (keep == 0 && (c->state == HS_CONNECTED || c->raw.cap > 2 * REC_MAX_RECORD))
+        wr_free_public(&c->raw);
 }
 
 int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
@@ -480,8 +501,8 @@ int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
     size_t n = 0;
     while (n < cap && c->app_len) {
         size_t k = c->app_len < cap - n ? c->app_len : cap - n;
+        /* No wipe here: conn_process wipes the whole record once it is read. */
         memcpy(buf + n, c->raw.buf + c->app_off, k);
-        tern_memzero(c->raw.buf + c->app_off, k);
         c->app_off += k;
         c->app_len -= k;
         n += k;
@@ -621,7 +642,19 @@ int conn_random(tern_conn *c, uint8_t *buf, size_t len)
         c->test.random_len -= len;
         return TERN_OK;
     }
-    return cry_random(buf, len);
+    /* One RAND_bytes per handshake instead of one per value: each call costs
+     * libcrypto a system call (its fork check) and a DRBG step. */
+    if (len > sizeof(c->rand_pool))
+        return cry_random(buf, len);
+    if (c->rand_left < len) {
+        TRY(cry_random(c->rand_pool, sizeof(c->rand_pool)));
+        c->rand_left = sizeof(c->rand_pool);
+    }
+    uint8_t *from = c->rand_pool + sizeof(c->rand_pool) - c->rand_left;
+    memcpy(buf, from, len);
+    tern_memzero(from, len);
+    c->rand_left -= len;
+    return TERN_OK;
 }
 
 void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len)

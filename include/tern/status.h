@@ -54,6 +54,7 @@ typedef enum tern_status {
     TERN_E_CERTIFICATE_REQUIRED = 60,    /* certificate_required (116) */
     TERN_E_NO_APPLICATION_PROTOCOL = 61, /* no_application_protocol (120) */
     TERN_E_NAME_MISMATCH = 62, /* the certificate does not cover the name: bad_certificate (42) */
+    TERN_E_NO_RENEGOTIATION = 63, /* TLS 1.2 renegotiation refused: no_renegotiation (100) */
 
     /* The peer ended the connection with a fatal alert; the sentence names it. */
     TERN_E_ALERT_RECEIVED = 90,

@@ -31,6 +31,17 @@ extern "C" {
 #define TERN_TLS_AES_128_GCM_SHA256       0x1301
 #define TERN_TLS_AES_256_GCM_SHA384       0x1302
 #define TERN_TLS_CHACHA20_POLY1305_SHA256 0x1303
+/* TLS 1.2 (RFC 5289, RFC 7905, RFC 5288). The RSA key transport suites are
+ * never on by default: list them with tern_config_set_cipher_suites or call
+ * tern_config_enable_rsa_key_transport. */
+#define TERN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256       0xc02b
+#define TERN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384       0xc02c
+#define TERN_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256         0xc02f
+#define TERN_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384         0xc030
+#define TERN_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   0xcca8
+#define TERN_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xcca9
+#define TERN_TLS_RSA_WITH_AES_128_GCM_SHA256               0x009c
+#define TERN_TLS_RSA_WITH_AES_256_GCM_SHA384               0x009d
 
 /* Named groups (wire values). */
 #define TERN_GROUP_SECP256R1      0x0017
@@ -86,9 +97,24 @@ void tern_config_free(tern_config *cfg);
  * NULL. Owned by cfg. */
 const char *tern_config_error(const tern_config *cfg);
 
+/* tern_config_set_versions limits the protocol versions (TERN_TLS12,
+ * TERN_TLS13). The default is TLS 1.2 to TLS 1.3: HTTPS still meets servers
+ * and clients that stop at 1.2, and with the 1.2 defaults (ECDHE, AEAD,
+ * extended master secret required, no renegotiation or compression) that
+ * costs little; 1.3 is chosen whenever both sides have it, and the RFC 8446
+ * downgrade sentinel catches anyone removing it on the way. Anything below
+ * TLS 1.2 is refused. */
 int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t max_version);
 /* The lists are in preference order; unknown values are an error. */
 int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size_t n);
+/* tern_config_enable_rsa_key_transport adds (on != 0) or removes the TLS 1.2
+ * RSA key transport suites TLS_RSA_WITH_AES_128_GCM_SHA256 and
+ * _AES_256_GCM_SHA384 at the end of the suite list. They have no forward
+ * secrecy and are never on by default; enable them only for legacy peers
+ * that cannot do ECDHE. A server decrypts the pre-master secret in constant
+ * time and, on bad padding, goes on with a random one (RFC 5246 §7.4.7.1),
+ * so the peer cannot tell the two apart (Bleichenbacher). */
+int tern_config_enable_rsa_key_transport(tern_config *cfg, int on);
 int tern_config_set_groups(tern_config *cfg, const uint16_t *groups, size_t n);
 int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes, size_t n);
 
@@ -129,7 +155,8 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * random one by default. Give several server processes the same secret
  * (tern_config_set_ticket_key_file) and they resume each other's sessions.
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
- * interval and the next one. count = 0 turns tickets off. Defaults: 2
+ * interval and the next one. count = 0 turns tickets off; after a resumed
+ * handshake one ticket is sent, replacing the one spent. Defaults: 2
  * tickets, 86400 s lifetime and rotation. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */

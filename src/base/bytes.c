@@ -157,6 +157,14 @@ void wr_free(struct wr *w)
     w->len = w->cap = 0;
 }
 
+void wr_free_public(struct wr *w)
+{
+    if (w->growable)
+        tern_free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+}
+
 uint8_t *wr_detach(struct wr *w, size_t *out_len)
 {
     if (!w->growable || w->err) {

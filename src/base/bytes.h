@@ -68,6 +68,9 @@ void wr_init_fixed(struct wr *w, uint8_t *buf, size_t cap);
 void wr_init_grow(struct wr *w);
 /* wr_free wipes and frees a growable writer's buffer (no-op for fixed). */
 void wr_free(struct wr *w);
+/* wr_free_public frees without wiping: only for a buffer that never held a
+ * secret or plaintext (sealed records), where the wipe is pure cost. */
+void wr_free_public(struct wr *w);
 /* wr_detach hands a growable buffer to the caller (free with tern_free);
  * returns NULL if the writer failed. */
 uint8_t *wr_detach(struct wr *w, size_t *out_len);

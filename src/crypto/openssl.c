@@ -40,6 +40,10 @@ static struct {
     EVP_MD *md[5]; /* indexed by enum cry_hash */
     EVP_CIPHER *aes128_gcm, *aes256_gcm, *chacha20_poly1305;
     EVP_CIPHER *aes128_ecb, *aes256_ecb; /* for GCM with nonces other than 12 bytes */
+    /* Domain parameters only, per curve (P-256, P-384, P-521): a peer's key
+     * is made by copying these and setting its point, which costs a quarter
+     * of building the curve from its name for every certificate. */
+    EVP_PKEY *ec_params[3];
 } g_algs;
 static pthread_once_t g_algs_once = PTHREAD_ONCE_INIT;
 
@@ -54,6 +58,17 @@ static void algs_load(void)
     g_algs.chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
     g_algs.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
     g_algs.aes256_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    static const char *const curves[3] = {"prime256v1", "secp384r1", "secp521r1"};
+    for (int i = 0; i < 3; i++) {
+        OSSL_PARAM params[2] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)curves[i], 0),
+            OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &g_algs.ec_params[i], EVP_PKEY_KEY_PARAMETERS, params) != 1)
+            g_algs.ec_params[i] = NULL; /* the slow path below still works */
+        EVP_PKEY_CTX_free(ctx);
+    }
     ERR_clear_error();
 }
 
@@ -282,7 +297,11 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
     size_t hl = cry_hash_len(h);
     if (bl > HMAC_MAX_BLOCK || hl > CRY_MAX_HASH)
         return TERN_E_INTERNAL;
-    uint8_t k0[HMAC_MAX_BLOCK] = {0}, pad[HMAC_MAX_BLOCK], inner[CRY_MAX_HASH];
+    /* The key schedule runs dozens of these per handshake: the pads are
+     * built in words and only the bytes used are wiped. */
+    uint64_t k0[HMAC_MAX_BLOCK / 8], pad[HMAC_MAX_BLOCK / 8];
+    uint8_t inner[CRY_MAX_HASH];
+    memset(k0, 0, bl);
     int rc = TERN_E_INTERNAL;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     if (!c)
@@ -291,13 +310,13 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
     /* RFC 2104 §2: keys longer than the block are hashed first. */
     if (key_len > bl) {
         if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, key, key_len) != 1 ||
-            EVP_DigestFinal_ex(c, k0, NULL) != 1)
+            EVP_DigestFinal_ex(c, (uint8_t *)k0, NULL) != 1)
             goto out;
     } else if (key_len) {
         memcpy(k0, key, key_len);
     }
-    for (size_t i = 0; i < bl; i++)
-        pad[i] = k0[i] ^ 0x36;
+    for (size_t i = 0; i < bl / 8; i++)
+        pad[i] = k0[i] ^ 0x3636363636363636u;
     if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1)
         goto out;
     for (size_t i = 0; i < nparts; i++)
@@ -305,17 +324,17 @@ static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const st
             goto out;
     if (EVP_DigestFinal_ex(c, inner, NULL) != 1)
         goto out;
-    for (size_t i = 0; i < bl; i++)
-        pad[i] = k0[i] ^ 0x5c;
+    for (size_t i = 0; i < bl / 8; i++)
+        pad[i] = k0[i] ^ 0x5c5c5c5c5c5c5c5cu;
     if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1 ||
         EVP_DigestUpdate(c, inner, hl) != 1 || EVP_DigestFinal_ex(c, out, NULL) != 1)
         goto out;
     rc = TERN_OK;
 out:
     EVP_MD_CTX_free(c);
-    tern_memzero(k0, sizeof(k0));
-    tern_memzero(pad, sizeof(pad));
-    tern_memzero(inner, sizeof(inner));
+    tern_memzero(k0, bl);
+    tern_memzero(pad, bl);
+    tern_memzero(inner, hl);
     return rc == TERN_OK ? rc : fail(rc);
 }
 
@@ -533,6 +552,37 @@ int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
     /* Same key, new nonce: no allocation, no key schedule. */
     if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
         !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
+        EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
+        EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
+        return fail(TERN_E_INTERNAL);
+    memcpy(tag, full, tag_len);
+    return TERN_OK;
+}
+
+int cry_aead_seal_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                       const uint8_t *aad, size_t aad_len, const uint8_t *src, size_t src_len,
+                       const uint8_t *tail, size_t tail_len, uint8_t *out, uint8_t *tag,
+                       size_t tag_len)
+{
+    TRY(aead_check(k, nonce_len, tag_len));
+    struct aead_impl *ai = k->impl;
+    if (nonce_len != TLS_NONCE_LEN) {
+        /* Not a TLS record: gather the plaintext and seal it in place. */
+        if (tail != out + src_len)
+            memmove(out + src_len, tail, tail_len);
+        memcpy(out, src, src_len);
+        return cry_aead_seal(k, nonce, nonce_len, aad, aad_len, out, src_len + tail_len, tag,
+                             tag_len);
+    }
+    int outl = 0;
+    uint8_t full[CRY_AEAD_TAG];
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, tag_len),
+        OSSL_PARAM_construct_end()};
+    /* Both AEADs stream: src then tail is the same as one buffer. */
+    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
+        !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, src, src_len) ||
+        !cipher_update(ai->ctx, out + src_len, tail, tail_len) ||
         EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
         EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
         return fail(TERN_E_INTERNAL);
@@ -878,6 +928,116 @@ static enum cry_key_type pkey_type(EVP_PKEY *pkey)
     return CRY_KEY_NONE;
 }
 
+/* der_get_strict is der_get that also refuses a length not in its shortest
+ * form (X.690 §10.1), so what the fast path below accepts is DER. */
+static bool der_get_strict(struct rd *r, uint8_t tag, struct rd *body)
+{
+    struct rd save = *r;
+    if (r->len < 2 || (r->p[1] == 0x81 && (r->len < 3 || r->p[2] < 0x80)) ||
+        (r->p[1] > 0x81 && (r->len < 3 || r->p[2] == 0)) || !der_get(r, tag, body)) {
+        *r = save;
+        return false;
+    }
+    return true;
+}
+
+/* der_uint borrows the magnitude of a DER INTEGER that must be positive and
+ * minimally encoded (no superfluous leading zero). */
+static bool der_uint(struct rd *r, struct rd *mag)
+{
+    if (!der_get_strict(r, 0x02, mag) || mag->len == 0 || (mag->p[0] & 0x80))
+        return false;
+    if (mag->p[0] == 0) {
+        if (mag->len == 1 || !(mag->p[1] & 0x80))
+            return false;
+        mag->p++;
+        mag->len--;
+    }
+    return true;
+}
+
+/* spki_fast builds the key of a canonically encoded SPKI straight from its
+ * parts: the point or the modulus and exponent go to the key manager with
+ * EVP_PKEY_fromdata (which checks the point is on the curve) instead of
+ * through d2i_PUBKEY, whose decoder chain libcrypto 3.0 assembles anew on
+ * every call (most of a client's handshake when done per certificate).
+ * NULL means "not handled here": the caller falls back to d2i_PUBKEY, so
+ * the set of keys accepted is the one d2i_PUBKEY defines. */
+static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type want)
+{
+    struct rd r, spki, alg, oid, key;
+    const uint8_t *unused;
+    rd_init(&r, der, len);
+    if (!der_get_strict(&r, 0x30, &spki) || !rd_empty(&r) || !der_get_strict(&spki, 0x30, &alg) ||
+        !der_get_strict(&alg, 0x06, &oid) || !der_get_strict(&spki, 0x03, &key) ||
+        !rd_empty(&spki) || !rd_bytes(&key, &unused, 1) || unused[0] != 0 || key.len == 0)
+        return NULL;
+    EVP_PKEY *pkey = NULL;
+    if (want == CRY_KEY_EC_P256 || want == CRY_KEY_EC_P384 || want == CRY_KEY_EC_P521) {
+        struct rd curve;
+        if (!der_get_strict(&alg, 0x06, &curve) || !rd_empty(&alg))
+            return NULL;
+        algs_init();
+        EVP_PKEY *tpl = g_algs.ec_params[want == CRY_KEY_EC_P256   ? 0
+                                         : want == CRY_KEY_EC_P384 ? 1
+                                                                   : 2];
+        /* The point is checked to lie on the curve when it is set. */
+        if (tpl && (pkey = EVP_PKEY_new()) &&
+            (EVP_PKEY_copy_parameters(pkey, tpl) != 1 ||
+             EVP_PKEY_set1_encoded_public_key(pkey, key.p, key.len) != 1)) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+        if (pkey) {
+            ERR_clear_error();
+            return pkey;
+        }
+        const char *group = want == CRY_KEY_EC_P256   ? "prime256v1"
+                            : want == CRY_KEY_EC_P384 ? "secp384r1"
+                                                      : "secp521r1";
+        OSSL_PARAM params[3] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)key.p, key.len),
+            OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+            pkey = NULL;
+        EVP_PKEY_CTX_free(ctx);
+    } else if (want == CRY_KEY_ED25519) {
+        /* RFC 8410 §3: the parameters are absent. */
+        if (!rd_empty(&alg) || key.len != 32)
+            return NULL;
+        pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, key.p, key.len);
+    } else if (want == CRY_KEY_RSA) {
+        /* RFC 3279 §2.3.1: NULL parameters; RSAPublicKey ::= SEQUENCE {n, e}. */
+        struct rd nul, rsa, n, e;
+        uint8_t nbuf[1024], ebuf[8];
+        if (!der_get_strict(&alg, 0x05, &nul) || nul.len != 0 || !rd_empty(&alg) ||
+            !der_get_strict(&key, 0x30, &rsa) || !rd_empty(&key) || !der_uint(&rsa, &n) ||
+            !der_uint(&rsa, &e) || !rd_empty(&rsa) || n.len > sizeof(nbuf) || e.len > sizeof(ebuf))
+            return NULL;
+        /* OSSL_PARAM integers are in the host's byte order. */
+        const uint16_t one = 1;
+        bool little = *(const uint8_t *)&one == 1;
+        for (size_t i = 0; i < n.len; i++)
+            nbuf[i] = little ? n.p[n.len - 1 - i] : n.p[i];
+        for (size_t i = 0; i < e.len; i++)
+            ebuf[i] = little ? e.p[e.len - 1 - i] : e.p[i];
+        OSSL_PARAM params[3] = {OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_N, nbuf, n.len),
+                                OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_E, ebuf, e.len),
+                                OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+            pkey = NULL;
+        EVP_PKEY_CTX_free(ctx);
+    }
+    if (!pkey)
+        ERR_clear_error();
+    return pkey;
+}
+
 int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
 {
     pk->type = CRY_KEY_NONE;
@@ -887,9 +1047,9 @@ int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
     TRY(spki_kind(der, len, &want));
     if (len > LONG_MAX)
         return TERN_E_DECODE;
+    EVP_PKEY *pkey = spki_fast(der, len, want);
     const unsigned char *p = der;
-    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
-    if (!pkey || p != der + len) {
+    if (!pkey && (!(pkey = d2i_PUBKEY(NULL, &p, (long)len)) || p != der + len)) {
         EVP_PKEY_free(pkey);
         return fail(TERN_E_DECODE);
     }

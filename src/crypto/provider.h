@@ -83,6 +83,14 @@ void cry_aead_cleanup(struct cry_aead_key *k);
 TERN_MUST_CHECK int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
                                   const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,
                                   uint8_t *tag, size_t tag_len);
+/* Seal from src: the plaintext is src (src_len bytes) followed by tail
+ * (tail_len bytes); the ciphertext, src_len + tail_len bytes, goes to out.
+ * out must not overlap src; tail may be out + src_len itself (sealed in
+ * place). Saves the copy of src into the record. */
+TERN_MUST_CHECK int cry_aead_seal_from(struct cry_aead_key *k, const uint8_t *nonce,
+                                       size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                                       const uint8_t *src, size_t src_len, const uint8_t *tail,
+                                       size_t tail_len, uint8_t *out, uint8_t *tag, size_t tag_len);
 /* Open in place; TERN_E_BAD_RECORD_MAC if the tag does not verify (buf then
  * holds no plaintext worth reading: it is wiped). */
 TERN_MUST_CHECK int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,

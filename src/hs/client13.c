@@ -78,9 +78,11 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     size_t sid = wr_open_u8(w);
     wr_bytes(w, c->session_id, c->session_id_len);
     wr_close(w, sid);
+    /* TLS 1.2 hook (hs/client12.c): offer 1.2 suites when 1.2 is allowed. */
+    bool v13 = cfg->max_version >= TERN_TLS13, v12 = cfg->min_version <= TERN_TLS12;
     size_t cs = wr_open_u16(w);
     for (size_t i = 0; i < cfg->n_suites; i++)
-        if (hs_suite13(cfg->suites[i]))
+        if ((v13 && hs_suite13(cfg->suites[i])) || (v12 && hs_suite12(cfg->suites[i])))
             wr_u16(w, cfg->suites[i]);
     wr_close(w, cs);
     wr_u8(w, 1); /* legacy_compression_methods: null only */
@@ -100,16 +102,20 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         wr_close(w, list);
         wr_close(w, e);
     }
-    e = ext_begin(c, w, EXT_SUPPORTED_VERSIONS);
-    size_t vl = wr_open_u8(w);
-    wr_u16(w, TERN_TLS13);
-    wr_close(w, vl);
-    wr_close(w, e);
+    if (v13) {
+        e = ext_begin(c, w, EXT_SUPPORTED_VERSIONS);
+        size_t vl = wr_open_u8(w);
+        wr_u16(w, TERN_TLS13);
+        if (v12)
+            wr_u16(w, TERN_TLS12);
+        wr_close(w, vl);
+        wr_close(w, e);
+    }
 
     e = ext_begin(c, w, EXT_SUPPORTED_GROUPS);
     size_t gl = wr_open_u16(w);
     for (size_t i = 0; i < cfg->n_groups; i++)
-        if (cry_kex_supported(cfg->groups[i]))
+        if (v13 ? cry_kex_supported(cfg->groups[i]) : hs12_group_ok(cfg->groups[i]))
             wr_u16(w, cfg->groups[i]);
     wr_close(w, gl);
     wr_close(w, e);
@@ -121,22 +127,24 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     wr_close(w, sl);
     wr_close(w, e);
 
-    e = ext_begin(c, w, EXT_KEY_SHARE);
-    size_t ks = wr_open_u16(w);
-    for (size_t i = 0; i < c->n_kex; i++) {
-        uint8_t share[CRY_KEX_MAX_SHARE];
-        size_t share_len;
-        uint16_t g = c->kex[i].group;
-        if (cry_kex_keygen(&c->kex[i], g, share, sizeof(share), &share_len) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
-                             tern_group_name(g));
-        wr_u16(w, g);
-        size_t kx = wr_open_u16(w);
-        wr_bytes(w, share, share_len);
-        wr_close(w, kx);
+    if (v13) { /* no key_share when only TLS 1.2 is offered */
+        e = ext_begin(c, w, EXT_KEY_SHARE);
+        size_t ks = wr_open_u16(w);
+        for (size_t i = 0; i < c->n_kex; i++) {
+            uint8_t share[CRY_KEX_MAX_SHARE];
+            size_t share_len;
+            uint16_t g = c->kex[i].group;
+            if (cry_kex_keygen(&c->kex[i], g, share, sizeof(share), &share_len) != TERN_OK)
+                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
+                                 tern_group_name(g));
+            wr_u16(w, g);
+            size_t kx = wr_open_u16(w);
+            wr_bytes(w, share, share_len);
+            wr_close(w, kx);
+        }
+        wr_close(w, ks);
+        wr_close(w, e);
     }
-    wr_close(w, ks);
-    wr_close(w, e);
 
     if (cfg->alpn_len) {
         e = ext_begin(c, w, EXT_ALPN);
@@ -152,6 +160,8 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         wr_close(w, ck);
         wr_close(w, e);
     }
+    if (v12)
+        hs12_client_hello_exts(c, w);
     size_t binders_len = 0;
     if (c->session) {
         /* RFC 8446 §4.2.9: psk_dhe_ke keeps forward secrecy; psk_ke (0)
@@ -261,8 +271,11 @@ static int send_client_hello(tern_conn *c)
         for (size_t i = 0; i < c->n_kex; i++)
             snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups), "%s%s",
                      i ? ", " : "", tern_group_name(c->kex[i].group));
+        bool v12 = c->cfg->min_version <= TERN_TLS12, v13 = c->cfg->max_version >= TERN_TLS13;
         struct tern_trace_fact f[] = {
-            {"versions", "TLS 1.3"},
+            {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2"
+                         : v13      ? "TLS 1.3"
+                                    : "TLS 1.2"},
             {"key_shares", groups},
             {"server_name",
              c->server_name && !name_is_ip(c->server_name) ? c->server_name : "(none)"},
@@ -283,15 +296,21 @@ static int send_client_hello(tern_conn *c)
 int hs_client_start(tern_conn *c)
 {
     TRY(conn_random(c, c->client_random, 32));
-    /* Middlebox compatibility (RFC 8446 Appendix D.4): a fake session id. */
-    c->session_id_len = 32;
-    TRY(conn_random(c, c->session_id, 32));
-    TRY(make_shares(c, 0));
+    /* Middlebox compatibility (RFC 8446 Appendix D.4): a fake session id
+     * (none when only TLS 1.2 is offered, unless a 1.2 ticket needs one). */
+    bool v13 = c->cfg->max_version >= TERN_TLS13;
+    c->session_id_len = v13 ? 32 : 0;
+    if (v13)
+        TRY(conn_random(c, c->session_id, 32));
+    if (v13)
+        TRY(make_shares(c, 0));
     /* Resume when we hold a ticket for this server whose suite we still allow. */
     struct hs_session s;
     if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
-        if (hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
-            (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
+        if (s.version == TERN_TLS12) {
+            (void)hs12_client_offer_session(c, &s); /* TLS 1.2 hook: a ticket (RFC 5077) */
+        } else if (v13 && hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
+                   (c->session = tern_memdup(&s, sizeof(s))) != NULL) {
             struct tern_trace_fact f[] = {{"ticket_for", s.server_name}};
             hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
                      "We hold a ticket from an earlier visit to this server and offer it, "
@@ -447,6 +466,12 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
 
 static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
+    /* TLS 1.2 hook (hs/client12.c): a ServerHello choosing 1.2. */
+    int v = hs12_client_version(c, body);
+    if (v < 0)
+        return c->err.code;
+    if (v == TERN_TLS12)
+        return hs12_client_server_hello(c, body, msg, len);
     struct server_hello sh;
     bool is_hrr = false;
     TRY(parse_server_hello(c, body, &is_hrr, &sh));
@@ -632,6 +657,8 @@ static int send_second_flight(tern_conn *c)
 
 int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
 {
+    if (c->version == TERN_TLS12) /* TLS 1.2 hook */
+        return hs12_client_message(c, type, body, msg, len);
     switch (c->state) {
     case HS_C_WAIT_SH:
         if (type == HS_SERVER_HELLO)

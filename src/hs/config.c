@@ -14,6 +14,14 @@ static const uint16_t default_suites[] = {
     TERN_TLS_AES_128_GCM_SHA256,
     TERN_TLS_AES_256_GCM_SHA384,
     TERN_TLS_CHACHA20_POLY1305_SHA256,
+    /* TLS 1.2 for legacy peers: ECDHE and AEAD only. RSA key transport
+     * (no forward secrecy) is never a default. */
+    TERN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TERN_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    TERN_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TERN_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    TERN_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    TERN_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
 static const uint16_t default_groups[] = {
@@ -132,8 +140,6 @@ int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t ma
                     "versions 0x%04x..0x%04x are not a range within TLS 1.2..TLS 1.3 (SSL 3.0, "
                     "TLS 1.0 and 1.1 are refused)",
                     min_version, max_version);
-    if (max_version < TERN_TLS13)
-        return fail(cfg, TERN_E_UNSUPPORTED, "TLS 1.2 alone is not available yet in this build");
     cfg->min_version = min_version;
     cfg->max_version = max_version;
     return TERN_OK;
@@ -161,7 +167,7 @@ static int set_list(tern_config *cfg, uint16_t *dst, size_t *n_dst, const uint16
 
 static bool suite_known(uint16_t s)
 {
-    return hs_suite13(s) != NULL;
+    return hs_suite13(s) != NULL || hs_suite12(s) != NULL;
 }
 
 static bool scheme_known(uint16_t s)
@@ -173,6 +179,27 @@ int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size
 {
     return set_list(cfg, cfg->suites, &cfg->n_suites, suites, n, "cipher suite", suite_known,
                     tern_suite_name);
+}
+
+int tern_config_enable_rsa_key_transport(tern_config *cfg, int on)
+{
+    TRY(check_mutable(cfg));
+    static const uint16_t rsa[] = {TERN_TLS_RSA_WITH_AES_128_GCM_SHA256,
+                                   TERN_TLS_RSA_WITH_AES_256_GCM_SHA384};
+    uint16_t list[HS_MAX_LIST];
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        if (!hs_list_has(rsa, COUNT(rsa), cfg->suites[i]))
+            list[n++] = cfg->suites[i];
+    for (size_t i = 0; on && i < COUNT(rsa); i++) {
+        if (n == HS_MAX_LIST)
+            return fail(cfg, TERN_E_LIMIT, "the cipher suite list is full (%d suites)",
+                        HS_MAX_LIST);
+        list[n++] = rsa[i];
+    }
+    memcpy(cfg->suites, list, n * sizeof(list[0]));
+    cfg->n_suites = n;
+    return TERN_OK;
 }
 
 int tern_config_set_groups(tern_config *cfg, const uint16_t *groups, size_t n)

@@ -9,6 +9,7 @@
 #include "hs/ext.h"
 #include "hs/test_hooks.h"
 #include "hs/schedule13.h"
+#include "hs/tls12.h"
 #include "record/record.h"
 #include "tern/tern.h"
 
@@ -94,6 +95,19 @@ enum hs_state {
     HS_S_WAIT_CERT,
     HS_S_WAIT_CV,
     HS_S_WAIT_FINISHED,
+    /* client, TLS 1.2 (RFC 5246 §7.3; hs/client12.c) */
+    HS_C12_WAIT_CERT,
+    HS_C12_WAIT_SKE,
+    HS_C12_WAIT_CR_DONE, /* CertificateRequest or ServerHelloDone */
+    HS_C12_WAIT_DONE,
+    HS_C12_WAIT_CCS,
+    HS_C12_WAIT_FINISHED,
+    /* server, TLS 1.2 (hs/server12.c) */
+    HS_S12_WAIT_CERT,
+    HS_S12_WAIT_CKE,
+    HS_S12_WAIT_CV,
+    HS_S12_WAIT_CCS,
+    HS_S12_WAIT_FINISHED,
     /* both */
     HS_CONNECTED,
     HS_CLOSED, /* close_notify received */
@@ -167,6 +181,9 @@ struct tern_conn {
     bool psk_offered;
     uint64_t tickets_sent;
 
+    /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
+    struct hs12 *t12;
+
     /* negotiated */
     char *server_name;
     uint16_t version, suite, group, sig_scheme;
@@ -184,6 +201,11 @@ struct tern_conn {
      * private key, and a ClientHello sent verbatim, so a handshake can
      * reproduce a published trace */
     struct hs_test_hooks test;
+
+    /* public randomness (randoms, session id, ticket age_add), drawn 64
+     * bytes at a time; the unused tail is rand_pool[64 - rand_left ..] */
+    uint8_t rand_pool[64];
+    size_t rand_left;
 };
 
 /* ---- conn.c: services the state machines use ---- */

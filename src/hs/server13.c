@@ -530,6 +530,14 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
 
 static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
+    /* TLS 1.2 hook (hs/server12.c): 1.3 whenever offered, else 1.2. */
+    if (c->state == HS_S_WAIT_CH) {
+        int v = hs12_server_version(c, body);
+        if (v < 0)
+            return c->err.code;
+        if (v == TERN_TLS12)
+            return hs12_server_client_hello(c, body, msg, len);
+    }
     struct client_hello ch;
     struct choice cho;
     TRY(parse_client_hello(c, body, &ch));
@@ -615,6 +623,8 @@ static int on_client_finished(tern_conn *c, struct rd body, const uint8_t *msg, 
 
 int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
 {
+    if (c->version == TERN_TLS12) /* TLS 1.2 hook */
+        return hs12_server_message(c, type, body, msg, len);
     switch (c->state) {
     case HS_S_WAIT_CH:
     case HS_S_WAIT_CH2:
@@ -650,6 +660,8 @@ int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
 
 int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
 {
+    if (c->version == TERN_TLS12) /* TLS 1.2 hook: renegotiation refused */
+        return hs12_post_message(c, type, body);
     if (type == HS_KEY_UPDATE) {
         uint8_t req;
         size_t body_len = body.len;

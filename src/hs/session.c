@@ -78,8 +78,11 @@ int hs_session_decode(struct rd r, struct hs_session *s)
         !rd_prefixed16(&r, &subject) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r))
         return TERN_E_DECODE;
     const struct hs_suite *suite = hs_suite13(s->suite);
-    if (s->version != TERN_TLS13 || !suite || psk.len != cry_hash_len(suite->hash) ||
-        ticket.len > sizeof(s->ticket) || !get_str(&name, s->server_name, sizeof(s->server_name)) ||
+    /* TLS 1.2 hook: a 1.2 session carries its master secret (hs/tls12.h). */
+    bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && psk.len == HS12_MASTER_LEN;
+    bool ok13 = s->version == TERN_TLS13 && suite && psk.len == cry_hash_len(suite->hash);
+    if (!(ok12 || ok13) || ticket.len > sizeof(s->ticket) ||
+        !get_str(&name, s->server_name, sizeof(s->server_name)) ||
         !get_str(&alpn, s->alpn, sizeof(s->alpn)) ||
         !get_str(&subject, s->peer_subject, sizeof(s->peer_subject))) {
         hs_session_wipe(s);
@@ -277,7 +280,10 @@ void hs_cache_put(tern_config *cfg, const struct hs_session *s)
 int hs_send_tickets(tern_conn *c)
 {
     tern_config *cfg = c->cfg;
-    for (unsigned i = 0; i < cfg->ticket_count; i++) {
+    /* A client that resumed already holds our other tickets: one new ticket
+     * replaces the one it spent (the full count goes after full handshakes). */
+    unsigned count = c->resumed && cfg->ticket_count > 1 ? 1 : cfg->ticket_count;
+    for (unsigned i = 0; i < count; i++) {
         struct hs_session s;
         memset(&s, 0, sizeof(s));
         uint8_t nonce[8];

@@ -47,6 +47,15 @@ const char *hs_type_name(uint8_t type)
         return "KeyUpdate";
     case HS_MESSAGE_HASH:
         return "message_hash";
+    /* TLS 1.2 (RFC 5246 §7.4) */
+    case HS12_HELLO_REQUEST:
+        return "HelloRequest";
+    case HS12_SERVER_KEY_EXCHANGE:
+        return "ServerKeyExchange";
+    case HS12_SERVER_HELLO_DONE:
+        return "ServerHelloDone";
+    case HS12_CLIENT_KEY_EXCHANGE:
+        return "ClientKeyExchange";
     default:
         return "unknown handshake message";
     }

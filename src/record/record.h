@@ -105,6 +105,13 @@ size_t rec_seal_overhead(const struct rec_dir *d);
  * sentence in err. */
 TERN_MUST_CHECK int rec_seal(struct rec_dir *d, uint8_t type, uint8_t *buf, size_t plain_len,
                              size_t pad_len, size_t cap, size_t *out_len, struct tern_err *err);
+/* rec_seal_from is rec_seal with the plaintext read from src (not
+ * overlapping buf) instead of buf + rec_plaintext_offset(d): a TLS 1.3
+ * record is sealed straight from src, without copying it first. No
+ * padding. */
+TERN_MUST_CHECK int rec_seal_from(struct rec_dir *d, uint8_t type, const uint8_t *src,
+                                  size_t plain_len, uint8_t *buf, size_t cap, size_t *out_len,
+                                  struct tern_err *err);
 /* Where the plaintext goes in rec_seal's buffer (5, or 13 for 1.2 GCM). */
 size_t rec_plaintext_offset(const struct rec_dir *d);
 

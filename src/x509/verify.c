@@ -26,6 +26,7 @@
 #define CANDIDATE_BUDGET 20000
 #define SIGNATURE_BUDGET 200
 #define NC_BUDGET 1000000L
+#define MEMO_MAX 256
 
 struct sig_memo {
     const struct x509_cert *child, *parent;
@@ -43,8 +44,11 @@ struct search {
     const struct x509_cert *path[X509_MAX_CHAIN];
     size_t n;
     long candidates, signatures;
-    struct sig_memo memo[256];
-    size_t n_memo;
+    /* Grown on demand up to MEMO_MAX: a whole array of error sentences up
+     * front was 90 KB, most of a client handshake's peak memory, for the
+     * two signatures a usual chain needs. */
+    struct sig_memo *memo;
+    size_t n_memo, cap_memo;
     bool found;
     const struct x509_cert *built[X509_MAX_CHAIN]; /* the path found */
     size_t n_built;
@@ -344,7 +348,19 @@ static int check_edge(struct search *s, const struct x509_cert *child,
     struct tern_err e;
     err_init(&e);
     int rc = x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, what, &e);
-    if (s->n_memo < sizeof(s->memo) / sizeof(s->memo[0]))
+    if (s->n_memo == s->cap_memo && s->cap_memo < MEMO_MAX) {
+        /* Out of memory only means no memo: the check is redone if needed. */
+        size_t cap = s->cap_memo ? 2 * s->cap_memo : 4;
+        struct sig_memo *m = tern_calloc(cap, sizeof(*m));
+        if (m) {
+            if (s->n_memo)
+                memcpy(m, s->memo, s->n_memo * sizeof(*m));
+            tern_free(s->memo);
+            s->memo = m;
+            s->cap_memo = cap;
+        }
+    }
+    if (s->n_memo < s->cap_memo)
         s->memo[s->n_memo++] = (struct sig_memo){child, parent, rc, e};
     if (rc != TERN_OK)
         err_set(err, rc, "%s", e.msg);
@@ -529,6 +545,7 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
     }
     for (size_t i = 0; i < n; i++)
         x509_cert_free(parsed[i]);
+    tern_free(s->memo);
     tern_free(s);
     return rc;
 }

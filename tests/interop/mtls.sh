@@ -17,7 +17,7 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=st
   -keyout "$WORK/stranger.key" -out "$WORK/stranger.csr" >/dev/null 2>&1
 printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$WORK/ext"
 openssl x509 -req -in "$WORK/stranger.csr" -CA "$DATA/other-ca.pem" -CAkey "$DATA/other-ca.key" \
-  -CAcreateserial -days 30 -extfile "$WORK/ext" -out "$WORK/stranger.pem" >/dev/null 2>&1 ||
+  -set_serial 4242 -days 30 -extfile "$WORK/ext" -out "$WORK/stranger.pem" >/dev/null 2>&1 ||
   { echo "cannot make the stranger's certificate"; exit 1; }
 
 peer() { # peer LABEL [tern_peer client options]: tern client to 127.0.0.1:$PORT

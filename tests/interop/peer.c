@@ -8,6 +8,8 @@
  * Options: --cafile F  --cert F --key F  --name N  --suites HEX,HEX
  *          --groups HEX,...  --alpn a,b  --key-update  --send TEXT
  *          --expect TEXT  --require-client-cert  --insecure
+ *          --tls12 (TLS 1.2 only)  --rsa-kx (enable RSA key transport)
+ *          --sigs HEX,...
  * It prints "negotiated: version=... suite=... group=... alpn=... sig=..."
  * and exits 0 only if the handshake completed and data crossed. */
 #include "tern/tern.h"
@@ -24,9 +26,9 @@
 
 struct opts {
     const char *cafile, *cert, *key, *name, *alpn, *send, *expect;
-    uint16_t suites[8], groups[8];
-    size_t n_suites, n_groups;
-    int key_update, require_client_cert, insecure;
+    uint16_t suites[8], groups[8], sigs[16];
+    size_t n_suites, n_groups, n_sigs;
+    int key_update, require_client_cert, insecure, tls12, rsa_kx;
 };
 
 static size_t parse_hex_list(const char *s, uint16_t *out, size_t cap)
@@ -183,6 +185,12 @@ static tern_config *make_config(const struct opts *o)
         rc = tern_config_set_cert_chain_file(cfg, o->cert, o->key ? o->key : o->cert);
     if (rc == TERN_OK && o->n_suites)
         rc = tern_config_set_cipher_suites(cfg, o->suites, o->n_suites);
+    if (rc == TERN_OK && o->rsa_kx)
+        rc = tern_config_enable_rsa_key_transport(cfg, 1);
+    if (rc == TERN_OK && o->tls12)
+        rc = tern_config_set_versions(cfg, TERN_TLS12, TERN_TLS12);
+    if (rc == TERN_OK && o->n_sigs)
+        rc = tern_config_set_signature_schemes(cfg, o->sigs, o->n_sigs);
     if (rc == TERN_OK && o->n_groups)
         rc = tern_config_set_groups(cfg, o->groups, o->n_groups);
     if (rc == TERN_OK && o->alpn) {
@@ -240,6 +248,12 @@ int main(int argc, char **argv)
             o.require_client_cert = 1;
         else if (!strcmp(a, "--insecure"))
             o.insecure = 1;
+        else if (!strcmp(a, "--tls12"))
+            o.tls12 = 1;
+        else if (!strcmp(a, "--rsa-kx"))
+            o.rsa_kx = 1;
+        else if (!strcmp(a, "--sigs") && v)
+            o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
         else {
             fprintf(stderr, "tern_peer: unknown option %s\n", a);
             return 2;

@@ -219,6 +219,47 @@ static bool all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
+/* Sealing from a separate source (content, then a tail that is either
+ * elsewhere or already in place) gives the bytes of sealing in place. */
+static void test_aead_seal_from(void)
+{
+    for (size_t ai = 0; ai < 3; ai++) {
+        enum cry_aead a = all_aeads[ai];
+        uint8_t key[32], nonce[12], aad[5], pt[301], tail[3] = {23, 0, 0};
+        CHECK_EQ(cry_random(key, sizeof(key)), TERN_OK);
+        CHECK_EQ(cry_random(nonce, sizeof(nonce)), TERN_OK);
+        CHECK_EQ(cry_random(aad, sizeof(aad)), TERN_OK);
+        CHECK_EQ(cry_random(pt, sizeof(pt)), TERN_OK);
+        struct cry_aead_key k;
+        CHECK_EQ(cry_aead_init(&k, a, key, cry_aead_key_len(a)), TERN_OK);
+        for (size_t len = 0; len < sizeof(pt); len += len < 40 ? 1 : 37) {
+            for (size_t nl = 8; nl <= 12; nl += 4) {
+                if (nl != 12 && a == CRY_CHACHA20_POLY1305)
+                    continue;
+                uint8_t want[sizeof(pt) + 3], got[sizeof(pt) + 3], t1[16], t2[16], t3[16];
+                memcpy(want, pt, len);
+                memcpy(want + len, tail, sizeof(tail));
+                CHECK_EQ(cry_aead_seal(&k, nonce, nl, aad, sizeof(aad), want, len + 3, t1, 16),
+                         TERN_OK);
+                memset(got, 0xee, sizeof(got));
+                CHECK_EQ(cry_aead_seal_from(&k, nonce, nl, aad, sizeof(aad), pt, len, tail, 3, got,
+                                            t2, 16),
+                         TERN_OK);
+                CHECK_MEM(got, want, len + 3);
+                CHECK_MEM(t2, t1, 16);
+                memset(got, 0xee, sizeof(got));
+                memcpy(got + len, tail, sizeof(tail)); /* the tail already in place */
+                CHECK_EQ(cry_aead_seal_from(&k, nonce, nl, aad, sizeof(aad), pt, len, got + len, 3,
+                                            got, t3, 16),
+                         TERN_OK);
+                CHECK_MEM(got, want, len + 3);
+                CHECK_MEM(t3, t1, 16);
+            }
+        }
+        cry_aead_cleanup(&k);
+    }
+}
+
 static void test_aead_round_trip_and_tamper(void)
 {
     for (size_t ai = 0; ai < 3; ai++) {
@@ -782,6 +823,7 @@ int main(void)
     RUN(test_hkdf_rfc5869);
     RUN(test_expand_label_rfc8448);
     RUN(test_aead_round_trip_and_tamper);
+    RUN(test_aead_seal_from);
     RUN(test_aead_key_reuse);
     RUN(test_aead_gcm_other_nonces_and_tags);
     RUN(test_random);

@@ -276,6 +276,31 @@ static void test_tamper(void)
     rec_dir_cleanup(&w), rec_dir_cleanup(&r), rec_dir_cleanup(&w2), rec_dir_cleanup(&r2);
 }
 
+/* The inner type is found at every offset within a word and a 64-byte
+ * block, and after content that is itself all zeros (the scan goes a block
+ * at a time). */
+static void test_padding_offsets(void)
+{
+    static uint8_t buf[REC_MAX_RECORD];
+    static const size_t pads[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 200};
+    for (size_t clen = 1; clen <= 140; clen += clen < 24 || (clen > 54 && clen < 74) ? 1 : 7) {
+        for (size_t pi = 0; pi < sizeof(pads) / sizeof(pads[0]); pi++) {
+            size_t pad = pads[pi];
+            struct rec_dir w, r;
+            pair13(&w, &r);
+            memset(buf, 0, sizeof(buf));
+            size_t n, off, len;
+            uint8_t got_type;
+            CHECK_EQ(rec_seal(&w, REC_APPLICATION_DATA, buf, clen, pad, sizeof(buf), &n, NULL),
+                     TERN_OK);
+            CHECK_EQ(rec_open(&r, buf, n, &got_type, &off, &len, NULL), TERN_OK);
+            CHECK_EQ(got_type, REC_APPLICATION_DATA);
+            CHECK_EQ(len, clen);
+            rec_dir_cleanup(&w), rec_dir_cleanup(&r);
+        }
+    }
+}
+
 static void test_padding(void)
 {
     static const size_t pads[] = {0, 1, 2, 15, 16, 255, 1000, 16384 - 100};
@@ -633,6 +658,53 @@ static void test_tls12(void)
     tls12_case(CRY_CHACHA20_POLY1305, 32, 12);
 }
 
+/* rec_seal_from writes the bytes rec_seal writes, in every mode: TLS 1.3
+ * with each AEAD, change_cipher_spec under 1.3, TLS 1.2, unprotected. */
+static void seal_from_case(struct rec_dir *a, struct rec_dir *b, uint8_t type, size_t len)
+{
+    static uint8_t src[REC_MAX_PLAINTEXT], in_place[REC_MAX_RECORD], from[REC_MAX_RECORD];
+    for (size_t i = 0; i < len; i++)
+        src[i] = (uint8_t)(i * 13 + 5);
+    size_t off = rec_plaintext_offset(a), n1, n2;
+    memcpy(in_place + off, src, len);
+    memset(from, 0xee, sizeof(from));
+    CHECK_EQ(rec_seal(a, type, in_place, len, 0, sizeof(in_place), &n1, NULL), TERN_OK);
+    CHECK_EQ(rec_seal_from(b, type, src, len, from, sizeof(from), &n2, NULL), TERN_OK);
+    CHECK_EQ(n1, n2);
+    CHECK_MEM(from, in_place, n1);
+}
+
+static void test_seal_from(void)
+{
+    static const size_t lens[] = {1, 2, 15, 16, 17, 100, 4096, REC_MAX_PLAINTEXT};
+    static const enum cry_aead aeads[] = {CRY_AES_128_GCM, CRY_AES_256_GCM, CRY_CHACHA20_POLY1305};
+    for (size_t ai = 0; ai < 3; ai++) {
+        struct rec_dir a, b;
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        size_t kl = cry_aead_key_len(aeads[ai]);
+        CHECK_EQ(rec_dir_set13(&a, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set13(&b, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+            seal_from_case(&a, &b, i % 2 ? REC_APPLICATION_DATA : REC_HANDSHAKE, lens[i]);
+        seal_from_case(&a, &b, REC_CHANGE_CIPHER_SPEC, 1);
+        rec_dir_cleanup(&a), rec_dir_cleanup(&b);
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        uint8_t key[32], iv[12];
+        memset(key, 7, sizeof(key));
+        memset(iv, 9, sizeof(iv));
+        size_t ivl = aeads[ai] == CRY_CHACHA20_POLY1305 ? 12 : 4;
+        CHECK_EQ(rec_dir_set12(&a, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set12(&b, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+            seal_from_case(&a, &b, REC_APPLICATION_DATA, lens[i]);
+        rec_dir_cleanup(&a), rec_dir_cleanup(&b);
+    }
+    struct rec_dir plain = {0}, plain2 = {0};
+    seal_from_case(&plain, &plain2, REC_HANDSHAKE, 300);
+}
+
 static void test_overhead(void)
 {
     struct rec_dir d = {0};
@@ -657,11 +729,13 @@ int main(void)
     RUN(test_rfc8448_plaintext);
     RUN(test_tamper);
     RUN(test_padding);
+    RUN(test_padding_offsets);
     RUN(test_open_failures13);
     RUN(test_seq_exhaustion);
     RUN(test_key_update);
     RUN(test_set_failures);
     RUN(test_tls12);
+    RUN(test_seal_from);
     RUN(test_overhead);
     rfc8448_free(trace);
     return test_done();

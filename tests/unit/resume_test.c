@@ -57,6 +57,29 @@ static void test_resume(void)
     tern_config_free(scfg);
 }
 
+static unsigned sessions_seen;
+static void count_session(void *arg, const char *name, const uint8_t *s, size_t len)
+{
+    sessions_seen++;
+}
+
+/* Two tickets after a full handshake; one after a resumed one, replacing
+ * the ticket the client spent. */
+static void test_ticket_counts(void)
+{
+    tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 2, 3600);
+    tern_config_set_session_callback(ccfg, count_session, NULL);
+    sessions_seen = 0;
+    CHECK_EQ(connect_once(ccfg, scfg), 0);
+    CHECK_EQ(sessions_seen, 2);
+    CHECK_EQ(connect_once(ccfg, scfg), 1);
+    CHECK_EQ(sessions_seen, 3);
+    CHECK_EQ(connect_once(ccfg, scfg), 1);
+    CHECK_EQ(sessions_seen, 4);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 static void test_ticket_used_once(void)
 {
     tern_config *ccfg = client_config();
@@ -238,6 +261,7 @@ static void test_psk_ke(void)
 int main(void)
 {
     RUN(test_resume);
+    RUN(test_ticket_counts);
     RUN(test_ticket_used_once);
     RUN(test_shared_and_foreign_keys);
     RUN(test_rotated_out);

@@ -62,7 +62,8 @@ public class Peer {
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(a[1], Integer.parseInt(a[2]))) {
                 SSLParameters p = s.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS");
-                p.setProtocols(new String[] {"TLSv1.3"});
+                /* -Dtern.protocols=TLSv1.2 for the TLS 1.2 interop (tls12.sh) */
+                p.setProtocols(System.getProperty("tern.protocols", "TLSv1.3").split(","));
                 s.setSSLParameters(p);
                 rc = talk(s, a[4], a[5]);
             }

@@ -1,0 +1,549 @@
+/* The TLS 1.2 client (RFC 5246 §7.3), entered when the server's ServerHello
+ * chooses TLS 1.2. One handler per state:
+ *
+ *   WAIT_CERT -> WAIT_SKE (ECDHE) -> WAIT_CR_DONE [-> WAIT_DONE]
+ *   -> (send [Certificate] ClientKeyExchange [CertificateVerify] CCS Finished)
+ *   -> WAIT_CCS -> WAIT_FINISHED -> CONNECTED */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* RFC 8446 §4.1.3: the last 8 bytes of a downgrading server's random. */
+static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+static const uint8_t downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00};
+
+void hs12_client_hello_exts(tern_conn *c, struct wr *w)
+{
+    /* RFC 7627 §5.1: extended_master_secret, empty. */
+    wr_u16(w, hs_ext_type(EXT_EXTENDED_MASTER_SECRET));
+    wr_u16(w, 0);
+    /* RFC 5746 §3.4: an empty renegotiated_connection on the first handshake. */
+    wr_u16(w, hs_ext_type(EXT_RENEGOTIATION_INFO));
+    wr_u16(w, 1);
+    wr_u8(w, 0);
+    /* RFC 8422 §5.1.2: uncompressed points only. */
+    wr_u16(w, hs_ext_type(EXT_EC_POINT_FORMATS));
+    wr_u16(w, 2);
+    wr_u8(w, 1);
+    wr_u8(w, 0);
+    /* RFC 5077 §3.2: the ticket of a session to resume, or empty to ask
+     * for one. */
+    wr_u16(w, hs_ext_type(EXT_SESSION_TICKET));
+    size_t e = wr_open_u16(w);
+    if (c->t12 && c->t12->resume)
+        wr_bytes(w, c->t12->resume->ticket, c->t12->resume->ticket_len);
+    wr_close(w, e);
+    c->offered_exts |= 1ull << EXT_EXTENDED_MASTER_SECRET | 1ull << EXT_RENEGOTIATION_INFO |
+                       1ull << EXT_EC_POINT_FORMATS | 1ull << EXT_SESSION_TICKET;
+}
+
+bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
+{
+    if (c->cfg->min_version > TERN_TLS12 || !hs_suite12(s->suite) ||
+        !hs_list_has(c->cfg->suites, c->cfg->n_suites, s->suite) || s->ticket_len == 0 ||
+        hs12_state_new(c) != TERN_OK)
+        return false;
+    c->t12->resume = tern_memdup(s, sizeof(*s));
+    if (!c->t12->resume)
+        return false;
+    /* RFC 5077 §3.4: a session id, so that the server's echo says it
+     * accepted the ticket. */
+    if (c->session_id_len == 0) {
+        if (conn_random(c, c->session_id, 32) != TERN_OK)
+            return false;
+        c->session_id_len = 32;
+    }
+    struct tern_trace_fact f[] = {{"ticket_for", s->server_name}, {"version", "TLS 1.2"}};
+    hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
+             "We hold a TLS 1.2 ticket from an earlier visit to this server and offer it, "
+             "hoping for an abbreviated handshake.",
+             0, f, 2);
+    return true;
+}
+
+int hs12_client_version(tern_conn *c, struct rd body)
+{
+    uint16_t version, suite;
+    const uint8_t *random;
+    struct rd sid, exts;
+    uint8_t comp;
+    /* Malformed messages are left to the TLS 1.3 parser's sentences. */
+    if (!rd_u16(&body, &version) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
+        !rd_u16(&body, &suite) || !rd_u8(&body, &comp))
+        return TERN_TLS13;
+    bool has_sv = false;
+    if (!rd_empty(&body)) {
+        if (!rd_prefixed16(&body, &exts))
+            return TERN_TLS13;
+        while (!rd_empty(&exts)) {
+            uint16_t type;
+            struct rd b;
+            if (!rd_u16(&exts, &type) || !rd_prefixed16(&exts, &b))
+                return TERN_TLS13;
+            if (type == hs_ext_type(EXT_SUPPORTED_VERSIONS))
+                has_sv = true;
+        }
+    }
+    if (has_sv)
+        return TERN_TLS13;
+    if (version < TERN_TLS12) {
+        conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                  "the server chose %s (0x%04x); tern refuses SSL 3.0, TLS 1.0 and TLS 1.1",
+                  tern_version_name(version), version);
+        return -1;
+    }
+    if (c->cfg->min_version > TERN_TLS12)
+        return TERN_TLS13; /* the TLS 1.3 code says we offered only 1.3 */
+    if (c->hrr_done) {
+        /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 may follow. */
+        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                  "the server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest");
+        return -1;
+    }
+    if (version != TERN_TLS12) {
+        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                  "ServerHello says version 0x%04x without supported_versions; a TLS 1.2 server "
+                  "says 0x0303",
+                  version);
+        return -1;
+    }
+    /* RFC 8446 §4.1.3: we offered TLS 1.3, so a server that also speaks it
+     * would have chosen it; its sentinel means someone removed 1.3 from our
+     * ClientHello on the way. */
+    if (c->cfg->max_version >= TERN_TLS13 &&
+        (!memcmp(random + 24, downgrade12, 8) || !memcmp(random + 24, downgrade11, 8))) {
+        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                  "the server chose TLS 1.2 but its random ends with the TLS 1.3 downgrade "
+                  "sentinel (\"DOWNGRD\\x%02x\"): the server speaks TLS 1.3, so someone on the "
+                  "path removed it from our offer",
+                  random[31]);
+        return -1;
+    }
+    return TERN_TLS12;
+}
+
+int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint16_t version, suite;
+    const uint8_t *random;
+    struct rd sid, exts = {0};
+    uint8_t comp;
+    if (!rd_u16(&body, &version) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
+        !rd_u16(&body, &suite) || !rd_u8(&body, &comp) ||
+        (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
+        return conn_fail(c, TERN_E_DECODE, "ServerHello (TLS 1.2) is malformed");
+    struct hs_exts e;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, EXT_IN_SH12, c->offered_exts, "ServerHello", &e, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    const struct hs_suite12 *s = hs_suite12(suite);
+    if (!s || !hs_list_has(c->cfg->suites, c->cfg->n_suites, suite))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server chose cipher suite 0x%04x (%s) for TLS 1.2, which we did not "
+                         "offer",
+                         suite, tern_suite_name(suite));
+    if (comp != 0)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server chose compression method %u; tern allows only null", comp);
+    /* RFC 5077 §3.4: an echo of our session id accepts the ticket we sent;
+     * without a ticket it would be a session we never had. */
+    bool resumed = false;
+    if (sid.len && sid.len == c->session_id_len && !memcmp(sid.p, c->session_id, sid.len)) {
+        if (!c->t12 || !c->t12->resume)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server claims to resume a TLS 1.2 session we never had");
+        if (suite != c->t12->resume->suite)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server resumed our ticket with %s, but the session used %s",
+                             tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
+        resumed = true;
+    }
+    if (!hs_ext_has(&e, EXT_RENEGOTIATION_INFO))
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "the server does not support secure renegotiation signalling (RFC "
+                         "5746 renegotiation_info), which tern requires for TLS 1.2");
+    struct rd ri = e.body[EXT_RENEGOTIATION_INFO];
+    uint8_t ri_len;
+    if (!rd_u8(&ri, &ri_len) || ri_len != 0 || !rd_empty(&ri))
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "the server's renegotiation_info is not empty on a first handshake "
+                         "(RFC 5746 §3.4)");
+    if (!hs_ext_has(&e, EXT_EXTENDED_MASTER_SECRET))
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "the server does not support the extended master secret (RFC 7627), "
+                         "which tern requires for TLS 1.2: without it an attacker can give two "
+                         "connections the same keys (the triple handshake attack)");
+    if (e.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
+        return conn_fail(c, TERN_E_DECODE, "ServerHello: extended_master_secret is not empty");
+    if (hs_ext_has(&e, EXT_ALPN)) {
+        struct rd al = e.body[EXT_ALPN], list, name, ours, p;
+        if (!rd_prefixed16(&al, &list) || !rd_empty(&al) || !rd_prefixed8(&list, &name) ||
+            name.len == 0 || !rd_empty(&list))
+            return conn_fail(c, TERN_E_DECODE, "ServerHello: ALPN must name exactly one protocol");
+        bool found = false;
+        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+        while (rd_prefixed8(&ours, &p))
+            if (p.len == name.len && !memcmp(p.p, name.p, p.len))
+                found = true;
+        if (!found)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the server selected ALPN protocol '%.*s', which we did not offer",
+                             (int)name.len, (const char *)name.p);
+        memcpy(c->alpn, name.p, name.len);
+        c->alpn[name.len] = '\0';
+    }
+    TRY(hs12_state_new(c));
+    c->t12->suite = s;
+    c->t12->ticket_expected = hs_ext_has(&e, EXT_SESSION_TICKET);
+    c->version = TERN_TLS12;
+    c->suite = suite;
+    memcpy(c->server_random, random, 32);
+    /* The TLS 1.3 key shares and ticket are of no use now. */
+    for (size_t i = 0; i < c->n_kex; i++)
+        cry_kex_cleanup(&c->kex[i]);
+    c->n_kex = 0;
+    if (c->session) {
+        tern_free_secret(c->session, sizeof(*c->session));
+        c->session = NULL;
+    }
+    TRY(hs_transcript_add(c, msg, len));
+    c->round_trips++;
+    struct tern_trace_fact f[] = {
+        {"version", "TLS 1.2"},
+        {"cipher_suite", tern_suite_name(suite)},
+        {"extended_master_secret", "yes"},
+        {"secure_renegotiation", "signalled (renegotiation itself refused)"},
+        {"resumption", resumed ? "the server accepted our ticket" : "no"},
+    };
+    hs_trace_msg(c, false, "ServerHello",
+                 resumed ? "The server accepted our TLS 1.2 ticket: an abbreviated handshake "
+                           "with the earlier session's master secret, no certificate this time."
+                         : "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
+                           "certificate and key exchange follow in the clear.",
+                 len, f, 5);
+    struct hs12 *t = c->t12;
+    if (resumed) {
+        memcpy(t->master, t->resume->psk, HS12_MASTER_LEN);
+        c->resumed = true;
+        /* The original handshake verified the chain and the signature. */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", t->resume->peer_subject);
+        TRY(hs12_key_block(c));
+    }
+    if (t->resume) {
+        tern_free_secret(t->resume, sizeof(*t->resume));
+        t->resume = NULL;
+    }
+    c->state = resumed ? HS_C12_WAIT_CCS : HS_C12_WAIT_CERT;
+    return TERN_OK;
+}
+
+/* The certificate's key must be one the suite can use (RFC 8422 §2,
+ * RFC 5246 §7.4.2). */
+static int check_key_fits_suite(tern_conn *c)
+{
+    enum cry_key_type k = c->peer_key.type;
+    bool ok;
+    switch (c->t12->suite->kx) {
+    case HS12_KX_ECDHE_ECDSA:
+        ok = k == CRY_KEY_EC_P256 || k == CRY_KEY_EC_P384 || k == CRY_KEY_EC_P521 ||
+             k == CRY_KEY_ED25519;
+        break;
+    case HS12_KX_ECDHE_RSA:
+        ok = k == CRY_KEY_RSA || k == CRY_KEY_RSA_PSS;
+        break;
+    default:
+        ok = k == CRY_KEY_RSA;
+        break;
+    }
+    if (!ok)
+        return conn_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
+                         "the server's certificate key (type %d) cannot be used with the suite "
+                         "it chose, %s",
+                         (int)k, tern_suite_name(c->suite));
+    return TERN_OK;
+}
+
+static int on_server_key_exchange(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct hs12_ske ske;
+    struct tern_err err;
+    err_init(&err);
+    if (hs12_parse_ske(body, &ske, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    if (!hs12_group_ok(ske.group) || !hs_list_has(c->cfg->groups, c->cfg->n_groups, ske.group))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server chose group %s (0x%04x) for ECDHE, which we did not offer",
+                         tern_group_name(ske.group), ske.group);
+    const struct cry_scheme_info *info = cry_scheme_lookup(ske.scheme);
+    if (!info || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, ske.scheme))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server signed its key exchange with %s (0x%04x), which we did not "
+                         "offer",
+                         tern_sig_scheme_name(ske.scheme), ske.scheme);
+    if (!hs12_scheme_fits(ske.scheme, c->peer_key.type))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server signed with %s, which does not fit its certificate's key",
+                         tern_sig_scheme_name(ske.scheme));
+    /* RFC 8422 §5.4: the signature covers client_random, server_random and
+     * the ServerECDHParams. */
+    uint8_t content[64 + 4 + 255];
+    struct wr w;
+    wr_init_fixed(&w, content, sizeof(content));
+    wr_bytes(&w, c->client_random, 32);
+    wr_bytes(&w, c->server_random, 32);
+    wr_bytes(&w, ske.params.p, ske.params.len);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
+    if (cry_verify(&c->peer_key, info->alg, info->hash, -1, content, w.len, ske.sig.p,
+                   ske.sig.len) != TERN_OK)
+        return conn_fail(c, TERN_E_DECRYPT,
+                         "the server's ServerKeyExchange signature (%s) does not verify with the "
+                         "key in its certificate: its key-exchange parameters were altered or "
+                         "it does not hold that key",
+                         tern_sig_scheme_name(ske.scheme));
+    c->proofs |= PROOF_PEER_SIGNATURE;
+    c->sig_scheme = ske.scheme;
+    c->group = ske.group;
+    struct hs12 *t = c->t12;
+    int rc = cry_kex_respond(ske.group, ske.point.p, ske.point.len, t->client_share,
+                             sizeof(t->client_share), &t->client_share_len, t->pms, sizeof(t->pms),
+                             &t->pms_len);
+    if (rc != TERN_OK)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server's %s public value (%zu bytes) is invalid",
+                         tern_group_name(ske.group), ske.point.len);
+    TRY(hs_transcript_add(c, msg, len));
+    struct tern_trace_fact f[] = {{"group", tern_group_name(ske.group)},
+                                  {"scheme", tern_sig_scheme_name(ske.scheme)},
+                                  {"check", "signature verified"}};
+    hs_trace_msg(c, false, "ServerKeyExchange",
+                 "The server sent its ephemeral key-exchange public value, signed with its "
+                 "certificate's key; the signature checks out, so the value really is the "
+                 "server's.",
+                 len, f, 3);
+    c->state = HS_C12_WAIT_CR_DONE;
+    return TERN_OK;
+}
+
+static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct tern_err err;
+    err_init(&err);
+    if (hs12_parse_cert_request(body, c->peer_sigs, sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]),
+                                &c->n_peer_sigs, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    c->cert_requested = true;
+    TRY(hs_transcript_add(c, msg, len));
+    hs_trace_msg(c, false, "CertificateRequest",
+                 "The server asks us to prove who we are with a certificate of our own "
+                 "(mutual TLS).",
+                 len, NULL, 0);
+    c->state = HS_C12_WAIT_DONE;
+    return TERN_OK;
+}
+
+static int send_client_key_exchange(tern_conn *c)
+{
+    struct hs12 *t = c->t12;
+    uint8_t buf[4 + 2 + 1024];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS12_CLIENT_KEY_EXCHANGE);
+    const char *what;
+    if (t->suite->kx == HS12_KX_RSA) {
+        /* RFC 5246 §7.4.7.1: client_version (what ClientHello said) and 46
+         * random bytes, encrypted to the server's RSA key. */
+        t->pms[0] = 0x03;
+        t->pms[1] = 0x03;
+        TRY(conn_random(c, t->pms + 2, 46));
+        t->pms_len = 48;
+        uint8_t enc[1024];
+        size_t enc_len;
+        if (cry_rsa_encrypt_pms(&c->peer_key, t->pms, 48, enc, sizeof(enc), &enc_len) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL,
+                             "encrypting the pre-master secret to the server's RSA key failed");
+        size_t e = wr_open_u16(&w);
+        wr_bytes(&w, enc, enc_len);
+        wr_close(&w, e);
+        what = "We chose a random pre-master secret and sent it encrypted to the server's RSA "
+               "key (RSA key transport: no forward secrecy, enabled by configuration).";
+    } else {
+        size_t e = wr_open_u8(&w);
+        wr_bytes(&w, t->client_share, t->client_share_len);
+        wr_close(&w, e);
+        what = "We sent our ephemeral public value; both sides now compute the same shared "
+               "secret without ever sending it.";
+    }
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "ClientKeyExchange does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    hs_trace_msg(c, true, "ClientKeyExchange", what, w.len, NULL, 0);
+    return TERN_OK;
+}
+
+static int send_certificate_verify(tern_conn *c)
+{
+    uint16_t scheme;
+    if (hs12_pick_scheme(c, &scheme) != TERN_OK)
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "none of the %zu signature schemes the server accepts fits our client "
+                         "certificate's key",
+                         c->n_peer_sigs);
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
+    uint8_t sig[1024];
+    size_t sig_len;
+    /* RFC 5246 §7.4.8: the signature covers every handshake message so far. */
+    if (cry_sign(&c->cfg->key, info->alg, info->hash, c->ch_buf.buf, c->ch_buf.len, sig,
+                 sizeof(sig), &sig_len) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
+                         tern_sig_scheme_name(scheme));
+    uint8_t buf[1100];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE_VERIFY);
+    wr_u16(&w, scheme);
+    size_t s = wr_open_u16(&w);
+    wr_bytes(&w, sig, sig_len);
+    wr_close(&w, s);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "CertificateVerify does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)}};
+    hs_trace_msg(c, true, "CertificateVerify",
+                 "We signed every handshake message so far with our private key, proving we "
+                 "own the certificate we sent.",
+                 w.len, f, 1);
+    return TERN_OK;
+}
+
+static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    if (!rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "ServerHelloDone carries %zu bytes; it is empty",
+                         body.len);
+    TRY(hs_transcript_add(c, msg, len));
+    hs_trace_msg(c, false, "ServerHelloDone", "The server has said everything for this round.", len,
+                 NULL, 0);
+    if (c->cert_requested) {
+        TRY(hs12_send_certificate(c));
+        c->t12->client_cert_sent = c->cfg->chain_n > 0;
+    }
+    TRY(send_client_key_exchange(c));
+    TRY(hs12_derive_keys(c));
+    if (c->t12->client_cert_sent)
+        TRY(send_certificate_verify(c));
+    TRY(hs12_send_ccs(c));
+    TRY(hs12_send_finished(c));
+    c->state = HS_C12_WAIT_CCS;
+    return TERN_OK;
+}
+
+/* NewSessionTicket (RFC 5077 §3.3), before the server's ChangeCipherSpec. */
+static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint32_t hint;
+    struct rd ticket;
+    if (!rd_u32(&body, &hint) || !rd_prefixed16(&body, &ticket) || !rd_empty(&body))
+        return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket (TLS 1.2)");
+    TRY(hs_transcript_add(c, msg, len));
+    c->t12->ticket_expected = false;
+    char life[24];
+    snprintf(life, sizeof(life), "%u s", hint);
+    struct tern_trace_fact f[] = {{"lifetime_hint", life}};
+    hs_trace_msg(c, false, "NewSessionTicket",
+                 "The server handed us a TLS 1.2 session ticket; showing it next time resumes "
+                 "this session with an abbreviated handshake.",
+                 len, f, 1);
+    if (ticket.len == 0 || ticket.len > HS_TICKET_MAX || !c->server_name)
+        return TERN_OK; /* nothing to keep */
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS12;
+    s.suite = c->suite;
+    memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
+    s.psk_len = HS12_MASTER_LEN;
+    s.issued_ms = hs_now_ms();
+    /* RFC 5077 §3.3: 0 means unspecified; tern keeps a ticket a day at most. */
+    s.lifetime_s = hint == 0 || hint > 86400 ? 86400 : hint;
+    memcpy(s.ticket, ticket.p, ticket.len);
+    s.ticket_len = ticket.len;
+    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    hs_cache_put(c->cfg, &s);
+    if (c->cfg->session_cb) {
+        uint8_t blob[2048];
+        struct wr w;
+        wr_init_fixed(&w, blob, sizeof(blob));
+        hs_session_encode(&s, &w);
+        if (wr_ok(&w))
+            c->cfg->session_cb(c->cfg->session_arg, s.server_name, blob, w.len);
+        tern_memzero(blob, sizeof(blob));
+    }
+    hs_session_wipe(&s);
+    return TERN_OK;
+}
+
+int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
+{
+    /* RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and
+     * is not part of the transcript). */
+    if (type == HS12_HELLO_REQUEST && rd_empty(&body))
+        return TERN_OK;
+    switch (c->state) {
+    case HS_C12_WAIT_CERT:
+        if (type == HS_CERTIFICATE) {
+            TRY(hs12_recv_certificate(c, body, msg, len));
+            TRY(check_key_fits_suite(c));
+            c->state = c->t12->suite->kx == HS12_KX_RSA ? HS_C12_WAIT_CR_DONE : HS_C12_WAIT_SKE;
+            return TERN_OK;
+        }
+        break;
+    case HS_C12_WAIT_SKE:
+        if (type == HS12_SERVER_KEY_EXCHANGE)
+            return on_server_key_exchange(c, body, msg, len);
+        break;
+    case HS_C12_WAIT_CR_DONE:
+        if (type == HS_CERTIFICATE_REQUEST)
+            return on_certificate_request(c, body, msg, len);
+        /* fall through */
+    case HS_C12_WAIT_DONE:
+        if (type == HS12_SERVER_HELLO_DONE)
+            return on_server_hello_done(c, body, msg, len);
+        break;
+    case HS_C12_WAIT_CCS:
+        if (type == HS_NEW_SESSION_TICKET && c->t12->ticket_expected)
+            return on_new_session_ticket(c, body, msg, len);
+        break;
+    case HS_C12_WAIT_FINISHED:
+        if (type == HS_FINISHED) {
+            TRY(hs12_recv_finished(c, body, msg, len));
+            if (c->resumed) {
+                /* Abbreviated handshake: the server finished first. */
+                TRY(hs12_send_ccs(c));
+                TRY(hs12_send_finished(c));
+                return hs12_complete(c);
+            }
+            /* RSA key transport has no signature: a Finished made with keys
+             * from the pre-master secret proves the server decrypted it,
+             * so it holds the certificate's key (RFC 5246 §F.1.1.2). */
+            if (c->t12->suite->kx == HS12_KX_RSA)
+                c->proofs |= PROOF_PEER_SIGNATURE;
+            c->round_trips++;
+            return hs12_complete(c);
+        }
+        break;
+    default:
+        break;
+    }
+    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                     "unexpected %s (type %u) in TLS 1.2 client state %d", hs_type_name(type), type,
+                     (int)c->state);
+}

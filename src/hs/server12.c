@@ -1,0 +1,691 @@
+/* The TLS 1.2 server (RFC 5246 §7.3), entered when a ClientHello offers
+ * TLS 1.2 but not TLS 1.3 (tern picks 1.3 whenever it is offered). One
+ * handler per state:
+ *
+ *   (ClientHello: send ServerHello Certificate ServerKeyExchange
+ *    [CertificateRequest] ServerHelloDone)
+ *   -> [WAIT_CERT] -> WAIT_CKE -> [WAIT_CV] -> WAIT_CCS -> WAIT_FINISHED
+ *   -> (send CCS Finished) -> CONNECTED */
+#include "base/mem.h"
+#include "hs/internal.h"
+#include "hs/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* RFC 8446 §4.1.3: a server that speaks TLS 1.3 but negotiates 1.2 says so
+ * in the last 8 bytes of its random. */
+static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+
+static void versions_text(uint16_t min, uint16_t max, char *buf, size_t cap)
+{
+    if (min == max)
+        snprintf(buf, cap, "only %s", tern_version_name(min));
+    else
+        snprintf(buf, cap, "%s to %s", tern_version_name(min), tern_version_name(max));
+}
+
+int hs12_server_version(tern_conn *c, struct rd body)
+{
+    tern_config *cfg = c->cfg;
+    uint16_t legacy;
+    const uint8_t *random;
+    struct rd sid, suites, comp, exts;
+    /* Malformed messages are left to the TLS 1.3 parser's sentences. */
+    if (!rd_u16(&body, &legacy) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
+        !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp))
+        return TERN_TLS13;
+    bool has_sv = false, has13 = false, has12 = false;
+    char offered[96] = "";
+    if (!rd_empty(&body)) {
+        if (!rd_prefixed16(&body, &exts))
+            return TERN_TLS13;
+        while (!rd_empty(&exts)) {
+            uint16_t type;
+            struct rd b, list;
+            if (!rd_u16(&exts, &type) || !rd_prefixed16(&exts, &b))
+                return TERN_TLS13;
+            if (type != hs_ext_type(EXT_SUPPORTED_VERSIONS) || has_sv)
+                continue;
+            has_sv = true;
+            if (!rd_prefixed8(&b, &list))
+                return TERN_TLS13;
+            uint16_t v;
+            while (rd_u16(&list, &v)) {
+                has13 |= v == TERN_TLS13;
+                has12 |= v == TERN_TLS12;
+                if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
+                    snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
+                             offered[0] ? ", " : "", tern_version_name(v));
+            }
+        }
+    }
+    if (!has_sv) {
+        /* RFC 8446 §4.2.1: without supported_versions, legacy_version is
+         * the client's highest version (anything above 1.2 means 1.2). */
+        has12 = legacy >= TERN_TLS12;
+        snprintf(offered, sizeof(offered), "%s (0x%04x)", tern_version_name(legacy), legacy);
+    }
+    if (has13 && cfg->max_version >= TERN_TLS13)
+        return TERN_TLS13;
+    if (has12 && cfg->min_version <= TERN_TLS12)
+        return TERN_TLS12;
+    char ours[64];
+    versions_text(cfg->min_version, cfg->max_version, ours, sizeof(ours));
+    conn_fail(c, TERN_E_PROTOCOL_VERSION,
+              "no TLS version in common: the client offers %s; this server speaks %s (SSL 3.0, "
+              "TLS 1.0 and TLS 1.1 are refused)",
+              offered[0] ? offered : "nothing it names", ours);
+    return -1;
+}
+
+struct hello12 {
+    uint16_t legacy;
+    const uint8_t *random;
+    struct rd session_id, suites, compression;
+    struct hs_exts ext;
+    bool reneg_signalled;
+    uint16_t suite_list[128];
+    size_t n_suites;
+};
+
+static int read_u16s(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
+                     size_t *out_n)
+{
+    if (list.len == 0 || list.len % 2)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
+                         list.len);
+    *out_n = 0;
+    uint16_t v;
+    while (rd_u16(&list, &v))
+        if (*out_n < cap)
+            out[(*out_n)++] = v;
+    return TERN_OK;
+}
+
+static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
+{
+    struct rd exts = {0};
+    if (!rd_u16(&body, &ch->legacy) || !rd_bytes(&body, &ch->random, 32) ||
+        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
+        !rd_prefixed8(&body, &ch->compression) ||
+        (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello is malformed");
+    if (ch->session_id.len > 32)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: session_id of %zu bytes (max 32)",
+                         ch->session_id.len);
+    struct tern_err err;
+    err_init(&err);
+    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    /* RFC 5246 §7.4.1.2: null compression must be offered; tern uses nothing else. */
+    if (!memchr(ch->compression.p, 0, ch->compression.len))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "ClientHello does not offer the null compression method; tern refuses "
+                         "TLS compression");
+    /* RFC 5746 §3.6: the SCSV or an empty renegotiation_info. */
+    struct rd s = ch->suites;
+    uint16_t v;
+    ch->reneg_signalled = false;
+    while (rd_u16(&s, &v))
+        if (v == HS12_SCSV)
+            ch->reneg_signalled = true;
+    if (hs_ext_has(&ch->ext, EXT_RENEGOTIATION_INFO)) {
+        struct rd ri = ch->ext.body[EXT_RENEGOTIATION_INFO];
+        uint8_t n;
+        if (!rd_u8(&ri, &n) || n != 0 || !rd_empty(&ri))
+            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                             "ClientHello's renegotiation_info is not empty: a first handshake "
+                             "has nothing to bind to (RFC 5746 §3.6)");
+        ch->reneg_signalled = true;
+    }
+    if (!hs_ext_has(&ch->ext, EXT_EXTENDED_MASTER_SECRET))
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "the client does not offer the extended master secret (RFC 7627), which "
+                         "tern requires for TLS 1.2: without it an attacker can give two "
+                         "connections the same keys (the triple handshake attack)");
+    if (hs_ext_has(&ch->ext, EXT_EC_POINT_FORMATS)) {
+        struct rd pf = ch->ext.body[EXT_EC_POINT_FORMATS], list;
+        if (!rd_prefixed8(&pf, &list) || list.len == 0 || !rd_empty(&pf))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ec_point_formats");
+        if (!memchr(list.p, 0, list.len))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ClientHello's ec_point_formats lacks uncompressed (RFC 8422 §5.1.2)");
+    }
+    return TERN_OK;
+}
+
+/* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), as the TLS 1.3 server does. */
+static int read_sni_alpn(tern_conn *c, const struct hello12 *ch)
+{
+    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME)) {
+        struct rd sn = ch->ext.body[EXT_SERVER_NAME], list, name;
+        uint8_t type;
+        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
+            !rd_prefixed16_nonempty(&list, &name) || type != 0)
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
+        if (memchr(name.p, 0, name.len))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
+        tern_free(c->server_name);
+        c->server_name = tern_malloc(name.len + 1);
+        if (!c->server_name)
+            return conn_fail(c, TERN_E_NOMEM, "out of memory");
+        memcpy(c->server_name, name.p, name.len);
+        c->server_name[name.len] = '\0';
+    }
+    c->alpn[0] = '\0';
+    if (hs_ext_has(&ch->ext, EXT_ALPN) && c->cfg->alpn_len) {
+        struct rd al = ch->ext.body[EXT_ALPN], theirs, ours, p;
+        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
+        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+        while (!c->alpn[0] && rd_prefixed8(&ours, &p)) {
+            struct rd t = theirs, q;
+            while (rd_prefixed8(&t, &q))
+                if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
+                    memcpy(c->alpn, p.p, p.len);
+                    c->alpn[p.len] = '\0';
+                    break;
+                }
+        }
+        if (!c->alpn[0])
+            return conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
+                             "none of the client's ALPN protocols is one this server speaks");
+    }
+    return TERN_OK;
+}
+
+/* RFC 8422 §5.1: in TLS 1.2 a client's supported_groups also names the
+ * curves it can verify ECDSA signatures on; 0 when the key is not ECDSA. */
+static uint16_t key_curve(enum cry_key_type k)
+{
+    return k == CRY_KEY_EC_P256   ? TERN_GROUP_SECP256R1
+           : k == CRY_KEY_EC_P384 ? TERN_GROUP_SECP384R1
+           : k == CRY_KEY_EC_P521 ? 0x0019
+                                  : 0;
+}
+
+static bool key_fits(enum hs12_kx kx, enum cry_key_type k)
+{
+    switch (kx) {
+    case HS12_KX_ECDHE_ECDSA:
+        return k == CRY_KEY_EC_P256 || k == CRY_KEY_EC_P384 || k == CRY_KEY_EC_P521 ||
+               k == CRY_KEY_ED25519;
+    case HS12_KX_ECDHE_RSA:
+        return k == CRY_KEY_RSA || k == CRY_KEY_RSA_PSS;
+    case HS12_KX_RSA:
+        return k == CRY_KEY_RSA;
+    }
+    return false;
+}
+
+/* choose picks suite, group and signature scheme, in our order of preference. */
+static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **out_suite,
+                  uint16_t *out_group, uint16_t *out_scheme)
+{
+    tern_config *cfg = c->cfg;
+    uint16_t theirs[128], groups[64];
+    size_t n_theirs, n_groups = 0;
+    bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
+    TRY(read_u16s(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
+    ch->n_suites = n_theirs;
+    if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
+        struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
+        if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
+        TRY(read_u16s(c, gl, "supported_groups", groups, 64, &n_groups));
+    } else {
+        /* RFC 8422 §4: without the extension the client takes what comes;
+         * secp256r1 is the one every TLS 1.2 client has. */
+        groups[n_groups++] = TERN_GROUP_SECP256R1;
+    }
+    c->n_peer_sigs = 0;
+    if (hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS)) {
+        struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
+        if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
+        TRY(read_u16s(c, sl, "signature_algorithms", c->peer_sigs,
+                      sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    }
+    uint16_t group = 0;
+    for (size_t i = 0; i < cfg->n_groups && !group; i++)
+        if (hs12_group_ok(cfg->groups[i]) && hs_list_has(groups, n_groups, cfg->groups[i]))
+            group = cfg->groups[i];
+    uint16_t scheme = 0;
+    bool have_scheme = hs12_pick_scheme(c, &scheme) == TERN_OK;
+    bool common = false, fits = false, curve_missing = false;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const struct hs_suite12 *s = hs_suite12(cfg->suites[i]);
+        if (!s || !hs_list_has(theirs, n_theirs, s->id))
+            continue;
+        common = true;
+        if (!key_fits(s->kx, cfg->key.type))
+            continue;
+        uint16_t curve = key_curve(cfg->key.type);
+        if (curve && client_groups && !hs_list_has(groups, n_groups, curve)) {
+            curve_missing = true;
+            continue;
+        }
+        fits = true;
+        if (s->kx != HS12_KX_RSA && (!group || !have_scheme))
+            continue;
+        *out_suite = s;
+        *out_group = s->kx == HS12_KX_RSA ? 0 : group;
+        *out_scheme = s->kx == HS12_KX_RSA ? 0 : scheme;
+        return TERN_OK;
+    }
+    const char *why =
+        !common ? "the client offers no TLS 1.2 suite this server has enabled"
+        : !fits && curve_missing
+            ? "the client's supported_groups lacks the curve of this server's ECDSA "
+              "certificate (RFC 8422 §5.1)"
+        : !fits  ? "the suites in common do not fit this server's certificate key"
+        : !group ? "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)"
+                 : "none of the client's signature schemes fits this server's certificate key";
+    char list[200] = "";
+    for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
+                 theirs[i]);
+    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE, "TLS 1.2: %s; the client offers suites %s", why,
+                     list);
+}
+
+static int send_server_hello(tern_conn *c, const struct hello12 *ch)
+{
+    uint8_t buf[400];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
+    wr_u16(&w, TERN_TLS12);
+    wr_bytes(&w, c->server_random, 32);
+    /* No session id for a new session (tern keeps no server cache); the
+     * client's, echoed, to accept its ticket (RFC 5077 §3.4). */
+    size_t sid = wr_open_u8(&w);
+    if (c->resumed)
+        wr_bytes(&w, ch->session_id.p, ch->session_id.len);
+    wr_close(&w, sid);
+    wr_u16(&w, c->suite);
+    wr_u8(&w, 0);
+    size_t exts = wr_open_u16(&w);
+    if (ch->reneg_signalled) {
+        wr_u16(&w, hs_ext_type(EXT_RENEGOTIATION_INFO));
+        wr_u16(&w, 1);
+        wr_u8(&w, 0);
+    }
+    wr_u16(&w, hs_ext_type(EXT_EXTENDED_MASTER_SECRET));
+    wr_u16(&w, 0);
+    if (hs_ext_has(&ch->ext, EXT_EC_POINT_FORMATS) && c->group) {
+        wr_u16(&w, hs_ext_type(EXT_EC_POINT_FORMATS));
+        wr_u16(&w, 2);
+        wr_u8(&w, 1);
+        wr_u8(&w, 0);
+    }
+    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME) && !c->resumed) {
+        wr_u16(&w, hs_ext_type(EXT_SERVER_NAME));
+        wr_u16(&w, 0);
+    }
+    if (c->t12->send_ticket) {
+        wr_u16(&w, hs_ext_type(EXT_SESSION_TICKET));
+        wr_u16(&w, 0);
+    }
+    if (c->alpn[0]) {
+        wr_u16(&w, hs_ext_type(EXT_ALPN));
+        size_t e = wr_open_u16(&w);
+        size_t list = wr_open_u16(&w);
+        size_t name = wr_open_u8(&w);
+        wr_bytes(&w, c->alpn, strlen(c->alpn));
+        wr_close(&w, name);
+        wr_close(&w, list);
+        wr_close(&w, e);
+    }
+    wr_close(&w, exts);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "ServerHello does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    struct tern_trace_fact f[] = {
+        {"version", "TLS 1.2"},
+        {"cipher_suite", tern_suite_name(c->suite)},
+        {"extended_master_secret", "yes"},
+        {"downgrade_sentinel", c->cfg->max_version >= TERN_TLS13 ? "set" : "no"},
+        {"resumption", c->resumed ? "accepted the client's ticket" : "no"},
+    };
+    hs_trace_msg(c, true, "ServerHello",
+                 c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
+                              "with the earlier session's master secret."
+                            : "The client does not offer TLS 1.3, so we chose TLS 1.2 and a "
+                              "cipher suite; our certificate and key exchange follow in the "
+                              "clear.",
+                 w.len, f, 5);
+    return TERN_OK;
+}
+
+static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
+{
+    struct hs12 *t = c->t12;
+    uint8_t share[CRY_KEX_MAX_SHARE];
+    size_t share_len;
+    if (cry_kex_keygen(&t->kex, c->group, share, sizeof(share), &share_len) != TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "generating a %s key failed",
+                         tern_group_name(c->group));
+    t->have_kex = true;
+    /* RFC 8422 §5.4: ServerECDHParams, signed with client_random and
+     * server_random in front. */
+    uint8_t content[64 + 4 + 255];
+    struct wr p;
+    wr_init_fixed(&p, content, sizeof(content));
+    wr_bytes(&p, c->client_random, 32);
+    wr_bytes(&p, c->server_random, 32);
+    wr_u8(&p, 3); /* named_curve */
+    wr_u16(&p, c->group);
+    size_t pt = wr_open_u8(&p);
+    wr_bytes(&p, share, share_len);
+    wr_close(&p, pt);
+    if (!wr_ok(&p))
+        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
+    uint8_t sig[1024];
+    size_t sig_len;
+    if (cry_sign(&c->cfg->key, info->alg, info->hash, content, p.len, sig, sizeof(sig), &sig_len) !=
+        TERN_OK)
+        return conn_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
+                         tern_sig_scheme_name(scheme));
+    uint8_t buf[4 + 300 + 4 + 1024];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS12_SERVER_KEY_EXCHANGE);
+    wr_bytes(&w, content + 64, p.len - 64);
+    wr_u16(&w, scheme);
+    size_t s = wr_open_u16(&w);
+    wr_bytes(&w, sig, sig_len);
+    wr_close(&w, s);
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    c->sig_scheme = scheme;
+    struct tern_trace_fact f[] = {{"group", tern_group_name(c->group)},
+                                  {"scheme", tern_sig_scheme_name(scheme)}};
+    hs_trace_msg(c, true, "ServerKeyExchange",
+                 "We sent a fresh ephemeral public value for the key exchange, signed with our "
+                 "certificate's key so the client knows it is ours (forward secrecy).",
+                 w.len, f, 2);
+    return TERN_OK;
+}
+
+static int send_certificate_request(tern_conn *c)
+{
+    uint8_t buf[128];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE_REQUEST);
+    size_t types = wr_open_u8(&w);
+    wr_u8(&w, 1);  /* rsa_sign */
+    wr_u8(&w, 64); /* ecdsa_sign (also EdDSA, RFC 8422 §5.5) */
+    wr_close(&w, types);
+    size_t list = wr_open_u16(&w);
+    for (size_t i = 0; i < c->cfg->n_sigs; i++)
+        wr_u16(&w, c->cfg->sigs[i]);
+    wr_close(&w, list);
+    wr_u16(&w, 0); /* no certificate_authorities hint */
+    hs_msg_end(&w, m);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "CertificateRequest does not fit");
+    TRY(conn_send_hs(c, buf, w.len));
+    c->cert_requested = true;
+    hs_trace_msg(c, true, "CertificateRequest",
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 NULL, 0);
+    return TERN_OK;
+}
+
+/* try_resume opens the client's ticket (RFC 5077 §3.1). A ticket that
+ * does not open or no longer fits means a full handshake, not an error. */
+static bool try_resume(tern_conn *c, const struct hello12 *ch)
+{
+    tern_config *cfg = c->cfg;
+    struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
+    if (tk.len == 0 || ch->session_id.len == 0)
+        return false;
+    struct hs_session s;
+    struct tern_err err;
+    err_init(&err);
+    if (hs_ticket_open(cfg, tk.p, tk.len, hs_now_ms(), &s, &err) != TERN_OK)
+        return false;
+    const struct hs_suite12 *suite = hs_suite12(s.suite);
+    bool fits =
+        s.version == TERN_TLS12 && suite && s.psk_len == HS12_MASTER_LEN &&
+        hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
+        hs_list_has(cfg->suites, cfg->n_suites, s.suite) && key_fits(suite->kx, cfg->key.type) &&
+        !strcmp(s.server_name, c->server_name ? c->server_name : "") && !strcmp(s.alpn, c->alpn) &&
+        (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]);
+    if (fits) {
+        c->t12->suite = suite;
+        c->suite = s.suite;
+        c->group = 0;
+        memcpy(c->t12->master, s.psk, HS12_MASTER_LEN);
+        c->resumed = true;
+        /* The original handshake verified the client (if it had to). */
+        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s.peer_subject);
+    }
+    hs_session_wipe(&s);
+    return fits;
+}
+
+/* NewSessionTicket (RFC 5077 §3.3): the session sealed with the ticket key. */
+static int send_ticket(tern_conn *c)
+{
+    tern_config *cfg = c->cfg;
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS12;
+    s.suite = c->suite;
+    memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
+    s.psk_len = HS12_MASTER_LEN;
+    s.issued_ms = hs_now_ms();
+    s.lifetime_s = cfg->ticket_lifetime;
+    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name ? c->server_name : "");
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    struct wr w;
+    wr_init_grow(&w);
+    size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
+    wr_u32(&w, cfg->ticket_lifetime);
+    size_t t = wr_open_u16(&w);
+    int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, &w);
+    hs_session_wipe(&s);
+    wr_close(&w, t);
+    hs_msg_end(&w, m);
+    if (rc == TERN_OK && !wr_ok(&w))
+        rc = TERN_E_NOMEM;
+    if (rc == TERN_OK)
+        rc = conn_send_hs(c, w.buf, w.len);
+    else
+        rc = conn_fail(c, rc, "sealing a TLS 1.2 session ticket failed (%s)", tern_status_name(rc));
+    if (rc == TERN_OK) {
+        char life[24];
+        snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
+        struct tern_trace_fact f[] = {{"lifetime_hint", life}};
+        hs_trace_msg(c, true, "NewSessionTicket",
+                     "We gave the client a ticket holding this session, sealed with our ticket "
+                     "key, so its next visit can skip the certificate and key exchange.",
+                     w.len, f, 1);
+    }
+    wr_free(&w);
+    return rc;
+}
+
+int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct hello12 ch;
+    const struct hs_suite12 *suite = NULL;
+    uint16_t group = 0, scheme = 0;
+    TRY(parse_hello(c, body, &ch));
+    TRY(choose(c, &ch, &suite, &group, &scheme));
+    TRY(read_sni_alpn(c, &ch));
+    TRY(hs12_state_new(c));
+    struct hs12 *t = c->t12;
+    t->suite = suite;
+    t->client_version = ch.legacy;
+    c->version = TERN_TLS12;
+    c->suite = suite->id;
+    c->group = group;
+    memcpy(c->client_random, ch.random, 32);
+    TRY(conn_random(c, c->server_random, 32));
+    if (c->cfg->max_version >= TERN_TLS13)
+        memcpy(c->server_random + 24, downgrade12, 8);
+    c->round_trips++;
+    struct tern_trace_fact f[] = {
+        {"server_name", c->server_name ? c->server_name : "(none)"},
+        {"versions", "TLS 1.2 (no TLS 1.3 offered)"},
+        {"chosen_suite", tern_suite_name(suite->id)},
+        {"chosen_group", group ? tern_group_name(group) : "(RSA key transport)"},
+    };
+    hs_trace_msg(c, false, "ClientHello",
+                 "The client proposed TLS 1.2 at most, its cipher suites, groups, signature "
+                 "schemes and the server name it wants.",
+                 len, f, 4);
+    TRY(hs_transcript_add(c, msg, len));
+    bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
+                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET);
+    if (tickets && try_resume(c, &ch)) {
+        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first. */
+        TRY(send_server_hello(c, &ch));
+        TRY(hs12_key_block(c));
+        TRY(hs12_send_ccs(c));
+        TRY(hs12_send_finished(c));
+        c->state = HS_S12_WAIT_CCS;
+        return TERN_OK;
+    }
+    t->send_ticket = tickets;
+    TRY(send_server_hello(c, &ch));
+    TRY(hs12_send_certificate(c));
+    if (suite->kx != HS12_KX_RSA)
+        TRY(send_server_key_exchange(c, scheme));
+    if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
+        TRY(send_certificate_request(c));
+    static const uint8_t done[4] = {HS12_SERVER_HELLO_DONE, 0, 0, 0};
+    TRY(conn_send_hs(c, done, sizeof(done)));
+    hs_trace_msg(c, true, "ServerHelloDone", "We have said everything for this round.", 4, NULL, 0);
+    c->state = c->cert_requested ? HS_S12_WAIT_CERT : HS_S12_WAIT_CKE;
+    return TERN_OK;
+}
+
+static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    struct hs12 *t = c->t12;
+    bool rsa = t->suite->kx == HS12_KX_RSA;
+    struct rd v;
+    struct tern_err err;
+    err_init(&err);
+    if (hs12_parse_cke(body, rsa, &v, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    const char *what;
+    if (rsa) {
+        /* RFC 5246 §7.4.7.1 (Bleichenbacher): a bad padding or length gives a
+         * random pre-master secret, decided without a branch inside the
+         * provider, so the handshake goes on and fails at Finished exactly
+         * as a wrong secret would; nothing here depends on the outcome. */
+        if (cry_rsa_decrypt_pms(&c->cfg->key, v.p, v.len, t->pms, 48) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
+        t->pms[0] = (uint8_t)(t->client_version >> 8);
+        t->pms[1] = (uint8_t)t->client_version;
+        t->pms_len = 48;
+        what = "The client sent a pre-master secret encrypted to our RSA key (RSA key "
+               "transport, enabled by configuration).";
+    } else {
+        int rc = cry_kex_finish(&t->kex, v.p, v.len, t->pms, sizeof(t->pms), &t->pms_len);
+        cry_kex_cleanup(&t->kex);
+        t->have_kex = false;
+        if (rc != TERN_OK)
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "the client's %s public value (%zu bytes) is invalid",
+                             tern_group_name(c->group), v.len);
+        what = "The client sent its ephemeral public value; both sides now compute the same "
+               "shared secret without ever sending it.";
+    }
+    TRY(hs_transcript_add(c, msg, len));
+    hs_trace_msg(c, false, "ClientKeyExchange", what, len, NULL, 0);
+    TRY(hs12_derive_keys(c));
+    c->state = c->have_peer_key ? HS_S12_WAIT_CV : HS_S12_WAIT_CCS;
+    return TERN_OK;
+}
+
+static int on_certificate_verify(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+{
+    uint16_t scheme;
+    struct rd sig;
+    struct tern_err err;
+    err_init(&err);
+    if (hs12_parse_signed(body, &scheme, &sig, &err) != TERN_OK)
+        return conn_fail_err(c, &err);
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
+    if (!info || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme) ||
+        !hs12_scheme_fits(scheme, c->peer_key.type))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the client signed with %s (0x%04x), which we did not offer or which "
+                         "does not fit its certificate's key",
+                         tern_sig_scheme_name(scheme), scheme);
+    /* RFC 5246 §7.4.8: over every handshake message before this one. */
+    if (cry_verify(&c->peer_key, info->alg, info->hash, -1, c->ch_buf.buf, c->ch_buf.len, sig.p,
+                   sig.len) != TERN_OK)
+        return conn_fail(c, TERN_E_DECRYPT,
+                         "the client's CertificateVerify signature (%s) does not verify with the "
+                         "key in its certificate",
+                         tern_sig_scheme_name(scheme));
+    c->proofs |= PROOF_PEER_SIGNATURE;
+    TRY(hs_transcript_add(c, msg, len));
+    struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)},
+                                  {"check", "signature verified"}};
+    hs_trace_msg(c, false, "CertificateVerify",
+                 "The client signed the handshake with the key of its certificate; the signature "
+                 "checks out, so it really holds that key.",
+                 len, f, 2);
+    c->state = HS_S12_WAIT_CCS;
+    return TERN_OK;
+}
+
+int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case HS_S12_WAIT_CERT:
+        if (type == HS_CERTIFICATE) {
+            TRY(hs12_recv_certificate(c, body, msg, len));
+            c->state = HS_S12_WAIT_CKE;
+            return TERN_OK;
+        }
+        break;
+    case HS_S12_WAIT_CKE:
+        if (type == HS12_CLIENT_KEY_EXCHANGE)
+            return on_client_key_exchange(c, body, msg, len);
+        break;
+    case HS_S12_WAIT_CV:
+        if (type == HS_CERTIFICATE_VERIFY)
+            return on_certificate_verify(c, body, msg, len);
+        break;
+    case HS_S12_WAIT_FINISHED:
+        if (type == HS_FINISHED) {
+            TRY(hs12_recv_finished(c, body, msg, len));
+            if (c->resumed)
+                return hs12_complete(c);
+            if (c->t12->send_ticket)
+                TRY(send_ticket(c));
+            TRY(hs12_send_ccs(c));
+            TRY(hs12_send_finished(c));
+            c->round_trips++;
+            return hs12_complete(c);
+        }
+        break;
+    default:
+        break;
+    }
+    if (type == HS_CLIENT_HELLO)
+        return conn_fail(c, TERN_E_NO_RENEGOTIATION,
+                         "a second ClientHello during the TLS 1.2 handshake; tern refuses "
+                         "renegotiation");
+    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                     "unexpected %s (type %u) in TLS 1.2 server state %d", hs_type_name(type), type,
+                     (int)c->state);
+}
