@@ -388,7 +388,7 @@ int hs12_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t 
     TRY(verify_data(c, c->is_server, want));
     int ok = tern_ct_eq(want, body.p, HS12_VERIFY_LEN);
     tern_memzero(want, sizeof(want));
-    if (!ok)
+    if (!ok && !cry_fuzz_relaxed())
         return conn_fail(c, TERN_E_DECRYPT,
                          "the %s's Finished does not match the handshake we saw: a message was "
                          "altered or the keys differ",

@@ -3,9 +3,9 @@
  * driver that feeds the peer's bytes and checks the connection's promises,
  * and the seed generator.
  *
- * An input is one flags byte, then (client target, FZ_RESUME) a session
- * blob behind a 16-bit length, then the peer's bytes as they came off the
- * wire. In fuzz builds (TERN_FUZZING) the crypto provider runs in its
+ * An input is two flags bytes (FZ_*, FZ2_*), then (client target,
+ * FZ_RESUME) a session blob behind a 16-bit length, then the peer's bytes
+ * as they came off the wire. In fuzz builds (TERN_FUZZING) the crypto provider runs in its
  * deterministic mode, so a peer flight recorded by the generator replays
  * against a fresh endpoint and reaches the end of the handshake with every
  * check real; FZ_RELAXED also lets the checks a fuzzer cannot pass (AEAD
@@ -37,6 +37,9 @@
 #define FZ_HRR         32u  /* the server wants a group the client did not share */
 #define FZ_SHA384      64u  /* the server only takes TLS_AES_256_GCM_SHA384 */
 #define FZ_RELAXED     128u /* fuzz builds: the provider's relaxed checks */
+/* the second byte */
+#define FZ2_TLS12  1u /* both speak TLS 1.2 only */
+#define FZ2_PSK_KE 2u /* both allow psk_ke resumption */
 
 #define FZ_DATA TERN_SOURCE_DIR "/tests/data/"
 
@@ -62,10 +65,18 @@ static void fz_ok(int rc, const char *what, tern_config *cfg)
 /* Server configurations do not change while in use (tickets are
  * stateless), so one per combination of the flags that shape them is kept
  * for the whole run: loading a key per input would dominate the time. */
-static tern_config *fz_server_config(unsigned flags)
+static void fz_common(tern_config *cfg, unsigned flags2)
 {
-    static tern_config *cache[64];
-    unsigned idx = flags & 63u;
+    if (flags2 & FZ2_TLS12)
+        fz_ok(tern_config_set_versions(cfg, TERN_TLS12, TERN_TLS12), "versions", cfg);
+    if (flags2 & FZ2_PSK_KE)
+        fz_ok(tern_config_set_psk_ke(cfg, 1), "psk_ke", cfg);
+}
+
+static tern_config *fz_server_config(unsigned flags, unsigned flags2)
+{
+    static tern_config *cache[256];
+    unsigned idx = (flags & 63u) | (flags2 & 3u) << 6;
     if (cache[idx])
         return cache[idx];
     static const char *const certs[] = {"server-p256", "server-ed25519", "server-rsa",
@@ -95,12 +106,13 @@ static tern_config *fz_server_config(unsigned flags)
         const uint16_t s[] = {TERN_TLS_AES_256_GCM_SHA384};
         fz_ok(tern_config_set_cipher_suites(cfg, s, 1), "server suites", cfg);
     }
+    fz_common(cfg, flags2);
     cache[idx] = cfg;
     return cfg;
 }
 
 /* Client configurations are made per input: they cache sessions. */
-static tern_config *fz_client_config(unsigned flags)
+static tern_config *fz_client_config(unsigned flags, unsigned flags2)
 {
     tern_config *cfg = tern_config_new();
     if (!cfg)
@@ -119,6 +131,7 @@ static tern_config *fz_client_config(unsigned flags)
         const uint16_t g[] = {TERN_GROUP_SECP256R1, TERN_GROUP_X25519};
         fz_ok(tern_config_set_groups(cfg, g, 2), "client groups", cfg);
     }
+    fz_common(cfg, flags2);
     return cfg;
 }
 
@@ -192,12 +205,12 @@ static bool fz_drive(tern_conn *c, const uint8_t *in, size_t n)
  * or server; true when its handshake completed. */
 static bool fz_client_one(const uint8_t *data, size_t size)
 {
-    if (size == 0)
+    if (size < 2)
         return false;
-    unsigned flags = data[0];
-    data++, size--;
+    unsigned flags = data[0], flags2 = data[1];
+    data += 2, size -= 2;
     fz_mode(flags);
-    tern_config *cfg = fz_client_config(flags);
+    tern_config *cfg = fz_client_config(flags, flags2);
     if (flags & FZ_RESUME) {
         /* A saved session (fuzzed too: tern_config_add_session parses it). */
         if (size < 2) {
@@ -224,14 +237,14 @@ static bool fz_client_one(const uint8_t *data, size_t size)
 
 static bool fz_server_one(const uint8_t *data, size_t size)
 {
-    if (size == 0)
+    if (size < 2)
         return false;
-    unsigned flags = data[0];
+    unsigned flags = data[0], flags2 = data[1];
     fz_mode(flags);
-    tern_conn *s = tern_conn_new_server(fz_server_config(flags));
+    tern_conn *s = tern_conn_new_server(fz_server_config(flags, flags2));
     if (!s)
         abort();
-    bool done = fz_drive(s, data + 1, size - 1);
+    bool done = fz_drive(s, data + 2, size - 2);
     tern_conn_free(s);
     return done;
 }
@@ -300,15 +313,15 @@ static void fz_keep_session(void *arg, const char *name, const uint8_t *session,
 /* fz_record runs one handshake and a short conversation between tern
  * endpoints configured by flags, logging each direction. With FZ_RESUME a
  * first handshake gets the session the recorded one resumes. */
-static bool fz_record(unsigned flags, struct fz_buf *session, struct fz_buf *c2s,
+static bool fz_record(unsigned flags, unsigned flags2, struct fz_buf *session, struct fz_buf *c2s,
                       struct fz_buf *s2c)
 {
     fz_mode(flags & ~FZ_RELAXED);
-    tern_config *scfg = fz_server_config(flags);
-    tern_config *ccfg = fz_client_config(flags);
+    tern_config *scfg = fz_server_config(flags, flags2);
+    tern_config *ccfg = fz_client_config(flags, flags2);
     session->len = 0;
     if (flags & FZ_RESUME) {
-        tern_config *first = fz_client_config(flags);
+        tern_config *first = fz_client_config(flags, flags2);
         tern_config_set_session_callback(first, fz_keep_session, session);
         tern_conn *c = tern_conn_new_client(first, "localhost");
         tern_conn *s = tern_conn_new_server(scfg);
@@ -344,7 +357,8 @@ static bool fz_record(unsigned flags, struct fz_buf *session, struct fz_buf *c2s
         fz_pump(c, s, c2s, s2c);
         fz_read_all(s);
         ok = ok && tern_conn_write(s, (const uint8_t *)resp, sizeof(resp) - 1, &w) == TERN_OK;
-        ok = ok && tern_conn_key_update(s, 1) == TERN_OK;
+        if (!(flags2 & FZ2_TLS12)) /* KeyUpdate is TLS 1.3's */
+            ok = ok && tern_conn_key_update(s, 1) == TERN_OK;
         fz_pump(c, s, c2s, s2c);
         fz_read_all(c);
         fz_pump(c, s, c2s, s2c);
@@ -353,33 +367,38 @@ static bool fz_record(unsigned flags, struct fz_buf *session, struct fz_buf *c2s
         tern_conn_close(s);
         fz_pump(c, s, c2s, s2c);
     }
+    if (!ok)
+        fprintf(stderr, "seed %#x/%#x: the conversation failed\n", flags, flags2);
     tern_conn_free(c);
     tern_conn_free(s);
     tern_config_free(ccfg);
     return ok;
 }
 
-static void fz_write(const char *dir, const char *target, unsigned flags, const uint8_t *a,
-                     size_t alen, const uint8_t *b, size_t blen)
+/* fz_write writes DIR/TARGET/seed-NAME: the given header bytes, a, b. */
+static void fz_write(const char *dir, const char *target, unsigned name, const uint8_t *hdr,
+                     size_t hlen, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, target);
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
         abort();
-    snprintf(path, sizeof(path), "%s/%s/seed-%03x", dir, target, flags);
+    snprintf(path, sizeof(path), "%s/%s/seed-%04x", dir, target, name);
     FILE *f = fopen(path, "wb");
     if (!f)
         abort();
-    uint8_t fl = (uint8_t)flags;
-    fwrite(&fl, 1, 1, f);
-    fwrite(a, 1, alen, f);
-    fwrite(b, 1, blen, f);
+    const uint8_t *parts[3] = {hdr, a, b};
+    size_t lens[3] = {hlen, alen, blen};
+    for (int i = 0; i < 3; i++)
+        if (lens[i] && fwrite(parts[i], 1, lens[i], f) != lens[i])
+            abort();
     fclose(f);
 }
 
 /* The combinations recorded: every server certificate, and each feature
  * alone and together (Ed25519 mostly: its signatures are deterministic, so
  * the server target's recorded client Finished verifies in strict mode). */
+#define FZ_2(f2) ((f2) << 8) /* the second byte, in fz_seed_flags */
 static const unsigned fz_seed_flags[] = {
     0,
     1,
@@ -393,6 +412,11 @@ static const unsigned fz_seed_flags[] = {
     1 | FZ_CLIENT_AUTH | FZ_ALPN | FZ_RESUME | FZ_HRR | FZ_SHA384,
     0 | FZ_CLIENT_AUTH | FZ_HRR,
     0 | FZ_RESUME | FZ_SHA384,
+    1 | FZ_RESUME | FZ_2(FZ2_PSK_KE),
+    0 | FZ_2(FZ2_TLS12),
+    1 | FZ_2(FZ2_TLS12),
+    2 | FZ_2(FZ2_TLS12),
+    1 | FZ_CLIENT_AUTH | FZ_ALPN | FZ_2(FZ2_TLS12),
 };
 
 /* fz_psk_ext finds the pre_shared_key extension (41) of the ClientHello
@@ -436,67 +460,69 @@ static void fz_ticket_seeds(const char *dir, unsigned flags, const struct fz_buf
     size_t tlen = (size_t)ext[2] << 8 | ext[3];
     if (4 + tlen > elen)
         abort();
-    fz_write(dir, "ticket_fuzz", 0x100 | (flags & 0xf0), ext + 4, tlen, NULL, 0);
-    fz_write(dir, "ticket_fuzz", 0x101 | (flags & 0xf0), ext, elen, NULL, 0);
-    fz_write(dir, "ticket_fuzz", 0x102 | (flags & 0xf0), session->p, session->len, NULL, 0);
-    fz_write(dir, "ticket_fuzz", 0x103 | (flags & 0xf0), session->p, session->len, NULL, 0);
+    for (uint8_t mode = 0; mode < 4; mode++) {
+        uint8_t m = (uint8_t)(mode | (flags & 0xf0));
+        unsigned name = (flags & 0xff00) | m;
+        if (mode == 0)
+            fz_write(dir, "ticket_fuzz", name, &m, 1, ext + 4, tlen, NULL, 0);
+        else if (mode == 1)
+            fz_write(dir, "ticket_fuzz", name, &m, 1, ext, elen, NULL, 0);
+        else
+            fz_write(dir, "ticket_fuzz", name, &m, 1, session->p, session->len, NULL, 0);
+    }
 }
 
 static void fz_generate(const char *dir)
 {
     for (size_t i = 0; i < sizeof(fz_seed_flags) / sizeof(fz_seed_flags[0]); i++) {
-        unsigned flags = fz_seed_flags[i];
+        unsigned code = fz_seed_flags[i], flags = code & 0xff, flags2 = code >> 8;
         struct fz_buf session = {0}, c2s = {0}, s2c = {0};
-        if (!fz_record(flags, &session, &c2s, &s2c))
+        if (!fz_record(flags, flags2, &session, &c2s, &s2c))
             abort();
-        uint8_t hdr[2] = {(uint8_t)(session.len >> 8), (uint8_t)session.len};
+        /* The client's input carries its session; both start with the flags. */
+        struct fz_buf chead = {0};
+        uint8_t fl[2] = {(uint8_t)flags, (uint8_t)flags2};
+        fz_append(&chead, fl, 2);
         if (flags & FZ_RESUME) {
-            struct fz_buf pre = {0};
-            fz_append(&pre, hdr, 2);
-            fz_append(&pre, session.p, session.len);
-            fz_write(dir, "hs_client_fuzz", flags, pre.p, pre.len, s2c.p, s2c.len);
-            free(pre.p);
-        } else {
-            fz_write(dir, "hs_client_fuzz", flags, NULL, 0, s2c.p, s2c.len);
+            uint8_t len16[2] = {(uint8_t)(session.len >> 8), (uint8_t)session.len};
+            fz_append(&chead, len16, 2);
+            fz_append(&chead, session.p, session.len);
         }
-        fz_write(dir, "hs_server_fuzz", flags, NULL, 0, c2s.p, c2s.len);
+        fz_write(dir, "hs_client_fuzz", code, chead.p, chead.len, s2c.p, s2c.len, NULL, 0);
+        fz_write(dir, "hs_server_fuzz", code, fl, 2, c2s.p, c2s.len, NULL, 0);
         /* Replayed with every check real, the recorded server flight takes
          * a fresh client through its handshake; the client's flight takes
          * a fresh server through when the server's signature is
          * deterministic (Ed25519) or not needed (resumption). */
         struct fz_buf in = {0};
-        uint8_t fl = (uint8_t)flags;
-        fz_append(&in, &fl, 1);
-        if (flags & FZ_RESUME) {
-            fz_append(&in, hdr, 2);
-            fz_append(&in, session.p, session.len);
-        }
+        fz_append(&in, chead.p, chead.len);
         fz_append(&in, s2c.p, s2c.len);
         bool client_ok = fz_client_one(in.p, in.len);
-        in.len = 1;
+        in.len = 0;
+        fz_append(&in, fl, 2);
         fz_append(&in, c2s.p, c2s.len);
         bool server_ok = fz_server_one(in.p, in.len);
         free(in.p);
         fprintf(stderr,
-                "seed %#04x: client sent %zu bytes, server %zu; replayed: client %s, "
+                "seed %04x: client sent %zu bytes, server %zu; replayed: client %s, "
                 "server %s\n",
-                flags, c2s.len, s2c.len, client_ok ? "done" : "FAILED",
+                code, c2s.len, s2c.len, client_ok ? "done" : "failed",
                 server_ok ? "done" : "failed");
-        if (!client_ok || (!server_ok && ((flags & FZ_CERT_MASK) == 1 || (flags & FZ_RESUME))))
+        /* (In TLS 1.2 the server's Finished covers the client's
+         * CertificateVerify, an ECDSA signature made afresh on replay.) */
+        bool client_must = !((flags2 & FZ2_TLS12) && (flags & FZ_CLIENT_AUTH));
+        if ((!client_ok && client_must) ||
+            (!server_ok && ((flags & FZ_CERT_MASK) == 1 || (flags & FZ_RESUME))))
             abort();
         if (flags & FZ_RESUME)
-            fz_ticket_seeds(dir, flags, &c2s, &session);
+            fz_ticket_seeds(dir, code, &c2s, &session);
         /* The same flights under the relaxed checks, where mutations go deep. */
-        if (flags & FZ_RESUME) {
-            struct fz_buf pre = {0};
-            fz_append(&pre, hdr, 2);
-            fz_append(&pre, session.p, session.len);
-            fz_write(dir, "hs_client_fuzz", flags | FZ_RELAXED, pre.p, pre.len, s2c.p, s2c.len);
-            free(pre.p);
-        } else {
-            fz_write(dir, "hs_client_fuzz", flags | FZ_RELAXED, NULL, 0, s2c.p, s2c.len);
-        }
-        fz_write(dir, "hs_server_fuzz", flags | FZ_RELAXED, NULL, 0, c2s.p, c2s.len);
+        chead.p[0] |= FZ_RELAXED;
+        fl[0] |= FZ_RELAXED;
+        fz_write(dir, "hs_client_fuzz", code | FZ_RELAXED, chead.p, chead.len, s2c.p, s2c.len, NULL,
+                 0);
+        fz_write(dir, "hs_server_fuzz", code | FZ_RELAXED, fl, 2, c2s.p, c2s.len, NULL, 0);
+        free(chead.p);
         free(session.p);
         free(c2s.p);
         free(s2c.p);
