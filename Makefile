@@ -31,7 +31,7 @@ check-asan:
 	  ctest --test-dir build-asan -j$(JOBS) --output-on-failure
 
 # valgrind memcheck (leaks too) over the fault, alerts, handshake, resumption
-# and interop tests, and the constant-time check; about 5 minutes.
+# and interop tests, and the constant-time check; about 6 minutes.
 memcheck:
 	scripts/memcheck.sh
 

@@ -4,7 +4,7 @@
 # endpoint under valgrind against OpenSSL, GnuTLS, Python and Go), and the
 # constant-time check (tests/unit/ct_test.c: secrets marked undefined, so a
 # branch or index on them is an error). Any error fails the run.
-#   scripts/memcheck.sh [BUILD_DIR]         all of it (make memcheck; ~5 min)
+#   scripts/memcheck.sh [BUILD_DIR]         all of it (make memcheck; ~6 min)
 #   scripts/memcheck.sh quick [BUILD_DIR]   the constant-time, fault and
 #                                           alerts tests only (make check; ~1 min)
 # BUILD_DIR defaults to build-memcheck (a RelWithDebInfo build).
