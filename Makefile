@@ -12,11 +12,12 @@ build:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j$(JOBS)
 
-# Every test in a normal build, then the whole suite again under ASan+UBSan,
+# Formatting, every test in a normal build, then the whole suite again under ASan+UBSan,
 # the constant-time, fault and alerts tests under valgrind, each fuzz target
 # briefly on its corpus.
 check:
 	@scripts/deps.sh check
+	$(MAKE) --no-print-directory format-check
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j$(JOBS)
 	ctest --test-dir build -j$(JOBS) --output-on-failure

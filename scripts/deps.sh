@@ -16,7 +16,7 @@ build_needs=(
 check_needs=(
   "openssl:openssl" "clang:clang" "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "gnutls-cli:gnutls-bin" "curl:curl" "python3:python3" "go:golang-go"
-  "valgrind:valgrind" "/usr/include/valgrind/memcheck.h:valgrind"
+  "valgrind:valgrind" "/usr/include/valgrind/memcheck.h:valgrind" "clang-format:clang-format"
 )
 
 load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")

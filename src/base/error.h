@@ -24,7 +24,8 @@ void err_init(struct tern_err *e);
 /* err_set records code and the formatted sentence if e holds no error yet,
  * and returns e's (first) code, so `return err_set(e, ...)` propagates. A
  * NULL e is allowed: the code is returned and nothing is recorded. */
-int err_set(struct tern_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int err_set(struct tern_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* err_hex renders up to max bytes of p as hex into buf (for sentences). */
 const char *err_hex(char *buf, size_t cap, const void *p, size_t n);

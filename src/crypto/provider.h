@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRY_MAX_HASH 64 /* SHA-512 */
+#define CRY_MAX_HASH     64 /* SHA-512 */
 #define CRY_MAX_AEAD_KEY 32
-#define CRY_AEAD_TAG 16
+#define CRY_AEAD_TAG     16
 
 /* ---- hashes, HMAC, HKDF ---- */
 enum cry_hash {
@@ -54,12 +54,13 @@ TERN_MUST_CHECK int cry_hkdf_extract(enum cry_hash h, const void *salt, size_t s
                                      const void *ikm, size_t ikm_len, uint8_t *out_prk);
 /* out_len may be up to 255 * hash length (RFC 5869 §2.3). */
 TERN_MUST_CHECK int cry_hkdf_expand(enum cry_hash h, const void *prk, size_t prk_len,
-                                    const void *info, size_t info_len, uint8_t *out, size_t out_len);
+                                    const void *info, size_t info_len, uint8_t *out,
+                                    size_t out_len);
 
 /* HKDF-Expand-Label (RFC 8446 §7.1): label without the "tls13 " prefix. */
 TERN_MUST_CHECK int cry_hkdf_expand_label(enum cry_hash h, const uint8_t *secret, const char *label,
-                                          const uint8_t *context, size_t context_len,
-                                          uint8_t *out, size_t out_len);
+                                          const uint8_t *context, size_t context_len, uint8_t *out,
+                                          size_t out_len);
 
 /* ---- AEAD ---- */
 enum cry_aead {
@@ -149,8 +150,8 @@ TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, siz
 void cry_ecdh_cleanup(struct cry_ecdh *k);
 
 /* ---- key exchange by TLS named group (kex.c), including the hybrid ---- */
-#define CRY_KEX_MAX_SHARE 1216 /* X25519MLKEM768 client share: 1184 + 32 */
-#define CRY_KEX_MAX_SECRET 64  /* X25519MLKEM768: 32 + 32 */
+#define CRY_KEX_MAX_SHARE  1216 /* X25519MLKEM768 client share: 1184 + 32 */
+#define CRY_KEX_MAX_SECRET 64   /* X25519MLKEM768: 32 + 32 */
 struct cry_kex {
     uint16_t group; /* TLS NamedGroup */
     struct cry_ecdh ecdh;
@@ -182,10 +183,10 @@ enum cry_key_type {
 };
 
 enum cry_sig_alg {
-    CRY_SIG_ECDSA = 1,      /* DER-encoded ECDSA-Sig-Value */
-    CRY_SIG_RSA_PKCS1 = 2,  /* RSASSA-PKCS1-v1_5 */
-    CRY_SIG_RSA_PSS = 3,    /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
-    CRY_SIG_ED25519 = 4,    /* pure Ed25519; hash is ignored */
+    CRY_SIG_ECDSA = 1,     /* DER-encoded ECDSA-Sig-Value */
+    CRY_SIG_RSA_PKCS1 = 2, /* RSASSA-PKCS1-v1_5 */
+    CRY_SIG_RSA_PSS = 3,   /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+    CRY_SIG_ED25519 = 4,   /* pure Ed25519; hash is ignored */
 };
 
 struct cry_pubkey {
@@ -230,8 +231,7 @@ TERN_MUST_CHECK int cry_rsa_decrypt_pms(const struct cry_privkey *k, const uint8
                                         size_t ct_len, uint8_t *out, size_t out_len);
 /* RSA key transport, client side: encrypt with PKCS#1 v1.5 padding. */
 TERN_MUST_CHECK int cry_rsa_encrypt_pms(const struct cry_pubkey *pk, const uint8_t *pms,
-                                        size_t pms_len, uint8_t *out, size_t cap,
-                                        size_t *out_len);
+                                        size_t pms_len, uint8_t *out, size_t cap, size_t *out_len);
 /* Do the private key and this SPKI form a pair? (for chain/key loading) */
 bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *pk);
 

@@ -666,8 +666,7 @@ int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
         uint8_t req;
         size_t body_len = body.len;
         if (!rd_u8(&body, &req) || !rd_empty(&body))
-            return conn_fail(c, TERN_E_DECODE, "a KeyUpdate of %zu bytes (it is 1 byte)",
-                             body_len);
+            return conn_fail(c, TERN_E_DECODE, "a KeyUpdate of %zu bytes (it is 1 byte)", body_len);
         if (req > 1) /* RFC 8446 §4.6.3 */
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                              "KeyUpdate with request_update %u (only 0 and 1 are defined)", req);

@@ -196,15 +196,24 @@ bool x509_parse_sigalg(struct rd *r, struct x509_sigalg *out, struct rd *whole)
         bool weak, null_params;
         const char *name;
     } algs[] = {
-        {OID_SHA256_RSA, sizeof(OID_SHA256_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA256, false, true, "sha256WithRSAEncryption"},
-        {OID_SHA384_RSA, sizeof(OID_SHA384_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA384, false, true, "sha384WithRSAEncryption"},
-        {OID_SHA512_RSA, sizeof(OID_SHA512_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA512, false, true, "sha512WithRSAEncryption"},
-        {OID_SHA1_RSA, sizeof(OID_SHA1_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA1, true, true, "sha1WithRSAEncryption"},
-        {OID_MD5_RSA, sizeof(OID_MD5_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA1, true, true, "md5WithRSAEncryption"},
-        {OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256), CRY_SIG_ECDSA, CRY_SHA256, false, false, "ecdsa-with-SHA256"},
-        {OID_ECDSA_SHA384, sizeof(OID_ECDSA_SHA384), CRY_SIG_ECDSA, CRY_SHA384, false, false, "ecdsa-with-SHA384"},
-        {OID_ECDSA_SHA512, sizeof(OID_ECDSA_SHA512), CRY_SIG_ECDSA, CRY_SHA512, false, false, "ecdsa-with-SHA512"},
-        {OID_ECDSA_SHA1, sizeof(OID_ECDSA_SHA1), CRY_SIG_ECDSA, CRY_SHA1, true, false, "ecdsa-with-SHA1"},
+        {OID_SHA256_RSA, sizeof(OID_SHA256_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA256, false, true,
+         "sha256WithRSAEncryption"},
+        {OID_SHA384_RSA, sizeof(OID_SHA384_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA384, false, true,
+         "sha384WithRSAEncryption"},
+        {OID_SHA512_RSA, sizeof(OID_SHA512_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA512, false, true,
+         "sha512WithRSAEncryption"},
+        {OID_SHA1_RSA, sizeof(OID_SHA1_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA1, true, true,
+         "sha1WithRSAEncryption"},
+        {OID_MD5_RSA, sizeof(OID_MD5_RSA), CRY_SIG_RSA_PKCS1, CRY_SHA1, true, true,
+         "md5WithRSAEncryption"},
+        {OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256), CRY_SIG_ECDSA, CRY_SHA256, false, false,
+         "ecdsa-with-SHA256"},
+        {OID_ECDSA_SHA384, sizeof(OID_ECDSA_SHA384), CRY_SIG_ECDSA, CRY_SHA384, false, false,
+         "ecdsa-with-SHA384"},
+        {OID_ECDSA_SHA512, sizeof(OID_ECDSA_SHA512), CRY_SIG_ECDSA, CRY_SHA512, false, false,
+         "ecdsa-with-SHA512"},
+        {OID_ECDSA_SHA1, sizeof(OID_ECDSA_SHA1), CRY_SIG_ECDSA, CRY_SHA1, true, false,
+         "ecdsa-with-SHA1"},
         {OID_ED25519, sizeof(OID_ED25519), CRY_SIG_ED25519, CRY_SHA512, false, false, "Ed25519"},
     };
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
@@ -250,8 +259,7 @@ static void parse_spki_type(struct x509_cert *c)
         /* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
         struct rd key, n, e;
         if (!der_get(&bits, DER_SEQUENCE, &key) || !der_get_integer(&key, &n) ||
-            !der_get_integer(&key, &e) || !rd_empty(&key) || !rd_empty(&bits) ||
-            (n.p[0] & 0x80)) {
+            !der_get_integer(&key, &e) || !rd_empty(&key) || !rd_empty(&bits) || (n.p[0] & 0x80)) {
             c->key_problem = "a malformed RSA public key";
             return;
         }
@@ -350,8 +358,8 @@ static int parse_subtrees(struct rd *r, struct tern_err *err)
     return TERN_OK;
 }
 
-static int parse_extension(struct x509_cert *c, const struct rd *oid, bool critical,
-                           struct rd v, struct tern_err *err)
+static int parse_extension(struct x509_cert *c, const struct rd *oid, bool critical, struct rd v,
+                           struct tern_err *err)
 {
     struct rd seq;
     if (DER_OID_IS(oid, OID_BC)) {
@@ -573,16 +581,15 @@ static int parse_tbs(struct x509_cert *c, struct rd tbs, const struct rd *outer_
         return BAD("the certificate's issuer or subject name is malformed");
     if (!der_get_whole(&tbs, DER_SEQUENCE, &f, &c->spki))
         return BAD("certificate '%s': its public key is malformed", c->subject_text);
-    if (!der_get_optional(&tbs, DER_CONTEXT(1), &f, &present) ||
-        (present && c->version < 2) ||
+    if (!der_get_optional(&tbs, DER_CONTEXT(1), &f, &present) || (present && c->version < 2) ||
         !der_get_optional(&tbs, DER_CONTEXT(2), &f, &present) || (present && c->version < 2))
         return BAD("certificate '%s': malformed unique identifiers", c->subject_text);
     if (!der_get_optional(&tbs, DER_CONTEXT_CONSTRUCTED(3), &f, &present))
         return BAD("certificate '%s': its extensions are malformed", c->subject_text);
     if (present) {
         if (c->version != 3 || !der_get(&f, DER_SEQUENCE, &exts) || !rd_empty(&f))
-            return BAD("certificate '%s': extensions in a version %d certificate",
-                       c->subject_text, c->version);
+            return BAD("certificate '%s': extensions in a version %d certificate", c->subject_text,
+                       c->version);
         int rc = parse_extensions(c, &exts, err);
         if (rc != TERN_OK)
             return rc;
@@ -659,9 +666,8 @@ int x509_verify_signature(const struct x509_cert *issuer, const struct x509_siga
                        "%s is signed with %s; tern refuses SHA-1 and MD5 signatures", what,
                        alg->name);
     if (issuer->key_problem)
-        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                       "%s is signed by '%s', which has %s", what, issuer->subject_text,
-                       issuer->key_problem);
+        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE, "%s is signed by '%s', which has %s",
+                       what, issuer->subject_text, issuer->key_problem);
     bool fits;
     switch (alg->alg) {
     case CRY_SIG_ECDSA:
@@ -682,16 +688,16 @@ int x509_verify_signature(const struct x509_cert *issuer, const struct x509_siga
     }
     if (!fits)
         return err_set(err, TERN_E_BAD_CERTIFICATE,
-                       "%s is signed with %s, which does not fit the key of '%s'", what,
-                       alg->name, issuer->subject_text);
+                       "%s is signed with %s, which does not fit the key of '%s'", what, alg->name,
+                       issuer->subject_text);
     struct cry_pubkey pk = {0};
     int rc = cry_pubkey_parse_spki(&pk, issuer->spki.p, issuer->spki.len);
     if (rc != TERN_OK) {
         cry_pubkey_cleanup(&pk);
-        return err_set(err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE
-                                                     : TERN_E_BAD_CERTIFICATE,
-                       "the public key of '%s' cannot be used to check %s (%s)",
-                       issuer->subject_text, what, tern_status_name(rc));
+        return err_set(
+            err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE : TERN_E_BAD_CERTIFICATE,
+            "the public key of '%s' cannot be used to check %s (%s)", issuer->subject_text, what,
+            tern_status_name(rc));
     }
     rc = cry_verify(&pk, alg->alg, alg->hash, alg->pss_salt, msg->p, msg->len, sig->p, sig->len);
     cry_pubkey_cleanup(&pk);
@@ -700,9 +706,9 @@ int x509_verify_signature(const struct x509_cert *issuer, const struct x509_siga
                        "the %s signature on %s does not verify with the key of '%s'", alg->name,
                        what, issuer->subject_text);
     if (rc != TERN_OK)
-        return err_set(err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE
-                                                     : TERN_E_BAD_CERTIFICATE,
-                       "the %s signature on %s cannot be checked with the key of '%s' (%s)",
-                       alg->name, what, issuer->subject_text, tern_status_name(rc));
+        return err_set(
+            err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE : TERN_E_BAD_CERTIFICATE,
+            "the %s signature on %s cannot be checked with the key of '%s' (%s)", alg->name, what,
+            issuer->subject_text, tern_status_name(rc));
     return TERN_OK;
 }

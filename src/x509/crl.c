@@ -135,8 +135,8 @@ int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
     TRY(x509_verify_signature(issuer, &crl->sigalg, &crl->tbs, &crl->sig, what, err));
     /* RFC 5280 §4.2.1.3: a CRL signer's keyUsage, if present, asserts cRLSign. */
     if (issuer->has_ku && !(issuer->ku & X509_KU_CRL_SIGN))
-        return BADCRL("%s cannot be trusted: the keyUsage of '%s' does not assert cRLSign",
-                      what, issuer->subject_text);
+        return BADCRL("%s cannot be trusted: the keyUsage of '%s' does not assert cRLSign", what,
+                      issuer->subject_text);
     if (!crl->has_crl_number)
         return BADCRL("%s has no cRLNumber extension, which RFC 5280 §5.2.3 requires", what);
     if (crl->crl_number_critical)

@@ -32,7 +32,7 @@ enum {
     DER_SEQUENCE = 0x30,
     DER_SET = 0x31,
 };
-#define DER_CONTEXT(n) (uint8_t)(0x80 | (n))             /* [n] IMPLICIT, primitive */
+#define DER_CONTEXT(n)             (uint8_t)(0x80 | (n)) /* [n] IMPLICIT, primitive */
 #define DER_CONTEXT_CONSTRUCTED(n) (uint8_t)(0xa0 | (n)) /* [n], constructed */
 
 /* der_next reads any TLV: its tag, its contents, and (if whole is not NULL)

@@ -458,14 +458,12 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
             char buf[80];
             if (!der_get(&subtrees, DER_SEQUENCE, &st) || !der_next(&st, &tag, &base, NULL))
                 return BAD("certificate '%s' has malformed name constraints", ca->subject_text);
-            if (tag == DER_CONTEXT(2) && base.len &&
-                !x509_dns_name_valid(base.p, base.len, false))
+            if (tag == DER_CONTEXT(2) && base.len && !x509_dns_name_valid(base.p, base.len, false))
                 return BAD("certificate '%s' has %s dNSName constraint '%s', which is not a "
                            "DNS name (no wildcards or leading dots, RFC 5280 §4.2.1.10)",
                            ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
-            if (tag == DER_CONTEXT(7) &&
-                ((base.len != 8 && base.len != 32) ||
-                 !ip_mask_ok(base.p + base.len / 2, base.len / 2)))
+            if (tag == DER_CONTEXT(7) && ((base.len != 8 && base.len != 32) ||
+                                          !ip_mask_ok(base.p + base.len / 2, base.len / 2)))
                 return BAD("certificate '%s' has %s iPAddress constraint %s, which is not an "
                            "address and a contiguous mask of 8 or 32 bytes",
                            ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
@@ -593,8 +591,8 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
     return TERN_OK;
 }
 
-int x509_name_constraints_check(const struct x509_cert *ca, const struct x509_cert *c,
-                                bool is_leaf, long *budget, struct tern_err *err)
+int x509_name_constraints_check(const struct x509_cert *ca, const struct x509_cert *c, bool is_leaf,
+                                long *budget, struct tern_err *err)
 {
     (void)is_leaf;
     if (!ca->has_nc)

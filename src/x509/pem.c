@@ -55,8 +55,8 @@ static bool find(const struct rd *r, const char *needle, struct rd *before, stru
     return false;
 }
 
-int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_der,
-                  size_t *out_len, struct tern_err *err)
+int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_der, size_t *out_len,
+                  struct tern_err *err)
 {
     *out_der = NULL;
     *out_len = 0;
@@ -101,8 +101,8 @@ int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_d
                                "only unencrypted PEM",
                                lab);
             return err_set(err, TERN_E_FILE,
-                           "the PEM block '%s' holds '%c', which is not base64 (RFC 7468 §3)",
-                           lab, c >= 0x20 && c < 0x7f ? c : '?');
+                           "the PEM block '%s' holds '%c', which is not base64 (RFC 7468 §3)", lab,
+                           c >= 0x20 && c < 0x7f ? c : '?');
         }
         acc = acc << 6 | (uint32_t)v;
         bits += 6;
@@ -112,15 +112,15 @@ int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_d
         }
     }
     /* Leftover bits must be the zero padding of a correctly sized group. */
-    if (pad > 2 || (bits == 6) || (acc & ((1u << bits) - 1)) != 0 ||
-        (bits == 4 && pad != 2) || (bits == 2 && pad != 1) || (bits == 0 && pad != 0)) {
+    if (pad > 2 || (bits == 6) || (acc & ((1u << bits) - 1)) != 0 || (bits == 4 && pad != 2) ||
+        (bits == 2 && pad != 1) || (bits == 0 && pad != 0)) {
         wr_free(&w);
         return err_set(err, TERN_E_FILE, "the PEM block '%s' has broken base64 padding", lab);
     }
     if (!wr_ok(&w) || w.len == 0) {
         wr_free(&w);
-        return err_set(err, w.len == 0 ? TERN_E_FILE : TERN_E_NOMEM,
-                       "the PEM block '%s' is empty", lab);
+        return err_set(err, w.len == 0 ? TERN_E_FILE : TERN_E_NOMEM, "the PEM block '%s' is empty",
+                       lab);
     }
     *out_der = wr_detach(&w, out_len);
     return TERN_OK;

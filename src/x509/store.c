@@ -146,7 +146,8 @@ int x509_store_add_file(struct x509_store *s, const char *path, struct tern_err 
     }
     closedir(d);
     if (rc == TERN_OK && (files == 0 || s->n == before))
-        return err_set(err, TERN_E_FILE, "directory '%s' holds no certificates in .pem or .crt "
+        return err_set(err, TERN_E_FILE,
+                       "directory '%s' holds no certificates in .pem or .crt "
                        "files",
                        path);
     return rc;

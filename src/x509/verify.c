@@ -22,11 +22,11 @@
 
 #define BAD(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
 
-#define MAX_POOL 1024
+#define MAX_POOL         1024
 #define CANDIDATE_BUDGET 20000
 #define SIGNATURE_BUDGET 200
-#define NC_BUDGET 1000000L
-#define MEMO_MAX 256
+#define NC_BUDGET        1000000L
+#define MEMO_MAX         256
 
 struct sig_memo {
     const struct x509_cert *child, *parent;
@@ -102,10 +102,9 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                        der_time_text(c->not_before, t1, sizeof(t1)),
                        der_time_text(s->at, t2, sizeof(t2)));
     if (s->at > c->not_after)
-        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
-                       "certificate '%s' expired on %s (checked at %s)", subj,
-                       der_time_text(c->not_after, t1, sizeof(t1)),
-                       der_time_text(s->at, t2, sizeof(t2)));
+        return err_set(
+            err, TERN_E_CERTIFICATE_EXPIRED, "certificate '%s' expired on %s (checked at %s)", subj,
+            der_time_text(c->not_after, t1, sizeof(t1)), der_time_text(s->at, t2, sizeof(t2)));
     if (c->version != 3)
         return BAD("certificate '%s' is X.509 version %d; the web PKI accepts only version 3 "
                    "(CA/B Forum BR 7.1.1)",
@@ -187,8 +186,8 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
 {
     const char *subj = c->subject_text;
     const char *want = purpose_name(s->o->purpose);
-    unsigned bit = s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH
-                                                         : X509_EKU_SERVER_AUTH;
+    unsigned bit =
+        s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
     if (c->has_bc && c->ca)
         return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
                    "end-entity certificate",
@@ -229,8 +228,8 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
     const char *subj = c->subject_text;
     const char *role = anchor ? "trust anchor" : "intermediate CA";
     if (!c->has_bc || !c->ca)
-        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role,
-                   subj, c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
+        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role, subj,
+                   c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
     if (!c->bc_critical)
         return BAD("%s '%s' has a non-critical basicConstraints extension (RFC 5280 §4.2.1.9 "
                    "requires critical in CA certificates)",
@@ -266,8 +265,8 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
                        role, subj, c->path_len, below);
     }
     if (c->has_eku) {
-        unsigned bit = s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH
-                                                             : X509_EKU_SERVER_AUTH;
+        unsigned bit =
+            s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
         if (anchor)
             return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
                        "must not carry (CA/B Forum BR 7.1.2.1.2)",
@@ -448,8 +447,7 @@ static void search(struct search *s)
         bool anchors = prio < 2;
         size_t count = anchors ? x509_store_count(s->trust) : s->n_untrusted;
         for (size_t i = 0; i < count && !s->found && !s->exhausted; i++) {
-            const struct x509_cert *cand =
-                anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
+            const struct x509_cert *cand = anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
             if (!der_eq(&cand->subject, &top->issuer) || priority(top, cand, anchors) != prio)
                 continue;
             any = true;
@@ -490,8 +488,8 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         err_init(&e);
         rc = x509_cert_parse(chain[i].p, chain[i].len, &parsed[i], &e);
         if (rc != TERN_OK)
-            err_set(err, rc, "%s certificate %zu of the chain: %s", i ? "intermediate" : "leaf",
-                    i, e.msg);
+            err_set(err, rc, "%s certificate %zu of the chain: %s", i ? "intermediate" : "leaf", i,
+                    e.msg);
         else if (i > 0)
             s->untrusted[s->n_untrusted++] = parsed[i];
     }
@@ -504,8 +502,8 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
              * self-signed server): no issuer to find, leaf rules apply. */
             struct tern_err e;
             err_init(&e);
-            if (check_cert(s, leaf, true, true, &e) == TERN_OK && check_leaf(s, leaf, &e) == TERN_OK &&
-                validate_path(s, &e) == TERN_OK)
+            if (check_cert(s, leaf, true, true, &e) == TERN_OK &&
+                check_leaf(s, leaf, &e) == TERN_OK && validate_path(s, &e) == TERN_OK)
                 found(s);
             else
                 note(s, 3, &e);
@@ -522,8 +520,8 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
                 rc = cry_pubkey_parse_spki(&out->leaf_key, leaf->spki.p, leaf->spki.len);
                 if (rc != TERN_OK)
                     rc = err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                                 "the public key of '%s' cannot be loaded (%s)",
-                                 leaf->subject_text, tern_status_name(rc));
+                                 "the public key of '%s' cannot be loaded (%s)", leaf->subject_text,
+                                 tern_status_name(rc));
             }
             if (rc != TERN_OK)
                 x509_verified_cleanup(out);
@@ -606,7 +604,7 @@ bool x509_parse_time_text(const char *s, int64_t *out)
     }
     if (*p)
         return false;
-    *out = der_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec) -
-           offset;
+    *out =
+        der_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec) - offset;
     return true;
 }

@@ -47,29 +47,29 @@ enum x509_eku {
 
 /* A signature algorithm as an AlgorithmIdentifier names it. */
 struct x509_sigalg {
-    bool known;         /* false: an OID tern does not verify (named in oid) */
-    bool weak;          /* SHA-1 or MD5: refused (named in name) */
+    bool known; /* false: an OID tern does not verify (named in oid) */
+    bool weak;  /* SHA-1 or MD5: refused (named in name) */
     enum cry_sig_alg alg;
     enum cry_hash hash;
-    int pss_salt;       /* RSASSA-PSS saltLength; -1 otherwise */
-    const char *name;   /* "sha256WithRSAEncryption", ... */
+    int pss_salt;     /* RSASSA-PSS saltLength; -1 otherwise */
+    const char *name; /* "sha256WithRSAEncryption", ... */
     struct rd oid;
 };
 
 struct x509_cert {
     uint8_t *der; /* owned copy of the whole certificate */
     size_t der_len;
-    struct rd tbs;       /* the signed TBSCertificate, with its header */
-    int version;         /* 1, 2 or 3 */
-    struct rd serial;    /* INTEGER contents */
+    struct rd tbs;    /* the signed TBSCertificate, with its header */
+    int version;      /* 1, 2 or 3 */
+    struct rd serial; /* INTEGER contents */
     struct x509_sigalg sigalg;
-    struct rd sig;       /* signatureValue bits */
-    struct rd issuer;    /* Name, whole DER (compared byte for byte) */
-    struct rd subject;   /* Name, whole DER */
-    char *subject_text;  /* "CN=...,O=..." (RFC 4514 order), owned */
+    struct rd sig;      /* signatureValue bits */
+    struct rd issuer;   /* Name, whole DER (compared byte for byte) */
+    struct rd subject;  /* Name, whole DER */
+    char *subject_text; /* "CN=...,O=..." (RFC 4514 order), owned */
     char *issuer_text;
     int64_t not_before, not_after;
-    struct rd spki;      /* SubjectPublicKeyInfo, whole DER */
+    struct rd spki;             /* SubjectPublicKeyInfo, whole DER */
     enum cry_key_type key_type; /* CRY_KEY_NONE: an algorithm tern does not take */
     unsigned key_bits;
     const char *key_problem; /* why the key is refused ("DSA", "curve P-192"...), or NULL */
@@ -94,7 +94,7 @@ struct x509_cert {
     bool has_policy_constraints, policy_constraints_critical;
     bool unknown_critical;
     char unknown_critical_oid[64]; /* the first unknown critical extension */
-    bool self_issued; /* subject == issuer (RFC 5280 §6.1) */
+    bool self_issued;              /* subject == issuer (RFC 5280 §6.1) */
 };
 
 /* x509_cert_parse parses one DER certificate into a new object (copying the
@@ -213,14 +213,14 @@ enum x509_purpose {
 #define X509_DEFAULT_MAX_DEPTH 8
 
 struct x509_verify_opts {
-    const char *host;   /* DNS name to match, or NULL */
-    const char *ip;     /* IP address text to match (instead of host), or NULL */
-    int64_t at;         /* validation time, Unix seconds; 0 means now */
+    const char *host; /* DNS name to match, or NULL */
+    const char *ip;   /* IP address text to match (instead of host), or NULL */
+    int64_t at;       /* validation time, Unix seconds; 0 means now */
     enum x509_purpose purpose;
-    int max_depth;      /* most intermediates allowed (self-issued ones not
-                           counted); < 0: X509_DEFAULT_MAX_DEPTH */
-    unsigned required_ku; /* keyUsage bits the leaf must carry if it has a
-                             keyUsage extension (e.g. digitalSignature) */
+    int max_depth;                      /* most intermediates allowed (self-issued ones not
+                                           counted); < 0: X509_DEFAULT_MAX_DEPTH */
+    unsigned required_ku;               /* keyUsage bits the leaf must carry if it has a
+                                           keyUsage extension (e.g. digitalSignature) */
     const struct x509_crl *const *crls; /* offline CRLs to consult, or NULL */
     size_t n_crls;
 };
@@ -228,10 +228,10 @@ struct x509_verify_opts {
 #define X509_MAX_CHAIN 16
 
 struct x509_verified {
-    size_t n;                         /* certificates in the built path */
-    char *subjects[X509_MAX_CHAIN];   /* leaf first, trust anchor last; owned */
-    const char *leaf_subject;         /* == subjects[0] */
-    struct cry_pubkey leaf_key;       /* for CertificateVerify; cleaned up below */
+    size_t n;                       /* certificates in the built path */
+    char *subjects[X509_MAX_CHAIN]; /* leaf first, trust anchor last; owned */
+    const char *leaf_subject;       /* == subjects[0] */
+    struct cry_pubkey leaf_key;     /* for CertificateVerify; cleaned up below */
 };
 
 /* x509_verify builds a path from chain[0] (the leaf, as the TLS Certificate

@@ -63,11 +63,21 @@ static char *parse_string(struct parser *p, size_t *out_len)
         }
         c++;
         switch (*c) {
-        case 'n': out[o++] = '\n'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
         case 'u': {
             char hex[5] = {0};
             memcpy(hex, c + 1, 4);
@@ -82,7 +92,9 @@ static char *parse_string(struct parser *p, size_t *out_len)
             put_utf8(out, &o, cp);
             break;
         }
-        default: out[o++] = *c; break;
+        default:
+            out[o++] = *c;
+            break;
         }
     }
     out[o] = '\0';
@@ -152,8 +164,10 @@ static struct json *parse_value(struct parser *p)
     skip_ws(p);
     struct json *j;
     switch (*p->s) {
-    case '{': return parse_container(p, 1);
-    case '[': return parse_container(p, 0);
+    case '{':
+        return parse_container(p, 1);
+    case '[':
+        return parse_container(p, 0);
     case '"':
         j = new_node(JSON_STRING);
         j->string = parse_string(p, &j->string_len);

@@ -12,10 +12,10 @@ struct json {
     enum json_type type;
     double number;
     int boolean;
-    char *string;         /* JSON_STRING: decoded, NUL-terminated */
+    char *string; /* JSON_STRING: decoded, NUL-terminated */
     size_t string_len;
-    struct json **items;  /* JSON_ARRAY values, JSON_OBJECT values */
-    char **keys;          /* JSON_OBJECT keys */
+    struct json **items; /* JSON_ARRAY values, JSON_OBJECT values */
+    char **keys;         /* JSON_OBJECT keys */
     size_t n;
 };
 

@@ -95,7 +95,6 @@ void exchange(tern_conn *client, tern_conn *server, size_t size)
     free(got);
 }
 
-
 void start(struct handshake *h, const char *name, size_t chunk)
 {
     h->c = tern_conn_new_client(h->ccfg, name);
@@ -111,4 +110,3 @@ void finish(struct handshake *h)
     tern_config_free(h->ccfg);
     tern_config_free(h->scfg);
 }
-

@@ -16,7 +16,7 @@ extern int test_checks;
         test_checks++;                                                                             \
         if (!(cond)) {                                                                             \
             test_failures++;                                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
         }                                                                                          \
     } while (0)
 
@@ -26,7 +26,7 @@ extern int test_checks;
         test_checks++;                                                                             \
         if (ca_ != cb_) {                                                                          \
             test_failures++;                                                                       \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", __FILE__,        \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", __FILE__,          \
                     __LINE__, #a, ca_, #b, cb_);                                                   \
         }                                                                                          \
     } while (0)
@@ -36,8 +36,8 @@ extern int test_checks;
         test_checks++;                                                                             \
         if (memcmp((a), (b), (n)) != 0) {                                                          \
             test_failures++;                                                                       \
-            fprintf(stderr, "%s:%d: CHECK_MEM failed: %s != %s (%zu bytes)\n", __FILE__,         \
-                    __LINE__, #a, #b, (size_t)(n));                                                \
+            fprintf(stderr, "%s:%d: CHECK_MEM failed: %s != %s (%zu bytes)\n", __FILE__, __LINE__, \
+                    #a, #b, (size_t)(n));                                                          \
         }                                                                                          \
     } while (0)
 
@@ -48,7 +48,7 @@ extern int test_checks;
         test_checks++;                                                                             \
         if (!h_ || !strstr(h_, (needle))) {                                                        \
             test_failures++;                                                                       \
-            fprintf(stderr, "%s:%d: expected \"%s\" in \"%s\"\n", __FILE__, __LINE__, (needle), \
+            fprintf(stderr, "%s:%d: expected \"%s\" in \"%s\"\n", __FILE__, __LINE__, (needle),    \
                     h_ ? h_ : "(null)");                                                           \
         }                                                                                          \
     } while (0)
@@ -58,7 +58,7 @@ extern int test_checks;
     do {                                                                                           \
         int before_ = test_failures;                                                               \
         fn();                                                                                      \
-        fprintf(stderr, "%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #fn);              \
+        fprintf(stderr, "%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #fn);               \
     } while (0)
 
 /* test_done prints the summary and returns the process exit status. */
