@@ -22,8 +22,14 @@ bad=$(nm -D --defined-only "$SO" | awk '{print $3}' | grep -v '^tern_' | grep -v
 pass "the shared library exports only tern_*"
 
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
-# shellcheck disable=SC2046
-cc -Wall -Werror "$SRC/examples/https_get.c" $(pkg-config --cflags --libs tern) -o "$WORK/get_pc" \
+# A sanitizer build installs an instrumented library: its users must be
+# built with the same runtime.
+SAN=""
+if grep -q '^TERN_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+  SAN="-fsanitize=address,undefined"
+fi
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Werror $SAN "$SRC/examples/https_get.c" $(pkg-config --cflags --libs tern) -o "$WORK/get_pc" \
   || fail "the example does not build with pkg-config"
 pass "built with pkg-config"
 
@@ -35,7 +41,7 @@ find_package(tern REQUIRED)
 add_executable(get_cm $SRC/examples/https_get.c)
 target_link_libraries(get_cm PRIVATE tern::tern)
 CM
-cmake -S "$WORK/proj" -B "$WORK/proj/build" -DCMAKE_PREFIX_PATH="$PREFIX" >"$WORK/cm.log" 2>&1 &&
+cmake -S "$WORK/proj" -B "$WORK/proj/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_C_FLAGS="$SAN" >"$WORK/cm.log" 2>&1 &&
   cmake --build "$WORK/proj/build" >>"$WORK/cm.log" 2>&1 || { cat "$WORK/cm.log"; fail "find_package(tern) project does not build"; }
 pass "built with find_package(tern)"
 
