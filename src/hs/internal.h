@@ -304,6 +304,13 @@ TERN_MUST_CHECK int hs13_complete(tern_conn *c);
 TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
 /* supported_versions, supported_groups, signature_algorithms helpers */
 bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
+/* hs_read_u16_list reads a ClientHello list of 16-bit values (at most cap
+ * kept); a malformed one is decode_error naming `what`. */
+int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
+                     size_t *out_n);
+/* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
+ * protocol chosen from its list in our order of preference. */
+int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
 
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);

@@ -89,20 +89,6 @@ struct hello12 {
     size_t n_suites;
 };
 
-static int read_u16s(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
-                     size_t *out_n)
-{
-    if (list.len == 0 || list.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
-                         list.len);
-    *out_n = 0;
-    uint16_t v;
-    while (rd_u16(&list, &v))
-        if (*out_n < cap)
-            out[(*out_n)++] = v;
-    return TERN_OK;
-}
-
 static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
 {
     struct rd exts = {0};
@@ -155,46 +141,6 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
     return TERN_OK;
 }
 
-/* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), as the TLS 1.3 server does. */
-static int read_sni_alpn(tern_conn *c, const struct hello12 *ch)
-{
-    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME)) {
-        struct rd sn = ch->ext.body[EXT_SERVER_NAME], list, name;
-        uint8_t type;
-        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
-            !rd_prefixed16_nonempty(&list, &name) || type != 0)
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
-        if (memchr(name.p, 0, name.len))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
-        tern_free(c->server_name);
-        c->server_name = tern_malloc(name.len + 1);
-        if (!c->server_name)
-            return conn_fail(c, TERN_E_NOMEM, "out of memory");
-        memcpy(c->server_name, name.p, name.len);
-        c->server_name[name.len] = '\0';
-    }
-    c->alpn[0] = '\0';
-    if (hs_ext_has(&ch->ext, EXT_ALPN) && c->cfg->alpn_len) {
-        struct rd al = ch->ext.body[EXT_ALPN], theirs, ours, p;
-        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
-        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-        while (!c->alpn[0] && rd_prefixed8(&ours, &p)) {
-            struct rd t = theirs, q;
-            while (rd_prefixed8(&t, &q))
-                if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
-                    memcpy(c->alpn, p.p, p.len);
-                    c->alpn[p.len] = '\0';
-                    break;
-                }
-        }
-        if (!c->alpn[0])
-            return conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
-                             "none of the client's ALPN protocols is one this server speaks");
-    }
-    return TERN_OK;
-}
-
 /* RFC 8422 §5.1: in TLS 1.2 a client's supported_groups also names the
  * curves it can verify ECDSA signatures on; 0 when the key is not ECDSA. */
 static uint16_t key_curve(enum cry_key_type k)
@@ -227,14 +173,14 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
     uint16_t theirs[128], groups[64];
     size_t n_theirs, n_groups = 0;
     bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
-    TRY(read_u16s(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    TRY(hs_read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
     memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
     ch->n_suites = n_theirs;
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-        TRY(read_u16s(c, gl, "supported_groups", groups, 64, &n_groups));
+        TRY(hs_read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
     } else {
         /* RFC 8422 §4: without the extension the client takes what comes;
          * secp256r1 is the one every TLS 1.2 client has. */
@@ -245,8 +191,8 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
         if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-        TRY(read_u16s(c, sl, "signature_algorithms", c->peer_sigs,
-                      sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+        TRY(hs_read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
+                             sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
     }
     uint16_t group = 0;
     for (size_t i = 0; i < cfg->n_groups && !group; i++)
@@ -524,7 +470,7 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     uint16_t group = 0, scheme = 0;
     TRY(parse_hello(c, body, &ch));
     TRY(choose(c, &ch, &suite, &group, &scheme));
-    TRY(read_sni_alpn(c, &ch));
+    TRY(hs_read_sni_alpn(c, &ch.ext));
     TRY(hs12_state_new(c));
     struct hs12 *t = c->t12;
     t->suite = suite;

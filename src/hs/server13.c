@@ -30,20 +30,6 @@ struct choice {
     uint16_t scheme;
 };
 
-static int read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
-                         size_t *out_n)
-{
-    if (list.len == 0 || list.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
-                         list.len);
-    *out_n = 0;
-    uint16_t v;
-    while (rd_u16(&list, &v))
-        if (*out_n < cap)
-            out[(*out_n)++] = v;
-    return TERN_OK;
-}
-
 static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello *ch)
 {
     uint16_t legacy_version;
@@ -107,7 +93,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     /* Cipher suite: ours, in our order of preference. */
     uint16_t theirs[128];
     size_t n_theirs;
-    TRY(read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    TRY(hs_read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
     for (size_t i = 0; i < cfg->n_suites && !out->suite; i++)
         if (hs_suite13(cfg->suites[i]) && hs_list_has(theirs, n_theirs, cfg->suites[i]))
             out->suite = cfg->suites[i];
@@ -131,8 +117,8 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
     if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
-                      sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    TRY(hs_read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
+                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "none of the client's %zu signature schemes fits our certificate's key",
@@ -154,7 +140,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     size_t n_groups;
     if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
+    TRY(hs_read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
 
     struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
     if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
@@ -209,48 +195,6 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the second ClientHello uses %s, not the %s we asked for",
                          tern_group_name(out->group), tern_group_name(c->group));
-    return TERN_OK;
-}
-
-/* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2). */
-static int read_sni_alpn(tern_conn *c, struct client_hello *ch)
-{
-    if (hs_ext_has(&ch->ext, EXT_SERVER_NAME)) {
-        struct rd sn = ch->ext.body[EXT_SERVER_NAME], list, name;
-        uint8_t type;
-        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
-            !rd_prefixed16_nonempty(&list, &name) || type != 0)
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
-        if (memchr(name.p, 0, name.len))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
-        tern_free(c->server_name);
-        c->server_name = tern_malloc(name.len + 1);
-        if (!c->server_name)
-            return conn_fail(c, TERN_E_NOMEM, "out of memory");
-        memcpy(c->server_name, name.p, name.len);
-        c->server_name[name.len] = '\0';
-    }
-    c->alpn[0] = '\0';
-    if (hs_ext_has(&ch->ext, EXT_ALPN) && c->cfg->alpn_len) {
-        struct rd al = ch->ext.body[EXT_ALPN], theirs;
-        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
-        /* Our preference order. */
-        struct rd ours, p;
-        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-        while (!c->alpn[0] && rd_prefixed8(&ours, &p)) {
-            struct rd t = theirs, q;
-            while (rd_prefixed8(&t, &q))
-                if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
-                    memcpy(c->alpn, p.p, p.len);
-                    c->alpn[p.len] = '\0';
-                    break;
-                }
-        }
-        if (!c->alpn[0])
-            return conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
-                             "none of the client's ALPN protocols is one this server speaks");
-    }
     return TERN_OK;
 }
 
@@ -542,7 +486,7 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     struct choice cho;
     TRY(parse_client_hello(c, body, &ch));
     TRY(choose(c, &ch, &cho));
-    TRY(read_sni_alpn(c, &ch));
+    TRY(hs_read_sni_alpn(c, &ch.ext));
     memcpy(c->client_random, ch.random, 32);
     {
         char groups[16];

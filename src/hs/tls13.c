@@ -69,6 +69,62 @@ bool hs_list_has(const uint16_t *list, size_t n, uint16_t v)
     return false;
 }
 
+int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
+                     size_t *out_n)
+{
+    if (list.len == 0 || list.len % 2)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
+                         list.len);
+    *out_n = 0;
+    uint16_t v;
+    while (rd_u16(&list, &v))
+        if (*out_n < cap)
+            out[(*out_n)++] = v;
+    return TERN_OK;
+}
+
+/* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), for both TLS versions. */
+int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
+{
+    if (hs_ext_has(ext, EXT_SERVER_NAME)) {
+        struct rd sn = ext->body[EXT_SERVER_NAME], list, name;
+        uint8_t type;
+        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
+            !rd_prefixed16_nonempty(&list, &name) || type != 0)
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
+        if (memchr(name.p, 0, name.len))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
+        tern_free(c->server_name);
+        c->server_name = tern_malloc(name.len + 1);
+        if (!c->server_name)
+            return conn_fail(c, TERN_E_NOMEM, "out of memory");
+        memcpy(c->server_name, name.p, name.len);
+        c->server_name[name.len] = '\0';
+    }
+    c->alpn[0] = '\0';
+    if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
+        struct rd al = ext->body[EXT_ALPN], theirs;
+        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
+        /* Our preference order. */
+        struct rd ours, p;
+        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+        while (!c->alpn[0] && rd_prefixed8(&ours, &p)) {
+            struct rd t = theirs, q;
+            while (rd_prefixed8(&t, &q))
+                if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
+                    memcpy(c->alpn, p.p, p.len);
+                    c->alpn[p.len] = '\0';
+                    break;
+                }
+        }
+        if (!c->alpn[0])
+            return conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
+                             "none of the client's ALPN protocols is one this server speaks");
+    }
+    return TERN_OK;
+}
+
 size_t hs_msg_begin(struct wr *w, uint8_t type)
 {
     wr_u8(w, type);
