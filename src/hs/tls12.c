@@ -329,26 +329,9 @@ int hs12_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
     err_init(&err);
     if (hs12_parse_certificate(body, certs, HS_MAX_CHAIN, &n, &err) != TERN_OK)
         return conn_fail_err(c, &err);
-    TRY(hs_transcript_add(c, msg, len));
-    char cnt[16];
-    snprintf(cnt, sizeof(cnt), "%zu", n);
-    struct tern_trace_fact f[] = {{"certificates", cnt}};
-    hs_trace_msg(c, false, "Certificate",
-                 "The peer sent its certificate chain: its public key, its names, and the "
-                 "signatures of the authorities that vouch for it.",
-                 len, f, 1);
-    if (n == 0) {
-        if (!c->is_server)
-            return conn_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
-        /* RFC 5246 §7.4.6: certificate_required is TLS 1.3's; 1.2 says
-         * handshake_failure. */
-        if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
-            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                             "the client sent no certificate, but this server requires one");
-        c->proofs |= PROOF_PEER_CHAIN;
-        return TERN_OK;
-    }
-    return hs_check_peer_chain(c, certs, n);
+    /* RFC 5246 §7.4.6: certificate_required is TLS 1.3's; 1.2 says
+     * handshake_failure. */
+    return hs_take_peer_certificates(c, certs, n, msg, len, TERN_E_HANDSHAKE_FAILURE);
 }
 
 /* ---- Finished (RFC 5246 §7.4.9) ---- */

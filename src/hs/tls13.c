@@ -337,6 +337,12 @@ int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
                              HS_MAX_CHAIN);
         certs[n++] = cert;
     }
+    return hs_take_peer_certificates(c, certs, n, msg, len, TERN_E_CERTIFICATE_REQUIRED);
+}
+
+int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, const uint8_t *msg,
+                              size_t len, int missing_code)
+{
     TRY(hs_transcript_add(c, msg, len));
     char cnt[16];
     snprintf(cnt, sizeof(cnt), "%zu", n);
@@ -349,7 +355,7 @@ int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
         if (!c->is_server)
             return conn_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
         if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
-            return conn_fail(c, TERN_E_CERTIFICATE_REQUIRED,
+            return conn_fail(c, missing_code,
                              "the client sent no certificate, but this server requires one");
         /* optional: go on without a client identity */
         c->proofs |= PROOF_PEER_CHAIN;
