@@ -311,6 +311,9 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *o
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+/* hs_write_alpn_choice (server): the ALPN extension naming the protocol
+ * chosen, or nothing when alpn is empty. */
+void hs_write_alpn_choice(struct wr *w, const char *alpn);
 /* hs_take_peer_certificates: a parsed Certificate message (both versions)
  * joins the transcript and is traced; the chain is verified, or an empty
  * one is refused with missing_code when this server requires one. */

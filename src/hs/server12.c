@@ -275,16 +275,7 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
         wr_u16(&w, hs_ext_type(EXT_SESSION_TICKET));
         wr_u16(&w, 0);
     }
-    if (c->alpn[0]) {
-        wr_u16(&w, hs_ext_type(EXT_ALPN));
-        size_t e = wr_open_u16(&w);
-        size_t list = wr_open_u16(&w);
-        size_t name = wr_open_u8(&w);
-        wr_bytes(&w, c->alpn, strlen(c->alpn));
-        wr_close(&w, name);
-        wr_close(&w, list);
-        wr_close(&w, e);
-    }
+    hs_write_alpn_choice(&w, c->alpn);
     wr_close(&w, exts);
     hs_msg_end(&w, m);
     if (!wr_ok(&w))

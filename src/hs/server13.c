@@ -316,16 +316,7 @@ static int send_encrypted_extensions(tern_conn *c, bool ack_sni)
         wr_u16(&w, hs_ext_type(EXT_SERVER_NAME));
         wr_u16(&w, 0);
     }
-    if (c->alpn[0]) {
-        wr_u16(&w, hs_ext_type(EXT_ALPN));
-        size_t e = wr_open_u16(&w);
-        size_t list = wr_open_u16(&w);
-        size_t name = wr_open_u8(&w);
-        wr_bytes(&w, c->alpn, strlen(c->alpn));
-        wr_close(&w, name);
-        wr_close(&w, list);
-        wr_close(&w, e);
-    }
+    hs_write_alpn_choice(&w, c->alpn);
     wr_close(&w, exts);
     hs_msg_end(&w, m);
     if (!wr_ok(&w))

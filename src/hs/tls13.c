@@ -83,6 +83,20 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *o
     return TERN_OK;
 }
 
+void hs_write_alpn_choice(struct wr *w, const char *alpn)
+{
+    if (!alpn[0])
+        return;
+    wr_u16(w, hs_ext_type(EXT_ALPN));
+    size_t e = wr_open_u16(w);
+    size_t list = wr_open_u16(w);
+    size_t name = wr_open_u8(w);
+    wr_bytes(w, alpn, strlen(alpn));
+    wr_close(w, name);
+    wr_close(w, list);
+    wr_close(w, e);
+}
+
 /* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), for both TLS versions. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
 {
