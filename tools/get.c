@@ -584,8 +584,10 @@ int cmd_get(int argc, char **argv)
                 next.host, next.port, next.path);
         url = next;
     }
-    /* Tickets are used once: the file now holds the ones just received. */
-    if (o.session && util_sessions_save(&sessions, o.session, why, sizeof(why)) != 0) {
+    /* Tickets are used once: the file now holds the ones just received. A
+     * failed fetch that received none leaves the file as it was. */
+    if (o.session && (sessions.n > 0 || result == 0) &&
+        util_sessions_save(&sessions, o.session, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern get: --session: %s\n", why);
         result = 1;
     }
