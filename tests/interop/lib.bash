@@ -28,6 +28,9 @@ trap cleanup EXIT
 need() {
   command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    # A fresh machine may have no package lists yet: update once, then retry.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 && return 0
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 && return 0
   fi
   echo "SKIP: $1 is missing; run: sudo apt-get install -y $2"
