@@ -667,6 +667,33 @@ void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t 
     tern_memzero(line, sizeof(line));
 }
 
+int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint8_t *context,
+                                     size_t context_len, uint8_t *out, size_t len)
+{
+    if (!c || !label || !out || (!context && context_len))
+        return TERN_E_ARG;
+    if (c->state != HS_CONNECTED)
+        return err_set(NULL, TERN_E_ARG, "keying material exists only once the handshake is done");
+    if (c->version != TERN_TLS13)
+        return err_set(NULL, TERN_E_UNSUPPORTED,
+                       "exporting keying material is offered for TLS 1.3 only (this connection "
+                       "is %s)",
+                       tern_version_name(c->version));
+    /* HkdfLabel's label is 7..255 bytes with the "tls13 " prefix; the
+     * output at most 255 hash blocks (RFC 5869). */
+    size_t ll = strlen(label);
+    if (ll == 0 || ll > 249 || len == 0 || len > 255 * c->ks.hlen)
+        return err_set(NULL, TERN_E_ARG,
+                       "exporter label of %zu bytes (1 to 249) or length %zu (1 to %zu) out of "
+                       "range",
+                       ll, len, 255 * c->ks.hlen);
+    if (ks13_export(&c->ks, label, context, context_len, out, len) != TERN_OK) {
+        tern_memzero(out, len);
+        return err_set(NULL, TERN_E_INTERNAL, "deriving the exported keying material failed");
+    }
+    return TERN_OK;
+}
+
 int tern_conn_key_update(tern_conn *c, int request_peer)
 {
     if (c->state != HS_CONNECTED || c->version != TERN_TLS13)

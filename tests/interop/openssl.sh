@@ -143,6 +143,28 @@ check "KeyUpdate from s_client: tern read ping under s_client's new key" has "$W
 # to; s_client reading it as "closed" (not bad_record_mac) proves both.
 check "KeyUpdate from s_client: tern's answer accepted" grep -qx closed "$WORK/s_client.out"
 check "KeyUpdate from s_client: no error at s_client" bash -c "! grep -q ':error:' '$WORK/s_client.out'"
+# Exported keying material (RFC 8446 §7.5) equals OpenSSL's, both ways.
+tern_server server-p256 --export "EXPERIMENTAL tern"
+s_client_case "exporter, tern server" -keymatexport "EXPERIMENTAL tern" -keymatexportlen 32
+want=$(sed -n 's/^ *Keying material: \([0-9A-F]*\)$/\1/p' "$WORK/s_client.out")
+check "exporter, tern server: same 32 bytes as s_client" \
+  test -n "$want" -a "$(sed -n 's/^export=//p' "$WORK/tern.out")" = "$want"
+# s_server prints its keying material only outside -www mode, and only
+# while its stdin stays open.
+PORT=$(free_port)
+{ sleep 15; } | openssl s_server -accept "$PORT" -cert "$DATA/server-p256.pem" -key "$DATA/server-p256.key" \
+  -cert_chain "$DATA/int.pem" -tls1_3 -keymatexport "EXPERIMENTAL tern" -keymatexportlen 32 \
+  >"$WORK/server.log" 2>&1 &
+PIDS+=($!)
+wait_text "$WORK/server.log" ACCEPT
+timeout 5 "$PEER" client localhost "$PORT" --cafile "$DATA/ca.pem" --send ping \
+  --export "EXPERIMENTAL tern" >"$WORK/client.out" 2>&1
+check "exporter, tern client: handshake" has "$WORK/client.out" "version=TLS 1.3"
+pkill -f "s_server -accept $PORT" 2>/dev/null
+stop_all
+want=$(sed -n 's/^ *Keying material: \([0-9A-F]*\)$/\1/p' "$WORK/server.log" | tail -1)
+check "exporter, tern client: same 32 bytes as s_server" \
+  test -n "$want" -a "$(sed -n 's/^export=//p' "$WORK/client.out")" = "$want"
 # ALPN
 tern_server server-p256 --alpn http/1.1
 s_client_case "ALPN" -alpn h2,http/1.1

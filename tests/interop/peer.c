@@ -7,6 +7,7 @@
  *
  * Options: --cafile F  --cert F --key F  --name N  --suites HEX,HEX
  *          --groups HEX,...  --alpn a,b  --key-update  --send TEXT
+ *          --export LABEL (print 32 bytes of exported keying material)
  *          --expect TEXT  --require-client-cert  --insecure
  *          --tls12 (TLS 1.2 only)  --rsa-kx (enable RSA key transport)
  *          --sigs HEX,...
@@ -25,7 +26,7 @@
 #include <unistd.h>
 
 struct opts {
-    const char *cafile, *cert, *key, *name, *alpn, *send, *expect;
+    const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label;
     uint16_t suites[8], groups[8], sigs[16];
     size_t n_suites, n_groups, n_sigs;
     int key_update, require_client_cert, insecure, tls12, rsa_kx;
@@ -122,6 +123,17 @@ static int run(tern_conn *c, int fd, const struct opts *o)
     if (flush(c, fd) < 0)
         return fail(c, "handshake");
     report(c);
+    if (o->export_label) {
+        uint8_t km[32];
+        if (tern_conn_export_keying_material(c, o->export_label, NULL, 0, km, sizeof(km)) !=
+            TERN_OK)
+            return fail(c, "export");
+        printf("export=");
+        for (size_t i = 0; i < sizeof(km); i++)
+            printf("%02X", km[i]);
+        printf("\n");
+        fflush(stdout);
+    }
     if (o->key_update && (tern_conn_key_update(c, 1) != TERN_OK || flush(c, fd) < 0))
         return fail(c, "key update");
     if (o->send) {
@@ -242,6 +254,8 @@ int main(int argc, char **argv)
             o.n_suites = parse_hex_list(v, o.suites, 8), i++;
         else if (!strcmp(a, "--groups") && v)
             o.n_groups = parse_hex_list(v, o.groups, 8), i++;
+        else if (!strcmp(a, "--export") && v)
+            o.export_label = v, i++;
         else if (!strcmp(a, "--key-update"))
             o.key_update = 1;
         else if (!strcmp(a, "--require-client-cert"))

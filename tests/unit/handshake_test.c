@@ -156,6 +156,47 @@ static void test_automatic_rekey(void)
     finish(&h);
 }
 
+/* Both ends export the same keying material; label and context change it;
+ * none before the handshake or over TLS 1.2. */
+static void test_exporter(void)
+{
+    struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+    uint8_t a[40], b[40], d[40];
+    tern_conn *early = tern_conn_new_client(h.ccfg, "localhost");
+    CHECK_EQ(tern_conn_export_keying_material(early, "EXPERIMENTAL x", NULL, 0, a, 32), TERN_E_ARG);
+    tern_conn_free(early);
+    start(&h, "localhost", 1 << 20);
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_export_keying_material(h.c, "EXPERIMENTAL x", NULL, 0, a, 40), TERN_OK);
+    CHECK_EQ(tern_conn_export_keying_material(h.s, "EXPERIMENTAL x", NULL, 0, b, 40), TERN_OK);
+    CHECK_MEM(a, b, 40);
+    /* RFC 8446 §7.5: no context is the empty context */
+    CHECK_EQ(tern_conn_export_keying_material(h.s, "EXPERIMENTAL x", (const uint8_t *)"", 0, d, 40),
+             TERN_OK);
+    CHECK_MEM(a, d, 40);
+    CHECK_EQ(tern_conn_export_keying_material(h.s, "EXPERIMENTAL y", NULL, 0, d, 40), TERN_OK);
+    CHECK(memcmp(a, d, 40) != 0);
+    CHECK_EQ(
+        tern_conn_export_keying_material(h.s, "EXPERIMENTAL x", (const uint8_t *)"c", 1, d, 40),
+        TERN_OK);
+    CHECK(memcmp(a, d, 40) != 0);
+    CHECK_EQ(
+        tern_conn_export_keying_material(h.c, "EXPERIMENTAL x", (const uint8_t *)"c", 1, a, 40),
+        TERN_OK);
+    CHECK_MEM(a, d, 40);
+    CHECK_EQ(tern_conn_export_keying_material(h.c, "", NULL, 0, a, 40), TERN_E_ARG);
+    CHECK_EQ(tern_conn_status(h.c), TERN_OK); /* a refused export does not fail the connection */
+    finish(&h);
+
+    struct handshake t = {client_config(), server_config("server-p256"), 0, 0};
+    CHECK_EQ(tern_config_set_versions(t.ccfg, TERN_TLS12, TERN_TLS12), TERN_OK);
+    start(&t, "localhost", 1 << 20);
+    CHECK(both_done(t.c, t.s));
+    CHECK_EQ(tern_conn_export_keying_material(t.c, "EXPERIMENTAL x", NULL, 0, a, 32),
+             TERN_E_UNSUPPORTED);
+    finish(&t);
+}
+
 static void test_alpn(void)
 {
     struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
@@ -368,6 +409,7 @@ int main(void)
     RUN(test_byte_at_a_time);
     RUN(test_key_update);
     RUN(test_automatic_rekey);
+    RUN(test_exporter);
     RUN(test_alpn);
     RUN(test_close_notify);
     RUN(test_certificate_failures);
