@@ -10,6 +10,7 @@
 #include "hs/internal.h"
 #include "hs/test_hooks.h"
 #include "hs/session.h"
+#include "hs/tls12.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -674,14 +675,38 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
         return TERN_E_ARG;
     if (c->state != HS_CONNECTED)
         return err_set(NULL, TERN_E_ARG, "keying material exists only once the handshake is done");
+    size_t ll = strlen(label);
+    if (c->version == TERN_TLS12 && c->have_master12) {
+        /* RFC 5705 §4: PRF(master_secret, label, client_random ||
+         * server_random [|| context_length(2) || context]); with a context
+         * and without one differ. The extended master secret, which tern
+         * requires, makes this safe (RFC 7627 §5.4). */
+        uint8_t randoms[64], ctx[64];
+        size_t ctx_n = 0;
+        if (ll == 0 || ll > 64 || len == 0 || len > 16384 || (context && context_len > 62))
+            return err_set(NULL, TERN_E_ARG,
+                           "TLS 1.2 exporter: label 1 to 64 bytes, context at most 62, length 1 "
+                           "to 16384");
+        memcpy(randoms, c->client_random, 32);
+        memcpy(randoms + 32, c->server_random, 32);
+        if (context) {
+            ctx[ctx_n++] = (uint8_t)(context_len >> 8);
+            ctx[ctx_n++] = (uint8_t)context_len;
+            memcpy(ctx + ctx_n, context, context_len);
+            ctx_n += context_len;
+        }
+        int rc = hs12_prf(hs_suite12(c->suite)->hash, c->master12, sizeof(c->master12), label,
+                          randoms, sizeof(randoms), ctx, ctx_n, out, len);
+        if (rc != TERN_OK)
+            tern_memzero(out, len);
+        return rc == TERN_OK ? TERN_OK
+                             : err_set(NULL, TERN_E_INTERNAL, "deriving keying material failed");
+    }
     if (c->version != TERN_TLS13)
-        return err_set(NULL, TERN_E_UNSUPPORTED,
-                       "exporting keying material is offered for TLS 1.3 only (this connection "
-                       "is %s)",
+        return err_set(NULL, TERN_E_UNSUPPORTED, "no exporter for %s",
                        tern_version_name(c->version));
     /* HkdfLabel's label is 7..255 bytes with the "tls13 " prefix; the
      * output at most 255 hash blocks (RFC 5869). */
-    size_t ll = strlen(label);
     if (ll == 0 || ll > 249 || len == 0 || len > 255 * c->ks.hlen)
         return err_set(NULL, TERN_E_ARG,
                        "exporter label of %zu bytes (1 to 249) or length %zu (1 to %zu) out of "

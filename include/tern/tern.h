@@ -260,10 +260,10 @@ int tern_conn_close(tern_conn *c);
 int tern_conn_key_update(tern_conn *c, int request_peer);
 /* tern_conn_export_keying_material fills out[0..len) with keying material
  * both ends derive alike from the session, for a protocol that needs keys
- * bound to this connection (RFC 8446 §7.5 TLS-Exporter; e.g. NTS, RFC 8915).
- * TLS 1.3 only, after the handshake; no context and an empty one are the
- * same. TERN_E_ARG or TERN_E_UNSUPPORTED otherwise; the connection goes
- * on either way. */
+ * bound to this connection: RFC 8446 §7.5 in TLS 1.3 (where no context and
+ * an empty one are the same; e.g. NTS, RFC 8915), RFC 5705 in TLS 1.2 (where
+ * they differ; label at most 64 bytes, context at most 62). Only after the
+ * handshake; TERN_E_ARG otherwise, and the connection goes on either way. */
 int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint8_t *context,
                                      size_t context_len, uint8_t *out, size_t len);
 

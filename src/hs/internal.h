@@ -191,6 +191,10 @@ struct tern_conn {
     char peer_subject[512];
     bool resumed;
     bool psk_ke; /* resumed without (EC)DHE */
+    /* TLS 1.2: the master secret, kept for the exporter (RFC 5705) and
+     * wiped on free */
+    uint8_t master12[48];
+    bool have_master12;
 
     /* the easy level's socket state (src/io/io.c owns its layout) and the
      * hook that closes a descriptor it made */

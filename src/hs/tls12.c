@@ -397,6 +397,8 @@ int hs12_complete(tern_conn *c)
         return conn_fail(c, TERN_E_INTERNAL,
                          "the handshake reached its end without every check (proofs %#x of %#x)",
                          c->proofs, need);
+    memcpy(c->master12, c->t12->master, sizeof(c->master12));
+    c->have_master12 = true;
     hs12_free(c);
     wr_free(&c->ch_buf);
     c->state = HS_CONNECTED;

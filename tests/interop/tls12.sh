@@ -141,6 +141,12 @@ for k in server-p384 server-ed25519 server-rsa; do
   tern_server "$k"
   s_client_case "certificate $k"
 done
+# The RFC 5705 exporter equals OpenSSL's.
+tern_server server-p256 --export "EXPERIMENTAL tern"
+s_client_case "exporter" -keymatexport "EXPERIMENTAL tern" -keymatexportlen 32
+want=$(sed -n 's/^ *Keying material: \([0-9A-F]*\)$/\1/p' "$WORK/s_client.out")
+check "exporter: same 32 bytes as s_client" \
+  test -n "$want" -a "$(sed -n 's/^export=//p' "$WORK/tern.out")" = "$want"
 tern_server server-p256 --alpn http/1.1
 s_client_case "ALPN" -alpn h2,http/1.1
 check "ALPN picked http/1.1" has "$WORK/tern.out" "alpn=http/1.1"

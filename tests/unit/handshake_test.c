@@ -156,8 +156,8 @@ static void test_automatic_rekey(void)
     finish(&h);
 }
 
-/* Both ends export the same keying material; label and context change it;
- * none before the handshake or over TLS 1.2. */
+/* Both ends export the same keying material, in TLS 1.3 and 1.2; label and
+ * context change it; none before the handshake. */
 static void test_exporter(void)
 {
     struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
@@ -192,8 +192,16 @@ static void test_exporter(void)
     CHECK_EQ(tern_config_set_versions(t.ccfg, TERN_TLS12, TERN_TLS12), TERN_OK);
     start(&t, "localhost", 1 << 20);
     CHECK(both_done(t.c, t.s));
-    CHECK_EQ(tern_conn_export_keying_material(t.c, "EXPERIMENTAL x", NULL, 0, a, 32),
-             TERN_E_UNSUPPORTED);
+    CHECK_EQ(tern_conn_export_keying_material(t.c, "EXPERIMENTAL x", NULL, 0, a, 32), TERN_OK);
+    CHECK_EQ(tern_conn_export_keying_material(t.s, "EXPERIMENTAL x", NULL, 0, b, 32), TERN_OK);
+    CHECK_MEM(a, b, 32);
+    /* RFC 5705: in TLS 1.2 an empty context differs from none */
+    CHECK_EQ(tern_conn_export_keying_material(t.s, "EXPERIMENTAL x", (const uint8_t *)"", 0, d, 32),
+             TERN_OK);
+    CHECK(memcmp(a, d, 32) != 0);
+    CHECK_EQ(tern_conn_export_keying_material(t.c, "EXPERIMENTAL x", (const uint8_t *)"", 0, b, 32),
+             TERN_OK);
+    CHECK_MEM(b, d, 32);
     finish(&t);
 }
 
