@@ -395,32 +395,10 @@ static int send_certificate_verify(tern_conn *c)
                          "none of the %zu signature schemes the server accepts fits our client "
                          "certificate's key",
                          c->n_peer_sigs);
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
-    uint8_t sig[1024];
-    size_t sig_len;
     /* RFC 5246 §7.4.8: the signature covers every handshake message so far. */
-    if (cry_sign(&c->cfg->key, info->alg, info->hash, c->ch_buf.buf, c->ch_buf.len, sig,
-                 sizeof(sig), &sig_len) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
-                         tern_sig_scheme_name(scheme));
-    uint8_t buf[1100];
-    struct wr w;
-    wr_init_fixed(&w, buf, sizeof(buf));
-    size_t m = hs_msg_begin(&w, HS_CERTIFICATE_VERIFY);
-    wr_u16(&w, scheme);
-    size_t s = wr_open_u16(&w);
-    wr_bytes(&w, sig, sig_len);
-    wr_close(&w, s);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "CertificateVerify does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
-    struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)}};
-    hs_trace_msg(c, true, "CertificateVerify",
-                 "We signed every handshake message so far with our private key, proving we "
-                 "own the certificate we sent.",
-                 w.len, f, 1);
-    return TERN_OK;
+    return hs_send_certificate_verify(c, scheme, c->ch_buf.buf, c->ch_buf.len,
+                                      "We signed every handshake message so far with our private "
+                                      "key, proving we own the certificate we sent.");
 }
 
 static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
@@ -472,22 +450,7 @@ static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *ms
     s.issued_ms = hs_now_ms();
     /* RFC 5077 §3.3: 0 means unspecified; tern keeps a ticket a day at most. */
     s.lifetime_s = hint == 0 || hint > 86400 ? 86400 : hint;
-    memcpy(s.ticket, ticket.p, ticket.len);
-    s.ticket_len = ticket.len;
-    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
-    hs_cache_put(c->cfg, &s);
-    if (c->cfg->session_cb) {
-        uint8_t blob[2048];
-        struct wr w;
-        wr_init_fixed(&w, blob, sizeof(blob));
-        hs_session_encode(&s, &w);
-        if (wr_ok(&w))
-            c->cfg->session_cb(c->cfg->session_arg, s.server_name, blob, w.len);
-        tern_memzero(blob, sizeof(blob));
-    }
-    hs_session_wipe(&s);
+    hs_keep_client_session(c, &s, ticket);
     return TERN_OK;
 }
 

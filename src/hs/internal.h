@@ -318,6 +318,13 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
 /* hs_write_alpn_choice (server): the ALPN extension naming the protocol
  * chosen, or nothing when alpn is empty. */
 void hs_write_alpn_choice(struct wr *w, const char *alpn);
+/* hs_trace_sent_certificate traces the Certificate message we sent. */
+void hs_trace_sent_certificate(tern_conn *c, size_t bytes);
+/* hs_send_certificate_verify signs content with our key under scheme and
+ * sends the CertificateVerify message (both versions; explain is the
+ * trace's sentence). */
+int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
+                               const char *explain);
 /* hs_take_peer_certificates: a parsed Certificate message (both versions)
  * joins the transcript and is traced; the chain is verified, or an empty
  * one is refused with missing_code when this server requires one. */

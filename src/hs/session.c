@@ -369,21 +369,26 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
     s.issued_ms = hs_now_ms();
     if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce.p, nonce.len, s.psk) != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "deriving the ticket's PSK failed");
-    memcpy(s.ticket, ticket.p, ticket.len);
-    s.ticket_len = ticket.len;
-    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
-    hs_cache_put(c->cfg, &s);
+    hs_keep_client_session(c, &s, ticket);
+    return TERN_OK;
+}
+
+void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket)
+{
+    memcpy(s->ticket, ticket.p, ticket.len);
+    s->ticket_len = ticket.len;
+    snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
+    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    memcpy(s->peer_subject, c->peer_subject, sizeof(s->peer_subject) - 1);
+    hs_cache_put(c->cfg, s);
     if (c->cfg->session_cb) {
         uint8_t blob[2048];
         struct wr w;
         wr_init_fixed(&w, blob, sizeof(blob));
-        hs_session_encode(&s, &w);
+        hs_session_encode(s, &w);
         if (wr_ok(&w))
-            c->cfg->session_cb(c->cfg->session_arg, s.server_name, blob, w.len);
+            c->cfg->session_cb(c->cfg->session_arg, s->server_name, blob, w.len);
         tern_memzero(blob, sizeof(blob));
     }
-    hs_session_wipe(&s);
-    return TERN_OK;
+    hs_session_wipe(s);
 }

@@ -62,6 +62,10 @@ TERN_MUST_CHECK int hs_psk_parse(struct rd ext, struct hs_offered_psk *out, size
  * session for a name (removing it: tickets are used once), and store one. */
 bool hs_cache_take(tern_config *cfg, const char *server_name, struct hs_session *out);
 void hs_cache_put(tern_config *cfg, const struct hs_session *s);
+/* hs_keep_client_session (client, both versions): s, filled in but for the
+ * ticket and this connection's names, gets the ticket and goes to the cache
+ * and the application's session callback; s is wiped after. */
+void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket);
 
 /* Server: send the configured NewSessionTickets after the handshake. */
 TERN_MUST_CHECK int hs_send_tickets(tern_conn *c);

@@ -307,16 +307,8 @@ int hs12_send_certificate(tern_conn *c)
     hs_msg_end(&w, m);
     int rc = wr_ok(&w) ? conn_send_hs(c, w.buf, w.len)
                        : conn_fail(c, TERN_E_NOMEM, "out of memory building Certificate");
-    if (rc == TERN_OK) {
-        char n[16];
-        snprintf(n, sizeof(n), "%zu", cfg->chain_n);
-        struct tern_trace_fact f[] = {{"certificates", n}};
-        hs_trace_msg(c, true, "Certificate",
-                     cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched "
-                                    "for by an authority the peer can check."
-                                  : "We have no certificate to offer, so we sent an empty list.",
-                     w.len, f, 1);
-    }
+    if (rc == TERN_OK)
+        hs_trace_sent_certificate(c, w.len);
     wr_free(&w);
     return rc;
 }

@@ -301,16 +301,22 @@ int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_l
         return conn_fail(c, TERN_E_NOMEM, "out of memory building Certificate");
     }
     int rc = conn_send_hs(c, w.buf, w.len);
-    char n[16];
-    snprintf(n, sizeof(n), "%zu", cfg->chain_n);
-    struct tern_trace_fact f[] = {{"certificates", n}};
-    hs_trace_msg(c, true, "Certificate",
-                 cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched for "
-                                "by an authority the peer can check."
-                              : "We have no certificate to offer, so we sent an empty list.",
-                 w.len, f, 1);
+    if (rc == TERN_OK)
+        hs_trace_sent_certificate(c, w.len);
     wr_free(&w);
     return rc;
+}
+
+void hs_trace_sent_certificate(tern_conn *c, size_t bytes)
+{
+    char n[16];
+    snprintf(n, sizeof(n), "%zu", c->cfg->chain_n);
+    struct tern_trace_fact f[] = {{"certificates", n}};
+    hs_trace_msg(c, true, "Certificate",
+                 c->cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched "
+                                   "for by an authority the peer can check."
+                                 : "We have no certificate to offer, so we sent an empty list.",
+                 bytes, f, 1);
 }
 
 int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
@@ -420,11 +426,22 @@ int hs13_send_certificate_verify(tern_conn *c)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "none of the %zu signature schemes the peer accepts fits our key",
                          c->n_peer_sigs);
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t content[64 + 34 + CRY_MAX_HASH];
     size_t clen = cv_content(c, c->is_server, content);
     if (!clen)
         return c->err.code;
+    if (c->is_server)
+        c->sig_scheme = scheme;
+    return hs_send_certificate_verify(c, scheme, content, clen,
+                                      "We signed the whole conversation so far with our private "
+                                      "key, proving we own the certificate rather than replaying "
+                                      "it.");
+}
+
+int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
+                               const char *explain)
+{
+    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
     int rc =
@@ -443,14 +460,9 @@ int hs13_send_certificate_verify(tern_conn *c)
     hs_msg_end(&w, m);
     if (!wr_ok(&w))
         return conn_fail(c, TERN_E_INTERNAL, "CertificateVerify does not fit");
-    if (c->is_server)
-        c->sig_scheme = scheme;
     TRY(conn_send_hs(c, buf, w.len));
     struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)}};
-    hs_trace_msg(c, true, "CertificateVerify",
-                 "We signed the whole conversation so far with our private key, proving we own "
-                 "the certificate rather than replaying it.",
-                 w.len, f, 1);
+    hs_trace_msg(c, true, "CertificateVerify", explain, w.len, f, 1);
     return TERN_OK;
 }
 
