@@ -4,14 +4,18 @@
  * Speed: algorithm objects (EVP_MD, EVP_CIPHER) are fetched once per process
  * under pthread_once and kept; a fetch by name per operation is what makes
  * libssl 3.0 slow. AEAD keys keep one keyed EVP_CIPHER_CTX and a record only
- * sets its nonce. HMAC is built directly on the fetched digests (RFC 2104)
- * rather than on EVP_MAC, whose "digest" parameter is a name fetched anew on
- * every init; HKDF (RFC 5869) is built on that HMAC.
+ * sets its nonce. Hashes use libcrypto's direct SHA functions (see "hashes"
+ * below); HMAC (RFC 2104) is built on them rather than on EVP_MAC, whose
+ * "digest" parameter is a name fetched anew on every init, and HKDF
+ * (RFC 5869) on that HMAC.
  *
  * The provider functions return status codes only; the caller, which knows
  * what the bytes were (a key share, a certificate key, a record), writes the
  * sentence. OpenSSL's error queue is cleared on every failure so it never
  * grows or leaks into a later, unrelated call. */
+/* The direct SHA functions (SHA256_Init and kin) are deprecated in 3.0 but
+ * kept; "hashes" below says why tern uses them. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/provider.h"
 #include "base/error.h"
 #include "base/mem.h"
@@ -21,6 +25,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/modes.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
@@ -159,7 +164,80 @@ static const uint8_t fuzz_p384_pub[97] = {
 };
 #endif
 
-/* ---- hashes ---- */
+/* ---- hashes ----
+ *
+ * SHA-1 and SHA-2 go through libcrypto's direct digest functions rather
+ * than EVP: the key schedule hashes a few dozen short inputs per handshake,
+ * and for those EVP's dispatch (provider context set-up per init, a context
+ * duplicated per transcript peek) costs three times the hashing itself
+ * (an HMAC-SHA-256 of 60 bytes: 0.78 µs through EVP, 0.22 µs direct, on the
+ * bench machine). The direct functions are the same assembly (SHA-NI where
+ * the CPU has it); libcrypto 3.0 marks them deprecated but keeps them. */
+
+union sha_state {
+    SHA_CTX s1;
+    SHA256_CTX s256;
+    SHA512_CTX s512;
+};
+
+static size_t sha_block_len(enum cry_hash h)
+{
+    return h == CRY_SHA384 || h == CRY_SHA512 ? 128 : 64;
+}
+
+static bool sha_init(enum cry_hash h, union sha_state *s)
+{
+    switch (h) {
+    case CRY_SHA256:
+        return SHA256_Init(&s->s256) == 1;
+    case CRY_SHA384:
+        return SHA384_Init(&s->s512) == 1;
+    case CRY_SHA512:
+        return SHA512_Init(&s->s512) == 1;
+    case CRY_SHA1:
+        return SHA1_Init(&s->s1) == 1;
+    }
+    return false;
+}
+
+static bool sha_update(enum cry_hash h, union sha_state *s, const void *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    switch (h) {
+    case CRY_SHA256:
+        return SHA256_Update(&s->s256, p, n) == 1;
+    case CRY_SHA384:
+        return SHA384_Update(&s->s512, p, n) == 1;
+    case CRY_SHA512:
+        return SHA512_Update(&s->s512, p, n) == 1;
+    case CRY_SHA1:
+        return SHA1_Update(&s->s1, p, n) == 1;
+    }
+    return false;
+}
+
+/* sha_final writes the digest and wipes the state. */
+static bool sha_final(enum cry_hash h, union sha_state *s, uint8_t *out)
+{
+    int ok = 0;
+    switch (h) {
+    case CRY_SHA256:
+        ok = SHA256_Final(out, &s->s256);
+        break;
+    case CRY_SHA384:
+        ok = SHA384_Final(out, &s->s512);
+        break;
+    case CRY_SHA512:
+        ok = SHA512_Final(out, &s->s512);
+        break;
+    case CRY_SHA1:
+        ok = SHA1_Final(out, &s->s1);
+        break;
+    }
+    tern_memzero(s, sizeof(*s));
+    return ok == 1;
+}
 
 size_t cry_hash_len(enum cry_hash h)
 {
@@ -193,37 +271,35 @@ const char *cry_hash_name(enum cry_hash h)
 
 int cry_hash(enum cry_hash h, const void *data, size_t len, uint8_t *out)
 {
-    const EVP_MD *md = md_get(h);
-    if (!md)
+    if (cry_hash_len(h) == 0)
         return TERN_E_UNSUPPORTED;
-    if (EVP_Digest(data, len, out, NULL, md, NULL) != 1)
+    union sha_state s;
+    if (!sha_init(h, &s) || !sha_update(h, &s, data, len) || !sha_final(h, &s, out)) {
+        tern_memzero(&s, sizeof(s));
         return fail(TERN_E_INTERNAL);
+    }
     return TERN_OK;
 }
 
-/* The running hash keeps a scratch context beside it so that peek never
- * allocates and never touches the running state. */
+/* The running hash is a plain state: a peek finishes a copy of it on the
+ * stack, so it never allocates and never touches the running state. */
 struct hash_impl {
-    EVP_MD_CTX *run;
-    EVP_MD_CTX *scratch;
+    union sha_state run;
 };
 
 int cry_hash_init(struct cry_hash_ctx *ctx, enum cry_hash h)
 {
     ctx->alg = h;
     ctx->impl = NULL;
-    const EVP_MD *md = md_get(h);
-    if (!md)
+    if (cry_hash_len(h) == 0)
         return TERN_E_UNSUPPORTED;
-    struct hash_impl *hi = tern_calloc(1, sizeof(*hi));
+    struct hash_impl *hi = tern_malloc(sizeof(*hi));
     if (!hi)
         return TERN_E_NOMEM;
-    hi->run = EVP_MD_CTX_new();
-    hi->scratch = EVP_MD_CTX_new();
     ctx->impl = hi;
-    if (!hi->run || !hi->scratch || EVP_DigestInit_ex2(hi->run, md, NULL) != 1) {
+    if (!sha_init(h, &hi->run)) {
         cry_hash_cleanup(ctx);
-        return fail(TERN_E_NOMEM);
+        return fail(TERN_E_INTERNAL);
     }
     return TERN_OK;
 }
@@ -233,18 +309,18 @@ int cry_hash_update(struct cry_hash_ctx *ctx, const void *data, size_t len)
     struct hash_impl *hi = ctx->impl;
     if (!hi)
         return TERN_E_ARG;
-    if (len && EVP_DigestUpdate(hi->run, data, len) != 1)
+    if (!sha_update(ctx->alg, &hi->run, data, len))
         return fail(TERN_E_INTERNAL);
     return TERN_OK;
 }
 
 int cry_hash_peek(const struct cry_hash_ctx *ctx, uint8_t *out)
 {
-    struct hash_impl *hi = ctx->impl;
+    const struct hash_impl *hi = ctx->impl;
     if (!hi)
         return TERN_E_ARG;
-    if (EVP_MD_CTX_copy_ex(hi->scratch, hi->run) != 1 ||
-        EVP_DigestFinal_ex(hi->scratch, out, NULL) != 1)
+    union sha_state s = hi->run;
+    if (!sha_final(ctx->alg, &s, out))
         return fail(TERN_E_INTERNAL);
     return TERN_OK;
 }
@@ -258,10 +334,7 @@ int cry_hash_copy(struct cry_hash_ctx *dst, const struct cry_hash_ctx *src)
     if (rc != TERN_OK)
         return rc;
     struct hash_impl *di = dst->impl;
-    if (EVP_MD_CTX_copy_ex(di->run, si->run) != 1) {
-        cry_hash_cleanup(dst);
-        return fail(TERN_E_INTERNAL);
-    }
+    di->run = si->run;
     return TERN_OK;
 }
 
@@ -269,9 +342,7 @@ void cry_hash_cleanup(struct cry_hash_ctx *ctx)
 {
     struct hash_impl *hi = ctx->impl;
     if (hi) {
-        /* EVP_MD_CTX_free cleanses the digest state. */
-        EVP_MD_CTX_free(hi->run);
-        EVP_MD_CTX_free(hi->scratch);
+        tern_memzero(hi, sizeof(*hi));
         tern_free(hi);
     }
     ctx->impl = NULL;
@@ -290,48 +361,43 @@ struct part {
 static int hmac_parts(enum cry_hash h, const void *key, size_t key_len, const struct part *parts,
                       size_t nparts, uint8_t *out)
 {
-    const EVP_MD *md = md_get(h);
-    if (!md)
-        return TERN_E_UNSUPPORTED;
-    size_t bl = (size_t)EVP_MD_get_block_size(md);
+    size_t bl = sha_block_len(h);
     size_t hl = cry_hash_len(h);
-    if (bl > HMAC_MAX_BLOCK || hl > CRY_MAX_HASH)
-        return TERN_E_INTERNAL;
+    if (hl == 0)
+        return TERN_E_UNSUPPORTED;
     /* The key schedule runs dozens of these per handshake: the pads are
      * built in words and only the bytes used are wiped. */
     uint64_t k0[HMAC_MAX_BLOCK / 8], pad[HMAC_MAX_BLOCK / 8];
     uint8_t inner[CRY_MAX_HASH];
+    union sha_state s;
     memset(k0, 0, bl);
     int rc = TERN_E_INTERNAL;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c)
-        return fail(TERN_E_NOMEM);
 
     /* RFC 2104 §2: keys longer than the block are hashed first. */
     if (key_len > bl) {
-        if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, key, key_len) != 1 ||
-            EVP_DigestFinal_ex(c, (uint8_t *)k0, NULL) != 1)
+        if (!sha_init(h, &s) || !sha_update(h, &s, key, key_len) ||
+            !sha_final(h, &s, (uint8_t *)k0))
             goto out;
     } else if (key_len) {
         memcpy(k0, key, key_len);
     }
     for (size_t i = 0; i < bl / 8; i++)
         pad[i] = k0[i] ^ 0x3636363636363636u;
-    if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1)
+    if (!sha_init(h, &s) || !sha_update(h, &s, pad, bl))
         goto out;
     for (size_t i = 0; i < nparts; i++)
-        if (parts[i].n && EVP_DigestUpdate(c, parts[i].p, parts[i].n) != 1)
+        if (!sha_update(h, &s, parts[i].p, parts[i].n))
             goto out;
-    if (EVP_DigestFinal_ex(c, inner, NULL) != 1)
+    if (!sha_final(h, &s, inner))
         goto out;
     for (size_t i = 0; i < bl / 8; i++)
         pad[i] = k0[i] ^ 0x5c5c5c5c5c5c5c5cu;
-    if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, pad, bl) != 1 ||
-        EVP_DigestUpdate(c, inner, hl) != 1 || EVP_DigestFinal_ex(c, out, NULL) != 1)
+    if (!sha_init(h, &s) || !sha_update(h, &s, pad, bl) || !sha_update(h, &s, inner, hl) ||
+        !sha_final(h, &s, out))
         goto out;
     rc = TERN_OK;
 out:
-    EVP_MD_CTX_free(c);
+    tern_memzero(&s, sizeof(s));
     tern_memzero(k0, bl);
     tern_memzero(pad, bl);
     tern_memzero(inner, hl);
@@ -698,8 +764,18 @@ int cry_ecdh_keygen(struct cry_ecdh *k, enum cry_curve c, uint8_t *out_pub, size
         return TERN_OK;
     }
 #endif
-    EVP_PKEY *pkey = c == CRY_X25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
-                                     : EVP_PKEY_Q_keygen(NULL, NULL, "EC", ecdh_group(c));
+    EVP_PKEY *pkey = NULL;
+    if (c == CRY_X25519) {
+        /* Importing 32 private random bytes is X25519 key generation
+         * (RFC 7748 §6.1: libcrypto clamps them) without the generation
+         * context EVP_PKEY_Q_keygen sets up and fetches by name each time. */
+        uint8_t priv[32];
+        if (RAND_priv_bytes(priv, sizeof(priv)) == 1)
+            pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, sizeof(priv));
+        tern_memzero(priv, sizeof(priv));
+    } else {
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", ecdh_group(c));
+    }
     if (!pkey)
         return fail(TERN_E_INTERNAL);
     size_t n = 0;
@@ -779,16 +855,25 @@ int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, ui
 
     int rc = TERN_E_ILLEGAL_PARAMETER;
     EVP_PKEY_CTX *ctx = NULL;
-    EVP_PKEY *theirs = EVP_PKEY_new();
-    if (!theirs)
-        return fail(TERN_E_NOMEM);
-    /* Setting the encoded point decodes it onto the curve: libcrypto refuses
-     * coordinates >= p and points not on the curve. P-256 and P-384 have
-     * cofactor 1, so every such point is in the prime-order group and the
-     * costlier full public-key check (n*Q == O) adds nothing. */
-    if (EVP_PKEY_copy_parameters(theirs, mine) != 1 ||
-        EVP_PKEY_set1_encoded_public_key(theirs, peer, peer_len) != 1)
-        goto out;
+    EVP_PKEY *theirs = NULL;
+    if (k->curve == CRY_X25519) {
+        /* Any 32 bytes are an X25519 public value (RFC 7748 §5). */
+        theirs = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, peer_len);
+        if (!theirs)
+            return fail(TERN_E_NOMEM);
+    } else {
+        theirs = EVP_PKEY_new();
+        if (!theirs)
+            return fail(TERN_E_NOMEM);
+        /* Setting the encoded point decodes it onto the curve: libcrypto
+         * refuses coordinates >= p and points not on the curve. P-256 and
+         * P-384 have cofactor 1, so every such point is in the prime-order
+         * group and the costlier full public-key check (n*Q == O) adds
+         * nothing. */
+        if (EVP_PKEY_copy_parameters(theirs, mine) != 1 ||
+            EVP_PKEY_set1_encoded_public_key(theirs, peer, peer_len) != 1)
+            goto out;
+    }
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
     if (!ctx || EVP_PKEY_derive_init(ctx) != 1) {
         rc = TERN_E_INTERNAL;
@@ -1156,11 +1241,31 @@ int cry_verify(const struct cry_pubkey *pk, enum cry_sig_alg alg, enum cry_hash 
     return verify_result(rc);
 }
 
+/* privkey_take makes pkey the key of k, with its signing context. */
+static int privkey_take(struct cry_privkey *k, EVP_PKEY *pkey, enum cry_key_type t)
+{
+    EVP_PKEY_CTX *signer = NULL;
+    if (t != CRY_KEY_ED25519) {
+        signer = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (!signer || EVP_PKEY_sign_init(signer) != 1) {
+            EVP_PKEY_CTX_free(signer);
+            EVP_PKEY_free(pkey);
+            return fail(TERN_E_INTERNAL);
+        }
+    }
+    k->type = t;
+    k->bits = (unsigned)EVP_PKEY_get_bits(pkey);
+    k->impl = pkey;
+    k->signer = signer;
+    return TERN_OK;
+}
+
 int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
 {
     k->type = CRY_KEY_NONE;
     k->bits = 0;
     k->impl = NULL;
+    k->signer = NULL;
     if (len == 0 || len > LONG_MAX)
         return TERN_E_DECODE;
     const unsigned char *p = der;
@@ -1176,10 +1281,7 @@ int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
         EVP_PKEY_free(pkey);
         return fail(TERN_E_UNSUPPORTED);
     }
-    k->type = t;
-    k->bits = (unsigned)EVP_PKEY_get_bits(pkey);
-    k->impl = pkey;
-    return TERN_OK;
+    return privkey_take(k, pkey, t);
 }
 
 int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type, unsigned bits)
@@ -1187,6 +1289,7 @@ int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type, unsigned
     k->type = CRY_KEY_NONE;
     k->bits = 0;
     k->impl = NULL;
+    k->signer = NULL;
     EVP_PKEY *pkey = NULL;
     switch (type) {
     case CRY_KEY_RSA:
@@ -1224,14 +1327,13 @@ int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type, unsigned
     }
     if (!pkey)
         return fail(TERN_E_INTERNAL);
-    k->type = type;
-    k->bits = (unsigned)EVP_PKEY_get_bits(pkey);
-    k->impl = pkey;
-    return TERN_OK;
+    return privkey_take(k, pkey, type);
 }
 
 void cry_privkey_cleanup(struct cry_privkey *k)
 {
+    EVP_PKEY_CTX_free(k->signer);
+    k->signer = NULL;
     EVP_PKEY_free(k->impl); /* private components are cleared on free */
     k->impl = NULL;
     k->type = CRY_KEY_NONE;
@@ -1306,10 +1408,9 @@ int cry_sign(const struct cry_privkey *k, enum cry_sig_alg alg, enum cry_hash h,
             return TERN_E_UNSUPPORTED;
         uint8_t dgst[CRY_MAX_HASH];
         TRY(cry_hash(h, msg, msg_len, dgst));
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        EVP_PKEY_CTX *ctx = k->signer ? EVP_PKEY_CTX_dup(k->signer) : NULL;
         /* RFC 8446 §4.2.3: RSASSA-PSS salt length equals the digest length. */
-        if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
-            (alg == CRY_SIG_ECDSA || rsa_setup(ctx, alg, md, RSA_PSS_SALTLEN_DIGEST)) &&
+        if (ctx && (alg == CRY_SIG_ECDSA || rsa_setup(ctx, alg, md, RSA_PSS_SALTLEN_DIGEST)) &&
             EVP_PKEY_sign(ctx, sig, &n, dgst, cry_hash_len(h)) == 1)
             rc = TERN_OK;
         EVP_PKEY_CTX_free(ctx);

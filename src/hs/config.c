@@ -237,7 +237,7 @@ int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size
     }
     cfg->chain_n = ck.n;
     cfg->key = ck.key;
-    ck.key.impl = NULL;
+    memset(&ck.key, 0, sizeof(ck.key)); /* moved: cfg->key owns it now */
     ck.n = 0;
     x509_chain_key_cleanup(&ck);
     return TERN_OK;
