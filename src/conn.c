@@ -368,8 +368,9 @@ static bool record_limit13(const tern_conn *c)
 }
 
 /* process_record handles the whole record of rec_len bytes at offset base
- * of the input buffer. */
-static int process_record(tern_conn *c, size_t base, size_t rec_len)
+ * of the input buffer. With sealed set, only the record's header is in the
+ * buffer and its protected bytes are read from sealed (see tern_conn_feed). */
+static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8_t *sealed)
 {
     uint8_t *rec = c->raw.buf + base;
     struct rd r;
@@ -403,7 +404,7 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);
-    if (rec_open(&c->rd_in, rec, rec_len, &type, &off, &len, &e) != TERN_OK)
+    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK)
         return conn_fail_err(c, &e);
     const uint8_t *p = rec + off;
     if (type != REC_HANDSHAKE && conn_hs_pending(c))
@@ -454,7 +455,7 @@ static void conn_process(tern_conn *c)
             break;
         size_t base = c->raw_off;
         c->raw_off += want;
-        process_record(c, base, want);
+        process_record(c, base, want, NULL);
     }
     if (c->app_len)
         return;
@@ -474,6 +475,40 @@ static void conn_process(tern_conn *c)
         wr_free_public(&c->raw);
 }
 
+/* open_from_input opens whole protected application_data records at the
+ * start of in while nothing else is buffered: each is opened straight from
+ * the caller's bytes into the input buffer (only its header is copied), which
+ * spares the copy of every received byte on a connection that is moving
+ * data. It stops at the first record that yields application data (later
+ * ones wait behind it, as in conn_process), at anything else, and at a
+ * partial record; it returns how many bytes of in it took. */
+static size_t open_from_input(tern_conn *c, const uint8_t *in, size_t len)
+{
+    size_t done = 0;
+    while (c->raw.len == 0 && c->app_len == 0 && c->state == HS_CONNECTED &&
+           len - done >= REC_HEADER_LEN) {
+        struct rd r;
+        rd_init(&r, in + done, len - done);
+        struct rec_header h;
+        struct tern_err e;
+        err_init(&e);
+        if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK ||
+            h.type != REC_APPLICATION_DATA || r.len < h.length)
+            break; /* the buffered path gives the error or waits */
+        size_t want = REC_HEADER_LEN + h.length;
+        uint8_t *rec = wr_reserve(&c->raw, want);
+        if (!rec)
+            break; /* the buffered path reports the allocation failure */
+        memcpy(rec, in + done, REC_HEADER_LEN);
+        c->raw_off = want;
+        process_record(c, 0, want, in + done + REC_HEADER_LEN);
+        done += want;
+        if (c->app_len == 0)
+            conn_process(c); /* nothing to read: wipe, and release when idle */
+    }
+    return done;
+}
+
 int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)
 {
     *out_used = 0;
@@ -486,10 +521,20 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
     }
     if (!c->raw.growable)
         wr_init_grow(&c->raw);
+    size_t done = 0;
+    if (c->state == HS_CONNECTED && c->rd_in.active)
+        done = open_from_input(c, in, len);
+    in += done;
+    len -= done;
+    if (len == 0 || c->state == HS_FAILED || c->state == HS_CLOSED) {
+        *out_used = done + len;
+        conn_process(c);
+        return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    }
     wr_bytes(&c->raw, in, len);
     if (!wr_ok(&c->raw))
         return conn_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
-    *out_used = len;
+    *out_used = done + len;
     conn_process(c);
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }

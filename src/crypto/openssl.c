@@ -660,11 +660,22 @@ int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
                   const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len, const uint8_t *tag,
                   size_t tag_len)
 {
+    return cry_aead_open_from(k, nonce, nonce_len, aad, aad_len, buf, len, buf, tag, tag_len);
+}
+
+int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                       const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                       uint8_t *out, const uint8_t *tag, size_t tag_len)
+{
     TRY(aead_check(k, nonce_len, tag_len));
     struct aead_impl *ai = k->impl;
-    if (nonce_len != TLS_NONCE_LEN)
-        return gcm_any_nonce(ai, k->alg, false, nonce, nonce_len, aad, aad_len, buf, len,
+    if (nonce_len != TLS_NONCE_LEN) {
+        /* Not a TLS record: open in place. */
+        if (out != in)
+            memcpy(out, in, len);
+        return gcm_any_nonce(ai, k->alg, false, nonce, nonce_len, aad, aad_len, out, len,
                              (uint8_t *)tag, tag_len);
+    }
     uint8_t tagcopy[CRY_AEAD_TAG];
     memcpy(tagcopy, tag, tag_len);
     OSSL_PARAM params[2] = {
@@ -675,7 +686,7 @@ int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
     if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 0, NULL) != 1 ||
         EVP_CIPHER_CTX_set_params(ai->ctx, params) != 1)
         return fail(TERN_E_INTERNAL);
-    if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
+    if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, in, len) ||
         EVP_CipherFinal_ex(ai->ctx, fin, &outl) != 1) {
 #ifdef TERN_FUZZING
         if (fuzz.relaxed) {
@@ -684,7 +695,7 @@ int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
         }
 #endif
         /* RFC 5116 §2.2: no plaintext is released when the tag fails. */
-        tern_memzero(buf, len);
+        tern_memzero(out, len);
         return fail(TERN_E_BAD_RECORD_MAC);
     }
     return TERN_OK;

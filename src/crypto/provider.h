@@ -97,6 +97,13 @@ TERN_MUST_CHECK int cry_aead_seal_from(struct cry_aead_key *k, const uint8_t *no
 TERN_MUST_CHECK int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
                                   const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,
                                   const uint8_t *tag, size_t tag_len);
+/* Open from in to out: the ciphertext, len bytes at in, is left as it was
+ * and the plaintext goes to out, which is in itself (in place) or does not
+ * overlap it. Saves the copy of a received record into a buffer. */
+TERN_MUST_CHECK int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *nonce,
+                                       size_t nonce_len, const uint8_t *aad, size_t aad_len,
+                                       const uint8_t *in, size_t len, uint8_t *out,
+                                       const uint8_t *tag, size_t tag_len);
 
 /* ---- random ---- */
 TERN_MUST_CHECK int cry_random(void *out, size_t len);

@@ -427,19 +427,23 @@ static uint64_t ct_nonzero_mask(uint64_t x)
  * the last non-zero byte (RFC 8446 §5.4). It reads every byte, in the same
  * order whatever their values, and never branches on them, so neither the
  * time taken nor the memory touched tells how much of the record was
- * padding. One pass in 64-byte blocks keeps a masked copy of the last
- * non-zero block (vector code where the compiler has it; byte by byte this
- * cost as much as opening the record), then a byte pass over that copy
- * finds the type. Returns false if every byte is zero. */
-typedef uint64_t scan_vec __attribute__((vector_size(16)));
-#define SCAN_VECS 4 /* 64-byte blocks */
-/* On x86-64 a second build in VEX encoding is picked at load where AVX2 is
- * there: legacy SSE code right after libcrypto's AVX-512 ciphers ran at a
+ * padding. One pass over 128-byte blocks keeps, for each 8-byte lane of the
+ * block, the last non-zero value seen there and the block it was in, with
+ * vector compares and selects only (no reduction per block); a pass over
+ * the 16 lanes then picks the latest, and a pass over its 8 bytes the type.
+ * Returns false if every byte is zero. 16 KiB take 0.19 µs with AVX-512,
+ * 0.44 with AVX2, on the bench machine (one byte at a time cost as much as
+ * opening the record). */
+typedef uint64_t scan_vec __attribute__((vector_size(64)));
+#define SCAN_VECS  2 /* 128-byte blocks */
+#define SCAN_LANES (SCAN_VECS * (sizeof(scan_vec) / 8))
+/* On x86-64, builds for AVX-512 and AVX2 are picked at load where the CPU
+ * has them: legacy SSE code right after libcrypto's AVX-512 ciphers ran at a
  * third of the speed (measured with ChaCha20-Poly1305 on this project's
  * machine). */
 #if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(TERN_FUZZING)
 #if __has_attribute(target_clones)
-#define SCAN_CLONES __attribute__((target_clones("avx2", "default")))
+#define SCAN_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 #endif
 #ifndef SCAN_CLONES
@@ -452,29 +456,38 @@ static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t
     size_t nblocks = n / block;
     uint8_t tail[SCAN_VECS * sizeof(scan_vec)] = {0}; /* the partial last block */
     memcpy(tail, p + nblocks * block, n - nblocks * block);
-    /* Four named vectors rather than arrays, so they stay in registers. */
-    scan_vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-    uint64_t last = 0, found = 0;
+    /* Per lane: its last non-zero value, and 1 + the block it was in (0:
+     * none). Named vectors rather than arrays, so they stay in registers. */
+    scan_vec s0 = {0}, s1 = {0}, i0 = {0}, i1 = {0};
+    scan_vec bv = (scan_vec){0} + 1, one = (scan_vec){0} + 1;
     for (size_t b = 0; b <= nblocks; b++) {
         const uint8_t *src = b < nblocks ? p + b * block : tail;
-        scan_vec v0, v1, v2, v3;
+        scan_vec v0, v1;
         memcpy(&v0, src, sizeof(v0));
-        memcpy(&v1, src + 16, sizeof(v1));
-        memcpy(&v2, src + 32, sizeof(v2));
-        memcpy(&v3, src + 48, sizeof(v3));
-        scan_vec acc = (v0 | v1) | (v2 | v3);
-        uint64_t m = ct_nonzero_mask(acc[0] | acc[1]);
-        scan_vec mv = {m, m};
-        s0 ^= (v0 ^ s0) & mv;
-        s1 ^= (v1 ^ s1) & mv;
-        s2 ^= (v2 ^ s2) & mv;
-        s3 ^= (v3 ^ s3) & mv;
-        last = ((uint64_t)b & m) | (last & ~m);
-        found |= m;
+        memcpy(&v1, src + sizeof(v0), sizeof(v1));
+        scan_vec z0 = (scan_vec)(v0 == 0), z1 = (scan_vec)(v1 == 0); /* all ones where zero */
+        s0 = v0 | (s0 & z0);
+        s1 = v1 | (s1 & z1);
+        i0 = (i0 & z0) | (bv & ~z0);
+        i1 = (i1 & z1) | (bv & ~z1);
+        bv += one;
     }
-    scan_vec sel[SCAN_VECS] = {s0, s1, s2, s3};
-    uint8_t bytes[sizeof(sel)];
-    memcpy(bytes, sel, sizeof(bytes));
+    scan_vec sv[SCAN_VECS] = {s0, s1}, iv[SCAN_VECS] = {i0, i1};
+    uint64_t lane_val[SCAN_LANES], lane_blk[SCAN_LANES];
+    memcpy(lane_val, sv, sizeof(lane_val));
+    memcpy(lane_blk, iv, sizeof(lane_blk));
+    /* The latest lane: the greatest (block, lane) among lanes that saw a
+     * non-zero byte. Keys stay below 2^62, so the subtraction's top bit is
+     * the comparison. */
+    uint64_t best_key = 0, best_val = 0;
+    for (size_t l = 0; l < SCAN_LANES; l++) {
+        uint64_t key = (lane_blk[l] * SCAN_LANES + l) & ct_nonzero_mask(lane_blk[l]);
+        uint64_t gt = (uint64_t)0 - ((best_key - key) >> 63);
+        best_key = (key & gt) | (best_key & ~gt);
+        best_val = (lane_val[l] & gt) | (best_val & ~gt);
+    }
+    uint8_t bytes[8];
+    memcpy(bytes, &best_val, sizeof(bytes)); /* the lane's bytes in memory order */
     uint64_t pos = 0;
     uint8_t type = 0;
     for (size_t j = 0; j < sizeof(bytes); j++) {
@@ -482,9 +495,10 @@ static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t
         pos = ((uint64_t)j & m) | (pos & ~m);
         type = (uint8_t)((bytes[j] & m) | (type & ~m));
     }
-    *out_pos = (size_t)(last * block + pos);
+    uint64_t lane = best_key % SCAN_LANES, blk = best_key / SCAN_LANES;
+    *out_pos = (size_t)((blk - (best_key != 0)) * block + lane * 8 + pos);
     *out_type = type;
-    return found != 0;
+    return best_key != 0;
 }
 
 static int open_plain(const struct rec_header *h, size_t *out_off, size_t *out_len,
@@ -511,8 +525,9 @@ static int empty_check(uint8_t type, size_t len, struct tern_err *err)
     return TERN_OK;
 }
 
-static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, uint8_t *out_type,
-                  size_t *out_off, size_t *out_len, struct tern_err *err)
+static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
+                  const uint8_t *sealed, uint8_t *out_type, size_t *out_off, size_t *out_len,
+                  struct tern_err *err)
 {
     if (h->type == REC_CHANGE_CIPHER_SPEC) {
         /* See rec_open's comment: handed back for the handshake layer. */
@@ -537,9 +552,10 @@ static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, u
     nonce_xor(d, d->seq, nonce);
     size_t inner_len = (size_t)h->length - CRY_AEAD_TAG;
     uint8_t *inner = buf + REC_HEADER_LEN;
+    const uint8_t *in = sealed ? sealed : inner;
     /* RFC 8446 §5.2: the additional data is the record header itself. */
-    int rc = cry_aead_open(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, inner, inner_len,
-                           inner + inner_len, CRY_AEAD_TAG);
+    int rc = cry_aead_open_from(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, in, inner_len,
+                                inner, in + inner_len, CRY_AEAD_TAG);
     if (rc == TERN_E_BAD_RECORD_MAC)
         return err_set(err, rc,
                        "protected record %llu (%u bytes) did not authenticate: it was altered, "
@@ -574,8 +590,9 @@ static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, u
     return TERN_OK;
 }
 
-static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, uint8_t *out_type,
-                  size_t *out_off, size_t *out_len, struct tern_err *err)
+static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
+                  const uint8_t *sealed, uint8_t *out_type, size_t *out_off, size_t *out_len,
+                  struct tern_err *err)
 {
     bool gcm = d->aead != CRY_CHACHA20_POLY1305;
     size_t explicit_len = gcm ? REC_TLS12_EXPLICIT_NONCE : 0;
@@ -588,10 +605,11 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, u
     TRY(seq_check(d, "open a", err));
     size_t plain_len = (size_t)h->length - explicit_len - CRY_AEAD_TAG;
     uint8_t nonce[12];
+    const uint8_t *fragment = sealed ? sealed : buf + REC_HEADER_LEN;
     if (gcm) {
         struct rd r;
         const uint8_t *explicit_nonce;
-        rd_init(&r, buf + REC_HEADER_LEN, h->length);
+        rd_init(&r, fragment, h->length);
         if (!rd_bytes(&r, &explicit_nonce, REC_TLS12_EXPLICIT_NONCE))
             return err_set(err, TERN_E_INTERNAL, "record length arithmetic is wrong");
         nonce_gcm12(d, explicit_nonce, nonce);
@@ -601,8 +619,9 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, u
     uint8_t aad[REC_TLS12_AAD_LEN];
     aad12(d->seq, h->type, h->version, plain_len, aad);
     uint8_t *content = buf + REC_HEADER_LEN + explicit_len;
-    int rc = cry_aead_open(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), content, plain_len,
-                           content + plain_len, CRY_AEAD_TAG);
+    const uint8_t *in = fragment + explicit_len;
+    int rc = cry_aead_open_from(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), in, plain_len,
+                                content, in + plain_len, CRY_AEAD_TAG);
     if (rc == TERN_E_BAD_RECORD_MAC)
         return err_set(err, rc,
                        "protected TLS 1.2 %s record %llu (%u bytes) did not authenticate: it was "
@@ -627,6 +646,14 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf, u
 int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, size_t *out_off,
              size_t *out_len, struct tern_err *err)
 {
+    return rec_open_from(d, buf, len, NULL, out_type, out_off, out_len, err);
+}
+
+int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len, const uint8_t *sealed,
+                  uint8_t *out_type, size_t *out_off, size_t *out_len, struct tern_err *err)
+{
+    if (sealed && !d->active)
+        return err_set(err, TERN_E_ARG, "rec_open_from was given an unprotected record");
     struct rd r;
     struct rec_header h;
     rd_init(&r, buf, len);
@@ -641,6 +668,8 @@ int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, siz
                        "rec_open was given %zu bytes after the header, but the header announces "
                        "a %u-byte fragment",
                        r.len, h.length);
+    if (sealed && h.type == REC_CHANGE_CIPHER_SPEC)
+        return err_set(err, TERN_E_ARG, "rec_open_from was given a change_cipher_spec record");
     if (!d->active) {
         TRY(open_plain(&h, out_off, out_len, err));
         TRY(empty_check(h.type, h.length, err));
@@ -648,6 +677,6 @@ int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, siz
         return TERN_OK;
     }
     if (tls13)
-        return open13(d, &h, buf, out_type, out_off, out_len, err);
-    return open12(d, &h, buf, out_type, out_off, out_len, err);
+        return open13(d, &h, buf, sealed, out_type, out_off, out_len, err);
+    return open12(d, &h, buf, sealed, out_type, out_off, out_len, err);
 }

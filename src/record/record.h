@@ -132,5 +132,14 @@ size_t rec_plaintext_offset(const struct rec_dir *d);
  * whether it may arrive now and must be dropped. */
 TERN_MUST_CHECK int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type,
                              size_t *out_off, size_t *out_len, struct tern_err *err);
+/* rec_open_from is rec_open for a protected record whose bytes after the
+ * header are read from sealed (len - 5 bytes, not overlapping buf) rather
+ * than from buf: buf holds the header and receives the plaintext, so a
+ * record is opened straight from the bytes it arrived in. The bytes of buf
+ * outside the plaintext are not written. TERN_E_ARG for an inactive
+ * direction. */
+TERN_MUST_CHECK int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len,
+                                  const uint8_t *sealed, uint8_t *out_type, size_t *out_off,
+                                  size_t *out_len, struct tern_err *err);
 
 #endif

@@ -276,14 +276,15 @@ static void test_tamper(void)
     rec_dir_cleanup(&w), rec_dir_cleanup(&r), rec_dir_cleanup(&w2), rec_dir_cleanup(&r2);
 }
 
-/* The inner type is found at every offset within a word and a 64-byte
+/* The inner type is found at every offset within a word and a 128-byte
  * block, and after content that is itself all zeros (the scan goes a block
  * at a time). */
 static void test_padding_offsets(void)
 {
     static uint8_t buf[REC_MAX_RECORD];
     static const size_t pads[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 200};
-    for (size_t clen = 1; clen <= 140; clen += clen < 24 || (clen > 54 && clen < 74) ? 1 : 7) {
+    for (size_t clen = 1; clen <= 280;
+         clen += clen < 24 || (clen > 54 && clen < 74) || (clen > 118 && clen < 138) ? 1 : 7) {
         for (size_t pi = 0; pi < sizeof(pads) / sizeof(pads[0]); pi++) {
             size_t pad = pads[pi];
             struct rec_dir w, r;
@@ -705,6 +706,92 @@ static void test_seal_from(void)
     seal_from_case(&plain, &plain2, REC_HANDSHAKE, 300);
 }
 
+/* rec_open_from opens a record from the bytes it arrived in: the same
+ * result as rec_open in place, the arrived bytes left as they were, and the
+ * same refusals. */
+static void open_from_case(struct rec_dir *w, struct rec_dir *r1, struct rec_dir *r2, uint8_t type,
+                           size_t len)
+{
+    static uint8_t src[REC_MAX_PLAINTEXT], sealed[REC_MAX_RECORD], copy[REC_MAX_RECORD],
+        in_place[REC_MAX_RECORD], from[REC_MAX_RECORD];
+    for (size_t i = 0; i < len; i++)
+        src[i] = (uint8_t)(i * 7 + 3);
+    size_t n, off1, len1, off2, len2;
+    uint8_t t1, t2;
+    CHECK_EQ(rec_seal_from(w, type, src, len, sealed, sizeof(sealed), &n, NULL), TERN_OK);
+    memcpy(copy, sealed, n);
+    memcpy(in_place, sealed, n);
+    memset(from, 0xee, sizeof(from));
+    memcpy(from, sealed, REC_HEADER_LEN);
+    CHECK_EQ(rec_open(r1, in_place, n, &t1, &off1, &len1, NULL), TERN_OK);
+    CHECK_EQ(rec_open_from(r2, from, n, sealed + REC_HEADER_LEN, &t2, &off2, &len2, NULL), TERN_OK);
+    CHECK_EQ(t1, type);
+    CHECK_EQ(t2, type);
+    CHECK_EQ(off1, off2);
+    CHECK_EQ(len1, len);
+    CHECK_EQ(len2, len);
+    CHECK_MEM(from + off2, src, len);
+    CHECK_MEM(sealed, copy, n);
+    /* A flipped byte of the arrived record: no plaintext, nothing counted. */
+    CHECK_EQ(rec_seal_from(w, type, src, len, sealed, sizeof(sealed), &n, NULL), TERN_OK);
+    sealed[n - 1] ^= 0x80;
+    memcpy(from, sealed, REC_HEADER_LEN);
+    uint64_t seq = r2->seq;
+    struct tern_err err;
+    err_init(&err);
+    CHECK_EQ(rec_open_from(r2, from, n, sealed + REC_HEADER_LEN, &t2, &off2, &len2, &err),
+             TERN_E_BAD_RECORD_MAC);
+    CHECK_CONTAINS(err.msg, "did not authenticate");
+    CHECK_EQ(r2->seq, seq);
+    size_t zeros = 0;
+    for (size_t i = 0; i < len; i++)
+        zeros += from[off2 + i] == 0;
+    CHECK_EQ(zeros, len);
+    r1->seq++, r2->seq++; /* both move past the record r1 never saw */
+}
+
+static void test_open_from(void)
+{
+    static const size_t lens[] = {1, 16, 17, 1000, REC_MAX_PLAINTEXT};
+    static const enum cry_aead aeads[] = {CRY_AES_128_GCM, CRY_AES_256_GCM, CRY_CHACHA20_POLY1305};
+    for (size_t ai = 0; ai < 3; ai++) {
+        struct rec_dir w = {0}, r1 = {0}, r2 = {0};
+        CHECK_EQ(rec_dir_set13(&w, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set13(&r1, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set13(&r2, CRY_SHA256, aeads[ai], secret_a, 32, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            open_from_case(&w, &r1, &r2, REC_APPLICATION_DATA, lens[i]);
+            open_from_case(&w, &r1, &r2, REC_HANDSHAKE, lens[i]);
+        }
+        /* change_cipher_spec is never protected: not for rec_open_from. */
+        uint8_t ccs[6] = {REC_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1}, hdr[6];
+        memcpy(hdr, ccs, 5);
+        uint8_t t;
+        size_t off, len;
+        CHECK_EQ(rec_open_from(&r2, hdr, 6, ccs + 5, &t, &off, &len, NULL), TERN_E_ARG);
+        rec_dir_cleanup(&w), rec_dir_cleanup(&r1), rec_dir_cleanup(&r2);
+
+        uint8_t key[32], iv[12];
+        memset(key, 5, sizeof(key));
+        memset(iv, 6, sizeof(iv));
+        size_t kl = cry_aead_key_len(aeads[ai]), ivl = aeads[ai] == CRY_CHACHA20_POLY1305 ? 12 : 4;
+        memset(&w, 0, sizeof(w)), memset(&r1, 0, sizeof(r1)), memset(&r2, 0, sizeof(r2));
+        CHECK_EQ(rec_dir_set12(&w, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set12(&r1, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        CHECK_EQ(rec_dir_set12(&r2, aeads[ai], key, kl, iv, ivl, NULL), TERN_OK);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+            open_from_case(&w, &r1, &r2, REC_APPLICATION_DATA, lens[i]);
+        rec_dir_cleanup(&w), rec_dir_cleanup(&r1), rec_dir_cleanup(&r2);
+    }
+    /* An unprotected direction has nothing to open from elsewhere. */
+    struct rec_dir plain = {0};
+    uint8_t rec[6] = {REC_HANDSHAKE, 3, 3, 0, 1, 1}, hdr[6];
+    memcpy(hdr, rec, 5);
+    uint8_t t;
+    size_t off, len;
+    CHECK_EQ(rec_open_from(&plain, hdr, 6, rec + 5, &t, &off, &len, NULL), TERN_E_ARG);
+}
+
 static void test_overhead(void)
 {
     struct rec_dir d = {0};
@@ -736,6 +823,7 @@ int main(void)
     RUN(test_set_failures);
     RUN(test_tls12);
     RUN(test_seal_from);
+    RUN(test_open_from);
     RUN(test_overhead);
     rfc8448_free(trace);
     return test_done();
