@@ -10,7 +10,8 @@
  *
  * Method. Client and server live in one process and one thread and talk
  * through memory: tern's sans-I/O connection hands its output straight to
- * the peer's tern_conn_feed; OpenSSL's SSL objects sit on a small custom BIO
+ * the peer's tern_conn_feed (application data: tern_conn_feed_read, which
+ * opens records into the reader's buffer); OpenSSL's SSL objects sit on a small custom BIO
  * whose two pipes are plain static buffers. Every call into a library is
  * bracketed by CLOCK_THREAD_CPUTIME_ID readings and charged to the side
  * that made it (creating and freeing the connection objects included).
@@ -232,12 +233,13 @@ static void tern_check(tern_conn *c, const char *what)
 
 /* tern_move hands what `from` has to send to `to`; returns bytes moved. When
  * `drop`, the bytes are discarded instead (the client ignores tickets). */
+static uint8_t wire[1 << 18]; /* the "socket" between tern's two sides */
+
 static size_t tern_move(tern_conn *from, enum side fs, tern_conn *to, enum side ts, bool drop)
 {
     /* The sender's output goes to `wire` (the socket write, charged to the
      * sender as OpenSSL's BIO write is), then the receiver is fed: one clock
      * bracket per side and step, as for OpenSSL. */
-    static uint8_t wire[1 << 18];
     size_t moved = 0;
     for (;;) {
         const uint8_t *out;
@@ -316,20 +318,31 @@ static void tern_send(tern_conn *from, enum side fs, tern_conn *to, enum side ts
     leave();
     if (rc != TERN_OK || n != len)
         die("tern write: %s", tern_conn_error(from));
-    tern_move(from, fs, to, ts, false);
+    /* The records go to `wire` (the socket write, charged to the sender),
+     * then the receiver takes them with tern_conn_feed_read, which opens
+     * whole records straight into the reader's buffer (the socket read and
+     * SSL_read of the OpenSSL side). */
     size_t have = 0;
     while (have < len) {
-        enter(ts);
-        rc = tern_conn_read(to, got + have, len - have, &n);
-        leave();
-        if (rc == TERN_WANT_READ) {
-            if (tern_move(from, fs, to, ts, false) == 0)
-                die("tern read: data lost");
-            continue;
+        const uint8_t *out;
+        size_t olen = 0, used;
+        enter(fs);
+        if (tern_conn_output(from, &out, &olen) == TERN_OK && olen > 0) {
+            if (olen > sizeof(wire))
+                olen = sizeof(wire);
+            memcpy(wire, out, olen);
+            tern_conn_output_done(from, olen);
         }
-        if (rc != TERN_OK)
+        leave();
+        enter(ts);
+        rc = tern_conn_feed_read(to, wire, olen, &used, got + have, len - have, &n);
+        leave();
+        if (rc == TERN_OK)
+            have += n;
+        else if (rc != TERN_WANT_READ)
             die("tern read: %s", tern_conn_error(to));
-        have += n;
+        else if (olen == 0)
+            die("tern read: data lost");
     }
 }
 
@@ -1174,7 +1187,8 @@ static void machine_header(int rounds, double budget)
     printf("# machine: %s, %ld CPUs online, %s %s %s; compiler %s\n", model,
            sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine, __VERSION__);
     printf("# method: client and server in one thread over memory (tern: output copied to a\n"
-           "#   buffer, as a socket write, then given to tern_conn_feed;\n"
+           "#   buffer, as a socket write, then given to tern_conn_feed, or for application\n"
+           "#   data to tern_conn_feed_read, which opens records into the reader's buffer;\n"
            "#   OpenSSL: SSL objects on a custom BIO over static pipes). Each library call is\n"
            "#   timed with CLOCK_THREAD_CPUTIME_ID and charged to its side; object creation and\n"
            "#   free included. %d rounds; in each, every workload runs tern, OpenSSL and its\n"

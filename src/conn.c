@@ -367,6 +367,33 @@ static bool record_limit13(const tern_conn *c)
     return c->version == TERN_TLS13 || c->cfg->min_version >= TERN_TLS13;
 }
 
+/* handle_content acts on the opened content of a record: alerts and
+ * handshake messages are handled here; application data is left where it
+ * is, for the caller. */
+static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t len)
+{
+    if (type != REC_HANDSHAKE && conn_hs_pending(c))
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "a %s record interleaved with a fragmented handshake message",
+                         type == REC_ALERT ? "alert" : "non-handshake");
+    switch (type) {
+    case REC_ALERT:
+        return handle_alert(c, p, len);
+    case REC_HANDSHAKE:
+        return handle_handshake_bytes(c, p, len);
+    case REC_APPLICATION_DATA:
+        if (c->state != HS_CONNECTED)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "application data arrived before the handshake completed");
+        if (len)
+            hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
+                     "application data", NULL, len, NULL, 0);
+        return TERN_OK;
+    default:
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u", type);
+    }
+}
+
 /* process_record handles the whole record of rec_len bytes at offset base
  * of the input buffer. With sealed set, only the record's header is in the
  * buffer and its protected bytes are read from sealed (see tern_conn_feed). */
@@ -406,30 +433,12 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
                          h.type);
     if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK)
         return conn_fail_err(c, &e);
-    const uint8_t *p = rec + off;
-    if (type != REC_HANDSHAKE && conn_hs_pending(c))
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "a %s record interleaved with a fragmented handshake message",
-                         type == REC_ALERT ? "alert" : "non-handshake");
-    switch (type) {
-    case REC_ALERT:
-        return handle_alert(c, p, len);
-    case REC_HANDSHAKE:
-        return handle_handshake_bytes(c, p, len);
-    case REC_APPLICATION_DATA:
-        if (c->state != HS_CONNECTED)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "application data arrived before the handshake completed");
-        if (len) {
-            c->app_off = base + off;
-            c->app_len = len;
-            hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
-                     "application data", NULL, len, NULL, 0);
-        }
-        return TERN_OK;
-    default:
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u", type);
+    int rc = handle_content(c, type, rec + off, len);
+    if (rc == TERN_OK && type == REC_APPLICATION_DATA && len) {
+        c->app_off = base + off;
+        c->app_len = len;
     }
+    return rc;
 }
 
 /* conn_process opens the whole records waiting in the input buffer until
@@ -475,6 +484,21 @@ static void conn_process(tern_conn *c)
         wr_free_public(&c->raw);
 }
 
+/* whole_app_record: the length of the whole application_data record at the
+ * start of in (0: not one, or not whole: the buffered path decides). */
+static size_t whole_app_record(const tern_conn *c, const uint8_t *in, size_t len)
+{
+    struct rd r;
+    rd_init(&r, in, len);
+    struct rec_header h;
+    struct tern_err e;
+    err_init(&e);
+    if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK ||
+        h.type != REC_APPLICATION_DATA || r.len < h.length)
+        return 0;
+    return REC_HEADER_LEN + h.length;
+}
+
 /* open_from_input opens whole protected application_data records at the
  * start of in while nothing else is buffered: each is opened straight from
  * the caller's bytes into the input buffer (only its header is copied), which
@@ -487,15 +511,9 @@ static size_t open_from_input(tern_conn *c, const uint8_t *in, size_t len)
     size_t done = 0;
     while (c->raw.len == 0 && c->app_len == 0 && c->state == HS_CONNECTED &&
            len - done >= REC_HEADER_LEN) {
-        struct rd r;
-        rd_init(&r, in + done, len - done);
-        struct rec_header h;
-        struct tern_err e;
-        err_init(&e);
-        if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK ||
-            h.type != REC_APPLICATION_DATA || r.len < h.length)
+        size_t want = whole_app_record(c, in + done, len - done);
+        if (want == 0)
             break; /* the buffered path gives the error or waits */
-        size_t want = REC_HEADER_LEN + h.length;
         uint8_t *rec = wr_reserve(&c->raw, want);
         if (!rec)
             break; /* the buffered path reports the allocation failure */
@@ -507,6 +525,67 @@ static size_t open_from_input(tern_conn *c, const uint8_t *in, size_t len)
             conn_process(c); /* nothing to read: wipe, and release when idle */
     }
     return done;
+}
+
+/* open_into_caller opens whole protected application_data records at the
+ * start of in straight into buf while nothing is buffered and buf has room
+ * for the most such a record can hold. A record that holds something else
+ * (a TLS 1.3 post-handshake message or alert) is handled as any other and
+ * wiped from buf. Returns the bytes of in taken; *n grows by the plaintext
+ * written. */
+static size_t open_into_caller(tern_conn *c, const uint8_t *in, size_t len, uint8_t *buf,
+                               size_t cap, size_t *n)
+{
+    size_t done = 0;
+    while (c->raw.len == 0 && c->app_len == 0 && c->state == HS_CONNECTED && c->rd_in.active &&
+           !conn_hs_pending(c)) {
+        size_t want = whole_app_record(c, in + done, len - done);
+        if (want == 0 || rec_max_content(&c->rd_in, want - REC_HEADER_LEN) > cap - *n)
+            break;
+        uint8_t type;
+        size_t plen;
+        struct tern_err e;
+        err_init(&e);
+        int rc = rec_open_into(&c->rd_in, in + done, want, buf + *n, cap - *n, &type, &plen, &e);
+        done += want;
+        if (rc != TERN_OK) {
+            conn_fail_err(c, &e);
+            break;
+        }
+        rc = handle_content(c, type, buf + *n, plen);
+        if (rc == TERN_OK && type == REC_APPLICATION_DATA)
+            *n += plen;
+        else
+            tern_memzero(buf + *n, plen);
+    }
+    return done;
+}
+
+int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used, uint8_t *buf,
+                        size_t cap, size_t *out_n)
+{
+    *out_used = 0;
+    *out_n = 0;
+    size_t n = 0, done = 0;
+    if (c->state == HS_CONNECTED && c->rd_in.active)
+        done = open_into_caller(c, in, len, buf, cap, &n);
+    size_t used = 0;
+    int rc = c->state == HS_FAILED ? c->err.code : TERN_OK;
+    if (done < len && rc == TERN_OK)
+        rc = tern_conn_feed(c, in + done, len - done, &used);
+    *out_used = done + used;
+    if (c->state == HS_FAILED && *out_used < len)
+        *out_used = len; /* as tern_conn_feed: a failed connection takes all */
+    if (n < cap) {
+        /* Plaintext that took the buffered path comes after what is in buf. */
+        size_t more = 0;
+        int rrc = tern_conn_read(c, buf + n, cap - n, &more);
+        n += more;
+        if (n == 0)
+            rc = rrc;
+    }
+    *out_n = n;
+    return n ? TERN_OK : rc;
 }
 
 int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used)

@@ -250,6 +250,16 @@ void tern_conn_output_done(tern_conn *c, size_t sent);
 /* tern_conn_read copies received plaintext. TERN_WANT_READ: none yet;
  * TERN_E_CLOSED: the peer sent close_notify. */
 int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n);
+/* tern_conn_feed_read is tern_conn_feed then tern_conn_read in one call, for
+ * a connection moving data: whole application-data records at the start of
+ * in are opened straight into buf, never passing through tern's buffers,
+ * while nothing else is buffered and buf has room for a whole record's
+ * content (16384 bytes always do). Everything else takes the buffered path.
+ * *out_used and the return value are as tern_conn_feed's and
+ * tern_conn_read's: TERN_OK when *out_n > 0, else TERN_WANT_READ,
+ * TERN_E_CLOSED or the connection's error. */
+int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used, uint8_t *buf,
+                        size_t cap, size_t *out_n);
 /* tern_conn_write queues plaintext; before the handshake completes it
  * returns TERN_WANT_READ. *out_n is all of len on success. */
 int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n);

@@ -667,10 +667,23 @@ int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonc
                        const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                        uint8_t *out, const uint8_t *tag, size_t tag_len)
 {
+    return cry_aead_open_to(k, nonce, nonce_len, aad, aad_len, in, len, out, len, NULL, tag,
+                            tag_len);
+}
+
+int cry_aead_open_to(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                     const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t head_len, uint8_t *tail, const uint8_t *tag,
+                     size_t tag_len)
+{
     TRY(aead_check(k, nonce_len, tag_len));
+    if (head_len > len || (head_len < len && !tail))
+        return TERN_E_ARG;
     struct aead_impl *ai = k->impl;
     if (nonce_len != TLS_NONCE_LEN) {
         /* Not a TLS record: open in place. */
+        if (head_len != len)
+            return TERN_E_ARG;
         if (out != in)
             memcpy(out, in, len);
         return gcm_any_nonce(ai, k->alg, false, nonce, nonce_len, aad, aad_len, out, len,
@@ -686,7 +699,9 @@ int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonc
     if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 0, NULL) != 1 ||
         EVP_CIPHER_CTX_set_params(ai->ctx, params) != 1)
         return fail(TERN_E_INTERNAL);
-    if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, in, len) ||
+    /* Both AEADs stream: the head then the tail is the same as one buffer. */
+    if (!cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, in, head_len) ||
+        !cipher_update(ai->ctx, tail, in + head_len, len - head_len) ||
         EVP_CipherFinal_ex(ai->ctx, fin, &outl) != 1) {
 #ifdef TERN_FUZZING
         if (fuzz.relaxed) {
@@ -695,7 +710,9 @@ int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonc
         }
 #endif
         /* RFC 5116 §2.2: no plaintext is released when the tag fails. */
-        tern_memzero(out, len);
+        tern_memzero(out, head_len);
+        if (tail)
+            tern_memzero(tail, len - head_len);
         return fail(TERN_E_BAD_RECORD_MAC);
     }
     return TERN_OK;

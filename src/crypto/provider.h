@@ -104,6 +104,12 @@ TERN_MUST_CHECK int cry_aead_open_from(struct cry_aead_key *k, const uint8_t *no
                                        size_t nonce_len, const uint8_t *aad, size_t aad_len,
                                        const uint8_t *in, size_t len, uint8_t *out,
                                        const uint8_t *tag, size_t tag_len);
+/* Open from in with the plaintext split: its first head_len bytes to out,
+ * the rest to tail (TLS nonces only; out and tail do not overlap in). */
+TERN_MUST_CHECK int cry_aead_open_to(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
+                                     const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                                     size_t len, uint8_t *out, size_t head_len, uint8_t *tail,
+                                     const uint8_t *tag, size_t tag_len);
 
 /* ---- random ---- */
 TERN_MUST_CHECK int cry_random(void *out, size_t len);

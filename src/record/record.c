@@ -226,6 +226,12 @@ size_t rec_seal_overhead(const struct rec_dir *d)
     return REC_HEADER_LEN + REC_TLS12_EXPLICIT_NONCE + CRY_AEAD_TAG;
 }
 
+size_t rec_max_content(const struct rec_dir *d, size_t frag_len)
+{
+    size_t over = rec_seal_overhead(d) - REC_HEADER_LEN;
+    return frag_len > over ? frag_len - over : 0;
+}
+
 size_t rec_plaintext_offset(const struct rec_dir *d)
 {
     if (d->active && d->version == TERN_TLS12 && d->aead != CRY_CHACHA20_POLY1305)
@@ -525,17 +531,41 @@ static int empty_check(uint8_t type, size_t len, struct tern_err *err)
     return TERN_OK;
 }
 
-static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
-                  const uint8_t *sealed, uint8_t *out_type, size_t *out_off, size_t *out_len,
-                  struct tern_err *err)
+/* Where a protected record is opened from and to. In place (rec_open) and
+ * from the arrived bytes (rec_open_from), the plaintext goes where it sits
+ * in the record (after the header, and after a TLS 1.2 explicit nonce);
+ * into a caller's buffer (rec_open_into), to its start. A TLS 1.3 inner
+ * plaintext one byte longer than room (content that fills room, then the
+ * type) has its last byte opened into a byte of scratch. */
+struct open_io {
+    const uint8_t *hdr;  /* the 5-byte header */
+    const uint8_t *frag; /* the protected fragment */
+    uint8_t *out;        /* the record's own buffer after the header, or the caller's */
+    bool into;           /* out is the caller's: the plaintext starts at out */
+    size_t room;         /* bytes out takes (into only) */
+};
+
+/* type_with_tail finds the inner type of a 1.3 plaintext split between head
+ * (head_len bytes) and one byte more, tail, still in constant time. */
+static bool type_with_tail(const uint8_t *head, size_t head_len, const uint8_t *tail,
+                           size_t *out_pos, uint8_t *out_type)
 {
-    if (h->type == REC_CHANGE_CIPHER_SPEC) {
-        /* See rec_open's comment: handed back for the handshake layer. */
-        TRY(open_plain(h, out_off, out_len, err));
-        TRY(empty_check(h->type, h->length, err));
-        *out_type = h->type;
-        return TERN_OK;
+    size_t pos = 0;
+    uint8_t type = 0;
+    bool found = head_len && find_inner_type(head, head_len, &pos, &type);
+    if (!tail) {
+        *out_pos = pos, *out_type = type;
+        return found;
     }
+    uint64_t m = ct_nonzero_mask(*tail);
+    *out_pos = (size_t)(((uint64_t)head_len & m) | ((uint64_t)pos & ~m));
+    *out_type = (uint8_t)((*tail & m) | (type & ~m));
+    return found || m;
+}
+
+static int open13(struct rec_dir *d, const struct rec_header *h, const struct open_io *io,
+                  uint8_t *out_type, size_t *out_len, struct tern_err *err)
+{
     if (h->type != REC_APPLICATION_DATA)
         return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
                        "received an unprotected %s record (%u bytes) after TLS 1.3 protection "
@@ -551,11 +581,15 @@ static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
     uint8_t nonce[12];
     nonce_xor(d, d->seq, nonce);
     size_t inner_len = (size_t)h->length - CRY_AEAD_TAG;
-    uint8_t *inner = buf + REC_HEADER_LEN;
-    const uint8_t *in = sealed ? sealed : inner;
+    size_t head_len = io->into && io->room < inner_len ? io->room : inner_len;
+    uint8_t tail[1];
+    if (inner_len - head_len > sizeof(tail))
+        return err_set(err, TERN_E_ARG, "rec_open_into was given %zu bytes of room for %zu",
+                       io->room, inner_len - 1);
     /* RFC 8446 §5.2: the additional data is the record header itself. */
-    int rc = cry_aead_open_from(&d->key, nonce, sizeof(nonce), buf, REC_HEADER_LEN, in, inner_len,
-                                inner, in + inner_len, CRY_AEAD_TAG);
+    int rc =
+        cry_aead_open_to(&d->key, nonce, sizeof(nonce), io->hdr, REC_HEADER_LEN, io->frag,
+                         inner_len, io->out, head_len, tail, io->frag + inner_len, CRY_AEAD_TAG);
     if (rc == TERN_E_BAD_RECORD_MAC)
         return err_set(err, rc,
                        "protected record %llu (%u bytes) did not authenticate: it was altered, "
@@ -573,7 +607,9 @@ static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
                        inner_len, REC_MAX_PLAINTEXT + 1);
     size_t pos;
     uint8_t type;
-    if (!find_inner_type(inner, inner_len, &pos, &type))
+    bool found = type_with_tail(io->out, head_len, head_len < inner_len ? tail : NULL, &pos, &type);
+    tern_memzero(tail, sizeof(tail));
+    if (!found)
         return err_set(err, TERN_E_UNEXPECTED_MESSAGE,
                        "protected record of %zu bytes holds only zeros: no inner content type "
                        "(RFC 8446 §5.4)",
@@ -584,15 +620,15 @@ static int open13(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
                        "does not protect",
                        type, type_name(type));
     TRY(empty_check(type, pos, err));
+    if (io->into) /* the type and padding are not the caller's */
+        tern_memzero(io->out + pos, head_len - pos);
     *out_type = type;
-    *out_off = REC_HEADER_LEN;
     *out_len = pos;
     return TERN_OK;
 }
 
-static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
-                  const uint8_t *sealed, uint8_t *out_type, size_t *out_off, size_t *out_len,
-                  struct tern_err *err)
+static int open12(struct rec_dir *d, const struct rec_header *h, const struct open_io *io,
+                  uint8_t *out_type, size_t *out_len, struct tern_err *err)
 {
     bool gcm = d->aead != CRY_CHACHA20_POLY1305;
     size_t explicit_len = gcm ? REC_TLS12_EXPLICIT_NONCE : 0;
@@ -604,12 +640,14 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
                        CRY_AEAD_TAG);
     TRY(seq_check(d, "open a", err));
     size_t plain_len = (size_t)h->length - explicit_len - CRY_AEAD_TAG;
+    if (io->into && io->room < plain_len)
+        return err_set(err, TERN_E_ARG, "rec_open_into was given %zu bytes of room for %zu",
+                       io->room, plain_len);
     uint8_t nonce[12];
-    const uint8_t *fragment = sealed ? sealed : buf + REC_HEADER_LEN;
     if (gcm) {
         struct rd r;
         const uint8_t *explicit_nonce;
-        rd_init(&r, fragment, h->length);
+        rd_init(&r, io->frag, h->length);
         if (!rd_bytes(&r, &explicit_nonce, REC_TLS12_EXPLICIT_NONCE))
             return err_set(err, TERN_E_INTERNAL, "record length arithmetic is wrong");
         nonce_gcm12(d, explicit_nonce, nonce);
@@ -618,8 +656,8 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
     }
     uint8_t aad[REC_TLS12_AAD_LEN];
     aad12(d->seq, h->type, h->version, plain_len, aad);
-    uint8_t *content = buf + REC_HEADER_LEN + explicit_len;
-    const uint8_t *in = fragment + explicit_len;
+    uint8_t *content = io->into ? io->out : io->out + explicit_len;
+    const uint8_t *in = io->frag + explicit_len;
     int rc = cry_aead_open_from(&d->key, nonce, sizeof(nonce), aad, sizeof(aad), in, plain_len,
                                 content, in + plain_len, CRY_AEAD_TAG);
     if (rc == TERN_E_BAD_RECORD_MAC)
@@ -638,25 +676,19 @@ static int open12(struct rec_dir *d, const struct rec_header *h, uint8_t *buf,
                        type_name(h->type), plain_len, REC_MAX_PLAINTEXT);
     TRY(empty_check(h->type, plain_len, err));
     *out_type = h->type;
-    *out_off = REC_HEADER_LEN + explicit_len;
     *out_len = plain_len;
     return TERN_OK;
 }
 
-int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, size_t *out_off,
-             size_t *out_len, struct tern_err *err)
+/* open_whole parses the header of the whole record at rec (len bytes) and
+ * opens it as io says; io's header and fragment pointers are filled in
+ * here when the record is rec itself. */
+static int open_whole(struct rec_dir *d, const uint8_t *rec, size_t len, struct open_io *io,
+                      uint8_t *out_type, size_t *out_off, size_t *out_len, struct tern_err *err)
 {
-    return rec_open_from(d, buf, len, NULL, out_type, out_off, out_len, err);
-}
-
-int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len, const uint8_t *sealed,
-                  uint8_t *out_type, size_t *out_off, size_t *out_len, struct tern_err *err)
-{
-    if (sealed && !d->active)
-        return err_set(err, TERN_E_ARG, "rec_open_from was given an unprotected record");
     struct rd r;
     struct rec_header h;
-    rd_init(&r, buf, len);
+    rd_init(&r, rec, len);
     bool tls13 = d->active && d->version == TERN_TLS13;
     int rc = rec_parse_header(&r, tls13, &h, err);
     if (rc == TERN_WANT_READ)
@@ -668,15 +700,44 @@ int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len, const uint8_t *se
                        "rec_open was given %zu bytes after the header, but the header announces "
                        "a %u-byte fragment",
                        r.len, h.length);
-    if (sealed && h.type == REC_CHANGE_CIPHER_SPEC)
-        return err_set(err, TERN_E_ARG, "rec_open_from was given a change_cipher_spec record");
-    if (!d->active) {
+    bool elsewhere = io->into || io->frag != rec + REC_HEADER_LEN;
+    /* Unprotected records, and change_cipher_spec under TLS 1.3 (see
+     * rec_open's comment: handed back for the handshake layer), are opened
+     * in place only. */
+    if (!d->active || (tls13 && h.type == REC_CHANGE_CIPHER_SPEC)) {
+        if (elsewhere)
+            return err_set(err, TERN_E_ARG, "an unprotected %s record can only be opened in place",
+                           type_name(h.type));
         TRY(open_plain(&h, out_off, out_len, err));
         TRY(empty_check(h.type, h.length, err));
         *out_type = h.type;
         return TERN_OK;
     }
+    bool gcm12 = !tls13 && d->aead != CRY_CHACHA20_POLY1305;
+    *out_off = io->into ? 0 : REC_HEADER_LEN + (gcm12 ? REC_TLS12_EXPLICIT_NONCE : 0);
     if (tls13)
-        return open13(d, &h, buf, sealed, out_type, out_off, out_len, err);
-    return open12(d, &h, buf, sealed, out_type, out_off, out_len, err);
+        return open13(d, &h, io, out_type, out_len, err);
+    return open12(d, &h, io, out_type, out_len, err);
+}
+
+int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, size_t *out_off,
+             size_t *out_len, struct tern_err *err)
+{
+    return rec_open_from(d, buf, len, NULL, out_type, out_off, out_len, err);
+}
+
+int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len, const uint8_t *sealed,
+                  uint8_t *out_type, size_t *out_off, size_t *out_len, struct tern_err *err)
+{
+    struct open_io io = {buf, sealed ? sealed : buf + REC_HEADER_LEN, buf + REC_HEADER_LEN, false,
+                         0};
+    return open_whole(d, buf, len, &io, out_type, out_off, out_len, err);
+}
+
+int rec_open_into(struct rec_dir *d, const uint8_t *rec, size_t len, uint8_t *out, size_t room,
+                  uint8_t *out_type, size_t *out_len, struct tern_err *err)
+{
+    struct open_io io = {rec, rec + REC_HEADER_LEN, out, true, room};
+    size_t off;
+    return open_whole(d, rec, len, &io, out_type, &off, out_len, err);
 }

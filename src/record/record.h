@@ -141,5 +141,16 @@ TERN_MUST_CHECK int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_
 TERN_MUST_CHECK int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len,
                                   const uint8_t *sealed, uint8_t *out_type, size_t *out_off,
                                   size_t *out_len, struct tern_err *err);
+/* rec_max_content is the most plaintext content a protected record whose
+ * header announces frag_len bytes can hold (0 if it is too short). */
+size_t rec_max_content(const struct rec_dir *d, size_t frag_len);
+/* rec_open_into opens the whole protected record at rec (len bytes, left as
+ * they are) into out, which has room bytes: at least
+ * rec_max_content(d, len - 5), else TERN_E_ARG. On success the content is
+ * out[0 .. *out_len); bytes of out after it that the record wrote are
+ * zeroed. On failure no plaintext is left in out. Failures as rec_open. */
+TERN_MUST_CHECK int rec_open_into(struct rec_dir *d, const uint8_t *rec, size_t len, uint8_t *out,
+                                  size_t room, uint8_t *out_type, size_t *out_len,
+                                  struct tern_err *err);
 
 #endif

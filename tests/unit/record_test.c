@@ -748,6 +748,44 @@ static void open_from_case(struct rec_dir *w, struct rec_dir *r1, struct rec_dir
         zeros += from[off2 + i] == 0;
     CHECK_EQ(zeros, len);
     r1->seq++, r2->seq++; /* both move past the record r1 never saw */
+
+    /* Into a caller's buffer: with exactly the room for the most content
+     * the record can hold (a TLS 1.3 type byte then opens into scratch),
+     * and with more (what follows the content is zeroed). */
+    size_t most = rec_max_content(r2, n - REC_HEADER_LEN);
+    CHECK_EQ(most, len);
+    for (int extra = 0; extra <= 8; extra += 8) {
+        CHECK_EQ(rec_seal_from(w, type, src, len, sealed, sizeof(sealed), &n, NULL), TERN_OK);
+        memcpy(copy, sealed, n);
+        memset(from, 0xee, sizeof(from));
+        CHECK_EQ(rec_open_into(r2, sealed, n, from, most + (size_t)extra, &t2, &len2, NULL),
+                 TERN_OK);
+        CHECK_EQ(t2, type);
+        CHECK_EQ(len2, len);
+        CHECK_MEM(from, src, len);
+        CHECK_MEM(sealed, copy, n);
+        size_t cleared = 0, untouched = 0;
+        for (size_t i = len; i < len + (size_t)extra; i++) {
+            cleared += from[i] == 0;
+            untouched += from[i] == 0xee;
+        }
+        if (r2->version == TERN_TLS13) /* the type byte (no padding) */
+            CHECK_EQ(cleared, extra ? 1u : 0u);
+        CHECK_EQ(from[len + (size_t)extra], 0xee);
+        CHECK_EQ(untouched, (size_t)extra - cleared);
+        r1->seq++;
+    }
+    /* Too little room, and a flipped byte: refused, nothing left in out. */
+    CHECK_EQ(rec_seal_from(w, type, src, len, sealed, sizeof(sealed), &n, NULL), TERN_OK);
+    CHECK_EQ(rec_open_into(r2, sealed, n, from, most - 1, &t2, &len2, NULL), TERN_E_ARG);
+    sealed[REC_HEADER_LEN] ^= 1;
+    memset(from, 0xee, sizeof(from));
+    CHECK_EQ(rec_open_into(r2, sealed, n, from, most, &t2, &len2, NULL), TERN_E_BAD_RECORD_MAC);
+    zeros = 0;
+    for (size_t i = 0; i < len; i++)
+        zeros += from[i] == 0;
+    CHECK_EQ(zeros, len);
+    r1->seq++, r2->seq++;
 }
 
 static void test_open_from(void)
