@@ -99,8 +99,11 @@ static int io_flush(tern_conn *c)
     }
 }
 
-/* io_fill receives what the socket has (at most one read) and feeds it. */
-static int io_fill(tern_conn *c)
+/* io_fill receives what the socket has (at most one read) and feeds it.
+ * With out set (a tern_read), whole records of application data are opened
+ * straight into out (tern_conn_feed_read), *out_n bytes; TERN_WANT_READ
+ * then only ever means the socket had nothing. */
+static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n)
 {
     struct io_state *io = conn_io(c);
     uint8_t buf[IO_READ_BUF];
@@ -135,7 +138,14 @@ static int io_fill(tern_conn *c)
                        "the peer closed the TCP connection during the handshake");
     }
     size_t used = 0;
-    int rc = tern_conn_feed(c, buf, (size_t)n, &used);
+    int rc;
+    if (out) {
+        rc = tern_conn_feed_read(c, buf, (size_t)n, &used, out, cap, out_n);
+        if (rc == TERN_WANT_READ || rc == TERN_E_CLOSED)
+            rc = TERN_OK; /* no plaintext yet, or the close: tern_conn_read says */
+    } else {
+        rc = tern_conn_feed(c, buf, (size_t)n, &used);
+    }
     tern_memzero(buf, (size_t)n);
     return rc;
 }
@@ -187,12 +197,24 @@ int tern_handshake(tern_conn *c)
             return err_set(conn_err(c), TERN_E_INTERNAL,
                            "the connection wants neither to read nor to write before the "
                            "handshake completed");
-        rc = io_fill(c);
+        rc = io_fill(c, NULL, 0, NULL);
         if (rc != TERN_OK) {
             (void)io_flush(c); /* an alert the failure queued, if the socket takes it */
             return rc;
         }
     }
+}
+
+/* read_done ends a tern_read that got n bytes: what reading produced (a
+ * KeyUpdate answer, say) is sent without holding the data back if the
+ * socket is full. */
+static int read_done(tern_conn *c, size_t n, size_t *out_n)
+{
+    *out_n = n;
+    int fl = io_flush(c);
+    if (fl != TERN_OK && fl != TERN_WANT_WRITE)
+        return fl;
+    return TERN_OK;
 }
 
 int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
@@ -205,15 +227,8 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
     for (;;) {
         size_t n = 0;
         int rc = tern_conn_read(c, buf, cap, &n);
-        if (rc == TERN_OK) {
-            *out_n = n;
-            /* Send what reading produced (a KeyUpdate answer, say) without
-             * holding the data back if the socket is full. */
-            int fl = io_flush(c);
-            if (fl != TERN_OK && fl != TERN_WANT_WRITE)
-                return fl;
-            return TERN_OK;
-        }
+        if (rc == TERN_OK)
+            return read_done(c, n, out_n);
         if (rc != TERN_WANT_READ) {
             (void)io_flush(c);
             return rc;
@@ -226,7 +241,10 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
             return rc;
         if (tern_conn_wants(c) & TERN_WANTS_CLOSED)
             return io_final_status(c);
-        rc = io_fill(c);
+        size_t got = 0;
+        rc = io_fill(c, buf, cap, &got);
+        if (got)
+            return read_done(c, got, out_n);
         if (rc != TERN_OK) {
             if (rc != TERN_WANT_READ)
                 (void)io_flush(c);

@@ -1,4 +1,5 @@
 #include "test.h"
+#include "tern/tern.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -80,4 +81,31 @@ const char *vector_path(const char *rel)
     static char path[4096];
     snprintf(path, sizeof(path), "%s/%s", TERN_VECTORS_DIR, rel);
     return path;
+}
+
+static size_t allocations;
+
+static void *counting_malloc(size_t n, void *arg)
+{
+    (void)arg;
+    allocations++;
+    return malloc(n);
+}
+
+static void counting_free(void *p, void *arg)
+{
+    (void)arg;
+    free(p);
+}
+
+void count_allocations_begin(void)
+{
+    allocations = 0;
+    CHECK_EQ(tern_set_allocator(counting_malloc, counting_free, NULL), TERN_OK);
+}
+
+size_t count_allocations_end(void)
+{
+    CHECK_EQ(tern_set_allocator(NULL, NULL, NULL), TERN_OK);
+    return allocations;
 }

@@ -70,5 +70,10 @@ uint8_t *hex_decode(const char *hex, size_t *out_len);
 char *read_file(const char *path, size_t *out_len);
 /* vector_path: TERN_VECTORS_DIR "/" rel, in a static buffer. */
 const char *vector_path(const char *rel);
+/* count_allocations_begin puts a counting allocator (over the C library's)
+ * behind tern_set_allocator; count_allocations_end puts the C library's
+ * back and says how many blocks tern asked for in between. */
+void count_allocations_begin(void);
+size_t count_allocations_end(void);
 
 #endif

@@ -257,21 +257,6 @@ static size_t take_output(tern_conn *c, uint8_t *out, size_t cap)
     return len;
 }
 
-/* A counting allocator over the C library's (so it can be switched on and
- * off around one call). */
-static size_t allocations;
-static void *counting_malloc(size_t n, void *arg)
-{
-    (void)arg;
-    allocations++;
-    return malloc(n);
-}
-static void counting_free(void *p, void *arg)
-{
-    (void)arg;
-    free(p);
-}
-
 /* tern_conn_feed_read: records opened straight into the reader's buffer
  * where they fit, the buffered path where they do not, a KeyUpdate (TLS
  * 1.3) and a close_notify arriving among the data, all in one feed. */
@@ -320,11 +305,9 @@ static void feed_read_case(uint16_t version)
         CHECK_EQ(tern_conn_write(h.c, msg, 5000, &n), TERN_OK);
         w = take_output(h.c, wire, sizeof(wire));
         /* Straight into got: tern's input buffer is never even allocated. */
-        allocations = 0;
-        CHECK_EQ(tern_set_allocator(counting_malloc, counting_free, NULL), TERN_OK);
+        count_allocations_begin();
         CHECK_EQ(tern_conn_feed_read(h.s, wire, w, &used, got, READ, &n), TERN_OK);
-        CHECK_EQ(tern_set_allocator(NULL, NULL, NULL), TERN_OK);
-        CHECK_EQ(allocations, 0u);
+        CHECK_EQ(count_allocations_end(), 0u);
         CHECK_EQ(n, 5000u);
         CHECK_MEM(got, msg, 5000);
         /* Too small a buffer for a record: the buffered path, same bytes. */
