@@ -141,6 +141,15 @@ TERN_MUST_CHECK int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_
 TERN_MUST_CHECK int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len,
                                   const uint8_t *sealed, uint8_t *out_type, size_t *out_off,
                                   size_t *out_len, struct tern_err *err);
+/* The TLS 1.3 inner-type scans, exposed so the tests can hold every
+ * build to the same answers: rec_scan_blocks (portable; AVX2 where the CPU
+ * has it) and, on x86-64 with AVX-512 (rec_scan_avx512_available),
+ * rec_scan_lanes512. Each finds the last non-zero byte of p[0 .. n) in
+ * constant time: false if there is none. */
+bool rec_scan_blocks(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type);
+bool rec_scan_lanes512(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type);
+bool rec_scan_avx512_available(void);
+
 /* rec_max_content is the most plaintext content a protected record whose
  * header announces frag_len bytes can hold (0 if it is too short). */
 size_t rec_max_content(const struct rec_dir *d, size_t frag_len);

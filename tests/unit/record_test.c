@@ -830,6 +830,42 @@ static void test_open_from(void)
     CHECK_EQ(rec_open_from(&plain, hdr, 6, rec + 5, &t, &off, &len, NULL), TERN_E_ARG);
 }
 
+/* Every build of the inner-type scan gives the answer of a plain backward
+ * search, at every length around the block sizes and up to a full record,
+ * for sparse and dense bytes. */
+static void test_scans(void)
+{
+    static uint8_t buf[REC_MAX_PLAINTEXT + 1];
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    size_t mismatches = 0, cases = 0;
+    for (size_t n = 1; n <= sizeof(buf); n += n < 600 ? 1 : 97 + (n % 13)) {
+        for (int density = 0; density < 3; density++) {
+            memset(buf, 0, n);
+            for (size_t i = 0; i < n; i++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                if (density == 2 || (density == 1 && rng % 7 == 0) ||
+                    (density == 0 && rng % 211 == 0))
+                    buf[i] = (uint8_t)(rng >> 24);
+            }
+            size_t want = n;
+            while (want > 0 && buf[want - 1] == 0)
+                want--;
+            size_t pos[2] = {0, 0};
+            uint8_t type[2] = {0, 0};
+            bool found[2] = {rec_scan_blocks(buf, n, &pos[0], &type[0]),
+                             rec_scan_lanes512(buf, n, &pos[1], &type[1])};
+            for (int k = 0; k < (rec_scan_avx512_available() ? 2 : 1); k++) {
+                bool ok = found[k] == (want > 0) &&
+                          (want == 0 || (pos[k] == want - 1 && type[k] == buf[want - 1]));
+                mismatches += !ok;
+            }
+            cases++;
+        }
+    }
+    CHECK_EQ(mismatches, 0u);
+    CHECK(cases > 1000);
+}
+
 static void test_overhead(void)
 {
     struct rec_dir d = {0};
@@ -862,6 +898,7 @@ int main(void)
     RUN(test_tls12);
     RUN(test_seal_from);
     RUN(test_open_from);
+    RUN(test_scans);
     RUN(test_overhead);
     rfc8448_free(trace);
     return test_done();
