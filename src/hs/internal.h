@@ -206,8 +206,9 @@ struct tern_conn {
      * reproduce a published trace */
     struct hs_test_hooks test;
 
-    /* public randomness (randoms, session id, ticket age_add), drawn 64
-     * bytes at a time; the unused tail is rand_pool[64 - rand_left ..] */
+    /* public randomness (randoms, session id, tickets' age_add and sealing
+     * nonces: a server's full handshake uses exactly 64), drawn 64 bytes at
+     * a time; the unused tail is rand_pool[64 - rand_left ..] */
     uint8_t rand_pool[64];
     size_t rand_left;
 };

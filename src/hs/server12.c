@@ -431,7 +431,10 @@ static int send_ticket(tern_conn *c)
     size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
     wr_u32(&w, cfg->ticket_lifetime);
     size_t t = wr_open_u16(&w);
-    int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, &w);
+    uint8_t seal_nonce[12];
+    int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
+    if (rc == TERN_OK)
+        rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
     hs_session_wipe(&s);
     wr_close(&w, t);
     hs_msg_end(&w, m);

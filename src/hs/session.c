@@ -110,7 +110,7 @@ static int epoch_key(const tern_config *cfg, uint64_t epoch, struct cry_aead_key
 }
 
 int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t now_s,
-                   struct wr *out)
+                   const uint8_t nonce[12], struct wr *out)
 {
     uint64_t epoch = now_s / cfg->ticket_rotation;
     uint8_t plain[HS_TICKET_MAX];
@@ -122,10 +122,9 @@ int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t 
     uint8_t head[20];
     for (int i = 0; i < 8; i++)
         head[i] = (uint8_t)(epoch >> (56 - 8 * i));
-    int rc = cry_random(head + 8, 12);
+    memcpy(head + 8, nonce, 12);
     struct cry_aead_key k = {0};
-    if (rc == TERN_OK)
-        rc = epoch_key(cfg, epoch, &k);
+    int rc = epoch_key(cfg, epoch, &k);
     uint8_t tag[16];
     if (rc == TERN_OK)
         rc = cry_aead_seal(&k, head + 8, 12, head, 8, plain, p.len, tag, sizeof(tag));
@@ -295,8 +294,10 @@ int hs_send_tickets(tern_conn *c)
         s.psk_len = c->ks.hlen;
         s.lifetime_s = cfg->ticket_lifetime;
         s.issued_ms = hs_now_ms();
+        uint8_t seal_nonce[12];
         if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce, sizeof(nonce), s.psk) != TERN_OK ||
-            conn_random(c, (uint8_t *)&s.age_add, sizeof(s.age_add)) != TERN_OK)
+            conn_random(c, (uint8_t *)&s.age_add, sizeof(s.age_add)) != TERN_OK ||
+            conn_random(c, seal_nonce, sizeof(seal_nonce)) != TERN_OK)
             return conn_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
         if (c->server_name)
             snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
@@ -312,7 +313,7 @@ int hs_send_tickets(tern_conn *c)
         wr_bytes(&w, nonce, sizeof(nonce));
         wr_close(&w, n);
         size_t t = wr_open_u16(&w);
-        int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, &w);
+        int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
         wr_close(&w, t);
         wr_u16(&w, 0); /* no extensions: no early data */
         hs_msg_end(&w, m);

@@ -32,12 +32,13 @@ void hs_session_wipe(struct hs_session *s);
 void hs_session_encode(const struct hs_session *s, struct wr *w);
 TERN_MUST_CHECK int hs_session_decode(struct rd r, struct hs_session *s);
 
-/* Server: seal a session into a ticket with the current epoch's key; open
- * one with the current or the previous epoch's key. open returns TERN_OK,
+/* Server: seal a session into a ticket with the current epoch's key (nonce:
+ * 12 fresh random bytes, sent in clear in the ticket); open one with the
+ * current or the previous epoch's key. open returns TERN_OK,
  * or a code with a sentence in err saying why the ticket is not usable
  * (the caller then falls back to a full handshake). */
 TERN_MUST_CHECK int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s,
-                                   uint64_t now_s, struct wr *out);
+                                   uint64_t now_s, const uint8_t nonce[12], struct wr *out);
 TERN_MUST_CHECK int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len,
                                    uint64_t now_ms, struct hs_session *out, struct tern_err *err);
 
