@@ -318,10 +318,11 @@ static void tern_send(tern_conn *from, enum side fs, tern_conn *to, enum side ts
     leave();
     if (rc != TERN_OK || n != len)
         die("tern write: %s", tern_conn_error(from));
-    /* The records go to `wire` (the socket write, charged to the sender),
-     * then the receiver takes them with tern_conn_feed_read, which opens
-     * whole records straight into the reader's buffer (the socket read and
-     * SSL_read of the OpenSSL side). */
+    /* The records go to `wire` (the socket write, charged to the sender);
+     * the receiver copies them to its own buffer (the socket read: OpenSSL's
+     * BIO read copies too) and gives them to tern_conn_feed_read, which
+     * opens whole records straight into the reader's buffer. */
+    static uint8_t rx[sizeof(wire)];
     size_t have = 0;
     while (have < len) {
         const uint8_t *out;
@@ -335,7 +336,8 @@ static void tern_send(tern_conn *from, enum side fs, tern_conn *to, enum side ts
         }
         leave();
         enter(ts);
-        rc = tern_conn_feed_read(to, wire, olen, &used, got + have, len - have, &n);
+        memcpy(rx, wire, olen);
+        rc = tern_conn_feed_read(to, rx, olen, &used, got + have, len - have, &n);
         leave();
         if (rc == TERN_OK)
             have += n;
@@ -1188,7 +1190,8 @@ static void machine_header(int rounds, double budget)
            sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine, __VERSION__);
     printf("# method: client and server in one thread over memory (tern: output copied to a\n"
            "#   buffer, as a socket write, then given to tern_conn_feed, or for application\n"
-           "#   data to tern_conn_feed_read, which opens records into the reader's buffer;\n"
+           "#   data copied again, as a socket read, to tern_conn_feed_read, which opens\n"
+           "#   records into the reader's buffer;\n"
            "#   OpenSSL: SSL objects on a custom BIO over static pipes). Each library call is\n"
            "#   timed with CLOCK_THREAD_CPUTIME_ID and charged to its side; object creation and\n"
            "#   free included. %d rounds; in each, every workload runs tern, OpenSSL and its\n"
