@@ -143,10 +143,21 @@ static void fz_discard_output(tern_conn *c)
     tern_conn_output_done(c, len);
 }
 
-/* fz_drive feeds the peer's bytes to c (in pieces whose sizes the input
- * picks from its own bytes, so record and message boundaries vary), reads
- * what it can, answers when the handshake is done, and checks the promises
- * every connection makes. Returns whether the handshake completed. */
+/* fz_piece: how much of in (n bytes) to feed at once. Inputs of odd length
+ * go a record at a time (by the record headers, whatever they say), so the
+ * records after the handshake reach tern_conn_feed_read; even ones all at
+ * once, so flights run together and records wait behind each other. */
+static size_t fz_piece(const uint8_t *in, size_t n, size_t total)
+{
+    if (total % 2 == 0 || n < 5)
+        return n;
+    size_t rec = 5 + ((size_t)in[3] << 8 | in[4]);
+    return rec < n ? rec : n;
+}
+
+/* fz_drive feeds the peer's bytes to c (see fz_piece), reads what it can,
+ * answers when the handshake is done, and checks the promises every
+ * connection makes. Returns whether the handshake completed. */
 static bool fz_drive(tern_conn *c, const uint8_t *in, size_t n)
 {
     static const char ping[] = "ping";
@@ -159,8 +170,9 @@ static bool fz_drive(tern_conn *c, const uint8_t *in, size_t n)
          * opens records straight into buf. */
         bool was_done = tern_conn_handshake_done(c);
         size_t used, r = 0;
-        int rc = was_done ? tern_conn_feed_read(c, in + off, n - off, &used, buf, sizeof(buf), &r)
-                          : tern_conn_feed(c, in + off, n - off, &used);
+        size_t piece = fz_piece(in + off, n - off, n);
+        int rc = was_done ? tern_conn_feed_read(c, in + off, piece, &used, buf, sizeof(buf), &r)
+                          : tern_conn_feed(c, in + off, piece, &used);
         if (was_done && rc == TERN_OK && r == 0)
             abort(); /* TERN_OK promises plaintext */
         if (rc == TERN_WANT_READ || rc == TERN_E_CLOSED)
