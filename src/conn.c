@@ -576,13 +576,16 @@ int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out
     *out_used = done + used;
     if (c->state == HS_FAILED && *out_used < len)
         *out_used = len; /* as tern_conn_feed: a failed connection takes all */
-    if (n < cap) {
+    if (n == 0) {
+        /* Nothing went straight into buf: an ordinary read, status and all. */
+        int rrc = tern_conn_read(c, buf, cap, &n);
+        if (rc == TERN_OK)
+            rc = rrc;
+    } else if (n < cap) {
         /* Plaintext that took the buffered path comes after what is in buf. */
         size_t more = 0;
-        int rrc = tern_conn_read(c, buf + n, cap - n, &more);
+        (void)tern_conn_read(c, buf + n, cap - n, &more);
         n += more;
-        if (n == 0)
-            rc = rrc;
     }
     *out_n = n;
     return n ? TERN_OK : rc;

@@ -253,8 +253,9 @@ int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n);
 /* tern_conn_feed_read is tern_conn_feed then tern_conn_read in one call, for
  * a connection moving data: whole application-data records at the start of
  * in are opened straight into buf, never passing through tern's buffers,
- * while nothing else is buffered and buf has room for a whole record's
- * content (16384 bytes always do). Everything else takes the buffered path.
+ * while nothing else is buffered and buf has room for the most content the
+ * record can hold (16384 bytes do for a record without padding). Everything
+ * else takes the buffered path.
  * *out_used and the return value are as tern_conn_feed's and
  * tern_conn_read's: TERN_OK when *out_n > 0, else TERN_WANT_READ,
  * TERN_E_CLOSED or the connection's error. */

@@ -319,6 +319,14 @@ static void feed_read_case(uint16_t version)
         CHECK_EQ(n, 200u);
         CHECK_MEM(got, msg, 300);
         CHECK_EQ(tern_conn_feed_read(h.s, NULL, 0, &used, got, READ, &n), TERN_WANT_READ);
+        /* No room at all: the bytes are taken and wait, nothing is read. */
+        CHECK_EQ(tern_conn_write(h.c, msg, 10, &n), TERN_OK);
+        w = take_output(h.c, wire, sizeof(wire));
+        CHECK_EQ(tern_conn_feed_read(h.s, wire, w, &used, got, 0, &n), TERN_WANT_READ);
+        CHECK_EQ(used, w);
+        CHECK_EQ(n, 0u);
+        CHECK_EQ(tern_conn_feed_read(h.s, NULL, 0, &used, got, READ, &n), TERN_OK);
+        CHECK_EQ(n, 10u);
         exchange(h.c, h.s, 50); /* and the ordinary path still works after */
     }
     /* A flipped bit: bad_record_mac, no plaintext in the buffer. */
