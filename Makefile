@@ -3,7 +3,7 @@ JOBS ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-asan memcheck demo fuzz bench load format format-check install clean
+.PHONY: all build check check-asan check-clang memcheck demo fuzz bench load format format-check install clean
 
 all: build
 
@@ -13,6 +13,7 @@ build:
 	cmake --build build -j$(JOBS)
 
 # Formatting, every test in a normal build, then the whole suite again under ASan+UBSan,
+# the whole tree built by clang (its warnings are errors too) with the unit tests,
 # the constant-time, fault and alerts tests under valgrind, each fuzz target
 # briefly on its corpus.
 check:
@@ -22,6 +23,7 @@ check:
 	cmake --build build -j$(JOBS)
 	ctest --test-dir build -j$(JOBS) --output-on-failure
 	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory check-clang
 	scripts/memcheck.sh quick build
 	scripts/fuzz.sh brief
 
@@ -30,6 +32,12 @@ check-asan:
 	cmake --build build-asan -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-asan -j$(JOBS) --output-on-failure
+
+check-clang:
+	cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+	  $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-clang -j$(JOBS)
+	ctest --test-dir build-clang -j$(JOBS) -L unit --output-on-failure
 
 # valgrind memcheck (leaks too) over the fault, alerts, handshake, resumption
 # and interop tests, and the constant-time check; about 6 minutes.

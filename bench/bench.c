@@ -55,7 +55,7 @@
 #define BULK       16384
 #define MAX_ROUNDS 15
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

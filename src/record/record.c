@@ -470,7 +470,7 @@ typedef uint64_t scan_vec __attribute__((vector_size(32)));
 #define SCAN_CLONES
 #endif
 SCAN_CLONES
-bool rec_scan_blocks(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
+static bool scan_blocks(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
 {
     const size_t block = SCAN_VECS * sizeof(scan_vec);
     size_t nblocks = n / block;
@@ -503,6 +503,14 @@ bool rec_scan_blocks(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_t
     scan_select_byte(bytes, sizeof(bytes), &pos, out_type);
     *out_pos = (size_t)(last * block + pos);
     return found != 0;
+}
+
+/* A plain function over the cloned one: clang 14 gives an exported
+ * target_clones function's dispatcher another name, so callers in other
+ * files would not link. */
+bool rec_scan_blocks(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
+{
+    return scan_blocks(p, n, out_pos, out_type);
 }
 
 #ifdef SCAN_X86
@@ -570,7 +578,7 @@ rec_scan_lanes512(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type
 #else
 bool rec_scan_lanes512(const uint8_t *p, size_t n, size_t *out_pos, uint8_t *out_type)
 {
-    return rec_scan_blocks(p, n, out_pos, out_type);
+    return scan_blocks(p, n, out_pos, out_type);
 }
 #endif
 
@@ -588,7 +596,7 @@ static bool find_inner_type(const uint8_t *p, size_t n, size_t *out_pos, uint8_t
 {
     if (rec_scan_avx512_available()) /* a few loads: libgcc has the CPU's features */
         return rec_scan_lanes512(p, n, out_pos, out_type);
-    return rec_scan_blocks(p, n, out_pos, out_type);
+    return scan_blocks(p, n, out_pos, out_type);
 }
 
 static int open_plain(const struct rec_header *h, size_t *out_off, size_t *out_len,

@@ -356,8 +356,8 @@ static void replay(int section, const uint8_t *psk, bool early_data)
             while (!rd_empty(&rd)) {
                 const uint8_t *m;
                 struct rd peek = rd;
-                uint8_t mt;
-                uint32_t ml;
+                uint8_t mt = 0;
+                uint32_t ml = 0;
                 CHECK(rd_u8(&peek, &mt) && rd_u24(&peek, &ml));
                 if (!rd_bytes(&rd, &m, 4 + (size_t)ml)) {
                     CHECK(!"handshake message runs past its record");

@@ -201,8 +201,8 @@ static void test_pem(void)
         "-----BEGIN CERTIFICATE-----\nAQ!D\n-----END CERTIFICATE-----\n",
         "-----BEGIN CERTIFICATE-----\nAQID\n",
         "-----BEGIN CERTIFICATE-----\nAQIDB===\n-----END CERTIFICATE-----\n",
-        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nAQID\n-----END RSA PRIVATE "
-        "KEY-----\n",
+        ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nAQID\n-----END RSA PRIVATE "
+         "KEY-----\n"),
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
