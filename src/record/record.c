@@ -831,5 +831,8 @@ int rec_open_into(struct rec_dir *d, const uint8_t *rec, size_t len, uint8_t *ou
 {
     struct open_io io = {rec, rec + REC_HEADER_LEN, out, true, room};
     size_t off;
-    return open_whole(d, rec, len, &io, out_type, &off, out_len, err);
+    int rc = open_whole(d, rec, len, &io, out_type, &off, out_len, err);
+    if (rc != TERN_OK) /* an authentic record can still be refused: none of it stays */
+        tern_memzero(out, room < len ? room : len);
+    return rc;
 }

@@ -821,6 +821,28 @@ static void test_open_from(void)
             open_from_case(&w, &r1, &r2, REC_APPLICATION_DATA, lens[i]);
         rec_dir_cleanup(&w), rec_dir_cleanup(&r1), rec_dir_cleanup(&r2);
     }
+    /* An authentic record refused for its content (an unknown inner type)
+     * leaves none of its plaintext in the caller's buffer. */
+    {
+        struct rec_dir w = {0}, r = {0};
+        pair13(&w, &r);
+        static const uint8_t inner[] = {'s', 'e', 'c', 'r', 'e', 't', 0x99};
+        uint8_t rec[64], out[64];
+        size_t n = craft13(&w, inner, sizeof(inner), rec);
+        memset(out, 0xee, sizeof(out));
+        uint8_t t;
+        size_t plen;
+        struct tern_err err;
+        err_init(&err);
+        CHECK_EQ(rec_open_into(&r, rec, n, out, sizeof(out), &t, &plen, &err),
+                 TERN_E_UNEXPECTED_MESSAGE);
+        CHECK_CONTAINS(err.msg, "inner content type 153");
+        size_t nonzero = 0;
+        for (size_t i = 0; i < sizeof(inner); i++)
+            nonzero += out[i] != 0;
+        CHECK_EQ(nonzero, 0u);
+        rec_dir_cleanup(&w), rec_dir_cleanup(&r);
+    }
     /* An unprotected direction has nothing to open from elsewhere. */
     struct rec_dir plain = {0};
     uint8_t rec[6] = {REC_HANDSHAKE, 3, 3, 0, 1, 1}, hdr[6];
