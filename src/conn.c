@@ -566,6 +566,8 @@ int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out
 {
     *out_used = 0;
     *out_n = 0;
+    if (c->state == HS_FAILED)
+        return c->err.code; /* as tern_conn_feed: nothing taken */
     size_t n = 0, done = 0;
     if (c->state == HS_CONNECTED && c->rd_in.active)
         done = open_into_caller(c, in, len, buf, cap, &n);
@@ -575,7 +577,7 @@ int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out
         rc = tern_conn_feed(c, in + done, len - done, &used);
     *out_used = done + used;
     if (c->state == HS_FAILED && *out_used < len)
-        *out_used = len; /* as tern_conn_feed: a failed connection takes all */
+        *out_used = len; /* as tern_conn_feed: failing on them, it took them all */
     if (n == 0) {
         /* Nothing went straight into buf: an ordinary read, status and all. */
         int rrc = tern_conn_read(c, buf, cap, &n);

@@ -342,6 +342,12 @@ static void feed_read_case(uint16_t version)
         leaked += got[i] == msg[i];
     CHECK(leaked < 50); /* zeros, matching msg only by chance */
     CHECK_CONTAINS(tern_conn_error(h.s), "did not authenticate");
+    /* Failed: nothing more is taken, as tern_conn_feed. */
+    CHECK_EQ(tern_conn_feed_read(h.s, wire, w, &used, got, READ, &n), TERN_E_BAD_RECORD_MAC);
+    CHECK_EQ(used, 0u);
+    size_t fused = 1;
+    CHECK_EQ(tern_conn_feed(h.s, wire, w, &fused), TERN_E_BAD_RECORD_MAC);
+    CHECK_EQ(fused, 0u);
     finish(&h);
 }
 
