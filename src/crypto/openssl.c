@@ -726,7 +726,7 @@ int cry_aead_open_to(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_
 
 /* ---- random ---- */
 
-int cry_random(void *out, size_t len)
+static int random_from(int (*gen)(unsigned char *, int), void *out, size_t len)
 {
     uint8_t *p = out;
 #ifdef TERN_FUZZING
@@ -737,12 +737,22 @@ int cry_random(void *out, size_t len)
 #endif
     while (len) {
         size_t n = len < INT_MAX ? len : INT_MAX;
-        if (RAND_bytes(p, (int)n) != 1)
+        if (gen(p, (int)n) != 1)
             return fail(TERN_E_INTERNAL);
         p += n;
         len -= n;
     }
     return TERN_OK;
+}
+
+int cry_random(void *out, size_t len)
+{
+    return random_from(RAND_bytes, out, len);
+}
+
+int cry_random_secret(void *out, size_t len)
+{
+    return random_from(RAND_priv_bytes, out, len);
 }
 
 /* ---- ECDH ---- */

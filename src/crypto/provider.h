@@ -112,7 +112,10 @@ TERN_MUST_CHECK int cry_aead_open_to(struct cry_aead_key *k, const uint8_t *nonc
                                      const uint8_t *tag, size_t tag_len);
 
 /* ---- random ---- */
+/* cry_random: values that go on the wire (randoms, nonces); cry_random_secret:
+ * secrets (libcrypto's private generator, kept apart from the public one). */
 TERN_MUST_CHECK int cry_random(void *out, size_t len);
+TERN_MUST_CHECK int cry_random_secret(void *out, size_t len);
 
 /* ---- fuzzing mode (fuzz builds only: TERN_FUZZING, never shipped) ----
  * The whole-handshake fuzz targets turn it on so the fuzzer reaches deep

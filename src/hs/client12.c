@@ -360,7 +360,8 @@ static int send_client_key_exchange(tern_conn *c)
          * random bytes, encrypted to the server's RSA key. */
         t->pms[0] = 0x03;
         t->pms[1] = 0x03;
-        TRY(conn_random(c, t->pms + 2, 46));
+        if (cry_random_secret(t->pms + 2, 46) != TERN_OK)
+            return conn_fail(c, TERN_E_INTERNAL, "drawing the pre-master secret failed");
         t->pms_len = 48;
         uint8_t enc[1024];
         size_t enc_len;
