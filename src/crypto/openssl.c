@@ -607,6 +607,28 @@ static int aead_check(const struct cry_aead_key *k, size_t nonce_len, size_t tag
     return TERN_OK;
 }
 
+/* seal_stream seals src then tail (a TLS nonce: same key, new nonce, no
+ * allocation, no key schedule) into out; both AEADs stream, so the two
+ * pieces are the same as one buffer. */
+static int seal_stream(struct aead_impl *ai, const uint8_t *nonce, const uint8_t *aad,
+                       size_t aad_len, const uint8_t *src, size_t src_len, const uint8_t *tail,
+                       size_t tail_len, uint8_t *out, uint8_t *tag, size_t tag_len)
+{
+    int outl = 0;
+    uint8_t full[CRY_AEAD_TAG];
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, tag_len),
+        OSSL_PARAM_construct_end()};
+    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
+        !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, src, src_len) ||
+        !cipher_update(ai->ctx, out + src_len, tail, tail_len) ||
+        EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
+        EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
+        return fail(TERN_E_INTERNAL);
+    memcpy(tag, full, tag_len);
+    return TERN_OK;
+}
+
 int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
                   const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag,
                   size_t tag_len)
@@ -616,19 +638,7 @@ int cry_aead_seal(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len
     if (nonce_len != TLS_NONCE_LEN)
         return gcm_any_nonce(ai, k->alg, true, nonce, nonce_len, aad, aad_len, buf, len, tag,
                              tag_len);
-    int outl = 0;
-    uint8_t full[CRY_AEAD_TAG];
-    OSSL_PARAM params[2] = {
-        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, tag_len),
-        OSSL_PARAM_construct_end()};
-    /* Same key, new nonce: no allocation, no key schedule. */
-    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
-        !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, buf, buf, len) ||
-        EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
-        EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
-        return fail(TERN_E_INTERNAL);
-    memcpy(tag, full, tag_len);
-    return TERN_OK;
+    return seal_stream(ai, nonce, aad, aad_len, buf, len, NULL, 0, buf, tag, tag_len);
 }
 
 int cry_aead_seal_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,
@@ -646,20 +656,7 @@ int cry_aead_seal_from(struct cry_aead_key *k, const uint8_t *nonce, size_t nonc
         return cry_aead_seal(k, nonce, nonce_len, aad, aad_len, out, src_len + tail_len, tag,
                              tag_len);
     }
-    int outl = 0;
-    uint8_t full[CRY_AEAD_TAG];
-    OSSL_PARAM params[2] = {
-        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, full, tag_len),
-        OSSL_PARAM_construct_end()};
-    /* Both AEADs stream: src then tail is the same as one buffer. */
-    if (EVP_CipherInit_ex2(ai->ctx, NULL, NULL, nonce, 1, NULL) != 1 ||
-        !cipher_update(ai->ctx, NULL, aad, aad_len) || !cipher_update(ai->ctx, out, src, src_len) ||
-        !cipher_update(ai->ctx, out + src_len, tail, tail_len) ||
-        EVP_CipherFinal_ex(ai->ctx, full, &outl) != 1 ||
-        EVP_CIPHER_CTX_get_params(ai->ctx, params) != 1)
-        return fail(TERN_E_INTERNAL);
-    memcpy(tag, full, tag_len);
-    return TERN_OK;
+    return seal_stream(ai, nonce, aad, aad_len, src, src_len, tail, tail_len, out, tag, tag_len);
 }
 
 int cry_aead_open(struct cry_aead_key *k, const uint8_t *nonce, size_t nonce_len,

@@ -179,23 +179,8 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
                          "connections the same keys (the triple handshake attack)");
     if (e.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
         return conn_fail(c, TERN_E_DECODE, "ServerHello: extended_master_secret is not empty");
-    if (hs_ext_has(&e, EXT_ALPN)) {
-        struct rd al = e.body[EXT_ALPN], list, name, ours, p;
-        if (!rd_prefixed16(&al, &list) || !rd_empty(&al) || !rd_prefixed8(&list, &name) ||
-            name.len == 0 || !rd_empty(&list))
-            return conn_fail(c, TERN_E_DECODE, "ServerHello: ALPN must name exactly one protocol");
-        bool found = false;
-        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-        while (rd_prefixed8(&ours, &p))
-            if (p.len == name.len && !memcmp(p.p, name.p, p.len))
-                found = true;
-        if (!found)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server selected ALPN protocol '%.*s', which we did not offer",
-                             (int)name.len, (const char *)name.p);
-        memcpy(c->alpn, name.p, name.len);
-        c->alpn[name.len] = '\0';
-    }
+    if (hs_ext_has(&e, EXT_ALPN))
+        TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "ServerHello"));
     TRY(hs12_state_new(c));
     c->t12->suite = s;
     c->t12->ticket_expected = hs_ext_has(&e, EXT_SESSION_TICKET);
@@ -337,12 +322,7 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     if (hs12_parse_cert_request(body, c->peer_sigs, sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]),
                                 &c->n_peer_sigs, &err) != TERN_OK)
         return conn_fail_err(c, &err);
-    c->cert_requested = true;
-    TRY(hs_transcript_add(c, msg, len));
-    hs_trace_msg(c, false, "CertificateRequest",
-                 "The server asks us to prove who we are with a certificate of our own "
-                 "(mutual TLS).",
-                 len, NULL, 0);
+    TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C12_WAIT_DONE;
     return TERN_OK;
 }
@@ -380,10 +360,7 @@ static int send_client_key_exchange(tern_conn *c)
         what = "We sent our ephemeral public value; both sides now compute the same shared "
                "secret without ever sending it.";
     }
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "ClientKeyExchange does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "ClientKeyExchange"));
     hs_trace_msg(c, true, "ClientKeyExchange", what, w.len, NULL, 0);
     return TERN_OK;
 }

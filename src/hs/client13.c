@@ -576,27 +576,8 @@ static int on_encrypted_extensions(tern_conn *c, struct rd body, const uint8_t *
         return conn_fail_err(c, &err);
     if (hs_ext_has(&e, EXT_SERVER_NAME) && e.body[EXT_SERVER_NAME].len != 0)
         return conn_fail(c, TERN_E_DECODE, "EncryptedExtensions: server_name must be empty");
-    if (hs_ext_has(&e, EXT_ALPN)) {
-        struct rd al = e.body[EXT_ALPN], list, name;
-        if (!rd_prefixed16(&al, &list) || !rd_empty(&al) || !rd_prefixed8(&list, &name) ||
-            name.len == 0 || !rd_empty(&list))
-            return conn_fail(c, TERN_E_DECODE,
-                             "EncryptedExtensions: ALPN must name exactly one protocol");
-        /* It must be one we offered. */
-        struct rd ours;
-        rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-        bool found = false;
-        struct rd p;
-        while (rd_prefixed8(&ours, &p))
-            if (p.len == name.len && !memcmp(p.p, name.p, p.len))
-                found = true;
-        if (!found)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server selected ALPN protocol '%.*s', which we did not offer",
-                             (int)name.len, (const char *)name.p);
-        memcpy(c->alpn, name.p, name.len);
-        c->alpn[name.len] = '\0';
-    }
+    if (hs_ext_has(&e, EXT_ALPN))
+        TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "EncryptedExtensions"));
     TRY(hs_transcript_add(c, msg, len));
     struct tern_trace_fact f[] = {{"alpn", c->alpn[0] ? c->alpn : "(none)"}};
     hs_trace_msg(c, false, "EncryptedExtensions",
@@ -622,21 +603,13 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
                          "CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)");
     struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
-    if (!rd_prefixed16_nonempty(&sa, &list) || !rd_empty(&sa) || list.len % 2)
+    if (!rd_prefixed16(&sa, &list) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
-    c->n_peer_sigs = 0;
-    uint16_t s;
-    while (rd_u16(&list, &s))
-        if (c->n_peer_sigs < sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]))
-            c->peer_sigs[c->n_peer_sigs++] = s;
+    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", c->peer_sigs,
+                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
     memcpy(c->cr_context, ctx.p, ctx.len);
     c->cr_context_len = ctx.len;
-    c->cert_requested = true;
-    TRY(hs_transcript_add(c, msg, len));
-    hs_trace_msg(c, false, "CertificateRequest",
-                 "The server asks us to prove who we are with a certificate of our own "
-                 "(mutual TLS).",
-                 len, NULL, 0);
+    TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C_WAIT_CERT;
     return TERN_OK;
 }

@@ -287,6 +287,25 @@ const struct hs_suite *hs_suite13(uint16_t id);
 /* Begin and end a handshake message in w: returns a mark for hs_msg_end. */
 size_t hs_msg_begin(struct wr *w, uint8_t type);
 void hs_msg_end(struct wr *w, size_t mark);
+/* hs_connected: the handshake is over (TLS 1.2 and 1.3): the connection is
+ * established and the trace says so, naming the group used. */
+void hs_connected(tern_conn *c, const char *group, const char *explain);
+/* hs_send_certificate sends our chain: RFC 8446 §4.4.2 (with the request
+ * context and no per-certificate extensions) or RFC 5246 §7.4.2. */
+TERN_MUST_CHECK int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context,
+                                        size_t context_len);
+/* hs_took_cert_request: the client's common end of a CertificateRequest
+ * read (TLS 1.2 and 1.3): we owe a certificate; into the transcript. */
+TERN_MUST_CHECK int hs_took_cert_request(tern_conn *c, const uint8_t *msg, size_t len);
+/* hs_accept_finished compares the peer's Finished (got) with the one we
+ * computed (want, n bytes) in constant time and, if they match, records the
+ * proof and adds the message to the transcript (TLS 1.2 and 1.3). */
+TERN_MUST_CHECK int hs_accept_finished(tern_conn *c, const uint8_t *want, const uint8_t *got,
+                                       size_t n, const uint8_t *msg, size_t len);
+/* hs_msg_send ends the message begun at mark and sends it (transcript
+ * included); name says which message, should w have run out of room (a
+ * fixed buffer) or memory (a growable one). w is the caller's to free. */
+TERN_MUST_CHECK int hs_msg_send(tern_conn *c, struct wr *w, size_t mark, const char *name);
 
 TERN_MUST_CHECK int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len);
 TERN_MUST_CHECK int hs13_send_certificate_verify(tern_conn *c);
@@ -316,11 +335,13 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *o
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+/* hs_read_alpn_choice (client): the server's ALPN extension (in where:
+ * ServerHello for 1.2, EncryptedExtensions for 1.3) names exactly one
+ * protocol, one we offered; it becomes c->alpn. */
+TERN_MUST_CHECK int hs_read_alpn_choice(tern_conn *c, struct rd ext, const char *where);
 /* hs_write_alpn_choice (server): the ALPN extension naming the protocol
  * chosen, or nothing when alpn is empty. */
 void hs_write_alpn_choice(struct wr *w, const char *alpn);
-/* hs_trace_sent_certificate traces the Certificate message we sent. */
-void hs_trace_sent_certificate(tern_conn *c, size_t bytes);
 /* hs_send_certificate_verify signs content with our key under scheme and
  * sends the CertificateVerify message (both versions; explain is the
  * trace's sentence). */

@@ -173,14 +173,14 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
     uint16_t theirs[128], groups[64];
     size_t n_theirs, n_groups = 0;
     bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
-    TRY(hs_read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
     memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
     ch->n_suites = n_theirs;
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-        TRY(hs_read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
+        TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
     } else {
         /* RFC 8422 §4: without the extension the client takes what comes;
          * secp256r1 is the one every TLS 1.2 client has. */
@@ -191,7 +191,7 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
         if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-        TRY(hs_read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
+        TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
                              sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
     }
     uint16_t group = 0;
@@ -277,10 +277,7 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
     }
     hs_write_alpn_choice(&w, c->alpn);
     wr_close(&w, exts);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "ServerHello does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "ServerHello"));
     struct tern_trace_fact f[] = {
         {"version", "TLS 1.2"},
         {"cipher_suite", tern_suite_name(c->suite)},
@@ -337,10 +334,7 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     size_t s = wr_open_u16(&w);
     wr_bytes(&w, sig, sig_len);
     wr_close(&w, s);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "ServerKeyExchange"));
     c->sig_scheme = scheme;
     struct tern_trace_fact f[] = {{"group", tern_group_name(c->group)},
                                   {"scheme", tern_sig_scheme_name(scheme)}};
@@ -366,10 +360,7 @@ static int send_certificate_request(tern_conn *c)
         wr_u16(&w, c->cfg->sigs[i]);
     wr_close(&w, list);
     wr_u16(&w, 0); /* no certificate_authorities hint */
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "CertificateRequest does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "CertificateRequest"));
     c->cert_requested = true;
     hs_trace_msg(c, true, "CertificateRequest",
                  "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,

@@ -93,7 +93,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     /* Cipher suite: ours, in our order of preference. */
     uint16_t theirs[128];
     size_t n_theirs;
-    TRY(hs_read_u16_list(c, ch->suites, "cipher_suites", theirs, 128, &n_theirs));
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
     for (size_t i = 0; i < cfg->n_suites && !out->suite; i++)
         if (hs_suite13(cfg->suites[i]) && hs_list_has(theirs, n_theirs, cfg->suites[i]))
             out->suite = cfg->suites[i];
@@ -117,7 +117,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
     if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, sl, "signature_algorithms", c->peer_sigs,
+    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
                          sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
@@ -140,7 +140,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     size_t n_groups;
     if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(hs_read_u16_list(c, gl, "supported_groups", groups, 64, &n_groups));
+    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
 
     struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
     if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
@@ -228,10 +228,7 @@ static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct 
     wr_u16(&w, 2);
     wr_u16(&w, ch_out->group);
     wr_close(&w, exts);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "HelloRetryRequest does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "HelloRetryRequest"));
     c->hrr_done = true;
     c->suite = ch_out->suite;
     c->group = ch_out->group;
@@ -282,9 +279,7 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
         wr_u16(&w, (uint16_t)psk_index);
     }
     wr_close(&w, exts);
-    hs_msg_end(&w, m);
-    int rc = wr_ok(&w) ? conn_send_hs(c, w.buf, w.len)
-                       : conn_fail(c, TERN_E_NOMEM, "out of memory building ServerHello");
+    int rc = hs_msg_send(c, &w, m, "ServerHello");
     if (rc == TERN_OK) {
         struct tern_trace_fact f[] = {
             {"version", "TLS 1.3"},
@@ -318,10 +313,7 @@ static int send_encrypted_extensions(tern_conn *c, bool ack_sni)
     }
     hs_write_alpn_choice(&w, c->alpn);
     wr_close(&w, exts);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "EncryptedExtensions does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "EncryptedExtensions"));
     struct tern_trace_fact f[] = {{"alpn", c->alpn[0] ? c->alpn : "(none)"}};
     hs_trace_msg(c, true, "EncryptedExtensions",
                  "The rest of our choices, already encrypted: here, the application protocol.",
@@ -345,10 +337,7 @@ static int send_certificate_request(tern_conn *c)
     wr_close(&w, list);
     wr_close(&w, e);
     wr_close(&w, exts);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "CertificateRequest does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "CertificateRequest"));
     c->cert_requested = true;
     c->cr_context_len = 0;
     hs_trace_msg(c, true, "CertificateRequest",

@@ -293,24 +293,7 @@ int hs12_install(tern_conn *c, bool write)
 
 int hs12_send_certificate(tern_conn *c)
 {
-    tern_config *cfg = c->cfg;
-    struct wr w;
-    wr_init_grow(&w);
-    size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
-    size_t list = wr_open_u24(&w);
-    for (size_t i = 0; i < cfg->chain_n; i++) {
-        size_t e = wr_open_u24(&w);
-        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
-        wr_close(&w, e);
-    }
-    wr_close(&w, list);
-    hs_msg_end(&w, m);
-    int rc = wr_ok(&w) ? conn_send_hs(c, w.buf, w.len)
-                       : conn_fail(c, TERN_E_NOMEM, "out of memory building Certificate");
-    if (rc == TERN_OK)
-        hs_trace_sent_certificate(c, w.len);
-    wr_free(&w);
-    return rc;
+    return hs_send_certificate(c, false, NULL, 0);
 }
 
 int hs12_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
@@ -361,21 +344,9 @@ int hs12_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t 
                          HS12_VERIFY_LEN);
     uint8_t want[HS12_VERIFY_LEN];
     TRY(verify_data(c, c->is_server, want));
-    int ok = tern_ct_eq(want, body.p, HS12_VERIFY_LEN);
+    int rc = hs_accept_finished(c, want, body.p, HS12_VERIFY_LEN, msg, len);
     tern_memzero(want, sizeof(want));
-    if (!ok && !cry_fuzz_relaxed())
-        return conn_fail(c, TERN_E_DECRYPT,
-                         "the %s's Finished does not match the handshake we saw: a message was "
-                         "altered or the keys differ",
-                         c->is_server ? "client" : "server");
-    c->proofs |= PROOF_PEER_FINISHED;
-    TRY(hs_transcript_add(c, msg, len));
-    struct tern_trace_fact f[] = {{"check", "Finished verified"}};
-    hs_trace_msg(c, false, "Finished",
-                 "The peer's MAC over the whole handshake matches ours, so both saw the same "
-                 "messages and hold the same keys.",
-                 len, f, 1);
-    return TERN_OK;
+    return rc;
 }
 
 int hs12_complete(tern_conn *c)
@@ -392,21 +363,9 @@ int hs12_complete(tern_conn *c)
     memcpy(c->master12, c->t12->master, sizeof(c->master12));
     c->have_master12 = true;
     hs12_free(c);
-    wr_free(&c->ch_buf);
-    c->state = HS_CONNECTED;
-    char rt[32];
-    snprintf(rt, sizeof(rt), "%d", c->round_trips);
-    struct tern_trace_fact f[] = {
-        {"version", tern_version_name(c->version)},
-        {"cipher_suite", tern_suite_name(c->suite)},
-        {"group", c->group ? tern_group_name(c->group) : "(RSA key transport)"},
-        {"round_trips", rt},
-        {"alpn", c->alpn[0] ? c->alpn : "(none)"},
-    };
-    hs_trace(c, TERN_TRACE_DONE, TERN_DIR_LOCAL, "handshake complete",
-             "Both sides hold the same TLS 1.2 record keys, derived and never sent; the "
-             "handshake secrets are wiped and application data can flow.",
-             0, f, sizeof(f) / sizeof(f[0]));
+    hs_connected(c, c->group ? tern_group_name(c->group) : "(RSA key transport)",
+                 "Both sides hold the same TLS 1.2 record keys, derived and never sent; the "
+                 "handshake secrets are wiped and application data can flow.");
     return TERN_OK;
 }
 

@@ -73,13 +73,33 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *o
                      size_t *out_n)
 {
     if (list.len == 0 || list.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: %s list of %zu bytes is malformed", what,
-                         list.len);
+        return conn_fail(c, TERN_E_DECODE, "%s: a list of %zu bytes is malformed", what, list.len);
     *out_n = 0;
     uint16_t v;
     while (rd_u16(&list, &v))
         if (*out_n < cap)
             out[(*out_n)++] = v;
+    return TERN_OK;
+}
+
+int hs_read_alpn_choice(tern_conn *c, struct rd ext, const char *where)
+{
+    struct rd list, name, ours, p;
+    if (!rd_prefixed16(&ext, &list) || !rd_empty(&ext) || !rd_prefixed8(&list, &name) ||
+        name.len == 0 || !rd_empty(&list))
+        return conn_fail(c, TERN_E_DECODE, "%s: ALPN must name exactly one protocol", where);
+    /* RFC 7301 §3.1: it must be one we offered. */
+    bool found = false;
+    rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+    while (rd_prefixed8(&ours, &p))
+        if (p.len == name.len && !memcmp(p.p, name.p, p.len))
+            found = true;
+    if (!found)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the server selected ALPN protocol '%.*s', which we did not offer",
+                         (int)name.len, (const char *)name.p);
+    memcpy(c->alpn, name.p, name.len);
+    c->alpn[name.len] = '\0';
     return TERN_OK;
 }
 
@@ -148,6 +168,17 @@ size_t hs_msg_begin(struct wr *w, uint8_t type)
 void hs_msg_end(struct wr *w, size_t mark)
 {
     wr_close(w, mark);
+}
+
+int hs_msg_send(tern_conn *c, struct wr *w, size_t mark, const char *name)
+{
+    hs_msg_end(w, mark);
+    if (!wr_ok(w) && w->growable)
+        return conn_fail(c, TERN_E_NOMEM, "out of memory building %s", name);
+    if (!wr_ok(w))
+        return conn_fail(c, TERN_E_INTERNAL, "our %s does not fit its %zu-byte buffer", name,
+                         w->cap);
+    return conn_send_hs(c, w->buf, w->len);
 }
 
 /* ---- transcript ---- */
@@ -260,54 +291,33 @@ int hs13_complete(tern_conn *c)
     for (size_t i = 0; i < c->n_kex; i++)
         cry_kex_cleanup(&c->kex[i]);
     c->n_kex = 0;
+    hs_connected(c, tern_group_name(c->group),
+                 "Both sides hold the same application traffic keys, derived and never sent; "
+                 "the handshake secrets are wiped and application data can flow.");
+    return TERN_OK;
+}
+
+void hs_connected(tern_conn *c, const char *group, const char *explain)
+{
     wr_free(&c->ch_buf);
     c->state = HS_CONNECTED;
-    char ms[32];
-    snprintf(ms, sizeof(ms), "%d", c->round_trips);
+    char rt[32];
+    snprintf(rt, sizeof(rt), "%d", c->round_trips);
     struct tern_trace_fact f[] = {
-        {"version", tern_version_name(c->version)}, {"cipher_suite", tern_suite_name(c->suite)},
-        {"group", tern_group_name(c->group)},       {"round_trips", ms},
+        {"version", tern_version_name(c->version)},
+        {"cipher_suite", tern_suite_name(c->suite)},
+        {"group", group},
+        {"round_trips", rt},
         {"alpn", c->alpn[0] ? c->alpn : "(none)"},
     };
-    hs_trace(c, TERN_TRACE_DONE, TERN_DIR_LOCAL, "handshake complete",
-             "Both sides hold the same application traffic keys, derived and never sent; the "
-             "handshake secrets are wiped and application data can flow.",
-             0, f, sizeof(f) / sizeof(f[0]));
-    return TERN_OK;
+    hs_trace(c, TERN_TRACE_DONE, TERN_DIR_LOCAL, "handshake complete", explain, 0, f,
+             sizeof(f) / sizeof(f[0]));
 }
 
 /* ---- Certificate (RFC 8446 §4.4.2) ---- */
 
-int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
-{
-    tern_config *cfg = c->cfg;
-    struct wr w;
-    wr_init_grow(&w);
-    size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
-    size_t ctx = wr_open_u8(&w);
-    wr_bytes(&w, context, context_len);
-    wr_close(&w, ctx);
-    size_t list = wr_open_u24(&w);
-    for (size_t i = 0; i < cfg->chain_n; i++) {
-        size_t e = wr_open_u24(&w);
-        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
-        wr_close(&w, e);
-        wr_u16(&w, 0); /* no per-certificate extensions */
-    }
-    wr_close(&w, list);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w)) {
-        wr_free(&w);
-        return conn_fail(c, TERN_E_NOMEM, "out of memory building Certificate");
-    }
-    int rc = conn_send_hs(c, w.buf, w.len);
-    if (rc == TERN_OK)
-        hs_trace_sent_certificate(c, w.len);
-    wr_free(&w);
-    return rc;
-}
-
-void hs_trace_sent_certificate(tern_conn *c, size_t bytes)
+/* trace_sent_certificate traces the Certificate message we sent. */
+static void trace_sent_certificate(tern_conn *c, size_t bytes)
 {
     char n[16];
     snprintf(n, sizeof(n), "%zu", c->cfg->chain_n);
@@ -317,6 +327,38 @@ void hs_trace_sent_certificate(tern_conn *c, size_t bytes)
                                    "for by an authority the peer can check."
                                  : "We have no certificate to offer, so we sent an empty list.",
                  bytes, f, 1);
+}
+
+int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
+{
+    return hs_send_certificate(c, true, context, context_len);
+}
+
+int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context, size_t context_len)
+{
+    tern_config *cfg = c->cfg;
+    struct wr w;
+    wr_init_grow(&w);
+    size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
+    if (tls13) {
+        size_t ctx = wr_open_u8(&w);
+        wr_bytes(&w, context, context_len);
+        wr_close(&w, ctx);
+    }
+    size_t list = wr_open_u24(&w);
+    for (size_t i = 0; i < cfg->chain_n; i++) {
+        size_t e = wr_open_u24(&w);
+        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
+        wr_close(&w, e);
+        if (tls13)
+            wr_u16(&w, 0); /* no per-certificate extensions */
+    }
+    wr_close(&w, list);
+    int rc = hs_msg_send(c, &w, m, "Certificate");
+    if (rc == TERN_OK)
+        trace_sent_certificate(c, w.len);
+    wr_free(&w);
+    return rc;
 }
 
 int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
@@ -457,10 +499,7 @@ int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *con
     size_t s = wr_open_u16(&w);
     wr_bytes(&w, sig, sig_len);
     wr_close(&w, s);
-    hs_msg_end(&w, m);
-    if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "CertificateVerify does not fit");
-    TRY(conn_send_hs(c, buf, w.len));
+    TRY(hs_msg_send(c, &w, m, "CertificateVerify"));
     struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)}};
     hs_trace_msg(c, true, "CertificateVerify", explain, w.len, f, 1);
     return TERN_OK;
@@ -546,11 +585,28 @@ int hs13_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t 
     const uint8_t *base = c->is_server ? c->ks.client_hs : c->ks.server_hs;
     if (ks13_finished(c->hash, base, th, vd) != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "computing the expected Finished failed");
-    int ok = tern_ct_eq(vd, body.p, c->ks.hlen);
+    int rc = hs_accept_finished(c, vd, body.p, c->ks.hlen, msg, len);
     tern_memzero(vd, sizeof(vd));
-    if (!ok && !cry_fuzz_relaxed())
+    return rc;
+}
+
+int hs_took_cert_request(tern_conn *c, const uint8_t *msg, size_t len)
+{
+    c->cert_requested = true;
+    TRY(hs_transcript_add(c, msg, len));
+    hs_trace_msg(c, false, "CertificateRequest",
+                 "The server asks us to prove who we are with a certificate of our own "
+                 "(mutual TLS).",
+                 len, NULL, 0);
+    return TERN_OK;
+}
+
+int hs_accept_finished(tern_conn *c, const uint8_t *want, const uint8_t *got, size_t n,
+                       const uint8_t *msg, size_t len)
+{
+    if (!tern_ct_eq(want, got, n) && !cry_fuzz_relaxed())
         return conn_fail(c, TERN_E_DECRYPT,
-                         "the %s's Finished MAC does not match the handshake we saw: a message "
+                         "the %s's Finished does not match the handshake we saw: a message "
                          "was altered or the keys differ",
                          c->is_server ? "client" : "server");
     c->proofs |= PROOF_PEER_FINISHED;
