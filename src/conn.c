@@ -297,8 +297,16 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
         c->state = HS_CLOSED;
         return TERN_OK;
     }
-    if (desc == TERN_ALERT_USER_CANCELED)
-        return TERN_OK; /* RFC 8446 §6.1: a close_notify should follow */
+    if (desc == TERN_ALERT_USER_CANCELED) {
+        /* RFC 8446 §6.1: a close_notify should follow. A peer that keeps
+         * sending them instead is flooding (CVE-2016-8610). */
+        if (++c->warning_alerts > HS_MAX_WARNING_ALERTS)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "%u user_canceled alerts in a row: more than %d is a flood, not a "
+                             "goodbye",
+                             c->warning_alerts, HS_MAX_WARNING_ALERTS);
+        return TERN_OK;
+    }
     /* RFC 8446 §6: every other alert ends the connection, whatever its level. */
     struct tern_err e;
     err_init(&e);
@@ -372,6 +380,19 @@ static bool record_limit13(const tern_conn *c)
  * is, for the caller. */
 static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t len)
 {
+    /* Empty records cost a decryption and carry nothing: a bounded number
+     * in a row (an empty handshake or alert record fails below anyway). */
+    if (len == 0 && ++c->empty_records > HS_MAX_EMPTY_RECORDS)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "%u empty records in a row: more than %d is a flood", c->empty_records,
+                         HS_MAX_EMPTY_RECORDS);
+    if (len) {
+        c->empty_records = 0;
+        if (type != REC_ALERT)
+            c->warning_alerts = 0;
+        if (type == REC_APPLICATION_DATA)
+            c->key_updates = 0;
+    }
     if (type != REC_HANDSHAKE && conn_hs_pending(c))
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "a %s record interleaved with a fragmented handshake message",
@@ -439,6 +460,19 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
         c->app_len = len;
     }
     return rc;
+}
+
+/* answer_key_update sends the one KeyUpdate that answers every
+ * update_requested received so far (RFC 8446 §4.6.3): after the input that
+ * carried them is processed, and in any case before our next data. */
+static int answer_key_update(tern_conn *c)
+{
+    if (!c->key_update_due || c->state == HS_FAILED)
+        return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    c->key_update_due = false;
+    if (c->close_sent)
+        return TERN_OK; /* nothing more goes out */
+    return tern_conn_key_update(c, 0);
 }
 
 /* conn_process opens the whole records waiting in the input buffer until
@@ -589,6 +623,8 @@ int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out
         (void)tern_conn_read(c, buf + n, cap - n, &more);
         n += more;
     }
+    if (answer_key_update(c) != TERN_OK && rc == TERN_OK)
+        rc = c->err.code;
     *out_n = n;
     return n ? TERN_OK : rc;
 }
@@ -613,14 +649,14 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
     if (len == 0 || c->state == HS_FAILED || c->state == HS_CLOSED) {
         *out_used = done + len;
         conn_process(c);
-        return c->state == HS_FAILED ? c->err.code : TERN_OK;
+        return answer_key_update(c);
     }
     wr_bytes(&c->raw, in, len);
     if (!wr_ok(&c->raw))
         return conn_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
     *out_used = done + len;
     conn_process(c);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    return answer_key_update(c);
 }
 
 /* ---- plaintext ---- */
@@ -639,6 +675,7 @@ int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
         if (c->app_len == 0)
             conn_process(c); /* open the records that waited behind it */
     }
+    (void)answer_key_update(c); /* for updates that waited behind the data */
     if (n) {
         *out_n = n;
         return TERN_OK;
@@ -661,6 +698,7 @@ int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n
         return TERN_WANT_READ;
     if (len == 0)
         return TERN_OK;
+    TRY(answer_key_update(c)); /* RFC 8446 §4.6.3: before our next data */
     /* Application data only after every proof (STYLE.md). */
     unsigned need = PROOF_PEER_FINISHED;
     if (!c->is_server)
@@ -850,9 +888,13 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
 
 int tern_conn_key_update(tern_conn *c, int request_peer)
 {
-    if (c->state != HS_CONNECTED || c->version != TERN_TLS13)
+    /* After the peer's close_notify our direction may still send (RFC 8446
+     * §6.1), so it may still move to a new key. */
+    bool can_send = c->state == HS_CONNECTED || (c->state == HS_CLOSED && !c->close_sent);
+    if (!can_send || c->version != TERN_TLS13)
         return err_set(NULL, TERN_E_ARG, "key update needs an established TLS 1.3 connection");
     uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    c->key_update_due = false; /* this update answers any the peer asked for */
     TRY(conn_send_post_hs(c, msg, sizeof(msg)));
     struct tern_err e;
     err_init(&e);

@@ -24,6 +24,15 @@
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
 #define HS_RANDOM_LEN      32
 
+/* Floods a peer may not send (the "SSL Death Alert" class, CVE-2016-8610):
+ * each record below costs a decryption and does nothing, so a peer gets a
+ * bounded number in a row before unexpected_message. The figures are
+ * OpenSSL's for warning alerts and empty records, BoringSSL's for
+ * KeyUpdates; no real peer comes near them. */
+#define HS_MAX_WARNING_ALERTS 5  /* in a row (user_canceled: the one tern ignores) */
+#define HS_MAX_EMPTY_RECORDS  32 /* in a row, of any content type */
+#define HS_MAX_KEY_UPDATES    32 /* received with no application data between them */
+
 #define HS_CACHE_MAX 32
 
 struct x509_store;
@@ -143,6 +152,9 @@ struct tern_conn {
     struct wr hs_in;         /* handshake bytes awaiting a whole message */
     size_t hs_in_used;       /* end of the message being handled, within hs_in */
     bool got_ccs;
+    /* flood counters (HS_MAX_*): reset by a record that does something */
+    uint8_t warning_alerts, empty_records, key_updates;
+    bool key_update_due; /* the peer asked for an update: answered once, before our next data */
 
     /* output: records waiting to be sent */
     struct wr out;

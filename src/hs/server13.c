@@ -606,9 +606,16 @@ int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
                      "The peer moved to a fresh key for its direction; we follow, so its older "
                      "key is no longer of use to anyone.",
                      5, f, 1);
-        /* RFC 8446 §4.6.3: answer update_requested with our own update. */
+        if (++c->key_updates > HS_MAX_KEY_UPDATES)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "%u KeyUpdates with no application data between them: more than %d "
+                             "is a flood",
+                             c->key_updates, HS_MAX_KEY_UPDATES);
+        /* RFC 8446 §4.6.3: update_requested is answered with one update of
+         * our own before our next application data, however many arrived:
+         * conn.c sends it once this input is processed (conn_answer_key_update). */
         if (req && !c->close_sent)
-            return tern_conn_key_update(c, 0);
+            c->key_update_due = true;
         return TERN_OK;
     }
     if (type == HS_NEW_SESSION_TICKET && !c->is_server)

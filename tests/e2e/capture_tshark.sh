@@ -10,16 +10,10 @@ printf 'the decrypted body 4711\n' >"$SITE/secret-page.txt"
 start_serve "$SITE"
 handshake_smoke
 
-tshark -i lo -f "tcp port $PORT" -w "$WORK/cap.pcapng" >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
-TP=$!
-PIDS+=("$TP")
-for i in $(seq 100); do grep -q 'Capturing on' "$WORK/tshark.err" && break; sleep 0.1; done
-grep -q 'Capturing on' "$WORK/tshark.err" || fail "tshark did not start: $(cat "$WORK/tshark.err")"
+start_capture "$WORK/cap.pcapng"
 out=$("$TERN" get --keylog "$WORK/keys.log" --cafile "$CA" "https://localhost:$PORT/secret-page.txt") || fail "tern get failed"
 [ "$out" = "the decrypted body 4711" ] || fail "tern get printed '$out'"
-sleep 1
-kill -INT "$TP"
-wait "$TP" 2>/dev/null || true
+stop_capture
 grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET ' "$WORK/keys.log" || fail "no TLS 1.3 secrets in the key log"
 grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$WORK/keys.log" || fail "no application secrets in the key log"
 [ "$(stat -c %a "$WORK/keys.log")" = 600 ] || fail "the key log is not mode 0600"

@@ -11,17 +11,11 @@ printf 'the decrypted 1.2 body 4712\n' >"$SITE/secret-page.txt"
 start_serve "$SITE"
 handshake_smoke
 
-tshark -i lo -f "tcp port $PORT" -w "$WORK/cap.pcapng" >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
-TP=$!
-PIDS+=("$TP")
-for i in $(seq 100); do grep -q 'Capturing on' "$WORK/tshark.err" && break; sleep 0.1; done
-grep -q 'Capturing on' "$WORK/tshark.err" || fail "tshark did not start: $(cat "$WORK/tshark.err")"
+start_capture "$WORK/cap.pcapng"
 out=$("$TERN" get --tls1.2 --keylog "$WORK/keys.log" --cafile "$CA" \
       "https://localhost:$PORT/secret-page.txt") || fail "tern get --tls1.2 failed"
 [ "$out" = "the decrypted 1.2 body 4712" ] || fail "tern get printed '$out'"
-sleep 1
-kill -INT "$TP"
-wait "$TP" 2>/dev/null || true
+stop_capture
 grep -q '^CLIENT_RANDOM ' "$WORK/keys.log" || fail "no TLS 1.2 master secret in the key log"
 if grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$WORK/keys.log"; then fail "TLS 1.3 secrets in a 1.2 key log"; fi
 ver=$(tshark -r "$WORK/cap.pcapng" -Y 'tls.handshake.type == 2' -T fields \

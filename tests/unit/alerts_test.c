@@ -982,6 +982,105 @@ static void test_post_handshake_table(void)
     end_pair(&p);
 }
 
+/* ---- floods: records that cost work and do nothing, counted ---- */
+
+/* feed_until_failure feeds the same record to c up to max times and
+ * returns how many it took before failing (max + 1 if it never failed). */
+static int feed_until_failure(tern_conn *c, const uint8_t *rec, size_t len, int max)
+{
+    for (int i = 1; i <= max; i++) {
+        size_t used;
+        if (tern_conn_feed(c, rec, len, &used) != TERN_OK)
+            return i;
+    }
+    return max + 1;
+}
+
+/* send_data_as_client: one byte of application data, read by the server. */
+static void send_data_as_client(struct pair *p)
+{
+    CHECK_EQ(send_as_client(p, 23, (const uint8_t *)"x", 1), -1);
+    uint8_t b;
+    size_t n;
+    CHECK_EQ(tern_conn_read(p->s, &b, 1, &n), TERN_OK);
+    CHECK_EQ(n, 1);
+}
+
+static void test_floods(void)
+{
+    /* user_canceled before any ClientHello: five are tolerated, the sixth
+     * is a flood (before the cap, a server took any number). */
+    static const uint8_t canceled[] = {21, 3, 3, 0, 2, 1, TERN_ALERT_USER_CANCELED};
+    tern_conn *s = tern_conn_new_server(scfg);
+    CHECK_EQ(feed_until_failure(s, canceled, sizeof(canceled), 1000), 6);
+    expect("user_canceled flood", s, alert_of(s, NULL), TERN_ALERT_UNEXPECTED_MESSAGE, "flood");
+    tern_conn_free(s);
+
+    /* Empty application-data records after the handshake: 32 in a row are
+     * tolerated, the 33rd is not; a record with data resets the count. */
+    struct pair p;
+    connected(&p);
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(send_as_client(&p, 23, NULL, 0), -1);
+    send_data_as_client(&p);
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(send_as_client(&p, 23, NULL, 0), -1);
+    CHECK_EQ(tern_conn_status(p.s), TERN_OK);
+    expect("empty-record flood", p.s, send_as_client(&p, 23, NULL, 0),
+           TERN_ALERT_UNEXPECTED_MESSAGE, "33 empty records");
+    end_pair(&p);
+
+    /* Warning alerts after the handshake, with data between runs of them. */
+    connected(&p);
+    static const uint8_t warn[] = {1, TERN_ALERT_USER_CANCELED};
+    for (int run = 0; run < 3; run++) {
+        for (int i = 0; i < 5; i++)
+            CHECK_EQ(send_as_client(&p, 21, warn, 2), -1);
+        send_data_as_client(&p);
+    }
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(send_as_client(&p, 21, warn, 2), -1);
+    expect("warning-alert flood", p.s, send_as_client(&p, 21, warn, 2),
+           TERN_ALERT_UNEXPECTED_MESSAGE, "6 user_canceled");
+    end_pair(&p);
+
+    /* KeyUpdates from a real client: 32 with no data between them are
+     * followed, the 33rd is a flood; data in between resets the count. */
+    connected(&p);
+    uint8_t buf[64];
+    size_t n;
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 0), TERN_OK);
+    CHECK_EQ(tern_conn_write(p.c, (const uint8_t *)"data", 4, &n), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    CHECK_EQ(tern_conn_read(p.s, buf, sizeof(buf), &n), TERN_OK);
+    CHECK_EQ(n, 4);
+    for (int i = 0; i < 33; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 0), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    CHECK_EQ(tern_conn_status(p.s), TERN_E_UNEXPECTED_MESSAGE);
+    CHECK_CONTAINS(tern_conn_error(p.s), "33 KeyUpdates");
+    end_pair(&p);
+
+    /* Three update_requested in one flight are answered by one KeyUpdate
+     * (RFC 8446 §4.6.3), and both directions still carry data. */
+    connected(&p);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 1), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    const uint8_t *out;
+    size_t len, records = 0;
+    tern_conn_output(p.s, &out, &len);
+    for (size_t i = 0; i + 5 <= len; i += 5 + u16(out + i + 3))
+        records++;
+    CHECK_EQ(records, 1);
+    move(p.s, p.c, 1 << 20);
+    exchange(p.c, p.s, 100);
+    CHECK_EQ(tern_conn_status(p.c), TERN_OK);
+    CHECK_EQ(tern_conn_status(p.s), TERN_OK);
+    end_pair(&p);
+}
+
 int main(void)
 {
     setup();
@@ -992,6 +1091,7 @@ int main(void)
     RUN(test_encrypted_flight);
     RUN(test_client_flight_table);
     RUN(test_post_handshake_table);
+    RUN(test_floods);
     tern_config_free(ccfg);
     tern_config_free(scfg);
     return test_done();

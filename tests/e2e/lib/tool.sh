@@ -124,3 +124,34 @@ get_smoke() {
   fi
 }
 
+
+# start_capture FILE: tshark writes what crosses tcp port $PORT on lo to FILE.
+# It returns once the capture provably sees packets (probe connections until
+# one shows in tshark's per-packet output): "Capturing on" alone comes before
+# the filter is live, and packets sent in between were lost (a flaky test).
+start_capture() {
+  tshark -i lo -f "tcp port $PORT" -l -P -w "$1" >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
+  TP=$!
+  PIDS+=("$TP")
+  local i
+  for i in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null || true
+    [ -s "$WORK/tshark.out" ] && return 0
+    sleep 0.1
+  done
+  fail "tshark saw no packet in 10 s: $(cat "$WORK/tshark.err")"
+}
+
+# stop_capture: once tshark has printed no new packet for half a second,
+# stop it (SIGINT: it finishes the file) and wait for it.
+stop_capture() {
+  local i last=-1 now
+  for i in $(seq 50); do
+    now=$(wc -l <"$WORK/tshark.out")
+    [ "$now" = "$last" ] && break
+    last=$now
+    sleep 0.5
+  done
+  kill -INT "$TP"
+  wait "$TP" 2>/dev/null || true
+}
