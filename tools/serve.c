@@ -75,6 +75,11 @@ static const char SERVE_HELP[] =
     "                           keep-alive connection (default 10)\n"
     "  --max-conns N            connections at once (default 1000)\n"
     "  -q, --quiet              no request log\n"
+    "  --log-turns              end each request's log line with the event-loop\n"
+    "                           turns and the connection steps (all\n"
+    "                           connections') since its connection was\n"
+    "                           accepted: tests count with it that busy peers\n"
+    "                           do not starve others\n"
     "  -h, --help               this text\n"
     "\n"
     "It prints \"listening on https://ADDR:PORT/\" on stderr when ready, and one\n"
@@ -86,6 +91,10 @@ static const char SERVE_HELP[] =
     "  curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
 #define SERVE_PIECE 16384
+/* Steps of one connection's state machine per turn of the event loop: a
+ * peer that keeps its socket full (pipelined requests, a flood of records)
+ * gets this much, then every other ready connection has its turn. */
+#define SERVE_STEP_BUDGET 16
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
 
@@ -104,8 +113,12 @@ struct client {
     int file_fd;
     uint64_t file_left;
     bool keep_alive;
-    bool dead; /* freed in this batch of events; released after it */
+    bool dead;                /* freed in this batch of events; released after it */
+    bool again;               /* its budget ran out with work left: stepped next turn */
+    unsigned long again_turn; /* the turn again was set in */
     time_t deadline;
+    unsigned long born_turn;  /* the event-loop turn it was accepted in */
+    unsigned long born_steps; /* the server's steps when it was accepted */
     /* For the log line. */
     char method[8], target[256];
     int status;
@@ -121,8 +134,11 @@ struct server {
     size_t n_clients, max_conns;
     unsigned long next_id;
     int timeout;
-    bool draining, quiet;
+    bool draining, quiet, log_turns;
     time_t drain_deadline;
+    unsigned long turns; /* event-loop turns so far */
+    unsigned long steps; /* connection state-machine steps so far, all connections */
+    size_t n_again;      /* clients with again set */
     struct trace_out trace;
 };
 
@@ -417,6 +433,10 @@ static void client_free(struct server *s, struct client *cl)
     if (cl->next)
         cl->next->prev = cl->prev;
     s->n_clients--;
+    if (cl->again) {
+        cl->again = false;
+        s->n_again--;
+    }
     epoll_ctl(s->ep, EPOLL_CTL_DEL, cl->fd, NULL);
     if (cl->file_fd >= 0)
         close(cl->file_fd);
@@ -459,9 +479,13 @@ static void log_request(struct server *s, struct client *cl)
     if (s->quiet)
         return;
     const char *subj = tern_conn_peer_subject(cl->c);
-    logf_(s, "%s %s %s %d %llu%s%s%s", cl->peer, cl->method, cl->target, cl->status,
+    char turns[64] = "";
+    if (s->log_turns)
+        snprintf(turns, sizeof(turns), " turns=%lu steps=%lu", s->turns - cl->born_turn,
+                 s->steps - cl->born_steps);
+    logf_(s, "%s %s %s %d %llu%s%s%s%s", cl->peer, cl->method, cl->target, cl->status,
           (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "",
-          tern_conn_resumed(cl->c) ? " (resumed)" : "");
+          tern_conn_resumed(cl->c) ? " (resumed)" : "", turns);
 }
 
 static void begin_close(struct client *cl)
@@ -504,7 +528,19 @@ static bool take_request(struct server *s, struct client *cl)
 static bool client_step(struct server *s, struct client *cl)
 {
     s->trace.conn_id = cl->id;
-    for (;;) {
+    if (cl->again) {
+        cl->again = false;
+        s->n_again--;
+    }
+    for (int steps = 0;; steps++, s->steps++) {
+        if (steps == SERVE_STEP_BUDGET) {
+            /* Its share of this turn is spent; what is left may be in our
+             * buffers, where epoll cannot see it: step it again next turn. */
+            cl->again = true;
+            cl->again_turn = s->turns;
+            s->n_again++;
+            return true;
+        }
         int rc;
         switch (cl->st) {
         case C_HANDSHAKE:
@@ -665,6 +701,8 @@ static void accept_all(struct server *s)
         cl->id = ++s->next_id;
         cl->st = C_HANDSHAKE;
         cl->deadline = time(NULL) + s->timeout;
+        cl->born_turn = s->turns;
+        cl->born_steps = s->steps;
         char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
         if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
             getnameinfo((struct sockaddr *)&peer, pl, host, sizeof(host), port, sizeof(port),
@@ -816,6 +854,7 @@ int cmd_serve(int argc, char **argv)
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
         {"quiet", no_argument, 0, 'q'},
+        {"log-turns", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -885,6 +924,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'q':
             s.quiet = true;
+            break;
+        case 'L':
+            s.log_turns = true;
             break;
         case 'h':
             fputs(SERVE_HELP, stdout);
@@ -1000,7 +1042,9 @@ int cmd_serve(int argc, char **argv)
         if (s.draining && (!s.clients || time(NULL) >= s.drain_deadline))
             break;
         struct epoll_event evs[64];
-        int n = epoll_wait(s.ep, evs, 64, 1000);
+        s.turns++;
+        /* Connections with work left from the last turn: do not sleep. */
+        int n = epoll_wait(s.ep, evs, 64, s.n_again ? 0 : 1000);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "tern serve: epoll_wait: %s\n", strerror(errno));
             result = 1;
@@ -1045,6 +1089,14 @@ int cmd_serve(int argc, char **argv)
                 if (!cl->dead)
                     client_step(&s, cl);
             }
+        }
+        /* The connections whose budget ran out last turn (and did not get
+         * an event this turn): one more share each. One that runs out
+         * again now waits for the next turn. */
+        for (struct client *cl = s.clients, *next; cl && s.n_again; cl = next) {
+            next = cl->next;
+            if (cl->again && cl->again_turn != s.turns)
+                client_step(&s, cl);
         }
         expire(&s);
         bury(&s);

@@ -306,7 +306,16 @@ int tern_conn_handshake_done(const tern_conn *c);
 /* ---------------------------------------------------------------------
  * The easy level: a connection on a socket descriptor. Blocking
  * descriptors block; non-blocking ones return TERN_WANT_READ or
- * TERN_WANT_WRITE (poll for POLLIN or POLLOUT, then call again). */
+ * TERN_WANT_WRITE (poll for POLLIN or POLLOUT, then call again).
+ *
+ * On a non-blocking descriptor one tern_handshake or tern_read call takes at
+ * most about 64 KiB from the socket; past that it returns TERN_WANT_READ and
+ * leaves the rest in the kernel, so one peer that keeps sending cannot hold
+ * an event loop. Whatever a call took is processed before it returns: after
+ * TERN_WANT_READ, polling for POLLIN never waits on bytes tern holds.
+ * tern_read with cap 0 reads nothing from the socket (it would have nowhere
+ * to put it); it completes the handshake and reports the connection's
+ * state: TERN_OK while open. */
 
 /* tern_connect resolves host (IPv4 and IPv6), connects, and completes the
  * handshake. *out_conn is set whenever a connection object could be made,
