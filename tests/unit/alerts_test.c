@@ -1021,12 +1021,12 @@ static void test_floods(void)
     struct pair p;
     connected(&p);
     for (int i = 0; i < 32; i++)
-        CHECK_EQ(send_as_client(&p, 23, NULL, 0), -1);
+        CHECK_EQ(send_as_client(&p, 23, (const uint8_t *)"", 0), -1);
     send_data_as_client(&p);
     for (int i = 0; i < 32; i++)
-        CHECK_EQ(send_as_client(&p, 23, NULL, 0), -1);
+        CHECK_EQ(send_as_client(&p, 23, (const uint8_t *)"", 0), -1);
     CHECK_EQ(tern_conn_status(p.s), TERN_OK);
-    expect("empty-record flood", p.s, send_as_client(&p, 23, NULL, 0),
+    expect("empty-record flood", p.s, send_as_client(&p, 23, (const uint8_t *)"", 0),
            TERN_ALERT_UNEXPECTED_MESSAGE, "33 empty records");
     end_pair(&p);
 
