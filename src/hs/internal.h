@@ -18,7 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HS_MAX_LIST        16
+#define HS_MAX_LIST 16
+/* room for every value of a peer's list tern keeps (hs_known_*: at most 11
+ * suites, 5 groups, 13 signature schemes) */
+#define HS_KNOWN_MAX       32
 #define HS_MAX_CHAIN       10
 #define HS_MAX_MESSAGE     (1u << 17) /* largest handshake message we accept */
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
@@ -169,8 +172,9 @@ struct tern_conn {
     bool cert_requested;   /* server asked for a client certificate */
     uint8_t cr_context[32];
     size_t cr_context_len;
-    uint16_t peer_sigs[HS_MAX_LIST * 2]; /* peer's signature_algorithms */
+    uint16_t peer_sigs[HS_KNOWN_MAX]; /* peer's signature_algorithms tern knows */
     size_t n_peer_sigs;
+    size_t n_peer_sigs_sent; /* how many the peer listed, known or not */
 
     /* peer certificate (leaf first) until verified */
     struct cry_pubkey peer_key;
@@ -328,10 +332,30 @@ TERN_MUST_CHECK int hs13_complete(tern_conn *c);
 TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
 /* supported_versions, supported_groups, signature_algorithms helpers */
 bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
-/* hs_read_u16_list reads a ClientHello list of 16-bit values (at most cap
- * kept); a malformed one is decode_error naming `what`. */
-int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
-                     size_t *out_n);
+/* hs_check_legacy_version: a ClientHello or ServerHello (msg) whose
+ * legacy_version is 0x0300 or lower fails with protocol_version. */
+TERN_MUST_CHECK int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg);
+/* What tern knows among a peer's list values: a cipher suite it
+ * implements (either version), a group it can use or must recognise, a
+ * signature scheme it can verify or make. Unknown values are skipped, never
+ * refused. */
+bool hs_known_suite(uint16_t v);
+bool hs_known_group(uint16_t v);
+bool hs_known_scheme(uint16_t v);
+/* hs_u16_list_keep reads every 16-bit value of list and keeps those known
+ * accepts, once each, in the peer's order (at most cap: size out with
+ * HS_KNOWN_MAX); returns how many values the list held. Constant work per
+ * value. */
+size_t hs_u16_list_keep(struct rd list, bool (*known)(uint16_t), uint16_t *out, size_t cap,
+                        size_t *out_n);
+/* hs_suites_text names the suites of list ("none" for an empty one), for
+ * a sentence. */
+void hs_suites_text(const uint16_t *list, size_t n, char *buf, size_t cap);
+/* hs_read_u16_list: hs_u16_list_keep for a list that must be non-empty and
+ * of even length (else decode_error naming `what`); *out_total (if given)
+ * counts every value the peer sent. */
+int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*known)(uint16_t),
+                     uint16_t *out, size_t cap, size_t *out_n, size_t *out_total);
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);

@@ -35,6 +35,8 @@ int hs12_server_version(tern_conn *c, struct rd body)
     if (!rd_u16(&body, &legacy) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
         !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp))
         return TERN_TLS13;
+    if (hs_check_legacy_version(c, legacy, "ClientHello") != TERN_OK)
+        return -1;
     bool has_sv = false, has13 = false, has12 = false;
     char offered[96] = "";
     if (!rd_empty(&body)) {
@@ -85,7 +87,7 @@ struct hello12 {
     struct rd session_id, suites, compression;
     struct hs_exts ext;
     bool reneg_signalled;
-    uint16_t suite_list[128];
+    uint16_t suite_list[HS_KNOWN_MAX]; /* the suites offered that tern knows */
     size_t n_suites;
 };
 
@@ -170,17 +172,19 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
                   uint16_t *out_group, uint16_t *out_scheme)
 {
     tern_config *cfg = c->cfg;
-    uint16_t theirs[128], groups[64];
-    size_t n_theirs, n_groups = 0;
+    uint16_t *theirs = ch->suite_list, groups[HS_KNOWN_MAX];
+    size_t n_theirs, n_sent, n_groups = 0;
     bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
-    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
-    memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
+    /* Whole lists, unknown values skipped; chosen in our order below. */
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", hs_known_suite, theirs,
+                         HS_KNOWN_MAX, &n_theirs, &n_sent));
     ch->n_suites = n_theirs;
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-        TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
+        TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
+                             HS_KNOWN_MAX, &n_groups, NULL));
     } else {
         /* RFC 8422 §4: without the extension the client takes what comes;
          * secp256r1 is the one every TLS 1.2 client has. */
@@ -191,8 +195,8 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
         if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-        TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
-                             sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+        TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme,
+                             c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     }
     uint16_t group = 0;
     for (size_t i = 0; i < cfg->n_groups && !group; i++)
@@ -229,12 +233,11 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         : !fits  ? "the suites in common do not fit this server's certificate key"
         : !group ? "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)"
                  : "none of the client's signature schemes fits this server's certificate key";
-    char list[200] = "";
-    for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
-                 theirs[i]);
-    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE, "TLS 1.2: %s; the client offers suites %s", why,
-                     list);
+    char list[400];
+    hs_suites_text(theirs, n_theirs, list, sizeof(list));
+    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                     "TLS 1.2: %s; the client offers %zu suites (those tern knows: %s)", why,
+                     n_sent, list);
 }
 
 static int send_server_hello(tern_conn *c, const struct hello12 *ch)

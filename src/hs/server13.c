@@ -38,6 +38,7 @@ static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello 
         !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
         !rd_prefixed8(&body, &ch->compression))
         return conn_fail(c, TERN_E_DECODE, "ClientHello is truncated");
+    TRY(hs_check_legacy_version(c, legacy_version, "ClientHello"));
     if (ch->session_id.len > 32)
         return conn_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
                          ch->session_id.len);
@@ -90,20 +91,22 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
 
-    /* Cipher suite: ours, in our order of preference. */
-    uint16_t theirs[128];
-    size_t n_theirs;
-    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
+    /* Cipher suite: ours, in our order of preference, from the whole list
+     * (unknown suites skipped). */
+    uint16_t theirs[HS_KNOWN_MAX];
+    size_t n_theirs, n_sent;
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", hs_known_suite, theirs,
+                         HS_KNOWN_MAX, &n_theirs, &n_sent));
     for (size_t i = 0; i < cfg->n_suites && !out->suite; i++)
         if (hs_suite13(cfg->suites[i]) && hs_list_has(theirs, n_theirs, cfg->suites[i]))
             out->suite = cfg->suites[i];
     if (!out->suite) {
-        char list[200] = "";
-        for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
-                     theirs[i]);
+        char list[400];
+        hs_suites_text(theirs, n_theirs, list, sizeof(list));
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "no cipher suite in common: the client offers %s", list);
+                         "no cipher suite in common: the client offers %zu suites, none of them "
+                         "a TLS 1.3 suite enabled here (those tern knows: %s)",
+                         n_sent, list);
     }
     if (c->hrr_done && out->suite != c->suite)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
@@ -117,12 +120,13 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
     if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
-                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
+                         HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the client's %zu signature schemes fits our certificate's key",
-                         c->n_peer_sigs);
+                         "none of the client's %zu signature schemes (%zu of them known to tern) "
+                         "fits our certificate's key",
+                         c->n_peer_sigs_sent, c->n_peer_sigs);
 
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
@@ -136,35 +140,46 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
                                      : " (this server does not resume without a key exchange)");
     }
     struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
-    uint16_t groups[64];
-    size_t n_groups;
+    uint16_t groups[HS_KNOWN_MAX];
+    size_t n_groups, n_groups_sent;
     if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
+    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
+                         HS_KNOWN_MAX, &n_groups, &n_groups_sent));
+    /* Every group the client listed, known or not, for the rule below. */
+    struct hs_u16_set listed, shared;
+    hs_u16_set_clear(&listed);
+    hs_u16_set_clear(&shared);
+    for (uint16_t v; rd_u16(&gl, &v);)
+        (void)hs_u16_set_add(&listed, v);
 
+    /* RFC 8446 §4.2.8 sets no limit on the number of shares: any number
+     * that fits the message is read, with constant work each; the shares
+     * kept are those for groups tern can use. */
     struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
     if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
-    uint16_t share_groups[16];
-    struct rd share_bodies[16];
+    uint16_t share_groups[HS_KNOWN_MAX];
+    struct rd share_bodies[HS_KNOWN_MAX];
     size_t n_shares = 0;
     while (!rd_empty(&shares)) {
         uint16_t g;
         struct rd kx;
         if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
-        if (hs_list_has(share_groups, n_shares, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has two key shares for %s",
-                             tern_group_name(g));
-        if (!hs_list_has(groups, n_groups, g))
+        if (!hs_u16_set_add(&shared, g))
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has a key share for %s, which is not in its "
+                             "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g),
+                             g);
+        if (!hs_u16_set_has(&listed, g))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ClientHello has a key share for %s (0x%04x), which is not in its "
                              "supported_groups",
-                             tern_group_name(g));
-        if (n_shares == 16)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has over 16 key shares");
-        share_groups[n_shares] = g;
-        share_bodies[n_shares++] = kx;
+                             tern_group_name(g), g);
+        if (cry_kex_supported(g) && n_shares < HS_KNOWN_MAX) {
+            share_groups[n_shares] = g;
+            share_bodies[n_shares++] = kx;
+        }
     }
     /* Prefer a group the client already sent a share for: no extra round trip. */
     for (size_t i = 0; i < cfg->n_groups && !out->group; i++) {
@@ -185,7 +200,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
             return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                              "no key-exchange group in common: the client supports %zu groups, "
                              "none of which this server accepts",
-                             n_groups);
+                             n_groups_sent);
         if (c->hrr_done)
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                              "the second ClientHello still has no key share for %s",

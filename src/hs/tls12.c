@@ -126,7 +126,7 @@ int hs12_parse_cke(struct rd body, bool rsa, struct rd *out, struct tern_err *er
 }
 
 int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap, size_t *out_n,
-                            struct tern_err *err)
+                            size_t *out_total, struct tern_err *err)
 {
     struct rd types, sigs, cas;
     if (!rd_prefixed8(&body, &types) || types.len == 0 || !rd_prefixed16(&body, &sigs) ||
@@ -139,11 +139,10 @@ int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap, size
             return err_set(err, TERN_E_DECODE,
                            "CertificateRequest: a certificate authority name runs past the end");
     }
-    *out_n = 0;
-    uint16_t s;
-    while (rd_u16(&sigs, &s))
-        if (*out_n < cap)
-            out_sigs[(*out_n)++] = s;
+    /* The whole list: the schemes tern knows are kept (unknown ones skipped). */
+    size_t total = hs_u16_list_keep(sigs, hs_known_scheme, out_sigs, cap, out_n);
+    if (out_total)
+        *out_total = total;
     return TERN_OK;
 }
 

@@ -741,6 +741,39 @@ static void test_resumption(void)
     finish(&h);
 }
 
+/* A CertificateRequest's whole signature list is read: the schemes tern
+ * knows are kept once each, however many unknown ones and repeats come
+ * first (both versions share hs_u16_list_keep). */
+static void test_cert_request_long_list(void)
+{
+    uint8_t body[1024];
+    struct wr w;
+    wr_init_fixed(&w, body, sizeof(body));
+    size_t types = wr_open_u8(&w);
+    wr_u8(&w, 64);
+    wr_close(&w, types);
+    size_t sigs = wr_open_u16(&w);
+    for (int i = 0; i < 100; i++)
+        wr_u16(&w, (uint16_t)(0x0b00 + i));
+    for (int i = 0; i < 100; i++)
+        wr_u16(&w, 0x0804); /* rsa_pss_rsae_sha256, repeated */
+    wr_u16(&w, 0x0403);
+    wr_close(&w, sigs);
+    wr_u16(&w, 0);
+    CHECK(wr_ok(&w));
+    struct rd r;
+    rd_init(&r, body, w.len);
+    uint16_t out[HS_KNOWN_MAX];
+    size_t n = 0, total = 0;
+    struct tern_err err;
+    err_init(&err);
+    CHECK_EQ(hs12_parse_cert_request(r, out, HS_KNOWN_MAX, &n, &total, &err), TERN_OK);
+    CHECK_EQ(total, 201);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(out[0], 0x0804);
+    CHECK_EQ(out[1], 0x0403);
+}
+
 int main(void)
 {
     RUN(test_prf_vector);
@@ -757,5 +790,6 @@ int main(void)
     RUN(test_bad_server_certificate);
     RUN(test_trace);
     RUN(test_resumption);
+    RUN(test_cert_request_long_list);
     return test_done();
 }
