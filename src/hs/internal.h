@@ -359,6 +359,10 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*know
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+/* hs_read_alpn_list (server, both versions): the ClientHello's ALPN
+ * extension body, checked whole (RFC 7301 §3.1: non-empty names that end
+ * with the list; else decode_error); *out_list is its protocol_name_list. */
+TERN_MUST_CHECK int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list);
 /* hs_read_alpn_choice (client): the server's ALPN extension (in where:
  * ServerHello for 1.2, EncryptedExtensions for 1.3) names exactly one
  * protocol, one we offered; it becomes c->alpn. */

@@ -114,10 +114,35 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
     /* RFC 5746 §3.6: the SCSV or an empty renegotiation_info. */
     struct rd s = ch->suites;
     uint16_t v;
+    bool fallback = false;
     ch->reneg_signalled = false;
-    while (rd_u16(&s, &v))
+    while (rd_u16(&s, &v)) {
         if (v == HS12_SCSV)
             ch->reneg_signalled = true;
+        if (v == HS12_FALLBACK_SCSV)
+            fallback = true;
+    }
+    /* The client's highest version: from supported_versions when present
+     * (RFC 8446 §4.2.1), else legacy_version. */
+    uint16_t highest = ch->legacy > TERN_TLS12 ? TERN_TLS12 : ch->legacy;
+    if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
+        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], list;
+        if (!rd_prefixed8(&sv, &list) || !rd_empty(&sv) || list.len < 2 || list.len % 2)
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
+        highest = 0;
+        while (rd_u16(&list, &v))
+            if (v > highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
+                highest = v;
+    }
+    /* RFC 7507 §3: a client retrying with a lower version than it can speak
+     * says so; if we could have given it more, someone (or something) made
+     * the first attempt fail: inappropriate_fallback. */
+    if (fallback && highest < c->cfg->max_version)
+        return conn_fail(c, TERN_E_INAPPROPRIATE_FALLBACK,
+                         "the client signals a fallback (TLS_FALLBACK_SCSV) with %s as its highest "
+                         "version, but this server speaks %s: an earlier attempt was made to fail, "
+                         "perhaps by an attacker forcing a downgrade (RFC 7507 §3)",
+                         tern_version_name(highest), tern_version_name(c->cfg->max_version));
     if (hs_ext_has(&ch->ext, EXT_RENEGOTIATION_INFO)) {
         struct rd ri = ch->ext.body[EXT_RENEGOTIATION_INFO];
         uint8_t n;
@@ -132,6 +157,12 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
                          "the client does not offer the extended master secret (RFC 7627), which "
                          "tern requires for TLS 1.2: without it an attacker can give two "
                          "connections the same keys (the triple handshake attack)");
+    /* RFC 7627 §5.1: its extension_data is empty. */
+    if (ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
+        return conn_fail(c, TERN_E_DECODE,
+                         "ClientHello: extended_master_secret carries %zu bytes; it must be empty "
+                         "(RFC 7627 §5.1)",
+                         ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len);
     if (hs_ext_has(&ch->ext, EXT_EC_POINT_FORMATS)) {
         struct rd pf = ch->ext.body[EXT_EC_POINT_FORMATS], list;
         if (!rd_prefixed8(&pf, &list) || list.len == 0 || !rd_empty(&pf))

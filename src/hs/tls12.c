@@ -89,8 +89,9 @@ int hs12_parse_signed(struct rd body, uint16_t *out_scheme, struct rd *out_sig,
                       struct tern_err *err)
 {
     /* RFC 5246 §4.7: digitally-signed struct { SignatureAndHashAlgorithm
-     * algorithm; opaque signature<0..2^16-1>; } */
-    if (!rd_u16(&body, out_scheme) || !rd_prefixed16_nonempty(&body, out_sig) || !rd_empty(&body))
+     * algorithm; opaque signature<0..2^16-1>; }. An empty signature is
+     * well-formed: it fails verification (decrypt_error), not decoding. */
+    if (!rd_u16(&body, out_scheme) || !rd_prefixed16(&body, out_sig) || !rd_empty(&body))
         return err_set(err, TERN_E_DECODE,
                        "a TLS 1.2 signature (scheme and signature bytes) is malformed or "
                        "followed by %zu stray bytes",

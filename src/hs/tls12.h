@@ -49,9 +49,10 @@ enum {
     HS12_CLIENT_KEY_EXCHANGE = 16,
 };
 
-#define HS12_MASTER_LEN 48
-#define HS12_VERIFY_LEN 12
-#define HS12_SCSV       0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
+#define HS12_MASTER_LEN    48
+#define HS12_VERIFY_LEN    12
+#define HS12_SCSV          0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
+#define HS12_FALLBACK_SCSV 0x5600 /* TLS_FALLBACK_SCSV, RFC 7507 §2 */
 
 /* Per-connection TLS 1.2 state, on the heap while the handshake runs. */
 struct hs12 {

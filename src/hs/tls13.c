@@ -169,6 +169,29 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn)
     wr_close(w, e);
 }
 
+int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
+{
+    /* RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each
+     * ProtocolName<1..2^8-1>: an empty name, or one running past the list,
+     * makes the whole extension malformed, whatever comes before it. */
+    struct rd list, name;
+    if (!rd_prefixed16_nonempty(&ext, &list) || !rd_empty(&ext))
+        return conn_fail(c, TERN_E_DECODE,
+                         "ClientHello: malformed ALPN extension (its list is empty or its length "
+                         "is wrong)");
+    *out_list = list;
+    for (size_t i = 1; !rd_empty(&list); i++) {
+        if (!rd_prefixed8(&list, &name))
+            return conn_fail(c, TERN_E_DECODE,
+                             "ClientHello: ALPN protocol name %zu runs past the end of the list",
+                             i);
+        if (name.len == 0)
+            return conn_fail(c, TERN_E_DECODE,
+                             "ClientHello: ALPN protocol name %zu is empty (RFC 7301 §3.1)", i);
+    }
+    return TERN_OK;
+}
+
 /* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), for both TLS versions. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
 {
@@ -188,10 +211,12 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
         c->server_name[name.len] = '\0';
     }
     c->alpn[0] = '\0';
+    struct rd theirs = {0};
+    /* Checked whether or not we speak ALPN: a malformed extension is an
+     * error either way. */
+    if (hs_ext_has(ext, EXT_ALPN))
+        TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &theirs));
     if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
-        struct rd al = ext->body[EXT_ALPN], theirs;
-        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
         /* Our preference order. */
         struct rd ours, p;
         rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);

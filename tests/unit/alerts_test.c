@@ -429,6 +429,18 @@ static void set_suites(struct hello *h, const uint16_t *v, size_t n)
     h->head_len = at + 2 + 2 * n + rest;
 }
 
+/* add_suite appends a suite to a ClientHello head's list. */
+static void add_suite(struct hello *h, uint16_t v)
+{
+    size_t at = 2 + 32 + 1 + h->head[34];
+    size_t n = u16(h->head + at) / 2;
+    uint16_t list[300];
+    for (size_t i = 0; i < n; i++)
+        list[i] = (uint16_t)u16(h->head + at + 2 + 2 * i);
+    list[n] = v;
+    set_suites(h, list, n + 1);
+}
+
 /* set_list replaces an extension's body with a 16-bit-prefixed list. */
 static void set_list(struct hello *h, uint16_t type, const uint16_t *v, size_t n)
 {
@@ -658,11 +670,13 @@ static void test_client_hello_tolerated(void)
 static void test_client_hello12(void)
 {
     tern_config *c12 = client_config(), *s12 = server_config("server-p256");
+    tern_config *s12only = server_config("server-p256");
     CHECK_EQ(tern_config_set_versions(c12, TERN_TLS12, TERN_TLS12), TERN_OK);
     CHECK_EQ(tern_config_set_versions(s12, TERN_TLS12, TERN_TLS13), TERN_OK);
+    CHECK_EQ(tern_config_set_versions(s12only, TERN_TLS12, TERN_TLS12), TERN_OK);
     static struct hello h;
     static uint8_t msg[1 << 15], rec[(1 << 15) + 5];
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 10; k++) {
         tern_conn *c = tern_conn_new_client(c12, "localhost");
         const uint8_t *out;
         size_t olen;
@@ -673,7 +687,8 @@ static void test_client_hello12(void)
         CHECK(parse_hello(msg, len, &h));
         uint16_t v[600];
         size_t n = 0;
-        const char *what = "";
+        const char *what = "", *words = "legacy_version is 0x0300";
+        tern_config *server = s12;
         int want = -1;
         switch (k) {
         case 0:
@@ -712,14 +727,54 @@ static void test_client_hello12(void)
             want = TERN_ALERT_PROTOCOL_VERSION;
             break;
         }
+        case 5:
+            /* RFC 7507 §3: a 1.2 client retrying as a fallback, to a
+             * server that speaks 1.3. */
+            what = "TLS_FALLBACK_SCSV from a TLS 1.2 client";
+            add_suite(&h, 0x5600);
+            want = TERN_ALERT_INAPPROPRIATE_FALLBACK;
+            words = "TLS_FALLBACK_SCSV";
+            break;
+        case 6: {
+            what = "TLS_FALLBACK_SCSV with supported_versions TLS 1.2";
+            static const uint8_t sv[] = {4, 0x3a, 0x3a, 3, 3};
+            add_ext(&h, 0, 43, sv, sizeof(sv));
+            add_suite(&h, 0x5600);
+            want = TERN_ALERT_INAPPROPRIATE_FALLBACK;
+            words = "highest version";
+            break;
+        }
+        case 7:
+            what = "TLS_FALLBACK_SCSV to a server whose highest version is TLS 1.2";
+            add_suite(&h, 0x5600);
+            server = s12only;
+            break;
+        case 8: {
+            /* RFC 7627 §5.1: extended_master_secret is empty. */
+            what = "extended_master_secret with a body";
+            struct ext *e = find_ext(&h, 23);
+            e->body[0] = 0;
+            e->len = 1;
+            want = TERN_ALERT_DECODE_ERROR;
+            words = "extended_master_secret carries 1 bytes";
+            break;
+        }
+        case 9: {
+            what = "supported_versions whose list runs past its extension";
+            static const uint8_t sv[] = {4, 3, 3};
+            add_ext(&h, 0, 43, sv, sizeof(sv));
+            want = TERN_ALERT_DECODE_ERROR;
+            words = "supported_versions";
+            break;
+        }
         }
         len = build_hello(&h, msg);
         size_t rl = record(22, msg, len, rec);
-        tern_conn *s = tern_conn_new_server(s12);
+        tern_conn *s = tern_conn_new_server(server);
         size_t used;
         int rc = tern_conn_feed(s, rec, rl, &used);
         if (want >= 0) {
-            expect(what, s, alert_of(s, NULL), want, "legacy_version is 0x0300");
+            expect(what, s, alert_of(s, NULL), want, words);
         } else {
             CHECK_EQ(rc, TERN_OK);
             CHECK_EQ(tern_conn_version(s), TERN_TLS12);
@@ -736,6 +791,77 @@ static void test_client_hello12(void)
     }
     tern_config_free(c12);
     tern_config_free(s12);
+    tern_config_free(s12only);
+}
+
+/* RFC 7301 §3.1: an ALPN list with an empty name or a name running past
+ * its end is malformed (decode_error) whatever comes before, for a server
+ * with ALPN and one without, in TLS 1.3 and 1.2 (one validator). */
+static void test_alpn_malformed(void)
+{
+    static const char *const protos[] = {"h2", "http/1.1"};
+    tern_config *with = server_config("server-ed25519"), *without = server_config("server-ed25519");
+    tern_config *with12 = server_config("server-p256");
+    CHECK_EQ(tern_config_set_alpn(with, protos, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_alpn(with12, protos, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_versions(with12, TERN_TLS12, TERN_TLS12), TERN_OK);
+    tern_config *c12 = client_config();
+    CHECK_EQ(tern_config_set_versions(c12, TERN_TLS12, TERN_TLS12), TERN_OK);
+    struct {
+        const char *what;
+        uint8_t body[16];
+        size_t len;
+        const char *words;
+    } cases[] = {
+        {"an empty name after h2", {0, 4, 2, 'h', '2', 0}, 6, "name 2 is empty"},
+        {"a name running past the list after h2",
+         {0, 5, 2, 'h', '2', 5, 'x'},
+         7,
+         "name 2 runs past the end"},
+        {"only an empty name", {0, 1, 0}, 3, "name 1 is empty"},
+        {"an empty list", {0, 0}, 2, "malformed ALPN"},
+        {"a list longer than its extension", {0, 9, 2, 'h', '2'}, 5, "malformed ALPN"},
+        {"a valid list", {0, 3, 2, 'h', '2'}, 5, NULL},
+    };
+    static struct hello h;
+    static uint8_t msg[4096], rec[4200];
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        for (int srv = 0; srv < 3; srv++) {
+            tern_conn *c = tern_conn_new_client(srv == 2 ? c12 : ccfg, "localhost");
+            const uint8_t *out;
+            size_t olen;
+            tern_conn_output(c, &out, &olen);
+            size_t len = u16(out + 3);
+            memcpy(msg, out + 5, len);
+            tern_conn_free(c);
+            CHECK(parse_hello(msg, len, &h));
+            drop_ext(&h, 16);
+            add_ext(&h, 1, 16, cases[k].body, cases[k].len);
+            len = build_hello(&h, msg);
+            size_t rl = record(22, msg, len, rec);
+            tern_conn *s = tern_conn_new_server(srv == 0 ? with : srv == 1 ? without : with12);
+            size_t used;
+            int rc = tern_conn_feed(s, rec, rl, &used);
+            if (cases[k].words) {
+                expect(cases[k].what, s, alert_of(s, NULL), TERN_ALERT_DECODE_ERROR,
+                       cases[k].words);
+            } else {
+                CHECK_EQ(rc, TERN_OK);
+                if (srv != 1)
+                    CHECK(tern_conn_alpn(s) && !strcmp(tern_conn_alpn(s), "h2"));
+                else
+                    CHECK(tern_conn_alpn(s) == NULL);
+            }
+            if (test_failures != failures_before)
+                fprintf(stderr, "  server %d: %s\n", srv, tern_conn_error(s));
+            failures_before = test_failures;
+            tern_conn_free(s);
+        }
+    }
+    tern_config_free(with);
+    tern_config_free(without);
+    tern_config_free(with12);
+    tern_config_free(c12);
 }
 
 /* Records and messages the server must refuse in its first state. */
@@ -1000,6 +1126,7 @@ static void test_encrypted_flight(void)
         {"plaintext handshake record after the ServerHello", TERN_ALERT_UNEXPECTED_MESSAGE},
         {"application data before the server's Finished", TERN_ALERT_UNEXPECTED_MESSAGE},
         {"ClientHello sent to the client", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"CertificateVerify with an empty signature", TERN_ALERT_DECRYPT_ERROR},
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         struct flight f;
@@ -1075,6 +1202,15 @@ static void test_encrypted_flight(void)
         case 11: {
             static const uint8_t ch[] = {1, 0, 0, 2, 3, 3};
             put(hs, &n, ch, sizeof(ch));
+            break;
+        }
+        case 12: {
+            /* RFC 8446 §4.4.3: signature<0..2^16-1>; empty is well-formed
+             * and fails verification. */
+            uint8_t cv[8] = {15, 0, 0, 4, f.hs[at[CV] + 4], f.hs[at[CV] + 5], 0, 0};
+            put(hs, &n, f.hs + at[EE], len[EE]);
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            put(hs, &n, cv, sizeof(cv));
             break;
         }
         }
@@ -1269,6 +1405,7 @@ int main(void)
     RUN(test_client_hello_table);
     RUN(test_client_hello_tolerated);
     RUN(test_client_hello12);
+    RUN(test_alpn_malformed);
     RUN(test_server_records);
     RUN(test_server_hello_table);
     RUN(test_encrypted_flight);

@@ -602,6 +602,87 @@ static void test_corrupted_finished(void)
     finish(&h);
 }
 
+/* splice_msg replaces the handshake message of `type` (alone in its
+ * plaintext record, as tern sends them) with msg; returns the new flight
+ * (malloc'ed) and its length in *len. */
+static uint8_t *splice_msg(const uint8_t *flight, size_t *len, uint8_t type, const uint8_t *msg,
+                           size_t msg_len)
+{
+    size_t m = find_msg(flight, *len, type);
+    CHECK(m != (size_t)-1);
+    if (m == (size_t)-1)
+        return NULL;
+    size_t rec = m - 5;
+    size_t old_rec_len = 5 + ((size_t)flight[rec + 3] << 8 | flight[rec + 4]);
+    uint8_t *out = malloc(*len + msg_len + 5);
+    memcpy(out, flight, rec);
+    memcpy(out + rec, flight + rec, 3);
+    out[rec + 3] = (uint8_t)(msg_len >> 8);
+    out[rec + 4] = (uint8_t)msg_len;
+    memcpy(out + rec + 5, msg, msg_len);
+    memcpy(out + rec + 5 + msg_len, flight + rec + old_rec_len, *len - rec - old_rec_len);
+    *len = *len - old_rec_len + 5 + msg_len;
+    return out;
+}
+
+/* RFC 5246 §4.7 (and RFC 8446 §4.4.3): signature<0..2^16-1>. An empty
+ * signature is well-formed and fails verification: decrypt_error, not
+ * decode_error. */
+static void test_empty_signatures(void)
+{
+    /* ServerKeyExchange, to the client. */
+    struct handshake h = {client12(), server12("server-p256"), 0, 0};
+    h.c = tern_conn_new_client(h.ccfg, "localhost");
+    h.s = tern_conn_new_server(h.scfg);
+    move(h.c, h.s, 1 << 20);
+    size_t len, used;
+    uint8_t *flight = take_output(h.s, &len);
+    size_t m = find_msg(flight, len, HS12_SERVER_KEY_EXCHANGE);
+    CHECK(m != (size_t)-1);
+    if (m != (size_t)-1) {
+        size_t params = 4 + flight[m + 4 + 3]; /* curve type, group, point */
+        uint8_t ske[512];
+        memcpy(ske, flight + m, 4 + params + 2); /* header, params, scheme */
+        ske[4 + params + 2] = 0;
+        ske[4 + params + 3] = 0;
+        size_t body = params + 4;
+        ske[1] = 0;
+        ske[2] = (uint8_t)(body >> 8);
+        ske[3] = (uint8_t)body;
+        uint8_t *changed = splice_msg(flight, &len, HS12_SERVER_KEY_EXCHANGE, ske, 4 + body);
+        CHECK_EQ(tern_conn_feed(h.c, changed, len, &used), TERN_E_DECRYPT);
+        CHECK_CONTAINS(tern_conn_error(h.c), "ServerKeyExchange signature");
+        CHECK_EQ(h.c->alert_sent, TERN_ALERT_DECRYPT_ERROR);
+        free(changed);
+    }
+    free(flight);
+    finish(&h);
+
+    /* The client's CertificateVerify, to the server. */
+    h = (struct handshake){client12(), server12("server-p256"), 0, 0};
+    CHECK_EQ(tern_config_set_client_auth(h.scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    add_trust(h.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_cert_chain_file(h.ccfg, DATA "client-chain.pem", DATA "client.key"),
+             TERN_OK);
+    h.c = tern_conn_new_client(h.ccfg, "localhost");
+    h.s = tern_conn_new_server(h.scfg);
+    move(h.c, h.s, 1 << 20);
+    move(h.s, h.c, 1 << 20);
+    flight = take_output(h.c, &len);
+    m = find_msg(flight, len, HS_CERTIFICATE_VERIFY);
+    CHECK(m != (size_t)-1);
+    if (m != (size_t)-1) {
+        uint8_t cv[8] = {HS_CERTIFICATE_VERIFY, 0, 0, 4, flight[m + 4], flight[m + 5], 0, 0};
+        uint8_t *changed = splice_msg(flight, &len, HS_CERTIFICATE_VERIFY, cv, sizeof(cv));
+        CHECK_EQ(tern_conn_feed(h.s, changed, len, &used), TERN_E_DECRYPT);
+        CHECK_CONTAINS(tern_conn_error(h.s), "CertificateVerify signature");
+        CHECK_EQ(h.s->alert_sent, TERN_ALERT_DECRYPT_ERROR);
+        free(changed);
+    }
+    free(flight);
+    finish(&h);
+}
+
 static void test_client_certificates(void)
 {
     /* Required, and the client has one. */
@@ -791,5 +872,6 @@ int main(void)
     RUN(test_trace);
     RUN(test_resumption);
     RUN(test_cert_request_long_list);
+    RUN(test_empty_signatures);
     return test_done();
 }
