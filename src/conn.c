@@ -241,6 +241,22 @@ int conn_send_ccs(tern_conn *c)
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }
 
+int conn_send_warning(tern_conn *c, int alert)
+{
+    if (c->close_sent)
+        return TERN_OK;
+    uint8_t body[2] = {1, (uint8_t)alert};
+    queue_record(c, REC_ALERT, body, 2);
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    char name[64];
+    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
+    struct tern_trace_fact f[] = {{"level", "warning"}};
+    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
+             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    return TERN_OK;
+}
+
 int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
 {
     /* No buffer yet (or released when idle): nothing to send, and no

@@ -187,6 +187,7 @@ struct tern_conn {
 
     /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
     struct hs12 *t12;
+    unsigned reneg_refused; /* TLS 1.2: renegotiation requests refused */
 
     /* negotiated */
     char *server_name;
@@ -234,6 +235,9 @@ TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);
 TERN_MUST_CHECK int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len);
 /* conn_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
 TERN_MUST_CHECK int conn_send_ccs(tern_conn *c);
+/* conn_send_warning queues a warning-level alert and keeps the connection
+ * (TLS 1.2's no_renegotiation); nothing once we have closed. */
+TERN_MUST_CHECK int conn_send_warning(tern_conn *c, int alert);
 /* conn_random fills buf from the provider (or the test hook). */
 TERN_MUST_CHECK int conn_random(tern_conn *c, uint8_t *buf, size_t len);
 /* conn_keylog passes one secret to the key-log callback. */

@@ -646,10 +646,12 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
     default:
         break;
     }
+    /* A renegotiation cannot start inside a handshake: unexpected_message
+     * (no_renegotiation is a warning, RFC 5246 §7.2.2, for after it). */
     if (type == HS_CLIENT_HELLO)
-        return conn_fail(c, TERN_E_NO_RENEGOTIATION,
-                         "a second ClientHello during the TLS 1.2 handshake; tern refuses "
-                         "renegotiation");
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "a second ClientHello during the TLS 1.2 handshake (state %d)",
+                         (int)c->state);
     return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                      "unexpected %s (type %u) in TLS 1.2 server state %d", hs_type_name(type), type,
                      (int)c->state);

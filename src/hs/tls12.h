@@ -49,10 +49,13 @@ enum {
     HS12_CLIENT_KEY_EXCHANGE = 16,
 };
 
-#define HS12_MASTER_LEN    48
-#define HS12_VERIFY_LEN    12
-#define HS12_SCSV          0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
-#define HS12_FALLBACK_SCSV 0x5600 /* TLS_FALLBACK_SCSV, RFC 7507 §2 */
+#define HS12_MASTER_LEN 48
+#define HS12_VERIFY_LEN 12
+/* Renegotiation requests answered with a warning before the connection is
+ * failed as a flood (tern's own bound; RFC 5246 sets none). */
+#define HS12_MAX_RENEG_REFUSALS 4
+#define HS12_SCSV               0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
+#define HS12_FALLBACK_SCSV      0x5600 /* TLS_FALLBACK_SCSV, RFC 7507 §2 */
 
 /* Per-connection TLS 1.2 state, on the heap while the handshake runs. */
 struct hs12 {
@@ -167,7 +170,9 @@ TERN_MUST_CHECK int hs12_server_message(struct tern_conn *c, uint8_t type, struc
 
 /* ChangeCipherSpec arrived (conn.c): switch the read direction. */
 TERN_MUST_CHECK int hs12_on_ccs(struct tern_conn *c, const uint8_t *p, size_t len);
-/* After the handshake: HelloRequest / ClientHello get no_renegotiation. */
+/* After the handshake: HelloRequest / ClientHello get a warning
+ * no_renegotiation and the connection goes on (up to
+ * HS12_MAX_RENEG_REFUSALS times). */
 TERN_MUST_CHECK int hs12_post_message(struct tern_conn *c, uint8_t type, struct rd body);
 
 #endif
