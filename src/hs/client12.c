@@ -218,7 +218,7 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         c->resumed = true;
         /* The original handshake verified the chain and the signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", t->resume->peer_subject);
+        hs_session_take_peer(c, t->resume);
         TRY(hs12_key_block(c));
     }
     if (t->resume) {

@@ -514,7 +514,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        hs_session_take_peer(c, c->session);
     } else if (c->session) {
         /* Declined: a full handshake follows; the ticket is spent either way. */
         tern_free_secret(c->session, sizeof(*c->session));

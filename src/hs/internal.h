@@ -194,6 +194,8 @@ struct tern_conn {
     uint16_t version, suite, group, sig_scheme;
     char alpn[256];
     char peer_subject[512];
+    uint8_t peer_cert_hash[32]; /* SHA-256 of the peer's leaf certificate */
+    bool have_peer_cert_hash;
     bool resumed;
     bool psk_ke; /* resumed without (EC)DHE */
     /* TLS 1.2: the master secret, kept for the exporter (RFC 5705) and

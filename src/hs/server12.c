@@ -421,7 +421,7 @@ static bool try_resume(tern_conn *c, const struct hello12 *ch)
         hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
         hs_list_has(cfg->suites, cfg->n_suites, s.suite) && key_fits(suite->kx, cfg->key.type) &&
         !strcmp(s.server_name, c->server_name ? c->server_name : "") && !strcmp(s.alpn, c->alpn) &&
-        (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]);
+        (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len);
     if (fits) {
         c->t12->suite = suite;
         c->suite = s.suite;
@@ -430,7 +430,7 @@ static bool try_resume(tern_conn *c, const struct hello12 *ch)
         c->resumed = true;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s.peer_subject);
+        hs_session_take_peer(c, &s);
     }
     hs_session_wipe(&s);
     return fits;
@@ -450,32 +450,42 @@ static int send_ticket(tern_conn *c)
     s.lifetime_s = cfg->ticket_lifetime;
     snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name ? c->server_name : "");
     memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    hs_session_set_peer(&s, c);
     struct wr w;
     wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
     wr_u32(&w, cfg->ticket_lifetime);
-    size_t t = wr_open_u16(&w);
+    size_t t = wr_open_u16(&w), ticket_at = w.len;
     uint8_t seal_nonce[12];
     int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
     if (rc == TERN_OK)
         rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
     hs_session_wipe(&s);
+    bool skipped = rc != TERN_OK;
+    if (skipped) {
+        /* RFC 5077 §3.3: having announced a ticket, the server that will
+         * not give one sends an empty ticket. The handshake goes on. */
+        hs_ticket_skipped(c, rc);
+        if (wr_ok(&w))
+            w.len = ticket_at;
+        rc = TERN_OK;
+    }
     wr_close(&w, t);
     hs_msg_end(&w, m);
-    if (rc == TERN_OK && !wr_ok(&w))
-        rc = TERN_E_NOMEM;
+    if (!wr_ok(&w))
+        rc = conn_fail(c, TERN_E_NOMEM, "out of memory building NewSessionTicket");
     if (rc == TERN_OK)
         rc = conn_send_hs(c, w.buf, w.len);
-    else
-        rc = conn_fail(c, rc, "sealing a TLS 1.2 session ticket failed (%s)", tern_status_name(rc));
     if (rc == TERN_OK) {
         char life[24];
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
         struct tern_trace_fact f[] = {{"lifetime_hint", life}};
         hs_trace_msg(c, true, "NewSessionTicket",
-                     "We gave the client a ticket holding this session, sealed with our ticket "
-                     "key, so its next visit can skip the certificate and key exchange.",
+                     skipped ? "We sent an empty ticket: the session could not be sealed into "
+                               "one, so the next visit is a full handshake."
+                             : "We gave the client a ticket holding this session, sealed with our "
+                               "ticket key, so its next visit can skip the certificate and key "
+                               "exchange.",
                      w.len, f, 1);
     }
     wr_free(&w);

@@ -406,7 +406,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         bool fits = s.suite == cho->suite &&
                     !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
                     !strcmp(s.alpn, c->alpn) &&
-                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]) &&
+                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
                     our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
@@ -443,7 +443,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         c->psk_ke = ke;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        hs_session_take_peer(c, c->session);
         return TERN_OK;
     }
     return TERN_OK;
