@@ -146,6 +146,14 @@ struct tern_conn {
     struct wr hs_in;         /* handshake bytes awaiting a whole message */
     size_t hs_in_used;       /* end of the message being handled, within hs_in */
     bool got_ccs;
+    /* server: 0-RTT records of a client whose early data we declined are
+     * skipped (RFC 8446 §4.2.10; hs13_skip_early) */
+    enum hs_early_skip {
+        EARLY_SKIP_NONE,
+        EARLY_SKIP_UNOPENED, /* after ServerHello: records the handshake keys do not open */
+        EARLY_SKIP_APPDATA,  /* after HelloRetryRequest: application_data records */
+    } early_skip;
+    size_t early_skipped; /* bytes of early data skipped so far */
 
     /* output: records waiting to be sent */
     struct wr out;
@@ -269,6 +277,12 @@ TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body
                                       const uint8_t *msg, size_t len);
 /* Post-handshake messages (both roles): NewSessionTicket, KeyUpdate. */
 TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
+
+/* hs13_skip_early (server, hs/server13.c): the record of `length` bytes
+ * (its protected length) is the client's declined early data: skip it, up
+ * to HS_EARLY_SKIP_MAX bytes of early data in all (then unexpected_message). */
+#define HS_EARLY_SKIP_MAX 16384
+TERN_MUST_CHECK int hs13_skip_early(tern_conn *c, size_t length);
 
 /* ---- shared TLS 1.3 pieces (hs/tls13.c) ---- */
 enum hs_type {

@@ -480,6 +480,19 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     struct client_hello ch;
     struct choice cho;
     TRY(parse_client_hello(c, body, &ch));
+    /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
+     * a full answer; the 0-RTT records that follow are skipped. None may
+     * be offered again after a HelloRetryRequest (OpenSSL's alert:
+     * illegal_parameter). */
+    bool early = hs_ext_has(&ch.ext, EXT_EARLY_DATA);
+    if (early && ch.ext.body[EXT_EARLY_DATA].len != 0)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
+                         ch.ext.body[EXT_EARLY_DATA].len);
+    if (early && c->hrr_done)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the second ClientHello offers early_data again after our "
+                         "HelloRetryRequest (RFC 8446 §4.2.10)");
+    c->early_skip = EARLY_SKIP_NONE;
     TRY(choose(c, &ch, &cho));
     TRY(hs_read_sni_alpn(c, &ch.ext));
     memcpy(c->client_random, ch.random, 32);
@@ -496,8 +509,10 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                      "key shares, signature schemes and the server name it wants.",
                      len, f, 3);
     }
-    if (cho.share.len == 0 && cho.group != 0)
+    if (cho.share.len == 0 && cho.group != 0) {
+        c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;
         return send_hello_retry(c, &ch, &cho, msg, len);
+    }
 
     const struct hs_suite *s = hs_suite13(cho.suite);
     if (!c->hrr_done)
@@ -537,6 +552,8 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     tern_memzero(secret, sizeof(secret));
     TRY(rc);
 
+    /* Our EncryptedExtensions has no early_data: declined. */
+    c->early_skip = early ? EARLY_SKIP_UNOPENED : EARLY_SKIP_NONE;
     TRY(send_encrypted_extensions(c, c->server_name != NULL));
     /* RFC 8446 §4.3.2, §2.2: no certificates in a resumed handshake. */
     if (!c->resumed) {
@@ -549,6 +566,32 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     TRY(hs13_master_keys(c));
     TRY(hs13_install_app_keys(c, true));
     c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
+int hs13_skip_early(tern_conn *c, size_t length)
+{
+    /* tern's tickets never allow early data (max_early_data_size 0), so the
+     * bound on what a declined client may send is tern's to name: OpenSSL's
+     * default of 16,384 bytes, and its alert past it (unexpected_message).
+     * Each record counts for the most early data it can hold: its
+     * protected length less the tag and the inner content type. */
+    size_t n = length > CRY_AEAD_TAG + 1 ? length - CRY_AEAD_TAG - 1 : 0;
+    if (c->early_skipped == 0) {
+        struct tern_trace_fact f[] = {{"mode", c->early_skip == EARLY_SKIP_APPDATA
+                                                   ? "after HelloRetryRequest"
+                                                   : "not opened by the handshake keys"}};
+        hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "early data skipped",
+                 "The client sent early data (0-RTT), which this server does not accept; its "
+                 "records are skipped and the handshake goes on as usual.",
+                 length, f, 1);
+    }
+    c->early_skipped += n;
+    if (c->early_skipped > HS_EARLY_SKIP_MAX)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "the client sent over %u bytes of early data (%zu so far), which this "
+                         "server declined; no more are skipped (RFC 8446 §4.2.10)",
+                         HS_EARLY_SKIP_MAX, c->early_skipped);
     return TERN_OK;
 }
 
