@@ -241,6 +241,22 @@ int conn_send_ccs(tern_conn *c)
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }
 
+int conn_send_warning(tern_conn *c, int alert)
+{
+    if (c->close_sent)
+        return TERN_OK;
+    uint8_t body[2] = {1, (uint8_t)alert};
+    queue_record(c, REC_ALERT, body, 2);
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    char name[64];
+    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
+    struct tern_trace_fact f[] = {{"level", "warning"}};
+    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
+             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    return TERN_OK;
+}
+
 int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
 {
     /* No buffer yet (or released when idle): nothing to send, and no
@@ -445,6 +461,10 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
         return TERN_OK;
     }
 
+    /* RFC 8446 §4.2.10: declined 0-RTT records (hs13_skip_early). */
+    if (c->early_skip == EARLY_SKIP_APPDATA && h.type == REC_APPLICATION_DATA)
+        return hs13_skip_early(c, h.length);
+
     uint8_t type;
     size_t off, len;
     /* TLS 1.3 hides the type inside; TLS 1.2 protected records keep theirs. */
@@ -452,8 +472,12 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);
-    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK)
+    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK) {
+        if (c->early_skip == EARLY_SKIP_UNOPENED && e.code == TERN_E_BAD_RECORD_MAC)
+            return hs13_skip_early(c, h.length);
         return conn_fail_err(c, &e);
+    }
+    c->early_skip = EARLY_SKIP_NONE; /* the first record that opens ends the early data */
     int rc = handle_content(c, type, rec + off, len);
     if (rc == TERN_OK && type == REC_APPLICATION_DATA && len) {
         c->app_off = base + off;

@@ -346,6 +346,7 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
         !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
         !rd_u8(&body, &sh->compression))
         return conn_fail(c, TERN_E_DECODE, "ServerHello is truncated");
+    TRY(hs_check_legacy_version(c, sh->version, "ServerHello"));
     if (rd_empty(&body)) {
         /* No extensions at all: a TLS 1.2-or-older server. */
         return conn_fail(c, TERN_E_PROTOCOL_VERSION,
@@ -513,7 +514,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        hs_session_take_peer(c, c->session);
     } else if (c->session) {
         /* Declined: a full handshake follows; the ticket is spent either way. */
         tern_free_secret(c->session, sizeof(*c->session));
@@ -605,8 +606,8 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
     if (!rd_prefixed16(&sa, &list) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", c->peer_sigs,
-                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
+                         c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     memcpy(c->cr_context, ctx.p, ctx.len);
     c->cr_context_len = ctx.len;
     TRY(hs_took_cert_request(c, msg, len));

@@ -35,8 +35,16 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     return TERN_OK;
 }
 
+/* keep_cert_hash remembers the SHA-256 of the peer's leaf certificate: a
+ * server's tickets carry it as the client's identity (hs/session.h). */
+static void keep_cert_hash(tern_conn *c, const struct rd *leaf)
+{
+    c->have_peer_cert_hash = cry_hash(CRY_SHA256, leaf->p, leaf->len, c->peer_cert_hash) == TERN_OK;
+}
+
 int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
 {
+    keep_cert_hash(c, &certs[0]);
     if (c->cfg->insecure)
         return take_leaf_key(c, &certs[0]);
 
