@@ -21,7 +21,7 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     int rc = cry_pubkey_parse_spki(&c->peer_key, cert->spki.p, cert->spki.len);
     if (rc == TERN_OK) {
         c->have_peer_key = true;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", cert->subject_text);
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", x509_subject_text(cert));
     }
     x509_cert_free(cert);
     if (rc != TERN_OK)

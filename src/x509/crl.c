@@ -132,11 +132,11 @@ int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
         return TERN_OK; /* another CA's list */
     char what[300];
     snprintf(what, sizeof(what), "the CRL issued by '%s'", crl->issuer_text);
-    TRY(x509_verify_signature(issuer, &crl->sigalg, &crl->tbs, &crl->sig, what, err));
+    TRY(x509_verify_signature(issuer, &crl->sigalg, &crl->tbs, &crl->sig, NULL, what, err));
     /* RFC 5280 §4.2.1.3: a CRL signer's keyUsage, if present, asserts cRLSign. */
     if (issuer->has_ku && !(issuer->ku & X509_KU_CRL_SIGN))
         return BADCRL("%s cannot be trusted: the keyUsage of '%s' does not assert cRLSign", what,
-                      issuer->subject_text);
+                      x509_subject_text(issuer));
     if (!crl->has_crl_number)
         return BADCRL("%s has no cRLNumber extension, which RFC 5280 §5.2.3 requires", what);
     if (crl->crl_number_critical)
@@ -164,7 +164,7 @@ int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
             char hex[80];
             return err_set(err, TERN_E_CERTIFICATE_REVOKED,
                            "certificate '%s' (serial %s) was revoked on %s by %s",
-                           cert->subject_text, err_hex(hex, sizeof(hex), serial.p, serial.len),
+                           x509_subject_text(cert), err_hex(hex, sizeof(hex), serial.p, serial.len),
                            der_time_text(when, t1, sizeof(t1)), what);
         }
     }

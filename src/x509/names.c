@@ -324,7 +324,7 @@ int x509_match_host(const struct x509_cert *c, const char *host, struct tern_err
                        "'%s' is not one of the certificate's names: certificate '%s' has no "
                        "subjectAltName, and tern does not read names from the subject CN "
                        "(RFC 9525 §6.3)",
-                       host, c->subject_text);
+                       host, x509_subject_text(c));
     return err_set(err, TERN_E_NAME_MISMATCH, "'%s' is not one of the certificate's names: %s",
                    host, names);
 }
@@ -370,15 +370,15 @@ int x509_check_san_syntax(const struct x509_cert *c, struct tern_err *err)
         if (tag == DER_CONTEXT(2) && !x509_dns_name_valid(v.p, v.len, true))
             return BAD("certificate '%s' has subjectAltName dNSName '%s', which is not in the "
                        "preferred name syntax (RFC 5280 §4.2.1.6)",
-                       c->subject_text, err_hex(buf, sizeof(buf), v.p, v.len));
+                       x509_subject_text(c), err_hex(buf, sizeof(buf), v.p, v.len));
         if (tag == DER_CONTEXT(7) && v.len != 4 && v.len != 16)
             return BAD("certificate '%s' has a subjectAltName iPAddress of %zu bytes (4 or 16 "
                        "expected)",
-                       c->subject_text, v.len);
+                       x509_subject_text(c), v.len);
         if (tag == DER_CONTEXT(1) && !mailbox_valid(&v))
             return BAD("certificate '%s' has subjectAltName rfc822Name '%s', which is not a "
                        "mailbox (RFC 5280 §4.2.1.6)",
-                       c->subject_text, err_hex(buf, sizeof(buf), v.p, v.len));
+                       x509_subject_text(c), err_hex(buf, sizeof(buf), v.p, v.len));
     }
     (void)ip;
     return TERN_OK;
@@ -443,12 +443,12 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
     if (!ca->nc_has_permitted && !ca->nc_has_excluded)
         return BAD("certificate '%s' has a nameConstraints extension with neither permitted "
                    "nor excluded subtrees (RFC 5280 §4.2.1.10)",
-                   ca->subject_text);
+                   x509_subject_text(ca));
     if ((ca->nc_has_permitted && rd_empty(&ca->nc_permitted)) ||
         (ca->nc_has_excluded && rd_empty(&ca->nc_excluded)))
         return BAD("certificate '%s' has a nameConstraints extension with an empty list of "
                    "subtrees (RFC 5280 §4.2.1.10)",
-                   ca->subject_text);
+                   x509_subject_text(ca));
     for (int pass = 0; pass < 2; pass++) {
         struct rd subtrees = pass ? ca->nc_excluded : ca->nc_permitted;
         const char *kind = pass ? "excluded" : "permitted";
@@ -457,20 +457,24 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
             uint8_t tag;
             char buf[80];
             if (!der_get(&subtrees, DER_SEQUENCE, &st) || !der_next(&st, &tag, &base, NULL))
-                return BAD("certificate '%s' has malformed name constraints", ca->subject_text);
+                return BAD("certificate '%s' has malformed name constraints",
+                           x509_subject_text(ca));
             if (tag == DER_CONTEXT(2) && base.len && !x509_dns_name_valid(base.p, base.len, false))
                 return BAD("certificate '%s' has %s dNSName constraint '%s', which is not a "
                            "DNS name (no wildcards or leading dots, RFC 5280 §4.2.1.10)",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
             if (tag == DER_CONTEXT(7) && ((base.len != 8 && base.len != 32) ||
                                           !ip_mask_ok(base.p + base.len / 2, base.len / 2)))
                 return BAD("certificate '%s' has %s iPAddress constraint %s, which is not an "
                            "address and a contiguous mask of 8 or 32 bytes",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
             if (tag == DER_CONTEXT(1) && !email_constraint_valid(&base))
                 return BAD("certificate '%s' has %s rfc822Name constraint '%s', which is not a "
                            "mailbox, host or .domain",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
         }
     }
     return TERN_OK;
@@ -564,20 +568,21 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
                 return BAD("checking the names of '%s' against the name constraints of '%s' "
                            "takes too many comparisons; tern gives up rather than spend "
                            "quadratic time",
-                           c->subject_text, ca->subject_text);
+                           x509_subject_text(c), x509_subject_text(ca));
             if (!der_get(&subtrees, DER_SEQUENCE, &st) || !der_next(&st, &btag, &base, NULL))
-                return BAD("certificate '%s' has malformed name constraints", ca->subject_text);
+                return BAD("certificate '%s' has malformed name constraints",
+                           x509_subject_text(ca));
             if (btag != tag)
                 continue;
             if (!evaluable)
                 return BAD("certificate '%s' constrains names of type [%u], which tern cannot "
                            "evaluate, and '%s' has such a name (RFC 5280 §4.2.1.10 then "
                            "requires rejection)",
-                           ca->subject_text, tag & 0x1f, c->subject_text);
+                           x509_subject_text(ca), tag & 0x1f, x509_subject_text(c));
             if (pass == 0 && subtree_match(tag, name, &base, true))
                 return BAD("certificate '%s' has the name '%s', which the name constraints of "
                            "'%s' exclude",
-                           c->subject_text, shown, ca->subject_text);
+                           x509_subject_text(c), shown, x509_subject_text(ca));
             if (pass == 1) {
                 any_permitted = true;
                 permitted = permitted || subtree_match(tag, name, &base, false);
@@ -587,7 +592,7 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
     if (any_permitted && !permitted)
         return BAD("certificate '%s' has the name '%s', which is outside the subtrees the name "
                    "constraints of '%s' permit",
-                   c->subject_text, shown, ca->subject_text);
+                   x509_subject_text(c), shown, x509_subject_text(ca));
     return TERN_OK;
 }
 
@@ -612,7 +617,7 @@ int x509_name_constraints_check(const struct x509_cert *ca, const struct x509_ce
         if (tag == DER_CONTEXT_CONSTRUCTED(4)) {
             struct rd inner = v, whole, content;
             if (!der_get_whole(&inner, DER_SEQUENCE, &content, &whole))
-                return BAD("certificate '%s' has a malformed directoryName", c->subject_text);
+                return BAD("certificate '%s' has a malformed directoryName", x509_subject_text(c));
             TRY(check_one(ca, c, tag, &whole, budget, err));
         } else {
             TRY(check_one(ca, c, tag, &v, budget, err));

@@ -16,15 +16,17 @@
 #include "base/mem.h"
 #include "x509/der.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define BAD(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
+/* Names are rendered only inside a sentence (see x509_subject_text). */
+#define SUBJ(c) x509_subject_text(c)
 
 #define MAX_POOL         1024
 #define CANDIDATE_BUDGET 20000
-#define SIGNATURE_BUDGET 200
 #define NC_BUDGET        1000000L
 #define MEMO_MAX         256
 
@@ -53,6 +55,8 @@ struct search {
     const struct x509_cert *built[X509_MAX_CHAIN]; /* the path found */
     size_t n_built;
     bool exhausted;
+    struct tern_err cap_hit; /* the sentence naming the cap that stopped the search */
+    unsigned long paths;
     /* the most telling failure so far: a whole path that failed validation
      * (3) beats a bad signature or too long a path (2) beats no issuer (1) */
     int best_rank;
@@ -67,6 +71,20 @@ static void note(struct search *s, int rank, const struct tern_err *e)
         s->best_rank = rank;
         s->best = *e;
     }
+}
+
+static void exhaust(struct search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void exhaust(struct search *s, const char *fmt, ...)
+{
+    if (s->exhausted)
+        return;
+    s->exhausted = true;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[sizeof(s->cap_hit.msg)];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    err_set(&s->cap_hit, TERN_E_UNKNOWN_CA, "%s", msg);
 }
 
 static bool is_anchor(const struct search *s, const struct x509_cert *c)
@@ -95,35 +113,35 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                       struct tern_err *err)
 {
     char t1[32], t2[32];
-    const char *subj = c->subject_text;
     if (s->at < c->not_before)
         return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
-                       "certificate '%s' is not valid before %s (checked at %s)", subj,
+                       "certificate '%s' is not valid before %s (checked at %s)", SUBJ(c),
                        der_time_text(c->not_before, t1, sizeof(t1)),
                        der_time_text(s->at, t2, sizeof(t2)));
     if (s->at > c->not_after)
-        return err_set(
-            err, TERN_E_CERTIFICATE_EXPIRED, "certificate '%s' expired on %s (checked at %s)", subj,
-            der_time_text(c->not_after, t1, sizeof(t1)), der_time_text(s->at, t2, sizeof(t2)));
+        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
+                       "certificate '%s' expired on %s (checked at %s)", SUBJ(c),
+                       der_time_text(c->not_after, t1, sizeof(t1)),
+                       der_time_text(s->at, t2, sizeof(t2)));
     if (c->version != 3)
         return BAD("certificate '%s' is X.509 version %d; the web PKI accepts only version 3 "
                    "(CA/B Forum BR 7.1.1)",
-                   subj, c->version);
+                   SUBJ(c), c->version);
     if (c->unknown_critical)
         return BAD("certificate '%s' has critical extension %s, which tern does not "
                    "understand (RFC 5280 §4.2)",
-                   subj, c->unknown_critical_oid);
+                   SUBJ(c), c->unknown_critical_oid);
     if (c->key_problem)
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has %s; tern accepts RSA of 2048 bits or more, ECDSA "
                        "P-256/P-384/P-521 and Ed25519 keys",
-                       subj, c->key_problem);
+                       SUBJ(c), c->key_problem);
     if ((c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
         (c->key_bits < 2048 || c->key_bits % 8 != 0))
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has a %u-bit RSA key; tern requires at least 2048 bits, "
                        "in whole bytes",
-                       subj, c->key_bits);
+                       SUBJ(c), c->key_bits);
     if (!anchor) {
         /* RFC 5280 §4.1.2.2: positive, at most 20 octets. */
         char hex[80];
@@ -134,88 +152,87 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
             (c->serial.p[0] & 0x80) || zero)
             return BAD("certificate '%s' has serial number %s, which is not a positive integer "
                        "of at most 20 octets (RFC 5280 §4.1.2.2)",
-                       subj, err_hex(hex, sizeof(hex), c->serial.p, c->serial.len));
+                       SUBJ(c), err_hex(hex, sizeof(hex), c->serial.p, c->serial.len));
     }
     if (name_empty(&c->issuer))
-        return BAD("certificate '%s' has an empty issuer name (RFC 5280 §4.1.2.4)", subj);
+        return BAD("certificate '%s' has an empty issuer name (RFC 5280 §4.1.2.4)", SUBJ(c));
     if (name_empty(&c->subject)) {
         if (!leaf)
             return BAD("a CA certificate issued by '%s' has an empty subject (RFC 5280 §4.1.2.6)",
-                       c->issuer_text);
+                       x509_issuer_text(c));
         if (!c->has_san || !c->san_critical)
             return BAD("a certificate issued by '%s' has an empty subject and no critical "
                        "subjectAltName (RFC 5280 §4.2.1.6)",
-                       c->issuer_text);
+                       x509_issuer_text(c));
     } else if (c->has_san && c->san_critical) {
         return BAD("certificate '%s' marks subjectAltName critical although its subject is not "
                    "empty (RFC 5280 §4.2.1.6)",
-                   subj);
+                   SUBJ(c));
     }
     TRY(x509_check_san_syntax(c, err));
     if (c->has_aki && c->aki_critical)
         return BAD("certificate '%s' marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->has_ski && c->ski_critical)
         return BAD("certificate '%s' marks subjectKeyIdentifier critical (RFC 5280 §4.2.1.2 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->aia_critical)
         return BAD("certificate '%s' marks authorityInfoAccess critical (RFC 5280 §4.2.2.1 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->has_policy_constraints && !c->policy_constraints_critical)
         return BAD("certificate '%s' has a non-critical policyConstraints extension (RFC 5280 "
                    "§4.2.1.11 requires critical)",
-                   subj);
+                   SUBJ(c));
     /* A trust anchor is a name and a key (RFC 5280 §6.1.1 (d)); its own
      * authorityKeyIdentifier plays no part, so only issued certificates on
      * the path must carry one. */
     if (!anchor && !c->self_issued && !(c->has_aki && c->aki_has_keyid))
         return BAD("certificate '%s' (issued by '%s') has no authorityKeyIdentifier key "
                    "identifier, which RFC 5280 §4.2.1.1 requires",
-                   subj, c->issuer_text);
+                   SUBJ(c), x509_issuer_text(c));
     if (c->has_ku && (c->ku & X509_KU_KEY_CERT_SIGN) && !c->ca)
         return BAD("certificate '%s' asserts keyCertSign but is not a CA in basicConstraints "
                    "(RFC 5280 §4.2.1.3)",
-                   subj);
+                   SUBJ(c));
     return TERN_OK;
 }
 
 static int check_leaf(const struct search *s, const struct x509_cert *c, struct tern_err *err)
 {
-    const char *subj = c->subject_text;
     const char *want = purpose_name(s->o->purpose);
     unsigned bit =
         s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
     if (c->has_bc && c->ca)
         return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
                    "end-entity certificate",
-                   subj);
+                   SUBJ(c));
     if (c->has_nc)
         return BAD("certificate '%s' is an end-entity certificate with nameConstraints, which "
                    "only CAs may carry (RFC 5280 §4.2.1.10)",
-                   subj);
+                   SUBJ(c));
     if (s->o->required_ku && c->has_ku && (c->ku & s->o->required_ku) != s->o->required_ku)
         return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
                    "connection needs (e.g. digitalSignature for a TLS handshake signature)",
-                   subj, c->ku, s->o->required_ku);
+                   SUBJ(c), c->ku, s->o->required_ku);
     if (!c->has_eku)
         return BAD("certificate '%s' has no extKeyUsage extension; tern requires %s in it, as "
                    "the web PKI does (CA/B Forum BR 7.1.2.7)",
-                   subj, want);
+                   SUBJ(c), want);
     if (c->eku_critical)
         return BAD("certificate '%s' marks extKeyUsage critical, which CA/B Forum BR 7.1.2.7.6 "
                    "forbids",
-                   subj);
+                   SUBJ(c));
     if (c->eku & X509_EKU_ANY)
         return BAD("certificate '%s' lists anyExtendedKeyUsage, which end-entity certificates "
                    "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
-                   subj);
+                   SUBJ(c));
     if (!(c->eku & bit))
         return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
                    "§4.2.1.12)",
-                   subj, want,
+                   SUBJ(c), want,
                    c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
                    : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
                                                    : "purposes other than TLS");
@@ -225,35 +242,35 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
 static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_err *err)
 {
     const struct x509_cert *c = s->path[i];
-    const char *subj = c->subject_text;
     const char *role = anchor ? "trust anchor" : "intermediate CA";
     if (!c->has_bc || !c->ca)
-        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role, subj,
+        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role,
+                   SUBJ(c),
                    c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
     if (!c->bc_critical)
         return BAD("%s '%s' has a non-critical basicConstraints extension (RFC 5280 §4.2.1.9 "
                    "requires critical in CA certificates)",
-                   role, subj);
+                   role, SUBJ(c));
     if (c->has_ku && !(c->ku & X509_KU_KEY_CERT_SIGN))
         return BAD("%s '%s' has a keyUsage without keyCertSign, so it may not sign "
                    "certificates (RFC 5280 §4.2.1.3)",
-                   role, subj);
+                   role, SUBJ(c));
     if (!c->has_ski)
         return BAD("%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
-                   role, subj);
+                   role, SUBJ(c));
     if (c->has_aki) {
         if (!c->aki_has_keyid)
             return BAD("%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
                        "§4.2.1.1)",
-                       role, subj);
+                       role, SUBJ(c));
         if (c->aki_has_issuer_serial)
             return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
-                       role, subj);
+                       role, SUBJ(c));
         if (anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
             return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
                        "own subjectKeyIdentifier",
-                       role, subj);
+                       role, SUBJ(c));
     }
     if (c->path_len >= 0) {
         int below = 0;
@@ -262,7 +279,7 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
         if (below > c->path_len)
             return BAD("%s '%s' has pathLenConstraint %d but %d intermediate CA certificates "
                        "follow it (RFC 5280 §4.2.1.9)",
-                       role, subj, c->path_len, below);
+                       role, SUBJ(c), c->path_len, below);
     }
     if (c->has_eku) {
         unsigned bit =
@@ -270,11 +287,11 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
         if (anchor)
             return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
                        "must not carry (CA/B Forum BR 7.1.2.1.2)",
-                       subj);
+                       SUBJ(c));
         if (!(c->eku & (bit | X509_EKU_ANY)))
             return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
                        "than %s",
-                       subj, purpose_name(s->o->purpose));
+                       SUBJ(c), purpose_name(s->o->purpose));
     }
     TRY(x509_name_constraints_valid(c, err));
     return TERN_OK;
@@ -334,19 +351,18 @@ static int check_edge(struct search *s, const struct x509_cert *child,
                 err_set(err, s->memo[i].rc, "%s", s->memo[i].err.msg);
             return s->memo[i].rc;
         }
-    if (s->signatures >= SIGNATURE_BUDGET) {
-        s->exhausted = true;
-        return err_set(err, TERN_E_BAD_CERTIFICATE,
-                       "path building gave up after %d signature checks without finding a "
-                       "valid path",
-                       SIGNATURE_BUDGET);
+    if (s->signatures >= X509_MAX_SIGNATURES) {
+        exhaust(s,
+                "path building stopped at tern's cap of %d signature verifications per "
+                "chain (X509_MAX_SIGNATURES) without finding a valid path",
+                X509_MAX_SIGNATURES);
+        return err_set(err, TERN_E_BAD_CERTIFICATE, "%s", s->cap_hit.msg);
     }
     s->signatures++;
-    char what[300];
-    snprintf(what, sizeof(what), "certificate '%s'", child->subject_text);
     struct tern_err e;
     err_init(&e);
-    int rc = x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, what, &e);
+    int rc =
+        x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, child, NULL, &e);
     if (s->n_memo == s->cap_memo && s->cap_memo < MEMO_MAX) {
         /* Out of memory only means no memo: the check is redone if needed. */
         size_t cap = s->cap_memo ? 2 * s->cap_memo : 4;
@@ -396,7 +412,10 @@ static void try_candidate(struct search *s, const struct x509_cert *cand)
 {
     const struct x509_cert *child = s->path[s->n - 1];
     if (++s->candidates > CANDIDATE_BUDGET) {
-        s->exhausted = true;
+        exhaust(s,
+                "path building stopped at tern's cap of %d issuer candidates per chain "
+                "without finding a valid path",
+                CANDIDATE_BUDGET);
         return;
     }
     /* No certificate twice, nor the same subject and key twice: either is
@@ -426,6 +445,14 @@ static void search(struct search *s)
     if (s->n > 1 && is_anchor(s, top)) {
         struct tern_err e;
         err_init(&e);
+        if (s->paths >= X509_MAX_PATHS) {
+            exhaust(s,
+                    "path building stopped at tern's cap of %d candidate paths per chain "
+                    "(X509_MAX_PATHS) without finding a valid one",
+                    X509_MAX_PATHS);
+            return;
+        }
+        s->paths++;
         if (validate_path(s, &e) == TERN_OK)
             found(s);
         else
@@ -438,7 +465,7 @@ static void search(struct search *s)
         err_set(&e, TERN_E_BAD_CERTIFICATE,
                 "the only paths to a trust anchor need more than %d intermediate CA "
                 "certificates (the limit); the path reached '%s'",
-                s->max_depth, top->subject_text);
+                s->max_depth, x509_subject_text(top));
         note(s, 2, &e);
         return;
     }
@@ -513,33 +540,38 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         if (s->found) {
             out->n = s->n_built;
             for (size_t i = 0; i < s->n_built && rc == TERN_OK; i++)
-                if (!(out->subjects[i] = tern_strdup(s->built[i]->subject_text)))
+                if (!(out->subjects[i] = tern_strdup(x509_subject_text(s->built[i]))))
                     rc = err_set(err, TERN_E_NOMEM, "out of memory");
             out->leaf_subject = out->subjects[0];
             if (rc == TERN_OK) {
                 rc = cry_pubkey_parse_spki(&out->leaf_key, leaf->spki.p, leaf->spki.len);
                 if (rc != TERN_OK)
                     rc = err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                                 "the public key of '%s' cannot be loaded (%s)", leaf->subject_text,
-                                 tern_status_name(rc));
+                                 "the public key of '%s' cannot be loaded (%s)",
+                                 x509_subject_text(leaf), tern_status_name(rc));
             }
             if (rc != TERN_OK)
                 x509_verified_cleanup(out);
+        } else if (s->exhausted && s->best_rank > 0) {
+            rc = err_set(err, s->cap_hit.code, "%s; the most telling failure before it: %s",
+                         s->cap_hit.msg, s->best.msg);
+        } else if (s->exhausted) {
+            rc = err_set(err, s->cap_hit.code, "%s", s->cap_hit.msg);
         } else if (s->best_rank >= 2 || (s->best_rank > 0 && !s->dead_end)) {
             rc = err_set(err, s->best.code, "%s", s->best.msg);
-        } else if (s->exhausted) {
-            rc = err_set(err, TERN_E_UNKNOWN_CA,
-                         "no path to a trust anchor found within tern's path-building budget "
-                         "(%d candidates, %d signatures)",
-                         CANDIDATE_BUDGET, SIGNATURE_BUDGET);
         } else {
             const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
             rc = err_set(err, TERN_E_UNKNOWN_CA,
                          "no certificate in the chain is signed by a trusted root: the chain "
                          "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
                          "anchors)",
-                         end->subject_text, end->issuer_text, x509_store_count(trust));
+                         x509_subject_text(end), x509_issuer_text(end), x509_store_count(trust));
         }
+    }
+    if (opts->stats) {
+        opts->stats->signatures = (unsigned long)s->signatures;
+        opts->stats->paths = s->paths;
+        opts->stats->candidates = (unsigned long)s->candidates;
     }
     for (size_t i = 0; i < n; i++)
         x509_cert_free(parsed[i]);

@@ -63,16 +63,19 @@ struct x509_cert {
     int version;      /* 1, 2 or 3 */
     struct rd serial; /* INTEGER contents */
     struct x509_sigalg sigalg;
-    struct rd sig;      /* signatureValue bits */
-    struct rd issuer;   /* Name, whole DER (compared byte for byte) */
-    struct rd subject;  /* Name, whole DER */
-    char *subject_text; /* "CN=...,O=..." (RFC 4514 order), owned */
-    char *issuer_text;
+    struct rd sig;     /* signatureValue bits */
+    struct rd issuer;  /* Name, whole DER (compared byte for byte) */
+    struct rd subject; /* Name, whole DER */
+    /* "CN=...,O=..." (RFC 4514 order), rendered on first use: read them
+     * through x509_subject_text / x509_issuer_text only */
+    char *subject_cache, *issuer_cache;
+    bool names_checked;
     int64_t not_before, not_after;
     struct rd spki;             /* SubjectPublicKeyInfo, whole DER */
     enum cry_key_type key_type; /* CRY_KEY_NONE: an algorithm tern does not take */
     unsigned key_bits;
     const char *key_problem; /* why the key is refused ("DSA", "curve P-192"...), or NULL */
+    char key_problem_buf[128];
 
     /* extensions (v3); has_* says the extension is present */
     bool has_bc, bc_critical, ca;
@@ -97,6 +100,11 @@ struct x509_cert {
     bool self_issued;              /* subject == issuer (RFC 5280 §6.1) */
 };
 
+/* At most this many attributes (so also RDNs) in one Name: real CAs use
+ * fewer than 20, and a cap bounds what comparing and rendering a hostile
+ * peer's names costs. BoringSSL and Go have limits of the same order. */
+#define X509_MAX_NAME_ATTRS 200
+
 /* x509_cert_parse parses one DER certificate into a new object (copying the
  * bytes). Malformed DER or extensions: TERN_E_BAD_CERTIFICATE. */
 TERN_MUST_CHECK int x509_cert_parse(const uint8_t *der, size_t len, struct x509_cert **out,
@@ -107,15 +115,29 @@ void x509_cert_free(struct x509_cert *c);
 TERN_MUST_CHECK bool x509_parse_sigalg(struct rd *r, struct x509_sigalg *out, struct rd *whole);
 /* x509_verify_signature checks sig over msg with the issuer's SPKI:
  * TERN_E_BAD_CERTIFICATE when it does not verify, TERN_E_UNSUPPORTED_CERTIFICATE
- * for algorithms tern refuses. `what` names the signed object. */
+ * for algorithms tern refuses. `what` names the signed object; when it is
+ * NULL, signed_cert is named ("certificate '<subject>'"), only if a
+ * sentence is written. */
 TERN_MUST_CHECK int x509_verify_signature(const struct x509_cert *issuer,
                                           const struct x509_sigalg *alg, const struct rd *msg,
-                                          const struct rd *sig, const char *what,
-                                          struct tern_err *err);
+                                          const struct rd *sig, const struct x509_cert *signed_cert,
+                                          const char *what, struct tern_err *err);
 
-/* x509_name_text renders a Name (whole DER) as "CN=a,O=b" (RFC 4514 order);
- * returns an owned string, or NULL when the Name does not parse. */
+/* x509_name_text renders a Name (whole DER) as "CN=a,O=b" (RFC 4514 order),
+ * in time linear in the name, cut after about 400 characters; returns an
+ * owned string, or NULL when the Name does not parse or has more than
+ * X509_MAX_NAME_ATTRS attributes. */
 char *x509_name_text(const struct rd *name);
+/* x509_name_check: a well-formed Name of at most X509_MAX_NAME_ATTRS
+ * attributes; otherwise TERN_E_BAD_CERTIFICATE naming `which` and the cap. */
+TERN_MUST_CHECK int x509_name_check(const struct rd *name, const char *which, struct tern_err *err);
+/* x509_subject_text / x509_issuer_text: the certificate's names rendered
+ * (on first use, then cached in the certificate; see cert.c). */
+const char *x509_subject_text(const struct x509_cert *c);
+const char *x509_issuer_text(const struct x509_cert *c);
+/* Name elements visited by rendering and checking names in this thread: lets
+ * tests count the work instead of timing it. */
+extern _Thread_local unsigned long x509_name_steps;
 
 /* ---- names (RFC 6125 / RFC 9525) ---- */
 
@@ -212,6 +234,19 @@ enum x509_purpose {
 
 #define X509_DEFAULT_MAX_DEPTH 8
 
+/* Work caps of one path search (a hostile peer's chain costs at most
+ * this): signature verifications, and complete candidate paths validated.
+ * A search that reaches either stops with a sentence naming the cap. */
+#define X509_MAX_SIGNATURES 64
+#define X509_MAX_PATHS      32
+
+/* What one x509_verify call did, for tests that count work. */
+struct x509_verify_stats {
+    unsigned long signatures; /* signature verifications run */
+    unsigned long paths;      /* complete candidate paths validated */
+    unsigned long candidates; /* issuer candidates tried */
+};
+
 struct x509_verify_opts {
     const char *host; /* DNS name to match, or NULL */
     const char *ip;   /* IP address text to match (instead of host), or NULL */
@@ -223,6 +258,7 @@ struct x509_verify_opts {
                                            keyUsage extension (e.g. digitalSignature) */
     const struct x509_crl *const *crls; /* offline CRLs to consult, or NULL */
     size_t n_crls;
+    struct x509_verify_stats *stats; /* filled in when not NULL */
 };
 
 #define X509_MAX_CHAIN 16

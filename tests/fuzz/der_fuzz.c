@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a failure leaves no object and always a sentence */
         return 0;
     }
-    if (!c->subject_text || !c->issuer_text || c->tbs.len > size || c->spki.len > size)
+    if (!x509_subject_text(c) || !x509_issuer_text(c) || c->tbs.len > size || c->spki.len > size)
         abort();
     char names[256];
     x509_cert_names_text(c, names, sizeof(names));
