@@ -483,11 +483,13 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
         struct rd bits;
         unsigned unused;
         c->has_ku = true;
-        if (!der_get_bit_string(&v, &bits, &unused) || !rd_empty(&v) || bits.len > 2 ||
-            bits.len == 0)
+        if (!der_get_bit_string(&v, &bits, &unused) || !rd_empty(&v) || bits.len > 2)
             return BAD("the keyUsage extension is malformed");
+        /* No bit asserted is well-formed DER but breaks RFC 5280 §4.2.1.3
+         * ("at least one of the bits MUST be set"): judged on a path
+         * (ku == 0), so such a certificate in a bundle does no harm. */
         uint8_t b0 = 0, b1 = 0;
-        if (!rd_u8(&bits, &b0) || (bits.len && !rd_u8(&bits, &b1)))
+        if ((bits.len && !rd_u8(&bits, &b0)) || (bits.len && !rd_u8(&bits, &b1)))
             return BAD("the keyUsage extension is malformed");
         /* Bit 0 is the most significant bit of the first byte (X.690 §8.6). */
         for (unsigned i = 0; i < 8; i++)
@@ -495,8 +497,6 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
                 c->ku |= 1u << i;
         if (b1 & 0x80)
             c->ku |= X509_KU_DECIPHER_ONLY;
-        if (c->ku == 0)
-            return BAD("the keyUsage extension asserts no usage");
         return TERN_OK;
     }
     if (DER_OID_IS(oid, OID_EKU)) {
@@ -535,6 +535,7 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
     }
     if (DER_OID_IS(oid, OID_NC)) {
         c->has_nc = true;
+        c->nc_critical = critical;
         if (!der_get(&v, DER_SEQUENCE, &seq) || !rd_empty(&v) ||
             !der_get_optional(&seq, DER_CONTEXT_CONSTRUCTED(0), &c->nc_permitted,
                               &c->nc_has_permitted) ||
@@ -698,7 +699,11 @@ static int parse_tbs(struct x509_cert *c, struct rd tbs, const struct rd *outer_
     }
     if (!rd_empty(&tbs))
         return BAD("certificate '%s': trailing data after the extensions", x509_subject_text(c));
-    c->self_issued = der_eq(&c->issuer, &c->subject);
+    if (x509_name_key(&c->subject, &c->subject_key, &c->subject_key_len) != TERN_OK ||
+        x509_name_key(&c->issuer, &c->issuer_key, &c->issuer_key_len) != TERN_OK)
+        return err_set(err, TERN_E_NOMEM, "out of memory comparing the certificate's names");
+    /* Names compare by RFC 5280 §7.1 (strprep.c), so does self-issued. */
+    c->self_issued = x509_issued_by_name(c, c);
     parse_spki_type(c);
     return TERN_OK;
 }
@@ -749,6 +754,8 @@ void x509_cert_free(struct x509_cert *c)
     tern_free(c->der);
     tern_free(c->subject_cache);
     tern_free(c->issuer_cache);
+    tern_free(c->subject_key);
+    tern_free(c->issuer_key);
     tern_free(c);
 }
 

@@ -128,7 +128,8 @@ void x509_crl_free(struct x509_crl *crl)
 int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
                    const struct x509_cert *issuer, int64_t at, struct tern_err *err)
 {
-    if (!der_eq(&crl->issuer, &cert->issuer) || !der_eq(&crl->issuer, &issuer->subject))
+    /* Names compare as RFC 5280 §7.1 says (strprep.c). */
+    if (!x509_name_eq(&crl->issuer, &cert->issuer) || !x509_name_eq(&crl->issuer, &issuer->subject))
         return TERN_OK; /* another CA's list */
     char what[300];
     snprintf(what, sizeof(what), "the CRL issued by '%s'", crl->issuer_text);

@@ -7,6 +7,7 @@
 #include "x509/der.h"
 #include "x509/oids.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -384,6 +385,103 @@ int x509_check_san_syntax(const struct x509_cert *c, struct tern_err *err)
     return TERN_OK;
 }
 
+int x509_check_wildcard_suffixes(const struct x509_cert *c, struct tern_err *err)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v)) {
+        if (tag != DER_CONTEXT(2) || v.len < 3 || v.p[0] != '*' || v.p[1] != '.')
+            continue;
+        char base[256];
+        size_t n = v.len - 2;
+        if (n >= sizeof(base))
+            continue; /* longer than a DNS name; the SAN syntax check refuses it */
+        for (size_t i = 0; i < n; i++)
+            base[i] = (char)lower(v.p[2 + i]);
+        base[n] = 0;
+        if (x509_public_suffix(base))
+            return BAD("certificate '%s' has the wildcard subjectAltName '*.%s', which covers "
+                       "every name under the public suffix '%s' (ICANN section of the Public "
+                       "Suffix List); the web PKI forbids such wildcards",
+                       x509_subject_text(c), base, base);
+    }
+    return TERN_OK;
+}
+
+/* Is this CN value (raw bytes) the canonical text of an IP address the SAN
+ * lists? An address CN must be in RFC 3986 §3.2.2 dotted decimal or RFC
+ * 5952 §4 text (BR 7.1.4.3): the text parsed and written back must be the
+ * same bytes. */
+static bool cn_is_san_ip(const struct x509_cert *c, const struct rd *cn, bool *looks_ip)
+{
+    char text[64];
+    uint8_t ip[16];
+    size_t ip_len;
+    *looks_ip = false;
+    if (cn->len == 0 || cn->len >= sizeof(text))
+        return false;
+    memcpy(text, cn->p, cn->len);
+    text[cn->len] = 0;
+    /* An address is what an address parser would read as one: IPv6 text,
+     * or any IPv4 form inet_aton(3) takes (hex, octal, fewer parts), so
+     * "0xC0A80101" is an address in a non-canonical form, not a host name. */
+    struct in_addr v4;
+    bool colon = memchr(text, ':', cn->len) != NULL;
+    if (!colon && inet_aton(text, &v4) == 0)
+        return false;
+    *looks_ip = true;
+    if (!x509_ip_parse(text, ip, &ip_len))
+        return false;
+    char canon[64];
+    x509_ip_text(ip, ip_len, canon, sizeof(canon));
+    if (strcmp(canon, text) != 0)
+        return false;
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v))
+        if (tag == DER_CONTEXT(7) && v.len == ip_len && memcmp(v.p, ip, ip_len) == 0)
+            return true;
+    return false;
+}
+
+static bool san_has_kind(const struct x509_cert *c, uint8_t kind)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v))
+        if (tag == kind)
+            return true;
+    return false;
+}
+
+static bool cn_is_san_dns(const struct x509_cert *c, const struct rd *cn)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v)) {
+        if (tag != DER_CONTEXT(2))
+            continue;
+        /* a character-for-character copy (BR 7.1.4.3) */
+        if (der_eq(&v, cn))
+            return true;
+        /* or the domain whose control validated a wildcard SAN "*.d"
+         * (BR 3.2.2.6 validates the FQDN portion, d): it names nothing the
+         * validation did not cover */
+        if (v.len > 2 && v.p[0] == '*' && v.p[1] == '.' && cn->len == v.len - 2 &&
+            memcmp(v.p + 2, cn->p, cn->len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Visit every attribute of a Name whose type is `oid`. */
 static bool name_next_attr(struct rd *rdns, struct rd *set, const uint8_t *oid, size_t oid_len,
                            struct rd *value)
@@ -523,19 +621,10 @@ static bool subtree_match(uint8_t tag, const struct rd *name, const struct rd *b
                    !ci_eq(dom, dl, base->p + 1, base->len - 1);
         return ci_eq(dom, dl, base->p, base->len);
     }
-    case DER_CONTEXT_CONSTRUCTED(4): {
-        /* A directoryName subtree: the base's RDNs are a prefix of the name's. */
-        struct rd n_rdns, b_rdns;
-        if (!name_rdns(name, &n_rdns) || !name_rdns(base, &b_rdns))
-            return false;
-        while (!rd_empty(&b_rdns)) {
-            struct rd a, b, ac, bc;
-            if (!der_get_whole(&b_rdns, DER_SET, &bc, &b) ||
-                !der_get_whole(&n_rdns, DER_SET, &ac, &a) || !der_eq(&a, &b))
-                return false;
-        }
-        return true;
-    }
+    case DER_CONTEXT_CONSTRUCTED(4):
+        /* A directoryName subtree: the base's RDNs are a prefix of the
+         * name's, compared as names are (RFC 5280 §7.1, RFC 4518). */
+        return x509_name_within(name, base);
     default:
         return false;
     }
@@ -622,6 +711,42 @@ int x509_name_constraints_check(const struct x509_cert *ca, const struct x509_ce
         } else {
             TRY(check_one(ca, c, tag, &v, budget, err));
         }
+    }
+    return TERN_OK;
+}
+
+static const uint8_t OID_COMMON_NAME[] = {0x55, 0x04, 0x03};
+
+int x509_check_cn(const struct x509_cert *c, struct tern_err *err)
+{
+    struct rd rdns, set = {0}, cn;
+    if (!name_rdns(&c->subject, &rdns))
+        return TERN_OK;
+    while (name_next_attr(&rdns, &set, OID_COMMON_NAME, sizeof(OID_COMMON_NAME), &cn)) {
+        bool looks_ip;
+        if (cn_is_san_ip(c, &cn, &looks_ip) || (!looks_ip && cn_is_san_dns(c, &cn)))
+            continue;
+        /* Only a SAN that lists names of the CN's kind can contradict it:
+         * a CN beside a SAN of addresses alone names no host the SAN denies
+         * (x509-limbo webpki::san::exact-localhost-ip-san is valid). */
+        if (!san_has_kind(c, looks_ip ? DER_CONTEXT(7) : DER_CONTEXT(2)))
+            continue;
+        char names[200], shown[100];
+        x509_cert_names_text(c, names, sizeof(names));
+        snprintf(shown, sizeof(shown), "%.*s", (int)(cn.len > 90 ? 90 : cn.len),
+                 (const char *)cn.p);
+        for (char *q = shown; *q; q++)
+            if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e)
+                *q = '?';
+        if (looks_ip)
+            return BAD("certificate '%s' has the subject commonName '%s', which is not the "
+                       "canonical text (RFC 3986 dotted decimal, RFC 5952 for IPv6) of one of "
+                       "its subjectAltName addresses: %s (CA/B Forum BR 7.1.4.3)",
+                       x509_subject_text(c), shown, names);
+        return BAD("certificate '%s' has the subject commonName '%s', which is not a "
+                   "character-for-character copy of one of its subjectAltNames: %s (CA/B Forum "
+                   "BR 7.1.4.3)",
+                   x509_subject_text(c), shown, names);
     }
     return TERN_OK;
 }

@@ -1,7 +1,26 @@
-/* Path building and validation (RFC 5280 §6, RFC 4158), as the web PKI
- * profile applies it (CA/B Forum Baseline Requirements; the expectations of
- * the x509-limbo suite's "webpki" namespace where it and plain RFC 5280
- * disagree).
+/* Path building and validation (RFC 5280 §6, RFC 4158) under one of two
+ * profiles:
+ *
+ * - web (X509_PROFILE_WEB): the web PKI, RFC 5280 as the CA/B Forum
+ *   Baseline Requirements (BR) and the browsers narrow it; the expectations
+ *   of x509-limbo's webpki:: cases. tern's TLS handshakes use it.
+ * - rfc5280 (X509_PROFILE_RFC5280): RFC 5280 §6 with the §4 certificate
+ *   profile, as x509-limbo's rfc5280:: cases and NIST's PKITS expect it.
+ *   What it drops from the web profile: extKeyUsage need not be present in
+ *   the leaf (§4.2.1.12) and anyExtendedKeyUsage counts for any purpose; a
+ *   CA certificate may stand as the leaf (§6 makes no EE/CA distinction
+ *   there); versions 1 and 2 are accepted where no extension is needed
+ *   (§6.1.4 (k) still requires basicConstraints of every intermediate);
+ *   key sizes follow only a 1024-bit RSA floor; an intermediate's
+ *   basicConstraints need not be critical (§6.1.4 (k) asks only that it is
+ *   present with cA TRUE; PKITS 4.6.4). What it adds: nameConstraints must
+ *   be critical (§4.2.1.10); a trust anchor that is not self-issued must
+ *   carry an authorityKeyIdentifier like any issued certificate (§4.2.1.1).
+ *
+ * In both, a trust anchor is a certificate, and its own validity,
+ * basicConstraints (present, cA, critical: §4.2.1.9), keyUsage, SKI and
+ * critical extensions are checked; its name constraints apply to the path
+ * below it (RFC 5914 §4.2 lets an anchor carry constraints).
  *
  * Building is a depth-first search from the leaf: each step tries every
  * certificate (trust anchors first, then those whose subjectKeyIdentifier
@@ -41,7 +60,7 @@ struct search {
     int64_t at;
     int max_depth;
     const struct x509_store *trust;
-    const struct x509_cert *untrusted[X509_MAX_CHAIN * 4];
+    const struct x509_cert *untrusted[X509_MAX_INPUT - 1];
     size_t n_untrusted;
     const struct x509_cert *path[X509_MAX_CHAIN];
     size_t n;
@@ -105,7 +124,19 @@ static bool name_empty(const struct rd *name)
 
 static const char *purpose_name(enum x509_purpose p)
 {
-    return p == X509_PURPOSE_CLIENT ? "clientAuth" : "serverAuth";
+    return p == X509_PURPOSE_CLIENT ? "clientAuth"
+           : p == X509_PURPOSE_ANY  ? "any purpose"
+                                    : "serverAuth";
+}
+
+static unsigned purpose_bit(enum x509_purpose p)
+{
+    return p == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
+}
+
+static bool web(const struct search *s)
+{
+    return s->o->profile == X509_PROFILE_WEB;
 }
 
 /* Checks that concern one certificate wherever it stands on the path. */
@@ -123,7 +154,7 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                        "certificate '%s' expired on %s (checked at %s)", SUBJ(c),
                        der_time_text(c->not_after, t1, sizeof(t1)),
                        der_time_text(s->at, t2, sizeof(t2)));
-    if (c->version != 3)
+    if (web(s) && c->version != 3)
         return BAD("certificate '%s' is X.509 version %d; the web PKI accepts only version 3 "
                    "(CA/B Forum BR 7.1.1)",
                    SUBJ(c), c->version);
@@ -136,14 +167,17 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                        "certificate '%s' has %s; tern accepts RSA of 2048 bits or more, ECDSA "
                        "P-256/P-384/P-521 and Ed25519 keys",
                        SUBJ(c), c->key_problem);
-    if ((c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
+    if (web(s) && (c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
         (c->key_bits < 2048 || c->key_bits % 8 != 0))
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has a %u-bit RSA key; tern requires at least 2048 bits, "
                        "in whole bytes",
                        SUBJ(c), c->key_bits);
-    if (!anchor) {
-        /* RFC 5280 §4.1.2.2: positive, at most 20 octets. */
+    if (!anchor || leaf) {
+        /* RFC 5280 §4.1.2.2: positive, at most 20 octets. Not asked of a
+         * trust anchor above the leaf (roots in every bundle break it:
+         * Starfield's G2 root has serial 0), but of a leaf trusted as
+         * itself, which is an end-entity certificate all the same. */
         char hex[80];
         bool zero = true;
         for (size_t i = 0; i < c->serial.len; i++)
@@ -169,7 +203,18 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                    "empty (RFC 5280 §4.2.1.6)",
                    SUBJ(c));
     }
+    /* RFC 5280 has no key size rules; 1024 bits is the floor of OpenSSL's
+     * default security level, which programs of the rfc5280 profile expect. */
+    if (!web(s) && (c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
+        c->key_bits < 1024)
+        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "certificate '%s' has a %u-bit RSA key; tern requires at least 1024 bits",
+                       SUBJ(c), c->key_bits);
     TRY(x509_check_san_syntax(c, err));
+    if (!web(s) && c->has_nc && !c->nc_critical)
+        return BAD("certificate '%s' has a non-critical nameConstraints extension (RFC 5280 "
+                   "§4.2.1.10 requires critical)",
+                   SUBJ(c));
     if (c->has_aki && c->aki_critical)
         return BAD("certificate '%s' marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1 "
                    "forbids it)",
@@ -193,6 +238,10 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
         return BAD("certificate '%s' (issued by '%s') has no authorityKeyIdentifier key "
                    "identifier, which RFC 5280 §4.2.1.1 requires",
                    SUBJ(c), x509_issuer_text(c));
+    if (c->has_ku && c->ku == 0)
+        return BAD("certificate '%s' has a keyUsage extension that asserts no usage (RFC 5280 "
+                   "§4.2.1.3 requires at least one)",
+                   SUBJ(c));
     if (c->has_ku && (c->ku & X509_KU_KEY_CERT_SIGN) && !c->ca)
         return BAD("certificate '%s' asserts keyCertSign but is not a CA in basicConstraints "
                    "(RFC 5280 §4.2.1.3)",
@@ -202,14 +251,15 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
 
 static int check_leaf(const struct search *s, const struct x509_cert *c, struct tern_err *err)
 {
-    const char *want = purpose_name(s->o->purpose);
-    unsigned bit =
-        s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
-    if (c->has_bc && c->ca)
+    enum x509_purpose p = s->o->purpose;
+    const char *want = purpose_name(p);
+    unsigned bit = purpose_bit(p);
+    bool leaf_ca = c->has_bc && c->ca;
+    if (leaf_ca && web(s))
         return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
                    "end-entity certificate",
                    SUBJ(c));
-    if (c->has_nc)
+    if (c->has_nc && !leaf_ca)
         return BAD("certificate '%s' is an end-entity certificate with nameConstraints, which "
                    "only CAs may carry (RFC 5280 §4.2.1.10)",
                    SUBJ(c));
@@ -217,10 +267,19 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
         return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
                    "connection needs (e.g. digitalSignature for a TLS handshake signature)",
                    SUBJ(c), c->ku, s->o->required_ku);
+    if (!web(s)) {
+        /* RFC 5280 §4.2.1.12: without the extension the key serves any
+         * purpose; anyExtendedKeyUsage stands for every purpose. */
+        if (c->has_eku && p != X509_PURPOSE_ANY && !(c->eku & (bit | X509_EKU_ANY)))
+            return BAD("certificate '%s' is not for %s: its extKeyUsage lists neither it nor "
+                       "anyExtendedKeyUsage (RFC 5280 §4.2.1.12)",
+                       SUBJ(c), want);
+        return TERN_OK;
+    }
     if (!c->has_eku)
         return BAD("certificate '%s' has no extKeyUsage extension; tern requires %s in it, as "
                    "the web PKI does (CA/B Forum BR 7.1.2.7)",
-                   SUBJ(c), want);
+                   SUBJ(c), p == X509_PURPOSE_ANY ? "serverAuth or clientAuth" : want);
     if (c->eku_critical)
         return BAD("certificate '%s' marks extKeyUsage critical, which CA/B Forum BR 7.1.2.7.6 "
                    "forbids",
@@ -229,13 +288,18 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
         return BAD("certificate '%s' lists anyExtendedKeyUsage, which end-entity certificates "
                    "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
                    SUBJ(c));
-    if (!(c->eku & bit))
+    unsigned need = p == X509_PURPOSE_ANY ? X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH : bit;
+    if (!(c->eku & need))
         return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
                    "§4.2.1.12)",
-                   SUBJ(c), want,
+                   SUBJ(c), p == X509_PURPOSE_ANY ? "TLS" : want,
                    c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
                    : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
                                                    : "purposes other than TLS");
+    /* BR 7.1.4.3: a subject CN repeats one of the SANs; BR 3.2.2.6: no
+     * wildcard over a public suffix. */
+    TRY(x509_check_cn(c, err));
+    TRY(x509_check_wildcard_suffixes(c, err));
     return TERN_OK;
 }
 
@@ -247,7 +311,7 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
         return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role,
                    SUBJ(c),
                    c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
-    if (!c->bc_critical)
+    if (!c->bc_critical && (anchor || web(s)))
         return BAD("%s '%s' has a non-critical basicConstraints extension (RFC 5280 §4.2.1.9 "
                    "requires critical in CA certificates)",
                    role, SUBJ(c));
@@ -259,15 +323,15 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
         return BAD("%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
                    role, SUBJ(c));
     if (c->has_aki) {
-        if (!c->aki_has_keyid)
+        if (!c->aki_has_keyid && web(s))
             return BAD("%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
                        "§4.2.1.1)",
                        role, SUBJ(c));
-        if (c->aki_has_issuer_serial)
+        if (c->aki_has_issuer_serial && web(s))
             return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
                        role, SUBJ(c));
-        if (anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
+        if (web(s) && anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
             return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
                        "own subjectKeyIdentifier",
                        role, SUBJ(c));
@@ -281,18 +345,18 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
                        "follow it (RFC 5280 §4.2.1.9)",
                        role, SUBJ(c), c->path_len, below);
     }
-    if (c->has_eku) {
-        unsigned bit =
-            s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
-        if (anchor)
-            return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
-                       "must not carry (CA/B Forum BR 7.1.2.1.2)",
-                       SUBJ(c));
-        if (!(c->eku & (bit | X509_EKU_ANY)))
-            return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
-                       "than %s",
-                       SUBJ(c), purpose_name(s->o->purpose));
-    }
+    /* A CA's extKeyUsage limits what it may issue for (the web PKI's rule,
+     * and OpenSSL's, which programs of the rfc5280 profile expect). Root
+     * certificates of the web PKI carry none (BR 7.1.2.1.2). */
+    if (c->has_eku && anchor && web(s))
+        return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
+                   "must not carry (CA/B Forum BR 7.1.2.1.2)",
+                   SUBJ(c));
+    if (c->has_eku && !anchor && s->o->purpose != X509_PURPOSE_ANY &&
+        !(c->eku & (purpose_bit(s->o->purpose) | X509_EKU_ANY)))
+        return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
+                   "than %s",
+                   SUBJ(c), purpose_name(s->o->purpose));
     TRY(x509_name_constraints_valid(c, err));
     return TERN_OK;
 }
@@ -421,8 +485,8 @@ static void try_candidate(struct search *s, const struct x509_cert *cand)
     /* No certificate twice, nor the same subject and key twice: either is
      * a loop (RFC 4158 §5.2). */
     for (size_t k = 0; k < s->n; k++)
-        if (s->path[k] == cand || (der_eq(&s->path[k]->subject, &cand->subject) &&
-                                   der_eq(&s->path[k]->spki, &cand->spki)))
+        if (s->path[k] == cand ||
+            (x509_same_subject(s->path[k], cand) && der_eq(&s->path[k]->spki, &cand->spki)))
             return;
     struct tern_err e;
     err_init(&e);
@@ -475,7 +539,7 @@ static void search(struct search *s)
         size_t count = anchors ? x509_store_count(s->trust) : s->n_untrusted;
         for (size_t i = 0; i < count && !s->found && !s->exhausted; i++) {
             const struct x509_cert *cand = anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
-            if (!der_eq(&cand->subject, &top->issuer) || priority(top, cand, anchors) != prio)
+            if (!x509_issued_by_name(top, cand) || priority(top, cand, anchors) != prio)
                 continue;
             any = true;
             try_candidate(s, cand);
@@ -508,7 +572,7 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         return err_set(err, TERN_E_LIMIT, "the peer sent %zu certificates; tern takes at most %zu",
                        n, sizeof(s->untrusted) / sizeof(s->untrusted[0]) + 1);
     }
-    struct x509_cert *parsed[X509_MAX_CHAIN * 4 + 1] = {0};
+    struct x509_cert *parsed[X509_MAX_INPUT] = {0};
     int rc = TERN_OK;
     for (size_t i = 0; i < n && rc == TERN_OK; i++) {
         struct tern_err e;

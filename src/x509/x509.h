@@ -86,7 +86,7 @@ struct x509_cert {
     unsigned eku;
     bool has_san, san_critical;
     struct rd san; /* GeneralNames contents */
-    bool has_nc;
+    bool has_nc, nc_critical;
     bool nc_has_permitted, nc_has_excluded;
     struct rd nc_permitted, nc_excluded; /* GeneralSubtrees contents */
     bool has_aki, aki_critical, aki_has_keyid, aki_has_issuer_serial;
@@ -97,7 +97,10 @@ struct x509_cert {
     bool has_policy_constraints, policy_constraints_critical;
     bool unknown_critical;
     char unknown_critical_oid[64]; /* the first unknown critical extension */
-    bool self_issued;              /* subject == issuer (RFC 5280 §6.1) */
+    bool self_issued;              /* subject == issuer (RFC 5280 §6.1), as names compare */
+    /* comparison keys of the names (strprep.c), made at parse time */
+    uint8_t *subject_key, *issuer_key;
+    size_t subject_key_len, issuer_key_len;
 };
 
 /* At most this many attributes (so also RDNs) in one Name: real CAs use
@@ -139,6 +142,22 @@ const char *x509_issuer_text(const struct x509_cert *c);
  * tests count the work instead of timing it. */
 extern _Thread_local unsigned long x509_name_steps;
 
+/* ---- name comparison (RFC 5280 §7.1, RFC 4518; strprep.c) ---- */
+
+/* x509_name_key: the comparison key of a Name (whole DER), owned
+ * (tern_free): RFC 4518-prepared string values, other values as they are.
+ * TERN_E_BAD_CERTIFICATE for a malformed Name. */
+TERN_MUST_CHECK int x509_name_key(const struct rd *name, uint8_t **out, size_t *out_len);
+/* x509_name_eq: do two Names match (RFC 5280 §7.1)? */
+bool x509_name_eq(const struct rd *a, const struct rd *b);
+/* x509_name_within: is name within the directoryName subtree base (its RDNs
+ * a prefix of name's, each matching)? */
+bool x509_name_within(const struct rd *name, const struct rd *base);
+/* x509_issued_by_name: does child's issuer match parent's subject? */
+bool x509_issued_by_name(const struct x509_cert *child, const struct x509_cert *parent);
+/* x509_same_subject: do the two certificates' subjects match? */
+bool x509_same_subject(const struct x509_cert *a, const struct x509_cert *b);
+
 /* ---- names (RFC 6125 / RFC 9525) ---- */
 
 /* x509_dns_name_valid: preferred name syntax (RFC 1034 §3.5, RFC 1123
@@ -167,6 +186,18 @@ TERN_MUST_CHECK int x509_check_san_syntax(const struct x509_cert *c, struct tern
 TERN_MUST_CHECK int x509_name_constraints_check(const struct x509_cert *ca,
                                                 const struct x509_cert *c, bool is_leaf,
                                                 long *budget, struct tern_err *err);
+/* x509_check_cn: the CA/B Forum BR 7.1.4.3 rule for the web profile: each
+ * subject commonName is a character-for-character copy of a SAN dNSName
+ * (or the domain a wildcard SAN was validated for, BR 3.2.2.6), or the
+ * canonical text of a SAN iPAddress. TERN_E_BAD_CERTIFICATE naming both. */
+TERN_MUST_CHECK int x509_check_cn(const struct x509_cert *c, struct tern_err *err);
+/* x509_check_wildcard_suffixes: no SAN wildcard covers a whole public
+ * suffix of the Public Suffix List's ICANN section (web profile). */
+TERN_MUST_CHECK int x509_check_wildcard_suffixes(const struct x509_cert *c, struct tern_err *err);
+/* x509_public_suffix: is domain (ASCII, no trailing dot) a public suffix in
+ * the PSL's ICANN section? (libpsl with the system's list; psl.c) */
+bool x509_public_suffix(const char *domain);
+
 /* x509_name_constraints_valid: are the CA's own constraints well formed? */
 TERN_MUST_CHECK int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err);
 
@@ -230,6 +261,18 @@ const struct x509_cert *x509_store_get(const struct x509_store *s, size_t i);
 enum x509_purpose {
     X509_PURPOSE_SERVER = 0, /* id-kp-serverAuth: the TLS client checks a server */
     X509_PURPOSE_CLIENT = 1, /* id-kp-clientAuth: the TLS server checks a client */
+    X509_PURPOSE_ANY = 2,    /* no extKeyUsage purpose asked for */
+};
+
+/* The rules a path is validated under (verify.c says which rule belongs to
+ * which profile, each with its source). */
+enum x509_profile {
+    /* The web PKI: RFC 5280 as the CA/B Forum Baseline Requirements and the
+     * browsers narrow it. tern's own handshakes use it by default. */
+    X509_PROFILE_WEB = 0,
+    /* RFC 5280 §6 path validation with the §4 certificate profile, as
+     * x509-limbo's rfc5280:: cases and NIST's PKITS expect it. */
+    X509_PROFILE_RFC5280 = 1,
 };
 
 #define X509_DEFAULT_MAX_DEPTH 8
@@ -252,6 +295,7 @@ struct x509_verify_opts {
     const char *ip;   /* IP address text to match (instead of host), or NULL */
     int64_t at;       /* validation time, Unix seconds; 0 means now */
     enum x509_purpose purpose;
+    enum x509_profile profile;
     int max_depth;                      /* most intermediates allowed (self-issued ones not
                                            counted); < 0: X509_DEFAULT_MAX_DEPTH */
     unsigned required_ku;               /* keyUsage bits the leaf must carry if it has a
@@ -262,6 +306,9 @@ struct x509_verify_opts {
 };
 
 #define X509_MAX_CHAIN 16
+/* Most certificates x509_verify takes (leaf and candidates); the work caps
+ * above, not this number, bound what a long chain costs. */
+#define X509_MAX_INPUT 256
 
 struct x509_verified {
     size_t n;                       /* certificates in the built path */

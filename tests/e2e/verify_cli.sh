@@ -36,7 +36,7 @@ expect 1 "TERN_E_UNKNOWN_CA" --at "$at" "$fx/chain.pem"   # system bundle: not o
 expect 2 "no certificate file given" --trust "$fx/root.pem"
 expect 2 "unknown option '--frobnicate'" --frobnicate "$fx/chain.pem"
 expect 2 "--at 'soon' is neither RFC 3339" --at soon "$fx/chain.pem"
-expect 2 "--purpose 'both' is neither server nor client" --purpose both "$fx/chain.pem"
+expect 2 "--purpose 'both' is not server, client or any" --purpose both "$fx/chain.pem"
 expect 2 "--ip '1.2.3' is not an IPv4 or IPv6 address" --ip 1.2.3 "$fx/chain.pem"
 expect 2 "cannot open" --trust "$fx/root.pem" /nonexistent/cert.pem
 expect 2 "no CERTIFICATE PEM block" --trust "$fx/root.pem" "$fx/leaf.key"

@@ -231,7 +231,8 @@ static void make_graph(struct graph *g, size_t layers, size_t width, bool leaf_e
         CHECK(cry_privkey_generate(&keys[i], CRY_KEY_EC_P256, 0) == 0);
         char cn[16];
         snprintf(cn, sizeof(cn), "L%zu", i);
-        names[i] = name_der(i == layers ? "Root" : cn, 1, &name_lens[i]);
+        /* the leaf's CN copies its SAN (the web profile's BR 7.1.4.3 rule) */
+        names[i] = name_der(i == layers ? "Root" : i == 0 ? "a.example" : cn, 1, &name_lens[i]);
     }
     /* keys[layers] and names[layers] are the root's; layer 0 is the leaf */
     size_t sl;
