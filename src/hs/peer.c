@@ -50,6 +50,8 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     memset(&opts, 0, sizeof(opts));
     opts.max_depth = -1;
     opts.required_ku = X509_KU_DIGITAL_SIGNATURE;
+    opts.profile =
+        c->cfg->verify_profile == TERN_VERIFY_RFC5280 ? X509_PROFILE_RFC5280 : X509_PROFILE_WEB;
     if (c->is_server) {
         opts.purpose = X509_PURPOSE_CLIENT;
     } else {

@@ -47,9 +47,9 @@ static bool is_string_tag(uint8_t tag)
 static bool maps_to_nothing(ucs4_t c)
 {
     return c == 0xad || c == 0x1806 || c == 0x34f || (c >= 0x180b && c <= 0x180d) ||
-           (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfffc || c <= 0x08 ||
-           (c >= 0x0e && c <= 0x1f) || (c >= 0x7f && c <= 0x84) || (c >= 0x86 && c <= 0x9f) ||
-           c == 0x200b || c == 0x200c || c == 0x200d || c == 0x2060 || c == 0xfeff;
+           (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfffc || c <= 0x08 || (c >= 0x0e && c <= 0x1f) ||
+           (c >= 0x7f && c <= 0x84) || (c >= 0x86 && c <= 0x9f) || c == 0x200b || c == 0x200c ||
+           c == 0x200d || c == 0x2060 || c == 0xfeff;
 }
 
 /* RFC 4518 §2.2: code points mapped to SPACE (the separators and the

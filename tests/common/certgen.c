@@ -245,3 +245,41 @@ uint8_t *cg_rsa_spki(unsigned mod_bits, const uint8_t *e, size_t e_len, size_t *
     cg_wrap(&out, 0x30, &spki);
     return wr_detach(&out, len);
 }
+
+char *cg_pem(const char *label, const uint8_t *der, size_t len)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t cap = 64 + 2 * strlen(label) + len * 4 / 3 + len / 48 + 16;
+    char *out = tern_malloc(cap), *q = out;
+    if (!out)
+        return NULL;
+    q += snprintf(q, cap, "-----BEGIN %s-----\n", label);
+    for (size_t i = 0, col = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)der[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)der[i + 1] << 8;
+        if (i + 2 < len)
+            v |= der[i + 2];
+        *q++ = b64[v >> 18 & 63];
+        *q++ = b64[v >> 12 & 63];
+        *q++ = i + 1 < len ? b64[v >> 6 & 63] : '=';
+        *q++ = i + 2 < len ? b64[v & 63] : '=';
+        if ((col += 4) == 64 || i + 3 >= len) {
+            *q++ = '\n';
+            col = 0;
+        }
+    }
+    snprintf(q, cap - (size_t)(q - out), "-----END %s-----\n", label);
+    return out;
+}
+
+char *cg_key_pem(const struct cry_privkey *k)
+{
+    struct wr w;
+    wr_init_grow(&w);
+    char *pem = NULL;
+    if (cry_privkey_to_pkcs8(k, &w) == 0 && wr_ok(&w))
+        pem = cg_pem("PRIVATE KEY", w.buf, w.len);
+    wr_free(&w);
+    return pem;
+}

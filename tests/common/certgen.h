@@ -45,4 +45,9 @@ uint8_t *cg_spki(const struct cry_privkey *k, size_t *len);
  * odd, not a real key) and the given exponent bytes (big-endian). */
 uint8_t *cg_rsa_spki(unsigned mod_bits, const uint8_t *e, size_t e_len, size_t *len);
 
+/* cg_pem: der as a PEM block with label, NUL-terminated, owned. */
+char *cg_pem(const char *label, const uint8_t *der, size_t len);
+/* cg_key_pem: the private key as a PKCS#8 "PRIVATE KEY" PEM block, owned. */
+char *cg_key_pem(const struct cry_privkey *k);
+
 #endif
