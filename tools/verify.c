@@ -38,6 +38,8 @@ static const char verify_help[] =
     "                      more than 14, and stops after 64 signature checks\n"
     "  --crl FILE          an offline CRL (PEM); repeatable. A CRL that applies must\n"
     "                      be signed by the issuer, current, and carry a cRLNumber\n"
+    "  --require-crl       refuse a certificate below the trust anchor that no --crl\n"
+    "                      covers (its revocation status is unknown)\n"
     "  -h, --help          this text\n"
     "\n"
     "What is checked: signatures (no SHA-1 or MD5), validity at TIME,\n"
@@ -142,6 +144,8 @@ int cmd_verify(int argc, char **argv)
             if (*n == MAX_FILES)
                 return usage_error("too many %s options", a);
             list[(*n)++] = v;
+        } else if (!strcmp(a, "--require-crl")) {
+            o.require_crls = true;
         } else if (!strcmp(a, "--host")) {
             o.host = v;
         } else if (!strcmp(a, "--ip")) {

@@ -606,8 +606,14 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
             return BAD("the policyConstraints extension is malformed");
         return TERN_OK;
     }
-    if (DER_OID_IS(oid, OID_POLICY_MAPPINGS) || DER_OID_IS(oid, OID_INHIBIT_ANY) ||
-        DER_OID_IS(oid, OID_CRL_DP)) {
+    if (DER_OID_IS(oid, OID_CRL_DP)) {
+        /* Kept for matching a CRL's issuingDistributionPoint (crl.c). */
+        c->has_crl_dp = true;
+        if (!der_get(&v, DER_SEQUENCE, &c->crl_dp) || !rd_empty(&v) || rd_empty(&c->crl_dp))
+            return BAD("the cRLDistributionPoints extension is malformed");
+        return TERN_OK;
+    }
+    if (DER_OID_IS(oid, OID_POLICY_MAPPINGS) || DER_OID_IS(oid, OID_INHIBIT_ANY)) {
         return TERN_OK; /* understood well enough: policy processing is "any" */
     }
     if (critical && !c->unknown_critical) {

@@ -578,6 +578,32 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
     return TERN_OK;
 }
 
+/* The host of a URI (RFC 3986 §3.2.2: after "scheme://" and any
+ * "userinfo@", up to ":port", "/", "?" or "#"); false if it has none. */
+static bool uri_host(const struct rd *uri, struct rd *host)
+{
+    const uint8_t *p = uri->p, *end = uri->p + uri->len;
+    const uint8_t *colon = memchr(p, ':', uri->len);
+    if (!colon || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
+        return false;
+    const uint8_t *h = colon + 3, *e = h;
+    while (e < end && *e != '/' && *e != '?' && *e != '#')
+        e++;
+    const uint8_t *at = NULL;
+    for (const uint8_t *q = h; q < e; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        h = at + 1;
+    const uint8_t *port = memchr(h, ':', (size_t)(e - h));
+    if (port)
+        e = port;
+    if (e == h)
+        return false;
+    rd_init(host, h, (size_t)(e - h));
+    return true;
+}
+
 /* Match one name of type tag against one subtree base of the same type.
  * For a wildcard dNSName, `excluded` picks the defensive reading: an
  * excluded subtree matches when any name the wildcard covers would fall in
@@ -598,6 +624,19 @@ static bool subtree_match(uint8_t tag, const struct rd *name, const struct rd *b
             return false;
         }
         return ci_within(name->p, name->len, base->p, base->len);
+    }
+    case DER_CONTEXT(6): {
+        /* RFC 5280 §4.2.1.10: a URI constraint applies to the host part; a
+         * base ".example.com" covers hosts under it, any other base that
+         * host exactly. A URI without a host falls under no subtree. */
+        struct rd host;
+        if (!uri_host(name, &host) || base->len == 0)
+            return false;
+        if (base->p[0] == '.')
+            return host.len > base->len - 1 &&
+                   ci_within(host.p, host.len, base->p + 1, base->len - 1) &&
+                   !ci_eq(host.p, host.len, base->p + 1, base->len - 1);
+        return ci_eq(host.p, host.len, base->p, base->len);
     }
     case DER_CONTEXT(7): {
         size_t n = name->len;
@@ -644,8 +683,8 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
     } else
         snprintf(shown, sizeof(shown), "%.*s", (int)(name->len > 90 ? 90 : name->len),
                  (const char *)name->p);
-    bool evaluable = tag == DER_CONTEXT(1) || tag == DER_CONTEXT(2) || tag == DER_CONTEXT(7) ||
-                     tag == DER_CONTEXT_CONSTRUCTED(4);
+    bool evaluable = tag == DER_CONTEXT(1) || tag == DER_CONTEXT(2) || tag == DER_CONTEXT(6) ||
+                     tag == DER_CONTEXT(7) || tag == DER_CONTEXT_CONSTRUCTED(4);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 0 ? !ca->nc_has_excluded : !ca->nc_has_permitted)
             continue;

@@ -361,6 +361,58 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
     return TERN_OK;
 }
 
+/* Is certificate c revoked by a CRL that issuer signed? (A CRL signer's own
+ * certificate is checked one level deep, against its issuer's CRLs.) */
+static bool revoked_by(const struct search *s, const struct x509_cert *c,
+                       const struct x509_cert *issuer)
+{
+    for (size_t k = 0; k < s->o->n_crls; k++) {
+        const struct x509_crl *crl = s->o->crls[k];
+        struct tern_err e;
+        err_init(&e);
+        if (x509_name_eq(x509_crl_issuer(crl), &c->issuer) && x509_crl_signed_by(crl, issuer) &&
+            x509_crl_check(crl, c, issuer, s->at, NULL, &e) == TERN_E_CERTIFICATE_REVOKED)
+            return true;
+    }
+    return false;
+}
+
+/* The certificate whose key signed a CRL for path[i] (RFC 5280 §6.3.3 (f)):
+ * the issuer of path[i] itself, or another certificate of the same CA: one
+ * above it on the path (a key rollover through self-issued certificates), or
+ * one among those given that a CA on the path issued, current, allowed to
+ * sign CRLs and not itself revoked (a separate CRL signing key). Without
+ * one, the issuer, so that the check names the signature that fails. */
+static const struct x509_cert *crl_signer(const struct search *s, const struct x509_crl *crl,
+                                          size_t i)
+{
+    const struct x509_cert *issuer = s->path[i + 1];
+    if (x509_crl_signed_by(crl, issuer))
+        return issuer;
+    for (size_t k = i + 2; k < s->n; k++)
+        if (x509_crl_signed_by(crl, s->path[k]))
+            return s->path[k];
+    size_t n_anchors = x509_store_count(s->trust);
+    for (size_t j = 0; j < s->n_untrusted + n_anchors; j++) {
+        const struct x509_cert *cand =
+            j < s->n_untrusted ? s->untrusted[j] : x509_store_get(s->trust, j - s->n_untrusted);
+        if (!x509_name_eq(x509_crl_issuer(crl), &cand->subject) || s->at < cand->not_before ||
+            s->at > cand->not_after || (cand->has_ku && !(cand->ku & X509_KU_CRL_SIGN)))
+            continue;
+        for (size_t k = i + 1; k < s->n; k++) {
+            struct tern_err e;
+            err_init(&e);
+            if (cand == s->path[k] || !x509_issued_by_name(cand, s->path[k]) ||
+                x509_verify_signature(s->path[k], &cand->sigalg, &cand->tbs, &cand->sig, cand, NULL,
+                                      &e) != TERN_OK)
+                continue;
+            if (!revoked_by(s, cand, s->path[k]) && x509_crl_signed_by(crl, cand))
+                return cand;
+        }
+    }
+    return issuer;
+}
+
 /* Validate the whole path s->path[0..n): leaf first, anchor last. */
 static int validate_path(const struct search *s, struct tern_err *err)
 {
@@ -385,9 +437,21 @@ static int validate_path(const struct search *s, struct tern_err *err)
             TRY(x509_name_constraints_check(s->path[i], s->path[j], j == 0, &budget, err));
         }
     }
-    for (size_t i = 0; i + 1 < n; i++)
-        for (size_t k = 0; k < s->o->n_crls; k++)
-            TRY(x509_crl_check(s->o->crls[k], s->path[i], s->path[i + 1], s->at, err));
+    for (size_t i = 0; i + 1 < n; i++) {
+        bool covered = false;
+        for (size_t k = 0; k < s->o->n_crls; k++) {
+            const struct x509_crl *crl = s->o->crls[k];
+            bool applied;
+            if (!x509_name_eq(x509_crl_issuer(crl), &s->path[i]->issuer))
+                continue; /* another CA's list */
+            TRY(x509_crl_check(crl, s->path[i], crl_signer(s, crl, i), s->at, &applied, err));
+            covered = covered || applied;
+        }
+        if (s->o->require_crls && !covered)
+            return BAD("no CRL issued by '%s' was given, so the revocation status of certificate "
+                       "'%s' is undetermined, which the caller asked to refuse (RFC 5280 §6.3.3)",
+                       SUBJ(s->path[i + 1]), SUBJ(s->path[i]));
+    }
     /* The identity is checked last: chain faults come first in the story. */
     if (s->o->ip) {
         uint8_t ip[16];

@@ -94,6 +94,8 @@ struct x509_cert {
     bool has_ski, ski_critical;
     struct rd ski;
     bool aia_critical;
+    bool has_crl_dp;
+    struct rd crl_dp; /* cRLDistributionPoints: SEQUENCE OF DistributionPoint contents */
     bool has_policy_constraints, policy_constraints_critical;
     bool unknown_critical;
     char unknown_critical_oid[64]; /* the first unknown critical extension */
@@ -227,11 +229,17 @@ struct x509_crl;
 TERN_MUST_CHECK int x509_crl_parse(const uint8_t *der, size_t len, struct x509_crl **out,
                                    struct tern_err *err);
 void x509_crl_free(struct x509_crl *crl);
+/* x509_crl_issuer: the CRL's issuer Name (whole DER). */
+const struct rd *x509_crl_issuer(const struct x509_crl *crl);
+/* x509_crl_signed_by: does signer's name match the CRL's issuer and its key
+ * verify the CRL's signature? (quietly: no sentence) */
+bool x509_crl_signed_by(const struct x509_crl *crl, const struct x509_cert *signer);
 /* x509_crl_check: if the CRL is issued by `issuer` (name and signature),
  * check it is well formed and current at `at`, then whether it lists
- * cert: TERN_E_CERTIFICATE_REVOKED. A CRL of another issuer is ignored. */
+ * cert: TERN_E_CERTIFICATE_REVOKED. A CRL of another issuer is ignored;
+ * *applied (when not NULL) says whether this one applied. */
 TERN_MUST_CHECK int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
-                                   const struct x509_cert *issuer, int64_t at,
+                                   const struct x509_cert *issuer, int64_t at, bool *applied,
                                    struct tern_err *err);
 
 /* ---- trust store ---- */
@@ -302,6 +310,8 @@ struct x509_verify_opts {
                                            keyUsage extension (e.g. digitalSignature) */
     const struct x509_crl *const *crls; /* offline CRLs to consult, or NULL */
     size_t n_crls;
+    bool require_crls;               /* every certificate below the anchor must be covered by one
+                                        of crls (RFC 5280 §6.3: status otherwise undetermined) */
     struct x509_verify_stats *stats; /* filled in when not NULL */
 };
 
