@@ -15,6 +15,8 @@ what=${1:-check}
 build_needs=(
   "cc:gcc" "make:make" "cmake:cmake" "pkg-config:pkg-config"
   "/usr/include/openssl/evp.h:libssl-dev"
+  "/usr/include/libpsl.h:libpsl-dev" "/usr/share/publicsuffix/public_suffix_list.dat:publicsuffix"
+  "/usr/include/uninorm.h:libunistring-dev"
 )
 check_needs=(
   "openssl:openssl" "clang:clang" "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
@@ -22,6 +24,7 @@ check_needs=(
   "valgrind:valgrind" "/usr/include/valgrind/memcheck.h:valgrind" "clang-format:clang-format"
   "java:openjdk-17-jre-headless" "keytool:openjdk-17-jre-headless"
   "chromium:chromium" "certutil:libnss3-tools" "tshark:tshark"
+  "/usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data/certs/TrustAnchorRootCertificate.crt:python3-cryptography-vectors"
 )
 
 load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")

@@ -136,6 +136,24 @@ int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len);
  * traffic. For tests against throwaway peers only. */
 int tern_config_insecure_skip_verify_DANGEROUS(tern_config *cfg, int on);
 
+/* Certificate validation profiles for the peer's chain. */
+enum tern_verify_profile {
+    /* The web PKI (default): RFC 5280 as browsers and the CA/B Forum Baseline
+     * Requirements narrow it: serverAuth/clientAuth in the leaf's
+     * extKeyUsage, no CA certificate as leaf, RSA of 2048 bits or more, a
+     * subject CN that copies a subjectAltName, no wildcard over a public
+     * suffix (Public Suffix List, ICANN section). */
+    TERN_VERIFY_WEB = 0,
+    /* Plain RFC 5280 §6, for private PKIs: a leaf without extKeyUsage serves
+     * any purpose, anyExtendedKeyUsage is honoured, a CA certificate may be
+     * the leaf, no CA/B Forum rules. */
+    TERN_VERIFY_RFC5280 = 1,
+};
+/* tern_config_set_verify_profile chooses the rules the peer's chain is
+ * validated under (the purpose follows the role: serverAuth for a server's
+ * chain, clientAuth for a client's). Names chain by RFC 5280 §7.1 in both. */
+int tern_config_set_verify_profile(tern_config *cfg, enum tern_verify_profile profile);
+
 /* ALPN protocol names in preference order ("h2", "http/1.1"). */
 int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n);
 

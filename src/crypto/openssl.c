@@ -1177,6 +1177,37 @@ static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type wan
     return pkey;
 }
 
+/* rsa_spki_bounds refuses, before libcrypto sees it, an RSA key whose
+ * exponent is even, below 3 or over CRY_RSA_MAX_EXPONENT_BITS bits, or whose
+ * modulus is over CRY_RSA_MAX_MODULUS_BITS bits. Read leniently (any
+ * length form): a form DER forbids is d2i_PUBKEY's to refuse, but no form
+ * may carry an out-of-bounds key past this check. */
+static int rsa_spki_bounds(const uint8_t *der, size_t len)
+{
+    struct rd r, spki, alg, key, rsa, n, e;
+    const uint8_t *unused;
+    rd_init(&r, der, len);
+    if (!der_get(&r, 0x30, &spki) || !der_get(&spki, 0x30, &alg) || !der_get(&spki, 0x03, &key) ||
+        !rd_bytes(&key, &unused, 1) || unused[0] != 0 || !der_get(&key, 0x30, &rsa) ||
+        !der_get(&rsa, 0x02, &n) || !der_get(&rsa, 0x02, &e) || n.len == 0 || e.len == 0)
+        return fail(TERN_E_DECODE);
+    if ((e.p[0] & 0x80) || (n.p[0] & 0x80))
+        return fail(TERN_E_DECODE);
+    while (e.len > 1 && e.p[0] == 0 && rd_skip(&e, 1)) {
+    }
+    while (n.len > 1 && n.p[0] == 0 && rd_skip(&n, 1)) {
+    }
+    size_t ebits = e.len * 8, nbits = n.len * 8;
+    for (uint8_t top = e.p[0]; ebits > 0 && !(top & 0x80); top = (uint8_t)(top << 1))
+        ebits--;
+    for (uint8_t top = n.p[0]; nbits > 0 && !(top & 0x80); top = (uint8_t)(top << 1))
+        nbits--;
+    if (ebits > CRY_RSA_MAX_EXPONENT_BITS || ebits < 2 || !(e.p[e.len - 1] & 1) ||
+        nbits > CRY_RSA_MAX_MODULUS_BITS)
+        return fail(TERN_E_UNSUPPORTED);
+    return TERN_OK;
+}
+
 int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
 {
     pk->type = CRY_KEY_NONE;
@@ -1186,6 +1217,8 @@ int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
     TRY(spki_kind(der, len, &want));
     if (len > LONG_MAX)
         return TERN_E_DECODE;
+    if (want == CRY_KEY_RSA || want == CRY_KEY_RSA_PSS)
+        TRY(rsa_spki_bounds(der, len));
     EVP_PKEY *pkey = spki_fast(der, len, want);
     const unsigned char *p = der;
     if (!pkey && (!(pkey = d2i_PUBKEY(NULL, &p, (long)len)) || p != der + len)) {

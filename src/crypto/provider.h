@@ -210,8 +210,16 @@ struct cry_pubkey {
     unsigned bits; /* RSA modulus size, curve size */
     void *impl;
 };
+/* RSA public keys tern takes: an odd exponent from 3 to 33 bits (BoringSSL's
+ * bound; every CA uses 65537) and a modulus of at most 16384 bits. Larger
+ * ones make each signature check arbitrarily costly for whoever verifies. */
+#define CRY_RSA_MAX_EXPONENT_BITS 33
+#define CRY_RSA_MAX_MODULUS_BITS  16384
+
 /* Parse a DER SubjectPublicKeyInfo. Unsupported algorithms or curves give
- * TERN_E_UNSUPPORTED, malformed keys TERN_E_DECODE. */
+ * TERN_E_UNSUPPORTED, malformed keys TERN_E_DECODE; an RSA key outside the
+ * bounds above TERN_E_UNSUPPORTED, before any arithmetic with it. Minimum
+ * key sizes are the caller's policy (x509 check_cert). */
 TERN_MUST_CHECK int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len);
 void cry_pubkey_cleanup(struct cry_pubkey *pk);
 /* Verify sig over msg (the hash is computed inside). TERN_E_DECRYPT when the

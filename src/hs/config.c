@@ -361,6 +361,15 @@ int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t 
     return TERN_OK;
 }
 
+int tern_config_set_verify_profile(tern_config *cfg, enum tern_verify_profile profile)
+{
+    TRY(check_mutable(cfg));
+    if (profile != TERN_VERIFY_WEB && profile != TERN_VERIFY_RFC5280)
+        return fail(cfg, TERN_E_ARG, "unknown certificate verification profile %d", (int)profile);
+    cfg->verify_profile = profile;
+    return TERN_OK;
+}
+
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy)
 {
     TRY(check_mutable(cfg));

@@ -65,6 +65,7 @@ struct tern_config {
     struct x509_store *trust;
     bool trust_explicit; /* the caller added anchors: no system bundle */
     bool insecure;
+    enum tern_verify_profile verify_profile;
 
     uint8_t alpn[256]; /* ProtocolNameList contents, wire form */
     size_t alpn_len;

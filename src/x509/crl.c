@@ -15,16 +15,107 @@ struct x509_crl {
     struct rd tbs;
     struct x509_sigalg sigalg;
     struct rd sig;
+    bool sig_unaligned; /* the signature BIT STRING is not whole bytes */
     struct rd issuer;
     char *issuer_text;
     int64_t this_update, next_update; /* next_update -1 when absent */
     struct rd revoked;                /* revokedCertificates contents */
     bool has_crl_number, crl_number_critical;
+    /* issuingDistributionPoint (RFC 5280 §5.2.5) */
+    bool has_idp, idp_full_name, idp_relative, only_user, only_ca, only_attr, some_reasons,
+        indirect;
+    struct rd idp_names; /* fullName GeneralNames contents */
     bool unknown_critical;
     char unknown_oid[64];
 };
 
 #define BADCRL(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
+
+/* IssuingDistributionPoint ::= SEQUENCE { distributionPoint [0]
+ * DistributionPointName OPTIONAL, onlyContainsUserCerts [1] BOOLEAN,
+ * onlyContainsCACerts [2] BOOLEAN, onlySomeReasons [3] ReasonFlags OPTIONAL,
+ * indirectCRL [4] BOOLEAN, onlyContainsAttributeCerts [5] BOOLEAN } */
+static int parse_idp(struct x509_crl *crl, struct rd value, struct tern_err *err)
+{
+    struct rd seq, f;
+    bool present;
+    crl->has_idp = true;
+    if (!der_get(&value, DER_SEQUENCE, &seq) || !rd_empty(&value))
+        return BADCRL("the CRL's issuingDistributionPoint is malformed");
+    if (!der_get_optional(&seq, DER_CONTEXT_CONSTRUCTED(0), &f, &present))
+        return BADCRL("the CRL's issuingDistributionPoint is malformed");
+    if (present) {
+        bool full;
+        if (!der_get_optional(&f, DER_CONTEXT_CONSTRUCTED(0), &crl->idp_names, &full))
+            return BADCRL("the CRL's issuingDistributionPoint is malformed");
+        crl->idp_full_name = full;
+        crl->idp_relative = !full;
+    }
+    bool *flags[] = {NULL, &crl->only_user, &crl->only_ca, NULL, &crl->indirect, &crl->only_attr};
+    for (unsigned tag = 1; tag <= 5; tag++) {
+        if (!der_get_optional(&seq, tag == 3 ? DER_CONTEXT(3) : DER_CONTEXT(tag), &f, &present))
+            return BADCRL("the CRL's issuingDistributionPoint is malformed");
+        if (!present)
+            continue;
+        if (tag == 3) {
+            crl->some_reasons = true;
+            continue;
+        }
+        if (f.len != 1 || f.p[0] != 0xff) /* DER: TRUE only, FALSE is omitted */
+            return BADCRL("the CRL's issuingDistributionPoint encodes a flag in a form DER "
+                          "forbids");
+        *flags[tag] = true;
+    }
+    if (!rd_empty(&seq))
+        return BADCRL("the CRL's issuingDistributionPoint is malformed");
+    return TERN_OK;
+}
+
+/* Do two GeneralName lists (contents) share a name? directoryNames compare
+ * as names do (RFC 5280 §7.1), others byte for byte. */
+static bool names_intersect(struct rd a, const struct rd *b_list)
+{
+    uint8_t ta, tb;
+    struct rd va, vb;
+    while (!rd_empty(&a) && der_next(&a, &ta, &va, NULL)) {
+        struct rd b = *b_list;
+        while (!rd_empty(&b) && der_next(&b, &tb, &vb, NULL)) {
+            if (ta != tb)
+                continue;
+            if (ta == DER_CONTEXT_CONSTRUCTED(4) ? x509_name_eq(&va, &vb) : der_eq(&va, &vb))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Is cert within the scope of the CRL's issuingDistributionPoint (RFC 5280
+ * §6.3.3 (b)(2))? A CRL without one covers every certificate of its issuer. */
+static bool idp_covers(const struct x509_crl *crl, const struct x509_cert *cert)
+{
+    if (!crl->has_idp)
+        return true;
+    bool ca = cert->has_bc && cert->ca;
+    if (crl->only_attr || crl->indirect || crl->idp_relative || (crl->only_user && ca) ||
+        (crl->only_ca && !ca))
+        return false;
+    if (!crl->idp_full_name)
+        return true;
+    /* one of the certificate's distribution point full names must be one of
+     * the CRL's */
+    if (!cert->has_crl_dp)
+        return false;
+    struct rd dps = cert->crl_dp, dp;
+    while (!rd_empty(&dps) && der_get(&dps, DER_SEQUENCE, &dp)) {
+        struct rd name, full;
+        bool present, is_full;
+        if (der_get_optional(&dp, DER_CONTEXT_CONSTRUCTED(0), &name, &present) && present &&
+            der_get_optional(&name, DER_CONTEXT_CONSTRUCTED(0), &full, &is_full) && is_full &&
+            names_intersect(full, &crl->idp_names))
+            return true;
+    }
+    return false;
+}
 
 static int parse_crl_exts(struct x509_crl *crl, struct rd *exts, struct tern_err *err)
 {
@@ -41,6 +132,8 @@ static int parse_crl_exts(struct x509_crl *crl, struct rd *exts, struct tern_err
                 return BADCRL("the CRL's cRLNumber is malformed");
             crl->has_crl_number = true;
             crl->crl_number_critical = critical;
+        } else if (DER_OID_IS(&oid, OID_IDP)) {
+            TRY(parse_idp(crl, value, err));
         } else if (DER_OID_IS(&oid, OID_AKI) || DER_OID_IS(&oid, OID_IAN)) {
             /* understood; nothing to enforce for an offline, caller-given CRL */
         } else if (critical && !crl->unknown_critical) {
@@ -71,10 +164,13 @@ int x509_crl_parse(const uint8_t *der, size_t len, struct x509_crl **out, struct
     if (!der_get(&r, DER_SEQUENCE, &list) || !rd_empty(&r) ||
         !der_get_whole(&list, DER_SEQUENCE, &tbs, &crl->tbs) ||
         !x509_parse_sigalg(&list, &crl->sigalg, &alg_outer) ||
-        !der_get_bit_string(&list, &crl->sig, &unused) || unused || !rd_empty(&list)) {
+        !der_get_bit_string(&list, &crl->sig, &unused) || !rd_empty(&list)) {
         rc = BADCRL("the CRL's outer structure is malformed");
         goto out;
     }
+    /* A signature that is not whole bytes is well-formed DER but can never
+     * verify: refused when the CRL is used, with that sentence. */
+    crl->sig_unaligned = unused != 0;
     if (der_peek(&tbs, DER_INTEGER) && (!der_get_small_uint(&tbs, &version) || version != 1)) {
         rc = BADCRL("the CRL's version is not v2");
         goto out;
@@ -126,17 +222,30 @@ void x509_crl_free(struct x509_crl *crl)
 }
 
 int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
-                   const struct x509_cert *issuer, int64_t at, struct tern_err *err)
+                   const struct x509_cert *issuer, int64_t at, bool *applied, struct tern_err *err)
 {
-    if (!der_eq(&crl->issuer, &cert->issuer) || !der_eq(&crl->issuer, &issuer->subject))
+    if (applied)
+        *applied = false;
+    /* Names compare as RFC 5280 §7.1 says (strprep.c). */
+    if (!x509_name_eq(&crl->issuer, &cert->issuer) || !x509_name_eq(&crl->issuer, &issuer->subject))
         return TERN_OK; /* another CA's list */
+    if (!idp_covers(crl, cert))
+        return TERN_OK; /* a partition of the CA's CRLs this certificate is not in */
+    /* A CRL for some reasons only is consulted, but does not by itself make
+     * the certificate's status known. */
+    if (applied)
+        *applied = !crl->some_reasons;
     char what[300];
     snprintf(what, sizeof(what), "the CRL issued by '%s'", crl->issuer_text);
-    TRY(x509_verify_signature(issuer, &crl->sigalg, &crl->tbs, &crl->sig, what, err));
+    if (crl->sig_unaligned)
+        return BADCRL("%s has a signature whose BIT STRING is not whole bytes, so it cannot "
+                      "verify",
+                      what);
+    TRY(x509_verify_signature(issuer, &crl->sigalg, &crl->tbs, &crl->sig, NULL, what, err));
     /* RFC 5280 §4.2.1.3: a CRL signer's keyUsage, if present, asserts cRLSign. */
     if (issuer->has_ku && !(issuer->ku & X509_KU_CRL_SIGN))
         return BADCRL("%s cannot be trusted: the keyUsage of '%s' does not assert cRLSign", what,
-                      issuer->subject_text);
+                      x509_subject_text(issuer));
     if (!crl->has_crl_number)
         return BADCRL("%s has no cRLNumber extension, which RFC 5280 §5.2.3 requires", what);
     if (crl->crl_number_critical)
@@ -164,9 +273,23 @@ int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
             char hex[80];
             return err_set(err, TERN_E_CERTIFICATE_REVOKED,
                            "certificate '%s' (serial %s) was revoked on %s by %s",
-                           cert->subject_text, err_hex(hex, sizeof(hex), serial.p, serial.len),
+                           x509_subject_text(cert), err_hex(hex, sizeof(hex), serial.p, serial.len),
                            der_time_text(when, t1, sizeof(t1)), what);
         }
     }
     return TERN_OK;
+}
+
+const struct rd *x509_crl_issuer(const struct x509_crl *crl)
+{
+    return &crl->issuer;
+}
+
+bool x509_crl_signed_by(const struct x509_crl *crl, const struct x509_cert *signer)
+{
+    struct tern_err e;
+    err_init(&e);
+    return !crl->sig_unaligned && x509_name_eq(&crl->issuer, &signer->subject) &&
+           x509_verify_signature(signer, &crl->sigalg, &crl->tbs, &crl->sig, NULL, "a CRL", &e) ==
+               TERN_OK;
 }

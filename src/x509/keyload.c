@@ -82,13 +82,13 @@ int x509_load_chain_and_key(const char *chain_pem, size_t chain_len, const char 
         rc = cry_pubkey_parse_spki(&pk, leaf->spki.p, leaf->spki.len);
         if (rc != TERN_OK)
             rc = err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                         "the public key of '%s' cannot be loaded (%s)", leaf->subject_text,
+                         "the public key of '%s' cannot be loaded (%s)", x509_subject_text(leaf),
                          tern_status_name(rc));
         else if (!cry_privkey_matches(&out->key, &pk))
             rc = err_set(err, TERN_E_ARG,
                          "the private key does not belong to certificate '%s' (the first in "
                          "the chain)",
-                         leaf->subject_text);
+                         x509_subject_text(leaf));
         cry_pubkey_cleanup(&pk);
     }
     x509_cert_free(leaf);
