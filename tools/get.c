@@ -58,7 +58,8 @@ static const char GET_HELP[] =
     "                       left, server on the right, one arrow per message\n"
     "  --trace=explain      the same, with a plain sentence for every step\n"
     "  --trace=json         one JSON object per event per line, for tools\n"
-    "  -L, --location       follow redirects (at most 10)\n"
+    "  -L, --location       follow redirects (at most 10, never from https to\n"
+    "                       http); only the final response's body is written\n"
     "  -I, --head           send HEAD and print the response head\n"
     "  -i, --include        print the response head before the body\n"
     "  -o, --output FILE    write the body to FILE instead of stdout\n"
@@ -78,6 +79,8 @@ static const char GET_HELP[] =
     "examples:\n"
     "  tern get https://example.org/\n"
     "  tern get --trace=explain --cafile ~/.local/state/tern/ca.pem https://localhost:8443/\n";
+
+#define GET_MAX_REDIRECTS 10
 
 struct get_opts {
     const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
@@ -290,6 +293,13 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
          resp.status == 308))
         snprintf(redirect, redirect_cap, "%s", resp.location);
 
+    if (redirect[0]) {
+        /* A redirect's own body ("moved") is not the resource: as curl -L,
+         * only the final response's body is written. */
+        result = 0;
+        goto out;
+    }
+
     struct body_out body = {.f = out, .n = 0};
     struct http_chunked ch;
     http_chunked_init(&ch);
@@ -357,26 +367,53 @@ out:
     return result;
 }
 
+static void url_text(const struct http_url *u, char *out, size_t cap)
+{
+    bool v6 = strchr(u->host, ':') != NULL;
+    snprintf(out, cap, "https://%s%s%s:%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "", u->port,
+             u->path);
+}
+
 /* Resolve a Location against the current URL (RFC 9110 §10.2.2, RFC 3986
- * §5.2 for the two forms servers send: absolute, and absolute-path). */
+ * §5.2): absolute https URLs, network-path ("//host/p"), absolute-path and
+ * relative references. A redirect to http:// is refused: it would send the
+ * request, and any later one, without TLS. */
 static int follow(const struct http_url *cur, const char *loc, struct http_url *next)
 {
-    char why[256], url[HTTP_MAX_PATH + 300];
+    char why[256], url[HTTP_MAX_PATH + 300], base[HTTP_MAX_PATH + 300];
+    url_text(cur, base, sizeof(base));
+    size_t ll = strcspn(loc, "#"); /* a fragment never goes to the server */
     if (!strncasecmp(loc, "https://", 8)) {
-        snprintf(url, sizeof(url), "%s", loc);
-    } else if (loc[0] == '/' && loc[1] != '/') {
-        bool v6 = strchr(cur->host, ':') != NULL;
-        snprintf(url, sizeof(url), "https://%s%s%s:%s%s", v6 ? "[" : "", cur->host, v6 ? "]" : "",
-                 cur->port, loc);
-    } else {
+        snprintf(url, sizeof(url), "%.*s", (int)ll, loc);
+    } else if (!strncasecmp(loc, "http://", 7)) {
         fprintf(stderr,
-                "tern get: not following the redirect to '%s' (only https:// URLs and "
-                "absolute paths)\n",
+                "tern get: refusing the redirect from https to http ('%s'): the request would "
+                "go unencrypted\n",
+                loc);
+        return -1;
+    } else if (loc[0] == '/' && loc[1] == '/') {
+        snprintf(url, sizeof(url), "https:%.*s", (int)ll, loc);
+    } else if (loc[0] == '/' || loc[0] == '?' || (loc[0] && !strchr(loc, ':'))) {
+        /* Relative to the current URL: its authority, and for a path that
+         * does not start with '/', its folder; for a query, its path. */
+        size_t auth = strlen(base) - strlen(cur->path);
+        size_t keep = auth;
+        if (loc[0] == '?')
+            keep = auth + strcspn(cur->path, "?");
+        else if (loc[0] != '/') {
+            size_t pl = strcspn(cur->path, "?");
+            while (pl > 0 && cur->path[pl - 1] != '/')
+                pl--;
+            keep = auth + pl;
+        }
+        snprintf(url, sizeof(url), "%.*s%.*s", (int)keep, base, (int)ll, loc);
+    } else {
+        fprintf(stderr, "tern get: not following the redirect to '%s' (not an https:// URL)\n",
                 loc);
         return -1;
     }
     if (http_parse_url(url, next, why, sizeof(why)) != 0) {
-        fprintf(stderr, "tern get: the redirect target is unusable: %s\n", why);
+        fprintf(stderr, "tern get: the redirect target '%s' is unusable: %s\n", loc, why);
         return -1;
     }
     return 0;
@@ -563,6 +600,9 @@ int cmd_get(int argc, char **argv)
         goto done;
     }
 
+    /* The URLs visited, to name a loop when one comes back. */
+    char visited[GET_MAX_REDIRECTS + 1][HTTP_MAX_PATH + 300];
+    url_text(&url, visited[0], sizeof(visited[0]));
     for (int hop = 0;; hop++) {
         char redirect[HTTP_MAX_PATH] = "";
         int status = 0;
@@ -570,18 +610,33 @@ int cmd_get(int argc, char **argv)
         result = fetch(cfg, &o, &url, out, redirect, sizeof(redirect), &status);
         if (result != 0 || !redirect[0])
             break;
-        if (hop == 10) {
-            fputs("tern get: more than 10 redirects; stopping\n", stderr);
-            result = 1;
-            break;
-        }
         struct http_url next;
         if (follow(&url, redirect, &next) != 0) {
             result = 1;
             break;
         }
-        fprintf(stderr, "tern get: %d: following the redirect to https://%s:%s%s\n", status,
-                next.host, next.port, next.path);
+        char next_text[sizeof(visited[0])];
+        url_text(&next, next_text, sizeof(next_text));
+        int seen = -1;
+        for (int i = 0; i <= hop && seen < 0; i++)
+            if (!strcmp(visited[i], next_text))
+                seen = i;
+        if (seen >= 0) {
+            fprintf(stderr,
+                    "tern get: redirect loop: %s redirects back to %s (%d redirect%s before it); "
+                    "stopping\n",
+                    visited[hop], next_text, hop - seen + 1, hop - seen ? "s" : "");
+            result = 1;
+            break;
+        }
+        if (hop == GET_MAX_REDIRECTS) {
+            fprintf(stderr, "tern get: more than %d redirects (the last to %s); stopping\n",
+                    GET_MAX_REDIRECTS, next_text);
+            result = 1;
+            break;
+        }
+        fprintf(stderr, "tern get: %d: following the redirect to %s\n", status, next_text);
+        snprintf(visited[hop + 1], sizeof(visited[0]), "%s", next_text);
         url = next;
     }
     /* Tickets are used once: the file now holds the ones just received. A
