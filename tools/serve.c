@@ -71,6 +71,13 @@ static const char SERVE_HELP[] =
     "  --keylog FILE            append session secrets in the NSS key-log format\n"
     "                           (for Wireshark); SSLKEYLOGFILE works the same way\n"
     "  --trace[=explain|json]   draw every handshake on stderr (see tern get)\n"
+    "  --name NAME              a host name (or address) clients will use;\n"
+    "                           repeatable. At start-up the certificate is\n"
+    "                           checked as a client would check it: its dates,\n"
+    "                           that it is for a TLS server, and that it covers\n"
+    "                           each NAME (default: localhost when listening on a\n"
+    "                           loopback address); a problem is a warning\n"
+    "  --strict                 refuse to start on such a problem instead\n"
     "  --timeout SECONDS        time for a request head, and for an idle\n"
     "                           keep-alive connection (default 10)\n"
     "  --max-conns N            connections at once (default 1000)\n"
@@ -85,7 +92,8 @@ static const char SERVE_HELP[] =
     "  tern serve ./site\n"
     "  curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
-#define SERVE_PIECE 16384
+#define SERVE_PIECE     16384
+#define SERVE_MAX_NAMES 8
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
 
@@ -799,6 +807,36 @@ static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
     return rc;
 }
 
+static bool is_loopback(const char *addr)
+{
+    return !strcmp(addr, "localhost") || !strcmp(addr, "::1") || !strncmp(addr, "127.", 4);
+}
+
+/* A certificate clients will refuse is worth a word before the first one
+ * does: the sentence is the one a client would get (tern_config_check_cert
+ * runs the client's checks, trust in the root aside). */
+static int check_certificate(const tern_config *cfg, const char *const *names, size_t n,
+                             bool strict)
+{
+    char why[512];
+    int bad = 0;
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        if (tern_config_check_cert(cfg, n ? names[i] : NULL, 1, 0, why, sizeof(why)) == TERN_OK)
+            continue;
+        bad++;
+        fprintf(stderr, "tern serve: %s: clients will refuse this certificate%s%s%s: %s\n",
+                strict ? "error" : "WARNING", n ? " for '" : "", n ? names[i] : "", n ? "'" : "",
+                why);
+    }
+    if (bad && strict) {
+        fputs("tern serve: not starting (--strict)\n", stderr);
+        return -1;
+    }
+    if (bad)
+        fputs("tern serve: starting anyway (--strict refuses to)\n", stderr);
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -815,13 +853,17 @@ int cmd_serve(int argc, char **argv)
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
+        {"name", required_argument, 0, 'N'},
+        {"strict", no_argument, 0, 'X'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
                *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
-    bool require_client = false, psk_ke = false;
+    bool require_client = false, psk_ke = false, strict = false;
+    const char *names[SERVE_MAX_NAMES];
+    size_t n_names = 0;
     struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
     s.trace.f = stderr;
     s.trace.show_conn = true;
@@ -882,6 +924,16 @@ int cmd_serve(int argc, char **argv)
                 fputs("tern serve: --max-conns wants a positive number\n", stderr);
                 return 2;
             }
+            break;
+        case 'N':
+            if (n_names == SERVE_MAX_NAMES) {
+                fprintf(stderr, "tern serve: at most %d --name options\n", SERVE_MAX_NAMES);
+                return 2;
+            }
+            names[n_names++] = optarg;
+            break;
+        case 'X':
+            strict = true;
             break;
         case 'q':
             s.quiet = true;
@@ -961,6 +1013,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "tern serve: %s: %s\n", step, e ? e : "rejected");
         goto done;
     }
+    if (!n_names && is_loopback(addr))
+        names[n_names++] = "localhost";
+    if (check_certificate(s.cfg, names, n_names, strict) != 0)
+        goto done;
     if (util_keylog_open(&kl, keylog, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         goto done;

@@ -125,6 +125,18 @@ int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, co
 int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
                                    const char *key_pem, size_t key_len);
 
+/* tern_config_check_cert judges the configuration's own certificate chain
+ * as a peer would, leaving out only whether the peer trusts its root: each
+ * certificate's validity dates at `at` (Unix seconds; 0 means now), the
+ * leaf's rules for a TLS server (for_server != 0: serverAuth) or client
+ * (clientAuth), and, when name is not NULL, that the leaf covers name (a DNS
+ * name or an IP address). Returns TERN_OK, or the status a peer would fail
+ * with and, in why, the sentence it would give ("" on success). A server
+ * can warn at start-up instead of failing every handshake. cfg is only
+ * read: this works on a configuration in use. */
+int tern_config_check_cert(const tern_config *cfg, const char *name, int for_server, int64_t at,
+                           char *why, size_t why_cap);
+
 /* Trust anchors. Without a call, the system bundle
  * (/etc/ssl/certs/ca-certificates.crt) is loaded when first needed. The
  * first call replaces the default; later calls add to it. */
