@@ -22,6 +22,7 @@
 #include <malloc.h>
 #endif
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -132,6 +133,11 @@ struct server {
     bool draining, quiet;
     time_t drain_deadline;
     struct trace_out trace;
+    /* The connection limit (see limit_tick). */
+    bool full;
+    int64_t waiting_since_ms, last_full_note_ms;
+    unsigned long evicted;
+    void *lmark; /* the listening socket's epoll tag */
 };
 
 static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -640,9 +646,89 @@ static bool client_step(struct server *s, struct client *cl)
     }
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* At --max-conns the listening socket leaves the loop: new connections wait
+ * in the kernel's backlog (their handshake simply starts later) instead of
+ * being accepted only to be closed. limit_tick, run every turn of the loop,
+ * takes it back when there is room, and makes room when a connection has
+ * waited a second by dropping the oldest connection still in its handshake:
+ * idle sockets that never speak must not lock everyone out for --timeout. */
+static void limit_pause(struct server *s)
+{
+    if (s->full)
+        return;
+    s->full = true;
+    s->waiting_since_ms = 0;
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+    int64_t now = now_ms();
+    if (s->last_full_note_ms && now - s->last_full_note_ms < 10000)
+        return; /* one note per burst */
+    s->last_full_note_ms = now;
+    logf_(s,
+          "connection limit %zu reached; new connections wait in the listen backlog, and one "
+          "that waits over a second makes room by closing the oldest connection still in its "
+          "handshake (--max-conns)",
+          s->max_conns);
+    s->evicted = 0;
+}
+
+static void accept_all(struct server *s);
+
+static void limit_tick(struct server *s)
+{
+    if (!s->full || s->lfd < 0)
+        return;
+    int64_t waited = 0;
+    if (s->n_clients >= s->max_conns) {
+        struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+        if (poll(&p, 1, 0) != 1) {
+            s->waiting_since_ms = 0; /* nobody waits */
+            return;
+        }
+        int64_t now = now_ms();
+        if (!s->waiting_since_ms)
+            s->waiting_since_ms = now;
+        if (now - s->waiting_since_ms < 1000)
+            return;
+        struct client *oldest = NULL;
+        for (struct client *cl = s->clients; cl; cl = cl->next)
+            if (cl->st == C_HANDSHAKE && (!oldest || cl->id < oldest->id))
+                oldest = cl;
+        if (!oldest)
+            return; /* every connection is past its handshake: they time out as usual */
+        /* A few lines, then silence: a flood of idle sockets is one event. */
+        if (!s->quiet && s->evicted < 3)
+            logf_(s, "%s: closed during its handshake to make room for a waiting connection%s",
+                  oldest->peer,
+                  s->evicted == 2 ? " (more such closings in this burst go unlogged)" : "");
+        s->evicted++;
+        client_free(s, oldest);
+        waited = s->waiting_since_ms;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s->lmark};
+    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) != 0)
+        return;
+    s->full = false;
+    accept_all(s);
+    /* Others behind it in the backlog may have waited as long: a flood of
+     * idle sockets is worked through one per turn, not one per second. */
+    if (s->full && waited)
+        s->waiting_since_ms = waited;
+}
+
 static void accept_all(struct server *s)
 {
     for (;;) {
+        if (s->n_clients >= s->max_conns) {
+            limit_pause(s);
+            return;
+        }
         struct sockaddr_storage peer;
         socklen_t pl = sizeof(peer);
         tern_conn *c = NULL;
@@ -657,11 +743,6 @@ static void accept_all(struct server *s)
             return;
         }
         int fd = tern_conn_fd(c);
-        if (s->n_clients >= s->max_conns) {
-            (void)tern_close(c);
-            tern_conn_free(c);
-            continue;
-        }
         struct client *cl = calloc(1, sizeof(*cl));
         if (!cl) {
             tern_conn_free(c);
@@ -1041,6 +1122,7 @@ int cmd_serve(int argc, char **argv)
     s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     s.ep = epoll_create1(EPOLL_CLOEXEC);
     static int lmark, smark;
+    s.lmark = &lmark;
     struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
     struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &smark};
     if (s.sfd < 0 || s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &lev) != 0 ||
@@ -1056,7 +1138,7 @@ int cmd_serve(int argc, char **argv)
         if (s.draining && (!s.clients || time(NULL) >= s.drain_deadline))
             break;
         struct epoll_event evs[64];
-        int n = epoll_wait(s.ep, evs, 64, 1000);
+        int n = epoll_wait(s.ep, evs, 64, s.full ? 100 : 1000);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "tern serve: epoll_wait: %s\n", strerror(errno));
             result = 1;
@@ -1103,6 +1185,7 @@ int cmd_serve(int argc, char **argv)
             }
         }
         expire(&s);
+        limit_tick(&s);
         bury(&s);
     }
     while (s.clients)
