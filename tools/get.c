@@ -167,10 +167,68 @@ static int dial(const char *host, const char *port, int timeout_s, char *why, si
     return fd;
 }
 
-static int conn_fail(tern_conn *c, int rc, const char *what)
+/* What the connection showed of itself, for the hints below: the trace's
+ * events say which messages came and which alert ended it. Every event
+ * goes on to the drawing when --trace asked for one. */
+struct get_watch {
+    struct trace_out *tr;
+    bool saw_server_hello, saw_cert_request;
+    char alert[48]; /* "alert certificate_required" */
+};
+
+static void watch_cb(void *arg, const struct tern_trace_event *ev)
+{
+    struct get_watch *w = arg;
+    if (ev->dir == TERN_DIR_TO_CLIENT && ev->name) {
+        if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "ServerHello"))
+            w->saw_server_hello = true;
+        if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "CertificateRequest"))
+            w->saw_cert_request = true;
+        if (ev->kind == TERN_TRACE_ALERT)
+            snprintf(w->alert, sizeof(w->alert), "%s", ev->name);
+    }
+    if (w->tr->mode != TRACE_OFF)
+        trace_render(w->tr, ev);
+}
+
+/* hint: what to do next, for the failures a new user meets most; NULL when
+ * the fact alone says it. */
+static const char *hint(const struct get_opts *o, const struct get_watch *w, int rc,
+                        const char *sentence)
+{
+    bool only13 = o->min_v == TERN_TLS13, only12 = o->max_v == TERN_TLS12;
+    bool refused_version = (!strcmp(w->alert, "alert protocol_version") && !w->saw_server_hello) ||
+                           (rc == TERN_E_PROTOCOL_VERSION && sentence &&
+                            (strstr(sentence, "TLS 1.0") || strstr(sentence, "TLS 1.1") ||
+                             strstr(sentence, "SSL 3.0")));
+    if (refused_version && only13)
+        return "the server does not speak TLS 1.3: leave out --tls1.3";
+    if (refused_version && only12)
+        return "the server does not speak TLS 1.2: leave out --tls1.2";
+    if (refused_version)
+        return "the server only speaks TLS 1.0/1.1, which tern refuses (obsolete since RFC 8996)";
+    if (!o->cert && (!strcmp(w->alert, "alert certificate_required") ||
+                     (!strcmp(w->alert, "alert handshake_failure") && w->saw_cert_request)))
+        return "the server asks for a client certificate: pass --cert and --key";
+    if (rc == TERN_E_UNKNOWN_CA && sentence && strstr(sentence, "self-signed"))
+        return o->cafile ? "to trust it, pass --cafile with exactly that certificate (a file "
+                           "holding the server's own certificate), or give the server one "
+                           "issued by a development CA ('tern cert ca', 'tern cert issue "
+                           "NAME') and pass that CA"
+                         : "to trust it, pass --cafile with exactly that certificate (a file "
+                           "holding the server's own certificate), or give the server one "
+                           "issued by a development CA ('tern cert ca', 'tern cert issue "
+                           "NAME') and pass --cafile with the CA";
+    return NULL;
+}
+
+static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
+                     const struct get_watch *w)
 {
     const char *e = c ? tern_conn_error(c) : NULL;
-    fprintf(stderr, "tern get: %s: %s\n", what, e ? e : tern_status_name(rc));
+    const char *h = o && w ? hint(o, w, c ? tern_conn_status(c) : rc, e) : NULL;
+    fprintf(stderr, "tern get: %s: %s%s%s\n", what, e ? e : tern_status_name(rc), h ? "; " : "",
+            h ? h : "");
     return 1;
 }
 
@@ -188,9 +246,12 @@ static void body_sink(void *arg, const uint8_t *p, size_t n)
 
 /* One request on a fresh connection. Returns the exit status; *redirect
  * receives a Location to follow when asked to. */
-static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_url *u, FILE *out,
-                 char *redirect, size_t redirect_cap, int *status)
+static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w,
+                 const struct http_url *u, FILE *out, char *redirect, size_t redirect_cap,
+                 int *status)
 {
+    w->saw_server_hello = w->saw_cert_request = false;
+    w->alert[0] = 0;
     char why[512];
     char host_port[300];
     const char *chost = u->host, *cport = u->port;
@@ -220,7 +281,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
     if (rc == TERN_OK)
         rc = tern_handshake(c);
     if (rc != TERN_OK) {
-        int r = conn_fail(c, rc, "the TLS handshake failed");
+        int r = conn_fail(c, rc, "the TLS handshake failed", o, w);
         tern_conn_free(c);
         close(fd);
         return r;
@@ -237,15 +298,15 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
                      TERN_VERSION_STRING);
     size_t off = 0;
     while (off < (size_t)n) {
-        size_t w = 0;
-        rc = tern_write(c, req + off, (size_t)n - off, &w);
+        size_t wrote = 0;
+        rc = tern_write(c, req + off, (size_t)n - off, &wrote);
         if (rc != TERN_OK) {
-            int r = conn_fail(c, rc, "sending the request failed");
+            int r = conn_fail(c, rc, "sending the request failed", o, w);
             tern_conn_free(c);
             close(fd);
             return r;
         }
-        off += w;
+        off += wrote;
     }
 
     /* The response head, then the body as the head says it is framed. */
@@ -280,7 +341,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed");
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have += got;
@@ -350,7 +411,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed");
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have = got;
@@ -586,8 +647,8 @@ int cmd_get(int argc, char **argv)
     }
     if (kl.f)
         tern_config_set_keylog(cfg, util_keylog_cb, &kl);
-    if (o.trace != TRACE_OFF)
-        tern_config_set_trace(cfg, trace_callback, &tr);
+    struct get_watch watch = {.tr = &tr};
+    tern_config_set_trace(cfg, watch_cb, &watch);
     if (o.session) {
         if (util_sessions_load(cfg, o.session, why, sizeof(why)) < 0) {
             fprintf(stderr, "tern get: --session: %s\n", why);
@@ -607,7 +668,7 @@ int cmd_get(int argc, char **argv)
         char redirect[HTTP_MAX_PATH] = "";
         int status = 0;
         tr.header_done = false;
-        result = fetch(cfg, &o, &url, out, redirect, sizeof(redirect), &status);
+        result = fetch(cfg, &o, &watch, &url, out, redirect, sizeof(redirect), &status);
         if (result != 0 || !redirect[0])
             break;
         struct http_url next;

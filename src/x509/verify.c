@@ -213,12 +213,12 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
                    "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
                    subj);
     if (!(c->eku & bit))
-        return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
-                   "§4.2.1.12)",
-                   subj, want,
-                   c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
-                   : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
-                                                   : "purposes other than TLS");
+        return BAD("certificate '%s' is not for %s: its extKeyUsage %s (RFC 5280 §4.2.1.12)", subj,
+                   want,
+                   c->eku & (X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH)
+                       ? (c->eku & X509_EKU_SERVER_AUTH ? "has serverAuth but not clientAuth"
+                                                        : "has clientAuth but not serverAuth")
+                       : "names neither serverAuth nor clientAuth");
     return TERN_OK;
 }
 
@@ -534,11 +534,18 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
                          CANDIDATE_BUDGET, SIGNATURE_BUDGET);
         } else {
             const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
-            rc = err_set(err, TERN_E_UNKNOWN_CA,
-                         "no certificate in the chain is signed by a trusted root: the chain "
-                         "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
-                         "anchors)",
-                         end->subject_text, end->issuer_text, x509_store_count(trust));
+            size_t na = x509_store_count(trust);
+            if (end == leaf && leaf->self_issued)
+                rc = err_set(err, TERN_E_UNKNOWN_CA,
+                             "the certificate '%s' is self-signed (its own issuer) and is not "
+                             "in the trust store (%zu anchor%s)",
+                             leaf->subject_text, na, na == 1 ? "" : "s");
+            else
+                rc = err_set(err, TERN_E_UNKNOWN_CA,
+                             "no certificate in the chain is signed by a trusted root: the chain "
+                             "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
+                             "anchor%s)",
+                             end->subject_text, end->issuer_text, na, na == 1 ? "" : "s");
         }
     }
     for (size_t i = 0; i < n; i++)
