@@ -17,6 +17,8 @@ check_needs=(
   "openssl:openssl" "clang:clang" "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "gnutls-cli:gnutls-bin" "curl:curl" "python3:python3" "go:golang-go"
   "valgrind:valgrind" "/usr/include/valgrind/memcheck.h:valgrind" "clang-format:clang-format"
+  "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
+  "/usr/lib/python3/dist-packages/cryptography/__init__.py:python3-cryptography"
 )
 
 load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")

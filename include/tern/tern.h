@@ -218,8 +218,23 @@ enum tern_trace_dir {
 };
 
 struct tern_trace_fact {
-    const char *key;
-    const char *value;
+    const char *key;   /* snake_case: "cipher_suite", "key_shares" */
+    const char *value; /* the fact as text */
+};
+
+/* How a fact's value reads; the JSON trace gives each its JSON type. */
+enum tern_fact_type {
+    TERN_FACT_TEXT = 0,   /* words: "CN=localhost", "signature verified" */
+    TERN_FACT_NUMBER = 1, /* a count or a size; value is its text, perhaps
+                             with a unit ("86400 s") */
+    TERN_FACT_LIST = 2,   /* a list: value's items are separated by ", ", which
+                             no item holds ("TLS 1.3, TLS 1.2"); "" is empty */
+    TERN_FACT_BOOL = 3,   /* yes or no; value says it in words */
+};
+
+struct tern_trace_fact_info {
+    enum tern_fact_type type;
+    uint64_t number; /* TERN_FACT_NUMBER: the number; TERN_FACT_BOOL: 1 or 0 */
 };
 
 struct tern_trace_event {
@@ -233,6 +248,9 @@ struct tern_trace_event {
     size_t bytes;        /* size on the wire, when it has one */
     uint64_t elapsed_us; /* since the connection started */
     int round_trip;      /* flights the client has waited for so far */
+    /* n_facts entries, one per fact: its type (and number), so a program
+     * need not parse the text. */
+    const struct tern_trace_fact_info *fact_info;
 };
 
 /* tern_config_set_trace: cb sees every event of every connection made with
