@@ -487,8 +487,10 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
     struct tern_trace_fact f[] = {{"group", group ? tern_group_name(group) : "(unchanged)"},
                                   {"cookie", c->cookie_len ? "yes" : "no"}};
     hs_trace_msg(c, false, "HelloRetryRequest",
-                 "The server can't use any key share we sent and asks us to say hello again "
-                 "with one for the group it prefers; this costs one extra round trip.",
+                 group ? "The server can't use any key share we sent and asks us to say hello "
+                         "again with one for the group it names; this costs one extra round trip."
+                       : "The server asks us to say hello again, returning its cookie (RFC 8446 "
+                         "§4.2.2); this costs one extra round trip.",
                  len, f, 2);
     if (group)
         TRY(make_shares(c, group));
@@ -581,10 +583,14 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
     hs_trace_msg(c, false, "ServerHello",
-                 c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
-                              "fresh key exchange but no certificate or signature this time."
-                            : "The server picked the version, the cipher suite and the "
-                              "key-exchange group, and sent its own key share.",
+                 c->resumed && psk_ke
+                     ? "The server accepted our ticket without a key exchange (psk_ke): an "
+                       "abbreviated handshake with no certificate, no signature and no forward "
+                       "secrecy."
+                 : c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
+                                "fresh key exchange but no certificate or signature this time."
+                              : "The server picked the version, the cipher suite and the "
+                                "key-exchange group, and sent its own key share.",
                  len, f, 4);
     rc = hs13_handshake_keys(c, secret, secret_len);
     tern_memzero(secret, sizeof(secret));

@@ -83,6 +83,11 @@ done = facts(ev13, "handshake complete", "local")
 assert done["round_trips"] == 1 and done["version"] == "TLS 1.3", done
 assert facts(ev13, "ServerHello", "to_client")["resumption"] is False
 assert isinstance(facts(ev13, "NewSessionTicket", "to_client")["lifetime"], int)
+# RFC 8446 §4.4.4: each side's Finished is keyed from its own handshake
+# traffic secret, not "the handshake secret".
+fin = [e for e in ev13 if e["name"] == "Finished" and e["dir"] == "to_server"][0]
+assert "client_handshake_traffic_secret" in fin["explain"], fin["explain"]
+assert all("keyed by the handshake secret" not in (e["explain"] or "") for e in ev13)
 
 ev12 = load(sys.argv[3])
 ch12 = [e for e in ev12 if e["name"] == "ClientHello"][0]
@@ -120,6 +125,8 @@ for e in events:
     jsonschema.validate(e, schema, cls=jsonschema.Draft202012Validator)
     assert e["side"] == "server" and e["conn"] >= 1, e
 assert {e["conn"] for e in events} == {1, 2}, {e["conn"] for e in events}
+fin = [e for e in events if e["name"] == "Finished" and e["dir"] == "to_client" and e["conn"] == 1][0]
+assert "server_handshake_traffic_secret" in fin["explain"], fin["explain"]
 print(f"{len(events)} server JSON events valid")
 PY
 pass "server-side JSON"
