@@ -53,8 +53,9 @@ static const char SERVE_HELP[] =
     "\n"
     "options:\n"
     "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
-    "  --addr ADDR              the address to listen on (default 127.0.0.1;\n"
-    "                           :: or 0.0.0.0 for every interface)\n"
+    "  --addr ADDR              the address to listen on (default localhost:\n"
+    "                           127.0.0.1 and ::1; :: or 0.0.0.0 for every\n"
+    "                           interface)\n"
     "  --port PORT              the port (default 8443; 0 picks a free one)\n"
     "  --state-dir DIR          where the development CA and certificate live\n"
     "                           (default $XDG_STATE_HOME/tern or\n"
@@ -93,8 +94,9 @@ static const char SERVE_HELP[] =
     "  tern serve ./site\n"
     "  curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
-#define SERVE_PIECE     16384
-#define SERVE_MAX_NAMES 8
+#define SERVE_PIECE      16384
+#define SERVE_MAX_NAMES  8
+#define SERVE_MAX_LISTEN 4
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
 
@@ -125,7 +127,9 @@ struct server {
     const char *root;
     size_t root_len;
     tern_config *cfg;
-    int ep, lfd, sfd;
+    int ep, sfd;
+    int lfd[SERVE_MAX_LISTEN]; /* listening sockets (localhost: 127.0.0.1 and ::1) */
+    size_t n_lfd;
     struct client *clients, *grave;
     size_t n_clients, max_conns;
     unsigned long next_id;
@@ -137,7 +141,7 @@ struct server {
     bool full;
     int64_t waiting_since_ms, last_full_note_ms;
     unsigned long evicted;
-    void *lmark; /* the listening socket's epoll tag */
+    void *lmark; /* the listening sockets' epoll tag */
 };
 
 static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -665,7 +669,8 @@ static void limit_pause(struct server *s)
         return;
     s->full = true;
     s->waiting_since_ms = 0;
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+    for (size_t i = 0; i < s->n_lfd; i++)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd[i], NULL);
     int64_t now = now_ms();
     if (s->last_full_note_ms && now - s->last_full_note_ms < 10000)
         return; /* one note per burst */
@@ -682,12 +687,14 @@ static void accept_all(struct server *s);
 
 static void limit_tick(struct server *s)
 {
-    if (!s->full || s->lfd < 0)
+    if (!s->full || !s->n_lfd)
         return;
     int64_t waited = 0;
     if (s->n_clients >= s->max_conns) {
-        struct pollfd p = {.fd = s->lfd, .events = POLLIN};
-        if (poll(&p, 1, 0) != 1) {
+        struct pollfd p[SERVE_MAX_LISTEN];
+        for (size_t i = 0; i < s->n_lfd; i++)
+            p[i] = (struct pollfd){.fd = s->lfd[i], .events = POLLIN};
+        if (poll(p, s->n_lfd, 0) < 1) {
             s->waiting_since_ms = 0; /* nobody waits */
             return;
         }
@@ -711,9 +718,11 @@ static void limit_tick(struct server *s)
         client_free(s, oldest);
         waited = s->waiting_since_ms;
     }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s->lmark};
-    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) != 0)
-        return;
+    for (size_t i = 0; i < s->n_lfd; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s->lmark};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd[i], &ev) != 0)
+            return;
+    }
     s->full = false;
     accept_all(s);
     /* Others behind it in the backlog may have waited as long: a flood of
@@ -722,25 +731,27 @@ static void limit_tick(struct server *s)
         s->waiting_since_ms = waited;
 }
 
-static void accept_all(struct server *s)
+/* accept_from takes the connections waiting on one listening socket;
+ * false when the limit stopped it. */
+static bool accept_from(struct server *s, int lfd)
 {
     for (;;) {
         if (s->n_clients >= s->max_conns) {
             limit_pause(s);
-            return;
+            return false;
         }
         struct sockaddr_storage peer;
         socklen_t pl = sizeof(peer);
         tern_conn *c = NULL;
-        int rc = tern_accept(s->cfg, s->lfd, &c);
+        int rc = tern_accept(s->cfg, lfd, &c);
         if (rc == TERN_WANT_READ)
-            return;
+            return true;
         if (rc != TERN_OK) {
             if (errno == EMFILE || errno == ENFILE)
                 logf_(s, "out of file descriptors; not accepting for now");
             else
                 logf_(s, "accept failed: %s", strerror(errno));
-            return;
+            return true;
         }
         int fd = tern_conn_fd(c);
         struct client *cl = calloc(1, sizeof(*cl));
@@ -773,6 +784,15 @@ static void accept_all(struct server *s)
     }
 }
 
+/* accept_all: every listening socket shares one epoll tag, so a wake-up
+ * takes what waits on each of them. */
+static void accept_all(struct server *s)
+{
+    for (size_t i = 0; i < s->n_lfd; i++)
+        if (!accept_from(s, s->lfd[i]))
+            return;
+}
+
 static void expire(struct server *s)
 {
     time_t now = time(NULL);
@@ -799,45 +819,108 @@ static void expire(struct server *s)
     }
 }
 
-static int listen_on(const char *addr, const char *port, char *bound, size_t cap, char *why,
-                     size_t why_cap)
+/* listen_on binds every address addr resolves to (localhost: 127.0.0.1
+ * and ::1, so a client that tries either gets in), all on one port: with
+ * port 0 the first socket's free port, taken again for the others. Fills
+ * fds and the "https://ADDR:PORT/" text of each; returns how many, or -1
+ * with a sentence. */
+static int listen_on(const char *addr, const char *port, int *fds, char (*bound)[80], size_t max,
+                     char *why, size_t why_cap)
 {
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo hints, *res[2] = {NULL, NULL};
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
-    int gai = getaddrinfo(addr, port, &hints, &res);
-    if (gai) {
-        snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
-                 gai_strerror(gai));
-        return -1;
+    /* localhost is the loopback addresses (RFC 6761 §6.3), whatever
+     * /etc/hosts says: browsers try ::1 and 127.0.0.1 for it. */
+    bool lh = !strcmp(addr, "localhost");
+    const char *names[2] = {lh ? "127.0.0.1" : addr, lh ? "::1" : NULL};
+    for (int i = 0; i < 2 && names[i]; i++) {
+        int gai = getaddrinfo(names[i], port, &hints, &res[i]);
+        if (gai && i == 0) {
+            snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
+                     gai_strerror(gai));
+            return -1;
+        }
     }
-    int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
-        snprintf(why, why_cap, "cannot listen on %s port %s: %s", addr, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return -1;
+    struct addrinfo *all[8];
+    size_t n_addr = 0;
+    for (int i = 0; i < 2; i++)
+        for (struct addrinfo *ai = res[i]; ai && n_addr < 8; ai = ai->ai_next)
+            all[n_addr++] = ai;
+    int n = 0;
+    char chosen[NI_MAXSERV] = "";
+    for (int attempt = 0; attempt < 5 && n == 0; attempt++) {
+        for (size_t k = 0; k < n_addr && (size_t)n < max; k++) {
+            struct addrinfo *ai = all[k];
+            if (chosen[0]) { /* the port the first socket got */
+                int pn = atoi(chosen);
+                if (ai->ai_family == AF_INET)
+                    ((struct sockaddr_in *)ai->ai_addr)->sin_port = htons((uint16_t)pn);
+                else if (ai->ai_family == AF_INET6)
+                    ((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = htons((uint16_t)pn);
+            }
+            int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int one = 1;
+            if (fd >= 0) {
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                /* Several addresses: each socket keeps to its own family. */
+                if (ai->ai_family == AF_INET6 && n_addr > 1)
+                    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+            }
+            if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+                int e = errno;
+                char host[NI_MAXHOST] = "?";
+                getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+                            NI_NUMERICHOST);
+                if (fd >= 0)
+                    close(fd);
+                if (n > 0 && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+                    /* no IPv6 (or IPv4) here: the other family serves */
+                    fprintf(stderr, "tern serve: not listening on %s: %s\n", host, strerror(e));
+                    continue;
+                }
+                if (n > 0 && e == EADDRINUSE && !strcmp(port, "0")) {
+                    /* the free port of one family is taken in the other: again */
+                    while (n > 0)
+                        close(fds[--n]);
+                    chosen[0] = 0;
+                    break;
+                }
+                snprintf(why, why_cap, "cannot listen on %s port %s: %s", host,
+                         chosen[0] ? chosen : port, strerror(e));
+                while (n > 0)
+                    close(fds[--n]);
+                for (int i = 0; i < 2; i++)
+                    if (res[i])
+                        freeaddrinfo(res[i]);
+                return -1;
+            }
+            struct sockaddr_storage ss;
+            socklen_t sl = sizeof(ss);
+            char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+            if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+                getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+                            NI_NUMERICHOST | NI_NUMERICSERV);
+            if (!chosen[0])
+                snprintf(chosen, sizeof(chosen), "%s", serv);
+            snprintf(bound[n], sizeof(bound[n]), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+                     serv);
+            fds[n++] = fd;
+        }
     }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
-                    NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(bound, cap, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
-    return fd;
+    for (int i = 0; i < 2; i++)
+        if (res[i])
+            freeaddrinfo(res[i]);
+    if (n == 0)
+        snprintf(why, why_cap, "cannot listen on %s port %s: the port was taken again", addr, port);
+    return n ? n : -1;
 }
 
 /* The development certificate: reuse it while it has a month left and is
  * younger than the CA that signed it; otherwise issue a new one. */
-static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
+static int dev_certificate(const char *state, char *cert, char *key, char *ca_out, size_t cap)
 {
     char dir[UTIL_PATH_MAX], why[512];
     if (util_state_dir(state, dir, sizeof(dir), why, sizeof(why)) != 0) {
@@ -879,12 +962,9 @@ static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
     if (rc == 0)
         fprintf(stderr,
                 "tern serve: %s development CA %s\n"
-                "  certificate for localhost, 127.0.0.1, ::1: %s\n"
-                "  trust the CA:  curl --cacert %s https://localhost:PORT/\n"
-                "                 python3: ssl.create_default_context(cafile='%s')\n"
-                "                 browsers: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
-                "development CA' -i %s\n",
-                created ? "made the" : "using the", ca_cert, cert, ca_cert, ca_cert, ca_cert);
+                "  certificate for localhost, 127.0.0.1, ::1: %s\n",
+                created ? "made the" : "using the", ca_cert, cert);
+    snprintf(ca_out, cap, "%s", ca_cert);
     return rc;
 }
 
@@ -940,12 +1020,12 @@ int cmd_serve(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
+    const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
                *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
     bool require_client = false, psk_ke = false, strict = false;
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
-    struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
+    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1};
     s.trace.f = stderr;
     s.trace.show_conn = true;
     optind = 1;
@@ -1055,16 +1135,16 @@ int cmd_serve(int argc, char **argv)
     s.root = root;
     s.root_len = strlen(root);
 
-    static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX];
+    static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX], dev_ca[UTIL_PATH_MAX];
     if (!cert) {
-        if (dev_certificate(state, dev_cert, dev_key, sizeof(dev_cert)) != 0)
+        if (dev_certificate(state, dev_cert, dev_key, dev_ca, sizeof(dev_cert)) != 0)
             return 1;
         cert = dev_cert;
         key = dev_key;
     }
 
     int result = 1;
-    char why[512], bound[128];
+    char why[512], bound[SERVE_MAX_LISTEN][80];
     struct util_keylog kl = {0};
     s.cfg = tern_config_new();
     if (!s.cfg) {
@@ -1107,11 +1187,12 @@ int cmd_serve(int argc, char **argv)
     if (s.trace.mode != TRACE_OFF)
         tern_config_set_trace(s.cfg, trace_callback, &s.trace);
 
-    s.lfd = listen_on(addr, port, bound, sizeof(bound), why, sizeof(why));
-    if (s.lfd < 0) {
+    int nl = listen_on(addr, port, s.lfd, bound, SERVE_MAX_LISTEN, why, sizeof(why));
+    if (nl < 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         goto done;
     }
+    s.n_lfd = (size_t)nl;
     /* Signals arrive as readable events in the same loop. */
     sigset_t mask;
     sigemptyset(&mask);
@@ -1123,14 +1204,36 @@ int cmd_serve(int argc, char **argv)
     s.ep = epoll_create1(EPOLL_CLOEXEC);
     static int lmark, smark;
     s.lmark = &lmark;
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
     struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &smark};
-    if (s.sfd < 0 || s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &lev) != 0 ||
-        epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &sev) != 0) {
+    bool ep_ok = s.sfd >= 0 && s.ep >= 0 && epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &sev) == 0;
+    for (size_t i = 0; i < s.n_lfd && ep_ok; i++) {
+        struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
+        ep_ok = epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd[i], &lev) == 0;
+    }
+    if (!ep_ok) {
         fprintf(stderr, "tern serve: cannot set up the event loop: %s\n", strerror(errno));
         goto done;
     }
-    fprintf(stderr, "tern serve: serving %s\nlistening on https://%s/\n", root, bound);
+    /* The banner, with the port really bound (--port 0 picks one). */
+    fprintf(stderr, "tern serve: serving %s\n", root);
+    for (size_t i = 0; i < s.n_lfd; i++)
+        fprintf(stderr, "listening on https://%s/\n", bound[i]);
+    const char *bport = strrchr(bound[0], ':') + 1;
+    char url[160];
+    if (is_loopback(addr))
+        snprintf(url, sizeof(url), "https://localhost:%s/", bport);
+    else
+        snprintf(url, sizeof(url), "https://%s/", bound[0]);
+    if (dev_ca[0])
+        fprintf(stderr,
+                "  open:          %s\n"
+                "  trust the CA:  curl --cacert %s %s\n"
+                "                 python3: ssl.create_default_context(cafile='%s')\n"
+                "                 browsers: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
+                "development CA' -i %s\n",
+                url, dev_ca, url, dev_ca, dev_ca);
+    else
+        fprintf(stderr, "  open:          %s\n", url);
     fflush(stderr);
 
     result = 0;
@@ -1162,9 +1265,11 @@ int cmd_serve(int argc, char **argv)
                             s.n_clients == 1 ? "" : "s");
                     s.draining = true;
                     s.drain_deadline = time(NULL) + 10;
-                    epoll_ctl(s.ep, EPOLL_CTL_DEL, s.lfd, NULL);
-                    close(s.lfd);
-                    s.lfd = -1;
+                    for (size_t l = 0; l < s.n_lfd; l++) {
+                        epoll_ctl(s.ep, EPOLL_CTL_DEL, s.lfd[l], NULL);
+                        close(s.lfd[l]);
+                    }
+                    s.n_lfd = 0;
                     /* Idle connections close now; busy ones after their response. */
                     for (struct client *cl = s.clients, *next; cl; cl = next) {
                         next = cl->next;
@@ -1193,8 +1298,8 @@ int cmd_serve(int argc, char **argv)
     bury(&s);
     fputs("tern serve: stopped\n", stderr);
 done:
-    if (s.lfd >= 0)
-        close(s.lfd);
+    for (size_t l = 0; l < s.n_lfd; l++)
+        close(s.lfd[l]);
     if (s.sfd >= 0)
         close(s.sfd);
     if (s.ep >= 0)
