@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char GET_HELP[] =
@@ -62,7 +64,10 @@ static const char GET_HELP[] =
     "                       http); only the final response's body is written\n"
     "  -I, --head           send HEAD and print the response head\n"
     "  -i, --include        print the response head before the body\n"
-    "  -o, --output FILE    write the body to FILE instead of stdout\n"
+    "  -o, --output FILE    write the body to FILE instead of stdout; on a\n"
+    "                       terminal a progress line shows the bytes so far,\n"
+    "                       the rate and the time left\n"
+    "  -s, --silent         no progress line\n"
     "  -f, --fail           exit 22 when the server answers with status 400 or more\n"
     "  --timeout SECONDS    give up when connecting takes longer, or the server\n"
     "                       sends nothing for this long (default 30)\n"
@@ -84,7 +89,7 @@ static const char GET_HELP[] =
 
 struct get_opts {
     const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
-    bool insecure, location, head, include, fail_on_error;
+    bool insecure, location, head, include, fail_on_error, silent;
     uint16_t min_v, max_v;
     enum trace_mode trace;
     int timeout;
@@ -235,13 +240,74 @@ static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_op
 struct body_out {
     FILE *f;
     uint64_t n;
+    /* The progress line (on a terminal, as curl draws it). */
+    bool progress;
+    uint64_t total; /* 0: not known */
+    int64_t start_ms, last_ms;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *human(double v, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
+/* progress_draw: one line, redrawn in place ("\r", then erase to the end
+ * of the line): bytes so far of the whole, the rate, the time left. */
+static void progress_draw(struct body_out *b, bool final)
+{
+    int64_t now = mono_ms();
+    if (!final && b->last_ms && now - b->last_ms < 100)
+        return;
+    b->last_ms = now;
+    double secs = (double)(now - b->start_ms) / 1000.0;
+    double rate = secs > 0.05 ? (double)b->n / secs : 0;
+    char got[32], all[32], r[32];
+    human((double)b->n, got, sizeof(got));
+    if (rate > 0) {
+        human(rate, r, sizeof(r));
+        size_t rl = strlen(r);
+        snprintf(r + rl, sizeof(r) - rl, "/s");
+    } else {
+        snprintf(r, sizeof(r), "-- B/s");
+    }
+    if (final) {
+        fprintf(stderr, "\r  %s in %.1f s (%s)\033[K\n", got, secs, r);
+    } else if (b->total) {
+        char left[32] = "--:--";
+        if (rate > 0) {
+            uint64_t l = (uint64_t)((double)(b->total - b->n) / rate + 0.5);
+            snprintf(left, sizeof(left), "%" PRIu64 ":%02" PRIu64, l / 60, l % 60);
+        }
+        fprintf(stderr, "\r  %s of %s (%d%%)  %s  %s left\033[K", got,
+                human((double)b->total, all, sizeof(all)),
+                (int)((double)b->n * 100.0 / (double)b->total), r, left);
+    } else {
+        fprintf(stderr, "\r  %s  %s\033[K", got, r);
+    }
+    fflush(stderr);
+}
 
 static void body_sink(void *arg, const uint8_t *p, size_t n)
 {
     struct body_out *b = arg;
     fwrite(p, 1, n, b->f);
     b->n += n;
+    if (b->progress)
+        progress_draw(b, false);
 }
 
 /* One request on a fresh connection. Returns the exit status; *redirect
@@ -361,7 +427,14 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         goto out;
     }
 
-    struct body_out body = {.f = out, .n = 0};
+    /* A progress line when the body goes to a file (or a pipe) and stderr
+     * is a terminal, and the terminal is not busy with a trace. */
+    struct body_out body = {.f = out,
+                            .n = 0,
+                            .progress = !o->silent && o->trace == TRACE_OFF && isatty(2) &&
+                                        !(out == stdout && isatty(1)) && !o->head,
+                            .total = resp.framing == HTTP_BODY_LENGTH ? resp.content_length : 0,
+                            .start_ms = mono_ms()};
     struct http_chunked ch;
     http_chunked_init(&ch);
     size_t pos = resp.head_len;
@@ -417,6 +490,8 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         have = got;
     }
     fflush(out);
+    if (body.progress && body.n)
+        progress_draw(&body, true);
     if (o->fail_on_error && resp.status >= 400) {
         fprintf(stderr, "tern get: the server answered %d %s\n", resp.status, resp.reason);
         result = 22;
@@ -500,6 +575,7 @@ int cmd_get(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"fail", no_argument, 0, 'f'},
         {"timeout", required_argument, 0, 'W'},
+        {"silent", no_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -507,7 +583,7 @@ int cmd_get(int argc, char **argv)
     bool tls12 = false, tls13 = false;
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "LIio:fh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "LIio:fsh", opts, NULL)) != -1) {
         switch (ch) {
         case 'C':
             o.cafile = optarg;
@@ -564,6 +640,9 @@ int cmd_get(int argc, char **argv)
             break;
         case 'f':
             o.fail_on_error = true;
+            break;
+        case 's':
+            o.silent = true;
             break;
         case 'W':
             o.timeout = atoi(optarg);
