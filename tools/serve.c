@@ -422,6 +422,25 @@ static void respond(struct server *s, struct client *cl, const struct http_reque
     }
     cl->file_fd = fd;
     cl->file_left = (uint64_t)st.st_size;
+    /* The head and the start of the body in one record (as nginx does): a
+     * small file goes out in one record and one write, not two, and the
+     * pieces after it fill whole records. */
+    if (cl->out && cl->out_len < SERVE_PIECE) {
+        uint8_t *piece = realloc(cl->out, SERVE_PIECE);
+        if (!piece)
+            return; /* the head alone, the body after it */
+        cl->out = piece;
+        size_t room = SERVE_PIECE - cl->out_len;
+        size_t want = cl->file_left < room ? (size_t)cl->file_left : room;
+        ssize_t r;
+        do
+            r = read(fd, cl->out + cl->out_len, want);
+        while (r < 0 && errno == EINTR);
+        if (r > 0) {
+            cl->out_len += (size_t)r;
+            cl->file_left -= (uint64_t)r;
+        }
+    }
 }
 
 /* ---- the connection state machine ---- */
