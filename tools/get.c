@@ -779,7 +779,9 @@ int cmd_get(int argc, char **argv)
         snprintf(visited[hop + 1], sizeof(visited[0]), "%s", next_text);
         url = next;
     }
-    /* Tickets are used once: the file now holds the ones just received. A
+    /* The client offers a ticket once: the file now holds the ones just
+     * received (the server itself would accept a spent one again until it
+     * expires; see the README). A
      * failed fetch that received none leaves the file as it was. */
     if (o.session && (sessions.n > 0 || result == 0) &&
         util_sessions_save(&sessions, o.session, why, sizeof(why)) != 0) {
