@@ -1,5 +1,9 @@
 # The README's commands. Everything is built with CMake under build*/.
 JOBS ?= 2
+# Every folder a target here builds in ('make clean' removes them all).
+BUILD_DIRS = build build-asan build-clang build-fuzz build-memcheck
+# No "Entering directory" lines from the makes CMake runs underneath.
+MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
@@ -49,8 +53,11 @@ memcheck:
 load:
 	scripts/load.sh build
 
-demo: build
-	scripts/demo.sh build
+# The demo builds quietly (the log is shown only when the build fails).
+DEMO_BUILD ?= build
+demo:
+	@scripts/deps.sh build
+	@scripts/demo.sh --build $(DEMO_BUILD)
 
 fuzz:
 	@scripts/deps.sh check
@@ -71,4 +78,4 @@ install: build
 	cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf $(BUILD_DIRS)

@@ -3,6 +3,24 @@
 # get fetching it with the handshake drawn and explained. Needs nothing but
 # bash and the freshly built tern (scripts/demo.sh BUILD_DIR).
 set -euo pipefail
+# --build: configure (the first time) and build BUILD_DIR quietly first,
+# showing the build's log only when it fails (make demo).
+if [ "${1:-}" = --build ]; then
+  shift
+  build=${1:-build}
+  mkdir -p "$build"
+  log=$build/demo-build.log
+  echo "Building tern in $build (the log: $log) ..."
+  if { [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; } >"$log" 2>&1 &&
+    cmake --build "$build" -j"${JOBS:-2}" >>"$log" 2>&1; then
+    echo "Built $build/tern ($(grep -c 'Building C object' "$log" || true) files compiled)."
+    echo
+  else
+    cat "$log" >&2
+    echo "demo: the build failed (its log is above, and in $log)" >&2
+    exit 1
+  fi
+fi
 build=${1:-build}
 tern=$build/tern
 [ -x "$tern" ] || { echo "demo: $tern is missing; run 'make build' first" >&2; exit 1; }
@@ -70,3 +88,5 @@ wait "$server" 2>/dev/null || true
 server=""
 echo
 echo "Try it yourself:  $tern serve SOME_FOLDER   then   curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/"
+echo "To run it as plain 'tern':  sudo make install   (puts tern in /usr/local/bin), or without root:"
+echo "  make install PREFIX=\$HOME/.local && export PATH=\$HOME/.local/bin:\$PATH   then   tern serve SOME_FOLDER"

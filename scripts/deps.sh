@@ -25,6 +25,8 @@ check_needs=(
   "java:openjdk-17-jre-headless" "keytool:openjdk-17-jre-headless"
   "chromium:chromium" "certutil:libnss3-tools" "tshark:tshark"
   "/usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data/certs/TrustAnchorRootCertificate.crt:python3-cryptography-vectors"
+  "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
+  "/usr/lib/python3/dist-packages/cryptography/__init__.py:python3-cryptography"
 )
 
 load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")

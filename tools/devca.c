@@ -321,6 +321,37 @@ static int leaf_extensions(struct wr *out, const struct devca *ca, const struct 
     for (size_t i = 0; i < leaf->n_names; i++) {
         const char *name = leaf->names[i];
         uint8_t ip[16];
+        char unbracketed[INET6_ADDRSTRLEN + 8];
+        size_t nl = strlen(name);
+        if (nl > 2 && name[0] == '[' && name[nl - 1] == ']' && nl - 2 < sizeof(unbracketed)) {
+            /* [::1], as URLs write IPv6 addresses */
+            memcpy(unbracketed, name + 1, nl - 2);
+            unbracketed[nl - 2] = 0;
+            if (inet_pton(AF_INET6, unbracketed, ip) == 1) {
+                der_tlv(&gns, 0x87, ip, 16);
+                continue;
+            }
+        }
+        if (strspn(name, "0123456789.") == nl && inet_pton(AF_INET, name, ip) != 1) {
+            /* A mistyped address must not become a DNS name nobody can use
+             * (a name of digits and dots is never a host name, RFC 1123
+             * §2.1). */
+            wr_free(&gns);
+            wr_free(&exts);
+            return fail(TERN_E_ARG, why, why_cap,
+                        "'%s' is not a valid IPv4 address (four numbers from 0 to 255 separated "
+                        "by dots), and a name made only of digits and dots cannot be a DNS name",
+                        name);
+        }
+        if ((strchr(name, ':') || strchr(name, '[') || strchr(name, ']')) &&
+            inet_pton(AF_INET6, name, ip) != 1) {
+            wr_free(&gns);
+            wr_free(&exts);
+            return fail(TERN_E_ARG, why, why_cap,
+                        "'%s' is not a valid IPv6 address (RFC 4291 §2.2), and a DNS name cannot "
+                        "hold ':', '[' or ']'",
+                        name);
+        }
         if (inet_pton(AF_INET, name, ip) == 1) {
             der_tlv(&gns, 0x87, ip, 4);
         } else if (inet_pton(AF_INET6, name, ip) == 1) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char GET_HELP[] =
@@ -58,10 +60,14 @@ static const char GET_HELP[] =
     "                       left, server on the right, one arrow per message\n"
     "  --trace=explain      the same, with a plain sentence for every step\n"
     "  --trace=json         one JSON object per event per line, for tools\n"
-    "  -L, --location       follow redirects (at most 10)\n"
+    "  -L, --location       follow redirects (at most 10, never from https to\n"
+    "                       http); only the final response's body is written\n"
     "  -I, --head           send HEAD and print the response head\n"
     "  -i, --include        print the response head before the body\n"
-    "  -o, --output FILE    write the body to FILE instead of stdout\n"
+    "  -o, --output FILE    write the body to FILE instead of stdout; on a\n"
+    "                       terminal a progress line shows the bytes so far,\n"
+    "                       the rate and the time left\n"
+    "  -s, --silent         no progress line\n"
     "  -f, --fail           exit 22 when the server answers with status 400 or more\n"
     "  --timeout SECONDS    give up when connecting takes longer, or the server\n"
     "                       sends nothing for this long (default 30)\n"
@@ -79,9 +85,11 @@ static const char GET_HELP[] =
     "  tern get https://example.org/\n"
     "  tern get --trace=explain --cafile ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
+#define GET_MAX_REDIRECTS 10
+
 struct get_opts {
     const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
-    bool insecure, location, head, include, fail_on_error;
+    bool insecure, location, head, include, fail_on_error, silent;
     uint16_t min_v, max_v;
     enum trace_mode trace;
     int timeout;
@@ -164,30 +172,152 @@ static int dial(const char *host, const char *port, int timeout_s, char *why, si
     return fd;
 }
 
-static int conn_fail(tern_conn *c, int rc, const char *what)
+/* What the connection showed of itself, for the hints below: the trace's
+ * events say which messages came and which alert ended it. Every event
+ * goes on to the drawing when --trace asked for one. */
+struct get_watch {
+    struct trace_out *tr;
+    bool saw_server_hello, saw_cert_request;
+    char alert[48]; /* "alert certificate_required" */
+};
+
+static void watch_cb(void *arg, const struct tern_trace_event *ev)
+{
+    struct get_watch *w = arg;
+    if (ev->dir == TERN_DIR_TO_CLIENT && ev->name) {
+        if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "ServerHello"))
+            w->saw_server_hello = true;
+        if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "CertificateRequest"))
+            w->saw_cert_request = true;
+        if (ev->kind == TERN_TRACE_ALERT)
+            snprintf(w->alert, sizeof(w->alert), "%s", ev->name);
+    }
+    if (w->tr->mode != TRACE_OFF)
+        trace_render(w->tr, ev);
+}
+
+/* hint: what to do next, for the failures a new user meets most; NULL when
+ * the fact alone says it. */
+static const char *hint(const struct get_opts *o, const struct get_watch *w, int rc,
+                        const char *sentence)
+{
+    bool only13 = o->min_v == TERN_TLS13, only12 = o->max_v == TERN_TLS12;
+    bool refused_version = (!strcmp(w->alert, "alert protocol_version") && !w->saw_server_hello) ||
+                           (rc == TERN_E_PROTOCOL_VERSION && sentence &&
+                            (strstr(sentence, "TLS 1.0") || strstr(sentence, "TLS 1.1") ||
+                             strstr(sentence, "SSL 3.0")));
+    if (refused_version && only13)
+        return "the server does not speak TLS 1.3: leave out --tls1.3";
+    if (refused_version && only12)
+        return "the server does not speak TLS 1.2: leave out --tls1.2";
+    if (refused_version)
+        return "the server only speaks TLS 1.0/1.1, which tern refuses (obsolete since RFC 8996)";
+    if (!o->cert && (!strcmp(w->alert, "alert certificate_required") ||
+                     (!strcmp(w->alert, "alert handshake_failure") && w->saw_cert_request)))
+        return "the server asks for a client certificate: pass --cert and --key";
+    if (rc == TERN_E_UNKNOWN_CA && sentence && strstr(sentence, "self-signed"))
+        return o->cafile ? "to trust it, pass --cafile with exactly that certificate (a file "
+                           "holding the server's own certificate), or give the server one "
+                           "issued by a development CA ('tern cert ca', 'tern cert issue "
+                           "NAME') and pass that CA"
+                         : "to trust it, pass --cafile with exactly that certificate (a file "
+                           "holding the server's own certificate), or give the server one "
+                           "issued by a development CA ('tern cert ca', 'tern cert issue "
+                           "NAME') and pass --cafile with the CA";
+    return NULL;
+}
+
+static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
+                     const struct get_watch *w)
 {
     const char *e = c ? tern_conn_error(c) : NULL;
-    fprintf(stderr, "tern get: %s: %s\n", what, e ? e : tern_status_name(rc));
+    const char *h = o && w ? hint(o, w, c ? tern_conn_status(c) : rc, e) : NULL;
+    fprintf(stderr, "tern get: %s: %s%s%s\n", what, e ? e : tern_status_name(rc), h ? "; " : "",
+            h ? h : "");
     return 1;
 }
 
 struct body_out {
     FILE *f;
     uint64_t n;
+    /* The progress line (on a terminal, as curl draws it). */
+    bool progress;
+    uint64_t total; /* 0: not known */
+    int64_t start_ms, last_ms;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *human(double v, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
+/* progress_draw: one line, redrawn in place ("\r", then erase to the end
+ * of the line): bytes so far of the whole, the rate, the time left. */
+static void progress_draw(struct body_out *b, bool final)
+{
+    int64_t now = mono_ms();
+    if (!final && b->last_ms && now - b->last_ms < 100)
+        return;
+    b->last_ms = now;
+    double secs = (double)(now - b->start_ms) / 1000.0;
+    double rate = secs > 0.05 ? (double)b->n / secs : 0;
+    char got[32], all[32], r[32];
+    human((double)b->n, got, sizeof(got));
+    if (rate > 0) {
+        human(rate, r, sizeof(r));
+        size_t rl = strlen(r);
+        snprintf(r + rl, sizeof(r) - rl, "/s");
+    } else {
+        snprintf(r, sizeof(r), "-- B/s");
+    }
+    if (final) {
+        fprintf(stderr, "\r  %s in %.1f s (%s)\033[K\n", got, secs, r);
+    } else if (b->total) {
+        char left[32] = "--:--";
+        if (rate > 0) {
+            uint64_t l = (uint64_t)((double)(b->total - b->n) / rate + 0.5);
+            snprintf(left, sizeof(left), "%" PRIu64 ":%02" PRIu64, l / 60, l % 60);
+        }
+        fprintf(stderr, "\r  %s of %s (%d%%)  %s  %s left\033[K", got,
+                human((double)b->total, all, sizeof(all)),
+                (int)((double)b->n * 100.0 / (double)b->total), r, left);
+    } else {
+        fprintf(stderr, "\r  %s  %s\033[K", got, r);
+    }
+    fflush(stderr);
+}
 
 static void body_sink(void *arg, const uint8_t *p, size_t n)
 {
     struct body_out *b = arg;
     fwrite(p, 1, n, b->f);
     b->n += n;
+    if (b->progress)
+        progress_draw(b, false);
 }
 
 /* One request on a fresh connection. Returns the exit status; *redirect
  * receives a Location to follow when asked to. */
-static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_url *u, FILE *out,
-                 char *redirect, size_t redirect_cap, int *status)
+static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w,
+                 const struct http_url *u, FILE *out, char *redirect, size_t redirect_cap,
+                 int *status)
 {
+    w->saw_server_hello = w->saw_cert_request = false;
+    w->alert[0] = 0;
     char why[512];
     char host_port[300];
     const char *chost = u->host, *cport = u->port;
@@ -217,7 +347,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
     if (rc == TERN_OK)
         rc = tern_handshake(c);
     if (rc != TERN_OK) {
-        int r = conn_fail(c, rc, "the TLS handshake failed");
+        int r = conn_fail(c, rc, "the TLS handshake failed", o, w);
         tern_conn_free(c);
         close(fd);
         return r;
@@ -234,15 +364,15 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
                      TERN_VERSION_STRING);
     size_t off = 0;
     while (off < (size_t)n) {
-        size_t w = 0;
-        rc = tern_write(c, req + off, (size_t)n - off, &w);
+        size_t wrote = 0;
+        rc = tern_write(c, req + off, (size_t)n - off, &wrote);
         if (rc != TERN_OK) {
-            int r = conn_fail(c, rc, "sending the request failed");
+            int r = conn_fail(c, rc, "sending the request failed", o, w);
             tern_conn_free(c);
             close(fd);
             return r;
         }
-        off += w;
+        off += wrote;
     }
 
     /* The response head, then the body as the head says it is framed. */
@@ -277,7 +407,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed");
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have += got;
@@ -290,7 +420,21 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
          resp.status == 308))
         snprintf(redirect, redirect_cap, "%s", resp.location);
 
-    struct body_out body = {.f = out, .n = 0};
+    if (redirect[0]) {
+        /* A redirect's own body ("moved") is not the resource: as curl -L,
+         * only the final response's body is written. */
+        result = 0;
+        goto out;
+    }
+
+    /* A progress line when the body goes to a file (or a pipe) and stderr
+     * is a terminal, and the terminal is not busy with a trace. */
+    struct body_out body = {.f = out,
+                            .n = 0,
+                            .progress = !o->silent && o->trace == TRACE_OFF && isatty(2) &&
+                                        !(out == stdout && isatty(1)) && !o->head,
+                            .total = resp.framing == HTTP_BODY_LENGTH ? resp.content_length : 0,
+                            .start_ms = mono_ms()};
     struct http_chunked ch;
     http_chunked_init(&ch);
     size_t pos = resp.head_len;
@@ -340,12 +484,14 @@ static int fetch(tern_config *cfg, const struct get_opts *o, const struct http_u
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed");
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have = got;
     }
     fflush(out);
+    if (body.progress && body.n)
+        progress_draw(&body, true);
     if (o->fail_on_error && resp.status >= 400) {
         fprintf(stderr, "tern get: the server answered %d %s\n", resp.status, resp.reason);
         result = 22;
@@ -357,26 +503,53 @@ out:
     return result;
 }
 
+static void url_text(const struct http_url *u, char *out, size_t cap)
+{
+    bool v6 = strchr(u->host, ':') != NULL;
+    snprintf(out, cap, "https://%s%s%s:%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "", u->port,
+             u->path);
+}
+
 /* Resolve a Location against the current URL (RFC 9110 §10.2.2, RFC 3986
- * §5.2 for the two forms servers send: absolute, and absolute-path). */
+ * §5.2): absolute https URLs, network-path ("//host/p"), absolute-path and
+ * relative references. A redirect to http:// is refused: it would send the
+ * request, and any later one, without TLS. */
 static int follow(const struct http_url *cur, const char *loc, struct http_url *next)
 {
-    char why[256], url[HTTP_MAX_PATH + 300];
+    char why[256], url[HTTP_MAX_PATH + 300], base[HTTP_MAX_PATH + 300];
+    url_text(cur, base, sizeof(base));
+    size_t ll = strcspn(loc, "#"); /* a fragment never goes to the server */
     if (!strncasecmp(loc, "https://", 8)) {
-        snprintf(url, sizeof(url), "%s", loc);
-    } else if (loc[0] == '/' && loc[1] != '/') {
-        bool v6 = strchr(cur->host, ':') != NULL;
-        snprintf(url, sizeof(url), "https://%s%s%s:%s%s", v6 ? "[" : "", cur->host, v6 ? "]" : "",
-                 cur->port, loc);
-    } else {
+        snprintf(url, sizeof(url), "%.*s", (int)ll, loc);
+    } else if (!strncasecmp(loc, "http://", 7)) {
         fprintf(stderr,
-                "tern get: not following the redirect to '%s' (only https:// URLs and "
-                "absolute paths)\n",
+                "tern get: refusing the redirect from https to http ('%s'): the request would "
+                "go unencrypted\n",
+                loc);
+        return -1;
+    } else if (loc[0] == '/' && loc[1] == '/') {
+        snprintf(url, sizeof(url), "https:%.*s", (int)ll, loc);
+    } else if (loc[0] == '/' || loc[0] == '?' || (loc[0] && !strchr(loc, ':'))) {
+        /* Relative to the current URL: its authority, and for a path that
+         * does not start with '/', its folder; for a query, its path. */
+        size_t auth = strlen(base) - strlen(cur->path);
+        size_t keep = auth;
+        if (loc[0] == '?')
+            keep = auth + strcspn(cur->path, "?");
+        else if (loc[0] != '/') {
+            size_t pl = strcspn(cur->path, "?");
+            while (pl > 0 && cur->path[pl - 1] != '/')
+                pl--;
+            keep = auth + pl;
+        }
+        snprintf(url, sizeof(url), "%.*s%.*s", (int)keep, base, (int)ll, loc);
+    } else {
+        fprintf(stderr, "tern get: not following the redirect to '%s' (not an https:// URL)\n",
                 loc);
         return -1;
     }
     if (http_parse_url(url, next, why, sizeof(why)) != 0) {
-        fprintf(stderr, "tern get: the redirect target is unusable: %s\n", why);
+        fprintf(stderr, "tern get: the redirect target '%s' is unusable: %s\n", loc, why);
         return -1;
     }
     return 0;
@@ -402,6 +575,7 @@ int cmd_get(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"fail", no_argument, 0, 'f'},
         {"timeout", required_argument, 0, 'W'},
+        {"silent", no_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -409,7 +583,7 @@ int cmd_get(int argc, char **argv)
     bool tls12 = false, tls13 = false;
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "LIio:fh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "LIio:fsh", opts, NULL)) != -1) {
         switch (ch) {
         case 'C':
             o.cafile = optarg;
@@ -466,6 +640,9 @@ int cmd_get(int argc, char **argv)
             break;
         case 'f':
             o.fail_on_error = true;
+            break;
+        case 's':
+            o.silent = true;
             break;
         case 'W':
             o.timeout = atoi(optarg);
@@ -549,8 +726,8 @@ int cmd_get(int argc, char **argv)
     }
     if (kl.f)
         tern_config_set_keylog(cfg, util_keylog_cb, &kl);
-    if (o.trace != TRACE_OFF)
-        tern_config_set_trace(cfg, trace_callback, &tr);
+    struct get_watch watch = {.tr = &tr};
+    tern_config_set_trace(cfg, watch_cb, &watch);
     if (o.session) {
         if (util_sessions_load(cfg, o.session, why, sizeof(why)) < 0) {
             fprintf(stderr, "tern get: --session: %s\n", why);
@@ -563,28 +740,48 @@ int cmd_get(int argc, char **argv)
         goto done;
     }
 
+    /* The URLs visited, to name a loop when one comes back. */
+    char visited[GET_MAX_REDIRECTS + 1][HTTP_MAX_PATH + 300];
+    url_text(&url, visited[0], sizeof(visited[0]));
     for (int hop = 0;; hop++) {
         char redirect[HTTP_MAX_PATH] = "";
         int status = 0;
         tr.header_done = false;
-        result = fetch(cfg, &o, &url, out, redirect, sizeof(redirect), &status);
+        result = fetch(cfg, &o, &watch, &url, out, redirect, sizeof(redirect), &status);
         if (result != 0 || !redirect[0])
             break;
-        if (hop == 10) {
-            fputs("tern get: more than 10 redirects; stopping\n", stderr);
-            result = 1;
-            break;
-        }
         struct http_url next;
         if (follow(&url, redirect, &next) != 0) {
             result = 1;
             break;
         }
-        fprintf(stderr, "tern get: %d: following the redirect to https://%s:%s%s\n", status,
-                next.host, next.port, next.path);
+        char next_text[sizeof(visited[0])];
+        url_text(&next, next_text, sizeof(next_text));
+        int seen = -1;
+        for (int i = 0; i <= hop && seen < 0; i++)
+            if (!strcmp(visited[i], next_text))
+                seen = i;
+        if (seen >= 0) {
+            fprintf(stderr,
+                    "tern get: redirect loop: %s redirects back to %s (%d redirect%s before it); "
+                    "stopping\n",
+                    visited[hop], next_text, hop - seen + 1, hop - seen ? "s" : "");
+            result = 1;
+            break;
+        }
+        if (hop == GET_MAX_REDIRECTS) {
+            fprintf(stderr, "tern get: more than %d redirects (the last to %s); stopping\n",
+                    GET_MAX_REDIRECTS, next_text);
+            result = 1;
+            break;
+        }
+        fprintf(stderr, "tern get: %d: following the redirect to %s\n", status, next_text);
+        snprintf(visited[hop + 1], sizeof(visited[0]), "%s", next_text);
         url = next;
     }
-    /* Tickets are used once: the file now holds the ones just received. A
+    /* The client offers a ticket once: the file now holds the ones just
+     * received (the server itself would accept a spent one again until it
+     * expires; see the README). A
      * failed fetch that received none leaves the file as it was. */
     if (o.session && (sessions.n > 0 || result == 0) &&
         util_sessions_save(&sessions, o.session, why, sizeof(why)) != 0) {

@@ -22,6 +22,7 @@
 #include <malloc.h>
 #endif
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,8 +53,9 @@ static const char SERVE_HELP[] =
     "\n"
     "options:\n"
     "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
-    "  --addr ADDR              the address to listen on (default 127.0.0.1;\n"
-    "                           :: or 0.0.0.0 for every interface)\n"
+    "  --addr ADDR              the address to listen on (default localhost:\n"
+    "                           127.0.0.1 and ::1; :: or 0.0.0.0 for every\n"
+    "                           interface)\n"
     "  --port PORT              the port (default 8443; 0 picks a free one)\n"
     "  --state-dir DIR          where the development CA and certificate live\n"
     "                           (default $XDG_STATE_HOME/tern or\n"
@@ -71,6 +73,13 @@ static const char SERVE_HELP[] =
     "  --keylog FILE            append session secrets in the NSS key-log format\n"
     "                           (for Wireshark); SSLKEYLOGFILE works the same way\n"
     "  --trace[=explain|json]   draw every handshake on stderr (see tern get)\n"
+    "  --name NAME              a host name (or address) clients will use;\n"
+    "                           repeatable. At start-up the certificate is\n"
+    "                           checked as a client would check it: its dates,\n"
+    "                           that it is for a TLS server, and that it covers\n"
+    "                           each NAME (default: localhost when listening on a\n"
+    "                           loopback address); a problem is a warning\n"
+    "  --strict                 refuse to start on such a problem instead\n"
     "  --timeout SECONDS        time for a request head, and for an idle\n"
     "                           keep-alive connection (default 10)\n"
     "  --max-conns N            connections at once (default 1000)\n"
@@ -90,7 +99,9 @@ static const char SERVE_HELP[] =
     "  tern serve ./site\n"
     "  curl --cacert ~/.local/state/tern/ca.pem https://localhost:8443/\n";
 
-#define SERVE_PIECE 16384
+#define SERVE_PIECE      16384
+#define SERVE_MAX_NAMES  8
+#define SERVE_MAX_LISTEN 4
 /* Steps of one connection's state machine per turn of the event loop: a
  * peer that keeps its socket full (pipelined requests, a flood of records)
  * gets this much, then every other ready connection has its turn. */
@@ -129,7 +140,9 @@ struct server {
     const char *root;
     size_t root_len;
     tern_config *cfg;
-    int ep, lfd, sfd;
+    int ep, sfd;
+    int lfd[SERVE_MAX_LISTEN]; /* listening sockets (localhost: 127.0.0.1 and ::1) */
+    size_t n_lfd;
     struct client *clients, *grave;
     size_t n_clients, max_conns;
     unsigned long next_id;
@@ -140,6 +153,11 @@ struct server {
     unsigned long steps; /* connection state-machine steps so far, all connections */
     size_t n_again;      /* clients with again set */
     struct trace_out trace;
+    /* The connection limit (see limit_tick). */
+    bool full;
+    int64_t waiting_since_ms, last_full_note_ms;
+    unsigned long evicted;
+    void *lmark; /* the listening sockets' epoll tag */
 };
 
 static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -420,6 +438,25 @@ static void respond(struct server *s, struct client *cl, const struct http_reque
     }
     cl->file_fd = fd;
     cl->file_left = (uint64_t)st.st_size;
+    /* The head and the start of the body in one record (as nginx does): a
+     * small file goes out in one record and one write, not two, and the
+     * pieces after it fill whole records. */
+    if (cl->out && cl->out_len < SERVE_PIECE) {
+        uint8_t *piece = realloc(cl->out, SERVE_PIECE);
+        if (!piece)
+            return; /* the head alone, the body after it */
+        cl->out = piece;
+        size_t room = SERVE_PIECE - cl->out_len;
+        size_t want = cl->file_left < room ? (size_t)cl->file_left : room;
+        ssize_t r;
+        do
+            r = read(fd, cl->out + cl->out_len, want);
+        while (r < 0 && errno == EINTR);
+        if (r > 0) {
+            cl->out_len += (size_t)r;
+            cl->file_left -= (uint64_t)r;
+        }
+    }
 }
 
 /* ---- the connection state machine ---- */
@@ -668,28 +705,110 @@ static bool client_step(struct server *s, struct client *cl)
     }
 }
 
-static void accept_all(struct server *s)
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* At --max-conns the listening socket leaves the loop: new connections wait
+ * in the kernel's backlog (their handshake simply starts later) instead of
+ * being accepted only to be closed. limit_tick, run every turn of the loop,
+ * takes it back when there is room, and makes room when a connection has
+ * waited a second by dropping the oldest connection still in its handshake:
+ * idle sockets that never speak must not lock everyone out for --timeout. */
+static void limit_pause(struct server *s)
+{
+    if (s->full)
+        return;
+    s->full = true;
+    s->waiting_since_ms = 0;
+    for (size_t i = 0; i < s->n_lfd; i++)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd[i], NULL);
+    int64_t now = now_ms();
+    if (s->last_full_note_ms && now - s->last_full_note_ms < 10000)
+        return; /* one note per burst */
+    s->last_full_note_ms = now;
+    logf_(s,
+          "connection limit %zu reached; new connections wait in the listen backlog, and one "
+          "that waits over a second makes room by closing the oldest connection still in its "
+          "handshake (--max-conns)",
+          s->max_conns);
+    s->evicted = 0;
+}
+
+static void accept_all(struct server *s);
+
+static void limit_tick(struct server *s)
+{
+    if (!s->full || !s->n_lfd)
+        return;
+    int64_t waited = 0;
+    if (s->n_clients >= s->max_conns) {
+        struct pollfd p[SERVE_MAX_LISTEN];
+        for (size_t i = 0; i < s->n_lfd; i++)
+            p[i] = (struct pollfd){.fd = s->lfd[i], .events = POLLIN};
+        if (poll(p, s->n_lfd, 0) < 1) {
+            s->waiting_since_ms = 0; /* nobody waits */
+            return;
+        }
+        int64_t now = now_ms();
+        if (!s->waiting_since_ms)
+            s->waiting_since_ms = now;
+        if (now - s->waiting_since_ms < 1000)
+            return;
+        struct client *oldest = NULL;
+        for (struct client *cl = s->clients; cl; cl = cl->next)
+            if (cl->st == C_HANDSHAKE && (!oldest || cl->id < oldest->id))
+                oldest = cl;
+        if (!oldest)
+            return; /* every connection is past its handshake: they time out as usual */
+        /* A few lines, then silence: a flood of idle sockets is one event. */
+        if (!s->quiet && s->evicted < 3)
+            logf_(s, "%s: closed during its handshake to make room for a waiting connection%s",
+                  oldest->peer,
+                  s->evicted == 2 ? " (more such closings in this burst go unlogged)" : "");
+        s->evicted++;
+        client_free(s, oldest);
+        waited = s->waiting_since_ms;
+    }
+    for (size_t i = 0; i < s->n_lfd; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s->lmark};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd[i], &ev) != 0)
+            return;
+    }
+    s->full = false;
+    accept_all(s);
+    /* Others behind it in the backlog may have waited as long: a flood of
+     * idle sockets is worked through one per turn, not one per second. */
+    if (s->full && waited)
+        s->waiting_since_ms = waited;
+}
+
+/* accept_from takes the connections waiting on one listening socket;
+ * false when the limit stopped it. */
+static bool accept_from(struct server *s, int lfd)
 {
     for (;;) {
+        if (s->n_clients >= s->max_conns) {
+            limit_pause(s);
+            return false;
+        }
         struct sockaddr_storage peer;
         socklen_t pl = sizeof(peer);
         tern_conn *c = NULL;
-        int rc = tern_accept(s->cfg, s->lfd, &c);
+        int rc = tern_accept(s->cfg, lfd, &c);
         if (rc == TERN_WANT_READ)
-            return;
+            return true;
         if (rc != TERN_OK) {
             if (errno == EMFILE || errno == ENFILE)
                 logf_(s, "out of file descriptors; not accepting for now");
             else
                 logf_(s, "accept failed: %s", strerror(errno));
-            return;
+            return true;
         }
         int fd = tern_conn_fd(c);
-        if (s->n_clients >= s->max_conns) {
-            (void)tern_close(c);
-            tern_conn_free(c);
-            continue;
-        }
         struct client *cl = calloc(1, sizeof(*cl));
         if (!cl) {
             tern_conn_free(c);
@@ -722,6 +841,15 @@ static void accept_all(struct server *s)
     }
 }
 
+/* accept_all: every listening socket shares one epoll tag, so a wake-up
+ * takes what waits on each of them. */
+static void accept_all(struct server *s)
+{
+    for (size_t i = 0; i < s->n_lfd; i++)
+        if (!accept_from(s, s->lfd[i]))
+            return;
+}
+
 static void expire(struct server *s)
 {
     time_t now = time(NULL);
@@ -748,45 +876,108 @@ static void expire(struct server *s)
     }
 }
 
-static int listen_on(const char *addr, const char *port, char *bound, size_t cap, char *why,
-                     size_t why_cap)
+/* listen_on binds every address addr resolves to (localhost: 127.0.0.1
+ * and ::1, so a client that tries either gets in), all on one port: with
+ * port 0 the first socket's free port, taken again for the others. Fills
+ * fds and the "https://ADDR:PORT/" text of each; returns how many, or -1
+ * with a sentence. */
+static int listen_on(const char *addr, const char *port, int *fds, char (*bound)[80], size_t max,
+                     char *why, size_t why_cap)
 {
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo hints, *res[2] = {NULL, NULL};
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
-    int gai = getaddrinfo(addr, port, &hints, &res);
-    if (gai) {
-        snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
-                 gai_strerror(gai));
-        return -1;
+    /* localhost is the loopback addresses (RFC 6761 §6.3), whatever
+     * /etc/hosts says: browsers try ::1 and 127.0.0.1 for it. */
+    bool lh = !strcmp(addr, "localhost");
+    const char *names[2] = {lh ? "127.0.0.1" : addr, lh ? "::1" : NULL};
+    for (int i = 0; i < 2 && names[i]; i++) {
+        int gai = getaddrinfo(names[i], port, &hints, &res[i]);
+        if (gai && i == 0) {
+            snprintf(why, why_cap, "cannot use address '%s' port %s: %s", addr, port,
+                     gai_strerror(gai));
+            return -1;
+        }
     }
-    int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
-        snprintf(why, why_cap, "cannot listen on %s port %s: %s", addr, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return -1;
+    struct addrinfo *all[8];
+    size_t n_addr = 0;
+    for (int i = 0; i < 2; i++)
+        for (struct addrinfo *ai = res[i]; ai && n_addr < 8; ai = ai->ai_next)
+            all[n_addr++] = ai;
+    int n = 0;
+    char chosen[NI_MAXSERV] = "";
+    for (int attempt = 0; attempt < 5 && n == 0; attempt++) {
+        for (size_t k = 0; k < n_addr && (size_t)n < max; k++) {
+            struct addrinfo *ai = all[k];
+            if (chosen[0]) { /* the port the first socket got */
+                int pn = atoi(chosen);
+                if (ai->ai_family == AF_INET)
+                    ((struct sockaddr_in *)ai->ai_addr)->sin_port = htons((uint16_t)pn);
+                else if (ai->ai_family == AF_INET6)
+                    ((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = htons((uint16_t)pn);
+            }
+            int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int one = 1;
+            if (fd >= 0) {
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                /* Several addresses: each socket keeps to its own family. */
+                if (ai->ai_family == AF_INET6 && n_addr > 1)
+                    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+            }
+            if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+                int e = errno;
+                char host[NI_MAXHOST] = "?";
+                getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+                            NI_NUMERICHOST);
+                if (fd >= 0)
+                    close(fd);
+                if (n > 0 && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)) {
+                    /* no IPv6 (or IPv4) here: the other family serves */
+                    fprintf(stderr, "tern serve: not listening on %s: %s\n", host, strerror(e));
+                    continue;
+                }
+                if (n > 0 && e == EADDRINUSE && !strcmp(port, "0")) {
+                    /* the free port of one family is taken in the other: again */
+                    while (n > 0)
+                        close(fds[--n]);
+                    chosen[0] = 0;
+                    break;
+                }
+                snprintf(why, why_cap, "cannot listen on %s port %s: %s", host,
+                         chosen[0] ? chosen : port, strerror(e));
+                while (n > 0)
+                    close(fds[--n]);
+                for (int i = 0; i < 2; i++)
+                    if (res[i])
+                        freeaddrinfo(res[i]);
+                return -1;
+            }
+            struct sockaddr_storage ss;
+            socklen_t sl = sizeof(ss);
+            char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+            if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+                getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+                            NI_NUMERICHOST | NI_NUMERICSERV);
+            if (!chosen[0])
+                snprintf(chosen, sizeof(chosen), "%s", serv);
+            snprintf(bound[n], sizeof(bound[n]), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+                     serv);
+            fds[n++] = fd;
+        }
     }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
-                    NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(bound, cap, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
-    return fd;
+    for (int i = 0; i < 2; i++)
+        if (res[i])
+            freeaddrinfo(res[i]);
+    if (n == 0)
+        snprintf(why, why_cap, "cannot listen on %s port %s: the port was taken again", addr, port);
+    return n ? n : -1;
 }
 
 /* The development certificate: reuse it while it has a month left and is
  * younger than the CA that signed it; otherwise issue a new one. */
-static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
+static int dev_certificate(const char *state, char *cert, char *key, char *ca_out, size_t cap)
 {
     char dir[UTIL_PATH_MAX], why[512];
     if (util_state_dir(state, dir, sizeof(dir), why, sizeof(why)) != 0) {
@@ -828,13 +1019,40 @@ static int dev_certificate(const char *state, char *cert, char *key, size_t cap)
     if (rc == 0)
         fprintf(stderr,
                 "tern serve: %s development CA %s\n"
-                "  certificate for localhost, 127.0.0.1, ::1: %s\n"
-                "  trust the CA:  curl --cacert %s https://localhost:PORT/\n"
-                "                 python3: ssl.create_default_context(cafile='%s')\n"
-                "                 browsers: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
-                "development CA' -i %s\n",
-                created ? "made the" : "using the", ca_cert, cert, ca_cert, ca_cert, ca_cert);
+                "  certificate for localhost, 127.0.0.1, ::1: %s\n",
+                created ? "made the" : "using the", ca_cert, cert);
+    snprintf(ca_out, cap, "%s", ca_cert);
     return rc;
+}
+
+static bool is_loopback(const char *addr)
+{
+    return !strcmp(addr, "localhost") || !strcmp(addr, "::1") || !strncmp(addr, "127.", 4);
+}
+
+/* A certificate clients will refuse is worth a word before the first one
+ * does: the sentence is the one a client would get (tern_config_check_cert
+ * runs the client's checks, trust in the root aside). */
+static int check_certificate(const tern_config *cfg, const char *const *names, size_t n,
+                             bool strict)
+{
+    char why[512];
+    int bad = 0;
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        if (tern_config_check_cert(cfg, n ? names[i] : NULL, 1, 0, why, sizeof(why)) == TERN_OK)
+            continue;
+        bad++;
+        fprintf(stderr, "tern serve: %s: clients will refuse this certificate%s%s%s: %s\n",
+                strict ? "error" : "WARNING", n ? " for '" : "", n ? names[i] : "", n ? "'" : "",
+                why);
+    }
+    if (bad && strict) {
+        fputs("tern serve: not starting (--strict)\n", stderr);
+        return -1;
+    }
+    if (bad)
+        fputs("tern serve: starting anyway (--strict refuses to)\n", stderr);
+    return 0;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -853,15 +1071,19 @@ int cmd_serve(int argc, char **argv)
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
+        {"name", required_argument, 0, 'N'},
+        {"strict", no_argument, 0, 'X'},
         {"quiet", no_argument, 0, 'q'},
         {"log-turns", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cert = NULL, *key = NULL, *addr = "127.0.0.1", *port = "8443", *state = NULL,
+    const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
                *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
-    bool require_client = false, psk_ke = false;
-    struct server s = {.timeout = 10, .max_conns = 1000, .lfd = -1, .sfd = -1, .ep = -1};
+    bool require_client = false, psk_ke = false, strict = false;
+    const char *names[SERVE_MAX_NAMES];
+    size_t n_names = 0;
+    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1};
     s.trace.f = stderr;
     s.trace.show_conn = true;
     optind = 1;
@@ -922,6 +1144,16 @@ int cmd_serve(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'N':
+            if (n_names == SERVE_MAX_NAMES) {
+                fprintf(stderr, "tern serve: at most %d --name options\n", SERVE_MAX_NAMES);
+                return 2;
+            }
+            names[n_names++] = optarg;
+            break;
+        case 'X':
+            strict = true;
+            break;
         case 'q':
             s.quiet = true;
             break;
@@ -964,16 +1196,16 @@ int cmd_serve(int argc, char **argv)
     s.root = root;
     s.root_len = strlen(root);
 
-    static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX];
+    static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX], dev_ca[UTIL_PATH_MAX];
     if (!cert) {
-        if (dev_certificate(state, dev_cert, dev_key, sizeof(dev_cert)) != 0)
+        if (dev_certificate(state, dev_cert, dev_key, dev_ca, sizeof(dev_cert)) != 0)
             return 1;
         cert = dev_cert;
         key = dev_key;
     }
 
     int result = 1;
-    char why[512], bound[128];
+    char why[512], bound[SERVE_MAX_LISTEN][80];
     struct util_keylog kl = {0};
     s.cfg = tern_config_new();
     if (!s.cfg) {
@@ -1003,6 +1235,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "tern serve: %s: %s\n", step, e ? e : "rejected");
         goto done;
     }
+    if (!n_names && is_loopback(addr))
+        names[n_names++] = "localhost";
+    if (check_certificate(s.cfg, names, n_names, strict) != 0)
+        goto done;
     if (util_keylog_open(&kl, keylog, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         goto done;
@@ -1012,11 +1248,12 @@ int cmd_serve(int argc, char **argv)
     if (s.trace.mode != TRACE_OFF)
         tern_config_set_trace(s.cfg, trace_callback, &s.trace);
 
-    s.lfd = listen_on(addr, port, bound, sizeof(bound), why, sizeof(why));
-    if (s.lfd < 0) {
+    int nl = listen_on(addr, port, s.lfd, bound, SERVE_MAX_LISTEN, why, sizeof(why));
+    if (nl < 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         goto done;
     }
+    s.n_lfd = (size_t)nl;
     /* Signals arrive as readable events in the same loop. */
     sigset_t mask;
     sigemptyset(&mask);
@@ -1027,14 +1264,37 @@ int cmd_serve(int argc, char **argv)
     s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     s.ep = epoll_create1(EPOLL_CLOEXEC);
     static int lmark, smark;
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
+    s.lmark = &lmark;
     struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &smark};
-    if (s.sfd < 0 || s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &lev) != 0 ||
-        epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &sev) != 0) {
+    bool ep_ok = s.sfd >= 0 && s.ep >= 0 && epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &sev) == 0;
+    for (size_t i = 0; i < s.n_lfd && ep_ok; i++) {
+        struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &lmark};
+        ep_ok = epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd[i], &lev) == 0;
+    }
+    if (!ep_ok) {
         fprintf(stderr, "tern serve: cannot set up the event loop: %s\n", strerror(errno));
         goto done;
     }
-    fprintf(stderr, "tern serve: serving %s\nlistening on https://%s/\n", root, bound);
+    /* The banner, with the port really bound (--port 0 picks one). */
+    fprintf(stderr, "tern serve: serving %s\n", root);
+    for (size_t i = 0; i < s.n_lfd; i++)
+        fprintf(stderr, "listening on https://%s/\n", bound[i]);
+    const char *bport = strrchr(bound[0], ':') + 1;
+    char url[160];
+    if (is_loopback(addr))
+        snprintf(url, sizeof(url), "https://localhost:%s/", bport);
+    else
+        snprintf(url, sizeof(url), "https://%s/", bound[0]);
+    if (dev_ca[0])
+        fprintf(stderr,
+                "  open:          %s\n"
+                "  trust the CA:  curl --cacert %s %s\n"
+                "                 python3: ssl.create_default_context(cafile='%s')\n"
+                "                 browsers: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
+                "development CA' -i %s\n",
+                url, dev_ca, url, dev_ca, dev_ca);
+    else
+        fprintf(stderr, "  open:          %s\n", url);
     fflush(stderr);
 
     result = 0;
@@ -1044,7 +1304,7 @@ int cmd_serve(int argc, char **argv)
         struct epoll_event evs[64];
         s.turns++;
         /* Connections with work left from the last turn: do not sleep. */
-        int n = epoll_wait(s.ep, evs, 64, s.n_again ? 0 : 1000);
+        int n = epoll_wait(s.ep, evs, 64, s.n_again ? 0 : s.full ? 100 : 1000);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "tern serve: epoll_wait: %s\n", strerror(errno));
             result = 1;
@@ -1068,9 +1328,11 @@ int cmd_serve(int argc, char **argv)
                             s.n_clients == 1 ? "" : "s");
                     s.draining = true;
                     s.drain_deadline = time(NULL) + 10;
-                    epoll_ctl(s.ep, EPOLL_CTL_DEL, s.lfd, NULL);
-                    close(s.lfd);
-                    s.lfd = -1;
+                    for (size_t l = 0; l < s.n_lfd; l++) {
+                        epoll_ctl(s.ep, EPOLL_CTL_DEL, s.lfd[l], NULL);
+                        close(s.lfd[l]);
+                    }
+                    s.n_lfd = 0;
                     /* Idle connections close now; busy ones after their response. */
                     for (struct client *cl = s.clients, *next; cl; cl = next) {
                         next = cl->next;
@@ -1099,6 +1361,7 @@ int cmd_serve(int argc, char **argv)
                 client_step(&s, cl);
         }
         expire(&s);
+        limit_tick(&s);
         bury(&s);
     }
     while (s.clients)
@@ -1106,8 +1369,8 @@ int cmd_serve(int argc, char **argv)
     bury(&s);
     fputs("tern serve: stopped\n", stderr);
 done:
-    if (s.lfd >= 0)
-        close(s.lfd);
+    for (size_t l = 0; l < s.n_lfd; l++)
+        close(s.lfd[l]);
     if (s.sfd >= 0)
         close(s.sfd);
     if (s.ep >= 0)

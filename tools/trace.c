@@ -158,6 +158,42 @@ void trace_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* json_value writes a fact's value as its type says (docs/trace-schema.json):
+ * a number, true or false, an array of strings, or a string. */
+static void json_value(FILE *f, const struct tern_trace_fact *fact,
+                       const struct tern_trace_fact_info *info)
+{
+    const char *v = fact->value ? fact->value : "";
+    switch (info ? info->type : TERN_FACT_TEXT) {
+    case TERN_FACT_NUMBER:
+        fprintf(f, "%" PRIu64, info->number);
+        return;
+    case TERN_FACT_BOOL:
+        fputs(info->number ? "true" : "false", f);
+        return;
+    case TERN_FACT_LIST: {
+        fputc('[', f);
+        char item[256];
+        for (const char *p = v; *p;) {
+            const char *end = strstr(p, ", ");
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            snprintf(item, sizeof(item), "%.*s", (int)n, p);
+            if (p != v)
+                fputc(',', f);
+            trace_json_string(f, item);
+            p += n;
+            if (end)
+                p += 2;
+        }
+        fputc(']', f);
+        return;
+    }
+    case TERN_FACT_TEXT:
+        break;
+    }
+    trace_json_string(f, v);
+}
+
 static void render_json(struct trace_out *t, const struct tern_trace_event *ev)
 {
     FILE *f = t->f;
@@ -173,7 +209,7 @@ static void render_json(struct trace_out *t, const struct tern_trace_event *ev)
         fputs(i ? ",{\"key\":" : "{\"key\":", f);
         trace_json_string(f, ev->facts[i].key);
         fputs(",\"value\":", f);
-        trace_json_string(f, ev->facts[i].value);
+        json_value(f, &ev->facts[i], ev->fact_info ? &ev->fact_info[i] : NULL);
         fputc('}', f);
     }
     fputs("],\"explain\":", f);
@@ -258,15 +294,44 @@ static void mark(FILE *f, const char *sym, const char *name)
     fputc('\n', f);
 }
 
+/* fact_line writes "key: value", the value's words wrapped at WRAP_WIDTH
+ * under its first one (a ClientHello's suite list is long). */
+static void fact_line(FILE *f, size_t at, const char *key, const char *value)
+{
+    repeat(f, " ", at);
+    put_text(f, key);
+    fputs(": ", f);
+    size_t start = at + cols(key) + 2, col = start;
+    if (start + 20 > WRAP_WIDTH)
+        start = at + 4; /* a long key: continue under it instead */
+    for (const char *p = value ? value : ""; *p;) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char word[512];
+        snprintf(word, sizeof(word), "%.*s", (int)n, p);
+        size_t w = cols(word);
+        if (col > start && col + 1 + w > WRAP_WIDTH) {
+            fputc('\n', f);
+            repeat(f, " ", start);
+            col = start;
+        } else if (col > at + cols(key) + 2) {
+            fputc(' ', f);
+            col++;
+        }
+        put_text(f, word);
+        col += w;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
 static void facts(struct trace_out *t, const struct tern_trace_event *ev, bool right, size_t extra)
 {
-    for (size_t i = 0; i < ev->n_facts; i++) {
-        indent(t->f, right, 3 + extra);
-        put_text(t->f, ev->facts[i].key);
-        fputs(": ", t->f);
-        put_text(t->f, ev->facts[i].value);
-        fputc('\n', t->f);
-    }
+    for (size_t i = 0; i < ev->n_facts; i++)
+        fact_line(t->f, LADDER_INDENT + (right ? RIGHT_COL : 0) + 3 + extra, ev->facts[i].key,
+                  ev->facts[i].value);
 }
 
 static void meta(struct trace_out *t, const struct tern_trace_event *ev)

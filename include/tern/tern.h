@@ -125,6 +125,18 @@ int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, co
 int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
                                    const char *key_pem, size_t key_len);
 
+/* tern_config_check_cert judges the configuration's own certificate chain
+ * as a peer would, leaving out only whether the peer trusts its root: each
+ * certificate's validity dates at `at` (Unix seconds; 0 means now), the
+ * leaf's rules for a TLS server (for_server != 0: serverAuth) or client
+ * (clientAuth), and, when name is not NULL, that the leaf covers name (a DNS
+ * name or an IP address). Returns TERN_OK, or the status a peer would fail
+ * with and, in why, the sentence it would give ("" on success). A server
+ * can warn at start-up instead of failing every handshake. cfg is only
+ * read: this works on a configuration in use. */
+int tern_config_check_cert(const tern_config *cfg, const char *name, int for_server, int64_t at,
+                           char *why, size_t why_cap);
+
 /* Trust anchors. Without a call, the system bundle
  * (/etc/ssl/certs/ca-certificates.crt) is loaded when first needed. The
  * first call replaces the default; later calls add to it. */
@@ -224,8 +236,23 @@ enum tern_trace_dir {
 };
 
 struct tern_trace_fact {
-    const char *key;
-    const char *value;
+    const char *key;   /* snake_case: "cipher_suite", "key_shares" */
+    const char *value; /* the fact as text */
+};
+
+/* How a fact's value reads; the JSON trace gives each its JSON type. */
+enum tern_fact_type {
+    TERN_FACT_TEXT = 0,   /* words: "CN=localhost", "signature verified" */
+    TERN_FACT_NUMBER = 1, /* a count or a size; value is its text, perhaps
+                             with a unit ("86400 s") */
+    TERN_FACT_LIST = 2,   /* a list: value's items are separated by ", ", which
+                             no item holds ("TLS 1.3, TLS 1.2"); "" is empty */
+    TERN_FACT_BOOL = 3,   /* yes or no; value says it in words */
+};
+
+struct tern_trace_fact_info {
+    enum tern_fact_type type;
+    uint64_t number; /* TERN_FACT_NUMBER: the number; TERN_FACT_BOOL: 1 or 0 */
 };
 
 struct tern_trace_event {
@@ -239,6 +266,9 @@ struct tern_trace_event {
     size_t bytes;        /* size on the wire, when it has one */
     uint64_t elapsed_us; /* since the connection started */
     int round_trip;      /* flights the client has waited for so far */
+    /* n_facts entries, one per fact: its type (and number), so a program
+     * need not parse the text. */
+    const struct tern_trace_fact_info *fact_info;
 };
 
 /* tern_config_set_trace: cb sees every event of every connection made with

@@ -257,6 +257,61 @@ static int use_test_client_hello(tern_conn *c, struct wr *w)
     return wr_ok(w) ? TERN_OK : conn_fail(c, TERN_E_NOMEM, "out of memory");
 }
 
+/* list_names appends the display names of a list of wire values to buf,
+ * ", "-separated (a TERN_FACT_LIST). */
+static void list_names(char *buf, size_t cap, const uint16_t *v, size_t n,
+                       const char *(*name)(uint16_t))
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, cap - l, "%s%s", l ? ", " : "", name(v[i]));
+    }
+}
+
+/* trace_client_hello: what the ClientHello offered, as the trace's facts
+ * (the same filters as write_client_hello). */
+static void trace_client_hello(tern_conn *c, size_t bytes)
+{
+    const tern_config *cfg = c->cfg;
+    bool v12 = cfg->min_version <= TERN_TLS12, v13 = cfg->max_version >= TERN_TLS13;
+    uint16_t suites[HS_MAX_LIST], groups[HS_MAX_LIST], shares[HS_MAX_LIST];
+    size_t ns = 0, ng = 0, nk = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        if ((v13 && hs_suite13(cfg->suites[i])) || (v12 && hs_suite12(cfg->suites[i])))
+            suites[ns++] = cfg->suites[i];
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (v13 ? cry_kex_supported(cfg->groups[i]) : hs12_group_ok(cfg->groups[i]))
+            groups[ng++] = cfg->groups[i];
+    for (size_t i = 0; i < c->n_kex && v13; i++)
+        shares[nk++] = c->kex[i].group;
+    char suite_text[512] = "", group_text[256] = "", share_text[128] = "", sig_text[512] = "";
+    list_names(suite_text, sizeof(suite_text), suites, ns, tern_suite_name);
+    list_names(group_text, sizeof(group_text), groups, ng, tern_group_name);
+    list_names(share_text, sizeof(share_text), shares, nk, tern_group_name);
+    list_names(sig_text, sizeof(sig_text), cfg->sigs, cfg->n_sigs, tern_sig_scheme_name);
+    struct tern_trace_fact f[] = {
+        {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2"
+                     : v13      ? "TLS 1.3"
+                                : "TLS 1.2"},
+        {"cipher_suites", suite_text},
+        {"groups", group_text},
+        {"signature_schemes", sig_text},
+        {"server_name", c->server_name && !name_is_ip(c->server_name) ? c->server_name : "(none)"},
+        /* TLS 1.2 has no key_share extension (RFC 8446 §4.2.8 is 1.3's) */
+        {"key_shares", share_text},
+    };
+    const char *explain =
+        c->hrr_done ? "We said hello again, this time with a key share for the group the server "
+                      "asked for."
+        : v13 ? "We proposed what we can do: TLS versions, cipher suites, key-exchange groups with "
+                "our public key shares, signature schemes, and the name of the server we want."
+              : "We proposed TLS 1.2, our cipher suites, the groups we can use for an ephemeral "
+                "key exchange, signature schemes, and the name of the server we want; in TLS "
+                "1.2 the key exchange comes later, after the server's certificate.";
+    hs_trace_msg(c, true, "ClientHello", explain, bytes, f,
+                 sizeof(f) / sizeof(f[0]) - (v13 ? 0 : 1));
+}
+
 static int send_client_hello(tern_conn *c)
 {
     struct wr w;
@@ -266,29 +321,8 @@ static int send_client_hello(tern_conn *c)
         rc = use_test_client_hello(c, &w);
     if (rc == TERN_OK)
         rc = conn_send_hs(c, w.buf, w.len);
-    if (rc == TERN_OK) {
-        char groups[128] = "";
-        for (size_t i = 0; i < c->n_kex; i++)
-            snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups), "%s%s",
-                     i ? ", " : "", tern_group_name(c->kex[i].group));
-        bool v12 = c->cfg->min_version <= TERN_TLS12, v13 = c->cfg->max_version >= TERN_TLS13;
-        struct tern_trace_fact f[] = {
-            {"versions", v12 && v13 ? "TLS 1.3, TLS 1.2"
-                         : v13      ? "TLS 1.3"
-                                    : "TLS 1.2"},
-            {"key_shares", groups},
-            {"server_name",
-             c->server_name && !name_is_ip(c->server_name) ? c->server_name : "(none)"},
-        };
-        hs_trace_msg(c, true, "ClientHello",
-                     c->hrr_done
-                         ? "We said hello again, this time with a key share for the group the "
-                           "server asked for."
-                         : "We proposed what we can do: TLS versions, cipher suites, key-exchange "
-                           "groups with our public key shares, signature schemes, and the name "
-                           "of the server we want.",
-                     w.len, f, sizeof(f) / sizeof(f[0]));
-    }
+    if (rc == TERN_OK)
+        trace_client_hello(c, w.len);
     wr_free(&w);
     return rc;
 }
@@ -454,8 +488,10 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
     struct tern_trace_fact f[] = {{"group", group ? tern_group_name(group) : "(unchanged)"},
                                   {"cookie", c->cookie_len ? "yes" : "no"}};
     hs_trace_msg(c, false, "HelloRetryRequest",
-                 "The server can't use any key share we sent and asks us to say hello again "
-                 "with one for the group it prefers; this costs one extra round trip.",
+                 group ? "The server can't use any key share we sent and asks us to say hello "
+                         "again with one for the group it names; this costs one extra round trip."
+                       : "The server asks us to say hello again, returning its cookie (RFC 8446 "
+                         "§4.2.2); this costs one extra round trip.",
                  len, f, 2);
     if (group)
         TRY(make_shares(c, group));
@@ -548,10 +584,14 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
     hs_trace_msg(c, false, "ServerHello",
-                 c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
-                              "fresh key exchange but no certificate or signature this time."
-                            : "The server picked the version, the cipher suite and the "
-                              "key-exchange group, and sent its own key share.",
+                 c->resumed && psk_ke
+                     ? "The server accepted our ticket without a key exchange (psk_ke): an "
+                       "abbreviated handshake with no certificate, no signature and no forward "
+                       "secrecy."
+                 : c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
+                                "fresh key exchange but no certificate or signature this time."
+                              : "The server picked the version, the cipher suite and the "
+                                "key-exchange group, and sent its own key share.",
                  len, f, 4);
     rc = hs13_handshake_keys(c, secret, secret_len);
     tern_memzero(secret, sizeof(secret));

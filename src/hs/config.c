@@ -4,11 +4,13 @@
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/session.h"
+#include "x509/der.h"
 #include "x509/x509.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const uint16_t default_suites[] = {
     TERN_TLS_AES_128_GCM_SHA256,
@@ -495,4 +497,74 @@ int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len
     hs_cache_put(cfg, &s);
     hs_session_wipe(&s);
     return TERN_OK;
+}
+
+/* The configuration's own chain as a peer would judge it, trust aside: the
+ * leaf is made its own anchor (as a pinned self-signed certificate is), so
+ * the verifier applies the very rules, and writes the very sentence, a peer
+ * would; the other certificates' dates are checked here in its words. */
+int tern_config_check_cert(const tern_config *cfg, const char *name, int for_server, int64_t at,
+                           char *why, size_t why_cap)
+{
+    struct tern_err e;
+    err_init(&e);
+    int rc = TERN_OK;
+    if (!cfg || cfg->chain_n == 0) {
+        rc = err_set(&e, TERN_E_ARG, "no certificate is configured");
+        goto out;
+    }
+    if (at == 0)
+        at = (int64_t)time(NULL);
+    struct x509_store *store = x509_store_new();
+    if (!store) {
+        rc = err_set(&e, TERN_E_NOMEM, "out of memory checking the certificate");
+        goto out;
+    }
+    rc = x509_store_add_der(store, cfg->chain[0], cfg->chain_len[0], &e);
+    if (rc == TERN_OK) {
+        struct rd chain[HS_MAX_CHAIN];
+        for (size_t i = 0; i < cfg->chain_n; i++)
+            rd_init(&chain[i], cfg->chain[i], cfg->chain_len[i]);
+        struct x509_verify_opts o;
+        memset(&o, 0, sizeof(o));
+        o.max_depth = -1;
+        o.at = at;
+        o.required_ku = X509_KU_DIGITAL_SIGNATURE;
+        o.purpose = for_server ? X509_PURPOSE_SERVER : X509_PURPOSE_CLIENT;
+        uint8_t ip[16];
+        size_t ip_len;
+        if (name && x509_ip_parse(name, ip, &ip_len))
+            o.ip = name;
+        else
+            o.host = name;
+        struct x509_verified v;
+        rc = x509_verify(store, chain, 1, &o, &v, &e);
+        if (rc == TERN_OK)
+            x509_verified_cleanup(&v);
+    }
+    x509_store_free(store);
+    /* The certificates above the leaf: a peer checks their dates too. */
+    for (size_t i = 1; i < cfg->chain_n && rc == TERN_OK; i++) {
+        struct x509_cert *c = NULL;
+        if (x509_cert_parse(cfg->chain[i], cfg->chain_len[i], &c, &e) != TERN_OK) {
+            rc = e.code;
+            break;
+        }
+        char t1[32], t2[32];
+        if (at < c->not_before)
+            rc = err_set(&e, TERN_E_CERTIFICATE_EXPIRED,
+                         "certificate '%s' is not valid before %s (checked at %s)",
+                         x509_subject_text(c), der_time_text(c->not_before, t1, sizeof(t1)),
+                         der_time_text(at, t2, sizeof(t2)));
+        else if (at > c->not_after)
+            rc = err_set(&e, TERN_E_CERTIFICATE_EXPIRED,
+                         "certificate '%s' expired on %s (checked at %s)", x509_subject_text(c),
+                         der_time_text(c->not_after, t1, sizeof(t1)),
+                         der_time_text(at, t2, sizeof(t2)));
+        x509_cert_free(c);
+    }
+out:
+    if (why && why_cap)
+        snprintf(why, why_cap, "%s", rc == TERN_OK ? "" : e.msg);
+    return rc;
 }

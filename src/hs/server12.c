@@ -322,9 +322,11 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
     hs_trace_msg(c, true, "ServerHello",
                  c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
                               "with the earlier session's master secret."
-                            : "The client does not offer TLS 1.3, so we chose TLS 1.2 and a "
-                              "cipher suite; our certificate and key exchange follow in the "
-                              "clear.",
+                 : c->cfg->max_version >= TERN_TLS13
+                     ? "The client does not offer TLS 1.3, so we chose TLS 1.2 and a cipher "
+                       "suite; our certificate and key exchange follow in the clear."
+                     : "We chose TLS 1.2, the newest version we are configured for, and a "
+                       "cipher suite; our certificate and key exchange follow in the clear.",
                  w.len, f, 5);
     return TERN_OK;
 }

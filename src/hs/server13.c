@@ -304,7 +304,11 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
             {"resumption", psk_index >= 0 ? "accepted the client's ticket" : "no"},
         };
         hs_trace_msg(c, true, "ServerHello",
-                     psk_index >= 0
+                     psk_index >= 0 && !cho->group
+                         ? "We accepted the client's ticket without a key exchange (psk_ke): an "
+                           "abbreviated handshake with no certificate, no signature and no "
+                           "forward secrecy."
+                     : psk_index >= 0
                          ? "We accepted the client's ticket: this is an abbreviated handshake, "
                            "with a fresh key exchange but no certificate or signature."
                          : "We picked the version, cipher suite and key-exchange group, and sent "
@@ -661,8 +665,8 @@ int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
             return conn_fail_err(c, &e);
         struct tern_trace_fact f[] = {{"update_requested", req ? "yes" : "no"}};
         hs_trace_msg(c, false, "KeyUpdate",
-                     "The peer moved to a fresh key for its direction; we follow, so its older "
-                     "key is no longer of use to anyone.",
+                     "The peer moved its sending direction to a fresh key derived from the old "
+                     "one (RFC 8446 §4.6.3); we now read with the new key and erased the old.",
                      5, f, 1);
         if (++c->key_updates > HS_MAX_KEY_UPDATES)
             return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,

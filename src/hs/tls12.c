@@ -331,8 +331,9 @@ int hs12_send_finished(tern_conn *c)
     tern_memzero(buf, sizeof(buf));
     TRY(rc);
     hs_trace_msg(c, true, "Finished",
-                 "We sent a MAC over the whole handshake, keyed by the master secret and "
-                 "already encrypted: proof that nobody changed a message on the way.",
+                 "We sent a MAC over the handshake so far, computed with the master secret "
+                 "(RFC 5246 §7.4.9) and already encrypted: proof that nobody changed a message "
+                 "on the way.",
                  sizeof(buf), NULL, 0);
     return TERN_OK;
 }

@@ -318,8 +318,11 @@ int hs13_handshake_keys(tern_conn *c, const uint8_t *dhe, size_t dhe_len)
     TRY(install(c, &c->rd_in, c->is_server ? c->ks.client_hs : c->ks.server_hs));
     TRY(install(c, &c->rd_out, c->is_server ? c->ks.server_hs : c->ks.client_hs));
     hs_trace(c, TERN_TRACE_KEYS, TERN_DIR_LOCAL, "handshake keys",
-             "Both sides combined their key shares into the same secret without ever sending "
-             "it; from here on every message is encrypted with handshake keys.",
+             dhe_len ? "Both sides combined their key shares into the same secret without ever "
+                       "sending it; from here on every message is encrypted with handshake keys."
+                     : "Both sides derived handshake keys from the resumed session's secret "
+                       "alone (psk_ke: no key exchange, RFC 8446 §7.1); from here on every "
+                       "message is encrypted with them.",
              0, NULL, 0);
     return TERN_OK;
 }
@@ -646,9 +649,16 @@ int hs13_send_finished(tern_conn *c)
     tern_memzero(buf, sizeof(buf));
     if (rc != TERN_OK)
         return rc;
+    /* RFC 8446 §4.4.4: finished_key comes from the sender's handshake
+     * traffic secret, and the MAC covers the transcript so far. */
     hs_trace_msg(c, true, "Finished",
-                 "We sent a MAC over the whole handshake, keyed by the handshake secret: proof "
-                 "that nobody changed a message on the way.",
+                 c->is_server
+                     ? "We sent a MAC over the handshake so far, keyed by a key derived from "
+                       "server_handshake_traffic_secret (RFC 8446 §4.4.4): proof that nobody "
+                       "changed a message on the way and that we hold the handshake keys."
+                     : "We sent a MAC over the handshake so far, keyed by a key derived from "
+                       "client_handshake_traffic_secret (RFC 8446 §4.4.4): proof that nobody "
+                       "changed a message on the way and that we hold the handshake keys.",
                  w.len, NULL, 0);
     return TERN_OK;
 }
@@ -691,8 +701,8 @@ int hs_accept_finished(tern_conn *c, const uint8_t *want, const uint8_t *got, si
     TRY(hs_transcript_add(c, msg, len));
     struct tern_trace_fact f[] = {{"check", "Finished MAC verified"}};
     hs_trace_msg(c, false, "Finished",
-                 "The peer's MAC over the whole handshake matches ours, so both saw the same "
-                 "messages and hold the same keys.",
+                 "The peer's MAC over the handshake so far matches the one we computed, so "
+                 "both sides saw the same messages and hold the same keys.",
                  len, f, 1);
     return TERN_OK;
 }

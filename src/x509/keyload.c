@@ -28,6 +28,12 @@ static int load_key(const char *key_pem, size_t key_len, struct cry_privkey *key
                            "no PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY block in the key "
                            "PEM (%zu bytes)",
                            key_len);
+        if (kind == X509_PEM_ENCRYPTED_PRIVATE_KEY) {
+            tern_free_secret(der, len);
+            return err_set(err, TERN_E_FILE,
+                           "the private key is encrypted (an ENCRYPTED PRIVATE KEY block) and "
+                           "no password was given");
+        }
         if (kind != X509_PEM_PRIVATE_KEY && kind != X509_PEM_EC_PRIVATE_KEY &&
             kind != X509_PEM_RSA_PRIVATE_KEY) {
             tern_free(der);

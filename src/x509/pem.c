@@ -20,6 +20,7 @@ static const struct {
     {"PRIVATE KEY", X509_PEM_PRIVATE_KEY},
     {"EC PRIVATE KEY", X509_PEM_EC_PRIVATE_KEY},
     {"RSA PRIVATE KEY", X509_PEM_RSA_PRIVATE_KEY},
+    {"ENCRYPTED PRIVATE KEY", X509_PEM_ENCRYPTED_PRIVATE_KEY},
 };
 
 static int b64val(uint8_t c)
@@ -74,7 +75,10 @@ int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_d
     char end[100];
     snprintf(end, sizeof(end), "-----END %s-----", lab);
     if (!find(&after, end, &body, &tail))
-        return err_set(err, TERN_E_FILE, "the PEM block '%s' has no matching END line", lab);
+        return err_set(err, TERN_E_FILE,
+                       "the PEM block '%s' has no matching END line: the file is cut short "
+                       "(copy it again whole)",
+                       lab);
     *text = tail;
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
         if (!strcmp(labels[i].label, lab))

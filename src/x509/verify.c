@@ -290,12 +290,12 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
                    SUBJ(c));
     unsigned need = p == X509_PURPOSE_ANY ? X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH : bit;
     if (!(c->eku & need))
-        return BAD("certificate '%s' is not for %s: its extKeyUsage lists only %s (RFC 5280 "
-                   "§4.2.1.12)",
+        return BAD("certificate '%s' is not for %s: its extKeyUsage %s (RFC 5280 §4.2.1.12)",
                    SUBJ(c), p == X509_PURPOSE_ANY ? "TLS" : want,
-                   c->eku & X509_EKU_SERVER_AUTH   ? "serverAuth and maybe others"
-                   : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
-                                                   : "purposes other than TLS");
+                   c->eku & (X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH)
+                       ? (c->eku & X509_EKU_SERVER_AUTH ? "has serverAuth but not clientAuth"
+                                                        : "has clientAuth but not serverAuth")
+                       : "names neither serverAuth nor clientAuth");
     /* BR 7.1.4.3: a subject CN repeats one of the SANs; BR 3.2.2.6: no
      * wildcard over a public suffix. */
     TRY(x509_check_cn(c, err));
@@ -689,11 +689,18 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
             rc = err_set(err, s->best.code, "%s", s->best.msg);
         } else {
             const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
-            rc = err_set(err, TERN_E_UNKNOWN_CA,
-                         "no certificate in the chain is signed by a trusted root: the chain "
-                         "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
-                         "anchors)",
-                         x509_subject_text(end), x509_issuer_text(end), x509_store_count(trust));
+            size_t na = x509_store_count(trust);
+            if (end == leaf && leaf->self_issued)
+                rc = err_set(err, TERN_E_UNKNOWN_CA,
+                             "the certificate '%s' is self-signed (its own issuer) and is not "
+                             "in the trust store (%zu anchor%s)",
+                             x509_subject_text(leaf), na, na == 1 ? "" : "s");
+            else
+                rc = err_set(err, TERN_E_UNKNOWN_CA,
+                             "no certificate in the chain is signed by a trusted root: the chain "
+                             "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
+                             "anchor%s)",
+                             x509_subject_text(end), x509_issuer_text(end), na, na == 1 ? "" : "s");
         }
     }
     if (opts->stats) {

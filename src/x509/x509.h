@@ -209,9 +209,10 @@ enum x509_pem_kind {
     X509_PEM_OTHER = 0,
     X509_PEM_CERTIFICATE,
     X509_PEM_CRL,
-    X509_PEM_PRIVATE_KEY,     /* PKCS#8 */
-    X509_PEM_EC_PRIVATE_KEY,  /* SEC1 */
-    X509_PEM_RSA_PRIVATE_KEY, /* PKCS#1 */
+    X509_PEM_PRIVATE_KEY,           /* PKCS#8 */
+    X509_PEM_EC_PRIVATE_KEY,        /* SEC1 */
+    X509_PEM_RSA_PRIVATE_KEY,       /* PKCS#1 */
+    X509_PEM_ENCRYPTED_PRIVATE_KEY, /* PKCS#8 EncryptedPrivateKeyInfo (RFC 5958 §3) */
 };
 /* x509_pem_next finds the next PEM block in *text, consuming it; *out_der
  * is an owned buffer (tern_free; wipe it first for keys), NULL at the end

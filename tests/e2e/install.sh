@@ -32,6 +32,11 @@ fi
 cc -Wall -Werror $SAN "$SRC/examples/https_get.c" $(pkg-config --cflags --libs tern) -o "$WORK/get_pc" \
   || fail "the example does not build with pkg-config"
 pass "built with pkg-config"
+# The README's way to run it without LD_LIBRARY_PATH or ldconfig: an rpath.
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Werror $SAN "$SRC/examples/https_get.c" $(pkg-config --cflags --libs tern) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir tern)" -o "$WORK/get_rpath" \
+  || fail "the example does not build with the README's rpath line"
 
 mkdir -p "$WORK/proj"
 cat >"$WORK/proj/CMakeLists.txt" <<CM
@@ -60,4 +65,8 @@ for bin in "$WORK/get_pc" "$WORK/proj/build/get_cm"; do
   grep -q "trusted root" "$WORK/err2" || fail "no clear sentence: $(cat "$WORK/err2")"
 done
 pass "both builds fetch over verified TLS and refuse an unknown CA"
+out=$(env -u LD_LIBRARY_PATH "$WORK/get_rpath" localhost "$PORT" /hello.txt "$CA" 2>"$WORK/err") ||
+  { cat "$WORK/err"; fail "the rpath build does not run without LD_LIBRARY_PATH"; }
+grep -q "plain text" <<<"$out" || fail "the rpath build got: $out"
+pass "the rpath build runs without LD_LIBRARY_PATH"
 echo "install: all passed"

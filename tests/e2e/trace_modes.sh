@@ -33,21 +33,70 @@ n=$(grep -c '»' "$WORK/explain")
 pass "explain ($n sentences)"
 
 "$TERN" get --trace=json --cafile "$CA" "$U" >/dev/null 2>"$WORK/json" || fail "tern get --trace=json failed"
-python3 - "$WORK/json" <<'PY' || fail "the JSON trace is wrong"
-import json, sys
-events = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
-kinds = {e["kind"] for e in events}
+"$TERN" get --tls1.2 --trace=json --cafile "$CA" "$U" >/dev/null 2>"$WORK/json12" || fail "tern get --tls1.2 --trace=json failed"
+python3 - "$SRC" "$WORK/json" "$WORK/json12" <<'PY' || fail "the JSON trace is wrong"
+import json, re, sys
+import jsonschema
+src = sys.argv[1]
+schema = json.load(open(src + "/docs/trace-schema.json", encoding="utf-8"))
+jsonschema.Draft202012Validator.check_schema(schema)
+val = jsonschema.Draft202012Validator(schema)
+# The schema's typed keys are the library's (src/hs/trace.c's table).
+table = dict(re.findall(r'\{"([a-z_]+)", TERN_FACT_(LIST|NUMBER|BOOL)\}',
+                        open(src + "/src/hs/trace.c", encoding="utf-8").read()))
+assert table, "no fact table in src/hs/trace.c"
+rules = schema["$defs"]["fact"]["allOf"]
+typed = {"LIST": rules[0], "NUMBER": rules[1], "BOOL": rules[2]}
+for key, t in table.items():
+    assert key in typed[t]["if"]["properties"]["key"]["enum"], f"{key} ({t}) is not typed so in the schema"
+    assert key in schema["$defs"]["keys"]["properties"], f"{key} is not described in the schema"
+for t, rule in typed.items():
+    for key in rule["if"]["properties"]["key"]["enum"]:
+        assert table.get(key) == t, f"the schema types {key} as {t}, the library as {table.get(key)}"
+
+def load(path):
+    events = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    for e in events:
+        val.validate(e)
+    return events
+
+def facts(events, name, side_dir):
+    for e in events:
+        if e["name"] == name and e["dir"] == side_dir:
+            return {f["key"]: f["value"] for f in e["facts"]}
+    raise AssertionError(f"no {name} {side_dir}")
+
+ev13 = load(sys.argv[2])
+kinds = {e["kind"] for e in ev13}
 for k in ("message", "keys", "done"):
     assert k in kinds, f"no {k} event in {sorted(kinds)}"
-names = [e["name"] for e in events if e["kind"] == "message"]
-assert names[0] == "ClientHello" and events[0]["dir"] == "to_server", names[:3]
+names = [e["name"] for e in ev13 if e["kind"] == "message"]
+assert names[0] == "ClientHello" and ev13[0]["dir"] == "to_server", names[:3]
 assert "ServerHello" in names, names
-for e in events:
-    assert set(e) >= {"kind", "dir", "side", "name", "bytes", "elapsed_us", "facts", "explain"}, e
-    assert e["side"] == "client"
-    for f in e["facts"]:
-        assert isinstance(f["key"], str) and isinstance(f["value"], str)
-print(f"{len(events)} JSON events")
+assert all(e["side"] == "client" for e in ev13)
+ch = facts(ev13, "ClientHello", "to_server")
+assert ch["versions"] == ["TLS 1.3", "TLS 1.2"], ch
+assert ch["key_shares"][0] == "X25519MLKEM768", ch
+assert "TLS_AES_128_GCM_SHA256" in ch["cipher_suites"], ch
+assert isinstance(facts(ev13, "Certificate", "to_client")["certificates"], int)
+done = facts(ev13, "handshake complete", "local")
+assert done["round_trips"] == 1 and done["version"] == "TLS 1.3", done
+assert facts(ev13, "ServerHello", "to_client")["resumption"] is False
+assert isinstance(facts(ev13, "NewSessionTicket", "to_client")["lifetime"], int)
+# RFC 8446 §4.4.4: each side's Finished is keyed from its own handshake
+# traffic secret, not "the handshake secret".
+fin = [e for e in ev13 if e["name"] == "Finished" and e["dir"] == "to_server"][0]
+assert "client_handshake_traffic_secret" in fin["explain"], fin["explain"]
+assert all("keyed by the handshake secret" not in (e["explain"] or "") for e in ev13)
+
+ev12 = load(sys.argv[3])
+ch12 = [e for e in ev12 if e["name"] == "ClientHello"][0]
+f12 = {f["key"]: f["value"] for f in ch12["facts"]}
+assert f12["versions"] == ["TLS 1.2"] and "key_shares" not in f12, f12
+assert "key share" not in ch12["explain"] and "key_share" not in ch12["explain"], ch12["explain"]
+sh12 = facts(ev12, "ServerHello", "to_client")
+assert sh12["extended_master_secret"] is True, sh12
+print(f"{len(ev13)} + {len(ev12)} JSON events valid against docs/trace-schema.json")
 PY
 pass "json"
 
@@ -60,6 +109,27 @@ sleep 0.3
 grep -q '(tern) server' "$SERVE_LOG" || fail "the server's ladder has no header"
 grep -q 'ClientHello ─*▶' "$SERVE_LOG" || fail "the server's ladder has no ClientHello"
 pass "server-side ladder"
+kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
+start_serve "$SITE" --trace=json
+U=https://localhost:$PORT/hello.txt
+"$TERN" get --cafile "$CA" "$U" >/dev/null 2>&1 || fail "fetch from a JSON-tracing server failed"
+"$TERN" get --tls1.2 --cafile "$CA" "$U" >/dev/null 2>&1 || fail "TLS 1.2 fetch from a JSON-tracing server failed"
+sleep 0.3
+grep '^{' "$SERVE_LOG" >"$WORK/sjson"
+python3 - "$SRC" "$WORK/sjson" <<'PY' || fail "the server's JSON trace is wrong"
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1] + "/docs/trace-schema.json", encoding="utf-8"))
+events = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8") if l.strip()]
+for e in events:
+    jsonschema.validate(e, schema, cls=jsonschema.Draft202012Validator)
+    assert e["side"] == "server" and e["conn"] >= 1, e
+assert {e["conn"] for e in events} == {1, 2}, {e["conn"] for e in events}
+fin = [e for e in events if e["name"] == "Finished" and e["dir"] == "to_client" and e["conn"] == 1][0]
+assert "server_handshake_traffic_secret" in fin["explain"], fin["explain"]
+print(f"{len(events)} server JSON events valid")
+PY
+pass "server-side JSON"
 # SSLKEYLOGFILE is honoured, and appended to.
 SSLKEYLOGFILE=$WORK/env.keys "$TERN" get --cafile "$CA" "$U" >/dev/null 2>&1 || fail "fetch with SSLKEYLOGFILE failed"
 SSLKEYLOGFILE=$WORK/env.keys "$TERN" get --cafile "$CA" "$U" >/dev/null 2>&1 || fail "fetch with SSLKEYLOGFILE failed"

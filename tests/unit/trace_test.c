@@ -11,6 +11,13 @@ static const struct tern_trace_fact ch_facts[] = {
     {"versions", "TLS 1.3, TLS 1.2"},
     {"key share", "X25519MLKEM768"},
     {"server name", "localhost"},
+    {"certificates", "2 certs"},
+    {"resumption", "no"},
+    {"key_shares", ""},
+};
+static const struct tern_trace_fact_info ch_info[] = {
+    {TERN_FACT_LIST, 0},   {TERN_FACT_TEXT, 0}, {TERN_FACT_TEXT, 0},
+    {TERN_FACT_NUMBER, 2}, {TERN_FACT_BOOL, 0}, {TERN_FACT_LIST, 0},
 };
 static const struct tern_trace_fact sh_facts[] = {{"cipher suite", "TLS_AES_128_GCM_SHA256"}};
 static const struct tern_trace_fact cert_facts[] = {
@@ -23,24 +30,25 @@ static const struct tern_trace_event events[] = {
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_SERVER, 0, "ClientHello",
      "The client says hello: which versions and algorithms it speaks, and its half of a key "
      "exchange.",
-     ch_facts, 3, 517, 120, 0},
+     ch_facts, 6, 517, 120, 0, ch_info},
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_CLIENT, 0, "ServerHello",
-     "The server picks one of everything the client offered.", sh_facts, 1, 122, 2300, 1},
+     "The server picks one of everything the client offered.", sh_facts, 1, 122, 2300, 1, NULL},
     {TERN_TRACE_KEYS, TERN_DIR_LOCAL, 0, "handshake keys",
      "Both sides now derive the same keys from the exchange without sending them.", NULL, 0, 0,
-     2400, 1},
+     2400, 1, NULL},
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_CLIENT, 0, "Certificate", "Who the server claims to be.",
-     cert_facts, 2, 900, 2500, 1},
+     cert_facts, 2, 900, 2500, 1, NULL},
     {TERN_TRACE_CHECK, TERN_DIR_LOCAL, 0, "certificate chain", "The chain ends at a root we trust.",
-     NULL, 0, 0, 2600, 1},
+     NULL, 0, 0, 2600, 1, NULL},
     {TERN_TRACE_MESSAGE, TERN_DIR_TO_SERVER, 0, "Finished",
-     "Proof the client saw the same handshake.", NULL, 0, 52, 2700, 1},
-    {TERN_TRACE_DONE, TERN_DIR_LOCAL, 0, "handshake complete", "Done.", NULL, 0, 0, 2800, 1},
-    {TERN_TRACE_DATA, TERN_DIR_TO_SERVER, 0, "application data", "Encrypted.", NULL, 0, 78, 2900,
-     1},
-    {TERN_TRACE_ALERT, TERN_DIR_TO_SERVER, 0, "close_notify", "Goodbye.", NULL, 0, 24, 3100, 1},
+     "Proof the client saw the same handshake.", NULL, 0, 52, 2700, 1, NULL},
+    {TERN_TRACE_DONE, TERN_DIR_LOCAL, 0, "handshake complete", "Done.", NULL, 0, 0, 2800, 1, NULL},
+    {TERN_TRACE_DATA, TERN_DIR_TO_SERVER, 0, "application data", "Encrypted.", NULL, 0, 78, 2900, 1,
+     NULL},
+    {TERN_TRACE_ALERT, TERN_DIR_TO_SERVER, 0, "close_notify", "Goodbye.", NULL, 0, 24, 3100, 1,
+     NULL},
     {TERN_TRACE_WIPED, TERN_DIR_LOCAL, 0, "keys wiped", "Nothing secret is left in memory.", NULL,
-     0, 0, 3200, 1},
+     0, 0, 3200, 1, NULL},
 };
 #define N_EVENTS (sizeof(events) / sizeof(events[0]))
 
@@ -171,6 +179,20 @@ static void test_json(void)
             CHECK(!strcmp(json_str(j, "kind"), "message"));
             CHECK(!strcmp(json_str(j, "dir"), "to_server"));
             CHECK(!strcmp(json_str(facts->items[1], "value"), "X25519MLKEM768"));
+            /* Typed facts: a list is an array, a number a number, yes/no a
+             * boolean, an empty list []. */
+            const struct json *v = json_get(facts->items[0], "value");
+            CHECK(v && v->type == JSON_ARRAY && v->n == 2);
+            if (v && v->type == JSON_ARRAY && v->n == 2) {
+                CHECK(v->items[0]->type == JSON_STRING && !strcmp(v->items[0]->string, "TLS 1.3"));
+                CHECK(!strcmp(v->items[1]->string, "TLS 1.2"));
+            }
+            v = json_get(facts->items[3], "value");
+            CHECK(v && v->type == JSON_NUMBER && v->number == 2);
+            v = json_get(facts->items[4], "value");
+            CHECK(v && v->type == JSON_BOOL && !v->boolean);
+            v = json_get(facts->items[5], "value");
+            CHECK(v && v->type == JSON_ARRAY && v->n == 0);
         }
         if (lines == 3) {
             /* Quotes, backslashes and control bytes escaped; a valid UTF-8
@@ -213,7 +235,8 @@ static void test_server_side(void)
                                    0,
                                    0,
                                    10,
-                                   0};
+                                   0,
+                                   NULL};
     t.conn_id = 8;
     trace_render(&t, &err);
     fclose(f);
