@@ -1,0 +1,346 @@
+/* ML-KEM-768's polynomial arithmetic with AVX2: sixteen int16 coefficients
+ * per vector, the same Montgomery (R = 2^16) and Barrett reductions as
+ * mlkem.c done with the 16-bit high and low multiplies, and the matrix and
+ * noise sampled four SHAKE streams at a time (sha3x4_avx2.c). Polynomials
+ * keep FIPS 203's coefficient order in memory, so ek, dk and the portable
+ * primitives see the same values (mlkem_impl.h states what each primitive
+ * promises; the tests compare the two paths).
+ *
+ * The NTT. Layers with distance 128 down to 16 pair whole vectors and
+ * broadcast one ζ. The last three (8, 4, 2) pair coefficients inside a
+ * 32-coefficient chunk held in two vectors: before each, the two vectors
+ * are transposed at the layer's granularity (128-bit halves, then 64-bit,
+ * then 32-bit units) so that every butterfly again takes one operand from
+ * each vector, and the ζ vector holds each block's ζ repeated over its
+ * units (Seiler, "Faster AVX2 optimized NTT multiplication for Ring-LWE
+ * lattice cryptography", 2018, §3). Each transpose is its own inverse; the
+ * three are applied again in reverse order to restore FIPS 203 order. The
+ * inverse NTT is the mirror image.
+ *
+ * Base multiplication (Algorithm 12) pairs coefficients (2i, 2i+1): vpmaddwd
+ * gives a0 b0 + a1 b1 γ' from a and b with its odd coefficients first
+ * multiplied by ±γ, and a0 b1 + a1 b0 from a and b with neighbours swapped,
+ * as 32-bit sums; the three products of a row are summed in 32 bits and
+ * Montgomery-reduced once. (The γ multiplication lands on b rather than on
+ * a1 b1 as in mlkem.c: the sums differ by multiples of q, not modulo q.)
+ *
+ * Secrets (s, e, y, the message) flow only through arithmetic and fixed
+ * shuffles: no branch or index depends on them. The rejection sampling of
+ * the matrix branches on SHAKE-128 output of the public ρ.
+ *
+ * Built with -mavx2 (CMake) and reached only through mlkem.c's run-time
+ * check of the CPU. */
+#include "crypto/mlkem_impl.h"
+
+#if defined(__AVX2__) && defined(MLKEM_HAVE_AVX2)
+#include "base/mem.h"
+#include "crypto/sha3.h"
+#include "crypto/sha3x4.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define Q        MLKEM_Q
+#define N        MLKEM_N
+#define K        MLKEM_K
+#define QINV     (-3327) /* q^-1 mod 2^16 as an int16 (62209) */
+#define BARRETT  20159   /* round(2^26 / q) */
+#define INVNTT_F 1441    /* R^2 / 128 mod q, as in mlkem.c */
+
+static inline __m256i vload(const int16_t *p)
+{
+    return _mm256_load_si256((const __m256i *)p);
+}
+
+static inline void vstore(int16_t *p, __m256i v)
+{
+    _mm256_store_si256((__m256i *)p, v);
+}
+
+/* fqmul: b z R^-1 per lane, in (-q, q), with zq = z q^-1 mod 2^16 made
+ * ahead: the high half of b z less the high half of t q, where t q and
+ * b z agree in their low halves (Montgomery reduction in 16-bit lanes). */
+static inline __m256i fqmul(__m256i b, __m256i z, __m256i zq)
+{
+    __m256i hi = _mm256_mulhi_epi16(b, z);
+    __m256i t = _mm256_mullo_epi16(b, zq);
+    return _mm256_sub_epi16(hi, _mm256_mulhi_epi16(t, _mm256_set1_epi16(Q)));
+}
+
+static inline __m256i zq_of(__m256i z)
+{
+    return _mm256_mullo_epi16(z, _mm256_set1_epi16(QINV));
+}
+
+/* barrett: a - round(a / q) q, the same rounding as mlkem.c's:
+ * ((a 20159) >> 16 + 2^9) >> 10 equals (a 20159 + 2^25) >> 26. */
+static inline __m256i barrett(__m256i a)
+{
+    __m256i t = _mm256_mulhi_epi16(a, _mm256_set1_epi16(BARRETT));
+    t = _mm256_srai_epi16(_mm256_add_epi16(t, _mm256_set1_epi16(1 << 9)), 10);
+    return _mm256_sub_epi16(a, _mm256_mullo_epi16(t, _mm256_set1_epi16(Q)));
+}
+
+/* Cooley-Tukey (NTT) and Gentleman-Sande (inverse) butterflies, as in
+ * mlkem.c's loops. */
+static inline void ct_bfly(__m256i *a, __m256i *b, __m256i z, __m256i zq)
+{
+    __m256i t = fqmul(*b, z, zq);
+    *b = _mm256_sub_epi16(*a, t);
+    *a = _mm256_add_epi16(*a, t);
+}
+
+static inline void gs_bfly(__m256i *a, __m256i *b, __m256i z, __m256i zq)
+{
+    __m256i t = *a;
+    *a = barrett(_mm256_add_epi16(t, *b));
+    *b = fqmul(_mm256_sub_epi16(*b, t), z, zq);
+}
+
+/* The transposes of a chunk's two vectors. */
+static inline void tr128(__m256i *x, __m256i *y)
+{
+    __m256i a = _mm256_permute2x128_si256(*x, *y, 0x20);
+    __m256i b = _mm256_permute2x128_si256(*x, *y, 0x31);
+    *x = a;
+    *y = b;
+}
+
+static inline void tr64(__m256i *x, __m256i *y)
+{
+    __m256i a = _mm256_unpacklo_epi64(*x, *y);
+    __m256i b = _mm256_unpackhi_epi64(*x, *y);
+    *x = a;
+    *y = b;
+}
+
+static inline void tr32(__m256i *x, __m256i *y)
+{
+    __m256i a = _mm256_blend_epi32(*x, _mm256_slli_epi64(*y, 32), 0xaa);
+    __m256i b = _mm256_blend_epi32(_mm256_srli_epi64(*x, 32), *y, 0xaa);
+    *x = a;
+    *y = b;
+}
+
+/* ζ vectors for the in-chunk layers: two ζ over 128-bit halves, four over
+ * 64-bit quarters, eight over 32-bit pairs (in the order given). */
+static inline __m256i zeta2(int16_t z0, int16_t z1)
+{
+    return _mm256_set_m128i(_mm_set1_epi16(z1), _mm_set1_epi16(z0));
+}
+
+static inline __m256i spread4(__m128i z) /* four int16 in the low 64 bits */
+{
+    __m256i q = _mm256_cvtepu16_epi64(z);
+    q = _mm256_or_si256(q, _mm256_slli_epi64(q, 16));
+    return _mm256_or_si256(q, _mm256_slli_epi64(q, 32));
+}
+
+static inline __m256i spread8(__m128i z)
+{
+    __m256i d = _mm256_cvtepu16_epi32(z);
+    return _mm256_or_si256(d, _mm256_slli_epi32(d, 16));
+}
+
+static void ntt_avx2(struct mlkem_poly *f)
+{
+    int16_t *c = f->c;
+    unsigned k = 1;
+    for (unsigned len = 128; len >= 16; len >>= 1) {
+        for (unsigned start = 0; start < N; start += 2 * len) {
+            __m256i z = _mm256_set1_epi16(mlkem_zetas[k++]), zq = zq_of(z);
+            for (unsigned j = start; j < start + len; j += 16) {
+                __m256i a = vload(c + j), b = vload(c + j + len);
+                ct_bfly(&a, &b, z, zq);
+                vstore(c + j, a);
+                vstore(c + j + len, b);
+            }
+        }
+    }
+    for (unsigned ch = 0; ch < N / 32; ch++) {
+        __m256i x = vload(c + 32 * ch), y = vload(c + 32 * ch + 16), z;
+        tr128(&x, &y);
+        z = zeta2(mlkem_zetas[16 + 2 * ch], mlkem_zetas[17 + 2 * ch]);
+        ct_bfly(&x, &y, z, zq_of(z));
+        tr64(&x, &y);
+        z = spread4(_mm_loadl_epi64((const __m128i *)&mlkem_zetas[32 + 4 * ch]));
+        ct_bfly(&x, &y, z, zq_of(z));
+        tr32(&x, &y);
+        z = spread8(_mm_loadu_si128((const __m128i *)&mlkem_zetas[64 + 8 * ch]));
+        ct_bfly(&x, &y, z, zq_of(z));
+        x = barrett(x);
+        y = barrett(y);
+        tr32(&x, &y);
+        tr64(&x, &y);
+        tr128(&x, &y);
+        vstore(c + 32 * ch, x);
+        vstore(c + 32 * ch + 16, y);
+    }
+}
+
+static void invntt_avx2(struct mlkem_poly *f)
+{
+    int16_t *c = f->c;
+    /* Reverses the eight int16 of a 128-bit vector. */
+    const __m128i rev8 = _mm_setr_epi8(14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1);
+    for (unsigned ch = 0; ch < N / 32; ch++) {
+        __m256i x = vload(c + 32 * ch), y = vload(c + 32 * ch + 16), z;
+        tr128(&x, &y);
+        tr64(&x, &y);
+        tr32(&x, &y);
+        /* Blocks 8ch .. 8ch+7 of distance 2 take ζ 127-8ch down to 120-8ch. */
+        z = spread8(
+            _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)&mlkem_zetas[120 - 8 * ch]), rev8));
+        gs_bfly(&x, &y, z, zq_of(z));
+        tr32(&x, &y);
+        z = spread4(
+            _mm_shufflelo_epi16(_mm_loadl_epi64((const __m128i *)&mlkem_zetas[60 - 4 * ch]), 0x1b));
+        gs_bfly(&x, &y, z, zq_of(z));
+        tr64(&x, &y);
+        z = zeta2(mlkem_zetas[31 - 2 * ch], mlkem_zetas[30 - 2 * ch]);
+        gs_bfly(&x, &y, z, zq_of(z));
+        tr128(&x, &y);
+        vstore(c + 32 * ch, x);
+        vstore(c + 32 * ch + 16, y);
+    }
+    unsigned k = 15;
+    for (unsigned len = 16; len <= 128; len <<= 1) {
+        for (unsigned start = 0; start < N; start += 2 * len) {
+            __m256i z = _mm256_set1_epi16(mlkem_zetas[k--]), zq = zq_of(z);
+            for (unsigned j = start; j < start + len; j += 16) {
+                __m256i a = vload(c + j), b = vload(c + j + len);
+                gs_bfly(&a, &b, z, zq);
+                vstore(c + j, a);
+                vstore(c + j + len, b);
+            }
+        }
+    }
+    __m256i fz = _mm256_set1_epi16(INVNTT_F), fzq = zq_of(fz);
+    for (unsigned j = 0; j < N; j += 16)
+        vstore(c + j, fqmul(vload(c + j), fz, fzq));
+}
+
+static void basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly a[K],
+                             const struct mlkem_poly b[K])
+{
+    const __m256i zero = _mm256_setzero_si256();
+    for (unsigned i = 0; i < N; i += 16) {
+        /* Odd coefficients 1, 3 of each group of four: γ and -γ, γ the
+         * group's ζ (mlkem.c, poly_basemul_acc). */
+        __m256i g =
+            _mm256_cvtepu16_epi64(_mm_loadl_epi64((const __m128i *)&mlkem_zetas[64 + i / 4]));
+        __m256i ng = _mm256_sub_epi16(zero, g);
+        g = _mm256_or_si256(_mm256_slli_epi64(g, 16), _mm256_slli_epi64(ng, 48));
+        __m256i gq = zq_of(g);
+        __m256i even = zero, odd = zero;
+        for (unsigned v = 0; v < K; v++) {
+            __m256i av = vload(a[v].c + i), bv = vload(b[v].c + i);
+            __m256i bg = _mm256_blend_epi16(bv, fqmul(bv, g, gq), 0xaa);
+            __m256i bs = _mm256_or_si256(_mm256_slli_epi32(bv, 16), _mm256_srli_epi32(bv, 16));
+            even = _mm256_add_epi32(even, _mm256_madd_epi16(av, bg));
+            odd = _mm256_add_epi32(odd, _mm256_madd_epi16(av, bs));
+        }
+        /* Montgomery reduction of the 32-bit sums, back in coefficient
+         * order: low and high halves gathered into 16-bit lanes. */
+        __m256i lo = _mm256_blend_epi16(even, _mm256_slli_epi32(odd, 16), 0xaa);
+        __m256i hi = _mm256_blend_epi16(_mm256_srli_epi32(even, 16), odd, 0xaa);
+        __m256i t = _mm256_mullo_epi16(lo, _mm256_set1_epi16(QINV));
+        vstore(r->c + i, _mm256_sub_epi16(hi, _mm256_mulhi_epi16(t, _mm256_set1_epi16(Q))));
+    }
+}
+
+/* ---- sampling ---- */
+
+#define XOF_BLOCKS 3 /* 504 bytes: 336 candidates, enough for 256 nearly always */
+
+static void sample_matrix_avx2(struct mlkem_poly a[K * K], const uint8_t rho[32], bool transposed)
+{
+    struct sha3x4_state st;
+    uint8_t in[4][34];
+    _Static_assert(K * K == 9, "the batches below are for ML-KEM-768's 3x3 matrix");
+    for (unsigned base = 0; base < 8; base += 4) {
+        uint8_t buf[4][XOF_BLOCKS * SHAKE128_RATE];
+        const uint8_t *inp[4];
+        uint8_t *outp[4];
+        unsigned n[4];
+        for (unsigned s = 0; s < 4; s++) {
+            unsigned e = base + s, i = e / K, j = e % K;
+            memcpy(in[s], rho, 32);
+            in[s][32] = (uint8_t)(transposed ? i : j);
+            in[s][33] = (uint8_t)(transposed ? j : i);
+            inp[s] = in[s];
+        }
+        sha3x4_absorb_once(&st, SHAKE128_RATE, inp, 34);
+        for (unsigned blk = 0; blk < XOF_BLOCKS; blk++) {
+            for (unsigned s = 0; s < 4; s++)
+                outp[s] = buf[s] + blk * SHAKE128_RATE;
+            sha3x4_squeeze_block(&st, SHAKE128_RATE, outp);
+        }
+        bool more = false;
+        for (unsigned s = 0; s < 4; s++) {
+            n[s] = mlkem_parse_uniform(&a[base + s], 0, buf[s], sizeof(buf[s]));
+            more |= n[s] < N;
+        }
+        /* Unlucky streams (public ρ): another block for all four. */
+        while (more) {
+            for (unsigned s = 0; s < 4; s++)
+                outp[s] = buf[s];
+            sha3x4_squeeze_block(&st, SHAKE128_RATE, outp);
+            more = false;
+            for (unsigned s = 0; s < 4; s++) {
+                n[s] = mlkem_parse_uniform(&a[base + s], n[s], buf[s], SHAKE128_RATE);
+                more |= n[s] < N;
+            }
+        }
+    }
+    /* The ninth entry, (2, 2) either way, alone through the one-state SHAKE. */
+    struct sha3_ctx xof;
+    uint8_t ab[2] = {2, 2}, blk[SHAKE128_RATE];
+    shake128_init(&xof);
+    sha3_absorb(&xof, rho, 32);
+    sha3_absorb(&xof, ab, 2);
+    unsigned n = 0;
+    while (n < N) {
+        sha3_squeeze(&xof, blk, sizeof(blk));
+        n = mlkem_parse_uniform(&a[8], n, blk, sizeof(blk));
+    }
+}
+
+/* Four PRF_2 streams (SHAKE-256 of s || nonce, 128 bytes: within the first
+ * block) per batch; lanes past n compute a stream nobody reads. */
+static void sample_cbd2_avx2(struct mlkem_poly *r, unsigned n, const uint8_t seed[32],
+                             uint8_t nonce0)
+{
+    struct sha3x4_state st;
+    uint8_t in[4][33], buf[4][SHAKE256_RATE];
+    const uint8_t *inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *outp[4] = {buf[0], buf[1], buf[2], buf[3]};
+    for (unsigned s = 0; s < 4; s++)
+        memcpy(in[s], seed, 32);
+    for (unsigned base = 0; base < n; base += 4) {
+        for (unsigned s = 0; s < 4; s++)
+            in[s][32] = (uint8_t)(nonce0 + base + s);
+        sha3x4_absorb_once(&st, SHAKE256_RATE, inp, 33);
+        sha3x4_squeeze_block(&st, SHAKE256_RATE, outp);
+        for (unsigned s = 0; s < 4 && base + s < n; s++)
+            mlkem_cbd2(&r[base + s], buf[s]);
+    }
+    sha3x4_wipe(&st);
+    tern_memzero(in, sizeof(in));
+    tern_memzero(buf, sizeof(buf));
+}
+
+const struct mlkem_ops mlkem_ops_avx2 = {
+    .name = "avx2",
+    .ntt = ntt_avx2,
+    .invntt = invntt_avx2,
+    .basemul_acc = basemul_acc_avx2,
+    .sample_matrix = sample_matrix_avx2,
+    .sample_cbd2 = sample_cbd2_avx2,
+};
+#elif defined(MLKEM_HAVE_AVX2)
+#error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"
+#else
+/* This build has no AVX2 path (TERN_MLKEM_PORTABLE, or not x86-64). */
+typedef int mlkem_avx2_unused;
+#endif
