@@ -220,14 +220,6 @@ static void sample_ntt(struct poly *r, const uint8_t rho[32], uint8_t a, uint8_t
     }
 }
 
-static void sample_matrix(struct poly a[K * K], const uint8_t rho[32], bool transposed)
-{
-    for (unsigned i = 0; i < K; i++)
-        for (unsigned j = 0; j < K; j++)
-            sample_ntt(&a[K * i + j], rho, (uint8_t)(transposed ? i : j),
-                       (uint8_t)(transposed ? j : i));
-}
-
 /* sample_cbd2: SamplePolyCBD_2 (Algorithm 8) on PRF_2(s, nonce) = SHAKE256(s
  * || nonce) of 128 bytes. Each coefficient is (b0 + b1) - (b2 + b3) over
  * four consecutive bits; the sums are formed for eight at a time. */
@@ -245,20 +237,79 @@ void mlkem_cbd2(struct poly *r, const uint8_t buf[64 * ETA])
     }
 }
 
-static void sample_cbd2(struct poly *r, unsigned n, const uint8_t seed[32], uint8_t nonce0)
+/* ---- the hashes, in batches ----
+ *
+ * Each operation gathers the SHAKE and SHA-3 calls that do not depend on
+ * one another into one batch for the path's engine (mlkem_ops.hash_batch:
+ * one after another, or four at a time with AVX2): the nine matrix entries,
+ * the noise polynomials, and beside them H(ek) and J(z || c) where the
+ * operation needs them. */
+
+/* XOF_BYTES: three SHAKE-128 blocks per matrix entry, 336 candidates for
+ * 256 coefficients; the rare entry that needs more is sampled again from
+ * the start by sample_ntt, which reads as far as it must. */
+#define XOF_BYTES (3 * SHAKE128_RATE)
+#define PRF_BYTES (64 * ETA)
+
+struct matrix_jobs {
+    uint8_t ij[K * K][2];
+    uint8_t buf[K * K][XOF_BYTES];
+};
+
+/* matrix_jobs: the jobs for Â (Algorithm 13 step 6: entry (i, j) from
+ * ρ || j || i) or Âᵀ (Algorithm 14 step 6: ρ || i || j), entry e = 3i + j. */
+static void matrix_jobs(struct sha3_job *jobs, struct matrix_jobs *m, const uint8_t rho[32],
+                        bool transposed)
 {
-    uint8_t buf[64 * ETA];
-    for (unsigned i = 0; i < n; i++) {
-        struct sha3_ctx prf;
-        uint8_t nonce = (uint8_t)(nonce0 + i);
-        shake256_init(&prf);
-        sha3_absorb(&prf, seed, 32);
-        sha3_absorb(&prf, &nonce, 1);
-        sha3_squeeze(&prf, buf, sizeof(buf));
-        sha3_wipe(&prf);
-        mlkem_cbd2(&r[i], buf);
+    for (unsigned e = 0; e < K * K; e++) {
+        unsigned i = e / K, j = e % K;
+        m->ij[e][0] = (uint8_t)(transposed ? i : j);
+        m->ij[e][1] = (uint8_t)(transposed ? j : i);
+        jobs[e] =
+            (struct sha3_job){{rho, m->ij[e]}, {32, 2}, m->buf[e], XOF_BYTES, SHAKE128_RATE, 0x1f};
     }
-    tern_memzero(buf, sizeof(buf));
+}
+
+/* matrix_parse: SampleNTT's rejection over each entry's bytes (ρ is public). */
+static void matrix_parse(struct poly a[K * K], const struct matrix_jobs *m, const uint8_t rho[32])
+{
+    for (unsigned e = 0; e < K * K; e++)
+        if (mlkem_parse_uniform(&a[e], 0, m->buf[e], XOF_BYTES) < N)
+            sample_ntt(&a[e], rho, m->ij[e][0], m->ij[e][1]);
+}
+
+struct noise_jobs {
+    uint8_t nonce[2 * K + 1];
+    uint8_t buf[2 * K + 1][PRF_BYTES];
+};
+
+/* noise_jobs: PRF_2(s, nonce0 + i) = SHAKE-256(s || nonce), 128 bytes, for
+ * SamplePolyCBD_2 (Algorithms 13 and 14). */
+static void noise_jobs(struct sha3_job *jobs, struct noise_jobs *nz, unsigned n,
+                       const uint8_t seed[32])
+{
+    for (unsigned i = 0; i < n; i++) {
+        nz->nonce[i] = (uint8_t)i;
+        jobs[i] = (struct sha3_job){{seed, &nz->nonce[i]}, {32, 1}, nz->buf[i], PRF_BYTES,
+                                    SHAKE256_RATE,         0x1f};
+    }
+}
+
+static void noise_sample(struct poly *r, const struct noise_jobs *nz, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        mlkem_cbd2(&r[i], nz->buf[i]);
+}
+
+/* H(ek) = SHA3-256(ek) and J(z || c) = SHAKE-256(z || c, 32) as jobs. */
+static struct sha3_job h_job(const uint8_t *ek, uint8_t out[32])
+{
+    return (struct sha3_job){{ek, NULL}, {MLKEM768_EK_LEN, 0}, out, 32, SHAKE256_RATE, 0x06};
+}
+
+static struct sha3_job j_job(const uint8_t *z, const uint8_t *c, uint8_t out[32])
+{
+    return (struct sha3_job){{z, c}, {32, MLKEM768_CT_LEN}, out, 32, SHAKE256_RATE, 0x1f};
 }
 
 const struct mlkem_ops mlkem_ops_portable = {
@@ -266,8 +317,7 @@ const struct mlkem_ops mlkem_ops_portable = {
     .ntt = poly_ntt,
     .invntt = poly_invntt,
     .basemul_acc = poly_basemul_acc,
-    .sample_matrix = sample_matrix,
-    .sample_cbd2 = sample_cbd2,
+    .hash_batch = sha3_run_jobs,
 };
 
 /* The path: AVX2 where this build and the CPU have it (libgcc reads CPUID
@@ -452,11 +502,17 @@ static void kpke_keygen(uint8_t ek[PKE_EK_LEN], uint8_t dk_pke[PKE_DK_LEN], cons
     const struct mlkem_ops *o = ops();
     struct poly se[2 * K], a[K * K]; /* s then e, with nonces 0 .. 2K-1 */
     struct poly t, *s = se, *e = se + K;
-    o->sample_cbd2(se, 2 * K, sigma, 0);
+    struct matrix_jobs mj;
+    struct noise_jobs nj;
+    struct sha3_job jobs[K * K + 2 * K];
+    matrix_jobs(jobs, &mj, rho, false);
+    noise_jobs(jobs + K * K, &nj, 2 * K, sigma);
+    o->hash_batch(jobs, K * K + 2 * K);
+    noise_sample(se, &nj, 2 * K);
+    tern_memzero(&nj, sizeof(nj));
+    matrix_parse(a, &mj, rho);
     for (unsigned i = 0; i < 2 * K; i++)
         o->ntt(&se[i]);
-    /* Â[i, j] = SampleNTT(ρ || j || i) (Algorithm 13 step 6). */
-    o->sample_matrix(a, rho, false);
     for (unsigned i = 0; i < K; i++) {
         o->basemul_acc(&t, &a[K * i], s);
         /* Leave the R^-1 of the products: multiply by R^2 through Montgomery. */
@@ -476,23 +532,26 @@ static void kpke_keygen(uint8_t ek[PKE_EK_LEN], uint8_t dk_pke[PKE_DK_LEN], cons
 /* kpke_encrypt: Algorithm 14. ek is 1184 bytes (already checked where it
  * came from the peer), m and r are secret. */
 static void kpke_encrypt(uint8_t ct[MLKEM768_CT_LEN], const uint8_t ek[PKE_EK_LEN],
-                         const uint8_t m[32], const uint8_t r[32])
+                         const uint8_t m[32], const uint8_t r[32], const struct poly a[K * K])
 {
     const struct mlkem_ops *o = ops();
     /* y, e1 and e2 with nonces 0 .. 2K (Algorithm 14 steps 9-17). */
-    struct poly noise[2 * K + 1], that[K], a[K * K];
+    struct poly noise[2 * K + 1], that[K];
     struct poly *y = noise, *e1 = noise + K, *e2 = noise + 2 * K;
     struct polyvec u;
     struct poly v, mu;
-    const uint8_t *rho = ek + K * POLY_BYTES;
+    struct noise_jobs nj;
+    struct sha3_job jobs[2 * K + 1];
 
     for (unsigned i = 0; i < K; i++)
         (void)decode12(&that[i], ek + i * POLY_BYTES);
-    o->sample_cbd2(noise, 2 * K + 1, r, 0);
+    noise_jobs(jobs, &nj, 2 * K + 1, r);
+    o->hash_batch(jobs, 2 * K + 1);
+    noise_sample(noise, &nj, 2 * K + 1);
+    tern_memzero(&nj, sizeof(nj));
     for (unsigned i = 0; i < K; i++)
         o->ntt(&y[i]);
-    /* Row i of Âᵀ: Âᵀ[i, j] = Â[j, i] = SampleNTT(ρ || i || j). */
-    o->sample_matrix(a, rho, true);
+    /* Row i of Âᵀ (the caller's a): Âᵀ[i, j] = Â[j, i] = SampleNTT(ρ || i || j). */
     for (unsigned i = 0; i < K; i++) {
         o->basemul_acc(&u.p[i], &a[K * i], y);
         o->invntt(&u.p[i]);
@@ -618,12 +677,20 @@ int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN]
                            size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
 {
     TRY(mlkem768_check_ek(ek, ek_len));
-    /* (K, r) = G(m || H(ek)) (Algorithm 17 step 1). */
+    /* H(ek) beside the matrix Âᵀ from ρ; then (K, r) = G(m || H(ek))
+     * (Algorithm 17 step 1). */
     uint8_t in[64], g[64];
+    struct poly a[K * K];
+    struct matrix_jobs mj;
+    struct sha3_job jobs[K * K + 1];
+    const uint8_t *rho = ek + K * POLY_BYTES;
+    matrix_jobs(jobs, &mj, rho, true);
+    jobs[K * K] = h_job(ek, in + 32);
+    ops()->hash_batch(jobs, K * K + 1);
+    matrix_parse(a, &mj, rho);
     memcpy(in, m, 32);
-    sha3_256(ek, MLKEM768_EK_LEN, in + 32);
     sha3_512(in, sizeof(in), g);
-    kpke_encrypt(ct, ek, m, g + 32);
+    kpke_encrypt(ct, ek, m, g + 32, a);
     memcpy(ss, g, MLKEM_SS_LEN);
     tern_memzero(in, sizeof(in));
     tern_memzero(g, sizeof(g));
@@ -646,30 +713,40 @@ int mlkem768_decaps(uint8_t ss[MLKEM_SS_LEN], const uint8_t *dk, size_t dk_len, 
 {
     struct rd r;
     const uint8_t *dk_pke, *ek, *h, *z, *c;
-    if (!ct || ct_len != MLKEM768_CT_LEN)
+    if (!ct || ct_len != MLKEM768_CT_LEN || !dk)
         return TERN_E_ILLEGAL_PARAMETER;
-    TRY(mlkem768_check_dk(dk, dk_len));
     rd_init(&r, dk, dk_len);
     if (!rd_bytes(&r, &dk_pke, PKE_DK_LEN) || !rd_bytes(&r, &ek, MLKEM768_EK_LEN) ||
-        !rd_bytes(&r, &h, 32) || !rd_bytes(&r, &z, 32))
-        return TERN_E_INTERNAL; /* lengths were checked just above */
+        !rd_bytes(&r, &h, 32) || !rd_bytes(&r, &z, 32) || !rd_empty(&r))
+        return TERN_E_ILLEGAL_PARAMETER;
     rd_init(&r, ct, ct_len);
     if (!rd_bytes(&r, &c, MLKEM768_CT_LEN))
         return TERN_E_INTERNAL;
 
+    /* One batch: H(ek) for the hash check (FIPS 203 §7.3, as
+     * mlkem768_check_dk), K̄ = J(z || c), and the matrix for re-encryption. */
+    uint8_t hek[32], kbar[32];
+    struct poly a[K * K];
+    struct matrix_jobs mj;
+    struct sha3_job jobs[K * K + 2];
+    const uint8_t *rho = ek + K * POLY_BYTES;
+    matrix_jobs(jobs, &mj, rho, true);
+    jobs[K * K] = h_job(ek, hek);
+    jobs[K * K + 1] = j_job(z, c, kbar);
+    ops()->hash_batch(jobs, K * K + 2);
+    if (!tern_ct_eq(hek, h, 32)) {
+        tern_memzero(kbar, sizeof(kbar));
+        return TERN_E_ILLEGAL_PARAMETER;
+    }
+    matrix_parse(a, &mj, rho);
+
     /* Algorithm 18: m' = Decrypt(c); (K', r') = G(m' || h);
-     * K̄ = J(z || c); c' = Encrypt(ek, m', r'); K' if c == c' else K̄. */
-    uint8_t in[64], g[64], kbar[32], c2[MLKEM768_CT_LEN];
-    struct sha3_ctx j;
+     * c' = Encrypt(ek, m', r'); K' if c == c' else K̄. */
+    uint8_t in[64], g[64], c2[MLKEM768_CT_LEN];
     kpke_decrypt(in, dk_pke, c);
     memcpy(in + 32, h, 32);
     sha3_512(in, sizeof(in), g);
-    shake256_init(&j);
-    sha3_absorb(&j, z, 32);
-    sha3_absorb(&j, c, MLKEM768_CT_LEN);
-    sha3_squeeze(&j, kbar, sizeof(kbar));
-    sha3_wipe(&j);
-    kpke_encrypt(c2, ek, in, g + 32);
+    kpke_encrypt(c2, ek, in, g + 32, a);
 
     /* All ones when the ciphertexts agree: no branch on the outcome. */
     uint8_t keep = (uint8_t)value_barrier(0u - (uint32_t)tern_ct_eq(c, c2, MLKEM768_CT_LEN));

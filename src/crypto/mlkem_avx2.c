@@ -4,7 +4,8 @@
  * noise sampled four SHAKE streams at a time (sha3x4_avx2.c). Polynomials
  * keep FIPS 203's coefficient order in memory, so ek, dk and the portable
  * primitives see the same values (mlkem_impl.h states what each primitive
- * promises; the tests compare the two paths).
+ * promises; the tests compare the two paths). The hashes go four at a time
+ * through sha3x4_avx2.c.
  *
  * The NTT. Layers with distance 128 down to 16 pair whole vectors and
  * broadcast one ζ. The last three (8, 4, 2) pair coefficients inside a
@@ -25,16 +26,13 @@
  * a1 b1 as in mlkem.c: the sums differ by multiples of q, not modulo q.)
  *
  * Secrets (s, e, y, the message) flow only through arithmetic and fixed
- * shuffles: no branch or index depends on them. The rejection sampling of
- * the matrix branches on SHAKE-128 output of the public ρ.
+ * shuffles: no branch or index depends on them.
  *
  * Built with -mavx2 (CMake) and reached only through mlkem.c's run-time
  * check of the CPU. */
 #include "crypto/mlkem_impl.h"
 
 #if defined(__AVX2__) && defined(MLKEM_HAVE_AVX2)
-#include "base/mem.h"
-#include "crypto/sha3.h"
 #include "crypto/sha3x4.h"
 
 #include <immintrin.h>
@@ -249,94 +247,12 @@ static void basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly a[K],
     }
 }
 
-/* ---- sampling ---- */
-
-#define XOF_BLOCKS 3 /* 504 bytes: 336 candidates, enough for 256 nearly always */
-
-static void sample_matrix_avx2(struct mlkem_poly a[K * K], const uint8_t rho[32], bool transposed)
-{
-    struct sha3x4_state st;
-    uint8_t in[4][34];
-    _Static_assert(K * K == 9, "the batches below are for ML-KEM-768's 3x3 matrix");
-    for (unsigned base = 0; base < 8; base += 4) {
-        uint8_t buf[4][XOF_BLOCKS * SHAKE128_RATE];
-        const uint8_t *inp[4];
-        uint8_t *outp[4];
-        unsigned n[4];
-        for (unsigned s = 0; s < 4; s++) {
-            unsigned e = base + s, i = e / K, j = e % K;
-            memcpy(in[s], rho, 32);
-            in[s][32] = (uint8_t)(transposed ? i : j);
-            in[s][33] = (uint8_t)(transposed ? j : i);
-            inp[s] = in[s];
-        }
-        sha3x4_absorb_once(&st, SHAKE128_RATE, inp, 34);
-        for (unsigned blk = 0; blk < XOF_BLOCKS; blk++) {
-            for (unsigned s = 0; s < 4; s++)
-                outp[s] = buf[s] + blk * SHAKE128_RATE;
-            sha3x4_squeeze_block(&st, SHAKE128_RATE, outp);
-        }
-        bool more = false;
-        for (unsigned s = 0; s < 4; s++) {
-            n[s] = mlkem_parse_uniform(&a[base + s], 0, buf[s], sizeof(buf[s]));
-            more |= n[s] < N;
-        }
-        /* Unlucky streams (public ρ): another block for all four. */
-        while (more) {
-            for (unsigned s = 0; s < 4; s++)
-                outp[s] = buf[s];
-            sha3x4_squeeze_block(&st, SHAKE128_RATE, outp);
-            more = false;
-            for (unsigned s = 0; s < 4; s++) {
-                n[s] = mlkem_parse_uniform(&a[base + s], n[s], buf[s], SHAKE128_RATE);
-                more |= n[s] < N;
-            }
-        }
-    }
-    /* The ninth entry, (2, 2) either way, alone through the one-state SHAKE. */
-    struct sha3_ctx xof;
-    uint8_t ab[2] = {2, 2}, blk[SHAKE128_RATE];
-    shake128_init(&xof);
-    sha3_absorb(&xof, rho, 32);
-    sha3_absorb(&xof, ab, 2);
-    unsigned n = 0;
-    while (n < N) {
-        sha3_squeeze(&xof, blk, sizeof(blk));
-        n = mlkem_parse_uniform(&a[8], n, blk, sizeof(blk));
-    }
-}
-
-/* Four PRF_2 streams (SHAKE-256 of s || nonce, 128 bytes: within the first
- * block) per batch; lanes past n compute a stream nobody reads. */
-static void sample_cbd2_avx2(struct mlkem_poly *r, unsigned n, const uint8_t seed[32],
-                             uint8_t nonce0)
-{
-    struct sha3x4_state st;
-    uint8_t in[4][33], buf[4][SHAKE256_RATE];
-    const uint8_t *inp[4] = {in[0], in[1], in[2], in[3]};
-    uint8_t *outp[4] = {buf[0], buf[1], buf[2], buf[3]};
-    for (unsigned s = 0; s < 4; s++)
-        memcpy(in[s], seed, 32);
-    for (unsigned base = 0; base < n; base += 4) {
-        for (unsigned s = 0; s < 4; s++)
-            in[s][32] = (uint8_t)(nonce0 + base + s);
-        sha3x4_absorb_once(&st, SHAKE256_RATE, inp, 33);
-        sha3x4_squeeze_block(&st, SHAKE256_RATE, outp);
-        for (unsigned s = 0; s < 4 && base + s < n; s++)
-            mlkem_cbd2(&r[base + s], buf[s]);
-    }
-    sha3x4_wipe(&st);
-    tern_memzero(in, sizeof(in));
-    tern_memzero(buf, sizeof(buf));
-}
-
 const struct mlkem_ops mlkem_ops_avx2 = {
     .name = "avx2",
     .ntt = ntt_avx2,
     .invntt = invntt_avx2,
     .basemul_acc = basemul_acc_avx2,
-    .sample_matrix = sample_matrix_avx2,
-    .sample_cbd2 = sample_cbd2_avx2,
+    .hash_batch = sha3x4_run_jobs,
 };
 #elif defined(MLKEM_HAVE_AVX2)
 #error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"

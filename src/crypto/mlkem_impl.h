@@ -7,6 +7,8 @@
 #ifndef TERN_CRYPTO_MLKEM_IMPL_H
 #define TERN_CRYPTO_MLKEM_IMPL_H
 
+#include "crypto/sha3.h"
+
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,9 +31,7 @@ extern const int16_t mlkem_zetas[128];
  *    polynomial times R^-1 undone (see mlkem.c), |c| < q;
  *  - basemul_acc: r = sum of a[v] x b[v] (v < MLKEM_K) in the NTT domain,
  *    times R^-1, |r| < q; a's coefficients in [0, 2^12), b's |c| <= q/2;
- *  - sample_matrix: the 9 entries of Â (transposed: Âᵀ), a[3i + j] =
- *    SampleNTT(ρ || j || i) (transposed: ρ || i || j), coefficients in [0, q);
- *  - sample_cbd2: n (<= 8) polynomials SamplePolyCBD_2(PRF_2(s, nonce0 + i)).
+ *  - hash_batch: sha3_run_jobs (sha3.h), with the same results.
  * Results of ntt, invntt and basemul_acc may differ between the paths by
  * multiples of q (the representatives chosen), never modulo q. */
 struct mlkem_ops {
@@ -40,9 +40,7 @@ struct mlkem_ops {
     void (*invntt)(struct mlkem_poly *f);
     void (*basemul_acc)(struct mlkem_poly *r, const struct mlkem_poly a[MLKEM_K],
                         const struct mlkem_poly b[MLKEM_K]);
-    void (*sample_matrix)(struct mlkem_poly a[MLKEM_K * MLKEM_K], const uint8_t rho[32],
-                          bool transposed);
-    void (*sample_cbd2)(struct mlkem_poly *r, unsigned n, const uint8_t seed[32], uint8_t nonce0);
+    void (*hash_batch)(const struct sha3_job *jobs, unsigned n);
 };
 
 extern const struct mlkem_ops mlkem_ops_portable;

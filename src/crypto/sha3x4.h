@@ -5,6 +5,8 @@
 #ifndef TERN_CRYPTO_SHA3X4_H
 #define TERN_CRYPTO_SHA3X4_H
 
+#include "crypto/sha3.h"
+
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,5 +24,13 @@ void sha3x4_absorb_once(struct sha3x4_state *st, unsigned rate, const uint8_t *c
 /* sha3x4_squeeze_block: the next rate bytes of each stream. */
 void sha3x4_squeeze_block(struct sha3x4_state *st, unsigned rate, uint8_t *const out[4]);
 void sha3x4_wipe(struct sha3x4_state *st);
+
+/* sha3x4_run_jobs: sha3_run_jobs (sha3.h) four lanes at a time. Jobs are
+ * given to lanes so the lanes' permutation counts stay even (a job costs
+ * one permutation per input block, padding included, and one per output
+ * block after the first); a lane that finishes a job starts its next one on
+ * the next permutation. n <= SHA3X4_MAX_JOBS. */
+#define SHA3X4_MAX_JOBS 16
+void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n);
 
 #endif

@@ -14,6 +14,7 @@
 #include "base/mem.h"
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <string.h>
 
 static const uint64_t rc4[24] = {
@@ -137,6 +138,121 @@ void sha3x4_squeeze_block(struct sha3x4_state *st, unsigned rate, uint8_t *const
 void sha3x4_wipe(struct sha3x4_state *st)
 {
     tern_memzero(st, sizeof(*st));
+}
+
+/* job_cost: the permutations a job takes. */
+static unsigned job_cost(const struct sha3_job *j)
+{
+    size_t len = j->in_len[0] + j->in_len[1];
+    size_t out_blocks = (j->out_len + j->rate - 1) / j->rate;
+    return (unsigned)(len / j->rate + 1 + (out_blocks ? out_blocks - 1 : 0));
+}
+
+/* gather: n bytes of in[0] || in[1] from offset pos. */
+static void gather(const struct sha3_job *j, size_t pos, size_t n, uint8_t *dst)
+{
+    for (size_t part = 0; part < 2 && n > 0; part++) {
+        if (pos >= j->in_len[part]) {
+            pos -= j->in_len[part];
+            continue;
+        }
+        size_t take = j->in_len[part] - pos < n ? j->in_len[part] - pos : n;
+        memcpy(dst, j->in[part] + pos, take);
+        dst += take;
+        n -= take;
+        pos = 0;
+    }
+}
+
+struct lane {
+    unsigned queue[SHA3X4_MAX_JOBS], n_queued, next; /* job indices, in order */
+    const struct sha3_job *job;                      /* running, or NULL */
+    size_t pos;                                      /* absorbing: input bytes taken */
+    size_t done;                                     /* squeezing: output bytes given */
+    bool squeezing;
+};
+
+static void lane_start(struct sha3x4_state *st, struct lane *l, unsigned s,
+                       const struct sha3_job *jobs)
+{
+    for (unsigned i = 0; i < 25; i++)
+        st->lane[i][s] = 0;
+    l->job = l->next < l->n_queued ? &jobs[l->queue[l->next++]] : NULL;
+    l->pos = 0;
+    l->done = 0;
+    l->squeezing = false;
+}
+
+void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n)
+{
+    struct sha3x4_state st;
+    struct lane lanes[4];
+    unsigned load[4] = {0, 0, 0, 0};
+    uint8_t block[200];
+    memset(lanes, 0, sizeof(lanes));
+    if (n > SHA3X4_MAX_JOBS) { /* a caller bug; stay correct regardless */
+        sha3_run_jobs(jobs + SHA3X4_MAX_JOBS, n - SHA3X4_MAX_JOBS);
+        n = SHA3X4_MAX_JOBS;
+    }
+    /* Each job to the least loaded lane (costs depend on public lengths only). */
+    for (unsigned i = 0; i < n; i++) {
+        unsigned best = 0;
+        for (unsigned s = 1; s < 4; s++)
+            if (load[s] < load[best])
+                best = s;
+        lanes[best].queue[lanes[best].n_queued++] = i;
+        load[best] += job_cost(&jobs[i]);
+    }
+    memset(&st, 0, sizeof(st));
+    for (unsigned s = 0; s < 4; s++)
+        lane_start(&st, &lanes[s], s, jobs);
+    for (;;) {
+        bool any = false;
+        for (unsigned s = 0; s < 4; s++) {
+            struct lane *l = &lanes[s];
+            if (!l->job)
+                continue;
+            any = true;
+            if (l->squeezing)
+                continue; /* more output: the permutation below gives it */
+            const struct sha3_job *j = l->job;
+            size_t len = j->in_len[0] + j->in_len[1], rate = j->rate, take = rate;
+            memset(block, 0, rate);
+            if (len - l->pos < rate) { /* the last block: pad10*1 (FIPS 202 §5.1) */
+                take = len - l->pos;
+                block[take] ^= j->dsbyte;
+                block[rate - 1] ^= 0x80;
+                l->squeezing = true;
+            }
+            gather(j, l->pos, take, block);
+            l->pos += take;
+            for (size_t i = 0; i < rate / 8; i++) {
+                uint64_t w;
+                memcpy(&w, block + 8 * i, 8);
+                st.lane[i][s] ^= w;
+            }
+        }
+        if (!any)
+            break;
+        sha3x4_keccak_f1600(&st);
+        for (unsigned s = 0; s < 4; s++) {
+            struct lane *l = &lanes[s];
+            if (!l->job || !l->squeezing)
+                continue;
+            const struct sha3_job *j = l->job;
+            size_t give = j->out_len - l->done < j->rate ? j->out_len - l->done : j->rate;
+            for (size_t i = 0; i < give; i += 8) {
+                uint8_t w[8];
+                memcpy(w, &st.lane[i / 8][s], 8);
+                memcpy(j->out + l->done + i, w, give - i < 8 ? give - i : 8);
+            }
+            l->done += give;
+            if (l->done == j->out_len)
+                lane_start(&st, l, s, jobs);
+        }
+    }
+    tern_memzero(block, sizeof(block));
+    sha3x4_wipe(&st);
 }
 #else
 /* This build has no AVX2 path (TERN_MLKEM_PORTABLE, or not x86-64). */

@@ -601,7 +601,7 @@ static void test_differential_primitives(void)
     struct sha3_ctx rng;
     shake128_init(&rng);
     sha3_absorb(&rng, "mlkem paths", 11);
-    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_mat = 0, bad_cbd = 0;
+    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0;
     for (unsigned it = 0; it < 400; it++) {
         struct mlkem_poly x, y, a[MLKEM_K], b[MLKEM_K], r1, r2;
         /* NTT: input |c| < q; output within q/2 and equal modulo q. */
@@ -623,28 +623,41 @@ static void test_differential_primitives(void)
         ref->invntt(&r1);
         opt->invntt(&x);
         bad_inv += !poly_modq_eq(&r1, &x, MLKEM_Q - 1);
-        /* Sampling: exactly equal. */
-        if (it % 20 == 0) {
-            uint8_t seed[32];
-            struct mlkem_poly m1[9], m2[9], n1[8], n2[8];
-            sha3_squeeze(&rng, seed, sizeof(seed));
-            bool tr = it % 40 == 0;
-            ref->sample_matrix(m1, seed, tr);
-            opt->sample_matrix(m2, seed, tr);
-            bad_mat += memcmp(m1, m2, sizeof(m1)) != 0;
-            unsigned n = 1 + it / 20 % 8;
-            memset(n1, 0, sizeof(n1));
-            memset(n2, 0, sizeof(n2));
-            ref->sample_cbd2(n1, n, seed, (uint8_t)(250 + it));
-            opt->sample_cbd2(n2, n, seed, (uint8_t)(250 + it));
-            bad_cbd += memcmp(n1, n2, sizeof(n1)) != 0;
+        /* Hash batches: exactly equal, for batches of 1 to 16 jobs of every
+         * rate and domain ML-KEM uses, inputs of 0 to 1200 bytes in two
+         * parts, outputs of 1 to 600 bytes. */
+        if (it % 10 == 0) {
+            static uint8_t in[16][1200], out1[16][600], out2[16][600];
+            struct sha3_job j1[16], j2[16];
+            uint8_t sel[16 * 6];
+            unsigned nj = 1 + it / 10 % 16;
+            sha3_squeeze(&rng, sel, sizeof(sel));
+            for (unsigned q = 0; q < nj; q++) {
+                static const uint8_t rates[4] = {168, 136, 136, 72},
+                                     ds[4] = {0x1f, 0x1f, 0x06, 0x06};
+                unsigned kind = sel[6 * q] % 4;
+                size_t l0 = (size_t)(sel[6 * q + 1] | sel[6 * q + 2] << 8) % 600;
+                size_t l1 = (size_t)(sel[6 * q + 3] | sel[6 * q + 4] << 8) % 601;
+                size_t ol = 1 + (size_t)(sel[6 * q + 5] * 7u) % 600;
+                sha3_squeeze(&rng, in[q], l0 + l1);
+                j1[q] = (struct sha3_job){{in[q], in[q] + l0}, {l0, l1}, out1[q], ol,
+                                          rates[kind],         ds[kind]};
+                j2[q] = j1[q];
+                j2[q].out = out2[q];
+                memset(out1[q], 0, sizeof(out1[q]));
+                memset(out2[q], 0xaa, sizeof(out2[q]));
+            }
+            ref->hash_batch(j1, nj);
+            opt->hash_batch(j2, nj);
+            for (unsigned q = 0; q < nj; q++)
+                bad_hash +=
+                    memcmp(out1[q], out2[q], j1[q].out_len) != 0 || out2[q][j1[q].out_len] != 0xaa;
         }
     }
     CHECK_EQ(bad_ntt, 0);
     CHECK_EQ(bad_mul, 0);
     CHECK_EQ(bad_inv, 0);
-    CHECK_EQ(bad_mat, 0);
-    CHECK_EQ(bad_cbd, 0);
+    CHECK_EQ(bad_hash, 0);
 }
 
 /* End to end: keys, ciphertexts and secrets from random seeds, and the
