@@ -8,6 +8,7 @@
 #include "crypto/sha3.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,10 @@ void sha3x4_absorb_once(struct sha3x4_state *st, unsigned rate, const uint8_t *c
 /* sha3x4_squeeze_block: the next rate bytes of each stream. */
 void sha3x4_squeeze_block(struct sha3x4_state *st, unsigned rate, uint8_t *const out[4]);
 void sha3x4_wipe(struct sha3x4_state *st);
+/* The permutation uses AVX-512 (VL) instructions where the CPU has them;
+ * tests turn that off to run the AVX2 rounds too. */
+bool sha3x4_avx512_available(void);
+void sha3x4_use_avx512(bool on);
 
 /* sha3x4_run_jobs: sha3_run_jobs (sha3.h) four lanes at a time. Jobs are
  * given to lanes so the lanes' permutation counts stay even (a job costs

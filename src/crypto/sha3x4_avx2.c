@@ -3,8 +3,9 @@
  * of sha3.c (θ, ρ and π together, χ, ι; FIPS 202 §3.2) with each 64-bit
  * operation on four states at once; AVX2 has no 64-bit rotate, so a
  * rotation is two shifts and an OR, except by 8 and 56, which move whole
- * bytes and are one byte shuffle. ML-KEM uses it to expand the matrix (four
- * SHAKE-128 streams) and the noise (four SHAKE-256 streams) at once.
+ * bytes and are one byte shuffle. Where the CPU has AVX-512VL, the same
+ * rounds use its rotate and three-input logic instructions. ML-KEM uses it to expand the matrix
+ * (four SHAKE-128 streams) and the noise (four SHAKE-256 streams) at once.
  *
  * Built with -mavx2 (CMake), called only after the CPU was found to have
  * AVX2 (mlkem.c). */
@@ -26,8 +27,6 @@ static const uint64_t rc4[24] = {
     0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
 };
 
-#define ROL(v, n) _mm256_or_si256(_mm256_slli_epi64((v), (n)), _mm256_srli_epi64((v), 64 - (n)))
-
 static inline __m256i rol8(__m256i v)
 {
     /* Each 64-bit lane's bytes moved up by one, the top byte to the bottom. */
@@ -43,65 +42,185 @@ static inline __m256i rol56(__m256i v)
     return _mm256_shuffle_epi8(v, m);
 }
 
-#define ANDN(a, b) _mm256_andnot_si256((a), (b)) /* ~a & b */
-#define XOR(a, b)  _mm256_xor_si256((a), (b))
+#define XOR(a, b) _mm256_xor_si256((a), (b))
+
+/* The 24 rounds, written once for both instruction sets, over 25 named
+ * lanes so the compiler can keep the state in registers: ROLn(v, n)
+ * rotates each 64-bit lane left by n, XOR5 is a column parity, CHI(a, b,
+ * c) is a ^ (~b & c). ρ and π use the offsets and destinations of sha3.c. */
+#define KECCAK4_ROUNDS(ROLn, XOR5, CHI)                                                            \
+    do {                                                                                           \
+        __m256i A00 = _mm256_load_si256((const __m256i *)&st->lane[0][0]);                         \
+        __m256i A01 = _mm256_load_si256((const __m256i *)&st->lane[1][0]);                         \
+        __m256i A02 = _mm256_load_si256((const __m256i *)&st->lane[2][0]);                         \
+        __m256i A03 = _mm256_load_si256((const __m256i *)&st->lane[3][0]);                         \
+        __m256i A04 = _mm256_load_si256((const __m256i *)&st->lane[4][0]);                         \
+        __m256i A05 = _mm256_load_si256((const __m256i *)&st->lane[5][0]);                         \
+        __m256i A06 = _mm256_load_si256((const __m256i *)&st->lane[6][0]);                         \
+        __m256i A07 = _mm256_load_si256((const __m256i *)&st->lane[7][0]);                         \
+        __m256i A08 = _mm256_load_si256((const __m256i *)&st->lane[8][0]);                         \
+        __m256i A09 = _mm256_load_si256((const __m256i *)&st->lane[9][0]);                         \
+        __m256i A10 = _mm256_load_si256((const __m256i *)&st->lane[10][0]);                        \
+        __m256i A11 = _mm256_load_si256((const __m256i *)&st->lane[11][0]);                        \
+        __m256i A12 = _mm256_load_si256((const __m256i *)&st->lane[12][0]);                        \
+        __m256i A13 = _mm256_load_si256((const __m256i *)&st->lane[13][0]);                        \
+        __m256i A14 = _mm256_load_si256((const __m256i *)&st->lane[14][0]);                        \
+        __m256i A15 = _mm256_load_si256((const __m256i *)&st->lane[15][0]);                        \
+        __m256i A16 = _mm256_load_si256((const __m256i *)&st->lane[16][0]);                        \
+        __m256i A17 = _mm256_load_si256((const __m256i *)&st->lane[17][0]);                        \
+        __m256i A18 = _mm256_load_si256((const __m256i *)&st->lane[18][0]);                        \
+        __m256i A19 = _mm256_load_si256((const __m256i *)&st->lane[19][0]);                        \
+        __m256i A20 = _mm256_load_si256((const __m256i *)&st->lane[20][0]);                        \
+        __m256i A21 = _mm256_load_si256((const __m256i *)&st->lane[21][0]);                        \
+        __m256i A22 = _mm256_load_si256((const __m256i *)&st->lane[22][0]);                        \
+        __m256i A23 = _mm256_load_si256((const __m256i *)&st->lane[23][0]);                        \
+        __m256i A24 = _mm256_load_si256((const __m256i *)&st->lane[24][0]);                        \
+        __m256i C0, C1, C2, C3, C4, D0, D1, D2, D3, D4;                                            \
+        __m256i B00, B01, B02, B03, B04, B05, B06, B07, B08, B09, B10, B11, B12;                   \
+        __m256i B13, B14, B15, B16, B17, B18, B19, B20, B21, B22, B23, B24;                        \
+        for (int round = 0; round < 24; round++) {                                                 \
+            C0 = XOR5(A00, A05, A10, A15, A20);                                                    \
+            C1 = XOR5(A01, A06, A11, A16, A21);                                                    \
+            C2 = XOR5(A02, A07, A12, A17, A22);                                                    \
+            C3 = XOR5(A03, A08, A13, A18, A23);                                                    \
+            C4 = XOR5(A04, A09, A14, A19, A24);                                                    \
+            D0 = XOR(C4, ROLn(C1, 1));                                                             \
+            D1 = XOR(C0, ROLn(C2, 1));                                                             \
+            D2 = XOR(C1, ROLn(C3, 1));                                                             \
+            D3 = XOR(C2, ROLn(C4, 1));                                                             \
+            D4 = XOR(C3, ROLn(C0, 1));                                                             \
+            B00 = XOR(A00, D0);                                                                    \
+            B01 = ROLn(XOR(A06, D1), 44);                                                          \
+            B02 = ROLn(XOR(A12, D2), 43);                                                          \
+            B03 = ROLn(XOR(A18, D3), 21);                                                          \
+            B04 = ROLn(XOR(A24, D4), 14);                                                          \
+            B05 = ROLn(XOR(A03, D3), 28);                                                          \
+            B06 = ROLn(XOR(A09, D4), 20);                                                          \
+            B07 = ROLn(XOR(A10, D0), 3);                                                           \
+            B08 = ROLn(XOR(A16, D1), 45);                                                          \
+            B09 = ROLn(XOR(A22, D2), 61);                                                          \
+            B10 = ROLn(XOR(A01, D1), 1);                                                           \
+            B11 = ROLn(XOR(A07, D2), 6);                                                           \
+            B12 = ROLn(XOR(A13, D3), 25);                                                          \
+            B13 = ROLn(XOR(A19, D4), 8);                                                           \
+            B14 = ROLn(XOR(A20, D0), 18);                                                          \
+            B15 = ROLn(XOR(A04, D4), 27);                                                          \
+            B16 = ROLn(XOR(A05, D0), 36);                                                          \
+            B17 = ROLn(XOR(A11, D1), 10);                                                          \
+            B18 = ROLn(XOR(A17, D2), 15);                                                          \
+            B19 = ROLn(XOR(A23, D3), 56);                                                          \
+            B20 = ROLn(XOR(A02, D2), 62);                                                          \
+            B21 = ROLn(XOR(A08, D3), 55);                                                          \
+            B22 = ROLn(XOR(A14, D4), 39);                                                          \
+            B23 = ROLn(XOR(A15, D0), 41);                                                          \
+            B24 = ROLn(XOR(A21, D1), 2);                                                           \
+            A00 = CHI(B00, B01, B02);                                                              \
+            A01 = CHI(B01, B02, B03);                                                              \
+            A02 = CHI(B02, B03, B04);                                                              \
+            A03 = CHI(B03, B04, B00);                                                              \
+            A04 = CHI(B04, B00, B01);                                                              \
+            A05 = CHI(B05, B06, B07);                                                              \
+            A06 = CHI(B06, B07, B08);                                                              \
+            A07 = CHI(B07, B08, B09);                                                              \
+            A08 = CHI(B08, B09, B05);                                                              \
+            A09 = CHI(B09, B05, B06);                                                              \
+            A10 = CHI(B10, B11, B12);                                                              \
+            A11 = CHI(B11, B12, B13);                                                              \
+            A12 = CHI(B12, B13, B14);                                                              \
+            A13 = CHI(B13, B14, B10);                                                              \
+            A14 = CHI(B14, B10, B11);                                                              \
+            A15 = CHI(B15, B16, B17);                                                              \
+            A16 = CHI(B16, B17, B18);                                                              \
+            A17 = CHI(B17, B18, B19);                                                              \
+            A18 = CHI(B18, B19, B15);                                                              \
+            A19 = CHI(B19, B15, B16);                                                              \
+            A20 = CHI(B20, B21, B22);                                                              \
+            A21 = CHI(B21, B22, B23);                                                              \
+            A22 = CHI(B22, B23, B24);                                                              \
+            A23 = CHI(B23, B24, B20);                                                              \
+            A24 = CHI(B24, B20, B21);                                                              \
+            A00 = XOR(A00, _mm256_set1_epi64x((long long)rc4[round]));                             \
+        }                                                                                          \
+        _mm256_store_si256((__m256i *)&st->lane[0][0], A00);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[1][0], A01);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[2][0], A02);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[3][0], A03);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[4][0], A04);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[5][0], A05);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[6][0], A06);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[7][0], A07);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[8][0], A08);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[9][0], A09);                                       \
+        _mm256_store_si256((__m256i *)&st->lane[10][0], A10);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[11][0], A11);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[12][0], A12);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[13][0], A13);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[14][0], A14);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[15][0], A15);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[16][0], A16);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[17][0], A17);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[18][0], A18);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[19][0], A19);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[20][0], A20);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[21][0], A21);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[22][0], A22);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[23][0], A23);                                      \
+        _mm256_store_si256((__m256i *)&st->lane[24][0], A24);                                      \
+    } while (0)
+
+/* AVX2: a rotation is two shifts and an OR, except by 8 and 56 (whole
+ * bytes: one byte shuffle); the compiler folds the constant n. */
+static inline __m256i rol_avx2(__m256i v, int n)
+{
+    if (n == 8)
+        return rol8(v);
+    if (n == 56)
+        return rol56(v);
+    return _mm256_or_si256(_mm256_slli_epi64(v, n), _mm256_srli_epi64(v, 64 - n));
+}
+#define XOR5_AVX2(a, b, c, d, e) XOR(XOR(XOR((a), (b)), XOR((c), (d))), (e))
+#define CHI_AVX2(a, b, c)        XOR((a), _mm256_andnot_si256((b), (c)))
+
+static void keccak4_avx2(struct sha3x4_state *st)
+{
+    KECCAK4_ROUNDS(rol_avx2, XOR5_AVX2, CHI_AVX2);
+}
+
+/* AVX-512 (VL, on the same 256-bit vectors) where the CPU has it: one
+ * rotate instruction, and three-input logic (vpternlogq: 0x96 is a ^ b ^ c,
+ * 0xd2 is a ^ (~b & c)). Straight-line like the AVX2 rounds, no data-
+ * dependent branch or index; valgrind hides AVX-512, so the constant-time
+ * test runs the AVX2 rounds, and the differential test in mlkem_test runs
+ * these against the portable code on a CPU that has them. */
+#define ROL_512(v, n)           _mm256_rol_epi64((v), (n))
+#define XOR3_512(a, b, c)       _mm256_ternarylogic_epi64((a), (b), (c), 0x96)
+#define XOR5_512(a, b, c, d, e) XOR3_512(XOR3_512((a), (b), (c)), (d), (e))
+#define CHI_512(a, b, c)        _mm256_ternarylogic_epi64((a), (b), (c), 0xd2)
+
+__attribute__((target("avx512f,avx512vl"))) static void keccak4_avx512(struct sha3x4_state *st)
+{
+    KECCAK4_ROUNDS(ROL_512, XOR5_512, CHI_512);
+}
+
+/* Tests may turn the AVX-512 rounds off (sha3x4_use_avx512). */
+static int avx512_off;
+
+void sha3x4_use_avx512(bool on)
+{
+    avx512_off = !on;
+}
+
+bool sha3x4_avx512_available(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
 
 void sha3x4_keccak_f1600(struct sha3x4_state *st)
 {
-    __m256i a[25];
-    for (int i = 0; i < 25; i++)
-        a[i] = _mm256_load_si256((const __m256i *)&st->lane[i][0]);
-    __m256i c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
-    __m256i b[25];
-    for (int round = 0; round < 24; round++) {
-        c0 = XOR(XOR(XOR(a[0], a[5]), XOR(a[10], a[15])), a[20]);
-        c1 = XOR(XOR(XOR(a[1], a[6]), XOR(a[11], a[16])), a[21]);
-        c2 = XOR(XOR(XOR(a[2], a[7]), XOR(a[12], a[17])), a[22]);
-        c3 = XOR(XOR(XOR(a[3], a[8]), XOR(a[13], a[18])), a[23]);
-        c4 = XOR(XOR(XOR(a[4], a[9]), XOR(a[14], a[19])), a[24]);
-        d0 = XOR(c4, ROL(c1, 1));
-        d1 = XOR(c0, ROL(c2, 1));
-        d2 = XOR(c1, ROL(c3, 1));
-        d3 = XOR(c2, ROL(c4, 1));
-        d4 = XOR(c3, ROL(c0, 1));
-        /* ρ and π: the same offsets and destinations as sha3.c. */
-        b[0] = XOR(a[0], d0);
-        b[1] = ROL(XOR(a[6], d1), 44);
-        b[2] = ROL(XOR(a[12], d2), 43);
-        b[3] = ROL(XOR(a[18], d3), 21);
-        b[4] = ROL(XOR(a[24], d4), 14);
-        b[5] = ROL(XOR(a[3], d3), 28);
-        b[6] = ROL(XOR(a[9], d4), 20);
-        b[7] = ROL(XOR(a[10], d0), 3);
-        b[8] = ROL(XOR(a[16], d1), 45);
-        b[9] = ROL(XOR(a[22], d2), 61);
-        b[10] = ROL(XOR(a[1], d1), 1);
-        b[11] = ROL(XOR(a[7], d2), 6);
-        b[12] = ROL(XOR(a[13], d3), 25);
-        b[13] = rol8(XOR(a[19], d4));
-        b[14] = ROL(XOR(a[20], d0), 18);
-        b[15] = ROL(XOR(a[4], d4), 27);
-        b[16] = ROL(XOR(a[5], d0), 36);
-        b[17] = ROL(XOR(a[11], d1), 10);
-        b[18] = ROL(XOR(a[17], d2), 15);
-        b[19] = rol56(XOR(a[23], d3));
-        b[20] = ROL(XOR(a[2], d2), 62);
-        b[21] = ROL(XOR(a[8], d3), 55);
-        b[22] = ROL(XOR(a[14], d4), 39);
-        b[23] = ROL(XOR(a[15], d0), 41);
-        b[24] = ROL(XOR(a[21], d1), 2);
-        /* χ, row by row. */
-        for (int y = 0; y < 25; y += 5) {
-            a[y + 0] = XOR(b[y + 0], ANDN(b[y + 1], b[y + 2]));
-            a[y + 1] = XOR(b[y + 1], ANDN(b[y + 2], b[y + 3]));
-            a[y + 2] = XOR(b[y + 2], ANDN(b[y + 3], b[y + 4]));
-            a[y + 3] = XOR(b[y + 3], ANDN(b[y + 4], b[y + 0]));
-            a[y + 4] = XOR(b[y + 4], ANDN(b[y + 0], b[y + 1]));
-        }
-        a[0] = XOR(a[0], _mm256_set1_epi64x((long long)rc4[round]));
-    }
-    for (int i = 0; i < 25; i++)
-        _mm256_store_si256((__m256i *)&st->lane[i][0], a[i]);
+    if (!avx512_off && sha3x4_avx512_available())
+        keccak4_avx512(st);
+    else
+        keccak4_avx2(st);
 }
 
 /* Bytes map to lanes little-endian (FIPS 202 §B.1); x86 is little-endian, so
