@@ -43,6 +43,9 @@ struct polyvec {
     struct poly p[K];
 };
 
+/* The path's primitives (below, after the portable ones). */
+static const struct mlkem_ops *ops(void);
+
 /* ---- modular arithmetic ---- */
 
 /* QINV = q^-1 mod 2^16. */
@@ -287,7 +290,7 @@ static void matrix_jobs(struct sha3_job *jobs, struct matrix_jobs *m, const uint
 static void matrix_parse(struct poly a[K * K], const struct matrix_jobs *m, const uint8_t rho[32])
 {
     for (unsigned e = 0; e < K * K; e++)
-        if (mlkem_parse_uniform(&a[e], 0, m->buf[e], XOF_BYTES) < N)
+        if (ops()->parse_uniform(&a[e], 0, m->buf[e], XOF_BYTES) < N)
             sample_ntt(&a[e], rho, m->ij[e][0], m->ij[e][1]);
 }
 
@@ -311,7 +314,7 @@ static void noise_jobs(struct sha3_job *jobs, struct noise_jobs *nz, unsigned n,
 static void noise_sample(struct poly *r, const struct noise_jobs *nz, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        mlkem_cbd2(&r[i], nz->buf[i]);
+        ops()->cbd2(&r[i], nz->buf[i]);
 }
 
 /* H(ek) = SHA3-256(ek) and J(z || c) = SHAKE-256(z || c, 32) as jobs. */
@@ -331,6 +334,8 @@ const struct mlkem_ops mlkem_ops_portable = {
     .invntt = poly_invntt,
     .basemul_acc = poly_basemul_acc,
     .hash_batch = sha3_run_jobs,
+    .parse_uniform = mlkem_parse_uniform,
+    .cbd2 = mlkem_cbd2,
 };
 
 /* The path: AVX2 where this build and the CPU have it (libgcc reads CPUID

@@ -36,6 +36,7 @@
 #include "crypto/sha3x4.h"
 
 #include <immintrin.h>
+#include <pthread.h>
 #include <string.h>
 
 #define Q        MLKEM_Q
@@ -247,12 +248,85 @@ static void basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly a[K],
     }
 }
 
+/* ---- sampling ---- */
+
+/* SampleNTT's rejection (Algorithm 7 steps 5-16) on public bytes, sixteen
+ * candidates from 24 bytes at a time: each 16-bit lane gathers the two
+ * bytes holding its 12 bits, odd lanes shift by 4, a compare with q gives
+ * the accepted lanes, and a shuffle from a table indexed by each half's
+ * 8-bit mask packs them to the front. The table (256 masks) is made once. */
+static uint8_t pack_table[256][16];
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+
+static void pack_table_make(void)
+{
+    for (unsigned m = 0; m < 256; m++) {
+        unsigned k = 0;
+        memset(pack_table[m], 0x80, 16); /* unused: zero */
+        for (unsigned j = 0; j < 8; j++)
+            if (m >> j & 1) {
+                pack_table[m][2 * k] = (uint8_t)(2 * j);
+                pack_table[m][2 * k + 1] = (uint8_t)(2 * j + 1);
+                k++;
+            }
+    }
+}
+
+static unsigned parse_uniform_avx2(struct mlkem_poly *r, unsigned n, const uint8_t *buf,
+                                   unsigned len)
+{
+    pthread_once(&pack_once, pack_table_make);
+    const __m256i idx = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11, 4, 5, 5,
+                                         6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+    const __m256i mask12 = _mm256_set1_epi16(0x0fff), q = _mm256_set1_epi16(Q);
+    unsigned i = 0;
+    /* 32 bytes are loaded for 24; the output takes up to 16 lanes. */
+    for (; i + 32 <= len && n + 16 <= N; i += 24) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(buf + i));
+        v = _mm256_permute4x64_epi64(v, 0x94); /* bytes 0-15 | 8-23 */
+        v = _mm256_shuffle_epi8(v, idx);
+        v = _mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa);
+        v = _mm256_and_si256(v, mask12);
+        __m256i good = _mm256_cmpgt_epi16(q, v);
+        unsigned bits = (unsigned)_mm256_movemask_epi8(
+            _mm256_packs_epi16(good, _mm256_setzero_si256())); /* 0-7 and 16-23 */
+        unsigned m0 = bits & 0xff, m1 = (bits >> 16) & 0xff;
+        __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+        _mm_storeu_si128((__m128i *)&r->c[n],
+                         _mm_shuffle_epi8(lo, _mm_loadu_si128((const __m128i *)pack_table[m0])));
+        n += (unsigned)__builtin_popcount(m0);
+        _mm_storeu_si128((__m128i *)&r->c[n],
+                         _mm_shuffle_epi8(hi, _mm_loadu_si128((const __m128i *)pack_table[m1])));
+        n += (unsigned)__builtin_popcount(m1);
+    }
+    return mlkem_parse_uniform(r, n, buf + i, len - i);
+}
+
+/* SamplePolyCBD_2 (Algorithm 8), 32 coefficients from 16 bytes: the bit
+ * pairs of each byte summed (bytes never mix), then each nibble's two sums
+ * subtracted, low nibble first, and the bytes sign-extended. */
+static void cbd2_avx2(struct mlkem_poly *r, const uint8_t buf[128])
+{
+    const __m128i m55 = _mm_set1_epi8(0x55), m03 = _mm_set1_epi8(0x03);
+    for (unsigned k = 0; k < 8; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(buf + 16 * k));
+        __m128i t = _mm_add_epi8(_mm_and_si128(x, m55), _mm_and_si128(_mm_srli_epi16(x, 1), m55));
+        __m128i lo = _mm_sub_epi8(_mm_and_si128(t, m03), _mm_and_si128(_mm_srli_epi16(t, 2), m03));
+        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(t, 4), m03),
+                                  _mm_and_si128(_mm_srli_epi16(t, 6), m03));
+        vstore(r->c + 32 * k, _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(lo, hi)));
+        vstore(r->c + 32 * k + 16, _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(lo, hi)));
+    }
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
     .name = "avx2",
     .ntt = ntt_avx2,
     .invntt = invntt_avx2,
     .basemul_acc = basemul_acc_avx2,
     .hash_batch = sha3x4_run_jobs,
+    .parse_uniform = parse_uniform_avx2,
+    .cbd2 = cbd2_avx2,
 };
 #elif defined(MLKEM_HAVE_AVX2)
 #error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"

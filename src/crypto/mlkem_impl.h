@@ -31,7 +31,9 @@ extern const int16_t mlkem_zetas[128];
  *    polynomial times R^-1 undone (see mlkem.c), |c| < q;
  *  - basemul_acc: r = sum of a[v] x b[v] (v < MLKEM_K) in the NTT domain,
  *    times R^-1, |r| < q; a's coefficients in [0, 2^12), b's |c| <= q/2;
- *  - hash_batch: sha3_run_jobs (sha3.h), with the same results.
+ *  - hash_batch: sha3_run_jobs (sha3.h), with the same results;
+ *  - parse_uniform: mlkem_parse_uniform below, with the same results;
+ *  - cbd2: mlkem_cbd2 below, with the same results.
  * Results of ntt, invntt and basemul_acc may differ between the paths by
  * multiples of q (the representatives chosen), never modulo q. */
 struct mlkem_ops {
@@ -41,6 +43,8 @@ struct mlkem_ops {
     void (*basemul_acc)(struct mlkem_poly *r, const struct mlkem_poly a[MLKEM_K],
                         const struct mlkem_poly b[MLKEM_K]);
     void (*hash_batch)(const struct sha3_job *jobs, unsigned n);
+    unsigned (*parse_uniform)(struct mlkem_poly *r, unsigned n, const uint8_t *buf, unsigned len);
+    void (*cbd2)(struct mlkem_poly *r, const uint8_t buf[128]);
 };
 
 extern const struct mlkem_ops mlkem_ops_portable;

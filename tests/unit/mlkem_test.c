@@ -602,7 +602,7 @@ static void test_differential_primitives(void)
     struct sha3_ctx rng;
     shake128_init(&rng);
     sha3_absorb(&rng, "mlkem paths", 11);
-    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0;
+    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0, bad_parse = 0;
     for (unsigned it = 0; it < 400; it++) {
         struct mlkem_poly x, y, a[MLKEM_K], b[MLKEM_K], r1, r2;
         /* NTT: input |c| < q; output within q/2 and equal modulo q. */
@@ -624,6 +624,25 @@ static void test_differential_primitives(void)
         ref->invntt(&r1);
         opt->invntt(&x);
         bad_inv += !poly_modq_eq(&r1, &x, MLKEM_Q - 1);
+        /* Rejection sampling (from any count, over any length, including
+         * bytes that are mostly rejected) and CBD: exactly equal. */
+        {
+            uint8_t buf[504];
+            sha3_squeeze(&rng, buf, sizeof(buf));
+            if (it % 3 == 0)
+                for (unsigned bi = 0; bi < sizeof(buf); bi++)
+                    buf[bi] |= bi % 3 == 1 ? 0xd0 : 0; /* many candidates >= q */
+            unsigned start = it % 7 == 0 ? 0 : it % 256, len = 3 * (it % 169);
+            struct mlkem_poly p1, p2;
+            memset(&p1, 0, sizeof(p1));
+            memset(&p2, 0, sizeof(p2));
+            unsigned n1 = ref->parse_uniform(&p1, start, buf, len);
+            unsigned n2 = opt->parse_uniform(&p2, start, buf, len);
+            bad_parse += n1 != n2 || memcmp(p1.c, p2.c, sizeof(int16_t) * n1) != 0;
+            ref->cbd2(&p1, buf);
+            opt->cbd2(&p2, buf);
+            bad_parse += memcmp(&p1, &p2, sizeof(p1)) != 0;
+        }
         /* Hash batches: exactly equal, for batches of 1 to 16 jobs of every
          * rate and domain ML-KEM uses, inputs of 0 to 1200 bytes in two
          * parts, outputs of 1 to 600 bytes. */
@@ -659,6 +678,7 @@ static void test_differential_primitives(void)
     CHECK_EQ(bad_mul, 0);
     CHECK_EQ(bad_inv, 0);
     CHECK_EQ(bad_hash, 0);
+    CHECK_EQ(bad_parse, 0);
 }
 
 /* End to end: keys, ciphertexts and secrets from random seeds, and the
