@@ -335,19 +335,33 @@ void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n)
             if (l->squeezing)
                 continue; /* more output: the permutation below gives it */
             const struct sha3_job *j = l->job;
-            size_t len = j->in_len[0] + j->in_len[1], rate = j->rate, take = rate;
-            memset(block, 0, rate);
-            if (len - l->pos < rate) { /* the last block: pad10*1 (FIPS 202 §5.1) */
-                take = len - l->pos;
+            size_t len = j->in_len[0] + j->in_len[1], rate = j->rate;
+            const uint8_t *src = NULL;
+            if (len - l->pos >= rate) {
+                /* A whole block: straight from the input where it lies in
+                 * one part, else gathered across the two. */
+                if (l->pos + rate <= j->in_len[0])
+                    src = j->in[0] + l->pos;
+                else if (l->pos >= j->in_len[0])
+                    src = j->in[1] + (l->pos - j->in_len[0]);
+                else {
+                    gather(j, l->pos, rate, block);
+                    src = block;
+                }
+                l->pos += rate;
+            } else { /* the last block: pad10*1 (FIPS 202 §5.1) */
+                size_t take = len - l->pos;
+                memset(block, 0, sizeof(block));
+                gather(j, l->pos, take, block);
                 block[take] ^= j->dsbyte;
                 block[rate - 1] ^= 0x80;
+                l->pos += take;
                 l->squeezing = true;
+                src = block;
             }
-            gather(j, l->pos, take, block);
-            l->pos += take;
             for (size_t i = 0; i < rate / 8; i++) {
                 uint64_t w;
-                memcpy(&w, block + 8 * i, 8);
+                memcpy(&w, src + 8 * i, 8);
                 st.lane[i][s] ^= w;
             }
         }
@@ -360,10 +374,14 @@ void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n)
                 continue;
             const struct sha3_job *j = l->job;
             size_t give = j->out_len - l->done < j->rate ? j->out_len - l->done : j->rate;
-            for (size_t i = 0; i < give; i += 8) {
+            uint8_t *o = j->out + l->done;
+            size_t i = 0;
+            for (; i + 8 <= give; i += 8)
+                memcpy(o + i, &st.lane[i / 8][s], 8);
+            if (i < give) {
                 uint8_t w[8];
                 memcpy(w, &st.lane[i / 8][s], 8);
-                memcpy(j->out + l->done + i, w, give - i < 8 ? give - i : 8);
+                memcpy(o + i, w, give - i);
             }
             l->done += give;
             if (l->done == j->out_len)
