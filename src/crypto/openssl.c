@@ -959,6 +959,24 @@ out:
     return rc == TERN_OK ? rc : fail(rc);
 }
 
+int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from, uint8_t *out_pub, size_t cap,
+                   size_t *out_len)
+{
+    k->curve = from->curve;
+    k->impl = NULL;
+    *out_len = 0;
+    if (from->curve != CRY_X25519 || !from->impl)
+        return TERN_E_ARG;
+    size_t n = cap;
+    if (cap < 32 || EVP_PKEY_get_raw_public_key(from->impl, out_pub, &n) != 1 || n != 32)
+        return fail(TERN_E_INTERNAL);
+    if (EVP_PKEY_up_ref(from->impl) != 1)
+        return fail(TERN_E_INTERNAL);
+    k->impl = from->impl;
+    *out_len = n;
+    return TERN_OK;
+}
+
 void cry_ecdh_cleanup(struct cry_ecdh *k)
 {
     EVP_PKEY_free(k->impl); /* private key material is cleansed on free */

@@ -164,6 +164,11 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_share makes k a second holder of from's X25519 key (a reference,
+ * not a copy: each holder's cleanup drops one) and writes its 32-byte public
+ * value. */
+TERN_MUST_CHECK int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from,
+                                   uint8_t *out_pub, size_t cap, size_t *out_len);
 
 /* ---- key exchange by TLS named group (kex.c), including the hybrid ---- */
 #define CRY_KEX_MAX_SHARE  1216 /* X25519MLKEM768 client share: 1184 + 32 */
@@ -174,6 +179,16 @@ struct cry_kex {
     void *mlkem_dk; /* ML-KEM decapsulation key, heap, wiped on cleanup */
 };
 bool cry_kex_supported(uint16_t group);
+/* cry_kex_share_len: the length of a client's key share for group (0 if
+ * unsupported), so the share can be made in place in the ClientHello. */
+size_t cry_kex_share_len(uint16_t group);
+/* cry_kex_keygen_beside: as cry_kex_keygen, except that an X25519 share
+ * offered beside an X25519MLKEM768 one (`hybrid`, already made) reuses the
+ * hybrid's X25519 key, as draft-ietf-tls-ecdhe-mlkem allows: the client makes
+ * one X25519 key, not two. hybrid may be NULL. */
+TERN_MUST_CHECK int cry_kex_keygen_beside(struct cry_kex *k, uint16_t group,
+                                          const struct cry_kex *hybrid, uint8_t *out_share,
+                                          size_t cap, size_t *out_len);
 /* Client: make a key share for group. */
 TERN_MUST_CHECK int cry_kex_keygen(struct cry_kex *k, uint16_t group, uint8_t *out_share,
                                    size_t cap, size_t *out_len);

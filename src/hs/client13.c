@@ -130,17 +130,24 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     if (v13) { /* no key_share when only TLS 1.2 is offered */
         e = ext_begin(c, w, EXT_KEY_SHARE);
         size_t ks = wr_open_u16(w);
+        /* Each share is made in place in the message (the hybrid's is 1216
+         * bytes); an X25519 share beside the hybrid reuses its X25519 key. */
+        const struct cry_kex *hybrid = NULL;
         for (size_t i = 0; i < c->n_kex; i++) {
-            uint8_t share[CRY_KEX_MAX_SHARE];
-            size_t share_len;
             uint16_t g = c->kex[i].group;
-            if (cry_kex_keygen(&c->kex[i], g, share, sizeof(share), &share_len) != TERN_OK)
-                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
-                                 tern_group_name(g));
+            size_t want = cry_kex_share_len(g), share_len = 0;
             wr_u16(w, g);
             size_t kx = wr_open_u16(w);
-            wr_bytes(w, share, share_len);
+            uint8_t *share = wr_reserve(w, want);
+            if (!share)
+                return conn_fail(c, TERN_E_NOMEM, "out of memory");
+            if (cry_kex_keygen_beside(&c->kex[i], g, hybrid, share, want, &share_len) != TERN_OK ||
+                share_len != want)
+                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
+                                 tern_group_name(g));
             wr_close(w, kx);
+            if (g == TERN_GROUP_X25519MLKEM768)
+                hybrid = &c->kex[i];
         }
         wr_close(w, ks);
         wr_close(w, e);
