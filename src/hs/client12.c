@@ -391,7 +391,7 @@ static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg
                  NULL, 0);
     if (c->cert_requested) {
         TRY(hs12_send_certificate(c));
-        c->t12->client_cert_sent = c->cfg->chain_n > 0;
+        c->t12->client_cert_sent = c->cert != NULL;
     }
     TRY(send_client_key_exchange(c));
     TRY(hs12_derive_keys(c));

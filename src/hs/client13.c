@@ -668,7 +668,7 @@ static int send_second_flight(tern_conn *c)
         TRY(conn_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cfg->chain_n)
+        if (c->cert)
             TRY(hs13_send_certificate_verify(c));
     }
     TRY(hs13_send_finished(c));

@@ -122,6 +122,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
                          HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "none of the client's %zu signature schemes (%zu of them known to tern) "
@@ -497,8 +498,8 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                          "the second ClientHello offers early_data again after our "
                          "HelloRetryRequest (RFC 8446 §4.2.10)");
     c->early_skip = EARLY_SKIP_NONE;
+    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &cho));
-    TRY(hs_read_sni_alpn(c, &ch.ext));
     memcpy(c->client_random, ch.random, 32);
     {
         char groups[16];

@@ -225,7 +225,7 @@ int hs12_pick_scheme(tern_conn *c, uint16_t *out)
 {
     for (size_t i = 0; i < c->cfg->n_sigs; i++) {
         uint16_t s = c->cfg->sigs[i];
-        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) && hs12_scheme_fits(s, c->cfg->key.type)) {
+        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) && hs12_scheme_fits(s, c->cert->key.type)) {
             *out = s;
             return TERN_OK;
         }

@@ -118,6 +118,9 @@ TERN_MUST_CHECK int hs12_parse_signed(struct rd body, uint16_t *out_scheme, stru
  * TLS 1.2? (ECDSA schemes do not fix the curve there; rsa_pkcs1 is
  * allowed.) */
 bool hs12_scheme_fits(uint16_t scheme, enum cry_key_type key);
+/* hs12_key_fits: may a certificate key of type k serve a suite of this key
+ * exchange (ECDSA keys for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA)? */
+bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k);
 
 /* ---- shared by client12.c and server12.c (tls12.c) ---- */
 TERN_MUST_CHECK int hs12_state_new(struct tern_conn *c);

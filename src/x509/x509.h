@@ -344,10 +344,25 @@ struct x509_chain_key {
     size_t lens[X509_MAX_CHAIN];
     struct cry_privkey key;
 };
-/* x509_load_chain_and_key reads PEM texts, checks the key matches the leaf. */
+/* Where an encrypted key's password comes from: cb writes it into buf and
+ * returns its length, or -1 (tern_password_cb's contract). NULL or a NULL
+ * cb: no password; an encrypted key then fails, saying so. */
+struct x509_password {
+    int (*cb)(void *arg, char *buf, size_t cap);
+    void *arg;
+};
+/* x509_load_chain_and_key reads PEM texts (the key perhaps encrypted),
+ * checks the key matches the leaf; swapped files are named as such. */
 TERN_MUST_CHECK int x509_load_chain_and_key(const char *chain_pem, size_t chain_len,
                                             const char *key_pem, size_t key_len,
+                                            const struct x509_password *pw,
                                             struct x509_chain_key *out, struct tern_err *err);
+/* x509_load_chain_and_key_der: the same from DER certificates (leaf first)
+ * and a DER key (PKCS#8, SEC1, PKCS#1, or an encrypted PKCS#8). */
+TERN_MUST_CHECK int x509_load_chain_and_key_der(const uint8_t *const *certs, const size_t *lens,
+                                                size_t n, const uint8_t *key_der, size_t key_len,
+                                                const struct x509_password *pw,
+                                                struct x509_chain_key *out, struct tern_err *err);
 void x509_chain_key_cleanup(struct x509_chain_key *ck);
 
 /* x509_parse_time_text: RFC 3339 ("2026-11-22T07:00:00Z", offsets and
