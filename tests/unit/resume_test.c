@@ -395,9 +395,14 @@ static void test_session_formats(void)
     CHECK(!strcmp(d.server_name, "localhost"));
     /* a 5-byte hash */
     buf[hash_at] = 5;
-    memmove(buf + hash_at + 6, buf + hash_at + 34, 2);
+    memmove(buf + hash_at + 6, buf + hash_at + 33, 2);
     rd_init(&r, buf, hash_at + 8);
     CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    buf[hash_at] = 0; /* while with no hash at all it decodes */
+    memmove(buf + hash_at + 1, buf + hash_at + 6, 2);
+    rd_init(&r, buf, hash_at + 3);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
 }
 
 int main(void)
