@@ -120,7 +120,8 @@ int hs_session_decode(struct rd r, struct hs_session *s)
         (format == 2 && !rd_prefixed8(&r, &hash)) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
         (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)))
         return TERN_E_DECODE;
-    memcpy(s->peer_cert_hash, hash.p, hash.len);
+    if (hash.len)
+        memcpy(s->peer_cert_hash, hash.p, hash.len);
     s->peer_cert_hash_len = hash.len;
     const struct hs_suite *suite = hs_suite13(s->suite);
     /* TLS 1.2 hook: a 1.2 session carries its master secret (hs/tls12.h). */

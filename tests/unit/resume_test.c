@@ -1,6 +1,7 @@
 /* TLS 1.3 resumption between tern endpoints in memory: tickets, the
  * abbreviated handshake, tickets used once, shared and rotated ticket
  * keys, tampered tickets and binders. */
+#include "hs/session.h"
 #include "pair.h"
 #include "tern/tern.h"
 #include "test.h"
@@ -355,6 +356,55 @@ static void test_long_client_subject(void)
     }
 }
 
+/* The session encoding: format 2 carries the peer certificate's hash;
+ * format 1 (before it) still decodes, without one; a hash of another
+ * length is malformed. */
+static void test_session_formats(void)
+{
+    struct hs_session s, d;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.lifetime_s = 60;
+    snprintf(s.server_name, sizeof(s.server_name), "localhost");
+    snprintf(s.peer_subject, sizeof(s.peer_subject), "CN=x");
+    s.peer_cert_hash_len = 32;
+    memset(s.peer_cert_hash, 0xab, 32);
+    uint8_t buf[2048];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    hs_session_encode(&s, &w);
+    CHECK(wr_ok(&w));
+    struct rd r;
+    rd_init(&r, buf, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 32);
+    CHECK_MEM(d.peer_cert_hash, s.peer_cert_hash, 32);
+    CHECK(!strcmp(d.peer_subject, "CN=x"));
+    /* format 1: the same without the hash field (the 33 bytes before the
+     * ticket's 2-byte length) */
+    size_t hash_at = w.len - 2 - 33;
+    uint8_t old[2048];
+    memcpy(old, buf, hash_at);
+    memcpy(old + hash_at, buf + hash_at + 33, 2);
+    old[0] = 1;
+    rd_init(&r, old, w.len - 33);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+    CHECK(!strcmp(d.server_name, "localhost"));
+    /* a 5-byte hash */
+    buf[hash_at] = 5;
+    memmove(buf + hash_at + 6, buf + hash_at + 33, 2);
+    rd_init(&r, buf, hash_at + 8);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    buf[hash_at] = 0; /* while with no hash at all it decodes */
+    memmove(buf + hash_at + 1, buf + hash_at + 6, 2);
+    rd_init(&r, buf, hash_at + 3);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -367,5 +417,6 @@ int main(void)
     RUN(test_alpn_mismatch_means_full);
     RUN(test_psk_ke);
     RUN(test_long_client_subject);
+    RUN(test_session_formats);
     return test_done();
 }
