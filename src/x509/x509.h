@@ -1,6 +1,7 @@
 /* X.509 certificates for tern: parsing (cert.c), PEM (pem.c), name matching
- * (names.c), trust stores (store.c), CRLs (crl.c), and path building with
- * RFC 5280 §6 validation as the web PKI uses it (verify.c).
+ * (names.c), name comparison by RFC 4518 (strprep.c), the Public Suffix
+ * List (psl.c), trust stores (store.c), CRLs (crl.c), and path building with
+ * RFC 5280 §6 validation under the web or the rfc5280 profile (verify.c).
  *
  * Error codes. A certificate whose DER or extensions do not parse is
  * TERN_E_BAD_CERTIFICATE (the alert RFC 8446 §6.2 gives for a corrupt
