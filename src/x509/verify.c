@@ -297,9 +297,12 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
                    : c->eku & X509_EKU_CLIENT_AUTH ? "clientAuth and maybe others"
                                                    : "purposes other than TLS");
     /* BR 7.1.4.3: a subject CN repeats one of the SANs; BR 3.2.2.6: no
-     * wildcard over a public suffix. */
-    TRY(x509_check_cn(c, err));
-    TRY(x509_check_wildcard_suffixes(c, err));
+     * wildcard over a public suffix. Both are rules for server
+     * certificates: a client certificate's CN names a person or a device. */
+    if (p != X509_PURPOSE_CLIENT) {
+        TRY(x509_check_cn(c, err));
+        TRY(x509_check_wildcard_suffixes(c, err));
+    }
     return TERN_OK;
 }
 
