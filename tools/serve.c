@@ -1106,7 +1106,8 @@ static tern_config *make_config(const struct serve_opts *o, char *why, size_t wh
             step = "--cert/--key";
     if (step)
         ;
-    else if (o->cafile && tern_config_add_trust_file(cfg, o->cafile) != TERN_OK)
+    else if (o->cafile && (tern_config_add_trust_file(cfg, o->cafile) != TERN_OK ||
+                           tern_config_send_client_ca_names(cfg, 1) != TERN_OK))
         step = "--cafile";
     else if (o->cafile && tern_config_set_client_auth(
                               cfg, o->require_client ? TERN_CLIENT_AUTH_REQUIRED

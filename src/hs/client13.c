@@ -655,6 +655,14 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
         return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
                          c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    if (hs_ext_has(&e, EXT_CERTIFICATE_AUTHORITIES)) {
+        /* RFC 8446 §4.2.4: DistinguishedName authorities<3..2^16-1> */
+        struct rd ca = e.body[EXT_CERTIFICATE_AUTHORITIES], names;
+        if (!rd_prefixed16(&ca, &names) || !rd_empty(&ca) || names.len < 3)
+            return conn_fail(c, TERN_E_DECODE,
+                             "CertificateRequest: malformed certificate_authorities");
+        TRY(hs_keep_peer_ca_names(c, names));
+    }
     memcpy(c->cr_context, ctx.p, ctx.len);
     c->cr_context_len = ctx.len;
     TRY(hs_took_cert_request(c, msg, len));
