@@ -37,7 +37,7 @@ static const char GET_HELP[] =
     "                       the system bundle\n"
     "  --cert FILE --key FILE\n"
     "                       present this certificate chain and key when the\n"
-    "                       server asks for one (mutual TLS)\n"
+    "                       server asks for one (mutual TLS)\n" UTIL_KEY_PASS_HELP
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
     "                       (default: http/1.1, the protocol tern get speaks;\n"
@@ -88,7 +88,7 @@ static const char GET_HELP[] =
 #define GET_MAX_REDIRECTS 10
 
 struct get_opts {
-    const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
+    const char *cafile, *cert, *key, *key_pass, *alpn, *connect_to, *keylog, *output, *session;
     bool insecure, location, head, include, fail_on_error, silent;
     uint16_t min_v, max_v;
     enum trace_mode trace;
@@ -555,12 +555,29 @@ static int follow(const struct http_url *cur, const char *loc, struct http_url *
     return 0;
 }
 
+/* load_chain: --cert/--key, and --key-pass for an encrypted key. 0, or
+ * -1 (with a sentence in why when the password itself is the trouble). */
+static int load_chain(tern_config *cfg, const char *cert, const char *key, const char *key_pass,
+                      char *why, size_t why_cap)
+{
+    why[0] = 0;
+    if (!key_pass)
+        return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
+    char pw[1024];
+    if (util_password(key_pass, pw, sizeof(pw), why, why_cap) != 0)
+        return -1;
+    int rc = tern_config_set_cert_chain_file_password(cfg, cert, key, pw);
+    explicit_bzero(pw, sizeof(pw));
+    return rc == TERN_OK ? 0 : -1;
+}
+
 int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"cafile", required_argument, 0, 'C'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
+        {"key-pass", required_argument, 0, 'P'},
         {"tls1.2", no_argument, 0, '2'},
         {"tls1.3", no_argument, 0, '3'},
         {"alpn", required_argument, 0, 'a'},
@@ -593,6 +610,9 @@ int cmd_get(int argc, char **argv)
             break;
         case 'k':
             o.key = optarg;
+            break;
+        case 'P':
+            o.key_pass = optarg;
             break;
         case '2':
             tls12 = true;
@@ -690,11 +710,12 @@ int cmd_get(int argc, char **argv)
     struct trace_out tr = {.f = stderr, .mode = o.trace};
     FILE *out = stdout;
     const char *cfg_step = NULL;
+    why[0] = 0;
     if (o.min_v && tern_config_set_versions(cfg, o.min_v, o.max_v) != TERN_OK)
         cfg_step = "--tls1.2/--tls1.3";
     else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
         cfg_step = "--cafile";
-    else if (o.cert && tern_config_set_cert_chain_file(cfg, o.cert, o.key) != TERN_OK)
+    else if (o.cert && load_chain(cfg, o.cert, o.key, o.key_pass, why, sizeof(why)) != 0)
         cfg_step = "--cert/--key";
     else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
         cfg_step = "--insecure";
@@ -712,8 +733,11 @@ int cmd_get(int argc, char **argv)
             cfg_step = "--alpn";
     }
     if (cfg_step) {
-        const char *e = tern_config_error(cfg);
-        fprintf(stderr, "tern get: %s: %s\n", cfg_step, e ? e : "rejected");
+        const char *e = why[0] ? why : tern_config_error(cfg);
+        fprintf(stderr, "tern get: %s: %s%s\n", cfg_step, e ? e : "rejected",
+                e && strstr(e, "is encrypted") && !o.key_pass
+                    ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
+                    : "");
         goto done;
     }
     if (o.insecure)

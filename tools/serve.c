@@ -52,7 +52,8 @@ static const char SERVE_HELP[] =
     "and ::1, and prints the CA's path and how to trust it.\n"
     "\n"
     "options:\n"
-    "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
+    "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and "
+    "key\n" UTIL_KEY_PASS_HELP
     "  --addr ADDR              the address to listen on (default localhost:\n"
     "                           127.0.0.1 and ::1; :: or 0.0.0.0 for every\n"
     "                           interface)\n"
@@ -1017,11 +1018,28 @@ static int check_certificate(const tern_config *cfg, const char *const *names, s
     return 0;
 }
 
+/* load_chain: --cert/--key, and --key-pass for an encrypted key. 0, or
+ * -1 (with a sentence in why when the password itself is the trouble). */
+static int load_chain(tern_config *cfg, const char *cert, const char *key, const char *key_pass,
+                      char *why, size_t why_cap)
+{
+    why[0] = 0;
+    if (!key_pass)
+        return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
+    char pw[1024];
+    if (util_password(key_pass, pw, sizeof(pw), why, why_cap) != 0)
+        return -1;
+    int rc = tern_config_set_cert_chain_file_password(cfg, cert, key, pw);
+    explicit_bzero(pw, sizeof(pw));
+    return rc == TERN_OK ? 0 : -1;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
+        {"key-pass", required_argument, 0, 'Y'},
         {"addr", required_argument, 0, 'a'},
         {"port", required_argument, 0, 'p'},
         {"state-dir", required_argument, 0, 's'},
@@ -1040,7 +1058,7 @@ int cmd_serve(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
+               *cafile = NULL, *keylog = NULL, *ticket_key = NULL, *key_pass = NULL;
     bool require_client = false, psk_ke = false, strict = false;
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
@@ -1056,6 +1074,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'k':
             key = optarg;
+            break;
+        case 'Y':
+            key_pass = optarg;
             break;
         case 'a':
             addr = optarg;
@@ -1171,7 +1192,8 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     const char *step = NULL;
-    if (tern_config_set_cert_chain_file(s.cfg, cert, key) != TERN_OK)
+    why[0] = 0;
+    if (load_chain(s.cfg, cert, key, key_pass, why, sizeof(why)) != 0)
         step = "--cert/--key";
     else if (cafile && tern_config_add_trust_file(s.cfg, cafile) != TERN_OK)
         step = "--cafile";
@@ -1189,8 +1211,11 @@ int cmd_serve(int argc, char **argv)
             step = "ALPN";
     }
     if (step) {
-        const char *e = tern_config_error(s.cfg);
-        fprintf(stderr, "tern serve: %s: %s\n", step, e ? e : "rejected");
+        const char *e = why[0] ? why : tern_config_error(s.cfg);
+        fprintf(stderr, "tern serve: %s: %s%s\n", step, e ? e : "rejected",
+                e && strstr(e, "is encrypted") && !key_pass
+                    ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
+                    : "");
         goto done;
     }
     if (!n_names && is_loopback(addr))

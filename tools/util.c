@@ -396,3 +396,41 @@ void util_sessions_free(struct util_sessions *ss)
     }
     ss->n = 0;
 }
+
+int util_password(const char *spec, char *out, size_t cap, char *why, size_t why_cap)
+{
+    const char *v = NULL;
+    char *file = NULL;
+    if (!strncmp(spec, "pass:", 5)) {
+        v = spec + 5;
+    } else if (!strncmp(spec, "env:", 4)) {
+        v = getenv(spec + 4);
+        if (!v) {
+            snprintf(why, why_cap, "--key-pass: the environment variable %s is not set", spec + 4);
+            return -1;
+        }
+    } else if (!strncmp(spec, "file:", 5)) {
+        size_t len;
+        file = util_read_file(spec + 5, &len, why, why_cap);
+        if (!file)
+            return -1;
+        file[strcspn(file, "\r\n")] = 0;
+        v = file;
+    } else {
+        snprintf(why, why_cap, "--key-pass takes pass:TEXT, env:VAR or file:PATH, not '%.40s%s'",
+                 spec, strlen(spec) > 40 ? "..." : "");
+        return -1;
+    }
+    int rc = 0;
+    if (strlen(v) >= cap) {
+        snprintf(why, why_cap, "--key-pass: the password is longer than %zu bytes", cap - 1);
+        rc = -1;
+    } else {
+        snprintf(out, cap, "%s", v);
+    }
+    if (file) {
+        explicit_bzero(file, strlen(file));
+        free(file);
+    }
+    return rc;
+}

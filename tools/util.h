@@ -51,6 +51,15 @@ void util_sessions_cb(void *arg, const char *server_name, const uint8_t *session
 int util_sessions_save(const struct util_sessions *ss, const char *path, char *why, size_t why_cap);
 void util_sessions_free(struct util_sessions *ss);
 
+/* util_password reads a password as --key-pass gives it: "pass:TEXT",
+ * "env:VAR" or "file:PATH" (its first line), as openssl's -passin does.
+ * Returns 0, or -1 with a sentence. Wipe out with explicit_bzero after use. */
+int util_password(const char *spec, char *out, size_t cap, char *why, size_t why_cap);
+#define UTIL_KEY_PASS_HELP                                                                         \
+    "  --key-pass SPEC      the password of an encrypted --key: pass:TEXT,\n"                      \
+    "                       env:VAR (the variable's value) or file:PATH (its\n"                    \
+    "                       first line)\n"
+
 /* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);
 /* util_ca_load_or_create loads the CA in dir, or makes one when there is

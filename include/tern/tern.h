@@ -124,6 +124,12 @@ int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes,
 int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path);
 int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
                                    const char *key_pem, size_t key_len);
+/* tern_config_set_cert_chain_file_password is tern_config_set_cert_chain_file
+ * for a key encrypted with a password (an ENCRYPTED PRIVATE KEY: PKCS#8 with
+ * PBES2, PBKDF2 and AES-CBC, as `openssl pkcs8 -topk8` writes). password is
+ * used for this call only; a wrong one fails with a sentence saying so. */
+int tern_config_set_cert_chain_file_password(tern_config *cfg, const char *chain_path,
+                                             const char *key_path, const char *password);
 
 /* tern_config_check_cert judges the configuration's own certificate chain
  * as a peer would, leaving out only whether the peer trusts its root: each

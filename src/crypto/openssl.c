@@ -1567,3 +1567,43 @@ bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *p
     ERR_clear_error();
     return eq;
 }
+
+/* ---- password-based decryption of key files ---- */
+
+int cry_pbkdf2(enum cry_hash h, const void *pass, size_t pass_len, const uint8_t *salt,
+               size_t salt_len, uint32_t iterations, uint8_t *out, size_t out_len)
+{
+    const EVP_MD *md = md_get(h);
+    if (!md)
+        return TERN_E_UNSUPPORTED;
+    if (pass_len > INT_MAX || salt_len > INT_MAX || out_len > INT_MAX || iterations == 0 ||
+        iterations > INT_MAX)
+        return TERN_E_ARG;
+    if (PKCS5_PBKDF2_HMAC(pass_len ? pass : "", (int)pass_len, salt, (int)salt_len, (int)iterations,
+                          md, (int)out_len, out) != 1)
+        return fail(TERN_E_INTERNAL);
+    return TERN_OK;
+}
+
+int cry_aes_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16], const uint8_t *in,
+                        size_t len, uint8_t *out)
+{
+    const char *name = key_len == 16   ? "AES-128-CBC"
+                       : key_len == 24 ? "AES-192-CBC"
+                       : key_len == 32 ? "AES-256-CBC"
+                                       : NULL;
+    if (!name || len % 16 != 0 || len > INT_MAX)
+        return TERN_E_ARG;
+    /* Fetched per call: this runs only when a key file is loaded, never
+     * per connection. */
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n1 = 0, n2 = 0;
+    bool ok = c && ctx && EVP_DecryptInit_ex2(ctx, c, key, iv, NULL) == 1 &&
+              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+              EVP_DecryptUpdate(ctx, out, &n1, in, (int)len) == 1 &&
+              EVP_DecryptFinal_ex(ctx, out + n1, &n2) == 1 && (size_t)(n1 + n2) == len;
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(c);
+    return ok ? TERN_OK : fail(TERN_E_INTERNAL);
+}

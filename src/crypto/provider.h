@@ -231,6 +231,15 @@ struct cry_privkey {
 };
 /* Parse a DER private key: PKCS#8 (unencrypted), SEC1 EC, or PKCS#1 RSA. */
 TERN_MUST_CHECK int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len);
+/* For encrypted private key files (PKCS#8 EncryptedPrivateKeyInfo with
+ * PBES2, RFC 8018): PBKDF2 with HMAC-h (§5.2), and AES-CBC decryption of
+ * whole blocks without removing the padding (the caller checks it). key_len
+ * is 16, 24 or 32; len a multiple of 16. */
+TERN_MUST_CHECK int cry_pbkdf2(enum cry_hash h, const void *pass, size_t pass_len,
+                               const uint8_t *salt, size_t salt_len, uint32_t iterations,
+                               uint8_t *out, size_t out_len);
+TERN_MUST_CHECK int cry_aes_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16],
+                                        const uint8_t *in, size_t len, uint8_t *out);
 /* Generate a key: RSA or RSA-PSS (bits 2048..8192; bits ignored otherwise),
  * EC P-256/P-384/P-521, Ed25519. */
 TERN_MUST_CHECK int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type,

@@ -216,14 +216,15 @@ int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes,
                     tern_sig_scheme_name);
 }
 
-int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
-                                   const char *key_pem, size_t key_len)
+static int set_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                         const char *key_pem, size_t key_len, const char *password)
 {
     TRY(check_mutable(cfg));
     struct x509_chain_key ck;
     struct tern_err e;
     err_init(&e);
-    int rc = x509_load_chain_and_key(chain_pem, chain_len, key_pem, key_len, &ck, &e);
+    int rc = x509_load_chain_and_key_pass(chain_pem, chain_len, key_pem, key_len, password,
+                                          password ? strlen(password) : 0, &ck, &e);
     if (rc != TERN_OK)
         return fail(cfg, rc, "%s", e.msg);
     if (ck.n > HS_MAX_CHAIN) {
@@ -257,7 +258,19 @@ static char *slurp(tern_config *cfg, const char *path, size_t *out_len)
     return (char *)text;
 }
 
+int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                   const char *key_pem, size_t key_len)
+{
+    return set_chain_pem(cfg, chain_pem, chain_len, key_pem, key_len, NULL);
+}
+
 int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path)
+{
+    return tern_config_set_cert_chain_file_password(cfg, chain_path, key_path, NULL);
+}
+
+int tern_config_set_cert_chain_file_password(tern_config *cfg, const char *chain_path,
+                                             const char *key_path, const char *password)
 {
     TRY(check_mutable(cfg));
     size_t chain_len, key_len;
@@ -269,7 +282,7 @@ int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, co
         tern_free(chain);
         return cfg->err.code;
     }
-    int rc = tern_config_set_cert_chain_pem(cfg, chain, chain_len, key, key_len);
+    int rc = set_chain_pem(cfg, chain, chain_len, key, key_len, password);
     tern_free(chain);
     tern_free_secret(key, key_len);
     if (rc != TERN_OK) {

@@ -255,7 +255,22 @@ struct x509_chain_key {
 TERN_MUST_CHECK int x509_load_chain_and_key(const char *chain_pem, size_t chain_len,
                                             const char *key_pem, size_t key_len,
                                             struct x509_chain_key *out, struct tern_err *err);
+/* x509_load_chain_and_key_pass: the same, decrypting an ENCRYPTED PRIVATE
+ * KEY with pass (NULL: none given, and such a key is refused). */
+TERN_MUST_CHECK int x509_load_chain_and_key_pass(const char *chain_pem, size_t chain_len,
+                                                 const char *key_pem, size_t key_len,
+                                                 const char *pass, size_t pass_len,
+                                                 struct x509_chain_key *out, struct tern_err *err);
 void x509_chain_key_cleanup(struct x509_chain_key *ck);
+
+/* x509_decrypt_private_key decrypts a DER EncryptedPrivateKeyInfo (RFC 5958
+ * §3; PBES2 with PBKDF2 and AES-CBC, RFC 8018) into *out (owned, wipe with
+ * tern_free_secret), the unencrypted PKCS#8 it holds. At most
+ * max_iterations of PBKDF2: a hostile file gets bounded work. */
+#define X509_PBKDF2_MAX_ITERATIONS 10000000u
+TERN_MUST_CHECK int x509_decrypt_private_key(const uint8_t *der, size_t len, const char *pass,
+                                             size_t pass_len, uint32_t max_iterations,
+                                             uint8_t **out, size_t *out_len, struct tern_err *err);
 
 /* x509_parse_time_text: RFC 3339 ("2026-11-22T07:00:00Z", offsets and
  * fractions allowed, fractions floored) or decimal Unix seconds. */
