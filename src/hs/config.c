@@ -239,6 +239,18 @@ static int set_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_l
         ck.ders[i] = NULL;
     }
     cfg->chain_n = ck.n;
+    cfg->chain_text[0] = 0;
+    for (size_t i = 0; i < ck.n; i++) {
+        struct x509_cert *cert = NULL;
+        struct tern_err ce;
+        err_init(&ce);
+        if (x509_cert_parse(cfg->chain[i], cfg->chain_len[i], &cert, &ce) != TERN_OK)
+            break;
+        size_t l = strlen(cfg->chain_text);
+        snprintf(cfg->chain_text + l, sizeof(cfg->chain_text) - l, "%s%s", i ? " <- " : "",
+                 cert->subject_text);
+        x509_cert_free(cert);
+    }
     cfg->key = ck.key;
     memset(&ck.key, 0, sizeof(ck.key)); /* moved: cfg->key owns it now */
     ck.n = 0;

@@ -46,6 +46,7 @@ struct tern_config {
     uint8_t *chain[HS_MAX_CHAIN];
     size_t chain_len[HS_MAX_CHAIN];
     size_t chain_n;
+    char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
     struct cry_privkey key;
 
     /* trust anchors: loaded lazily (system bundle) under trust_lock */
@@ -247,6 +248,12 @@ TERN_MUST_CHECK int hs_transcript_hash(tern_conn *c, uint8_t *out);
 void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, const char *name,
               const char *explain, size_t bytes, const struct tern_trace_fact *facts,
               size_t n_facts);
+/* hs_trace_client_hello (server): the received ClientHello body (already
+ * accepted by its parser) described fact by fact, as offered: versions,
+ * suites, groups, key shares and their sizes, signature schemes, ALPN, SNI,
+ * extensions in order (GREASE named as such); extra facts follow. */
+void hs_trace_client_hello(tern_conn *c, struct rd body, size_t bytes, const char *explain,
+                           const struct tern_trace_fact *extra, size_t n_extra);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);

@@ -324,12 +324,12 @@ static void trace_sent_certificate(tern_conn *c, size_t bytes)
 {
     char n[16];
     snprintf(n, sizeof(n), "%zu", c->cfg->chain_n);
-    struct tern_trace_fact f[] = {{"certificates", n}};
+    struct tern_trace_fact f[] = {{"certificates", n}, {"chain", c->cfg->chain_text}};
     hs_trace_msg(c, true, "Certificate",
                  c->cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched "
                                    "for by an authority the peer can check."
                                  : "We have no certificate to offer, so we sent an empty list.",
-                 bytes, f, 1);
+                 bytes, f, c->cfg->chain_n ? 2 : 1);
 }
 
 int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
