@@ -169,6 +169,27 @@ else
   echo "chromium or certutil missing: the browser half skipped (scripts/deps.sh check)"
 fi
 
+# Mutual TLS: the page names the client certificate the server received and
+# shows the server's check of it.
+kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
+S=$WORK/mstate
+"$TERN" cert ca --state-dir "$S" >/dev/null 2>&1 || fail "tern cert ca failed"
+"$TERN" cert issue --state-dir "$S" --out-dir "$WORK" --client --out alice alice >/dev/null 2>&1 || fail "client cert"
+start_serve "$SITE" --cafile "$S/ca.pem" --require-client-cert
+"$TERN" get --cafile "$CA" --cert "$WORK/alice.pem" --key "$WORK/alice-key.pem" \
+  "https://localhost:$PORT/.well-known/tern/handshake?format=json" >"$WORK/mtls.json" || fail "mTLS fetch failed"
+python3 - "$WORK/mtls.json" <<'PY' || fail "the mutual-TLS page is wrong"
+import json, sys
+page = json.load(open(sys.argv[1]))
+assert "CN=alice" in (page["connection"]["client_certificate"] or ""), page["connection"]
+names = [e["name"] for e in page["events"]]
+assert "CertificateRequest" in names, names
+check = [e for e in page["events"] if e["kind"] == "check" and e["name"] == "certificate chain"]
+assert check and "client" in check[0]["explain"], check
+print("mutual TLS:", page["connection"]["client_certificate"])
+PY
+pass "mutual TLS: the client certificate and its check"
+
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 start_serve "$SITE" --no-explain-page
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "https://localhost:$PORT/.well-known/tern/handshake" || true)
