@@ -37,7 +37,9 @@ static const char GET_HELP[] =
     "                       the system bundle\n"
     "  --cert FILE --key FILE\n"
     "                       present this certificate chain and key when the\n"
-    "                       server asks for one (mutual TLS)\n" UTIL_KEY_PASS_HELP
+    "                       server asks for one (mutual TLS)\n"
+    "  --key-pass SPEC      the password of an encrypted --key: pass:TEXT,\n"
+    "                       env:VAR or file:PATH (its first line)\n"
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
     "                       (default: http/1.1, the protocol tern get speaks;\n"

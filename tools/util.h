@@ -55,10 +55,6 @@ void util_sessions_free(struct util_sessions *ss);
  * "env:VAR" or "file:PATH" (its first line), as openssl's -passin does.
  * Returns 0, or -1 with a sentence. Wipe out with explicit_bzero after use. */
 int util_password(const char *spec, char *out, size_t cap, char *why, size_t why_cap);
-#define UTIL_KEY_PASS_HELP                                                                         \
-    "  --key-pass SPEC      the password of an encrypted --key: pass:TEXT,\n"                      \
-    "                       env:VAR (the variable's value) or file:PATH (its\n"                    \
-    "                       first line)\n"
 
 /* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);
