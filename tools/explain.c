@@ -420,6 +420,71 @@ static void keys_html(FILE *f, tern_conn *c)
     fputs("</ol></section>\n", f);
 }
 
+static bool has_event(const struct explain_log *l, const char *name)
+{
+    for (size_t i = 0; l && i < l->n; i++)
+        if (!strcmp(l->ev[i].name, name))
+            return true;
+    return false;
+}
+
+static void why_row(FILE *f, const char *what, const char *chosen, const char *rule)
+{
+    fputs("<dt>", f);
+    fputs(what, f);
+    fputs("</dt><dd><b>", f);
+    esc(f, chosen && *chosen ? chosen : "(none)");
+    fputs("</b>: ", f);
+    fputs(rule, f);
+    fputs("</dd>", f);
+}
+
+/* why_html: the rule that picked each choice, as tern's server applies it
+ * (src/hs/server13.c choose(), src/hs/server12.c, hs13_pick_scheme). */
+static void why_html(FILE *f, const struct explain_log *l, tern_conn *c)
+{
+    bool v13 = tern_conn_version(c) == TERN_TLS13, hrr = has_event(l, "HelloRetryRequest");
+    const char *alpn = tern_conn_alpn(c);
+    fputs("<section id=\"why\" aria-labelledby=\"why-h\"><h2 id=\"why-h\">What the server "
+          "chose, and why</h2><dl class=\"summary\">",
+          f);
+    why_row(f, "Version", tern_version_name(tern_conn_version(c)),
+            v13 ? "the newest version in your browser's supported_versions that this server "
+                  "speaks."
+                : "your client did not offer TLS 1.3 (or this server is limited to 1.2), so the "
+                  "newest version both speak is 1.2; the server's random says so to a 1.3 "
+                  "client (the downgrade sentinel of RFC 8446 §4.1.3).");
+    why_row(f, "Cipher suite", tern_suite_name(tern_conn_cipher_suite(c)),
+            v13 ? "the first suite in this server's order of preference that your browser also "
+                  "offered."
+                : "the first TLS 1.2 suite in this server's order of preference that your client "
+                  "offered and that fits the server's certificate key (ECDSA or RSA).");
+    if (tern_conn_group(c))
+        why_row(f, "Key exchange group", tern_group_name(tern_conn_group(c)),
+                !v13  ? "the first group in this server's order of preference that your client "
+                        "supports (supported_groups)."
+                : hrr ? "no key share your browser sent was for a group this server accepts, so "
+                        "it named the first group of its own order that your browser supports "
+                        "in a HelloRetryRequest, and your browser said hello again with a share "
+                        "for it: one extra round trip."
+                      : "the first group in this server's order of preference (X25519MLKEM768 "
+                        "first, by default) for which your browser had already sent a key share, "
+                        "so no extra round trip was needed.");
+    if (tern_conn_signature_scheme(c))
+        why_row(f, "Signature scheme", tern_sig_scheme_name(tern_conn_signature_scheme(c)),
+                v13 ? "the first scheme in this server's order that your browser accepts "
+                      "(signature_algorithms) and that fits its certificate's key; RSA PKCS#1 "
+                      "v1.5 is never used for TLS 1.3 handshake signatures (RFC 8446 §4.2.3)."
+                    : "the first scheme in this server's order that your client accepts and that "
+                      "fits its certificate's key.");
+    why_row(f, "Application protocol", alpn,
+            alpn && *alpn ? "the first of this server's protocols (tern serve speaks http/1.1) "
+                            "that your browser offered in ALPN."
+                          : "your client offered no protocol this server speaks, or no ALPN at "
+                            "all.");
+    fputs("</dl></section>\n", f);
+}
+
 static const char PAGE_HEAD[] =
     "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -513,6 +578,7 @@ static void render_html(const struct explain_log *l, tern_conn *c, FILE *f)
     summary_row(f, "Your client certificate", "client-cert", peer);
     fputs("</dl></section>\n", f);
 
+    why_html(f, l, c);
     ladder_html(f, l);
 
     const char *chain = fact(l, "Certificate", "chain");

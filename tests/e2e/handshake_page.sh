@@ -125,6 +125,8 @@ assert "TLS_AES_128_GCM_SHA256" in suites and any(s.startswith("GREASE 0x") for 
 groups = re.findall(r"<li[^>]*>([^<]*)</li>", by_id("offered-groups"))
 assert groups[0].startswith("GREASE") or "X25519MLKEM768" in groups, groups
 assert "CN=localhost" in by_id("chain"), by_id("chain")
+why = re.search(r'<section id="why".*?</section>', dom, re.S).group(0)
+assert "X25519MLKEM768" in why and "already sent a key share" in why, why
 steps = re.findall(r'<li class="step ([a-z-]+) [a-z]+">.*?<span class="name">([^<]*)</span>', dom, re.S)
 names = [n for _, n in steps]
 for n in ("ClientHello", "ServerHello", "Certificate", "CertificateVerify", "Finished"):
