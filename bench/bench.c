@@ -28,6 +28,10 @@
 #define _GNU_SOURCE
 #include "tern/tern.h"
 
+/* ML-KEM-768 is tern's own (libcrypto 3.0 has none): its floor operations
+ * are timed through tern's internal functions. */
+#include "crypto/mlkem.h"
+
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -164,8 +168,11 @@ static double wall_s(void)
 /* Per-side CPU accounting: the current side is also the allocation owner. */
 /* Per library (the handshake loops interleave the two) and per side. */
 static int cur_lib;
-static double side_us[2][N_SIDES];
-static unsigned long side_calls[2][N_SIDES];
+/* Slot 2 is tern's hybrid handshake, timed in the same loop as slot 0's
+ * X25519 one. */
+#define PQ_SLOT 2
+static double side_us[3][N_SIDES];
+static unsigned long side_calls[3][N_SIDES];
 static double mark;
 static bool timing = true;      /* off: enter/leave only attribute memory */
 static bool clocks_off = false; /* BENCH_NO_CLOCKS: never read the clock per call */
@@ -547,7 +554,11 @@ static void ossl_bulk(struct opair *p, const uint8_t *msg, uint8_t *got, size_t 
 
 /* ---------------------------------------------------------------------
  * Configurations. */
-static tern_config *tern_server_cfg(const char *name)
+/* The browsers' offer: X25519MLKEM768 first with an X25519 share beside it,
+ * X25519 as the fallback; the server prefers the hybrid. */
+static const uint16_t pq_groups[2] = {TERN_GROUP_X25519MLKEM768, TERN_GROUP_X25519};
+
+static tern_config *tern_server_cfg(const char *name, bool pq)
 {
     char chain[512], key[512];
     snprintf(chain, sizeof(chain), DATA "%s-chain.pem", name);
@@ -558,7 +569,8 @@ static tern_config *tern_server_cfg(const char *name)
     uint16_t group = TERN_GROUP_X25519;
     tern_config *cfg = tern_config_new();
     if (!cfg || tern_config_set_cert_chain_file(cfg, chain, key) != TERN_OK ||
-        tern_config_set_groups(cfg, &group, 1) != TERN_OK ||
+        (pq ? tern_config_set_groups(cfg, pq_groups, 2) : tern_config_set_groups(cfg, &group, 1)) !=
+            TERN_OK ||
         tern_config_set_versions(cfg, TERN_TLS13, TERN_TLS13) != TERN_OK ||
         tern_config_set_ticket_key(cfg, ticket_secret, sizeof(ticket_secret)) != TERN_OK ||
         tern_config_set_tickets(cfg, 2, 86400, 86400) != TERN_OK)
@@ -572,12 +584,13 @@ static void tern_session_cb(void *arg, const char *server_name, const uint8_t *s
     tern_sessions_seen++;
 }
 
-static tern_config *tern_client_cfg(uint16_t suite)
+static tern_config *tern_client_cfg(uint16_t suite, bool pq)
 {
     uint16_t group = TERN_GROUP_X25519;
     tern_config *cfg = tern_config_new();
     if (!cfg || tern_config_add_trust_file(cfg, DATA "ca.pem") != TERN_OK ||
-        tern_config_set_groups(cfg, &group, 1) != TERN_OK ||
+        (pq ? tern_config_set_groups(cfg, pq_groups, 2) : tern_config_set_groups(cfg, &group, 1)) !=
+            TERN_OK ||
         tern_config_set_cipher_suites(cfg, &suite, 1) != TERN_OK ||
         tern_config_set_versions(cfg, TERN_TLS13, TERN_TLS13) != TERN_OK)
         die("tern client config: %s", cfg ? tern_config_error(cfg) : "out of memory");
@@ -664,11 +677,16 @@ enum floor_op {
     F_ECDSA_VERIFY,
     F_RSA_SIGN,
     F_RSA_VERIFY,
+    F_MLKEM_KEYGEN, /* tern's own ML-KEM-768, timed in run_pq's loop */
+    F_MLKEM_ENCAPS,
+    F_MLKEM_DECAPS,
     N_FLOOR_OPS
 };
-static const char *floor_name[N_FLOOR_OPS] = {"x25519_keygen",    "x25519_derive",
-                                              "ecdsa_p256_sign",  "ecdsa_p256_verify",
-                                              "rsa2048_pss_sign", "rsa2048_pss_verify"};
+static const char *floor_name[N_FLOOR_OPS] = {
+    "x25519_keygen",     "x25519_derive",    "ecdsa_p256_sign",
+    "ecdsa_p256_verify", "rsa2048_pss_sign", "rsa2048_pss_verify",
+    "mlkem768_keygen",   "mlkem768_encaps",  "mlkem768_decaps"};
+#define N_LIBCRYPTO_OPS F_MLKEM_KEYGEN
 static struct fig floor_us[N_FLOOR_OPS];
 static struct fig aead_mbps[N_BULK];
 
@@ -694,6 +712,7 @@ static struct {
     size_t ec_sig_len, rsa_sig_len;
     EVP_CIPHER *cipher[N_BULK];
     EVP_CIPHER_CTX *enc[N_BULK], *dec[N_BULK];
+    uint8_t mlkem_ek[MLKEM768_EK_LEN], mlkem_dk[MLKEM768_DK_LEN], mlkem_ct[MLKEM768_CT_LEN];
 } fl;
 
 static void floor_setup(void)
@@ -739,6 +758,11 @@ static void floor_setup(void)
     fl.rsa_sig_len = sizeof(fl.rsa_sig);
     if (EVP_PKEY_sign(fl.rsa_sign, fl.rsa_sig, &fl.rsa_sig_len, fl.digest, 32) <= 0)
         die("RSA sign");
+
+    uint8_t ss[MLKEM_SS_LEN];
+    if (mlkem768_keygen(fl.mlkem_ek, fl.mlkem_dk) != TERN_OK ||
+        mlkem768_encaps(fl.mlkem_ct, ss, fl.mlkem_ek, MLKEM768_EK_LEN) != TERN_OK)
+        die("ML-KEM-768 setup");
 
     const char *names[N_BULK] = {"AES-128-GCM", "ChaCha20-Poly1305"};
     static const uint8_t key[32] = {7}, iv[12] = {9};
@@ -801,6 +825,28 @@ static void floor_op(enum floor_op op)
         if (EVP_PKEY_verify(fl.rsa_verify, fl.rsa_sig, fl.rsa_sig_len, fl.digest, 32) != 1)
             die("RSA verify");
         break;
+    /* What a hybrid handshake asks of ML-KEM: the client makes a key pair
+     * and decapsulates, the server encapsulates (its ek check included). */
+    case F_MLKEM_KEYGEN: {
+        static uint8_t ek[MLKEM768_EK_LEN], dk[MLKEM768_DK_LEN];
+        if (mlkem768_keygen(ek, dk) != TERN_OK)
+            die("ML-KEM-768 keygen");
+        break;
+    }
+    case F_MLKEM_ENCAPS: {
+        static uint8_t ct[MLKEM768_CT_LEN];
+        uint8_t ss[MLKEM_SS_LEN];
+        if (mlkem768_encaps(ct, ss, fl.mlkem_ek, MLKEM768_EK_LEN) != TERN_OK)
+            die("ML-KEM-768 encaps");
+        break;
+    }
+    case F_MLKEM_DECAPS: {
+        uint8_t ss[MLKEM_SS_LEN];
+        if (mlkem768_decaps(ss, fl.mlkem_dk, MLKEM768_DK_LEN, fl.mlkem_ct, MLKEM768_CT_LEN) !=
+            TERN_OK)
+            die("ML-KEM-768 decaps");
+        break;
+    }
     default:
         break;
     }
@@ -835,6 +881,7 @@ static int min_iters = 20;
 static long last_iters; /* iterations of the last timed loop (BENCH_PROFILE prints it) */
 
 static tern_config *t_scfg[2], *t_ccfg_aes, *t_ccfg_chacha, *t_ccfg_resume, *t_ccfg_mem;
+static tern_config *t_scfg_pq, *t_ccfg_pq;
 static SSL_CTX *o_sctx[2], *o_cctx_aes, *o_cctx_chacha, *o_cctx_resume;
 
 /* one_hs runs one handshake of the workload on lib and frees it. */
@@ -973,6 +1020,83 @@ static void run_hs(unsigned libs, enum hs_kind kind)
         fl_sum[op] = 0;
         fl_n[op] = 0;
     }
+}
+
+/* ---------------------------------------------------------------------
+ * The browsers' handshake: X25519MLKEM768 against X25519, both tern (OpenSSL
+ * 3.0 has no ML-KEM), ECDSA P-256, full TLS 1.3. One loop alternates a
+ * hybrid and an X25519 handshake and times the ML-KEM operations and an
+ * X25519 key generation beside them, so the ratios compare one moment of the
+ * machine. */
+static struct {
+    struct fig server_us, client_us, pair_us;       /* hybrid */
+    struct fig x_server_us, x_client_us, x_pair_us; /* X25519, same loop */
+    struct fig rt_srv, rt_cli, rt_pair;             /* hybrid / X25519, per round */
+    struct fig op_us[4];                            /* x25519_keygen, mlkem keygen/encaps/decaps */
+    struct fig rt_op[3];                            /* each ML-KEM op / x25519_keygen, per round */
+} pq;
+static const enum floor_op pq_ops[4] = {F_X25519_KEYGEN, F_MLKEM_KEYGEN, F_MLKEM_ENCAPS,
+                                        F_MLKEM_DECAPS};
+
+static void one_pq(bool hybrid)
+{
+    struct tpair p;
+    cur_lib = hybrid ? PQ_SLOT : TERN;
+    tern_hs(&p, hybrid ? t_ccfg_pq : t_ccfg_aes, hybrid ? t_scfg_pq : t_scfg[0], false);
+    uint16_t want = hybrid ? TERN_GROUP_X25519MLKEM768 : TERN_GROUP_X25519;
+    if (tern_conn_group(p.c) != want || tern_conn_group(p.s) != want)
+        die("tern agreed on group 0x%04x, not 0x%04x", tern_conn_group(p.c), want);
+    tern_pair_free(&p);
+}
+
+static void run_pq(void)
+{
+    reset_sides();
+    double op_sum[4] = {0, 0, 0, 0};
+    long iters = 0;
+    double t0 = wall_s();
+    do {
+        one_pq(iters % 2 == 0);
+        one_pq(iters % 2 != 0);
+        for (int i = 0; i < 4; i++) {
+            double c0 = cpu_us();
+            floor_op(pq_ops[i]);
+            op_sum[i] += cpu_us() - c0 - clock_cost;
+        }
+        iters++;
+    } while (wall_s() - t0 < 2 * slice || iters < min_iters);
+    last_iters = iters;
+    double su = net_us(PQ_SLOT, SIDE_SERVER) / iters, cu = net_us(PQ_SLOT, SIDE_CLIENT) / iters;
+    double xsu = net_us(TERN, SIDE_SERVER) / iters, xcu = net_us(TERN, SIDE_CLIENT) / iters;
+    fig_add(&pq.server_us, su);
+    fig_add(&pq.client_us, cu);
+    fig_add(&pq.x_server_us, xsu);
+    fig_add(&pq.x_client_us, xcu);
+    fig_add(&pq.rt_srv, su / xsu);
+    fig_add(&pq.rt_cli, cu / xcu);
+    for (int i = 0; i < 4; i++)
+        fig_add(&pq.op_us[i], op_sum[i] / iters);
+    for (int i = 1; i < 4; i++)
+        fig_add(&pq.rt_op[i - 1], op_sum[i] / op_sum[0]);
+
+    /* Both sides, without per-call clocks. */
+    timing = false;
+    double pu[2] = {0, 0};
+    long n2 = 0;
+    double w0 = wall_s();
+    do {
+        for (int j = 0; j < 2; j++) {
+            bool hybrid = (j + n2) % 2 == 0;
+            double c0 = cpu_us();
+            one_pq(hybrid);
+            pu[hybrid] += cpu_us() - c0 - clock_cost;
+        }
+        n2++;
+    } while (wall_s() - w0 < slice || n2 < min_iters / 2);
+    timing = true;
+    fig_add(&pq.pair_us, pu[1] / n2);
+    fig_add(&pq.x_pair_us, pu[0] / n2);
+    fig_add(&pq.rt_pair, pu[1] / pu[0]);
 }
 
 static uint8_t bulk_msg[BULK], bulk_got[BULK];
@@ -1209,6 +1333,11 @@ static void machine_header(int rounds, double budget)
            "#   call. Each workload then runs again without per-call clocks: \"both sides\" is\n"
            "#   the thread CPU per handshake of that run, hs/s = 1e6 / both sides (one core).\n",
            clock_cost);
+    printf("# hybrid: hs_pq is the browsers' handshake, X25519MLKEM768 (ML-KEM-768, tern's\n"
+           "#   own, + X25519) with the ECDSA server, the client offering the hybrid and an\n"
+           "#   X25519 share; run in one loop alternating with tern's X25519 handshake, beside\n"
+           "#   one each of x25519_keygen and ML-KEM-768 keygen/encaps/decaps (ratios per round).\n"
+           "#   OpenSSL 3.0 has no ML-KEM: its column says so.\n");
     printf("# bulk: the client writes 16 KiB, the server reads it; MB/s = bytes / thread CPU\n"
            "#   of the loop (both sides). Raw: one EVP seal + open of a 16385-byte record\n"
            "#   with its 5-byte AAD, context kept.\n");
@@ -1282,12 +1411,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(bulk_msg); i++)
         bulk_msg[i] = (uint8_t)(i * 7 + 1);
 
-    t_scfg[0] = tern_server_cfg("server-p256");
-    t_scfg[1] = tern_server_cfg("server-rsa");
-    t_ccfg_aes = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
-    t_ccfg_chacha = tern_client_cfg(TERN_TLS_CHACHA20_POLY1305_SHA256);
-    t_ccfg_resume = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
-    t_ccfg_mem = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256);
+    t_scfg[0] = tern_server_cfg("server-p256", false);
+    t_scfg[1] = tern_server_cfg("server-rsa", false);
+    t_ccfg_aes = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256, false);
+    t_ccfg_chacha = tern_client_cfg(TERN_TLS_CHACHA20_POLY1305_SHA256, false);
+    t_ccfg_resume = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256, false);
+    t_ccfg_mem = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256, false);
+    t_scfg_pq = tern_server_cfg("server-p256", true);
+    t_ccfg_pq = tern_client_cfg(TERN_TLS_AES_128_GCM_SHA256, true);
     o_sctx[0] = ossl_server_ctx("server-p256");
     o_sctx[1] = ossl_server_ctx("server-rsa");
     o_cctx_aes = ossl_client_ctx("TLS_AES_128_GCM_SHA256");
@@ -1305,6 +1436,8 @@ int main(int argc, char **argv)
         tern_pair_free(&tp);
         ossl_handshake(&op, o_cctx_resume, o_sctx[0], ossl_last_session, true);
         ossl_pair_free(&op);
+        tern_hs(&tp, t_ccfg_pq, t_scfg_pq, false);
+        tern_pair_free(&tp);
         for (int k = 0; k < 2; k++) {
             tern_hs(&tp, t_ccfg_aes, t_scfg[k], false);
             tern_pair_free(&tp);
@@ -1318,7 +1451,15 @@ int main(int argc, char **argv)
     if ((e = getenv("BENCH_PROFILE"))) {
         slice = budget;
         if (getenv("BENCH_NO_CLOCKS"))
-            clocks_off = true; /* a profile of the libraries alone */
+            clocks_off = true;              /* a profile of the libraries alone */
+        if (strcmp(e, "tern:hs_pq") == 0) { /* the hybrid, alternating with X25519 */
+            run_pq();
+            printf("%s server_us=%.1f client_us=%.1f both_sides_us=%.1f x25519_server_us=%.1f "
+                   "x25519_client_us=%.1f iterations=%ld\n",
+                   e, median(&pq.server_us), median(&pq.client_us), median(&pq.pair_us),
+                   median(&pq.x_server_us), median(&pq.x_client_us), last_iters);
+            return 0;
+        }
         for (int lib = 0; lib < N_LIBS; lib++) {
             for (int k = 0; k < N_HS; k++) {
                 char name[64];
@@ -1360,13 +1501,14 @@ int main(int argc, char **argv)
     double left = budget - many_s;
     if (left < budget * 0.3)
         left = budget * 0.3;
-    slice = left / rounds / (3 * N_HS + 1.25 * N_BULK);
+    slice = left / rounds / (3 * (N_HS + 1) + 1.25 * N_BULK);
     if (slice < 0.02)
         slice = 0.02;
 
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < N_HS; k++)
             run_hs(3, (enum hs_kind)k);
+        run_pq();
         for (int k = 0; k < N_BULK; k++)
             run_bulk(3, (enum bulk_kind)k);
     }
@@ -1398,6 +1540,17 @@ int main(int argc, char **argv)
                median(&rt_pair_floor[k]));
         printf("%-22s %12.0f %12.0f %10s %9.2f\n", "  handshakes/s", th, oh, "", ratio(th, oh));
     }
+    printf("\n%-22s %12s %12s %12s %9s\n", "hybrid (CPU µs)", "X25519MLKEM768", "X25519", "openssl",
+           "pq/x25519");
+    printf("%-22s %14.1f %12.1f %12s %9.2f\n", "hs_pq", median(&pq.server_us),
+           median(&pq.x_server_us), "no ML-KEM", median(&pq.rt_srv));
+    printf("%-22s %14.1f %12.1f %12s %9.2f\n", "  client", median(&pq.client_us),
+           median(&pq.x_client_us), "no ML-KEM", median(&pq.rt_cli));
+    printf("%-22s %14.1f %12.1f %12s %9.2f\n", "  both sides", median(&pq.pair_us),
+           median(&pq.x_pair_us), "no ML-KEM", median(&pq.rt_pair));
+    printf("%-22s %14.0f %12.0f %12s %9.2f\n", "  handshakes/s", 1e6 / median(&pq.pair_us),
+           1e6 / median(&pq.x_pair_us), "", ratio(median(&pq.x_pair_us), median(&pq.pair_us)));
+
     printf("\n%-22s %12s %12s %10s %9s %9s\n", "bulk 16 KiB (MB/s)", "tern", "openssl", "raw",
            "t/ossl", "t/raw");
     for (int k = 0; k < N_BULK; k++) {
@@ -1430,8 +1583,13 @@ int main(int argc, char **argv)
                ratio(memres[TERN].many[s], memres[OSSL].many[s]));
     }
     printf("\n%-22s %12s\n", "floor (CPU µs)", "libcrypto");
-    for (int i = 0; i < N_FLOOR_OPS; i++)
+    for (int i = 0; i < N_LIBCRYPTO_OPS; i++)
         printf("%-22s %12.1f\n", floor_name[i], fl_us[i]);
+    printf("\n%-22s %12s %12s %12s %11s\n", "ML-KEM-768 (CPU µs)", "tern", "openssl", "x25519_kg",
+           "/x25519_kg");
+    for (int i = 1; i < 4; i++)
+        printf("%-22s %12.1f %12s %12.1f %11.2f\n", floor_name[pq_ops[i]], median(&pq.op_us[i]),
+               "no ML-KEM", median(&pq.op_us[0]), median(&pq.rt_op[i - 1]));
 
     /* key=value lines for scripts. */
     printf("\n");
@@ -1459,8 +1617,24 @@ int main(int argc, char **argv)
             kv(memres[lib].many[s], "%s.mem.%s.per_conn_bytes", l, sname[s]);
         }
     }
-    for (int i = 0; i < N_FLOOR_OPS; i++)
+    for (int i = 0; i < N_LIBCRYPTO_OPS; i++)
         kv(fl_us[i], "floor.%s_us", floor_name[i]);
+    kv(median(&pq.server_us), "tern.hs_pq.server_us");
+    kv(median(&pq.client_us), "tern.hs_pq.client_us");
+    kv(median(&pq.pair_us), "tern.hs_pq.both_sides_us");
+    kv(1e6 / median(&pq.pair_us), "tern.hs_pq.per_s");
+    kv(median(&pq.x_server_us), "tern.hs_pq.x25519_server_us");
+    kv(median(&pq.x_client_us), "tern.hs_pq.x25519_client_us");
+    kv(median(&pq.x_pair_us), "tern.hs_pq.x25519_both_sides_us");
+    kv(median(&pq.rt_srv), "ratio.hs_pq.server_vs_x25519");
+    kv(median(&pq.rt_cli), "ratio.hs_pq.client_vs_x25519");
+    kv(median(&pq.rt_pair), "ratio.hs_pq.both_vs_x25519");
+    printf("openssl.hs_pq=unsupported (OpenSSL %s has no ML-KEM)\n",
+           OpenSSL_version(OPENSSL_VERSION_STRING));
+    for (int i = 0; i < 4; i++)
+        kv(median(&pq.op_us[i]), "floor.%s_us%s", floor_name[pq_ops[i]], i == 0 ? "_pq_loop" : "");
+    for (int i = 1; i < 4; i++)
+        kv(median(&pq.rt_op[i - 1]), "ratio.%s_vs_x25519_keygen", floor_name[pq_ops[i]]);
     for (int k = 0; k < N_HS; k++) {
         kv(floor_server[k], "floor.%s.server_us", hs_name[k]);
         kv(floor_client[k], "floor.%s.client_us", hs_name[k]);

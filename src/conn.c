@@ -34,6 +34,8 @@ static tern_conn *conn_new(tern_config *cfg, bool is_server)
     config_freeze(cfg);
     config_ref(cfg);
     c->cfg = cfg;
+    c->cert_cfg = cfg;
+    c->cert = cfg->n_certs ? &cfg->certs[0] : NULL; /* a server chooses again per ClientHello */
     c->test = cfg->test;
     c->is_server = is_server;
     c->alert_sent = -1;
@@ -72,7 +74,7 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
     if (!c)
         return NULL;
     c->state = HS_S_WAIT_CH;
-    if (cfg->chain_n == 0 || cfg->key.type == CRY_KEY_NONE)
+    if (cfg->n_certs == 0)
         conn_fail(c, TERN_E_ARG,
                   "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;
@@ -105,6 +107,8 @@ void tern_conn_free(tern_conn *c)
                  "Every key and secret of this connection has been erased from memory.", 0, NULL,
                  0);
     tern_free(c->server_name);
+    if (c->cert_cfg != c->cfg)
+        tern_config_free(c->cert_cfg);
     tern_config_free(c->cfg);
     tern_memzero(c, sizeof(*c));
     tern_free(c);
@@ -241,6 +245,22 @@ int conn_send_ccs(tern_conn *c)
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }
 
+int conn_send_warning(tern_conn *c, int alert)
+{
+    if (c->close_sent)
+        return TERN_OK;
+    uint8_t body[2] = {1, (uint8_t)alert};
+    queue_record(c, REC_ALERT, body, 2);
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    char name[64];
+    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
+    struct tern_trace_fact f[] = {{"level", "warning"}};
+    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
+             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    return TERN_OK;
+}
+
 int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
 {
     /* No buffer yet (or released when idle): nothing to send, and no
@@ -297,8 +317,16 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
         c->state = HS_CLOSED;
         return TERN_OK;
     }
-    if (desc == TERN_ALERT_USER_CANCELED)
-        return TERN_OK; /* RFC 8446 §6.1: a close_notify should follow */
+    if (desc == TERN_ALERT_USER_CANCELED) {
+        /* RFC 8446 §6.1: a close_notify should follow. A peer that keeps
+         * sending them instead is flooding (CVE-2016-8610). */
+        if (++c->warning_alerts > HS_MAX_WARNING_ALERTS)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "%u user_canceled alerts in a row: more than %d is a flood, not a "
+                             "goodbye",
+                             c->warning_alerts, HS_MAX_WARNING_ALERTS);
+        return TERN_OK;
+    }
     /* RFC 8446 §6: every other alert ends the connection, whatever its level. */
     struct tern_err e;
     err_init(&e);
@@ -372,6 +400,19 @@ static bool record_limit13(const tern_conn *c)
  * is, for the caller. */
 static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t len)
 {
+    /* Empty records cost a decryption and carry nothing: a bounded number
+     * in a row (an empty handshake or alert record fails below anyway). */
+    if (len == 0 && ++c->empty_records > HS_MAX_EMPTY_RECORDS)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "%u empty records in a row: more than %d is a flood", c->empty_records,
+                         HS_MAX_EMPTY_RECORDS);
+    if (len) {
+        c->empty_records = 0;
+        if (type != REC_ALERT)
+            c->warning_alerts = 0;
+        if (type == REC_APPLICATION_DATA)
+            c->key_updates = 0;
+    }
     if (type != REC_HANDSHAKE && conn_hs_pending(c))
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "a %s record interleaved with a fragmented handshake message",
@@ -424,6 +465,10 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
         return TERN_OK;
     }
 
+    /* RFC 8446 §4.2.10: declined 0-RTT records (hs13_skip_early). */
+    if (c->early_skip == EARLY_SKIP_APPDATA && h.type == REC_APPLICATION_DATA)
+        return hs13_skip_early(c, h.length);
+
     uint8_t type;
     size_t off, len;
     /* TLS 1.3 hides the type inside; TLS 1.2 protected records keep theirs. */
@@ -431,14 +476,31 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "an unprotected record of type %u arrived after encryption started",
                          h.type);
-    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK)
+    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK) {
+        if (c->early_skip == EARLY_SKIP_UNOPENED && e.code == TERN_E_BAD_RECORD_MAC)
+            return hs13_skip_early(c, h.length);
         return conn_fail_err(c, &e);
+    }
+    c->early_skip = EARLY_SKIP_NONE; /* the first record that opens ends the early data */
     int rc = handle_content(c, type, rec + off, len);
     if (rc == TERN_OK && type == REC_APPLICATION_DATA && len) {
         c->app_off = base + off;
         c->app_len = len;
     }
     return rc;
+}
+
+/* answer_key_update sends the one KeyUpdate that answers every
+ * update_requested received so far (RFC 8446 §4.6.3): after the input that
+ * carried them is processed, and in any case before our next data. */
+static int answer_key_update(tern_conn *c)
+{
+    if (!c->key_update_due || c->state == HS_FAILED)
+        return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    c->key_update_due = false;
+    if (c->close_sent)
+        return TERN_OK; /* nothing more goes out */
+    return tern_conn_key_update(c, 0);
 }
 
 /* conn_process opens the whole records waiting in the input buffer until
@@ -589,6 +651,8 @@ int tern_conn_feed_read(tern_conn *c, const uint8_t *in, size_t len, size_t *out
         (void)tern_conn_read(c, buf + n, cap - n, &more);
         n += more;
     }
+    if (answer_key_update(c) != TERN_OK && rc == TERN_OK)
+        rc = c->err.code;
     *out_n = n;
     return n ? TERN_OK : rc;
 }
@@ -613,14 +677,14 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
     if (len == 0 || c->state == HS_FAILED || c->state == HS_CLOSED) {
         *out_used = done + len;
         conn_process(c);
-        return c->state == HS_FAILED ? c->err.code : TERN_OK;
+        return answer_key_update(c);
     }
     wr_bytes(&c->raw, in, len);
     if (!wr_ok(&c->raw))
         return conn_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
     *out_used = done + len;
     conn_process(c);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    return answer_key_update(c);
 }
 
 /* ---- plaintext ---- */
@@ -639,6 +703,7 @@ int tern_conn_read(tern_conn *c, uint8_t *buf, size_t cap, size_t *out_n)
         if (c->app_len == 0)
             conn_process(c); /* open the records that waited behind it */
     }
+    (void)answer_key_update(c); /* for updates that waited behind the data */
     if (n) {
         *out_n = n;
         return TERN_OK;
@@ -661,6 +726,7 @@ int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n
         return TERN_WANT_READ;
     if (len == 0)
         return TERN_OK;
+    TRY(answer_key_update(c)); /* RFC 8446 §4.6.3: before our next data */
     /* Application data only after every proof (STYLE.md). */
     unsigned need = PROOF_PEER_FINISHED;
     if (!c->is_server)
@@ -850,9 +916,13 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
 
 int tern_conn_key_update(tern_conn *c, int request_peer)
 {
-    if (c->state != HS_CONNECTED || c->version != TERN_TLS13)
+    /* After the peer's close_notify our direction may still send (RFC 8446
+     * §6.1), so it may still move to a new key. */
+    bool can_send = c->state == HS_CONNECTED || (c->state == HS_CLOSED && !c->close_sent);
+    if (!can_send || c->version != TERN_TLS13)
         return err_set(NULL, TERN_E_ARG, "key update needs an established TLS 1.3 connection");
     uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    c->key_update_due = false; /* this update answers any the peer asked for */
     TRY(conn_send_post_hs(c, msg, sizeof(msg)));
     struct tern_err e;
     err_init(&e);

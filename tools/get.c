@@ -565,11 +565,17 @@ static int load_chain(tern_config *cfg, const char *cert, const char *key, const
     why[0] = 0;
     if (!key_pass)
         return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
-    char pw[1024];
-    if (util_password(key_pass, pw, sizeof(pw), why, why_cap) != 0)
+    struct util_password pw;
+    if (util_password(key_pass, &pw, why, why_cap) != 0)
         return -1;
-    int rc = tern_config_set_cert_chain_file_password(cfg, cert, key, pw);
-    explicit_bzero(pw, sizeof(pw));
+    /* The callback runs only inside the call below; pw goes with it. */
+    tern_config_set_key_password_callback(cfg, util_password_cb, &pw);
+    int rc = tern_config_set_cert_chain_file(cfg, cert, key);
+    if (rc != TERN_OK) /* the next setter clears the configuration's sentence */
+        snprintf(why, why_cap, "%s",
+                 tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(rc));
+    tern_config_set_key_password_callback(cfg, NULL, NULL);
+    explicit_bzero(&pw, sizeof(pw));
     return rc == TERN_OK ? 0 : -1;
 }
 
@@ -737,7 +743,7 @@ int cmd_get(int argc, char **argv)
     if (cfg_step) {
         const char *e = why[0] ? why : tern_config_error(cfg);
         fprintf(stderr, "tern get: %s: %s%s\n", cfg_step, e ? e : "rejected",
-                e && strstr(e, "is encrypted") && !o.key_pass
+                e && strstr(e, "is encrypted") && !strstr(e, "--key-pass") && !o.key_pass
                     ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
                     : "");
         goto done;

@@ -93,6 +93,11 @@ static const char SERVE_HELP[] =
     "                           waiting over a second closes the oldest\n"
     "                           connection still in its handshake\n"
     "  -q, --quiet              no request log\n"
+    "  --log-turns              end each request's log line with the event-loop\n"
+    "                           turns and the connection steps (all\n"
+    "                           connections') since its connection was\n"
+    "                           accepted: tests count with it that busy peers\n"
+    "                           do not starve others\n"
     "  -h, --help               this text\n"
     "\n"
     "It prints \"listening on https://ADDR:PORT/\" on stderr for each address\n"
@@ -107,6 +112,10 @@ static const char SERVE_HELP[] =
 #define SERVE_PIECE      16384
 #define SERVE_MAX_NAMES  8
 #define SERVE_MAX_LISTEN 4
+/* Steps of one connection's state machine per turn of the event loop: a
+ * peer that keeps its socket full (pipelined requests, a flood of records)
+ * gets this much, then every other ready connection has its turn. */
+#define SERVE_STEP_BUDGET 16
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
 
@@ -125,8 +134,12 @@ struct client {
     int file_fd;
     uint64_t file_left;
     bool keep_alive;
-    bool dead; /* freed in this batch of events; released after it */
+    bool dead;                /* freed in this batch of events; released after it */
+    bool again;               /* its budget ran out with work left: stepped next turn */
+    unsigned long again_turn; /* the turn again was set in */
     time_t deadline;
+    unsigned long born_turn;  /* the event-loop turn it was accepted in */
+    unsigned long born_steps; /* the server's steps when it was accepted */
     /* For the log line. */
     char method[8], target[256];
     int status;
@@ -145,9 +158,12 @@ struct server {
     size_t n_clients, max_conns;
     unsigned long next_id;
     int timeout;
-    bool draining, quiet, explain_page;
+    bool draining, quiet, log_turns, explain_page;
     struct client *cur; /* the connection the library is working on (its trace events) */
     time_t drain_deadline;
+    unsigned long turns; /* event-loop turns so far */
+    unsigned long steps; /* connection state-machine steps so far, all connections */
+    size_t n_again;      /* clients with again set */
     struct trace_out trace;
     /* The connection limit (see limit_tick). */
     bool full;
@@ -503,6 +519,10 @@ static void client_free(struct server *s, struct client *cl)
     if (cl->next)
         cl->next->prev = cl->prev;
     s->n_clients--;
+    if (cl->again) {
+        cl->again = false;
+        s->n_again--;
+    }
     epoll_ctl(s->ep, EPOLL_CTL_DEL, cl->fd, NULL);
     if (cl->file_fd >= 0)
         close(cl->file_fd);
@@ -550,9 +570,13 @@ static void log_request(struct server *s, struct client *cl)
     if (s->quiet)
         return;
     const char *subj = tern_conn_peer_subject(cl->c);
-    logf_(s, "%s %s %s %d %llu%s%s%s", cl->peer, cl->method, cl->target, cl->status,
+    char turns[64] = "";
+    if (s->log_turns)
+        snprintf(turns, sizeof(turns), " turns=%lu steps=%lu", s->turns - cl->born_turn,
+                 s->steps - cl->born_steps);
+    logf_(s, "%s %s %s %d %llu%s%s%s%s", cl->peer, cl->method, cl->target, cl->status,
           (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "",
-          tern_conn_resumed(cl->c) ? " (resumed)" : "");
+          tern_conn_resumed(cl->c) ? " (resumed)" : "", turns);
 }
 
 static void begin_close(struct client *cl)
@@ -596,7 +620,19 @@ static bool client_step(struct server *s, struct client *cl)
 {
     s->trace.conn_id = cl->id;
     s->cur = cl;
-    for (;;) {
+    if (cl->again) {
+        cl->again = false;
+        s->n_again--;
+    }
+    for (int steps = 0;; steps++, s->steps++) {
+        if (steps == SERVE_STEP_BUDGET) {
+            /* Its share of this turn is spent; what is left may be in our
+             * buffers, where epoll cannot see it: step it again next turn. */
+            cl->again = true;
+            cl->again_turn = s->turns;
+            s->n_again++;
+            return true;
+        }
         int rc;
         switch (cl->st) {
         case C_HANDSHAKE:
@@ -839,6 +875,8 @@ static bool accept_from(struct server *s, int lfd)
         cl->id = ++s->next_id;
         cl->st = C_HANDSHAKE;
         cl->deadline = time(NULL) + s->timeout;
+        cl->born_turn = s->turns;
+        cl->born_steps = s->steps;
         char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
         if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
             getnameinfo((struct sockaddr *)&peer, pl, host, sizeof(host), port, sizeof(port),
@@ -1080,11 +1118,17 @@ static int load_chain(tern_config *cfg, const char *cert, const char *key, const
     why[0] = 0;
     if (!key_pass)
         return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
-    char pw[1024];
-    if (util_password(key_pass, pw, sizeof(pw), why, why_cap) != 0)
+    struct util_password pw;
+    if (util_password(key_pass, &pw, why, why_cap) != 0)
         return -1;
-    int rc = tern_config_set_cert_chain_file_password(cfg, cert, key, pw);
-    explicit_bzero(pw, sizeof(pw));
+    /* The callback runs only inside the call below; pw goes with it. */
+    tern_config_set_key_password_callback(cfg, util_password_cb, &pw);
+    int rc = tern_config_set_cert_chain_file(cfg, cert, key);
+    if (rc != TERN_OK) /* the next setter clears the configuration's sentence */
+        snprintf(why, why_cap, "%s",
+                 tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(rc));
+    tern_config_set_key_password_callback(cfg, NULL, NULL);
+    explicit_bzero(&pw, sizeof(pw));
     return rc == TERN_OK ? 0 : -1;
 }
 
@@ -1109,6 +1153,7 @@ int cmd_serve(int argc, char **argv)
         {"strict", no_argument, 0, 'X'},
         {"no-explain-page", no_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},
+        {"log-turns", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -1197,6 +1242,9 @@ int cmd_serve(int argc, char **argv)
         case 'q':
             s.quiet = true;
             break;
+        case 'L':
+            s.log_turns = true;
+            break;
         case 'h':
             fputs(SERVE_HELP, stdout);
             return 0;
@@ -1271,7 +1319,7 @@ int cmd_serve(int argc, char **argv)
     if (step) {
         const char *e = why[0] ? why : tern_config_error(s.cfg);
         fprintf(stderr, "tern serve: %s: %s%s\n", step, e ? e : "rejected",
-                e && strstr(e, "is encrypted") && !key_pass
+                e && strstr(e, "is encrypted") && !strstr(e, "--key-pass") && !key_pass
                     ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
                     : "");
         goto done;
@@ -1343,7 +1391,9 @@ int cmd_serve(int argc, char **argv)
         if (s.draining && (!s.clients || time(NULL) >= s.drain_deadline))
             break;
         struct epoll_event evs[64];
-        int n = epoll_wait(s.ep, evs, 64, s.full ? 100 : 1000);
+        s.turns++;
+        /* Connections with work left from the last turn: do not sleep. */
+        int n = epoll_wait(s.ep, evs, 64, s.n_again ? 0 : s.full ? 100 : 1000);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "tern serve: epoll_wait: %s\n", strerror(errno));
             result = 1;
@@ -1390,6 +1440,14 @@ int cmd_serve(int argc, char **argv)
                 if (!cl->dead)
                     client_step(&s, cl);
             }
+        }
+        /* The connections whose budget ran out last turn (and did not get
+         * an event this turn): one more share each. One that runs out
+         * again now waits for the next turn. */
+        for (struct client *cl = s.clients, *next; cl && s.n_again; cl = next) {
+            next = cl->next;
+            if (cl->again && cl->again_turn != s.turns)
+                client_step(&s, cl);
         }
         expire(&s);
         limit_tick(&s);

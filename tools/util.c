@@ -397,10 +397,11 @@ void util_sessions_free(struct util_sessions *ss)
     ss->n = 0;
 }
 
-int util_password(const char *spec, char *out, size_t cap, char *why, size_t why_cap)
+int util_password(const char *spec, struct util_password *out, char *why, size_t why_cap)
 {
     const char *v = NULL;
     char *file = NULL;
+    out->len = 0;
     if (!strncmp(spec, "pass:", 5)) {
         v = spec + 5;
     } else if (!strncmp(spec, "env:", 4)) {
@@ -422,15 +423,27 @@ int util_password(const char *spec, char *out, size_t cap, char *why, size_t why
         return -1;
     }
     int rc = 0;
-    if (strlen(v) >= cap) {
-        snprintf(why, why_cap, "--key-pass: the password is longer than %zu bytes", cap - 1);
+    size_t n = strlen(v);
+    if (n > sizeof(out->text)) {
+        snprintf(why, why_cap, "--key-pass: the password is longer than %zu bytes",
+                 sizeof(out->text));
         rc = -1;
     } else {
-        snprintf(out, cap, "%s", v);
+        memcpy(out->text, v, n);
+        out->len = n;
     }
     if (file) {
         explicit_bzero(file, strlen(file));
         free(file);
     }
     return rc;
+}
+
+int util_password_cb(void *arg, char *buf, size_t cap)
+{
+    const struct util_password *pw = arg;
+    if (pw->len > cap)
+        return -1;
+    memcpy(buf, pw->text, pw->len);
+    return (int)pw->len;
 }

@@ -53,8 +53,15 @@ void util_sessions_free(struct util_sessions *ss);
 
 /* util_password reads a password as --key-pass gives it: "pass:TEXT",
  * "env:VAR" or "file:PATH" (its first line), as openssl's -passin does.
- * Returns 0, or -1 with a sentence. Wipe out with explicit_bzero after use. */
-int util_password(const char *spec, char *out, size_t cap, char *why, size_t why_cap);
+ * Returns 0, or -1 with a sentence. util_password_cb hands it to
+ * tern_config_set_key_password_callback (arg: the struct). Wipe the struct
+ * with explicit_bzero after use. */
+struct util_password {
+    char text[1024];
+    size_t len;
+};
+int util_password(const char *spec, struct util_password *out, char *why, size_t why_cap);
+int util_password_cb(void *arg, char *buf, size_t cap);
 
 /* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);

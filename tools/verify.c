@@ -15,8 +15,8 @@ static const char verify_help[] =
     "\n"
     "Build a certification path from the first certificate in CERT.pem (the leaf)\n"
     "through any other certificates in it and in --untrusted files to a trust\n"
-    "anchor, validate it as tern's TLS peers do (RFC 5280 section 6 under the web\n"
-    "PKI profile), and check the leaf's name.\n"
+    "anchor, validate it (RFC 5280 section 6) under the profile chosen, and check\n"
+    "the leaf's name.\n"
     "\n"
     "options:\n"
     "  --trust FILE        trust anchors: a PEM bundle, or a directory of .pem/.crt\n"
@@ -27,18 +27,29 @@ static const char verify_help[] =
     "  --ip ADDR           the IPv4 or IPv6 address the leaf must cover\n"
     "  --at TIME           validate at TIME: RFC 3339 (2026-11-22T07:00:00Z) or Unix\n"
     "                      seconds. Default: now\n"
-    "  --purpose P         server (default: extKeyUsage serverAuth) or client\n"
-    "                      (clientAuth)\n"
-    "  --max-depth N       at most N intermediate CAs (self-issued ones not counted);\n"
-    "                      default 8\n"
+    "  --profile P         web (default): the web PKI as browsers and the CA/B Forum\n"
+    "                      Baseline Requirements have it, as tern's TLS peers check;\n"
+    "                      rfc5280: plain RFC 5280 (leaf extKeyUsage optional, CA\n"
+    "                      certificates allowed as leaves, no CA/B Forum rules)\n"
+    "  --purpose P         server (default: extKeyUsage serverAuth), client\n"
+    "                      (clientAuth) or any (no purpose asked for)\n"
+    "  --max-depth N       at most N intermediate CAs (self-issued ones not counted),\n"
+    "                      0 to 255; default 8. The verifier never builds a path of\n"
+    "                      more than 14, and stops after 64 signature checks\n"
     "  --crl FILE          an offline CRL (PEM); repeatable. A CRL that applies must\n"
     "                      be signed by the issuer, current, and carry a cRLNumber\n"
+    "  --require-crl       refuse a certificate below the trust anchor that no --crl\n"
+    "                      covers (its revocation status is unknown)\n"
     "  -h, --help          this text\n"
     "\n"
-    "What is checked: signatures (no SHA-1 or MD5; RSA keys of 2048 bits or more),\n"
-    "validity at TIME, basicConstraints and pathLenConstraint, keyUsage and\n"
-    "extKeyUsage for the purpose, name constraints (DNS, IP, email, directory\n"
-    "names), unknown critical extensions, and the CRLs given.\n"
+    "What is checked: signatures (no SHA-1 or MD5), validity at TIME,\n"
+    "basicConstraints and pathLenConstraint, keyUsage and extKeyUsage for the\n"
+    "purpose, name constraints (DNS, IP, email, directory names), unknown critical\n"
+    "extensions, and the CRLs given. Names chain as RFC 5280 section 7.1 says\n"
+    "(RFC 4518: case, spaces and Unicode forms do not matter). The web profile\n"
+    "adds: RSA keys of 2048 bits or more, version 3 only, serverAuth/clientAuth\n"
+    "in the leaf, a subject CN that copies a subjectAltName, and no wildcard over a\n"
+    "public suffix (the Public Suffix List's ICANN section).\n"
     "\n"
     "exit status:\n"
     "  0  the chain is valid; one line 'OK: ...' names the path built\n"
@@ -123,7 +134,7 @@ int cmd_verify(int argc, char **argv)
         }
         bool takes = !strcmp(a, "--trust") || !strcmp(a, "--untrusted") || !strcmp(a, "--host") ||
                      !strcmp(a, "--ip") || !strcmp(a, "--at") || !strcmp(a, "--purpose") ||
-                     !strcmp(a, "--max-depth") || !strcmp(a, "--crl");
+                     !strcmp(a, "--max-depth") || !strcmp(a, "--crl") || !strcmp(a, "--profile");
         if (takes && i + 1 >= argc)
             return usage_error("option %s needs a value", a);
         const char *v = takes ? argv[++i] : NULL;
@@ -133,6 +144,8 @@ int cmd_verify(int argc, char **argv)
             if (*n == MAX_FILES)
                 return usage_error("too many %s options", a);
             list[(*n)++] = v;
+        } else if (!strcmp(a, "--require-crl")) {
+            o.require_crls = true;
         } else if (!strcmp(a, "--host")) {
             o.host = v;
         } else if (!strcmp(a, "--ip")) {
@@ -151,13 +164,22 @@ int cmd_verify(int argc, char **argv)
                 o.purpose = X509_PURPOSE_SERVER;
             else if (!strcmp(v, "client"))
                 o.purpose = X509_PURPOSE_CLIENT;
+            else if (!strcmp(v, "any"))
+                o.purpose = X509_PURPOSE_ANY;
             else
-                return usage_error("--purpose '%s' is neither server nor client", v);
+                return usage_error("--purpose '%s' is not server, client or any", v);
+        } else if (!strcmp(a, "--profile")) {
+            if (!strcmp(v, "web"))
+                o.profile = X509_PROFILE_WEB;
+            else if (!strcmp(v, "rfc5280"))
+                o.profile = X509_PROFILE_RFC5280;
+            else
+                return usage_error("--profile '%s' is neither web nor rfc5280", v);
         } else if (!strcmp(a, "--max-depth")) {
             char *end;
             long d = strtol(v, &end, 10);
-            if (*v == 0 || *end || d < 0 || d > 14)
-                return usage_error("--max-depth '%s' is not a number from 0 to 14", v);
+            if (*v == 0 || *end || d < 0 || d > 255)
+                return usage_error("--max-depth '%s' is not a number from 0 to 255", v);
             o.max_depth = (int)d;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
@@ -173,7 +195,7 @@ int cmd_verify(int argc, char **argv)
         return usage_error("%s", "--host and --ip exclude each other");
 
     int status = 2;
-    enum { CAP = X509_MAX_CHAIN * 4 };
+    enum { CAP = X509_MAX_INPUT };
     uint8_t *ders[CAP] = {0}, *crl_ders[MAX_FILES] = {0};
     size_t lens[CAP], crl_lens[MAX_FILES], n = 0, n_crl_ders = 0, n_crls = 0;
     struct x509_crl *crls[MAX_FILES] = {0};
@@ -226,7 +248,11 @@ int cmd_verify(int argc, char **argv)
     printf(" (trust anchor)");
     if (o.host || o.ip)
         printf(", covers %s", o.host ? o.host : o.ip);
-    printf(", for %s\n", o.purpose == X509_PURPOSE_CLIENT ? "clientAuth" : "serverAuth");
+    printf(", for %s, %s profile\n",
+           o.purpose == X509_PURPOSE_CLIENT ? "clientAuth"
+           : o.purpose == X509_PURPOSE_ANY  ? "any purpose"
+                                            : "serverAuth",
+           o.profile == X509_PROFILE_RFC5280 ? "rfc5280" : "web");
     x509_verified_cleanup(&v);
     status = 0;
 done:

@@ -63,6 +63,15 @@ bool cry_kex_supported(uint16_t group)
     return ecdh_group(group, &c, &n) || group == GROUP_X25519MLKEM768;
 }
 
+size_t cry_kex_share_len(uint16_t group)
+{
+    enum cry_curve c;
+    size_t n;
+    if (ecdh_group(group, &c, &n))
+        return n;
+    return group == GROUP_X25519MLKEM768 ? HYBRID_CLIENT_LEN : 0;
+}
+
 void cry_kex_cleanup(struct cry_kex *k)
 {
     if (!k)
@@ -122,6 +131,22 @@ int cry_kex_keygen(struct cry_kex *k, uint16_t group, uint8_t *out_share, size_t
         rc = hybrid_keygen(k, out_share, cap, out_len);
     else
         rc = TERN_E_UNSUPPORTED;
+    if (rc != TERN_OK) {
+        cry_kex_cleanup(k);
+        *out_len = 0;
+    }
+    return rc;
+}
+
+int cry_kex_keygen_beside(struct cry_kex *k, uint16_t group, const struct cry_kex *hybrid,
+                          uint8_t *out_share, size_t cap, size_t *out_len)
+{
+    if (group != GROUP_X25519 || !hybrid || hybrid->group != GROUP_X25519MLKEM768 ||
+        !hybrid->ecdh.impl)
+        return cry_kex_keygen(k, group, out_share, cap, out_len);
+    memset(k, 0, sizeof(*k));
+    k->group = group;
+    int rc = cry_ecdh_share(&k->ecdh, &hybrid->ecdh, out_share, cap, out_len);
     if (rc != TERN_OK) {
         cry_kex_cleanup(k);
         *out_len = 0;

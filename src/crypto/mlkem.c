@@ -12,6 +12,7 @@
  * (SampleNTT, on ρ) and public key checks branch on data. */
 #include "crypto/mlkem.h"
 
+#include "crypto/mlkem_impl.h"
 #include "base/error.h"
 #include "base/mem.h"
 #include "crypto/provider.h"
@@ -19,10 +20,10 @@
 
 #include <string.h>
 
-#define Q          3329
-#define N          256
-#define K          3 /* ML-KEM-768 */
-#define ETA        2 /* η1 = η2 = 2 for ML-KEM-768 */
+#define Q          MLKEM_Q
+#define N          MLKEM_N
+#define K          MLKEM_K /* 3: ML-KEM-768 */
+#define ETA        2       /* η1 = η2 = 2 for ML-KEM-768 */
 #define DU         10
 #define DV         4
 #define POLY_BYTES 384 /* ByteEncode12 of one polynomial */
@@ -36,13 +37,14 @@
 #error "ML-KEM-768 sizes disagree"
 #endif
 
-struct poly {
-    int16_t c[N];
-};
+#define poly mlkem_poly
 
 struct polyvec {
     struct poly p[K];
 };
+
+/* The path's primitives (below, after the portable ones). */
+static const struct mlkem_ops *ops(void);
 
 /* ---- modular arithmetic ---- */
 
@@ -92,7 +94,7 @@ static inline uint32_t value_barrier(uint32_t v)
 }
 
 /* zetas[k] = 17^BitRev7(k) * R mod q, centred (FIPS 203 §4.3, Appendix A). */
-static const int16_t zetas[128] = {
+const int16_t mlkem_zetas[128] = {
     -1044, -758,  -359,  -1517, 1493,  1422,  287,   202,   -171,  622,   1577,  182,   962,
     -1202, -1474, 1468,  573,   -1325, 264,   383,   -829,  1458,  -1602, -130,  -681,  1017,
     732,   608,   -1542, 411,   -205,  -1571, 1223,  652,   -552,  1015,  -1293, 1491,  -282,
@@ -115,7 +117,7 @@ static void poly_ntt(struct poly *f)
     unsigned k = 1;
     for (unsigned len = 128; len >= 2; len >>= 1) {
         for (unsigned start = 0; start < N; start += 2 * len) {
-            int16_t zeta = zetas[k++];
+            int16_t zeta = mlkem_zetas[k++];
             for (unsigned j = start; j < start + len; j++) {
                 int16_t t = fqmul(zeta, f->c[j + len]);
                 f->c[j + len] = (int16_t)(f->c[j] - t);
@@ -135,7 +137,7 @@ static void poly_invntt(struct poly *f)
     unsigned k = 127;
     for (unsigned len = 2; len <= 128; len <<= 1) {
         for (unsigned start = 0; start < N; start += 2 * len) {
-            int16_t zeta = zetas[k--];
+            int16_t zeta = mlkem_zetas[k--];
             for (unsigned j = start; j < start + len; j++) {
                 int16_t t = f->c[j];
                 f->c[j] = barrett_reduce((int16_t)(t + f->c[j + len]));
@@ -157,13 +159,13 @@ static void poly_invntt(struct poly *f)
  * are below 2^12 (a decoded key, or a matrix entry), b's at most q/2 (an
  * NTT output), so each product is below 2^12 q/2; the a1 b1 γ term, below
  * q^2/2. Three pairs of terms stay under 2^15 q, montgomery_reduce's limit. */
-static void poly_basemul_acc(struct poly *r, const struct polyvec *a, const struct polyvec *b)
+static void poly_basemul_acc(struct poly *r, const struct poly a[K], const struct poly b[K])
 {
     for (unsigned i = 0; i < N / 4; i++) {
-        int32_t zeta = zetas[64 + i];
+        int32_t zeta = mlkem_zetas[64 + i];
         int32_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
         for (unsigned v = 0; v < K; v++) {
-            const int16_t *x = &a->p[v].c[4 * i], *y = &b->p[v].c[4 * i];
+            const int16_t *x = &a[v].c[4 * i], *y = &b[v].c[4 * i];
             r0 += (int32_t)x[0] * y[0] + fqmul(x[1], y[1]) * zeta;
             r1 += (int32_t)x[0] * y[1] + (int32_t)x[1] * y[0];
             r2 += (int32_t)x[2] * y[2] - fqmul(x[3], y[3]) * zeta;
@@ -193,6 +195,32 @@ static void poly_reduce(struct poly *r)
 /* sample_ntt: Algorithm 7, the matrix entry from SHAKE128(ρ || a || b),
  * reading the XOF a block at a time for as long as rejection sampling needs
  * (unlucky seeds need more than the usual three blocks). ρ is public. */
+unsigned mlkem_parse_uniform(struct poly *r, unsigned n, const uint8_t *buf, unsigned len)
+{
+    unsigned i = 0;
+    /* While two more fit, both candidates are written and the count moves
+     * past those below q: no branch per candidate, which mispredicts about
+     * one time in five. Writes past the count are overwritten later (or
+     * were never part of the result). */
+    for (; i + 3 <= len && n + 2 <= N; i += 3) {
+        uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0f) << 8));
+        uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
+        r->c[n] = (int16_t)d1;
+        n += d1 < Q;
+        r->c[n] = (int16_t)d2;
+        n += d2 < Q;
+    }
+    for (; i + 3 <= len && n < N; i += 3) {
+        uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0f) << 8));
+        uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
+        if (d1 < Q)
+            r->c[n++] = (int16_t)d1;
+        if (d2 < Q && n < N)
+            r->c[n++] = (int16_t)d2;
+    }
+    return n;
+}
+
 static void sample_ntt(struct poly *r, const uint8_t rho[32], uint8_t a, uint8_t b)
 {
     struct sha3_ctx xof;
@@ -204,29 +232,15 @@ static void sample_ntt(struct poly *r, const uint8_t rho[32], uint8_t a, uint8_t
     unsigned n = 0;
     while (n < N) {
         sha3_squeeze(&xof, buf, sizeof(buf));
-        for (unsigned i = 0; i + 3 <= sizeof(buf) && n < N; i += 3) {
-            uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0f) << 8));
-            uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
-            if (d1 < Q)
-                r->c[n++] = (int16_t)d1;
-            if (d2 < Q && n < N)
-                r->c[n++] = (int16_t)d2;
-        }
+        n = mlkem_parse_uniform(r, n, buf, sizeof(buf));
     }
 }
 
 /* sample_cbd2: SamplePolyCBD_2 (Algorithm 8) on PRF_2(s, nonce) = SHAKE256(s
  * || nonce) of 128 bytes. Each coefficient is (b0 + b1) - (b2 + b3) over
  * four consecutive bits; the sums are formed for eight at a time. */
-static void sample_cbd2(struct poly *r, const uint8_t seed[32], uint8_t nonce)
+void mlkem_cbd2(struct poly *r, const uint8_t buf[64 * ETA])
 {
-    uint8_t buf[64 * ETA];
-    struct sha3_ctx prf;
-    shake256_init(&prf);
-    sha3_absorb(&prf, seed, 32);
-    sha3_absorb(&prf, &nonce, 1);
-    sha3_squeeze(&prf, buf, sizeof(buf));
-    sha3_wipe(&prf);
     for (unsigned i = 0; i < N / 8; i++) {
         uint32_t t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
                      (uint32_t)buf[4 * i + 2] << 16 | (uint32_t)buf[4 * i + 3] << 24;
@@ -237,7 +251,130 @@ static void sample_cbd2(struct poly *r, const uint8_t seed[32], uint8_t nonce)
             r->c[8 * i + j] = (int16_t)(x - y);
         }
     }
-    tern_memzero(buf, sizeof(buf));
+}
+
+/* ---- the hashes, in batches ----
+ *
+ * Each operation gathers the SHAKE and SHA-3 calls that do not depend on
+ * one another into one batch for the path's engine (mlkem_ops.hash_batch:
+ * one after another, or four at a time with AVX2): the nine matrix entries,
+ * the noise polynomials, and beside them H(ek) and J(z || c) where the
+ * operation needs them. */
+
+/* XOF_BYTES: three SHAKE-128 blocks per matrix entry, 336 candidates for
+ * 256 coefficients; the rare entry that needs more is sampled again from
+ * the start by sample_ntt, which reads as far as it must. */
+#define XOF_BYTES (3 * SHAKE128_RATE)
+#define PRF_BYTES (64 * ETA)
+
+struct matrix_jobs {
+    uint8_t ij[K * K][2];
+    uint8_t buf[K * K][XOF_BYTES];
+};
+
+/* matrix_jobs: the jobs for Â (Algorithm 13 step 6: entry (i, j) from
+ * ρ || j || i) or Âᵀ (Algorithm 14 step 6: ρ || i || j), entry e = 3i + j. */
+static void matrix_jobs(struct sha3_job *jobs, struct matrix_jobs *m, const uint8_t rho[32],
+                        bool transposed)
+{
+    for (unsigned e = 0; e < K * K; e++) {
+        unsigned i = e / K, j = e % K;
+        m->ij[e][0] = (uint8_t)(transposed ? i : j);
+        m->ij[e][1] = (uint8_t)(transposed ? j : i);
+        jobs[e] =
+            (struct sha3_job){{rho, m->ij[e]}, {32, 2}, m->buf[e], XOF_BYTES, SHAKE128_RATE, 0x1f};
+    }
+}
+
+/* matrix_parse: SampleNTT's rejection over each entry's bytes (ρ is public). */
+static void matrix_parse(struct poly a[K * K], const struct matrix_jobs *m, const uint8_t rho[32])
+{
+    for (unsigned e = 0; e < K * K; e++)
+        if (ops()->parse_uniform(&a[e], 0, m->buf[e], XOF_BYTES) < N)
+            sample_ntt(&a[e], rho, m->ij[e][0], m->ij[e][1]);
+}
+
+struct noise_jobs {
+    uint8_t nonce[2 * K + 1];
+    uint8_t buf[2 * K + 1][PRF_BYTES];
+};
+
+/* noise_jobs: PRF_2(s, nonce0 + i) = SHAKE-256(s || nonce), 128 bytes, for
+ * SamplePolyCBD_2 (Algorithms 13 and 14). */
+static void noise_jobs(struct sha3_job *jobs, struct noise_jobs *nz, unsigned n,
+                       const uint8_t seed[32])
+{
+    for (unsigned i = 0; i < n; i++) {
+        nz->nonce[i] = (uint8_t)i;
+        jobs[i] = (struct sha3_job){{seed, &nz->nonce[i]}, {32, 1}, nz->buf[i], PRF_BYTES,
+                                    SHAKE256_RATE,         0x1f};
+    }
+}
+
+static void noise_sample(struct poly *r, const struct noise_jobs *nz, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        ops()->cbd2(&r[i], nz->buf[i]);
+}
+
+/* H(ek) = SHA3-256(ek) and J(z || c) = SHAKE-256(z || c, 32) as jobs. */
+static struct sha3_job h_job(const uint8_t *ek, uint8_t out[32])
+{
+    return (struct sha3_job){{ek, NULL}, {MLKEM768_EK_LEN, 0}, out, 32, SHAKE256_RATE, 0x06};
+}
+
+static struct sha3_job j_job(const uint8_t *z, const uint8_t *c, uint8_t out[32])
+{
+    return (struct sha3_job){{z, c}, {32, MLKEM768_CT_LEN}, out, 32, SHAKE256_RATE, 0x1f};
+}
+
+const struct mlkem_ops mlkem_ops_portable = {
+    .name = "portable",
+    .ntt = poly_ntt,
+    .invntt = poly_invntt,
+    .basemul_acc = poly_basemul_acc,
+    .hash_batch = sha3_run_jobs,
+    .parse_uniform = mlkem_parse_uniform,
+    .cbd2 = mlkem_cbd2,
+};
+
+/* The path: AVX2 where this build and the CPU have it (libgcc reads CPUID
+ * once at start; the check is a load), else portable. Tests may force one. */
+static int forced_path = -1;
+
+static const struct mlkem_ops *ops(void)
+{
+#ifdef MLKEM_HAVE_AVX2
+    if (forced_path == 0)
+        return &mlkem_ops_portable;
+    if (__builtin_cpu_supports("avx2"))
+        return &mlkem_ops_avx2;
+#endif
+    return &mlkem_ops_portable;
+}
+
+bool mlkem_force_path(int path)
+{
+    if (path == 1 && mlkem_ops_for_test(1) == NULL)
+        return false;
+    forced_path = path;
+    return true;
+}
+
+const char *mlkem_path_name(void)
+{
+    return ops()->name;
+}
+
+const struct mlkem_ops *mlkem_ops_for_test(int path)
+{
+    if (path == 0)
+        return &mlkem_ops_portable;
+#ifdef MLKEM_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return &mlkem_ops_avx2;
+#endif
+    return NULL;
 }
 
 /* ---- encodings (FIPS 203 §4.2.1) ---- */
@@ -380,75 +517,75 @@ static void poly_to_msg(uint8_t m[32], const struct poly *a)
 static void kpke_keygen(uint8_t ek[PKE_EK_LEN], uint8_t dk_pke[PKE_DK_LEN], const uint8_t rho[32],
                         const uint8_t sigma[32])
 {
-    struct polyvec s, e, arow;
-    struct poly t;
-    uint8_t nonce = 0;
-    for (unsigned i = 0; i < K; i++)
-        sample_cbd2(&s.p[i], sigma, nonce++);
-    for (unsigned i = 0; i < K; i++)
-        sample_cbd2(&e.p[i], sigma, nonce++);
+    const struct mlkem_ops *o = ops();
+    struct poly se[2 * K], a[K * K]; /* s then e, with nonces 0 .. 2K-1 */
+    struct poly t, *s = se, *e = se + K;
+    struct matrix_jobs mj;
+    struct noise_jobs nj;
+    struct sha3_job jobs[K * K + 2 * K];
+    matrix_jobs(jobs, &mj, rho, false);
+    noise_jobs(jobs + K * K, &nj, 2 * K, sigma);
+    o->hash_batch(jobs, K * K + 2 * K);
+    noise_sample(se, &nj, 2 * K);
+    tern_memzero(&nj, sizeof(nj));
+    matrix_parse(a, &mj, rho);
+    for (unsigned i = 0; i < 2 * K; i++)
+        o->ntt(&se[i]);
     for (unsigned i = 0; i < K; i++) {
-        poly_ntt(&s.p[i]);
-        poly_ntt(&e.p[i]);
-    }
-    for (unsigned i = 0; i < K; i++) {
-        /* Â[i, j] = SampleNTT(ρ || j || i) (Algorithm 13 step 6). */
-        for (unsigned j = 0; j < K; j++)
-            sample_ntt(&arow.p[j], rho, (uint8_t)j, (uint8_t)i);
-        poly_basemul_acc(&t, &arow, &s);
+        o->basemul_acc(&t, &a[K * i], s);
         /* Leave the R^-1 of the products: multiply by R^2 through Montgomery. */
         for (unsigned j = 0; j < N; j++)
             t.c[j] = fqmul(t.c[j], MONT_R2);
-        poly_add(&t, &e.p[i]);
+        poly_add(&t, &e[i]);
         poly_reduce(&t);
         encode12(ek + i * POLY_BYTES, &t);
     }
     memcpy(ek + K * POLY_BYTES, rho, 32);
     for (unsigned i = 0; i < K; i++)
-        encode12(dk_pke + i * POLY_BYTES, &s.p[i]);
-    tern_memzero(&s, sizeof(s));
-    tern_memzero(&e, sizeof(e));
+        encode12(dk_pke + i * POLY_BYTES, &s[i]);
+    tern_memzero(se, sizeof(se));
     tern_memzero(&t, sizeof(t));
 }
 
 /* kpke_encrypt: Algorithm 14. ek is 1184 bytes (already checked where it
  * came from the peer), m and r are secret. */
 static void kpke_encrypt(uint8_t ct[MLKEM768_CT_LEN], const uint8_t ek[PKE_EK_LEN],
-                         const uint8_t m[32], const uint8_t r[32])
+                         const uint8_t m[32], const uint8_t r[32], const struct poly a[K * K])
 {
-    struct polyvec y, that, arow, u;
-    struct poly e, v, mu;
-    const uint8_t *rho = ek + K * POLY_BYTES;
-    uint8_t nonce = 0;
+    const struct mlkem_ops *o = ops();
+    /* y, e1 and e2 with nonces 0 .. 2K (Algorithm 14 steps 9-17). */
+    struct poly noise[2 * K + 1], that[K];
+    struct poly *y = noise, *e1 = noise + K, *e2 = noise + 2 * K;
+    struct polyvec u;
+    struct poly v, mu;
+    struct noise_jobs nj;
+    struct sha3_job jobs[2 * K + 1];
 
     for (unsigned i = 0; i < K; i++)
-        (void)decode12(&that.p[i], ek + i * POLY_BYTES);
+        (void)decode12(&that[i], ek + i * POLY_BYTES);
+    noise_jobs(jobs, &nj, 2 * K + 1, r);
+    o->hash_batch(jobs, 2 * K + 1);
+    noise_sample(noise, &nj, 2 * K + 1);
+    tern_memzero(&nj, sizeof(nj));
     for (unsigned i = 0; i < K; i++)
-        sample_cbd2(&y.p[i], r, nonce++);
-    for (unsigned i = 0; i < K; i++)
-        poly_ntt(&y.p[i]);
+        o->ntt(&y[i]);
+    /* Row i of Âᵀ (the caller's a): Âᵀ[i, j] = Â[j, i] = SampleNTT(ρ || i || j). */
     for (unsigned i = 0; i < K; i++) {
-        /* Row i of Âᵀ: Âᵀ[i, j] = Â[j, i] = SampleNTT(ρ || i || j). */
-        for (unsigned j = 0; j < K; j++)
-            sample_ntt(&arow.p[j], rho, (uint8_t)i, (uint8_t)j);
-        poly_basemul_acc(&u.p[i], &arow, &y);
-        poly_invntt(&u.p[i]);
-        sample_cbd2(&e, r, nonce++); /* e1[i] */
-        poly_add(&u.p[i], &e);
+        o->basemul_acc(&u.p[i], &a[K * i], y);
+        o->invntt(&u.p[i]);
+        poly_add(&u.p[i], &e1[i]);
     }
-    poly_basemul_acc(&v, &that, &y);
-    poly_invntt(&v);
-    sample_cbd2(&e, r, nonce++); /* e2 */
-    poly_add(&v, &e);
+    o->basemul_acc(&v, that, y);
+    o->invntt(&v);
+    poly_add(&v, e2);
     msg_to_poly(&mu, m);
     poly_add(&v, &mu);
 
     encode_u(ct, &u);
     encode_v(ct + C1_LEN, &v);
 
-    tern_memzero(&y, sizeof(y));
+    tern_memzero(noise, sizeof(noise));
     tern_memzero(&u, sizeof(u));
-    tern_memzero(&e, sizeof(e));
     tern_memzero(&v, sizeof(v));
     tern_memzero(&mu, sizeof(mu));
 }
@@ -457,16 +594,17 @@ static void kpke_encrypt(uint8_t ct[MLKEM768_CT_LEN], const uint8_t ek[PKE_EK_LE
 static void kpke_decrypt(uint8_t m[32], const uint8_t dk_pke[PKE_DK_LEN],
                          const uint8_t ct[MLKEM768_CT_LEN])
 {
+    const struct mlkem_ops *o = ops();
     struct polyvec u, s;
     struct poly w, v;
     decode_u(&u, ct);
     decode_v(&v, ct + C1_LEN);
     for (unsigned i = 0; i < K; i++) {
         (void)decode12(&s.p[i], dk_pke + i * POLY_BYTES);
-        poly_ntt(&u.p[i]);
+        o->ntt(&u.p[i]);
     }
-    poly_basemul_acc(&w, &s, &u);
-    poly_invntt(&w);
+    o->basemul_acc(&w, s.p, u.p);
+    o->invntt(&w);
     /* w = v - NTT^-1(ŝᵀ ∘ NTT(u)) */
     for (unsigned j = 0; j < N; j++)
         w.c[j] = (int16_t)(v.c[j] - w.c[j]);
@@ -557,12 +695,20 @@ int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN]
                            size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
 {
     TRY(mlkem768_check_ek(ek, ek_len));
-    /* (K, r) = G(m || H(ek)) (Algorithm 17 step 1). */
+    /* H(ek) beside the matrix Âᵀ from ρ; then (K, r) = G(m || H(ek))
+     * (Algorithm 17 step 1). */
     uint8_t in[64], g[64];
+    struct poly a[K * K];
+    struct matrix_jobs mj;
+    struct sha3_job jobs[K * K + 1];
+    const uint8_t *rho = ek + K * POLY_BYTES;
+    matrix_jobs(jobs, &mj, rho, true);
+    jobs[K * K] = h_job(ek, in + 32);
+    ops()->hash_batch(jobs, K * K + 1);
+    matrix_parse(a, &mj, rho);
     memcpy(in, m, 32);
-    sha3_256(ek, MLKEM768_EK_LEN, in + 32);
     sha3_512(in, sizeof(in), g);
-    kpke_encrypt(ct, ek, m, g + 32);
+    kpke_encrypt(ct, ek, m, g + 32, a);
     memcpy(ss, g, MLKEM_SS_LEN);
     tern_memzero(in, sizeof(in));
     tern_memzero(g, sizeof(g));
@@ -585,30 +731,40 @@ int mlkem768_decaps(uint8_t ss[MLKEM_SS_LEN], const uint8_t *dk, size_t dk_len, 
 {
     struct rd r;
     const uint8_t *dk_pke, *ek, *h, *z, *c;
-    if (!ct || ct_len != MLKEM768_CT_LEN)
+    if (!ct || ct_len != MLKEM768_CT_LEN || !dk)
         return TERN_E_ILLEGAL_PARAMETER;
-    TRY(mlkem768_check_dk(dk, dk_len));
     rd_init(&r, dk, dk_len);
     if (!rd_bytes(&r, &dk_pke, PKE_DK_LEN) || !rd_bytes(&r, &ek, MLKEM768_EK_LEN) ||
-        !rd_bytes(&r, &h, 32) || !rd_bytes(&r, &z, 32))
-        return TERN_E_INTERNAL; /* lengths were checked just above */
+        !rd_bytes(&r, &h, 32) || !rd_bytes(&r, &z, 32) || !rd_empty(&r))
+        return TERN_E_ILLEGAL_PARAMETER;
     rd_init(&r, ct, ct_len);
     if (!rd_bytes(&r, &c, MLKEM768_CT_LEN))
         return TERN_E_INTERNAL;
 
+    /* One batch: H(ek) for the hash check (FIPS 203 §7.3, as
+     * mlkem768_check_dk), K̄ = J(z || c), and the matrix for re-encryption. */
+    uint8_t hek[32], kbar[32];
+    struct poly a[K * K];
+    struct matrix_jobs mj;
+    struct sha3_job jobs[K * K + 2];
+    const uint8_t *rho = ek + K * POLY_BYTES;
+    matrix_jobs(jobs, &mj, rho, true);
+    jobs[K * K] = h_job(ek, hek);
+    jobs[K * K + 1] = j_job(z, c, kbar);
+    ops()->hash_batch(jobs, K * K + 2);
+    if (!tern_ct_eq(hek, h, 32)) {
+        tern_memzero(kbar, sizeof(kbar));
+        return TERN_E_ILLEGAL_PARAMETER;
+    }
+    matrix_parse(a, &mj, rho);
+
     /* Algorithm 18: m' = Decrypt(c); (K', r') = G(m' || h);
-     * K̄ = J(z || c); c' = Encrypt(ek, m', r'); K' if c == c' else K̄. */
-    uint8_t in[64], g[64], kbar[32], c2[MLKEM768_CT_LEN];
-    struct sha3_ctx j;
+     * c' = Encrypt(ek, m', r'); K' if c == c' else K̄. */
+    uint8_t in[64], g[64], c2[MLKEM768_CT_LEN];
     kpke_decrypt(in, dk_pke, c);
     memcpy(in + 32, h, 32);
     sha3_512(in, sizeof(in), g);
-    shake256_init(&j);
-    sha3_absorb(&j, z, 32);
-    sha3_absorb(&j, c, MLKEM768_CT_LEN);
-    sha3_squeeze(&j, kbar, sizeof(kbar));
-    sha3_wipe(&j);
-    kpke_encrypt(c2, ek, in, g + 32);
+    kpke_encrypt(c2, ek, in, g + 32, a);
 
     /* All ones when the ciphertexts agree: no branch on the outcome. */
     uint8_t keep = (uint8_t)value_barrier(0u - (uint32_t)tern_ct_eq(c, c2, MLKEM768_CT_LEN));

@@ -28,6 +28,8 @@
 #include <openssl/sha.h>
 #include <openssl/modes.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -959,6 +961,24 @@ out:
     return rc == TERN_OK ? rc : fail(rc);
 }
 
+int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from, uint8_t *out_pub, size_t cap,
+                   size_t *out_len)
+{
+    k->curve = from->curve;
+    k->impl = NULL;
+    *out_len = 0;
+    if (from->curve != CRY_X25519 || !from->impl)
+        return TERN_E_ARG;
+    size_t n = cap;
+    if (cap < 32 || EVP_PKEY_get_raw_public_key(from->impl, out_pub, &n) != 1 || n != 32)
+        return fail(TERN_E_INTERNAL);
+    if (EVP_PKEY_up_ref(from->impl) != 1)
+        return fail(TERN_E_INTERNAL);
+    k->impl = from->impl;
+    *out_len = n;
+    return TERN_OK;
+}
+
 void cry_ecdh_cleanup(struct cry_ecdh *k)
 {
     EVP_PKEY_free(k->impl); /* private key material is cleansed on free */
@@ -1177,6 +1197,37 @@ static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type wan
     return pkey;
 }
 
+/* rsa_spki_bounds refuses, before libcrypto sees it, an RSA key whose
+ * exponent is even, below 3 or over CRY_RSA_MAX_EXPONENT_BITS bits, or whose
+ * modulus is over CRY_RSA_MAX_MODULUS_BITS bits. Read leniently (any
+ * length form): a form DER forbids is d2i_PUBKEY's to refuse, but no form
+ * may carry an out-of-bounds key past this check. */
+static int rsa_spki_bounds(const uint8_t *der, size_t len)
+{
+    struct rd r, spki, alg, key, rsa, n, e;
+    const uint8_t *unused;
+    rd_init(&r, der, len);
+    if (!der_get(&r, 0x30, &spki) || !der_get(&spki, 0x30, &alg) || !der_get(&spki, 0x03, &key) ||
+        !rd_bytes(&key, &unused, 1) || unused[0] != 0 || !der_get(&key, 0x30, &rsa) ||
+        !der_get(&rsa, 0x02, &n) || !der_get(&rsa, 0x02, &e) || n.len == 0 || e.len == 0)
+        return fail(TERN_E_DECODE);
+    if ((e.p[0] & 0x80) || (n.p[0] & 0x80))
+        return fail(TERN_E_DECODE);
+    while (e.len > 1 && e.p[0] == 0 && rd_skip(&e, 1)) {
+    }
+    while (n.len > 1 && n.p[0] == 0 && rd_skip(&n, 1)) {
+    }
+    size_t ebits = e.len * 8, nbits = n.len * 8;
+    for (uint8_t top = e.p[0]; ebits > 0 && !(top & 0x80); top = (uint8_t)(top << 1))
+        ebits--;
+    for (uint8_t top = n.p[0]; nbits > 0 && !(top & 0x80); top = (uint8_t)(top << 1))
+        nbits--;
+    if (ebits > CRY_RSA_MAX_EXPONENT_BITS || ebits < 2 || !(e.p[e.len - 1] & 1) ||
+        nbits > CRY_RSA_MAX_MODULUS_BITS)
+        return fail(TERN_E_UNSUPPORTED);
+    return TERN_OK;
+}
+
 int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
 {
     pk->type = CRY_KEY_NONE;
@@ -1186,6 +1237,8 @@ int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len)
     TRY(spki_kind(der, len, &want));
     if (len > LONG_MAX)
         return TERN_E_DECODE;
+    if (want == CRY_KEY_RSA || want == CRY_KEY_RSA_PSS)
+        TRY(rsa_spki_bounds(der, len));
     EVP_PKEY *pkey = spki_fast(der, len, want);
     const unsigned char *p = der;
     if (!pkey && (!(pkey = d2i_PUBKEY(NULL, &p, (long)len)) || p != der + len)) {
@@ -1330,6 +1383,73 @@ int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
         EVP_PKEY_free(pkey);
         return fail(TERN_E_DECODE);
     }
+    enum cry_key_type t = pkey_type(pkey);
+    if (t == CRY_KEY_NONE) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_UNSUPPORTED);
+    }
+    return privkey_take(k, pkey, t);
+}
+
+/* The password handed to libcrypto's PEM reader. */
+struct pass {
+    const char *p;
+    size_t len;
+};
+
+static int pem_pass(char *buf, int size, int rwflag, void *arg)
+{
+    (void)rwflag;
+    const struct pass *pw = arg;
+    if (size < 0 || pw->len > (size_t)size)
+        return -1;
+    memcpy(buf, pw->p, pw->len);
+    return (int)pw->len;
+}
+
+/* bad_decrypt: the last libcrypto error says the password was wrong (the
+ * padding or MAC of the decrypted key did not check out). */
+static bool bad_decrypt(void)
+{
+    unsigned long e;
+    bool bad = false;
+    while ((e = ERR_get_error()) != 0)
+        if (ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT || ERR_GET_REASON(e) == PEM_R_BAD_DECRYPT ||
+            ERR_GET_REASON(e) == PKCS12_R_PKCS12_CIPHERFINAL_ERROR)
+            bad = true;
+    return bad;
+}
+
+int cry_privkey_parse_encrypted(struct cry_privkey *k, const uint8_t *data, size_t len, bool pem,
+                                const char *pass, size_t pass_len)
+{
+    k->type = CRY_KEY_NONE;
+    k->bits = 0;
+    k->impl = NULL;
+    k->signer = NULL;
+    if (len == 0 || len > INT_MAX || pass_len > INT_MAX)
+        return TERN_E_DECODE;
+    ERR_clear_error();
+    EVP_PKEY *pkey = NULL;
+    if (pem) {
+        BIO *b = BIO_new_mem_buf(data, (int)len);
+        struct pass pw = {pass, pass_len};
+        if (b)
+            pkey = PEM_read_bio_PrivateKey(b, NULL, pem_pass, &pw);
+        BIO_free(b);
+    } else {
+        const unsigned char *p = data;
+        X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)len);
+        PKCS8_PRIV_KEY_INFO *p8 =
+            sig && p == data + len ? PKCS8_decrypt(sig, pass, (int)pass_len) : NULL;
+        if (p8)
+            pkey = EVP_PKCS82PKEY(p8);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+        X509_SIG_free(sig);
+    }
+    if (!pkey)
+        return bad_decrypt() ? TERN_E_DECRYPT : TERN_E_DECODE;
+    ERR_clear_error();
     enum cry_key_type t = pkey_type(pkey);
     if (t == CRY_KEY_NONE) {
         EVP_PKEY_free(pkey);
@@ -1566,44 +1686,4 @@ bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *p
     bool eq = EVP_PKEY_eq(k->impl, pk->impl) == 1;
     ERR_clear_error();
     return eq;
-}
-
-/* ---- password-based decryption of key files ---- */
-
-int cry_pbkdf2(enum cry_hash h, const void *pass, size_t pass_len, const uint8_t *salt,
-               size_t salt_len, uint32_t iterations, uint8_t *out, size_t out_len)
-{
-    const EVP_MD *md = md_get(h);
-    if (!md)
-        return TERN_E_UNSUPPORTED;
-    if (pass_len > INT_MAX || salt_len > INT_MAX || out_len > INT_MAX || iterations == 0 ||
-        iterations > INT_MAX)
-        return TERN_E_ARG;
-    if (PKCS5_PBKDF2_HMAC(pass_len ? pass : "", (int)pass_len, salt, (int)salt_len, (int)iterations,
-                          md, (int)out_len, out) != 1)
-        return fail(TERN_E_INTERNAL);
-    return TERN_OK;
-}
-
-int cry_aes_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16], const uint8_t *in,
-                        size_t len, uint8_t *out)
-{
-    const char *name = key_len == 16   ? "AES-128-CBC"
-                       : key_len == 24 ? "AES-192-CBC"
-                       : key_len == 32 ? "AES-256-CBC"
-                                       : NULL;
-    if (!name || len % 16 != 0 || len > INT_MAX)
-        return TERN_E_ARG;
-    /* Fetched per call: this runs only when a key file is loaded, never
-     * per connection. */
-    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int n1 = 0, n2 = 0;
-    bool ok = c && ctx && EVP_DecryptInit_ex2(ctx, c, key, iv, NULL) == 1 &&
-              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-              EVP_DecryptUpdate(ctx, out, &n1, in, (int)len) == 1 &&
-              EVP_DecryptFinal_ex(ctx, out + n1, &n2) == 1 && (size_t)(n1 + n2) == len;
-    EVP_CIPHER_CTX_free(ctx);
-    EVP_CIPHER_free(c);
-    return ok ? TERN_OK : fail(TERN_E_INTERNAL);
 }

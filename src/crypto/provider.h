@@ -164,6 +164,11 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_share makes k a second holder of from's X25519 key (a reference,
+ * not a copy: each holder's cleanup drops one) and writes its 32-byte public
+ * value. */
+TERN_MUST_CHECK int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from,
+                                   uint8_t *out_pub, size_t cap, size_t *out_len);
 
 /* ---- key exchange by TLS named group (kex.c), including the hybrid ---- */
 #define CRY_KEX_MAX_SHARE  1216 /* X25519MLKEM768 client share: 1184 + 32 */
@@ -174,6 +179,16 @@ struct cry_kex {
     void *mlkem_dk; /* ML-KEM decapsulation key, heap, wiped on cleanup */
 };
 bool cry_kex_supported(uint16_t group);
+/* cry_kex_share_len: the length of a client's key share for group (0 if
+ * unsupported), so the share can be made in place in the ClientHello. */
+size_t cry_kex_share_len(uint16_t group);
+/* cry_kex_keygen_beside: as cry_kex_keygen, except that an X25519 share
+ * offered beside an X25519MLKEM768 one (`hybrid`, already made) reuses the
+ * hybrid's X25519 key, as draft-ietf-tls-ecdhe-mlkem allows: the client makes
+ * one X25519 key, not two. hybrid may be NULL. */
+TERN_MUST_CHECK int cry_kex_keygen_beside(struct cry_kex *k, uint16_t group,
+                                          const struct cry_kex *hybrid, uint8_t *out_share,
+                                          size_t cap, size_t *out_len);
 /* Client: make a key share for group. */
 TERN_MUST_CHECK int cry_kex_keygen(struct cry_kex *k, uint16_t group, uint8_t *out_share,
                                    size_t cap, size_t *out_len);
@@ -210,8 +225,16 @@ struct cry_pubkey {
     unsigned bits; /* RSA modulus size, curve size */
     void *impl;
 };
+/* RSA public keys tern takes: an odd exponent from 3 to 33 bits (BoringSSL's
+ * bound; every CA uses 65537) and a modulus of at most 16384 bits. Larger
+ * ones make each signature check arbitrarily costly for whoever verifies. */
+#define CRY_RSA_MAX_EXPONENT_BITS 33
+#define CRY_RSA_MAX_MODULUS_BITS  16384
+
 /* Parse a DER SubjectPublicKeyInfo. Unsupported algorithms or curves give
- * TERN_E_UNSUPPORTED, malformed keys TERN_E_DECODE. */
+ * TERN_E_UNSUPPORTED, malformed keys TERN_E_DECODE; an RSA key outside the
+ * bounds above TERN_E_UNSUPPORTED, before any arithmetic with it. Minimum
+ * key sizes are the caller's policy (x509 check_cert). */
 TERN_MUST_CHECK int cry_pubkey_parse_spki(struct cry_pubkey *pk, const uint8_t *der, size_t len);
 void cry_pubkey_cleanup(struct cry_pubkey *pk);
 /* Verify sig over msg (the hash is computed inside). TERN_E_DECRYPT when the
@@ -231,15 +254,15 @@ struct cry_privkey {
 };
 /* Parse a DER private key: PKCS#8 (unencrypted), SEC1 EC, or PKCS#1 RSA. */
 TERN_MUST_CHECK int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len);
-/* For encrypted private key files (PKCS#8 EncryptedPrivateKeyInfo with
- * PBES2, RFC 8018): PBKDF2 with HMAC-h (§5.2), and AES-CBC decryption of
- * whole blocks without removing the padding (the caller checks it). key_len
- * is 16, 24 or 32; len a multiple of 16. */
-TERN_MUST_CHECK int cry_pbkdf2(enum cry_hash h, const void *pass, size_t pass_len,
-                               const uint8_t *salt, size_t salt_len, uint32_t iterations,
-                               uint8_t *out, size_t out_len);
-TERN_MUST_CHECK int cry_aes_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16],
-                                        const uint8_t *in, size_t len, uint8_t *out);
+/* Parse an encrypted private key with its password: a DER PKCS#8
+ * EncryptedPrivateKeyInfo (RFC 5958 §3), or a PEM text holding one
+ * ("ENCRYPTED PRIVATE KEY") or a traditional encrypted PEM key (Proc-Type
+ * 4,ENCRYPTED with DEK-Info). TERN_E_DECRYPT when the password does not
+ * open it, TERN_E_DECODE when it is malformed, TERN_E_UNSUPPORTED for a key
+ * type tern does not use. */
+TERN_MUST_CHECK int cry_privkey_parse_encrypted(struct cry_privkey *k, const uint8_t *data,
+                                                size_t len, bool pem, const char *pass,
+                                                size_t pass_len);
 /* Generate a key: RSA or RSA-PSS (bits 2048..8192; bits ignored otherwise),
  * EC P-256/P-384/P-521, Ed25519. */
 TERN_MUST_CHECK int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type,
@@ -272,5 +295,11 @@ struct cry_scheme_info {
 };
 /* cry_scheme_info returns the description of a TLS SignatureScheme, or NULL. */
 const struct cry_scheme_info *cry_scheme_lookup(uint16_t scheme);
+/* cry_scheme_for: the scheme of a signature made with alg and hash by a key
+ * of type issuer_key (CRY_KEY_NONE when not known: an ECDSA signature then
+ * takes the scheme its hash names), or 0 when TLS has none. */
+uint16_t cry_scheme_for(enum cry_sig_alg alg, enum cry_hash hash, enum cry_key_type issuer_key);
+/* cry_key_type_name: "RSA", "EC P-256", ..., for sentences. */
+const char *cry_key_type_name(enum cry_key_type t);
 
 #endif

@@ -259,6 +259,18 @@ void sha3_squeeze(struct sha3_ctx *c, void *out, size_t len)
     }
 }
 
+void sha3_run_jobs(const struct sha3_job *jobs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct sha3_ctx c;
+        sha3_init(&c, jobs[i].rate, jobs[i].dsbyte);
+        sha3_absorb(&c, jobs[i].in[0], jobs[i].in_len[0]);
+        sha3_absorb(&c, jobs[i].in[1], jobs[i].in_len[1]);
+        sha3_squeeze(&c, jobs[i].out, jobs[i].out_len);
+        sha3_wipe(&c);
+    }
+}
+
 void sha3_wipe(struct sha3_ctx *c)
 {
     tern_memzero(c, sizeof(*c));

@@ -42,6 +42,22 @@ void sha3_512(const void *in, size_t len, uint8_t out[SHA3_512_LEN]);
 void shake128(const void *in, size_t len, uint8_t *out, size_t out_len);
 void shake256(const void *in, size_t len, uint8_t *out, size_t out_len);
 
+/* A batch of independent hashes, for ML-KEM, which needs many at once (the
+ * matrix, the noise, H(ek) and J): each job hashes in[0] || in[1] with the
+ * given rate (168: SHAKE-128; 136: SHAKE-256 or SHA3-256; 72: SHA3-512) and
+ * domain byte (0x1f SHAKE, 0x06 SHA-3) into out_len bytes of out.
+ * sha3_run_jobs runs them one after another; sha3x4_run_jobs (sha3x4.h),
+ * four at a time in AVX2 registers, with the same results. */
+struct sha3_job {
+    const uint8_t *in[2];
+    size_t in_len[2];
+    uint8_t *out;
+    size_t out_len;
+    uint8_t rate;
+    uint8_t dsbyte;
+};
+void sha3_run_jobs(const struct sha3_job *jobs, unsigned n);
+
 /* sha3_keccak_f1600 is the permutation itself (exposed for tests). */
 void sha3_keccak_f1600(uint64_t st[25]);
 

@@ -87,6 +87,8 @@ int hs12_client_version(tern_conn *c, struct rd body)
                 has_sv = true;
         }
     }
+    if (hs_check_legacy_version(c, version, "ServerHello") != TERN_OK)
+        return -1;
     if (has_sv)
         return TERN_TLS13;
     if (version < TERN_TLS12) {
@@ -216,7 +218,7 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         c->resumed = true;
         /* The original handshake verified the chain and the signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", t->resume->peer_subject);
+        hs_session_take_peer(c, t->resume);
         TRY(hs12_key_block(c));
     }
     if (t->resume) {
@@ -319,8 +321,8 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
 {
     struct tern_err err;
     err_init(&err);
-    if (hs12_parse_cert_request(body, c->peer_sigs, sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]),
-                                &c->n_peer_sigs, &err) != TERN_OK)
+    if (hs12_parse_cert_request(body, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs,
+                                &c->n_peer_sigs_sent, &err) != TERN_OK)
         return conn_fail_err(c, &err);
     TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C12_WAIT_DONE;
@@ -370,9 +372,9 @@ static int send_certificate_verify(tern_conn *c)
     uint16_t scheme;
     if (hs12_pick_scheme(c, &scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the %zu signature schemes the server accepts fits our client "
-                         "certificate's key",
-                         c->n_peer_sigs);
+                         "none of the %zu signature schemes the server accepts (%zu of them "
+                         "known to tern) fits our client certificate's key",
+                         c->n_peer_sigs_sent, c->n_peer_sigs);
     /* RFC 5246 §7.4.8: the signature covers every handshake message so far. */
     return hs_send_certificate_verify(c, scheme, c->ch_buf.buf, c->ch_buf.len,
                                       "We signed every handshake message so far with our private "
@@ -389,7 +391,7 @@ static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg
                  NULL, 0);
     if (c->cert_requested) {
         TRY(hs12_send_certificate(c));
-        c->t12->client_cert_sent = c->cfg->chain_n > 0;
+        c->t12->client_cert_sent = c->cert != NULL;
     }
     TRY(send_client_key_exchange(c));
     TRY(hs12_derive_keys(c));

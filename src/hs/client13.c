@@ -130,17 +130,24 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     if (v13) { /* no key_share when only TLS 1.2 is offered */
         e = ext_begin(c, w, EXT_KEY_SHARE);
         size_t ks = wr_open_u16(w);
+        /* Each share is made in place in the message (the hybrid's is 1216
+         * bytes); an X25519 share beside the hybrid reuses its X25519 key. */
+        const struct cry_kex *hybrid = NULL;
         for (size_t i = 0; i < c->n_kex; i++) {
-            uint8_t share[CRY_KEX_MAX_SHARE];
-            size_t share_len;
             uint16_t g = c->kex[i].group;
-            if (cry_kex_keygen(&c->kex[i], g, share, sizeof(share), &share_len) != TERN_OK)
-                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
-                                 tern_group_name(g));
+            size_t want = cry_kex_share_len(g), share_len = 0;
             wr_u16(w, g);
             size_t kx = wr_open_u16(w);
-            wr_bytes(w, share, share_len);
+            uint8_t *share = wr_reserve(w, want);
+            if (!share)
+                return conn_fail(c, TERN_E_NOMEM, "out of memory");
+            if (cry_kex_keygen_beside(&c->kex[i], g, hybrid, share, want, &share_len) != TERN_OK ||
+                share_len != want)
+                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
+                                 tern_group_name(g));
             wr_close(w, kx);
+            if (g == TERN_GROUP_X25519MLKEM768)
+                hybrid = &c->kex[i];
         }
         wr_close(w, ks);
         wr_close(w, e);
@@ -380,6 +387,7 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
         !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
         !rd_u8(&body, &sh->compression))
         return conn_fail(c, TERN_E_DECODE, "ServerHello is truncated");
+    TRY(hs_check_legacy_version(c, sh->version, "ServerHello"));
     if (rd_empty(&body)) {
         /* No extensions at all: a TLS 1.2-or-older server. */
         return conn_fail(c, TERN_E_PROTOCOL_VERSION,
@@ -549,7 +557,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        hs_session_take_peer(c, c->session);
     } else if (c->session) {
         /* Declined: a full handshake follows; the ticket is spent either way. */
         tern_free_secret(c->session, sizeof(*c->session));
@@ -645,8 +653,8 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
     if (!rd_prefixed16(&sa, &list) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", c->peer_sigs,
-                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
+                         c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     memcpy(c->cr_context, ctx.p, ctx.len);
     c->cr_context_len = ctx.len;
     TRY(hs_took_cert_request(c, msg, len));
@@ -660,7 +668,7 @@ static int send_second_flight(tern_conn *c)
         TRY(conn_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cfg->chain_n)
+        if (c->cert)
             TRY(hs13_send_certificate_verify(c));
     }
     TRY(hs13_send_finished(c));

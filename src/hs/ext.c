@@ -1,6 +1,7 @@
 #include "hs/ext.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const struct {
     uint16_t type;
@@ -43,29 +44,61 @@ uint16_t hs_ext_type(enum hs_ext_id id)
     return table[id].type;
 }
 
-static int lookup(uint16_t type)
+/* lookup finds a known type in the table (a fixed number of probes, each
+ * counted in *work when work is given). */
+static int lookup(uint16_t type, size_t *work)
 {
-    for (int i = 0; i < EXT_COUNT; i++)
+    for (int i = 0; i < EXT_COUNT; i++) {
+        if (work)
+            (*work)++;
         if (table[i].type == type)
             return i;
+    }
     return -1;
 }
 
 const char *hs_ext_name(uint16_t type)
 {
-    int i = lookup(type);
+    int i = lookup(type, NULL);
     return i < 0 ? "unknown" : table[i].name;
+}
+
+void hs_u16_set_clear(struct hs_u16_set *set)
+{
+    memset(set->w, 0, sizeof(set->w));
+}
+
+bool hs_u16_set_add(struct hs_u16_set *set, uint16_t v)
+{
+    uint64_t bit = 1ull << (v & 63);
+    bool had = set->w[v >> 6] & bit;
+    set->w[v >> 6] |= bit;
+    return !had;
+}
+
+bool hs_u16_set_has(const struct hs_u16_set *set, uint16_t v)
+{
+    return (set->w[v >> 6] >> (v & 63)) & 1;
 }
 
 int hs_exts_parse(struct rd block, unsigned where, uint64_t offered, const char *msg,
                   struct hs_exts *out, struct tern_err *err)
 {
-    /* Unknown types are tracked too, for the duplicate rule. */
-    uint16_t seen[128];
-    size_t n_seen = 0;
+    /* Every type seen, unknown ones too, for the duplicate rule: one bit per
+     * possible type, so the check costs the same for the 10,000th extension
+     * as for the first (a list scanned per extension would make a message of
+     * 16,000 empty extensions cost 128 million comparisons). RFC 8446 sets
+     * no limit on the number of extensions; the message length bounds it. */
+    struct hs_u16_set seen;
     bool request_like = where & (EXT_IN_CH | EXT_IN_CR | EXT_IN_NST);
+    bool last_was_psk = false;
 
     out->present = 0;
+    out->count = 0;
+    out->work = 0;
+    if (rd_empty(&block))
+        return TERN_OK; /* the common case of a Certificate entry: no set to clear */
+    hs_u16_set_clear(&seen);
     while (!rd_empty(&block)) {
         uint16_t type;
         struct rd body;
@@ -74,21 +107,19 @@ int hs_exts_parse(struct rd block, unsigned where, uint64_t offered, const char 
                            "%s: an extension's length runs past the end of the "
                            "extension list",
                            msg);
-        for (size_t i = 0; i < n_seen; i++)
-            if (seen[i] == type)
-                return err_set(err, TERN_E_ILLEGAL_PARAMETER,
-                               "%s carries the %s extension (%u) twice", msg, hs_ext_name(type),
-                               type);
-        if (n_seen == sizeof(seen) / sizeof(seen[0]))
-            return err_set(err, TERN_E_DECODE, "%s carries more than %zu extensions", msg, n_seen);
-        seen[n_seen++] = type;
+        out->work++;
+        if (!hs_u16_set_add(&seen, type))
+            return err_set(err, TERN_E_ILLEGAL_PARAMETER, "%s carries the %s extension (%u) twice",
+                           msg, hs_ext_name(type), type);
+        out->count++;
 
         /* RFC 8446 §4.2.11: pre_shared_key must be the last extension. */
-        if ((where & EXT_IN_CH) && n_seen > 1 && seen[n_seen - 2] == 41)
+        if ((where & EXT_IN_CH) && last_was_psk)
             return err_set(err, TERN_E_ILLEGAL_PARAMETER,
                            "ClientHello: pre_shared_key is not the last extension");
+        last_was_psk = type == table[EXT_PRE_SHARED_KEY].type;
 
-        int id = lookup(type);
+        int id = lookup(type, &out->work);
         if (id < 0) {
             if (request_like)
                 continue; /* RFC 8446 §4.2: ignore what we do not understand */

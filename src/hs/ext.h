@@ -58,7 +58,20 @@ enum hs_ext_id {
 struct hs_exts {
     uint64_t present; /* bit per enum hs_ext_id */
     struct rd body[EXT_COUNT];
+    size_t count; /* extensions in the block, known or not */
+    size_t work;  /* duplicate checks and table probes made (tests check it
+                     grows linearly with count) */
 };
+
+/* A set of 16-bit values (extension types, groups): one bit each, so adding
+ * and testing cost the same however many values a peer sends. 8 KiB. */
+struct hs_u16_set {
+    uint64_t w[65536 / 64];
+};
+void hs_u16_set_clear(struct hs_u16_set *set);
+/* hs_u16_set_add adds v; false when v was already there. */
+bool hs_u16_set_add(struct hs_u16_set *set, uint16_t v);
+bool hs_u16_set_has(const struct hs_u16_set *set, uint16_t v);
 
 static inline bool hs_ext_has(const struct hs_exts *e, enum hs_ext_id id)
 {
@@ -75,8 +88,10 @@ const char *hs_ext_name(uint16_t type);
  * extension not offered is unsupported_extension (RFC 8446 §4.2). Unknown
  * extensions are skipped in ClientHello and CertificateRequest/NST and
  * refused elsewhere. Duplicates are illegal_parameter; a known extension
- * in the wrong message is illegal_parameter. msg names the message for the
- * sentence. */
+ * in the wrong message is illegal_parameter; in a ClientHello,
+ * pre_shared_key anywhere but last is illegal_parameter (RFC 8446 §4.2.11).
+ * Any number of extensions is accepted, in any order, with constant work
+ * per extension. msg names the message for the sentence. */
 TERN_MUST_CHECK int hs_exts_parse(struct rd block, unsigned where, uint64_t offered,
                                   const char *msg, struct hs_exts *out, struct tern_err *err);
 

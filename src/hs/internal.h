@@ -18,16 +18,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HS_MAX_LIST        16
+#define HS_MAX_LIST 16
+/* room for every value of a peer's list tern keeps (hs_known_*: at most 11
+ * suites, 5 groups, 13 signature schemes) */
+#define HS_KNOWN_MAX       32
 #define HS_MAX_CHAIN       10
+#define HS_MAX_CERTS       16         /* certificate chains in one configuration */
 #define HS_MAX_MESSAGE     (1u << 17) /* largest handshake message we accept */
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
 #define HS_RANDOM_LEN      32
 
+/* Floods a peer may not send (the "SSL Death Alert" class, CVE-2016-8610):
+ * each record below costs a decryption and does nothing, so a peer gets a
+ * bounded number in a row before unexpected_message. The figures are
+ * OpenSSL's for warning alerts and empty records, BoringSSL's for
+ * KeyUpdates; no real peer comes near them. */
+#define HS_MAX_WARNING_ALERTS 5  /* in a row (user_canceled: the one tern ignores) */
+#define HS_MAX_EMPTY_RECORDS  32 /* in a row, of any content type */
+#define HS_MAX_KEY_UPDATES    32 /* received with no application data between them */
+
 #define HS_CACHE_MAX 32
 
 struct x509_store;
+struct x509_cert;
 struct hs_session;
+
+/* One certificate chain (DER, leaf first) with its private key, and the
+ * leaf parsed once (its names and signature algorithm choose it). */
+struct hs_cert {
+    uint8_t *chain[HS_MAX_CHAIN];
+    size_t chain_len[HS_MAX_CHAIN];
+    size_t chain_n;
+    struct cry_privkey key;
+    struct x509_cert *leaf;
+    uint16_t leaf_scheme; /* the TLS scheme of the issuer's signature on the leaf, 0 unknown */
+    char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
+};
 
 struct tern_config {
     atomic_int refs;
@@ -42,18 +68,21 @@ struct tern_config {
     uint16_t sigs[HS_MAX_LIST];
     size_t n_sigs;
 
-    /* our certificate chain (DER, leaf first) and key */
-    uint8_t *chain[HS_MAX_CHAIN];
-    size_t chain_len[HS_MAX_CHAIN];
-    size_t chain_n;
-    char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
-    struct cry_privkey key;
+    /* our certificate chains, in the order added: a server chooses one per
+     * ClientHello (hs/certsel.c), a client sends the first when asked */
+    struct hs_cert certs[HS_MAX_CERTS];
+    size_t n_certs;
+    tern_password_cb key_password_cb;
+    void *key_password_arg;
+    tern_server_name_cb server_name_cb;
+    void *server_name_arg;
 
     /* trust anchors: loaded lazily (system bundle) under trust_lock */
     pthread_mutex_t trust_lock;
     struct x509_store *trust;
     bool trust_explicit; /* the caller added anchors: no system bundle */
     bool insecure;
+    enum tern_verify_profile verify_profile;
 
     uint8_t alpn[256]; /* ProtocolNameList contents, wire form */
     size_t alpn_len;
@@ -127,6 +156,11 @@ enum hs_proof {
 
 struct tern_conn {
     tern_config *cfg;
+    /* our certificate for this connection (NULL: none); it belongs to
+     * cert_cfg, which is cfg unless the server-name callback switched it */
+    const struct hs_cert *cert;
+    tern_config *cert_cfg; /* a reference of its own when not cfg */
+    bool in_sni_cb;        /* inside the server-name callback */
     bool is_server;
     enum hs_state state;
     struct tern_err err;
@@ -144,6 +178,17 @@ struct tern_conn {
     struct wr hs_in;         /* handshake bytes awaiting a whole message */
     size_t hs_in_used;       /* end of the message being handled, within hs_in */
     bool got_ccs;
+    /* flood counters (HS_MAX_*): reset by a record that does something */
+    uint8_t warning_alerts, empty_records, key_updates;
+    bool key_update_due; /* the peer asked for an update: answered once, before our next data */
+    /* server: 0-RTT records of a client whose early data we declined are
+     * skipped (RFC 8446 §4.2.10; hs13_skip_early) */
+    enum hs_early_skip {
+        EARLY_SKIP_NONE,
+        EARLY_SKIP_UNOPENED, /* after ServerHello: records the handshake keys do not open */
+        EARLY_SKIP_APPDATA,  /* after HelloRetryRequest: application_data records */
+    } early_skip;
+    size_t early_skipped; /* bytes of early data skipped so far */
 
     /* output: records waiting to be sent */
     struct wr out;
@@ -170,8 +215,9 @@ struct tern_conn {
     bool cert_requested;   /* server asked for a client certificate */
     uint8_t cr_context[32];
     size_t cr_context_len;
-    uint16_t peer_sigs[HS_MAX_LIST * 2]; /* peer's signature_algorithms */
+    uint16_t peer_sigs[HS_KNOWN_MAX]; /* peer's signature_algorithms tern knows */
     size_t n_peer_sigs;
+    size_t n_peer_sigs_sent; /* how many the peer listed, known or not */
 
     /* peer certificate (leaf first) until verified */
     struct cry_pubkey peer_key;
@@ -184,12 +230,15 @@ struct tern_conn {
 
     /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
     struct hs12 *t12;
+    unsigned reneg_refused; /* TLS 1.2: renegotiation requests refused */
 
     /* negotiated */
     char *server_name;
     uint16_t version, suite, group, sig_scheme;
     char alpn[256];
     char peer_subject[512];
+    uint8_t peer_cert_hash[32]; /* SHA-256 of the peer's leaf certificate */
+    bool have_peer_cert_hash;
     bool resumed;
     bool psk_ke; /* resumed without (EC)DHE */
     /* TLS 1.2: the master secret, kept for the exporter (RFC 5705) and
@@ -231,6 +280,9 @@ TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);
 TERN_MUST_CHECK int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len);
 /* conn_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
 TERN_MUST_CHECK int conn_send_ccs(tern_conn *c);
+/* conn_send_warning queues a warning-level alert and keeps the connection
+ * (TLS 1.2's no_renegotiation); nothing once we have closed. */
+TERN_MUST_CHECK int conn_send_warning(tern_conn *c, int alert);
 /* conn_random fills buf from the provider (or the test hook). */
 TERN_MUST_CHECK int conn_random(tern_conn *c, uint8_t *buf, size_t len);
 /* conn_keylog passes one secret to the key-log callback. */
@@ -266,6 +318,12 @@ TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body
                                       const uint8_t *msg, size_t len);
 /* Post-handshake messages (both roles): NewSessionTicket, KeyUpdate. */
 TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
+
+/* hs13_skip_early (server, hs/server13.c): the record of `length` bytes
+ * (its protected length) is the client's declined early data: skip it, up
+ * to HS_EARLY_SKIP_MAX bytes of early data in all (then unexpected_message). */
+#define HS_EARLY_SKIP_MAX 16384
+TERN_MUST_CHECK int hs13_skip_early(tern_conn *c, size_t length);
 
 /* ---- shared TLS 1.3 pieces (hs/tls13.c) ---- */
 enum hs_type {
@@ -335,13 +393,37 @@ TERN_MUST_CHECK int hs13_complete(tern_conn *c);
 TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
 /* supported_versions, supported_groups, signature_algorithms helpers */
 bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
-/* hs_read_u16_list reads a ClientHello list of 16-bit values (at most cap
- * kept); a malformed one is decode_error naming `what`. */
-int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
-                     size_t *out_n);
+/* hs_check_legacy_version: a ClientHello or ServerHello (msg) whose
+ * legacy_version is 0x0300 or lower fails with protocol_version. */
+TERN_MUST_CHECK int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg);
+/* What tern knows among a peer's list values: a cipher suite it
+ * implements (either version), a group it can use or must recognise, a
+ * signature scheme it can verify or make. Unknown values are skipped, never
+ * refused. */
+bool hs_known_suite(uint16_t v);
+bool hs_known_group(uint16_t v);
+bool hs_known_scheme(uint16_t v);
+/* hs_u16_list_keep reads every 16-bit value of list and keeps those known
+ * accepts, once each, in the peer's order (at most cap: size out with
+ * HS_KNOWN_MAX); returns how many values the list held. Constant work per
+ * value. */
+size_t hs_u16_list_keep(struct rd list, bool (*known)(uint16_t), uint16_t *out, size_t cap,
+                        size_t *out_n);
+/* hs_suites_text names the suites of list ("none" for an empty one), for
+ * a sentence. */
+void hs_suites_text(const uint16_t *list, size_t n, char *buf, size_t cap);
+/* hs_read_u16_list: hs_u16_list_keep for a list that must be non-empty and
+ * of even length (else decode_error naming `what`); *out_total (if given)
+ * counts every value the peer sent. */
+int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*known)(uint16_t),
+                     uint16_t *out, size_t cap, size_t *out_n, size_t *out_total);
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+/* hs_read_alpn_list (server, both versions): the ClientHello's ALPN
+ * extension body, checked whole (RFC 7301 §3.1: non-empty names that end
+ * with the list; else decode_error); *out_list is its protocol_name_list. */
+TERN_MUST_CHECK int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list);
 /* hs_read_alpn_choice (client): the server's ALPN extension (in where:
  * ServerHello for 1.2, EncryptedExtensions for 1.3) names exactly one
  * protocol, one we offered; it becomes c->alpn. */
@@ -363,6 +445,26 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);
 void config_ref(tern_config *cfg);
+/* config_fail records a setter's failure in cfg->err and returns code. */
+int config_fail(tern_config *cfg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* config_check_mutable: TERN_OK (clearing cfg->err) until a connection used cfg. */
+TERN_MUST_CHECK int config_check_mutable(tern_config *cfg);
+/* config_slurp reads a whole file (a failure is recorded in cfg->err). */
+char *config_slurp(tern_config *cfg, const char *path, size_t *out_len);
+/* config_clear_certs drops every chain and key (hs/certs.c). */
+void config_clear_certs(tern_config *cfg);
+/* hs_cert_for_name: the chain a client naming host would get when nothing
+ * else decides (exact name, then wildcard, then the first); NULL if none. */
+const struct hs_cert *hs_cert_for_name(const tern_config *cfg, const char *host);
+/* hs_server_pick_cert runs the server-name callback and sets c->cert for
+ * this ClientHello (hs/certs.c; the rules are tern.h's), once c->server_name
+ * and c->peer_sigs are read. suites12: the client's TLS 1.2 suites (NULL in
+ * TLS 1.3). */
+TERN_MUST_CHECK int hs_server_pick_cert(tern_conn *c, const struct hs_exts *ext,
+                                        const uint16_t *suites12, size_t n_suites12);
+/* hs_key_fits_scheme13: a TLS 1.3 signature with scheme fits key type k. */
+bool hs_key_fits_scheme13(uint16_t scheme, enum cry_key_type k);
 /* config_trust returns the trust store, loading the system bundle on first
  * use; NULL with err set when it cannot. */
 struct x509_store *config_trust(tern_config *cfg, struct tern_err *err);

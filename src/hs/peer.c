@@ -21,7 +21,7 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     int rc = cry_pubkey_parse_spki(&c->peer_key, cert->spki.p, cert->spki.len);
     if (rc == TERN_OK) {
         c->have_peer_key = true;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", cert->subject_text);
+        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", x509_subject_text(cert));
     }
     x509_cert_free(cert);
     if (rc != TERN_OK)
@@ -35,8 +35,16 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     return TERN_OK;
 }
 
+/* keep_cert_hash remembers the SHA-256 of the peer's leaf certificate: a
+ * server's tickets carry it as the client's identity (hs/session.h). */
+static void keep_cert_hash(tern_conn *c, const struct rd *leaf)
+{
+    c->have_peer_cert_hash = cry_hash(CRY_SHA256, leaf->p, leaf->len, c->peer_cert_hash) == TERN_OK;
+}
+
 int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
 {
+    keep_cert_hash(c, &certs[0]);
     if (c->cfg->insecure)
         return take_leaf_key(c, &certs[0]);
 
@@ -50,6 +58,8 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     memset(&opts, 0, sizeof(opts));
     opts.max_depth = -1;
     opts.required_ku = X509_KU_DIGITAL_SIGNATURE;
+    opts.profile =
+        c->cfg->verify_profile == TERN_VERIFY_RFC5280 ? X509_PROFILE_RFC5280 : X509_PROFILE_WEB;
     if (c->is_server) {
         opts.purpose = X509_PURPOSE_CLIENT;
     } else {

@@ -35,6 +35,8 @@ int hs12_server_version(tern_conn *c, struct rd body)
     if (!rd_u16(&body, &legacy) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
         !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp))
         return TERN_TLS13;
+    if (hs_check_legacy_version(c, legacy, "ClientHello") != TERN_OK)
+        return -1;
     bool has_sv = false, has13 = false, has12 = false;
     char offered[96] = "";
     if (!rd_empty(&body)) {
@@ -85,7 +87,7 @@ struct hello12 {
     struct rd session_id, suites, compression;
     struct hs_exts ext;
     bool reneg_signalled;
-    uint16_t suite_list[128];
+    uint16_t suite_list[HS_KNOWN_MAX]; /* the suites offered that tern knows */
     size_t n_suites;
 };
 
@@ -112,10 +114,35 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
     /* RFC 5746 §3.6: the SCSV or an empty renegotiation_info. */
     struct rd s = ch->suites;
     uint16_t v;
+    bool fallback = false;
     ch->reneg_signalled = false;
-    while (rd_u16(&s, &v))
+    while (rd_u16(&s, &v)) {
         if (v == HS12_SCSV)
             ch->reneg_signalled = true;
+        if (v == HS12_FALLBACK_SCSV)
+            fallback = true;
+    }
+    /* The client's highest version: from supported_versions when present
+     * (RFC 8446 §4.2.1), else legacy_version. */
+    uint16_t highest = ch->legacy > TERN_TLS12 ? TERN_TLS12 : ch->legacy;
+    if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
+        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], list;
+        if (!rd_prefixed8(&sv, &list) || !rd_empty(&sv) || list.len < 2 || list.len % 2)
+            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
+        highest = 0;
+        while (rd_u16(&list, &v))
+            if (v > highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
+                highest = v;
+    }
+    /* RFC 7507 §3: a client retrying with a lower version than it can speak
+     * says so; if we could have given it more, someone (or something) made
+     * the first attempt fail: inappropriate_fallback. */
+    if (fallback && highest < c->cfg->max_version)
+        return conn_fail(c, TERN_E_INAPPROPRIATE_FALLBACK,
+                         "the client signals a fallback (TLS_FALLBACK_SCSV) with %s as its highest "
+                         "version, but this server speaks %s: an earlier attempt was made to fail, "
+                         "perhaps by an attacker forcing a downgrade (RFC 7507 §3)",
+                         tern_version_name(highest), tern_version_name(c->cfg->max_version));
     if (hs_ext_has(&ch->ext, EXT_RENEGOTIATION_INFO)) {
         struct rd ri = ch->ext.body[EXT_RENEGOTIATION_INFO];
         uint8_t n;
@@ -130,6 +157,12 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
                          "the client does not offer the extended master secret (RFC 7627), which "
                          "tern requires for TLS 1.2: without it an attacker can give two "
                          "connections the same keys (the triple handshake attack)");
+    /* RFC 7627 §5.1: its extension_data is empty. */
+    if (ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
+        return conn_fail(c, TERN_E_DECODE,
+                         "ClientHello: extended_master_secret carries %zu bytes; it must be empty "
+                         "(RFC 7627 §5.1)",
+                         ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len);
     if (hs_ext_has(&ch->ext, EXT_EC_POINT_FORMATS)) {
         struct rd pf = ch->ext.body[EXT_EC_POINT_FORMATS], list;
         if (!rd_prefixed8(&pf, &list) || list.len == 0 || !rd_empty(&pf))
@@ -151,7 +184,7 @@ static uint16_t key_curve(enum cry_key_type k)
                                   : 0;
 }
 
-static bool key_fits(enum hs12_kx kx, enum cry_key_type k)
+bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k)
 {
     switch (kx) {
     case HS12_KX_ECDHE_ECDSA:
@@ -170,17 +203,19 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
                   uint16_t *out_group, uint16_t *out_scheme)
 {
     tern_config *cfg = c->cfg;
-    uint16_t theirs[128], groups[64];
-    size_t n_theirs, n_groups = 0;
+    uint16_t *theirs = ch->suite_list, groups[HS_KNOWN_MAX];
+    size_t n_theirs, n_sent, n_groups = 0;
     bool client_groups = hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS);
-    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
-    memcpy(ch->suite_list, theirs, n_theirs * sizeof(theirs[0]));
+    /* Whole lists, unknown values skipped; chosen in our order below. */
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", hs_known_suite, theirs,
+                         HS_KNOWN_MAX, &n_theirs, &n_sent));
     ch->n_suites = n_theirs;
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-        TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
+        TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
+                             HS_KNOWN_MAX, &n_groups, NULL));
     } else {
         /* RFC 8422 §4: without the extension the client takes what comes;
          * secp256r1 is the one every TLS 1.2 client has. */
@@ -191,9 +226,10 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
         if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-        TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
-                             sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+        TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme,
+                             c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     }
+    TRY(hs_server_pick_cert(c, &ch->ext, theirs, n_theirs));
     uint16_t group = 0;
     for (size_t i = 0; i < cfg->n_groups && !group; i++)
         if (hs12_group_ok(cfg->groups[i]) && hs_list_has(groups, n_groups, cfg->groups[i]))
@@ -206,9 +242,9 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         if (!s || !hs_list_has(theirs, n_theirs, s->id))
             continue;
         common = true;
-        if (!key_fits(s->kx, cfg->key.type))
+        if (!hs12_key_fits(s->kx, c->cert->key.type))
             continue;
-        uint16_t curve = key_curve(cfg->key.type);
+        uint16_t curve = key_curve(c->cert->key.type);
         if (curve && client_groups && !hs_list_has(groups, n_groups, curve)) {
             curve_missing = true;
             continue;
@@ -229,12 +265,11 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         : !fits  ? "the suites in common do not fit this server's certificate key"
         : !group ? "no ECDHE group in common (tern uses x25519, secp256r1, secp384r1 in TLS 1.2)"
                  : "none of the client's signature schemes fits this server's certificate key";
-    char list[200] = "";
-    for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
-                 theirs[i]);
-    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE, "TLS 1.2: %s; the client offers suites %s", why,
-                     list);
+    char list[400];
+    hs_suites_text(theirs, n_theirs, list, sizeof(list));
+    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                     "TLS 1.2: %s; the client offers %zu suites (those tern knows: %s)", why,
+                     n_sent, list);
 }
 
 static int send_server_hello(tern_conn *c, const struct hello12 *ch)
@@ -323,8 +358,8 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    if (cry_sign(&c->cfg->key, info->alg, info->hash, content, p.len, sig, sizeof(sig), &sig_len) !=
-        TERN_OK)
+    if (cry_sign(&c->cert->key, info->alg, info->hash, content, p.len, sig, sizeof(sig),
+                 &sig_len) != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
                          tern_sig_scheme_name(scheme));
     uint8_t buf[4 + 300 + 4 + 1024];
@@ -384,12 +419,13 @@ static bool try_resume(tern_conn *c, const struct hello12 *ch)
     if (hs_ticket_open(cfg, tk.p, tk.len, hs_now_ms(), &s, &err) != TERN_OK)
         return false;
     const struct hs_suite12 *suite = hs_suite12(s.suite);
-    bool fits =
-        s.version == TERN_TLS12 && suite && s.psk_len == HS12_MASTER_LEN &&
-        hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
-        hs_list_has(cfg->suites, cfg->n_suites, s.suite) && key_fits(suite->kx, cfg->key.type) &&
-        !strcmp(s.server_name, c->server_name ? c->server_name : "") && !strcmp(s.alpn, c->alpn) &&
-        (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]);
+    bool fits = s.version == TERN_TLS12 && suite && s.psk_len == HS12_MASTER_LEN &&
+                hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
+                hs_list_has(cfg->suites, cfg->n_suites, s.suite) &&
+                hs12_key_fits(suite->kx, c->cert->key.type) &&
+                !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                !strcmp(s.alpn, c->alpn) &&
+                (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len);
     if (fits) {
         c->t12->suite = suite;
         c->suite = s.suite;
@@ -398,7 +434,7 @@ static bool try_resume(tern_conn *c, const struct hello12 *ch)
         c->resumed = true;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s.peer_subject);
+        hs_session_take_peer(c, &s);
     }
     hs_session_wipe(&s);
     return fits;
@@ -418,32 +454,42 @@ static int send_ticket(tern_conn *c)
     s.lifetime_s = cfg->ticket_lifetime;
     snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name ? c->server_name : "");
     memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+    hs_session_set_peer(&s, c);
     struct wr w;
     wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
     wr_u32(&w, cfg->ticket_lifetime);
-    size_t t = wr_open_u16(&w);
+    size_t t = wr_open_u16(&w), ticket_at = w.len;
     uint8_t seal_nonce[12];
     int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
     if (rc == TERN_OK)
         rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
     hs_session_wipe(&s);
+    bool skipped = rc != TERN_OK;
+    if (skipped) {
+        /* RFC 5077 §3.3: having announced a ticket, the server that will
+         * not give one sends an empty ticket. The handshake goes on. */
+        hs_ticket_skipped(c, rc);
+        if (wr_ok(&w))
+            w.len = ticket_at;
+        rc = TERN_OK;
+    }
     wr_close(&w, t);
     hs_msg_end(&w, m);
-    if (rc == TERN_OK && !wr_ok(&w))
-        rc = TERN_E_NOMEM;
+    if (!wr_ok(&w))
+        rc = conn_fail(c, TERN_E_NOMEM, "out of memory building NewSessionTicket");
     if (rc == TERN_OK)
         rc = conn_send_hs(c, w.buf, w.len);
-    else
-        rc = conn_fail(c, rc, "sealing a TLS 1.2 session ticket failed (%s)", tern_status_name(rc));
     if (rc == TERN_OK) {
         char life[24];
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
         struct tern_trace_fact f[] = {{"lifetime_hint", life}};
         hs_trace_msg(c, true, "NewSessionTicket",
-                     "We gave the client a ticket holding this session, sealed with our ticket "
-                     "key, so its next visit can skip the certificate and key exchange.",
+                     skipped ? "We sent an empty ticket: the session could not be sealed into "
+                               "one, so the next visit is a full handshake."
+                             : "We gave the client a ticket holding this session, sealed with our "
+                               "ticket key, so its next visit can skip the certificate and key "
+                               "exchange.",
                      w.len, f, 1);
     }
     wr_free(&w);
@@ -456,8 +502,8 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     const struct hs_suite12 *suite = NULL;
     uint16_t group = 0, scheme = 0;
     TRY(parse_hello(c, body, &ch));
+    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &suite, &group, &scheme));
-    TRY(hs_read_sni_alpn(c, &ch.ext));
     TRY(hs12_state_new(c));
     struct hs12 *t = c->t12;
     t->suite = suite;
@@ -520,7 +566,7 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
          * random pre-master secret, decided without a branch inside the
          * provider, so the handshake goes on and fails at Finished exactly
          * as a wrong secret would; nothing here depends on the outcome. */
-        if (cry_rsa_decrypt_pms(&c->cfg->key, v.p, v.len, t->pms, 48) != TERN_OK)
+        if (cry_rsa_decrypt_pms(&c->cert->key, v.p, v.len, t->pms, 48) != TERN_OK)
             return conn_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
         t->pms[0] = (uint8_t)(t->client_version >> 8);
         t->pms[1] = (uint8_t)t->client_version;
@@ -613,10 +659,12 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
     default:
         break;
     }
+    /* A renegotiation cannot start inside a handshake: unexpected_message
+     * (no_renegotiation is a warning, RFC 5246 §7.2.2, for after it). */
     if (type == HS_CLIENT_HELLO)
-        return conn_fail(c, TERN_E_NO_RENEGOTIATION,
-                         "a second ClientHello during the TLS 1.2 handshake; tern refuses "
-                         "renegotiation");
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "a second ClientHello during the TLS 1.2 handshake (state %d)",
+                         (int)c->state);
     return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                      "unexpected %s (type %u) in TLS 1.2 server state %d", hs_type_name(type), type,
                      (int)c->state);

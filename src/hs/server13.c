@@ -38,6 +38,7 @@ static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello 
         !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
         !rd_prefixed8(&body, &ch->compression))
         return conn_fail(c, TERN_E_DECODE, "ClientHello is truncated");
+    TRY(hs_check_legacy_version(c, legacy_version, "ClientHello"));
     if (ch->session_id.len > 32)
         return conn_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
                          ch->session_id.len);
@@ -90,20 +91,22 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
 
-    /* Cipher suite: ours, in our order of preference. */
-    uint16_t theirs[128];
-    size_t n_theirs;
-    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", theirs, 128, &n_theirs));
+    /* Cipher suite: ours, in our order of preference, from the whole list
+     * (unknown suites skipped). */
+    uint16_t theirs[HS_KNOWN_MAX];
+    size_t n_theirs, n_sent;
+    TRY(hs_read_u16_list(c, ch->suites, "ClientHello's cipher_suites", hs_known_suite, theirs,
+                         HS_KNOWN_MAX, &n_theirs, &n_sent));
     for (size_t i = 0; i < cfg->n_suites && !out->suite; i++)
         if (hs_suite13(cfg->suites[i]) && hs_list_has(theirs, n_theirs, cfg->suites[i]))
             out->suite = cfg->suites[i];
     if (!out->suite) {
-        char list[200] = "";
-        for (size_t i = 0; i < n_theirs && strlen(list) < 150; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s0x%04x", i ? ", " : "",
-                     theirs[i]);
+        char list[400];
+        hs_suites_text(theirs, n_theirs, list, sizeof(list));
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "no cipher suite in common: the client offers %s", list);
+                         "no cipher suite in common: the client offers %zu suites, none of them "
+                         "a TLS 1.3 suite enabled here (those tern knows: %s)",
+                         n_sent, list);
     }
     if (c->hrr_done && out->suite != c->suite)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
@@ -117,12 +120,14 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
     if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", c->peer_sigs,
-                         sizeof(c->peer_sigs) / sizeof(c->peer_sigs[0]), &c->n_peer_sigs));
+    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
+                         HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the client's %zu signature schemes fits our certificate's key",
-                         c->n_peer_sigs);
+                         "none of the client's %zu signature schemes (%zu of them known to tern) "
+                         "fits our certificate's key",
+                         c->n_peer_sigs_sent, c->n_peer_sigs);
 
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
@@ -136,35 +141,46 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
                                      : " (this server does not resume without a key exchange)");
     }
     struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
-    uint16_t groups[64];
-    size_t n_groups;
+    uint16_t groups[HS_KNOWN_MAX];
+    size_t n_groups, n_groups_sent;
     if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", groups, 64, &n_groups));
+    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
+                         HS_KNOWN_MAX, &n_groups, &n_groups_sent));
+    /* Every group the client listed, known or not, for the rule below. */
+    struct hs_u16_set listed, shared;
+    hs_u16_set_clear(&listed);
+    hs_u16_set_clear(&shared);
+    for (uint16_t v; rd_u16(&gl, &v);)
+        (void)hs_u16_set_add(&listed, v);
 
+    /* RFC 8446 §4.2.8 sets no limit on the number of shares: any number
+     * that fits the message is read, with constant work each; the shares
+     * kept are those for groups tern can use. */
     struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
     if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
-    uint16_t share_groups[16];
-    struct rd share_bodies[16];
+    uint16_t share_groups[HS_KNOWN_MAX];
+    struct rd share_bodies[HS_KNOWN_MAX];
     size_t n_shares = 0;
     while (!rd_empty(&shares)) {
         uint16_t g;
         struct rd kx;
         if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
             return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
-        if (hs_list_has(share_groups, n_shares, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has two key shares for %s",
-                             tern_group_name(g));
-        if (!hs_list_has(groups, n_groups, g))
+        if (!hs_u16_set_add(&shared, g))
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has a key share for %s, which is not in its "
+                             "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g),
+                             g);
+        if (!hs_u16_set_has(&listed, g))
+            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                             "ClientHello has a key share for %s (0x%04x), which is not in its "
                              "supported_groups",
-                             tern_group_name(g));
-        if (n_shares == 16)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello has over 16 key shares");
-        share_groups[n_shares] = g;
-        share_bodies[n_shares++] = kx;
+                             tern_group_name(g), g);
+        if (cry_kex_supported(g) && n_shares < HS_KNOWN_MAX) {
+            share_groups[n_shares] = g;
+            share_bodies[n_shares++] = kx;
+        }
     }
     /* Prefer a group the client already sent a share for: no extra round trip. */
     for (size_t i = 0; i < cfg->n_groups && !out->group; i++) {
@@ -185,7 +201,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
             return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                              "no key-exchange group in common: the client supports %zu groups, "
                              "none of which this server accepts",
-                             n_groups);
+                             n_groups_sent);
         if (c->hrr_done)
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                              "the second ClientHello still has no key share for %s",
@@ -395,7 +411,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         bool fits = s.suite == cho->suite &&
                     !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
                     !strcmp(s.alpn, c->alpn) &&
-                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_subject[0]) &&
+                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
                     our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
@@ -432,7 +448,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         c->psk_ke = ke;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", c->session->peer_subject);
+        hs_session_take_peer(c, c->session);
         return TERN_OK;
     }
     return TERN_OK;
@@ -469,8 +485,21 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     struct client_hello ch;
     struct choice cho;
     TRY(parse_client_hello(c, body, &ch));
+    /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
+     * a full answer; the 0-RTT records that follow are skipped. None may
+     * be offered again after a HelloRetryRequest (OpenSSL's alert:
+     * illegal_parameter). */
+    bool early = hs_ext_has(&ch.ext, EXT_EARLY_DATA);
+    if (early && ch.ext.body[EXT_EARLY_DATA].len != 0)
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
+                         ch.ext.body[EXT_EARLY_DATA].len);
+    if (early && c->hrr_done)
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the second ClientHello offers early_data again after our "
+                         "HelloRetryRequest (RFC 8446 §4.2.10)");
+    c->early_skip = EARLY_SKIP_NONE;
+    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &cho));
-    TRY(hs_read_sni_alpn(c, &ch.ext));
     memcpy(c->client_random, ch.random, 32);
     {
         struct tern_trace_fact f[] = {
@@ -483,8 +512,10 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                               "wants.",
                               f, 2);
     }
-    if (cho.share.len == 0 && cho.group != 0)
+    if (cho.share.len == 0 && cho.group != 0) {
+        c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;
         return send_hello_retry(c, &ch, &cho, msg, len);
+    }
 
     const struct hs_suite *s = hs_suite13(cho.suite);
     if (!c->hrr_done)
@@ -524,6 +555,8 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     tern_memzero(secret, sizeof(secret));
     TRY(rc);
 
+    /* Our EncryptedExtensions has no early_data: declined. */
+    c->early_skip = early ? EARLY_SKIP_UNOPENED : EARLY_SKIP_NONE;
     TRY(send_encrypted_extensions(c, c->server_name != NULL));
     /* RFC 8446 §4.3.2, §2.2: no certificates in a resumed handshake. */
     if (!c->resumed) {
@@ -536,6 +569,32 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     TRY(hs13_master_keys(c));
     TRY(hs13_install_app_keys(c, true));
     c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
+int hs13_skip_early(tern_conn *c, size_t length)
+{
+    /* tern's tickets never allow early data (max_early_data_size 0), so the
+     * bound on what a declined client may send is tern's to name: OpenSSL's
+     * default of 16,384 bytes, and its alert past it (unexpected_message).
+     * Each record counts for the most early data it can hold: its
+     * protected length less the tag and the inner content type. */
+    size_t n = length > CRY_AEAD_TAG + 1 ? length - CRY_AEAD_TAG - 1 : 0;
+    if (c->early_skipped == 0) {
+        struct tern_trace_fact f[] = {{"mode", c->early_skip == EARLY_SKIP_APPDATA
+                                                   ? "after HelloRetryRequest"
+                                                   : "not opened by the handshake keys"}};
+        hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "early data skipped",
+                 "The client sent early data (0-RTT), which this server does not accept; its "
+                 "records are skipped and the handshake goes on as usual.",
+                 length, f, 1);
+    }
+    c->early_skipped += n;
+    if (c->early_skipped > HS_EARLY_SKIP_MAX)
+        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                         "the client sent over %u bytes of early data (%zu so far), which this "
+                         "server declined; no more are skipped (RFC 8446 §4.2.10)",
+                         HS_EARLY_SKIP_MAX, c->early_skipped);
     return TERN_OK;
 }
 
@@ -608,9 +667,16 @@ int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
                      "The peer moved its sending direction to a fresh key derived from the old "
                      "one (RFC 8446 §4.6.3); we now read with the new key and erased the old.",
                      5, f, 1);
-        /* RFC 8446 §4.6.3: answer update_requested with our own update. */
+        if (++c->key_updates > HS_MAX_KEY_UPDATES)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "%u KeyUpdates with no application data between them: more than %d "
+                             "is a flood",
+                             c->key_updates, HS_MAX_KEY_UPDATES);
+        /* RFC 8446 §4.6.3: update_requested is answered with one update of
+         * our own before our next application data, however many arrived:
+         * conn.c sends it once this input is processed (conn_answer_key_update). */
         if (req && !c->close_sent)
-            return tern_conn_key_update(c, 0);
+            c->key_update_due = true;
         return TERN_OK;
     }
     if (type == HS_NEW_SESSION_TICKET && !c->is_server)

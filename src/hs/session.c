@@ -30,6 +30,44 @@ void hs_session_wipe(struct hs_session *s)
     tern_memzero(s, sizeof(*s));
 }
 
+void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
+{
+    size_t n = strlen(c->peer_subject);
+    if (n <= HS_TICKET_SUBJECT_MAX) {
+        memcpy(s->peer_subject, c->peer_subject, n + 1);
+    } else {
+        /* Room for "..."; never split a UTF-8 sequence. */
+        size_t keep = HS_TICKET_SUBJECT_MAX - 3;
+        while (keep && (c->peer_subject[keep] & 0xc0) == 0x80)
+            keep--;
+        memcpy(s->peer_subject, c->peer_subject, keep);
+        memcpy(s->peer_subject + keep, "...", 4);
+    }
+    s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
+    memcpy(s->peer_cert_hash, c->peer_cert_hash, s->peer_cert_hash_len);
+}
+
+void hs_session_take_peer(tern_conn *c, const struct hs_session *s)
+{
+    snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s->peer_subject);
+    c->have_peer_cert_hash = s->peer_cert_hash_len == sizeof(c->peer_cert_hash);
+    if (c->have_peer_cert_hash)
+        memcpy(c->peer_cert_hash, s->peer_cert_hash, sizeof(c->peer_cert_hash));
+}
+
+void hs_ticket_skipped(tern_conn *c, int rc)
+{
+    struct tern_trace_fact f[] = {{"reason", tern_status_name(rc)}};
+    hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "ticket skipped",
+             rc == TERN_E_LIMIT
+                 ? "This session (its server name, ALPN protocol and client identity) does not "
+                   "fit in a session ticket, so the client gets none: its next visit is a full "
+                   "handshake. This connection is not affected."
+                 : "Sealing a session ticket failed, so the client gets none: its next visit is a "
+                   "full handshake. This connection is not affected.",
+             0, f, 1);
+}
+
 static void put_str8(struct wr *w, const char *s)
 {
     size_t m = wr_open_u8(w);
@@ -39,7 +77,7 @@ static void put_str8(struct wr *w, const char *s)
 
 void hs_session_encode(const struct hs_session *s, struct wr *w)
 {
-    wr_u8(w, 1); /* format */
+    wr_u8(w, 2); /* format (1: without the certificate hash) */
     wr_u16(w, s->version);
     wr_u16(w, s->suite);
     size_t m = wr_open_u8(w);
@@ -52,6 +90,9 @@ void hs_session_encode(const struct hs_session *s, struct wr *w)
     put_str8(w, s->alpn);
     m = wr_open_u16(w);
     wr_bytes(w, s->peer_subject, strlen(s->peer_subject));
+    wr_close(w, m);
+    m = wr_open_u8(w);
+    wr_bytes(w, s->peer_cert_hash, s->peer_cert_hash_len);
     wr_close(w, m);
     m = wr_open_u16(w);
     wr_bytes(w, s->ticket, s->ticket_len);
@@ -71,12 +112,17 @@ int hs_session_decode(struct rd r, struct hs_session *s)
 {
     memset(s, 0, sizeof(*s));
     uint8_t format;
-    struct rd psk, name, alpn, subject, ticket;
-    if (!rd_u8(&r, &format) || format != 1 || !rd_u16(&r, &s->version) || !rd_u16(&r, &s->suite) ||
-        !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) || !rd_u32(&r, &s->lifetime_s) ||
-        !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) || !rd_prefixed8(&r, &alpn) ||
-        !rd_prefixed16(&r, &subject) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r))
+    struct rd psk, name, alpn, subject, hash = {0}, ticket;
+    if (!rd_u8(&r, &format) || (format != 1 && format != 2) || !rd_u16(&r, &s->version) ||
+        !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
+        !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
+        !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
+        (format == 2 && !rd_prefixed8(&r, &hash)) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
+        (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)))
         return TERN_E_DECODE;
+    if (hash.len)
+        memcpy(s->peer_cert_hash, hash.p, hash.len);
+    s->peer_cert_hash_len = hash.len;
     const struct hs_suite *suite = hs_suite13(s->suite);
     /* TLS 1.2 hook: a 1.2 session carries its master secret (hs/tls12.h). */
     bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && psk.len == HS12_MASTER_LEN;
@@ -302,7 +348,7 @@ int hs_send_tickets(tern_conn *c)
         if (c->server_name)
             snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
         memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-        memcpy(s.peer_subject, c->peer_subject, sizeof(s.peer_subject) - 1);
+        hs_session_set_peer(&s, c);
 
         struct wr w;
         wr_init_grow(&w);
@@ -318,7 +364,15 @@ int hs_send_tickets(tern_conn *c)
         wr_u16(&w, 0); /* no extensions: no early data */
         hs_msg_end(&w, m);
         hs_session_wipe(&s);
-        if (rc == TERN_OK && !wr_ok(&w))
+        if (rc != TERN_OK) {
+            /* A ticket is an offer, not part of the handshake that just
+             * completed: without one the client makes a full handshake
+             * next time. */
+            wr_free(&w);
+            hs_ticket_skipped(c, rc);
+            continue;
+        }
+        if (!wr_ok(&w))
             rc = TERN_E_NOMEM;
         if (rc == TERN_OK)
             rc = conn_send_post_hs(c, w.buf, w.len);
@@ -381,6 +435,8 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
     memcpy(s->peer_subject, c->peer_subject, sizeof(s->peer_subject) - 1);
+    s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
+    memcpy(s->peer_cert_hash, c->peer_cert_hash, s->peer_cert_hash_len);
     hs_cache_put(c->cfg, s);
     if (c->cfg->session_cb) {
         uint8_t blob[2048];

@@ -20,11 +20,31 @@ struct hs_session {
     char server_name[256];
     char alpn[256];
     char peer_subject[512];
+    /* SHA-256 of the peer's leaf certificate, when it sent one (a server's
+     * ticket: the client's; 0 bytes otherwise) */
+    uint8_t peer_cert_hash[32];
+    size_t peer_cert_hash_len;
     uint8_t ticket[HS_TICKET_MAX]; /* client only */
     size_t ticket_len;
 };
 
+/* A server's ticket holds the client's identity in bounded form, so any
+ * client certificate fits (sealed tickets are at most HS_TICKET_MAX bytes):
+ * the certificate's SHA-256 and at most HS_TICKET_SUBJECT_MAX bytes of its
+ * subject, cut at a character boundary and then ending in "..." (what
+ * tern_conn_peer_subject gives on a resumed connection). */
+#define HS_TICKET_SUBJECT_MAX 128
+
 uint64_t hs_now_ms(void);
+/* hs_session_set_peer (server) puts c's client identity into s in the
+ * bounded form above. */
+void hs_session_set_peer(struct hs_session *s, const tern_conn *c);
+/* hs_session_take_peer (resuming, both roles) gives c the peer identity s
+ * holds. */
+void hs_session_take_peer(tern_conn *c, const struct hs_session *s);
+/* hs_ticket_skipped: the trace says that no ticket could be made (rc: the
+ * sealing's status), and the connection goes on without one. */
+void hs_ticket_skipped(tern_conn *c, int rc);
 void hs_session_wipe(struct hs_session *s);
 
 /* Encoding shared by the ticket's sealed contents and the client's saved

@@ -89,8 +89,9 @@ int hs12_parse_signed(struct rd body, uint16_t *out_scheme, struct rd *out_sig,
                       struct tern_err *err)
 {
     /* RFC 5246 §4.7: digitally-signed struct { SignatureAndHashAlgorithm
-     * algorithm; opaque signature<0..2^16-1>; } */
-    if (!rd_u16(&body, out_scheme) || !rd_prefixed16_nonempty(&body, out_sig) || !rd_empty(&body))
+     * algorithm; opaque signature<0..2^16-1>; }. An empty signature is
+     * well-formed: it fails verification (decrypt_error), not decoding. */
+    if (!rd_u16(&body, out_scheme) || !rd_prefixed16(&body, out_sig) || !rd_empty(&body))
         return err_set(err, TERN_E_DECODE,
                        "a TLS 1.2 signature (scheme and signature bytes) is malformed or "
                        "followed by %zu stray bytes",
@@ -126,7 +127,7 @@ int hs12_parse_cke(struct rd body, bool rsa, struct rd *out, struct tern_err *er
 }
 
 int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap, size_t *out_n,
-                            struct tern_err *err)
+                            size_t *out_total, struct tern_err *err)
 {
     struct rd types, sigs, cas;
     if (!rd_prefixed8(&body, &types) || types.len == 0 || !rd_prefixed16(&body, &sigs) ||
@@ -139,11 +140,10 @@ int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap, size
             return err_set(err, TERN_E_DECODE,
                            "CertificateRequest: a certificate authority name runs past the end");
     }
-    *out_n = 0;
-    uint16_t s;
-    while (rd_u16(&sigs, &s))
-        if (*out_n < cap)
-            out_sigs[(*out_n)++] = s;
+    /* The whole list: the schemes tern knows are kept (unknown ones skipped). */
+    size_t total = hs_u16_list_keep(sigs, hs_known_scheme, out_sigs, cap, out_n);
+    if (out_total)
+        *out_total = total;
     return TERN_OK;
 }
 
@@ -225,7 +225,8 @@ int hs12_pick_scheme(tern_conn *c, uint16_t *out)
 {
     for (size_t i = 0; i < c->cfg->n_sigs; i++) {
         uint16_t s = c->cfg->sigs[i];
-        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) && hs12_scheme_fits(s, c->cfg->key.type)) {
+        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) &&
+            hs12_scheme_fits(s, c->cert->key.type)) {
             *out = s;
             return TERN_OK;
         }
@@ -388,6 +389,10 @@ int hs12_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
         return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                          "ChangeCipherSpec arrived in the middle of a handshake message");
     TRY(hs12_install(c, false));
+    /* One per handshake: a second one (plaintext, after the keys changed)
+     * meets the connection's rule for stray ChangeCipherSpec records, which
+     * refuses it once this is set. */
+    c->got_ccs = true;
     hs_trace(c, TERN_TRACE_MESSAGE, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
              "ChangeCipherSpec",
              "The peer switched to the new keys: what it sends next is encrypted.", 1, NULL, 0);
@@ -397,12 +402,27 @@ int hs12_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
 
 int hs12_post_message(tern_conn *c, uint8_t type, struct rd body)
 {
-    if ((!c->is_server && type == HS12_HELLO_REQUEST) || (c->is_server && type == HS_CLIENT_HELLO))
-        return conn_fail(c, TERN_E_NO_RENEGOTIATION,
-                         "the %s asked to renegotiate (%s); tern refuses renegotiation in TLS "
-                         "1.2: open a new connection instead",
-                         c->is_server ? "client" : "server",
-                         type == HS_CLIENT_HELLO ? "a second ClientHello" : "HelloRequest");
+    if ((!c->is_server && type == HS12_HELLO_REQUEST) ||
+        (c->is_server && type == HS_CLIENT_HELLO)) {
+        const char *what = type == HS_CLIENT_HELLO ? "a second ClientHello" : "HelloRequest";
+        if (type == HS12_HELLO_REQUEST && !rd_empty(&body))
+            return conn_fail(c, TERN_E_DECODE, "a HelloRequest of %zu bytes (it is empty)",
+                             body.len);
+        /* Refusals cost the peer a message each and us an alert record:
+         * past a few, it is a flood, not a peer that missed the first. */
+        if (++c->reneg_refused > HS12_MAX_RENEG_REFUSALS)
+            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                             "the %s asked to renegotiate %u times (%s) though refused each time",
+                             c->is_server ? "client" : "server", c->reneg_refused, what);
+        /* RFC 5246 §7.2.2: no_renegotiation is always a warning; the
+         * connection goes on, and the peer decides whether to keep it. */
+        struct tern_trace_fact f[] = {{"request", what}};
+        hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "renegotiation refused",
+                 "The peer asked for a new handshake on this connection; tern does not "
+                 "renegotiate, says so with a warning alert, and keeps the connection as it is.",
+                 0, f, 1);
+        return conn_send_warning(c, TERN_ALERT_NO_RENEGOTIATION);
+    }
     return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                      "unexpected %s (type %u) after the TLS 1.2 handshake", hs_type_name(type),
                      type);

@@ -51,7 +51,11 @@ enum {
 
 #define HS12_MASTER_LEN 48
 #define HS12_VERIFY_LEN 12
-#define HS12_SCSV       0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
+/* Renegotiation requests answered with a warning before the connection is
+ * failed as a flood (tern's own bound; RFC 5246 sets none). */
+#define HS12_MAX_RENEG_REFUSALS 4
+#define HS12_SCSV               0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746 §3.3 */
+#define HS12_FALLBACK_SCSV      0x5600 /* TLS_FALLBACK_SCSV, RFC 7507 §2 */
 
 /* Per-connection TLS 1.2 state, on the heap while the handshake runs. */
 struct hs12 {
@@ -98,9 +102,11 @@ TERN_MUST_CHECK int hs12_parse_ske(struct rd body, struct hs12_ske *out, struct 
 /* ClientKeyExchange (RFC 8422 §5.7; RFC 5246 §7.4.7.1): the ECDH point or
  * the encrypted pre-master secret. */
 TERN_MUST_CHECK int hs12_parse_cke(struct rd body, bool rsa, struct rd *out, struct tern_err *err);
-/* CertificateRequest (RFC 5246 §7.4.4): the signature schemes listed. */
+/* CertificateRequest (RFC 5246 §7.4.4): the signature schemes listed that
+ * tern knows, once each (at most cap; HS_KNOWN_MAX holds them all), and
+ * in *out_total (if given) how many the list held. */
 TERN_MUST_CHECK int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap,
-                                            size_t *out_n, struct tern_err *err);
+                                            size_t *out_n, size_t *out_total, struct tern_err *err);
 /* Certificate (RFC 5246 §7.4.2): up to cap DER certificates, leaf first. */
 TERN_MUST_CHECK int hs12_parse_certificate(struct rd body, struct rd *out_certs, size_t cap,
                                            size_t *out_n, struct tern_err *err);
@@ -112,6 +118,9 @@ TERN_MUST_CHECK int hs12_parse_signed(struct rd body, uint16_t *out_scheme, stru
  * TLS 1.2? (ECDSA schemes do not fix the curve there; rsa_pkcs1 is
  * allowed.) */
 bool hs12_scheme_fits(uint16_t scheme, enum cry_key_type key);
+/* hs12_key_fits: may a certificate key of type k serve a suite of this key
+ * exchange (ECDSA keys for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA)? */
+bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k);
 
 /* ---- shared by client12.c and server12.c (tls12.c) ---- */
 TERN_MUST_CHECK int hs12_state_new(struct tern_conn *c);
@@ -164,7 +173,9 @@ TERN_MUST_CHECK int hs12_server_message(struct tern_conn *c, uint8_t type, struc
 
 /* ChangeCipherSpec arrived (conn.c): switch the read direction. */
 TERN_MUST_CHECK int hs12_on_ccs(struct tern_conn *c, const uint8_t *p, size_t len);
-/* After the handshake: HelloRequest / ClientHello get no_renegotiation. */
+/* After the handshake: HelloRequest / ClientHello get a warning
+ * no_renegotiation and the connection goes on (up to
+ * HS12_MAX_RENEG_REFUSALS times). */
 TERN_MUST_CHECK int hs12_post_message(struct tern_conn *c, uint8_t type, struct rd body);
 
 #endif

@@ -69,16 +69,68 @@ bool hs_list_has(const uint16_t *list, size_t n, uint16_t v)
     return false;
 }
 
-int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, uint16_t *out, size_t cap,
-                     size_t *out_n)
+int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg)
+{
+    /* RFC 8446 Appendix D.5: SSL 3.0 (0x0300) MUST be refused this way;
+     * anything lower (SSL 2.0's 0x0002, 0x0200, zero) is no better. */
+    if (v > 0x0300)
+        return TERN_OK;
+    return conn_fail(c, TERN_E_PROTOCOL_VERSION,
+                     "%s legacy_version is 0x%04x: SSL 3.0 and older are refused whatever "
+                     "supported_versions says (RFC 8446 Appendix D.5)",
+                     msg, v);
+}
+
+bool hs_known_suite(uint16_t v)
+{
+    return hs_suite13(v) || hs_suite12(v);
+}
+
+bool hs_known_group(uint16_t v)
+{
+    /* secp521r1 too: tern has no key exchange on it, but in TLS 1.2 a
+     * client's supported_groups also says which ECDSA curves it can verify
+     * (RFC 8422 §5.1), and a server may hold a P-521 key. */
+    return cry_kex_supported(v) || v == 0x0019;
+}
+
+bool hs_known_scheme(uint16_t v)
+{
+    return cry_scheme_lookup(v) != NULL;
+}
+
+size_t hs_u16_list_keep(struct rd list, bool (*known)(uint16_t), uint16_t *out, size_t cap,
+                        size_t *out_n)
+{
+    size_t total = 0;
+    uint16_t v;
+    *out_n = 0;
+    /* out holds distinct known values only, so the duplicate check costs at
+     * most the size of tern's table whatever the peer repeats. */
+    while (rd_u16(&list, &v)) {
+        total++;
+        if (known(v) && *out_n < cap && !hs_list_has(out, *out_n, v))
+            out[(*out_n)++] = v;
+    }
+    return total;
+}
+
+void hs_suites_text(const uint16_t *list, size_t n, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", n ? "" : "none");
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s (0x%04x)", i ? ", " : "",
+                 tern_suite_name(list[i]), list[i]);
+}
+
+int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*known)(uint16_t),
+                     uint16_t *out, size_t cap, size_t *out_n, size_t *out_total)
 {
     if (list.len == 0 || list.len % 2)
         return conn_fail(c, TERN_E_DECODE, "%s: a list of %zu bytes is malformed", what, list.len);
-    *out_n = 0;
-    uint16_t v;
-    while (rd_u16(&list, &v))
-        if (*out_n < cap)
-            out[(*out_n)++] = v;
+    size_t total = hs_u16_list_keep(list, known, out, cap, out_n);
+    if (out_total)
+        *out_total = total;
     return TERN_OK;
 }
 
@@ -117,6 +169,29 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn)
     wr_close(w, e);
 }
 
+int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
+{
+    /* RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each
+     * ProtocolName<1..2^8-1>: an empty name, or one running past the list,
+     * makes the whole extension malformed, whatever comes before it. */
+    struct rd list, name;
+    if (!rd_prefixed16_nonempty(&ext, &list) || !rd_empty(&ext))
+        return conn_fail(c, TERN_E_DECODE,
+                         "ClientHello: malformed ALPN extension (its list is empty or its length "
+                         "is wrong)");
+    *out_list = list;
+    for (size_t i = 1; !rd_empty(&list); i++) {
+        if (!rd_prefixed8(&list, &name))
+            return conn_fail(c, TERN_E_DECODE,
+                             "ClientHello: ALPN protocol name %zu runs past the end of the list",
+                             i);
+        if (name.len == 0)
+            return conn_fail(c, TERN_E_DECODE,
+                             "ClientHello: ALPN protocol name %zu is empty (RFC 7301 §3.1)", i);
+    }
+    return TERN_OK;
+}
+
 /* SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2), for both TLS versions. */
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
 {
@@ -136,10 +211,12 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
         c->server_name[name.len] = '\0';
     }
     c->alpn[0] = '\0';
+    struct rd theirs = {0};
+    /* Checked whether or not we speak ALPN: a malformed extension is an
+     * error either way. */
+    if (hs_ext_has(ext, EXT_ALPN))
+        TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &theirs));
     if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
-        struct rd al = ext->body[EXT_ALPN], theirs;
-        if (!rd_prefixed16_nonempty(&al, &theirs) || !rd_empty(&al))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ALPN");
         /* Our preference order. */
         struct rd ours, p;
         rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
@@ -323,13 +400,15 @@ void hs_connected(tern_conn *c, const char *group, const char *explain)
 static void trace_sent_certificate(tern_conn *c, size_t bytes)
 {
     char n[16];
-    snprintf(n, sizeof(n), "%zu", c->cfg->chain_n);
-    struct tern_trace_fact f[] = {{"certificates", n}, {"chain", c->cfg->chain_text}};
+    size_t count = c->cert ? c->cert->chain_n : 0;
+    snprintf(n, sizeof(n), "%zu", count);
+    struct tern_trace_fact f[] = {{"certificates", n},
+                                  {"chain", c->cert ? c->cert->chain_text : ""}};
     hs_trace_msg(c, true, "Certificate",
-                 c->cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched "
-                                   "for by an authority the peer can check."
-                                 : "We have no certificate to offer, so we sent an empty list.",
-                 bytes, f, c->cfg->chain_n ? 2 : 1);
+                 count ? "We sent our certificate chain: who we claim to be, vouched "
+                         "for by an authority the peer can check."
+                       : "We have no certificate to offer, so we sent an empty list.",
+                 bytes, f, count ? 2 : 1);
 }
 
 int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
@@ -339,7 +418,7 @@ int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_l
 
 int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context, size_t context_len)
 {
-    tern_config *cfg = c->cfg;
+    const struct hs_cert *k = c->cert; /* NULL: a client with no certificate */
     struct wr w;
     wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
@@ -349,9 +428,9 @@ int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context, size_t
         wr_close(&w, ctx);
     }
     size_t list = wr_open_u24(&w);
-    for (size_t i = 0; i < cfg->chain_n; i++) {
+    for (size_t i = 0; k && i < k->chain_n; i++) {
         size_t e = wr_open_u24(&w);
-        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
+        wr_bytes(&w, k->chain[i], k->chain_len[i]);
         wr_close(&w, e);
         if (tls13)
             wr_u16(&w, 0); /* no per-certificate extensions */
@@ -446,17 +525,10 @@ static size_t cv_content(tern_conn *c, bool by_server, uint8_t *out)
 
 int hs13_pick_scheme(tern_conn *c, uint16_t *out)
 {
-    const struct cry_privkey *k = &c->cfg->key;
     for (size_t i = 0; i < c->cfg->n_sigs; i++) {
         uint16_t s = c->cfg->sigs[i];
-        const struct cry_scheme_info *info = cry_scheme_lookup(s);
-        if (!info || !hs_list_has(c->peer_sigs, c->n_peer_sigs, s))
-            continue;
-        if (info->alg == CRY_SIG_RSA_PKCS1)
-            continue; /* RFC 8446 §4.2.3: not for TLS 1.3 handshake signatures */
-        bool fits = info->key == k->type || (info->alg == CRY_SIG_RSA_PSS &&
-                                             k->type == CRY_KEY_RSA && info->key == CRY_KEY_RSA);
-        if (fits) {
+        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) &&
+            hs_key_fits_scheme13(s, c->cert->key.type)) {
             *out = s;
             return TERN_OK;
         }
@@ -469,8 +541,9 @@ int hs13_send_certificate_verify(tern_conn *c)
     uint16_t scheme;
     if (hs13_pick_scheme(c, &scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the %zu signature schemes the peer accepts fits our key",
-                         c->n_peer_sigs);
+                         "none of the %zu signature schemes the peer accepts (%zu of them known "
+                         "to tern) fits our key",
+                         c->n_peer_sigs_sent, c->n_peer_sigs);
     uint8_t content[64 + 34 + CRY_MAX_HASH];
     size_t clen = cv_content(c, c->is_server, content);
     if (!clen)
@@ -490,7 +563,7 @@ int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *con
     uint8_t sig[1024];
     size_t sig_len;
     int rc =
-        cry_sign(&c->cfg->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
+        cry_sign(&c->cert->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
                          tern_sig_scheme_name(scheme));

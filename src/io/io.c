@@ -6,7 +6,14 @@
  * the caller asked for. On a blocking descriptor the loop blocks in send or
  * recv; on a non-blocking one EAGAIN ends the loop with TERN_WANT_WRITE or
  * TERN_WANT_READ, and the caller polls and calls again with the same
- * arguments (libtls's TLS_WANT_POLLOUT / TLS_WANT_POLLIN contract). */
+ * arguments (libtls's TLS_WANT_POLLOUT / TLS_WANT_POLLIN contract).
+ *
+ * A non-blocking call also stops reading after IO_CALL_BUDGET bytes and
+ * returns TERN_WANT_READ with the rest still in the kernel, where the
+ * caller's poll sees it: one peer that keeps its socket full cannot hold an
+ * event loop's only thread. Whatever tern took from the socket is processed
+ * before it returns (only a partial record waits, for bytes still to come),
+ * so a caller that polls is never left waiting on bytes tern holds. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
 #endif
@@ -30,6 +37,9 @@
 #define IO_WRITE_CHUNK (64 * 1024)
 /* A TLS record's largest ciphertext (RFC 8446 §5.2) plus its header. */
 #define IO_READ_BUF (16384 + 256 + 5)
+/* Bytes one non-blocking tern_handshake or tern_read takes from the socket
+ * before it lets the caller's event loop run (it may end one read past). */
+#define IO_CALL_BUDGET (64 * 1024)
 
 void io_release(struct io_state *io)
 {
@@ -103,7 +113,7 @@ static int io_flush(tern_conn *c)
  * With out set (a tern_read), whole records of application data are opened
  * straight into out (tern_conn_feed_read), *out_n bytes; TERN_WANT_READ
  * then only ever means the socket had nothing. */
-static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n)
+static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t *taken)
 {
     struct io_state *io = conn_io(c);
     uint8_t buf[IO_READ_BUF];
@@ -137,6 +147,7 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n)
         return err_set(conn_err(c), TERN_E_EOF,
                        "the peer closed the TCP connection during the handshake");
     }
+    *taken += (size_t)n;
     size_t used = 0;
     int rc;
     if (out) {
@@ -148,6 +159,13 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n)
     }
     tern_memzero(buf, (size_t)n);
     return rc;
+}
+
+/* budget_spent: a non-blocking call has taken its share of the socket (the
+ * descriptor is only asked about once the share is reached). */
+static bool budget_spent(tern_conn *c, size_t taken)
+{
+    return taken >= IO_CALL_BUDGET && !fd_blocking(conn_io(c)->fd);
 }
 
 /* What a connection that can make no more progress reports. */
@@ -182,6 +200,7 @@ int tern_handshake(tern_conn *c)
 {
     if (!c)
         return TERN_E_ARG;
+    size_t taken = 0;
     for (;;) {
         int rc = io_flush(c);
         if (rc != TERN_OK)
@@ -197,7 +216,9 @@ int tern_handshake(tern_conn *c)
             return err_set(conn_err(c), TERN_E_INTERNAL,
                            "the connection wants neither to read nor to write before the "
                            "handshake completed");
-        rc = io_fill(c, NULL, 0, NULL);
+        if (budget_spent(c, taken))
+            return TERN_WANT_READ; /* the rest is in the kernel: poll says so */
+        rc = io_fill(c, NULL, 0, NULL, &taken);
         if (rc != TERN_OK) {
             (void)io_flush(c); /* an alert the failure queued, if the socket takes it */
             return rc;
@@ -224,6 +245,18 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
     *out_n = 0;
     if (!c || (!buf && cap))
         return TERN_E_ARG;
+    if (cap == 0) {
+        /* Nothing can be returned, so nothing is read: reading on would
+         * buffer whatever the peer sends, without bound. A zero-length read
+         * only completes the handshake and reports the connection's state. */
+        int rc = tern_conn_handshake_done(c) ? TERN_OK : tern_handshake(c);
+        if (rc != TERN_OK)
+            return rc;
+        size_t n;
+        rc = tern_conn_read(c, buf, 0, &n);
+        return rc == TERN_WANT_READ ? TERN_OK : rc;
+    }
+    size_t taken = 0;
     for (;;) {
         size_t n = 0;
         int rc = tern_conn_read(c, buf, cap, &n);
@@ -241,8 +274,10 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
             return rc;
         if (tern_conn_wants(c) & TERN_WANTS_CLOSED)
             return io_final_status(c);
+        if (budget_spent(c, taken))
+            return TERN_WANT_READ; /* the rest is in the kernel: poll says so */
         size_t got = 0;
-        rc = io_fill(c, buf, cap, &got);
+        rc = io_fill(c, buf, cap, &got, &taken);
         if (got)
             return read_done(c, got, out_n);
         if (rc != TERN_OK) {

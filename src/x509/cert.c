@@ -55,40 +55,90 @@ static void append_value(struct wr *w, const struct rd *v)
     }
 }
 
-char *x509_name_text(const struct rd *name)
+_Thread_local unsigned long x509_name_steps;
+
+/* Walk a Name once: check its form (RFC 5280 §4.1.2.4: a SEQUENCE of
+ * non-empty SETs of {type OID, value}) and count its attributes, refusing
+ * more than X509_MAX_NAME_ATTRS. When rdns is not NULL, the RDNs are stored
+ * there in order, so a renderer can visit them last first without walking
+ * the name again for each one (which made rendering quadratic). */
+static bool name_walk(const struct rd *name, struct rd *rdns, size_t *out_n, size_t *out_attrs)
 {
     struct rd r = *name, seq;
     if (!der_get(&r, DER_SEQUENCE, &seq) || !rd_empty(&r))
-        return NULL;
-    /* RDNs are written last first (RFC 4514 §2.1): count them, then walk
-     * to each one from the start (names are short; the walk is bounded). */
-    size_t n = 0;
-    struct rd scan = seq, rdn;
-    while (!rd_empty(&scan)) {
-        if (n == 4096 || !der_get(&scan, DER_SET, &rdn) || rd_empty(&rdn))
-            return NULL;
-        n++;
-    }
-    struct wr w;
-    wr_init_grow(&w);
-    for (size_t i = n; i-- > 0;) {
-        struct rd set, walk = seq;
-        for (size_t k = 0; k <= i; k++)
-            if (!der_get(&walk, DER_SET, &set)) {
-                wr_free(&w);
-                return NULL;
-            }
-        bool first_in_set = true;
-        while (!rd_empty(&set)) {
+        return false;
+    size_t n = 0, attrs = 0;
+    while (!rd_empty(&seq)) {
+        struct rd set, scan;
+        x509_name_steps++;
+        if (!der_get(&seq, DER_SET, &set) || rd_empty(&set))
+            return false;
+        scan = set;
+        while (!rd_empty(&scan)) {
             struct rd atv, oid, val;
             uint8_t tag;
+            x509_name_steps++;
+            if (++attrs > X509_MAX_NAME_ATTRS || !der_get(&scan, DER_SEQUENCE, &atv) ||
+                !der_get(&atv, DER_OID, &oid) || !der_next(&atv, &tag, &val, NULL) ||
+                !rd_empty(&atv))
+                return false;
+        }
+        if (rdns)
+            rdns[n] = set;
+        n++;
+    }
+    *out_n = n;
+    if (out_attrs)
+        *out_attrs = attrs;
+    return true;
+}
+
+int x509_name_check(const struct rd *name, const char *which, struct tern_err *err)
+{
+    struct rd r = *name, seq;
+    size_t n, attrs = 0;
+    if (name_walk(name, NULL, &n, &attrs))
+        return TERN_OK;
+    /* Tell the cap apart from a malformed name: count without the cap. */
+    if (der_get(&r, DER_SEQUENCE, &seq)) {
+        size_t count = 0;
+        while (!rd_empty(&seq) && count <= X509_MAX_NAME_ATTRS) {
+            struct rd set, atv;
+            if (!der_get(&seq, DER_SET, &set))
+                break;
+            while (!rd_empty(&set) && der_get(&set, DER_SEQUENCE, &atv))
+                count++;
+        }
+        if (count > X509_MAX_NAME_ATTRS)
+            return BAD("the certificate's %s name has more than %d attributes, tern's cap "
+                       "(X509_MAX_NAME_ATTRS; real CAs use fewer than 20)",
+                       which, X509_MAX_NAME_ATTRS);
+    }
+    return BAD("the certificate's %s name is malformed (RFC 5280 §4.1.2.4)", which);
+}
+
+char *x509_name_text(const struct rd *name)
+{
+    /* One pass to find the RDNs (at most X509_MAX_NAME_ATTRS of them), then
+     * one pass over them last first (RFC 4514 §2.1): linear in the name. */
+    struct rd rdns[X509_MAX_NAME_ATTRS];
+    size_t n;
+    if (!name_walk(name, rdns, &n, NULL))
+        return NULL;
+    struct wr w;
+    wr_init_grow(&w);
+    for (size_t i = n; i-- > 0 && w.len <= 400;) {
+        struct rd set = rdns[i];
+        bool first_in_set = true;
+        while (!rd_empty(&set) && w.len <= 400) {
+            struct rd atv, oid, val;
+            uint8_t tag;
+            x509_name_steps++;
             if (!der_get(&set, DER_SEQUENCE, &atv) || !der_get(&atv, DER_OID, &oid) ||
-                !der_next(&atv, &tag, &val, NULL) || !rd_empty(&atv)) {
+                !der_next(&atv, &tag, &val, NULL)) {
                 wr_free(&w);
                 return NULL;
             }
-            if (w.len > 400)
-                continue; /* long enough for a sentence; the rest is checked only */
             if (w.len)
                 wr_u8(&w, first_in_set ? ',' : '+');
             first_in_set = false;
@@ -107,10 +157,32 @@ char *x509_name_text(const struct rd *name)
         }
     }
     if (w.len > 400)
-        wr_bytes(&w, ",...", 4);
+        wr_bytes(&w, ",...", 4); /* long enough for a sentence */
     wr_u8(&w, 0);
     size_t len;
     return (char *)wr_detach(&w, &len);
+}
+
+/* The names are rendered when a sentence or the trace first asks, not at
+ * parse time: a peer's chain costs no rendering unless something is said
+ * about it. The cache is filled through a cast; certificates shared between
+ * threads (a trust store's) are rendered when added (x509_store_add_der),
+ * so no two threads ever fill the same cache. */
+static const char *cached_text(const struct rd *name, char *const *cache)
+{
+    if (!*cache)
+        *(char **)cache = x509_name_text(name);
+    return *cache ? *cache : "(name not shown: out of memory)";
+}
+
+const char *x509_subject_text(const struct x509_cert *c)
+{
+    return cached_text(&c->subject, &c->subject_cache);
+}
+
+const char *x509_issuer_text(const struct x509_cert *c)
+{
+    return cached_text(&c->issuer, &c->issuer_cache);
 }
 
 /* ---- algorithms ---- */
@@ -244,6 +316,18 @@ bool x509_parse_sigalg(struct rd *r, struct x509_sigalg *out, struct rd *whole)
 
 /* ---- public keys ---- */
 
+/* The number of significant bits of a non-negative INTEGER's contents. */
+static unsigned uint_bits(const struct rd *v)
+{
+    struct rd n = *v;
+    while (n.len > 1 && n.p[0] == 0 && rd_skip(&n, 1)) {
+    }
+    unsigned b = (unsigned)n.len * 8;
+    for (uint8_t top = n.p[0]; b > 0 && !(top & 0x80); top <<= 1)
+        b--;
+    return b;
+}
+
 static void parse_spki_type(struct x509_cert *c)
 {
     struct rd r = c->spki, seq, alg, oid, bits;
@@ -263,12 +347,31 @@ static void parse_spki_type(struct x509_cert *c)
             c->key_problem = "a malformed RSA public key";
             return;
         }
-        while (n.len > 1 && n.p[0] == 0 && rd_skip(&n, 1)) {
+        if (e.p[0] & 0x80) {
+            c->key_problem = "an RSA public key with a negative exponent";
+            return;
         }
-        unsigned b = (unsigned)n.len * 8;
-        for (uint8_t top = n.p[0]; b > 0 && !(top & 0x80); top <<= 1)
-            b--;
+        unsigned b = uint_bits(&n), eb = uint_bits(&e);
         c->key_bits = b;
+        /* The same bounds as cry_pubkey_parse_spki, checked here first so
+         * the sentence names the value: a huge exponent or modulus makes
+         * every signature check with the key costly, so such a key is
+         * refused before any signature is verified with it. */
+        if (eb > CRY_RSA_MAX_EXPONENT_BITS || eb < 2 || !(e.p[e.len - 1] & 1)) {
+            snprintf(c->key_problem_buf, sizeof(c->key_problem_buf),
+                     "an RSA public exponent of %u bits%s (tern takes odd exponents from 3 to "
+                     "%d bits)",
+                     eb, eb && !(e.p[e.len - 1] & 1) ? ", even" : "", CRY_RSA_MAX_EXPONENT_BITS);
+            c->key_problem = c->key_problem_buf;
+            return;
+        }
+        if (b > CRY_RSA_MAX_MODULUS_BITS) {
+            snprintf(c->key_problem_buf, sizeof(c->key_problem_buf),
+                     "a %u-bit RSA modulus (tern takes at most %d bits)", b,
+                     CRY_RSA_MAX_MODULUS_BITS);
+            c->key_problem = c->key_problem_buf;
+            return;
+        }
         c->key_type = DER_OID_IS(&oid, OID_RSA_ENCRYPTION) ? CRY_KEY_RSA : CRY_KEY_RSA_PSS;
         return;
     }
@@ -380,11 +483,13 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
         struct rd bits;
         unsigned unused;
         c->has_ku = true;
-        if (!der_get_bit_string(&v, &bits, &unused) || !rd_empty(&v) || bits.len > 2 ||
-            bits.len == 0)
+        if (!der_get_bit_string(&v, &bits, &unused) || !rd_empty(&v) || bits.len > 2)
             return BAD("the keyUsage extension is malformed");
+        /* No bit asserted is well-formed DER but breaks RFC 5280 §4.2.1.3
+         * ("at least one of the bits MUST be set"): judged on a path
+         * (ku == 0), so such a certificate in a bundle does no harm. */
         uint8_t b0 = 0, b1 = 0;
-        if (!rd_u8(&bits, &b0) || (bits.len && !rd_u8(&bits, &b1)))
+        if ((bits.len && !rd_u8(&bits, &b0)) || (bits.len && !rd_u8(&bits, &b1)))
             return BAD("the keyUsage extension is malformed");
         /* Bit 0 is the most significant bit of the first byte (X.690 §8.6). */
         for (unsigned i = 0; i < 8; i++)
@@ -392,8 +497,6 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
                 c->ku |= 1u << i;
         if (b1 & 0x80)
             c->ku |= X509_KU_DECIPHER_ONLY;
-        if (c->ku == 0)
-            return BAD("the keyUsage extension asserts no usage");
         return TERN_OK;
     }
     if (DER_OID_IS(oid, OID_EKU)) {
@@ -432,6 +535,7 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
     }
     if (DER_OID_IS(oid, OID_NC)) {
         c->has_nc = true;
+        c->nc_critical = critical;
         if (!der_get(&v, DER_SEQUENCE, &seq) || !rd_empty(&v) ||
             !der_get_optional(&seq, DER_CONTEXT_CONSTRUCTED(0), &c->nc_permitted,
                               &c->nc_has_permitted) ||
@@ -502,8 +606,14 @@ static int parse_extension(struct x509_cert *c, const struct rd *oid, bool criti
             return BAD("the policyConstraints extension is malformed");
         return TERN_OK;
     }
-    if (DER_OID_IS(oid, OID_POLICY_MAPPINGS) || DER_OID_IS(oid, OID_INHIBIT_ANY) ||
-        DER_OID_IS(oid, OID_CRL_DP)) {
+    if (DER_OID_IS(oid, OID_CRL_DP)) {
+        /* Kept for matching a CRL's issuingDistributionPoint (crl.c). */
+        c->has_crl_dp = true;
+        if (!der_get(&v, DER_SEQUENCE, &c->crl_dp) || !rd_empty(&v) || rd_empty(&c->crl_dp))
+            return BAD("the cRLDistributionPoints extension is malformed");
+        return TERN_OK;
+    }
+    if (DER_OID_IS(oid, OID_POLICY_MAPPINGS) || DER_OID_IS(oid, OID_INHIBIT_ANY)) {
         return TERN_OK; /* understood well enough: policy processing is "any" */
     }
     if (critical && !c->unknown_critical) {
@@ -575,28 +685,31 @@ static int parse_tbs(struct x509_cert *c, struct rd tbs, const struct rd *outer_
                    "YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ)");
     if (!der_get_whole(&tbs, DER_SEQUENCE, &f, &c->subject))
         return BAD("the certificate's subject is malformed");
-    c->subject_text = x509_name_text(&c->subject);
-    c->issuer_text = x509_name_text(&c->issuer);
-    if (!c->subject_text || !c->issuer_text)
-        return BAD("the certificate's issuer or subject name is malformed");
+    TRY(x509_name_check(&c->issuer, "issuer", err));
+    TRY(x509_name_check(&c->subject, "subject", err));
+    c->names_checked = true;
     if (!der_get_whole(&tbs, DER_SEQUENCE, &f, &c->spki))
-        return BAD("certificate '%s': its public key is malformed", c->subject_text);
+        return BAD("certificate '%s': its public key is malformed", x509_subject_text(c));
     if (!der_get_optional(&tbs, DER_CONTEXT(1), &f, &present) || (present && c->version < 2) ||
         !der_get_optional(&tbs, DER_CONTEXT(2), &f, &present) || (present && c->version < 2))
-        return BAD("certificate '%s': malformed unique identifiers", c->subject_text);
+        return BAD("certificate '%s': malformed unique identifiers", x509_subject_text(c));
     if (!der_get_optional(&tbs, DER_CONTEXT_CONSTRUCTED(3), &f, &present))
-        return BAD("certificate '%s': its extensions are malformed", c->subject_text);
+        return BAD("certificate '%s': its extensions are malformed", x509_subject_text(c));
     if (present) {
         if (c->version != 3 || !der_get(&f, DER_SEQUENCE, &exts) || !rd_empty(&f))
-            return BAD("certificate '%s': extensions in a version %d certificate", c->subject_text,
-                       c->version);
+            return BAD("certificate '%s': extensions in a version %d certificate",
+                       x509_subject_text(c), c->version);
         int rc = parse_extensions(c, &exts, err);
         if (rc != TERN_OK)
             return rc;
     }
     if (!rd_empty(&tbs))
-        return BAD("certificate '%s': trailing data after the extensions", c->subject_text);
-    c->self_issued = der_eq(&c->issuer, &c->subject);
+        return BAD("certificate '%s': trailing data after the extensions", x509_subject_text(c));
+    if (x509_name_key(&c->subject, &c->subject_key, &c->subject_key_len) != TERN_OK ||
+        x509_name_key(&c->issuer, &c->issuer_key, &c->issuer_key_len) != TERN_OK)
+        return err_set(err, TERN_E_NOMEM, "out of memory comparing the certificate's names");
+    /* Names compare by RFC 5280 §7.1 (strprep.c), so does self-issued. */
+    c->self_issued = x509_issued_by_name(c, c);
     parse_spki_type(c);
     return TERN_OK;
 }
@@ -629,8 +742,8 @@ int x509_cert_parse(const uint8_t *der, size_t len, struct x509_cert **out, stru
     else
         rc = parse_tbs(c, tbs_content, &alg_whole, &local);
     if (rc != TERN_OK) {
-        if (local.code && c->subject_text && strncmp(local.msg, "certificate '", 13) != 0)
-            err_set(err, local.code, "certificate '%s': %s", c->subject_text, local.msg);
+        if (local.code && c->names_checked && strncmp(local.msg, "certificate '", 13) != 0)
+            err_set(err, local.code, "certificate '%s': %s", x509_subject_text(c), local.msg);
         else if (local.code)
             err_set(err, local.code, "%s", local.msg);
         x509_cert_free(c);
@@ -645,29 +758,44 @@ void x509_cert_free(struct x509_cert *c)
     if (!c)
         return;
     tern_free(c->der);
-    tern_free(c->subject_text);
-    tern_free(c->issuer_text);
+    tern_free(c->subject_cache);
+    tern_free(c->issuer_cache);
+    tern_free(c->subject_key);
+    tern_free(c->issuer_key);
     tern_free(c);
 }
 
 /* ---- signatures ---- */
 
+static const char *what_text(const char *what, const struct x509_cert *signed_cert, char *buf,
+                             size_t cap)
+{
+    if (what)
+        return what;
+    snprintf(buf, cap, "certificate '%s'", x509_subject_text(signed_cert));
+    return buf;
+}
+
 int x509_verify_signature(const struct x509_cert *issuer, const struct x509_sigalg *alg,
-                          const struct rd *msg, const struct rd *sig, const char *what,
+                          const struct rd *msg, const struct rd *sig,
+                          const struct x509_cert *signed_cert, const char *what,
                           struct tern_err *err)
 {
-    char oid[64];
+    char oid[64], shown[500];
+    /* The signed certificate is named only in a sentence: a signature that
+     * verifies renders no name (WHAT is evaluated on the failure paths). */
+#define WHAT what_text(what, signed_cert, shown, sizeof(shown))
     if (!alg->known)
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                       "%s is signed with algorithm %s, which tern does not support", what,
+                       "%s is signed with algorithm %s, which tern does not support", WHAT,
                        der_oid_text(&alg->oid, oid, sizeof(oid)));
     if (alg->weak)
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                       "%s is signed with %s; tern refuses SHA-1 and MD5 signatures", what,
+                       "%s is signed with %s; tern refuses SHA-1 and MD5 signatures", WHAT,
                        alg->name);
     if (issuer->key_problem)
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE, "%s is signed by '%s', which has %s",
-                       what, issuer->subject_text, issuer->key_problem);
+                       WHAT, x509_subject_text(issuer), issuer->key_problem);
     bool fits;
     switch (alg->alg) {
     case CRY_SIG_ECDSA:
@@ -688,27 +816,28 @@ int x509_verify_signature(const struct x509_cert *issuer, const struct x509_siga
     }
     if (!fits)
         return err_set(err, TERN_E_BAD_CERTIFICATE,
-                       "%s is signed with %s, which does not fit the key of '%s'", what, alg->name,
-                       issuer->subject_text);
+                       "%s is signed with %s, which does not fit the key of '%s'", WHAT, alg->name,
+                       x509_subject_text(issuer));
     struct cry_pubkey pk = {0};
     int rc = cry_pubkey_parse_spki(&pk, issuer->spki.p, issuer->spki.len);
     if (rc != TERN_OK) {
         cry_pubkey_cleanup(&pk);
         return err_set(
             err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE : TERN_E_BAD_CERTIFICATE,
-            "the public key of '%s' cannot be used to check %s (%s)", issuer->subject_text, what,
-            tern_status_name(rc));
+            "the public key of '%s' cannot be used to check %s (%s)", x509_subject_text(issuer),
+            WHAT, tern_status_name(rc));
     }
     rc = cry_verify(&pk, alg->alg, alg->hash, alg->pss_salt, msg->p, msg->len, sig->p, sig->len);
     cry_pubkey_cleanup(&pk);
     if (rc == TERN_E_DECRYPT)
         return err_set(err, TERN_E_BAD_CERTIFICATE,
                        "the %s signature on %s does not verify with the key of '%s'", alg->name,
-                       what, issuer->subject_text);
+                       WHAT, x509_subject_text(issuer));
     if (rc != TERN_OK)
         return err_set(
             err, rc == TERN_E_UNSUPPORTED ? TERN_E_UNSUPPORTED_CERTIFICATE : TERN_E_BAD_CERTIFICATE,
-            "the %s signature on %s cannot be checked with the key of '%s' (%s)", alg->name, what,
-            issuer->subject_text, tern_status_name(rc));
+            "the %s signature on %s cannot be checked with the key of '%s' (%s)", alg->name, WHAT,
+            x509_subject_text(issuer), tern_status_name(rc));
     return TERN_OK;
+#undef WHAT
 }

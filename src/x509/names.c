@@ -7,6 +7,7 @@
 #include "x509/der.h"
 #include "x509/oids.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -324,7 +325,7 @@ int x509_match_host(const struct x509_cert *c, const char *host, struct tern_err
                        "'%s' is not one of the certificate's names: certificate '%s' has no "
                        "subjectAltName, and tern does not read names from the subject CN "
                        "(RFC 9525 §6.3)",
-                       host, c->subject_text);
+                       host, x509_subject_text(c));
     return err_set(err, TERN_E_NAME_MISMATCH, "'%s' is not one of the certificate's names: %s",
                    host, names);
 }
@@ -370,18 +371,115 @@ int x509_check_san_syntax(const struct x509_cert *c, struct tern_err *err)
         if (tag == DER_CONTEXT(2) && !x509_dns_name_valid(v.p, v.len, true))
             return BAD("certificate '%s' has subjectAltName dNSName '%s', which is not in the "
                        "preferred name syntax (RFC 5280 §4.2.1.6)",
-                       c->subject_text, err_hex(buf, sizeof(buf), v.p, v.len));
+                       x509_subject_text(c), err_hex(buf, sizeof(buf), v.p, v.len));
         if (tag == DER_CONTEXT(7) && v.len != 4 && v.len != 16)
             return BAD("certificate '%s' has a subjectAltName iPAddress of %zu bytes (4 or 16 "
                        "expected)",
-                       c->subject_text, v.len);
+                       x509_subject_text(c), v.len);
         if (tag == DER_CONTEXT(1) && !mailbox_valid(&v))
             return BAD("certificate '%s' has subjectAltName rfc822Name '%s', which is not a "
                        "mailbox (RFC 5280 §4.2.1.6)",
-                       c->subject_text, err_hex(buf, sizeof(buf), v.p, v.len));
+                       x509_subject_text(c), err_hex(buf, sizeof(buf), v.p, v.len));
     }
     (void)ip;
     return TERN_OK;
+}
+
+int x509_check_wildcard_suffixes(const struct x509_cert *c, struct tern_err *err)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v)) {
+        if (tag != DER_CONTEXT(2) || v.len < 3 || v.p[0] != '*' || v.p[1] != '.')
+            continue;
+        char base[256];
+        size_t n = v.len - 2;
+        if (n >= sizeof(base))
+            continue; /* longer than a DNS name; the SAN syntax check refuses it */
+        for (size_t i = 0; i < n; i++)
+            base[i] = (char)lower(v.p[2 + i]);
+        base[n] = 0;
+        if (x509_public_suffix(base))
+            return BAD("certificate '%s' has the wildcard subjectAltName '*.%s', which covers "
+                       "every name under the public suffix '%s' (ICANN section of the Public "
+                       "Suffix List); the web PKI forbids such wildcards",
+                       x509_subject_text(c), base, base);
+    }
+    return TERN_OK;
+}
+
+/* Is this CN value (raw bytes) the canonical text of an IP address the SAN
+ * lists? An address CN must be in RFC 3986 §3.2.2 dotted decimal or RFC
+ * 5952 §4 text (BR 7.1.4.3): the text parsed and written back must be the
+ * same bytes. */
+static bool cn_is_san_ip(const struct x509_cert *c, const struct rd *cn, bool *looks_ip)
+{
+    char text[64];
+    uint8_t ip[16];
+    size_t ip_len;
+    *looks_ip = false;
+    if (cn->len == 0 || cn->len >= sizeof(text))
+        return false;
+    memcpy(text, cn->p, cn->len);
+    text[cn->len] = 0;
+    /* An address is what an address parser would read as one: IPv6 text,
+     * or any IPv4 form inet_aton(3) takes (hex, octal, fewer parts), so
+     * "0xC0A80101" is an address in a non-canonical form, not a host name. */
+    struct in_addr v4;
+    bool colon = memchr(text, ':', cn->len) != NULL;
+    if (!colon && inet_aton(text, &v4) == 0)
+        return false;
+    *looks_ip = true;
+    if (!x509_ip_parse(text, ip, &ip_len))
+        return false;
+    char canon[64];
+    x509_ip_text(ip, ip_len, canon, sizeof(canon));
+    if (strcmp(canon, text) != 0)
+        return false;
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v))
+        if (tag == DER_CONTEXT(7) && v.len == ip_len && memcmp(v.p, ip, ip_len) == 0)
+            return true;
+    return false;
+}
+
+static bool san_has_kind(const struct x509_cert *c, uint8_t kind)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v))
+        if (tag == kind)
+            return true;
+    return false;
+}
+
+static bool cn_is_san_dns(const struct x509_cert *c, const struct rd *cn)
+{
+    struct san_iter it;
+    uint8_t tag;
+    struct rd v;
+    san_begin(&it, c);
+    while (san_next(&it, &tag, &v)) {
+        if (tag != DER_CONTEXT(2))
+            continue;
+        /* a character-for-character copy (BR 7.1.4.3) */
+        if (der_eq(&v, cn))
+            return true;
+        /* or the domain whose control validated a wildcard SAN "*.d"
+         * (BR 3.2.2.6 validates the FQDN portion, d): it names nothing the
+         * validation did not cover */
+        if (v.len > 2 && v.p[0] == '*' && v.p[1] == '.' && cn->len == v.len - 2 &&
+            memcmp(v.p + 2, cn->p, cn->len) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* Visit every attribute of a Name whose type is `oid`. */
@@ -443,12 +541,12 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
     if (!ca->nc_has_permitted && !ca->nc_has_excluded)
         return BAD("certificate '%s' has a nameConstraints extension with neither permitted "
                    "nor excluded subtrees (RFC 5280 §4.2.1.10)",
-                   ca->subject_text);
+                   x509_subject_text(ca));
     if ((ca->nc_has_permitted && rd_empty(&ca->nc_permitted)) ||
         (ca->nc_has_excluded && rd_empty(&ca->nc_excluded)))
         return BAD("certificate '%s' has a nameConstraints extension with an empty list of "
                    "subtrees (RFC 5280 §4.2.1.10)",
-                   ca->subject_text);
+                   x509_subject_text(ca));
     for (int pass = 0; pass < 2; pass++) {
         struct rd subtrees = pass ? ca->nc_excluded : ca->nc_permitted;
         const char *kind = pass ? "excluded" : "permitted";
@@ -457,23 +555,53 @@ int x509_name_constraints_valid(const struct x509_cert *ca, struct tern_err *err
             uint8_t tag;
             char buf[80];
             if (!der_get(&subtrees, DER_SEQUENCE, &st) || !der_next(&st, &tag, &base, NULL))
-                return BAD("certificate '%s' has malformed name constraints", ca->subject_text);
+                return BAD("certificate '%s' has malformed name constraints",
+                           x509_subject_text(ca));
             if (tag == DER_CONTEXT(2) && base.len && !x509_dns_name_valid(base.p, base.len, false))
                 return BAD("certificate '%s' has %s dNSName constraint '%s', which is not a "
                            "DNS name (no wildcards or leading dots, RFC 5280 §4.2.1.10)",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
             if (tag == DER_CONTEXT(7) && ((base.len != 8 && base.len != 32) ||
                                           !ip_mask_ok(base.p + base.len / 2, base.len / 2)))
                 return BAD("certificate '%s' has %s iPAddress constraint %s, which is not an "
                            "address and a contiguous mask of 8 or 32 bytes",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
             if (tag == DER_CONTEXT(1) && !email_constraint_valid(&base))
                 return BAD("certificate '%s' has %s rfc822Name constraint '%s', which is not a "
                            "mailbox, host or .domain",
-                           ca->subject_text, kind, err_hex(buf, sizeof(buf), base.p, base.len));
+                           x509_subject_text(ca), kind,
+                           err_hex(buf, sizeof(buf), base.p, base.len));
         }
     }
     return TERN_OK;
+}
+
+/* The host of a URI (RFC 3986 §3.2.2: after "scheme://" and any
+ * "userinfo@", up to ":port", "/", "?" or "#"); false if it has none. */
+static bool uri_host(const struct rd *uri, struct rd *host)
+{
+    const uint8_t *p = uri->p, *end = uri->p + uri->len;
+    const uint8_t *colon = memchr(p, ':', uri->len);
+    if (!colon || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
+        return false;
+    const uint8_t *h = colon + 3, *e = h;
+    while (e < end && *e != '/' && *e != '?' && *e != '#')
+        e++;
+    const uint8_t *at = NULL;
+    for (const uint8_t *q = h; q < e; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        h = at + 1;
+    const uint8_t *port = memchr(h, ':', (size_t)(e - h));
+    if (port)
+        e = port;
+    if (e == h)
+        return false;
+    rd_init(host, h, (size_t)(e - h));
+    return true;
 }
 
 /* Match one name of type tag against one subtree base of the same type.
@@ -497,6 +625,19 @@ static bool subtree_match(uint8_t tag, const struct rd *name, const struct rd *b
         }
         return ci_within(name->p, name->len, base->p, base->len);
     }
+    case DER_CONTEXT(6): {
+        /* RFC 5280 §4.2.1.10: a URI constraint applies to the host part; a
+         * base ".example.com" covers hosts under it, any other base that
+         * host exactly. A URI without a host falls under no subtree. */
+        struct rd host;
+        if (!uri_host(name, &host) || base->len == 0)
+            return false;
+        if (base->p[0] == '.')
+            return host.len > base->len - 1 &&
+                   ci_within(host.p, host.len, base->p + 1, base->len - 1) &&
+                   !ci_eq(host.p, host.len, base->p + 1, base->len - 1);
+        return ci_eq(host.p, host.len, base->p, base->len);
+    }
     case DER_CONTEXT(7): {
         size_t n = name->len;
         if (base->len != 2 * n)
@@ -519,19 +660,10 @@ static bool subtree_match(uint8_t tag, const struct rd *name, const struct rd *b
                    !ci_eq(dom, dl, base->p + 1, base->len - 1);
         return ci_eq(dom, dl, base->p, base->len);
     }
-    case DER_CONTEXT_CONSTRUCTED(4): {
-        /* A directoryName subtree: the base's RDNs are a prefix of the name's. */
-        struct rd n_rdns, b_rdns;
-        if (!name_rdns(name, &n_rdns) || !name_rdns(base, &b_rdns))
-            return false;
-        while (!rd_empty(&b_rdns)) {
-            struct rd a, b, ac, bc;
-            if (!der_get_whole(&b_rdns, DER_SET, &bc, &b) ||
-                !der_get_whole(&n_rdns, DER_SET, &ac, &a) || !der_eq(&a, &b))
-                return false;
-        }
-        return true;
-    }
+    case DER_CONTEXT_CONSTRUCTED(4):
+        /* A directoryName subtree: the base's RDNs are a prefix of the
+         * name's, compared as names are (RFC 5280 §7.1, RFC 4518). */
+        return x509_name_within(name, base);
     default:
         return false;
     }
@@ -551,8 +683,8 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
     } else
         snprintf(shown, sizeof(shown), "%.*s", (int)(name->len > 90 ? 90 : name->len),
                  (const char *)name->p);
-    bool evaluable = tag == DER_CONTEXT(1) || tag == DER_CONTEXT(2) || tag == DER_CONTEXT(7) ||
-                     tag == DER_CONTEXT_CONSTRUCTED(4);
+    bool evaluable = tag == DER_CONTEXT(1) || tag == DER_CONTEXT(2) || tag == DER_CONTEXT(6) ||
+                     tag == DER_CONTEXT(7) || tag == DER_CONTEXT_CONSTRUCTED(4);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 0 ? !ca->nc_has_excluded : !ca->nc_has_permitted)
             continue;
@@ -564,20 +696,21 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
                 return BAD("checking the names of '%s' against the name constraints of '%s' "
                            "takes too many comparisons; tern gives up rather than spend "
                            "quadratic time",
-                           c->subject_text, ca->subject_text);
+                           x509_subject_text(c), x509_subject_text(ca));
             if (!der_get(&subtrees, DER_SEQUENCE, &st) || !der_next(&st, &btag, &base, NULL))
-                return BAD("certificate '%s' has malformed name constraints", ca->subject_text);
+                return BAD("certificate '%s' has malformed name constraints",
+                           x509_subject_text(ca));
             if (btag != tag)
                 continue;
             if (!evaluable)
                 return BAD("certificate '%s' constrains names of type [%u], which tern cannot "
                            "evaluate, and '%s' has such a name (RFC 5280 §4.2.1.10 then "
                            "requires rejection)",
-                           ca->subject_text, tag & 0x1f, c->subject_text);
+                           x509_subject_text(ca), tag & 0x1f, x509_subject_text(c));
             if (pass == 0 && subtree_match(tag, name, &base, true))
                 return BAD("certificate '%s' has the name '%s', which the name constraints of "
                            "'%s' exclude",
-                           c->subject_text, shown, ca->subject_text);
+                           x509_subject_text(c), shown, x509_subject_text(ca));
             if (pass == 1) {
                 any_permitted = true;
                 permitted = permitted || subtree_match(tag, name, &base, false);
@@ -587,7 +720,7 @@ static int check_one(const struct x509_cert *ca, const struct x509_cert *c, uint
     if (any_permitted && !permitted)
         return BAD("certificate '%s' has the name '%s', which is outside the subtrees the name "
                    "constraints of '%s' permit",
-                   c->subject_text, shown, ca->subject_text);
+                   x509_subject_text(c), shown, x509_subject_text(ca));
     return TERN_OK;
 }
 
@@ -612,11 +745,47 @@ int x509_name_constraints_check(const struct x509_cert *ca, const struct x509_ce
         if (tag == DER_CONTEXT_CONSTRUCTED(4)) {
             struct rd inner = v, whole, content;
             if (!der_get_whole(&inner, DER_SEQUENCE, &content, &whole))
-                return BAD("certificate '%s' has a malformed directoryName", c->subject_text);
+                return BAD("certificate '%s' has a malformed directoryName", x509_subject_text(c));
             TRY(check_one(ca, c, tag, &whole, budget, err));
         } else {
             TRY(check_one(ca, c, tag, &v, budget, err));
         }
+    }
+    return TERN_OK;
+}
+
+static const uint8_t OID_COMMON_NAME[] = {0x55, 0x04, 0x03};
+
+int x509_check_cn(const struct x509_cert *c, struct tern_err *err)
+{
+    struct rd rdns, set = {0}, cn;
+    if (!name_rdns(&c->subject, &rdns))
+        return TERN_OK;
+    while (name_next_attr(&rdns, &set, OID_COMMON_NAME, sizeof(OID_COMMON_NAME), &cn)) {
+        bool looks_ip;
+        if (cn_is_san_ip(c, &cn, &looks_ip) || (!looks_ip && cn_is_san_dns(c, &cn)))
+            continue;
+        /* Only a SAN that lists names of the CN's kind can contradict it:
+         * a CN beside a SAN of addresses alone names no host the SAN denies
+         * (x509-limbo webpki::san::exact-localhost-ip-san is valid). */
+        if (!san_has_kind(c, looks_ip ? DER_CONTEXT(7) : DER_CONTEXT(2)))
+            continue;
+        char names[200], shown[100];
+        x509_cert_names_text(c, names, sizeof(names));
+        snprintf(shown, sizeof(shown), "%.*s", (int)(cn.len > 90 ? 90 : cn.len),
+                 (const char *)cn.p);
+        for (char *q = shown; *q; q++)
+            if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e)
+                *q = '?';
+        if (looks_ip)
+            return BAD("certificate '%s' has the subject commonName '%s', which is not the "
+                       "canonical text (RFC 3986 dotted decimal, RFC 5952 for IPv6) of one of "
+                       "its subjectAltName addresses: %s (CA/B Forum BR 7.1.4.3)",
+                       x509_subject_text(c), shown, names);
+        return BAD("certificate '%s' has the subject commonName '%s', which is not a "
+                   "character-for-character copy of one of its subjectAltNames: %s (CA/B Forum "
+                   "BR 7.1.4.3)",
+                   x509_subject_text(c), shown, names);
     }
     return TERN_OK;
 }

@@ -63,6 +63,11 @@ int x509_store_add_der(struct x509_store *s, const uint8_t *der, size_t len, str
         s->certs = n;
         s->cap = cap;
     }
+    /* Render the names now, while the store is still private to its
+     * builder: verification only reads it, from any number of threads,
+     * and must find the cache already filled (cert.c, cached_text). */
+    (void)x509_subject_text(c);
+    (void)x509_issuer_text(c);
     s->certs[s->n++] = c;
     return TERN_OK;
 }

@@ -1,7 +1,26 @@
-/* Path building and validation (RFC 5280 §6, RFC 4158), as the web PKI
- * profile applies it (CA/B Forum Baseline Requirements; the expectations of
- * the x509-limbo suite's "webpki" namespace where it and plain RFC 5280
- * disagree).
+/* Path building and validation (RFC 5280 §6, RFC 4158) under one of two
+ * profiles:
+ *
+ * - web (X509_PROFILE_WEB): the web PKI, RFC 5280 as the CA/B Forum
+ *   Baseline Requirements (BR) and the browsers narrow it; the expectations
+ *   of x509-limbo's webpki:: cases. tern's TLS handshakes use it.
+ * - rfc5280 (X509_PROFILE_RFC5280): RFC 5280 §6 with the §4 certificate
+ *   profile, as x509-limbo's rfc5280:: cases and NIST's PKITS expect it.
+ *   What it drops from the web profile: extKeyUsage need not be present in
+ *   the leaf (§4.2.1.12) and anyExtendedKeyUsage counts for any purpose; a
+ *   CA certificate may stand as the leaf (§6 makes no EE/CA distinction
+ *   there); versions 1 and 2 are accepted where no extension is needed
+ *   (§6.1.4 (k) still requires basicConstraints of every intermediate);
+ *   key sizes follow only a 1024-bit RSA floor; an intermediate's
+ *   basicConstraints need not be critical (§6.1.4 (k) asks only that it is
+ *   present with cA TRUE; PKITS 4.6.4). What it adds: nameConstraints must
+ *   be critical (§4.2.1.10); a trust anchor that is not self-issued must
+ *   carry an authorityKeyIdentifier like any issued certificate (§4.2.1.1).
+ *
+ * In both, a trust anchor is a certificate, and its own validity,
+ * basicConstraints (present, cA, critical: §4.2.1.9), keyUsage, SKI and
+ * critical extensions are checked; its name constraints apply to the path
+ * below it (RFC 5914 §4.2 lets an anchor carry constraints).
  *
  * Building is a depth-first search from the leaf: each step tries every
  * certificate (trust anchors first, then those whose subjectKeyIdentifier
@@ -16,15 +35,17 @@
 #include "base/mem.h"
 #include "x509/der.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define BAD(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
+/* Names are rendered only inside a sentence (see x509_subject_text). */
+#define SUBJ(c) x509_subject_text(c)
 
 #define MAX_POOL         1024
 #define CANDIDATE_BUDGET 20000
-#define SIGNATURE_BUDGET 200
 #define NC_BUDGET        1000000L
 #define MEMO_MAX         256
 
@@ -39,7 +60,7 @@ struct search {
     int64_t at;
     int max_depth;
     const struct x509_store *trust;
-    const struct x509_cert *untrusted[X509_MAX_CHAIN * 4];
+    const struct x509_cert *untrusted[X509_MAX_INPUT - 1];
     size_t n_untrusted;
     const struct x509_cert *path[X509_MAX_CHAIN];
     size_t n;
@@ -53,6 +74,8 @@ struct search {
     const struct x509_cert *built[X509_MAX_CHAIN]; /* the path found */
     size_t n_built;
     bool exhausted;
+    struct tern_err cap_hit; /* the sentence naming the cap that stopped the search */
+    unsigned long paths;
     /* the most telling failure so far: a whole path that failed validation
      * (3) beats a bad signature or too long a path (2) beats no issuer (1) */
     int best_rank;
@@ -67,6 +90,20 @@ static void note(struct search *s, int rank, const struct tern_err *e)
         s->best_rank = rank;
         s->best = *e;
     }
+}
+
+static void exhaust(struct search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void exhaust(struct search *s, const char *fmt, ...)
+{
+    if (s->exhausted)
+        return;
+    s->exhausted = true;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[sizeof(s->cap_hit.msg)];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    err_set(&s->cap_hit, TERN_E_UNKNOWN_CA, "%s", msg);
 }
 
 static bool is_anchor(const struct search *s, const struct x509_cert *c)
@@ -87,7 +124,19 @@ static bool name_empty(const struct rd *name)
 
 static const char *purpose_name(enum x509_purpose p)
 {
-    return p == X509_PURPOSE_CLIENT ? "clientAuth" : "serverAuth";
+    return p == X509_PURPOSE_CLIENT ? "clientAuth"
+           : p == X509_PURPOSE_ANY  ? "any purpose"
+                                    : "serverAuth";
+}
+
+static unsigned purpose_bit(enum x509_purpose p)
+{
+    return p == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
+}
+
+static bool web(const struct search *s)
+{
+    return s->o->profile == X509_PROFILE_WEB;
 }
 
 /* Checks that concern one certificate wherever it stands on the path. */
@@ -95,37 +144,40 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                       struct tern_err *err)
 {
     char t1[32], t2[32];
-    const char *subj = c->subject_text;
     if (s->at < c->not_before)
         return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
-                       "certificate '%s' is not valid before %s (checked at %s)", subj,
+                       "certificate '%s' is not valid before %s (checked at %s)", SUBJ(c),
                        der_time_text(c->not_before, t1, sizeof(t1)),
                        der_time_text(s->at, t2, sizeof(t2)));
     if (s->at > c->not_after)
-        return err_set(
-            err, TERN_E_CERTIFICATE_EXPIRED, "certificate '%s' expired on %s (checked at %s)", subj,
-            der_time_text(c->not_after, t1, sizeof(t1)), der_time_text(s->at, t2, sizeof(t2)));
-    if (c->version != 3)
+        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
+                       "certificate '%s' expired on %s (checked at %s)", SUBJ(c),
+                       der_time_text(c->not_after, t1, sizeof(t1)),
+                       der_time_text(s->at, t2, sizeof(t2)));
+    if (web(s) && c->version != 3)
         return BAD("certificate '%s' is X.509 version %d; the web PKI accepts only version 3 "
                    "(CA/B Forum BR 7.1.1)",
-                   subj, c->version);
+                   SUBJ(c), c->version);
     if (c->unknown_critical)
         return BAD("certificate '%s' has critical extension %s, which tern does not "
                    "understand (RFC 5280 §4.2)",
-                   subj, c->unknown_critical_oid);
+                   SUBJ(c), c->unknown_critical_oid);
     if (c->key_problem)
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has %s; tern accepts RSA of 2048 bits or more, ECDSA "
                        "P-256/P-384/P-521 and Ed25519 keys",
-                       subj, c->key_problem);
-    if ((c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
+                       SUBJ(c), c->key_problem);
+    if (web(s) && (c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
         (c->key_bits < 2048 || c->key_bits % 8 != 0))
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has a %u-bit RSA key; tern requires at least 2048 bits, "
                        "in whole bytes",
-                       subj, c->key_bits);
-    if (!anchor) {
-        /* RFC 5280 §4.1.2.2: positive, at most 20 octets. */
+                       SUBJ(c), c->key_bits);
+    if (!anchor || leaf) {
+        /* RFC 5280 §4.1.2.2: positive, at most 20 octets. Not asked of a
+         * trust anchor above the leaf (roots in every bundle break it:
+         * Starfield's G2 root has serial 0), but of a leaf trusted as
+         * itself, which is an end-entity certificate all the same. */
         char hex[80];
         bool zero = true;
         for (size_t i = 0; i < c->serial.len; i++)
@@ -134,126 +186,158 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
             (c->serial.p[0] & 0x80) || zero)
             return BAD("certificate '%s' has serial number %s, which is not a positive integer "
                        "of at most 20 octets (RFC 5280 §4.1.2.2)",
-                       subj, err_hex(hex, sizeof(hex), c->serial.p, c->serial.len));
+                       SUBJ(c), err_hex(hex, sizeof(hex), c->serial.p, c->serial.len));
     }
     if (name_empty(&c->issuer))
-        return BAD("certificate '%s' has an empty issuer name (RFC 5280 §4.1.2.4)", subj);
+        return BAD("certificate '%s' has an empty issuer name (RFC 5280 §4.1.2.4)", SUBJ(c));
     if (name_empty(&c->subject)) {
         if (!leaf)
             return BAD("a CA certificate issued by '%s' has an empty subject (RFC 5280 §4.1.2.6)",
-                       c->issuer_text);
+                       x509_issuer_text(c));
         if (!c->has_san || !c->san_critical)
             return BAD("a certificate issued by '%s' has an empty subject and no critical "
                        "subjectAltName (RFC 5280 §4.2.1.6)",
-                       c->issuer_text);
+                       x509_issuer_text(c));
     } else if (c->has_san && c->san_critical) {
         return BAD("certificate '%s' marks subjectAltName critical although its subject is not "
                    "empty (RFC 5280 §4.2.1.6)",
-                   subj);
+                   SUBJ(c));
     }
+    /* RFC 5280 has no key size rules; 1024 bits is the floor of OpenSSL's
+     * default security level, which programs of the rfc5280 profile expect. */
+    if (!web(s) && (c->key_type == CRY_KEY_RSA || c->key_type == CRY_KEY_RSA_PSS) &&
+        c->key_bits < 1024)
+        return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "certificate '%s' has a %u-bit RSA key; tern requires at least 1024 bits",
+                       SUBJ(c), c->key_bits);
     TRY(x509_check_san_syntax(c, err));
+    if (!web(s) && c->has_nc && !c->nc_critical)
+        return BAD("certificate '%s' has a non-critical nameConstraints extension (RFC 5280 "
+                   "§4.2.1.10 requires critical)",
+                   SUBJ(c));
     if (c->has_aki && c->aki_critical)
         return BAD("certificate '%s' marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->has_ski && c->ski_critical)
         return BAD("certificate '%s' marks subjectKeyIdentifier critical (RFC 5280 §4.2.1.2 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->aia_critical)
         return BAD("certificate '%s' marks authorityInfoAccess critical (RFC 5280 §4.2.2.1 "
                    "forbids it)",
-                   subj);
+                   SUBJ(c));
     if (c->has_policy_constraints && !c->policy_constraints_critical)
         return BAD("certificate '%s' has a non-critical policyConstraints extension (RFC 5280 "
                    "§4.2.1.11 requires critical)",
-                   subj);
+                   SUBJ(c));
     /* A trust anchor is a name and a key (RFC 5280 §6.1.1 (d)); its own
      * authorityKeyIdentifier plays no part, so only issued certificates on
      * the path must carry one. */
     if (!anchor && !c->self_issued && !(c->has_aki && c->aki_has_keyid))
         return BAD("certificate '%s' (issued by '%s') has no authorityKeyIdentifier key "
                    "identifier, which RFC 5280 §4.2.1.1 requires",
-                   subj, c->issuer_text);
+                   SUBJ(c), x509_issuer_text(c));
+    if (c->has_ku && c->ku == 0)
+        return BAD("certificate '%s' has a keyUsage extension that asserts no usage (RFC 5280 "
+                   "§4.2.1.3 requires at least one)",
+                   SUBJ(c));
     if (c->has_ku && (c->ku & X509_KU_KEY_CERT_SIGN) && !c->ca)
         return BAD("certificate '%s' asserts keyCertSign but is not a CA in basicConstraints "
                    "(RFC 5280 §4.2.1.3)",
-                   subj);
+                   SUBJ(c));
     return TERN_OK;
 }
 
 static int check_leaf(const struct search *s, const struct x509_cert *c, struct tern_err *err)
 {
-    const char *subj = c->subject_text;
-    const char *want = purpose_name(s->o->purpose);
-    unsigned bit =
-        s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
-    if (c->has_bc && c->ca)
+    enum x509_purpose p = s->o->purpose;
+    const char *want = purpose_name(p);
+    unsigned bit = purpose_bit(p);
+    bool leaf_ca = c->has_bc && c->ca;
+    if (leaf_ca && web(s))
         return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
                    "end-entity certificate",
-                   subj);
-    if (c->has_nc)
+                   SUBJ(c));
+    if (c->has_nc && !leaf_ca)
         return BAD("certificate '%s' is an end-entity certificate with nameConstraints, which "
                    "only CAs may carry (RFC 5280 §4.2.1.10)",
-                   subj);
+                   SUBJ(c));
     if (s->o->required_ku && c->has_ku && (c->ku & s->o->required_ku) != s->o->required_ku)
         return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
                    "connection needs (e.g. digitalSignature for a TLS handshake signature)",
-                   subj, c->ku, s->o->required_ku);
+                   SUBJ(c), c->ku, s->o->required_ku);
+    if (!web(s)) {
+        /* RFC 5280 §4.2.1.12: without the extension the key serves any
+         * purpose; anyExtendedKeyUsage stands for every purpose. */
+        if (c->has_eku && p != X509_PURPOSE_ANY && !(c->eku & (bit | X509_EKU_ANY)))
+            return BAD("certificate '%s' is not for %s: its extKeyUsage lists neither it nor "
+                       "anyExtendedKeyUsage (RFC 5280 §4.2.1.12)",
+                       SUBJ(c), want);
+        return TERN_OK;
+    }
     if (!c->has_eku)
         return BAD("certificate '%s' has no extKeyUsage extension; tern requires %s in it, as "
                    "the web PKI does (CA/B Forum BR 7.1.2.7)",
-                   subj, want);
+                   SUBJ(c), p == X509_PURPOSE_ANY ? "serverAuth or clientAuth" : want);
     if (c->eku_critical)
         return BAD("certificate '%s' marks extKeyUsage critical, which CA/B Forum BR 7.1.2.7.6 "
                    "forbids",
-                   subj);
+                   SUBJ(c));
     if (c->eku & X509_EKU_ANY)
         return BAD("certificate '%s' lists anyExtendedKeyUsage, which end-entity certificates "
                    "of the web PKI must not (CA/B Forum BR 7.1.2.7.10)",
-                   subj);
-    if (!(c->eku & bit))
-        return BAD("certificate '%s' is not for %s: its extKeyUsage %s (RFC 5280 §4.2.1.12)", subj,
-                   want,
+                   SUBJ(c));
+    unsigned need = p == X509_PURPOSE_ANY ? X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH : bit;
+    if (!(c->eku & need))
+        return BAD("certificate '%s' is not for %s: its extKeyUsage %s (RFC 5280 §4.2.1.12)",
+                   SUBJ(c), p == X509_PURPOSE_ANY ? "TLS" : want,
                    c->eku & (X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH)
                        ? (c->eku & X509_EKU_SERVER_AUTH ? "has serverAuth but not clientAuth"
                                                         : "has clientAuth but not serverAuth")
                        : "names neither serverAuth nor clientAuth");
+    /* BR 7.1.4.3: a subject CN repeats one of the SANs; BR 3.2.2.6: no
+     * wildcard over a public suffix. Both are rules for server
+     * certificates: a client certificate's CN names a person or a device. */
+    if (p != X509_PURPOSE_CLIENT) {
+        TRY(x509_check_cn(c, err));
+        TRY(x509_check_wildcard_suffixes(c, err));
+    }
     return TERN_OK;
 }
 
 static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_err *err)
 {
     const struct x509_cert *c = s->path[i];
-    const char *subj = c->subject_text;
     const char *role = anchor ? "trust anchor" : "intermediate CA";
     if (!c->has_bc || !c->ca)
-        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role, subj,
+        return BAD("%s '%s' %s, so it may not issue certificates (RFC 5280 §4.2.1.9)", role,
+                   SUBJ(c),
                    c->has_bc ? "has basicConstraints with cA false" : "has no basicConstraints");
-    if (!c->bc_critical)
+    if (!c->bc_critical && (anchor || web(s)))
         return BAD("%s '%s' has a non-critical basicConstraints extension (RFC 5280 §4.2.1.9 "
                    "requires critical in CA certificates)",
-                   role, subj);
+                   role, SUBJ(c));
     if (c->has_ku && !(c->ku & X509_KU_KEY_CERT_SIGN))
         return BAD("%s '%s' has a keyUsage without keyCertSign, so it may not sign "
                    "certificates (RFC 5280 §4.2.1.3)",
-                   role, subj);
+                   role, SUBJ(c));
     if (!c->has_ski)
         return BAD("%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
-                   role, subj);
+                   role, SUBJ(c));
     if (c->has_aki) {
-        if (!c->aki_has_keyid)
+        if (!c->aki_has_keyid && web(s))
             return BAD("%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
                        "§4.2.1.1)",
-                       role, subj);
-        if (c->aki_has_issuer_serial)
+                       role, SUBJ(c));
+        if (c->aki_has_issuer_serial && web(s))
             return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
-                       role, subj);
-        if (anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
+                       role, SUBJ(c));
+        if (web(s) && anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
             return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
                        "own subjectKeyIdentifier",
-                       role, subj);
+                       role, SUBJ(c));
     }
     if (c->path_len >= 0) {
         int below = 0;
@@ -262,22 +346,79 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
         if (below > c->path_len)
             return BAD("%s '%s' has pathLenConstraint %d but %d intermediate CA certificates "
                        "follow it (RFC 5280 §4.2.1.9)",
-                       role, subj, c->path_len, below);
+                       role, SUBJ(c), c->path_len, below);
     }
-    if (c->has_eku) {
-        unsigned bit =
-            s->o->purpose == X509_PURPOSE_CLIENT ? X509_EKU_CLIENT_AUTH : X509_EKU_SERVER_AUTH;
-        if (anchor)
-            return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
-                       "must not carry (CA/B Forum BR 7.1.2.1.2)",
-                       subj);
-        if (!(c->eku & (bit | X509_EKU_ANY)))
-            return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
-                       "than %s",
-                       subj, purpose_name(s->o->purpose));
-    }
+    /* A CA's extKeyUsage limits what it may issue for (the web PKI's rule,
+     * and OpenSSL's, which programs of the rfc5280 profile expect). Root
+     * certificates of the web PKI carry none (BR 7.1.2.1.2). */
+    if (c->has_eku && anchor && web(s))
+        return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
+                   "must not carry (CA/B Forum BR 7.1.2.1.2)",
+                   SUBJ(c));
+    if (c->has_eku && !anchor && s->o->purpose != X509_PURPOSE_ANY &&
+        !(c->eku & (purpose_bit(s->o->purpose) | X509_EKU_ANY)))
+        return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
+                   "than %s",
+                   SUBJ(c), purpose_name(s->o->purpose));
     TRY(x509_name_constraints_valid(c, err));
     return TERN_OK;
+}
+
+/* Is certificate c revoked by a CRL that issuer signed? (A CRL signer's own
+ * certificate is checked one level deep, against its issuer's CRLs.) */
+static bool revoked_by(const struct search *s, const struct x509_cert *c,
+                       const struct x509_cert *issuer)
+{
+    for (size_t k = 0; k < s->o->n_crls; k++) {
+        const struct x509_crl *crl = s->o->crls[k];
+        struct tern_err e;
+        err_init(&e);
+        if (x509_crl_may_cover(crl, c) && x509_crl_signed_by(crl, issuer) &&
+            x509_crl_check(crl, c, issuer, s->at, NULL, &e) == TERN_E_CERTIFICATE_REVOKED)
+            return true;
+    }
+    return false;
+}
+
+/* The certificate whose key signed a CRL for path[i] (RFC 5280 §6.3.3 (f)):
+ * the issuer of path[i] itself, or another certificate of the same CA: one
+ * above it on the path (a key rollover through self-issued certificates), or
+ * one among those given that a CA on the path issued, current, allowed to
+ * sign CRLs and not itself revoked (a separate CRL signing key). Without
+ * one, the issuer, so that the check names the signature that fails. */
+static const struct x509_cert *crl_signer(const struct search *s, const struct x509_crl *crl,
+                                          size_t i)
+{
+    const struct x509_cert *issuer = s->path[i + 1];
+    if (x509_crl_signed_by(crl, issuer))
+        return issuer;
+    /* an indirect CRL's issuer, by name, for the failing sentence */
+    if (!x509_name_eq(x509_crl_issuer(crl), &issuer->subject))
+        for (size_t k = i + 2; k < s->n; k++)
+            if (x509_name_eq(x509_crl_issuer(crl), &s->path[k]->subject))
+                issuer = s->path[k];
+    for (size_t k = i + 2; k < s->n; k++)
+        if (x509_crl_signed_by(crl, s->path[k]))
+            return s->path[k];
+    size_t n_anchors = x509_store_count(s->trust);
+    for (size_t j = 0; j < s->n_untrusted + n_anchors; j++) {
+        const struct x509_cert *cand =
+            j < s->n_untrusted ? s->untrusted[j] : x509_store_get(s->trust, j - s->n_untrusted);
+        if (!x509_name_eq(x509_crl_issuer(crl), &cand->subject) || s->at < cand->not_before ||
+            s->at > cand->not_after || (cand->has_ku && !(cand->ku & X509_KU_CRL_SIGN)))
+            continue;
+        for (size_t k = i + 1; k < s->n; k++) {
+            struct tern_err e;
+            err_init(&e);
+            if (cand == s->path[k] || !x509_issued_by_name(cand, s->path[k]) ||
+                x509_verify_signature(s->path[k], &cand->sigalg, &cand->tbs, &cand->sig, cand, NULL,
+                                      &e) != TERN_OK)
+                continue;
+            if (!revoked_by(s, cand, s->path[k]) && x509_crl_signed_by(crl, cand))
+                return cand;
+        }
+    }
+    return issuer;
 }
 
 /* Validate the whole path s->path[0..n): leaf first, anchor last. */
@@ -304,9 +445,23 @@ static int validate_path(const struct search *s, struct tern_err *err)
             TRY(x509_name_constraints_check(s->path[i], s->path[j], j == 0, &budget, err));
         }
     }
-    for (size_t i = 0; i + 1 < n; i++)
-        for (size_t k = 0; k < s->o->n_crls; k++)
-            TRY(x509_crl_check(s->o->crls[k], s->path[i], s->path[i + 1], s->at, err));
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned covered = 0;
+        for (size_t k = 0; k < s->o->n_crls; k++) {
+            const struct x509_crl *crl = s->o->crls[k];
+            unsigned reasons;
+            if (!x509_crl_may_cover(crl, s->path[i]))
+                continue; /* another CA's list */
+            TRY(x509_crl_check(crl, s->path[i], crl_signer(s, crl, i), s->at, &reasons, err));
+            covered |= reasons;
+        }
+        if (s->o->require_crls && covered != X509_REASONS_ALL)
+            return BAD("no CRL issued by '%s' was given%s, so the revocation status of "
+                       "certificate '%s' is undetermined, which the caller asked to refuse (RFC "
+                       "5280 §6.3.3)",
+                       SUBJ(s->path[i + 1]), covered ? " for every revocation reason" : "",
+                       SUBJ(s->path[i]));
+    }
     /* The identity is checked last: chain faults come first in the story. */
     if (s->o->ip) {
         uint8_t ip[16];
@@ -334,19 +489,18 @@ static int check_edge(struct search *s, const struct x509_cert *child,
                 err_set(err, s->memo[i].rc, "%s", s->memo[i].err.msg);
             return s->memo[i].rc;
         }
-    if (s->signatures >= SIGNATURE_BUDGET) {
-        s->exhausted = true;
-        return err_set(err, TERN_E_BAD_CERTIFICATE,
-                       "path building gave up after %d signature checks without finding a "
-                       "valid path",
-                       SIGNATURE_BUDGET);
+    if (s->signatures >= X509_MAX_SIGNATURES) {
+        exhaust(s,
+                "path building stopped at tern's cap of %d signature verifications per "
+                "chain (X509_MAX_SIGNATURES) without finding a valid path",
+                X509_MAX_SIGNATURES);
+        return err_set(err, TERN_E_BAD_CERTIFICATE, "%s", s->cap_hit.msg);
     }
     s->signatures++;
-    char what[300];
-    snprintf(what, sizeof(what), "certificate '%s'", child->subject_text);
     struct tern_err e;
     err_init(&e);
-    int rc = x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, what, &e);
+    int rc =
+        x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, child, NULL, &e);
     if (s->n_memo == s->cap_memo && s->cap_memo < MEMO_MAX) {
         /* Out of memory only means no memo: the check is redone if needed. */
         size_t cap = s->cap_memo ? 2 * s->cap_memo : 4;
@@ -396,14 +550,17 @@ static void try_candidate(struct search *s, const struct x509_cert *cand)
 {
     const struct x509_cert *child = s->path[s->n - 1];
     if (++s->candidates > CANDIDATE_BUDGET) {
-        s->exhausted = true;
+        exhaust(s,
+                "path building stopped at tern's cap of %d issuer candidates per chain "
+                "without finding a valid path",
+                CANDIDATE_BUDGET);
         return;
     }
     /* No certificate twice, nor the same subject and key twice: either is
      * a loop (RFC 4158 §5.2). */
     for (size_t k = 0; k < s->n; k++)
-        if (s->path[k] == cand || (der_eq(&s->path[k]->subject, &cand->subject) &&
-                                   der_eq(&s->path[k]->spki, &cand->spki)))
+        if (s->path[k] == cand ||
+            (x509_same_subject(s->path[k], cand) && der_eq(&s->path[k]->spki, &cand->spki)))
             return;
     struct tern_err e;
     err_init(&e);
@@ -426,6 +583,14 @@ static void search(struct search *s)
     if (s->n > 1 && is_anchor(s, top)) {
         struct tern_err e;
         err_init(&e);
+        if (s->paths >= X509_MAX_PATHS) {
+            exhaust(s,
+                    "path building stopped at tern's cap of %d candidate paths per chain "
+                    "(X509_MAX_PATHS) without finding a valid one",
+                    X509_MAX_PATHS);
+            return;
+        }
+        s->paths++;
         if (validate_path(s, &e) == TERN_OK)
             found(s);
         else
@@ -438,7 +603,7 @@ static void search(struct search *s)
         err_set(&e, TERN_E_BAD_CERTIFICATE,
                 "the only paths to a trust anchor need more than %d intermediate CA "
                 "certificates (the limit); the path reached '%s'",
-                s->max_depth, top->subject_text);
+                s->max_depth, x509_subject_text(top));
         note(s, 2, &e);
         return;
     }
@@ -448,7 +613,7 @@ static void search(struct search *s)
         size_t count = anchors ? x509_store_count(s->trust) : s->n_untrusted;
         for (size_t i = 0; i < count && !s->found && !s->exhausted; i++) {
             const struct x509_cert *cand = anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
-            if (!der_eq(&cand->subject, &top->issuer) || priority(top, cand, anchors) != prio)
+            if (!x509_issued_by_name(top, cand) || priority(top, cand, anchors) != prio)
                 continue;
             any = true;
             try_candidate(s, cand);
@@ -481,7 +646,7 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         return err_set(err, TERN_E_LIMIT, "the peer sent %zu certificates; tern takes at most %zu",
                        n, sizeof(s->untrusted) / sizeof(s->untrusted[0]) + 1);
     }
-    struct x509_cert *parsed[X509_MAX_CHAIN * 4 + 1] = {0};
+    struct x509_cert *parsed[X509_MAX_INPUT] = {0};
     int rc = TERN_OK;
     for (size_t i = 0; i < n && rc == TERN_OK; i++) {
         struct tern_err e;
@@ -513,25 +678,25 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         if (s->found) {
             out->n = s->n_built;
             for (size_t i = 0; i < s->n_built && rc == TERN_OK; i++)
-                if (!(out->subjects[i] = tern_strdup(s->built[i]->subject_text)))
+                if (!(out->subjects[i] = tern_strdup(x509_subject_text(s->built[i]))))
                     rc = err_set(err, TERN_E_NOMEM, "out of memory");
             out->leaf_subject = out->subjects[0];
             if (rc == TERN_OK) {
                 rc = cry_pubkey_parse_spki(&out->leaf_key, leaf->spki.p, leaf->spki.len);
                 if (rc != TERN_OK)
                     rc = err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
-                                 "the public key of '%s' cannot be loaded (%s)", leaf->subject_text,
-                                 tern_status_name(rc));
+                                 "the public key of '%s' cannot be loaded (%s)",
+                                 x509_subject_text(leaf), tern_status_name(rc));
             }
             if (rc != TERN_OK)
                 x509_verified_cleanup(out);
+        } else if (s->exhausted && s->best_rank > 0) {
+            rc = err_set(err, s->cap_hit.code, "%s; the most telling failure before it: %s",
+                         s->cap_hit.msg, s->best.msg);
+        } else if (s->exhausted) {
+            rc = err_set(err, s->cap_hit.code, "%s", s->cap_hit.msg);
         } else if (s->best_rank >= 2 || (s->best_rank > 0 && !s->dead_end)) {
             rc = err_set(err, s->best.code, "%s", s->best.msg);
-        } else if (s->exhausted) {
-            rc = err_set(err, TERN_E_UNKNOWN_CA,
-                         "no path to a trust anchor found within tern's path-building budget "
-                         "(%d candidates, %d signatures)",
-                         CANDIDATE_BUDGET, SIGNATURE_BUDGET);
         } else {
             const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
             size_t na = x509_store_count(trust);
@@ -539,14 +704,19 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
                 rc = err_set(err, TERN_E_UNKNOWN_CA,
                              "the certificate '%s' is self-signed (its own issuer) and is not "
                              "in the trust store (%zu anchor%s)",
-                             leaf->subject_text, na, na == 1 ? "" : "s");
+                             x509_subject_text(leaf), na, na == 1 ? "" : "s");
             else
                 rc = err_set(err, TERN_E_UNKNOWN_CA,
                              "no certificate in the chain is signed by a trusted root: the chain "
                              "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
                              "anchor%s)",
-                             end->subject_text, end->issuer_text, na, na == 1 ? "" : "s");
+                             x509_subject_text(end), x509_issuer_text(end), na, na == 1 ? "" : "s");
         }
+    }
+    if (opts->stats) {
+        opts->stats->signatures = (unsigned long)s->signatures;
+        opts->stats->paths = s->paths;
+        opts->stats->candidates = (unsigned long)s->candidates;
     }
     for (size_t i = 0; i < n; i++)
         x509_cert_free(parsed[i]);

@@ -19,6 +19,8 @@ unique_subject = no
 copy_extensions = none
 [p]
 commonName = supplied
+organizationName = optional
+organizationalUnitName = optional
 [v3_ca]
 basicConstraints = critical,CA:true
 keyUsage = critical,keyCertSign,cRLSign
@@ -84,6 +86,16 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out client.key
 csr client.key "/CN=tern test client" "$work/client.csr"
 sign int.pem int.key "$work/client.csr" v3_client client.pem
 cat client.pem int.pem > client-chain.pem
+
+# A client whose subject renders to over 400 characters (session tickets
+# must store a bounded form of it).
+long_ou=$(printf 'x%.0s' $(seq 60))
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out client-long.key
+csr client-long.key "/CN=tern test client with a long subject/O=tern long subject organisation\
+/OU=a$long_ou/OU=b$long_ou/OU=c$long_ou/OU=d$long_ou/OU=e$long_ou/OU=f$long_ou" \
+  "$work/client-long.csr"
+sign int.pem int.key "$work/client-long.csr" v3_client client-long.pem
+cat client-long.pem int.pem > client-long-chain.pem
 
 # A second, unrelated root (for "unknown CA" tests).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other-ca.key \

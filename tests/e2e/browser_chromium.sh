@@ -6,7 +6,7 @@
 # rendered, and checks that without the CA it renders nothing of ours, and
 # that the browser's connection used the hybrid X25519MLKEM768 group.
 source "$(dirname "$0")/lib/tool.sh"
-install_or_skip chromium:chromium certutil:libnss3-tools
+need chromium certutil:libnss3-tools
 need python3
 make_site
 start_serve "$SITE" --trace=json
@@ -23,7 +23,7 @@ mkdir -p "$H/.pki/nssdb"
 certutil -d "sql:$H/.pki/nssdb" -N --empty-password
 certutil -d "sql:$H/.pki/nssdb" -A -t "C,," -n "tern development CA" -i "$CA"
 dom=$(chrome "$H" "https://localhost:$PORT/")
-echo "$dom" | grep -q '<h1 id="greeting">Hello from tern serve</h1>' \
+grep -q '<h1 id="greeting">Hello from tern serve</h1>' <<<"$dom" \
   || { tail -20 "$H/chrome.log"; fail "Chromium did not render the page: $(echo "$dom" | head -c 300)"; }
 grep -q 'GET / 200' "$SERVE_LOG" || fail "the server did not log Chromium's request"
 pass "Chromium rendered the page over tern"
@@ -47,6 +47,6 @@ H2=$WORK/home2
 mkdir -p "$H2/.pki/nssdb"
 certutil -d "sql:$H2/.pki/nssdb" -N --empty-password
 dom=$(chrome "$H2" "https://localhost:$PORT/")
-if echo "$dom" | grep -q 'Hello from tern serve'; then fail "Chromium showed the page without trusting the CA"; fi
+if grep -q 'Hello from tern serve' <<<"$dom"; then fail "Chromium showed the page without trusting the CA"; fi
 pass "Chromium refused it without the CA"
 echo "browser_chromium: all passed"

@@ -14,11 +14,11 @@ cd "$WORK"
 grep -q 'BEGIN PRIVATE KEY' "$S/ca-key.pem" || fail "the CA key is not PKCS#8 PEM"
 openssl pkey -in "$S/ca-key.pem" -noout || fail "openssl cannot read the CA key"
 ca_text=$(openssl x509 -in "$S/ca.pem" -noout -text) || fail "openssl cannot read the CA certificate"
-echo "$ca_text" | grep -q 'CA:TRUE, pathlen:0' || fail "CA basicConstraints missing: $ca_text"
+grep -q 'CA:TRUE, pathlen:0' <<<"$ca_text" || fail "CA basicConstraints missing: $ca_text"
 echo "$ca_text" | grep -A1 'X509v3 Basic Constraints: critical' >/dev/null || fail "CA basicConstraints not critical"
-echo "$ca_text" | grep -q 'Certificate Sign, CRL Sign' || fail "CA keyUsage wrong"
-echo "$ca_text" | grep -q 'Version: 3' || fail "not a v3 certificate"
-echo "$ca_text" | grep -q 'ecdsa-with-SHA256' || fail "the default CA is not ECDSA P-256 with SHA-256"
+grep -q 'Certificate Sign, CRL Sign' <<<"$ca_text" || fail "CA keyUsage wrong"
+grep -q 'Version: 3' <<<"$ca_text" || fail "not a v3 certificate"
+grep -q 'ecdsa-with-SHA256' <<<"$ca_text" || fail "the default CA is not ECDSA P-256 with SHA-256"
 openssl verify -CAfile "$S/ca.pem" "$S/ca.pem" >/dev/null || fail "the CA does not verify itself"
 pass "CA accepted by openssl"
 
@@ -52,18 +52,18 @@ for kt in ec p384 rsa ed25519; do
   "$TERN" verify --trust "$S/ca.pem" --host localhost "$leaf" >/dev/null 2>&1 || fail "tern verify refused the $kt leaf"
   "$TERN" verify --trust "$S/ca.pem" --ip ::1 "$leaf" >/dev/null 2>&1 || fail "tern verify refused the $kt leaf for ::1"
   t=$(openssl x509 -in "$leaf" -noout -text)
-  echo "$t" | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' \
+  grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' <<<"$t" \
     || fail "$kt subjectAltName wrong: $(echo "$t" | grep -A1 'Alternative Name')"
-  echo "$t" | grep -q 'CA:FALSE' || fail "$kt leaf is not CA:FALSE"
-  echo "$t" | grep -q 'TLS Web Server Authentication' || fail "$kt leaf lacks serverAuth"
-  echo "$t" | grep -q 'X509v3 Authority Key Identifier' || fail "$kt leaf lacks an AKI"
-  echo "$t" | grep -q 'X509v3 Subject Key Identifier' || fail "$kt leaf lacks an SKI"
+  grep -q 'CA:FALSE' <<<"$t" || fail "$kt leaf is not CA:FALSE"
+  grep -q 'TLS Web Server Authentication' <<<"$t" || fail "$kt leaf lacks serverAuth"
+  grep -q 'X509v3 Authority Key Identifier' <<<"$t" || fail "$kt leaf lacks an AKI"
+  grep -q 'X509v3 Subject Key Identifier' <<<"$t" || fail "$kt leaf lacks an SKI"
   case $kt in
-    rsa) echo "$t" | grep -q 'Digital Signature, Key Encipherment' || fail "RSA keyUsage wrong"
-         echo "$t" | grep -q 'Public-Key: (2048 bit)' || fail "RSA key is not 2048 bits" ;;
-    ed25519) echo "$t" | grep -q 'ED25519' || fail "not an Ed25519 key" ;;
-    p384) echo "$t" | grep -q 'NIST CURVE: P-384' || fail "not a P-384 key" ;;
-    ec) echo "$t" | grep -q 'NIST CURVE: P-256' || fail "not a P-256 key" ;;
+    rsa) grep -q 'Digital Signature, Key Encipherment' <<<"$t" || fail "RSA keyUsage wrong"
+         grep -q 'Public-Key: (2048 bit)' <<<"$t" || fail "RSA key is not 2048 bits" ;;
+    ed25519) grep -q 'ED25519' <<<"$t" || fail "not an Ed25519 key" ;;
+    p384) grep -q 'NIST CURVE: P-384' <<<"$t" || fail "not a P-384 key" ;;
+    ec) grep -q 'NIST CURVE: P-256' <<<"$t" || fail "not a P-256 key" ;;
   esac
   # The key belongs to the certificate.
   [ "$(openssl x509 -in "$leaf" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$key" -pubout | sha256sum)" ] \
@@ -79,9 +79,11 @@ openssl verify -CAfile "$S/ca.pem" -purpose sslclient "$WORK/alice.pem" >/dev/nu
 "$TERN" cert issue --state-dir "$WORK/rsa-ca" --out-dir "$WORK" --out r localhost >/dev/null 2>&1 || fail "issue from an RSA CA failed"
 openssl verify -CAfile "$WORK/rsa-ca/ca.pem" -purpose sslserver -verify_hostname localhost "$WORK/r.pem" >/dev/null \
   || fail "a leaf from an RSA CA was refused"
-openssl x509 -in "$WORK/r.pem" -noout -text | grep -q sha256WithRSAEncryption || fail "RSA CA did not sign with sha256WithRSAEncryption"
+r_text=$(openssl x509 -in "$WORK/r.pem" -noout -text)
+grep -q sha256WithRSAEncryption <<<"$r_text" || fail "RSA CA did not sign with sha256WithRSAEncryption"
 if "$TERN" cert issue --state-dir "$S" --out-dir "$WORK" 'bad name' 2>err.txt; then fail "a bad name was accepted"; fi
 grep -q "'bad name'" err.txt || fail "the refusal does not name the bad name: $(cat err.txt)"
 pass "client certificates, RSA CA, refusals"
-"$TERN" cert --help | grep -q 'tern cert issue' || fail "no help"
+help=$("$TERN" cert --help)
+grep -q 'tern cert issue' <<<"$help" || fail "no help"
 echo "cert_cli: all passed"

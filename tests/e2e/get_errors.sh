@@ -24,7 +24,8 @@ out=$("$TERN" get --cafile "$CA" --connect-to "127.0.0.1:$PORT" "https://localho
 # --insecure says it is dangerous, and works.
 "$TERN" get --insecure "$U/hello.txt" >/dev/null 2>"$WORK/e3" || fail "--insecure failed"
 grep -q 'WARNING' "$WORK/e3" || fail "--insecure did not warn"
-"$TERN" get --help | grep -q 'DANGEROUS' || fail "the help does not call --insecure dangerous"
+help=$("$TERN" get --help)
+grep -q 'DANGEROUS' <<<"$help" || fail "the help does not call --insecure dangerous"
 pass "verification failures are refused with a sentence"
 
 closed=$(free_port)

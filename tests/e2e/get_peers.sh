@@ -3,7 +3,7 @@
 # `s_server -WWW` (HTTP/1.0, the body ends with the connection) and
 # GnuTLS's `gnutls-serv --http`.
 source "$(dirname "$0")/lib/tool.sh"
-need openssl gnutls-serv python3
+need openssl gnutls-serv:gnutls-bin python3
 openssl_pki
 mkdir -p "$WORK/www"
 printf 'served by openssl\n' >"$WORK/www/page.txt"
@@ -30,7 +30,7 @@ GP=$!
 PIDS+=("$GP")
 wait_port "$P2" "$GP" || fail "gnutls-serv did not start"
 out=$("$TERN" get --cafile "$OCA" "https://localhost:$P2/" 2>"$WORK/err") || { cat "$WORK/err"; fail "tern get from gnutls-serv failed"; }
-echo "$out" | grep -q 'GnuTLS' || fail "gnutls-serv's page not seen: $(echo "$out" | head -5)"
-echo "$out" | grep -q 'Server Name: localhost' || fail "gnutls-serv did not see our SNI"
+grep -q 'GnuTLS' <<<"$out" || fail "gnutls-serv's page not seen: $(echo "$out" | head -5)"
+grep -q 'Server Name: localhost' <<<"$out" || fail "gnutls-serv did not see our SNI"
 pass "tern get <- gnutls-serv --http"
 echo "get_peers: all passed"

@@ -4,7 +4,7 @@
 # `pkg-config --cflags --libs tern` and with CMake's find_package(tern) —
 # and each binary fetches a page from tern serve, verifying its certificate.
 source "$(dirname "$0")/lib/tool.sh"
-need cc cmake pkg-config python3
+need cc:gcc cmake pkg-config python3
 PREFIX=$WORK/prefix
 cmake --install "$BUILD" --prefix "$PREFIX" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "cmake --install failed"; }
 for f in include/tern/tern.h include/tern/status.h; do
@@ -55,7 +55,7 @@ start_serve "$SITE"
 for bin in "$WORK/get_pc" "$WORK/proj/build/get_cm"; do
   out=$(LD_LIBRARY_PATH=$LIBDIR "$bin" localhost "$PORT" /hello.txt "$CA" 2>"$WORK/err") ||
     { cat "$WORK/err"; fail "$(basename "$bin") failed"; }
-  echo "$out" | grep -q "plain text" || fail "$(basename "$bin") got: $out"
+  grep -q "plain text" <<<"$out" || fail "$(basename "$bin") got: $out"
   grep -q "TLS 1.3" "$WORK/err" || fail "$(basename "$bin") did not report the version: $(cat "$WORK/err")"
   # The same binary refuses a server it cannot verify (no CA given: the
   # system bundle does not know the development CA).

@@ -14,8 +14,8 @@ fi
 so=$(ls "$build"/libtern.so.* 2>/dev/null | head -1)
 [ -n "$so" ] || { echo "FAIL: no libtern.so in $build"; exit 1; }
 deps=$(ldd "$so")
-echo "$deps" | grep -q 'libcrypto\.so' || { echo "FAIL: $so does not link libcrypto"; fail=1; }
-if echo "$deps" | grep -q 'libssl\.so'; then echo "FAIL: $so links libssl"; fail=1; fi
+grep -q 'libcrypto\.so' <<<"$deps" || { echo "FAIL: $so does not link libcrypto"; fail=1; }
+if grep -q 'libssl\.so' <<<"$deps"; then echo "FAIL: $so links libssl"; fail=1; fi
 bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^tern_' | grep -v '^TERN' || true)
 if [ -n "$bad" ]; then echo "FAIL: non-tern symbols exported: $(echo $bad | head -c 300)"; fail=1; fi
 [ $fail -eq 0 ] && echo "layering ok: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions"

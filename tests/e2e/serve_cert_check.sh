@@ -60,7 +60,7 @@ if command -v openssl >/dev/null; then
   if "$TERN" serve --port 0 --state-dir "$WORK/state" --cert "$P/good.pem" --key "$P/good-key.enc" "$SITE" 2>"$WORK/enc.log"; then
     fail "serve started with an encrypted key and no password"
   fi
-  grep -q 'is encrypted.*pass --key-pass' "$WORK/enc.log" || fail "encrypted key: $(cat "$WORK/enc.log")"
+  grep -q 'is encrypted.*--key-pass' "$WORK/enc.log" || fail "encrypted key: $(cat "$WORK/enc.log")"
   start_with good --key "$P/good-key.enc" --key-pass pass:pw
   "$TERN" get --cafile "$P/ca.pem" "https://localhost:$PORT/hello.txt" >/dev/null || fail "--key-pass: no service"
   pass "tern serve --key-pass"

@@ -12,28 +12,31 @@ U=https://localhost:$PORT
 
 body=$(curl -sS --fail --cacert "$CA" "$U/hello.txt") || fail "curl could not fetch hello.txt"
 [ "$body" = "plain text" ] || fail "curl got '$body'"
-curl -sS --fail --cacert "$CA" "$U/" | grep -q 'Hello from tern serve' || fail "index.html not served for /"
-curl -sS --fail --cacert "$CA" "https://127.0.0.1:$PORT/sub/file.txt" | grep -q 'inside sub' || fail "fetch by IP address failed"
+page=$(curl -sS --fail --cacert "$CA" "$U/")
+grep -q 'Hello from tern serve' <<<"$page" || fail "index.html not served for /"
+page=$(curl -sS --fail --cacert "$CA" "https://127.0.0.1:$PORT/sub/file.txt")
+grep -q 'inside sub' <<<"$page" || fail "fetch by IP address failed"
 cmp <(curl -sS --fail --cacert "$CA" "$U/big.bin") "$SITE/big.bin" || fail "big.bin came back different"
 pass "curl: files, index, IP address, 300 kB body"
 
 head=$(curl -sS --cacert "$CA" -I "$U/hello.txt")
-echo "$head" | grep -qi '^content-length: 11' || fail "HEAD: no Content-Length 11: $head"
-echo "$head" | grep -qi '^content-type: text/plain' || fail "HEAD: wrong type: $head"
+grep -qi '^content-length: 11' <<<"$head" || fail "HEAD: no Content-Length 11: $head"
+grep -qi '^content-type: text/plain' <<<"$head" || fail "HEAD: wrong type: $head"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$U/missing.txt")
 [ "$code" = 404 ] || fail "missing file gave $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$U/sub")
 [ "$code" = 301 ] || fail "a folder without '/' gave $code, not 301"
-curl -sS --cacert "$CA" "$U/sub/" | grep -q 'href="file.txt"' || fail "no listing for sub/"
+page=$(curl -sS --cacert "$CA" "$U/sub/")
+grep -q 'href="file.txt"' <<<"$page" || fail "no listing for sub/"
 listing=$(curl -sS --cacert "$CA" "$U/sub/")
-if echo "$listing" | grep -q dotfile; then fail "the listing shows a hidden file"; fi
+if grep -q dotfile <<<"$listing"; then fail "the listing shows a hidden file"; fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST "$U/")
 [ "$code" = 405 ] || fail "POST gave $code, not 405"
 pass "HEAD, 404, 301, listing, 405"
 
 # Keep-alive: two URLs on one connection.
 v=$(curl -sv --cacert "$CA" "$U/hello.txt" "$U/sub/file.txt" 2>&1 >/dev/null)
-echo "$v" | grep -qi 're-using existing connection\|reusing existing connection' || fail "curl did not reuse the connection"
+grep -qi 're-using existing connection\|reusing existing connection' <<<"$v" || fail "curl did not reuse the connection"
 pass "keep-alive"
 
 python3 - "$CA" "$PORT" <<'PY' || fail "python urllib could not fetch"

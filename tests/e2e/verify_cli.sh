@@ -36,8 +36,21 @@ expect 1 "TERN_E_UNKNOWN_CA" --at "$at" "$fx/chain.pem"   # system bundle: not o
 expect 2 "no certificate file given" --trust "$fx/root.pem"
 expect 2 "unknown option '--frobnicate'" --frobnicate "$fx/chain.pem"
 expect 2 "--at 'soon' is neither RFC 3339" --at soon "$fx/chain.pem"
-expect 2 "--purpose 'both' is neither server nor client" --purpose both "$fx/chain.pem"
+expect 2 "--purpose 'both' is not server, client or any" --purpose both "$fx/chain.pem"
 expect 2 "--ip '1.2.3' is not an IPv4 or IPv6 address" --ip 1.2.3 "$fx/chain.pem"
+# profiles and purposes (issue 20); limbo and PKITS exercise them case by case
+expect 0 "for any purpose, rfc5280 profile" --profile rfc5280 --purpose any --trust "$fx/root.pem" --at "$at" "$fx/chain.pem"
+expect 0 "for serverAuth, web profile" --profile web --trust "$fx/root.pem" --at "$at" "$fx/chain.pem"
+expect 0 "OK:" --max-depth 255 --trust "$fx/root.pem" --at "$at" "$fx/chain.pem"
+expect 2 "--max-depth '256' is not a number from 0 to 255" --max-depth 256 "$fx/chain.pem"
+expect 2 "--profile 'browser' is neither web nor rfc5280" --profile browser "$fx/chain.pem"
+expect 1 "no CRL issued by 'CN=Tern Test Intermediate' was given" --require-crl --trust "$fx/root.pem" --at "$at" "$fx/chain.pem"
+expect 1 "no CRL issued by 'CN=Tern Test Root' was given" --require-crl --crl "$fx/empty.crl" --trust "$fx/root.pem" --at "$at" "$fx/chain.pem"
+# more than 64 PEM blocks load: the leaf, then 70 copies of the intermediate
+many=$(mktemp); cat "$fx/chain.pem" > "$many"
+for _ in $(seq 70); do sed -n '/BEGIN/,/END/p' "$fx/inter.pem" >> "$many"; done
+expect 0 "OK:" --trust "$fx/root.pem" --at "$at" "$many"
+rm -f "$many"
 expect 2 "cannot open" --trust "$fx/root.pem" /nonexistent/cert.pem
 expect 2 "no CERTIFICATE PEM block" --trust "$fx/root.pem" "$fx/leaf.key"
 expect 0 "exit status:" --help

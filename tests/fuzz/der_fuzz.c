@@ -24,9 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != TERN_OK) {
         if (c || !e.msg[0])
             abort(); /* a failure leaves no object and always a sentence */
+        /* the same bytes as a CRL */
+        struct x509_crl *crl = NULL;
+        err_init(&e);
+        if (x509_crl_parse(data, size, &crl, &e) == TERN_OK)
+            x509_crl_free(crl);
+        else if (!e.msg[0])
+            abort();
         return 0;
     }
-    if (!c->subject_text || !c->issuer_text || c->tbs.len > size || c->spki.len > size)
+    if (!x509_subject_text(c) || !x509_issuer_text(c) || c->tbs.len > size || c->spki.len > size)
         abort();
     char names[256];
     x509_cert_names_text(c, names, sizeof(names));
@@ -39,11 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long budget = 10000;
     err_init(&e);
     explained(x509_name_constraints_check(c, c, true, &budget, &e), &e);
-    x509_cert_free(c);
+    err_init(&e);
+    explained(x509_check_cn(c, &e), &e);
+    err_init(&e);
+    explained(x509_check_wildcard_suffixes(c, &e), &e);
+    (void)x509_issued_by_name(c, c);
     /* the same bytes as a CRL */
     struct x509_crl *crl = NULL;
     err_init(&e);
-    if (x509_crl_parse(data, size, &crl, &e) == TERN_OK)
+    if (x509_crl_parse(data, size, &crl, &e) == TERN_OK) {
+        /* its scope and entries against the certificate, when both parse */
+        unsigned applied;
+        err_init(&e);
+        if (x509_crl_check(crl, c, c, 0, &applied, &e) != TERN_OK && !e.msg[0])
+            abort();
         x509_crl_free(crl);
+    }
+    x509_cert_free(c);
     return 0;
 }

@@ -1,12 +1,9 @@
 /* Fuzz the key parsers: the input is a DER SubjectPublicKeyInfo (as in a
- * peer's certificate), a private key (as in a configuration file), or an
- * encrypted one (PKCS#8 EncryptedPrivateKeyInfo). A key
+ * peer's certificate) or a private key (as in a configuration file). A key
  * that parses must be usable: its type is known, and a signature check with
  * garbage refuses without crashing; a private key must re-export. */
 #include "base/bytes.h"
-#include "base/mem.h"
 #include "crypto/provider.h"
-#include "x509/x509.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,25 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (rc != TERN_E_DECODE && rc != TERN_E_UNSUPPORTED) {
         abort();
     } else if (pk.impl != NULL) {
-        abort();
-    }
-
-    /* An encrypted PKCS#8 key (PBES2), password "fuzz" as in the seed; at
-     * most 1000 PBKDF2 iterations so each input stays cheap. What it
-     * decrypts to must be whole and owned. */
-    uint8_t *plain = NULL;
-    size_t plain_len = 0;
-    struct tern_err err;
-    err_init(&err);
-    rc = x509_decrypt_private_key(data, size, "fuzz", 4, 1000, &plain, &plain_len, &err);
-    if (rc == TERN_OK) {
-        if (!plain || plain_len >= size)
-            abort();
-        struct cry_privkey dk;
-        if (cry_privkey_parse(&dk, plain, plain_len) == TERN_OK)
-            cry_privkey_cleanup(&dk);
-        tern_free_secret(plain, plain_len);
-    } else if (plain != NULL || !err.msg[0]) {
         abort();
     }
 

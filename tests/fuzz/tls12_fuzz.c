@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             inside(ske.point, p, n);
             inside(ske.params, p, n);
             inside(ske.sig, p, n);
-            if (ske.point.len == 0 || ske.sig.len == 0 || ske.params.p != p)
+            if (ske.point.len == 0 || ske.params.p != p)
                 abort();
         }
         break;
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: {
         uint16_t sigs[8];
         size_t k;
-        if (hs12_parse_cert_request(body, sigs, 8, &k, &err) == TERN_OK && k > 8)
+        if (hs12_parse_cert_request(body, sigs, 8, &k, NULL, &err) == TERN_OK && k > 8)
             abort();
         break;
     }

@@ -24,17 +24,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# need CMD PACKAGE: skip (77) when a peer is missing and cannot be installed
+# need CMD PACKAGE: fail with the install command when a peer is missing.
+# Tests never install: scripts/deps.sh check does, once, for every test.
 need() {
   command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    # A fresh machine may have no package lists yet: update once, then retry.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 && return 0
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 && return 0
-  fi
-  echo "SKIP: $1 is missing; run: sudo apt-get install -y $2"
-  exit 77
+  echo "FAIL: $1 is missing; run: scripts/deps.sh check (as root), or sudo apt-get install -y $2"
+  exit 1
 }
 
 free_port() {

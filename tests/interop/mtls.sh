@@ -70,6 +70,15 @@ sc() { # sc LABEL [s_client options]
 sc scok -cert "$DATA/client.pem" -key "$DATA/client.key" -cert_chain "$DATA/int.pem"
 check "with a certificate: the page" has "$WORK/scok.out" "members only"
 check "tern serve logged the client's subject" has "$WORK/serve.log" "GET / 200 13 CN=tern test client"
+# A subject of over 400 characters: the session ticket holds a bounded
+# form of it, so the handshake completes and the ticket resumes.
+sc sclong -cert "$DATA/client-long.pem" -key "$DATA/client-long.key" -cert_chain "$DATA/int.pem" \
+  -sess_out "$WORK/long.sess"
+check "a 400-character client subject: the page" has "$WORK/sclong.out" "members only"
+sc sclong2 -cert "$DATA/client-long.pem" -key "$DATA/client-long.key" -cert_chain "$DATA/int.pem" \
+  -sess_in "$WORK/long.sess"
+check "  its ticket resumes" has "$WORK/sclong2.out" "Reused, TLSv1.3"
+check "  tern serve logs the stored prefix of the subject" has "$WORK/serve.log" "xxx... (resumed)"
 sc scnone
 check "without one: s_client hears certificate required" has "$WORK/scnone.out" "certificate required"
 check "  tern serve says why" has "$WORK/serve.log" "the client sent no certificate, but this server requires one"

@@ -125,6 +125,14 @@ done
 tern_server server-p256 --groups 0018
 s_client_case "HelloRetryRequest from tern" -groups X25519:P-384
 check "HRR ended on P-384" has "$WORK/tern.out" "group=secp384r1"
+# Values tern does not know are skipped, never refused: FFDHE and X448
+# lead s_client's groups (its key share is for ffdhe2048), ed448 and SHA-1
+# schemes its signature algorithms.
+tern_server server-p256
+s_client_case "unknown groups and schemes first" -groups ffdhe2048:ffdhe3072:X448:X25519 \
+  -sigalgs ed448:RSA+SHA1:ECDSA+SHA1:rsa_pss_pss_sha512:ECDSA+SHA256
+check "  X25519 after a HelloRetryRequest, ecdsa_secp256r1_sha256" has "$WORK/tern.out" \
+  "group=x25519 alpn=- sig=ecdsa_secp256r1_sha256"
 # KeyUpdate from tern (server side), requesting one back.
 tern_server server-p256 --key-update
 s_client_case "KeyUpdate from tern server"

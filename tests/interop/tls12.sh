@@ -23,6 +23,7 @@ SUITES=(
   009d:AES256-GCM-SHA384:RSA:AES-256-GCM:server-rsa
 )
 field() { echo "$1" | cut -d: -f"$2"; }
+lacks() { ! grep -qiF -- "$2" "$1"; } # lacks FILE TEXT
 
 s_server() { # CERTNAME [s_server args]
   local name=$1; shift
@@ -106,7 +107,13 @@ PIDS+=($!)
 wait_port "$PORT"
 timeout 10 "$PEER" client localhost "$PORT" --cafile "$DATA/ca.pem" --tls12 --send hello \
   --expect never-sent >"$WORK/client.out" 2>&1
-check "HelloRequest refused" has "$WORK/client.out" "refuses renegotiation"
+# RFC 5246 §7.2.2: tern's no_renegotiation is a warning. OpenSSL names a
+# warning "ssl3_read_bytes:no renegotiation" (a fatal one would be "tlsv1
+# alert no renegotiation") and then aborts by its own choice.
+check "HelloRequest refused with a warning" grep -q "read_bytes:no renegotiation" \
+  "$WORK/server.log"
+check "HelloRequest: no fatal no_renegotiation" lacks "$WORK/server.log" "alert no renegotiation"
+check "HelloRequest: s_server then aborts" has "$WORK/client.out" "handshake_failure"
 stop_all
 # Downgrade protection from OpenSSL's side: s_server speaking 1.3 too
 # gives a 1.2-only tern client TLS 1.2 (a 1.2 client does not act on the
@@ -166,8 +173,12 @@ tern_server server-p256 --expect never-sent
   -CAfile "$DATA/ca.pem" >"$WORK/s_client.out" 2>&1
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
-check "renegotiation refused by tern" has "$WORK/tern.out" "refuses renegotiation"
-check "s_client saw no_renegotiation" grep -qi "no renegotiation" "$WORK/s_client.out"
+check "s_client saw a warning no_renegotiation" grep -q "read_bytes:no renegotiation" \
+  "$WORK/s_client.out"
+check "s_client saw no fatal no_renegotiation" lacks "$WORK/s_client.out" \
+  "alert no renegotiation"
+check "tern kept the connection until s_client aborted" has "$WORK/tern.out" \
+  "client sent a fatal alert: handshake_failure"
 # TLS 1.1 refused with protocol_version.
 tern_server server-p256
 timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
@@ -175,6 +186,24 @@ timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -tls1_1 -cipher 'DEFAULT:
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 check "TLS 1.1 refused, version named" has "$WORK/tern.out" "TLS 1.1"
+# RFC 7507: s_client retrying as a TLS 1.2 fallback to a server that speaks
+# 1.3 gets inappropriate_fallback; a 1.2-only server takes it.
+tern_server server-p256 --expect never-sent
+printf 'ping\n' | timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -tls1_2 -fallback_scsv \
+  -CAfile "$DATA/ca.pem" >"$WORK/s_client.out" 2>&1
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+check "TLS_FALLBACK_SCSV refused by a 1.3 server" has "$WORK/tern.out" "TLS_FALLBACK_SCSV"
+check "s_client saw inappropriate_fallback" has "$WORK/s_client.out" "inappropriate fallback"
+tern_server server-p256 --tls12
+s_client_case "TLS_FALLBACK_SCSV to a 1.2-only server" -fallback_scsv
+# 148 suites (PSK ones too) with the only one fitting tern's ECDSA key
+# last: the whole list is read, not its first 128.
+tern_server server-p256
+s_client_case "148 suites, the usable one last" -psk 1234 \
+  -cipher 'ALL:COMPLEMENTOFALL:!ECDHE-ECDSA-AES256-GCM-SHA384:!ECDHE-ECDSA-CHACHA20-POLY1305:+ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0'
+check "148 suites: ECDHE-ECDSA-AES128-GCM-SHA256 chosen" has "$WORK/s_client.out" \
+  "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"
 
 echo "== curl and Python's ssl, TLS 1.2 only, -> tern"
 if command -v curl >/dev/null; then
@@ -227,7 +256,7 @@ if command -v java >/dev/null && command -v keytool >/dev/null; then
 fi
 
 echo "== TLS 1.2 resumption with session tickets (RFC 5077)"
-resumed() { has "$WORK/$1.trace" "resumption: the server accepted our ticket"; }
+resumed() { has "$WORK/$1.trace" "resumption: the server accepted our"; } # the ladder wraps long facts
 tern_get() { # LABEL SESSION-FILE URL
   "$TERN" get --tls1.2 --session "$2" --cafile "$DATA/ca.pem" --trace "$3" >"$WORK/$1.body" \
     2>"$WORK/$1.trace"

@@ -24,9 +24,9 @@ struct ext {
 
 struct hello {
     uint8_t type;
-    uint8_t head[512]; /* the fields before the extensions */
+    uint8_t head[2048]; /* the fields before the extensions */
     size_t head_len;
-    struct ext ext[32];
+    struct ext ext[256];
     size_t n;
 };
 
@@ -391,8 +391,168 @@ static void ch_empty_sni(struct hello *h, uint8_t *m, size_t *l)
 }
 static void ch_legacy_version(struct hello *h, uint8_t *m, size_t *l)
 {
-    h->head[0] = 3; /* legacy_version SSL 3.0 with supported_versions: */
-    h->head[1] = 0; /* RFC 8446 §4.1.2 says ignore it; it must still work */
+    h->head[0] = 3; /* legacy_version TLS 1.0 with supported_versions: */
+    h->head[1] = 1; /* RFC 8446 §4.1.2 says ignore it; it must still work */
+}
+
+/* RFC 8446 Appendix D.5: SSL 3.0 or lower as legacy_version is refused,
+ * even beside supported_versions naming TLS 1.3. */
+static void ch_legacy_ssl3(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->head[0] = 3;
+    h->head[1] = 0;
+}
+static void ch_legacy_ssl2(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->head[0] = 2;
+    h->head[1] = 0;
+}
+static void ch_legacy_zero(struct hello *h, uint8_t *m, size_t *l)
+{
+    h->head[0] = 0;
+    h->head[1] = 0;
+}
+
+/* set_suites replaces the cipher suites of a ClientHello head. */
+static void set_suites(struct hello *h, const uint16_t *v, size_t n)
+{
+    size_t at = 2 + 32 + 1 + h->head[34];
+    size_t old = u16(h->head + at);
+    size_t rest = h->head_len - (at + 2 + old); /* the compression methods */
+    memmove(h->head + at + 2 + 2 * n, h->head + at + 2 + old, rest);
+    for (size_t i = 0; i < n; i++) {
+        h->head[at + 2 + 2 * i] = (uint8_t)(v[i] >> 8);
+        h->head[at + 2 + 2 * i + 1] = (uint8_t)v[i];
+    }
+    h->head[at] = (uint8_t)(2 * n >> 8);
+    h->head[at + 1] = (uint8_t)(2 * n);
+    h->head_len = at + 2 + 2 * n + rest;
+}
+
+/* add_suite appends a suite to a ClientHello head's list. */
+static void add_suite(struct hello *h, uint16_t v)
+{
+    size_t at = 2 + 32 + 1 + h->head[34];
+    size_t n = u16(h->head + at) / 2;
+    uint16_t list[300];
+    for (size_t i = 0; i < n; i++)
+        list[i] = (uint16_t)u16(h->head + at + 2 + 2 * i);
+    list[n] = v;
+    set_suites(h, list, n + 1);
+}
+
+/* set_list replaces an extension's body with a 16-bit-prefixed list. */
+static void set_list(struct hello *h, uint16_t type, const uint16_t *v, size_t n)
+{
+    struct ext *e = find_ext(h, type);
+    e->body[0] = (uint8_t)(2 * n >> 8);
+    e->body[1] = (uint8_t)(2 * n);
+    for (size_t i = 0; i < n; i++) {
+        e->body[2 + 2 * i] = (uint8_t)(v[i] >> 8);
+        e->body[3 + 2 * i] = (uint8_t)v[i];
+    }
+    e->len = 2 + 2 * n;
+}
+
+/* Long lists, read whole (RFC 8446 sets no limits): what tern can use
+ * comes last, after values it does not know and repeats of one it knows
+ * but has not enabled. */
+static void ch_many_suites(struct hello *h, uint8_t *m, size_t *l)
+{
+    uint16_t v[451];
+    size_t n = 0;
+    for (size_t i = 0; i < 300; i++)
+        v[n++] = (uint16_t)(0xc100 + i); /* unknown to tern */
+    for (size_t i = 0; i < 150; i++)
+        v[n++] = TERN_TLS_AES_256_GCM_SHA384; /* known, not enabled on this server */
+    v[n++] = TERN_TLS_AES_128_GCM_SHA256;
+    set_suites(h, v, n);
+}
+static void ch_many_sigalgs(struct hello *h, uint8_t *m, size_t *l)
+{
+    uint16_t v[61];
+    size_t n = 0;
+    for (size_t i = 0; i < 40; i++)
+        v[n++] = (uint16_t)(0x0b00 + i);
+    for (size_t i = 0; i < 20; i++)
+        v[n++] = 0x0403; /* ecdsa_secp256r1_sha256: no use to an Ed25519 key */
+    v[n++] = 0x0807;     /* ed25519 */
+    set_list(h, 13, v, n);
+}
+static void ch_many_groups(struct hello *h, uint8_t *m, size_t *l)
+{
+    uint16_t v[71];
+    for (size_t i = 0; i < 70; i++)
+        v[i] = (uint16_t)(0x0200 + i);
+    v[70] = TERN_GROUP_X25519;
+    set_list(h, 10, v, 71);
+}
+/* key_share: 20 shares for groups tern does not know (listed in
+ * supported_groups), then the client's X25519 share. */
+static void ch_many_shares(struct hello *h, uint8_t *m, size_t *l)
+{
+    uint16_t g[21];
+    for (size_t i = 0; i < 20; i++)
+        g[i] = (uint16_t)(0x0300 + i);
+    g[20] = TERN_GROUP_X25519;
+    set_list(h, 10, g, 21);
+    struct ext *e = find_ext(h, 51);
+    uint8_t x25519[64];
+    size_t xl = e->len - 2;
+    memcpy(x25519, e->body + 2, xl);
+    size_t n = 2;
+    for (size_t i = 0; i < 20; i++) {
+        e->body[n++] = 0x03;
+        e->body[n++] = (uint8_t)i;
+        e->body[n++] = 0;
+        e->body[n++] = 1;
+        e->body[n++] = 0x42;
+    }
+    memcpy(e->body + n, x25519, xl);
+    n += xl;
+    e->body[0] = (uint8_t)((n - 2) >> 8);
+    e->body[1] = (uint8_t)(n - 2);
+    e->len = n;
+}
+static void ch_many_extensions(struct hello *h, uint8_t *m, size_t *l)
+{
+    for (uint16_t i = 0; i < 200; i++)
+        add_ext(h, 1, (uint16_t)(0x7000 + i), "", 0);
+}
+static void ch_reversed_extensions(struct hello *h, uint8_t *m, size_t *l)
+{
+    for (size_t i = 0; i < h->n / 2; i++) {
+        struct ext t = h->ext[i];
+        h->ext[i] = h->ext[h->n - 1 - i];
+        h->ext[h->n - 1 - i] = t;
+    }
+}
+static void ch_unknown_versions_too(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 43); /* GREASE, a draft, TLS 1.1, then TLS 1.3 */
+    static const uint8_t v[] = {8, 0x4a, 0x4a, 0x7f, 0x1c, 3, 2, 3, 4};
+    memcpy(e->body, v, sizeof(v));
+    e->len = sizeof(v);
+}
+/* Refused: key shares that break the rules whatever their group. */
+static void ch_unknown_share_twice(struct hello *h, uint8_t *m, size_t *l)
+{
+    ch_many_shares(h, m, l);
+    struct ext *e = find_ext(h, 51);
+    e->body[2 + 5 + 1] = 0; /* the second share's group becomes the first's */
+}
+static void ch_unknown_share_not_listed(struct hello *h, uint8_t *m, size_t *l)
+{
+    ch_many_shares(h, m, l);
+    struct ext *e = find_ext(h, 51);
+    e->body[2] = 0x04; /* 0x0400: not in supported_groups */
+}
+static void ch_versions_unknown_only(struct hello *h, uint8_t *m, size_t *l)
+{
+    struct ext *e = find_ext(h, 43); /* GREASE, a draft of 1.3, TLS 1.1 */
+    static const uint8_t v[] = {6, 0x4a, 0x4a, 0x7f, 0x1c, 3, 2};
+    memcpy(e->body, v, sizeof(v));
+    e->len = sizeof(v);
 }
 
 static const struct ch_case ch_cases[] = {
@@ -417,6 +577,18 @@ static const struct ch_case ch_cases[] = {
     {"cut inside the cipher suites", ch_cut_suites, TERN_ALERT_DECODE_ERROR, NULL},
     {"supported_versions with a stray byte", ch_trailing_byte, TERN_ALERT_DECODE_ERROR, NULL},
     {"empty server_name list", ch_empty_sni, TERN_ALERT_DECODE_ERROR, NULL},
+    {"legacy_version 0x0300 beside supported_versions TLS 1.3", ch_legacy_ssl3,
+     TERN_ALERT_PROTOCOL_VERSION, "legacy_version is 0x0300"},
+    {"legacy_version 0x0200 beside supported_versions TLS 1.3", ch_legacy_ssl2,
+     TERN_ALERT_PROTOCOL_VERSION, "legacy_version is 0x0200"},
+    {"legacy_version 0x0000 beside supported_versions TLS 1.3", ch_legacy_zero,
+     TERN_ALERT_PROTOCOL_VERSION, "legacy_version is 0x0000"},
+    {"two key shares for one unknown group", ch_unknown_share_twice, TERN_ALERT_ILLEGAL_PARAMETER,
+     "two key shares for unknown (0x0300)"},
+    {"a key share for an unknown group not in supported_groups", ch_unknown_share_not_listed,
+     TERN_ALERT_ILLEGAL_PARAMETER, "(0x0400), which is not in its supported_groups"},
+    {"supported_versions naming no version tern speaks", ch_versions_unknown_only,
+     TERN_ALERT_PROTOCOL_VERSION, "TLS 1.1"},
 };
 
 static void test_client_hello_table(void)
@@ -425,7 +597,7 @@ static void test_client_hello_table(void)
         const struct ch_case *t = &ch_cases[k];
         uint8_t msg[4096], rec[4200];
         size_t len = client_hello(NULL, msg);
-        struct hello h;
+        static struct hello h;
         CHECK(parse_hello(msg, len, &h));
         t->mutate(&h, msg, &len);
         len = build_hello(&h, msg);
@@ -445,30 +617,251 @@ static void test_client_hello_table(void)
 }
 
 /* Things that are not wrong must not fail: an unknown extension, an odd
- * legacy_version beside supported_versions. */
+ * legacy_version beside supported_versions, long lists whose usable value
+ * comes last, extensions in any order. */
 static void test_client_hello_tolerated(void)
 {
-    void (*ok[])(struct hello *, uint8_t *, size_t *) = {ch_legacy_version, NULL};
-    for (int k = 0; k < 2; k++) {
-        uint8_t msg[4096], rec[4200];
+    struct {
+        const char *what;
+        void (*mutate)(struct hello *, uint8_t *, size_t *);
+    } ok[] = {
+        {"legacy_version TLS 1.0 beside supported_versions", ch_legacy_version},
+        {"an unknown extension", NULL},
+        {"451 cipher suites, ours last", ch_many_suites},
+        {"61 signature schemes, ours last", ch_many_sigalgs},
+        {"71 groups, ours last", ch_many_groups},
+        {"21 key shares, ours last", ch_many_shares},
+        {"200 unknown extensions", ch_many_extensions},
+        {"extensions in reverse order", ch_reversed_extensions},
+        {"supported_versions with unknown versions beside TLS 1.3", ch_unknown_versions_too},
+    };
+    static struct hello h;
+    for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+        static uint8_t msg[1 << 15], rec[(1 << 15) + 5];
         size_t len = client_hello(NULL, msg);
-        struct hello h;
         CHECK(parse_hello(msg, len, &h));
-        if (ok[k])
-            ok[k](&h, msg, &len);
+        if (ok[k].mutate)
+            ok[k].mutate(&h, msg, &len);
         else
             add_ext(&h, 1, 0xfafa, "grease", 6);
         len = build_hello(&h, msg);
         size_t rl = record(22, msg, len, rec);
         tern_conn *s = tern_conn_new_server(scfg);
         size_t used;
-        CHECK_EQ(tern_conn_feed(s, rec, rl, &used), TERN_OK);
+        int rc = tern_conn_feed(s, rec, rl, &used);
+        CHECK_EQ(rc, TERN_OK);
         const uint8_t *out;
         size_t olen;
         tern_conn_output(s, &out, &olen);
         CHECK(olen > 5 && out[0] == 22 && out[5] == 2); /* a ServerHello */
+        CHECK_EQ(tern_conn_cipher_suite(s), TERN_TLS_AES_128_GCM_SHA256);
+        CHECK_EQ(tern_conn_group(s), TERN_GROUP_X25519);
+        if (test_failures != failures_before)
+            fprintf(stderr, "  case \"%s\": %s\n", ok[k].what,
+                    tern_conn_error(s) ? tern_conn_error(s) : "(no error)");
+        failures_before = test_failures;
         tern_conn_free(s);
     }
+}
+
+/* The same for a TLS 1.2 server: a 1.2-only client's ClientHello with
+ * long lists whose usable value comes last (suite, signature scheme and
+ * group for an ECDSA P-256 certificate); legacy_version 0x0300 refused. */
+static void test_client_hello12(void)
+{
+    tern_config *c12 = client_config(), *s12 = server_config("server-p256");
+    tern_config *s12only = server_config("server-p256");
+    CHECK_EQ(tern_config_set_versions(c12, TERN_TLS12, TERN_TLS12), TERN_OK);
+    CHECK_EQ(tern_config_set_versions(s12, TERN_TLS12, TERN_TLS13), TERN_OK);
+    CHECK_EQ(tern_config_set_versions(s12only, TERN_TLS12, TERN_TLS12), TERN_OK);
+    static struct hello h;
+    static uint8_t msg[1 << 15], rec[(1 << 15) + 5];
+    for (int k = 0; k < 10; k++) {
+        tern_conn *c = tern_conn_new_client(c12, "localhost");
+        const uint8_t *out;
+        size_t olen;
+        tern_conn_output(c, &out, &olen);
+        size_t len = u16(out + 3);
+        memcpy(msg, out + 5, len);
+        tern_conn_free(c);
+        CHECK(parse_hello(msg, len, &h));
+        uint16_t v[600];
+        size_t n = 0;
+        const char *what = "", *words = "legacy_version is 0x0300";
+        tern_config *server = s12;
+        int want = -1;
+        switch (k) {
+        case 0:
+            what = "451 suites, the one usable with an ECDSA key last";
+            for (size_t i = 0; i < 300; i++)
+                v[n++] = (uint16_t)(0xc100 + i);
+            for (size_t i = 0; i < 150; i++)
+                v[n++] = TERN_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; /* wrong key type */
+            v[n++] = TERN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+            set_suites(&h, v, n);
+            break;
+        case 1:
+            what = "41 signature schemes, ecdsa_secp256r1_sha256 last";
+            for (size_t i = 0; i < 40; i++)
+                v[n++] = (uint16_t)(0x0b00 + i);
+            v[n++] = 0x0403;
+            set_list(&h, 13, v, n);
+            break;
+        case 2:
+            what = "71 groups, secp256r1 last";
+            for (size_t i = 0; i < 70; i++)
+                v[n++] = (uint16_t)(0x0200 + i);
+            v[n++] = TERN_GROUP_SECP256R1;
+            set_list(&h, 10, v, n);
+            break;
+        case 3:
+            what = "legacy_version 0x0300";
+            h.head[1] = 0;
+            want = TERN_ALERT_PROTOCOL_VERSION;
+            break;
+        case 4: {
+            what = "legacy_version 0x0300 with supported_versions TLS 1.2";
+            static const uint8_t sv[] = {2, 3, 3};
+            add_ext(&h, 0, 43, sv, sizeof(sv));
+            h.head[1] = 0;
+            want = TERN_ALERT_PROTOCOL_VERSION;
+            break;
+        }
+        case 5:
+            /* RFC 7507 §3: a 1.2 client retrying as a fallback, to a
+             * server that speaks 1.3. */
+            what = "TLS_FALLBACK_SCSV from a TLS 1.2 client";
+            add_suite(&h, 0x5600);
+            want = TERN_ALERT_INAPPROPRIATE_FALLBACK;
+            words = "TLS_FALLBACK_SCSV";
+            break;
+        case 6: {
+            what = "TLS_FALLBACK_SCSV with supported_versions TLS 1.2";
+            static const uint8_t sv[] = {4, 0x3a, 0x3a, 3, 3};
+            add_ext(&h, 0, 43, sv, sizeof(sv));
+            add_suite(&h, 0x5600);
+            want = TERN_ALERT_INAPPROPRIATE_FALLBACK;
+            words = "highest version";
+            break;
+        }
+        case 7:
+            what = "TLS_FALLBACK_SCSV to a server whose highest version is TLS 1.2";
+            add_suite(&h, 0x5600);
+            server = s12only;
+            break;
+        case 8: {
+            /* RFC 7627 §5.1: extended_master_secret is empty. */
+            what = "extended_master_secret with a body";
+            struct ext *e = find_ext(&h, 23);
+            e->body[0] = 0;
+            e->len = 1;
+            want = TERN_ALERT_DECODE_ERROR;
+            words = "extended_master_secret carries 1 bytes";
+            break;
+        }
+        case 9: {
+            what = "supported_versions whose list runs past its extension";
+            static const uint8_t sv[] = {4, 3, 3};
+            add_ext(&h, 0, 43, sv, sizeof(sv));
+            want = TERN_ALERT_DECODE_ERROR;
+            words = "supported_versions";
+            break;
+        }
+        }
+        len = build_hello(&h, msg);
+        size_t rl = record(22, msg, len, rec);
+        tern_conn *s = tern_conn_new_server(server);
+        size_t used;
+        int rc = tern_conn_feed(s, rec, rl, &used);
+        if (want >= 0) {
+            expect(what, s, alert_of(s, NULL), want, words);
+        } else {
+            CHECK_EQ(rc, TERN_OK);
+            CHECK_EQ(tern_conn_version(s), TERN_TLS12);
+            CHECK_EQ(tern_conn_cipher_suite(s), TERN_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+            CHECK_EQ(tern_conn_signature_scheme(s), 0x0403);
+            if (k == 2)
+                CHECK_EQ(tern_conn_group(s), TERN_GROUP_SECP256R1);
+            if (test_failures != failures_before)
+                fprintf(stderr, "  case \"%s\": %s\n", what,
+                        tern_conn_error(s) ? tern_conn_error(s) : "(no error)");
+            failures_before = test_failures;
+        }
+        tern_conn_free(s);
+    }
+    tern_config_free(c12);
+    tern_config_free(s12);
+    tern_config_free(s12only);
+}
+
+/* RFC 7301 §3.1: an ALPN list with an empty name or a name running past
+ * its end is malformed (decode_error) whatever comes before, for a server
+ * with ALPN and one without, in TLS 1.3 and 1.2 (one validator). */
+static void test_alpn_malformed(void)
+{
+    static const char *const protos[] = {"h2", "http/1.1"};
+    tern_config *with = server_config("server-ed25519"), *without = server_config("server-ed25519");
+    tern_config *with12 = server_config("server-p256");
+    CHECK_EQ(tern_config_set_alpn(with, protos, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_alpn(with12, protos, 2), TERN_OK);
+    CHECK_EQ(tern_config_set_versions(with12, TERN_TLS12, TERN_TLS12), TERN_OK);
+    tern_config *c12 = client_config();
+    CHECK_EQ(tern_config_set_versions(c12, TERN_TLS12, TERN_TLS12), TERN_OK);
+    struct {
+        const char *what;
+        uint8_t body[16];
+        size_t len;
+        const char *words;
+    } cases[] = {
+        {"an empty name after h2", {0, 4, 2, 'h', '2', 0}, 6, "name 2 is empty"},
+        {"a name running past the list after h2",
+         {0, 5, 2, 'h', '2', 5, 'x'},
+         7,
+         "name 2 runs past the end"},
+        {"only an empty name", {0, 1, 0}, 3, "name 1 is empty"},
+        {"an empty list", {0, 0}, 2, "malformed ALPN"},
+        {"a list longer than its extension", {0, 9, 2, 'h', '2'}, 5, "malformed ALPN"},
+        {"a valid list", {0, 3, 2, 'h', '2'}, 5, NULL},
+    };
+    static struct hello h;
+    static uint8_t msg[4096], rec[4200];
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        for (int srv = 0; srv < 3; srv++) {
+            tern_conn *c = tern_conn_new_client(srv == 2 ? c12 : ccfg, "localhost");
+            const uint8_t *out;
+            size_t olen;
+            tern_conn_output(c, &out, &olen);
+            size_t len = u16(out + 3);
+            memcpy(msg, out + 5, len);
+            tern_conn_free(c);
+            CHECK(parse_hello(msg, len, &h));
+            drop_ext(&h, 16);
+            add_ext(&h, 1, 16, cases[k].body, cases[k].len);
+            len = build_hello(&h, msg);
+            size_t rl = record(22, msg, len, rec);
+            tern_conn *s = tern_conn_new_server(srv == 0 ? with : srv == 1 ? without : with12);
+            size_t used;
+            int rc = tern_conn_feed(s, rec, rl, &used);
+            if (cases[k].words) {
+                expect(cases[k].what, s, alert_of(s, NULL), TERN_ALERT_DECODE_ERROR,
+                       cases[k].words);
+            } else {
+                CHECK_EQ(rc, TERN_OK);
+                if (srv != 1)
+                    CHECK(tern_conn_alpn(s) && !strcmp(tern_conn_alpn(s), "h2"));
+                else
+                    CHECK(tern_conn_alpn(s) == NULL);
+            }
+            if (test_failures != failures_before)
+                fprintf(stderr, "  server %d: %s\n", srv, tern_conn_error(s));
+            failures_before = test_failures;
+            tern_conn_free(s);
+        }
+    }
+    tern_config_free(with);
+    tern_config_free(without);
+    tern_config_free(with12);
+    tern_config_free(c12);
 }
 
 /* Records and messages the server must refuse in its first state. */
@@ -662,6 +1055,16 @@ static void sh_sni_in_sh(struct hello *h)
 {
     add_ext(h, 0, 0, "", 0); /* server_name belongs in EncryptedExtensions */
 }
+static void sh_legacy_ssl3(struct hello *h)
+{
+    h->head[0] = 3; /* with supported_versions TLS 1.3 (RFC 8446 Appendix D.5) */
+    h->head[1] = 0;
+}
+static void sh_legacy_zero(struct hello *h)
+{
+    h->head[0] = 0;
+    h->head[1] = 0;
+}
 static void sh_stray_byte(struct hello *h)
 {
     struct ext *e = find_ext(h, 51);
@@ -681,6 +1084,10 @@ static const struct sh_case sh_cases[] = {
     {"no key_share", sh_no_key_share, TERN_ALERT_MISSING_EXTENSION, NULL},
     {"server_name in the ServerHello", sh_sni_in_sh, TERN_ALERT_ILLEGAL_PARAMETER, NULL},
     {"key_share with a stray byte", sh_stray_byte, TERN_ALERT_DECODE_ERROR, NULL},
+    {"legacy_version 0x0300 beside supported_versions", sh_legacy_ssl3, TERN_ALERT_PROTOCOL_VERSION,
+     "legacy_version is 0x0300"},
+    {"legacy_version 0x0000 beside supported_versions", sh_legacy_zero, TERN_ALERT_PROTOCOL_VERSION,
+     "legacy_version is 0x0000"},
 };
 
 static void test_server_hello_table(void)
@@ -688,7 +1095,7 @@ static void test_server_hello_table(void)
     for (size_t k = 0; k < sizeof(sh_cases) / sizeof(sh_cases[0]); k++) {
         struct flight f;
         server_answer(&f);
-        struct hello h;
+        static struct hello h;
         uint8_t msg[1024];
         CHECK(parse_hello(f.sh, f.sh_len, &h));
         sh_cases[k].mutate(&h);
@@ -719,6 +1126,7 @@ static void test_encrypted_flight(void)
         {"plaintext handshake record after the ServerHello", TERN_ALERT_UNEXPECTED_MESSAGE},
         {"application data before the server's Finished", TERN_ALERT_UNEXPECTED_MESSAGE},
         {"ClientHello sent to the client", TERN_ALERT_UNEXPECTED_MESSAGE},
+        {"CertificateVerify with an empty signature", TERN_ALERT_DECRYPT_ERROR},
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         struct flight f;
@@ -794,6 +1202,15 @@ static void test_encrypted_flight(void)
         case 11: {
             static const uint8_t ch[] = {1, 0, 0, 2, 3, 3};
             put(hs, &n, ch, sizeof(ch));
+            break;
+        }
+        case 12: {
+            /* RFC 8446 §4.4.3: signature<0..2^16-1>; empty is well-formed
+             * and fails verification. */
+            uint8_t cv[8] = {15, 0, 0, 4, f.hs[at[CV] + 4], f.hs[at[CV] + 5], 0, 0};
+            put(hs, &n, f.hs + at[EE], len[EE]);
+            put(hs, &n, f.hs + at[CERT], len[CERT]);
+            put(hs, &n, cv, sizeof(cv));
             break;
         }
         }
@@ -982,16 +1399,118 @@ static void test_post_handshake_table(void)
     end_pair(&p);
 }
 
+/* ---- floods: records that cost work and do nothing, counted ---- */
+
+/* feed_until_failure feeds the same record to c up to max times and
+ * returns how many it took before failing (max + 1 if it never failed). */
+static int feed_until_failure(tern_conn *c, const uint8_t *rec, size_t len, int max)
+{
+    for (int i = 1; i <= max; i++) {
+        size_t used;
+        if (tern_conn_feed(c, rec, len, &used) != TERN_OK)
+            return i;
+    }
+    return max + 1;
+}
+
+/* send_data_as_client: one byte of application data, read by the server. */
+static void send_data_as_client(struct pair *p)
+{
+    CHECK_EQ(send_as_client(p, 23, (const uint8_t *)"x", 1), -1);
+    uint8_t b;
+    size_t n;
+    CHECK_EQ(tern_conn_read(p->s, &b, 1, &n), TERN_OK);
+    CHECK_EQ(n, 1);
+}
+
+static void test_floods(void)
+{
+    /* user_canceled before any ClientHello: five are tolerated, the sixth
+     * is a flood (before the cap, a server took any number). */
+    static const uint8_t canceled[] = {21, 3, 3, 0, 2, 1, TERN_ALERT_USER_CANCELED};
+    tern_conn *s = tern_conn_new_server(scfg);
+    CHECK_EQ(feed_until_failure(s, canceled, sizeof(canceled), 1000), 6);
+    expect("user_canceled flood", s, alert_of(s, NULL), TERN_ALERT_UNEXPECTED_MESSAGE, "flood");
+    tern_conn_free(s);
+
+    /* Empty application-data records after the handshake: 32 in a row are
+     * tolerated, the 33rd is not; a record with data resets the count. */
+    struct pair p;
+    connected(&p);
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(send_as_client(&p, 23, (const uint8_t *)"", 0), -1);
+    send_data_as_client(&p);
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(send_as_client(&p, 23, (const uint8_t *)"", 0), -1);
+    CHECK_EQ(tern_conn_status(p.s), TERN_OK);
+    expect("empty-record flood", p.s, send_as_client(&p, 23, (const uint8_t *)"", 0),
+           TERN_ALERT_UNEXPECTED_MESSAGE, "33 empty records");
+    end_pair(&p);
+
+    /* Warning alerts after the handshake, with data between runs of them. */
+    connected(&p);
+    static const uint8_t warn[] = {1, TERN_ALERT_USER_CANCELED};
+    for (int run = 0; run < 3; run++) {
+        for (int i = 0; i < 5; i++)
+            CHECK_EQ(send_as_client(&p, 21, warn, 2), -1);
+        send_data_as_client(&p);
+    }
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(send_as_client(&p, 21, warn, 2), -1);
+    expect("warning-alert flood", p.s, send_as_client(&p, 21, warn, 2),
+           TERN_ALERT_UNEXPECTED_MESSAGE, "6 user_canceled");
+    end_pair(&p);
+
+    /* KeyUpdates from a real client: 32 with no data between them are
+     * followed, the 33rd is a flood; data in between resets the count. */
+    connected(&p);
+    uint8_t buf[64];
+    size_t n;
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 0), TERN_OK);
+    CHECK_EQ(tern_conn_write(p.c, (const uint8_t *)"data", 4, &n), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    CHECK_EQ(tern_conn_read(p.s, buf, sizeof(buf), &n), TERN_OK);
+    CHECK_EQ(n, 4);
+    for (int i = 0; i < 33; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 0), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    CHECK_EQ(tern_conn_status(p.s), TERN_E_UNEXPECTED_MESSAGE);
+    CHECK_CONTAINS(tern_conn_error(p.s), "33 KeyUpdates");
+    end_pair(&p);
+
+    /* Three update_requested in one flight are answered by one KeyUpdate
+     * (RFC 8446 §4.6.3), and both directions still carry data. */
+    connected(&p);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(tern_conn_key_update(p.c, 1), TERN_OK);
+    move(p.c, p.s, 1 << 20);
+    const uint8_t *out;
+    size_t len, records = 0;
+    tern_conn_output(p.s, &out, &len);
+    for (size_t i = 0; i + 5 <= len; i += 5 + u16(out + i + 3))
+        records++;
+    CHECK_EQ(records, 1);
+    move(p.s, p.c, 1 << 20);
+    exchange(p.c, p.s, 100);
+    CHECK_EQ(tern_conn_status(p.c), TERN_OK);
+    CHECK_EQ(tern_conn_status(p.s), TERN_OK);
+    end_pair(&p);
+}
+
 int main(void)
 {
     setup();
     RUN(test_client_hello_table);
     RUN(test_client_hello_tolerated);
+    RUN(test_client_hello12);
+    RUN(test_alpn_malformed);
     RUN(test_server_records);
     RUN(test_server_hello_table);
     RUN(test_encrypted_flight);
     RUN(test_client_flight_table);
     RUN(test_post_handshake_table);
+    RUN(test_floods);
     tern_config_free(ccfg);
     tern_config_free(scfg);
     return test_done();

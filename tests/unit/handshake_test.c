@@ -2,6 +2,7 @@
  * memory: every suite, group and key type, HelloRetryRequest, KeyUpdate,
  * ALPN, mutual TLS, close_notify, and the failures with their alerts and
  * sentences. */
+#include "base/bytes.h"
 #include "hs/test_hooks.h"
 #include "pair.h"
 #include "tern/tern.h"
@@ -96,6 +97,77 @@ static void test_hello_retry(void)
     CHECK_EQ(tern_conn_group(h.c), TERN_GROUP_SECP384R1);
     exchange(h.c, h.s, 500);
     finish(&h);
+}
+
+/* key_share_publics: from a ClientHello record, the X25519 public values of
+ * its X25519MLKEM768 share (the last 32 bytes) and of its X25519 share. */
+static bool key_share_publics(const uint8_t *rec, size_t len, const uint8_t **hybrid_x,
+                              const uint8_t **x25519)
+{
+    struct rd r, body, sid, suites, comp, exts;
+    const uint8_t *skip;
+    uint8_t type;
+    uint32_t hlen;
+    rd_init(&r, rec, len);
+    if (!rd_bytes(&r, &skip, 5) || !rd_u8(&r, &type) || type != 1 || !rd_u24(&r, &hlen) ||
+        !rd_sub(&r, &body, hlen) || !rd_bytes(&body, &skip, 2 + 32) || !rd_prefixed8(&body, &sid) ||
+        !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp) ||
+        !rd_prefixed16(&body, &exts))
+        return false;
+    *hybrid_x = *x25519 = NULL;
+    while (exts.len > 0) {
+        uint16_t et;
+        struct rd e, list;
+        if (!rd_u16(&exts, &et) || !rd_prefixed16(&exts, &e))
+            return false;
+        if (et != 51)
+            continue;
+        if (!rd_prefixed16(&e, &list))
+            return false;
+        while (list.len > 0) {
+            uint16_t g;
+            struct rd share;
+            if (!rd_u16(&list, &g) || !rd_prefixed16(&list, &share))
+                return false;
+            if (g == TERN_GROUP_X25519MLKEM768 && share.len == 1184 + 32)
+                *hybrid_x = share.p + 1184;
+            if (g == TERN_GROUP_X25519 && share.len == 32)
+                *x25519 = share.p;
+        }
+    }
+    return *hybrid_x && *x25519;
+}
+
+/* The browsers' offer: X25519MLKEM768 and X25519 shares. The client makes
+ * one X25519 key for both (draft-ietf-tls-ecdhe-mlkem allows it), and a
+ * server that takes only X25519 completes with it, no HelloRetryRequest. */
+static void test_hybrid_and_x25519_share_a_key(void)
+{
+    const uint16_t cg[] = {TERN_GROUP_X25519MLKEM768, TERN_GROUP_X25519};
+    const uint16_t only_x[] = {TERN_GROUP_X25519};
+    for (int server_pq = 0; server_pq < 2; server_pq++) {
+        struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+        CHECK_EQ(tern_config_set_groups(h.ccfg, cg, 2), TERN_OK);
+        CHECK_EQ(tern_config_set_groups(h.scfg, server_pq ? cg : only_x, server_pq ? 2 : 1),
+                 TERN_OK);
+        h.c = tern_conn_new_client(h.ccfg, "localhost");
+        h.s = tern_conn_new_server(h.scfg);
+        const uint8_t *out, *hx = NULL, *x = NULL;
+        size_t len = 0;
+        CHECK_EQ(tern_conn_output(h.c, &out, &len), TERN_OK);
+        CHECK(key_share_publics(out, len, &hx, &x));
+        if (hx && x)
+            CHECK_MEM(hx, x, 32);
+        move(h.c, h.s, 1 << 20);
+        /* One flight each way: the server answers the ClientHello at once. */
+        move(h.s, h.c, 1 << 20);
+        move(h.c, h.s, 1 << 20);
+        CHECK(both_done(h.c, h.s));
+        CHECK_EQ(tern_conn_group(h.c), server_pq ? TERN_GROUP_X25519MLKEM768 : TERN_GROUP_X25519);
+        CHECK_EQ(tern_conn_group(h.s), tern_conn_group(h.c));
+        exchange(h.c, h.s, 100);
+        finish(&h);
+    }
 }
 
 static void test_byte_at_a_time(void)
@@ -529,6 +601,7 @@ int main(void)
     RUN(test_each_group);
     RUN(test_each_key_type);
     RUN(test_hello_retry);
+    RUN(test_hybrid_and_x25519_share_a_key);
     RUN(test_byte_at_a_time);
     RUN(test_key_update);
     RUN(test_automatic_rekey);

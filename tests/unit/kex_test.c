@@ -184,6 +184,50 @@ static void test_hybrid_implicit_rejection(void)
     cry_kex_cleanup(&k);
 }
 
+/* An X25519 share made beside a hybrid one holds the hybrid's X25519 key:
+ * the same public value, and either share finishes against a server's answer
+ * (each after the other was cleaned up: the key is shared, not moved). */
+static void test_x25519_beside_hybrid(void)
+{
+    for (int drop_hybrid_first = 0; drop_hybrid_first < 2; drop_hybrid_first++) {
+        struct cry_kex hk, xk;
+        uint8_t hshare[CRY_KEX_MAX_SHARE], xshare[32], sshare[CRY_KEX_MAX_SHARE];
+        uint8_t s1[CRY_KEX_MAX_SECRET], s2[CRY_KEX_MAX_SECRET];
+        size_t hlen, xlen, slen, s1l, s2l;
+        CHECK_EQ(cry_kex_share_len(0x11ec), 1216);
+        CHECK_EQ(cry_kex_share_len(0x001d), 32);
+        CHECK_EQ(cry_kex_share_len(0x0019), 0);
+        CHECK_EQ(cry_kex_keygen(&hk, 0x11ec, hshare, sizeof(hshare), &hlen), TERN_OK);
+        CHECK_EQ(cry_kex_keygen_beside(&xk, 0x001d, &hk, xshare, sizeof(xshare), &xlen), TERN_OK);
+        CHECK_EQ(xlen, 32);
+        CHECK_MEM(xshare, hshare + MLKEM768_EK_LEN, 32);
+        /* The server takes the X25519 share, or the hybrid one. */
+        struct cry_kex *keep = drop_hybrid_first ? &xk : &hk;
+        cry_kex_cleanup(drop_hybrid_first ? &hk : &xk);
+        const uint8_t *cs = drop_hybrid_first ? xshare : hshare;
+        uint16_t g = drop_hybrid_first ? 0x001d : 0x11ec;
+        CHECK_EQ(cry_kex_respond(g, cs, drop_hybrid_first ? xlen : hlen, sshare, sizeof(sshare),
+                                 &slen, s1, sizeof(s1), &s1l),
+                 TERN_OK);
+        CHECK_EQ(cry_kex_finish(keep, sshare, slen, s2, sizeof(s2), &s2l), TERN_OK);
+        CHECK_EQ(s1l, s2l);
+        CHECK_MEM(s1, s2, s1l);
+        cry_kex_cleanup(keep);
+    }
+    /* Beside anything but a hybrid, or for another group, a fresh key. */
+    struct cry_kex a, b;
+    uint8_t pa[32], pb[65];
+    size_t la, lb;
+    CHECK_EQ(cry_kex_keygen(&a, 0x001d, pa, sizeof(pa), &la), TERN_OK);
+    CHECK_EQ(cry_kex_keygen_beside(&b, 0x001d, &a, pb, sizeof(pb), &lb), TERN_OK);
+    CHECK(memcmp(pa, pb, 32) != 0);
+    cry_kex_cleanup(&b);
+    CHECK_EQ(cry_kex_keygen_beside(&b, 0x0017, NULL, pb, sizeof(pb), &lb), TERN_OK);
+    CHECK_EQ(lb, 65);
+    cry_kex_cleanup(&b);
+    cry_kex_cleanup(&a);
+}
+
 int main(void)
 {
     RUN(test_supported);
@@ -191,5 +235,6 @@ int main(void)
     RUN(test_wrong_lengths);
     RUN(test_invalid_values);
     RUN(test_hybrid_implicit_rejection);
+    RUN(test_x25519_beside_hybrid);
     return test_done();
 }

@@ -14,36 +14,15 @@ static const struct {
     const char *id;
     const char *reason;
 } skips[] = {
-    /* Where RFC 5280 and the web PKI profile disagree, limbo has a case for
-     * each; tern follows the web PKI, so the RFC 5280 twin cannot agree. */
-    {"rfc5280::eku::ee-without-eku",
-     "tern requires extKeyUsage in leaves (web PKI); twin of webpki::eku::ee-without-eku"},
-    {"rfc5280::nc::permitted-dns-match-noncritical",
-     "tern honours non-critical nameConstraints (web PKI); twin of "
-     "webpki::nc::permitted-dns-match-noncritical"},
-    {"rfc5280::ca-as-leaf",
-     "tern refuses CA certificates as TLS leaves (web PKI); twin of webpki::ca-as-leaf"},
-    {"pathlen::validation-ignores-pathlen-in-leaf",
-     "its leaf is a CA certificate without extKeyUsage, which tern refuses as a TLS leaf, as "
-     "webpki::ca-as-leaf (same shape) expects"},
-    /* Two cases with the same shape and opposite verdicts: a trust anchor
-     * that is itself cross-signed and has no authorityKeyIdentifier. */
+    /* Only pedantic-* cases, where following them would refuse what
+     * browsers accept (the same list as tests/x509/limbo_cli.py). */
     {"rfc5280::aki::cross-signed-root-missing-aki",
-     "tern takes a trust anchor as a name and key (RFC 5280 §6.1.1 (d)) and does not police "
-     "its AKI; cve::cve-2024-0567 needs such an anchor accepted"},
-    /* RFC 9525 §6.3 drops the CN as an identity: tern never reads the CN,
-     * so it does not police its content either. */
-    {"webpki::cn::",
-     "tern does not check that the subject CN copies a SAN (CA/B Forum BR 7.1.4.3); it never "
-     "uses the CN, and limbo's own webpki::san::leftmost-wildcard-san expects SUCCESS with "
-     "such a CN"},
-    /* tern ships no Public Suffix List: a wildcard over a single label
-     * ("*.com") is refused, but one over a multi-label public suffix is not
-     * recognised as such. */
-    {"webpki::san::public-suffix-multi-label-wildcard-san",
-     "needs the Public Suffix List (*.co.uk), which tern does not ship"},
+     "pedantic-rfc5280: a trust anchor is a name and a key (RFC 5280 §6.1.1 (d)); refusing a "
+     "cross-signed root without authorityKeyIdentifier refuses anchors browsers accept "
+     "(cve::cve-2024-0567 needs one accepted)"},
     {"webpki::san::public-suffix-private-namespace-wildcard-san",
-     "needs the Public Suffix List (*.s3.amazonaws.com), which tern does not ship"},
+     "pedantic-public-suffix-wildcard: *.s3.amazonaws.com is under a private PSL registration; "
+     "browsers accept such wildcards, so tern consults the ICANN section only"},
 };
 
 static const char *skip_reason(const char *id)
@@ -80,8 +59,8 @@ static uint8_t *pem_to_der(const char *pem, size_t *len, enum x509_pem_kind want
 static int run_case(const struct json *t, struct tern_err *err)
 {
     struct x509_store *store = x509_store_new();
-    struct rd chain[64];
-    uint8_t *ders[64] = {0};
+    struct rd chain[X509_MAX_INPUT];
+    uint8_t *ders[X509_MAX_INPUT] = {0};
     size_t n = 0;
     struct x509_crl *crls[16] = {0};
     size_t n_crls = 0;
@@ -100,7 +79,7 @@ static int run_case(const struct json *t, struct tern_err *err)
             rd_init(&chain[n], ders[n], len), n++;
     }
     const struct json *inter = json_get(t, "untrusted_intermediates");
-    for (size_t i = 0; inter && i < inter->n && rc == TERN_OK && n < 64; i++) {
+    for (size_t i = 0; inter && i < inter->n && rc == TERN_OK && n < X509_MAX_INPUT; i++) {
         ders[n] = pem_to_der(inter->items[i]->string, &len, X509_PEM_CERTIFICATE);
         if (!ders[n])
             rc = err_set(err, TERN_E_FILE, "intermediate PEM does not parse");
@@ -117,25 +96,32 @@ static int run_case(const struct json *t, struct tern_err *err)
         tern_free(der);
     }
 
+    /* webpki:: cases under the web profile (for a TLS server unless the
+     * case says client); all others under rfc5280, for the purpose the case
+     * names or any. */
     struct x509_verify_opts o = {0};
     o.max_depth = -1;
-    o.purpose = X509_PURPOSE_SERVER;
-    const char *kind = json_str(t, "validation_kind");
-    if (kind && !strcmp(kind, "CLIENT"))
-        o.purpose = X509_PURPOSE_CLIENT;
+    bool web = !strncmp(json_str(t, "id"), "webpki::", 8);
+    o.profile = web ? X509_PROFILE_WEB : X509_PROFILE_RFC5280;
+    o.purpose = web ? X509_PURPOSE_SERVER : X509_PURPOSE_ANY;
     const struct json *eku = json_get(t, "extended_key_usage");
+    for (size_t i = 0; eku && i < eku->n; i++) {
+        if (!strcmp(eku->items[i]->string, "serverAuth"))
+            o.purpose = X509_PURPOSE_SERVER;
+    }
     for (size_t i = 0; eku && i < eku->n; i++) {
         if (!strcmp(eku->items[i]->string, "clientAuth"))
             o.purpose = X509_PURPOSE_CLIENT;
-        else if (!strcmp(eku->items[i]->string, "serverAuth"))
-            o.purpose = X509_PURPOSE_SERVER;
     }
+    const char *kind = json_str(t, "validation_kind");
+    if (kind && !strcmp(kind, "CLIENT"))
+        o.purpose = X509_PURPOSE_CLIENT;
     const struct json *ku = json_get(t, "key_usage");
     for (size_t i = 0; ku && i < ku->n; i++)
         if (!strcmp(ku->items[i]->string, "digitalSignature"))
             o.required_ku |= X509_KU_DIGITAL_SIGNATURE;
     const struct json *name = json_get(t, "expected_peer_name");
-    if (name && name->type == JSON_OBJECT && o.purpose == X509_PURPOSE_SERVER) {
+    if (name && name->type == JSON_OBJECT && o.purpose != X509_PURPOSE_CLIENT) {
         const char *nk = json_str(name, "kind");
         if (nk && !strcmp(nk, "IP"))
             o.ip = json_str(name, "value");

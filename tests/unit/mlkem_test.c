@@ -1,10 +1,15 @@
 /* SHA-3/SHAKE and ML-KEM-768: known answers (FIPS 202 digests, Wycheproof,
  * C2SP CCTV intermediate, strcmp, unlucky-sample and modulus vectors), the
  * CCTV accumulated 10,000-case run, implicit rejection, input checks, and a
- * rough speed figure. */
+ * rough speed figure; all of it on every path this build and CPU have
+ * (portable, AVX2), then a differential test of the paths on random inputs,
+ * primitive by primitive and end to end. */
 #include "base/mem.h"
 #include "crypto/mlkem.h"
+#include "crypto/mlkem_impl.h"
+#include "crypto/provider.h"
 #include "crypto/sha3.h"
+#include "crypto/sha3x4.h"
 #include "json.h"
 #include "test.h"
 
@@ -537,20 +542,217 @@ static void test_speed(void)
             iters / (t1 - t0), iters / (t2 - t1), iters / (t3 - t2));
 }
 
+/* ---- the paths against each other ---- */
+
+/* The automatic choice is AVX2 exactly when the build and the CPU have it,
+ * so the runs below do test the path a real handshake takes. */
+static void test_path_choice(void)
+{
+    CHECK(mlkem_force_path(-1));
+    bool avx2 = mlkem_ops_for_test(1) != NULL;
+#if defined(MLKEM_HAVE_AVX2)
+    CHECK_EQ(avx2, __builtin_cpu_supports("avx2") != 0);
+#else
+    CHECK(!avx2);
+#endif
+    CHECK(strcmp(mlkem_path_name(), avx2 ? "avx2" : "portable") == 0);
+    CHECK_EQ(mlkem_force_path(1), avx2);
+    CHECK(mlkem_force_path(0));
+    CHECK(strcmp(mlkem_path_name(), "portable") == 0);
+    CHECK(mlkem_force_path(-1));
+}
+
+static int16_t modq(int32_t x)
+{
+    x %= MLKEM_Q;
+    return (int16_t)(x < 0 ? x + MLKEM_Q : x);
+}
+
+/* poly_modq_eq: the two polynomials agree modulo q, each within bound. */
+static bool poly_modq_eq(const struct mlkem_poly *a, const struct mlkem_poly *b, int bound)
+{
+    for (unsigned i = 0; i < MLKEM_N; i++)
+        if (modq(a->c[i]) != modq(b->c[i]) || abs(a->c[i]) > bound || abs(b->c[i]) > bound)
+            return false;
+    return true;
+}
+
+/* rand_poly: coefficients from the stream in [lo, hi]; every fourth
+ * polynomial has the extremes only, where bounds are tightest. */
+static void rand_poly(struct sha3_ctx *rng, struct mlkem_poly *p, int lo, int hi, unsigned which)
+{
+    uint8_t b[2 * MLKEM_N];
+    sha3_squeeze(rng, b, sizeof(b));
+    for (unsigned i = 0; i < MLKEM_N; i++) {
+        unsigned r = (unsigned)(b[2 * i] | b[2 * i + 1] << 8);
+        if (which % 4 == 3)
+            p->c[i] = (int16_t)(r & 1 ? hi : lo);
+        else
+            p->c[i] = (int16_t)(lo + (int)(r % (unsigned)(hi - lo + 1)));
+    }
+}
+
+static void test_differential_primitives(void)
+{
+    const struct mlkem_ops *ref = mlkem_ops_for_test(0), *opt = mlkem_ops_for_test(1);
+    if (!opt) {
+        fprintf(stderr, "  no AVX2 path in this build or CPU: nothing to compare\n");
+        return;
+    }
+    struct sha3_ctx rng;
+    shake128_init(&rng);
+    sha3_absorb(&rng, "mlkem paths", 11);
+    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0, bad_parse = 0;
+    for (unsigned it = 0; it < 400; it++) {
+        struct mlkem_poly x, y, a[MLKEM_K], b[MLKEM_K], r1, r2;
+        /* NTT: input |c| < q; output within q/2 and equal modulo q. */
+        rand_poly(&rng, &x, -(MLKEM_Q - 1), MLKEM_Q - 1, it);
+        y = x;
+        ref->ntt(&x);
+        opt->ntt(&y);
+        bad_ntt += !poly_modq_eq(&x, &y, MLKEM_Q / 2);
+        /* Base multiplication: a in [0, 2^12), b within q/2. */
+        for (unsigned v = 0; v < MLKEM_K; v++) {
+            rand_poly(&rng, &a[v], 0, 4095, it);
+            rand_poly(&rng, &b[v], -(MLKEM_Q / 2), MLKEM_Q / 2, it + v);
+        }
+        ref->basemul_acc(&r1, a, b);
+        opt->basemul_acc(&r2, a, b);
+        bad_mul += !poly_modq_eq(&r1, &r2, MLKEM_Q - 1);
+        /* Inverse NTT of a product: |c| < q out, equal modulo q. */
+        x = r1;
+        ref->invntt(&r1);
+        opt->invntt(&x);
+        bad_inv += !poly_modq_eq(&r1, &x, MLKEM_Q - 1);
+        /* Rejection sampling (from any count, over any length, including
+         * bytes that are mostly rejected) and CBD: exactly equal. */
+        {
+            uint8_t buf[504];
+            sha3_squeeze(&rng, buf, sizeof(buf));
+            if (it % 3 == 0)
+                for (unsigned bi = 0; bi < sizeof(buf); bi++)
+                    buf[bi] |= bi % 3 == 1 ? 0xd0 : 0; /* many candidates >= q */
+            unsigned start = it % 7 == 0 ? 0 : it % 256, len = 3 * (it % 169);
+            struct mlkem_poly p1, p2;
+            memset(&p1, 0, sizeof(p1));
+            memset(&p2, 0, sizeof(p2));
+            unsigned n1 = ref->parse_uniform(&p1, start, buf, len);
+            unsigned n2 = opt->parse_uniform(&p2, start, buf, len);
+            bad_parse += n1 != n2 || memcmp(p1.c, p2.c, sizeof(int16_t) * n1) != 0;
+            ref->cbd2(&p1, buf);
+            opt->cbd2(&p2, buf);
+            bad_parse += memcmp(&p1, &p2, sizeof(p1)) != 0;
+        }
+        /* Hash batches: exactly equal, for batches of 1 to 16 jobs of every
+         * rate and domain ML-KEM uses, inputs of 0 to 1200 bytes in two
+         * parts, outputs of 1 to 600 bytes. */
+        if (it % 10 == 0) {
+            static uint8_t in[16][1200], out1[16][600], out2[16][600];
+            struct sha3_job j1[16], j2[16];
+            uint8_t sel[16 * 6];
+            unsigned nj = 1 + it / 10 % 16;
+            sha3_squeeze(&rng, sel, sizeof(sel));
+            for (unsigned q = 0; q < nj; q++) {
+                static const uint8_t rates[4] = {168, 136, 136, 72},
+                                     ds[4] = {0x1f, 0x1f, 0x06, 0x06};
+                unsigned kind = sel[6 * q] % 4;
+                size_t l0 = (size_t)(sel[6 * q + 1] | sel[6 * q + 2] << 8) % 600;
+                size_t l1 = (size_t)(sel[6 * q + 3] | sel[6 * q + 4] << 8) % 601;
+                size_t ol = 1 + (size_t)(sel[6 * q + 5] * 7u) % 600;
+                sha3_squeeze(&rng, in[q], l0 + l1);
+                j1[q] = (struct sha3_job){{in[q], in[q] + l0}, {l0, l1}, out1[q], ol,
+                                          rates[kind],         ds[kind]};
+                j2[q] = j1[q];
+                j2[q].out = out2[q];
+                memset(out1[q], 0, sizeof(out1[q]));
+                memset(out2[q], 0xaa, sizeof(out2[q]));
+            }
+            ref->hash_batch(j1, nj);
+            opt->hash_batch(j2, nj);
+            for (unsigned q = 0; q < nj; q++)
+                bad_hash +=
+                    memcmp(out1[q], out2[q], j1[q].out_len) != 0 || out2[q][j1[q].out_len] != 0xaa;
+        }
+    }
+    CHECK_EQ(bad_ntt, 0);
+    CHECK_EQ(bad_mul, 0);
+    CHECK_EQ(bad_inv, 0);
+    CHECK_EQ(bad_hash, 0);
+    CHECK_EQ(bad_parse, 0);
+}
+
+/* End to end: keys, ciphertexts and secrets from random seeds, and the
+ * rejection keys from random ciphertexts, identical on both paths. */
+static void test_differential_kem(void)
+{
+    if (!mlkem_ops_for_test(1)) {
+        fprintf(stderr, "  no AVX2 path in this build or CPU: nothing to compare\n");
+        return;
+    }
+    static uint8_t ek[2][MLKEM768_EK_LEN], dk[2][MLKEM768_DK_LEN], ct[2][MLKEM768_CT_LEN],
+        ct_rand[MLKEM768_CT_LEN];
+    uint8_t seeds[96], ss[2][32], rej[2][32];
+    int differ = 0, errors = 0;
+    for (int it = 0; it < 200; it++) {
+        CHECK_EQ(cry_random(seeds, sizeof(seeds)), TERN_OK);
+        CHECK_EQ(cry_random(ct_rand, sizeof(ct_rand)), TERN_OK);
+        for (int p = 0; p < 2; p++) {
+            CHECK(mlkem_force_path(p));
+            mlkem768_keygen_derand(ek[p], dk[p], seeds, seeds + 32);
+            errors += mlkem768_encaps_derand(ct[p], ss[p], ek[p], MLKEM768_EK_LEN, seeds + 64);
+            uint8_t back[32];
+            errors += mlkem768_decaps(back, dk[p], MLKEM768_DK_LEN, ct[p], MLKEM768_CT_LEN);
+            differ += memcmp(back, ss[p], 32) != 0;
+            errors += mlkem768_decaps(rej[p], dk[p], MLKEM768_DK_LEN, ct_rand, MLKEM768_CT_LEN);
+        }
+        differ += memcmp(ek[0], ek[1], MLKEM768_EK_LEN) != 0;
+        differ += memcmp(dk[0], dk[1], MLKEM768_DK_LEN) != 0;
+        differ += memcmp(ct[0], ct[1], MLKEM768_CT_LEN) != 0;
+        differ += memcmp(ss[0], ss[1], 32) != 0;
+        differ += memcmp(rej[0], rej[1], 32) != 0;
+    }
+    CHECK(mlkem_force_path(-1));
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(differ, 0);
+}
+
 int main(void)
 {
     RUN(test_sha3_kats);
     RUN(test_sha3_incremental);
     RUN(test_compress_exhaustive);
-    RUN(test_wycheproof_keygen);
-    RUN(test_wycheproof_encaps);
-    RUN(test_cctv_intermediate);
-    RUN(test_cctv_strcmp);
-    RUN(test_cctv_unlucky);
-    RUN(test_cctv_modulus);
-    RUN(test_cctv_accumulated);
-    RUN(test_roundtrip_and_rejection);
-    RUN(test_input_checks);
-    RUN(test_speed);
+    RUN(test_path_choice);
+    /* Every vector on every path. */
+    for (int path = 0; path < 2; path++) {
+        if (!mlkem_force_path(path)) {
+            fprintf(stderr, "note: no AVX2 path in this build or CPU; portable only\n");
+            continue;
+        }
+        fprintf(stderr, "-- ML-KEM path: %s\n", mlkem_path_name());
+        RUN(test_wycheproof_keygen);
+        RUN(test_wycheproof_encaps);
+        RUN(test_cctv_intermediate);
+        RUN(test_cctv_strcmp);
+        RUN(test_cctv_unlucky);
+        RUN(test_cctv_modulus);
+        RUN(test_cctv_accumulated);
+        RUN(test_roundtrip_and_rejection);
+        RUN(test_input_checks);
+        RUN(test_speed);
+    }
+    CHECK(mlkem_force_path(-1));
+    RUN(test_differential_primitives);
+    RUN(test_differential_kem);
+#ifdef MLKEM_HAVE_AVX2
+    /* The 4-way Keccak's AVX-512 rounds (where the CPU has them) were used
+     * above; its AVX2 rounds again, as on a CPU without AVX-512. */
+    if (mlkem_ops_for_test(1) && sha3x4_avx512_available()) {
+        fprintf(stderr, "-- 4-way Keccak without AVX-512\n");
+        sha3x4_use_avx512(false);
+        RUN(test_differential_primitives);
+        RUN(test_differential_kem);
+        sha3x4_use_avx512(true);
+    }
+#endif
     return test_done();
 }

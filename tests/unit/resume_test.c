@@ -1,6 +1,7 @@
 /* TLS 1.3 resumption between tern endpoints in memory: tickets, the
  * abbreviated handshake, tickets used once, shared and rotated ticket
  * keys, tampered tickets and binders. */
+#include "hs/session.h"
 #include "pair.h"
 #include "tern/tern.h"
 #include "test.h"
@@ -258,6 +259,152 @@ static void test_psk_ke(void)
         }
 }
 
+static unsigned tickets_skipped, tickets_sent;
+static char last_skip[512];
+static void count_tickets(void *arg, const struct tern_trace_event *ev)
+{
+    (void)arg;
+    if (ev->kind == TERN_TRACE_MESSAGE && ev->dir == TERN_DIR_TO_CLIENT &&
+        !strcmp(ev->name, "NewSessionTicket"))
+        tickets_sent++;
+    if (!strcmp(ev->name, "ticket skipped")) {
+        tickets_skipped++;
+        snprintf(last_skip, sizeof(last_skip), "%s", ev->explain ? ev->explain : "");
+    }
+}
+
+/* mtls_visit: one mutual-TLS handshake with the long-subject client
+ * certificate; returns whether it resumed (-1: failed). */
+static int mtls_visit(tern_config *ccfg, tern_config *scfg, const char **out_subject)
+{
+    static char subject[600];
+    tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+    tern_conn *s = tern_conn_new_server(scfg);
+    pump(c, s, 1 << 20);
+    int r = -1;
+    if (both_done(c, s)) {
+        exchange(c, s, 100);
+        pump(c, s, 1 << 20);
+        r = tern_conn_resumed(s);
+        CHECK_EQ(tern_conn_status(s), TERN_OK);
+        snprintf(subject, sizeof(subject), "%s",
+                 tern_conn_peer_subject(s) ? tern_conn_peer_subject(s) : "");
+    } else {
+        fprintf(stderr, "  client: %s\n  server: %s\n", tern_conn_error(c), tern_conn_error(s));
+    }
+    *out_subject = subject;
+    tern_conn_free(c);
+    tern_conn_free(s);
+    return r;
+}
+
+/* A client certificate whose subject renders to over 400 characters: the
+ * ticket stores a hash of the certificate and a bounded prefix of the
+ * subject, so it fits; and when a ticket cannot be made at all (a 255-byte
+ * ALPN protocol beside it), the completed handshake stands and the trace
+ * says the ticket was skipped. TLS 1.3 and 1.2. */
+static void test_long_client_subject(void)
+{
+    for (int v12 = 0; v12 < 2; v12++) {
+        for (int huge = 0; huge < 2; huge++) {
+            tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 2, 3600);
+            uint16_t v = v12 ? TERN_TLS12 : TERN_TLS13;
+            CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+            CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+            add_trust(scfg, DATA "ca.pem");
+            CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-long-chain.pem",
+                                                     DATA "client-long.key"),
+                     TERN_OK);
+            char proto[256];
+            memset(proto, 'p', 255);
+            proto[255] = '\0';
+            const char *protos[] = {proto};
+            if (huge) {
+                CHECK_EQ(tern_config_set_alpn(ccfg, protos, 1), TERN_OK);
+                CHECK_EQ(tern_config_set_alpn(scfg, protos, 1), TERN_OK);
+            }
+            tern_config_set_trace(scfg, count_tickets, NULL);
+            tickets_skipped = tickets_sent = 0;
+            const char *subject;
+            CHECK_EQ(mtls_visit(ccfg, scfg, &subject), 0);
+            CHECK(strlen(subject) > 400);
+            CHECK_CONTAINS(subject, "O=tern long subject organisation");
+            char full[600];
+            snprintf(full, sizeof(full), "%s", subject);
+            if (!huge) {
+                /* The ticket fits, and resumes with the client's identity:
+                 * the first 128 bytes of its subject, marked as cut. */
+                CHECK_EQ(tickets_skipped, 0);
+                CHECK(tickets_sent >= 1);
+                CHECK_EQ(mtls_visit(ccfg, scfg, &subject), 1);
+                CHECK_EQ(strlen(subject), 128);
+                CHECK(!strncmp(subject, full, 125));
+                CHECK(!strcmp(subject + 125, "..."));
+            } else {
+                /* No ticket can hold this session: skipped, not fatal;
+                 * TLS 1.2 answers its announced ticket with an empty one
+                 * (RFC 5077 §3.3). */
+                CHECK_EQ(tickets_skipped, v12 ? 1 : 2);
+                CHECK_CONTAINS(last_skip, "does not fit");
+                CHECK_EQ(tickets_sent, v12 ? 1 : 0);
+                CHECK_EQ(mtls_visit(ccfg, scfg, &subject), 0);
+                CHECK(strlen(subject) > 400);
+            }
+            tern_config_free(ccfg);
+            tern_config_free(scfg);
+        }
+    }
+}
+
+/* The session encoding: format 2 carries the peer certificate's hash;
+ * format 1 (before it) still decodes, without one; a hash of another
+ * length is malformed. */
+static void test_session_formats(void)
+{
+    struct hs_session s, d;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.lifetime_s = 60;
+    snprintf(s.server_name, sizeof(s.server_name), "localhost");
+    snprintf(s.peer_subject, sizeof(s.peer_subject), "CN=x");
+    s.peer_cert_hash_len = 32;
+    memset(s.peer_cert_hash, 0xab, 32);
+    uint8_t buf[2048];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    hs_session_encode(&s, &w);
+    CHECK(wr_ok(&w));
+    struct rd r;
+    rd_init(&r, buf, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 32);
+    CHECK_MEM(d.peer_cert_hash, s.peer_cert_hash, 32);
+    CHECK(!strcmp(d.peer_subject, "CN=x"));
+    /* format 1: the same without the hash field (the 33 bytes before the
+     * ticket's 2-byte length) */
+    size_t hash_at = w.len - 2 - 33;
+    uint8_t old[2048];
+    memcpy(old, buf, hash_at);
+    memcpy(old + hash_at, buf + hash_at + 33, 2);
+    old[0] = 1;
+    rd_init(&r, old, w.len - 33);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+    CHECK(!strcmp(d.server_name, "localhost"));
+    /* a 5-byte hash */
+    buf[hash_at] = 5;
+    memmove(buf + hash_at + 6, buf + hash_at + 33, 2);
+    rd_init(&r, buf, hash_at + 8);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    buf[hash_at] = 0; /* while with no hash at all it decodes */
+    memmove(buf + hash_at + 1, buf + hash_at + 6, 2);
+    rd_init(&r, buf, hash_at + 3);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -269,5 +416,7 @@ int main(void)
     RUN(test_tampered_binder);
     RUN(test_alpn_mismatch_means_full);
     RUN(test_psk_ke);
+    RUN(test_long_client_subject);
+    RUN(test_session_formats);
     return test_done();
 }

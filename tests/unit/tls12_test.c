@@ -5,6 +5,7 @@
  * behaviour), client certificates, and the failures with their alerts. The
  * PRF is checked against a known-answer vector. */
 #include "hs/internal.h"
+#include "record/record.h"
 #include "pair.h"
 #include "tern/tern.h"
 #include "test.h"
@@ -428,6 +429,25 @@ static void test_ems_required(void)
     finish(&h);
 }
 
+/* warning_of opens the one record `from` has queued (a protected TLS 1.2
+ * alert) with the peer's read keys, as the peer would, and returns
+ * level << 8 | description, or -1. */
+static int warning_of(tern_conn *from, tern_conn *peer)
+{
+    size_t len;
+    uint8_t *out = take_output(from, &len);
+    int got = -1;
+    uint8_t type;
+    size_t off, n;
+    if (len >= 5 && out[0] == 21 && 5 + ((size_t)out[3] << 8 | out[4]) == len &&
+        rec_open(&peer->rd_in, out, len, &type, &off, &n, NULL) == TERN_OK && type == 21 && n == 2)
+        got = out[off] << 8 | out[off + 1];
+    free(out);
+    return got;
+}
+
+/* RFC 5246 §7.2.2: no_renegotiation is always a warning. Each side refuses
+ * the other's request with one and keeps the connection, a few times. */
 static void test_renegotiation_refused(void)
 {
     struct handshake h = {client12(), server12("server-p256"), 0, 0};
@@ -437,24 +457,96 @@ static void test_renegotiation_refused(void)
     static const uint8_t hello_request[4] = {0, 0, 0, 0};
     CHECK_EQ(conn_send_post_hs(h.s, hello_request, 4), TERN_OK);
     move(h.s, h.c, 1 << 20);
-    CHECK_EQ(tern_conn_status(h.c), TERN_E_NO_RENEGOTIATION);
-    CHECK_CONTAINS(tern_conn_error(h.c), "HelloRequest");
-    CHECK_EQ(h.c->alert_sent, TERN_ALERT_NO_RENEGOTIATION);
-    move(h.c, h.s, 1 << 20);
-    CHECK_CONTAINS(tern_conn_error(h.s), "no_renegotiation");
+    CHECK_EQ(tern_conn_status(h.c), TERN_OK);
+    CHECK_EQ(warning_of(h.c, h.s), 1 << 8 | TERN_ALERT_NO_RENEGOTIATION);
+    CHECK_EQ(h.c->alert_sent, -1);
+    CHECK(!h.c->close_sent);
+    exchange(h.c, h.s, 3000); /* the connection goes on, both ways */
+    CHECK(both_done(h.c, h.s));
+    /* A HelloRequest with a body is malformed. */
+    static const uint8_t long_request[5] = {0, 0, 0, 1, 0};
+    CHECK_EQ(conn_send_post_hs(h.s, long_request, 5), TERN_OK);
+    move(h.s, h.c, 1 << 20);
+    CHECK_EQ(tern_conn_status(h.c), TERN_E_DECODE);
     finish(&h);
 
-    /* The client sends a second ClientHello. */
+    /* The client sends a second ClientHello, again and again. */
     h = (struct handshake){client12(), server12("server-p256"), 0, 0};
     start(&h, "localhost", 1 << 20);
     CHECK(both_done(h.c, h.s));
     static const uint8_t client_hello[8] = {1, 0, 0, 4, 3, 3, 0, 0};
+    for (int i = 0; i < HS12_MAX_RENEG_REFUSALS; i++) {
+        CHECK_EQ(conn_send_post_hs(h.c, client_hello, sizeof(client_hello)), TERN_OK);
+        move(h.c, h.s, 1 << 20);
+        CHECK_EQ(tern_conn_status(h.s), TERN_OK);
+        CHECK_EQ(warning_of(h.s, h.c), 1 << 8 | TERN_ALERT_NO_RENEGOTIATION);
+        exchange(h.c, h.s, 100);
+    }
+    CHECK_EQ(h.s->alert_sent, -1);
+    /* Past the bound it is a flood: fatal. */
     CHECK_EQ(conn_send_post_hs(h.c, client_hello, sizeof(client_hello)), TERN_OK);
     move(h.c, h.s, 1 << 20);
-    CHECK_EQ(tern_conn_status(h.s), TERN_E_NO_RENEGOTIATION);
-    CHECK_CONTAINS(tern_conn_error(h.s), "second ClientHello");
-    CHECK_EQ(h.s->alert_sent, TERN_ALERT_NO_RENEGOTIATION);
+    CHECK_EQ(tern_conn_status(h.s), TERN_E_UNEXPECTED_MESSAGE);
+    CHECK_CONTAINS(tern_conn_error(h.s), "renegotiate 5 times");
+    CHECK_EQ(h.s->alert_sent, TERN_ALERT_UNEXPECTED_MESSAGE);
     finish(&h);
+
+    /* A second ClientHello inside the handshake: unexpected_message. */
+    h = (struct handshake){client12(), server12("server-p256"), 0, 0};
+    h.c = tern_conn_new_client(h.ccfg, "localhost");
+    h.s = tern_conn_new_server(h.scfg);
+    size_t len, used;
+    uint8_t *ch = take_output(h.c, &len);
+    CHECK_EQ(tern_conn_feed(h.s, ch, len, &used), TERN_OK);
+    CHECK_EQ(tern_conn_feed(h.s, ch, len, &used), TERN_E_UNEXPECTED_MESSAGE);
+    CHECK_CONTAINS(tern_conn_error(h.s), "second ClientHello during the TLS 1.2 handshake");
+    free(ch);
+    finish(&h);
+}
+
+/* ccs_after_ccs copies flight with a second plaintext ChangeCipherSpec
+ * record right after the first; *len grows by 6. */
+static uint8_t *ccs_after_ccs(const uint8_t *flight, size_t *len)
+{
+    static const uint8_t ccs[6] = {20, 3, 3, 0, 1, 1};
+    size_t off = 0;
+    while (off + 5 <= *len && flight[off] != 20)
+        off += 5 + ((size_t)flight[off + 3] << 8 | flight[off + 4]);
+    CHECK(off + 6 <= *len);
+    uint8_t *out = malloc(*len + 6);
+    memcpy(out, flight, off + 6);
+    memcpy(out + off + 6, ccs, 6);
+    memcpy(out + off + 12, flight + off + 6, *len - off - 6);
+    *len += 6;
+    return out;
+}
+
+/* A ChangeCipherSpec after the real one (TLS 1.3's tolerance of one stray
+ * CCS does not apply to TLS 1.2): unexpected_message, on both sides. */
+static void test_second_ccs(void)
+{
+    for (int side = 0; side < 2; side++) {
+        struct handshake h = {client12(), server12("server-p256"), 0, 0};
+        h.c = tern_conn_new_client(h.ccfg, "localhost");
+        h.s = tern_conn_new_server(h.scfg);
+        move(h.c, h.s, 1 << 20);
+        move(h.s, h.c, 1 << 20);
+        tern_conn *from = h.c, *to = h.s;
+        if (side == 1) {
+            move(h.c, h.s, 1 << 20); /* the client's Finished; the server answers */
+            from = h.s, to = h.c;
+        }
+        size_t len, used;
+        uint8_t *flight = take_output(from, &len);
+        uint8_t *changed = ccs_after_ccs(flight, &len);
+        CHECK_EQ(tern_conn_feed(to, changed, len, &used), TERN_E_UNEXPECTED_MESSAGE);
+        CHECK_CONTAINS(tern_conn_error(to), "ChangeCipherSpec");
+        CHECK_EQ(to->alert_sent, TERN_ALERT_UNEXPECTED_MESSAGE);
+        CHECK(!tern_conn_handshake_done(to));
+        free(flight);
+        free(changed);
+        finish(&h);
+    }
 }
 
 static void test_rsa_key_transport(void)
@@ -602,6 +694,87 @@ static void test_corrupted_finished(void)
     finish(&h);
 }
 
+/* splice_msg replaces the handshake message of `type` (alone in its
+ * plaintext record, as tern sends them) with msg; returns the new flight
+ * (malloc'ed) and its length in *len. */
+static uint8_t *splice_msg(const uint8_t *flight, size_t *len, uint8_t type, const uint8_t *msg,
+                           size_t msg_len)
+{
+    size_t m = find_msg(flight, *len, type);
+    CHECK(m != (size_t)-1);
+    if (m == (size_t)-1)
+        return NULL;
+    size_t rec = m - 5;
+    size_t old_rec_len = 5 + ((size_t)flight[rec + 3] << 8 | flight[rec + 4]);
+    uint8_t *out = malloc(*len + msg_len + 5);
+    memcpy(out, flight, rec);
+    memcpy(out + rec, flight + rec, 3);
+    out[rec + 3] = (uint8_t)(msg_len >> 8);
+    out[rec + 4] = (uint8_t)msg_len;
+    memcpy(out + rec + 5, msg, msg_len);
+    memcpy(out + rec + 5 + msg_len, flight + rec + old_rec_len, *len - rec - old_rec_len);
+    *len = *len - old_rec_len + 5 + msg_len;
+    return out;
+}
+
+/* RFC 5246 §4.7 (and RFC 8446 §4.4.3): signature<0..2^16-1>. An empty
+ * signature is well-formed and fails verification: decrypt_error, not
+ * decode_error. */
+static void test_empty_signatures(void)
+{
+    /* ServerKeyExchange, to the client. */
+    struct handshake h = {client12(), server12("server-p256"), 0, 0};
+    h.c = tern_conn_new_client(h.ccfg, "localhost");
+    h.s = tern_conn_new_server(h.scfg);
+    move(h.c, h.s, 1 << 20);
+    size_t len, used;
+    uint8_t *flight = take_output(h.s, &len);
+    size_t m = find_msg(flight, len, HS12_SERVER_KEY_EXCHANGE);
+    CHECK(m != (size_t)-1);
+    if (m != (size_t)-1) {
+        size_t params = 4 + flight[m + 4 + 3]; /* curve type, group, point */
+        uint8_t ske[512];
+        memcpy(ske, flight + m, 4 + params + 2); /* header, params, scheme */
+        ske[4 + params + 2] = 0;
+        ske[4 + params + 3] = 0;
+        size_t body = params + 4;
+        ske[1] = 0;
+        ske[2] = (uint8_t)(body >> 8);
+        ske[3] = (uint8_t)body;
+        uint8_t *changed = splice_msg(flight, &len, HS12_SERVER_KEY_EXCHANGE, ske, 4 + body);
+        CHECK_EQ(tern_conn_feed(h.c, changed, len, &used), TERN_E_DECRYPT);
+        CHECK_CONTAINS(tern_conn_error(h.c), "ServerKeyExchange signature");
+        CHECK_EQ(h.c->alert_sent, TERN_ALERT_DECRYPT_ERROR);
+        free(changed);
+    }
+    free(flight);
+    finish(&h);
+
+    /* The client's CertificateVerify, to the server. */
+    h = (struct handshake){client12(), server12("server-p256"), 0, 0};
+    CHECK_EQ(tern_config_set_client_auth(h.scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    add_trust(h.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_cert_chain_file(h.ccfg, DATA "client-chain.pem", DATA "client.key"),
+             TERN_OK);
+    h.c = tern_conn_new_client(h.ccfg, "localhost");
+    h.s = tern_conn_new_server(h.scfg);
+    move(h.c, h.s, 1 << 20);
+    move(h.s, h.c, 1 << 20);
+    flight = take_output(h.c, &len);
+    m = find_msg(flight, len, HS_CERTIFICATE_VERIFY);
+    CHECK(m != (size_t)-1);
+    if (m != (size_t)-1) {
+        uint8_t cv[8] = {HS_CERTIFICATE_VERIFY, 0, 0, 4, flight[m + 4], flight[m + 5], 0, 0};
+        uint8_t *changed = splice_msg(flight, &len, HS_CERTIFICATE_VERIFY, cv, sizeof(cv));
+        CHECK_EQ(tern_conn_feed(h.s, changed, len, &used), TERN_E_DECRYPT);
+        CHECK_CONTAINS(tern_conn_error(h.s), "CertificateVerify signature");
+        CHECK_EQ(h.s->alert_sent, TERN_ALERT_DECRYPT_ERROR);
+        free(changed);
+    }
+    free(flight);
+    finish(&h);
+}
+
 static void test_client_certificates(void)
 {
     /* Required, and the client has one. */
@@ -741,6 +914,39 @@ static void test_resumption(void)
     finish(&h);
 }
 
+/* A CertificateRequest's whole signature list is read: the schemes tern
+ * knows are kept once each, however many unknown ones and repeats come
+ * first (both versions share hs_u16_list_keep). */
+static void test_cert_request_long_list(void)
+{
+    uint8_t body[1024];
+    struct wr w;
+    wr_init_fixed(&w, body, sizeof(body));
+    size_t types = wr_open_u8(&w);
+    wr_u8(&w, 64);
+    wr_close(&w, types);
+    size_t sigs = wr_open_u16(&w);
+    for (int i = 0; i < 100; i++)
+        wr_u16(&w, (uint16_t)(0x0b00 + i));
+    for (int i = 0; i < 100; i++)
+        wr_u16(&w, 0x0804); /* rsa_pss_rsae_sha256, repeated */
+    wr_u16(&w, 0x0403);
+    wr_close(&w, sigs);
+    wr_u16(&w, 0);
+    CHECK(wr_ok(&w));
+    struct rd r;
+    rd_init(&r, body, w.len);
+    uint16_t out[HS_KNOWN_MAX];
+    size_t n = 0, total = 0;
+    struct tern_err err;
+    err_init(&err);
+    CHECK_EQ(hs12_parse_cert_request(r, out, HS_KNOWN_MAX, &n, &total, &err), TERN_OK);
+    CHECK_EQ(total, 201);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(out[0], 0x0804);
+    CHECK_EQ(out[1], 0x0403);
+}
+
 int main(void)
 {
     RUN(test_prf_vector);
@@ -750,6 +956,7 @@ int main(void)
     RUN(test_version_negotiation);
     RUN(test_ems_required);
     RUN(test_renegotiation_refused);
+    RUN(test_second_ccs);
     RUN(test_rsa_key_transport);
     RUN(test_corrupted_ske_signature);
     RUN(test_corrupted_finished);
@@ -757,5 +964,7 @@ int main(void)
     RUN(test_bad_server_certificate);
     RUN(test_trace);
     RUN(test_resumption);
+    RUN(test_cert_request_long_list);
+    RUN(test_empty_signatures);
     return test_done();
 }

@@ -25,9 +25,15 @@ pass() { echo "ok: $*"; }
 
 [ -x "$TERN" ] || skip "no tern executable in $BUILD (it links once the handshake lands)"
 
+# need CMD[:PACKAGE]...: fail with the install command when a command is
+# missing (the package defaults to the command's name). Tests never install:
+# scripts/deps.sh check does, once, for every test.
 need() {
-  local c
-  for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (scripts/deps.sh check)"; done
+  local item missing=()
+  for item in "$@"; do
+    command -v "${item%%:*}" >/dev/null 2>&1 || missing+=("${item##*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] || fail "needs ${missing[*]}; run: scripts/deps.sh check (as root), or sudo apt-get install -y ${missing[*]}"
 }
 
 free_port() {
@@ -69,7 +75,7 @@ start_serve() {
 handshake_smoke() {
   local out
   if ! out=$("$TERN" get --cafile "$CA" "https://localhost:$PORT/" 2>&1 >/dev/null); then
-    if echo "$out" | grep -qi 'not implemented\|TERN_E_UNSUPPORTED'; then
+    if grep -qi 'not implemented\|TERN_E_UNSUPPORTED' <<<"$out"; then
       skip "the handshake is not implemented yet: $out"
     fi
     echo "$out"
@@ -112,26 +118,40 @@ openssl_pki() {
 get_smoke() {
   local out
   if ! out=$("$TERN" get --cafile "$2" "$1" 2>&1 >/dev/null); then
-    if echo "$out" | grep -qi 'not implemented\|TERN_E_UNSUPPORTED'; then
+    if grep -qi 'not implemented\|TERN_E_UNSUPPORTED' <<<"$out"; then
       skip "the handshake is not implemented yet: $out"
     fi
   fi
 }
 
-# install_or_skip PROBE:PACKAGE...: install what is missing from Debian's
-# packages when root, otherwise skip with the command to run.
-install_or_skip() {
-  local item missing=()
-  for item in "$@"; do
-    command -v "${item%%:*}" >/dev/null 2>&1 || missing+=("${item##*:}")
+
+# start_capture FILE: tshark writes what crosses tcp port $PORT on lo to FILE.
+# It returns once the capture provably sees packets (probe connections until
+# one shows in tshark's per-packet output): "Capturing on" alone comes before
+# the filter is live, and packets sent in between were lost (a flaky test).
+start_capture() {
+  tshark -i lo -f "tcp port $PORT" -l -P -w "$1" >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
+  TP=$!
+  PIDS+=("$TP")
+  local i
+  for i in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null || true
+    [ -s "$WORK/tshark.out" ] && return 0
+    sleep 0.1
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
-      || skip "could not install ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
-  else
-    skip "needs ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
-  fi
+  fail "tshark saw no packet in 10 s: $(cat "$WORK/tshark.err")"
+}
+
+# stop_capture: once tshark has printed no new packet for half a second,
+# stop it (SIGINT: it finishes the file) and wait for it.
+stop_capture() {
+  local i last=-1 now
+  for i in $(seq 50); do
+    now=$(wc -l <"$WORK/tshark.out")
+    [ "$now" = "$last" ] && break
+    last=$now
+    sleep 0.5
+  done
+  kill -INT "$TP"
+  wait "$TP" 2>/dev/null || true
 }
