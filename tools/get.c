@@ -696,6 +696,7 @@ int cmd_get(int argc, char **argv)
     struct trace_out tr = {.f = stderr, .mode = o.trace};
     FILE *out = stdout;
     const char *cfg_step = NULL;
+    why[0] = 0;
     if (o.min_v && tern_config_set_versions(cfg, o.min_v, o.max_v) != TERN_OK)
         cfg_step = "--tls1.2/--tls1.3";
     else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
@@ -728,8 +729,11 @@ int cmd_get(int argc, char **argv)
             cfg_step = "--alpn";
     }
     if (cfg_step) {
-        const char *e = tern_config_error(cfg);
-        fprintf(stderr, "tern get: %s: %s\n", cfg_step, e ? e : "rejected");
+        const char *e = why[0] ? why : tern_config_error(cfg);
+        fprintf(stderr, "tern get: %s: %s%s\n", cfg_step, e ? e : "rejected",
+                e && strstr(e, "is encrypted") && !strstr(e, "--key-pass") && !o.key_pass
+                    ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
+                    : "");
         goto done;
     }
     if (o.insecure)

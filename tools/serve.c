@@ -7,6 +7,7 @@
  * loop wakes it when the socket is ready. Files are read in 16 KiB pieces
  * as the socket takes them, so a slow client costs memory for one piece. */
 #include "cmd.h"
+#include "explain.h"
 #include "http.h"
 #include "trace.h"
 #include "util.h"
@@ -90,9 +91,15 @@ static const char SERVE_HELP[] =
     "                           each NAME (default: localhost when listening on a\n"
     "                           loopback address); a problem is a warning\n"
     "  --strict                 refuse to start on such a problem instead\n"
+    "  --no-explain-page        do not answer " EXPLAIN_PATH "\n"
+    "                           (a page, or ?format=json, about the connection\n"
+    "                           that asks for it: its handshake step by step)\n"
     "  --timeout SECONDS        time for a request head, and for an idle\n"
     "                           keep-alive connection (default 10)\n"
-    "  --max-conns N            connections at once (default 1000)\n"
+    "  --max-conns N            connections at once (default 1000); when full,\n"
+    "                           new ones wait in the listen backlog, and one\n"
+    "                           waiting over a second closes the oldest\n"
+    "                           connection still in its handshake\n"
     "  -q, --quiet              no request log\n"
     "  --log-turns              end each request's log line with the event-loop\n"
     "                           turns and the connection steps (all\n"
@@ -101,7 +108,8 @@ static const char SERVE_HELP[] =
     "                           do not starve others\n"
     "  -h, --help               this text\n"
     "\n"
-    "It prints \"listening on https://ADDR:PORT/\" on stderr when ready, and one\n"
+    "It prints \"listening on https://ADDR:PORT/\" on stderr for each address\n"
+    "when ready, and one\n"
     "line per request: peer, method, path, status, bytes, and the client\n"
     "certificate's subject when there is one.\n"
     "\n"
@@ -145,6 +153,7 @@ struct client {
     char method[8], target[256];
     int status;
     uint64_t body_bytes;
+    struct explain_log *xlog; /* this connection's trace, for the handshake page */
 };
 
 struct server {
@@ -158,7 +167,8 @@ struct server {
     size_t n_clients, max_conns;
     unsigned long next_id;
     int timeout;
-    bool draining, quiet, log_turns;
+    bool draining, quiet, log_turns, explain_page;
+    struct client *cur; /* the connection the library is working on (its trace events) */
     time_t drain_deadline;
     unsigned long turns; /* event-loop turns so far */
     unsigned long steps; /* connection state-machine steps so far, all connections */
@@ -180,6 +190,18 @@ static void logf_(struct server *s, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* serve_trace: every trace event goes to the connection it belongs to
+ * (the one the loop is stepping) for the handshake page, and to stderr
+ * when --trace asked for it. */
+static void serve_trace(void *arg, const struct tern_trace_event *ev)
+{
+    struct server *s = arg;
+    if (s->explain_page && s->cur)
+        explain_record(&s->cur->xlog, ev);
+    if (s->trace.mode != TRACE_OFF)
+        trace_render(&s->trace, ev);
 }
 
 /* ---- responses ---- */
@@ -361,6 +383,9 @@ static void listing(struct server *s, struct client *cl, const char *fs_path, co
     free(names);
     sb_str(&b, "</ul>\n<p>served by tern ");
     sb_str(&b, TERN_VERSION_STRING);
+    if (s->explain_page)
+        sb_str(&b, " &middot; <a href=\"" EXPLAIN_PATH "\">how your browser and this server "
+                   "made this connection</a>");
     sb_str(&b, "</p>\n");
     set_response(s, cl, 200, "text/html; charset=utf-8", b.len, NULL, b.p ? b.p : "", b.len,
                  head_only);
@@ -375,9 +400,31 @@ static bool inside_root(const struct server *s, const char *real)
            (real[s->root_len] == 0 || real[s->root_len] == '/' || s->root_len == 1);
 }
 
+/* handshake_page: the page about this very connection (tools/explain.c). */
+static void handshake_page(struct server *s, struct client *cl, const struct http_request *req,
+                           bool head_only)
+{
+    bool json = explain_wants_json(req->target);
+    char *body = NULL;
+    size_t len = 0;
+    if (!explain_page(cl->xlog, cl->c, json, &body, &len)) {
+        error_response(s, cl, 500, head_only);
+        return;
+    }
+    set_response(s, cl, 200, json ? "application/json" : "text/html; charset=utf-8", len,
+                 "Cache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; "
+                 "style-src 'unsafe-inline'; script-src 'unsafe-inline'\r\n",
+                 body, len, head_only);
+    free(body);
+}
+
 static void respond(struct server *s, struct client *cl, const struct http_request *req)
 {
     bool head_only = !strcmp(req->method, "HEAD");
+    if (s->explain_page && !strcmp(req->path, EXPLAIN_PATH)) {
+        handshake_page(s, cl, req, head_only);
+        return;
+    }
     /* Hidden names (".git", ".env") are not served. The parser already
      * refused "..", so any segment starting with '.' is a hidden one. */
     if (strstr(req->path, "/.")) {
@@ -488,7 +535,12 @@ static void client_free(struct server *s, struct client *cl)
     epoll_ctl(s->ep, EPOLL_CTL_DEL, cl->fd, NULL);
     if (cl->file_fd >= 0)
         close(cl->file_fd);
+    s->cur = cl; /* its last event (keys wiped) is its own */
+    s->trace.conn_id = cl->id;
     tern_conn_free(cl->c); /* closes the socket tern_accept made */
+    s->cur = NULL;
+    explain_free(cl->xlog);
+    cl->xlog = NULL;
     free(cl->out);
     /* Later events of the same epoll batch may still point at cl: keep the
      * memory until the batch is done. */
@@ -576,6 +628,7 @@ static bool take_request(struct server *s, struct client *cl)
 static bool client_step(struct server *s, struct client *cl)
 {
     s->trace.conn_id = cl->id;
+    s->cur = cl;
     if (cl->again) {
         cl->again = false;
         s->n_again--;
@@ -1178,6 +1231,7 @@ int cmd_serve(int argc, char **argv)
         {"max-conns", required_argument, 0, 'm'},
         {"name", required_argument, 0, 'N'},
         {"strict", no_argument, 0, 'X'},
+        {"no-explain-page", no_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},
         {"log-turns", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
@@ -1190,7 +1244,7 @@ int cmd_serve(int argc, char **argv)
     char why[1024];
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
-    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1};
+    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1, .explain_page = true};
     s.trace.f = stderr;
     s.trace.show_conn = true;
     optind = 1;
@@ -1272,6 +1326,9 @@ int cmd_serve(int argc, char **argv)
         case 'X':
             strict = true;
             break;
+        case 'E':
+            s.explain_page = false;
+            break;
         case 'q':
             s.quiet = true;
             break;
@@ -1347,8 +1404,8 @@ int cmd_serve(int argc, char **argv)
     }
     if (kl.f)
         tern_config_set_keylog(s.cfg, util_keylog_cb, &kl);
-    if (s.trace.mode != TRACE_OFF)
-        tern_config_set_trace(s.cfg, trace_callback, &s.trace);
+    if (s.trace.mode != TRACE_OFF || s.explain_page)
+        tern_config_set_trace(s.cfg, serve_trace, &s);
 
     int nl = listen_on(addr, port, s.lfd, bound, SERVE_MAX_LISTEN, why, sizeof(why));
     if (nl < 0) {

@@ -85,6 +85,16 @@ static int take_chain(tern_config *cfg, struct x509_chain_key *ck)
     ck->n = 0;
     x509_chain_key_cleanup(ck);
     k->leaf_scheme = leaf_scheme(k);
+    for (size_t i = 0; i < k->chain_n; i++) {
+        struct x509_cert *cert = i ? NULL : k->leaf;
+        if (i && x509_cert_parse(k->chain[i], k->chain_len[i], &cert, &e) != TERN_OK)
+            break;
+        size_t l = strlen(k->chain_text);
+        snprintf(k->chain_text + l, sizeof(k->chain_text) - l, "%s%s", i ? " <- " : "",
+                 x509_subject_text(cert));
+        if (i)
+            x509_cert_free(cert);
+    }
     cfg->n_certs++;
     return TERN_OK;
 }

@@ -52,6 +52,7 @@ struct hs_cert {
     struct cry_privkey key;
     struct x509_cert *leaf;
     uint16_t leaf_scheme; /* the TLS scheme of the issuer's signature on the leaf, 0 unknown */
+    char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
 };
 
 struct tern_config {
@@ -308,6 +309,12 @@ TERN_MUST_CHECK int hs_transcript_hash(tern_conn *c, uint8_t *out);
 void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, const char *name,
               const char *explain, size_t bytes, const struct tern_trace_fact *facts,
               size_t n_facts);
+/* hs_trace_client_hello (server): the received ClientHello body (already
+ * accepted by its parser) described fact by fact, as offered: versions,
+ * suites, groups, key shares and their sizes, signature schemes, ALPN, SNI,
+ * extensions in order (GREASE named as such); extra facts follow. */
+void hs_trace_client_hello(tern_conn *c, struct rd body, size_t bytes, const char *explain,
+                           const struct tern_trace_fact *extra, size_t n_extra);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);

@@ -520,15 +520,14 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         memcpy(c->server_random + 24, downgrade12, 8);
     c->round_trips++;
     struct tern_trace_fact f[] = {
-        {"server_name", c->server_name ? c->server_name : "(none)"},
-        {"versions", "TLS 1.2 (no TLS 1.3 offered)"},
         {"chosen_suite", tern_suite_name(suite->id)},
         {"chosen_group", group ? tern_group_name(group) : "(RSA key transport)"},
     };
-    hs_trace_msg(c, false, "ClientHello",
-                 "The client proposed TLS 1.2 at most, its cipher suites, groups, signature "
-                 "schemes and the server name it wants.",
-                 len, f, 4);
+    hs_trace_client_hello(c, body, len,
+                          "The client proposed its versions, cipher suites, groups, signature "
+                          "schemes and the server name it wants; TLS 1.2 is the newest version "
+                          "we share.",
+                          f, 2);
     TRY(hs_transcript_add(c, msg, len));
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
                    hs_ext_has(&ch.ext, EXT_SESSION_TICKET);

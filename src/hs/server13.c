@@ -514,17 +514,15 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     TRY(choose(c, &ch, &cho));
     memcpy(c->client_random, ch.random, 32);
     {
-        char groups[16];
-        snprintf(groups, sizeof(groups), "%zu", ch.ext.body[EXT_KEY_SHARE].len);
         struct tern_trace_fact f[] = {
-            {"server_name", c->server_name ? c->server_name : "(none)"},
             {"chosen_suite", tern_suite_name(cho.suite)},
             {"chosen_group", tern_group_name(cho.group)},
         };
-        hs_trace_msg(c, false, "ClientHello",
-                     "The client proposed versions, cipher suites, key-exchange groups with its "
-                     "key shares, signature schemes and the server name it wants.",
-                     len, f, 3);
+        hs_trace_client_hello(c, body, len,
+                              "The client proposed versions, cipher suites, key-exchange groups "
+                              "with its key shares, signature schemes and the server name it "
+                              "wants.",
+                              f, 2);
     }
     if (cho.share.len == 0 && cho.group != 0) {
         c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;

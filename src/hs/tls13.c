@@ -400,14 +400,15 @@ void hs_connected(tern_conn *c, const char *group, const char *explain)
 static void trace_sent_certificate(tern_conn *c, size_t bytes)
 {
     char n[16];
-    snprintf(n, sizeof(n), "%zu", (c->cert ? c->cert->chain_n : 0));
-    struct tern_trace_fact f[] = {{"certificates", n}};
+    size_t count = c->cert ? c->cert->chain_n : 0;
+    snprintf(n, sizeof(n), "%zu", count);
+    struct tern_trace_fact f[] = {{"certificates", n},
+                                  {"chain", c->cert ? c->cert->chain_text : ""}};
     hs_trace_msg(c, true, "Certificate",
-                 (c->cert ? c->cert->chain_n : 0)
-                     ? "We sent our certificate chain: who we claim to be, vouched "
-                       "for by an authority the peer can check."
-                     : "We have no certificate to offer, so we sent an empty list.",
-                 bytes, f, 1);
+                 count ? "We sent our certificate chain: who we claim to be, vouched "
+                         "for by an authority the peer can check."
+                       : "We have no certificate to offer, so we sent an empty list.",
+                 bytes, f, count ? 2 : 1);
 }
 
 int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
