@@ -319,6 +319,38 @@ static void cbd2_avx2(struct mlkem_poly *r, const uint8_t buf[128])
     }
 }
 
+/* ---- (de)compression ---- */
+
+/* Compress_d (FIPS 203 §4.2.1) of the representative in [0, q):
+ * floor((2^d x + 1664) / q), the division a multiplication by
+ * ceil(2^35 / q) and a shift, exact below 2^22 (mlkem.c's compress, eight
+ * 32-bit lanes at a time through the 32x32->64 multiply). */
+static inline __m256i compress8(__m256i x32, unsigned d)
+{
+    const __m256i m = _mm256_set1_epi32(10321340), half = _mm256_set1_epi32(1664);
+    __m256i n = _mm256_add_epi32(_mm256_sll_epi32(x32, _mm_cvtsi32_si128((int)d)), half);
+    __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(n, m), 35);
+    __m256i odd = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(n, 32), m), 35);
+    __m256i r = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+    return _mm256_and_si256(r, _mm256_set1_epi32((1 << d) - 1));
+}
+
+static void compress_avx2(uint16_t out[N], const struct mlkem_poly *a, unsigned d)
+{
+    const __m256i q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N; i += 16) {
+        __m256i x = barrett(vload(a->c + i));
+        x = _mm256_add_epi16(x, _mm256_and_si256(_mm256_srai_epi16(x, 15), q)); /* [0, q) */
+        if (d != 12) {
+            __m256i lo = compress8(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(x)), d);
+            __m256i hi = compress8(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(x, 1)), d);
+            /* Back to 16-bit lanes in order (packus works per 128-bit half). */
+            x = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
+        }
+        _mm256_storeu_si256((__m256i *)(out + i), x);
+    }
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
     .name = "avx2",
     .ntt = ntt_avx2,
@@ -327,6 +359,7 @@ const struct mlkem_ops mlkem_ops_avx2 = {
     .hash_batch = sha3x4_run_jobs,
     .parse_uniform = parse_uniform_avx2,
     .cbd2 = cbd2_avx2,
+    .compress = compress_avx2,
 };
 #elif defined(MLKEM_HAVE_AVX2)
 #error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"

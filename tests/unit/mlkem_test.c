@@ -674,6 +674,20 @@ static void test_differential_primitives(void)
                     memcmp(out1[q], out2[q], j1[q].out_len) != 0 || out2[q][j1[q].out_len] != 0xaa;
         }
     }
+    /* Compression: every int16 value, each d the encodings use. */
+    int bad_compress = 0;
+    static const unsigned ds[4] = {1, 4, 10, 12};
+    for (unsigned di = 0; di < 4; di++)
+        for (unsigned base = 0; base < 65536; base += MLKEM_N) {
+            struct mlkem_poly x;
+            uint16_t c1[MLKEM_N], c2[MLKEM_N];
+            for (unsigned i = 0; i < MLKEM_N; i++)
+                x.c[i] = (int16_t)(uint16_t)(base + i);
+            ref->compress(c1, &x, ds[di]);
+            opt->compress(c2, &x, ds[di]);
+            bad_compress += memcmp(c1, c2, sizeof(c1)) != 0;
+        }
+    CHECK_EQ(bad_compress, 0);
     CHECK_EQ(bad_ntt, 0);
     CHECK_EQ(bad_mul, 0);
     CHECK_EQ(bad_inv, 0);
