@@ -663,7 +663,7 @@ void mlkem768_keygen_derand(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_
 int mlkem768_keygen(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_LEN])
 {
     uint8_t dz[64];
-    int rc = cry_random(dz, sizeof(dz));
+    int rc = cry_random_secret(dz, sizeof(dz));
     if (rc != TERN_OK)
         return rc;
     mlkem768_keygen_derand(ek, dk, dz, dz + 32);
@@ -751,7 +751,7 @@ int mlkem768_encaps(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN], const
     uint8_t m[32];
     struct poly that[K];
     TRY(ek_decode(that, ek, ek_len)); /* before any work for a bad key */
-    TRY(cry_random(m, sizeof(m)));
+    TRY(cry_random_secret(m, sizeof(m)));
     encaps_checked(ct, ss, ek, that, m);
     tern_memzero(m, sizeof(m));
     return TERN_OK;
