@@ -9,7 +9,16 @@
  * choice) is straight-line code: compression uses a multiply and a shift in
  * place of a division by q, the ciphertext comparison is tern_ct_eq, and the
  * choice of key is a masked select. Only the public matrix sampling
- * (SampleNTT, on ρ) and public key checks branch on data. */
+ * (SampleNTT, on ρ) and public key checks branch on data.
+ *
+ * Two paths: the K-PKE and ML-KEM algorithms below are written once over a
+ * table of primitives (mlkem_impl.h): the NTTs, base multiplication, the
+ * rejection and CBD samplers, compression, and a batch of hashes. The
+ * portable table is here; mlkem_avx2.c has the AVX2 one, chosen at run time
+ * when the CPU has AVX2 (and the build has it: -DTERN_MLKEM_PORTABLE=ON
+ * leaves it out). Each operation hands its independent hashes to the table
+ * as one batch (the matrix with the noise, H(ek) with the matrix, H(ek) and
+ * J with the matrix), which the AVX2 table runs four at a time. */
 #include "crypto/mlkem.h"
 
 #include "crypto/mlkem_impl.h"
