@@ -428,21 +428,25 @@ static void encode_u(uint8_t out[C1_LEN], const struct polyvec *u)
     }
 }
 
+/* decode_du: Decompress_10(ByteDecode_10) of one polynomial of u. */
+static void decode_du(struct poly *r, const uint8_t p[32 * DU])
+{
+    for (unsigned i = 0; i < N / 4; i++) {
+        uint16_t t0 = (uint16_t)((p[5 * i] | (p[5 * i + 1] << 8)) & 0x3ff);
+        uint16_t t1 = (uint16_t)(((p[5 * i + 1] >> 2) | (p[5 * i + 2] << 6)) & 0x3ff);
+        uint16_t t2 = (uint16_t)(((p[5 * i + 2] >> 4) | (p[5 * i + 3] << 4)) & 0x3ff);
+        uint16_t t3 = (uint16_t)(((p[5 * i + 3] >> 6) | (p[5 * i + 4] << 2)) & 0x3ff);
+        r->c[4 * i] = decompress(t0, DU);
+        r->c[4 * i + 1] = decompress(t1, DU);
+        r->c[4 * i + 2] = decompress(t2, DU);
+        r->c[4 * i + 3] = decompress(t3, DU);
+    }
+}
+
 static void decode_u(struct polyvec *u, const uint8_t in[C1_LEN])
 {
-    for (unsigned v = 0; v < K; v++) {
-        const uint8_t *p = in + v * 32 * DU;
-        for (unsigned i = 0; i < N / 4; i++) {
-            uint16_t t0 = (uint16_t)((p[5 * i] | (p[5 * i + 1] << 8)) & 0x3ff);
-            uint16_t t1 = (uint16_t)(((p[5 * i + 1] >> 2) | (p[5 * i + 2] << 6)) & 0x3ff);
-            uint16_t t2 = (uint16_t)(((p[5 * i + 2] >> 4) | (p[5 * i + 3] << 4)) & 0x3ff);
-            uint16_t t3 = (uint16_t)(((p[5 * i + 3] >> 6) | (p[5 * i + 4] << 2)) & 0x3ff);
-            u->p[v].c[4 * i] = decompress(t0, DU);
-            u->p[v].c[4 * i + 1] = decompress(t1, DU);
-            u->p[v].c[4 * i + 2] = decompress(t2, DU);
-            u->p[v].c[4 * i + 3] = decompress(t3, DU);
-        }
-    }
+    for (unsigned v = 0; v < K; v++)
+        ops()->decode_du(&u->p[v], in + v * 32 * DU);
 }
 
 static void encode_v(uint8_t out[C2_LEN], const struct poly *v)
@@ -454,7 +458,8 @@ static void encode_v(uint8_t out[C2_LEN], const struct poly *v)
     tern_memzero(t, sizeof(t));
 }
 
-static void decode_v(struct poly *v, const uint8_t in[C2_LEN])
+/* decode_dv: Decompress_4(ByteDecode_4), the polynomial v. */
+static void decode_dv(struct poly *v, const uint8_t in[C2_LEN])
 {
     for (unsigned i = 0; i < N / 2; i++) {
         v->c[2 * i] = decompress(in[i] & 0x0f, DV);
@@ -495,6 +500,9 @@ const struct mlkem_ops mlkem_ops_portable = {
     .parse_uniform = mlkem_parse_uniform,
     .cbd2 = mlkem_cbd2,
     .compress = compress_poly,
+    .decode12 = decode12,
+    .decode_du = decode_du,
+    .decode_dv = decode_dv,
 };
 
 /* The path: AVX2 where this build and the CPU have it (libgcc reads CPUID
@@ -621,9 +629,9 @@ static void kpke_decrypt(uint8_t m[32], const uint8_t dk_pke[PKE_DK_LEN],
     struct polyvec u, s;
     struct poly w, v;
     decode_u(&u, ct);
-    decode_v(&v, ct + C1_LEN);
+    o->decode_dv(&v, ct + C1_LEN);
     for (unsigned i = 0; i < K; i++) {
-        (void)decode12(&s.p[i], dk_pke + i * POLY_BYTES);
+        (void)o->decode12(&s.p[i], dk_pke + i * POLY_BYTES);
         o->ntt(&u.p[i]);
     }
     o->basemul_acc(&w, s.p, u.p);
@@ -695,7 +703,7 @@ static int ek_decode(struct poly that[K], const uint8_t *ek, size_t ek_len)
         return TERN_E_ILLEGAL_PARAMETER;
     uint16_t bad = 0;
     for (unsigned i = 0; i < K; i++)
-        bad |= decode12(&that[i], t + i * POLY_BYTES);
+        bad |= ops()->decode12(&that[i], t + i * POLY_BYTES);
     return bad ? TERN_E_ILLEGAL_PARAMETER : TERN_OK;
 }
 
@@ -806,7 +814,7 @@ int mlkem768_decaps(uint8_t ss[MLKEM_SS_LEN], const uint8_t *dk, size_t dk_len, 
     sha3_512(in, sizeof(in), g);
     struct poly that[K];
     for (unsigned i = 0; i < K; i++)
-        (void)decode12(&that[i], ek + i * POLY_BYTES); /* dk's own ek, hash-checked above */
+        (void)ops()->decode12(&that[i], ek + i * POLY_BYTES); /* dk's own ek, hash-checked */
     kpke_encrypt(c2, that, in, g + 32, a);
 
     /* All ones when the ciphertexts agree: no branch on the outcome. */

@@ -351,6 +351,63 @@ static void compress_avx2(uint16_t out[N], const struct mlkem_poly *a, unsigned 
     }
 }
 
+/* ByteDecode12 of 24 bytes (16 coefficients) per step: the same byte
+ * gather as the rejection sampler; with the modulus check's mask. Each
+ * step reads a 32-byte copy, so nothing past the input is loaded. */
+static uint16_t decode12_avx2(struct mlkem_poly *r, const uint8_t in[384])
+{
+    const __m256i idx = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11, 4, 5, 5,
+                                         6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+    const __m256i mask12 = _mm256_set1_epi16(0x0fff), qm1 = _mm256_set1_epi16(Q - 1);
+    __m256i bad = _mm256_setzero_si256();
+    for (unsigned i = 0; i < N / 16; i++) {
+        uint8_t b[32] = {0};
+        memcpy(b, in + 24 * i, 24);
+        __m256i v = _mm256_permute4x64_epi64(_mm256_loadu_si256((const __m256i *)b), 0x94);
+        v = _mm256_shuffle_epi8(v, idx);
+        v = _mm256_and_si256(_mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa), mask12);
+        bad = _mm256_or_si256(bad, _mm256_cmpgt_epi16(v, qm1));
+        vstore(r->c + 16 * i, v);
+    }
+    /* All ones if any lane was: no branch on the key's values. */
+    return (uint16_t)(0u - (uint16_t)(_mm256_testz_si256(bad, bad) == 0));
+}
+
+/* Decompress_10(ByteDecode_10): 20 bytes give 16 coefficients; each lane
+ * takes the two bytes holding its 10 bits, multiplies them into place
+ * (AVX2 has no per-lane 16-bit shift), and round(q y / 2^10) is a rounding
+ * multiply: (32 y) q + 2^14 >> 15. */
+static void decode_du_avx2(struct mlkem_poly *r, const uint8_t in[320])
+{
+    const __m256i idx = _mm256_setr_epi8(0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9, 0, 1, 1, 2,
+                                         2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9);
+    const __m256i place = _mm256_setr_epi16(64, 16, 4, 1, 64, 16, 4, 1, 64, 16, 4, 1, 64, 16, 4, 1);
+    const __m256i mask = _mm256_set1_epi16(0x3ff), q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N / 16; i++) {
+        uint8_t b[32] = {0};
+        memcpy(b, in + 20 * i, 10);
+        memcpy(b + 16, in + 20 * i + 10, 10);
+        __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)b), idx);
+        v = _mm256_and_si256(_mm256_srli_epi16(_mm256_mullo_epi16(v, place), 6), mask);
+        vstore(r->c + 16 * i, _mm256_mulhrs_epi16(_mm256_slli_epi16(v, 5), q));
+    }
+}
+
+/* Decompress_4(ByteDecode_4): nibbles to lanes, then (2^11 y) q + 2^14 >> 15. */
+static void decode_dv_avx2(struct mlkem_poly *r, const uint8_t in[128])
+{
+    const __m128i m0f = _mm_set1_epi8(0x0f);
+    const __m256i q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N / 32; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(in + 16 * i));
+        __m128i lo = _mm_and_si128(x, m0f), hi = _mm_and_si128(_mm_srli_epi16(x, 4), m0f);
+        __m256i a = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(lo, hi));
+        __m256i b = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(lo, hi));
+        vstore(r->c + 32 * i, _mm256_mulhrs_epi16(_mm256_slli_epi16(a, 11), q));
+        vstore(r->c + 32 * i + 16, _mm256_mulhrs_epi16(_mm256_slli_epi16(b, 11), q));
+    }
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
     .name = "avx2",
     .ntt = ntt_avx2,
@@ -360,6 +417,9 @@ const struct mlkem_ops mlkem_ops_avx2 = {
     .parse_uniform = parse_uniform_avx2,
     .cbd2 = cbd2_avx2,
     .compress = compress_avx2,
+    .decode12 = decode12_avx2,
+    .decode_du = decode_du_avx2,
+    .decode_dv = decode_dv_avx2,
 };
 #elif defined(MLKEM_HAVE_AVX2)
 #error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"
