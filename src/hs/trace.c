@@ -38,10 +38,8 @@ size_t hs_trace_hybrid_facts(uint16_t group, struct tern_trace_fact *out)
     /* draft-ietf-tls-ecdhe-mlkem: both shares and the secret are ML-KEM's
      * part followed by X25519's. */
     out[0] = (struct tern_trace_fact){
-        "ml_kem_768", "post-quantum half: the client's 1184-byte encapsulation key, the "
-                      "server's 1088-byte ciphertext; the first 32 bytes of the shared secret"};
-    out[1] = (struct tern_trace_fact){"x25519", "classical half: a 32-byte public value each way; "
-                                                "the last 32 bytes of the shared secret"};
+        "ml_kem_768", "1184 B key, 1088 B ciphertext: secret bytes 1-32 (post-quantum)"};
+    out[1] = (struct tern_trace_fact){"x25519", "32 B each way: secret bytes 33-64 (classical)"};
     return HS_TRACE_HYBRID_FACTS;
 }
 

@@ -30,6 +30,10 @@ pass "ladder"
 "$TERN" get --trace=explain --cafile "$CA" "$U" >/dev/null 2>"$WORK/explain" || fail "tern get --trace=explain failed"
 n=$(grep -c '»' "$WORK/explain")
 [ "$n" -ge 6 ] || fail "only $n explanations"
+tr '\n' ' ' <"$WORK/explain" | tr -s ' ' | grep -q 'hybrid X25519MLKEM768' \
+  || fail "--trace=explain does not say the hybrid was used"
+grep -q 'ml_kem_768: .*post-quantum' "$WORK/explain" && grep -q 'x25519: .*classical' "$WORK/explain" \
+  || fail "--trace=explain does not say what each half of the hybrid gave"
 pass "explain ($n sentences)"
 
 "$TERN" get --trace=json --cafile "$CA" "$U" >/dev/null 2>"$WORK/json" || fail "tern get --trace=json failed"
@@ -42,6 +46,12 @@ for k in ("message", "keys", "done"):
 names = [e["name"] for e in events if e["kind"] == "message"]
 assert names[0] == "ClientHello" and events[0]["dir"] == "to_server", names[:3]
 assert "ServerHello" in names, names
+# tern against tern: the hybrid, and the ServerHello says what each half gave.
+sh = [e for e in events if e["kind"] == "message" and e["name"] == "ServerHello"][0]
+facts = {f["key"]: f["value"] for f in sh["facts"]}
+assert facts.get("group") == "X25519MLKEM768", facts
+assert "post-quantum" in facts.get("ml_kem_768", "") and "classical" in facts.get("x25519", ""), facts
+assert "hybrid X25519MLKEM768" in sh["explain"], sh["explain"]
 for e in events:
     assert set(e) >= {"kind", "dir", "side", "name", "bytes", "elapsed_us", "facts", "explain"}, e
     assert e["side"] == "client"

@@ -185,9 +185,9 @@ static void note_server_hello(void *arg, const struct tern_trace_event *ev)
     int side = ev->is_server != 0;
     bool ml = false, x = false;
     for (size_t i = 0; i < ev->n_facts; i++) {
-        if (!strcmp(ev->facts[i].key, "ml_kem_768") && strstr(ev->facts[i].value, "1088-byte"))
+        if (!strcmp(ev->facts[i].key, "ml_kem_768") && strstr(ev->facts[i].value, "1088 B"))
             ml = true;
-        if (!strcmp(ev->facts[i].key, "x25519") && strstr(ev->facts[i].value, "32 bytes"))
+        if (!strcmp(ev->facts[i].key, "x25519") && strstr(ev->facts[i].value, "33-64"))
             x = true;
     }
     bool note = strstr(ev->explain, "hybrid X25519MLKEM768") != NULL;
