@@ -315,6 +315,13 @@ void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, 
  * extensions in order (GREASE named as such); extra facts follow. */
 void hs_trace_client_hello(tern_conn *c, struct rd body, size_t bytes, const char *explain,
                            const struct tern_trace_fact *extra, size_t n_extra);
+/* hs_trace_hybrid_facts: for X25519MLKEM768, the facts naming what each
+ * half of the hybrid contributed (at most HS_TRACE_HYBRID_FACTS), appended
+ * at out; 0 for any other group. hs_trace_hybrid_note: a sentence on the
+ * hybrid for the ServerHello's explanation, "" for other groups. */
+#define HS_TRACE_HYBRID_FACTS 2
+size_t hs_trace_hybrid_facts(uint16_t group, struct tern_trace_fact *out);
+const char *hs_trace_hybrid_note(uint16_t group);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);

@@ -297,24 +297,27 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
     wr_close(&w, exts);
     int rc = hs_msg_send(c, &w, m, "ServerHello");
     if (rc == TERN_OK) {
-        struct tern_trace_fact f[] = {
+        struct tern_trace_fact f[4 + HS_TRACE_HYBRID_FACTS] = {
             {"version", "TLS 1.3"},
             {"cipher_suite", tern_suite_name(cho->suite)},
             {"group",
              cho->group ? tern_group_name(cho->group) : "(none: psk_ke, no forward secrecy)"},
             {"resumption", psk_index >= 0 ? "accepted the client's ticket" : "no"},
         };
-        hs_trace_msg(c, true, "ServerHello",
-                     psk_index >= 0 && !cho->group
-                         ? "We accepted the client's ticket without a key exchange (psk_ke): an "
-                           "abbreviated handshake with no certificate, no signature and no "
-                           "forward secrecy."
-                     : psk_index >= 0
-                         ? "We accepted the client's ticket: this is an abbreviated handshake, "
-                           "with a fresh key exchange but no certificate or signature."
-                         : "We picked the version, cipher suite and key-exchange group, and sent "
-                           "our own key share.",
-                     w.len, f, 4);
+        size_t nf = 4 + hs_trace_hybrid_facts(cho->group, f + 4);
+        char explain[512];
+        snprintf(explain, sizeof(explain), "%s%s",
+                 psk_index >= 0 && !cho->group
+                     ? "We accepted the client's ticket without a key exchange (psk_ke): an "
+                       "abbreviated handshake with no certificate, no signature and no "
+                       "forward secrecy."
+                 : psk_index >= 0
+                     ? "We accepted the client's ticket: this is an abbreviated handshake, "
+                       "with a fresh key exchange but no certificate or signature."
+                     : "We picked the version, cipher suite and key-exchange group, and sent "
+                       "our own key share.",
+                 hs_trace_hybrid_note(cho->group));
+        hs_trace_msg(c, true, "ServerHello", explain, w.len, f, nf);
     }
     wr_free(&w);
     return rc;
