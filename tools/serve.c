@@ -67,6 +67,11 @@ static const char SERVE_HELP[] =
     "                           secret in FILE (32-64 bytes as hex), so servers\n"
     "                           sharing it resume each other's sessions\n"
     "                           (default: a fresh random secret per process)\n"
+    "  --session-cache N        keep up to N sessions in this process instead of\n"
+    "                           sealing them into tickets: TLS 1.2 resumes by\n"
+    "                           session ID, TLS 1.3 tickets are single-use\n"
+    "                           lookup keys. Not shared between processes (use\n"
+    "                           --ticket-key for that)\n"
     "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
     "                           offers it: faster, but no forward secrecy for\n"
     "                           resumed sessions (off by default)\n"
@@ -1055,6 +1060,19 @@ static int check_certificate(const tern_config *cfg, const char *const *names, s
     return 0;
 }
 
+/* serve_session_cache: --session-cache N (1 to 1048576 sessions). */
+static int serve_session_cache(tern_config *cfg, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || n == 0) {
+        fprintf(stderr, "tern serve: --session-cache takes a number of sessions, not '%s'\n", arg);
+        return TERN_E_ARG;
+    }
+    return tern_config_set_session_cache(cfg, (size_t)n);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1068,6 +1086,7 @@ int cmd_serve(int argc, char **argv)
         {"keylog", required_argument, 0, 'l'},
         {"ticket-key", required_argument, 0, 'K'},
         {"allow-psk-ke", no_argument, 0, 'P'},
+        {"session-cache", required_argument, 0, 'Z'},
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
@@ -1079,7 +1098,7 @@ int cmd_serve(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
+               *cafile = NULL, *keylog = NULL, *ticket_key = NULL, *session_cache = NULL;
     bool require_client = false, psk_ke = false, strict = false;
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
@@ -1119,6 +1138,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'P':
             psk_ke = true;
+            break;
+        case 'Z':
+            session_cache = optarg;
             break;
         case 'T': {
             char suffix[32] = "";
@@ -1225,6 +1247,8 @@ int cmd_serve(int argc, char **argv)
         step = "--ticket-key";
     else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
         step = "--allow-psk-ke";
+    else if (session_cache && serve_session_cache(s.cfg, session_cache) != TERN_OK)
+        step = "--session-cache";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};
         if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)

@@ -212,6 +212,87 @@ void tern_config_set_session_callback(tern_config *cfg,
                                       void *arg);
 int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len);
 
+/* ---------------------------------------------------------------------
+ * Sessions kept by the server (stateful resumption).
+ *
+ * Without a store a tern server resumes with sealed tickets only (above).
+ * With one it also keeps sessions itself, the way servers with a shared
+ * session cache do:
+ *   - TLS 1.2: every full handshake gets a session ID (RFC 5246 §7.4.1.2);
+ *     a client that offers it later resumes from the store. Only sessions
+ *     made with the extended master secret exist, and a resumption needs
+ *     the extension again (RFC 7627 §5.3).
+ *   - TLS 1.3, when the store asks for stateful tickets: the ticket is a
+ *     random lookup key, the session stays in the store; the first use may
+ *     remove it (single_use_tickets, RFC 8446 §8.1). TLS 1.2 sealed tickets
+ *     are then not issued either.
+ * Sessions live for the ticket lifetime (tern_config_set_tickets), and a
+ * session is resumed only with the same server name, ALPN protocol, a
+ * suite both sides still allow, and the same session-ID context.
+ *
+ * The serialized session a store keeps is at most TERN_SESSION_MAX bytes:
+ *   format (1), context length, context, a 16-bit length and tern's session
+ *   encoding (its own version byte first), then HMAC-SHA-256 over all of
+ *   that, keyed from the configuration's ticket secret.
+ * It is authenticated, not encrypted: it holds the session's master secret
+ * or PSK in the clear. Keep it where the process's memory is (shared memory
+ * between worker processes, as nginx's ssl_session_cache does), never on
+ * disk or on the network without encrypting it yourself. Processes whose
+ * configurations share a ticket secret (tern_config_set_ticket_key) can
+ * hand each other's sessions back; any other serialized session, damaged
+ * or foreign, is refused (the handshake goes on as a full one and the
+ * trace names the reason). Each tern_config_new draws a fresh ticket
+ * secret, so two processes started apart do not share sessions unless
+ * they are given the same key. */
+#define TERN_SESSION_MAX    2048 /* largest serialized session, both roles */
+#define TERN_SESSION_ID_MAX 32   /* longest session ID or stateful ticket */
+
+struct tern_session_store {
+    /* new_session keeps a copy of `session` (len bytes) under `id`
+     * (id_len bytes, at most TERN_SESSION_ID_MAX). Both buffers are tern's
+     * and valid during the call only. Return 0 when kept; anything else
+     * means it was not (the client then meets a full handshake later). */
+    int (*new_session)(void *arg, const uint8_t *id, size_t id_len, const uint8_t *session,
+                       size_t len);
+    /* get_session copies the session kept under id into out (cap is
+     * TERN_SESSION_MAX) and returns its length; 0 when it holds none (or it
+     * does not fit). id is the peer's bytes: 1 to TERN_SESSION_ID_MAX of
+     * them, anything at all. */
+    size_t (*get_session)(void *arg, const uint8_t *id, size_t id_len, uint8_t *out, size_t cap);
+    /* remove_session forgets id: tern calls it for a session it refused
+     * (expired, damaged, of another context) and, with single_use_tickets,
+     * for a TLS 1.3 ticket it just accepted. May be NULL. */
+    void (*remove_session)(void *arg, const uint8_t *id, size_t id_len);
+    void *arg;
+    /* stateful_tickets != 0: TLS 1.3 tickets are lookup keys in this store
+     * and no sealed tickets are issued (TLS 1.2 then resumes by session ID
+     * only). 0: sealed tickets as without a store, plus TLS 1.2 IDs. */
+    int stateful_tickets;
+    /* single_use_tickets != 0: a TLS 1.3 ticket is removed when used. */
+    int single_use_tickets;
+};
+
+/* tern_config_set_session_store installs the application's store (a copy
+ * of *store is kept; arg must outlive the configuration), or none with
+ * NULL. The callbacks are called from whichever thread runs a handshake,
+ * possibly several at once: the store must do its own locking. Returns
+ * TERN_OK, or TERN_E_ARG on a configuration in use or a store without
+ * new_session or get_session. */
+int tern_config_set_session_store(tern_config *cfg, const struct tern_session_store *store);
+/* tern_config_set_session_cache installs tern's own in-memory store of at
+ * most max_sessions sessions (the oldest is evicted first; 0 removes any
+ * store), with stateful, single-use TLS 1.3 tickets. It is per
+ * configuration and per process: two processes never share it (give them
+ * the same ticket key and sealed tickets instead). Locked inside, so
+ * threads may share the configuration. TERN_E_ARG above 1,048,576 sessions
+ * or on a configuration in use; TERN_E_NOMEM. */
+int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions);
+/* tern_config_set_session_id_context names the configuration's sessions
+ * (1 to 32 bytes; len 0 for none, the default): a session serialized under
+ * another context is never resumed, so sessions do not cross servers that
+ * share a store but not their rules (certificates, client-auth policy). */
+int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, size_t len);
+
 /* tern_config_set_keylog: cb receives each secret as one NSS key-log line
  * (without newline), e.g. "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */
 void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg);

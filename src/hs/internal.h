@@ -40,6 +40,7 @@
 
 struct x509_store;
 struct hs_session;
+struct hs_store_cache;
 
 struct tern_config {
     atomic_int refs;
@@ -78,6 +79,13 @@ struct tern_config {
     unsigned ticket_count;
     uint32_t ticket_lifetime; /* seconds */
     uint32_t ticket_rotation; /* seconds per key epoch */
+    /* resumption, server: a session store (hs/store.c), when have_store;
+     * `cache` is tern's own (tern_config_set_session_cache), else NULL */
+    bool have_store;
+    struct tern_session_store store;
+    struct hs_store_cache *builtin;
+    uint8_t sid_ctx[32];
+    size_t sid_ctx_len;
     /* resumption, client: sessions by server name (runtime state, locked) */
     pthread_mutex_t cache_lock;
     struct hs_session *cache[HS_CACHE_MAX];
@@ -417,6 +425,9 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);
 void config_ref(tern_config *cfg);
+/* config_mutable: TERN_OK and the setter error cleared, or TERN_E_ARG with
+ * its sentence on a configuration in use. */
+TERN_MUST_CHECK int config_mutable(tern_config *cfg);
 /* config_trust returns the trust store, loading the system bundle on first
  * use; NULL with err set when it cannot. */
 struct x509_store *config_trust(tern_config *cfg, struct tern_err *err);

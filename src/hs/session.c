@@ -77,7 +77,8 @@ static void put_str8(struct wr *w, const char *s)
 
 void hs_session_encode(const struct hs_session *s, struct wr *w)
 {
-    wr_u8(w, 2); /* format (1: without the certificate hash) */
+    /* format 3; 2 had no flags and session ID, 1 no certificate hash */
+    wr_u8(w, 3);
     wr_u16(w, s->version);
     wr_u16(w, s->suite);
     size_t m = wr_open_u8(w);
@@ -93,6 +94,10 @@ void hs_session_encode(const struct hs_session *s, struct wr *w)
     wr_close(w, m);
     m = wr_open_u8(w);
     wr_bytes(w, s->peer_cert_hash, s->peer_cert_hash_len);
+    wr_close(w, m);
+    wr_u8(w, s->ems ? 1 : 0); /* flags: bit 0, extended master secret */
+    m = wr_open_u8(w);
+    wr_bytes(w, s->session_id, s->session_id_len);
     wr_close(w, m);
     m = wr_open_u16(w);
     wr_bytes(w, s->ticket, s->ticket_len);
@@ -111,14 +116,16 @@ static bool get_str(struct rd *sub, char *out, size_t cap)
 int hs_session_decode(struct rd r, struct hs_session *s)
 {
     memset(s, 0, sizeof(*s));
-    uint8_t format;
-    struct rd psk, name, alpn, subject, hash = {0}, ticket;
-    if (!rd_u8(&r, &format) || (format != 1 && format != 2) || !rd_u16(&r, &s->version) ||
+    uint8_t format, flags = 1; /* formats 1 and 2: tern always required the EMS */
+    struct rd psk, name, alpn, subject, hash = {0}, sid = {0}, ticket;
+    if (!rd_u8(&r, &format) || format < 1 || format > 3 || !rd_u16(&r, &s->version) ||
         !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
         !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
         !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
-        (format == 2 && !rd_prefixed8(&r, &hash)) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
-        (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)))
+        (format >= 2 && !rd_prefixed8(&r, &hash)) ||
+        (format >= 3 && (!rd_u8(&r, &flags) || flags > 1 || !rd_prefixed8(&r, &sid))) ||
+        !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
+        (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)) || sid.len > sizeof(s->session_id))
         return TERN_E_DECODE;
     memcpy(s->peer_cert_hash, hash.p, hash.len);
     s->peer_cert_hash_len = hash.len;
@@ -137,6 +144,9 @@ int hs_session_decode(struct rd r, struct hs_session *s)
     s->psk_len = psk.len;
     memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
+    memcpy(s->session_id, sid.p, sid.len);
+    s->session_id_len = sid.len;
+    s->ems = flags & 1;
     return TERN_OK;
 }
 

@@ -26,6 +26,12 @@ struct hs_session {
     size_t peer_cert_hash_len;
     uint8_t ticket[HS_TICKET_MAX]; /* client only */
     size_t ticket_len;
+    /* TLS 1.2: the session was made with the extended master secret (RFC
+     * 7627; tern makes no other kind, and resumes no other kind, §5.3) */
+    bool ems;
+    /* client, TLS 1.2: the session ID the server gave (RFC 5246 §7.4.1.2) */
+    uint8_t session_id[32];
+    size_t session_id_len;
 };
 
 /* A server's ticket holds the client's identity in bounded form, so any
