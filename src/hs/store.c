@@ -66,7 +66,7 @@ static int store_key(const tern_config *cfg, uint8_t key[32])
                            (const uint8_t *)info, sizeof(info) - 1, key, 32);
 }
 
-static int store_mac(const tern_config *cfg, const uint8_t *p, size_t n, uint8_t mac[32])
+int hs_store_mac(const tern_config *cfg, const uint8_t *p, size_t n, uint8_t mac[32])
 {
     uint8_t key[32];
     int rc = store_key(cfg, key);
@@ -84,7 +84,7 @@ int hs_store_serialize(const tern_config *cfg, const struct hs_session *s, uint8
     hs_state_encode(cfg, s, &w);
     if (!wr_ok(&w))
         return TERN_E_LIMIT;
-    TRY(store_mac(cfg, out, w.len, out + w.len));
+    TRY(hs_store_mac(cfg, out, w.len, out + w.len));
     *out_len = w.len + HS_STORE_MAC_LEN;
     return TERN_OK;
 }
@@ -98,7 +98,7 @@ int hs_store_deserialize(const tern_config *cfg, const uint8_t *blob, size_t len
                        "a serialized session of %zu bytes is not one of tern's (%d to %d bytes)",
                        len, HS_STORE_MAC_LEN + 1, TERN_SESSION_MAX);
     uint8_t mac[32];
-    if (store_mac(cfg, blob, len - HS_STORE_MAC_LEN, mac) != TERN_OK)
+    if (hs_store_mac(cfg, blob, len - HS_STORE_MAC_LEN, mac) != TERN_OK)
         return err_set(err, TERN_E_INTERNAL, "computing the serialized session's MAC failed");
     int same = tern_ct_eq(mac, blob + len - HS_STORE_MAC_LEN, HS_STORE_MAC_LEN);
     tern_memzero(mac, sizeof(mac));

@@ -25,6 +25,10 @@ TERN_MUST_CHECK int hs_state_decode(const tern_config *cfg, struct rd r, struct 
  * bytes); TERN_E_LIMIT when the session does not fit. */
 TERN_MUST_CHECK int hs_store_serialize(const tern_config *cfg, const struct hs_session *s,
                                        uint8_t *out, size_t *out_len);
+/* hs_store_mac: HMAC-SHA-256 of p under the store key (the MAC a
+ * serialized session ends with). */
+TERN_MUST_CHECK int hs_store_mac(const tern_config *cfg, const uint8_t *p, size_t n,
+                                 uint8_t mac[32]);
 /* hs_store_deserialize checks the MAC, the context and the expiry at
  * now_ms: TERN_OK or a code and a sentence in err. */
 TERN_MUST_CHECK int hs_store_deserialize(const tern_config *cfg, const uint8_t *blob, size_t len,
