@@ -6,6 +6,7 @@
  * previous one, so keys rotate without any mutable state, and server
  * processes that share the secret (a file) open each other's tickets. */
 #include "hs/session.h"
+#include "hs/store.h"
 
 #include "base/mem.h"
 
@@ -238,6 +239,24 @@ int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, ui
     return TERN_OK;
 }
 
+int hs_psk_open(tern_conn *c, struct rd identity, uint64_t now_ms, struct hs_session *out,
+                struct tern_err *err)
+{
+    if (hs_store_stateful_tickets(c->cfg)) {
+        if (hs_store_lookup(c, identity.p, identity.len, out))
+            return TERN_OK;
+        return err_set(err, TERN_E_DECRYPT, "the ticket is not a session this server keeps");
+    }
+    return hs_ticket_open(c->cfg, identity.p, identity.len, now_ms, out, err);
+}
+
+void hs_psk_spent(tern_conn *c, struct rd identity)
+{
+    /* RFC 8446 §8.1: a stateful ticket the store keeps once. */
+    if (hs_store_stateful_tickets(c->cfg) && c->cfg->store.single_use_tickets)
+        hs_store_remove(c, identity.p, identity.len);
+}
+
 int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *th, uint8_t *out)
 {
     struct ks13 ks;
@@ -359,6 +378,7 @@ int hs_send_tickets(tern_conn *c)
         memcpy(s.alpn, c->alpn, sizeof(s.alpn));
         hs_session_set_peer(&s, c);
 
+        bool stateful = hs_store_stateful_tickets(cfg);
         struct wr w;
         wr_init_grow(&w);
         size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
@@ -368,7 +388,17 @@ int hs_send_tickets(tern_conn *c)
         wr_bytes(&w, nonce, sizeof(nonce));
         wr_close(&w, n);
         size_t t = wr_open_u16(&w);
-        int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
+        int rc;
+        if (stateful) {
+            /* The ticket is a lookup key; the session stays in the store. */
+            uint8_t id[HS_STORE_ID_LEN];
+            rc = conn_random(c, id, sizeof(id));
+            if (rc == TERN_OK && !hs_store_new(c, &s, id, sizeof(id)))
+                rc = TERN_E_LIMIT;
+            wr_bytes(&w, id, sizeof(id));
+        } else {
+            rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
+        }
         wr_close(&w, t);
         wr_u16(&w, 0); /* no extensions: no early data */
         hs_msg_end(&w, m);
@@ -376,9 +406,10 @@ int hs_send_tickets(tern_conn *c)
         if (rc != TERN_OK) {
             /* A ticket is an offer, not part of the handshake that just
              * completed: without one the client makes a full handshake
-             * next time. */
+             * next time. (The store said why it kept none.) */
             wr_free(&w);
-            hs_ticket_skipped(c, rc);
+            if (!stateful)
+                hs_ticket_skipped(c, rc);
             continue;
         }
         if (!wr_ok(&w))
@@ -393,8 +424,12 @@ int hs_send_tickets(tern_conn *c)
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
         struct tern_trace_fact f[] = {{"lifetime", life}};
         hs_trace_msg(c, true, "NewSessionTicket",
-                     "We gave the client a sealed ticket; presenting it later lets it skip the "
-                     "certificate and signature steps (an abbreviated handshake).",
+                     stateful ? "We gave the client a ticket that names this session in our "
+                                "store; presenting it later lets it skip the certificate and "
+                                "signature steps (an abbreviated handshake)."
+                              : "We gave the client a sealed ticket; presenting it later lets it "
+                                "skip the certificate and signature steps (an abbreviated "
+                                "handshake).",
                      len, f, 1);
     }
     return TERN_OK;

@@ -68,6 +68,15 @@ TERN_MUST_CHECK int hs_ticket_seal(const tern_config *cfg, const struct hs_sessi
 TERN_MUST_CHECK int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len,
                                    uint64_t now_ms, struct hs_session *out, struct tern_err *err);
 
+/* Server, TLS 1.3: the session a PSK identity names: a sealed ticket
+ * opened, or with stateful tickets (hs/store.h) the store's session.
+ * TERN_OK, or a code and a sentence in err (a full handshake follows).
+ * hs_psk_spent: the identity was accepted (a single-use stateful ticket
+ * leaves the store). */
+TERN_MUST_CHECK int hs_psk_open(tern_conn *c, struct rd identity, uint64_t now_ms,
+                                struct hs_session *out, struct tern_err *err);
+void hs_psk_spent(tern_conn *c, struct rd identity);
+
 /* The PSK binder (RFC 8446 §4.2.11.2): HMAC with the binder's finished key
  * over the transcript hash `th` (which covers the truncated ClientHello). */
 TERN_MUST_CHECK int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len,

@@ -47,12 +47,27 @@ check "s_client: the ID resumes again" has "$WORK/i3.out" "Reused, TLSv1.2"
 check "tern serve logged the resumed request" has "$WORK/serve1.log" "(resumed)"
 PORT_1=$PORT
 
+echo "== openssl s_client -no_ticket, TLS 1.3 -> tern serve --session-cache (stateful tickets)"
+sc t1 tls1_3 -sess_out "$WORK/t.sess"
+check "s_client: new TLS 1.3 session" has "$WORK/t1.out" "New, TLSv1.3"
+sc t2 tls1_3 -sess_in "$WORK/t.sess"
+check "s_client: Reused, TLSv1.3" has "$WORK/t2.out" "Reused, TLSv1.3"
+check "  got the page" has "$WORK/t2.out" "session store page"
+sc t3 tls1_3 -sess_in "$WORK/t.sess"
+check "the same ticket again: single use, a full handshake" has "$WORK/t3.out" "New, TLSv1.3"
+check "  and the page all the same" has "$WORK/t3.out" "session store page"
+
 echo "== a second tern serve --session-cache does not share the first one's cache"
 serve serve2.log --session-cache 64
 sc x1 tls1_2 -sess_in "$WORK/i.sess"
 check "s_client: a full handshake (New)" has "$WORK/x1.out" "New, TLSv1.2"
 check "  and the page all the same" has "$WORK/x1.out" "session store page"
 PORT=$PORT_1
+
+echo "== gnutls-cli --resume, TLS 1.3 -> tern serve --session-cache"
+gnutls-cli --x509cafile "$CA" -p "$PORT" localhost --resume \
+  --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' </dev/null >"$WORK/gc13.out" 2>&1
+check "gnutls-cli: resumed session" has "$WORK/gc13.out" "This is a resumed session"
 
 echo "== gnutls-cli --resume --noticket, TLS 1.2 -> tern serve --session-cache"
 gnutls-cli --x509cafile "$CA" -p "$PORT" localhost --resume --noticket \
@@ -81,6 +96,10 @@ check "s_server: Reused, TLSv1.2" has "$WORK/o2.body" "Reused, TLSv1.2"
 check "tern's trace: resumed, having offered the session ID" has_both "$WORK/o2.trace"
 check "third visit resumes the same ID" tern_get o3 "$WORK/o.sess" "https://localhost:$PORT/" --tls1.2
 check "s_server: Reused again" has "$WORK/o3.body" "Reused, TLSv1.2"
+check "TLS 1.3: first visit" tern_get p1 "$WORK/p.sess" "https://localhost:$PORT/" --tls1.3
+check "TLS 1.3: second visit (s_server's stateful ticket)" \
+  tern_get p2 "$WORK/p.sess" "https://localhost:$PORT/" --tls1.3
+check "s_server: Reused, TLSv1.3" has "$WORK/p2.body" "Reused, TLSv1.3"
 stop_all
 
 echo "== tern get --tls1.2 --session -> gnutls-serv --noticket"

@@ -30,6 +30,7 @@ struct app_store {
     size_t last_id_len;
     int damage;     /* 1: flip a byte of what get returns; 2: return it cut short */
     int sealed_too; /* the store's stateful_tickets is 0: sealed tickets as well */
+    int reusable;   /* the store's single_use_tickets is 0 */
 };
 
 static int app_find(struct app_store *a, const uint8_t *id, size_t id_len)
@@ -127,6 +128,7 @@ static tern_config *store_server(const uint8_t *key, struct app_store *app)
             .remove_session = app_remove,
             .arg = app,
             .stateful_tickets = !app->sealed_too,
+            .single_use_tickets = !app->reusable,
         };
         CHECK_EQ(tern_config_set_session_store(cfg, &st), TERN_OK);
     }
@@ -443,6 +445,80 @@ static void test_client_export_import12(void)
     tern_config_free(scfg);
 }
 
+/* TLS 1.3 stateful tickets: lookup keys into the store (two after a full
+ * handshake, one after a resumption), each used once; and again when the
+ * store keeps them (single_use_tickets 0). */
+static void test_tls13_stateful_tickets(void)
+{
+    for (int reusable = 0; reusable < 2; reusable++) {
+        struct app_store app;
+        app_store_init(&app);
+        app.reusable = reusable;
+        tern_config *scfg = store_server(key_a, &app);
+        CHECK_EQ(tern_config_set_versions(scfg, TERN_TLS13, TERN_TLS13), TERN_OK);
+        tern_config *ccfg = client_config();
+        tern_config_set_session_callback(ccfg, save_session, NULL);
+        saved_n = 0;
+        CHECK_EQ(visit(ccfg, scfg), 0);
+        CHECK_EQ(app.news, 2);
+        CHECK_EQ(saved_n, 2);
+        CHECK_EQ(app.last_id_len, 32);
+        CHECK_EQ(app.gets, 0);
+        CHECK_EQ(visit(ccfg, scfg), 1);
+        CHECK_EQ(app.hits, 1);
+        CHECK_EQ(app.removes, reusable ? 0 : 1);
+        CHECK_EQ(app.news, 3); /* one ticket replaces the one spent */
+        CHECK_EQ(visit(ccfg, scfg), 1);
+        /* The newest saved session, offered twice from two "processes". */
+        uint8_t blob[TERN_SESSION_MAX];
+        size_t len = saved_len;
+        memcpy(blob, saved, len);
+        for (int round = 0; round < 2; round++) {
+            tern_config *other = client_config();
+            CHECK_EQ(tern_config_add_session(other, blob, len), TERN_OK);
+            trace_reset();
+            CHECK_EQ(visit(other, scfg), round == 0 || reusable ? 1 : 0);
+            if (round == 1 && !reusable)
+                CHECK_EQ(unknowns, 1);
+            tern_config_free(other);
+        }
+        tern_config_free(ccfg);
+        tern_config_free(scfg);
+    }
+}
+
+/* tern's own cache with TLS 1.3: stateful, single-use tickets. */
+static void test_tls13_builtin_cache(void)
+{
+    tern_config *scfg = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_session_cache(scfg, 16), TERN_OK);
+    tern_config *first = client_config();
+    tern_config_set_session_callback(first, save_session, NULL);
+    CHECK_EQ(visit(first, scfg), 0);
+    tern_config_free(first);
+    uint8_t blob[TERN_SESSION_MAX];
+    size_t len = saved_len;
+    memcpy(blob, saved, len);
+    tern_config *ccfg = client_config();
+    CHECK_EQ(visit(ccfg, scfg), 0);
+    CHECK_EQ(visit(ccfg, scfg), 1);
+    CHECK_EQ(visit(ccfg, scfg), 1);
+    /* The first visit's saved ticket resumes once; then it is gone. */
+    for (int round = 0; round < 2; round++) {
+        tern_config *other = client_config();
+        CHECK_EQ(tern_config_add_session(other, blob, len), TERN_OK);
+        CHECK_EQ(visit(other, scfg), round == 0 ? 1 : 0);
+        tern_config_free(other);
+    }
+    /* A server with the same ticket key but no store: the stateful ticket
+     * means nothing to it (a full handshake, no error). */
+    tern_config *sealed = store_server(key_a, NULL);
+    CHECK_EQ(visit(ccfg, sealed), 0);
+    tern_config_free(sealed);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 int main(void)
 {
     RUN(test_tls12_ids_builtin);
@@ -455,5 +531,7 @@ int main(void)
     RUN(test_damaged_refused);
     RUN(test_no_ems_session_not_resumed);
     RUN(test_client_export_import12);
+    RUN(test_tls13_stateful_tickets);
+    RUN(test_tls13_builtin_cache);
     return test_done();
 }
