@@ -293,6 +293,51 @@ int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions);
  * share a store but not their rules (certificates, client-auth policy). */
 int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, size_t len);
 
+/* ---------------------------------------------------------------------
+ * The ticket-sealing hook (server): the application seals and opens tickets
+ * itself, around tern's serialized session state, e.g. in OpenSSL's ticket
+ * format (key name, IV, CBC ciphertext, HMAC) with keys it rotates. tern's
+ * own sealing (AES-256-GCM under keys derived from the ticket secret) is
+ * the default and applies without a hook.
+ *
+ * The state is what a store's serialized session is without its MAC
+ * (format, session-ID context, session): at most TERN_SESSION_MAX bytes,
+ * NOT authenticated or encrypted by tern. The hook must encrypt it (it
+ * holds the session's secret) and authenticate it; tern decodes whatever
+ * open returns and refuses (a full handshake, the reason traced) a state
+ * that is malformed, of another session-ID context, or expired. */
+#define TERN_TICKET_MAX 4096 /* the largest ticket a hook may make */
+
+enum tern_ticket_open {
+    TERN_TICKET_OK = 0,      /* opened: resume */
+    TERN_TICKET_RENEW = 1,   /* opened with an old key: resume, and send a fresh ticket */
+    TERN_TICKET_UNKNOWN = 2, /* not ours (unknown key name, bad MAC): a full handshake */
+};
+
+struct tern_ticket_sealer {
+    /* seal writes the ticket for `state` (len bytes) into out (cap is
+     * TERN_TICKET_MAX) and its length into *out_len; returns 0, or
+     * anything else for no ticket this time (the handshake goes on). */
+    int (*seal)(void *arg, const uint8_t *state, size_t len, uint8_t *out, size_t cap,
+                size_t *out_len);
+    /* open writes the state a ticket (the peer's bytes, len at most
+     * TERN_TICKET_MAX) holds into out (cap is TERN_SESSION_MAX) and its
+     * length into *out_len; returns a tern_ticket_open value (any other is
+     * taken as TERN_TICKET_UNKNOWN). In TLS 1.3 a resumed handshake gets a
+     * fresh ticket anyway; in TLS 1.2, TERN_TICKET_RENEW sends one inside
+     * the abbreviated handshake (RFC 5077 §3.3). */
+    int (*open)(void *arg, const uint8_t *ticket, size_t len, uint8_t *out, size_t cap,
+                size_t *out_len);
+    void *arg;
+};
+
+/* tern_config_set_ticket_sealer installs the hook (a copy of *sealer; arg
+ * must outlive the configuration), or tern's own sealing again with NULL.
+ * Called from whichever thread runs a handshake, possibly several at once.
+ * A store with stateful_tickets takes precedence: then no ticket is sealed.
+ * TERN_E_ARG on a configuration in use or a hook without seal or open. */
+int tern_config_set_ticket_sealer(tern_config *cfg, const struct tern_ticket_sealer *sealer);
+
 /* tern_config_set_keylog: cb receives each secret as one NSS key-log line
  * (without newline), e.g. "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */
 void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg);

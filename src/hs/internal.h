@@ -86,6 +86,8 @@ struct tern_config {
     struct hs_store_cache *builtin;
     uint8_t sid_ctx[32];
     size_t sid_ctx_len;
+    bool have_sealer; /* the application seals tickets (tern_config_set_ticket_sealer) */
+    struct tern_ticket_sealer sealer;
     /* resumption, client: sessions by server name (runtime state, locked) */
     pthread_mutex_t cache_lock;
     struct hs_session *cache[HS_CACHE_MAX];
@@ -213,6 +215,7 @@ struct tern_conn {
     struct hs_session *session;
     bool psk_offered;
     uint64_t tickets_sent;
+    bool ticket_renew; /* server: the sealing hook asked for a fresh ticket */
 
     /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
     struct hs12 *t12;

@@ -458,7 +458,7 @@ static bool try_resume(tern_conn *c, const struct hello12 *ch, bool tickets)
     if (tickets && tk.len != 0) {
         struct tern_err err;
         err_init(&err);
-        found = hs_ticket_open(cfg, tk.p, tk.len, hs_now_ms(), &s, &err) == TERN_OK;
+        found = hs_ticket_unseal(c, tk.p, tk.len, hs_now_ms(), &s, &err) == TERN_OK;
     } else if (cfg->have_store) {
         found = hs_store_lookup(c, ch->session_id.p, ch->session_id.len, &s);
         if (found)
@@ -516,7 +516,7 @@ static int send_ticket(tern_conn *c)
     uint8_t seal_nonce[12];
     int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
     if (rc == TERN_OK)
-        rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
+        rc = hs_ticket_make(c, &s, seal_nonce, &w);
     hs_session_wipe(&s);
     bool skipped = rc != TERN_OK;
     if (skipped) {
@@ -584,8 +584,13 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
                    hs_ext_has(&ch.ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
     if (try_resume(c, &ch, tickets)) {
-        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first. */
+        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first,
+         * with a fresh ticket first when the sealing hook asked for one
+         * (RFC 5077 §3.1). */
+        t->send_ticket = tickets && c->ticket_renew;
         TRY(send_server_hello(c, &ch));
+        if (t->send_ticket)
+            TRY(send_ticket(c));
         TRY(hs12_key_block(c));
         TRY(hs12_send_ccs(c));
         TRY(hs12_send_finished(c));

@@ -68,6 +68,15 @@ TERN_MUST_CHECK int hs_ticket_seal(const tern_config *cfg, const struct hs_sessi
 TERN_MUST_CHECK int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len,
                                    uint64_t now_ms, struct hs_session *out, struct tern_err *err);
 
+/* Server, both versions: a ticket for s appended to out, sealed by the
+ * application's hook (tern_config_set_ticket_sealer) or by hs_ticket_seal
+ * with nonce; open one the same way (the hook's TERN_TICKET_RENEW sets
+ * c->ticket_renew; a state the hook returns that tern refuses is traced). */
+TERN_MUST_CHECK int hs_ticket_make(tern_conn *c, const struct hs_session *s,
+                                   const uint8_t nonce[12], struct wr *out);
+TERN_MUST_CHECK int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len,
+                                     uint64_t now_ms, struct hs_session *out, struct tern_err *err);
+
 /* Server, TLS 1.3: the session a PSK identity names: a sealed ticket
  * opened, or with stateful tickets (hs/store.h) the store's session.
  * TERN_OK, or a code and a sentence in err (a full handshake follows).
