@@ -202,15 +202,37 @@ int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_
  * psk_ke whenever the client offers it. */
 int tern_config_set_psk_ke(tern_config *cfg, int allow);
 
-/* Client: tickets are kept in the configuration by server name and the
- * newest unexpired one is offered, once. cb also receives each session as
- * an opaque blob to save; tern_config_add_session gives one back (e.g. from
- * a file, in another process). Both work on a configuration in use. */
+/* Client: sessions are kept in the configuration by server name and the
+ * newest unexpired one is offered: a ticket (either version) once, a TLS
+ * 1.2 session ID (from a server that keeps sessions) until the server stops
+ * resuming it. cb also receives each session as a blob to save (at most
+ * TERN_SESSION_MAX bytes, valid during the call only; it holds the
+ * session's secret in the clear, so keep it like a key: `tern get
+ * --session` writes mode 0600); tern_config_add_session gives one back
+ * (e.g. from a file, in another process): TERN_OK, or TERN_E_DECODE with a
+ * sentence for a malformed one. tern_session_info says what a blob is for.
+ * cb is called from the thread running the handshake. Both work on a
+ * configuration in use. */
 void tern_config_set_session_callback(tern_config *cfg,
                                       void (*cb)(void *arg, const char *server_name,
                                                  const uint8_t *session, size_t len),
                                       void *arg);
 int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len);
+
+/* What a saved client session is valid for. */
+struct tern_session_info {
+    uint16_t version;      /* TERN_TLS12 or TERN_TLS13: it resumes only that version */
+    uint16_t cipher_suite; /* the suite it resumes with (TLS 1.3: or one of the same hash) */
+    char server_name[256]; /* offered only to this server name */
+    char alpn[256];        /* the ALPN protocol the server chose ("" none): a server
+                              that would choose another one does not resume it */
+    int64_t expires;       /* Unix seconds: not offered after this */
+    int by_ticket;         /* 1: a ticket; 0: a TLS 1.2 session ID */
+};
+/* tern_session_info fills *out from a blob the session callback gave:
+ * TERN_OK, or TERN_E_DECODE for a malformed one (out is then zeroed).
+ * Reads only; any thread. */
+int tern_session_info(const uint8_t *session, size_t len, struct tern_session_info *out);
 
 /* ---------------------------------------------------------------------
  * Sessions kept by the server (stateful resumption).

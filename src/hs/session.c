@@ -572,3 +572,21 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
     }
     hs_session_wipe(s);
 }
+
+int tern_session_info(const uint8_t *session, size_t len, struct tern_session_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct hs_session s;
+    struct rd r;
+    rd_init(&r, session, len);
+    if (!session || len > TERN_SESSION_MAX || hs_session_decode(r, &s) != TERN_OK)
+        return TERN_E_DECODE;
+    out->version = s.version;
+    out->cipher_suite = s.suite;
+    memcpy(out->server_name, s.server_name, sizeof(out->server_name));
+    memcpy(out->alpn, s.alpn, sizeof(out->alpn));
+    out->expires = (int64_t)(s.issued_ms / 1000u) + (int64_t)s.lifetime_s;
+    out->by_ticket = s.ticket_len != 0;
+    hs_session_wipe(&s);
+    return TERN_OK;
+}

@@ -431,6 +431,15 @@ static void test_client_export_import12(void)
     CHECK_EQ(visit(first, scfg), 1);
     CHECK_EQ(saved_n, 2); /* kept again after resuming: an ID is reusable */
     tern_config_free(first);
+    struct tern_session_info info;
+    CHECK_EQ(tern_session_info(saved, saved_len, &info), TERN_OK);
+    CHECK_EQ(info.version, TERN_TLS12);
+    CHECK_EQ(info.by_ticket, 0);
+    CHECK(!strcmp(info.server_name, "localhost"));
+    CHECK(!strcmp(info.alpn, ""));
+    CHECK(info.expires > 1700000000 && info.expires <= (int64_t)(hs_now_ms() / 1000) + 86400);
+    CHECK_EQ(tern_session_info(saved, saved_len - 1, &info), TERN_E_DECODE);
+    CHECK_EQ(info.version, 0);
     tern_config *second = client12();
     CHECK_EQ(tern_config_add_session(second, saved, saved_len), TERN_OK);
     CHECK_EQ(visit(second, scfg), 1);
@@ -465,6 +474,11 @@ static void test_tls13_stateful_tickets(void)
         CHECK_EQ(visit(ccfg, scfg), 0);
         CHECK_EQ(app.news, 2);
         CHECK_EQ(saved_n, 2);
+        struct tern_session_info info;
+        CHECK_EQ(tern_session_info(saved, saved_len, &info), TERN_OK);
+        CHECK_EQ(info.version, TERN_TLS13);
+        CHECK_EQ(info.by_ticket, 1);
+        CHECK_EQ(info.cipher_suite, TERN_TLS_AES_128_GCM_SHA256);
         CHECK_EQ(app.last_id_len, 32);
         CHECK_EQ(app.gets, 0);
         CHECK_EQ(visit(ccfg, scfg), 1);
