@@ -8,6 +8,9 @@
 #include "tern/tern.h"
 #include "test.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -694,6 +697,50 @@ static void test_sealer_bad_state(void)
     tern_config_free(scfg);
 }
 
+/* tern's cache shared by threads: four threads run handshakes against one
+ * server configuration whose cache (8 sessions) evicts all the time, TLS
+ * 1.2 and 1.3 clients mixed; every handshake completes, many resume. */
+static tern_config *thread_server, *thread_clients[2];
+static atomic_int thread_failures, thread_resumed;
+
+static void *cache_worker(void *arg)
+{
+    unsigned id = (unsigned)(uintptr_t)arg;
+    for (unsigned r = 0; r < 30; r++) {
+        tern_config *ccfg = thread_clients[(id + r) % 2];
+        tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+        tern_conn *s = tern_conn_new_server(thread_server);
+        pump(c, s, 1 << 20);
+        if (!both_done(c, s) || tern_conn_resumed(c) != tern_conn_resumed(s))
+            thread_failures++;
+        else
+            thread_resumed += tern_conn_resumed(s);
+        pump(c, s, 1 << 20); /* TLS 1.3 tickets */
+        tern_conn_free(c);
+        tern_conn_free(s);
+    }
+    return NULL;
+}
+
+static void test_cache_threads(void)
+{
+    thread_server = store_server(key_a, NULL);
+    tern_config_set_trace(thread_server, NULL, NULL); /* its buffers are not for threads */
+    CHECK_EQ(tern_config_set_session_cache(thread_server, 8), TERN_OK);
+    thread_clients[0] = client12();
+    thread_clients[1] = client_config();
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        CHECK_EQ(pthread_create(&t[i], NULL, cache_worker, (void *)i), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    CHECK_EQ(thread_failures, 0);
+    CHECK(thread_resumed > 20);
+    tern_config_free(thread_clients[0]);
+    tern_config_free(thread_clients[1]);
+    tern_config_free(thread_server);
+}
+
 int main(void)
 {
     RUN(test_tls12_ids_builtin);
@@ -711,5 +758,6 @@ int main(void)
     RUN(test_sealer_round_trip);
     RUN(test_sealer_rotation_and_renewal);
     RUN(test_sealer_bad_state);
+    RUN(test_cache_threads);
     return test_done();
 }
