@@ -128,7 +128,8 @@ int hs_session_decode(struct rd r, struct hs_session *s)
         !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
         (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)) || sid.len > sizeof(s->session_id))
         return TERN_E_DECODE;
-    memcpy(s->peer_cert_hash, hash.p, hash.len);
+    if (hash.len) /* (an absent field's reader may hold NULL) */
+        memcpy(s->peer_cert_hash, hash.p, hash.len);
     s->peer_cert_hash_len = hash.len;
     const struct hs_suite *suite = hs_suite13(s->suite);
     /* TLS 1.2 hook: a 1.2 session carries its master secret (hs/tls12.h). */
@@ -143,9 +144,11 @@ int hs_session_decode(struct rd r, struct hs_session *s)
     }
     memcpy(s->psk, psk.p, psk.len);
     s->psk_len = psk.len;
-    memcpy(s->ticket, ticket.p, ticket.len);
+    if (ticket.len)
+        memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
-    memcpy(s->session_id, sid.p, sid.len);
+    if (sid.len)
+        memcpy(s->session_id, sid.p, sid.len);
     s->session_id_len = sid.len;
     s->ems = flags & 1;
     return TERN_OK;
@@ -553,7 +556,8 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
 
 void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket)
 {
-    memcpy(s->ticket, ticket.p, ticket.len);
+    if (ticket.len) /* none: a TLS 1.2 session ID */
+        memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
