@@ -1060,17 +1060,16 @@ static int check_certificate(const tern_config *cfg, const char *const *names, s
     return 0;
 }
 
-/* serve_session_cache: --session-cache N (1 to 1048576 sessions). */
-static int serve_session_cache(tern_config *cfg, const char *arg)
+/* parse_session_cache: --session-cache N, a positive number of sessions
+ * (tern_config_set_session_cache says if it is too many); 0 when not one. */
+static size_t parse_session_cache(const char *arg)
 {
     char *end;
     errno = 0;
     unsigned long long n = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || arg[0] == '-' || n == 0) {
-        fprintf(stderr, "tern serve: --session-cache takes a number of sessions, not '%s'\n", arg);
-        return TERN_E_ARG;
-    }
-    return tern_config_set_session_cache(cfg, (size_t)n);
+    if (errno || end == arg || *end || arg[0] == '-' || n > SIZE_MAX)
+        return 0;
+    return (size_t)n;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -1098,7 +1097,8 @@ int cmd_serve(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL, *ticket_key = NULL, *session_cache = NULL;
+               *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
+    size_t session_cache = 0;
     bool require_client = false, psk_ke = false, strict = false;
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
@@ -1140,7 +1140,14 @@ int cmd_serve(int argc, char **argv)
             psk_ke = true;
             break;
         case 'Z':
-            session_cache = optarg;
+            session_cache = parse_session_cache(optarg);
+            if (!session_cache) {
+                fprintf(stderr,
+                        "tern serve: --session-cache takes a number of sessions (1 or "
+                        "more), not '%s'\n",
+                        optarg);
+                return 2;
+            }
             break;
         case 'T': {
             char suffix[32] = "";
@@ -1247,7 +1254,7 @@ int cmd_serve(int argc, char **argv)
         step = "--ticket-key";
     else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
         step = "--allow-psk-ke";
-    else if (session_cache && serve_session_cache(s.cfg, session_cache) != TERN_OK)
+    else if (session_cache && tern_config_set_session_cache(s.cfg, session_cache) != TERN_OK)
         step = "--session-cache";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};

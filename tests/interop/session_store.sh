@@ -112,4 +112,16 @@ check "second visit" tern_get g2 "$WORK/g.sess" "https://localhost:$PORT/" --tls
 check "tern's trace: resumed, having offered the session ID" has_both "$WORK/g2.trace"
 stop_all
 
+echo "== --session-cache refuses what is not a number of sessions, with a sentence"
+for bad in abc 0 -5; do
+  "$TERN" serve --port 0 --cert "$CERT" --key "$KEY" --session-cache "$bad" "$WORK/site" \
+    >/dev/null 2>"$WORK/bad.err"
+  check "--session-cache $bad: exit status 2" test $? -eq 2
+  check "  the sentence names '$bad'" has "$WORK/bad.err" "not '$bad'"
+done
+"$TERN" serve --port 0 --cert "$CERT" --key "$KEY" --session-cache 2000000 "$WORK/site" \
+  >/dev/null 2>"$WORK/big.err"
+check "--session-cache 2000000: exit status 1" test $? -eq 1
+check "  the sentence names the limit" has "$WORK/big.err" "above tern's limit of 1048576"
+
 finish
