@@ -290,7 +290,10 @@ struct tern_session_store {
      * and no sealed tickets are issued (TLS 1.2 then resumes by session ID
      * only). 0: sealed tickets as without a store, plus TLS 1.2 IDs. */
     int stateful_tickets;
-    /* single_use_tickets != 0: a TLS 1.3 ticket is removed when used. */
+    /* single_use_tickets != 0: a TLS 1.3 ticket is removed once its
+     * handshake accepted it (remove_session after get_session, so two
+     * handshakes racing with one ticket may both resume: harmless for 1-RTT
+     * resumption, and tern accepts no 0-RTT data). */
     int single_use_tickets;
 };
 

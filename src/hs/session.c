@@ -324,12 +324,20 @@ int tern_config_set_ticket_sealer(tern_config *cfg, const struct tern_ticket_sea
 int hs_psk_open(tern_conn *c, struct rd identity, uint64_t now_ms, struct hs_session *out,
                 struct tern_err *err)
 {
-    if (hs_store_stateful_tickets(c->cfg)) {
-        if (hs_store_lookup(c, identity.p, identity.len, out))
-            return TERN_OK;
-        return err_set(err, TERN_E_DECRYPT, "the ticket is not a session this server keeps");
+    int rc;
+    if (hs_store_stateful_tickets(c->cfg))
+        rc = hs_store_lookup(c, identity.p, identity.len, out)
+                 ? TERN_OK
+                 : err_set(err, TERN_E_DECRYPT, "the ticket is not a session this server keeps");
+    else
+        rc = hs_ticket_unseal(c, identity.p, identity.len, now_ms, out, err);
+    /* A TLS 1.2 session (its ticket, or its ID in a shared store) never
+     * resumes TLS 1.3. */
+    if (rc == TERN_OK && out->version != TERN_TLS13) {
+        hs_session_wipe(out);
+        rc = err_set(err, TERN_E_DECRYPT, "the ticket holds a TLS 1.2 session");
     }
-    return hs_ticket_unseal(c, identity.p, identity.len, now_ms, out, err);
+    return rc;
 }
 
 void hs_psk_spent(tern_conn *c, struct rd identity)

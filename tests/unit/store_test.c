@@ -507,6 +507,43 @@ static void test_tls13_stateful_tickets(void)
     }
 }
 
+/* A TLS 1.2 session's ID, offered as a TLS 1.3 ticket (a client blob
+ * crafted around it), finds the 1.2 session in the shared store but never
+ * resumes 1.3 with it. */
+static void test_id_is_no_tls13_ticket(void)
+{
+    struct app_store app;
+    app_store_init(&app);
+    tern_config *scfg = store_server(key_a, &app);
+    tern_config *c12 = client12();
+    CHECK_EQ(visit(c12, scfg), 0);
+    CHECK_EQ(app.n, 1);
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.issued_ms = hs_now_ms();
+    s.lifetime_s = 3600;
+    snprintf(s.server_name, sizeof(s.server_name), "localhost");
+    snprintf(s.peer_subject, sizeof(s.peer_subject), "CN=localhost");
+    memcpy(s.ticket, app.e[0].id, app.e[0].id_len);
+    s.ticket_len = app.e[0].id_len;
+    uint8_t blob[TERN_SESSION_MAX];
+    struct wr w;
+    wr_init_fixed(&w, blob, sizeof(blob));
+    hs_session_encode(&s, &w);
+    CHECK(wr_ok(&w));
+    tern_config *c13 = client_config();
+    CHECK_EQ(tern_config_add_session(c13, blob, w.len), TERN_OK);
+    unsigned hits = app.hits;
+    CHECK_EQ(visit(c13, scfg), 0);
+    CHECK_EQ(app.hits, hits + 1); /* found, and refused */
+    tern_config_free(c13);
+    tern_config_free(c12);
+    tern_config_free(scfg);
+}
+
 /* tern's own cache with TLS 1.3: stateful, single-use tickets. */
 static void test_tls13_builtin_cache(void)
 {
@@ -755,6 +792,7 @@ int main(void)
     RUN(test_client_export_import12);
     RUN(test_tls13_stateful_tickets);
     RUN(test_tls13_builtin_cache);
+    RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
     RUN(test_sealer_rotation_and_renewal);
     RUN(test_sealer_bad_state);
