@@ -187,7 +187,9 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
  * interval and the next one. count = 0 turns tickets off; after a resumed
  * handshake one ticket is sent, replacing the one spent. Defaults: 2
- * tickets, 86400 s lifetime and rotation. */
+ * tickets, 86400 s lifetime and rotation. With a session store (below),
+ * count and lifetime also govern stateful tickets, and lifetime is how long
+ * the store's sessions (TLS 1.2 IDs too) resume. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
@@ -331,7 +333,9 @@ int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, siz
  * holds the session's secret) and authenticate it; tern decodes whatever
  * open returns and refuses (a full handshake, the reason traced) a state
  * that is malformed, of another session-ID context, or expired. */
-#define TERN_TICKET_MAX 4096 /* the largest ticket a hook may make */
+/* The largest ticket a hook may make. (tern's own client keeps tickets of
+ * at most 512 bytes; larger ones work with other clients only.) */
+#define TERN_TICKET_MAX 4096
 
 enum tern_ticket_open {
     TERN_TICKET_OK = 0,      /* opened: resume */
@@ -350,7 +354,7 @@ struct tern_ticket_sealer {
      * length into *out_len; returns a tern_ticket_open value (any other is
      * taken as TERN_TICKET_UNKNOWN). In TLS 1.3 a resumed handshake gets a
      * fresh ticket anyway; in TLS 1.2, TERN_TICKET_RENEW sends one inside
-     * the abbreviated handshake (RFC 5077 §3.3). */
+     * the abbreviated handshake (RFC 5077 §3.1). */
     int (*open)(void *arg, const uint8_t *ticket, size_t len, uint8_t *out, size_t cap,
                 size_t *out_len);
     void *arg;
