@@ -78,6 +78,11 @@ static const char SERVE_HELP[] =
     "                           secret in FILE (32-64 bytes as hex), so servers\n"
     "                           sharing it resume each other's sessions\n"
     "                           (default: a fresh random secret per process)\n"
+    "  --session-cache N        keep up to N sessions in this process instead of\n"
+    "                           sealing them into tickets: TLS 1.2 resumes by\n"
+    "                           session ID, TLS 1.3 tickets are single-use\n"
+    "                           lookup keys. Not shared between processes (use\n"
+    "                           --ticket-key for that)\n"
     "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
     "                           offers it: faster, but no forward secrecy for\n"
     "                           resumed sessions (off by default)\n"
@@ -1126,6 +1131,7 @@ struct serve_opts {
     size_t n_certs, n_keys;
     const char *cafile, *ticket_key;
     bool require_client, psk_ke, has_pass, require_sni;
+    size_t session_cache;
     struct util_password pass;
 };
 
@@ -1170,6 +1176,8 @@ static tern_config *make_config(const struct serve_opts *o, char *why, size_t wh
         step = "--ticket-key";
     else if (o->psk_ke && tern_config_set_psk_ke(cfg, 1) != TERN_OK)
         step = "--allow-psk-ke";
+    else if (o->session_cache && tern_config_set_session_cache(cfg, o->session_cache) != TERN_OK)
+        step = "--session-cache";
     if (!step) {
         static const char *const alpn[] = {"http/1.1"};
         if (tern_config_set_alpn(cfg, alpn, 1) != TERN_OK)
@@ -1211,6 +1219,18 @@ static void reload(struct server *s, const struct serve_opts *o, struct util_key
     fputc('\n', stderr);
 }
 
+/* parse_session_cache: --session-cache N, a positive number of sessions
+ * (tern_config_set_session_cache says if it is too many); 0 when not one. */
+static size_t parse_session_cache(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || n > SIZE_MAX)
+        return 0;
+    return (size_t)n;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1226,6 +1246,7 @@ int cmd_serve(int argc, char **argv)
         {"keylog", required_argument, 0, 'l'},
         {"ticket-key", required_argument, 0, 'K'},
         {"allow-psk-ke", no_argument, 0, 'P'},
+        {"session-cache", required_argument, 0, 'Z'},
         {"trace", optional_argument, 0, 'T'},
         {"timeout", required_argument, 0, 'W'},
         {"max-conns", required_argument, 0, 'm'},
@@ -1291,6 +1312,16 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'P':
             o.psk_ke = true;
+            break;
+        case 'Z':
+            o.session_cache = parse_session_cache(optarg);
+            if (!o.session_cache) {
+                fprintf(stderr,
+                        "tern serve: --session-cache takes a number of sessions (1 or "
+                        "more), not '%s'\n",
+                        optarg);
+                return 2;
+            }
             break;
         case 'T': {
             char suffix[32] = "";

@@ -272,7 +272,9 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
  * interval and the next one. count = 0 turns tickets off; after a resumed
  * handshake one ticket is sent, replacing the one spent. Defaults: 2
- * tickets, 86400 s lifetime and rotation. */
+ * tickets, 86400 s lifetime and rotation. With a session store (below),
+ * count and lifetime also govern stateful tickets, and lifetime is how long
+ * the store's sessions (TLS 1.2 IDs too) resume. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
@@ -287,15 +289,168 @@ int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_
  * psk_ke whenever the client offers it. */
 int tern_config_set_psk_ke(tern_config *cfg, int allow);
 
-/* Client: tickets are kept in the configuration by server name and the
- * newest unexpired one is offered, once. cb also receives each session as
- * an opaque blob to save; tern_config_add_session gives one back (e.g. from
- * a file, in another process). Both work on a configuration in use. */
+/* Client: sessions are kept in the configuration by server name and the
+ * newest unexpired one is offered: a ticket (either version) once, a TLS
+ * 1.2 session ID (from a server that keeps sessions) until the server stops
+ * resuming it. cb also receives each session as a blob to save (at most
+ * TERN_SESSION_MAX bytes, valid during the call only; it holds the
+ * session's secret in the clear, so keep it like a key: `tern get
+ * --session` writes mode 0600); tern_config_add_session gives one back
+ * (e.g. from a file, in another process): TERN_OK, or TERN_E_DECODE with a
+ * sentence for a malformed one. tern_session_info says what a blob is for.
+ * cb is called from the thread running the handshake. Both work on a
+ * configuration in use. */
 void tern_config_set_session_callback(tern_config *cfg,
                                       void (*cb)(void *arg, const char *server_name,
                                                  const uint8_t *session, size_t len),
                                       void *arg);
 int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len);
+
+/* What a saved client session is valid for. */
+struct tern_session_info {
+    uint16_t version;      /* TERN_TLS12 or TERN_TLS13: it resumes only that version */
+    uint16_t cipher_suite; /* the suite it resumes with (TLS 1.3: or one of the same hash) */
+    char server_name[256]; /* offered only to this server name */
+    char alpn[256];        /* the ALPN protocol the server chose ("" none): a server
+                              that would choose another one does not resume it */
+    int64_t expires;       /* Unix seconds: not offered after this */
+    int by_ticket;         /* 1: a ticket; 0: a TLS 1.2 session ID */
+};
+/* tern_session_info fills *out from a blob the session callback gave:
+ * TERN_OK, or TERN_E_DECODE for a malformed one (out is then zeroed).
+ * Reads only; any thread. */
+int tern_session_info(const uint8_t *session, size_t len, struct tern_session_info *out);
+
+/* ---------------------------------------------------------------------
+ * Sessions kept by the server (stateful resumption).
+ *
+ * Without a store a tern server resumes with sealed tickets only (above).
+ * With one it also keeps sessions itself, the way servers with a shared
+ * session cache do:
+ *   - TLS 1.2: every full handshake gets a session ID (RFC 5246 §7.4.1.2);
+ *     a client that offers it later resumes from the store. Only sessions
+ *     made with the extended master secret exist, and a resumption needs
+ *     the extension again (RFC 7627 §5.3).
+ *   - TLS 1.3, when the store asks for stateful tickets: the ticket is a
+ *     random lookup key, the session stays in the store; the first use may
+ *     remove it (single_use_tickets, RFC 8446 §8.1). TLS 1.2 sealed tickets
+ *     are then not issued either.
+ * Sessions live for the ticket lifetime (tern_config_set_tickets), and a
+ * session is resumed only with the same server name, ALPN protocol, a
+ * suite both sides still allow, and the same session-ID context.
+ *
+ * The serialized session a store keeps is at most TERN_SESSION_MAX bytes:
+ *   format (1), context length, context, a 16-bit length and tern's session
+ *   encoding (its own version byte first), then HMAC-SHA-256 over all of
+ *   that, keyed from the configuration's ticket secret.
+ * It is authenticated, not encrypted: it holds the session's master secret
+ * or PSK in the clear. Keep it where the process's memory is (shared memory
+ * between worker processes, as nginx's ssl_session_cache does), never on
+ * disk or on the network without encrypting it yourself. Processes whose
+ * configurations share a ticket secret (tern_config_set_ticket_key) can
+ * hand each other's sessions back; any other serialized session, damaged
+ * or foreign, is refused (the handshake goes on as a full one and the
+ * trace names the reason). Each tern_config_new draws a fresh ticket
+ * secret, so two processes started apart do not share sessions unless
+ * they are given the same key. */
+#define TERN_SESSION_MAX    2048 /* largest serialized session, both roles */
+#define TERN_SESSION_ID_MAX 32   /* longest session ID or stateful ticket */
+
+struct tern_session_store {
+    /* new_session keeps a copy of `session` (len bytes) under `id`
+     * (id_len bytes, at most TERN_SESSION_ID_MAX). Both buffers are tern's
+     * and valid during the call only. Return 0 when kept; anything else
+     * means it was not (the client then meets a full handshake later). */
+    int (*new_session)(void *arg, const uint8_t *id, size_t id_len, const uint8_t *session,
+                       size_t len);
+    /* get_session copies the session kept under id into out (cap is
+     * TERN_SESSION_MAX) and returns its length; 0 when it holds none (or it
+     * does not fit). id is the peer's bytes: 1 to TERN_SESSION_ID_MAX of
+     * them, anything at all. */
+    size_t (*get_session)(void *arg, const uint8_t *id, size_t id_len, uint8_t *out, size_t cap);
+    /* remove_session forgets id: tern calls it for a session it refused
+     * (expired, damaged, of another context) and, with single_use_tickets,
+     * for a TLS 1.3 ticket it just accepted. May be NULL. */
+    void (*remove_session)(void *arg, const uint8_t *id, size_t id_len);
+    void *arg;
+    /* stateful_tickets != 0: TLS 1.3 tickets are lookup keys in this store
+     * and no sealed tickets are issued (TLS 1.2 then resumes by session ID
+     * only). 0: sealed tickets as without a store, plus TLS 1.2 IDs. */
+    int stateful_tickets;
+    /* single_use_tickets != 0: a TLS 1.3 ticket is removed once its
+     * handshake accepted it (remove_session after get_session, so two
+     * handshakes racing with one ticket may both resume: harmless for 1-RTT
+     * resumption, and tern accepts no 0-RTT data). */
+    int single_use_tickets;
+};
+
+/* tern_config_set_session_store installs the application's store (a copy
+ * of *store is kept; arg must outlive the configuration), or none with
+ * NULL. The callbacks are called from whichever thread runs a handshake,
+ * possibly several at once: the store must do its own locking. Returns
+ * TERN_OK, or TERN_E_ARG on a configuration in use or a store without
+ * new_session or get_session. */
+int tern_config_set_session_store(tern_config *cfg, const struct tern_session_store *store);
+/* tern_config_set_session_cache installs tern's own in-memory store of at
+ * most max_sessions sessions (the oldest is evicted first; 0 removes any
+ * store), with stateful, single-use TLS 1.3 tickets. It is per
+ * configuration and per process: two processes never share it (give them
+ * the same ticket key and sealed tickets instead). Locked inside, so
+ * threads may share the configuration. TERN_E_ARG above 1,048,576 sessions
+ * or on a configuration in use; TERN_E_NOMEM. */
+int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions);
+/* tern_config_set_session_id_context names the configuration's sessions
+ * (1 to 32 bytes; len 0 for none, the default): a session serialized under
+ * another context is never resumed, so sessions do not cross servers that
+ * share a store but not their rules (certificates, client-auth policy). */
+int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, size_t len);
+
+/* ---------------------------------------------------------------------
+ * The ticket-sealing hook (server): the application seals and opens tickets
+ * itself, around tern's serialized session state, e.g. in OpenSSL's ticket
+ * format (key name, IV, CBC ciphertext, HMAC) with keys it rotates. tern's
+ * own sealing (AES-256-GCM under keys derived from the ticket secret) is
+ * the default and applies without a hook.
+ *
+ * The state is what a store's serialized session is without its MAC
+ * (format, session-ID context, session): at most TERN_SESSION_MAX bytes,
+ * NOT authenticated or encrypted by tern. The hook must encrypt it (it
+ * holds the session's secret) and authenticate it; tern decodes whatever
+ * open returns and refuses (a full handshake, the reason traced) a state
+ * that is malformed, of another session-ID context, or expired. */
+/* The largest ticket a hook may make. (tern's own client keeps tickets of
+ * at most 512 bytes; larger ones work with other clients only.) */
+#define TERN_TICKET_MAX 4096
+
+enum tern_ticket_open {
+    TERN_TICKET_OK = 0,      /* opened: resume */
+    TERN_TICKET_RENEW = 1,   /* opened with an old key: resume, and send a fresh ticket */
+    TERN_TICKET_UNKNOWN = 2, /* not ours (unknown key name, bad MAC): a full handshake */
+};
+
+struct tern_ticket_sealer {
+    /* seal writes the ticket for `state` (len bytes) into out (cap is
+     * TERN_TICKET_MAX) and its length into *out_len; returns 0, or
+     * anything else for no ticket this time (the handshake goes on). */
+    int (*seal)(void *arg, const uint8_t *state, size_t len, uint8_t *out, size_t cap,
+                size_t *out_len);
+    /* open writes the state a ticket (the peer's bytes, len at most
+     * TERN_TICKET_MAX) holds into out (cap is TERN_SESSION_MAX) and its
+     * length into *out_len; returns a tern_ticket_open value (any other is
+     * taken as TERN_TICKET_UNKNOWN). In TLS 1.3 a resumed handshake gets a
+     * fresh ticket anyway; in TLS 1.2, TERN_TICKET_RENEW sends one inside
+     * the abbreviated handshake (RFC 5077 §3.1). */
+    int (*open)(void *arg, const uint8_t *ticket, size_t len, uint8_t *out, size_t cap,
+                size_t *out_len);
+    void *arg;
+};
+
+/* tern_config_set_ticket_sealer installs the hook (a copy of *sealer; arg
+ * must outlive the configuration), or tern's own sealing again with NULL.
+ * Called from whichever thread runs a handshake, possibly several at once.
+ * A store with stateful_tickets takes precedence: then no ticket is sealed.
+ * TERN_E_ARG on a configuration in use or a hook without seal or open. */
+int tern_config_set_ticket_sealer(tern_config *cfg, const struct tern_ticket_sealer *sealer);
 
 /* tern_config_set_keylog: cb receives each secret as one NSS key-log line
  * (without newline), e.g. "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */

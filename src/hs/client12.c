@@ -43,25 +43,64 @@ void hs12_client_hello_exts(tern_conn *c, struct wr *w)
 bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
 {
     if (c->cfg->min_version > TERN_TLS12 || !hs_suite12(s->suite) ||
-        !hs_list_has(c->cfg->suites, c->cfg->n_suites, s->suite) || s->ticket_len == 0 ||
-        hs12_state_new(c) != TERN_OK)
+        !hs_list_has(c->cfg->suites, c->cfg->n_suites, s->suite) ||
+        (s->ticket_len == 0 && s->session_id_len == 0) || !s->ems || hs12_state_new(c) != TERN_OK)
         return false;
     c->t12->resume = tern_memdup(s, sizeof(*s));
     if (!c->t12->resume)
         return false;
-    /* RFC 5077 §3.4: a session id, so that the server's echo says it
-     * accepted the ticket. */
-    if (c->session_id_len == 0) {
+    if (s->ticket_len == 0) {
+        /* RFC 5246 §7.4.1.2: the session's ID; an echo resumes it. */
+        memcpy(c->session_id, s->session_id, s->session_id_len);
+        c->session_id_len = s->session_id_len;
+    } else if (c->session_id_len == 0) {
+        /* RFC 5077 §3.4: a session id, so that the server's echo says it
+         * accepted the ticket. */
         if (conn_random(c, c->session_id, 32) != TERN_OK)
             return false;
         c->session_id_len = 32;
     }
-    struct tern_trace_fact f[] = {{"ticket_for", s->server_name}, {"version", "TLS 1.2"}};
+    bool ticket = s->ticket_len != 0;
+    struct tern_trace_fact f[] = {{"ticket_for", s->server_name},
+                                  {"version", "TLS 1.2"},
+                                  {"by", ticket ? "ticket" : "session ID"}};
     hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "session ticket",
-             "We hold a TLS 1.2 ticket from an earlier visit to this server and offer it, "
-             "hoping for an abbreviated handshake.",
-             0, f, 2);
+             ticket ? "We hold a TLS 1.2 ticket from an earlier visit to this server and offer "
+                      "it, hoping for an abbreviated handshake."
+                    : "We hold a TLS 1.2 session from an earlier visit to this server and offer "
+                      "its session ID, hoping the server still keeps it (an abbreviated "
+                      "handshake).",
+             0, f, 3);
     return true;
+}
+
+/* keep_id_session (client, TLS 1.2): a session the server keeps under an
+ * ID, when it gave no ticket: after a full handshake, or again after
+ * resuming it (an ID, unlike a ticket, may be offered again). */
+static void keep_id_session(tern_conn *c)
+{
+    struct hs12 *t = c->t12;
+    if (t->got_ticket || c->session_id_len == 0 || !c->server_name ||
+        (c->resumed && (!t->resume || t->resume->ticket_len))) /* the ID echoed a ticket's */
+        return;
+    struct hs_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS12;
+    s.suite = c->suite;
+    memcpy(s.psk, t->master, HS12_MASTER_LEN);
+    s.psk_len = HS12_MASTER_LEN;
+    s.ems = true;
+    if (c->resumed && t->resume) {
+        s.issued_ms = t->resume->issued_ms;
+        s.lifetime_s = t->resume->lifetime_s;
+    } else {
+        s.issued_ms = hs_now_ms();
+        s.lifetime_s = 86400; /* the server decides; tern keeps one a day at most */
+    }
+    memcpy(s.session_id, c->session_id, c->session_id_len);
+    s.session_id_len = c->session_id_len;
+    struct rd none = {0};
+    hs_keep_client_session(c, &s, none);
 }
 
 int hs12_client_version(tern_conn *c, struct rd body)
@@ -160,7 +199,7 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
                              "the server claims to resume a TLS 1.2 session we never had");
         if (suite != c->t12->resume->suite)
             return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server resumed our ticket with %s, but the session used %s",
+                             "the server resumed our session with %s, but it used %s",
                              tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
         resumed = true;
     }
@@ -189,6 +228,9 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     c->version = TERN_TLS12;
     c->suite = suite;
     memcpy(c->server_random, random, 32);
+    /* From here on c->session_id is this session's: the server's. */
+    memcpy(c->session_id, sid.p, sid.len);
+    c->session_id_len = sid.len;
     /* The TLS 1.3 key shares and ticket are of no use now. */
     for (size_t i = 0; i < c->n_kex; i++)
         cry_kex_cleanup(&c->kex[i]);
@@ -199,18 +241,25 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     }
     TRY(hs_transcript_add(c, msg, len));
     c->round_trips++;
+    bool by_id = resumed && !c->t12->resume->ticket_len;
     struct tern_trace_fact f[] = {
         {"version", "TLS 1.2"},
         {"cipher_suite", tern_suite_name(suite)},
         {"extended_master_secret", "yes"},
         {"secure_renegotiation", "signalled (renegotiation itself refused)"},
-        {"resumption", resumed ? "the server accepted our ticket" : "no"},
+        {"resumption", !resumed ? "no"
+                       : by_id  ? "the server accepted our session ID"
+                                : "the server accepted our ticket"},
     };
     hs_trace_msg(c, false, "ServerHello",
-                 resumed ? "The server accepted our TLS 1.2 ticket: an abbreviated handshake "
-                           "with the earlier session's master secret, no certificate this time."
-                         : "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
-                           "certificate and key exchange follow in the clear.",
+                 by_id ? "The server still keeps our TLS 1.2 session and resumed it by its ID: an "
+                         "abbreviated handshake with the earlier session's master secret, no "
+                         "certificate this time."
+                 : resumed
+                     ? "The server accepted our TLS 1.2 ticket: an abbreviated handshake "
+                       "with the earlier session's master secret, no certificate this time."
+                     : "The server chose TLS 1.2, the older protocol, and a cipher suite; its "
+                       "certificate and key exchange follow in the clear.",
                  len, f, 5);
     struct hs12 *t = c->t12;
     if (resumed) {
@@ -221,7 +270,7 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         hs_session_take_peer(c, t->resume);
         TRY(hs12_key_block(c));
     }
-    if (t->resume) {
+    if (t->resume && !resumed) { /* a resumed one is kept again at the end */
         tern_free_secret(t->resume, sizeof(*t->resume));
         t->resume = NULL;
     }
@@ -414,6 +463,7 @@ static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *ms
         return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket (TLS 1.2)");
     TRY(hs_transcript_add(c, msg, len));
     c->t12->ticket_expected = false;
+    c->t12->got_ticket = ticket.len != 0;
     char life[24];
     snprintf(life, sizeof(life), "%u s", hint);
     struct tern_trace_fact f[] = {{"lifetime_hint", life}};
@@ -429,6 +479,7 @@ static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *ms
     s.suite = c->suite;
     memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
     s.psk_len = HS12_MASTER_LEN;
+    s.ems = true;
     s.issued_ms = hs_now_ms();
     /* RFC 5077 §3.3: 0 means unspecified; tern keeps a ticket a day at most. */
     s.lifetime_s = hint == 0 || hint > 86400 ? 86400 : hint;
@@ -474,6 +525,7 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
                 /* Abbreviated handshake: the server finished first. */
                 TRY(hs12_send_ccs(c));
                 TRY(hs12_send_finished(c));
+                keep_id_session(c);
                 return hs12_complete(c);
             }
             /* RSA key transport has no signature: a Finished made with keys
@@ -482,6 +534,7 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
             if (c->t12->suite->kx == HS12_KX_RSA)
                 c->proofs |= PROOF_PEER_SIGNATURE;
             c->round_trips++;
+            keep_id_session(c);
             return hs12_complete(c);
         }
         break;

@@ -4,6 +4,7 @@
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/session.h"
+#include "hs/store.h"
 #include "x509/der.h"
 #include "x509/x509.h"
 
@@ -93,6 +94,7 @@ void tern_config_free(tern_config *cfg)
     for (size_t i = 0; i < cfg->cache_n; i++)
         tern_free_secret(cfg->cache[i], sizeof(struct hs_session));
     pthread_mutex_destroy(&cfg->cache_lock);
+    hs_store_cache_free(cfg->builtin);
     tern_memzero(cfg, sizeof(*cfg));
     tern_free(cfg);
 }

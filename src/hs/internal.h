@@ -42,6 +42,7 @@
 struct x509_store;
 struct x509_cert;
 struct hs_session;
+struct hs_store_cache;
 
 /* One certificate chain (DER, leaf first) with its private key, and the
  * leaf parsed once (its names and signature algorithm choose it). */
@@ -100,6 +101,15 @@ struct tern_config {
     unsigned ticket_count;
     uint32_t ticket_lifetime; /* seconds */
     uint32_t ticket_rotation; /* seconds per key epoch */
+    /* resumption, server: a session store (hs/store.c), when have_store;
+     * `cache` is tern's own (tern_config_set_session_cache), else NULL */
+    bool have_store;
+    struct tern_session_store store;
+    struct hs_store_cache *builtin;
+    uint8_t sid_ctx[32];
+    size_t sid_ctx_len;
+    bool have_sealer; /* the application seals tickets (tern_config_set_ticket_sealer) */
+    struct tern_ticket_sealer sealer;
     /* resumption, client: sessions by server name (runtime state, locked) */
     pthread_mutex_t cache_lock;
     struct hs_session *cache[HS_CACHE_MAX];
@@ -236,6 +246,7 @@ struct tern_conn {
     struct hs_session *session;
     bool psk_offered;
     uint64_t tickets_sent;
+    bool ticket_renew; /* server: the sealing hook asked for a fresh ticket */
 
     /* TLS 1.2 handshake state (hs/tls12.h), NULL otherwise */
     struct hs12 *t12;

@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/session.h"
+#include "hs/store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -280,11 +281,14 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
     size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
     wr_u16(&w, TERN_TLS12);
     wr_bytes(&w, c->server_random, 32);
-    /* No session id for a new session (tern keeps no server cache); the
-     * client's, echoed, to accept its ticket (RFC 5077 §3.4). */
+    /* A new session: its ID when a store keeps it, else none. Resuming:
+     * the client's, echoed (RFC 5246 §7.4.1.2; for a ticket, RFC 5077
+     * §3.4). */
     size_t sid = wr_open_u8(&w);
     if (c->resumed)
         wr_bytes(&w, ch->session_id.p, ch->session_id.len);
+    else
+        wr_bytes(&w, c->session_id, c->session_id_len);
     wr_close(&w, sid);
     wr_u16(&w, c->suite);
     wr_u8(&w, 0);
@@ -318,11 +322,16 @@ static int send_server_hello(tern_conn *c, const struct hello12 *ch)
         {"cipher_suite", tern_suite_name(c->suite)},
         {"extended_master_secret", "yes"},
         {"downgrade_sentinel", c->cfg->max_version >= TERN_TLS13 ? "set" : "no"},
-        {"resumption", c->resumed ? "accepted the client's ticket" : "no"},
+        {"resumption", !c->resumed             ? "no"
+                       : c->t12->resumed_by_id ? "accepted the client's session ID"
+                                               : "accepted the client's ticket"},
     };
     hs_trace_msg(c, true, "ServerHello",
-                 c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
-                              "with the earlier session's master secret."
+                 c->resumed && c->t12->resumed_by_id
+                     ? "We found the client's TLS 1.2 session in our store: an abbreviated "
+                       "handshake with the earlier session's master secret."
+                 : c->resumed ? "We accepted the client's TLS 1.2 ticket: an abbreviated handshake "
+                                "with the earlier session's master secret."
                  : c->cfg->max_version >= TERN_TLS13
                      ? "The client does not offer TLS 1.3, so we chose TLS 1.2 and a cipher "
                        "suite; our certificate and key exchange follow in the clear."
@@ -408,39 +417,93 @@ static int send_certificate_request(tern_conn *c)
     return TERN_OK;
 }
 
-/* try_resume opens the client's ticket (RFC 5077 §3.1). A ticket that
- * does not open or no longer fits means a full handshake, not an error. */
-static bool try_resume(tern_conn *c, const struct hello12 *ch)
+/* resume_fits: may the session s (opened from a ticket or found in the
+ * store) resume this connection? Else a full handshake. */
+static bool resume_fits(tern_conn *c, const struct hello12 *ch, const struct hs_session *s)
+{
+    tern_config *cfg = c->cfg;
+    const struct hs_suite12 *suite = hs_suite12(s->suite);
+    /* RFC 7627 §5.3: only a session made with the extended master secret
+     * resumes, and this ClientHello carries the extension (parse_hello
+     * requires it of every ClientHello). */
+    return s->version == TERN_TLS12 && s->ems && suite && s->psk_len == HS12_MASTER_LEN &&
+           hs_list_has(ch->suite_list, ch->n_suites, s->suite) &&
+           hs_list_has(cfg->suites, cfg->n_suites, s->suite) &&
+           hs12_key_fits(suite->kx, c->cert->key.type) &&
+           !strcmp(s->server_name, c->server_name ? c->server_name : "") &&
+           !strcmp(s->alpn, c->alpn) &&
+           (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s->peer_cert_hash_len);
+}
+
+static void resume_with(tern_conn *c, const struct hs_session *s)
+{
+    c->t12->suite = hs_suite12(s->suite);
+    c->suite = s->suite;
+    c->group = 0;
+    memcpy(c->t12->master, s->psk, HS12_MASTER_LEN);
+    c->resumed = true;
+    /* The original handshake verified the client (if it had to). */
+    c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
+    hs_session_take_peer(c, s);
+}
+
+/* try_resume opens the client's ticket (RFC 5077 §3.1) or, with a session
+ * store, looks up its session ID (RFC 5246 §7.4.1.2). A session that is
+ * unknown, does not open or no longer fits means a full handshake, not an
+ * error. */
+static bool try_resume(tern_conn *c, const struct hello12 *ch, bool tickets)
 {
     tern_config *cfg = c->cfg;
     struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
-    if (tk.len == 0 || ch->session_id.len == 0)
+    if (ch->session_id.len == 0)
         return false;
     struct hs_session s;
-    struct tern_err err;
-    err_init(&err);
-    if (hs_ticket_open(cfg, tk.p, tk.len, hs_now_ms(), &s, &err) != TERN_OK)
+    bool found;
+    if (tickets && tk.len != 0) {
+        struct tern_err err;
+        err_init(&err);
+        found = hs_ticket_unseal(c, tk.p, tk.len, hs_now_ms(), &s, &err) == TERN_OK;
+    } else if (cfg->have_store) {
+        found = hs_store_lookup(c, ch->session_id.p, ch->session_id.len, &s);
+        if (found)
+            c->t12->resumed_by_id = true;
+    } else {
         return false;
-    const struct hs_suite12 *suite = hs_suite12(s.suite);
-    bool fits = s.version == TERN_TLS12 && suite && s.psk_len == HS12_MASTER_LEN &&
-                hs_list_has(ch->suite_list, ch->n_suites, s.suite) &&
-                hs_list_has(cfg->suites, cfg->n_suites, s.suite) &&
-                hs12_key_fits(suite->kx, c->cert->key.type) &&
-                !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
-                !strcmp(s.alpn, c->alpn) &&
-                (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len);
-    if (fits) {
-        c->t12->suite = suite;
-        c->suite = s.suite;
-        c->group = 0;
-        memcpy(c->t12->master, s.psk, HS12_MASTER_LEN);
-        c->resumed = true;
-        /* The original handshake verified the client (if it had to). */
-        c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        hs_session_take_peer(c, &s);
     }
+    bool fits = found && resume_fits(c, ch, &s);
+    if (fits)
+        resume_with(c, &s);
+    else
+        c->t12->resumed_by_id = false;
     hs_session_wipe(&s);
     return fits;
+}
+
+/* session12: this connection's session, as a ticket or the store keeps it. */
+static void session12(tern_conn *c, struct hs_session *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->version = TERN_TLS12;
+    s->suite = c->suite;
+    memcpy(s->psk, c->t12->master, HS12_MASTER_LEN);
+    s->psk_len = HS12_MASTER_LEN;
+    s->ems = true;
+    s->issued_ms = hs_now_ms();
+    s->lifetime_s = c->cfg->ticket_lifetime;
+    snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name ? c->server_name : "");
+    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    hs_session_set_peer(s, c);
+}
+
+/* store_session (full handshakes with a store): the session goes to the
+ * store under the ID our ServerHello gave, once the client's Finished
+ * proved the handshake. */
+static void store_session(tern_conn *c)
+{
+    struct hs_session s;
+    session12(c, &s);
+    (void)hs_store_new(c, &s, c->session_id, c->session_id_len);
+    hs_session_wipe(&s);
 }
 
 /* NewSessionTicket (RFC 5077 §3.3): the session sealed with the ticket key. */
@@ -448,16 +511,7 @@ static int send_ticket(tern_conn *c)
 {
     tern_config *cfg = c->cfg;
     struct hs_session s;
-    memset(&s, 0, sizeof(s));
-    s.version = TERN_TLS12;
-    s.suite = c->suite;
-    memcpy(s.psk, c->t12->master, HS12_MASTER_LEN);
-    s.psk_len = HS12_MASTER_LEN;
-    s.issued_ms = hs_now_ms();
-    s.lifetime_s = cfg->ticket_lifetime;
-    snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name ? c->server_name : "");
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    hs_session_set_peer(&s, c);
+    session12(c, &s);
     struct wr w;
     wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
@@ -466,7 +520,7 @@ static int send_ticket(tern_conn *c)
     uint8_t seal_nonce[12];
     int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
     if (rc == TERN_OK)
-        rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
+        rc = hs_ticket_make(c, &s, seal_nonce, &w);
     hs_session_wipe(&s);
     bool skipped = rc != TERN_OK;
     if (skipped) {
@@ -529,11 +583,17 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
                           "we share.",
                           f, 2);
     TRY(hs_transcript_add(c, msg, len));
+    /* Sealed tickets unless the store keeps sessions instead. */
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
-                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET);
-    if (tickets && try_resume(c, &ch)) {
-        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first. */
+                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
+    if (try_resume(c, &ch, tickets)) {
+        /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first,
+         * with a fresh ticket first when the sealing hook asked for one
+         * (RFC 5077 §3.1). */
+        t->send_ticket = tickets && c->ticket_renew;
         TRY(send_server_hello(c, &ch));
+        if (t->send_ticket)
+            TRY(send_ticket(c));
         TRY(hs12_key_block(c));
         TRY(hs12_send_ccs(c));
         TRY(hs12_send_finished(c));
@@ -541,6 +601,11 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         return TERN_OK;
     }
     t->send_ticket = tickets;
+    if (c->cfg->have_store) {
+        /* A session ID for the store (RFC 5246 §7.4.1.2). */
+        TRY(conn_random(c, c->session_id, HS_STORE_ID_LEN));
+        c->session_id_len = HS_STORE_ID_LEN;
+    }
     TRY(send_server_hello(c, &ch));
     TRY(hs12_send_certificate(c));
     if (suite->kx != HS12_KX_RSA)
@@ -651,6 +716,8 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
             TRY(hs12_recv_finished(c, body, msg, len));
             if (c->resumed)
                 return hs12_complete(c);
+            if (c->session_id_len)
+                store_session(c);
             if (c->t12->send_ticket)
                 TRY(send_ticket(c));
             TRY(hs12_send_ccs(c));

@@ -418,8 +418,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_ticket_open(cfg, psks[i].identity.p, psks[i].identity.len, now_ms, &s, &err) !=
-            TERN_OK)
+        if (hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
@@ -458,6 +457,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         hs_session_wipe(&s);
         if (!c->session)
             return conn_fail(c, TERN_E_NOMEM, "out of memory");
+        hs_psk_spent(c, psks[i].identity);
         *out_index = (int)i;
         c->resumed = true;
         c->psk_ke = ke;

@@ -6,6 +6,7 @@
  * previous one, so keys rotate without any mutable state, and server
  * processes that share the secret (a file) open each other's tickets. */
 #include "hs/session.h"
+#include "hs/store.h"
 
 #include "base/mem.h"
 
@@ -77,7 +78,8 @@ static void put_str8(struct wr *w, const char *s)
 
 void hs_session_encode(const struct hs_session *s, struct wr *w)
 {
-    wr_u8(w, 2); /* format (1: without the certificate hash) */
+    /* format 3; 2 had no flags and session ID, 1 no certificate hash */
+    wr_u8(w, 3);
     wr_u16(w, s->version);
     wr_u16(w, s->suite);
     size_t m = wr_open_u8(w);
@@ -93,6 +95,10 @@ void hs_session_encode(const struct hs_session *s, struct wr *w)
     wr_close(w, m);
     m = wr_open_u8(w);
     wr_bytes(w, s->peer_cert_hash, s->peer_cert_hash_len);
+    wr_close(w, m);
+    wr_u8(w, s->ems ? 1 : 0); /* flags: bit 0, extended master secret */
+    m = wr_open_u8(w);
+    wr_bytes(w, s->session_id, s->session_id_len);
     wr_close(w, m);
     m = wr_open_u16(w);
     wr_bytes(w, s->ticket, s->ticket_len);
@@ -111,16 +117,18 @@ static bool get_str(struct rd *sub, char *out, size_t cap)
 int hs_session_decode(struct rd r, struct hs_session *s)
 {
     memset(s, 0, sizeof(*s));
-    uint8_t format;
-    struct rd psk, name, alpn, subject, hash = {0}, ticket;
-    if (!rd_u8(&r, &format) || (format != 1 && format != 2) || !rd_u16(&r, &s->version) ||
+    uint8_t format, flags = 1; /* formats 1 and 2: tern always required the EMS */
+    struct rd psk, name, alpn, subject, hash = {0}, sid = {0}, ticket;
+    if (!rd_u8(&r, &format) || format < 1 || format > 3 || !rd_u16(&r, &s->version) ||
         !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
         !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
         !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
-        (format == 2 && !rd_prefixed8(&r, &hash)) || !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
-        (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)))
+        (format >= 2 && !rd_prefixed8(&r, &hash)) ||
+        (format >= 3 && (!rd_u8(&r, &flags) || flags > 1 || !rd_prefixed8(&r, &sid))) ||
+        !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
+        (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)) || sid.len > sizeof(s->session_id))
         return TERN_E_DECODE;
-    if (hash.len)
+    if (hash.len) /* (an absent field's reader may hold NULL) */
         memcpy(s->peer_cert_hash, hash.p, hash.len);
     s->peer_cert_hash_len = hash.len;
     const struct hs_suite *suite = hs_suite13(s->suite);
@@ -136,8 +144,13 @@ int hs_session_decode(struct rd r, struct hs_session *s)
     }
     memcpy(s->psk, psk.p, psk.len);
     s->psk_len = psk.len;
-    memcpy(s->ticket, ticket.p, ticket.len);
+    if (ticket.len)
+        memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
+    if (sid.len)
+        memcpy(s->session_id, sid.p, sid.len);
+    s->session_id_len = sid.len;
+    s->ems = flags & 1;
     return TERN_OK;
 }
 
@@ -227,6 +240,111 @@ int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, ui
         return err_set(err, TERN_E_DECRYPT, "the ticket has expired");
     }
     return TERN_OK;
+}
+
+/* ---- tickets through the application's sealing hook ---- */
+
+int hs_ticket_make(tern_conn *c, const struct hs_session *s, const uint8_t nonce[12],
+                   struct wr *out)
+{
+    tern_config *cfg = c->cfg;
+    if (!cfg->have_sealer)
+        return hs_ticket_seal(cfg, s, s->issued_ms / 1000u, nonce, out);
+    uint8_t state[TERN_SESSION_MAX], ticket[TERN_TICKET_MAX];
+    struct wr w;
+    wr_init_fixed(&w, state, sizeof(state) - HS_STORE_MAC_LEN);
+    hs_state_encode(cfg, s, &w);
+    int rc = TERN_E_LIMIT;
+    size_t n = 0;
+    if (wr_ok(&w)) {
+        rc = cfg->sealer.seal(cfg->sealer.arg, state, w.len, ticket, sizeof(ticket), &n) == 0 &&
+                     n > 0 && n <= sizeof(ticket)
+                 ? TERN_OK
+                 : TERN_E_INTERNAL;
+        if (rc == TERN_OK)
+            wr_bytes(out, ticket, n);
+    }
+    tern_memzero(state, sizeof(state));
+    return rc;
+}
+
+int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len, uint64_t now_ms,
+                     struct hs_session *out, struct tern_err *err)
+{
+    tern_config *cfg = c->cfg;
+    if (!cfg->have_sealer)
+        return hs_ticket_open(cfg, ticket, len, now_ms, out, err);
+    memset(out, 0, sizeof(*out));
+    if (len == 0 || len > TERN_TICKET_MAX)
+        return err_set(err, TERN_E_DECODE, "a ticket of %zu bytes is not one of ours", len);
+    uint8_t state[TERN_SESSION_MAX];
+    size_t n = 0;
+    int verdict = cfg->sealer.open(cfg->sealer.arg, ticket, len, state, sizeof(state), &n);
+    int rc;
+    if ((verdict != TERN_TICKET_OK && verdict != TERN_TICKET_RENEW) || n > sizeof(state)) {
+        rc = err_set(err, TERN_E_DECRYPT, "the ticket-sealing hook does not know the ticket");
+    } else {
+        struct rd r;
+        rd_init(&r, state, n);
+        rc = hs_state_decode(cfg, r, out, err);
+        if (rc == TERN_OK && !hs_session_fresh(out, now_ms)) {
+            hs_session_wipe(out);
+            rc = err_set(err, TERN_E_DECRYPT, "the ticket has expired");
+        }
+        if (rc != TERN_OK) {
+            /* The hook vouched for these bytes: say why tern refuses them. */
+            char why[TERN_ERR_MSG_MAX + 64];
+            snprintf(why, sizeof(why), "Not resumed, a full handshake instead: %s.", err->msg);
+            hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "ticket refused", why, 0, NULL, 0);
+        }
+    }
+    tern_memzero(state, sizeof(state));
+    if (rc == TERN_OK && verdict == TERN_TICKET_RENEW)
+        c->ticket_renew = true;
+    return rc;
+}
+
+int tern_config_set_ticket_sealer(tern_config *cfg, const struct tern_ticket_sealer *sealer)
+{
+    TRY(config_check_mutable(cfg));
+    if (sealer && (!sealer->seal || !sealer->open)) {
+        cfg->err.code = TERN_E_ARG;
+        snprintf(cfg->err.msg, sizeof(cfg->err.msg),
+                 "a ticket-sealing hook needs both seal and open callbacks");
+        return TERN_E_ARG;
+    }
+    cfg->have_sealer = sealer != NULL;
+    if (sealer)
+        cfg->sealer = *sealer;
+    else
+        memset(&cfg->sealer, 0, sizeof(cfg->sealer));
+    return TERN_OK;
+}
+
+int hs_psk_open(tern_conn *c, struct rd identity, uint64_t now_ms, struct hs_session *out,
+                struct tern_err *err)
+{
+    int rc;
+    if (hs_store_stateful_tickets(c->cfg))
+        rc = hs_store_lookup(c, identity.p, identity.len, out)
+                 ? TERN_OK
+                 : err_set(err, TERN_E_DECRYPT, "the ticket is not a session this server keeps");
+    else
+        rc = hs_ticket_unseal(c, identity.p, identity.len, now_ms, out, err);
+    /* A TLS 1.2 session (its ticket, or its ID in a shared store) never
+     * resumes TLS 1.3. */
+    if (rc == TERN_OK && out->version != TERN_TLS13) {
+        hs_session_wipe(out);
+        rc = err_set(err, TERN_E_DECRYPT, "the ticket holds a TLS 1.2 session");
+    }
+    return rc;
+}
+
+void hs_psk_spent(tern_conn *c, struct rd identity)
+{
+    /* RFC 8446 §8.1: a stateful ticket the store keeps once. */
+    if (hs_store_stateful_tickets(c->cfg) && c->cfg->store.single_use_tickets)
+        hs_store_remove(c, identity.p, identity.len);
 }
 
 int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *th, uint8_t *out)
@@ -350,6 +468,7 @@ int hs_send_tickets(tern_conn *c)
         memcpy(s.alpn, c->alpn, sizeof(s.alpn));
         hs_session_set_peer(&s, c);
 
+        bool stateful = hs_store_stateful_tickets(cfg);
         struct wr w;
         wr_init_grow(&w);
         size_t m = hs_msg_begin(&w, HS_NEW_SESSION_TICKET);
@@ -359,7 +478,17 @@ int hs_send_tickets(tern_conn *c)
         wr_bytes(&w, nonce, sizeof(nonce));
         wr_close(&w, n);
         size_t t = wr_open_u16(&w);
-        int rc = hs_ticket_seal(cfg, &s, s.issued_ms / 1000u, seal_nonce, &w);
+        int rc;
+        if (stateful) {
+            /* The ticket is a lookup key; the session stays in the store. */
+            uint8_t id[HS_STORE_ID_LEN];
+            rc = conn_random(c, id, sizeof(id));
+            if (rc == TERN_OK && !hs_store_new(c, &s, id, sizeof(id)))
+                rc = TERN_E_LIMIT;
+            wr_bytes(&w, id, sizeof(id));
+        } else {
+            rc = hs_ticket_make(c, &s, seal_nonce, &w);
+        }
         wr_close(&w, t);
         wr_u16(&w, 0); /* no extensions: no early data */
         hs_msg_end(&w, m);
@@ -367,9 +496,10 @@ int hs_send_tickets(tern_conn *c)
         if (rc != TERN_OK) {
             /* A ticket is an offer, not part of the handshake that just
              * completed: without one the client makes a full handshake
-             * next time. */
+             * next time. (The store said why it kept none.) */
             wr_free(&w);
-            hs_ticket_skipped(c, rc);
+            if (!stateful)
+                hs_ticket_skipped(c, rc);
             continue;
         }
         if (!wr_ok(&w))
@@ -384,8 +514,12 @@ int hs_send_tickets(tern_conn *c)
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
         struct tern_trace_fact f[] = {{"lifetime", life}};
         hs_trace_msg(c, true, "NewSessionTicket",
-                     "We gave the client a sealed ticket; presenting it later lets it skip the "
-                     "certificate and signature steps (an abbreviated handshake).",
+                     stateful ? "We gave the client a ticket that names this session in our "
+                                "store; presenting it later lets it skip the certificate and "
+                                "signature steps (an abbreviated handshake)."
+                              : "We gave the client a sealed ticket; presenting it later lets it "
+                                "skip the certificate and signature steps (an abbreviated "
+                                "handshake).",
                      len, f, 1);
     }
     return TERN_OK;
@@ -430,7 +564,8 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
 
 void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket)
 {
-    memcpy(s->ticket, ticket.p, ticket.len);
+    if (ticket.len) /* none: a TLS 1.2 session ID */
+        memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
@@ -448,4 +583,22 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
         tern_memzero(blob, sizeof(blob));
     }
     hs_session_wipe(s);
+}
+
+int tern_session_info(const uint8_t *session, size_t len, struct tern_session_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct hs_session s;
+    struct rd r;
+    rd_init(&r, session, len);
+    if (!session || len > TERN_SESSION_MAX || hs_session_decode(r, &s) != TERN_OK)
+        return TERN_E_DECODE;
+    out->version = s.version;
+    out->cipher_suite = s.suite;
+    memcpy(out->server_name, s.server_name, sizeof(out->server_name));
+    memcpy(out->alpn, s.alpn, sizeof(out->alpn));
+    out->expires = (int64_t)(s.issued_ms / 1000u) + (int64_t)s.lifetime_s;
+    out->by_ticket = s.ticket_len != 0;
+    hs_session_wipe(&s);
+    return TERN_OK;
 }

@@ -26,6 +26,12 @@ struct hs_session {
     size_t peer_cert_hash_len;
     uint8_t ticket[HS_TICKET_MAX]; /* client only */
     size_t ticket_len;
+    /* TLS 1.2: the session was made with the extended master secret (RFC
+     * 7627; tern makes no other kind, and resumes no other kind, §5.3) */
+    bool ems;
+    /* client, TLS 1.2: the session ID the server gave (RFC 5246 §7.4.1.2) */
+    uint8_t session_id[32];
+    size_t session_id_len;
 };
 
 /* A server's ticket holds the client's identity in bounded form, so any
@@ -61,6 +67,24 @@ TERN_MUST_CHECK int hs_ticket_seal(const tern_config *cfg, const struct hs_sessi
                                    uint64_t now_s, const uint8_t nonce[12], struct wr *out);
 TERN_MUST_CHECK int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len,
                                    uint64_t now_ms, struct hs_session *out, struct tern_err *err);
+
+/* Server, both versions: a ticket for s appended to out, sealed by the
+ * application's hook (tern_config_set_ticket_sealer) or by hs_ticket_seal
+ * with nonce; open one the same way (the hook's TERN_TICKET_RENEW sets
+ * c->ticket_renew; a state the hook returns that tern refuses is traced). */
+TERN_MUST_CHECK int hs_ticket_make(tern_conn *c, const struct hs_session *s,
+                                   const uint8_t nonce[12], struct wr *out);
+TERN_MUST_CHECK int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len,
+                                     uint64_t now_ms, struct hs_session *out, struct tern_err *err);
+
+/* Server, TLS 1.3: the session a PSK identity names: a sealed ticket
+ * opened, or with stateful tickets (hs/store.h) the store's session.
+ * TERN_OK, or a code and a sentence in err (a full handshake follows).
+ * hs_psk_spent: the identity was accepted (a single-use stateful ticket
+ * leaves the store). */
+TERN_MUST_CHECK int hs_psk_open(tern_conn *c, struct rd identity, uint64_t now_ms,
+                                struct hs_session *out, struct tern_err *err);
+void hs_psk_spent(tern_conn *c, struct rd identity);
 
 /* The PSK binder (RFC 8446 §4.2.11.2): HMAC with the binder's finished key
  * over the transcript hash `th` (which covers the truncated ClientHello). */

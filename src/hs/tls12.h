@@ -7,9 +7,10 @@
  * extended master secret (RFC 7627, required), secure renegotiation
  * signalling (RFC 5746) with renegotiation itself refused, null compression
  * only, and RSA key transport only when the configuration lists an RSA
- * suite; resumption with session tickets (RFC 5077) sealed like TLS 1.3's.
- * What it does not: CBC, session-id resumption (no server cache),
- * renegotiation, compression, anything below TLS 1.2.
+ * suite; resumption with session tickets (RFC 5077) sealed like TLS 1.3's,
+ * and by session ID (RFC 5246 §7.4.1.2) when the server has a session store
+ * (hs/store.c). What it does not: CBC, renegotiation, compression,
+ * anything below TLS 1.2.
  *
  * The handshake transcript of TLS 1.2 is kept as raw bytes (c->ch_buf, the
  * running hash c->th is never started): CertificateVerify signs the
@@ -73,7 +74,9 @@ struct hs12 {
     /* resumption with session tickets (RFC 5077) */
     struct hs_session *resume; /* client: the session offered */
     bool ticket_expected;      /* client: the server will send NewSessionTicket */
+    bool got_ticket;           /* client: it did, with a ticket in it */
     bool send_ticket;          /* server: issue a ticket after the client's Finished */
+    bool resumed_by_id;        /* server: the session came from the store */
 };
 
 /* hs_suite12 describes a TLS 1.2 suite tern implements, or NULL. */

@@ -51,8 +51,11 @@ static void check_session(const struct hs_session *s)
         !memchr(s->alpn, 0, sizeof(s->alpn)) ||
         !memchr(s->peer_subject, 0, sizeof(s->peer_subject)))
         abort();
-    if (s->version != TERN_TLS13 || !hs_suite13(s->suite) ||
-        s->psk_len != cry_hash_len(hs_suite13(s->suite)->hash))
+    /* A TLS 1.2 session (its ticket or saved blob) holds a master secret. */
+    bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && s->psk_len == HS12_MASTER_LEN;
+    bool ok13 = s->version == TERN_TLS13 && hs_suite13(s->suite) &&
+                s->psk_len == cry_hash_len(hs_suite13(s->suite)->hash);
+    if (!ok12 && !ok13)
         abort();
 }
 

@@ -382,25 +382,36 @@ static void test_session_formats(void)
     CHECK_EQ(d.peer_cert_hash_len, 32);
     CHECK_MEM(d.peer_cert_hash, s.peer_cert_hash, 32);
     CHECK(!strcmp(d.peer_subject, "CN=x"));
-    /* format 1: the same without the hash field (the 33 bytes before the
-     * ticket's 2-byte length) */
-    size_t hash_at = w.len - 2 - 33;
+    /* Format 3 ends: hash (1 + 32), flags (1), session ID (1 + 0), ticket
+     * (2 + 0). Format 2 lacks the flags and the session ID; format 1 the
+     * hash too. */
+    enum { TAIL = 1 + 1 + 2 };
+    CHECK_EQ(buf[0], 3);
+    size_t hash_at = w.len - TAIL - 33;
     uint8_t old[2048];
-    memcpy(old, buf, hash_at);
-    memcpy(old + hash_at, buf + hash_at + 33, 2);
+    memcpy(old, buf, hash_at + 33); /* format 2 */
+    memcpy(old + hash_at + 33, buf + w.len - 2, 2);
+    old[0] = 2;
+    rd_init(&r, old, hash_at + 33 + 2);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 32);
+    CHECK(d.ems); /* tern always required the extended master secret */
+    memcpy(old + hash_at, buf + w.len - 2, 2); /* format 1 */
     old[0] = 1;
-    rd_init(&r, old, w.len - 33);
+    rd_init(&r, old, hash_at + 2);
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 0);
     CHECK(!strcmp(d.server_name, "localhost"));
     /* a 5-byte hash */
+    uint8_t tail[TAIL];
+    memcpy(tail, buf + w.len - TAIL, TAIL);
     buf[hash_at] = 5;
-    memmove(buf + hash_at + 6, buf + hash_at + 33, 2);
-    rd_init(&r, buf, hash_at + 8);
+    memcpy(buf + hash_at + 6, tail, TAIL);
+    rd_init(&r, buf, hash_at + 6 + TAIL);
     CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
     buf[hash_at] = 0; /* while with no hash at all it decodes */
-    memmove(buf + hash_at + 1, buf + hash_at + 6, 2);
-    rd_init(&r, buf, hash_at + 3);
+    memcpy(buf + hash_at + 1, tail, TAIL);
+    rd_init(&r, buf, hash_at + 1 + TAIL);
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 0);
 }
