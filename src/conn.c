@@ -107,6 +107,7 @@ void tern_conn_free(tern_conn *c)
                  "Every key and secret of this connection has been erased from memory.", 0, NULL,
                  0);
     tern_free(c->server_name);
+    tern_free(c->peer_ca_names);
     if (c->cert_cfg != c->cfg)
         tern_config_free(c->cert_cfg);
     tern_config_free(c->cfg);

@@ -38,8 +38,8 @@ static const char GET_HELP[] =
     "  --cert FILE --key FILE\n"
     "                       present this certificate chain and key when the\n"
     "                       server asks for one (mutual TLS)\n"
-    "  --key-pass SPEC      the password of an encrypted --key: pass:TEXT,\n"
-    "                       env:VAR or file:PATH (its first line)\n"
+    "  --key-pass SPEC      the --key file's password: pass:TEXT, env:VAR or\n"
+    "                       file:PATH (OpenSSL's syntax)\n"
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
     "                       (default: http/1.1, the protocol tern get speaks;\n"
@@ -557,35 +557,13 @@ static int follow(const struct http_url *cur, const char *loc, struct http_url *
     return 0;
 }
 
-/* load_chain: --cert/--key, and --key-pass for an encrypted key. 0, or
- * -1 (with a sentence in why when the password itself is the trouble). */
-static int load_chain(tern_config *cfg, const char *cert, const char *key, const char *key_pass,
-                      char *why, size_t why_cap)
-{
-    why[0] = 0;
-    if (!key_pass)
-        return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
-    struct util_password pw;
-    if (util_password(key_pass, &pw, why, why_cap) != 0)
-        return -1;
-    /* The callback runs only inside the call below; pw goes with it. */
-    tern_config_set_key_password_callback(cfg, util_password_cb, &pw);
-    int rc = tern_config_set_cert_chain_file(cfg, cert, key);
-    if (rc != TERN_OK) /* the next setter clears the configuration's sentence */
-        snprintf(why, why_cap, "%s",
-                 tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(rc));
-    tern_config_set_key_password_callback(cfg, NULL, NULL);
-    explicit_bzero(&pw, sizeof(pw));
-    return rc == TERN_OK ? 0 : -1;
-}
-
 int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"cafile", required_argument, 0, 'C'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
-        {"key-pass", required_argument, 0, 'P'},
+        {"key-pass", required_argument, 0, 'Y'},
         {"tls1.2", no_argument, 0, '2'},
         {"tls1.3", no_argument, 0, '3'},
         {"alpn", required_argument, 0, 'a'},
@@ -619,7 +597,7 @@ int cmd_get(int argc, char **argv)
         case 'k':
             o.key = optarg;
             break;
-        case 'P':
+        case 'Y':
             o.key_pass = optarg;
             break;
         case '2':
@@ -723,7 +701,17 @@ int cmd_get(int argc, char **argv)
         cfg_step = "--tls1.2/--tls1.3";
     else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
         cfg_step = "--cafile";
-    else if (o.cert && load_chain(cfg, o.cert, o.key, o.key_pass, why, sizeof(why)) != 0)
+    static struct util_password pass;
+    char pass_why[256];
+    if (o.key_pass && util_password_parse(&pass, o.key_pass, pass_why, sizeof(pass_why)) != 0) {
+        tern_config_free(cfg);
+        return die("%s", pass_why);
+    }
+    if (o.key_pass)
+        tern_config_set_key_password_callback(cfg, util_password_cb, &pass);
+    if (cfg_step)
+        ;
+    else if (o.cert && tern_config_set_cert_chain_file(cfg, o.cert, o.key) != TERN_OK)
         cfg_step = "--cert/--key";
     else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
         cfg_step = "--insecure";

@@ -53,9 +53,17 @@ static const char SERVE_HELP[] =
     "and ::1, and prints the CA's path and how to trust it.\n"
     "\n"
     "options:\n"
-    "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
-    "  --key-pass SPEC          the password of an encrypted --key: pass:TEXT,\n"
-    "                           env:VAR or file:PATH (its first line)\n"
+    "  --cert FILE --key FILE   a certificate chain (PEM, leaf first) and its key;\n"
+    "                           repeat for more (ECDSA and RSA for the same\n"
+    "                           names, or other names): each client gets the\n"
+    "                           one for the name it asks and the signatures it\n"
+    "                           takes. SIGHUP reloads them (connections in\n"
+    "                           flight keep theirs; a failed reload keeps the\n"
+    "                           old ones and says why)\n"
+    "  --key-pass SPEC          the keys' password: pass:TEXT, env:VAR or\n"
+    "                           file:PATH (OpenSSL's syntax)\n"
+    "  --require-sni            refuse clients that name no host (server_name)\n"
+    "                           with unrecognized_name\n"
     "  --addr ADDR              the address to listen on (default localhost:\n"
     "                           127.0.0.1 and ::1; :: or 0.0.0.0 for every\n"
     "                           interface)\n"
@@ -112,6 +120,7 @@ static const char SERVE_HELP[] =
 #define SERVE_PIECE      16384
 #define SERVE_MAX_NAMES  8
 #define SERVE_MAX_LISTEN 4
+#define SERVE_MAX_CERTS  16
 /* Steps of one connection's state machine per turn of the event loop: a
  * peer that keeps its socket full (pipelined requests, a flood of records)
  * gets this much, then every other ready connection has its turn. */
@@ -1110,26 +1119,96 @@ static int check_certificate(const tern_config *cfg, const char *const *names, s
     return 0;
 }
 
-/* load_chain: --cert/--key, and --key-pass for an encrypted key. 0, or
- * -1 (with a sentence in why when the password itself is the trouble). */
-static int load_chain(tern_config *cfg, const char *cert, const char *key, const char *key_pass,
-                      char *why, size_t why_cap)
+/* What the server's configuration is made from: kept, so SIGHUP can make
+ * it again from the same files. */
+struct serve_opts {
+    const char *certs[SERVE_MAX_CERTS], *keys[SERVE_MAX_CERTS];
+    size_t n_certs, n_keys;
+    const char *cafile, *ticket_key;
+    bool require_client, psk_ke, has_pass, require_sni;
+    struct util_password pass;
+};
+
+/* --require-sni: a ClientHello that names no host is refused with
+ * unrecognized_name (what nginx's ssl_reject_handshake does for the
+ * default server). */
+static enum tern_sni_verdict require_sni(void *arg, tern_conn *c,
+                                         const struct tern_client_hello_info *info)
 {
-    why[0] = 0;
-    if (!key_pass)
-        return tern_config_set_cert_chain_file(cfg, cert, key) == TERN_OK ? 0 : -1;
-    struct util_password pw;
-    if (util_password(key_pass, &pw, why, why_cap) != 0)
-        return -1;
-    /* The callback runs only inside the call below; pw goes with it. */
-    tern_config_set_key_password_callback(cfg, util_password_cb, &pw);
-    int rc = tern_config_set_cert_chain_file(cfg, cert, key);
-    if (rc != TERN_OK) /* the next setter clears the configuration's sentence */
-        snprintf(why, why_cap, "%s",
-                 tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(rc));
-    tern_config_set_key_password_callback(cfg, NULL, NULL);
-    explicit_bzero(&pw, sizeof(pw));
-    return rc == TERN_OK ? 0 : -1;
+    (void)arg;
+    (void)c;
+    return info->server_name ? TERN_SNI_CONTINUE : TERN_SNI_UNRECOGNIZED_NAME;
+}
+
+/* make_config builds the server's configuration from o; NULL with the
+ * sentence in why when a file or setting is refused. */
+static tern_config *make_config(const struct serve_opts *o, char *why, size_t why_cap)
+{
+    tern_config *cfg = tern_config_new();
+    if (!cfg) {
+        snprintf(why, why_cap, "out of memory");
+        return NULL;
+    }
+    if (o->has_pass)
+        tern_config_set_key_password_callback(cfg, util_password_cb, (void *)&o->pass);
+    if (o->require_sni)
+        tern_config_set_server_name_callback(cfg, require_sni, NULL);
+    const char *step = NULL;
+    for (size_t i = 0; i < o->n_certs && !step; i++)
+        if (tern_config_add_cert_chain_file(cfg, o->certs[i], o->keys[i]) != TERN_OK)
+            step = "--cert/--key";
+    if (step)
+        ;
+    else if (o->cafile && (tern_config_add_trust_file(cfg, o->cafile) != TERN_OK ||
+                           tern_config_send_client_ca_names(cfg, 1) != TERN_OK))
+        step = "--cafile";
+    else if (o->cafile && tern_config_set_client_auth(
+                              cfg, o->require_client ? TERN_CLIENT_AUTH_REQUIRED
+                                                     : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
+        step = "--require-client-cert";
+    else if (o->ticket_key && tern_config_set_ticket_key_file(cfg, o->ticket_key) != TERN_OK)
+        step = "--ticket-key";
+    else if (o->psk_ke && tern_config_set_psk_ke(cfg, 1) != TERN_OK)
+        step = "--allow-psk-ke";
+    if (!step) {
+        static const char *const alpn[] = {"http/1.1"};
+        if (tern_config_set_alpn(cfg, alpn, 1) != TERN_OK)
+            step = "ALPN";
+    }
+    if (step) {
+        const char *e = tern_config_error(cfg);
+        snprintf(why, why_cap, "%s: %s", step, e ? e : "rejected");
+        tern_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* reload: SIGHUP. New connections get the new certificates and keys; those
+ * in flight keep the configuration they started with (each holds a
+ * reference). A failure keeps the old one serving, and says why. */
+static void reload(struct server *s, const struct serve_opts *o, struct util_keylog *kl)
+{
+    char why[1024];
+    tern_config *cfg = make_config(o, why, sizeof(why));
+    if (!cfg) {
+        fprintf(stderr,
+                "tern serve: SIGHUP: reload failed, still serving the previous "
+                "certificates: %s\n",
+                why);
+        return;
+    }
+    if (kl->f)
+        tern_config_set_keylog(cfg, util_keylog_cb, kl);
+    if (s->trace.mode != TRACE_OFF)
+        tern_config_set_trace(cfg, trace_callback, &s->trace);
+    tern_config_free(s->cfg);
+    s->cfg = cfg;
+    fprintf(stderr, "tern serve: SIGHUP: reloaded %zu certificate chain%s:", o->n_certs,
+            o->n_certs == 1 ? "" : "s");
+    for (size_t i = 0; i < o->n_certs; i++)
+        fprintf(stderr, " %s", o->certs[i]);
+    fputc('\n', stderr);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -1138,6 +1217,7 @@ int cmd_serve(int argc, char **argv)
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
         {"key-pass", required_argument, 0, 'Y'},
+        {"require-sni", no_argument, 0, 'S'},
         {"addr", required_argument, 0, 'a'},
         {"port", required_argument, 0, 'p'},
         {"state-dir", required_argument, 0, 's'},
@@ -1157,9 +1237,11 @@ int cmd_serve(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL, *ticket_key = NULL, *key_pass = NULL;
-    bool require_client = false, psk_ke = false, strict = false;
+    const char *addr = "localhost", *port = "8443", *state = NULL, *keylog = NULL, *key_pass = NULL;
+    static struct serve_opts o;
+    memset(&o, 0, sizeof(o));
+    bool strict = false;
+    char why[1024];
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
     struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1, .explain_page = true};
@@ -1170,13 +1252,21 @@ int cmd_serve(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
-            cert = optarg;
+        case 'k': {
+            const char **list = ch == 'c' ? o.certs : o.keys;
+            size_t *n = ch == 'c' ? &o.n_certs : &o.n_keys;
+            if (*n == SERVE_MAX_CERTS) {
+                fprintf(stderr, "tern serve: at most %d --cert/--key pairs\n", SERVE_MAX_CERTS);
+                return 2;
+            }
+            list[(*n)++] = optarg;
             break;
-        case 'k':
-            key = optarg;
-            break;
+        }
         case 'Y':
             key_pass = optarg;
+            break;
+        case 'S':
+            o.require_sni = true;
             break;
         case 'a':
             addr = optarg;
@@ -1188,19 +1278,19 @@ int cmd_serve(int argc, char **argv)
             state = optarg;
             break;
         case 'C':
-            cafile = optarg;
+            o.cafile = optarg;
             break;
         case 'R':
-            require_client = true;
+            o.require_client = true;
             break;
         case 'l':
             keylog = optarg;
             break;
         case 'K':
-            ticket_key = optarg;
+            o.ticket_key = optarg;
             break;
         case 'P':
-            psk_ke = true;
+            o.psk_ke = true;
             break;
         case 'T': {
             char suffix[32] = "";
@@ -1257,11 +1347,18 @@ int cmd_serve(int argc, char **argv)
         fputs("tern serve: one folder at a time (tern serve --help)\n", stderr);
         return 2;
     }
-    if (!!cert != !!key) {
-        fputs("tern serve: --cert and --key go together\n", stderr);
+    if (o.n_certs != o.n_keys) {
+        fprintf(stderr,
+                "tern serve: --cert and --key go together, in pairs (%zu --cert, %zu --key)\n",
+                o.n_certs, o.n_keys);
         return 2;
     }
-    if (require_client && !cafile) {
+    if (key_pass && util_password_parse(&o.pass, key_pass, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        return 2;
+    }
+    o.has_pass = key_pass != NULL;
+    if (o.require_client && !o.cafile) {
         fputs("tern serve: --require-client-cert needs --cafile, the CAs client certificates must "
               "chain to\n",
               stderr);
@@ -1282,46 +1379,19 @@ int cmd_serve(int argc, char **argv)
     s.root_len = strlen(root);
 
     static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX], dev_ca[UTIL_PATH_MAX];
-    if (!cert) {
+    if (!o.n_certs) {
         if (dev_certificate(state, dev_cert, dev_key, dev_ca, sizeof(dev_cert)) != 0)
             return 1;
-        cert = dev_cert;
-        key = dev_key;
+        o.certs[o.n_certs++] = dev_cert;
+        o.keys[o.n_keys++] = dev_key;
     }
 
     int result = 1;
-    char why[512], bound[SERVE_MAX_LISTEN][80];
+    char bound[SERVE_MAX_LISTEN][80];
     struct util_keylog kl = {0};
-    s.cfg = tern_config_new();
+    s.cfg = make_config(&o, why, sizeof(why));
     if (!s.cfg) {
-        fputs("tern serve: out of memory\n", stderr);
-        return 1;
-    }
-    const char *step = NULL;
-    why[0] = 0;
-    if (load_chain(s.cfg, cert, key, key_pass, why, sizeof(why)) != 0)
-        step = "--cert/--key";
-    else if (cafile && tern_config_add_trust_file(s.cfg, cafile) != TERN_OK)
-        step = "--cafile";
-    else if (cafile && tern_config_set_client_auth(
-                           s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
-                                                 : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
-        step = "--require-client-cert";
-    else if (ticket_key && tern_config_set_ticket_key_file(s.cfg, ticket_key) != TERN_OK)
-        step = "--ticket-key";
-    else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
-        step = "--allow-psk-ke";
-    if (!step) {
-        static const char *const alpn[] = {"http/1.1"};
-        if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)
-            step = "ALPN";
-    }
-    if (step) {
-        const char *e = why[0] ? why : tern_config_error(s.cfg);
-        fprintf(stderr, "tern serve: %s: %s%s\n", step, e ? e : "rejected",
-                e && strstr(e, "is encrypted") && !strstr(e, "--key-pass") && !key_pass
-                    ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
-                    : "");
+        fprintf(stderr, "tern serve: %s\n", why);
         goto done;
     }
     if (!n_names && is_loopback(addr))
@@ -1348,6 +1418,7 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -1407,6 +1478,10 @@ int cmd_serve(int argc, char **argv)
             } else if (p == &smark) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
+                    if (si.ssi_signo == SIGHUP) {
+                        reload(&s, &o, &kl);
+                        continue;
+                    }
                     if (s.draining) {
                         fputs("tern serve: second signal: stopping now\n", stderr);
                         s.drain_deadline = 0;
@@ -1466,5 +1541,6 @@ done:
         close(s.ep);
     util_keylog_close(&kl);
     tern_config_free(s.cfg);
+    explicit_bzero(&o.pass, sizeof(o.pass));
     return result;
 }

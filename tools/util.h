@@ -32,6 +32,16 @@ struct util_keylog {
 /* util_keylog_open opens path (or $SSLKEYLOGFILE when path is NULL);
  * returns 0 with k->f NULL when neither is set. */
 int util_keylog_open(struct util_keylog *k, const char *path, char *why, size_t why_cap);
+
+/* A private key's password, from OpenSSL's syntax: "pass:TEXT",
+ * "env:VAR" or "file:PATH" (its first line). */
+struct util_password {
+    char text[1024];
+    size_t len;
+};
+int util_password_parse(struct util_password *pw, const char *spec, char *why, size_t why_cap);
+/* util_password_cb: a tern_password_cb over a struct util_password. */
+int util_password_cb(void *arg, char *buf, size_t cap);
 void util_keylog_cb(void *arg, const char *line);
 void util_keylog_close(struct util_keylog *k);
 
@@ -50,18 +60,6 @@ int util_sessions_load(tern_config *cfg, const char *path, char *why, size_t why
 void util_sessions_cb(void *arg, const char *server_name, const uint8_t *session, size_t len);
 int util_sessions_save(const struct util_sessions *ss, const char *path, char *why, size_t why_cap);
 void util_sessions_free(struct util_sessions *ss);
-
-/* util_password reads a password as --key-pass gives it: "pass:TEXT",
- * "env:VAR" or "file:PATH" (its first line), as openssl's -passin does.
- * Returns 0, or -1 with a sentence. util_password_cb hands it to
- * tern_config_set_key_password_callback (arg: the struct). Wipe the struct
- * with explicit_bzero after use. */
-struct util_password {
-    char text[1024];
-    size_t len;
-};
-int util_password(const char *spec, struct util_password *out, char *why, size_t why_cap);
-int util_password_cb(void *arg, char *buf, size_t cap);
 
 /* The development CA in a state folder: DIR/ca.pem and DIR/ca-key.pem. */
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);

@@ -189,6 +189,19 @@ enum tern_sni_verdict {
 typedef enum tern_sni_verdict (*tern_server_name_cb)(void *arg, tern_conn *c,
                                                      const struct tern_client_hello_info *info);
 void tern_config_set_server_name_callback(tern_config *cfg, tern_server_name_cb cb, void *arg);
+/* certificate_authorities (RFC 8446 §4.2.4; TLS 1.2's CertificateRequest):
+ * a server asking for client certificates may name the CAs it accepts, so
+ * a client with several certificates can pick. tern_config_add_client_ca_name
+ * adds one name (a DER Name, as a certificate's subject); with
+ * tern_config_send_client_ca_names(cfg, 1) the subjects of the
+ * configuration's trust anchors are sent too (at most what fits 65,535
+ * bytes). A client reads what the server sent with tern_conn_peer_ca_count
+ * and tern_conn_peer_ca_name (the DER, valid while c lives). */
+int tern_config_add_client_ca_name(tern_config *cfg, const uint8_t *name_der, size_t len);
+int tern_config_send_client_ca_names(tern_config *cfg, int on);
+size_t tern_conn_peer_ca_count(const tern_conn *c);
+int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, size_t *len);
+
 /* tern_conn_use_config, from a server-name callback only: this connection
  * takes its certificate from other's chains instead (what OpenSSL's
  * SSL_set_SSL_CTX does there). The connection holds a reference on other

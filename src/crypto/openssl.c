@@ -961,6 +961,20 @@ out:
     return rc == TERN_OK ? rc : fail(rc);
 }
 
+int cry_ecdh_x25519_from(struct cry_ecdh *k, const uint8_t priv[32], uint8_t out_pub[32])
+{
+    k->curve = CRY_X25519;
+    k->impl = x25519_from_private(priv);
+    if (!k->impl)
+        return fail(TERN_E_INTERNAL);
+    size_t n = 32;
+    if (EVP_PKEY_get_raw_public_key(k->impl, out_pub, &n) != 1 || n != 32) {
+        cry_ecdh_cleanup(k);
+        return fail(TERN_E_INTERNAL);
+    }
+    return TERN_OK;
+}
+
 int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from, uint8_t *out_pub, size_t cap,
                    size_t *out_len)
 {

@@ -164,6 +164,11 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_x25519_from: an X25519 key from 32 private random bytes the
+ * caller drew with cry_random_secret (the hybrid draws its ML-KEM seeds and
+ * this key in one call), and its public value. */
+TERN_MUST_CHECK int cry_ecdh_x25519_from(struct cry_ecdh *k, const uint8_t priv[32],
+                                         uint8_t out_pub[32]);
 /* cry_ecdh_share makes k a second holder of from's X25519 key (a reference,
  * not a copy: each holder's cleanup drops one) and writes its 32-byte public
  * value. */

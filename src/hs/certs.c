@@ -416,3 +416,122 @@ int hs_server_pick_cert(tern_conn *c, const struct hs_exts *ext, const uint16_t 
     c->cert = pick;
     return TERN_OK;
 }
+
+/* ---- certificate_authorities (RFC 8446 §4.2.4, RFC 5246 §7.4.4) ---- */
+
+int tern_config_add_client_ca_name(tern_config *cfg, const uint8_t *name_der, size_t len)
+{
+    if (!cfg || !name_der)
+        return TERN_E_ARG;
+    TRY(config_check_mutable(cfg));
+    struct rd r, name;
+    uint8_t tag;
+    rd_init(&r, name_der, len);
+    if (len == 0 || !der_next(&r, &tag, &name, NULL) || tag != DER_SEQUENCE || !rd_empty(&r))
+        return config_fail(cfg, TERN_E_ARG,
+                           "a certificate authority's name must be one DER Name (a SEQUENCE), "
+                           "not %zu bytes of something else",
+                           len);
+    if (cfg->ca_names.len + 2 + len > 0xffff)
+        return config_fail(cfg, TERN_E_LIMIT,
+                           "the certificate authority names would exceed the 65,535 bytes a "
+                           "CertificateRequest can carry");
+    if (!cfg->ca_names.growable)
+        wr_init_grow(&cfg->ca_names);
+    size_t at = wr_open_u16(&cfg->ca_names);
+    wr_bytes(&cfg->ca_names, name_der, len);
+    wr_close(&cfg->ca_names, at);
+    if (!wr_ok(&cfg->ca_names))
+        return config_fail(cfg, TERN_E_NOMEM, "out of memory adding a certificate authority name");
+    return TERN_OK;
+}
+
+int tern_config_send_client_ca_names(tern_config *cfg, int on)
+{
+    if (!cfg)
+        return TERN_E_ARG;
+    TRY(config_check_mutable(cfg));
+    cfg->ca_names_from_trust = on != 0;
+    return TERN_OK;
+}
+
+bool hs_has_ca_names(const tern_conn *c)
+{
+    return c->cfg->ca_names.len > 0 || c->cfg->ca_names_from_trust;
+}
+
+int hs_write_ca_names(tern_conn *c, struct wr *w)
+{
+    tern_config *cfg = c->cfg;
+    size_t list = wr_open_u16(w), start = w->len;
+    wr_bytes(w, cfg->ca_names.buf, cfg->ca_names.len);
+    if (cfg->ca_names_from_trust) {
+        struct tern_err e;
+        err_init(&e);
+        struct x509_store *trust = config_trust(cfg, &e);
+        if (!trust)
+            return conn_fail_err(c, &e);
+        for (size_t i = 0; i < x509_store_count(trust); i++) {
+            const struct rd *subj = &x509_store_get(trust, i)->subject;
+            if (w->len - start + 2 + subj->len > 0xffff)
+                break; /* the rest do not fit a CertificateRequest */
+            size_t n = wr_open_u16(w);
+            wr_bytes(w, subj->p, subj->len);
+            wr_close(w, n);
+        }
+    }
+    wr_close(w, list);
+    return TERN_OK;
+}
+
+int hs_keep_peer_ca_names(tern_conn *c, struct rd list)
+{
+    struct rd r = list, dn;
+    size_t n = 0;
+    while (!rd_empty(&r)) { /* linear: each name is skipped once */
+        if (!rd_prefixed16_nonempty(&r, &dn))
+            return conn_fail(c, TERN_E_DECODE,
+                             "CertificateRequest: certificate authority name %zu is empty or runs "
+                             "past the end of the list",
+                             n + 1);
+        n++;
+    }
+    tern_free(c->peer_ca_names);
+    c->peer_ca_names = NULL;
+    c->peer_ca_names_len = 0;
+    if (list.len == 0)
+        return TERN_OK;
+    c->peer_ca_names = tern_memdup(list.p, list.len);
+    if (!c->peer_ca_names)
+        return conn_fail(c, TERN_E_NOMEM, "out of memory keeping the server's CA names");
+    c->peer_ca_names_len = list.len;
+    return TERN_OK;
+}
+
+size_t tern_conn_peer_ca_count(const tern_conn *c)
+{
+    if (!c)
+        return 0;
+    struct rd r, dn;
+    rd_init(&r, c->peer_ca_names, c->peer_ca_names_len);
+    size_t n = 0;
+    while (rd_prefixed16(&r, &dn))
+        n++;
+    return n;
+}
+
+int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, size_t *len)
+{
+    if (!c || !der || !len)
+        return TERN_E_ARG;
+    struct rd r, dn;
+    rd_init(&r, c->peer_ca_names, c->peer_ca_names_len);
+    for (size_t k = 0; rd_prefixed16(&r, &dn); k++) {
+        if (k == i) {
+            *der = dn.p;
+            *len = dn.len;
+            return TERN_OK;
+        }
+    }
+    return TERN_E_ARG;
+}

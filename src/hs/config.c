@@ -86,6 +86,7 @@ void tern_config_free(tern_config *cfg)
     if (!cfg || atomic_fetch_sub(&cfg->refs, 1) != 1)
         return;
     config_clear_certs(cfg);
+    wr_free_public(&cfg->ca_names);
     if (cfg->trust)
         x509_store_free(cfg->trust);
     pthread_mutex_destroy(&cfg->trust_lock);

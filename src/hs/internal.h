@@ -76,6 +76,11 @@ struct tern_config {
     void *key_password_arg;
     tern_server_name_cb server_name_cb;
     void *server_name_arg;
+    /* certificate_authorities a server asking for client certificates
+     * sends: these names (DistinguishedName list contents), and/or the
+     * subjects of its trust anchors */
+    struct wr ca_names;
+    bool ca_names_from_trust;
 
     /* trust anchors: loaded lazily (system bundle) under trust_lock */
     pthread_mutex_t trust_lock;
@@ -161,6 +166,10 @@ struct tern_conn {
     const struct hs_cert *cert;
     tern_config *cert_cfg; /* a reference of its own when not cfg */
     bool in_sni_cb;        /* inside the server-name callback */
+    /* client: the certificate_authorities of the server's CertificateRequest
+     * (DistinguishedName list contents), checked */
+    uint8_t *peer_ca_names;
+    size_t peer_ca_names_len;
     bool is_server;
     enum hs_state state;
     struct tern_err err;
@@ -306,6 +315,13 @@ void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, 
  * extensions in order (GREASE named as such); extra facts follow. */
 void hs_trace_client_hello(tern_conn *c, struct rd body, size_t bytes, const char *explain,
                            const struct tern_trace_fact *extra, size_t n_extra);
+/* hs_trace_hybrid_facts: for X25519MLKEM768, the facts naming what each
+ * half of the hybrid contributed (at most HS_TRACE_HYBRID_FACTS), appended
+ * at out; 0 for any other group. hs_trace_hybrid_note: a sentence on the
+ * hybrid for the ServerHello's explanation, "" for other groups. */
+#define HS_TRACE_HYBRID_FACTS 2
+size_t hs_trace_hybrid_facts(uint16_t group, struct tern_trace_fact *out);
+const char *hs_trace_hybrid_note(uint16_t group);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);
@@ -463,6 +479,15 @@ const struct hs_cert *hs_cert_for_name(const tern_config *cfg, const char *host)
  * TLS 1.3). */
 TERN_MUST_CHECK int hs_server_pick_cert(tern_conn *c, const struct hs_exts *ext,
                                         const uint16_t *suites12, size_t n_suites12);
+/* hs_has_ca_names (server): a CertificateRequest would name authorities. */
+bool hs_has_ca_names(const tern_conn *c);
+/* hs_write_ca_names (server): the certificate_authorities list, u16
+ * length-prefixed (empty when the configuration names none); names that
+ * would take the list past 2^16-1 bytes are left out. */
+TERN_MUST_CHECK int hs_write_ca_names(tern_conn *c, struct wr *w);
+/* hs_keep_peer_ca_names (client): a server's list (contents), checked, kept
+ * for tern_conn_peer_ca_name. */
+TERN_MUST_CHECK int hs_keep_peer_ca_names(tern_conn *c, struct rd list);
 /* hs_key_fits_scheme13: a TLS 1.3 signature with scheme fits key type k. */
 bool hs_key_fits_scheme13(uint16_t scheme, enum cry_key_type k);
 /* config_trust returns the trust store, loading the system bundle on first

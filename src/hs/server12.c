@@ -384,9 +384,8 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
 
 static int send_certificate_request(tern_conn *c)
 {
-    uint8_t buf[128];
     struct wr w;
-    wr_init_fixed(&w, buf, sizeof(buf));
+    wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_CERTIFICATE_REQUEST);
     size_t types = wr_open_u8(&w);
     wr_u8(&w, 1);  /* rsa_sign */
@@ -396,11 +395,15 @@ static int send_certificate_request(tern_conn *c)
     for (size_t i = 0; i < c->cfg->n_sigs; i++)
         wr_u16(&w, c->cfg->sigs[i]);
     wr_close(&w, list);
-    wr_u16(&w, 0); /* no certificate_authorities hint */
-    TRY(hs_msg_send(c, &w, m, "CertificateRequest"));
+    int rc = hs_write_ca_names(c, &w); /* certificate_authorities, perhaps empty */
+    if (rc == TERN_OK)
+        rc = hs_msg_send(c, &w, m, "CertificateRequest");
+    size_t sent = w.len;
+    wr_free(&w);
+    TRY(rc);
     c->cert_requested = true;
     hs_trace_msg(c, true, "CertificateRequest",
-                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", sent,
                  NULL, 0);
     return TERN_OK;
 }

@@ -91,6 +91,27 @@ void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, 
     c->cfg->trace_cb(c->cfg->trace_arg, &ev);
 }
 
+size_t hs_trace_hybrid_facts(uint16_t group, struct tern_trace_fact *out)
+{
+    if (group != TERN_GROUP_X25519MLKEM768)
+        return 0;
+    /* draft-ietf-tls-ecdhe-mlkem: both shares and the secret are ML-KEM's
+     * part followed by X25519's. */
+    out[0] = (struct tern_trace_fact){
+        "ml_kem_768", "1184 B key and 1088 B ciphertext: secret bytes 1-32 (post-quantum)"};
+    out[1] = (struct tern_trace_fact){"x25519", "32 B each way: secret bytes 33-64 (classical)"};
+    return HS_TRACE_HYBRID_FACTS;
+}
+
+const char *hs_trace_hybrid_note(uint16_t group)
+{
+    return group == TERN_GROUP_X25519MLKEM768
+               ? " The group is the hybrid X25519MLKEM768: ML-KEM-768 and X25519 each made a "
+                 "secret and the keys come from both, so they stay private unless both are "
+                 "broken, a quantum computer included."
+               : "";
+}
+
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts)
 {

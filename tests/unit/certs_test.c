@@ -10,6 +10,7 @@
 
 #include "base/mem.h"
 #include "tern/tern.h"
+#include "x509/x509.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,67 @@ static void test_der_and_checks(void)
     tern_free(d1);
 }
 
+/* certificate_authorities: the names a server sends in its
+ * CertificateRequest (explicit, then its trust anchors' subjects) are what
+ * the client reads, in TLS 1.3 and 1.2; none without the settings. */
+static void test_ca_names(void)
+{
+    size_t cl;
+    char *ca = slurp(DATA "ca.pem", &cl), *other = slurp(DATA "other-ca.pem", &cl);
+    uint8_t *ca_der, *other_der;
+    size_t ca_len, other_len;
+    char why[DEVCA_WHY_MAX];
+    CHECK_EQ(devca_pem_decode(ca, strlen(ca), "CERTIFICATE", &ca_der, &ca_len, why, sizeof(why)),
+             TERN_OK);
+    CHECK_EQ(devca_pem_decode(other, strlen(other), "CERTIFICATE", &other_der, &other_len, why,
+                              sizeof(why)),
+             TERN_OK);
+    struct x509_cert *ca_cert, *other_cert;
+    struct tern_err e;
+    err_init(&e);
+    CHECK_EQ(x509_cert_parse(ca_der, ca_len, &ca_cert, &e), TERN_OK);
+    CHECK_EQ(x509_cert_parse(other_der, other_len, &other_cert, &e), TERN_OK);
+    for (int plain = 0; plain < 2; plain++) {
+        for (uint16_t v = TERN_TLS12; v <= TERN_TLS13; v++) {
+            tern_config *scfg = server_config("server-p256"), *ccfg = client_config();
+            CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+            CHECK_EQ(tern_config_add_trust_file(scfg, DATA "ca.pem"), TERN_OK);
+            CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+            if (!plain) {
+                CHECK_EQ(tern_config_add_client_ca_name(scfg, other_cert->subject.p,
+                                                        other_cert->subject.len),
+                         TERN_OK);
+                CHECK_EQ(tern_config_send_client_ca_names(scfg, 1), TERN_OK);
+            }
+            CHECK_EQ(tern_config_add_client_ca_name(scfg, (const uint8_t *)"xyz", 3), TERN_E_ARG);
+            tern_conn *s, *c = handshake(ccfg, scfg, "localhost", &s);
+            CHECK(both_done(c, s));
+            const uint8_t *der;
+            size_t len;
+            if (plain) {
+                CHECK_EQ(tern_conn_peer_ca_count(c), 0);
+            } else {
+                CHECK_EQ(tern_conn_peer_ca_count(c), 2);
+                CHECK_EQ(tern_conn_peer_ca_name(c, 0, &der, &len), TERN_OK);
+                CHECK(len == other_cert->subject.len && !memcmp(der, other_cert->subject.p, len));
+                CHECK_EQ(tern_conn_peer_ca_name(c, 1, &der, &len), TERN_OK);
+                CHECK(len == ca_cert->subject.len && !memcmp(der, ca_cert->subject.p, len));
+                CHECK_EQ(tern_conn_peer_ca_name(c, 2, &der, &len), TERN_E_ARG);
+            }
+            tern_conn_free(c);
+            tern_conn_free(s);
+            tern_config_free(scfg);
+            tern_config_free(ccfg);
+        }
+    }
+    x509_cert_free(ca_cert);
+    x509_cert_free(other_cert);
+    tern_free(ca_der);
+    tern_free(other_der);
+    free(ca);
+    free(other);
+}
+
 int main(void)
 {
     RUN(test_by_key_type);
@@ -344,5 +406,6 @@ int main(void)
     free_pki(&p);
     RUN(test_encrypted_keys);
     RUN(test_der_and_checks);
+    RUN(test_ca_names);
     return test_done();
 }
