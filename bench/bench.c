@@ -41,6 +41,7 @@
 #include <openssl/ssl.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,7 +76,9 @@ __attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
  * The counting allocator. */
 enum side { SIDE_OTHER = 0, SIDE_CLIENT = 1, SIDE_SERVER = 2, N_SIDES = 3 };
 
-static struct {
+/* Per thread (the scaling runs put handshakes on two threads at once): the
+ * counters, the clocks' state and the in-memory sockets below. */
+static _Thread_local struct {
     enum side cur; /* whose call is running */
     long long live[N_SIDES], peak[N_SIDES];
     unsigned long long allocs[N_SIDES];
@@ -167,15 +170,15 @@ static double wall_s(void)
 
 /* Per-side CPU accounting: the current side is also the allocation owner. */
 /* Per library (the handshake loops interleave the two) and per side. */
-static int cur_lib;
+static _Thread_local int cur_lib;
 /* Slot 2 is tern's hybrid handshake, timed in the same loop as slot 0's
  * X25519 one. */
 #define PQ_SLOT 2
-static double side_us[3][N_SIDES];
-static unsigned long side_calls[3][N_SIDES];
-static double mark;
-static bool timing = true;      /* off: enter/leave only attribute memory */
-static bool clocks_off = false; /* BENCH_NO_CLOCKS: never read the clock per call */
+static _Thread_local double side_us[3][N_SIDES];
+static _Thread_local unsigned long side_calls[3][N_SIDES];
+static _Thread_local double mark;
+static _Thread_local bool timing = true; /* off: enter/leave only attribute memory */
+static bool clocks_off = false;          /* BENCH_NO_CLOCKS: never read the clock per call */
 static void enter(enum side s)
 {
     mem.cur = s;
@@ -240,7 +243,7 @@ static void tern_check(tern_conn *c, const char *what)
 
 /* tern_move hands what `from` has to send to `to`; returns bytes moved. When
  * `drop`, the bytes are discarded instead (the client ignores tickets). */
-static uint8_t wire[1 << 18]; /* the "socket" between tern's two sides */
+static _Thread_local uint8_t wire[1 << 18]; /* the "socket" between tern's two sides */
 
 static size_t tern_move(tern_conn *from, enum side fs, tern_conn *to, enum side ts, bool drop)
 {
@@ -367,11 +370,11 @@ struct pipe {
     uint8_t buf[1 << 18];
     size_t r, w;
 };
-static struct pipe c2s, s2c;
+static _Thread_local struct pipe c2s, s2c;
 struct bio_ends {
     struct pipe *in, *out;
 };
-static struct bio_ends client_ends = {&s2c, &c2s}, server_ends = {&c2s, &s2c};
+static _Thread_local struct bio_ends client_ends, server_ends;
 static BIO_METHOD *pipe_meth;
 
 static int pipe_write(BIO *b, const char *data, int len)
@@ -468,6 +471,8 @@ static void ossl_step(SSL *ssl, enum side s, const char *who)
 static void ossl_handshake(struct opair *p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *session,
                            bool keep_tickets)
 {
+    client_ends = (struct bio_ends){&s2c, &c2s};
+    server_ends = (struct bio_ends){&c2s, &s2c};
     enter(SIDE_CLIENT);
     p->c = SSL_new(cctx);
     if (p->c) {
@@ -1099,6 +1104,117 @@ static void run_pq(void)
     fig_add(&pq.rt_pair, pu[1] / pu[0]);
 }
 
+/* ---------------------------------------------------------------------
+ * Scaling with cores: full handshakes (both sides, ECDSA, X25519) on one
+ * thread, then on two at once, every thread over the same configuration
+ * (tern: t_ccfg_aes and t_scfg[0]; OpenSSL: o_cctx_aes and o_sctx[0]),
+ * beside a control that shares nothing: P-256 point multiplications
+ * (ECDH derivations) with keys and contexts made per thread. A run's figure
+ * is work per wall second summed over its threads; the 2÷1 ratio of the
+ * control is what this machine gives two threads at that moment, so tern's
+ * and OpenSSL's ratios are read against it. Rounds alternate the kinds. */
+enum scale_kind { SC_TERN = 0, SC_OSSL = 1, SC_CONTROL = 2, N_SCALE = 3 };
+static const char *scale_name[N_SCALE] = {"tern", "openssl", "control"};
+static struct fig scale_rate[N_SCALE][2], scale_ratio[N_SCALE], scale_vs_control[2];
+static struct fig scale_cpu[N_SCALE]; /* CPU per unit, two threads ÷ one */
+static double scale_slice = 0.25;
+
+struct scale_arg {
+    enum scale_kind kind;
+    pthread_barrier_t *start;
+    long count;
+    double wall, cpu_us;
+};
+
+static void *scale_worker(void *p)
+{
+    struct scale_arg *a = p;
+    timing = false; /* this thread's: no clock readings per call */
+    EVP_PKEY_CTX *ctl = NULL;
+    EVP_PKEY *mine = NULL, *peer = NULL;
+    if (a->kind == SC_CONTROL) {
+        mine = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        ctl = mine ? EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL) : NULL;
+        if (!ctl || EVP_PKEY_derive_init(ctl) <= 0 || EVP_PKEY_derive_set_peer(ctl, peer) <= 0)
+            die("P-256 control setup");
+    }
+    pthread_barrier_wait(a->start);
+    long n = 0;
+    double t0 = wall_s(), t, c0 = cpu_us();
+    do {
+        if (a->kind == SC_TERN) {
+            struct tpair tp;
+            tern_hs(&tp, t_ccfg_aes, t_scfg[0], false);
+            tern_pair_free(&tp);
+        } else if (a->kind == SC_OSSL) {
+            struct opair op;
+            ossl_handshake(&op, o_cctx_aes, o_sctx[0], NULL, false);
+            ossl_pair_free(&op);
+        } else {
+            uint8_t out[32];
+            size_t ol = sizeof(out);
+            if (EVP_PKEY_derive(ctl, out, &ol) <= 0)
+                die("P-256 derive");
+        }
+        n++;
+        t = wall_s() - t0;
+    } while (t < scale_slice);
+    a->count = n;
+    a->wall = t;
+    a->cpu_us = cpu_us() - c0;
+    EVP_PKEY_CTX_free(ctl);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(peer);
+    return NULL;
+}
+
+/* scale_run: kind on `threads` threads at once; work per wall second, and
+ * the threads' CPU per unit of work (which a shared cache line or a spinning
+ * lock inflates, and a busy machine does not). */
+static double scale_run(enum scale_kind kind, int threads, double *out_cpu_per_op)
+{
+    pthread_t th[2];
+    struct scale_arg args[2];
+    pthread_barrier_t start;
+    if (pthread_barrier_init(&start, NULL, (unsigned)threads) != 0)
+        die("pthread_barrier_init");
+    for (int i = 0; i < threads; i++) {
+        args[i] = (struct scale_arg){kind, &start, 0, 0, 0};
+        if (pthread_create(&th[i], NULL, scale_worker, &args[i]) != 0)
+            die("pthread_create");
+    }
+    double rate = 0, cpu = 0;
+    long ops = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        rate += args[i].count / args[i].wall;
+        cpu += args[i].cpu_us;
+        ops += args[i].count;
+    }
+    if (out_cpu_per_op)
+        *out_cpu_per_op = cpu / (double)ops;
+    pthread_barrier_destroy(&start);
+    return rate;
+}
+
+static void run_scale(void)
+{
+    double r[N_SCALE];
+    for (int k = 0; k < N_SCALE; k++) {
+        double c1, c2;
+        double one = scale_run((enum scale_kind)k, 1, &c1),
+               two = scale_run((enum scale_kind)k, 2, &c2);
+        fig_add(&scale_cpu[k], c2 / c1);
+        fig_add(&scale_rate[k][0], one);
+        fig_add(&scale_rate[k][1], two);
+        r[k] = two / one;
+        fig_add(&scale_ratio[k], r[k]);
+    }
+    fig_add(&scale_vs_control[SC_TERN], r[SC_TERN] / r[SC_CONTROL]);
+    fig_add(&scale_vs_control[SC_OSSL], r[SC_OSSL] / r[SC_CONTROL]);
+}
+
 static uint8_t bulk_msg[BULK], bulk_got[BULK];
 
 /* run_bulk: both libraries (those in `libs`) and the raw AEAD in one loop,
@@ -1338,6 +1454,13 @@ static void machine_header(int rounds, double budget)
            "#   X25519 share; run in one loop alternating with tern's X25519 handshake, beside\n"
            "#   one each of x25519_keygen and ML-KEM-768 keygen/encaps/decaps (ratios per round).\n"
            "#   OpenSSL 3.0 has no ML-KEM: its column says so.\n");
+    printf("# scaling: full handshakes (ECDSA, X25519, both sides) on 1 thread, then 2 at once,\n"
+           "#   all over one shared configuration, for %.2f s each; control: P-256 ECDH\n"
+           "#   derivations with per-thread keys and contexts (nothing shared). Figure: work\n"
+           "#   per wall second summed over threads; 2÷1 per round, median; ÷control's: a\n"
+           "#   library's 2÷1 over the control's in the same round; cpu/op: thread CPU\n"
+           "#   per unit on two threads ÷ on one (contention inflates it, a busy machine not).\n",
+           scale_slice);
     printf("# bulk: the client writes 16 KiB, the server reads it; MB/s = bytes / thread CPU\n"
            "#   of the loop (both sides). Raw: one EVP seal + open of a 16385-byte record\n"
            "#   with its 5-byte AAD, context kept.\n");
@@ -1451,7 +1574,24 @@ int main(int argc, char **argv)
     if ((e = getenv("BENCH_PROFILE"))) {
         slice = budget;
         if (getenv("BENCH_NO_CLOCKS"))
-            clocks_off = true;              /* a profile of the libraries alone */
+            clocks_off = true;               /* a profile of the libraries alone */
+        if (strcmp(e, "scale:tern2") == 0) { /* tern on two threads, for a profile */
+            scale_slice = budget;
+            printf("tern on two threads: %.0f handshakes/s\n", scale_run(SC_TERN, 2, NULL));
+            return 0;
+        }
+        if (strcmp(e, "scale") == 0) { /* the scaling runs alone, `rounds` times */
+            scale_slice = budget / rounds / (2 * N_SCALE);
+            for (int r = 0; r < rounds; r++)
+                run_scale();
+            for (int k = 0; k < N_SCALE; k++)
+                printf("scale %s one=%.0f two=%.0f two_vs_one=%.3f cpu_per_op_two_vs_one=%.3f\n",
+                       scale_name[k], median(&scale_rate[k][0]), median(&scale_rate[k][1]),
+                       median(&scale_ratio[k]), median(&scale_cpu[k]));
+            printf("scale tern_vs_control=%.3f openssl_vs_control=%.3f\n",
+                   median(&scale_vs_control[SC_TERN]), median(&scale_vs_control[SC_OSSL]));
+            return 0;
+        }
         if (strcmp(e, "tern:hs_pq") == 0) { /* the hybrid, alternating with X25519 */
             run_pq();
             printf("%s server_us=%.1f client_us=%.1f both_sides_us=%.1f x25519_server_us=%.1f "
@@ -1501,6 +1641,11 @@ int main(int argc, char **argv)
     double left = budget - many_s;
     if (left < budget * 0.3)
         left = budget * 0.3;
+    /* Scaling: per round, each of three kinds on one and on two threads. */
+    scale_slice = left * 0.15 / rounds / (2 * N_SCALE);
+    if (scale_slice < 0.1)
+        scale_slice = 0.1;
+    left -= scale_slice * rounds * 2 * N_SCALE;
     slice = left / rounds / (3 * (N_HS + 1) + 1.25 * N_BULK);
     if (slice < 0.02)
         slice = 0.02;
@@ -1509,6 +1654,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < N_HS; k++)
             run_hs(3, (enum hs_kind)k);
         run_pq();
+        run_scale();
         for (int k = 0; k < N_BULK; k++)
             run_bulk(3, (enum bulk_kind)k);
     }
@@ -1550,6 +1696,20 @@ int main(int argc, char **argv)
            median(&pq.x_pair_us), "no ML-KEM", median(&pq.rt_pair));
     printf("%-22s %14.0f %12.0f %12s %9.2f\n", "  handshakes/s", 1e6 / median(&pq.pair_us),
            1e6 / median(&pq.x_pair_us), "", ratio(median(&pq.x_pair_us), median(&pq.pair_us)));
+
+    printf("\n%-22s %12s %12s %9s %12s %9s\n", "scaling (per wall s)", "1 thread", "2 threads",
+           "2÷1", "÷control's", "cpu/op");
+    for (int k = 0; k < N_SCALE; k++) {
+        char vs[32] = "";
+        if (k != SC_CONTROL)
+            snprintf(vs, sizeof(vs), "%.2f", median(&scale_vs_control[k]));
+        printf("%-22s %12.0f %12.0f %9.2f %12s %9.2f\n",
+               k == SC_CONTROL ? "control (P-256 mults)"
+               : k == SC_TERN  ? "tern full hs"
+                               : "openssl full hs",
+               median(&scale_rate[k][0]), median(&scale_rate[k][1]), median(&scale_ratio[k]), vs,
+               median(&scale_cpu[k]));
+    }
 
     printf("\n%-22s %12s %12s %10s %9s %9s\n", "bulk 16 KiB (MB/s)", "tern", "openssl", "raw",
            "t/ossl", "t/raw");
@@ -1626,6 +1786,14 @@ int main(int argc, char **argv)
     kv(median(&pq.x_server_us), "tern.hs_pq.x25519_server_us");
     kv(median(&pq.x_client_us), "tern.hs_pq.x25519_client_us");
     kv(median(&pq.x_pair_us), "tern.hs_pq.x25519_both_sides_us");
+    for (int k = 0; k < N_SCALE; k++) {
+        kv(median(&scale_rate[k][0]), "scale.%s.one_thread_per_s", scale_name[k]);
+        kv(median(&scale_rate[k][1]), "scale.%s.two_threads_per_s", scale_name[k]);
+        kv(median(&scale_ratio[k]), "ratio.scale.%s.two_vs_one", scale_name[k]);
+        kv(median(&scale_cpu[k]), "ratio.scale.%s.cpu_per_op_two_vs_one", scale_name[k]);
+    }
+    kv(median(&scale_vs_control[SC_TERN]), "ratio.scale.tern_vs_control");
+    kv(median(&scale_vs_control[SC_OSSL]), "ratio.scale.openssl_vs_control");
     kv(median(&pq.rt_srv), "ratio.hs_pq.server_vs_x25519");
     kv(median(&pq.rt_cli), "ratio.hs_pq.client_vs_x25519");
     kv(median(&pq.rt_pair), "ratio.hs_pq.both_vs_x25519");

@@ -34,6 +34,8 @@ static tern_conn *conn_new(tern_config *cfg, bool is_server)
     config_freeze(cfg);
     config_ref(cfg);
     c->cfg = cfg;
+    c->cert_cfg = cfg;
+    c->cert = cfg->n_certs ? &cfg->certs[0] : NULL; /* a server chooses again per ClientHello */
     c->test = cfg->test;
     c->is_server = is_server;
     c->alert_sent = -1;
@@ -72,7 +74,7 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
     if (!c)
         return NULL;
     c->state = HS_S_WAIT_CH;
-    if (cfg->chain_n == 0 || cfg->key.type == CRY_KEY_NONE)
+    if (cfg->n_certs == 0)
         conn_fail(c, TERN_E_ARG,
                   "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;
@@ -105,6 +107,9 @@ void tern_conn_free(tern_conn *c)
                  "Every key and secret of this connection has been erased from memory.", 0, NULL,
                  0);
     tern_free(c->server_name);
+    tern_free(c->peer_ca_names);
+    if (c->cert_cfg != c->cfg)
+        tern_config_free(c->cert_cfg);
     tern_config_free(c->cfg);
     tern_memzero(c, sizeof(*c));
     tern_free(c);

@@ -38,6 +38,8 @@ static const char GET_HELP[] =
     "  --cert FILE --key FILE\n"
     "                       present this certificate chain and key when the\n"
     "                       server asks for one (mutual TLS)\n"
+    "  --key-pass SPEC      the --key file's password: pass:TEXT, env:VAR or\n"
+    "                       file:PATH (OpenSSL's syntax)\n"
     "  --tls1.2, --tls1.3   speak only this version of TLS\n"
     "  --alpn LIST          offer these application protocols, comma-separated\n"
     "                       (default: http/1.1, the protocol tern get speaks;\n"
@@ -88,7 +90,7 @@ static const char GET_HELP[] =
 #define GET_MAX_REDIRECTS 10
 
 struct get_opts {
-    const char *cafile, *cert, *key, *alpn, *connect_to, *keylog, *output, *session;
+    const char *cafile, *cert, *key, *key_pass, *alpn, *connect_to, *keylog, *output, *session;
     bool insecure, location, head, include, fail_on_error, silent;
     uint16_t min_v, max_v;
     enum trace_mode trace;
@@ -561,6 +563,7 @@ int cmd_get(int argc, char **argv)
         {"cafile", required_argument, 0, 'C'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
+        {"key-pass", required_argument, 0, 'Y'},
         {"tls1.2", no_argument, 0, '2'},
         {"tls1.3", no_argument, 0, '3'},
         {"alpn", required_argument, 0, 'a'},
@@ -593,6 +596,9 @@ int cmd_get(int argc, char **argv)
             break;
         case 'k':
             o.key = optarg;
+            break;
+        case 'Y':
+            o.key_pass = optarg;
             break;
         case '2':
             tls12 = true;
@@ -690,10 +696,21 @@ int cmd_get(int argc, char **argv)
     struct trace_out tr = {.f = stderr, .mode = o.trace};
     FILE *out = stdout;
     const char *cfg_step = NULL;
+    why[0] = 0;
     if (o.min_v && tern_config_set_versions(cfg, o.min_v, o.max_v) != TERN_OK)
         cfg_step = "--tls1.2/--tls1.3";
     else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
         cfg_step = "--cafile";
+    static struct util_password pass;
+    char pass_why[256];
+    if (o.key_pass && util_password_parse(&pass, o.key_pass, pass_why, sizeof(pass_why)) != 0) {
+        tern_config_free(cfg);
+        return die("%s", pass_why);
+    }
+    if (o.key_pass)
+        tern_config_set_key_password_callback(cfg, util_password_cb, &pass);
+    if (cfg_step)
+        ;
     else if (o.cert && tern_config_set_cert_chain_file(cfg, o.cert, o.key) != TERN_OK)
         cfg_step = "--cert/--key";
     else if (o.insecure && tern_config_insecure_skip_verify_DANGEROUS(cfg, 1) != TERN_OK)
@@ -712,8 +729,11 @@ int cmd_get(int argc, char **argv)
             cfg_step = "--alpn";
     }
     if (cfg_step) {
-        const char *e = tern_config_error(cfg);
-        fprintf(stderr, "tern get: %s: %s\n", cfg_step, e ? e : "rejected");
+        const char *e = why[0] ? why : tern_config_error(cfg);
+        fprintf(stderr, "tern get: %s: %s%s\n", cfg_step, e ? e : "rejected",
+                e && strstr(e, "is encrypted") && !strstr(e, "--key-pass") && !o.key_pass
+                    ? "; pass --key-pass (e.g. --key-pass env:KEY_PASSWORD)"
+                    : "");
         goto done;
     }
     if (o.insecure)

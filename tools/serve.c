@@ -7,6 +7,7 @@
  * loop wakes it when the socket is ready. Files are read in 16 KiB pieces
  * as the socket takes them, so a slow client costs memory for one piece. */
 #include "cmd.h"
+#include "explain.h"
 #include "http.h"
 #include "trace.h"
 #include "util.h"
@@ -52,7 +53,17 @@ static const char SERVE_HELP[] =
     "and ::1, and prints the CA's path and how to trust it.\n"
     "\n"
     "options:\n"
-    "  --cert FILE --key FILE   the certificate chain (PEM, leaf first) and key\n"
+    "  --cert FILE --key FILE   a certificate chain (PEM, leaf first) and its key;\n"
+    "                           repeat for more (ECDSA and RSA for the same\n"
+    "                           names, or other names): each client gets the\n"
+    "                           one for the name it asks and the signatures it\n"
+    "                           takes. SIGHUP reloads them (connections in\n"
+    "                           flight keep theirs; a failed reload keeps the\n"
+    "                           old ones and says why)\n"
+    "  --key-pass SPEC          the keys' password: pass:TEXT, env:VAR or\n"
+    "                           file:PATH (OpenSSL's syntax)\n"
+    "  --require-sni            refuse clients that name no host (server_name)\n"
+    "                           with unrecognized_name\n"
     "  --addr ADDR              the address to listen on (default localhost:\n"
     "                           127.0.0.1 and ::1; :: or 0.0.0.0 for every\n"
     "                           interface)\n"
@@ -71,7 +82,7 @@ static const char SERVE_HELP[] =
     "                           sealing them into tickets: TLS 1.2 resumes by\n"
     "                           session ID, TLS 1.3 tickets are single-use\n"
     "                           lookup keys. Not shared between processes (use\n"
-    "                           --ticket-key for that)\n"
+    "                           --ticket-key for that); emptied by SIGHUP\n"
     "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
     "                           offers it: faster, but no forward secrecy for\n"
     "                           resumed sessions (off by default)\n"
@@ -85,9 +96,15 @@ static const char SERVE_HELP[] =
     "                           each NAME (default: localhost when listening on a\n"
     "                           loopback address); a problem is a warning\n"
     "  --strict                 refuse to start on such a problem instead\n"
+    "  --no-explain-page        do not answer " EXPLAIN_PATH "\n"
+    "                           (a page, or ?format=json, about the connection\n"
+    "                           that asks for it: its handshake step by step)\n"
     "  --timeout SECONDS        time for a request head, and for an idle\n"
     "                           keep-alive connection (default 10)\n"
-    "  --max-conns N            connections at once (default 1000)\n"
+    "  --max-conns N            connections at once (default 1000); when full,\n"
+    "                           new ones wait in the listen backlog, and one\n"
+    "                           waiting over a second closes the oldest\n"
+    "                           connection still in its handshake\n"
     "  -q, --quiet              no request log\n"
     "  --log-turns              end each request's log line with the event-loop\n"
     "                           turns and the connection steps (all\n"
@@ -96,7 +113,8 @@ static const char SERVE_HELP[] =
     "                           do not starve others\n"
     "  -h, --help               this text\n"
     "\n"
-    "It prints \"listening on https://ADDR:PORT/\" on stderr when ready, and one\n"
+    "It prints \"listening on https://ADDR:PORT/\" on stderr for each address\n"
+    "when ready, and one\n"
     "line per request: peer, method, path, status, bytes, and the client\n"
     "certificate's subject when there is one.\n"
     "\n"
@@ -107,6 +125,7 @@ static const char SERVE_HELP[] =
 #define SERVE_PIECE      16384
 #define SERVE_MAX_NAMES  8
 #define SERVE_MAX_LISTEN 4
+#define SERVE_MAX_CERTS  16
 /* Steps of one connection's state machine per turn of the event loop: a
  * peer that keeps its socket full (pipelined requests, a flood of records)
  * gets this much, then every other ready connection has its turn. */
@@ -139,6 +158,7 @@ struct client {
     char method[8], target[256];
     int status;
     uint64_t body_bytes;
+    struct explain_log *xlog; /* this connection's trace, for the handshake page */
 };
 
 struct server {
@@ -152,7 +172,8 @@ struct server {
     size_t n_clients, max_conns;
     unsigned long next_id;
     int timeout;
-    bool draining, quiet, log_turns;
+    bool draining, quiet, log_turns, explain_page;
+    struct client *cur; /* the connection the library is working on (its trace events) */
     time_t drain_deadline;
     unsigned long turns; /* event-loop turns so far */
     unsigned long steps; /* connection state-machine steps so far, all connections */
@@ -174,6 +195,18 @@ static void logf_(struct server *s, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* serve_trace: every trace event goes to the connection it belongs to
+ * (the one the loop is stepping) for the handshake page, and to stderr
+ * when --trace asked for it. */
+static void serve_trace(void *arg, const struct tern_trace_event *ev)
+{
+    struct server *s = arg;
+    if (s->explain_page && s->cur)
+        explain_record(&s->cur->xlog, ev);
+    if (s->trace.mode != TRACE_OFF)
+        trace_render(&s->trace, ev);
 }
 
 /* ---- responses ---- */
@@ -355,6 +388,9 @@ static void listing(struct server *s, struct client *cl, const char *fs_path, co
     free(names);
     sb_str(&b, "</ul>\n<p>served by tern ");
     sb_str(&b, TERN_VERSION_STRING);
+    if (s->explain_page)
+        sb_str(&b, " &middot; <a href=\"" EXPLAIN_PATH "\">how your browser and this server "
+                   "made this connection</a>");
     sb_str(&b, "</p>\n");
     set_response(s, cl, 200, "text/html; charset=utf-8", b.len, NULL, b.p ? b.p : "", b.len,
                  head_only);
@@ -369,9 +405,31 @@ static bool inside_root(const struct server *s, const char *real)
            (real[s->root_len] == 0 || real[s->root_len] == '/' || s->root_len == 1);
 }
 
+/* handshake_page: the page about this very connection (tools/explain.c). */
+static void handshake_page(struct server *s, struct client *cl, const struct http_request *req,
+                           bool head_only)
+{
+    bool json = explain_wants_json(req->target);
+    char *body = NULL;
+    size_t len = 0;
+    if (!explain_page(cl->xlog, cl->c, json, &body, &len)) {
+        error_response(s, cl, 500, head_only);
+        return;
+    }
+    set_response(s, cl, 200, json ? "application/json" : "text/html; charset=utf-8", len,
+                 "Cache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; "
+                 "style-src 'unsafe-inline'; script-src 'unsafe-inline'\r\n",
+                 body, len, head_only);
+    free(body);
+}
+
 static void respond(struct server *s, struct client *cl, const struct http_request *req)
 {
     bool head_only = !strcmp(req->method, "HEAD");
+    if (s->explain_page && !strcmp(req->path, EXPLAIN_PATH)) {
+        handshake_page(s, cl, req, head_only);
+        return;
+    }
     /* Hidden names (".git", ".env") are not served. The parser already
      * refused "..", so any segment starting with '.' is a hidden one. */
     if (strstr(req->path, "/.")) {
@@ -482,7 +540,12 @@ static void client_free(struct server *s, struct client *cl)
     epoll_ctl(s->ep, EPOLL_CTL_DEL, cl->fd, NULL);
     if (cl->file_fd >= 0)
         close(cl->file_fd);
+    s->cur = cl; /* its last event (keys wiped) is its own */
+    s->trace.conn_id = cl->id;
     tern_conn_free(cl->c); /* closes the socket tern_accept made */
+    s->cur = NULL;
+    explain_free(cl->xlog);
+    cl->xlog = NULL;
     free(cl->out);
     /* Later events of the same epoll batch may still point at cl: keep the
      * memory until the batch is done. */
@@ -570,6 +633,7 @@ static bool take_request(struct server *s, struct client *cl)
 static bool client_step(struct server *s, struct client *cl)
 {
     s->trace.conn_id = cl->id;
+    s->cur = cl;
     if (cl->again) {
         cl->again = false;
         s->n_again--;
@@ -1072,11 +1136,108 @@ static size_t parse_session_cache(const char *arg)
     return (size_t)n;
 }
 
+/* What the server's configuration is made from: kept, so SIGHUP can make
+ * it again from the same files. */
+struct serve_opts {
+    const char *certs[SERVE_MAX_CERTS], *keys[SERVE_MAX_CERTS];
+    size_t n_certs, n_keys;
+    const char *cafile, *ticket_key;
+    bool require_client, psk_ke, has_pass, require_sni;
+    size_t session_cache; /* --session-cache N; 0 none */
+    struct util_password pass;
+};
+
+/* --require-sni: a ClientHello that names no host is refused with
+ * unrecognized_name (what nginx's ssl_reject_handshake does for the
+ * default server). */
+static enum tern_sni_verdict require_sni(void *arg, tern_conn *c,
+                                         const struct tern_client_hello_info *info)
+{
+    (void)arg;
+    (void)c;
+    return info->server_name ? TERN_SNI_CONTINUE : TERN_SNI_UNRECOGNIZED_NAME;
+}
+
+/* make_config builds the server's configuration from o; NULL with the
+ * sentence in why when a file or setting is refused. */
+static tern_config *make_config(const struct serve_opts *o, char *why, size_t why_cap)
+{
+    tern_config *cfg = tern_config_new();
+    if (!cfg) {
+        snprintf(why, why_cap, "out of memory");
+        return NULL;
+    }
+    if (o->has_pass)
+        tern_config_set_key_password_callback(cfg, util_password_cb, (void *)&o->pass);
+    if (o->require_sni)
+        tern_config_set_server_name_callback(cfg, require_sni, NULL);
+    const char *step = NULL;
+    for (size_t i = 0; i < o->n_certs && !step; i++)
+        if (tern_config_add_cert_chain_file(cfg, o->certs[i], o->keys[i]) != TERN_OK)
+            step = "--cert/--key";
+    if (step)
+        ;
+    else if (o->cafile && (tern_config_add_trust_file(cfg, o->cafile) != TERN_OK ||
+                           tern_config_send_client_ca_names(cfg, 1) != TERN_OK))
+        step = "--cafile";
+    else if (o->cafile && tern_config_set_client_auth(
+                              cfg, o->require_client ? TERN_CLIENT_AUTH_REQUIRED
+                                                     : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
+        step = "--require-client-cert";
+    else if (o->ticket_key && tern_config_set_ticket_key_file(cfg, o->ticket_key) != TERN_OK)
+        step = "--ticket-key";
+    else if (o->psk_ke && tern_config_set_psk_ke(cfg, 1) != TERN_OK)
+        step = "--allow-psk-ke";
+    else if (o->session_cache && tern_config_set_session_cache(cfg, o->session_cache) != TERN_OK)
+        step = "--session-cache";
+    if (!step) {
+        static const char *const alpn[] = {"http/1.1"};
+        if (tern_config_set_alpn(cfg, alpn, 1) != TERN_OK)
+            step = "ALPN";
+    }
+    if (step) {
+        const char *e = tern_config_error(cfg);
+        snprintf(why, why_cap, "%s: %s", step, e ? e : "rejected");
+        tern_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* reload: SIGHUP. New connections get the new certificates and keys; those
+ * in flight keep the configuration they started with (each holds a
+ * reference). A failure keeps the old one serving, and says why. */
+static void reload(struct server *s, const struct serve_opts *o, struct util_keylog *kl)
+{
+    char why[1024];
+    tern_config *cfg = make_config(o, why, sizeof(why));
+    if (!cfg) {
+        fprintf(stderr,
+                "tern serve: SIGHUP: reload failed, still serving the previous "
+                "certificates: %s\n",
+                why);
+        return;
+    }
+    if (kl->f)
+        tern_config_set_keylog(cfg, util_keylog_cb, kl);
+    if (s->trace.mode != TRACE_OFF)
+        tern_config_set_trace(cfg, trace_callback, &s->trace);
+    tern_config_free(s->cfg);
+    s->cfg = cfg;
+    fprintf(stderr, "tern serve: SIGHUP: reloaded %zu certificate chain%s:", o->n_certs,
+            o->n_certs == 1 ? "" : "s");
+    for (size_t i = 0; i < o->n_certs; i++)
+        fprintf(stderr, " %s", o->certs[i]);
+    fputc('\n', stderr);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
+        {"key-pass", required_argument, 0, 'Y'},
+        {"require-sni", no_argument, 0, 'S'},
         {"addr", required_argument, 0, 'a'},
         {"port", required_argument, 0, 'p'},
         {"state-dir", required_argument, 0, 's'},
@@ -1091,18 +1252,20 @@ int cmd_serve(int argc, char **argv)
         {"max-conns", required_argument, 0, 'm'},
         {"name", required_argument, 0, 'N'},
         {"strict", no_argument, 0, 'X'},
+        {"no-explain-page", no_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},
         {"log-turns", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cert = NULL, *key = NULL, *addr = "localhost", *port = "8443", *state = NULL,
-               *cafile = NULL, *keylog = NULL, *ticket_key = NULL;
-    size_t session_cache = 0;
-    bool require_client = false, psk_ke = false, strict = false;
+    const char *addr = "localhost", *port = "8443", *state = NULL, *keylog = NULL, *key_pass = NULL;
+    static struct serve_opts o;
+    memset(&o, 0, sizeof(o));
+    bool strict = false;
+    char why[1024];
     const char *names[SERVE_MAX_NAMES];
     size_t n_names = 0;
-    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1};
+    struct server s = {.timeout = 10, .max_conns = 1000, .sfd = -1, .ep = -1, .explain_page = true};
     s.trace.f = stderr;
     s.trace.show_conn = true;
     optind = 1;
@@ -1110,10 +1273,21 @@ int cmd_serve(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
-            cert = optarg;
+        case 'k': {
+            const char **list = ch == 'c' ? o.certs : o.keys;
+            size_t *n = ch == 'c' ? &o.n_certs : &o.n_keys;
+            if (*n == SERVE_MAX_CERTS) {
+                fprintf(stderr, "tern serve: at most %d --cert/--key pairs\n", SERVE_MAX_CERTS);
+                return 2;
+            }
+            list[(*n)++] = optarg;
             break;
-        case 'k':
-            key = optarg;
+        }
+        case 'Y':
+            key_pass = optarg;
+            break;
+        case 'S':
+            o.require_sni = true;
             break;
         case 'a':
             addr = optarg;
@@ -1125,23 +1299,23 @@ int cmd_serve(int argc, char **argv)
             state = optarg;
             break;
         case 'C':
-            cafile = optarg;
+            o.cafile = optarg;
             break;
         case 'R':
-            require_client = true;
+            o.require_client = true;
             break;
         case 'l':
             keylog = optarg;
             break;
         case 'K':
-            ticket_key = optarg;
+            o.ticket_key = optarg;
             break;
         case 'P':
-            psk_ke = true;
+            o.psk_ke = true;
             break;
         case 'Z':
-            session_cache = parse_session_cache(optarg);
-            if (!session_cache) {
+            o.session_cache = parse_session_cache(optarg);
+            if (!o.session_cache) {
                 fprintf(stderr,
                         "tern serve: --session-cache takes a number of sessions (1 or "
                         "more), not '%s'\n",
@@ -1183,6 +1357,9 @@ int cmd_serve(int argc, char **argv)
         case 'X':
             strict = true;
             break;
+        case 'E':
+            s.explain_page = false;
+            break;
         case 'q':
             s.quiet = true;
             break;
@@ -1201,11 +1378,18 @@ int cmd_serve(int argc, char **argv)
         fputs("tern serve: one folder at a time (tern serve --help)\n", stderr);
         return 2;
     }
-    if (!!cert != !!key) {
-        fputs("tern serve: --cert and --key go together\n", stderr);
+    if (o.n_certs != o.n_keys) {
+        fprintf(stderr,
+                "tern serve: --cert and --key go together, in pairs (%zu --cert, %zu --key)\n",
+                o.n_certs, o.n_keys);
         return 2;
     }
-    if (require_client && !cafile) {
+    if (key_pass && util_password_parse(&o.pass, key_pass, why, sizeof(why)) != 0) {
+        fprintf(stderr, "tern serve: %s\n", why);
+        return 2;
+    }
+    o.has_pass = key_pass != NULL;
+    if (o.require_client && !o.cafile) {
         fputs("tern serve: --require-client-cert needs --cafile, the CAs client certificates must "
               "chain to\n",
               stderr);
@@ -1226,44 +1410,19 @@ int cmd_serve(int argc, char **argv)
     s.root_len = strlen(root);
 
     static char dev_cert[UTIL_PATH_MAX], dev_key[UTIL_PATH_MAX], dev_ca[UTIL_PATH_MAX];
-    if (!cert) {
+    if (!o.n_certs) {
         if (dev_certificate(state, dev_cert, dev_key, dev_ca, sizeof(dev_cert)) != 0)
             return 1;
-        cert = dev_cert;
-        key = dev_key;
+        o.certs[o.n_certs++] = dev_cert;
+        o.keys[o.n_keys++] = dev_key;
     }
 
     int result = 1;
-    char why[512], bound[SERVE_MAX_LISTEN][80];
+    char bound[SERVE_MAX_LISTEN][80];
     struct util_keylog kl = {0};
-    s.cfg = tern_config_new();
+    s.cfg = make_config(&o, why, sizeof(why));
     if (!s.cfg) {
-        fputs("tern serve: out of memory\n", stderr);
-        return 1;
-    }
-    const char *step = NULL;
-    if (tern_config_set_cert_chain_file(s.cfg, cert, key) != TERN_OK)
-        step = "--cert/--key";
-    else if (cafile && tern_config_add_trust_file(s.cfg, cafile) != TERN_OK)
-        step = "--cafile";
-    else if (cafile && tern_config_set_client_auth(
-                           s.cfg, require_client ? TERN_CLIENT_AUTH_REQUIRED
-                                                 : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
-        step = "--require-client-cert";
-    else if (ticket_key && tern_config_set_ticket_key_file(s.cfg, ticket_key) != TERN_OK)
-        step = "--ticket-key";
-    else if (psk_ke && tern_config_set_psk_ke(s.cfg, 1) != TERN_OK)
-        step = "--allow-psk-ke";
-    else if (session_cache && tern_config_set_session_cache(s.cfg, session_cache) != TERN_OK)
-        step = "--session-cache";
-    if (!step) {
-        static const char *const alpn[] = {"http/1.1"};
-        if (tern_config_set_alpn(s.cfg, alpn, 1) != TERN_OK)
-            step = "ALPN";
-    }
-    if (step) {
-        const char *e = tern_config_error(s.cfg);
-        fprintf(stderr, "tern serve: %s: %s\n", step, e ? e : "rejected");
+        fprintf(stderr, "tern serve: %s\n", why);
         goto done;
     }
     if (!n_names && is_loopback(addr))
@@ -1276,8 +1435,8 @@ int cmd_serve(int argc, char **argv)
     }
     if (kl.f)
         tern_config_set_keylog(s.cfg, util_keylog_cb, &kl);
-    if (s.trace.mode != TRACE_OFF)
-        tern_config_set_trace(s.cfg, trace_callback, &s.trace);
+    if (s.trace.mode != TRACE_OFF || s.explain_page)
+        tern_config_set_trace(s.cfg, serve_trace, &s);
 
     int nl = listen_on(addr, port, s.lfd, bound, SERVE_MAX_LISTEN, why, sizeof(why));
     if (nl < 0) {
@@ -1290,6 +1449,7 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -1349,6 +1509,10 @@ int cmd_serve(int argc, char **argv)
             } else if (p == &smark) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
+                    if (si.ssi_signo == SIGHUP) {
+                        reload(&s, &o, &kl);
+                        continue;
+                    }
                     if (s.draining) {
                         fputs("tern serve: second signal: stopping now\n", stderr);
                         s.drain_deadline = 0;
@@ -1408,5 +1572,6 @@ done:
         close(s.ep);
     util_keylog_close(&kl);
     tern_config_free(s.cfg);
+    explicit_bzero(&o.pass, sizeof(o.pass));
     return result;
 }

@@ -294,8 +294,9 @@ static void mark(FILE *f, const char *sym, const char *name)
     fputc('\n', f);
 }
 
-/* fact_line writes "key: value", the value's words wrapped at WRAP_WIDTH
- * under its first one (a ClientHello's suite list is long). */
+/* fact_line writes "key: value". A long list (items ", "-separated, as a
+ * ClientHello's suites) wraps between its items, under its first one;
+ * other text stays on one line, whole, so a reader can grep it. */
 static void fact_line(FILE *f, size_t at, const char *key, const char *value)
 {
     repeat(f, " ", at);
@@ -304,22 +305,24 @@ static void fact_line(FILE *f, size_t at, const char *key, const char *value)
     size_t start = at + cols(key) + 2, col = start;
     if (start + 20 > WRAP_WIDTH)
         start = at + 4; /* a long key: continue under it instead */
+    bool first = true;
     for (const char *p = value ? value : ""; *p;) {
-        const char *end = strchr(p, ' ');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char word[512];
-        snprintf(word, sizeof(word), "%.*s", (int)n, p);
-        size_t w = cols(word);
-        if (col > start && col + 1 + w > WRAP_WIDTH) {
+        const char *end = strstr(p, ", ");
+        size_t n = end ? (size_t)(end - p) + 1 : strlen(p); /* the comma stays */
+        char item[512];
+        snprintf(item, sizeof(item), "%.*s", (int)n, p);
+        size_t w = cols(item);
+        if (!first && col + 1 + w > WRAP_WIDTH) {
             fputc('\n', f);
             repeat(f, " ", start);
             col = start;
-        } else if (col > at + cols(key) + 2) {
+        } else if (!first) {
             fputc(' ', f);
             col++;
         }
-        put_text(f, word);
+        put_text(f, item);
         col += w;
+        first = false;
         p += n;
         while (*p == ' ')
             p++;

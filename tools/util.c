@@ -396,3 +396,57 @@ void util_sessions_free(struct util_sessions *ss)
     }
     ss->n = 0;
 }
+
+int util_password_parse(struct util_password *pw, const char *spec, char *why, size_t why_cap)
+{
+    memset(pw, 0, sizeof(*pw));
+    const char *v = NULL;
+    char *file = NULL;
+    size_t n = 0;
+    if (!strncmp(spec, "pass:", 5)) {
+        v = spec + 5;
+        n = strlen(v);
+    } else if (!strncmp(spec, "env:", 4)) {
+        v = getenv(spec + 4);
+        if (!v) {
+            snprintf(why, why_cap, "--key-pass %s: the environment variable %s is not set", spec,
+                     spec + 4);
+            return -1;
+        }
+        n = strlen(v);
+    } else if (!strncmp(spec, "file:", 5)) {
+        file = util_read_file(spec + 5, &n, why, why_cap);
+        if (!file)
+            return -1;
+        v = file;
+        n = strcspn(file, "\r\n"); /* the first line, as OpenSSL reads it */
+    } else {
+        snprintf(why, why_cap,
+                 "--key-pass wants pass:TEXT, env:VAR or file:PATH (OpenSSL's syntax), not '%.40s'",
+                 spec);
+        return -1;
+    }
+    int rc = 0;
+    if (n > sizeof(pw->text)) {
+        snprintf(why, why_cap, "--key-pass: the password is longer than %zu bytes",
+                 sizeof(pw->text));
+        rc = -1;
+    } else {
+        memcpy(pw->text, v, n);
+        pw->len = n;
+    }
+    if (file) {
+        tern_memzero(file, strlen(file));
+        free(file);
+    }
+    return rc;
+}
+
+int util_password_cb(void *arg, char *buf, size_t cap)
+{
+    const struct util_password *pw = arg;
+    if (pw->len > cap)
+        return -1;
+    memcpy(buf, pw->text, pw->len);
+    return (int)pw->len;
+}

@@ -32,6 +32,16 @@ struct util_keylog {
 /* util_keylog_open opens path (or $SSLKEYLOGFILE when path is NULL);
  * returns 0 with k->f NULL when neither is set. */
 int util_keylog_open(struct util_keylog *k, const char *path, char *why, size_t why_cap);
+
+/* A private key's password, from OpenSSL's syntax: "pass:TEXT",
+ * "env:VAR" or "file:PATH" (its first line). */
+struct util_password {
+    char text[1024];
+    size_t len;
+};
+int util_password_parse(struct util_password *pw, const char *spec, char *why, size_t why_cap);
+/* util_password_cb: a tern_password_cb over a struct util_password. */
+int util_password_cb(void *arg, char *buf, size_t cap);
 void util_keylog_cb(void *arg, const char *line);
 void util_keylog_close(struct util_keylog *k);
 

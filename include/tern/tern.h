@@ -87,12 +87,18 @@ const char *tern_sig_scheme_name(uint16_t scheme);
  * X25519MLKEM768 first, certificate and host name verification on against
  * the system trust bundle. */
 typedef struct tern_config tern_config;
+typedef struct tern_conn tern_conn;
 
 /* tern_config_new returns a configuration with secure defaults, or NULL when
  * out of memory. Release it with tern_config_free. */
 tern_config *tern_config_new(void);
 /* tern_config_free drops the caller's reference. */
 void tern_config_free(tern_config *cfg);
+/* tern_config_ref takes one more reference (each needs a tern_config_free)
+ * and returns cfg. Connections hold their own: a server swaps in a new
+ * configuration (certificate reload) by making its next connections with it
+ * and freeing its handle on the old one; connections in flight keep theirs. */
+tern_config *tern_config_ref(tern_config *cfg);
 /* tern_config_error returns the sentence for the last failed setter, or
  * NULL. Owned by cfg. */
 const char *tern_config_error(const tern_config *cfg);
@@ -118,12 +124,91 @@ int tern_config_enable_rsa_key_transport(tern_config *cfg, int on);
 int tern_config_set_groups(tern_config *cfg, const uint16_t *groups, size_t n);
 int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes, size_t n);
 
-/* tern_config_set_cert_chain_file loads a PEM chain (leaf first) and its
- * private key (PKCS#8, SEC1 or PKCS#1 PEM). The server presents it; a client
- * presents it when the server asks (mutual TLS). */
+/* Certificates. A configuration holds up to 16 chains, each with its
+ * private key: ECDSA, RSA and Ed25519 chains for the same names, and chains
+ * for different names. For each ClientHello a server chooses (after the
+ * server-name callback, if any): first the chains whose leaf names the
+ * client's SNI exactly, else those that cover it by a wildcard, else all;
+ * among those, the first whose key can sign with a scheme the client offers
+ * (TLS 1.3 signature_algorithms; TLS 1.2 also a cipher suite the key fits),
+ * preferring one whose leaf's own signature is in signature_algorithms_cert;
+ * else the first of them. A client presents its first chain when a server
+ * asks (mutual TLS).
+ *
+ * Keys may be PKCS#8 (also encrypted: "ENCRYPTED PRIVATE KEY"), SEC1 or
+ * PKCS#1 PEM (also traditional encrypted PEM), or DER. Each call checks that
+ * the key belongs to the chain's leaf. The texts are copied; the caller
+ * keeps ownership of what it passed. All of these fail with TERN_E_ARG once
+ * a connection has used the configuration.
+ *
+ * tern_config_set_cert_chain_* replace every chain with this one;
+ * tern_config_add_cert_chain_* add one more (TERN_E_LIMIT past 16). */
 int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path);
 int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
                                    const char *key_pem, size_t key_len);
+int tern_config_add_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path);
+int tern_config_add_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                   const char *key_pem, size_t key_len);
+/* tern_config_add_cert_chain_der: n certificates as DER (certs[0] the
+ * leaf), and the key as DER (PKCS#8, or SEC1/PKCS#1). */
+int tern_config_add_cert_chain_der(tern_config *cfg, const uint8_t *const *certs,
+                                   const size_t *cert_lens, size_t n, const uint8_t *key_der,
+                                   size_t key_len);
+/* tern_config_cert_count: the chains the configuration holds. */
+size_t tern_config_cert_count(const tern_config *cfg);
+
+/* A password for encrypted private keys: cb writes it into buf (at most
+ * cap bytes, no terminator needed) and returns its length, or -1 to refuse.
+ * Called during tern_config_*_cert_chain_* only, on the caller's thread;
+ * tern wipes buf after use. Without a callback an encrypted key fails with
+ * "the key is encrypted: a password is needed". */
+typedef int (*tern_password_cb)(void *arg, char *buf, size_t cap);
+void tern_config_set_key_password_callback(tern_config *cfg, tern_password_cb cb, void *arg);
+
+/* What a server-name callback learns of the ClientHello. Every pointer is
+ * valid during the call only. */
+struct tern_client_hello_info {
+    const char *server_name;  /* the SNI host name, or NULL when none was sent */
+    const uint8_t *alpn;      /* the ALPN ProtocolNameList as sent (length-prefixed names) */
+    size_t alpn_len;          /* 0: no ALPN offered */
+    const uint16_t *versions; /* offered versions tern speaks, the client's order */
+    size_t n_versions;
+    const uint16_t *sig_schemes; /* signature_algorithms tern knows, the client's order */
+    size_t n_sig_schemes;
+};
+/* What a server-name callback decides. */
+enum tern_sni_verdict {
+    TERN_SNI_CONTINUE = 0,          /* go on (after tern_conn_use_config, perhaps) */
+    TERN_SNI_UNRECOGNIZED_NAME = 1, /* refuse: unrecognized_name alert */
+    TERN_SNI_HANDSHAKE_FAILURE = 2, /* refuse: handshake_failure alert */
+};
+/* tern_config_set_server_name_callback: cb is called on the server for
+ * every ClientHello, with or without SNI (a server may refuse clients that
+ * name no host), before the certificate is chosen. It runs on the thread
+ * driving the connection; it may call tern_conn_use_config. */
+typedef enum tern_sni_verdict (*tern_server_name_cb)(void *arg, tern_conn *c,
+                                                     const struct tern_client_hello_info *info);
+void tern_config_set_server_name_callback(tern_config *cfg, tern_server_name_cb cb, void *arg);
+/* certificate_authorities (RFC 8446 §4.2.4; TLS 1.2's CertificateRequest):
+ * a server asking for client certificates may name the CAs it accepts, so
+ * a client with several certificates can pick. tern_config_add_client_ca_name
+ * adds one name (a DER Name, as a certificate's subject); with
+ * tern_config_send_client_ca_names(cfg, 1) the subjects of the
+ * configuration's trust anchors are sent too (at most what fits 65,535
+ * bytes). A client reads what the server sent with tern_conn_peer_ca_count
+ * and tern_conn_peer_ca_name (the DER, valid while c lives). */
+int tern_config_add_client_ca_name(tern_config *cfg, const uint8_t *name_der, size_t len);
+int tern_config_send_client_ca_names(tern_config *cfg, int on);
+size_t tern_conn_peer_ca_count(const tern_conn *c);
+int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, size_t *len);
+
+/* tern_conn_use_config, from a server-name callback only: this connection
+ * takes its certificate from other's chains instead (what OpenSSL's
+ * SSL_set_SSL_CTX does there). The connection holds a reference on other
+ * until it is freed. Everything else (versions, suites, tickets) stays the
+ * connection's own configuration's. TERN_E_ARG outside the callback or when
+ * other has no certificate. */
+int tern_conn_use_config(tern_conn *c, tern_config *other);
 
 /* tern_config_check_cert judges the configuration's own certificate chain
  * as a peer would, leaving out only whether the peer trusts its root: each
@@ -433,7 +518,6 @@ void tern_config_set_trace(tern_config *cfg,
 
 /* ---------------------------------------------------------------------
  * The sans-I/O connection. */
-typedef struct tern_conn tern_conn;
 
 /* tern_conn_new_client: server_name is checked against the certificate and
  * sent as SNI (not for IP addresses). NULL only with insecure mode. */

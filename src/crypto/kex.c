@@ -83,15 +83,6 @@ void cry_kex_cleanup(struct cry_kex *k)
     k->group = 0;
 }
 
-/* x25519_pub: generate k's X25519 key, its public value into exactly 32
- * reserved bytes. */
-static int x25519_keygen(struct cry_ecdh *e, uint8_t *out)
-{
-    size_t n = 0;
-    TRY(cry_ecdh_keygen(e, CRY_X25519, out, X25519_LEN, &n));
-    return n == X25519_LEN ? TERN_OK : TERN_E_INTERNAL;
-}
-
 static int x25519_derive(struct cry_ecdh *e, const uint8_t *peer, uint8_t *out)
 {
     size_t n = 0;
@@ -110,10 +101,18 @@ static int hybrid_keygen(struct cry_kex *k, uint8_t *out_share, size_t cap, size
     k->mlkem_dk = tern_malloc(MLKEM768_DK_LEN);
     if (!k->mlkem_dk)
         return TERN_E_NOMEM;
-    TRY(mlkem768_keygen(ek, k->mlkem_dk));
-    TRY(x25519_keygen(&k->ecdh, x));
-    *out_len = w.len;
-    return TERN_OK;
+    /* d, z and the X25519 private key from one draw of the private
+     * generator (each call costs a lock and a getpid in libcrypto 3.0). */
+    uint8_t seeds[2 * MLKEM_SEED_LEN + X25519_LEN];
+    int rc = cry_random_secret(seeds, sizeof(seeds));
+    if (rc == TERN_OK) {
+        mlkem768_keygen_derand(ek, k->mlkem_dk, seeds, seeds + MLKEM_SEED_LEN);
+        rc = cry_ecdh_x25519_from(&k->ecdh, seeds + 2 * MLKEM_SEED_LEN, x);
+    }
+    tern_memzero(seeds, sizeof(seeds));
+    if (rc == TERN_OK)
+        *out_len = w.len;
+    return rc;
 }
 
 int cry_kex_keygen(struct cry_kex *k, uint16_t group, uint8_t *out_share, size_t cap,
@@ -214,9 +213,9 @@ static int hybrid_respond(const uint8_t *share, size_t len, uint8_t *out_share, 
     rd_init(&r, share, len);
     if (!rd_bytes(&r, &ek, MLKEM768_EK_LEN) || !rd_bytes(&r, &x, X25519_LEN) || !rd_empty(&r))
         return TERN_E_ILLEGAL_PARAMETER;
-    /* The encapsulation key's modulus check (FIPS 203 §7.2) comes before
-     * any key is made, so a bad key costs no work. */
-    TRY(mlkem768_check_ek(ek, MLKEM768_EK_LEN));
+    /* mlkem768_encaps_derand, called first below, begins with the
+     * encapsulation key's checks (FIPS 203 §7.2): a bad key costs no other
+     * work. */
 
     struct wr ws, wk;
     wr_init_fixed(&ws, out_share, share_cap);
@@ -228,10 +227,15 @@ static int hybrid_respond(const uint8_t *share, size_t len, uint8_t *out_share, 
     if (!wr_ok(&ws) || !wr_ok(&wk))
         return TERN_E_ARG;
 
+    /* m and the X25519 private key from one draw. */
     struct cry_ecdh e = {0};
-    int rc = mlkem768_encaps(ct, ss_pq, ek, MLKEM768_EK_LEN);
+    uint8_t seeds[MLKEM_SEED_LEN + X25519_LEN];
+    int rc = cry_random_secret(seeds, sizeof(seeds));
     if (rc == TERN_OK)
-        rc = x25519_keygen(&e, xpub);
+        rc = mlkem768_encaps_derand(ct, ss_pq, ek, MLKEM768_EK_LEN, seeds);
+    if (rc == TERN_OK)
+        rc = cry_ecdh_x25519_from(&e, seeds + MLKEM_SEED_LEN, xpub);
+    tern_memzero(seeds, sizeof(seeds));
     if (rc == TERN_OK)
         rc = x25519_derive(&e, x, ss_x);
     cry_ecdh_cleanup(&e);

@@ -9,7 +9,16 @@
  * choice) is straight-line code: compression uses a multiply and a shift in
  * place of a division by q, the ciphertext comparison is tern_ct_eq, and the
  * choice of key is a masked select. Only the public matrix sampling
- * (SampleNTT, on ρ) and public key checks branch on data. */
+ * (SampleNTT, on ρ) and public key checks branch on data.
+ *
+ * Two paths: the K-PKE and ML-KEM algorithms below are written once over a
+ * table of primitives (mlkem_impl.h): the NTTs, base multiplication, the
+ * rejection and CBD samplers, compression, and a batch of hashes. The
+ * portable table is here; mlkem_avx2.c has the AVX2 one, chosen at run time
+ * when the CPU has AVX2 (and the build has it: -DTERN_MLKEM_PORTABLE=ON
+ * leaves it out). Each operation hands its independent hashes to the table
+ * as one batch (the matrix with the noise, H(ek) with the matrix, H(ek) and
+ * J with the matrix), which the AVX2 table runs four at a time. */
 #include "crypto/mlkem.h"
 
 #include "crypto/mlkem_impl.h"
@@ -328,6 +337,160 @@ static struct sha3_job j_job(const uint8_t *z, const uint8_t *c, uint8_t out[32]
     return (struct sha3_job){{z, c}, {32, MLKEM768_CT_LEN}, out, 32, SHAKE256_RATE, 0x1f};
 }
 
+/* ---- encodings (FIPS 203 §4.2.1) ---- */
+
+/* encode12: ByteEncode12 of a polynomial with |c| < q. */
+static void encode12(uint8_t out[POLY_BYTES], const struct poly *a)
+{
+    uint16_t t[N];
+    ops()->compress(t, a, 12);
+    for (unsigned i = 0; i < N / 2; i++) {
+        uint16_t t0 = t[2 * i], t1 = t[2 * i + 1];
+        out[3 * i] = (uint8_t)t0;
+        out[3 * i + 1] = (uint8_t)((t0 >> 8) | (t1 << 4));
+        out[3 * i + 2] = (uint8_t)(t1 >> 4);
+    }
+}
+
+/* decode12: ByteDecode12 without the reduction mod q; returns a mask that
+ * is all ones if some coefficient was not below q (so the caller can apply
+ * the §7.2 modulus check without a data-dependent branch). */
+static uint16_t decode12(struct poly *r, const uint8_t in[POLY_BYTES])
+{
+    uint16_t bad = 0;
+    for (unsigned i = 0; i < N / 2; i++) {
+        uint16_t t0 = (uint16_t)(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
+        uint16_t t1 = (uint16_t)((in[3 * i + 1] >> 4) | (in[3 * i + 2] << 4));
+        /* (t - q) is negative exactly when t < q: its sign bit clear means bad. */
+        bad |= (uint16_t) ~((uint32_t)((int32_t)t0 - Q) >> 31) & 1u;
+        bad |= (uint16_t) ~((uint32_t)((int32_t)t1 - Q) >> 31) & 1u;
+        r->c[2 * i] = (int16_t)t0;
+        r->c[2 * i + 1] = (int16_t)t1;
+    }
+    return (uint16_t)(0u - bad);
+}
+
+/* compress: Compress_d (§4.2.1) of x in [0, q): round(2^d x / q) mod 2^d.
+ * floor((2^d x + 1664) / q) is exact rounding because q is odd; the
+ * division is a multiplication by ceil(2^35 / q) and a shift, exact for all
+ * numerators below 2^22 (tests check every x for each d). */
+static inline uint16_t compress(uint16_t x, unsigned d)
+{
+    uint64_t n = ((uint64_t)x << d) + 1664;
+    return (uint16_t)(((n * 10321340u) >> 35) & ((1u << d) - 1));
+}
+
+/* decompress: Decompress_d, round(q y / 2^d); y is public or masked. */
+static inline int16_t decompress(uint16_t y, unsigned d)
+{
+    return (int16_t)(((uint32_t)y * Q + (1u << (d - 1))) >> d);
+}
+
+/* compress_poly: Compress_d of each coefficient's representative in
+ * [0, q) (d = 12: the representative itself, for ByteEncode12), the
+ * portable table's compress. */
+static void compress_poly(uint16_t out[N], const struct poly *a, unsigned d)
+{
+    for (unsigned i = 0; i < N; i++) {
+        uint16_t x = to_unsigned(barrett_reduce(a->c[i]));
+        out[i] = d == 12 ? x : compress(x, d);
+    }
+}
+
+/* Test hooks: the compression functions above are checked exhaustively. */
+uint16_t mlkem_compress_for_test(uint16_t x, unsigned d);
+int16_t mlkem_decompress_for_test(uint16_t y, unsigned d);
+uint16_t mlkem_compress_for_test(uint16_t x, unsigned d)
+{
+    return compress(x, d);
+}
+int16_t mlkem_decompress_for_test(uint16_t y, unsigned d)
+{
+    return decompress(y, d);
+}
+
+/* The ciphertext: u compressed to du = 10 bits (4 coefficients in 5 bytes),
+ * v to dv = 4 bits (2 in a byte). */
+static void encode_u(uint8_t out[C1_LEN], const struct polyvec *u)
+{
+    for (unsigned v = 0; v < K; v++) {
+        uint8_t *o = out + v * 32 * DU;
+        uint16_t c[N];
+        ops()->compress(c, &u->p[v], DU);
+        for (unsigned i = 0; i < N / 4; i++) {
+            const uint16_t *t = c + 4 * i;
+            o[5 * i] = (uint8_t)t[0];
+            o[5 * i + 1] = (uint8_t)((t[0] >> 8) | (t[1] << 2));
+            o[5 * i + 2] = (uint8_t)((t[1] >> 6) | (t[2] << 4));
+            o[5 * i + 3] = (uint8_t)((t[2] >> 4) | (t[3] << 6));
+            o[5 * i + 4] = (uint8_t)(t[3] >> 2);
+        }
+    }
+}
+
+/* decode_du: Decompress_10(ByteDecode_10) of one polynomial of u. */
+static void decode_du(struct poly *r, const uint8_t p[32 * DU])
+{
+    for (unsigned i = 0; i < N / 4; i++) {
+        uint16_t t0 = (uint16_t)((p[5 * i] | (p[5 * i + 1] << 8)) & 0x3ff);
+        uint16_t t1 = (uint16_t)(((p[5 * i + 1] >> 2) | (p[5 * i + 2] << 6)) & 0x3ff);
+        uint16_t t2 = (uint16_t)(((p[5 * i + 2] >> 4) | (p[5 * i + 3] << 4)) & 0x3ff);
+        uint16_t t3 = (uint16_t)(((p[5 * i + 3] >> 6) | (p[5 * i + 4] << 2)) & 0x3ff);
+        r->c[4 * i] = decompress(t0, DU);
+        r->c[4 * i + 1] = decompress(t1, DU);
+        r->c[4 * i + 2] = decompress(t2, DU);
+        r->c[4 * i + 3] = decompress(t3, DU);
+    }
+}
+
+static void decode_u(struct polyvec *u, const uint8_t in[C1_LEN])
+{
+    for (unsigned v = 0; v < K; v++)
+        ops()->decode_du(&u->p[v], in + v * 32 * DU);
+}
+
+static void encode_v(uint8_t out[C2_LEN], const struct poly *v)
+{
+    uint16_t t[N];
+    ops()->compress(t, v, DV);
+    for (unsigned i = 0; i < N / 2; i++)
+        out[i] = (uint8_t)(t[2 * i] | (t[2 * i + 1] << 4));
+    tern_memzero(t, sizeof(t));
+}
+
+/* decode_dv: Decompress_4(ByteDecode_4), the polynomial v. */
+static void decode_dv(struct poly *v, const uint8_t in[C2_LEN])
+{
+    for (unsigned i = 0; i < N / 2; i++) {
+        v->c[2 * i] = decompress(in[i] & 0x0f, DV);
+        v->c[2 * i + 1] = decompress(in[i] >> 4, DV);
+    }
+}
+
+/* The message: Decompress_1(ByteDecode_1(m)), each bit to 0 or round(q/2)
+ * by a mask, and back by Compress_1. */
+static void msg_to_poly(struct poly *r, const uint8_t m[32])
+{
+    for (unsigned i = 0; i < 32; i++)
+        for (unsigned j = 0; j < 8; j++) {
+            uint16_t mask = (uint16_t)(0u - (uint16_t)((m[i] >> j) & 1));
+            r->c[8 * i + j] = (int16_t)(mask & ((Q + 1) / 2));
+        }
+}
+
+static void poly_to_msg(uint8_t m[32], const struct poly *a)
+{
+    uint16_t t[N];
+    ops()->compress(t, a, 1);
+    for (unsigned i = 0; i < 32; i++) {
+        uint8_t byte = 0;
+        for (unsigned j = 0; j < 8; j++)
+            byte |= (uint8_t)(t[8 * i + j] << j);
+        m[i] = byte;
+    }
+    tern_memzero(t, sizeof(t));
+}
+
 const struct mlkem_ops mlkem_ops_portable = {
     .name = "portable",
     .ntt = poly_ntt,
@@ -336,6 +499,10 @@ const struct mlkem_ops mlkem_ops_portable = {
     .hash_batch = sha3_run_jobs,
     .parse_uniform = mlkem_parse_uniform,
     .cbd2 = mlkem_cbd2,
+    .compress = compress_poly,
+    .decode12 = decode12,
+    .decode_du = decode_du,
+    .decode_dv = decode_dv,
 };
 
 /* The path: AVX2 where this build and the CPU have it (libgcc reads CPUID
@@ -377,140 +544,6 @@ const struct mlkem_ops *mlkem_ops_for_test(int path)
     return NULL;
 }
 
-/* ---- encodings (FIPS 203 §4.2.1) ---- */
-
-/* encode12: ByteEncode12 of a polynomial with |c| < q. */
-static void encode12(uint8_t out[POLY_BYTES], const struct poly *a)
-{
-    for (unsigned i = 0; i < N / 2; i++) {
-        uint16_t t0 = to_unsigned(barrett_reduce(a->c[2 * i]));
-        uint16_t t1 = to_unsigned(barrett_reduce(a->c[2 * i + 1]));
-        out[3 * i] = (uint8_t)t0;
-        out[3 * i + 1] = (uint8_t)((t0 >> 8) | (t1 << 4));
-        out[3 * i + 2] = (uint8_t)(t1 >> 4);
-    }
-}
-
-/* decode12: ByteDecode12 without the reduction mod q; returns a mask that
- * is all ones if some coefficient was not below q (so the caller can apply
- * the §7.2 modulus check without a data-dependent branch). */
-static uint16_t decode12(struct poly *r, const uint8_t in[POLY_BYTES])
-{
-    uint16_t bad = 0;
-    for (unsigned i = 0; i < N / 2; i++) {
-        uint16_t t0 = (uint16_t)(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
-        uint16_t t1 = (uint16_t)((in[3 * i + 1] >> 4) | (in[3 * i + 2] << 4));
-        /* (t - q) is negative exactly when t < q: its sign bit clear means bad. */
-        bad |= (uint16_t) ~((uint32_t)((int32_t)t0 - Q) >> 31) & 1u;
-        bad |= (uint16_t) ~((uint32_t)((int32_t)t1 - Q) >> 31) & 1u;
-        r->c[2 * i] = (int16_t)t0;
-        r->c[2 * i + 1] = (int16_t)t1;
-    }
-    return (uint16_t)(0u - bad);
-}
-
-/* compress: Compress_d (§4.2.1) of x in [0, q): round(2^d x / q) mod 2^d.
- * floor((2^d x + 1664) / q) is exact rounding because q is odd; the
- * division is a multiplication by ceil(2^35 / q) and a shift, exact for all
- * numerators below 2^22 (tests check every x for each d). */
-static inline uint16_t compress(uint16_t x, unsigned d)
-{
-    uint64_t n = ((uint64_t)x << d) + 1664;
-    return (uint16_t)(((n * 10321340u) >> 35) & ((1u << d) - 1));
-}
-
-/* decompress: Decompress_d, round(q y / 2^d); y is public or masked. */
-static inline int16_t decompress(uint16_t y, unsigned d)
-{
-    return (int16_t)(((uint32_t)y * Q + (1u << (d - 1))) >> d);
-}
-
-/* Test hooks: the compression functions above are checked exhaustively. */
-uint16_t mlkem_compress_for_test(uint16_t x, unsigned d);
-int16_t mlkem_decompress_for_test(uint16_t y, unsigned d);
-uint16_t mlkem_compress_for_test(uint16_t x, unsigned d)
-{
-    return compress(x, d);
-}
-int16_t mlkem_decompress_for_test(uint16_t y, unsigned d)
-{
-    return decompress(y, d);
-}
-
-/* The ciphertext: u compressed to du = 10 bits (4 coefficients in 5 bytes),
- * v to dv = 4 bits (2 in a byte). */
-static void encode_u(uint8_t out[C1_LEN], const struct polyvec *u)
-{
-    for (unsigned v = 0; v < K; v++) {
-        uint8_t *o = out + v * 32 * DU;
-        for (unsigned i = 0; i < N / 4; i++) {
-            uint16_t t[4];
-            for (unsigned j = 0; j < 4; j++)
-                t[j] = compress(to_unsigned(barrett_reduce(u->p[v].c[4 * i + j])), DU);
-            o[5 * i] = (uint8_t)t[0];
-            o[5 * i + 1] = (uint8_t)((t[0] >> 8) | (t[1] << 2));
-            o[5 * i + 2] = (uint8_t)((t[1] >> 6) | (t[2] << 4));
-            o[5 * i + 3] = (uint8_t)((t[2] >> 4) | (t[3] << 6));
-            o[5 * i + 4] = (uint8_t)(t[3] >> 2);
-        }
-    }
-}
-
-static void decode_u(struct polyvec *u, const uint8_t in[C1_LEN])
-{
-    for (unsigned v = 0; v < K; v++) {
-        const uint8_t *p = in + v * 32 * DU;
-        for (unsigned i = 0; i < N / 4; i++) {
-            uint16_t t0 = (uint16_t)((p[5 * i] | (p[5 * i + 1] << 8)) & 0x3ff);
-            uint16_t t1 = (uint16_t)(((p[5 * i + 1] >> 2) | (p[5 * i + 2] << 6)) & 0x3ff);
-            uint16_t t2 = (uint16_t)(((p[5 * i + 2] >> 4) | (p[5 * i + 3] << 4)) & 0x3ff);
-            uint16_t t3 = (uint16_t)(((p[5 * i + 3] >> 6) | (p[5 * i + 4] << 2)) & 0x3ff);
-            u->p[v].c[4 * i] = decompress(t0, DU);
-            u->p[v].c[4 * i + 1] = decompress(t1, DU);
-            u->p[v].c[4 * i + 2] = decompress(t2, DU);
-            u->p[v].c[4 * i + 3] = decompress(t3, DU);
-        }
-    }
-}
-
-static void encode_v(uint8_t out[C2_LEN], const struct poly *v)
-{
-    for (unsigned i = 0; i < N / 2; i++) {
-        uint16_t t0 = compress(to_unsigned(barrett_reduce(v->c[2 * i])), DV);
-        uint16_t t1 = compress(to_unsigned(barrett_reduce(v->c[2 * i + 1])), DV);
-        out[i] = (uint8_t)(t0 | (t1 << 4));
-    }
-}
-
-static void decode_v(struct poly *v, const uint8_t in[C2_LEN])
-{
-    for (unsigned i = 0; i < N / 2; i++) {
-        v->c[2 * i] = decompress(in[i] & 0x0f, DV);
-        v->c[2 * i + 1] = decompress(in[i] >> 4, DV);
-    }
-}
-
-/* The message: Decompress_1(ByteDecode_1(m)), each bit to 0 or round(q/2)
- * by a mask, and back by Compress_1. */
-static void msg_to_poly(struct poly *r, const uint8_t m[32])
-{
-    for (unsigned i = 0; i < 32; i++)
-        for (unsigned j = 0; j < 8; j++) {
-            uint16_t mask = (uint16_t)(0u - (uint16_t)((m[i] >> j) & 1));
-            r->c[8 * i + j] = (int16_t)(mask & ((Q + 1) / 2));
-        }
-}
-
-static void poly_to_msg(uint8_t m[32], const struct poly *a)
-{
-    for (unsigned i = 0; i < 32; i++) {
-        uint8_t byte = 0;
-        for (unsigned j = 0; j < 8; j++)
-            byte |= (uint8_t)(compress(to_unsigned(barrett_reduce(a->c[8 * i + j])), 1) << j);
-        m[i] = byte;
-    }
-}
-
 /* ---- K-PKE (FIPS 203 §5) ---- */
 
 /* kpke_keygen: Algorithm 13 from (ρ, σ): writes ek (1184) and dk_pke (1152). */
@@ -547,22 +580,20 @@ static void kpke_keygen(uint8_t ek[PKE_EK_LEN], uint8_t dk_pke[PKE_DK_LEN], cons
     tern_memzero(&t, sizeof(t));
 }
 
-/* kpke_encrypt: Algorithm 14. ek is 1184 bytes (already checked where it
- * came from the peer), m and r are secret. */
-static void kpke_encrypt(uint8_t ct[MLKEM768_CT_LEN], const uint8_t ek[PKE_EK_LEN],
+/* kpke_encrypt: Algorithm 14, with t̂ decoded from ek (and checked where it
+ * came from the peer) and Âᵀ sampled by the caller; m and r are secret. */
+static void kpke_encrypt(uint8_t ct[MLKEM768_CT_LEN], const struct poly that[K],
                          const uint8_t m[32], const uint8_t r[32], const struct poly a[K * K])
 {
     const struct mlkem_ops *o = ops();
     /* y, e1 and e2 with nonces 0 .. 2K (Algorithm 14 steps 9-17). */
-    struct poly noise[2 * K + 1], that[K];
+    struct poly noise[2 * K + 1];
     struct poly *y = noise, *e1 = noise + K, *e2 = noise + 2 * K;
     struct polyvec u;
     struct poly v, mu;
     struct noise_jobs nj;
     struct sha3_job jobs[2 * K + 1];
 
-    for (unsigned i = 0; i < K; i++)
-        (void)decode12(&that[i], ek + i * POLY_BYTES);
     noise_jobs(jobs, &nj, 2 * K + 1, r);
     o->hash_batch(jobs, 2 * K + 1);
     noise_sample(noise, &nj, 2 * K + 1);
@@ -598,9 +629,9 @@ static void kpke_decrypt(uint8_t m[32], const uint8_t dk_pke[PKE_DK_LEN],
     struct polyvec u, s;
     struct poly w, v;
     decode_u(&u, ct);
-    decode_v(&v, ct + C1_LEN);
+    o->decode_dv(&v, ct + C1_LEN);
     for (unsigned i = 0; i < K; i++) {
-        (void)decode12(&s.p[i], dk_pke + i * POLY_BYTES);
+        (void)o->decode12(&s.p[i], dk_pke + i * POLY_BYTES);
         o->ntt(&u.p[i]);
     }
     o->basemul_acc(&w, s.p, u.p);
@@ -649,7 +680,7 @@ void mlkem768_keygen_derand(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_
 int mlkem768_keygen(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_LEN])
 {
     uint8_t dz[64];
-    int rc = cry_random(dz, sizeof(dz));
+    int rc = cry_random_secret(dz, sizeof(dz));
     if (rc != TERN_OK)
         return rc;
     mlkem768_keygen_derand(ek, dk, dz, dz + 32);
@@ -657,22 +688,29 @@ int mlkem768_keygen(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_LEN])
     return TERN_OK;
 }
 
-int mlkem768_check_ek(const uint8_t *ek, size_t ek_len)
+/* ek_decode: t̂ from ek, after the checks of FIPS 203 §7.2: the length,
+ * and the modulus check, ByteEncode12(ByteDecode12(t)) == t, i.e. every
+ * coefficient already below q. One pass serves the check and the
+ * encryption. */
+static int ek_decode(struct poly that[K], const uint8_t *ek, size_t ek_len)
 {
     struct rd r;
     const uint8_t *t;
-    struct poly p;
     if (!ek)
         return TERN_E_ILLEGAL_PARAMETER;
     rd_init(&r, ek, ek_len);
     if (!rd_bytes(&r, &t, K * POLY_BYTES) || !rd_skip(&r, 32) || !rd_empty(&r))
         return TERN_E_ILLEGAL_PARAMETER;
-    /* Modulus check: ByteEncode12(ByteDecode12(t)) == t, i.e. every
-     * coefficient already below q (FIPS 203 §7.2 step 2). */
     uint16_t bad = 0;
     for (unsigned i = 0; i < K; i++)
-        bad |= decode12(&p, t + i * POLY_BYTES);
+        bad |= ops()->decode12(&that[i], t + i * POLY_BYTES);
     return bad ? TERN_E_ILLEGAL_PARAMETER : TERN_OK;
+}
+
+int mlkem768_check_ek(const uint8_t *ek, size_t ek_len)
+{
+    struct poly that[K];
+    return ek_decode(that, ek, ek_len);
 }
 
 int mlkem768_check_dk(const uint8_t *dk, size_t dk_len)
@@ -691,10 +729,11 @@ int mlkem768_check_dk(const uint8_t *dk, size_t dk_len)
     return tern_ct_eq(hek, h, 32) ? TERN_OK : TERN_E_ILLEGAL_PARAMETER;
 }
 
-int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN], const uint8_t *ek,
-                           size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
+/* encaps_checked: Algorithm 17 for an ek that passed ek_decode. */
+static void encaps_checked(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN],
+                           const uint8_t ek[MLKEM768_EK_LEN], const struct poly that[K],
+                           const uint8_t m[MLKEM_SEED_LEN])
 {
-    TRY(mlkem768_check_ek(ek, ek_len));
     /* H(ek) beside the matrix Âᵀ from ρ; then (K, r) = G(m || H(ek))
      * (Algorithm 17 step 1). */
     uint8_t in[64], g[64];
@@ -708,10 +747,18 @@ int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN]
     matrix_parse(a, &mj, rho);
     memcpy(in, m, 32);
     sha3_512(in, sizeof(in), g);
-    kpke_encrypt(ct, ek, m, g + 32, a);
+    kpke_encrypt(ct, that, m, g + 32, a);
     memcpy(ss, g, MLKEM_SS_LEN);
     tern_memzero(in, sizeof(in));
     tern_memzero(g, sizeof(g));
+}
+
+int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN], const uint8_t *ek,
+                           size_t ek_len, const uint8_t m[MLKEM_SEED_LEN])
+{
+    struct poly that[K];
+    TRY(ek_decode(that, ek, ek_len));
+    encaps_checked(ct, ss, ek, that, m);
     return TERN_OK;
 }
 
@@ -719,11 +766,12 @@ int mlkem768_encaps(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN], const
                     size_t ek_len)
 {
     uint8_t m[32];
-    TRY(mlkem768_check_ek(ek, ek_len));
-    TRY(cry_random(m, sizeof(m)));
-    int rc = mlkem768_encaps_derand(ct, ss, ek, ek_len, m);
+    struct poly that[K];
+    TRY(ek_decode(that, ek, ek_len)); /* before any work for a bad key */
+    TRY(cry_random_secret(m, sizeof(m)));
+    encaps_checked(ct, ss, ek, that, m);
     tern_memzero(m, sizeof(m));
-    return rc;
+    return TERN_OK;
 }
 
 int mlkem768_decaps(uint8_t ss[MLKEM_SS_LEN], const uint8_t *dk, size_t dk_len, const uint8_t *ct,
@@ -764,7 +812,10 @@ int mlkem768_decaps(uint8_t ss[MLKEM_SS_LEN], const uint8_t *dk, size_t dk_len, 
     kpke_decrypt(in, dk_pke, c);
     memcpy(in + 32, h, 32);
     sha3_512(in, sizeof(in), g);
-    kpke_encrypt(c2, ek, in, g + 32, a);
+    struct poly that[K];
+    for (unsigned i = 0; i < K; i++)
+        (void)ops()->decode12(&that[i], ek + i * POLY_BYTES); /* dk's own ek, hash-checked */
+    kpke_encrypt(c2, that, in, g + 32, a);
 
     /* All ones when the ciphertexts agree: no branch on the outcome. */
     uint8_t keep = (uint8_t)value_barrier(0u - (uint32_t)tern_ct_eq(c, c2, MLKEM768_CT_LEN));

@@ -32,7 +32,7 @@ void mlkem768_keygen_expanded(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_D
                               const uint8_t rho[32], const uint8_t sigma[32],
                               const uint8_t z[MLKEM_SEED_LEN]);
 
-/* mlkem768_keygen: a fresh key pair with d and z from cry_random. */
+/* mlkem768_keygen: a fresh key pair with d and z from cry_random_secret. */
 TERN_MUST_CHECK int mlkem768_keygen(uint8_t ek[MLKEM768_EK_LEN], uint8_t dk[MLKEM768_DK_LEN]);
 
 /* mlkem768_check_ek: the encapsulation key input check of FIPS 203 §7.2:
@@ -50,7 +50,7 @@ TERN_MUST_CHECK int mlkem768_encaps_derand(uint8_t ct[MLKEM768_CT_LEN], uint8_t 
                                            const uint8_t *ek, size_t ek_len,
                                            const uint8_t m[MLKEM_SEED_LEN]);
 
-/* mlkem768_encaps: encapsulate to ek with m from cry_random. */
+/* mlkem768_encaps: encapsulate to ek with m from cry_random_secret. */
 TERN_MUST_CHECK int mlkem768_encaps(uint8_t ct[MLKEM768_CT_LEN], uint8_t ss[MLKEM_SS_LEN],
                                     const uint8_t *ek, size_t ek_len);
 

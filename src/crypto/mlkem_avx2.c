@@ -319,6 +319,95 @@ static void cbd2_avx2(struct mlkem_poly *r, const uint8_t buf[128])
     }
 }
 
+/* ---- (de)compression ---- */
+
+/* Compress_d (FIPS 203 §4.2.1) of the representative in [0, q):
+ * floor((2^d x + 1664) / q), the division a multiplication by
+ * ceil(2^35 / q) and a shift, exact below 2^22 (mlkem.c's compress, eight
+ * 32-bit lanes at a time through the 32x32->64 multiply). */
+static inline __m256i compress8(__m256i x32, unsigned d)
+{
+    const __m256i m = _mm256_set1_epi32(10321340), half = _mm256_set1_epi32(1664);
+    __m256i n = _mm256_add_epi32(_mm256_sll_epi32(x32, _mm_cvtsi32_si128((int)d)), half);
+    __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(n, m), 35);
+    __m256i odd = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(n, 32), m), 35);
+    __m256i r = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+    return _mm256_and_si256(r, _mm256_set1_epi32((1 << d) - 1));
+}
+
+static void compress_avx2(uint16_t out[N], const struct mlkem_poly *a, unsigned d)
+{
+    const __m256i q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N; i += 16) {
+        __m256i x = barrett(vload(a->c + i));
+        x = _mm256_add_epi16(x, _mm256_and_si256(_mm256_srai_epi16(x, 15), q)); /* [0, q) */
+        if (d != 12) {
+            __m256i lo = compress8(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(x)), d);
+            __m256i hi = compress8(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(x, 1)), d);
+            /* Back to 16-bit lanes in order (packus works per 128-bit half). */
+            x = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
+        }
+        _mm256_storeu_si256((__m256i *)(out + i), x);
+    }
+}
+
+/* ByteDecode12 of 24 bytes (16 coefficients) per step: the same byte
+ * gather as the rejection sampler; with the modulus check's mask. Each
+ * step reads a 32-byte copy, so nothing past the input is loaded. */
+static uint16_t decode12_avx2(struct mlkem_poly *r, const uint8_t in[384])
+{
+    const __m256i idx = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11, 4, 5, 5,
+                                         6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+    const __m256i mask12 = _mm256_set1_epi16(0x0fff), qm1 = _mm256_set1_epi16(Q - 1);
+    __m256i bad = _mm256_setzero_si256();
+    for (unsigned i = 0; i < N / 16; i++) {
+        uint8_t b[32] = {0};
+        memcpy(b, in + 24 * i, 24);
+        __m256i v = _mm256_permute4x64_epi64(_mm256_loadu_si256((const __m256i *)b), 0x94);
+        v = _mm256_shuffle_epi8(v, idx);
+        v = _mm256_and_si256(_mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa), mask12);
+        bad = _mm256_or_si256(bad, _mm256_cmpgt_epi16(v, qm1));
+        vstore(r->c + 16 * i, v);
+    }
+    /* All ones if any lane was: no branch on the key's values. */
+    return (uint16_t)(0u - (uint16_t)(_mm256_testz_si256(bad, bad) == 0));
+}
+
+/* Decompress_10(ByteDecode_10): 20 bytes give 16 coefficients; each lane
+ * takes the two bytes holding its 10 bits, multiplies them into place
+ * (AVX2 has no per-lane 16-bit shift), and round(q y / 2^10) is a rounding
+ * multiply: (32 y) q + 2^14 >> 15. */
+static void decode_du_avx2(struct mlkem_poly *r, const uint8_t in[320])
+{
+    const __m256i idx = _mm256_setr_epi8(0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9, 0, 1, 1, 2,
+                                         2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9);
+    const __m256i place = _mm256_setr_epi16(64, 16, 4, 1, 64, 16, 4, 1, 64, 16, 4, 1, 64, 16, 4, 1);
+    const __m256i mask = _mm256_set1_epi16(0x3ff), q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N / 16; i++) {
+        uint8_t b[32] = {0};
+        memcpy(b, in + 20 * i, 10);
+        memcpy(b + 16, in + 20 * i + 10, 10);
+        __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)b), idx);
+        v = _mm256_and_si256(_mm256_srli_epi16(_mm256_mullo_epi16(v, place), 6), mask);
+        vstore(r->c + 16 * i, _mm256_mulhrs_epi16(_mm256_slli_epi16(v, 5), q));
+    }
+}
+
+/* Decompress_4(ByteDecode_4): nibbles to lanes, then (2^11 y) q + 2^14 >> 15. */
+static void decode_dv_avx2(struct mlkem_poly *r, const uint8_t in[128])
+{
+    const __m128i m0f = _mm_set1_epi8(0x0f);
+    const __m256i q = _mm256_set1_epi16(Q);
+    for (unsigned i = 0; i < N / 32; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(in + 16 * i));
+        __m128i lo = _mm_and_si128(x, m0f), hi = _mm_and_si128(_mm_srli_epi16(x, 4), m0f);
+        __m256i a = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(lo, hi));
+        __m256i b = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(lo, hi));
+        vstore(r->c + 32 * i, _mm256_mulhrs_epi16(_mm256_slli_epi16(a, 11), q));
+        vstore(r->c + 32 * i + 16, _mm256_mulhrs_epi16(_mm256_slli_epi16(b, 11), q));
+    }
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
     .name = "avx2",
     .ntt = ntt_avx2,
@@ -327,6 +416,10 @@ const struct mlkem_ops mlkem_ops_avx2 = {
     .hash_batch = sha3x4_run_jobs,
     .parse_uniform = parse_uniform_avx2,
     .cbd2 = cbd2_avx2,
+    .compress = compress_avx2,
+    .decode12 = decode12_avx2,
+    .decode_du = decode_du_avx2,
+    .decode_dv = decode_dv_avx2,
 };
 #elif defined(MLKEM_HAVE_AVX2)
 #error "mlkem_avx2.c must be built with -mavx2 (see CMakeLists.txt)"

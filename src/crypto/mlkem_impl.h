@@ -33,7 +33,13 @@ extern const int16_t mlkem_zetas[128];
  *    times R^-1, |r| < q; a's coefficients in [0, 2^12), b's |c| <= q/2;
  *  - hash_batch: sha3_run_jobs (sha3.h), with the same results;
  *  - parse_uniform: mlkem_parse_uniform below, with the same results;
- *  - cbd2: mlkem_cbd2 below, with the same results.
+ *  - cbd2: mlkem_cbd2 below, with the same results;
+ *  - compress: out[i] = Compress_d of a's coefficient i reduced into
+ *    [0, q), d in {1, 4, 10}; d = 12 gives the reduced value itself;
+ *  - decode12: ByteDecode12 without reduction, returning all ones if some
+ *    coefficient is not below q (the §7.2 modulus check), else 0;
+ *  - decode_du, decode_dv: Decompress_d(ByteDecode_d) for d = 10 (320
+ *    bytes, a polynomial of u) and d = 4 (128 bytes, v).
  * Results of ntt, invntt and basemul_acc may differ between the paths by
  * multiples of q (the representatives chosen), never modulo q. */
 struct mlkem_ops {
@@ -45,6 +51,10 @@ struct mlkem_ops {
     void (*hash_batch)(const struct sha3_job *jobs, unsigned n);
     unsigned (*parse_uniform)(struct mlkem_poly *r, unsigned n, const uint8_t *buf, unsigned len);
     void (*cbd2)(struct mlkem_poly *r, const uint8_t buf[128]);
+    void (*compress)(uint16_t out[MLKEM_N], const struct mlkem_poly *a, unsigned d);
+    uint16_t (*decode12)(struct mlkem_poly *r, const uint8_t in[384]);
+    void (*decode_du)(struct mlkem_poly *r, const uint8_t in[320]);
+    void (*decode_dv)(struct mlkem_poly *r, const uint8_t in[128]);
 };
 
 extern const struct mlkem_ops mlkem_ops_portable;

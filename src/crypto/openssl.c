@@ -28,6 +28,8 @@
 #include <openssl/sha.h>
 #include <openssl/modes.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -959,6 +961,20 @@ out:
     return rc == TERN_OK ? rc : fail(rc);
 }
 
+int cry_ecdh_x25519_from(struct cry_ecdh *k, const uint8_t priv[32], uint8_t out_pub[32])
+{
+    k->curve = CRY_X25519;
+    k->impl = x25519_from_private(priv);
+    if (!k->impl)
+        return fail(TERN_E_INTERNAL);
+    size_t n = 32;
+    if (EVP_PKEY_get_raw_public_key(k->impl, out_pub, &n) != 1 || n != 32) {
+        cry_ecdh_cleanup(k);
+        return fail(TERN_E_INTERNAL);
+    }
+    return TERN_OK;
+}
+
 int cry_ecdh_share(struct cry_ecdh *k, const struct cry_ecdh *from, uint8_t *out_pub, size_t cap,
                    size_t *out_len)
 {
@@ -1381,6 +1397,73 @@ int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len)
         EVP_PKEY_free(pkey);
         return fail(TERN_E_DECODE);
     }
+    enum cry_key_type t = pkey_type(pkey);
+    if (t == CRY_KEY_NONE) {
+        EVP_PKEY_free(pkey);
+        return fail(TERN_E_UNSUPPORTED);
+    }
+    return privkey_take(k, pkey, t);
+}
+
+/* The password handed to libcrypto's PEM reader. */
+struct pass {
+    const char *p;
+    size_t len;
+};
+
+static int pem_pass(char *buf, int size, int rwflag, void *arg)
+{
+    (void)rwflag;
+    const struct pass *pw = arg;
+    if (size < 0 || pw->len > (size_t)size)
+        return -1;
+    memcpy(buf, pw->p, pw->len);
+    return (int)pw->len;
+}
+
+/* bad_decrypt: the last libcrypto error says the password was wrong (the
+ * padding or MAC of the decrypted key did not check out). */
+static bool bad_decrypt(void)
+{
+    unsigned long e;
+    bool bad = false;
+    while ((e = ERR_get_error()) != 0)
+        if (ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT || ERR_GET_REASON(e) == PEM_R_BAD_DECRYPT ||
+            ERR_GET_REASON(e) == PKCS12_R_PKCS12_CIPHERFINAL_ERROR)
+            bad = true;
+    return bad;
+}
+
+int cry_privkey_parse_encrypted(struct cry_privkey *k, const uint8_t *data, size_t len, bool pem,
+                                const char *pass, size_t pass_len)
+{
+    k->type = CRY_KEY_NONE;
+    k->bits = 0;
+    k->impl = NULL;
+    k->signer = NULL;
+    if (len == 0 || len > INT_MAX || pass_len > INT_MAX)
+        return TERN_E_DECODE;
+    ERR_clear_error();
+    EVP_PKEY *pkey = NULL;
+    if (pem) {
+        BIO *b = BIO_new_mem_buf(data, (int)len);
+        struct pass pw = {pass, pass_len};
+        if (b)
+            pkey = PEM_read_bio_PrivateKey(b, NULL, pem_pass, &pw);
+        BIO_free(b);
+    } else {
+        const unsigned char *p = data;
+        X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)len);
+        PKCS8_PRIV_KEY_INFO *p8 =
+            sig && p == data + len ? PKCS8_decrypt(sig, pass, (int)pass_len) : NULL;
+        if (p8)
+            pkey = EVP_PKCS82PKEY(p8);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+        X509_SIG_free(sig);
+    }
+    if (!pkey)
+        return bad_decrypt() ? TERN_E_DECRYPT : TERN_E_DECODE;
+    ERR_clear_error();
     enum cry_key_type t = pkey_type(pkey);
     if (t == CRY_KEY_NONE) {
         EVP_PKEY_free(pkey);

@@ -164,6 +164,11 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_x25519_from: an X25519 key from 32 private random bytes the
+ * caller drew with cry_random_secret (the hybrid draws its ML-KEM seeds and
+ * this key in one call), and its public value. */
+TERN_MUST_CHECK int cry_ecdh_x25519_from(struct cry_ecdh *k, const uint8_t priv[32],
+                                         uint8_t out_pub[32]);
 /* cry_ecdh_share makes k a second holder of from's X25519 key (a reference,
  * not a copy: each holder's cleanup drops one) and writes its 32-byte public
  * value. */
@@ -254,6 +259,15 @@ struct cry_privkey {
 };
 /* Parse a DER private key: PKCS#8 (unencrypted), SEC1 EC, or PKCS#1 RSA. */
 TERN_MUST_CHECK int cry_privkey_parse(struct cry_privkey *k, const uint8_t *der, size_t len);
+/* Parse an encrypted private key with its password: a DER PKCS#8
+ * EncryptedPrivateKeyInfo (RFC 5958 §3), or a PEM text holding one
+ * ("ENCRYPTED PRIVATE KEY") or a traditional encrypted PEM key (Proc-Type
+ * 4,ENCRYPTED with DEK-Info). TERN_E_DECRYPT when the password does not
+ * open it, TERN_E_DECODE when it is malformed, TERN_E_UNSUPPORTED for a key
+ * type tern does not use. */
+TERN_MUST_CHECK int cry_privkey_parse_encrypted(struct cry_privkey *k, const uint8_t *data,
+                                                size_t len, bool pem, const char *pass,
+                                                size_t pass_len);
 /* Generate a key: RSA or RSA-PSS (bits 2048..8192; bits ignored otherwise),
  * EC P-256/P-384/P-521, Ed25519. */
 TERN_MUST_CHECK int cry_privkey_generate(struct cry_privkey *k, enum cry_key_type type,
@@ -286,5 +300,11 @@ struct cry_scheme_info {
 };
 /* cry_scheme_info returns the description of a TLS SignatureScheme, or NULL. */
 const struct cry_scheme_info *cry_scheme_lookup(uint16_t scheme);
+/* cry_scheme_for: the scheme of a signature made with alg and hash by a key
+ * of type issuer_key (CRY_KEY_NONE when not known: an ECDSA signature then
+ * takes the scheme its hash names), or 0 when TLS has none. */
+uint16_t cry_scheme_for(enum cry_sig_alg alg, enum cry_hash hash, enum cry_key_type issuer_key);
+/* cry_key_type_name: "RSA", "EC P-256", ..., for sentences. */
+const char *cry_key_type_name(enum cry_key_type t);
 
 #endif

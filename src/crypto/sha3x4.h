@@ -33,8 +33,9 @@ void sha3x4_use_avx512(bool on);
 /* sha3x4_run_jobs: sha3_run_jobs (sha3.h) four lanes at a time. Jobs are
  * given to lanes so the lanes' permutation counts stay even (a job costs
  * one permutation per input block, padding included, and one per output
- * block after the first); a lane that finishes a job starts its next one on
- * the next permutation. n <= SHA3X4_MAX_JOBS. */
+ * block after the first; longest first, each to the least loaded lane); a
+ * lane that finishes a job starts its next one on the next permutation.
+ * n <= SHA3X4_MAX_JOBS. */
 #define SHA3X4_MAX_JOBS 16
 void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n);
 

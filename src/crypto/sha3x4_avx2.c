@@ -313,9 +313,20 @@ void sha3x4_run_jobs(const struct sha3_job *jobs, unsigned n)
         sha3_run_jobs(jobs + SHA3X4_MAX_JOBS, n - SHA3X4_MAX_JOBS);
         n = SHA3X4_MAX_JOBS;
     }
-    /* Each job to the least loaded lane (costs depend on public lengths only). */
+    /* Longest first, each to the least loaded lane (costs depend on public
+     * lengths only): H(ek)'s nine blocks take one lane while the matrix
+     * entries share the others. Lanes keep the jobs' given order among equals. */
+    unsigned order[SHA3X4_MAX_JOBS];
     for (unsigned i = 0; i < n; i++) {
-        unsigned best = 0;
+        unsigned k = i;
+        while (k > 0 && job_cost(&jobs[order[k - 1]]) < job_cost(&jobs[i])) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    for (unsigned o = 0; o < n; o++) {
+        unsigned i = order[o], best = 0;
         for (unsigned s = 1; s < 4; s++)
             if (load[s] < load[best])
                 best = s;

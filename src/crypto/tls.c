@@ -65,3 +65,40 @@ const struct cry_scheme_info *cry_scheme_lookup(uint16_t scheme)
             return &schemes[i];
     return NULL;
 }
+
+uint16_t cry_scheme_for(enum cry_sig_alg alg, enum cry_hash hash, enum cry_key_type issuer_key)
+{
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        const struct cry_scheme_info *s = &schemes[i];
+        if (s->alg != alg || (alg != CRY_SIG_ED25519 && s->hash != hash))
+            continue;
+        if (alg == CRY_SIG_ECDSA || alg == CRY_SIG_RSA_PSS) {
+            /* the key decides between the curves, and between rsae and pss */
+            if (issuer_key != CRY_KEY_NONE && s->key != issuer_key)
+                continue;
+        }
+        return s->scheme;
+    }
+    return 0;
+}
+
+const char *cry_key_type_name(enum cry_key_type t)
+{
+    switch (t) {
+    case CRY_KEY_RSA:
+        return "RSA";
+    case CRY_KEY_RSA_PSS:
+        return "RSA-PSS";
+    case CRY_KEY_EC_P256:
+        return "EC P-256";
+    case CRY_KEY_EC_P384:
+        return "EC P-384";
+    case CRY_KEY_EC_P521:
+        return "EC P-521";
+    case CRY_KEY_ED25519:
+        return "Ed25519";
+    case CRY_KEY_NONE:
+        break;
+    }
+    return "unknown";
+}

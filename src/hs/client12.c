@@ -370,9 +370,11 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
 {
     struct tern_err err;
     err_init(&err);
+    struct rd cas;
     if (hs12_parse_cert_request(body, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs,
-                                &c->n_peer_sigs_sent, &err) != TERN_OK)
+                                &c->n_peer_sigs_sent, &cas, &err) != TERN_OK)
         return conn_fail_err(c, &err);
+    TRY(hs_keep_peer_ca_names(c, cas));
     TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C12_WAIT_DONE;
     return TERN_OK;
@@ -440,7 +442,7 @@ static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg
                  NULL, 0);
     if (c->cert_requested) {
         TRY(hs12_send_certificate(c));
-        c->t12->client_cert_sent = c->cfg->chain_n > 0;
+        c->t12->client_cert_sent = c->cert != NULL;
     }
     TRY(send_client_key_exchange(c));
     TRY(hs12_derive_keys(c));

@@ -584,22 +584,25 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
                          share.len);
-    struct tern_trace_fact f[] = {
+    struct tern_trace_fact f[4 + HS_TRACE_HYBRID_FACTS] = {
         {"version", "TLS 1.3"},
         {"cipher_suite", tern_suite_name(sh.suite)},
         {"group", psk_ke ? "(none: psk_ke, no forward secrecy)" : tern_group_name(group)},
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
-    hs_trace_msg(c, false, "ServerHello",
-                 c->resumed && psk_ke
-                     ? "The server accepted our ticket without a key exchange (psk_ke): an "
-                       "abbreviated handshake with no certificate, no signature and no forward "
-                       "secrecy."
-                 : c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
-                                "fresh key exchange but no certificate or signature this time."
-                              : "The server picked the version, the cipher suite and the "
-                                "key-exchange group, and sent its own key share.",
-                 len, f, 4);
+    size_t nf = 4 + hs_trace_hybrid_facts(psk_ke ? 0 : group, f + 4);
+    char explain[512];
+    snprintf(explain, sizeof(explain), "%s%s",
+             c->resumed && psk_ke
+                 ? "The server accepted our ticket without a key exchange (psk_ke): an "
+                   "abbreviated handshake with no certificate, no signature and no forward "
+                   "secrecy."
+             : c->resumed ? "The server accepted our ticket: an abbreviated handshake, with a "
+                            "fresh key exchange but no certificate or signature this time."
+                          : "The server picked the version, the cipher suite and the "
+                            "key-exchange group, and sent its own key share.",
+             hs_trace_hybrid_note(psk_ke ? 0 : group));
+    hs_trace_msg(c, false, "ServerHello", explain, len, f, nf);
     rc = hs13_handshake_keys(c, secret, secret_len);
     tern_memzero(secret, sizeof(secret));
     TRY(rc);
@@ -655,6 +658,14 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
         return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
                          c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    if (hs_ext_has(&e, EXT_CERTIFICATE_AUTHORITIES)) {
+        /* RFC 8446 §4.2.4: DistinguishedName authorities<3..2^16-1> */
+        struct rd ca = e.body[EXT_CERTIFICATE_AUTHORITIES], names;
+        if (!rd_prefixed16(&ca, &names) || !rd_empty(&ca) || names.len < 3)
+            return conn_fail(c, TERN_E_DECODE,
+                             "CertificateRequest: malformed certificate_authorities");
+        TRY(hs_keep_peer_ca_names(c, names));
+    }
     memcpy(c->cr_context, ctx.p, ctx.len);
     c->cr_context_len = ctx.len;
     TRY(hs_took_cert_request(c, msg, len));
@@ -668,7 +679,7 @@ static int send_second_flight(tern_conn *c)
         TRY(conn_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cfg->chain_n)
+        if (c->cert)
             TRY(hs13_send_certificate_verify(c));
     }
     TRY(hs13_send_finished(c));

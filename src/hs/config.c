@@ -72,14 +72,6 @@ tern_config *tern_config_new(void)
     return cfg;
 }
 
-static void clear_chain(tern_config *cfg)
-{
-    for (size_t i = 0; i < cfg->chain_n; i++)
-        tern_free(cfg->chain[i]);
-    cfg->chain_n = 0;
-    cry_privkey_cleanup(&cfg->key);
-}
-
 void config_ref(tern_config *cfg)
 {
     atomic_fetch_add(&cfg->refs, 1);
@@ -94,7 +86,8 @@ void tern_config_free(tern_config *cfg)
 {
     if (!cfg || atomic_fetch_sub(&cfg->refs, 1) != 1)
         return;
-    clear_chain(cfg);
+    config_clear_certs(cfg);
+    wr_free_public(&cfg->ca_names);
     if (cfg->trust)
         x509_store_free(cfg->trust);
     pthread_mutex_destroy(&cfg->trust_lock);
@@ -113,9 +106,7 @@ const char *tern_config_error(const tern_config *cfg)
 
 /* fail records a setter's failure; the latest one wins (not sticky), since
  * the caller asks about the call that just failed. */
-static int fail(tern_config *cfg, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(tern_config *cfg, int code, const char *fmt, ...)
+int config_fail(tern_config *cfg, int code, const char *fmt, ...)
 {
     cfg->err.code = code;
     va_list ap;
@@ -125,12 +116,13 @@ static int fail(tern_config *cfg, int code, const char *fmt, ...)
     return code;
 }
 
-static int check_mutable(tern_config *cfg)
+int config_check_mutable(tern_config *cfg)
 {
     if (atomic_load(&cfg->frozen))
-        return fail(cfg, TERN_E_ARG,
-                    "the configuration is in use by a connection and can no longer change; make "
-                    "a new one");
+        return config_fail(
+            cfg, TERN_E_ARG,
+            "the configuration is in use by a connection and can no longer change; make "
+            "a new one");
     cfg->err.code = TERN_OK;
     cfg->err.msg[0] = '\0';
     return TERN_OK;
@@ -138,12 +130,13 @@ static int check_mutable(tern_config *cfg)
 
 int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t max_version)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     if (min_version < TERN_TLS12 || max_version > TERN_TLS13 || min_version > max_version)
-        return fail(cfg, TERN_E_ARG,
-                    "versions 0x%04x..0x%04x are not a range within TLS 1.2..TLS 1.3 (SSL 3.0, "
-                    "TLS 1.0 and 1.1 are refused)",
-                    min_version, max_version);
+        return config_fail(
+            cfg, TERN_E_ARG,
+            "versions 0x%04x..0x%04x are not a range within TLS 1.2..TLS 1.3 (SSL 3.0, "
+            "TLS 1.0 and 1.1 are refused)",
+            min_version, max_version);
     cfg->min_version = min_version;
     cfg->max_version = max_version;
     return TERN_OK;
@@ -152,17 +145,17 @@ int tern_config_set_versions(tern_config *cfg, uint16_t min_version, uint16_t ma
 static int set_list(tern_config *cfg, uint16_t *dst, size_t *n_dst, const uint16_t *src, size_t n,
                     const char *what, bool (*known)(uint16_t), const char *(*name)(uint16_t))
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     if (n == 0 || n > HS_MAX_LIST)
-        return fail(cfg, TERN_E_ARG, "a %s list needs 1 to %d entries, not %zu", what, HS_MAX_LIST,
-                    n);
+        return config_fail(cfg, TERN_E_ARG, "a %s list needs 1 to %d entries, not %zu", what,
+                           HS_MAX_LIST, n);
     for (size_t i = 0; i < n; i++) {
         if (!known(src[i]))
-            return fail(cfg, TERN_E_UNSUPPORTED, "%s 0x%04x (%s) is not supported by tern", what,
-                        src[i], name(src[i]));
+            return config_fail(cfg, TERN_E_UNSUPPORTED, "%s 0x%04x (%s) is not supported by tern",
+                               what, src[i], name(src[i]));
         for (size_t j = 0; j < i; j++)
             if (src[j] == src[i])
-                return fail(cfg, TERN_E_ARG, "%s 0x%04x is listed twice", what, src[i]);
+                return config_fail(cfg, TERN_E_ARG, "%s 0x%04x is listed twice", what, src[i]);
     }
     memcpy(dst, src, n * sizeof(*src));
     *n_dst = n;
@@ -187,7 +180,7 @@ int tern_config_set_cipher_suites(tern_config *cfg, const uint16_t *suites, size
 
 int tern_config_enable_rsa_key_transport(tern_config *cfg, int on)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     static const uint16_t rsa[] = {TERN_TLS_RSA_WITH_AES_128_GCM_SHA256,
                                    TERN_TLS_RSA_WITH_AES_256_GCM_SHA384};
     uint16_t list[HS_MAX_LIST];
@@ -197,8 +190,8 @@ int tern_config_enable_rsa_key_transport(tern_config *cfg, int on)
             list[n++] = cfg->suites[i];
     for (size_t i = 0; on && i < COUNT(rsa); i++) {
         if (n == HS_MAX_LIST)
-            return fail(cfg, TERN_E_LIMIT, "the cipher suite list is full (%d suites)",
-                        HS_MAX_LIST);
+            return config_fail(cfg, TERN_E_LIMIT, "the cipher suite list is full (%d suites)",
+                               HS_MAX_LIST);
         list[n++] = rsa[i];
     }
     memcpy(cfg->suites, list, n * sizeof(list[0]));
@@ -218,69 +211,16 @@ int tern_config_set_signature_schemes(tern_config *cfg, const uint16_t *schemes,
                     tern_sig_scheme_name);
 }
 
-int tern_config_set_cert_chain_pem(tern_config *cfg, const char *chain_pem, size_t chain_len,
-                                   const char *key_pem, size_t key_len)
-{
-    TRY(check_mutable(cfg));
-    struct x509_chain_key ck;
-    struct tern_err e;
-    err_init(&e);
-    int rc = x509_load_chain_and_key(chain_pem, chain_len, key_pem, key_len, &ck, &e);
-    if (rc != TERN_OK)
-        return fail(cfg, rc, "%s", e.msg);
-    if (ck.n > HS_MAX_CHAIN) {
-        x509_chain_key_cleanup(&ck);
-        return fail(cfg, TERN_E_LIMIT, "the chain has %zu certificates; tern sends at most %d",
-                    ck.n, HS_MAX_CHAIN);
-    }
-    clear_chain(cfg);
-    for (size_t i = 0; i < ck.n; i++) {
-        cfg->chain[i] = ck.ders[i];
-        cfg->chain_len[i] = ck.lens[i];
-        ck.ders[i] = NULL;
-    }
-    cfg->chain_n = ck.n;
-    cfg->key = ck.key;
-    memset(&ck.key, 0, sizeof(ck.key)); /* moved: cfg->key owns it now */
-    ck.n = 0;
-    x509_chain_key_cleanup(&ck);
-    return TERN_OK;
-}
-
-static char *slurp(tern_config *cfg, const char *path, size_t *out_len)
+char *config_slurp(tern_config *cfg, const char *path, size_t *out_len)
 {
     uint8_t *text = NULL;
     struct tern_err e;
     err_init(&e);
     if (x509_load_file(path, &text, out_len, &e) != TERN_OK) {
-        fail(cfg, e.code, "%s", e.msg);
+        config_fail(cfg, e.code, "%s", e.msg);
         return NULL;
     }
     return (char *)text;
-}
-
-int tern_config_set_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path)
-{
-    TRY(check_mutable(cfg));
-    size_t chain_len, key_len;
-    char *chain = slurp(cfg, chain_path, &chain_len);
-    if (!chain)
-        return cfg->err.code;
-    char *key = slurp(cfg, key_path, &key_len);
-    if (!key) {
-        tern_free(chain);
-        return cfg->err.code;
-    }
-    int rc = tern_config_set_cert_chain_pem(cfg, chain, chain_len, key, key_len);
-    tern_free(chain);
-    tern_free_secret(key, key_len);
-    if (rc != TERN_OK) {
-        char msg[TERN_ERR_MSG_MAX * 2];
-        snprintf(msg, sizeof(msg), "%s (chain %s, key %s)", cfg->err.msg, chain_path, key_path);
-        msg[sizeof(cfg->err.msg) - 1] = '\0';
-        memcpy(cfg->err.msg, msg, sizeof(cfg->err.msg));
-    }
-    return rc;
 }
 
 static int trust_store(tern_config *cfg, struct x509_store **out)
@@ -290,7 +230,7 @@ static int trust_store(tern_config *cfg, struct x509_store **out)
             x509_store_free(cfg->trust);
         cfg->trust = x509_store_new();
         if (!cfg->trust)
-            return fail(cfg, TERN_E_NOMEM, "out of memory for the trust store");
+            return config_fail(cfg, TERN_E_NOMEM, "out of memory for the trust store");
         cfg->trust_explicit = true;
     }
     *out = cfg->trust;
@@ -299,24 +239,24 @@ static int trust_store(tern_config *cfg, struct x509_store **out)
 
 int tern_config_add_trust_file(tern_config *cfg, const char *path)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     struct x509_store *s = NULL;
     TRY(trust_store(cfg, &s));
     struct tern_err e;
     err_init(&e);
     int rc = x509_store_add_file(s, path, &e);
-    return rc == TERN_OK ? TERN_OK : fail(cfg, rc, "%s", e.msg);
+    return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
 }
 
 int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     struct x509_store *s = NULL;
     TRY(trust_store(cfg, &s));
     struct tern_err e;
     err_init(&e);
     int rc = x509_store_add_pem(s, pem, len, &e);
-    return rc == TERN_OK ? TERN_OK : fail(cfg, rc, "%s", e.msg);
+    return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
 }
 
 struct x509_store *config_trust(tern_config *cfg, struct tern_err *err)
@@ -339,27 +279,28 @@ struct x509_store *config_trust(tern_config *cfg, struct tern_err *err)
 
 int tern_config_insecure_skip_verify_DANGEROUS(tern_config *cfg, int on)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     cfg->insecure = on != 0;
     return TERN_OK;
 }
 
 int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     struct wr w;
     uint8_t buf[sizeof(cfg->alpn)];
     wr_init_fixed(&w, buf, sizeof(buf));
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(protocols[i]);
         if (len == 0 || len > 255)
-            return fail(cfg, TERN_E_ARG, "ALPN protocol name '%s' must be 1 to 255 bytes",
-                        protocols[i]);
+            return config_fail(cfg, TERN_E_ARG, "ALPN protocol name '%s' must be 1 to 255 bytes",
+                               protocols[i]);
         wr_u8(&w, (uint8_t)len);
         wr_bytes(&w, protocols[i], len);
     }
     if (!wr_ok(&w))
-        return fail(cfg, TERN_E_ARG, "the ALPN list is longer than %zu bytes", sizeof(cfg->alpn));
+        return config_fail(cfg, TERN_E_ARG, "the ALPN list is longer than %zu bytes",
+                           sizeof(cfg->alpn));
     memcpy(cfg->alpn, buf, w.len);
     cfg->alpn_len = w.len;
     return TERN_OK;
@@ -367,26 +308,27 @@ int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t 
 
 int tern_config_set_verify_profile(tern_config *cfg, enum tern_verify_profile profile)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     if (profile != TERN_VERIFY_WEB && profile != TERN_VERIFY_RFC5280)
-        return fail(cfg, TERN_E_ARG, "unknown certificate verification profile %d", (int)profile);
+        return config_fail(cfg, TERN_E_ARG, "unknown certificate verification profile %d",
+                           (int)profile);
     cfg->verify_profile = profile;
     return TERN_OK;
 }
 
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     if (policy != TERN_CLIENT_AUTH_NONE && policy != TERN_CLIENT_AUTH_OPTIONAL &&
         policy != TERN_CLIENT_AUTH_REQUIRED)
-        return fail(cfg, TERN_E_ARG, "unknown client certificate policy %d", (int)policy);
+        return config_fail(cfg, TERN_E_ARG, "unknown client certificate policy %d", (int)policy);
     cfg->client_auth = policy;
     return TERN_OK;
 }
 
 void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *line), void *arg)
 {
-    if (check_mutable(cfg) != TERN_OK)
+    if (config_check_mutable(cfg) != TERN_OK)
         return;
     cfg->keylog_cb = cb;
     cfg->keylog_arg = arg;
@@ -395,7 +337,7 @@ void tern_config_set_keylog(tern_config *cfg, void (*cb)(void *arg, const char *
 void tern_config_set_trace(tern_config *cfg,
                            void (*cb)(void *arg, const struct tern_trace_event *ev), void *arg)
 {
-    if (check_mutable(cfg) != TERN_OK)
+    if (config_check_mutable(cfg) != TERN_OK)
         return;
     cfg->trace_cb = cb;
     cfg->trace_arg = arg;
@@ -403,10 +345,10 @@ void tern_config_set_trace(tern_config *cfg,
 
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     if (len < 32 || len > sizeof(cfg->ticket_secret))
-        return fail(cfg, TERN_E_ARG, "a ticket secret needs 32 to %zu bytes, not %zu",
-                    sizeof(cfg->ticket_secret), len);
+        return config_fail(cfg, TERN_E_ARG, "a ticket secret needs 32 to %zu bytes, not %zu",
+                           sizeof(cfg->ticket_secret), len);
     memcpy(cfg->ticket_secret, secret, len);
     cfg->ticket_secret_len = len;
     return TERN_OK;
@@ -422,9 +364,9 @@ static int hexval(int ch)
 
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     size_t len;
-    char *text = slurp(cfg, path, &len);
+    char *text = config_slurp(cfg, path, &len);
     if (!text)
         return cfg->err.code;
     uint8_t key[64];
@@ -436,9 +378,9 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
             continue;
         int v = hexval((unsigned char)ch);
         if (v < 0 || (hi >= 0 && n == sizeof(key)))
-            rc =
-                fail(cfg, TERN_E_FILE,
-                     "%s: a ticket key file holds 32 to 64 bytes as hex; byte %zu is not", path, i);
+            rc = config_fail(cfg, TERN_E_FILE,
+                             "%s: a ticket key file holds 32 to 64 bytes as hex; byte %zu is not",
+                             path, i);
         else if (hi < 0)
             hi = v;
         else {
@@ -448,8 +390,8 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
     }
     tern_free_secret(text, len);
     if (rc == TERN_OK && (hi >= 0 || n < 32))
-        rc = fail(cfg, TERN_E_FILE, "%s holds %zu bytes of key; a ticket secret needs 32 to 64",
-                  path, n);
+        rc = config_fail(cfg, TERN_E_FILE,
+                         "%s holds %zu bytes of key; a ticket secret needs 32 to 64", path, n);
     if (rc == TERN_OK)
         rc = tern_config_set_ticket_key(cfg, key, n);
     tern_memzero(key, sizeof(key));
@@ -459,12 +401,13 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path)
 int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
                             uint32_t rotation_s)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     /* RFC 8446 §4.6.1: a lifetime of at most seven days. */
     if (count > 16 || lifetime_s == 0 || lifetime_s > 604800 || rotation_s == 0)
-        return fail(cfg, TERN_E_ARG,
-                    "tickets: count %u (max 16), lifetime %u s (1..604800), rotation %u s (>0)",
-                    count, lifetime_s, rotation_s);
+        return config_fail(
+            cfg, TERN_E_ARG,
+            "tickets: count %u (max 16), lifetime %u s (1..604800), rotation %u s (>0)", count,
+            lifetime_s, rotation_s);
     cfg->ticket_count = count;
     cfg->ticket_lifetime = lifetime_s;
     cfg->ticket_rotation = rotation_s;
@@ -473,7 +416,7 @@ int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_
 
 int tern_config_set_psk_ke(tern_config *cfg, int allow)
 {
-    TRY(check_mutable(cfg));
+    TRY(config_check_mutable(cfg));
     cfg->psk_ke = allow != 0;
     return TERN_OK;
 }
@@ -483,7 +426,7 @@ void tern_config_set_session_callback(tern_config *cfg,
                                                  const uint8_t *session, size_t len),
                                       void *arg)
 {
-    if (check_mutable(cfg) != TERN_OK)
+    if (config_check_mutable(cfg) != TERN_OK)
         return;
     cfg->session_cb = cb;
     cfg->session_arg = arg;
@@ -495,7 +438,7 @@ int tern_config_add_session(tern_config *cfg, const uint8_t *session, size_t len
     struct rd r;
     rd_init(&r, session, len);
     if (hs_session_decode(r, &s) != TERN_OK)
-        return fail(cfg, TERN_E_DECODE, "a saved session of %zu bytes is malformed", len);
+        return config_fail(cfg, TERN_E_DECODE, "a saved session of %zu bytes is malformed", len);
     hs_cache_put(cfg, &s);
     hs_session_wipe(&s);
     return TERN_OK;
@@ -511,7 +454,8 @@ int tern_config_check_cert(const tern_config *cfg, const char *name, int for_ser
     struct tern_err e;
     err_init(&e);
     int rc = TERN_OK;
-    if (!cfg || cfg->chain_n == 0) {
+    const struct hs_cert *k = cfg ? hs_cert_for_name(cfg, name) : NULL;
+    if (!k) {
         rc = err_set(&e, TERN_E_ARG, "no certificate is configured");
         goto out;
     }
@@ -522,11 +466,11 @@ int tern_config_check_cert(const tern_config *cfg, const char *name, int for_ser
         rc = err_set(&e, TERN_E_NOMEM, "out of memory checking the certificate");
         goto out;
     }
-    rc = x509_store_add_der(store, cfg->chain[0], cfg->chain_len[0], &e);
+    rc = x509_store_add_der(store, k->chain[0], k->chain_len[0], &e);
     if (rc == TERN_OK) {
         struct rd chain[HS_MAX_CHAIN];
-        for (size_t i = 0; i < cfg->chain_n; i++)
-            rd_init(&chain[i], cfg->chain[i], cfg->chain_len[i]);
+        for (size_t i = 0; i < k->chain_n; i++)
+            rd_init(&chain[i], k->chain[i], k->chain_len[i]);
         struct x509_verify_opts o;
         memset(&o, 0, sizeof(o));
         o.max_depth = -1;
@@ -546,9 +490,9 @@ int tern_config_check_cert(const tern_config *cfg, const char *name, int for_ser
     }
     x509_store_free(store);
     /* The certificates above the leaf: a peer checks their dates too. */
-    for (size_t i = 1; i < cfg->chain_n && rc == TERN_OK; i++) {
+    for (size_t i = 1; i < k->chain_n && rc == TERN_OK; i++) {
         struct x509_cert *c = NULL;
-        if (x509_cert_parse(cfg->chain[i], cfg->chain_len[i], &c, &e) != TERN_OK) {
+        if (x509_cert_parse(k->chain[i], k->chain_len[i], &c, &e) != TERN_OK) {
             rc = e.code;
             break;
         }
@@ -569,10 +513,4 @@ out:
     if (why && why_cap)
         snprintf(why, why_cap, "%s", rc == TERN_OK ? "" : e.msg);
     return rc;
-}
-
-/* config_mutable (hs/store.c's setters): check_mutable for other files. */
-int config_mutable(tern_config *cfg)
-{
-    return check_mutable(cfg);
 }

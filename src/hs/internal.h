@@ -23,6 +23,7 @@
  * suites, 5 groups, 13 signature schemes) */
 #define HS_KNOWN_MAX       32
 #define HS_MAX_CHAIN       10
+#define HS_MAX_CERTS       16         /* certificate chains in one configuration */
 #define HS_MAX_MESSAGE     (1u << 17) /* largest handshake message we accept */
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
 #define HS_RANDOM_LEN      32
@@ -39,8 +40,21 @@
 #define HS_CACHE_MAX 32
 
 struct x509_store;
+struct x509_cert;
 struct hs_session;
 struct hs_store_cache;
+
+/* One certificate chain (DER, leaf first) with its private key, and the
+ * leaf parsed once (its names and signature algorithm choose it). */
+struct hs_cert {
+    uint8_t *chain[HS_MAX_CHAIN];
+    size_t chain_len[HS_MAX_CHAIN];
+    size_t chain_n;
+    struct cry_privkey key;
+    struct x509_cert *leaf;
+    uint16_t leaf_scheme; /* the TLS scheme of the issuer's signature on the leaf, 0 unknown */
+    char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
+};
 
 struct tern_config {
     atomic_int refs;
@@ -55,11 +69,19 @@ struct tern_config {
     uint16_t sigs[HS_MAX_LIST];
     size_t n_sigs;
 
-    /* our certificate chain (DER, leaf first) and key */
-    uint8_t *chain[HS_MAX_CHAIN];
-    size_t chain_len[HS_MAX_CHAIN];
-    size_t chain_n;
-    struct cry_privkey key;
+    /* our certificate chains, in the order added: a server chooses one per
+     * ClientHello (hs/certsel.c), a client sends the first when asked */
+    struct hs_cert certs[HS_MAX_CERTS];
+    size_t n_certs;
+    tern_password_cb key_password_cb;
+    void *key_password_arg;
+    tern_server_name_cb server_name_cb;
+    void *server_name_arg;
+    /* certificate_authorities a server asking for client certificates
+     * sends: these names (DistinguishedName list contents), and/or the
+     * subjects of its trust anchors */
+    struct wr ca_names;
+    bool ca_names_from_trust;
 
     /* trust anchors: loaded lazily (system bundle) under trust_lock */
     pthread_mutex_t trust_lock;
@@ -149,6 +171,15 @@ enum hs_proof {
 
 struct tern_conn {
     tern_config *cfg;
+    /* our certificate for this connection (NULL: none); it belongs to
+     * cert_cfg, which is cfg unless the server-name callback switched it */
+    const struct hs_cert *cert;
+    tern_config *cert_cfg; /* a reference of its own when not cfg */
+    bool in_sni_cb;        /* inside the server-name callback */
+    /* client: the certificate_authorities of the server's CertificateRequest
+     * (DistinguishedName list contents), checked */
+    uint8_t *peer_ca_names;
+    size_t peer_ca_names_len;
     bool is_server;
     enum hs_state state;
     struct tern_err err;
@@ -289,6 +320,19 @@ TERN_MUST_CHECK int hs_transcript_hash(tern_conn *c, uint8_t *out);
 void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, const char *name,
               const char *explain, size_t bytes, const struct tern_trace_fact *facts,
               size_t n_facts);
+/* hs_trace_client_hello (server): the received ClientHello body (already
+ * accepted by its parser) described fact by fact, as offered: versions,
+ * suites, groups, key shares and their sizes, signature schemes, ALPN, SNI,
+ * extensions in order (GREASE named as such); extra facts follow. */
+void hs_trace_client_hello(tern_conn *c, struct rd body, size_t bytes, const char *explain,
+                           const struct tern_trace_fact *extra, size_t n_extra);
+/* hs_trace_hybrid_facts: for X25519MLKEM768, the facts naming what each
+ * half of the hybrid contributed (at most HS_TRACE_HYBRID_FACTS), appended
+ * at out; 0 for any other group. hs_trace_hybrid_note: a sentence on the
+ * hybrid for the ServerHello's explanation, "" for other groups. */
+#define HS_TRACE_HYBRID_FACTS 2
+size_t hs_trace_hybrid_facts(uint16_t group, struct tern_trace_fact *out);
+const char *hs_trace_hybrid_note(uint16_t group);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);
@@ -428,9 +472,35 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);
 void config_ref(tern_config *cfg);
-/* config_mutable: TERN_OK and the setter error cleared, or TERN_E_ARG with
- * its sentence on a configuration in use. */
-TERN_MUST_CHECK int config_mutable(tern_config *cfg);
+/* config_fail records a setter's failure in cfg->err and returns code. */
+int config_fail(tern_config *cfg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* config_check_mutable: TERN_OK (clearing cfg->err) until a connection used cfg. */
+TERN_MUST_CHECK int config_check_mutable(tern_config *cfg);
+/* config_slurp reads a whole file (a failure is recorded in cfg->err). */
+char *config_slurp(tern_config *cfg, const char *path, size_t *out_len);
+/* config_clear_certs drops every chain and key (hs/certs.c). */
+void config_clear_certs(tern_config *cfg);
+/* hs_cert_for_name: the chain a client naming host would get when nothing
+ * else decides (exact name, then wildcard, then the first); NULL if none. */
+const struct hs_cert *hs_cert_for_name(const tern_config *cfg, const char *host);
+/* hs_server_pick_cert runs the server-name callback and sets c->cert for
+ * this ClientHello (hs/certs.c; the rules are tern.h's), once c->server_name
+ * and c->peer_sigs are read. suites12: the client's TLS 1.2 suites (NULL in
+ * TLS 1.3). */
+TERN_MUST_CHECK int hs_server_pick_cert(tern_conn *c, const struct hs_exts *ext,
+                                        const uint16_t *suites12, size_t n_suites12);
+/* hs_has_ca_names (server): a CertificateRequest would name authorities. */
+bool hs_has_ca_names(const tern_conn *c);
+/* hs_write_ca_names (server): the certificate_authorities list, u16
+ * length-prefixed (empty when the configuration names none); names that
+ * would take the list past 2^16-1 bytes are left out. */
+TERN_MUST_CHECK int hs_write_ca_names(tern_conn *c, struct wr *w);
+/* hs_keep_peer_ca_names (client): a server's list (contents), checked, kept
+ * for tern_conn_peer_ca_name. */
+TERN_MUST_CHECK int hs_keep_peer_ca_names(tern_conn *c, struct rd list);
+/* hs_key_fits_scheme13: a TLS 1.3 signature with scheme fits key type k. */
+bool hs_key_fits_scheme13(uint16_t scheme, enum cry_key_type k);
 /* config_trust returns the trust store, loading the system bundle on first
  * use; NULL with err set when it cannot. */
 struct x509_store *config_trust(tern_config *cfg, struct tern_err *err);

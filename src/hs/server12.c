@@ -185,7 +185,7 @@ static uint16_t key_curve(enum cry_key_type k)
                                   : 0;
 }
 
-static bool key_fits(enum hs12_kx kx, enum cry_key_type k)
+bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k)
 {
     switch (kx) {
     case HS12_KX_ECDHE_ECDSA:
@@ -230,6 +230,7 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme,
                              c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     }
+    TRY(hs_server_pick_cert(c, &ch->ext, theirs, n_theirs));
     uint16_t group = 0;
     for (size_t i = 0; i < cfg->n_groups && !group; i++)
         if (hs12_group_ok(cfg->groups[i]) && hs_list_has(groups, n_groups, cfg->groups[i]))
@@ -242,9 +243,9 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
         if (!s || !hs_list_has(theirs, n_theirs, s->id))
             continue;
         common = true;
-        if (!key_fits(s->kx, cfg->key.type))
+        if (!hs12_key_fits(s->kx, c->cert->key.type))
             continue;
-        uint16_t curve = key_curve(cfg->key.type);
+        uint16_t curve = key_curve(c->cert->key.type);
         if (curve && client_groups && !hs_list_has(groups, n_groups, curve)) {
             curve_missing = true;
             continue;
@@ -366,8 +367,8 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    if (cry_sign(&c->cfg->key, info->alg, info->hash, content, p.len, sig, sizeof(sig), &sig_len) !=
-        TERN_OK)
+    if (cry_sign(&c->cert->key, info->alg, info->hash, content, p.len, sig, sizeof(sig),
+                 &sig_len) != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
                          tern_sig_scheme_name(scheme));
     uint8_t buf[4 + 300 + 4 + 1024];
@@ -392,9 +393,8 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
 
 static int send_certificate_request(tern_conn *c)
 {
-    uint8_t buf[128];
     struct wr w;
-    wr_init_fixed(&w, buf, sizeof(buf));
+    wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_CERTIFICATE_REQUEST);
     size_t types = wr_open_u8(&w);
     wr_u8(&w, 1);  /* rsa_sign */
@@ -404,11 +404,15 @@ static int send_certificate_request(tern_conn *c)
     for (size_t i = 0; i < c->cfg->n_sigs; i++)
         wr_u16(&w, c->cfg->sigs[i]);
     wr_close(&w, list);
-    wr_u16(&w, 0); /* no certificate_authorities hint */
-    TRY(hs_msg_send(c, &w, m, "CertificateRequest"));
+    int rc = hs_write_ca_names(c, &w); /* certificate_authorities, perhaps empty */
+    if (rc == TERN_OK)
+        rc = hs_msg_send(c, &w, m, "CertificateRequest");
+    size_t sent = w.len;
+    wr_free(&w);
+    TRY(rc);
     c->cert_requested = true;
     hs_trace_msg(c, true, "CertificateRequest",
-                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", sent,
                  NULL, 0);
     return TERN_OK;
 }
@@ -425,7 +429,7 @@ static bool resume_fits(tern_conn *c, const struct hello12 *ch, const struct hs_
     return s->version == TERN_TLS12 && s->ems && suite && s->psk_len == HS12_MASTER_LEN &&
            hs_list_has(ch->suite_list, ch->n_suites, s->suite) &&
            hs_list_has(cfg->suites, cfg->n_suites, s->suite) &&
-           key_fits(suite->kx, cfg->key.type) &&
+           hs12_key_fits(suite->kx, c->cert->key.type) &&
            !strcmp(s->server_name, c->server_name ? c->server_name : "") &&
            !strcmp(s->alpn, c->alpn) &&
            (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s->peer_cert_hash_len);
@@ -555,8 +559,8 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     const struct hs_suite12 *suite = NULL;
     uint16_t group = 0, scheme = 0;
     TRY(parse_hello(c, body, &ch));
+    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &suite, &group, &scheme));
-    TRY(hs_read_sni_alpn(c, &ch.ext));
     TRY(hs12_state_new(c));
     struct hs12 *t = c->t12;
     t->suite = suite;
@@ -570,15 +574,14 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         memcpy(c->server_random + 24, downgrade12, 8);
     c->round_trips++;
     struct tern_trace_fact f[] = {
-        {"server_name", c->server_name ? c->server_name : "(none)"},
-        {"versions", "TLS 1.2 (no TLS 1.3 offered)"},
         {"chosen_suite", tern_suite_name(suite->id)},
         {"chosen_group", group ? tern_group_name(group) : "(RSA key transport)"},
     };
-    hs_trace_msg(c, false, "ClientHello",
-                 "The client proposed TLS 1.2 at most, its cipher suites, groups, signature "
-                 "schemes and the server name it wants.",
-                 len, f, 4);
+    hs_trace_client_hello(c, body, len,
+                          "The client proposed its versions, cipher suites, groups, signature "
+                          "schemes and the server name it wants; TLS 1.2 is the newest version "
+                          "we share.",
+                          f, 2);
     TRY(hs_transcript_add(c, msg, len));
     /* Sealed tickets unless the store keeps sessions instead. */
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
@@ -631,7 +634,7 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
          * random pre-master secret, decided without a branch inside the
          * provider, so the handshake goes on and fails at Finished exactly
          * as a wrong secret would; nothing here depends on the outcome. */
-        if (cry_rsa_decrypt_pms(&c->cfg->key, v.p, v.len, t->pms, 48) != TERN_OK)
+        if (cry_rsa_decrypt_pms(&c->cert->key, v.p, v.len, t->pms, 48) != TERN_OK)
             return conn_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
         t->pms[0] = (uint8_t)(t->client_version >> 8);
         t->pms[1] = (uint8_t)t->client_version;

@@ -122,6 +122,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
                          HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
                          "none of the client's %zu signature schemes (%zu of them known to tern) "
@@ -296,24 +297,27 @@ static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct
     wr_close(&w, exts);
     int rc = hs_msg_send(c, &w, m, "ServerHello");
     if (rc == TERN_OK) {
-        struct tern_trace_fact f[] = {
+        struct tern_trace_fact f[4 + HS_TRACE_HYBRID_FACTS] = {
             {"version", "TLS 1.3"},
             {"cipher_suite", tern_suite_name(cho->suite)},
             {"group",
              cho->group ? tern_group_name(cho->group) : "(none: psk_ke, no forward secrecy)"},
             {"resumption", psk_index >= 0 ? "accepted the client's ticket" : "no"},
         };
-        hs_trace_msg(c, true, "ServerHello",
-                     psk_index >= 0 && !cho->group
-                         ? "We accepted the client's ticket without a key exchange (psk_ke): an "
-                           "abbreviated handshake with no certificate, no signature and no "
-                           "forward secrecy."
-                     : psk_index >= 0
-                         ? "We accepted the client's ticket: this is an abbreviated handshake, "
-                           "with a fresh key exchange but no certificate or signature."
-                         : "We picked the version, cipher suite and key-exchange group, and sent "
-                           "our own key share.",
-                     w.len, f, 4);
+        size_t nf = 4 + hs_trace_hybrid_facts(cho->group, f + 4);
+        char explain[512];
+        snprintf(explain, sizeof(explain), "%s%s",
+                 psk_index >= 0 && !cho->group
+                     ? "We accepted the client's ticket without a key exchange (psk_ke): an "
+                       "abbreviated handshake with no certificate, no signature and no "
+                       "forward secrecy."
+                 : psk_index >= 0
+                     ? "We accepted the client's ticket: this is an abbreviated handshake, "
+                       "with a fresh key exchange but no certificate or signature."
+                     : "We picked the version, cipher suite and key-exchange group, and sent "
+                       "our own key share.",
+                 hs_trace_hybrid_note(cho->group));
+        hs_trace_msg(c, true, "ServerHello", explain, w.len, f, nf);
     }
     wr_free(&w);
     return rc;
@@ -342,9 +346,8 @@ static int send_encrypted_extensions(tern_conn *c, bool ack_sni)
 
 static int send_certificate_request(tern_conn *c)
 {
-    uint8_t buf[128];
     struct wr w;
-    wr_init_fixed(&w, buf, sizeof(buf));
+    wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_CERTIFICATE_REQUEST);
     wr_u8(&w, 0); /* empty certificate_request_context */
     size_t exts = wr_open_u16(&w);
@@ -355,12 +358,25 @@ static int send_certificate_request(tern_conn *c)
         wr_u16(&w, c->cfg->sigs[i]);
     wr_close(&w, list);
     wr_close(&w, e);
+    if (hs_has_ca_names(c)) { /* RFC 8446 §4.2.4 */
+        wr_u16(&w, hs_ext_type(EXT_CERTIFICATE_AUTHORITIES));
+        size_t ca = wr_open_u16(&w);
+        int rc = hs_write_ca_names(c, &w);
+        if (rc != TERN_OK) {
+            wr_free(&w);
+            return rc;
+        }
+        wr_close(&w, ca);
+    }
     wr_close(&w, exts);
-    TRY(hs_msg_send(c, &w, m, "CertificateRequest"));
+    int rc = hs_msg_send(c, &w, m, "CertificateRequest");
+    size_t sent = w.len;
+    wr_free(&w);
+    TRY(rc);
     c->cert_requested = true;
     c->cr_context_len = 0;
     hs_trace_msg(c, true, "CertificateRequest",
-                 "We ask the client to prove its identity with a certificate (mutual TLS).", w.len,
+                 "We ask the client to prove its identity with a certificate (mutual TLS).", sent,
                  NULL, 0);
     return TERN_OK;
 }
@@ -497,21 +513,19 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                          "the second ClientHello offers early_data again after our "
                          "HelloRetryRequest (RFC 8446 §4.2.10)");
     c->early_skip = EARLY_SKIP_NONE;
+    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &cho));
-    TRY(hs_read_sni_alpn(c, &ch.ext));
     memcpy(c->client_random, ch.random, 32);
     {
-        char groups[16];
-        snprintf(groups, sizeof(groups), "%zu", ch.ext.body[EXT_KEY_SHARE].len);
         struct tern_trace_fact f[] = {
-            {"server_name", c->server_name ? c->server_name : "(none)"},
             {"chosen_suite", tern_suite_name(cho.suite)},
             {"chosen_group", tern_group_name(cho.group)},
         };
-        hs_trace_msg(c, false, "ClientHello",
-                     "The client proposed versions, cipher suites, key-exchange groups with its "
-                     "key shares, signature schemes and the server name it wants.",
-                     len, f, 3);
+        hs_trace_client_hello(c, body, len,
+                              "The client proposed versions, cipher suites, key-exchange groups "
+                              "with its key shares, signature schemes and the server name it "
+                              "wants.",
+                              f, 2);
     }
     if (cho.share.len == 0 && cho.group != 0) {
         c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;

@@ -127,13 +127,15 @@ int hs12_parse_cke(struct rd body, bool rsa, struct rd *out, struct tern_err *er
 }
 
 int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap, size_t *out_n,
-                            size_t *out_total, struct tern_err *err)
+                            size_t *out_total, struct rd *out_cas, struct tern_err *err)
 {
     struct rd types, sigs, cas;
     if (!rd_prefixed8(&body, &types) || types.len == 0 || !rd_prefixed16(&body, &sigs) ||
         sigs.len < 2 || sigs.len % 2 || !rd_prefixed16(&body, &cas) || !rd_empty(&body))
         return err_set(err, TERN_E_DECODE, "CertificateRequest (TLS 1.2) is malformed");
-    /* The authorities' names are a hint we do not use, but they must parse. */
+    if (out_cas)
+        *out_cas = cas;
+    /* The authorities' names: a hint for choosing a certificate. */
     while (!rd_empty(&cas)) {
         struct rd dn;
         if (!rd_prefixed16_nonempty(&cas, &dn))
@@ -225,7 +227,8 @@ int hs12_pick_scheme(tern_conn *c, uint16_t *out)
 {
     for (size_t i = 0; i < c->cfg->n_sigs; i++) {
         uint16_t s = c->cfg->sigs[i];
-        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) && hs12_scheme_fits(s, c->cfg->key.type)) {
+        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) &&
+            hs12_scheme_fits(s, c->cert->key.type)) {
             *out = s;
             return TERN_OK;
         }

@@ -106,10 +106,13 @@ TERN_MUST_CHECK int hs12_parse_ske(struct rd body, struct hs12_ske *out, struct 
  * the encrypted pre-master secret. */
 TERN_MUST_CHECK int hs12_parse_cke(struct rd body, bool rsa, struct rd *out, struct tern_err *err);
 /* CertificateRequest (RFC 5246 §7.4.4): the signature schemes listed that
- * tern knows, once each (at most cap; HS_KNOWN_MAX holds them all), and
- * in *out_total (if given) how many the list held. */
+ * tern knows, once each (at most cap; HS_KNOWN_MAX holds them all), in
+ * *out_total (if given) how many the list held, and in *out_cas (if given)
+ * the certificate_authorities list's contents, each name checked to be
+ * non-empty and within the list. */
 TERN_MUST_CHECK int hs12_parse_cert_request(struct rd body, uint16_t *out_sigs, size_t cap,
-                                            size_t *out_n, size_t *out_total, struct tern_err *err);
+                                            size_t *out_n, size_t *out_total, struct rd *out_cas,
+                                            struct tern_err *err);
 /* Certificate (RFC 5246 §7.4.2): up to cap DER certificates, leaf first. */
 TERN_MUST_CHECK int hs12_parse_certificate(struct rd body, struct rd *out_certs, size_t cap,
                                            size_t *out_n, struct tern_err *err);
@@ -121,6 +124,9 @@ TERN_MUST_CHECK int hs12_parse_signed(struct rd body, uint16_t *out_scheme, stru
  * TLS 1.2? (ECDSA schemes do not fix the curve there; rsa_pkcs1 is
  * allowed.) */
 bool hs12_scheme_fits(uint16_t scheme, enum cry_key_type key);
+/* hs12_key_fits: may a certificate key of type k serve a suite of this key
+ * exchange (ECDSA keys for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA)? */
+bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k);
 
 /* ---- shared by client12.c and server12.c (tls12.c) ---- */
 TERN_MUST_CHECK int hs12_state_new(struct tern_conn *c);

@@ -400,13 +400,15 @@ void hs_connected(tern_conn *c, const char *group, const char *explain)
 static void trace_sent_certificate(tern_conn *c, size_t bytes)
 {
     char n[16];
-    snprintf(n, sizeof(n), "%zu", c->cfg->chain_n);
-    struct tern_trace_fact f[] = {{"certificates", n}};
+    size_t count = c->cert ? c->cert->chain_n : 0;
+    snprintf(n, sizeof(n), "%zu", count);
+    struct tern_trace_fact f[] = {{"certificates", n},
+                                  {"chain", c->cert ? c->cert->chain_text : ""}};
     hs_trace_msg(c, true, "Certificate",
-                 c->cfg->chain_n ? "We sent our certificate chain: who we claim to be, vouched "
-                                   "for by an authority the peer can check."
-                                 : "We have no certificate to offer, so we sent an empty list.",
-                 bytes, f, 1);
+                 count ? "We sent our certificate chain: who we claim to be, vouched "
+                         "for by an authority the peer can check."
+                       : "We have no certificate to offer, so we sent an empty list.",
+                 bytes, f, count ? 2 : 1);
 }
 
 int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_len)
@@ -416,7 +418,7 @@ int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_l
 
 int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context, size_t context_len)
 {
-    tern_config *cfg = c->cfg;
+    const struct hs_cert *k = c->cert; /* NULL: a client with no certificate */
     struct wr w;
     wr_init_grow(&w);
     size_t m = hs_msg_begin(&w, HS_CERTIFICATE);
@@ -426,9 +428,9 @@ int hs_send_certificate(tern_conn *c, bool tls13, const uint8_t *context, size_t
         wr_close(&w, ctx);
     }
     size_t list = wr_open_u24(&w);
-    for (size_t i = 0; i < cfg->chain_n; i++) {
+    for (size_t i = 0; k && i < k->chain_n; i++) {
         size_t e = wr_open_u24(&w);
-        wr_bytes(&w, cfg->chain[i], cfg->chain_len[i]);
+        wr_bytes(&w, k->chain[i], k->chain_len[i]);
         wr_close(&w, e);
         if (tls13)
             wr_u16(&w, 0); /* no per-certificate extensions */
@@ -523,17 +525,10 @@ static size_t cv_content(tern_conn *c, bool by_server, uint8_t *out)
 
 int hs13_pick_scheme(tern_conn *c, uint16_t *out)
 {
-    const struct cry_privkey *k = &c->cfg->key;
     for (size_t i = 0; i < c->cfg->n_sigs; i++) {
         uint16_t s = c->cfg->sigs[i];
-        const struct cry_scheme_info *info = cry_scheme_lookup(s);
-        if (!info || !hs_list_has(c->peer_sigs, c->n_peer_sigs, s))
-            continue;
-        if (info->alg == CRY_SIG_RSA_PKCS1)
-            continue; /* RFC 8446 §4.2.3: not for TLS 1.3 handshake signatures */
-        bool fits = info->key == k->type || (info->alg == CRY_SIG_RSA_PSS &&
-                                             k->type == CRY_KEY_RSA && info->key == CRY_KEY_RSA);
-        if (fits) {
+        if (hs_list_has(c->peer_sigs, c->n_peer_sigs, s) &&
+            hs_key_fits_scheme13(s, c->cert->key.type)) {
             *out = s;
             return TERN_OK;
         }
@@ -568,7 +563,7 @@ int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *con
     uint8_t sig[1024];
     size_t sig_len;
     int rc =
-        cry_sign(&c->cfg->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
+        cry_sign(&c->cert->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
     if (rc != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
                          tern_sig_scheme_name(scheme));

@@ -44,6 +44,7 @@ static const uint8_t OID_INVALIDITY_DATE[] = {ID_CE(24)};
 static const uint8_t OID_NC[] = {ID_CE(30)};
 static const uint8_t OID_CRL_DP[] = {ID_CE(31)};
 static const uint8_t OID_IDP[] = {ID_CE(28)};
+static const uint8_t OID_CERTIFICATE_ISSUER[] = {ID_CE(29)};
 static const uint8_t OID_POLICIES[] = {ID_CE(32)};
 static const uint8_t OID_POLICY_MAPPINGS[] = {ID_CE(33)};
 static const uint8_t OID_AKI[] = {ID_CE(35)};

@@ -101,8 +101,8 @@ int x509_pem_next(struct rd *text, enum x509_pem_kind *out_kind, uint8_t **out_d
             wr_free(&w);
             if (c == ':')
                 return err_set(err, TERN_E_FILE,
-                               "the PEM block '%s' has headers (an encrypted key?); tern reads "
-                               "only unencrypted PEM",
+                               "the PEM block '%s' has headers (RFC 1421: a traditionally "
+                               "encrypted key?), which only a key file may have",
                                lab);
             return err_set(err, TERN_E_FILE,
                            "the PEM block '%s' holds '%c', which is not base64 (RFC 7468 §3)", lab,

@@ -1,6 +1,7 @@
 /* X.509 certificates for tern: parsing (cert.c), PEM (pem.c), name matching
- * (names.c), trust stores (store.c), CRLs (crl.c), and path building with
- * RFC 5280 §6 validation as the web PKI uses it (verify.c).
+ * (names.c), name comparison by RFC 4518 (strprep.c), the Public Suffix
+ * List (psl.c), trust stores (store.c), CRLs (crl.c), and path building with
+ * RFC 5280 §6 validation under the web or the rfc5280 profile (verify.c).
  *
  * Error codes. A certificate whose DER or extensions do not parse is
  * TERN_E_BAD_CERTIFICATE (the alert RFC 8446 §6.2 gives for a corrupt
@@ -232,16 +233,24 @@ TERN_MUST_CHECK int x509_crl_parse(const uint8_t *der, size_t len, struct x509_c
 void x509_crl_free(struct x509_crl *crl);
 /* x509_crl_issuer: the CRL's issuer Name (whole DER). */
 const struct rd *x509_crl_issuer(const struct x509_crl *crl);
+/* x509_crl_may_cover: is cert within the CRL's scope (RFC 5280 §6.3.3 (b))? */
+bool x509_crl_may_cover(const struct x509_crl *crl, const struct x509_cert *cert);
 /* x509_crl_signed_by: does signer's name match the CRL's issuer and its key
  * verify the CRL's signature? (quietly: no sentence) */
 bool x509_crl_signed_by(const struct x509_crl *crl, const struct x509_cert *signer);
-/* x509_crl_check: if the CRL is issued by `issuer` (name and signature),
- * check it is well formed and current at `at`, then whether it lists
- * cert: TERN_E_CERTIFICATE_REVOKED. A CRL of another issuer is ignored;
- * *applied (when not NULL) says whether this one applied. */
+/* The CRL reasons (RFC 5280 §5.3.1 ReasonFlags keyCompromise to
+ * aACompromise) as a mask; a certificate's status is known when the CRLs
+ * that cover it cover all of them (§6.3.3). */
+#define X509_REASONS_ALL 0x1feu
+/* x509_crl_check: if the CRL covers cert (its issuer's, or an indirect CRL
+ * its cRLDistributionPoints name; within its issuingDistributionPoint
+ * scope) and is signed by `signer`, check it is well formed and current at
+ * `at`, then whether it lists cert: TERN_E_CERTIFICATE_REVOKED. A CRL that
+ * does not cover cert is ignored. *out_reasons (when not NULL) gets the
+ * reasons it covers cert for (0: none). */
 TERN_MUST_CHECK int x509_crl_check(const struct x509_crl *crl, const struct x509_cert *cert,
-                                   const struct x509_cert *issuer, int64_t at, bool *applied,
-                                   struct tern_err *err);
+                                   const struct x509_cert *signer, int64_t at,
+                                   unsigned *out_reasons, struct tern_err *err);
 
 /* ---- trust store ---- */
 
@@ -344,10 +353,25 @@ struct x509_chain_key {
     size_t lens[X509_MAX_CHAIN];
     struct cry_privkey key;
 };
-/* x509_load_chain_and_key reads PEM texts, checks the key matches the leaf. */
+/* Where an encrypted key's password comes from: cb writes it into buf and
+ * returns its length, or -1 (tern_password_cb's contract). NULL or a NULL
+ * cb: no password; an encrypted key then fails, saying so. */
+struct x509_password {
+    int (*cb)(void *arg, char *buf, size_t cap);
+    void *arg;
+};
+/* x509_load_chain_and_key reads PEM texts (the key perhaps encrypted),
+ * checks the key matches the leaf; swapped files are named as such. */
 TERN_MUST_CHECK int x509_load_chain_and_key(const char *chain_pem, size_t chain_len,
                                             const char *key_pem, size_t key_len,
+                                            const struct x509_password *pw,
                                             struct x509_chain_key *out, struct tern_err *err);
+/* x509_load_chain_and_key_der: the same from DER certificates (leaf first)
+ * and a DER key (PKCS#8, SEC1, PKCS#1, or an encrypted PKCS#8). */
+TERN_MUST_CHECK int x509_load_chain_and_key_der(const uint8_t *const *certs, const size_t *lens,
+                                                size_t n, const uint8_t *key_der, size_t key_len,
+                                                const struct x509_password *pw,
+                                                struct x509_chain_key *out, struct tern_err *err);
 void x509_chain_key_cleanup(struct x509_chain_key *ck);
 
 /* x509_parse_time_text: RFC 3339 ("2026-11-22T07:00:00Z", offsets and

@@ -146,12 +146,16 @@ int cg_issue(const struct cg_cert *c, const struct cry_privkey *signer, uint8_t 
         cg_wrap(&v, 0x30, &seq);
         ext(&exts, 0x23, false, &v);
     }
-    if (c->server_eku) {
+    if (c->server_eku || c->client_eku) {
         static const uint8_t kp[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+        static const uint8_t kc[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
         wr_init_grow(&v);
         struct wr seq;
         wr_init_grow(&seq);
-        cg_tlv(&seq, 0x06, kp, sizeof(kp));
+        if (c->server_eku)
+            cg_tlv(&seq, 0x06, kp, sizeof(kp));
+        if (c->client_eku)
+            cg_tlv(&seq, 0x06, kc, sizeof(kc));
         cg_wrap(&v, 0x30, &seq);
         ext(&exts, 0x25, false, &v);
     }

@@ -28,6 +28,7 @@ struct cg_cert {
     uint8_t ski, aki;    /* one-byte key ids (0: no extension) */
     bool ca;             /* basicConstraints cA, keyUsage keyCertSign */
     bool server_eku;     /* extKeyUsage serverAuth */
+    bool client_eku;     /* extKeyUsage clientAuth (as well) */
     const char *san_dns; /* a subjectAltName dNSName, or NULL */
     int64_t not_before, not_after;
     unsigned serial;

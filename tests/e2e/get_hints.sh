@@ -19,6 +19,13 @@ start_s_server() {
   wait_port "$SP" "$!" || { cat "$d/$name.log"; fail "openssl s_server ($name) did not start"; }
 }
 
+# A client certificate from the same CA, for mutual TLS.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ck.key" -out "$d/ck.csr" \
+  -subj '/CN=tern test client' 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$d/ck.ext"
+openssl x509 -req -in "$d/ck.csr" -CA "$OCA" -CAkey "$WORK/opki/ca.key" -CAcreateserial -out "$d/ck.pem" \
+  -days 5 -extfile "$d/ck.ext" 2>/dev/null
+
 # A server that stops at TLS 1.1.
 start_s_server old -cert "$OLEAF" -key "$OKEY" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0'
 if "$TERN" get --cafile "$OCA" "https://localhost:$SP/" >/dev/null 2>"$d/e1"; then fail "a TLS 1.1 server was accepted"; fi
@@ -62,8 +69,20 @@ openssl pkcs8 -topk8 -in "$OKEY" -passout pass:secret -out "$d/enc.key" 2>/dev/n
 if "$TERN" get --cafile "$OCA" --cert "$OLEAF" --key "$d/enc.key" "https://localhost:$SP/" >/dev/null 2>"$d/e6"; then
   fail "an encrypted key was used without its password"
 fi
-grep -q "key is encrypted" "$d/e6" || fail "encrypted key: $(cat "$d/e6")"
-pass "truncated PEM, encrypted key"
+grep -q "key is encrypted" "$d/e6" && grep -q -- '--key-pass' "$d/e6" || fail "encrypted key: $(cat "$d/e6")"
+# With its password (each form of --key-pass) the key serves mutual TLS.
+openssl pkcs8 -topk8 -in "$d/ck.key" -passout pass:secret -out "$d/ck.enc" 2>/dev/null
+start_s_server mtls -cert "$OLEAF" -key "$OKEY" -CAfile "$OCA" -Verify 1
+printf 'secret\n' >"$d/pw"
+for spec in pass:secret env:TERN_TEST_PW "file:$d/pw"; do
+  TERN_TEST_PW=secret "$TERN" get --cafile "$OCA" --cert "$d/ck.pem" --key "$d/ck.enc" --key-pass "$spec" \
+    "https://localhost:$SP/" >/dev/null 2>"$d/e7" || fail "--key-pass $spec: $(cat "$d/e7")"
+done
+if "$TERN" get --cafile "$OCA" --cert "$d/ck.pem" --key "$d/ck.enc" --key-pass pass:wrong "https://localhost:$SP/" >/dev/null 2>"$d/e8"; then
+  fail "a wrong --key-pass was accepted"
+fi
+grep -q "wrong password" "$d/e8" || fail "wrong password: $(cat "$d/e8")"
+pass "truncated PEM, encrypted key (hint, --key-pass pass:/env:/file:, wrong password)"
 
 # The extKeyUsage sentence says what the certificate has and lacks.
 if "$TERN" verify --trust "$OCA" --purpose client "$OLEAF" >"$d/v" 2>&1; then fail "a serverAuth-only leaf passed for clientAuth"; fi

@@ -69,4 +69,31 @@ out=$(env -u LD_LIBRARY_PATH "$WORK/get_rpath" localhost "$PORT" /hello.txt "$CA
   { cat "$WORK/err"; fail "the rpath build does not run without LD_LIBRARY_PATH"; }
 grep -q "plain text" <<<"$out" || fail "the rpath build got: $out"
 pass "the rpath build runs without LD_LIBRARY_PATH"
+
+# examples/two_cert_server.c: ECDSA and RSA chains, each client gets the one
+# it asks for; SIGHUP reloads them.
+need openssl
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Werror $SAN "$SRC/examples/two_cert_server.c" $(pkg-config --cflags --libs tern) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir tern)" -o "$WORK/two_cert_server" \
+  || fail "examples/two_cert_server.c does not build"
+TP=$(free_port)
+D=$SRC/tests/data
+"$WORK/two_cert_server" "$TP" "$D/server-p256-chain.pem" "$D/server-p256.key" \
+  "$D/server-rsa-chain.pem" "$D/server-rsa.key" 2>"$WORK/two.log" &
+TSP=$!
+PIDS+=("$TSP")
+for _ in $(seq 50); do grep -qs 'listening on port' "$WORK/two.log" && break; sleep 0.1; done
+for want in "ECDSA+SHA256:0x0403" "RSA-PSS+SHA256:0x0804"; do
+  out=$(openssl s_client -connect "127.0.0.1:$TP" -servername localhost -CAfile "$D/ca.pem" \
+        -verify_return_error -sigalgs "${want%%:*}" -ign_eof </dev/null 2>&1 || true)
+  grep -q "signed with scheme ${want##*:}" <<<"$out" || fail "two_cert_server with -sigalgs ${want%%:*}: $out"
+done
+kill -HUP "$TSP"
+for _ in $(seq 50); do grep -qs 'reloaded the certificates' "$WORK/two.log" && break; sleep 0.1; done
+grep -q 'reloaded the certificates' "$WORK/two.log" || fail "two_cert_server did not reload: $(cat "$WORK/two.log")"
+out=$(openssl s_client -connect "127.0.0.1:$TP" -servername localhost -CAfile "$D/ca.pem" \
+      -verify_return_error -ign_eof </dev/null 2>&1 || true)
+grep -q "signed with scheme" <<<"$out" || fail "two_cert_server after SIGHUP: $out"
+pass "examples/two_cert_server: ECDSA or RSA per client, SIGHUP reload"
 echo "install: all passed"

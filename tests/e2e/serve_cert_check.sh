@@ -54,4 +54,15 @@ grep -q "does not cover 'www.example'\|www.example" "$WORK/strict.log" && grep -
   || fail "--strict: $(cat "$WORK/strict.log")"
 if grep -q '^listening' "$WORK/strict.log"; then fail "--strict listened anyway"; fi
 pass "--strict refuses to start; --name names what is checked"
+# An encrypted key: refused without --key-pass (with the hint), served with it.
+if command -v openssl >/dev/null; then
+  openssl pkcs8 -topk8 -in "$P/good-key.pem" -passout pass:pw -out "$P/good-key.enc" 2>/dev/null
+  if "$TERN" serve --port 0 --state-dir "$WORK/state" --cert "$P/good.pem" --key "$P/good-key.enc" "$SITE" 2>"$WORK/enc.log"; then
+    fail "serve started with an encrypted key and no password"
+  fi
+  grep -q 'is encrypted.*--key-pass' "$WORK/enc.log" || fail "encrypted key: $(cat "$WORK/enc.log")"
+  start_with good --key "$P/good-key.enc" --key-pass pass:pw
+  "$TERN" get --cafile "$P/ca.pem" "https://localhost:$PORT/hello.txt" >/dev/null || fail "--key-pass: no service"
+  pass "tern serve --key-pass"
+fi
 echo "serve_cert_check: all passed"

@@ -19,4 +19,14 @@ if curl -sS --fail --cacert "$CA" "https://localhost:$PORT/hello.txt" >/dev/null
 if "$TERN" get --cafile "$CA" "https://localhost:$PORT/hello.txt" >/dev/null 2>"$WORK/err2"; then fail "tern get without a certificate got in"; fi
 grep -q 'CN=alice' "$SERVE_LOG" || fail "the request log does not name the client: $(tail -3 "$SERVE_LOG")"
 pass "mutual TLS"
+# certificate_authorities: the CertificateRequest names the --cafile CA, in
+# TLS 1.3 (the extension) and 1.2 (the message's list), as s_client shows.
+need openssl
+ca_subject=$(openssl x509 -in "$S/ca.pem" -noout -subject -nameopt oneline | sed 's/^subject=//')
+for v in -tls1_3 -tls1_2; do
+  out=$(openssl s_client -connect "127.0.0.1:$PORT" -servername localhost $v </dev/null 2>&1 || true)
+  grep -A2 'Acceptable client certificate CA names' <<<"$out" | grep -qF "$ca_subject" \
+    || fail "s_client $v did not see the CA names ($ca_subject): $out"
+done
+pass "the CertificateRequest names the accepted CA (1.3 and 1.2)"
 echo "serve_mtls: all passed"

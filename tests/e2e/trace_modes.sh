@@ -30,6 +30,10 @@ pass "ladder"
 "$TERN" get --trace=explain --cafile "$CA" "$U" >/dev/null 2>"$WORK/explain" || fail "tern get --trace=explain failed"
 n=$(grep -c '»' "$WORK/explain")
 [ "$n" -ge 6 ] || fail "only $n explanations"
+tr '\n' ' ' <"$WORK/explain" | tr -s ' ' | grep -q 'hybrid X25519MLKEM768' \
+  || fail "--trace=explain does not say the hybrid was used"
+grep -q 'ml_kem_768: .*post-quantum' "$WORK/explain" && grep -q 'x25519: .*classical' "$WORK/explain" \
+  || fail "--trace=explain does not say what each half of the hybrid gave"
 pass "explain ($n sentences)"
 
 "$TERN" get --trace=json --cafile "$CA" "$U" >/dev/null 2>"$WORK/json" || fail "tern get --trace=json failed"
@@ -97,6 +101,12 @@ assert "key share" not in ch12["explain"] and "key_share" not in ch12["explain"]
 sh12 = facts(ev12, "ServerHello", "to_client")
 assert sh12["extended_master_secret"] is True, sh12
 print(f"{len(ev13)} + {len(ev12)} JSON events valid against docs/trace-schema.json")
+# tern against tern: the hybrid, and the ServerHello says what each half gave.
+sh = facts(ev13, "ServerHello", "to_client")
+assert sh.get("group") == "X25519MLKEM768", sh
+assert "post-quantum" in sh.get("ml_kem_768", "") and "classical" in sh.get("x25519", ""), sh
+sh_ev = [e for e in ev13 if e["name"] == "ServerHello" and e["dir"] == "to_client"][0]
+assert "hybrid X25519MLKEM768" in sh_ev["explain"], sh_ev["explain"]
 PY
 pass "json"
 

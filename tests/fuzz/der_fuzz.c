@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err_init(&e);
     if (x509_crl_parse(data, size, &crl, &e) == TERN_OK) {
         /* its scope and entries against the certificate, when both parse */
-        bool applied;
+        unsigned applied;
         err_init(&e);
         if (x509_crl_check(crl, c, c, 0, &applied, &e) != TERN_OK && !e.msg[0])
             abort();

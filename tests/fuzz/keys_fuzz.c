@@ -1,7 +1,10 @@
 /* Fuzz the key parsers: the input is a DER SubjectPublicKeyInfo (as in a
  * peer's certificate) or a private key (as in a configuration file). A key
  * that parses must be usable: its type is known, and a signature check with
- * garbage refuses without crashing; a private key must re-export. */
+ * garbage refuses without crashing; a private key must re-export. The
+ * same bytes are also tried as an encrypted key (PKCS#8 DER, and as PEM
+ * text: ENCRYPTED PRIVATE KEY or a traditional encrypted PEM key) under a
+ * fixed password. */
 #include "base/bytes.h"
 #include "crypto/provider.h"
 
@@ -47,6 +50,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cry_privkey_cleanup(&k);
     } else if (rc != TERN_E_DECODE && rc != TERN_E_UNSUPPORTED) {
         abort();
+    }
+
+    for (int pem = 0; pem < 2; pem++) {
+        rc = cry_privkey_parse_encrypted(&k, data, size, pem, "tern-test", 9);
+        if (rc == TERN_OK) {
+            if (k.type == CRY_KEY_NONE)
+                abort();
+            cry_privkey_cleanup(&k);
+        } else if (rc != TERN_E_DECODE && rc != TERN_E_DECRYPT && rc != TERN_E_UNSUPPORTED) {
+            abort();
+        }
     }
     return 0;
 }

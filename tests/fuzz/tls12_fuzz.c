@@ -79,8 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: {
         uint16_t sigs[8];
         size_t k;
-        if (hs12_parse_cert_request(body, sigs, 8, &k, NULL, &err) == TERN_OK && k > 8)
-            abort();
+        struct rd cas;
+        if (hs12_parse_cert_request(body, sigs, 8, &k, NULL, &cas, &err) == TERN_OK) {
+            if (k > 8)
+                abort();
+            inside(cas, p, n);
+        }
         break;
     }
     case 4: {

@@ -170,6 +170,54 @@ static void test_hybrid_and_x25519_share_a_key(void)
     }
 }
 
+/* What the ServerHello trace events said about the key exchange, per side. */
+struct sh_seen {
+    int events[2];   /* ServerHello events seen by the client [0] and server [1] */
+    int hybrid[2];   /* with both halves' facts and the hybrid sentence */
+    int mentions[2]; /* any mention of ML-KEM at all */
+};
+
+static void note_server_hello(void *arg, const struct tern_trace_event *ev)
+{
+    struct sh_seen *s = arg;
+    if (ev->kind != TERN_TRACE_MESSAGE || strcmp(ev->name, "ServerHello") != 0)
+        return;
+    int side = ev->is_server != 0;
+    bool ml = false, x = false;
+    for (size_t i = 0; i < ev->n_facts; i++) {
+        if (!strcmp(ev->facts[i].key, "ml_kem_768") && strstr(ev->facts[i].value, "1088 B"))
+            ml = true;
+        if (!strcmp(ev->facts[i].key, "x25519") && strstr(ev->facts[i].value, "33-64"))
+            x = true;
+    }
+    bool note = strstr(ev->explain, "hybrid X25519MLKEM768") != NULL;
+    s->events[side]++;
+    s->hybrid[side] += ml && x && note;
+    s->mentions[side] += ml || x || note || strstr(ev->explain, "ML-KEM") != NULL;
+}
+
+/* The explained trace says when the hybrid was used and what each half gave,
+ * on both sides, and says nothing of it otherwise. */
+static void test_trace_names_the_hybrid(void)
+{
+    const uint16_t hybrid[] = {TERN_GROUP_X25519MLKEM768}, x25519[] = {TERN_GROUP_X25519};
+    for (int pq = 0; pq < 2; pq++) {
+        struct handshake h = {client_config(), server_config("server-p256"), 0, 0};
+        struct sh_seen seen = {{0, 0}, {0, 0}, {0, 0}};
+        CHECK_EQ(tern_config_set_groups(h.ccfg, pq ? hybrid : x25519, 1), TERN_OK);
+        tern_config_set_trace(h.ccfg, note_server_hello, &seen);
+        tern_config_set_trace(h.scfg, note_server_hello, &seen);
+        start(&h, "localhost", 1 << 20);
+        CHECK(both_done(h.c, h.s));
+        for (int side = 0; side < 2; side++) {
+            CHECK_EQ(seen.events[side], 1);
+            CHECK_EQ(seen.hybrid[side], pq);
+            CHECK_EQ(seen.mentions[side], pq);
+        }
+        finish(&h);
+    }
+}
+
 static void test_byte_at_a_time(void)
 {
     struct handshake h = {client_config(), server_config("server-rsa"), 0, 0};
@@ -602,6 +650,7 @@ int main(void)
     RUN(test_each_key_type);
     RUN(test_hello_retry);
     RUN(test_hybrid_and_x25519_share_a_key);
+    RUN(test_trace_names_the_hybrid);
     RUN(test_byte_at_a_time);
     RUN(test_key_update);
     RUN(test_automatic_rekey);

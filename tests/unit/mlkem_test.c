@@ -602,7 +602,7 @@ static void test_differential_primitives(void)
     struct sha3_ctx rng;
     shake128_init(&rng);
     sha3_absorb(&rng, "mlkem paths", 11);
-    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0, bad_parse = 0;
+    int bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_hash = 0, bad_parse = 0, bad_decode = 0;
     for (unsigned it = 0; it < 400; it++) {
         struct mlkem_poly x, y, a[MLKEM_K], b[MLKEM_K], r1, r2;
         /* NTT: input |c| < q; output within q/2 and equal modulo q. */
@@ -642,6 +642,18 @@ static void test_differential_primitives(void)
             ref->cbd2(&p1, buf);
             opt->cbd2(&p2, buf);
             bad_parse += memcmp(&p1, &p2, sizeof(p1)) != 0;
+            /* The decoders, on the same bytes (a third of the time with
+             * 12-bit values at and above q for the modulus check). */
+            uint16_t m1 = ref->decode12(&p1, buf), m2 = opt->decode12(&p2, buf);
+            bad_decode += m1 != m2 || memcmp(&p1, &p2, sizeof(p1)) != 0;
+            if (it % 3 == 0)
+                bad_decode += m1 != 0xffff;
+            ref->decode_du(&p1, buf + 17);
+            opt->decode_du(&p2, buf + 17);
+            bad_decode += memcmp(&p1, &p2, sizeof(p1)) != 0;
+            ref->decode_dv(&p1, buf + 300);
+            opt->decode_dv(&p2, buf + 300);
+            bad_decode += memcmp(&p1, &p2, sizeof(p1)) != 0;
         }
         /* Hash batches: exactly equal, for batches of 1 to 16 jobs of every
          * rate and domain ML-KEM uses, inputs of 0 to 1200 bytes in two
@@ -674,11 +686,26 @@ static void test_differential_primitives(void)
                     memcmp(out1[q], out2[q], j1[q].out_len) != 0 || out2[q][j1[q].out_len] != 0xaa;
         }
     }
+    /* Compression: every int16 value, each d the encodings use. */
+    int bad_compress = 0;
+    static const unsigned ds[4] = {1, 4, 10, 12};
+    for (unsigned di = 0; di < 4; di++)
+        for (unsigned base = 0; base < 65536; base += MLKEM_N) {
+            struct mlkem_poly x;
+            uint16_t c1[MLKEM_N], c2[MLKEM_N];
+            for (unsigned i = 0; i < MLKEM_N; i++)
+                x.c[i] = (int16_t)(uint16_t)(base + i);
+            ref->compress(c1, &x, ds[di]);
+            opt->compress(c2, &x, ds[di]);
+            bad_compress += memcmp(c1, c2, sizeof(c1)) != 0;
+        }
+    CHECK_EQ(bad_compress, 0);
     CHECK_EQ(bad_ntt, 0);
     CHECK_EQ(bad_mul, 0);
     CHECK_EQ(bad_inv, 0);
     CHECK_EQ(bad_hash, 0);
     CHECK_EQ(bad_parse, 0);
+    CHECK_EQ(bad_decode, 0);
 }
 
 /* End to end: keys, ciphertexts and secrets from random seeds, and the

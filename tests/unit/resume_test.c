@@ -1,6 +1,7 @@
 /* TLS 1.3 resumption between tern endpoints in memory: tickets, the
  * abbreviated handshake, tickets used once, shared and rotated ticket
  * keys, tampered tickets and binders. */
+#include "hs/session.h"
 #include "pair.h"
 #include "tern/tern.h"
 #include "test.h"
@@ -355,6 +356,74 @@ static void test_long_client_subject(void)
     }
 }
 
+/* The session encoding: format 3 carries flags (the extended master
+ * secret) and a TLS 1.2 session ID, format 2 the peer certificate's hash;
+ * formats 2 and 1 (before them) still decode; a hash of another length
+ * is malformed. */
+static void test_session_formats(void)
+{
+    struct hs_session s, d;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.lifetime_s = 60;
+    snprintf(s.server_name, sizeof(s.server_name), "localhost");
+    snprintf(s.peer_subject, sizeof(s.peer_subject), "CN=x");
+    s.peer_cert_hash_len = 32;
+    memset(s.peer_cert_hash, 0xab, 32);
+    uint8_t buf[2048];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    hs_session_encode(&s, &w);
+    CHECK(wr_ok(&w));
+    struct rd r;
+    rd_init(&r, buf, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 32);
+    CHECK_MEM(d.peer_cert_hash, s.peer_cert_hash, 32);
+    CHECK(!strcmp(d.peer_subject, "CN=x"));
+    CHECK(!d.ems);
+    CHECK_EQ(d.session_id_len, 0);
+    /* The tail is hash (1 + 32), flags (1), session ID (1 + 0), ticket
+     * length (2). */
+    size_t hash_at = w.len - 2 - 2 - 33, flags_at = hash_at + 33;
+    CHECK_EQ(buf[hash_at], 32);
+    /* format 2: without flags and session ID (and TLS 1.2 sessions then
+     * all had the extended master secret, which tern always required) */
+    uint8_t old[2048];
+    memcpy(old, buf, flags_at);
+    memcpy(old + flags_at, buf + flags_at + 2, 2);
+    old[0] = 2;
+    rd_init(&r, old, w.len - 2);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 32);
+    CHECK(d.ems);
+    /* format 1: the same without the hash field either */
+    memcpy(old, buf, hash_at);
+    memcpy(old + hash_at, buf + flags_at + 2, 2);
+    old[0] = 1;
+    rd_init(&r, old, w.len - 2 - 33);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+    CHECK(!strcmp(d.server_name, "localhost"));
+    /* format 3 with flags other than bit 0: malformed */
+    memcpy(old, buf, w.len);
+    old[flags_at] = 2;
+    rd_init(&r, old, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    /* a 5-byte hash */
+    buf[hash_at] = 5;
+    memmove(buf + hash_at + 6, buf + flags_at, 4);
+    rd_init(&r, buf, hash_at + 10);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    buf[hash_at] = 0; /* while with no hash at all it decodes */
+    memmove(buf + hash_at + 1, buf + hash_at + 6, 4);
+    rd_init(&r, buf, hash_at + 5);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.peer_cert_hash_len, 0);
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -367,5 +436,6 @@ int main(void)
     RUN(test_alpn_mismatch_means_full);
     RUN(test_psk_ke);
     RUN(test_long_client_subject);
+    RUN(test_session_formats);
     return test_done();
 }

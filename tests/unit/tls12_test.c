@@ -940,7 +940,7 @@ static void test_cert_request_long_list(void)
     size_t n = 0, total = 0;
     struct tern_err err;
     err_init(&err);
-    CHECK_EQ(hs12_parse_cert_request(r, out, HS_KNOWN_MAX, &n, &total, &err), TERN_OK);
+    CHECK_EQ(hs12_parse_cert_request(r, out, HS_KNOWN_MAX, &n, &total, NULL, &err), TERN_OK);
     CHECK_EQ(total, 201);
     CHECK_EQ(n, 2);
     CHECK_EQ(out[0], 0x0804);

@@ -151,6 +151,7 @@ static void make_pki(struct pki *p, const struct attr *root_name, const struct a
                         .spki_len = sl,
                         .aki = 7,
                         .server_eku = eku,
+                        .client_eku = eku,
                         .san_dns = "example.com",
                         .not_before = NOW - DAY,
                         .not_after = NOW + DAY,
@@ -170,7 +171,8 @@ static void free_pki(struct pki *p)
     cry_privkey_cleanup(&p->leaf_key);
 }
 
-static int verify(struct pki *p, enum x509_profile profile, struct tern_err *e)
+static int verify_for(struct pki *p, enum x509_profile profile, enum x509_purpose purpose,
+                      struct tern_err *e)
 {
     struct x509_store *trust = x509_store_new();
     err_init(e);
@@ -178,13 +180,20 @@ static int verify(struct pki *p, enum x509_profile profile, struct tern_err *e)
     struct rd chain[1];
     rd_init(&chain[0], p->leaf, p->leaf_len);
     struct x509_verify_opts o = {
-        .max_depth = -1, .at = NOW, .host = "example.com", .profile = profile};
+        .max_depth = -1, .at = NOW, .profile = profile, .purpose = purpose};
+    if (purpose != X509_PURPOSE_CLIENT)
+        o.host = "example.com";
     struct x509_verified v;
     int rc = x509_verify(trust, chain, 1, &o, &v, e);
     if (rc == TERN_OK)
         x509_verified_cleanup(&v);
     x509_store_free(trust);
     return rc;
+}
+
+static int verify(struct pki *p, enum x509_profile profile, struct tern_err *e)
+{
+    return verify_for(p, profile, X509_PURPOSE_SERVER, e);
 }
 
 static void test_chaining(void)
@@ -214,6 +223,8 @@ static void test_cn_rule(void)
     CHECK(strstr(e.msg, "commonName 'Example.COM'") != NULL);
     CHECK(strstr(e.msg, "example.com") != NULL);
     CHECK_EQ(verify(&p, X509_PROFILE_RFC5280, &e), TERN_OK);
+    /* a server certificate rule: a client certificate's CN names a person */
+    CHECK_EQ(verify_for(&p, X509_PROFILE_WEB, X509_PURPOSE_CLIENT, &e), TERN_OK);
     free_pki(&p);
 }
 

@@ -238,17 +238,25 @@ static void test_chain_and_key(void)
     struct x509_chain_key ck;
     struct tern_err e;
     err_init(&e);
-    CHECK(x509_load_chain_and_key(chain, cl, key, kl, &ck, &e) == TERN_OK);
+    CHECK(x509_load_chain_and_key(chain, cl, key, kl, NULL, &ck, &e) == TERN_OK);
     CHECK_EQ(ck.n, 2);
     x509_chain_key_cleanup(&ck);
-    CHECK(x509_load_chain_and_key(chain, cl, pk8, pl, &ck, &e) == TERN_OK);
+    CHECK(x509_load_chain_and_key(chain, cl, pk8, pl, NULL, &ck, &e) == TERN_OK);
     x509_chain_key_cleanup(&ck);
     err_init(&e);
-    CHECK(x509_load_chain_and_key(chain, cl, other, ol, &ck, &e) == TERN_E_ARG);
-    CHECK_CONTAINS(e.msg, "the private key does not belong to certificate 'CN=www.example.com'");
+    CHECK(x509_load_chain_and_key(chain, cl, other, ol, NULL, &ck, &e) == TERN_E_ARG);
+    CHECK_CONTAINS(e.msg, "the private key (EC P-256) does not belong to certificate "
+                          "'CN=www.example.com'");
     err_init(&e);
-    CHECK(x509_load_chain_and_key(key, kl, key, kl, &ck, &e) == TERN_E_FILE);
-    CHECK_CONTAINS(e.msg, "no CERTIFICATE block in the chain PEM");
+    CHECK(x509_load_chain_and_key(key, kl, key, kl, NULL, &ck, &e) == TERN_E_FILE);
+    CHECK_CONTAINS(e.msg, "holds a private key, not a CERTIFICATE: are the certificate and the "
+                          "key swapped?");
+    err_init(&e);
+    CHECK(x509_load_chain_and_key(chain, cl, chain, cl, NULL, &ck, &e) == TERN_E_FILE);
+    CHECK_CONTAINS(e.msg, "the key file holds a CERTIFICATE, not a private key");
+    err_init(&e);
+    CHECK(x509_load_chain_and_key(chain, cl, "", 0, NULL, &ck, &e) == TERN_E_FILE);
+    CHECK_CONTAINS(e.msg, "no PRIVATE KEY");
     free(chain);
     free(key);
     free(pk8);

@@ -56,9 +56,6 @@ SKIP_SECTIONS = {
     "4.10": "policy mappings need the policy tree, which tern does not build",
     "4.11": "inhibitPolicyMapping needs the policy tree, which tern does not build",
     "4.12": "inhibitAnyPolicy needs the policy tree, which tern does not build",
-    "4.14": "indirect CRLs, cRLIssuer, nameRelativeToCRLIssuer and CRLs partitioned by "
-            "reason (RFC 5280 5.2.5, 6.3.3 (b), (d)) are not implemented; tern takes direct "
-            "CRLs whose issuingDistributionPoint scope is user/CA certificates or full names",
     "4.15": "delta CRLs (RFC 5280 5.2.4) are not implemented",
 }
 # Single tests outside those sections that need what tern does not do.

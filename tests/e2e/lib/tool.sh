@@ -61,7 +61,7 @@ start_serve() {
   PIDS+=("$SERVE_PID")
   local i
   for i in $(seq 150); do
-    if grep -q '^listening on https://' "$SERVE_LOG"; then break; fi
+    if grep -qs '^listening on https://' "$SERVE_LOG"; then break; fi
     kill -0 "$SERVE_PID" 2>/dev/null || { cat "$SERVE_LOG"; fail "tern serve exited early"; }
     sleep 0.1
   done
