@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # valgrind memcheck, leak checking included, over the fault-injection,
-# alerts, handshake and resumption tests and the interop tests (tern's
+# alerts, handshake, resumption and session-store tests and the interop tests (tern's
 # endpoint under valgrind against OpenSSL, GnuTLS, Python and Go), and the
 # constant-time check (tests/unit/ct_test.c: secrets marked undefined, so a
 # branch or index on them is an error). Any error fails the run.
@@ -20,7 +20,7 @@ vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
 vg="$vg --errors-for-leak-kinds=definite,indirect --suppressions=$PWD/tests/valgrind.supp"
 status=0
 tests=(ct_test fault_test alerts_test)
-$quick || tests+=(handshake_test resume_test)
+$quick || tests+=(handshake_test resume_test store_test)
 for t in "${tests[@]}"; do
   start=$(date +%s)
   # Every 10th truncation offset: valgrind is some 30 times slower.

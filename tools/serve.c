@@ -82,7 +82,7 @@ static const char SERVE_HELP[] =
     "                           sealing them into tickets: TLS 1.2 resumes by\n"
     "                           session ID, TLS 1.3 tickets are single-use\n"
     "                           lookup keys. Not shared between processes (use\n"
-    "                           --ticket-key for that)\n"
+    "                           --ticket-key for that); emptied by SIGHUP\n"
     "  --allow-psk-ke           resume without a fresh key exchange when a client\n"
     "                           offers it: faster, but no forward secrecy for\n"
     "                           resumed sessions (off by default)\n"
@@ -1124,6 +1124,18 @@ static int check_certificate(const tern_config *cfg, const char *const *names, s
     return 0;
 }
 
+/* parse_session_cache: --session-cache N, a positive number of sessions
+ * (tern_config_set_session_cache says if it is too many); 0 when not one. */
+static size_t parse_session_cache(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || n > SIZE_MAX)
+        return 0;
+    return (size_t)n;
+}
+
 /* What the server's configuration is made from: kept, so SIGHUP can make
  * it again from the same files. */
 struct serve_opts {
@@ -1131,7 +1143,7 @@ struct serve_opts {
     size_t n_certs, n_keys;
     const char *cafile, *ticket_key;
     bool require_client, psk_ke, has_pass, require_sni;
-    size_t session_cache;
+    size_t session_cache; /* --session-cache N; 0 none */
     struct util_password pass;
 };
 
@@ -1217,18 +1229,6 @@ static void reload(struct server *s, const struct serve_opts *o, struct util_key
     for (size_t i = 0; i < o->n_certs; i++)
         fprintf(stderr, " %s", o->certs[i]);
     fputc('\n', stderr);
-}
-
-/* parse_session_cache: --session-cache N, a positive number of sessions
- * (tern_config_set_session_cache says if it is too many); 0 when not one. */
-static size_t parse_session_cache(const char *arg)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || arg[0] == '-' || n > SIZE_MAX)
-        return 0;
-    return (size_t)n;
 }
 
 int cmd_serve(int argc, char **argv)

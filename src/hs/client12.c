@@ -74,33 +74,40 @@ bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
     return true;
 }
 
-/* keep_id_session (client, TLS 1.2): a session the server keeps under an
- * ID, when it gave no ticket: after a full handshake, or again after
- * resuming it (an ID, unlike a ticket, may be offered again). */
-static void keep_id_session(tern_conn *c)
+/* complete12 completes the handshake (hs12_complete) and then keeps a
+ * session the server keeps under an ID, when it gave no ticket: after a
+ * full handshake, or again after resuming it (an ID, unlike a ticket, may
+ * be offered again). Only a handshake that completed leaves a session. */
+static int complete12(tern_conn *c)
 {
     struct hs12 *t = c->t12;
-    if (t->got_ticket || c->session_id_len == 0 || !c->server_name ||
-        (c->resumed && (!t->resume || t->resume->ticket_len))) /* the ID echoed a ticket's */
-        return;
+    bool keep = !t->got_ticket && c->session_id_len && c->server_name &&
+                !(c->resumed && (!t->resume || t->resume->ticket_len)); /* a ticket's echo */
     struct hs_session s;
     memset(&s, 0, sizeof(s));
-    s.version = TERN_TLS12;
-    s.suite = c->suite;
-    memcpy(s.psk, t->master, HS12_MASTER_LEN);
-    s.psk_len = HS12_MASTER_LEN;
-    s.ems = true;
-    if (c->resumed && t->resume) {
-        s.issued_ms = t->resume->issued_ms;
-        s.lifetime_s = t->resume->lifetime_s;
-    } else {
-        s.issued_ms = hs_now_ms();
-        s.lifetime_s = 86400; /* the server decides; tern keeps one a day at most */
+    if (keep) {
+        s.version = TERN_TLS12;
+        s.suite = c->suite;
+        memcpy(s.psk, t->master, HS12_MASTER_LEN);
+        s.psk_len = HS12_MASTER_LEN;
+        s.ems = true;
+        if (c->resumed) {
+            s.issued_ms = t->resume->issued_ms;
+            s.lifetime_s = t->resume->lifetime_s;
+        } else {
+            s.issued_ms = hs_now_ms();
+            s.lifetime_s = 86400; /* the server decides; tern keeps one a day at most */
+        }
+        memcpy(s.session_id, c->session_id, c->session_id_len);
+        s.session_id_len = c->session_id_len;
     }
-    memcpy(s.session_id, c->session_id, c->session_id_len);
-    s.session_id_len = c->session_id_len;
-    struct rd none = {0};
-    hs_keep_client_session(c, &s, none);
+    int rc = hs12_complete(c); /* frees t */
+    if (rc == TERN_OK && keep) {
+        struct rd none = {0};
+        hs_keep_client_session(c, &s, none); /* wipes s */
+    }
+    hs_session_wipe(&s);
+    return rc;
 }
 
 int hs12_client_version(tern_conn *c, struct rd body)
@@ -525,8 +532,7 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
                 /* Abbreviated handshake: the server finished first. */
                 TRY(hs12_send_ccs(c));
                 TRY(hs12_send_finished(c));
-                keep_id_session(c);
-                return hs12_complete(c);
+                return complete12(c);
             }
             /* RSA key transport has no signature: a Finished made with keys
              * from the pre-master secret proves the server decrypted it,
@@ -534,8 +540,7 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
             if (c->t12->suite->kx == HS12_KX_RSA)
                 c->proofs |= PROOF_PEER_SIGNATURE;
             c->round_trips++;
-            keep_id_session(c);
-            return hs12_complete(c);
+            return complete12(c);
         }
         break;
     default:

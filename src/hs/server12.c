@@ -485,7 +485,8 @@ static void session12(tern_conn *c, struct hs_session *s)
     memset(s, 0, sizeof(*s));
     s->version = TERN_TLS12;
     s->suite = c->suite;
-    memcpy(s->psk, c->t12->master, HS12_MASTER_LEN);
+    /* (after hs12_complete the master secret is the connection's) */
+    memcpy(s->psk, c->t12 ? c->t12->master : c->master12, HS12_MASTER_LEN);
     s->psk_len = HS12_MASTER_LEN;
     s->ems = true;
     s->issued_ms = hs_now_ms();
@@ -496,8 +497,7 @@ static void session12(tern_conn *c, struct hs_session *s)
 }
 
 /* store_session (full handshakes with a store): the session goes to the
- * store under the ID our ServerHello gave, once the client's Finished
- * proved the handshake. */
+ * store under the ID our ServerHello gave, once the handshake completed. */
 static void store_session(tern_conn *c)
 {
     struct hs_session s;
@@ -716,14 +716,15 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
             TRY(hs12_recv_finished(c, body, msg, len));
             if (c->resumed)
                 return hs12_complete(c);
-            if (c->session_id_len)
-                store_session(c);
             if (c->t12->send_ticket)
                 TRY(send_ticket(c));
             TRY(hs12_send_ccs(c));
             TRY(hs12_send_finished(c));
             c->round_trips++;
-            return hs12_complete(c);
+            TRY(hs12_complete(c));
+            if (c->session_id_len)
+                store_session(c);
+            return TERN_OK;
         }
         break;
     default:

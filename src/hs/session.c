@@ -307,12 +307,9 @@ int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len, uint64_t n
 int tern_config_set_ticket_sealer(tern_config *cfg, const struct tern_ticket_sealer *sealer)
 {
     TRY(config_check_mutable(cfg));
-    if (sealer && (!sealer->seal || !sealer->open)) {
-        cfg->err.code = TERN_E_ARG;
-        snprintf(cfg->err.msg, sizeof(cfg->err.msg),
-                 "a ticket-sealing hook needs both seal and open callbacks");
-        return TERN_E_ARG;
-    }
+    if (sealer && (!sealer->seal || !sealer->open))
+        return config_fail(cfg, TERN_E_ARG,
+                           "a ticket-sealing hook needs both seal and open callbacks");
     cfg->have_sealer = sealer != NULL;
     if (sealer)
         cfg->sealer = *sealer;

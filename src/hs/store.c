@@ -315,19 +315,12 @@ void hs_store_cache_free(struct hs_store_cache *h)
 
 /* ---- setters ---- */
 
-static int store_fail(tern_config *cfg, int code, const char *msg)
-{
-    cfg->err.code = code;
-    snprintf(cfg->err.msg, sizeof(cfg->err.msg), "%s", msg);
-    return code;
-}
-
 int tern_config_set_session_store(tern_config *cfg, const struct tern_session_store *store)
 {
     TRY(config_check_mutable(cfg));
     if (store && (!store->new_session || !store->get_session))
-        return store_fail(cfg, TERN_E_ARG,
-                          "a session store needs new_session and get_session callbacks");
+        return config_fail(cfg, TERN_E_ARG,
+                           "a session store needs new_session and get_session callbacks");
     hs_store_cache_free(cfg->builtin);
     cfg->builtin = NULL;
     cfg->have_store = store != NULL;
@@ -341,13 +334,10 @@ int tern_config_set_session_store(tern_config *cfg, const struct tern_session_st
 int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions)
 {
     TRY(config_check_mutable(cfg));
-    if (max_sessions > HS_STORE_CACHE_MAX) {
-        cfg->err.code = TERN_E_ARG;
-        snprintf(cfg->err.msg, sizeof(cfg->err.msg),
-                 "a session cache of %zu sessions is above tern's limit of %u", max_sessions,
-                 HS_STORE_CACHE_MAX);
-        return TERN_E_ARG;
-    }
+    if (max_sessions > HS_STORE_CACHE_MAX)
+        return config_fail(cfg, TERN_E_ARG,
+                           "a session cache of %zu sessions is above tern's limit of %u",
+                           max_sessions, HS_STORE_CACHE_MAX);
     if (max_sessions == 0)
         return tern_config_set_session_store(cfg, NULL);
     struct hs_store_cache *h = tern_calloc(1, sizeof(*h));
@@ -364,7 +354,7 @@ int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions)
             tern_free(h->bucket);
             tern_free(h);
         }
-        return store_fail(cfg, TERN_E_NOMEM, "out of memory for the session cache");
+        return config_fail(cfg, TERN_E_NOMEM, "out of memory for the session cache");
     }
     pthread_mutex_init(&h->lock, NULL);
     h->cap = max_sessions;
@@ -386,7 +376,8 @@ int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, siz
 {
     TRY(config_check_mutable(cfg));
     if (len > sizeof(cfg->sid_ctx) || (len && !ctx))
-        return store_fail(cfg, TERN_E_ARG, "a session-ID context holds at most 32 bytes");
+        return config_fail(cfg, TERN_E_ARG, "a session-ID context holds at most 32 bytes, not %zu",
+                           len);
     if (len)
         memcpy(cfg->sid_ctx, ctx, len);
     cfg->sid_ctx_len = len;

@@ -356,9 +356,10 @@ static void test_long_client_subject(void)
     }
 }
 
-/* The session encoding: format 2 carries the peer certificate's hash;
- * format 1 (before it) still decodes, without one; a hash of another
- * length is malformed. */
+/* The session encoding: format 3 carries flags (the extended master
+ * secret) and a TLS 1.2 session ID, format 2 the peer certificate's hash;
+ * formats 2 and 1 (before them) still decode; a hash of another length
+ * is malformed. */
 static void test_session_formats(void)
 {
     struct hs_session s, d;
@@ -382,36 +383,43 @@ static void test_session_formats(void)
     CHECK_EQ(d.peer_cert_hash_len, 32);
     CHECK_MEM(d.peer_cert_hash, s.peer_cert_hash, 32);
     CHECK(!strcmp(d.peer_subject, "CN=x"));
-    /* Format 3 ends: hash (1 + 32), flags (1), session ID (1 + 0), ticket
-     * (2 + 0). Format 2 lacks the flags and the session ID; format 1 the
-     * hash too. */
-    enum { TAIL = 1 + 1 + 2 };
-    CHECK_EQ(buf[0], 3);
-    size_t hash_at = w.len - TAIL - 33;
+    CHECK(!d.ems);
+    CHECK_EQ(d.session_id_len, 0);
+    /* The tail is hash (1 + 32), flags (1), session ID (1 + 0), ticket
+     * length (2). */
+    size_t hash_at = w.len - 2 - 2 - 33, flags_at = hash_at + 33;
+    CHECK_EQ(buf[hash_at], 32);
+    /* format 2: without flags and session ID (and TLS 1.2 sessions then
+     * all had the extended master secret, which tern always required) */
     uint8_t old[2048];
-    memcpy(old, buf, hash_at + 33); /* format 2 */
-    memcpy(old + hash_at + 33, buf + w.len - 2, 2);
+    memcpy(old, buf, flags_at);
+    memcpy(old + flags_at, buf + flags_at + 2, 2);
     old[0] = 2;
-    rd_init(&r, old, hash_at + 33 + 2);
+    rd_init(&r, old, w.len - 2);
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 32);
-    CHECK(d.ems); /* tern always required the extended master secret */
-    memcpy(old + hash_at, buf + w.len - 2, 2); /* format 1 */
+    CHECK(d.ems);
+    /* format 1: the same without the hash field either */
+    memcpy(old, buf, hash_at);
+    memcpy(old + hash_at, buf + flags_at + 2, 2);
     old[0] = 1;
-    rd_init(&r, old, hash_at + 2);
+    rd_init(&r, old, w.len - 2 - 33);
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 0);
     CHECK(!strcmp(d.server_name, "localhost"));
+    /* format 3 with flags other than bit 0: malformed */
+    memcpy(old, buf, w.len);
+    old[flags_at] = 2;
+    rd_init(&r, old, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
     /* a 5-byte hash */
-    uint8_t tail[TAIL];
-    memcpy(tail, buf + w.len - TAIL, TAIL);
     buf[hash_at] = 5;
-    memcpy(buf + hash_at + 6, tail, TAIL);
-    rd_init(&r, buf, hash_at + 6 + TAIL);
+    memmove(buf + hash_at + 6, buf + flags_at, 4);
+    rd_init(&r, buf, hash_at + 10);
     CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
     buf[hash_at] = 0; /* while with no hash at all it decodes */
-    memcpy(buf + hash_at + 1, tail, TAIL);
-    rd_init(&r, buf, hash_at + 1 + TAIL);
+    memmove(buf + hash_at + 1, buf + hash_at + 6, 4);
+    rd_init(&r, buf, hash_at + 5);
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 0);
 }

@@ -123,6 +123,21 @@ static void trace_reset(void)
     refusals = unknowns = 0;
 }
 
+/* The client's saved sessions, as the session callback gives them. */
+static uint8_t saved[TERN_SESSION_MAX];
+static size_t saved_len;
+static unsigned saved_n;
+static void save_session(void *arg, const char *name, const uint8_t *s, size_t len)
+{
+    (void)arg;
+    CHECK(!strcmp(name, "localhost"));
+    saved_n++;
+    if (len <= sizeof(saved)) {
+        memcpy(saved, s, len);
+        saved_len = len;
+    }
+}
+
 static tern_config *store_server(const uint8_t *key, struct app_store *app)
 {
     tern_config *cfg = server_config("server-p256");
@@ -269,6 +284,40 @@ static void test_ids_beside_sealed_tickets(void)
     tern_config_free(scfg);
 }
 
+/* A handshake that fails (the client's Finished record damaged) leaves no
+ * session in the store, and the client keeps none. */
+static void test_failed_handshake_stores_nothing(void)
+{
+    struct app_store app;
+    app_store_init(&app);
+    tern_config *ccfg = client12(), *scfg = store_server(key_a, &app);
+    tern_config_set_session_callback(ccfg, save_session, NULL);
+    saved_n = 0;
+    tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+    tern_conn *s = tern_conn_new_server(scfg);
+    move(c, s, 1 << 20); /* ClientHello */
+    move(s, c, 1 << 20); /* ServerHello .. ServerHelloDone */
+    const uint8_t *out;
+    size_t len, used;
+    CHECK_EQ(tern_conn_output(c, &out, &len), TERN_OK);
+    CHECK(len > 40);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, out, len);
+    copy[len - 1] ^= 1; /* the Finished record's tag */
+    tern_conn_output_done(c, len);
+    tern_conn_feed(s, copy, len, &used);
+    free(copy);
+    CHECK_EQ(tern_conn_status(s), TERN_E_BAD_RECORD_MAC);
+    move(s, c, 1 << 20); /* the alert */
+    CHECK(!tern_conn_handshake_done(c));
+    CHECK_EQ(app.news, 0);
+    CHECK_EQ(saved_n, 0);
+    tern_conn_free(c);
+    tern_conn_free(s);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 /* A removed session is not resumed: the server's store lost it. */
 static void test_removed_not_resumed(void)
 {
@@ -377,20 +426,6 @@ static void test_damaged_refused(void)
 
 /* RFC 7627 §5.3: a TLS 1.2 session without the extended master secret is
  * never resumed, even from a store that authenticates it. */
-static uint8_t saved[TERN_SESSION_MAX];
-static size_t saved_len;
-static unsigned saved_n;
-static void save_session(void *arg, const char *name, const uint8_t *s, size_t len)
-{
-    (void)arg;
-    CHECK(!strcmp(name, "localhost"));
-    saved_n++;
-    if (len <= sizeof(saved)) {
-        memcpy(saved, s, len);
-        saved_len = len;
-    }
-}
-
 static void test_no_ems_session_not_resumed(void)
 {
     struct app_store app;
@@ -785,6 +820,7 @@ int main(void)
     RUN(test_cache_eviction);
     RUN(test_callbacks_called);
     RUN(test_ids_beside_sealed_tickets);
+    RUN(test_failed_handshake_stores_nothing);
     RUN(test_removed_not_resumed);
     RUN(test_other_context_refused);
     RUN(test_damaged_refused);
