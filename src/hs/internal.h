@@ -283,33 +283,43 @@ struct tern_conn {
     size_t rand_left;
 };
 
-/* ---- conn.c: services the state machines use ---- */
+/* ---- hs/flight.c: what the state machines stand on (below them; conn.c,
+ * the public API, is above them and is never called from hs/) ---- */
 
-/* conn_fail records the error (sticky), sends the alert its code implies,
+/* hs_fail records the error (sticky), sends the alert its code implies,
  * and moves to HS_FAILED. Returns the (first) code. */
-int conn_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* conn_fail_err: the same, with the code and sentence already in e. */
-int conn_fail_err(tern_conn *c, const struct tern_err *e);
-/* conn_err: the connection's sticky error, for the io layer's socket
+int hs_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* hs_fail_err: the same, with the code and sentence already in e. */
+int hs_fail_err(tern_conn *c, const struct tern_err *e);
+/* hs_err: the connection's sticky error, for the io layer's socket
  * failures. */
-struct tern_err *conn_err(tern_conn *c);
-/* conn_send_hs adds a whole handshake message (header included) to the
+struct tern_err *hs_err(tern_conn *c);
+/* hs_send adds a whole handshake message (header included) to the
  * transcript and queues it in records under the current write keys. */
-TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);
-/* conn_send_post_hs queues a post-handshake message (not in the transcript). */
-TERN_MUST_CHECK int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len);
-/* conn_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
-TERN_MUST_CHECK int conn_send_ccs(tern_conn *c);
-/* conn_send_warning queues a warning-level alert and keeps the connection
+TERN_MUST_CHECK int hs_send(tern_conn *c, const uint8_t *msg, size_t len);
+/* hs_send_post queues a post-handshake message (not in the transcript). */
+TERN_MUST_CHECK int hs_send_post(tern_conn *c, const uint8_t *msg, size_t len);
+/* hs_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
+TERN_MUST_CHECK int hs_send_ccs(tern_conn *c);
+/* hs_send_warning queues a warning-level alert and keeps the connection
  * (TLS 1.2's no_renegotiation); nothing once we have closed. */
-TERN_MUST_CHECK int conn_send_warning(tern_conn *c, int alert);
-/* conn_random fills buf from the provider (or the test hook). */
-TERN_MUST_CHECK int conn_random(tern_conn *c, uint8_t *buf, size_t len);
-/* conn_keylog passes one secret to the key-log callback. */
-void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
-/* conn_hs_pending: handshake bytes that are not yet a whole message (a key
+TERN_MUST_CHECK int hs_send_warning(tern_conn *c, int alert);
+/* hs_send_alert queues the alert that ends our direction (close_notify, or
+ * the one a failure implies) once; nothing after it. */
+void hs_send_alert(tern_conn *c, int alert);
+/* hs_send_records queues len bytes of type in records of at most 2^14
+ * (application data moves to a fresh TLS 1.3 key before a key's limit). */
+TERN_MUST_CHECK int hs_send_records(tern_conn *c, uint8_t type, const uint8_t *data, size_t len);
+/* hs_send_key_update sends a TLS 1.3 KeyUpdate and moves our sending
+ * direction to the next key (RFC 8446 §4.6.3). */
+TERN_MUST_CHECK int hs_send_key_update(tern_conn *c, int request_peer);
+/* hs_random fills buf from the provider (or the test hook). */
+TERN_MUST_CHECK int hs_random(tern_conn *c, uint8_t *buf, size_t len);
+/* hs_keylog passes one secret to the key-log callback. */
+void hs_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
+/* hs_msg_pending: handshake bytes that are not yet a whole message (a key
  * change must not happen in the middle of one, RFC 8446 §5.1). */
-bool conn_hs_pending(const tern_conn *c);
+bool hs_msg_pending(const tern_conn *c);
 
 /* transcript */
 TERN_MUST_CHECK int hs_transcript_start(tern_conn *c, enum cry_hash h);
@@ -345,6 +355,23 @@ TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body
                                       const uint8_t *msg, size_t len);
 /* Post-handshake messages (both roles): NewSessionTicket, KeyUpdate. */
 TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
+TERN_MUST_CHECK int hs13_post_message(tern_conn *c, uint8_t type, struct rd body);
+
+/* ---- hs/handshake.c: the version-neutral part ---- */
+/* hs_message: a whole received handshake message (msg: with its header),
+ * to the machine of the connection's role and stage. */
+TERN_MUST_CHECK int hs_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg,
+                               size_t len);
+/* hs_on_ccs: a ChangeCipherSpec record's body (TLS 1.2's key switch, TLS
+ * 1.3's one tolerated middlebox record). */
+TERN_MUST_CHECK int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len);
+/* hs_check_proofs: every check a completed handshake needs was made (the
+ * peer's Finished; its chain and signature where it had to present them). */
+TERN_MUST_CHECK int hs_check_proofs(tern_conn *c);
+/* hs_state_name: the state for sentences ("waiting for the ServerHello"). */
+const char *hs_state_name(enum hs_state s);
+extern const uint8_t hs_hrr_random[32];
+extern const uint8_t hs_downgrade12[8], hs_downgrade11[8];
 
 /* hs13_skip_early (server, hs/server13.c): the record of `length` bytes
  * (its protected length) is the client's declined early data: skip it, up

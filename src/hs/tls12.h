@@ -127,6 +127,9 @@ bool hs12_scheme_fits(uint16_t scheme, enum cry_key_type key);
 /* hs12_key_fits: may a certificate key of type k serve a suite of this key
  * exchange (ECDSA keys for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA)? */
 bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k);
+/* hs12_export: RFC 5705 keying material from the kept master secret. */
+TERN_MUST_CHECK int hs12_export(tern_conn *c, const char *label, const uint8_t *context,
+                                size_t context_len, uint8_t *out, size_t len);
 
 /* ---- shared by client12.c and server12.c (tls12.c) ---- */
 TERN_MUST_CHECK int hs12_state_new(struct tern_conn *c);
