@@ -7,7 +7,7 @@
 #include "hs/tls12.h"
 #include "x509/x509.h"
 
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdio.h>
 #include <string.h>
