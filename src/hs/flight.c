@@ -80,11 +80,9 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
     size_t start = c->out.len;
     uint8_t *p = wr_reserve(&c->out, cap);
     if (!p) {
-        struct tern_err e;
-        err_init(&e);
-        err_set(&e, TERN_E_NOMEM, "out of memory queueing a %zu-byte record", len);
-        c->err = c->err.code ? c->err : e;
-        c->state = HS_FAILED;
+        /* The failure path as everywhere; its own alert cannot be queued
+         * either, and the sticky first error ends the recursion. */
+        (void)hs_fail(c, TERN_E_NOMEM, "out of memory queueing a %zu-byte record", len);
         return;
     }
     size_t rec_len;
@@ -94,10 +92,7 @@ static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t
     if (rec_seal_from(&c->rd_out, type, data, len, p, cap, &rec_len, &e) != TERN_OK) {
         tern_memzero(p + off, len); /* out holds only sealed bytes (output_done) */
         c->out.len = start;
-        if (c->err.code == TERN_OK) {
-            c->err = e;
-            c->state = HS_FAILED;
-        }
+        (void)hs_fail_err(c, &e);
         return;
     }
     c->out.len = start + rec_len;

@@ -469,11 +469,12 @@ void hs_suites_text(const uint16_t *list, size_t n, char *buf, size_t cap);
 /* hs_read_u16_list: hs_u16_list_keep for a list that must be non-empty and
  * of even length (else decode_error naming `what`); *out_total (if given)
  * counts every value the peer sent. */
-int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*known)(uint16_t),
-                     uint16_t *out, size_t cap, size_t *out_n, size_t *out_total);
+TERN_MUST_CHECK int hs_read_u16_list(tern_conn *c, struct rd list, const char *what,
+                                     bool (*known)(uint16_t), uint16_t *out, size_t cap,
+                                     size_t *out_n, size_t *out_total);
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
-int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+TERN_MUST_CHECK int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
 /* hs_read_alpn_list (server, both versions): the ClientHello's ALPN
  * extension body, checked whole (RFC 7301 §3.1: non-empty names that end
  * with the list; else decode_error); *out_list is its protocol_name_list. */
@@ -488,13 +489,14 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn);
 /* hs_send_certificate_verify signs content with our key under scheme and
  * sends the CertificateVerify message (both versions; explain is the
  * trace's sentence). */
-int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
-                               const char *explain);
+TERN_MUST_CHECK int hs_send_certificate_verify(tern_conn *c, uint16_t scheme,
+                                               const uint8_t *content, size_t clen,
+                                               const char *explain);
 /* hs_take_peer_certificates: a parsed Certificate message (both versions)
  * joins the transcript and is traced; the chain is verified, or an empty
  * one is refused with missing_code when this server requires one. */
-int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, const uint8_t *msg,
-                              size_t len, int missing_code);
+TERN_MUST_CHECK int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n,
+                                              const uint8_t *msg, size_t len, int missing_code);
 
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);
