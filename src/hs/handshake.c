@@ -57,6 +57,13 @@ int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
     return TERN_OK;
 }
 
+struct rd hs_msg_body(const uint8_t *msg, size_t len)
+{
+    struct rd r;
+    rd_init(&r, len >= 4 ? msg + 4 : msg, len >= 4 ? len - 4 : 0);
+    return r;
+}
+
 /* ---- the end of a handshake ---- */
 
 int hs_check_proofs(tern_conn *c)

@@ -357,6 +357,35 @@ TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body
 TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
 TERN_MUST_CHECK int hs13_post_message(tern_conn *c, uint8_t type, struct rd body);
 
+/* ---- hs/hello.c: the ClientHello parsed once, the version chosen ---- */
+struct hs_client_hello {
+    uint16_t legacy; /* legacy_version */
+    const uint8_t *random;
+    struct rd session_id, suites, compression;
+    bool has_exts;
+    struct hs_exts ext;
+    /* versions: from supported_versions (has_sv), else legacy_version */
+    bool has_sv, offers12, offers13;
+    uint16_t highest; /* the client's highest version, for RFC 7507 */
+    char offered[96]; /* the versions it names, for sentences */
+    /* TLS 1.2: the suites offered that tern knows; the RFC 5746 signal */
+    uint16_t suite_list[HS_KNOWN_MAX];
+    size_t n_suites;
+    bool reneg_signalled;
+};
+/* hs_parse_client_hello: the ClientHello's structure, legacy_version, the
+ * extension block (hs_exts_parse's rules) and the versions offered. */
+TERN_MUST_CHECK int hs_parse_client_hello(tern_conn *c, struct rd body, struct hs_client_hello *ch);
+/* hs_server_version: the newest version both speak, or protocol_version. */
+TERN_MUST_CHECK int hs_server_version(tern_conn *c, const struct hs_client_hello *ch,
+                                      uint16_t *out);
+/* hs_server_client_hello: a received ClientHello (first, or after a
+ * HelloRetryRequest) parsed once and handed to the version's machine. */
+TERN_MUST_CHECK int hs_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg,
+                                           size_t len);
+TERN_MUST_CHECK int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch,
+                                             const uint8_t *msg, size_t len);
+
 /* ---- hs/handshake.c: the version-neutral part ---- */
 /* hs_message: a whole received handshake message (msg: with its header),
  * to the machine of the connection's role and stage. */
@@ -365,6 +394,9 @@ TERN_MUST_CHECK int hs_message(tern_conn *c, uint8_t type, struct rd body, const
 /* hs_on_ccs: a ChangeCipherSpec record's body (TLS 1.2's key switch, TLS
  * 1.3's one tolerated middlebox record). */
 TERN_MUST_CHECK int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len);
+/* hs_msg_body: the body of a whole handshake message (after its 4-byte
+ * header). */
+struct rd hs_msg_body(const uint8_t *msg, size_t len);
 /* hs_check_proofs: every check a completed handshake needs was made (the
  * peer's Finished; its chain and signature where it had to present them). */
 TERN_MUST_CHECK int hs_check_proofs(tern_conn *c);

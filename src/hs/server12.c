@@ -14,97 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* RFC 8446 §4.1.3: a server that speaks TLS 1.3 but negotiates 1.2 says so
- * in the last 8 bytes of its random. */
-static void versions_text(uint16_t min, uint16_t max, char *buf, size_t cap)
+/* check_hello12: what TLS 1.2 asks of a ClientHello beyond its structure
+ * (hs/hello.c parsed it and chose TLS 1.2). */
+static int check_hello12(tern_conn *c, struct hs_client_hello *ch)
 {
-    if (min == max)
-        snprintf(buf, cap, "only %s", tern_version_name(min));
-    else
-        snprintf(buf, cap, "%s to %s", tern_version_name(min), tern_version_name(max));
-}
-
-int hs12_server_version(tern_conn *c, struct rd body)
-{
-    tern_config *cfg = c->cfg;
-    uint16_t legacy;
-    const uint8_t *random;
-    struct rd sid, suites, comp, exts;
-    /* Malformed messages are left to the TLS 1.3 parser's sentences. */
-    if (!rd_u16(&body, &legacy) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
-        !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp))
-        return TERN_TLS13;
-    if (hs_check_legacy_version(c, legacy, "ClientHello") != TERN_OK)
-        return -1;
-    bool has_sv = false, has13 = false, has12 = false;
-    char offered[96] = "";
-    if (!rd_empty(&body)) {
-        if (!rd_prefixed16(&body, &exts))
-            return TERN_TLS13;
-        while (!rd_empty(&exts)) {
-            uint16_t type;
-            struct rd b, list;
-            if (!rd_u16(&exts, &type) || !rd_prefixed16(&exts, &b))
-                return TERN_TLS13;
-            if (type != hs_ext_type(EXT_SUPPORTED_VERSIONS) || has_sv)
-                continue;
-            has_sv = true;
-            if (!rd_prefixed8(&b, &list))
-                return TERN_TLS13;
-            uint16_t v;
-            while (rd_u16(&list, &v)) {
-                has13 |= v == TERN_TLS13;
-                has12 |= v == TERN_TLS12;
-                if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
-                    snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
-                             offered[0] ? ", " : "", tern_version_name(v));
-            }
-        }
-    }
-    if (!has_sv) {
-        /* RFC 8446 §4.2.1: without supported_versions, legacy_version is
-         * the client's highest version (anything above 1.2 means 1.2). */
-        has12 = legacy >= TERN_TLS12;
-        snprintf(offered, sizeof(offered), "%s (0x%04x)", tern_version_name(legacy), legacy);
-    }
-    if (has13 && cfg->max_version >= TERN_TLS13)
-        return TERN_TLS13;
-    if (has12 && cfg->min_version <= TERN_TLS12)
-        return TERN_TLS12;
-    char ours[64];
-    versions_text(cfg->min_version, cfg->max_version, ours, sizeof(ours));
-    hs_fail(c, TERN_E_PROTOCOL_VERSION,
-            "no TLS version in common: the client offers %s; this server speaks %s (SSL 3.0, "
-            "TLS 1.0 and TLS 1.1 are refused)",
-            offered[0] ? offered : "nothing it names", ours);
-    return -1;
-}
-
-struct hello12 {
-    uint16_t legacy;
-    const uint8_t *random;
-    struct rd session_id, suites, compression;
-    struct hs_exts ext;
-    bool reneg_signalled;
-    uint16_t suite_list[HS_KNOWN_MAX]; /* the suites offered that tern knows */
-    size_t n_suites;
-};
-
-static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
-{
-    struct rd exts = {0};
-    if (!rd_u16(&body, &ch->legacy) || !rd_bytes(&body, &ch->random, 32) ||
-        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
-        !rd_prefixed8(&body, &ch->compression) ||
-        (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello is malformed");
-    if (ch->session_id.len > 32)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: session_id of %zu bytes (max 32)",
-                       ch->session_id.len);
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
-        return hs_fail_err(c, &err);
     /* RFC 5246 §7.4.1.2: null compression must be offered; tern uses nothing else. */
     if (!memchr(ch->compression.p, 0, ch->compression.len))
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
@@ -121,18 +34,8 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
         if (v == HS12_FALLBACK_SCSV)
             fallback = true;
     }
-    /* The client's highest version: from supported_versions when present
-     * (RFC 8446 §4.2.1), else legacy_version. */
-    uint16_t highest = ch->legacy > TERN_TLS12 ? TERN_TLS12 : ch->legacy;
-    if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
-        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], list;
-        if (!rd_prefixed8(&sv, &list) || !rd_empty(&sv) || list.len < 2 || list.len % 2)
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
-        highest = 0;
-        while (rd_u16(&list, &v))
-            if (v > highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
-                highest = v;
-    }
+    /* RFC 7507 §3 compares the client's highest version (hs/hello.c read it). */
+    uint16_t highest = ch->highest;
     /* RFC 7507 §3: a client retrying with a lower version than it can speak
      * says so; if we could have given it more, someone (or something) made
      * the first attempt fail: inappropriate_fallback. */
@@ -198,7 +101,7 @@ bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k)
 }
 
 /* choose picks suite, group and signature scheme, in our order of preference. */
-static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **out_suite,
+static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs_suite12 **out_suite,
                   uint16_t *out_group, uint16_t *out_scheme)
 {
     tern_config *cfg = c->cfg;
@@ -271,7 +174,7 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
                    list);
 }
 
-static int send_server_hello(tern_conn *c, const struct hello12 *ch)
+static int send_server_hello(tern_conn *c, const struct hs_client_hello *ch)
 {
     uint8_t buf[400];
     struct wr w;
@@ -416,7 +319,7 @@ static int send_certificate_request(tern_conn *c)
 
 /* resume_fits: may the session s (opened from a ticket or found in the
  * store) resume this connection? Else a full handshake. */
-static bool resume_fits(tern_conn *c, const struct hello12 *ch, const struct hs_session *s)
+static bool resume_fits(tern_conn *c, const struct hs_client_hello *ch, const struct hs_session *s)
 {
     tern_config *cfg = c->cfg;
     const struct hs_suite12 *suite = hs_suite12(s->suite);
@@ -448,7 +351,7 @@ static void resume_with(tern_conn *c, const struct hs_session *s)
  * store, looks up its session ID (RFC 5246 §7.4.1.2). A session that is
  * unknown, does not open or no longer fits means a full handshake, not an
  * error. */
-static bool try_resume(tern_conn *c, const struct hello12 *ch, bool tickets)
+static bool try_resume(tern_conn *c, const struct hs_client_hello *ch, bool tickets)
 {
     tern_config *cfg = c->cfg;
     struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
@@ -550,22 +453,22 @@ static int send_ticket(tern_conn *c)
     return rc;
 }
 
-int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+int hs12_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
+                             size_t len)
 {
-    struct hello12 ch;
     const struct hs_suite12 *suite = NULL;
     uint16_t group = 0, scheme = 0;
-    TRY(parse_hello(c, body, &ch));
-    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, &ch, &suite, &group, &scheme));
+    TRY(check_hello12(c, ch));
+    TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
+    TRY(choose(c, ch, &suite, &group, &scheme));
     TRY(hs12_state_new(c));
     struct hs12 *t = c->t12;
     t->suite = suite;
-    t->client_version = ch.legacy;
+    t->client_version = ch->legacy;
     c->version = TERN_TLS12;
     c->suite = suite->id;
     c->group = group;
-    memcpy(c->client_random, ch.random, 32);
+    memcpy(c->client_random, ch->random, 32);
     TRY(hs_random(c, c->server_random, 32));
     if (c->cfg->max_version >= TERN_TLS13)
         memcpy(c->server_random + 24, hs_downgrade12, 8);
@@ -574,7 +477,7 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         {"chosen_suite", tern_suite_name(suite->id)},
         {"chosen_group", group ? tern_group_name(group) : "(RSA key transport)"},
     };
-    hs_trace_client_hello(c, body, len,
+    hs_trace_client_hello(c, hs_msg_body(msg, len), len,
                           "The client proposed its versions, cipher suites, groups, signature "
                           "schemes and the server name it wants; TLS 1.2 is the newest version "
                           "we share.",
@@ -582,13 +485,13 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     TRY(hs_transcript_add(c, msg, len));
     /* Sealed tickets unless the store keeps sessions instead. */
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
-                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
-    if (try_resume(c, &ch, tickets)) {
+                   hs_ext_has(&ch->ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
+    if (try_resume(c, ch, tickets)) {
         /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first,
          * with a fresh ticket first when the sealing hook asked for one
          * (RFC 5077 §3.1). */
         t->send_ticket = tickets && c->ticket_renew;
-        TRY(send_server_hello(c, &ch));
+        TRY(send_server_hello(c, ch));
         if (t->send_ticket)
             TRY(send_ticket(c));
         TRY(hs12_key_block(c));
@@ -603,7 +506,7 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
         TRY(hs_random(c, c->session_id, HS_STORE_ID_LEN));
         c->session_id_len = HS_STORE_ID_LEN;
     }
-    TRY(send_server_hello(c, &ch));
+    TRY(send_server_hello(c, ch));
     TRY(hs12_send_certificate(c));
     if (suite->kx != HS12_KX_RSA)
         TRY(send_server_key_exchange(c, scheme));

@@ -9,14 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct client_hello {
-    const uint8_t *random;
-    struct rd session_id;
-    struct rd suites;
-    struct rd compression;
-    struct hs_exts ext;
-};
-
 /* What the server decided from a ClientHello. */
 struct choice {
     uint16_t suite;
@@ -25,63 +17,21 @@ struct choice {
     uint16_t scheme;
 };
 
-static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello *ch)
+/* check_client_hello13: what TLS 1.3 asks of a ClientHello beyond its
+ * structure (hs/hello.c parsed it and chose TLS 1.3). */
+static int check_client_hello13(tern_conn *c, struct hs_client_hello *ch)
 {
-    uint16_t legacy_version;
-    struct rd exts;
-    if (!rd_u16(&body, &legacy_version) || !rd_bytes(&body, &ch->random, 32) ||
-        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
-        !rd_prefixed8(&body, &ch->compression))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello is truncated");
-    TRY(hs_check_legacy_version(c, legacy_version, "ClientHello"));
-    if (ch->session_id.len > 32)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
-                       ch->session_id.len);
-    if (rd_empty(&body))
-        return hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                       "the client offers %s without extensions; this server speaks TLS 1.3",
-                       tern_version_name(legacy_version));
-    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed extensions block");
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
-        return hs_fail_err(c, &err);
-
-    /* Versions (RFC 8446 §4.2.1). */
-    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS))
-        return hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                       "the client offers only %s (no supported_versions); tern requires TLS "
-                       "1.3 here, and refuses SSL 3.0, TLS 1.0 and 1.1",
-                       tern_version_name(legacy_version));
-    struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], vl;
-    if (!rd_prefixed8(&sv, &vl) || !rd_empty(&sv) || vl.len < 2 || vl.len % 2)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
-    bool has13 = false;
-    uint16_t v;
-    char offered[96] = "";
-    while (rd_u16(&vl, &v)) {
-        if (v == TERN_TLS13)
-            has13 = true;
-        if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
-            snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
-                     offered[0] ? ", " : "", tern_version_name(v));
-    }
-    if (!has13 || c->cfg->max_version < TERN_TLS13)
-        return hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                       "no TLS version in common: the client offers %s; this server speaks "
-                       "TLS 1.3",
-                       offered);
     /* RFC 8446 §4.1.2: exactly the null compression method. */
     uint8_t comp;
-    if (ch->compression.len != 1 || !rd_u8(&ch->compression, &comp) || comp != 0)
+    struct rd cm = ch->compression;
+    if (cm.len != 1 || !rd_u8(&cm, &comp) || comp != 0)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "ClientHello offers compression; TLS 1.3 requires exactly the null "
                        "method");
     return TERN_OK;
 }
 
-static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
+static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
 {
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
@@ -208,7 +158,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     return TERN_OK;
 }
 
-static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct choice *ch_out,
+static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const struct choice *ch_out,
                             const uint8_t *msg, size_t len)
 {
     const struct hs_suite *s = hs_suite13(ch_out->suite);
@@ -255,7 +205,7 @@ static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct 
     return TERN_OK;
 }
 
-static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+static int send_server_hello(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
                              const uint8_t *share, size_t share_len, int psk_index)
 {
     struct wr w;
@@ -380,7 +330,7 @@ static int send_certificate_request(tern_conn *c)
  * another suite, SNI or ALPN) means a full handshake, not an error; a
  * binder that does not verify aborts with decrypt_error. On success
  * c->session holds the session and *out_index the identity chosen. */
-static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
                       const uint8_t *msg, size_t len, int *out_index)
 {
     *out_index = -1;
@@ -481,41 +431,33 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
     return rc;
 }
 
-static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
+                             size_t len)
 {
-    /* TLS 1.2 hook (hs/server12.c): 1.3 whenever offered, else 1.2. */
-    if (c->state == HS_S_WAIT_CH) {
-        int v = hs12_server_version(c, body);
-        if (v < 0)
-            return c->err.code;
-        if (v == TERN_TLS12)
-            return hs12_server_client_hello(c, body, msg, len);
-    }
-    struct client_hello ch;
     struct choice cho;
-    TRY(parse_client_hello(c, body, &ch));
+    TRY(check_client_hello13(c, ch));
     /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
      * a full answer; the 0-RTT records that follow are skipped. None may
      * be offered again after a HelloRetryRequest (OpenSSL's alert:
      * illegal_parameter). */
-    bool early = hs_ext_has(&ch.ext, EXT_EARLY_DATA);
-    if (early && ch.ext.body[EXT_EARLY_DATA].len != 0)
+    bool early = hs_ext_has(&ch->ext, EXT_EARLY_DATA);
+    if (early && ch->ext.body[EXT_EARLY_DATA].len != 0)
         return hs_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
-                       ch.ext.body[EXT_EARLY_DATA].len);
+                       ch->ext.body[EXT_EARLY_DATA].len);
     if (early && c->hrr_done)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the second ClientHello offers early_data again after our "
                        "HelloRetryRequest (RFC 8446 §4.2.10)");
     c->early_skip = EARLY_SKIP_NONE;
-    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, &ch, &cho));
-    memcpy(c->client_random, ch.random, 32);
+    TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
+    TRY(choose(c, ch, &cho));
+    memcpy(c->client_random, ch->random, 32);
     {
         struct tern_trace_fact f[] = {
             {"chosen_suite", tern_suite_name(cho.suite)},
             {"chosen_group", tern_group_name(cho.group)},
         };
-        hs_trace_client_hello(c, body, len,
+        hs_trace_client_hello(c, hs_msg_body(msg, len), len,
                               "The client proposed versions, cipher suites, key-exchange groups "
                               "with its key shares, signature schemes and the server name it "
                               "wants.",
@@ -523,14 +465,14 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     }
     if (cho.share.len == 0 && cho.group != 0) {
         c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;
-        return send_hello_retry(c, &ch, &cho, msg, len);
+        return send_hello_retry(c, ch, &cho, msg, len);
     }
 
     const struct hs_suite *s = hs_suite13(cho.suite);
     if (!c->hrr_done)
         TRY(hs_transcript_start(c, s->hash));
     int psk_index;
-    TRY(try_resume(c, &ch, &cho, msg, len, &psk_index));
+    TRY(try_resume(c, ch, &cho, msg, len, &psk_index));
     if (cho.group == 0 && !c->psk_ke)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello has no key_share and none of its PSKs can be resumed");
@@ -556,8 +498,8 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     c->round_trips++;
     rc = hs_random(c, c->server_random, 32);
     if (rc == TERN_OK)
-        rc = send_server_hello(c, &ch, &cho, share, share_len, psk_index);
-    if (rc == TERN_OK && ch.session_id.len && !c->hrr_done)
+        rc = send_server_hello(c, ch, &cho, share, share_len, psk_index);
+    if (rc == TERN_OK && ch->session_id.len && !c->hrr_done)
         rc = hs_send_ccs(c);
     if (rc == TERN_OK)
         rc = hs13_handshake_keys(c, secret, secret_len);
@@ -623,7 +565,7 @@ int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
     case HS_S_WAIT_CH:
     case HS_S_WAIT_CH2:
         if (type == HS_CLIENT_HELLO)
-            return on_client_hello(c, body, msg, len);
+            return hs_server_client_hello(c, body, msg, len);
         break;
     case HS_S_WAIT_CERT:
         if (type == HS_CERTIFICATE) {
