@@ -240,6 +240,25 @@ static void test_cache_eviction(void)
     tern_config_free(bad);
 }
 
+/* A spent single-use ticket frees its place in tern's cache: the next
+ * session takes it, and no live session is evicted while there is room. */
+static void test_cache_reuses_freed_places(void)
+{
+    tern_config *scfg = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_tickets(scfg, 1, 3600, 86400), TERN_OK);
+    CHECK_EQ(tern_config_set_session_cache(scfg, 2), TERN_OK);
+    tern_config *a = client_config(), *b = client_config();
+    CHECK_EQ(visit(a, scfg), 0); /* a1 */
+    CHECK_EQ(visit(b, scfg), 0); /* b1: full */
+    CHECK_EQ(visit(a, scfg), 1); /* a1 spent, a2 in its place */
+    CHECK_EQ(visit(a, scfg), 1); /* a2 spent, a3 */
+    CHECK_EQ(visit(b, scfg), 1); /* b1 still there */
+    CHECK_EQ(visit(a, scfg), 1);
+    tern_config_free(a);
+    tern_config_free(b);
+    tern_config_free(scfg);
+}
+
 /* The application's callbacks: new once per full handshake with a 32-byte
  * ID, get once per offered ID, remove never while all is well. */
 static void test_callbacks_called(void)
@@ -818,6 +837,7 @@ int main(void)
     RUN(test_tls12_ids_builtin);
     RUN(test_tls12_no_store_no_id);
     RUN(test_cache_eviction);
+    RUN(test_cache_reuses_freed_places);
     RUN(test_callbacks_called);
     RUN(test_ids_beside_sealed_tickets);
     RUN(test_failed_handshake_stores_nothing);
