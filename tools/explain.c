@@ -446,7 +446,7 @@ static void why_html(FILE *f, const struct explain_log *l, tern_conn *c)
     bool v13 = tern_conn_version(c) == TERN_TLS13, hrr = has_event(l, "HelloRetryRequest");
     const char *alpn = tern_conn_alpn(c);
     fputs("<section id=\"why\" aria-labelledby=\"why-h\"><h2 id=\"why-h\">What the server "
-          "chose, and why</h2><dl class=\"summary\">",
+          "chose, and why</h2><dl class=\"summary why\">",
           f);
     why_row(f, "Version", tern_version_name(tern_conn_version(c)),
             v13 ? "the newest version in your browser's supported_versions that this server "
@@ -497,8 +497,12 @@ static const char PAGE_HEAD[] =
     "body{font:16px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0}\n"
     "main{max-width:60rem;margin:0 auto;padding:1rem}\n"
     "h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}\n"
-    ".summary{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}\n"
-    ".summary dt{color:var(--muted)}.summary dd{margin:0;font-weight:600}\n"
+    ".summary{display:grid;grid-template-columns:minmax(8rem,max-content) minmax(0,1fr);"
+    "gap:.2rem 1rem}\n"
+    ".summary dt{color:var(--muted)}.summary dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
+    "\n.why dd{font-weight:normal}\n"
+    "@media (max-width:40rem){.summary,.facts{grid-template-columns:minmax(0,1fr)}"
+    ".summary dd,.facts dd{margin-bottom:.5rem}.step details{width:94%}}\n"
     ".lanes{display:flex;justify-content:space-between;font-weight:600;border-bottom:2px solid "
     "var(--line);padding:.3rem 0}\n"
     ".ladder{list-style:none;padding:0;margin:0;border-left:2px solid var(--line);border-right:2px "

@@ -95,6 +95,20 @@ print(f"{len(want)} sentences, the trace's own")
 PY
 pass "the page's sentences are the trace's"
 
+# A resumed connection says so, in the summary and the ServerHello's facts.
+"$TERN" get --session "$WORK/sess" --cafile "$CA" "https://localhost:$PORT/hello.txt" >/dev/null || fail "first fetch failed"
+"$TERN" get --session "$WORK/sess" --cafile "$CA" "$PAGE?format=json" >"$WORK/resumed.json" || fail "resumed fetch failed"
+python3 - "$WORK/resumed.json" <<'PY' || fail "the page of a resumed connection is wrong"
+import json, sys
+page = json.load(open(sys.argv[1]))
+assert page["connection"]["resumed"] is True, page["connection"]
+sh = [e for e in page["events"] if e["name"] == "ServerHello"][0]
+assert {f["key"]: f["value"] for f in sh["facts"]}["resumption"] is True, sh
+assert "Certificate" not in [e["name"] for e in page["events"]], "a resumed handshake sent a certificate"
+PY
+"$TERN" get --session "$WORK/sess" --cafile "$CA" "$PAGE" | grep -q 'yes: the ticket carried' || fail "the HTML does not say it resumed"
+pass "a resumed connection's page says so"
+
 # The listing links to the page; --no-explain-page turns it off.
 "$TERN" get --cafile "$CA" "https://localhost:$PORT/" | grep -q 'href="/.well-known/tern/handshake"' \
   || fail "the listing has no link to the page"

@@ -61,7 +61,7 @@ if command -v openssl >/dev/null; then
     fail "serve started with an encrypted key and no password"
   fi
   grep -q 'is encrypted.*--key-pass' "$WORK/enc.log" || fail "encrypted key: $(cat "$WORK/enc.log")"
-  start_with good --key "$P/good-key.enc" --key-pass pass:pw
+  start_serve "$SITE" --cert "$P/good.pem" --key "$P/good-key.enc" --key-pass pass:pw
   "$TERN" get --cafile "$P/ca.pem" "https://localhost:$PORT/hello.txt" >/dev/null || fail "--key-pass: no service"
   pass "tern serve --key-pass"
 fi
