@@ -367,8 +367,7 @@ struct tern_session_store {
      * TERN_SESSION_MAX) and returns its length; 0 when it holds none (or it
      * does not fit). id is the peer's bytes: 1 to TERN_SESSION_ID_MAX of
      * them, anything at all. A peer gets at most one call per TLS 1.2
-     * ClientHello and four per TLS 1.3 one (one per PSK identity), so a
-     * slow store (one over the network) bounds how fast it can be probed. */
+     * ClientHello and four per TLS 1.3 one (one per PSK identity). */
     size_t (*get_session)(void *arg, const uint8_t *id, size_t id_len, uint8_t *out, size_t cap);
     /* remove_session forgets id: tern calls it for a session it refused
      * (expired, damaged, of another context) and, with single_use_tickets,
