@@ -96,7 +96,7 @@ static void app_store_init(struct app_store *a)
 /* ---- the trace: what the server said about sessions ---- */
 
 static char last_refusal[1024];
-static unsigned refusals, unknowns;
+static unsigned refusals, unknowns, retries;
 static char last_sh_resumption[128];
 static char ticket_refusal[1024];
 
@@ -111,6 +111,8 @@ static void server_trace(void *arg, const struct tern_trace_event *ev)
         snprintf(ticket_refusal, sizeof(ticket_refusal), "%s", ev->explain);
     if (!strcmp(ev->name, "session unknown"))
         unknowns++;
+    if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "HelloRetryRequest"))
+        retries++;
     if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "ServerHello"))
         for (size_t i = 0; i < ev->n_facts; i++)
             if (!strcmp(ev->facts[i].key, "resumption"))
@@ -120,7 +122,7 @@ static void server_trace(void *arg, const struct tern_trace_event *ev)
 static void trace_reset(void)
 {
     last_refusal[0] = last_sh_resumption[0] = '\0';
-    refusals = unknowns = 0;
+    refusals = unknowns = retries = 0;
 }
 
 /* The client's saved sessions, as the session callback gives them. */
@@ -598,6 +600,26 @@ static void test_id_is_no_tls13_ticket(void)
     tern_config_free(scfg);
 }
 
+/* A stateful single-use ticket survives a HelloRetryRequest: the server
+ * looks it up (and spends it) once, for the second ClientHello. */
+static void test_tls13_stateful_after_hrr(void)
+{
+    struct app_store app;
+    app_store_init(&app);
+    tern_config *scfg = store_server(key_a, &app);
+    const uint16_t g[] = {TERN_GROUP_SECP256R1};
+    CHECK_EQ(tern_config_set_groups(scfg, g, 1), TERN_OK); /* the client's shares are others */
+    tern_config *ccfg = client_config();
+    CHECK_EQ(visit(ccfg, scfg), 0);
+    trace_reset();
+    CHECK_EQ(visit(ccfg, scfg), 1);
+    CHECK_EQ(retries, 1);
+    CHECK_EQ(app.gets, 1);
+    CHECK_EQ(app.removes, 1);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 /* tern's own cache with TLS 1.3: stateful, single-use tickets. */
 static void test_tls13_builtin_cache(void)
 {
@@ -847,6 +869,7 @@ int main(void)
     RUN(test_no_ems_session_not_resumed);
     RUN(test_client_export_import12);
     RUN(test_tls13_stateful_tickets);
+    RUN(test_tls13_stateful_after_hrr);
     RUN(test_tls13_builtin_cache);
     RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
