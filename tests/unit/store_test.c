@@ -600,6 +600,53 @@ static void test_id_is_no_tls13_ticket(void)
     tern_config_free(scfg);
 }
 
+/* Mutual TLS: a session resumed from the store carries the client's
+ * identity (both versions), and sessions made without one do not resume on
+ * a server that now requires it (same context: the test shares a store). */
+static void test_client_identity_in_store(void)
+{
+    for (int v13 = 0; v13 < 2; v13++) {
+        struct app_store app;
+        app_store_init(&app);
+        tern_config *scfg = store_server(key_a, &app);
+        add_trust(scfg, DATA "ca.pem");
+        CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+        tern_config *ccfg = v13 ? client_config() : client12();
+        CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        for (int round = 0; round < 2; round++) {
+            tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+            tern_conn *s = tern_conn_new_server(scfg);
+            pump(c, s, 1 << 20);
+            CHECK(both_done(c, s));
+            exchange(c, s, 16);
+            pump(c, s, 1 << 20);
+            CHECK_EQ(tern_conn_resumed(s), round);
+            CHECK(tern_conn_peer_subject(s) && strlen(tern_conn_peer_subject(s)) > 3);
+            CHECK_CONTAINS(tern_conn_peer_subject(s), "CN=");
+            tern_conn_free(c);
+            tern_conn_free(s);
+        }
+        /* A session of a server that did not ask for certificates. */
+        struct app_store app2;
+        app_store_init(&app2);
+        tern_config *open_srv = store_server(key_a, &app2);
+        tern_config *req_srv = store_server(key_a, &app2);
+        add_trust(req_srv, DATA "ca.pem");
+        CHECK_EQ(tern_config_set_client_auth(req_srv, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+        tern_config *anon = v13 ? client_config() : client12();
+        CHECK_EQ(tern_config_set_cert_chain_file(anon, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        CHECK_EQ(visit(anon, open_srv), 0);
+        CHECK_EQ(visit(anon, req_srv), 0); /* no identity in the session: a full handshake */
+        tern_config_free(anon);
+        tern_config_free(open_srv);
+        tern_config_free(req_srv);
+        tern_config_free(ccfg);
+        tern_config_free(scfg);
+    }
+}
+
 /* A stateful single-use ticket survives a HelloRetryRequest: the server
  * looks it up (and spends it) once, for the second ClientHello. */
 static void test_tls13_stateful_after_hrr(void)
@@ -870,6 +917,7 @@ int main(void)
     RUN(test_client_export_import12);
     RUN(test_tls13_stateful_tickets);
     RUN(test_tls13_stateful_after_hrr);
+    RUN(test_client_identity_in_store);
     RUN(test_tls13_builtin_cache);
     RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
