@@ -111,9 +111,13 @@ int hs_store_deserialize(const tern_config *cfg, const uint8_t *blob, size_t len
     rd_init(&r, blob, len - HS_STORE_MAC_LEN);
     TRY(hs_state_decode(cfg, r, out, err));
     if (!hs_session_fresh(out, now_ms)) {
-        unsigned long long age = now_ms >= out->issued_ms ? (now_ms - out->issued_ms) / 1000u : 0;
+        bool future = now_ms < out->issued_ms;
+        unsigned long long age = future ? 0 : (now_ms - out->issued_ms) / 1000u;
         uint32_t life = out->lifetime_s;
         hs_session_wipe(out);
+        if (future)
+            return err_set(err, TERN_E_DECRYPT,
+                           "the session was issued after now (the clock went back?)");
         return err_set(err, TERN_E_DECRYPT, "the session has expired (%llu s old, lifetime %u s)",
                        age, life);
     }

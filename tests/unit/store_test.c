@@ -437,6 +437,9 @@ static void test_damaged_refused(void)
     CHECK_EQ(hs_store_deserialize(cfg, blob, len, 1000000 + 61000, &back, &err), TERN_E_DECRYPT);
     CHECK_CONTAINS(err.msg, "expired (61 s old, lifetime 60 s)");
     err_init(&err);
+    CHECK_EQ(hs_store_deserialize(cfg, blob, len, 999000, &back, &err), TERN_E_DECRYPT);
+    CHECK_CONTAINS(err.msg, "issued after now");
+    err_init(&err);
     CHECK_EQ(hs_store_deserialize(cfg, blob, 20, 1000500, &back, &err), TERN_E_DECODE);
     CHECK_CONTAINS(err.msg, "20 bytes is not one of tern's");
     err_init(&err);
