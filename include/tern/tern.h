@@ -270,8 +270,10 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * random one by default. Give several server processes the same secret
  * (tern_config_set_ticket_key_file) and they resume each other's sessions.
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
- * interval and the next one. count = 0 turns tickets off; after a resumed
- * handshake one ticket is sent, replacing the one spent. Defaults: 2
+ * interval and the next one (and a TLS 1.2 client that resumes with one
+ * under the previous key gets a fresh ticket). count = 0 turns tickets off;
+ * after a resumed TLS 1.3 handshake one ticket is sent, replacing the one
+ * spent. Defaults: 2
  * tickets, 86400 s lifetime and rotation. With a session store (below),
  * count and lifetime also govern stateful tickets, and lifetime is how long
  * the store's sessions (TLS 1.2 IDs too) resume. */

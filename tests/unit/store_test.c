@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const uint8_t key_a[32] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
                                   7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
@@ -806,6 +807,41 @@ static void test_sealer_round_trip(void)
     tern_config_free(bad);
 }
 
+/* tern's own sealing renews a TLS 1.2 ticket sealed under the previous
+ * epoch's key, so the session outlives that key. */
+static void test_own_sealing_renews12(void)
+{
+    tern_config *scfg = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_tickets(scfg, 1, 3600, 1), TERN_OK); /* a new key every second */
+    tern_config *ccfg = client12();
+    tern_config_set_session_callback(ccfg, save_session, NULL);
+    /* Start just after a second boundary, so the first two steps share it. */
+    while (hs_now_ms() % 1000 > 300)
+        usleep(10000);
+    CHECK_EQ(visit(ccfg, scfg), 0);
+    saved_n = 0;
+    CHECK_EQ(visit(ccfg, scfg), 1); /* same epoch: no new ticket */
+    CHECK_EQ(saved_n, 0);
+    /* That visit spent the ticket; a fresh client resumes from the saved
+     * blob in the next epoch and is renewed. */
+    uint8_t blob[TERN_SESSION_MAX];
+    size_t len = saved_len;
+    memcpy(blob, saved, len);
+    while (hs_now_ms() % 1000 > 300 || hs_now_ms() / 1000 == 0)
+        usleep(10000);
+    usleep(1000000);
+    tern_config *next = client12();
+    tern_config_set_session_callback(next, save_session, NULL);
+    CHECK_EQ(tern_config_add_session(next, blob, len), TERN_OK);
+    CHECK_EQ(visit(next, scfg), 1);
+    CHECK_EQ(saved_n, 1); /* renewed inside the abbreviated handshake */
+    usleep(1000000);
+    CHECK_EQ(visit(next, scfg), 1); /* the first key is gone; the renewed ticket opens */
+    tern_config_free(next);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 /* Key rotation through the hook: a ticket under a retired key is unknown
  * (a full handshake); one under the previous key resumes and, in TLS 1.2,
  * brings a fresh ticket inside the abbreviated handshake (RFC 5077 §3.1),
@@ -925,6 +961,7 @@ int main(void)
     RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
     RUN(test_sealer_rotation_and_renewal);
+    RUN(test_own_sealing_renews12);
     RUN(test_sealer_bad_state);
     RUN(test_cache_threads);
     return test_done();
