@@ -223,6 +223,9 @@ struct tern_conn {
     struct wr ch_buf;       /* client: ClientHello bytes until the suite is known */
     uint8_t client_random[HS_RANDOM_LEN];
     uint8_t server_random[HS_RANDOM_LEN];
+    /* client: the legacy_session_id sent, then (TLS 1.2, after ServerHello)
+     * the server's; server, TLS 1.2 with a session store: the ID our
+     * ServerHello gives a new session */
     uint8_t session_id[32];
     size_t session_id_len;
     struct cry_kex kex[2]; /* client: key shares offered */

@@ -272,8 +272,18 @@ int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len, uint64_t n
                      struct hs_session *out, struct tern_err *err)
 {
     tern_config *cfg = c->cfg;
-    if (!cfg->have_sealer)
-        return hs_ticket_open(cfg, ticket, len, now_ms, out, err);
+    if (!cfg->have_sealer) {
+        TRY(hs_ticket_open(cfg, ticket, len, now_ms, out, err));
+        /* Sealed under the previous epoch's key, which the next rotation
+         * retires: a TLS 1.2 client gets a fresh ticket now (RFC 5077
+         * §3.1), so its session outlives the key. */
+        struct rd r;
+        uint64_t epoch;
+        rd_init(&r, ticket, len);
+        if (rd_u64(&r, &epoch) && epoch != now_ms / 1000u / cfg->ticket_rotation)
+            c->ticket_renew = true;
+        return TERN_OK;
+    }
     memset(out, 0, sizeof(*out));
     if (len == 0 || len > TERN_TICKET_MAX)
         return err_set(err, TERN_E_DECODE, "a ticket of %zu bytes is not one of ours", len);
