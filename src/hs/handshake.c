@@ -6,6 +6,7 @@
  * server13.c, tls13.c for TLS 1.3; client12.c, server12.c, tls12.c for
  * TLS 1.2) build on it; it stands on flight.c. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
 #include "hs/session.h"
@@ -194,10 +195,11 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*know
 
 int hs_read_alpn_choice(tern_conn *c, struct rd ext, const char *where)
 {
-    struct rd list, name, ours, p;
-    if (!rd_prefixed16(&ext, &list) || !rd_empty(&ext) || !rd_prefixed8(&list, &name) ||
-        name.len == 0 || !rd_empty(&list))
-        return hs_fail(c, TERN_E_DECODE, "%s: ALPN must name exactly one protocol", where);
+    struct rd name, ours, p;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_alpn_choice(ext, where, &name, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     /* RFC 7301 §3.1: it must be one we offered. */
     bool found = false;
     rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
@@ -229,23 +231,10 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn)
 
 int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
 {
-    /* RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each
-     * ProtocolName<1..2^8-1>: an empty name, or one running past the list,
-     * makes the whole extension malformed, whatever comes before it. */
-    struct rd list, name;
-    if (!rd_prefixed16_nonempty(&ext, &list) || !rd_empty(&ext))
-        return hs_fail(c, TERN_E_DECODE,
-                       "ClientHello: malformed ALPN extension (its list is empty or its length "
-                       "is wrong)");
-    *out_list = list;
-    for (size_t i = 1; !rd_empty(&list); i++) {
-        if (!rd_prefixed8(&list, &name))
-            return hs_fail(c, TERN_E_DECODE,
-                           "ClientHello: ALPN protocol name %zu runs past the end of the list", i);
-        if (name.len == 0)
-            return hs_fail(c, TERN_E_DECODE,
-                           "ClientHello: ALPN protocol name %zu is empty (RFC 7301 §3.1)", i);
-    }
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_alpn_list(ext, out_list, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     return TERN_OK;
 }
 
@@ -253,13 +242,11 @@ int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
 {
     if (hs_ext_has(ext, EXT_SERVER_NAME)) {
-        struct rd sn = ext->body[EXT_SERVER_NAME], list, name;
-        uint8_t type;
-        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
-            !rd_prefixed16_nonempty(&list, &name) || type != 0)
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
-        if (memchr(name.p, 0, name.len))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
+        struct rd name;
+        struct tern_err err;
+        err_init(&err);
+        if (hs13_parse_sni(ext->body[EXT_SERVER_NAME], &name, &err) != TERN_OK)
+            return hs_fail_err(c, &err);
         tern_free(c->server_name);
         c->server_name = tern_malloc(name.len + 1);
         if (!c->server_name)

@@ -3,6 +3,7 @@
  *   WAIT_CH [-> HelloRetryRequest -> WAIT_CH2] -> (send flight)
  *   -> [WAIT_CERT -> WAIT_CV] -> WAIT_FINISHED -> CONNECTED */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/session.h"
 
@@ -21,17 +22,15 @@ struct choice {
  * structure (hs/hello.c parsed it and chose TLS 1.3). */
 static int check_client_hello13(tern_conn *c, struct hs_client_hello *ch)
 {
-    /* RFC 8446 §4.1.2: exactly the null compression method. */
-    uint8_t comp;
-    struct rd cm = ch->compression;
-    if (cm.len != 1 || !rd_u8(&cm, &comp) || comp != 0)
-        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                       "ClientHello offers compression; TLS 1.3 requires exactly the null "
-                       "method");
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_compression(ch->compression, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     return TERN_OK;
 }
 
-static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
+static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch_exts *x,
+                  struct choice *out)
 {
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
@@ -58,15 +57,12 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
                        tern_suite_name(c->suite));
 
     /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
-    if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
+    if (!x->has_sigalgs)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello lacks signature_algorithms, which a certificate-based "
                        "handshake requires");
-    struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
-    if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
-                         HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    c->n_peer_sigs_sent =
+        hs_u16_list_keep(x->sigalgs, hs_known_scheme, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs);
     TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
@@ -76,56 +72,22 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
 
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
-    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE)) {
+    if (!x->has_groups || !x->has_key_share) {
         if (cfg->psk_ke && hs_ext_has(&ch->ext, EXT_PRE_SHARED_KEY))
             return TERN_OK;
         return hs_fail(c, TERN_E_MISSING_EXTENSION, "ClientHello lacks %s%s",
-                       hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
-                                                                  : "supported_groups",
+                       x->has_groups ? "key_share" : "supported_groups",
                        cfg->psk_ke ? " and offers no PSK"
                                    : " (this server does not resume without a key exchange)");
     }
-    struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
     uint16_t groups[HS_KNOWN_MAX];
-    size_t n_groups, n_groups_sent;
-    if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
-                         HS_KNOWN_MAX, &n_groups, &n_groups_sent));
-    /* Every group the client listed, known or not, for the rule below. */
-    struct hs_u16_set listed, shared;
-    hs_u16_set_clear(&listed);
-    hs_u16_set_clear(&shared);
-    for (uint16_t v; rd_u16(&gl, &v);)
-        (void)hs_u16_set_add(&listed, v);
-
-    /* RFC 8446 §4.2.8 sets no limit on the number of shares: any number
-     * that fits the message is read, with constant work each; the shares
-     * kept are those for groups tern can use. */
-    struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
-    if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
-    uint16_t share_groups[HS_KNOWN_MAX];
-    struct rd share_bodies[HS_KNOWN_MAX];
-    size_t n_shares = 0;
-    while (!rd_empty(&shares)) {
-        uint16_t g;
-        struct rd kx;
-        if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
-        if (!hs_u16_set_add(&shared, g))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                           "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g), g);
-        if (!hs_u16_set_has(&listed, g))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                           "ClientHello has a key share for %s (0x%04x), which is not in its "
-                           "supported_groups",
-                           tern_group_name(g), g);
-        if (cry_kex_supported(g) && n_shares < HS_KNOWN_MAX) {
-            share_groups[n_shares] = g;
-            share_bodies[n_shares++] = kx;
-        }
-    }
+    size_t n_groups;
+    size_t n_groups_sent =
+        hs_u16_list_keep(x->groups, hs_known_group, groups, HS_KNOWN_MAX, &n_groups);
+    /* The shares kept (hs13_parse_ch_exts) are those for groups tern can use. */
+    const uint16_t *share_groups = x->shares.group;
+    const struct rd *share_bodies = x->shares.share;
+    size_t n_shares = x->shares.n;
     /* Prefer a group the client already sent a share for: no extra round trip. */
     for (size_t i = 0; i < cfg->n_groups && !out->group; i++) {
         uint16_t g = cfg->groups[i];
@@ -330,8 +292,8 @@ static int send_certificate_request(tern_conn *c)
  * another suite, SNI or ALPN) means a full handshake, not an error; a
  * binder that does not verify aborts with decrypt_error. On success
  * c->session holds the session and *out_index the identity chosen. */
-static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
-                      const uint8_t *msg, size_t len, int *out_index)
+static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch_exts *x,
+                      const struct choice *cho, const uint8_t *msg, size_t len, int *out_index)
 {
     *out_index = -1;
     tern_config *cfg = c->cfg;
@@ -339,16 +301,13 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct cho
         return TERN_OK;
     /* psk_dhe_ke (1) is what tern accepts: a fresh key exchange on top of
      * the PSK keeps forward secrecy. */
-    if (!hs_ext_has(&ch->ext, EXT_PSK_KEY_EXCHANGE_MODES))
+    if (!x->has_psk_modes)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello offers a PSK without psk_key_exchange_modes (RFC 8446 "
                        "§4.2.9)");
-    struct rd modes_ext = ch->ext.body[EXT_PSK_KEY_EXCHANGE_MODES], modes;
-    if (!rd_prefixed8(&modes_ext, &modes) || modes.len == 0 || !rd_empty(&modes_ext))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
-    bool dhe = memchr(modes.p, 1, modes.len) != NULL && cho->group != 0;
+    bool dhe = x->psk_dhe_ke && cho->group != 0;
     /* psk_ke only when configured, and then whenever the client offers it. */
-    bool ke = cfg->psk_ke && memchr(modes.p, 0, modes.len) != NULL;
+    bool ke = cfg->psk_ke && x->psk_ke;
 
     struct hs_offered_psk psks[HS_MAX_PSKS];
     size_t n, binders_len;
@@ -436,21 +395,24 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
 {
     struct choice cho;
     TRY(check_client_hello13(c, ch));
+    /* Parse every TLS 1.3 extension once, then act. */
+    struct hs13_ch_exts x;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_ch_exts(&ch->ext, cry_kex_supported, &x, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
      * a full answer; the 0-RTT records that follow are skipped. None may
      * be offered again after a HelloRetryRequest (OpenSSL's alert:
      * illegal_parameter). */
-    bool early = hs_ext_has(&ch->ext, EXT_EARLY_DATA);
-    if (early && ch->ext.body[EXT_EARLY_DATA].len != 0)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
-                       ch->ext.body[EXT_EARLY_DATA].len);
+    bool early = x.has_early_data;
     if (early && c->hrr_done)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the second ClientHello offers early_data again after our "
                        "HelloRetryRequest (RFC 8446 §4.2.10)");
     c->early_skip = EARLY_SKIP_NONE;
     TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, ch, &cho));
+    TRY(choose(c, ch, &x, &cho));
     memcpy(c->client_random, ch->random, 32);
     {
         struct tern_trace_fact f[] = {
@@ -472,7 +434,7 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     if (!c->hrr_done)
         TRY(hs_transcript_start(c, s->hash));
     int psk_index;
-    TRY(try_resume(c, ch, &cho, msg, len, &psk_index));
+    TRY(try_resume(c, ch, &x, &cho, msg, len, &psk_index));
     if (cho.group == 0 && !c->psk_ke)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello has no key_share and none of its PSKs can be resumed");
