@@ -253,6 +253,7 @@ int hs13_parse_compression(struct rd methods, struct tern_err *err)
 int hs13_parse_ch_exts(const struct hs_exts *e, bool (*keep)(uint16_t), struct hs13_ch_exts *out,
                        struct tern_err *err)
 {
+    memset(out, 0, sizeof(*out)); /* what is absent reads as empty */
     out->has_sigalgs = hs_ext_has(e, EXT_SIGNATURE_ALGORITHMS);
     out->has_sigalgs_cert = hs_ext_has(e, EXT_SIGNATURE_ALGORITHMS_CERT);
     out->has_groups = hs_ext_has(e, EXT_SUPPORTED_GROUPS);
@@ -260,8 +261,6 @@ int hs13_parse_ch_exts(const struct hs_exts *e, bool (*keep)(uint16_t), struct h
     out->has_psk_modes = hs_ext_has(e, EXT_PSK_KEY_EXCHANGE_MODES);
     out->has_cookie = hs_ext_has(e, EXT_COOKIE);
     out->has_early_data = hs_ext_has(e, EXT_EARLY_DATA);
-    out->shares.n = out->shares.total = 0;
-    out->psk_ke = out->psk_dhe_ke = false;
     if (out->has_sigalgs)
         TRY(hs13_parse_sigalgs(e->body[EXT_SIGNATURE_ALGORITHMS],
                                "ClientHello's signature_algorithms", &out->sigalgs, err));
@@ -375,6 +374,7 @@ int hs13_parse_certificate_request(struct rd body, struct hs13_cert_request *out
 {
     struct rd exts;
     out->has_cas = false;
+    out->cas = (struct rd){0};
     if (!rd_prefixed8(&body, &out->context) || !rd_prefixed16(&body, &exts) || !rd_empty(&body))
         return err_set(err, TERN_E_DECODE, "CertificateRequest: malformed message");
     if (out->context.len > HS13_MAX_CONTEXT)

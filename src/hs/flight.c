@@ -5,6 +5,7 @@
  * over feed/read/write, sits above this and the state machines; nothing
  * here calls up into it. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 
 #include <stdarg.h>
@@ -157,7 +158,12 @@ int hs_send_warning(tern_conn *c, int alert)
 
 int hs_send_key_update(tern_conn *c, int request_peer)
 {
-    uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    uint8_t msg[5];
+    struct wr w;
+    wr_init_fixed(&w, msg, sizeof(msg));
+    hs13_write_key_update(&w, request_peer ? 1 : 0);
+    if (!wr_ok(&w) || w.len != sizeof(msg))
+        return hs_fail(c, TERN_E_INTERNAL, "writing KeyUpdate failed");
     c->key_update_due = false; /* this update answers any the peer asked for */
     TRY(hs_send_post(c, msg, sizeof(msg)));
     struct tern_err e;
