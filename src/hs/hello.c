@@ -4,6 +4,7 @@
  * hands the parsed message to that version's machine (server13.c,
  * server12.c); the client does the same with a ServerHello (struct
  * hs_server_hello; client13.c, client12.c). */
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/tls12.h"
 
@@ -34,16 +35,16 @@ int hs_parse_client_hello(tern_conn *c, struct rd body, struct hs_client_hello *
     /* The versions offered (RFC 8446 §4.2.1): supported_versions when
      * present, else legacy_version is the client's highest. */
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
-        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], vl;
-        if (!rd_prefixed8(&sv, &vl) || !rd_empty(&sv) || vl.len < 2 || vl.len % 2)
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
+        struct hs13_versions sv;
+        if (hs13_parse_versions_ch(ch->ext.body[EXT_SUPPORTED_VERSIONS], &sv, &err) != TERN_OK)
+            return hs_fail_err(c, &err);
         ch->has_sv = true;
+        ch->offers13 = sv.offers13;
+        ch->offers12 = sv.offers12;
+        ch->highest = sv.highest;
+        struct rd vl = sv.list;
         uint16_t v;
-        while (rd_u16(&vl, &v)) { /* linear: one pass over the list */
-            ch->offers13 |= v == TERN_TLS13;
-            ch->offers12 |= v == TERN_TLS12;
-            if (v > ch->highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
-                ch->highest = v;
+        while (rd_u16(&vl, &v)) { /* the text of what is offered: one pass */
             if ((v & 0x0f0f) != 0x0a0a && strlen(ch->offered) + 16 < sizeof(ch->offered))
                 snprintf(ch->offered + strlen(ch->offered),
                          sizeof(ch->offered) - strlen(ch->offered), "%s%s",
