@@ -8,6 +8,8 @@
  * act, so each codec can be tested and fuzzed alone
  * (tests/unit/codec13_test.c, tests/fuzz/codec13_fuzz.c).
  *
+ * On failure what the outputs hold is unspecified.
+ *
  * Work is linear in the input: every list is walked once, duplicates are
  * found with constant-cost sets, and what is kept is capped. */
 #ifndef TERN_HS_CODEC13_H

@@ -139,7 +139,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
     }
     case M_KEY_SHARE_SH: {
         uint16_t g;
-        struct rd s;
+        struct rd s = {0};
         int rc = hs13_parse_key_share_sh(body, &g, &s, err);
         if (rc == TERN_OK && (s.len == 0 || s.len + 4 != body.len))
             abort();
@@ -151,7 +151,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return hs13_parse_key_share_hrr(body, &g, err);
     }
     case M_GROUPS: {
-        struct rd l;
+        struct rd l = {0};
         struct hs_u16_set *listed = malloc(sizeof(*listed));
         if (!listed)
             return TERN_E_NOMEM;
@@ -165,14 +165,14 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return rc;
     }
     case M_SIGALGS: {
-        struct rd l;
+        struct rd l = {0};
         int rc = hs13_parse_sigalgs(body, "signature_algorithms", &l, err);
         if (rc == TERN_OK)
             even_list(l);
         return rc;
     }
     case M_SNI: {
-        struct rd name;
+        struct rd name = {0};
         int rc = hs13_parse_sni(body, &name, err);
         if (rc == TERN_OK && (name.len == 0 || memchr(name.p, 0, name.len)))
             abort();
@@ -186,11 +186,11 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return rc;
     }
     case M_ALPN_LIST: {
-        struct rd l;
+        struct rd l = {0};
         int rc = hs13_parse_alpn_list(body, &l, err);
         if (rc == TERN_OK) {
             inside(l);
-            struct rd n;
+            struct rd n = {0};
             while (!rd_empty(&l))
                 if (!rd_prefixed8(&l, &n) || n.len == 0)
                     abort();
@@ -198,7 +198,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return rc;
     }
     case M_ALPN_CHOICE: {
-        struct rd n;
+        struct rd n = {0};
         int rc = hs13_parse_alpn_choice(body, "EncryptedExtensions", &n, err);
         if (rc == TERN_OK && (n.len == 0 || n.len + 3 != body.len))
             abort();
@@ -214,7 +214,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return hs13_parse_psk_sh(body, &i, err);
     }
     case M_COOKIE: {
-        struct rd ck;
+        struct rd ck = {0};
         int rc = hs13_parse_cookie(body, "HelloRetryRequest", &ck, err);
         if (rc == TERN_OK && ck.len == 0)
             abort();
@@ -226,7 +226,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
         return hs13_parse_early_data_nst(body, &m, err);
     }
     case M_CAS: {
-        struct rd cas;
+        struct rd cas = {0};
         int rc = hs13_parse_cas(body, "CertificateRequest", &cas, err);
         if (rc == TERN_OK && cas.len < 3)
             abort();
@@ -294,7 +294,7 @@ static int run(int mode, struct rd body, struct tern_err *err)
     }
     case M_CERT_VERIFY: {
         uint16_t s;
-        struct rd sig;
+        struct rd sig = {0};
         int rc = hs13_parse_certificate_verify(body, &s, &sig, err);
         if (rc == TERN_OK && sig.len + 4 != body.len)
             abort();

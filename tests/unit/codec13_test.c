@@ -577,6 +577,8 @@ static void test_psk_cookie_early_cas(void)
     struct rd cas;
     OK(hs13_parse_cas(RB(0, 5, 0, 3, 0x30, 1, 2), "CR", &cas, E));
     EXPECT(hs13_parse_cas(RB(0, 2, 0, 0), "CR", &cas, E), TERN_E_DECODE, "certificate_authorities");
+    EXPECT(hs13_parse_cas(RB(0, 0), "CR", &cas, E), TERN_E_DECODE,
+           "CR: malformed certificate_authorities");
     EXPECT(hs13_parse_cas(RB(0, 4, 0, 0, 0, 0), "CR", &cas, E), TERN_E_DECODE, "name 1 is empty");
     EXPECT(hs13_parse_cas(RB(0, 4, 0, 3, 0x30, 1), "CR", &cas, E), TERN_E_DECODE, "runs past");
 
