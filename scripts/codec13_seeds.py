@@ -22,7 +22,7 @@ OUT = os.path.join(ROOT, "tests/fuzz/corpus/codec13_fuzz")
 MODES = """VERSIONS_CH VERSIONS_SH KEY_SHARE_CH KEY_SHARE_SH KEY_SHARE_HRR GROUPS SIGALGS
 SNI EMPTY ALPN_LIST ALPN_CHOICE PSK_MODES PSK_SH COOKIE EARLY_DATA_NST CAS COMPRESSION
 CH_EXTS SH_EXTS HRR_EXTS EE CERTIFICATE CERT_VERIFY CERT_REQUEST NST KEY_UPDATE PSK_CH
-EXTS""".split()
+CLIENT_HELLO SERVER_HELLO EXTS""".split()
 M = {name: i for i, name in enumerate(MODES)}
 HRR_RANDOM = bytes.fromhex(
     "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
@@ -98,6 +98,7 @@ CH_EXT = {43: "VERSIONS_CH", 51: "KEY_SHARE_CH", 10: "GROUPS", 13: "SIGALGS", 50
 
 
 def client_hello(b):
+    seed("CLIENT_HELLO", b)
     p = 2 + 32
     p += 1 + b[p]
     p += 2 + u16(b, p)
@@ -113,6 +114,7 @@ def client_hello(b):
 
 
 def server_hello(b):
+    seed("SERVER_HELLO", b)
     hrr = b[2:34] == HRR_RANDOM
     p = 2 + 32
     p += 1 + b[p]

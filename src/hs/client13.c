@@ -220,29 +220,18 @@ static int write_client_hello(tern_conn *c, struct wr *w)
  * the injected one, adopting its random, session id and offers. */
 static int use_test_client_hello(tern_conn *c, struct wr *w)
 {
-    struct rd r, sid, suites, comp, exts;
-    const uint8_t *random;
-    uint32_t body_len;
-    uint8_t type;
-    uint16_t version;
-    rd_init(&r, c->test.client_hello, c->test.client_hello_len);
-    if (!rd_u8(&r, &type) || !rd_u24(&r, &body_len) || !rd_u16(&r, &version) ||
-        !rd_bytes(&r, &random, 32) || !rd_prefixed8(&r, &sid) || !rd_prefixed16(&r, &suites) ||
-        !rd_prefixed8(&r, &comp) || !rd_prefixed16(&r, &exts) || !rd_empty(&r) || sid.len > 32)
-        return hs_fail(c, TERN_E_ARG, "the test ClientHello does not parse");
-    memcpy(c->client_random, random, 32);
-    memcpy(c->session_id, sid.p, sid.len);
-    c->session_id_len = sid.len;
-    c->offered_exts = 0;
-    while (!rd_empty(&exts)) {
-        uint16_t et;
-        struct rd body;
-        if (!rd_u16(&exts, &et) || !rd_prefixed16(&exts, &body))
-            return hs_fail(c, TERN_E_ARG, "the test ClientHello's extensions do not parse");
-        for (int id = 0; id < EXT_COUNT; id++)
-            if (hs_ext_type((enum hs_ext_id)id) == et)
-                c->offered_exts |= 1ull << id;
-    }
+    struct hs13_client_hello m;
+    struct tern_err err;
+    err_init(&err);
+    if (c->test.client_hello_len < 4 || c->test.client_hello[0] != HS_CLIENT_HELLO ||
+        hs13_parse_client_hello(hs_msg_body(c->test.client_hello, c->test.client_hello_len), &m,
+                                &err) != TERN_OK ||
+        !m.has_exts)
+        return hs_fail(c, TERN_E_ARG, "the test ClientHello does not parse: %s", err.msg);
+    memcpy(c->client_random, m.random, 32);
+    memcpy(c->session_id, m.session_id.p, m.session_id.len);
+    c->session_id_len = m.session_id.len;
+    c->offered_exts = m.ext.present;
     for (size_t i = 0; i < c->n_kex; i++) {
         if (c->kex[i].group != TERN_GROUP_X25519 || !c->test.x25519_priv)
             continue;

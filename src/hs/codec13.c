@@ -1,6 +1,7 @@
 /* TLS 1.3 codecs: see codec13.h. Every function here is pure: bytes in,
  * a struct of views (or a status and a sentence) out. */
 #include "hs/codec13.h"
+#include "hs/internal.h" /* hs_hrr_random */
 
 #include "tern/tern.h"
 
@@ -237,6 +238,58 @@ int hs13_parse_cas(struct rd ext, const char *what, struct rd *out, struct tern_
 }
 
 /* ---- the hellos ---- */
+
+/* legacy_version: RFC 8446 Appendix D.5 has SSL 3.0 (0x0300) refused this
+ * way whatever supported_versions says; anything lower (SSL 2.0's 0x0002,
+ * 0x0200, zero) is no better. */
+static int check_legacy(uint16_t v, const char *msg, struct tern_err *err)
+{
+    if (v > 0x0300)
+        return TERN_OK;
+    return err_set(err, TERN_E_PROTOCOL_VERSION,
+                   "%s legacy_version is 0x%04x: SSL 3.0 and older are refused whatever "
+                   "supported_versions says (RFC 8446 Appendix D.5)",
+                   msg, v);
+}
+
+int hs13_parse_client_hello(struct rd body, struct hs13_client_hello *out, struct tern_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct rd exts = {0};
+    if (!rd_u16(&body, &out->legacy) || !rd_bytes(&body, &out->random, 32) ||
+        !rd_prefixed8(&body, &out->session_id) || !rd_prefixed16(&body, &out->suites) ||
+        !rd_prefixed8(&body, &out->compression))
+        return err_set(err, TERN_E_DECODE, "ClientHello is truncated (%zu bytes)", body.len);
+    TRY(check_legacy(out->legacy, "ClientHello", err));
+    if (out->session_id.len > 32)
+        return err_set(err, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
+                       out->session_id.len);
+    out->has_exts = !rd_empty(&body);
+    if (out->has_exts && (!rd_prefixed16(&body, &exts) || !rd_empty(&body)))
+        return err_set(err, TERN_E_DECODE, "ClientHello: malformed extensions block");
+    return hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &out->ext, err);
+}
+
+int hs13_parse_server_hello(struct rd body, struct hs13_server_hello *out, struct tern_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!rd_u16(&body, &out->legacy) || !rd_bytes(&body, &out->random, 32) ||
+        !rd_prefixed8(&body, &out->session_id) || !rd_u16(&body, &out->suite) ||
+        !rd_u8(&body, &out->compression))
+        return err_set(err, TERN_E_DECODE, "ServerHello is truncated");
+    TRY(check_legacy(out->legacy, "ServerHello", err));
+    out->has_exts = !rd_empty(&body);
+    if (out->has_exts && (!rd_prefixed16(&body, &out->exts) || !rd_empty(&body)))
+        return err_set(err, TERN_E_DECODE, "ServerHello: malformed extensions block");
+    out->is_hrr = memcmp(out->random, hs_hrr_random, 32) == 0;
+    /* A block that does not walk is the version's parser's to name. */
+    struct rd r = out->exts, b;
+    uint16_t type;
+    while (rd_u16(&r, &type) && rd_prefixed16(&r, &b)) /* linear: one pass */
+        if (type == hs_ext_type(EXT_SUPPORTED_VERSIONS))
+            out->has_sv = true;
+    return TERN_OK;
+}
 
 int hs13_parse_compression(struct rd methods, struct tern_err *err)
 {

@@ -111,6 +111,41 @@ TERN_MUST_CHECK int hs13_parse_early_data_nst(struct rd ext, uint32_t *out_max,
 TERN_MUST_CHECK int hs13_parse_cas(struct rd ext, const char *what, struct rd *out,
                                    struct tern_err *err);
 
+/* ---- the hellos ---- */
+
+/* ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2 alike): its structure,
+ * a legacy_session_id of at most 32 bytes, and the extension block split
+ * by hs_exts_parse's rules for EXT_IN_CH; a legacy_version of SSL 3.0 or
+ * lower is protocol_version (RFC 8446 Appendix D.5). A ClientHello without
+ * an extension block (has_exts false) is a valid pre-1.3 one. The versions
+ * offered are the caller's to judge. */
+struct hs13_client_hello {
+    uint16_t legacy;
+    const uint8_t *random; /* 32 bytes */
+    struct rd session_id, suites, compression;
+    bool has_exts;
+    struct hs_exts ext;
+};
+TERN_MUST_CHECK int hs13_parse_client_hello(struct rd body, struct hs13_client_hello *out,
+                                            struct tern_err *err);
+
+/* ServerHello or HelloRetryRequest (RFC 8446 §4.1.3): its structure, whether
+ * it is a HelloRetryRequest (its random) and whether supported_versions is
+ * in the block, which decides the version and so the rules the block is
+ * then split by (the caller's, with hs_exts_parse); legacy_version as in
+ * a ClientHello. */
+struct hs13_server_hello {
+    uint16_t legacy;
+    const uint8_t *random; /* 32 bytes */
+    struct rd session_id;
+    uint16_t suite;
+    uint8_t compression;
+    bool has_exts, has_sv, is_hrr;
+    struct rd exts;
+};
+TERN_MUST_CHECK int hs13_parse_server_hello(struct rd body, struct hs13_server_hello *out,
+                                            struct tern_err *err);
+
 /* ---- the hellos' TLS 1.3 parts ---- */
 
 /* legacy_compression_methods of a TLS 1.3 ClientHello (RFC 8446 §4.1.2):

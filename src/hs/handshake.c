@@ -128,18 +128,6 @@ bool hs_list_has(const uint16_t *list, size_t n, uint16_t v)
     return false;
 }
 
-int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg)
-{
-    /* RFC 8446 Appendix D.5: SSL 3.0 (0x0300) MUST be refused this way;
-     * anything lower (SSL 2.0's 0x0002, 0x0200, zero) is no better. */
-    if (v > 0x0300)
-        return TERN_OK;
-    return hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                   "%s legacy_version is 0x%04x: SSL 3.0 and older are refused whatever "
-                   "supported_versions says (RFC 8446 Appendix D.5)",
-                   msg, v);
-}
-
 bool hs_known_suite(uint16_t v)
 {
     return hs_suite13(v) || hs_suite12(v);

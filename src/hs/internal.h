@@ -512,9 +512,6 @@ TERN_MUST_CHECK int hs13_complete(tern_conn *c);
 TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
 /* supported_versions, supported_groups, signature_algorithms helpers */
 bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
-/* hs_check_legacy_version: a ClientHello or ServerHello (msg) whose
- * legacy_version is 0x0300 or lower fails with protocol_version. */
-TERN_MUST_CHECK int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg);
 /* What tern knows among a peer's list values: a cipher suite it
  * implements (either version), a group it can use or must recognise, a
  * signature scheme it can verify or make. Unknown values are skipped, never

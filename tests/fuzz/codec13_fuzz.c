@@ -44,6 +44,8 @@ enum {
     M_NST,
     M_KEY_UPDATE,
     M_PSK_CH,
+    M_CLIENT_HELLO,
+    M_SERVER_HELLO,
     M_EXTS, /* hs_exts_parse: the next byte picks the message and the offer */
     CODEC13_MODES
 };
@@ -353,6 +355,34 @@ static int run(int mode, struct rd body, struct tern_err *err)
                 inside(psks[i].identity);
                 inside(psks[i].binder);
             }
+        }
+        return rc;
+    }
+    case M_CLIENT_HELLO: {
+        struct hs13_client_hello *m = malloc(sizeof(*m));
+        if (!m)
+            return TERN_E_NOMEM;
+        int rc = hs13_parse_client_hello(body, m, err);
+        if (rc == TERN_OK) {
+            inside(m->session_id);
+            inside(m->suites);
+            inside(m->compression);
+            exts_inside(&m->ext);
+            if (m->session_id.len > 32 || m->legacy <= 0x0300 || m->random < base ||
+                m->random + 32 > base + base_len)
+                abort();
+        }
+        free(m);
+        return rc;
+    }
+    case M_SERVER_HELLO: {
+        struct hs13_server_hello m;
+        int rc = hs13_parse_server_hello(body, &m, err);
+        if (rc == TERN_OK) {
+            inside(m.session_id);
+            inside(m.exts);
+            if (m.legacy <= 0x0300 || (m.has_sv && !m.has_exts))
+                abort();
         }
         return rc;
     }

@@ -109,6 +109,69 @@ static void sh_exts(struct rd body, unsigned where, struct hs_exts *out)
 
 /* ---- the hellos from RFC 8448 ---- */
 
+static void test_hello_structure(void)
+{
+    struct hs13_client_hello ch;
+    struct rd body = msg8448(3, "ClientHello", 0, 1);
+    OK(hs13_parse_client_hello(body, &ch, E));
+    CHECK_EQ(ch.legacy, 0x0303);
+    CHECK_EQ(ch.random[0], 0xcb);
+    CHECK_EQ(ch.session_id.len, 0);
+    CHECK_EQ(ch.suites.len, 6);
+    CHECK_EQ(ch.compression.len, 1);
+    CHECK(ch.has_exts && hs_ext_has(&ch.ext, EXT_KEY_SHARE));
+    CHECK_EQ(ch.ext.count, 9);
+    /* a ClientHello without extensions is a valid older one */
+    uint8_t buf[512];
+    size_t n = 2 + 32 + 1 + 2 + 2 + 1 + 1; /* no session id, one suite, null compression */
+    memset(buf, 0, sizeof(buf));
+    buf[0] = 3, buf[1] = 3, buf[36] = 2, buf[38] = 0x2f, buf[39] = 1;
+    OK(hs13_parse_client_hello(R(buf, n), &ch, E));
+    CHECK(!ch.has_exts && ch.ext.count == 0);
+    EXPECT(hs13_parse_client_hello(R(buf, n + 1), &ch, E), TERN_E_DECODE,
+           "malformed extensions block");
+    EXPECT(hs13_parse_client_hello(R(buf, n - 1), &ch, E), TERN_E_DECODE,
+           "ClientHello is truncated");
+    buf[1] = 0;
+    EXPECT(hs13_parse_client_hello(R(buf, n), &ch, E), TERN_E_PROTOCOL_VERSION,
+           "ClientHello legacy_version is 0x0300");
+    buf[1] = 3;
+    /* a 33-byte session id */
+    uint8_t sid[2 + 32 + 1 + 33 + 2 + 2 + 1 + 1] = {3, 3};
+    sid[34] = 33, sid[69] = 2, sid[71] = 0x2f, sid[72] = 1;
+    EXPECT(hs13_parse_client_hello(R(sid, sizeof(sid)), &ch, E), TERN_E_DECODE,
+           "legacy_session_id of 33 bytes");
+    /* trailing bytes after the extension block */
+    uint8_t ext[] = {0, 0};
+    memcpy(buf + n, ext, 2);
+    OK(hs13_parse_client_hello(R(buf, n + 2), &ch, E));
+    CHECK(ch.has_exts && ch.ext.count == 0);
+    EXPECT(hs13_parse_client_hello(R(buf, n + 3), &ch, E), TERN_E_DECODE,
+           "malformed extensions block");
+
+    struct hs13_server_hello sh;
+    OK(hs13_parse_server_hello(msg8448(3, "ServerHello", 0, 2), &sh, E));
+    CHECK(sh.has_exts && sh.has_sv && !sh.is_hrr);
+    CHECK_EQ(sh.suite, 0x1301);
+    CHECK_EQ(sh.compression, 0);
+    OK(hs13_parse_server_hello(msg8448(5, "ServerHello", 0, 2), &sh, E));
+    CHECK(sh.is_hrr && sh.has_sv);
+    OK(hs13_parse_server_hello(msg8448(5, "ServerHello", 1, 2), &sh, E));
+    CHECK(!sh.is_hrr);
+    uint8_t s12[2 + 32 + 1 + 2 + 1 + 2] = {3, 3};
+    OK(hs13_parse_server_hello(R(s12, sizeof(s12) - 2), &sh, E));
+    CHECK(!sh.has_exts && !sh.has_sv);
+    OK(hs13_parse_server_hello(R(s12, sizeof(s12)), &sh, E));
+    CHECK(sh.has_exts && !sh.has_sv);
+    EXPECT(hs13_parse_server_hello(R(s12, sizeof(s12) - 3), &sh, E), TERN_E_DECODE,
+           "ServerHello is truncated");
+    EXPECT(hs13_parse_server_hello(R(s12, sizeof(s12) - 1), &sh, E), TERN_E_DECODE,
+           "ServerHello: malformed extensions block");
+    s12[1] = 0;
+    EXPECT(hs13_parse_server_hello(R(s12, sizeof(s12)), &sh, E), TERN_E_PROTOCOL_VERSION,
+           "ServerHello legacy_version is 0x0300");
+}
+
 static void test_client_hello_8448(void)
 {
     struct hs_exts e;
@@ -736,6 +799,7 @@ int main(void)
     CHECK(trace != NULL);
     if (!trace)
         return 1;
+    RUN(test_hello_structure);
     RUN(test_client_hello_8448);
     RUN(test_server_hello_8448);
     RUN(test_encrypted_extensions);
