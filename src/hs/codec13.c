@@ -264,6 +264,11 @@ int hs13_parse_client_hello(struct rd body, struct hs13_client_hello *out, struc
     if (out->session_id.len > 32)
         return err_set(err, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
                        out->session_id.len);
+    /* cipher_suites<2..2^16-2>: whole 2-byte values, at least one. */
+    if (out->suites.len == 0 || out->suites.len % 2)
+        return err_set(err, TERN_E_DECODE,
+                       "ClientHello's cipher_suites: a list of %zu bytes is malformed",
+                       out->suites.len);
     out->has_exts = !rd_empty(&body);
     if (out->has_exts && (!rd_prefixed16(&body, &exts) || !rd_empty(&body)))
         return err_set(err, TERN_E_DECODE, "ClientHello: malformed extensions block");

@@ -114,9 +114,10 @@ TERN_MUST_CHECK int hs13_parse_cas(struct rd ext, const char *what, struct rd *o
 /* ---- the hellos ---- */
 
 /* ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2 alike): its structure,
- * a legacy_session_id of at most 32 bytes, and the extension block split
- * by hs_exts_parse's rules for EXT_IN_CH; a legacy_version of SSL 3.0 or
- * lower is protocol_version (RFC 8446 Appendix D.5). A ClientHello without
+ * a legacy_session_id of at most 32 bytes, a whole non-empty cipher_suites
+ * list, and the extension block split by hs_exts_parse's rules for
+ * EXT_IN_CH; a legacy_version of SSL 3.0 or lower is protocol_version
+ * (RFC 8446 Appendix D.5). A ClientHello without
  * an extension block (has_exts false) is a valid pre-1.3 one. The versions
  * offered are the caller's to judge. */
 struct hs13_client_hello {

@@ -132,6 +132,14 @@ static void test_hello_structure(void)
            "malformed extensions block");
     EXPECT(hs13_parse_client_hello(R(buf, n - 1), &ch, E), TERN_E_DECODE,
            "ClientHello is truncated");
+    buf[36] = 3; /* an odd cipher_suites list */
+    buf[39] = 0;
+    EXPECT(hs13_parse_client_hello(R(buf, n), &ch, E), TERN_E_DECODE,
+           "cipher_suites: a list of 3 bytes");
+    buf[36] = 2, buf[39] = 1;
+    uint8_t nosuites[] = {3, 3, [34] = 0, 0, 0, 1, 0}; /* an empty one */
+    EXPECT(hs13_parse_client_hello(R(nosuites, sizeof(nosuites)), &ch, E), TERN_E_DECODE,
+           "cipher_suites: a list of 0 bytes");
     buf[1] = 0;
     EXPECT(hs13_parse_client_hello(R(buf, n), &ch, E), TERN_E_PROTOCOL_VERSION,
            "ClientHello legacy_version is 0x0300");
