@@ -39,23 +39,21 @@ expect(int rc, const struct tern_err *err, int status, const char *word, int lin
     }
     CHECK(tern_status_alert(status) > 0);
 }
-#define EXPECT(call, status, word)                                                                 \
-    do {                                                                                           \
-        struct tern_err err_;                                                                      \
-        err_init(&err_);                                                                           \
-        int rc_ = (call);                                                                          \
-        expect(rc_, &err_, status, word, __LINE__);                                                \
-    } while (0)
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        struct tern_err err_;                                                                      \
-        err_init(&err_);                                                                           \
-        int rc_ = (call);                                                                          \
-        if (rc_ != TERN_OK)                                                                        \
-            fprintf(stderr, "codec13_test.c:%d: %s\n", __LINE__, err_.msg);                        \
-        CHECK_EQ(rc_, TERN_OK);                                                                    \
-    } while (0)
-/* E: the error object inside EXPECT/OK. */
+/* The macros are expressions, not blocks: a compound literal (RB) passed
+ * to the codec then lives as long as the test function's block, so the
+ * views it returns can be read after the call. */
+static struct tern_err err_;
+static void ok(int rc, int line)
+{
+    test_checks++;
+    if (rc != TERN_OK) {
+        test_failures++;
+        fprintf(stderr, "codec13_test.c:%d: %s: %s\n", line, tern_status_name(rc), err_.msg);
+    }
+}
+#define EXPECT(call, status, word) expect((err_init(&err_), (call)), &err_, status, word, __LINE__)
+#define OK(call)                   ok((err_init(&err_), (call)), __LINE__)
+/* E: the error object the codec under test fills. */
 #define E (&err_)
 
 /* msg8448: the body (after the 4-byte header) of the nth message called
@@ -88,7 +86,7 @@ static void ch_exts(struct rd body, struct rd *compression, struct hs_exts *out)
 {
     uint16_t legacy;
     const uint8_t *random;
-    struct rd sid, suites, exts;
+    struct rd sid = {0}, suites = {0}, exts = {0};
     CHECK(rd_u16(&body, &legacy) && rd_bytes(&body, &random, 32) && rd_prefixed8(&body, &sid) &&
           rd_prefixed16(&body, &suites) && rd_prefixed8(&body, compression) &&
           rd_prefixed16(&body, &exts) && rd_empty(&body));
@@ -100,7 +98,7 @@ static void sh_exts(struct rd body, unsigned where, struct hs_exts *out)
     uint16_t legacy, suite;
     uint8_t comp;
     const uint8_t *random;
-    struct rd sid, exts;
+    struct rd sid = {0}, exts = {0};
     CHECK(rd_u16(&body, &legacy) && rd_bytes(&body, &random, 32) && rd_prefixed8(&body, &sid) &&
           rd_u16(&body, &suite) && rd_u8(&body, &comp) && rd_prefixed16(&body, &exts) &&
           rd_empty(&body));
