@@ -129,14 +129,11 @@ static void send_alert(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     c->alert_sent = alert;
     c->close_sent = true;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", body[0] == 2 ? "fatal" : "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             alert == 0 ? "We said goodbye: close_notify tells the peer no more data will follow, "
-                          "so a cut connection cannot pass for a complete one."
-                        : "We stopped the connection and told the peer why.",
-             2, f, 1);
+    hs_trace_alert(c, true, body[0], body[1],
+                   alert == 0
+                       ? "We said goodbye: close_notify tells the peer no more data will follow, "
+                         "so a cut connection cannot pass for a complete one."
+                       : "We stopped the connection and told the peer why.");
 }
 
 struct tern_err *conn_err(tern_conn *c)
@@ -230,12 +227,16 @@ static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, siz
 int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len)
 {
     TRY(hs_transcript_add(c, msg, len));
-    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
+    TRY(queue_fragmented(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len)
 {
-    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
+    TRY(queue_fragmented(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int conn_send_ccs(tern_conn *c)
@@ -243,7 +244,10 @@ int conn_send_ccs(tern_conn *c)
     static const uint8_t one = 1;
     /* The record layer sends it unprotected (RFC 8446 §5, Appendix D.4). */
     queue_record(c, REC_CHANGE_CIPHER_SPEC, &one, 1);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    hs_trace_wire(c, true, REC_CHANGE_CIPHER_SPEC, &one, 1);
+    return TERN_OK;
 }
 
 int conn_send_warning(tern_conn *c, int alert)
@@ -254,11 +258,8 @@ int conn_send_warning(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     if (c->state == HS_FAILED)
         return c->err.code;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    hs_trace_alert(c, true, 1, (uint8_t)alert,
+                   "We told the peer no with a warning; the connection stays open.");
     return TERN_OK;
 }
 
@@ -296,12 +297,9 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
     if (len != 2)
         return conn_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)",
                          len);
-    int level = p[0], desc = p[1];
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(desc));
-    struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
-             desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    int desc = p[1];
+    hs_trace_alert(c, false, p[0], p[1],
+                   desc == 0 ? "The peer said goodbye: no more data will come." : NULL);
     if (desc == TERN_ALERT_CLOSE_NOTIFY && c->state != HS_CONNECTED) {
         /* Before the handshake completed, a goodbye is a failure: the
          * connection must not look established (found by tls12_fuzz). */
@@ -365,6 +363,7 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         size_t msg_len = 4 + mlen;
         off += msg_len;
         c->hs_in_used = off;
+        hs_trace_wire(c, false, REC_HANDSHAKE, msg, msg_len);
         int rc;
         if (c->state == HS_CONNECTED)
             rc = hs_post_message(c, type, body);
@@ -463,6 +462,7 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
                              "an unexpected ChangeCipherSpec record (%u bytes) in state %d",
                              h.length, (int)c->state);
         c->got_ccs = true;
+        hs_trace_wire(c, false, REC_CHANGE_CIPHER_SPEC, rec + REC_HEADER_LEN, 1);
         return TERN_OK;
     }
 

@@ -254,6 +254,25 @@ int tern_config_set_verify_profile(tern_config *cfg, enum tern_verify_profile pr
 /* ALPN protocol names in preference order ("h2", "http/1.1"). */
 int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n);
 
+/* The ALPN selection callback (server), for a server that chooses by more
+ * than a fixed preference order (the host name, the client's order, a
+ * protocol it adds at run time). cb sees the client's protocol names in
+ * the client's order (at most the first TERN_ALPN_CB_MAX; names holding a
+ * NUL byte are left out), each a NUL-terminated copy valid during the call,
+ * and returns the index of its choice, TERN_ALPN_NOACK to go on without
+ * ALPN (no extension in the answer), or TERN_ALPN_REFUSE to end the
+ * handshake with a no_application_protocol alert (RFC 7301 §3.2). Any other
+ * value is taken as TERN_ALPN_REFUSE. It is called for each ClientHello
+ * that carries ALPN (TLS 1.3 and 1.2), after the SNI is read and before the
+ * server-name callback, on the thread driving the connection; it may read
+ * c (tern_conn_server_name). With a callback, tern_config_set_alpn's list is
+ * not used by a server (a client still offers it). NULL removes it. */
+#define TERN_ALPN_CB_MAX 64
+#define TERN_ALPN_NOACK  (-1)
+#define TERN_ALPN_REFUSE (-2)
+typedef int (*tern_alpn_select_cb)(void *arg, tern_conn *c, const char *const *protocols, size_t n);
+int tern_config_set_alpn_select_callback(tern_config *cfg, tern_alpn_select_cb cb, void *arg);
+
 enum tern_client_auth {
     TERN_CLIENT_AUTH_NONE = 0,
     TERN_CLIENT_AUTH_OPTIONAL = 1,
@@ -515,6 +534,53 @@ struct tern_trace_event {
  * cfg. The event and its strings are valid only during the call. */
 void tern_config_set_trace(tern_config *cfg,
                            void (*cb)(void *arg, const struct tern_trace_event *ev), void *arg);
+
+/* ---------------------------------------------------------------------
+ * Message and state callbacks: what OpenSSL's msg and info callbacks give,
+ * for debugging tools and logs. Both come from the trace module (the same
+ * points that make tern_config_set_trace's events), so they agree with the
+ * trace; they work with or without a trace callback. They run on the
+ * thread driving the connection, inside the tern call that caused them:
+ * they may read c (tern_conn_version, tern_conn_error, ...) but must not
+ * feed, write, close or free it. */
+
+/* One message that crossed: a handshake message (its 4-byte header
+ * included), an alert (2 bytes: level, description) or a ChangeCipherSpec
+ * (1 byte), as plaintext, whatever record protection carried it. */
+struct tern_message {
+    int sent;             /* 1: this endpoint sent it; 0: it received it */
+    uint8_t content_type; /* TERN_CONTENT_HANDSHAKE, _ALERT or _CCS */
+    uint8_t type;         /* handshake: its type (1 ClientHello, 2 ServerHello, ...);
+                             alert: its description; ChangeCipherSpec: 1 */
+    const uint8_t *bytes; /* the whole message, valid during the call only */
+    size_t len;
+};
+#define TERN_CONTENT_CCS       20
+#define TERN_CONTENT_ALERT     21
+#define TERN_CONTENT_HANDSHAKE 22
+/* tern_config_set_message_callback: cb sees every handshake message
+ * (post-handshake ones too: NewSessionTicket, KeyUpdate), alert and
+ * ChangeCipherSpec of each connection made with cfg, in the order they
+ * crossed. A received handshake message is shown before tern acts on it; a
+ * sent one once it is queued. NULL removes it. TERN_E_ARG on a
+ * configuration in use. */
+typedef void (*tern_message_cb)(void *arg, tern_conn *c, const struct tern_message *m);
+int tern_config_set_message_callback(tern_config *cfg, tern_message_cb cb, void *arg);
+
+enum tern_state_event {
+    TERN_STATE_HANDSHAKE_START =
+        1, /* the first ClientHello was sent (client) or received (server) */
+    TERN_STATE_HANDSHAKE_DONE = 2, /* the handshake completed (value: the version) */
+    TERN_STATE_ALERT_SENT = 3,     /* value: the alert description (close_notify is 0) */
+    TERN_STATE_ALERT_RECEIVED = 4, /* value: the alert description */
+    TERN_STATE_CLOSED = 5,         /* close_notify sent or received, whichever came first (once) */
+    TERN_STATE_FAILED = 6,         /* the connection failed (value: its tern_status) */
+};
+/* tern_config_set_state_callback: cb is told each state change of each
+ * connection made with cfg; value as the event's comment says (else 0).
+ * NULL removes it. TERN_E_ARG on a configuration in use. */
+typedef void (*tern_state_cb)(void *arg, tern_conn *c, enum tern_state_event event, int value);
+int tern_config_set_state_callback(tern_config *cfg, tern_state_cb cb, void *arg);
 
 /* ---------------------------------------------------------------------
  * The sans-I/O connection. */

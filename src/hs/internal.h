@@ -122,6 +122,14 @@ struct tern_config {
     void (*trace_cb)(void *arg, const struct tern_trace_event *ev);
     void *trace_arg;
 
+    /* integrators' hooks (hs/hooks.c) */
+    tern_alpn_select_cb alpn_select_cb;
+    void *alpn_select_arg;
+    tern_message_cb message_cb;
+    void *message_arg;
+    tern_state_cb state_cb;
+    void *state_arg;
+
     struct hs_test_hooks test; /* test-only, copied into each connection */
 };
 
@@ -271,6 +279,9 @@ struct tern_conn {
     uint64_t io_store[4];
     void (*io_release)(tern_conn *c);
 
+    /* hs/hooks.c: the state callback's events already given */
+    bool hook_started, hook_closed;
+
     /* test-only (hs/test_hooks.h): fixed randomness, a known X25519
      * private key, and a ClientHello sent verbatim, so a handshake can
      * reproduce a published trace */
@@ -336,6 +347,21 @@ const char *hs_trace_hybrid_note(uint16_t group);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);
+
+/* ---- integrators' hooks (hs/hooks.c), fed by the trace ---- */
+/* hs_trace_wire: a handshake message, alert or ChangeCipherSpec crossed
+ * (sent or received), whole: the message callback sees it (and the state
+ * callback the handshake's start). Called where bytes cross, in conn.c. */
+void hs_trace_wire(tern_conn *c, bool sent, uint8_t content_type, const uint8_t *p, size_t len);
+/* hs_trace_alert: an alert sent or received: the trace event, the message
+ * callback and the state callback. */
+void hs_trace_alert(tern_conn *c, bool sent, uint8_t level, uint8_t desc, const char *explain);
+/* hs_hooks_on_trace: the state callback's view of one trace event. */
+void hs_hooks_on_trace(tern_conn *c, enum tern_trace_kind kind);
+/* hs_alpn_select (server): the ALPN selection callback chooses from the
+ * client's protocol_name_list (already checked by hs_read_alpn_list); sets
+ * c->alpn, or fails with no_application_protocol. */
+TERN_MUST_CHECK int hs_alpn_select(tern_conn *c, struct rd list);
 
 /* ---- the state machines ---- */
 TERN_MUST_CHECK int hs_client_start(tern_conn *c);

@@ -216,6 +216,8 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
      * error either way. */
     if (hs_ext_has(ext, EXT_ALPN))
         TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &theirs));
+    if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_select_cb)
+        return hs_alpn_select(c, theirs); /* the application chooses (hs/hooks.c) */
     if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
         /* Our preference order. */
         struct rd ours, p;

@@ -11,6 +11,9 @@
  *          --expect TEXT  --require-client-cert  --insecure
  *          --tls12 (TLS 1.2 only)  --rsa-kx (enable RSA key transport)
  *          --sigs HEX,...
+ *          --alpn-last (server: an ALPN selection callback takes the
+ *          client's last protocol)  --msg-log (message and state callbacks
+ *          print each event to stderr)
  * It prints "negotiated: version=... suite=... group=... alpn=... sig=..."
  * and exits 0 only if the handshake completed and data crossed. */
 #include "tern/tern.h"
@@ -29,8 +32,34 @@ struct opts {
     const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label;
     uint16_t suites[8], groups[8], sigs[16];
     size_t n_suites, n_groups, n_sigs;
-    int key_update, require_client_cert, insecure, tls12, rsa_kx;
+    int key_update, require_client_cert, insecure, tls12, rsa_kx, alpn_last, msg_log;
 };
+
+/* The client's last protocol: no fixed preference list would choose it
+ * from a list that also holds h2 or http/1.1 first. */
+static int alpn_last(void *arg, tern_conn *c, const char *const *protocols, size_t n)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "alpn callback: %zu protocols offered, choosing '%s'\n", n,
+            n ? protocols[n - 1] : "");
+    return n ? (int)n - 1 : TERN_ALPN_NOACK;
+}
+
+static void log_message(void *arg, tern_conn *c, const struct tern_message *m)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "msg %s content=%u type=%u len=%zu\n", m->sent ? "sent" : "received",
+            m->content_type, m->type, m->len);
+}
+
+static void log_state(void *arg, tern_conn *c, enum tern_state_event ev, int value)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "state %d value=%d\n", (int)ev, value);
+}
 
 static size_t parse_hex_list(const char *s, uint16_t *out, size_t cap)
 {
@@ -214,6 +243,12 @@ static tern_config *make_config(const struct opts *o)
         rc = tern_config_set_alpn(cfg, names, n);
         free(copy);
     }
+    if (rc == TERN_OK && o->alpn_last)
+        rc = tern_config_set_alpn_select_callback(cfg, alpn_last, NULL);
+    if (rc == TERN_OK && o->msg_log)
+        rc = tern_config_set_message_callback(cfg, log_message, NULL);
+    if (rc == TERN_OK && o->msg_log)
+        rc = tern_config_set_state_callback(cfg, log_state, NULL);
     if (rc == TERN_OK && o->require_client_cert)
         rc = tern_config_set_client_auth(cfg, TERN_CLIENT_AUTH_REQUIRED);
     if (rc == TERN_OK && o->insecure)
@@ -266,6 +301,10 @@ int main(int argc, char **argv)
             o.tls12 = 1;
         else if (!strcmp(a, "--rsa-kx"))
             o.rsa_kx = 1;
+        else if (!strcmp(a, "--alpn-last"))
+            o.alpn_last = 1;
+        else if (!strcmp(a, "--msg-log"))
+            o.msg_log = 1;
         else if (!strcmp(a, "--sigs") && v)
             o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
         else {
