@@ -294,6 +294,14 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * tickets, 86400 s lifetime and rotation. With a session store (below),
  * count and lifetime also govern stateful tickets, and lifetime is how long
  * the store's sessions (TLS 1.2 IDs too) resume. */
+/* The ticket secret also keys the HelloRetryRequest cookie (RFC 8446
+ * §4.2.2): a server that asks for a second ClientHello keeps nothing in
+ * between; its choices and the hash of the first ClientHello travel sealed
+ * (AES-256-GCM) in the cookie, for 30 s. So servers sharing a ticket key
+ * also take each other's second ClientHellos, and a second ClientHello
+ * completes on a fresh server connection. A cookie that does not
+ * authenticate, or has expired, fails with illegal_parameter; a second
+ * ClientHello without it, with missing_extension. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);

@@ -3,6 +3,7 @@
  *   WAIT_CH [-> HelloRetryRequest -> WAIT_CH2] -> (send flight)
  *   -> [WAIT_CERT -> WAIT_CV] -> WAIT_FINISHED -> CONNECTED */
 #include "base/mem.h"
+#include "hs/cookie.h"
 #include "hs/internal.h"
 #include "hs/session.h"
 
@@ -214,6 +215,40 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     return TERN_OK;
 }
 
+/* write_hrr: the HelloRetryRequest (RFC 8446 §4.1.4) naming suite and group
+ * and carrying cookie, echoing the ClientHello's session ID. The same bytes
+ * are made again from the second ClientHello (take_cookie), so a server
+ * keeps nothing between the two. */
+static void write_hrr(struct wr *w, struct rd session_id, uint16_t suite, uint16_t group,
+                      const uint8_t *cookie, size_t cookie_len)
+{
+    size_t m = hs_msg_begin(w, HS_SERVER_HELLO);
+    wr_u16(w, 0x0303);
+    wr_bytes(w, hrr_random, 32);
+    size_t sid = wr_open_u8(w);
+    wr_bytes(w, session_id.p, session_id.len);
+    wr_close(w, sid);
+    wr_u16(w, suite);
+    wr_u8(w, 0);
+    size_t exts = wr_open_u16(w);
+    wr_u16(w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(w, 2);
+    wr_u16(w, TERN_TLS13);
+    wr_u16(w, hs_ext_type(EXT_KEY_SHARE));
+    wr_u16(w, 2);
+    wr_u16(w, group);
+    wr_u16(w, hs_ext_type(EXT_COOKIE));
+    size_t e = wr_open_u16(w);
+    size_t body = wr_open_u16(w);
+    wr_bytes(w, cookie, cookie_len);
+    wr_close(w, body);
+    wr_close(w, e);
+    wr_close(w, exts);
+    hs_msg_end(w, m);
+}
+
+#define HRR_MAX (4 + 2 + 32 + 33 + 3 + 2 + 6 + 6 + 6 + HS_COOKIE_MAX)
+
 static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct choice *ch_out,
                             const uint8_t *msg, size_t len)
 {
@@ -222,41 +257,82 @@ static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct 
     uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
     if (cry_hash(s->hash, msg, len, mh + 4) != TERN_OK)
         return conn_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+    uint8_t cookie[HS_COOKIE_MAX];
+    size_t cookie_len;
+    TRY(hs_cookie_seal(c, ch_out->suite, ch_out->group, mh + 4, cry_hash_len(s->hash), cookie,
+                       &cookie_len));
     TRY(hs_transcript_start(c, s->hash));
     TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
 
-    uint8_t buf[128];
+    uint8_t buf[HRR_MAX];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));
-    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
-    wr_u16(&w, 0x0303);
-    wr_bytes(&w, hrr_random, 32);
-    size_t sid = wr_open_u8(&w);
-    wr_bytes(&w, ch->session_id.p, ch->session_id.len);
-    wr_close(&w, sid);
-    wr_u16(&w, ch_out->suite);
-    wr_u8(&w, 0);
-    size_t exts = wr_open_u16(&w);
-    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
-    wr_u16(&w, 2);
-    wr_u16(&w, TERN_TLS13);
-    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
-    wr_u16(&w, 2);
-    wr_u16(&w, ch_out->group);
-    wr_close(&w, exts);
-    TRY(hs_msg_send(c, &w, m, "HelloRetryRequest"));
+    write_hrr(&w, ch->session_id, ch_out->suite, ch_out->group, cookie, cookie_len);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_INTERNAL, "our HelloRetryRequest does not fit %zu bytes",
+                         sizeof(buf));
+    TRY(conn_send_hs(c, w.buf, w.len));
+    /* Stateless from here: the second ClientHello's cookie restarts the
+     * transcript (take_cookie). */
+    cry_hash_cleanup(&c->th);
     c->hrr_done = true;
     c->suite = ch_out->suite;
     c->group = ch_out->group;
     c->round_trips++;
-    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}};
+    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}, {"cookie", "yes"}};
     hs_trace_msg(c, true, "HelloRetryRequest",
                  "None of the client's key shares is for a group we accept, so we ask it to say "
-                 "hello again with one for the group we name.",
-                 w.len, f, 1);
+                 "hello again with one for the group we name. What we chose travels sealed in "
+                 "the cookie, so the server keeps nothing meanwhile.",
+                 w.len, f, 2);
     /* Middlebox compatibility: our CCS follows the first ServerHello-like message. */
     if (ch->session_id.len)
         TRY(conn_send_ccs(c));
+    c->state = HS_S_WAIT_CH2;
+    return TERN_OK;
+}
+
+/* take_cookie: a ClientHello that returns our cookie is a second
+ * ClientHello (RFC 8446 §4.2.2), on this connection or on a fresh one:
+ * the suite and group come from the cookie, and the transcript restarts
+ * from message_hash(ClientHello1) and the HelloRetryRequest rebuilt. */
+static int take_cookie(tern_conn *c, const struct client_hello *ch)
+{
+    if (!hs_ext_has(&ch->ext, EXT_COOKIE)) {
+        if (c->state == HS_S_WAIT_CH2)
+            return conn_fail(c, TERN_E_MISSING_EXTENSION,
+                             "the second ClientHello does not return the cookie of our "
+                             "HelloRetryRequest (RFC 8446 §4.2.2)");
+        return TERN_OK;
+    }
+    struct rd ext = ch->ext.body[EXT_COOKIE], body;
+    if (!rd_prefixed16_nonempty(&ext, &body) || !rd_empty(&ext))
+        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed cookie extension");
+    struct hs_cookie k;
+    TRY(hs_cookie_open(c, body, &k));
+    if (hs_ext_has(&ch->ext, EXT_EARLY_DATA)) /* as on_client_hello's rule, on a fresh connection */
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the second ClientHello offers early_data again after our "
+                         "HelloRetryRequest (RFC 8446 §4.2.10)");
+    const struct hs_suite *s = hs_suite13(k.suite);
+    if (!s || cry_hash_len(s->hash) != k.hash_len)
+        return conn_fail(c, TERN_E_INTERNAL, "a cookie of ours names suite 0x%04x", k.suite);
+    c->hrr_done = true;
+    c->suite = k.suite;
+    c->group = k.group;
+    cry_hash_cleanup(&c->th);
+    TRY(hs_transcript_start(c, s->hash));
+    uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)k.hash_len};
+    memcpy(mh + 4, k.ch1_hash, k.hash_len);
+    TRY(hs_transcript_add(c, mh, 4 + k.hash_len));
+    uint8_t buf[HRR_MAX];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    write_hrr(&w, ch->session_id, k.suite, k.group, body.p, body.len);
+    if (!wr_ok(&w))
+        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                         "the ClientHello's cookie (%zu bytes) is larger than ours", body.len);
+    TRY(hs_transcript_add(c, w.buf, w.len));
     c->state = HS_S_WAIT_CH2;
     return TERN_OK;
 }
@@ -512,6 +588,7 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
                          "the second ClientHello offers early_data again after our "
                          "HelloRetryRequest (RFC 8446 §4.2.10)");
+    TRY(take_cookie(c, &ch));
     c->early_skip = EARLY_SKIP_NONE;
     TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, &ch, &cho));

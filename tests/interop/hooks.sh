@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integrators' hooks against real peers (OpenSSL, GnuTLS): the server's ALPN
 # selection callback, the message and state callbacks (their messages
-# against what the peer itself reports).
+# against what the peer itself reports), the stateless HRR cookie.
 . "$(dirname "$0")/lib.bash"
 need openssl openssl
 need gnutls-cli gnutls-bin
@@ -83,5 +83,28 @@ check "state callback: the failure is reported" has "$WORK/client.out" "state 6 
 check "message callback: the alert is a fatal one, 2 bytes" \
   has "$WORK/client.out" "msg sent content=21 type=48 len=2"
 stop_all
+
+echo "== stateless HelloRetryRequest cookie"
+# s_client leads with X448, which tern does not do: tern retries with one
+# of its groups and a cookie, which s_client returns (its -trace shows it).
+tern_server server-p256
+s_client_case "HRR cookie, s_client" -groups X448:P-256 -trace
+check "HRR cookie, s_client: the HelloRetryRequest carried a cookie" \
+  grep -qE "extension_type=cookie_ext\(44\), length=7[0-9]" "$WORK/s_client.out"
+check "HRR cookie, s_client: two ClientHellos" \
+  test "$(grep -c 'ClientHello, Length=' "$WORK/s_client.out")" -eq 2
+# gnutls-cli leads with P-384; this tern server takes only P-256.
+tern_server server-p256 --groups 0017
+printf 'ping\n' | timeout 20 gnutls-cli --x509cafile "$DATA/ca.pem" -p "$PORT" localhost \
+  --priority "NORMAL:-GROUP-ALL:+GROUP-SECP384R1:+GROUP-SECP256R1" -d 4 >"$WORK/gnutls.out" 2>&1
+check "HRR cookie, gnutls-cli: a HelloRetryRequest for P-256" \
+  has "$WORK/gnutls.out" "HRR key share with SECP256R1"
+check "HRR cookie, gnutls-cli: it carried a cookie" \
+  has "$WORK/gnutls.out" "Parsing extension 'Cookie/44'"
+check "HRR cookie, gnutls-cli: the handshake completed and data crossed" \
+  has "$WORK/gnutls.out" "pong"
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+check "HRR cookie, gnutls-cli: tern got data" has "$WORK/tern.out" "ping"
 
 finish
