@@ -74,7 +74,7 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
     if (!c)
         return NULL;
     c->state = HS_S_WAIT_CH;
-    if (cfg->n_certs == 0)
+    if (cfg->n_certs == 0 && !hs_psk_external_server(cfg))
         conn_fail(c, TERN_E_ARG,
                   "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;
@@ -814,7 +814,8 @@ const char *tern_conn_peer_subject(const tern_conn *c)
 
 int tern_conn_resumed(const tern_conn *c)
 {
-    return c->resumed;
+    size_t n;
+    return c->resumed && !tern_conn_psk_identity(c, &n); /* an external PSK is no resumption */
 }
 
 int tern_conn_handshake_done(const tern_conn *c)

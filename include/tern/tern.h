@@ -308,6 +308,50 @@ int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
 int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
                             uint32_t rotation_s);
 
+/* ---------------------------------------------------------------------
+ * External pre-shared keys (RFC 8446 §2.2, §4.2.11): both ends hold an
+ * identity and a key, agreed out of band, and authenticate each other by
+ * it instead of certificates (TLS 1.3 only). The PSK's binder is checked in
+ * constant time; a fresh (EC)DHE exchange is mixed in (psk_dhe_ke) unless
+ * both ends allow psk_ke (tern_config_set_psk_ke). A client offers its PSK
+ * in every ClientHello, before any ticket it holds (which it then does not
+ * offer); a server uses it when the client's identity matches one it
+ * knows and the suite it chose has the PSK's hash (else it goes on with a
+ * certificate, if it has one). A server with a PSK needs no certificate:
+ * without one, a client with no known identity fails with
+ * handshake_failure. Interoperates with OpenSSL (-psk HEX -psk_identity ID:
+ * SHA-256) and GnuTLS (--pskusername/--pskkey, a priority with +ECDHE-PSK
+ * or +PSK). */
+#define TERN_PSK_IDENTITY_MAX 256
+#define TERN_PSK_KEY_MAX      64
+#define TERN_PSK_KEY_MIN      16
+enum tern_psk_hash {
+    TERN_PSK_SHA256 = 1, /* the suites of SHA-256: TLS_AES_128_GCM_SHA256, TLS_CHACHA20_... */
+    TERN_PSK_SHA384 = 2, /* TLS_AES_256_GCM_SHA384 */
+};
+/* tern_config_set_psk: the identity (1 to TERN_PSK_IDENTITY_MAX bytes, any
+ * bytes) and key (TERN_PSK_KEY_MIN to TERN_PSK_KEY_MAX bytes: shorter keys
+ * can be guessed offline from a recorded binder) with its hash. Copied; a
+ * client offers it, a server accepts it. TERN_E_ARG otherwise or on a
+ * configuration in use. */
+int tern_config_set_psk(tern_config *cfg, const uint8_t *identity, size_t identity_len,
+                        const uint8_t *key, size_t key_len, enum tern_psk_hash hash);
+/* A server's lookup: cb writes the key for identity (the client's bytes,
+ * 1 to TERN_PSK_IDENTITY_MAX of them, anything at all) into key (cap is
+ * TERN_PSK_KEY_MAX), its hash into *hash, and returns its length; 0 for an
+ * unknown identity (a length outside TERN_PSK_KEY_MIN..TERN_PSK_KEY_MAX is
+ * taken as 0). tern wipes key after use. Called on the thread driving the
+ * connection, for each identity offered until one is known; it may read c
+ * (tern_conn_server_name). tern_config_set_psk's identity, if any, is
+ * tried first. */
+typedef size_t (*tern_psk_lookup_cb)(void *arg, tern_conn *c, const uint8_t *identity,
+                                     size_t identity_len, uint8_t *key, size_t cap,
+                                     enum tern_psk_hash *hash);
+int tern_config_set_psk_lookup(tern_config *cfg, tern_psk_lookup_cb cb, void *arg);
+/* tern_conn_psk_identity: the external PSK identity the handshake used
+ * (*len set), or NULL when none did. Owned by c. */
+const uint8_t *tern_conn_psk_identity(const tern_conn *c, size_t *len);
+
 /* Resumption without a fresh key exchange (psk_ke, RFC 8446 §4.2.9) saves
  * the (EC)DHE work but gives up forward secrecy: whoever later learns the
  * ticket key or the session's PSK can read the resumed traffic. Off by
@@ -661,6 +705,8 @@ const char *tern_conn_alpn(const tern_conn *c);
 const char *tern_conn_server_name(const tern_conn *c);
 /* The verified peer leaf certificate's subject, as "CN=...,O=...". */
 const char *tern_conn_peer_subject(const tern_conn *c);
+/* tern_conn_resumed: the handshake resumed a session (an external PSK's
+ * handshake is no resumption: tern_conn_psk_identity). */
 int tern_conn_resumed(const tern_conn *c);
 int tern_conn_handshake_done(const tern_conn *c);
 

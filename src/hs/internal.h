@@ -129,6 +129,15 @@ struct tern_config {
     void *message_arg;
     tern_state_cb state_cb;
     void *state_arg;
+    /* external PSK (hs/psk.c): one identity and key (client: offered;
+     * server: accepted), and/or the server's lookup callback */
+    uint8_t psk_identity[TERN_PSK_IDENTITY_MAX];
+    size_t psk_identity_len;
+    uint8_t psk_key[TERN_PSK_KEY_MAX];
+    size_t psk_key_len;
+    enum tern_psk_hash psk_hash;
+    tern_psk_lookup_cb psk_lookup_cb;
+    void *psk_lookup_arg;
 
     struct hs_test_hooks test; /* test-only, copied into each connection */
 };
@@ -362,6 +371,9 @@ void hs_hooks_on_trace(tern_conn *c, enum tern_trace_kind kind);
  * client's protocol_name_list (already checked by hs_read_alpn_list); sets
  * c->alpn, or fails with no_application_protocol. */
 TERN_MUST_CHECK int hs_alpn_select(tern_conn *c, struct rd list);
+/* hs_psk_external_server (hs/psk.c): the server may authenticate by an
+ * external PSK (it then needs no certificate). */
+bool hs_psk_external_server(const tern_config *cfg);
 
 /* ---- the state machines ---- */
 TERN_MUST_CHECK int hs_client_start(tern_conn *c);

@@ -113,7 +113,10 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
                          tern_suite_name(c->suite));
 
-    /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
+    /* Signature scheme for our certificate (RFC 8446 §4.2.3); a server
+     * that has only external PSKs signs nothing (hs/psk.c). */
+    if (cfg->n_certs == 0 && hs_psk_external_server(cfg))
+        goto groups;
     if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
                          "ClientHello lacks signature_algorithms, which a certificate-based "
@@ -130,6 +133,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
                          "fits our certificate's key",
                          c->n_peer_sigs_sent, c->n_peer_sigs);
 
+groups:
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
     if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE)) {
@@ -494,15 +498,20 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
+        /* An external PSK (hs/psk.c) has no age, names and suite of its
+         * own: only its hash must be the suite's (RFC 8446 §4.2.11). */
+        bool external = hs_psk_external_find(c, psks[i].identity, &s);
+        if (!external && hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
-        bool fits = s.suite == cho->suite &&
-                    !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
-                    !strcmp(s.alpn, c->alpn) &&
-                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
-                    our_age + 10000u >= client_age && client_age + 10000u >= our_age;
+        bool fits = external ? hs_suite13(s.suite)->hash == hs_suite13(cho->suite)->hash
+                             : s.suite == cho->suite &&
+                                   !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                                   !strcmp(s.alpn, c->alpn) &&
+                                   (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
+                                    s.peer_cert_hash_len) &&
+                                   our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
             continue;
@@ -518,22 +527,25 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
             rc = cry_hash_peek(&t, th);
         cry_hash_cleanup(&t);
         if (rc == TERN_OK)
-            rc = hs_binder(c->hash, s.psk, s.psk_len, th, want);
-        bool ok = rc == TERN_OK && psks[i].binder.len == s.psk_len &&
-                  (tern_ct_eq(want, psks[i].binder.p, s.psk_len) || cry_fuzz_relaxed());
+            rc = hs_psk_binder(c->hash, &s, th, want);
+        size_t blen = cry_hash_len(c->hash);
+        bool ok = rc == TERN_OK && psks[i].binder.len == blen &&
+                  (tern_ct_eq(want, psks[i].binder.p, blen) || cry_fuzz_relaxed());
         tern_memzero(want, sizeof(want));
         if (!ok) {
             hs_session_wipe(&s);
             return conn_fail(c, TERN_E_DECRYPT,
-                             "the PSK binder of ticket %zu does not verify: the ClientHello was "
-                             "altered or the ticket is not the client's",
-                             i);
+                             "the PSK binder of %s %zu does not verify: the ClientHello was "
+                             "altered or the %s is not the client's",
+                             external ? "external PSK identity" : "ticket", i,
+                             external ? "key" : "ticket");
         }
         c->session = tern_memdup(&s, sizeof(s));
         hs_session_wipe(&s);
         if (!c->session)
             return conn_fail(c, TERN_E_NOMEM, "out of memory");
-        hs_psk_spent(c, psks[i].identity);
+        if (!external)
+            hs_psk_spent(c, psks[i].identity);
         *out_index = (int)i;
         c->resumed = true;
         c->psk_ke = ke;
@@ -617,6 +629,11 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     if (cho.group == 0 && !c->psk_ke)
         return conn_fail(c, TERN_E_MISSING_EXTENSION,
                          "ClientHello has no key_share and none of its PSKs can be resumed");
+    if (!c->resumed && c->cfg->n_certs == 0)
+        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                         "this server authenticates by PSK only, and the client offers no PSK "
+                         "identity it knows (with a hash of the suite chosen, %s)",
+                         tern_suite_name(cho.suite));
     TRY(hs_transcript_add(c, msg, len));
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];

@@ -13,7 +13,8 @@
  *          --sigs HEX,...
  *          --alpn-last (server: an ALPN selection callback takes the
  *          client's last protocol)  --msg-log (message and state callbacks
- *          print each event to stderr)
+ *          print each event to stderr)  --psk ID:HEX (an external PSK,
+ *          SHA-256; a server needs no --cert then)  --psk-ke
  * It prints "negotiated: version=... suite=... group=... alpn=... sig=..."
  * and exits 0 only if the handshake completed and data crossed. */
 #include "tern/tern.h"
@@ -29,10 +30,10 @@
 #include <unistd.h>
 
 struct opts {
-    const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label;
+    const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label, *psk;
     uint16_t suites[8], groups[8], sigs[16];
     size_t n_suites, n_groups, n_sigs;
-    int key_update, require_client_cert, insecure, tls12, rsa_kx, alpn_last, msg_log;
+    int key_update, require_client_cert, insecure, tls12, rsa_kx, alpn_last, msg_log, psk_ke;
 };
 
 /* The client's last protocol: no fixed preference list would choose it
@@ -110,6 +111,10 @@ static int pull(tern_conn *c, int fd)
 
 static void report(tern_conn *c)
 {
+    size_t id_len = 0;
+    const uint8_t *id = tern_conn_psk_identity(c, &id_len);
+    if (id)
+        printf("psk identity: %.*s\n", (int)id_len, (const char *)id);
     printf("negotiated: version=%s suite=%s group=%s alpn=%s sig=%s peer=%s\n",
            tern_version_name(tern_conn_version(c)), tern_suite_name(tern_conn_cipher_suite(c)),
            tern_group_name(tern_conn_group(c)), tern_conn_alpn(c) ? tern_conn_alpn(c) : "-",
@@ -243,6 +248,23 @@ static tern_config *make_config(const struct opts *o)
         rc = tern_config_set_alpn(cfg, names, n);
         free(copy);
     }
+    if (rc == TERN_OK && o->psk) {
+        /* ID:HEX */
+        const char *colon = strrchr(o->psk, ':');
+        uint8_t key[64];
+        size_t n = 0;
+        for (const char *h = colon ? colon + 1 : ""; h[0] && h[1] && n < sizeof(key); h += 2) {
+            unsigned b;
+            if (sscanf(h, "%2x", &b) != 1)
+                break;
+            key[n++] = (uint8_t)b;
+        }
+        rc = colon ? tern_config_set_psk(cfg, (const uint8_t *)o->psk, (size_t)(colon - o->psk),
+                                         key, n, TERN_PSK_SHA256)
+                   : TERN_E_ARG;
+    }
+    if (rc == TERN_OK && o->psk_ke)
+        rc = tern_config_set_psk_ke(cfg, 1);
     if (rc == TERN_OK && o->alpn_last)
         rc = tern_config_set_alpn_select_callback(cfg, alpn_last, NULL);
     if (rc == TERN_OK && o->msg_log)
@@ -305,6 +327,10 @@ int main(int argc, char **argv)
             o.alpn_last = 1;
         else if (!strcmp(a, "--msg-log"))
             o.msg_log = 1;
+        else if (!strcmp(a, "--psk") && v)
+            o.psk = v, i++;
+        else if (!strcmp(a, "--psk-ke"))
+            o.psk_ke = 1;
         else if (!strcmp(a, "--sigs") && v)
             o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
         else {
