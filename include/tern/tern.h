@@ -728,6 +728,21 @@ int tern_conn_handshake_done(const tern_conn *c);
  * handshake. *out_conn is set whenever a connection object could be made,
  * even on failure, so tern_conn_error can say why; free it. */
 int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn);
+/* tern_connect_timeout is tern_connect within timeout_ms milliseconds
+ * (1 to 86,400,000) for the name lookup's results to connect and the
+ * handshake to complete together (the lookup itself is the resolver's);
+ * past it, TERN_E_TIMEOUT and a sentence naming the step. */
+int tern_connect_timeout(tern_config *cfg, const char *host, const char *port, unsigned timeout_ms,
+                         tern_conn **out_conn);
+/* tern_conn_set_timeout: each later tern_handshake, tern_read, tern_write
+ * and tern_close on a blocking descriptor returns within timeout_ms
+ * milliseconds (0, the default: no limit; at most 86,400,000). When the
+ * peer does not answer by then, the call fails with TERN_E_TIMEOUT and the
+ * connection with it (a TLS stream cut mid-record cannot go on). It is a
+ * deadline for the whole call, not for each send or receive (which
+ * SO_RCVTIMEO/SO_SNDTIMEO give, and which tern also honours). Non-blocking
+ * descriptors keep their event loop's time: the limit does not apply. */
+int tern_conn_set_timeout(tern_conn *c, unsigned timeout_ms);
 /* tern_conn_set_fd binds c to a connected descriptor the caller keeps
  * owning (tern_close and tern_conn_free leave it open). Descriptors made by
  * tern_connect and tern_accept belong to the connection instead. */

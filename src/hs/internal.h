@@ -285,7 +285,7 @@ struct tern_conn {
 
     /* the easy level's socket state (src/io/io.c owns its layout) and the
      * hook that closes a descriptor it made */
-    uint64_t io_store[4];
+    uint64_t io_store[6];
     void (*io_release)(tern_conn *c);
 
     /* hs/hooks.c: the state callback's events already given */
