@@ -5,7 +5,7 @@
 #include "hs/internal.h"
 #include "hs/session.h"
 #include "hs/store.h"
-#include "x509/der.h"
+#include "base/der.h"
 #include "x509/x509.h"
 
 #include <stdarg.h>

@@ -45,9 +45,9 @@ int hs_cookie_seal(tern_conn *c, uint16_t suite, uint16_t group, const uint8_t *
     wr_u8(&p, (uint8_t)hash_len);
     wr_bytes(&p, ch1_hash, hash_len);
     if (!wr_ok(&p))
-        return conn_fail(c, TERN_E_INTERNAL, "the HelloRetryRequest cookie does not fit");
+        return hs_fail(c, TERN_E_INTERNAL, "the HelloRetryRequest cookie does not fit");
     uint8_t *nonce = out, *body = out + 12, *tag = out + 12 + p.len;
-    int rc = conn_random(c, nonce, 12);
+    int rc = hs_random(c, nonce, 12);
     if (rc != TERN_OK)
         return rc;
     memcpy(body, plain, p.len);
@@ -58,7 +58,7 @@ int hs_cookie_seal(tern_conn *c, uint16_t suite, uint16_t group, const uint8_t *
     cry_aead_cleanup(&k);
     tern_memzero(plain, sizeof(plain));
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "sealing the HelloRetryRequest cookie failed");
+        return hs_fail(c, TERN_E_INTERNAL, "sealing the HelloRetryRequest cookie failed");
     *out_len = 12 + p.len + 16;
     return TERN_OK;
 }
@@ -69,9 +69,9 @@ int hs_cookie_open(tern_conn *c, struct rd cookie, struct hs_cookie *out)
     size_t n = cookie.len > 28 ? cookie.len - 28 : 0;
     if (n == 0 || n > HS_COOKIE_PLAIN_MAX || !rd_bytes(&cookie, &nonce, 12) ||
         !rd_bytes(&cookie, &body, n) || !rd_bytes(&cookie, &tag, 16))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the ClientHello's cookie (%zu bytes) is not one this server made",
-                         cookie.len);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the ClientHello's cookie (%zu bytes) is not one this server made",
+                       cookie.len);
     uint8_t plain[HS_COOKIE_PLAIN_MAX];
     memcpy(plain, body, n);
     struct cry_aead_key k = {0};
@@ -80,9 +80,9 @@ int hs_cookie_open(tern_conn *c, struct rd cookie, struct hs_cookie *out)
         rc = cry_aead_open(&k, nonce, 12, cookie_aad, sizeof(cookie_aad) - 1, plain, n, tag, 16);
     cry_aead_cleanup(&k);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the ClientHello's cookie does not authenticate under this server's key: "
-                         "altered, or made by a server with another ticket key");
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the ClientHello's cookie does not authenticate under this server's key: "
+                       "altered, or made by a server with another ticket key");
     struct rd r;
     rd_init(&r, plain, n);
     uint8_t hash_len;
@@ -90,16 +90,16 @@ int hs_cookie_open(tern_conn *c, struct rd cookie, struct hs_cookie *out)
     if (!rd_u16(&r, &out->suite) || !rd_u16(&r, &out->group) || !rd_u64(&r, &out->issued_ms) ||
         !rd_u8(&r, &hash_len) || hash_len > sizeof(out->ch1_hash) ||
         !rd_bytes(&r, &hash, hash_len) || !rd_empty(&r))
-        return conn_fail(c, TERN_E_INTERNAL, "a cookie of ours does not decode");
+        return hs_fail(c, TERN_E_INTERNAL, "a cookie of ours does not decode");
     memcpy(out->ch1_hash, hash, hash_len);
     out->hash_len = hash_len;
     uint64_t now = hs_now_ms();
     /* A second ClientHello follows the first by a round trip; an old
      * cookie is a replay, or a client that stalled. */
     if (out->issued_ms > now + 1000 || now - out->issued_ms > HS_COOKIE_LIFETIME_MS)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the ClientHello's cookie was made %lld ms ago; this server accepts "
-                         "cookies for %u ms",
-                         (long long)(now - out->issued_ms), HS_COOKIE_LIFETIME_MS);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the ClientHello's cookie was made %lld ms ago; this server accepts "
+                       "cookies for %u ms",
+                       (long long)(now - out->issued_ms), HS_COOKIE_LIFETIME_MS);
     return TERN_OK;
 }

@@ -39,7 +39,7 @@ int hs_alpn_select(tern_conn *c, struct rd list)
      * copies take no more room than the list. */
     char *text = tern_malloc(list.len ? list.len : 1);
     if (!text)
-        return conn_fail(c, TERN_E_NOMEM, "out of memory reading the client's ALPN list");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory reading the client's ALPN list");
     const char *names[TERN_ALPN_CB_MAX];
     size_t n = 0, used = 0;
     struct rd name;
@@ -66,11 +66,11 @@ int hs_alpn_select(tern_conn *c, struct rd list)
                  "ALPN.",
                  0, NULL, 0);
     } else if (pick >= 0) {
-        rc = conn_fail(c, TERN_E_INTERNAL,
-                       "the ALPN selection callback chose protocol %d of a list of %zu", pick, n);
+        rc = hs_fail(c, TERN_E_INTERNAL,
+                     "the ALPN selection callback chose protocol %d of a list of %zu", pick, n);
     } else {
-        rc = conn_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
-                       "the application refused all %zu of the client's ALPN protocols", n);
+        rc = hs_fail(c, TERN_E_NO_APPLICATION_PROTOCOL,
+                     "the application refused all %zu of the client's ALPN protocols", n);
     }
     tern_free(text);
     return rc;

@@ -17,7 +17,7 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     struct tern_err err;
     err_init(&err);
     if (x509_cert_parse(leaf->p, leaf->len, &cert, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     int rc = cry_pubkey_parse_spki(&c->peer_key, cert->spki.p, cert->spki.len);
     if (rc == TERN_OK) {
         c->have_peer_key = true;
@@ -25,8 +25,8 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     }
     x509_cert_free(cert);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
-                         "the peer's certificate key cannot be used (%s)", tern_status_name(rc));
+        return hs_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "the peer's certificate key cannot be used (%s)", tern_status_name(rc));
     c->proofs |= PROOF_PEER_CHAIN;
     struct tern_trace_fact f[] = {{"verification", "SKIPPED (insecure mode)"}};
     hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "certificate chain",
@@ -52,7 +52,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     err_init(&err);
     struct x509_store *trust = config_trust(c->cfg, &err);
     if (!trust)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
 
     struct x509_verify_opts opts;
     memset(&opts, 0, sizeof(opts));
@@ -77,7 +77,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
         x509_verified_cleanup(&v);
         /* A client certificate that does not check out is access denied or a
          * bad certificate; the verifier's code already names which. */
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     }
     c->peer_key = v.leaf_key;
     v.leaf_key.impl = NULL;
