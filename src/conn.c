@@ -219,6 +219,8 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         off += msg_len;
         c->hs_in_used = off;
         int rc = hs_message(c, type, body, msg, msg_len);
+        if (rc == TERN_WANT_ASYNC && c->async_pending)
+            break; /* a private-key callback answers later: the rest waits (hs/keyops.c) */
         if (rc != TERN_OK)
             return c->err.code
                        ? c->err.code
@@ -343,7 +345,7 @@ static int answer_key_update(tern_conn *c)
  * is done with (wiping the plaintext opened in place). */
 static void conn_process(tern_conn *c)
 {
-    while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED) {
+    while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED && !c->async_pending) {
         size_t avail = c->raw.len - c->raw_off;
         if (avail < REC_HEADER_LEN)
             break;
@@ -523,7 +525,22 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
         return hs_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
     *out_used = done + len;
     conn_process(c);
+    if (c->async_pending && c->state != HS_FAILED)
+        return TERN_WANT_ASYNC;
     return answer_key_update(c);
+}
+
+int tern_conn_key_done(tern_conn *c, const uint8_t *sig, size_t len)
+{
+    if (!c || !c->async_pending)
+        return TERN_E_ARG;
+    int rc = hs_key_done(c, sig, len);
+    if (rc != TERN_OK)
+        return c->err.code ? c->err.code : rc;
+    conn_process(c); /* what arrived meanwhile */
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    return c->async_pending ? TERN_WANT_ASYNC : TERN_OK;
 }
 
 /* ---- plaintext ---- */
@@ -600,6 +617,8 @@ unsigned tern_conn_wants(const tern_conn *c)
     if (c->state == HS_FAILED || c->state == HS_CLOSED ||
         (c->close_sent && c->state != HS_CONNECTED))
         w |= TERN_WANTS_CLOSED;
+    else if (c->async_pending)
+        w |= TERN_WANTS_ASYNC; /* bytes fed meanwhile are kept, not read */
     else if (c->app_len == 0)
         w |= TERN_WANTS_READ;
     return w;

@@ -210,6 +210,49 @@ int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, si
  * other has no certificate. */
 int tern_conn_use_config(tern_conn *c, tern_config *other);
 
+/* Keys tern cannot see (an HSM, a PKCS#11 token, a remote signer): the
+ * chain's leaf gives the public key, and the application signs (and, for
+ * TLS 1.2 RSA key transport, decrypts) through callbacks. */
+struct tern_key_ops {
+    /* sign signs input (len bytes: the whole content to be signed, not a
+     * digest) under scheme (TERN_SIG_*: it names the hash and padding; RSA-PSS
+     * with a salt as long as the hash) and writes the signature into sig
+     * (cap bytes: 1024) and its length into *sig_len. Returns TERN_OK;
+     * TERN_WANT_ASYNC to answer later with tern_conn_key_done (the input
+     * stays valid only during the call: copy it); anything else fails the
+     * handshake (internal_error). Answering later works for a TLS 1.3
+     * server's CertificateVerify; elsewhere (a client's certificate, TLS
+     * 1.2's ServerKeyExchange) sign must answer at once. */
+    int (*sign)(void *arg, tern_conn *c, uint16_t scheme, const uint8_t *input, size_t len,
+                uint8_t *sig, size_t cap, size_t *sig_len);
+    /* decrypt (may be NULL: then no RSA key transport) undoes PKCS#1 v1.5
+     * encryption of a TLS 1.2 pre-master secret: writes the plaintext into
+     * out (cap 48) and its length into *out_len, and returns TERN_OK; any
+     * other answer, or a length other than 48, and tern goes on with a
+     * random secret (the handshake then fails at Finished, RFC 5246
+     * §7.4.7.1), so a peer learns nothing from the padding. It answers at
+     * once. */
+    int (*decrypt)(void *arg, tern_conn *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                   size_t *out_len);
+    void *arg;
+};
+/* tern_config_add_cert_chain_external adds a PEM chain (leaf first) whose
+ * private key the application holds; a copy of *ops is kept (arg must
+ * outlive the configuration). The callbacks run on the thread driving the
+ * connection, possibly for several connections at once. */
+int tern_config_add_cert_chain_external(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                        const struct tern_key_ops *ops);
+/* tern_conn_key_done hands in the signature a sign callback promised
+ * (TERN_WANT_ASYNC): sig (len bytes, at most 1024), or NULL/0 when signing
+ * failed (the handshake then fails with internal_error). Call it on the
+ * thread that drives c (a signer on another thread hands its result over),
+ * then go on as usual: the handshake's next flight is queued (sans-I/O:
+ * tern_conn_output) or, on a socket, sent by the next tern_handshake. While
+ * the answer is awaited tern_conn_wants says TERN_WANTS_ASYNC, bytes fed
+ * are kept for later, and tern_handshake/tern_read return TERN_WANT_ASYNC.
+ * TERN_E_ARG when no answer is awaited. */
+int tern_conn_key_done(tern_conn *c, const uint8_t *sig, size_t len);
+
 /* tern_config_check_cert judges the configuration's own certificate chain
  * as a peer would, leaving out only whether the peer trusts its root: each
  * certificate's validity dates at `at` (Unix seconds; 0 means now), the
@@ -687,10 +730,11 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
                                      size_t context_len, uint8_t *out, size_t len);
 
 enum tern_wants {
-    TERN_WANTS_READ = 1,  /* it needs bytes from the peer */
-    TERN_WANTS_WRITE = 2, /* it has bytes to send */
-    TERN_WANTS_DONE = 4,  /* the handshake is complete */
-    TERN_WANTS_CLOSED = 8 /* closed or failed: nothing more will happen */
+    TERN_WANTS_READ = 1,   /* it needs bytes from the peer */
+    TERN_WANTS_WRITE = 2,  /* it has bytes to send */
+    TERN_WANTS_DONE = 4,   /* the handshake is complete */
+    TERN_WANTS_CLOSED = 8, /* closed or failed: nothing more will happen */
+    TERN_WANTS_ASYNC = 16  /* a private-key callback has not answered: tern_conn_key_done */
 };
 unsigned tern_conn_wants(const tern_conn *c);
 

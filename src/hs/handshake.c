@@ -432,14 +432,25 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
                                const char *explain)
 {
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    int rc =
-        cry_sign(&c->cert->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
+    int rc = hs_key_sign(c, scheme, content, clen, sig, sizeof(sig), &sig_len);
+    if (rc == TERN_WANT_ASYNC) { /* hs_key_done sends it (hs/keyops.c) */
+        c->async_pending = true;
+        c->async_scheme = scheme;
+        c->async_explain = explain;
+        return rc;
+    }
     if (rc != TERN_OK)
-        return hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
-                       tern_sig_scheme_name(scheme));
+        return c->err.code ? c->err.code
+                           : hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
+                                     tern_sig_scheme_name(scheme));
+    return hs_cv_send(c, scheme, sig, sig_len, explain);
+}
+
+int hs_cv_send(tern_conn *c, uint16_t scheme, const uint8_t *sig, size_t sig_len,
+               const char *explain)
+{
     uint8_t buf[1100];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));

@@ -41,6 +41,7 @@
 
 struct x509_store;
 struct x509_cert;
+struct x509_chain_key;
 struct hs_session;
 struct hs_store_cache;
 
@@ -54,6 +55,10 @@ struct hs_cert {
     struct x509_cert *leaf;
     uint16_t leaf_scheme; /* the TLS scheme of the issuer's signature on the leaf, 0 unknown */
     char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
+    /* a key tern cannot see (hs/keyops.c): key holds only its type and
+     * size, and these callbacks sign and decrypt */
+    bool external;
+    struct tern_key_ops ops;
 };
 
 struct tern_config {
@@ -293,6 +298,13 @@ struct tern_conn {
 
     /* hs/hooks.c: the state callback's events already given */
     bool hook_started, hook_closed;
+    /* an asynchronous private-key operation (hs/keyops.c): the signature
+     * awaited, and what the handshake does once it came (set by the state
+     * machine that can wait; NULL: it cannot) */
+    bool async_pending;
+    uint16_t async_scheme;
+    const char *async_explain;
+    int (*async_next)(tern_conn *c);
 
     /* test-only (hs/test_hooks.h): fixed randomness, a known X25519
      * private key, and a ClientHello sent verbatim, so a handshake can
@@ -384,6 +396,26 @@ void hs_hooks_on_trace(tern_conn *c, enum tern_trace_kind kind);
  * client's protocol_name_list (already checked by hs_read_alpn_list); sets
  * c->alpn, or fails with no_application_protocol. */
 TERN_MUST_CHECK int hs_alpn_select(tern_conn *c, struct rd list);
+/* hs_key_sign (hs/keyops.c) signs content with our certificate's key under
+ * scheme: libcrypto's, or the application's callback for an external key.
+ * TERN_WANT_ASYNC when the callback answers later (only where c->async_next
+ * is set; elsewhere that is a failure, with its sentence). */
+TERN_MUST_CHECK int hs_key_sign(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
+                                uint8_t *sig, size_t cap, size_t *out_len);
+/* hs_key_decrypt_pms (TLS 1.2 RSA key transport): the pre-master secret
+ * into out (48 bytes), random bytes when the padding is bad (RFC 5246
+ * §7.4.7.1), with either kind of key. */
+TERN_MUST_CHECK int hs_key_decrypt_pms(tern_conn *c, const uint8_t *ct, size_t ct_len,
+                                       uint8_t *out);
+/* hs_cv_send: the CertificateVerify message with a signature made (both
+ * versions), traced with explain. */
+TERN_MUST_CHECK int hs_cv_send(tern_conn *c, uint16_t scheme, const uint8_t *sig, size_t sig_len,
+                               const char *explain);
+/* hs_key_done: the application's signature arrived (tern_conn_key_done). */
+TERN_MUST_CHECK int hs_key_done(tern_conn *c, const uint8_t *sig, size_t len);
+/* config_take_chain (hs/certs.c) moves a loaded chain and key into cfg. */
+TERN_MUST_CHECK int config_take_chain(tern_config *cfg, struct x509_chain_key *ck);
+
 /* hs_psk_external_server (hs/psk.c): the server may authenticate by an
  * external PSK (it then needs no certificate). */
 bool hs_psk_external_server(const tern_config *cfg);

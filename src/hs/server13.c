@@ -519,6 +519,18 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
     return rc;
 }
 
+/* flight_end: the server's flight after CertificateVerify (or after
+ * EncryptedExtensions when resuming); also where an asynchronous signature
+ * resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_master_keys(c));
+    TRY(hs13_install_app_keys(c, true));
+    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
 int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
                              size_t len)
 {
@@ -608,13 +620,16 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
         if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
             TRY(send_certificate_request(c));
         TRY(hs13_send_certificate(c, NULL, 0));
-        TRY(hs13_send_certificate_verify(c));
+        /* An external key's callback may answer later: the flight ends
+         * when it does (tern_conn_key_done). */
+        c->async_next = flight_end;
+        int cv = hs13_send_certificate_verify(c);
+        if (cv == TERN_WANT_ASYNC)
+            return cv;
+        c->async_next = NULL;
+        TRY(cv);
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_master_keys(c));
-    TRY(hs13_install_app_keys(c, true));
-    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
-    return TERN_OK;
+    return flight_end(c);
 }
 
 int hs13_skip_early(tern_conn *c, size_t length)

@@ -283,6 +283,8 @@ int tern_handshake(tern_conn *c)
             return io_final_status(c);
         if (w & TERN_WANTS_WRITE)
             continue;
+        if (w & TERN_WANTS_ASYNC)
+            return TERN_WANT_ASYNC; /* tern_conn_key_done, then call again */
         if (w & TERN_WANTS_DONE)
             return TERN_OK;
         if (!(w & TERN_WANTS_READ))
@@ -348,6 +350,8 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
             return rc;
         if (tern_conn_wants(c) & TERN_WANTS_CLOSED)
             return io_final_status(c);
+        if (tern_conn_wants(c) & TERN_WANTS_ASYNC)
+            return TERN_WANT_ASYNC;
         if (budget_spent(c, taken))
             return TERN_WANT_READ; /* the rest is in the kernel: poll says so */
         size_t got = 0;
