@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integrators' hooks against real peers (OpenSSL, GnuTLS): the server's ALPN
 # selection callback, the message and state callbacks (their messages
-# against what the peer itself reports), the stateless HRR cookie.
+# against what the peer itself reports), the stateless HRR cookie, and a
+# certificate key held by an asynchronous signer.
 . "$(dirname "$0")/lib.bash"
 need openssl openssl
 need gnutls-cli gnutls-bin
@@ -106,5 +107,26 @@ check "HRR cookie, gnutls-cli: the handshake completed and data crossed" \
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 check "HRR cookie, gnutls-cli: tern got data" has "$WORK/tern.out" "ping"
+
+echo "== asynchronous private-key operations"
+# tern's key is held by a signer thread that answers 50 ms later; the peer
+# verifies the CertificateVerify it makes.
+for k in server-p256:ECDSA:ecdsa_secp256r1_sha256 server-rsa:RSA-PSS:rsa_pss_rsae_sha256; do
+  name=${k%%:*} rest=${k#*:}; kind=${rest%%:*} sigalg=${rest##*:}
+  tern_server "$name" --async-key
+  s_client_case "async signer $name, s_client" -tls1_3 -sigalgs "$sigalg"
+  check "async signer $name: s_client saw a $kind signature" \
+    has "$WORK/s_client.out" "Peer signature type: $kind"
+  check "async signer $name: one signature, answered later" \
+    has "$WORK/tern.out" "asynchronous signatures: 1"
+done
+tern_server server-rsa --async-key
+printf 'ping\n' | timeout 20 gnutls-cli --x509cafile "$DATA/ca.pem" -p "$PORT" localhost \
+  --priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" >"$WORK/gnutls.out" 2>&1
+check "async signer server-rsa, gnutls-cli: verified and got data" has "$WORK/gnutls.out" "pong"
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+check "async signer server-rsa, gnutls-cli: answered later" \
+  has "$WORK/tern.out" "asynchronous signatures: 1"
 
 finish

@@ -381,6 +381,52 @@ static void test_failing(void)
     tern_config_free(cfg);
 }
 
+/* TLS 1.2 RSA key transport with the decrypt callback: the secret it
+ * gives is used; a callback that fails leaves a random secret, so the
+ * handshake fails at Finished like any wrong secret. */
+static int decrypt_ok(void *arg, tern_conn *c, const uint8_t *in, size_t len, uint8_t *out,
+                      size_t cap, size_t *out_len)
+{
+    (void)c;
+    struct signer *s = arg;
+    s->calls++;
+    CHECK_EQ(cap, 48);
+    if (s->mode == 3)
+        return TERN_E_DECRYPT;
+    *out_len = 48;
+    return cry_rsa_decrypt_pms(&s->key, in, len, out, 48);
+}
+
+static void test_rsa_decrypt(void)
+{
+    static const uint16_t rsa_kx[] = {TERN_TLS_RSA_WITH_AES_128_GCM_SHA256};
+    for (int mode = 1; mode <= 3; mode += 2) {
+        struct signer s;
+        signer_start(&s, "server-rsa", mode);
+        size_t cl;
+        char *ct = slurp(DATA "server-rsa-chain.pem", &cl);
+        struct handshake h = {.ccfg = client_config(), .scfg = tern_config_new()};
+        struct tern_key_ops ops = {.sign = sign_cb, .decrypt = decrypt_ok, .arg = &s};
+        CHECK_EQ(tern_config_add_cert_chain_external(h.scfg, ct, cl, &ops), TERN_OK);
+        free(ct);
+        CHECK_EQ(tern_config_enable_rsa_key_transport(h.scfg, 1), TERN_OK);
+        CHECK_EQ(tern_config_set_versions(h.ccfg, TERN_TLS12, TERN_TLS12), TERN_OK);
+        CHECK_EQ(tern_config_set_cipher_suites(h.ccfg, rsa_kx, 1), TERN_OK);
+        start(&h, "localhost", 1 << 20);
+        CHECK_EQ(s.calls, 1);
+        if (mode == 1) {
+            CHECK(both_done(h.c, h.s));
+            CHECK_EQ(tern_conn_cipher_suite(h.c), TERN_TLS_RSA_WITH_AES_128_GCM_SHA256);
+            exchange(h.c, h.s, 100);
+        } else {
+            CHECK(!tern_conn_handshake_done(h.c));
+            CHECK_CONTAINS(tern_conn_error(h.s), "did not authenticate"); /* the Finished record */
+        }
+        finish(&h);
+        signer_stop(&s);
+    }
+}
+
 int main(void)
 {
     RUN(test_sans_io_ecdsa);
@@ -390,5 +436,6 @@ int main(void)
     RUN(test_sync);
     RUN(test_corrupted);
     RUN(test_failing);
+    RUN(test_rsa_decrypt);
     return test_done();
 }
