@@ -33,7 +33,11 @@ pass "--connect-timeout 0.6 stopped a silent server after $ms ms"
 
 # A server that completes the handshake and then says nothing.
 port=$(free_port)
-sleep 60 | openssl s_server -accept "$port" -cert "$OLEAF" -key "$OKEY" -quiet >/dev/null 2>&1 &
+# Its standard input stays open (a FIFO this shell holds) so it waits
+# instead of quitting, with no helper process left behind.
+mkfifo "$WORK/stdin"
+exec 7<>"$WORK/stdin"
+openssl s_server -accept "$port" -cert "$OLEAF" -key "$OKEY" -quiet <"$WORK/stdin" >/dev/null 2>&1 &
 PIDS+=($!)
 wait_port "$port" "${PIDS[-1]}" || fail "s_server did not start"
 t0=$(now)
