@@ -221,8 +221,9 @@ struct tern_key_ops {
      * TERN_WANT_ASYNC to answer later with tern_conn_key_done (the input
      * stays valid only during the call: copy it); anything else fails the
      * handshake (internal_error). Answering later works for a TLS 1.3
-     * server's CertificateVerify; elsewhere (a client's certificate, TLS
-     * 1.2's ServerKeyExchange) sign must answer at once. */
+     * CertificateVerify (a server's, or a client's in mutual TLS); in TLS
+     * 1.2 (ServerKeyExchange, a client's CertificateVerify) sign must
+     * answer at once. */
     int (*sign)(void *arg, tern_conn *c, uint16_t scheme, const uint8_t *input, size_t len,
                 uint8_t *sig, size_t cap, size_t *sig_len);
     /* decrypt (may be NULL: then no RSA key transport) undoes PKCS#1 v1.5

@@ -645,18 +645,31 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     return TERN_OK;
 }
 
+/* flight_end: the client's Finished; also where an asynchronous
+ * signature resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_install_app_keys(c, true));
+    return hs13_complete(c);
+}
+
 static int send_second_flight(tern_conn *c)
 {
     if (!c->hrr_done && c->session_id_len)
         TRY(hs_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cert)
-            TRY(hs13_send_certificate_verify(c));
+        if (c->cert) {
+            c->async_next = flight_end; /* an external key may answer later */
+            int cv = hs13_send_certificate_verify(c);
+            if (cv == TERN_WANT_ASYNC)
+                return cv;
+            c->async_next = NULL;
+            TRY(cv);
+        }
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_install_app_keys(c, true));
-    return hs13_complete(c);
+    return flight_end(c);
 }
 
 int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)

@@ -86,7 +86,7 @@ int hs_key_sign(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t cl
     if (rc == TERN_WANT_ASYNC && !c->async_next)
         return hs_fail(c, TERN_E_UNSUPPORTED,
                        "the private-key callback would answer later, which tern supports for a "
-                       "TLS 1.3 server's CertificateVerify only; here it must answer at once");
+                       "TLS 1.3 CertificateVerify only; here it must answer at once");
     if (rc == TERN_WANT_ASYNC)
         return rc;
     if (rc != TERN_OK || *out_len == 0 || *out_len > cap)

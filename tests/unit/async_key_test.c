@@ -427,6 +427,34 @@ static void test_rsa_decrypt(void)
     }
 }
 
+/* Mutual TLS: the client's key is the external one, answering later. */
+static void test_client_async(void)
+{
+    struct signer s;
+    signer_start(&s, "client", 0);
+    struct handshake h = {.ccfg = client_config(), .scfg = server_config("server-p256")};
+    size_t cl;
+    char *ct = slurp(DATA "client-chain.pem", &cl);
+    struct tern_key_ops ops = {.sign = sign_cb, .arg = &s};
+    CHECK_EQ(tern_config_add_cert_chain_external(h.ccfg, ct, cl, &ops), TERN_OK);
+    free(ct);
+    add_trust(h.scfg, DATA "ca.pem");
+    CHECK_EQ(tern_config_set_client_auth(h.scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    start(&h, "localhost", 1 << 20);
+    CHECK(tern_conn_wants(h.c) & TERN_WANTS_ASYNC);
+    CHECK(!tern_conn_handshake_done(h.s));
+    CHECK(signer_wait(&s));
+    CHECK_EQ(tern_conn_key_done(h.c, s.sig, s.sig_len), TERN_OK);
+    pump(h.c, h.s, 1 << 20);
+    if (!both_done(h.c, h.s))
+        fprintf(stderr, "  client: %s\n  server: %s\n", tern_conn_error(h.c), tern_conn_error(h.s));
+    CHECK(both_done(h.c, h.s));
+    CHECK(tern_conn_peer_subject(h.s) != NULL); /* the server verified the client */
+    exchange(h.c, h.s, 100);
+    finish(&h);
+    signer_stop(&s);
+}
+
 int main(void)
 {
     RUN(test_sans_io_ecdsa);
@@ -437,5 +465,6 @@ int main(void)
     RUN(test_corrupted);
     RUN(test_failing);
     RUN(test_rsa_decrypt);
+    RUN(test_client_async);
     return test_done();
 }
