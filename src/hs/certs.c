@@ -49,13 +49,9 @@ static uint16_t leaf_scheme(const struct hs_cert *k)
     return cry_scheme_for(a->alg, a->hash, issuer);
 }
 
-/* take_chain moves a loaded chain and key into the next free slot; rc and
- * loaded are the loader's verdict (a failure is recorded in cfg). */
-static int take_chain(tern_config *cfg, int rc, const struct tern_err *loaded,
-                      struct x509_chain_key *ck)
+/* config_take_chain moves a loaded chain and key into the next free slot. */
+int config_take_chain(tern_config *cfg, struct x509_chain_key *ck)
 {
-    if (rc != TERN_OK)
-        return config_fail(cfg, rc, "%s", loaded->msg);
     if (ck->n > HS_MAX_CHAIN) {
         size_t n = ck->n;
         x509_chain_key_cleanup(ck);
@@ -119,7 +115,9 @@ int tern_config_add_cert_chain_pem(tern_config *cfg, const char *chain_pem, size
     err_init(&e);
     struct x509_password pw = password_of(cfg);
     int rc = x509_load_chain_and_key(chain_pem, chain_len, key_pem, key_len, &pw, &ck, &e);
-    return take_chain(cfg, rc, &e, &ck);
+    if (rc != TERN_OK)
+        return config_fail(cfg, rc, "%s", e.msg);
+    return config_take_chain(cfg, &ck);
 }
 
 int tern_config_add_cert_chain_der(tern_config *cfg, const uint8_t *const *certs,
@@ -134,7 +132,9 @@ int tern_config_add_cert_chain_der(tern_config *cfg, const uint8_t *const *certs
     err_init(&e);
     struct x509_password pw = password_of(cfg);
     int rc = x509_load_chain_and_key_der(certs, cert_lens, n, key_der, key_len, &pw, &ck, &e);
-    return take_chain(cfg, rc, &e, &ck);
+    if (rc != TERN_OK)
+        return config_fail(cfg, rc, "%s", e.msg);
+    return config_take_chain(cfg, &ck);
 }
 
 int tern_config_add_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path)
