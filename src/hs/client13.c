@@ -174,7 +174,8 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         /* pre_shared_key goes last (RFC 8446 §4.2.11); its binder is
          * patched in below, once the rest of the message is final. */
         struct hs_session *s = c->session;
-        uint32_t age = (uint32_t)(hs_now_ms() - s->issued_ms);
+        /* RFC 8446 §4.2.11: an external PSK's obfuscated age is 0. */
+        uint32_t age = s->external ? 0 : (uint32_t)(hs_now_ms() - s->issued_ms);
         e = ext_begin(c, w, EXT_PRE_SHARED_KEY);
         size_t ids = wr_open_u16(w);
         size_t id = wr_open_u16(w);
@@ -184,11 +185,12 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         wr_close(w, ids);
         size_t binders = wr_open_u16(w);
         size_t b = wr_open_u8(w);
-        wr_zeros(w, s->psk_len);
+        size_t blen = cry_hash_len(hs_suite13(s->suite)->hash);
+        wr_zeros(w, blen);
         wr_close(w, b);
         wr_close(w, binders);
         wr_close(w, e);
-        binders_len = 2 + 1 + s->psk_len;
+        binders_len = 2 + 1 + blen;
         c->psk_offered = true;
     }
     wr_close(w, exts);
@@ -208,8 +210,8 @@ static int write_client_hello(tern_conn *c, struct wr *w)
             rc = cry_hash_peek(&t, th);
         cry_hash_cleanup(&t);
         if (rc == TERN_OK)
-            rc = hs_binder(suite->hash, c->session->psk, c->session->psk_len, th,
-                           w->buf + w->len - c->session->psk_len);
+            rc = hs_psk_binder(suite->hash, c->session, th,
+                               w->buf + w->len - cry_hash_len(suite->hash));
         if (rc != TERN_OK)
             return hs_fail(c, TERN_E_INTERNAL, "computing the PSK binder failed");
     }
@@ -327,7 +329,13 @@ int hs_client_start(tern_conn *c)
         TRY(make_shares(c, 0));
     /* Resume when we hold a ticket for this server whose suite we still allow. */
     struct hs_session s;
-    if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
+    if (v13 && hs_psk_external_client(c, &s)) {
+        /* An external PSK (hs/psk.c) comes before any ticket. */
+        c->session = tern_memdup(&s, sizeof(s));
+        hs_session_wipe(&s);
+        if (!c->session)
+            return hs_fail(c, TERN_E_NOMEM, "out of memory");
+    } else if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
         if (s.version == TERN_TLS12) {
             (void)hs12_client_offer_session(c, &s); /* TLS 1.2 hook: a ticket (RFC 5077) */
         } else if (v13 && hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
@@ -601,18 +609,31 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     return TERN_OK;
 }
 
+/* flight_end: the client's Finished; also where an asynchronous
+ * signature resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_install_app_keys(c, true));
+    return hs13_complete(c);
+}
+
 static int send_second_flight(tern_conn *c)
 {
     if (!c->hrr_done && c->session_id_len)
         TRY(hs_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cert)
-            TRY(hs13_send_certificate_verify(c));
+        if (c->cert) {
+            c->async_next = flight_end; /* an external key may answer later */
+            int cv = hs13_send_certificate_verify(c);
+            if (cv == TERN_WANT_ASYNC)
+                return cv;
+            c->async_next = NULL;
+            TRY(cv);
+        }
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_install_app_keys(c, true));
-    return hs13_complete(c);
+    return flight_end(c);
 }
 
 int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)

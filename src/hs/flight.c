@@ -63,14 +63,11 @@ void hs_send_alert(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     c->alert_sent = alert;
     c->close_sent = true;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", body[0] == 2 ? "fatal" : "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             alert == 0 ? "We said goodbye: close_notify tells the peer no more data will follow, "
-                          "so a cut connection cannot pass for a complete one."
-                        : "We stopped the connection and told the peer why.",
-             2, f, 1);
+    hs_trace_alert(c, true, body[0], body[1],
+                   alert == 0
+                       ? "We said goodbye: close_notify tells the peer no more data will follow, "
+                         "so a cut connection cannot pass for a complete one."
+                       : "We stopped the connection and told the peer why.");
 }
 
 /* queue_record seals one record (len <= 2^14) at the end of out. */
@@ -124,12 +121,16 @@ int hs_send_records(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
 int hs_send(tern_conn *c, const uint8_t *msg, size_t len)
 {
     TRY(hs_transcript_add(c, msg, len));
-    return hs_send_records(c, REC_HANDSHAKE, msg, len);
+    TRY(hs_send_records(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int hs_send_post(tern_conn *c, const uint8_t *msg, size_t len)
 {
-    return hs_send_records(c, REC_HANDSHAKE, msg, len);
+    TRY(hs_send_records(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int hs_send_ccs(tern_conn *c)
@@ -137,7 +138,10 @@ int hs_send_ccs(tern_conn *c)
     static const uint8_t one = 1;
     /* The record layer sends it unprotected (RFC 8446 §5, Appendix D.4). */
     queue_record(c, REC_CHANGE_CIPHER_SPEC, &one, 1);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    hs_trace_wire(c, true, REC_CHANGE_CIPHER_SPEC, &one, 1);
+    return TERN_OK;
 }
 
 int hs_send_warning(tern_conn *c, int alert)
@@ -148,11 +152,8 @@ int hs_send_warning(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     if (c->state == HS_FAILED)
         return c->err.code;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    hs_trace_alert(c, true, 1, (uint8_t)alert,
+                   "We told the peer no with a warning; the connection stays open.");
     return TERN_OK;
 }
 

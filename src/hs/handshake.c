@@ -27,6 +27,7 @@ const uint8_t hs_downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x0
 
 int hs_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
 {
+    hs_trace_wire(c, false, REC_HANDSHAKE, msg, len); /* the message callback (hs/hooks.c) */
     if (c->state == HS_CONNECTED)
         return hs_post_message(c, type, body);
     if (c->is_server)
@@ -55,6 +56,7 @@ int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
                        "an unexpected ChangeCipherSpec record (%zu bytes) %s", len,
                        hs_state_name(c->state));
     c->got_ccs = true;
+    hs_trace_wire(c, false, REC_CHANGE_CIPHER_SPEC, p, len);
     return TERN_OK;
 }
 
@@ -248,6 +250,8 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
      * error either way. */
     if (hs_ext_has(ext, EXT_ALPN))
         TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &theirs));
+    if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_select_cb)
+        return hs_alpn_select(c, theirs); /* the application chooses (hs/hooks.c) */
     if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
         /* Our preference order. */
         struct rd ours, p;
@@ -403,14 +407,25 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
                                const char *explain)
 {
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    int rc =
-        cry_sign(&c->cert->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
+    int rc = hs_key_sign(c, scheme, content, clen, sig, sizeof(sig), &sig_len);
+    if (rc == TERN_WANT_ASYNC) { /* hs_key_done sends it (hs/keyops.c) */
+        c->async_pending = true;
+        c->async_scheme = scheme;
+        c->async_explain = explain;
+        return rc;
+    }
     if (rc != TERN_OK)
-        return hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
-                       tern_sig_scheme_name(scheme));
+        return c->err.code ? c->err.code
+                           : hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
+                                     tern_sig_scheme_name(scheme));
+    return hs_cv_send(c, scheme, sig, sig_len, explain);
+}
+
+int hs_cv_send(tern_conn *c, uint16_t scheme, const uint8_t *sig, size_t sig_len,
+               const char *explain)
+{
     uint8_t buf[1100];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));

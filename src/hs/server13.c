@@ -4,6 +4,7 @@
  *   -> [WAIT_CERT -> WAIT_CV] -> WAIT_FINISHED -> CONNECTED */
 #include "base/mem.h"
 #include "hs/codec13.h"
+#include "hs/cookie.h"
 #include "hs/internal.h"
 #include "hs/session.h"
 
@@ -56,7 +57,10 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
                        tern_suite_name(c->suite));
 
-    /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
+    /* Signature scheme for our certificate (RFC 8446 §4.2.3); a server
+     * that has only external PSKs signs nothing (hs/psk.c). */
+    if (cfg->n_certs == 0 && hs_psk_external_server(cfg))
+        goto groups;
     if (!x->has_sigalgs)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello lacks signature_algorithms, which a certificate-based "
@@ -70,6 +74,7 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch
                        "fits our certificate's key",
                        c->n_peer_sigs_sent, c->n_peer_sigs);
 
+groups:
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
     if (!x->has_groups || !x->has_key_share) {
@@ -120,6 +125,40 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch
     return TERN_OK;
 }
 
+/* write_hrr: the HelloRetryRequest (RFC 8446 §4.1.4) naming suite and group
+ * and carrying cookie, echoing the ClientHello's session ID. The same bytes
+ * are made again from the second ClientHello (take_cookie), so a server
+ * keeps nothing between the two. */
+static void write_hrr(struct wr *w, struct rd session_id, uint16_t suite, uint16_t group,
+                      const uint8_t *cookie, size_t cookie_len)
+{
+    size_t m = hs_msg_begin(w, HS_SERVER_HELLO);
+    wr_u16(w, 0x0303);
+    wr_bytes(w, hs_hrr_random, 32);
+    size_t sid = wr_open_u8(w);
+    wr_bytes(w, session_id.p, session_id.len);
+    wr_close(w, sid);
+    wr_u16(w, suite);
+    wr_u8(w, 0);
+    size_t exts = wr_open_u16(w);
+    wr_u16(w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(w, 2);
+    wr_u16(w, TERN_TLS13);
+    wr_u16(w, hs_ext_type(EXT_KEY_SHARE));
+    wr_u16(w, 2);
+    wr_u16(w, group);
+    wr_u16(w, hs_ext_type(EXT_COOKIE));
+    size_t e = wr_open_u16(w);
+    size_t body = wr_open_u16(w);
+    wr_bytes(w, cookie, cookie_len);
+    wr_close(w, body);
+    wr_close(w, e);
+    wr_close(w, exts);
+    hs_msg_end(w, m);
+}
+
+#define HRR_MAX (4 + 2 + 32 + 33 + 3 + 2 + 6 + 6 + 6 + HS_COOKIE_MAX)
+
 static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const struct choice *ch_out,
                             const uint8_t *msg, size_t len)
 {
@@ -128,41 +167,80 @@ static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const stru
     uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
     if (cry_hash(s->hash, msg, len, mh + 4) != TERN_OK)
         return hs_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+    uint8_t cookie[HS_COOKIE_MAX];
+    size_t cookie_len;
+    TRY(hs_cookie_seal(c, ch_out->suite, ch_out->group, mh + 4, cry_hash_len(s->hash), cookie,
+                       &cookie_len));
     TRY(hs_transcript_start(c, s->hash));
     TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
 
-    uint8_t buf[128];
+    uint8_t buf[HRR_MAX];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));
-    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
-    wr_u16(&w, 0x0303);
-    wr_bytes(&w, hs_hrr_random, 32);
-    size_t sid = wr_open_u8(&w);
-    wr_bytes(&w, ch->session_id.p, ch->session_id.len);
-    wr_close(&w, sid);
-    wr_u16(&w, ch_out->suite);
-    wr_u8(&w, 0);
-    size_t exts = wr_open_u16(&w);
-    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
-    wr_u16(&w, 2);
-    wr_u16(&w, TERN_TLS13);
-    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
-    wr_u16(&w, 2);
-    wr_u16(&w, ch_out->group);
-    wr_close(&w, exts);
-    TRY(hs_msg_send(c, &w, m, "HelloRetryRequest"));
+    write_hrr(&w, ch->session_id, ch_out->suite, ch_out->group, cookie, cookie_len);
+    if (!wr_ok(&w))
+        return hs_fail(c, TERN_E_INTERNAL, "our HelloRetryRequest does not fit %zu bytes",
+                       sizeof(buf));
+    TRY(hs_send(c, w.buf, w.len));
+    /* Stateless from here: the second ClientHello's cookie restarts the
+     * transcript (take_cookie). */
+    cry_hash_cleanup(&c->th);
     c->hrr_done = true;
     c->suite = ch_out->suite;
     c->group = ch_out->group;
     c->round_trips++;
-    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}};
+    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}, {"cookie", "yes"}};
     hs_trace_msg(c, true, "HelloRetryRequest",
                  "None of the client's key shares is for a group we accept, so we ask it to say "
-                 "hello again with one for the group we name.",
-                 w.len, f, 1);
+                 "hello again with one for the group we name. What we chose travels sealed in "
+                 "the cookie, so the server keeps nothing meanwhile.",
+                 w.len, f, 2);
     /* Middlebox compatibility: our CCS follows the first ServerHello-like message. */
     if (ch->session_id.len)
         TRY(hs_send_ccs(c));
+    c->state = HS_S_WAIT_CH2;
+    return TERN_OK;
+}
+
+/* take_cookie: a ClientHello that returns our cookie is a second
+ * ClientHello (RFC 8446 §4.2.2), on this connection or on a fresh one:
+ * the suite and group come from the cookie, and the transcript restarts
+ * from message_hash(ClientHello1) and the HelloRetryRequest rebuilt. */
+static int take_cookie(tern_conn *c, const struct hs_client_hello *ch, const struct hs13_ch_exts *x)
+{
+    if (!x->has_cookie) {
+        if (c->state == HS_S_WAIT_CH2)
+            return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                           "the second ClientHello does not return the cookie of our "
+                           "HelloRetryRequest (RFC 8446 §4.2.2)");
+        return TERN_OK;
+    }
+    struct rd body = x->cookie; /* hs13_parse_ch_exts checked its form */
+    struct hs_cookie k;
+    TRY(hs_cookie_open(c, body, &k));
+    if (x->has_early_data) /* as on_client_hello's rule, on a fresh connection */
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the second ClientHello offers early_data again after our "
+                       "HelloRetryRequest (RFC 8446 §4.2.10)");
+    const struct hs_suite *s = hs_suite13(k.suite);
+    if (!s || cry_hash_len(s->hash) != k.hash_len)
+        return hs_fail(c, TERN_E_INTERNAL, "a cookie of ours names suite 0x%04x", k.suite);
+    c->hrr_done = true;
+    c->suite = k.suite;
+    c->group = k.group;
+    cry_hash_cleanup(&c->th);
+    TRY(hs_transcript_start(c, s->hash));
+    uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)k.hash_len};
+    memcpy(mh + 4, k.ch1_hash, k.hash_len);
+    TRY(hs_transcript_add(c, mh, 4 + k.hash_len));
+    uint8_t buf[HRR_MAX];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    write_hrr(&w, ch->session_id, k.suite, k.group, body.p, body.len);
+    if (!wr_ok(&w))
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the ClientHello's cookie (%zu bytes) is larger than ours", body.len);
+    TRY(hs_transcript_add(c, w.buf, w.len));
     c->state = HS_S_WAIT_CH2;
     return TERN_OK;
 }
@@ -321,15 +399,20 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
+        /* An external PSK (hs/psk.c) has no age, names and suite of its
+         * own: only its hash must be the suite's (RFC 8446 §4.2.11). */
+        bool external = hs_psk_external_find(c, psks[i].identity, &s);
+        if (!external && hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
-        bool fits = s.suite == cho->suite &&
-                    !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
-                    !strcmp(s.alpn, c->alpn) &&
-                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
-                    our_age + 10000u >= client_age && client_age + 10000u >= our_age;
+        bool fits = external ? hs_suite13(s.suite)->hash == hs_suite13(cho->suite)->hash
+                             : s.suite == cho->suite &&
+                                   !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                                   !strcmp(s.alpn, c->alpn) &&
+                                   (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
+                                    s.peer_cert_hash_len) &&
+                                   our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
             continue;
@@ -345,22 +428,25 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
             rc = cry_hash_peek(&t, th);
         cry_hash_cleanup(&t);
         if (rc == TERN_OK)
-            rc = hs_binder(c->hash, s.psk, s.psk_len, th, want);
-        bool ok = rc == TERN_OK && psks[i].binder.len == s.psk_len &&
-                  (tern_ct_eq(want, psks[i].binder.p, s.psk_len) || cry_fuzz_relaxed());
+            rc = hs_psk_binder(c->hash, &s, th, want);
+        size_t blen = cry_hash_len(c->hash);
+        bool ok = rc == TERN_OK && psks[i].binder.len == blen &&
+                  (tern_ct_eq(want, psks[i].binder.p, blen) || cry_fuzz_relaxed());
         tern_memzero(want, sizeof(want));
         if (!ok) {
             hs_session_wipe(&s);
             return hs_fail(c, TERN_E_DECRYPT,
-                           "the PSK binder of ticket %zu does not verify: the ClientHello was "
-                           "altered or the ticket is not the client's",
-                           i);
+                           "the PSK binder of %s %zu does not verify: the ClientHello was "
+                           "altered or the %s is not the client's",
+                           external ? "external PSK identity" : "ticket", i,
+                           external ? "key" : "ticket");
         }
         c->session = tern_memdup(&s, sizeof(s));
         hs_session_wipe(&s);
         if (!c->session)
             return hs_fail(c, TERN_E_NOMEM, "out of memory");
-        hs_psk_spent(c, psks[i].identity);
+        if (!external)
+            hs_psk_spent(c, psks[i].identity);
         *out_index = (int)i;
         c->resumed = true;
         c->psk_ke = ke;
@@ -390,6 +476,18 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
     return rc;
 }
 
+/* flight_end: the server's flight after CertificateVerify (or after
+ * EncryptedExtensions when resuming); also where an asynchronous signature
+ * resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_master_keys(c));
+    TRY(hs13_install_app_keys(c, true));
+    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
 int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
                              size_t len)
 {
@@ -410,6 +508,7 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the second ClientHello offers early_data again after our "
                        "HelloRetryRequest (RFC 8446 §4.2.10)");
+    TRY(take_cookie(c, ch, &x));
     c->early_skip = EARLY_SKIP_NONE;
     TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
     TRY(choose(c, ch, &x, &cho));
@@ -438,6 +537,11 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     if (cho.group == 0 && !c->psk_ke)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello has no key_share and none of its PSKs can be resumed");
+    if (!c->resumed && c->cfg->n_certs == 0)
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "this server authenticates by PSK only, and the client offers no PSK "
+                       "identity it knows (with a hash of the suite chosen, %s)",
+                       tern_suite_name(cho.suite));
     TRY(hs_transcript_add(c, msg, len));
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
@@ -476,13 +580,16 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
         if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
             TRY(send_certificate_request(c));
         TRY(hs13_send_certificate(c, NULL, 0));
-        TRY(hs13_send_certificate_verify(c));
+        /* An external key's callback may answer later: the flight ends
+         * when it does (tern_conn_key_done). */
+        c->async_next = flight_end;
+        int cv = hs13_send_certificate_verify(c);
+        if (cv == TERN_WANT_ASYNC)
+            return cv;
+        c->async_next = NULL;
+        TRY(cv);
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_master_keys(c));
-    TRY(hs13_install_app_keys(c, true));
-    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
-    return TERN_OK;
+    return flight_end(c);
 }
 
 int hs13_skip_early(tern_conn *c, size_t length)
