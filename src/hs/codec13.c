@@ -12,13 +12,16 @@
 int hs13_parse_versions_ch(struct rd ext, struct hs13_versions *out, struct tern_err *err)
 {
     memset(out, 0, sizeof(*out));
-    struct rd list;
-    /* RFC 8446 §4.2.1: versions<2..254>, whole 2-byte values. */
+    struct rd list = {0};
+    size_t ext_len = ext.len;
+    /* RFC 8446 §4.2.1: versions<2..254>, whole 2-byte values. (list is
+     * set only when the length prefix read: valgrind found the sentence
+     * reading it otherwise.) */
     if (!rd_prefixed8(&ext, &list) || !rd_empty(&ext) || list.len < 2 || list.len % 2)
         return err_set(err, TERN_E_DECODE,
                        "ClientHello: malformed supported_versions (a list of %zu bytes in an "
                        "extension of %zu)",
-                       list.len, list.len + 1 + ext.len);
+                       list.len, ext_len);
     out->list = list;
     uint16_t v;
     while (rd_u16(&list, &v)) { /* linear: one pass */
