@@ -33,8 +33,8 @@ int tern_x509_parse(const uint8_t *data, size_t len, tern_x509 **out, char *why,
 /* tern_x509_parse_all reads every certificate of a PEM text (or one DER
  * certificate) into out[0..cap), in order; *out_n says how many. More than
  * cap: TERN_E_LIMIT (and none kept). No certificate at all: TERN_E_FILE. */
-int tern_x509_parse_all(const uint8_t *data, size_t len, tern_x509 **out, size_t cap,
-                        size_t *out_n, char *why, size_t why_cap);
+int tern_x509_parse_all(const uint8_t *data, size_t len, tern_x509 **out, size_t cap, size_t *out_n,
+                        char *why, size_t why_cap);
 void tern_x509_free(tern_x509 *x);
 
 /* tern_x509_der: the certificate's DER (owned by x). */
@@ -132,29 +132,29 @@ size_t tern_trust_count(const tern_trust *t);
  * map them (the OpenSSL compat layer maps them to X509_V_ERR_*). */
 enum tern_verify_reason {
     TERN_VERIFY_OK = 0,
-    TERN_VERIFY_EXPIRED = 1,        /* a certificate on the path is past notAfter */
-    TERN_VERIFY_NOT_YET_VALID = 2,  /* ... before notBefore */
-    TERN_VERIFY_UNKNOWN_ISSUER = 3, /* no path to a trust anchor */
-    TERN_VERIFY_SELF_SIGNED = 4,    /* the leaf is its own issuer and not trusted */
-    TERN_VERIFY_NAME_MISMATCH = 5,  /* the leaf does not cover the host name or IP */
-    TERN_VERIFY_REVOKED = 6,        /* a CRL lists a certificate of the path */
-    TERN_VERIFY_BAD_SIGNATURE = 7,  /* a signature on the path does not verify */
-    TERN_VERIFY_CONSTRAINT = 8,     /* basicConstraints, pathLenConstraint, nameConstraints,
-                                       a CA certificate as the leaf */
-    TERN_VERIFY_USAGE = 9,          /* keyUsage / extKeyUsage exclude the purpose */
-    TERN_VERIFY_PATH_TOO_LONG = 10, /* more intermediates than max_depth */
-    TERN_VERIFY_UNSUPPORTED = 11,   /* an algorithm or key tern refuses (SHA-1, RSA-1024) */
-    TERN_VERIFY_MALFORMED = 12,     /* DER or extension syntax */
-    TERN_VERIFY_INVALID = 13,       /* another rule of the profile (an unknown critical
-                                       extension, a bad serial, a missing key identifier) */
-    TERN_VERIFY_CRL = 14,           /* a CRL that applies is unusable (stale, badly signed),
-                                       or none covers a certificate when CRLs are required */
-    TERN_VERIFY_LIMIT = 15,         /* tern's work caps stopped the path search */
+    TERN_VERIFY_EXPIRED = 1,         /* a certificate on the path is past notAfter */
+    TERN_VERIFY_NOT_YET_VALID = 2,   /* ... before notBefore */
+    TERN_VERIFY_UNKNOWN_ISSUER = 3,  /* no path to a trust anchor */
+    TERN_VERIFY_SELF_SIGNED = 4,     /* the leaf is its own issuer and not trusted */
+    TERN_VERIFY_NAME_MISMATCH = 5,   /* the leaf does not cover the host name or IP */
+    TERN_VERIFY_REVOKED = 6,         /* a CRL lists a certificate of the path */
+    TERN_VERIFY_BAD_SIGNATURE = 7,   /* a signature on the path does not verify */
+    TERN_VERIFY_CONSTRAINT = 8,      /* basicConstraints, pathLenConstraint, nameConstraints,
+                                        a CA certificate as the leaf */
+    TERN_VERIFY_USAGE = 9,           /* keyUsage / extKeyUsage exclude the purpose */
+    TERN_VERIFY_PATH_TOO_LONG = 10,  /* more intermediates than max_depth */
+    TERN_VERIFY_UNSUPPORTED = 11,    /* an algorithm or key tern refuses (SHA-1, RSA-1024) */
+    TERN_VERIFY_MALFORMED = 12,      /* DER or extension syntax */
+    TERN_VERIFY_INVALID = 13,        /* another rule of the profile (an unknown critical
+                                        extension, a bad serial, a missing key identifier) */
+    TERN_VERIFY_CRL = 14,            /* a CRL that applies is unusable (stale, badly signed),
+                                        or none covers a certificate when CRLs are required */
+    TERN_VERIFY_LIMIT = 15,          /* tern's work caps stopped the path search */
     TERN_VERIFY_NO_CERTIFICATE = 16, /* the peer sent none */
-    TERN_VERIFY_PIN_MISMATCH = 17,  /* the leaf's key matches no pinned public key */
-    TERN_VERIFY_REFUSED = 18,       /* the application's verify callback refused it */
-    TERN_VERIFY_NOT_CHECKED = 19,   /* verification was switched off (insecure mode) */
-    TERN_VERIFY_ERROR = 20,         /* out of memory, a bad argument */
+    TERN_VERIFY_PIN_MISMATCH = 17,   /* the leaf's key matches no pinned public key */
+    TERN_VERIFY_REFUSED = 18,        /* the application's verify callback refused it */
+    TERN_VERIFY_NOT_CHECKED = 19,    /* verification was switched off (insecure mode) */
+    TERN_VERIFY_ERROR = 20,          /* out of memory, a bad argument */
 };
 /* tern_verify_reason_name: "expired", "unknown issuer", ...; static. */
 const char *tern_verify_reason_name(enum tern_verify_reason r);
@@ -219,8 +219,7 @@ int tern_parse_time(const char *text, int64_t *out);
 size_t tern_conn_peer_cert_count(const tern_conn *c);
 /* tern_conn_peer_cert_der: certificate i as sent (0 = the leaf); valid
  * while c lives. TERN_E_ARG past the end. */
-int tern_conn_peer_cert_der(const tern_conn *c, size_t i, const uint8_t **out_der,
-                            size_t *out_len);
+int tern_conn_peer_cert_der(const tern_conn *c, size_t i, const uint8_t **out_der, size_t *out_len);
 /* tern_conn_peer_cert parses certificate i into a new object (the
  * caller's). */
 int tern_conn_peer_cert(const tern_conn *c, size_t i, tern_x509 **out);
@@ -237,8 +236,8 @@ int tern_conn_peer_verdict(const tern_conn *c, struct tern_verdict *out);
  * verdict, anything else to refuse the chain, with a sentence in why. It
  * cannot turn a refusal into acceptance. */
 typedef int (*tern_verify_cb)(void *arg, tern_conn *c, const struct tern_verdict *verdict,
-                              const uint8_t *const *certs, const size_t *lens, size_t n,
-                              char *why, size_t why_cap);
+                              const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                              size_t why_cap);
 void tern_config_set_verify_callback(tern_config *cfg, tern_verify_cb cb, void *arg);
 /* tern_config_set_verify_override_DANGEROUS: cb sees every refusal (tern's,
  * a pin's, the verify callback's) and returns nonzero to accept the chain

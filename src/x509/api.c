@@ -222,8 +222,8 @@ static int parse_all(const uint8_t *data, size_t len, void **out, size_t cap, si
     return rc;
 }
 
-int tern_x509_parse_all(const uint8_t *data, size_t len, tern_x509 **out, size_t cap,
-                        size_t *out_n, char *why, size_t why_cap)
+int tern_x509_parse_all(const uint8_t *data, size_t len, tern_x509 **out, size_t cap, size_t *out_n,
+                        char *why, size_t why_cap)
 {
     return parse_all(data, len, (void **)out, cap, out_n, false, why, why_cap);
 }

@@ -360,13 +360,15 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
      * certificate as the leaf is refused. */
     bool trusted_itself = s->n == 1;
     if (leaf_ca && web(s) && !trusted_itself)
-        return BADR(TERN_VERIFY_CONSTRAINT, "certificate '%s' is a CA certificate (basicConstraints cA) used as an "
-                   "end-entity certificate",
-                   SUBJ(c));
+        return BADR(TERN_VERIFY_CONSTRAINT,
+                    "certificate '%s' is a CA certificate (basicConstraints cA) used as an "
+                    "end-entity certificate",
+                    SUBJ(c));
     if (c->has_nc && !leaf_ca)
-        return BADR(TERN_VERIFY_CONSTRAINT, "certificate '%s' is an end-entity certificate with nameConstraints, which "
-                   "only CAs may carry (RFC 5280 §4.2.1.10)",
-                   SUBJ(c));
+        return BADR(TERN_VERIFY_CONSTRAINT,
+                    "certificate '%s' is an end-entity certificate with nameConstraints, which "
+                    "only CAs may carry (RFC 5280 §4.2.1.10)",
+                    SUBJ(c));
     if (s->o->required_ku && c->has_ku && (c->ku & s->o->required_ku) != s->o->required_ku)
         return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
                    "connection needs (e.g. digitalSignature for a TLS handshake signature)",
@@ -425,25 +427,30 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
                    "requires critical in CA certificates)",
                    role, SUBJ(c));
     if (c->has_ku && !(c->ku & X509_KU_KEY_CERT_SIGN))
-        return BADR(TERN_VERIFY_USAGE, "%s '%s' has a keyUsage without keyCertSign, so it may not sign "
-                   "certificates (RFC 5280 §4.2.1.3)",
-                   role, SUBJ(c));
+        return BADR(TERN_VERIFY_USAGE,
+                    "%s '%s' has a keyUsage without keyCertSign, so it may not sign "
+                    "certificates (RFC 5280 §4.2.1.3)",
+                    role, SUBJ(c));
     if (!c->has_ski)
-        return BADR(TERN_VERIFY_INVALID, "%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
-                   role, SUBJ(c));
+        return BADR(TERN_VERIFY_INVALID,
+                    "%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
+                    role, SUBJ(c));
     if (c->has_aki) {
         if (!c->aki_has_keyid && web(s))
-            return BADR(TERN_VERIFY_INVALID, "%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
-                       "§4.2.1.1)",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
+                        "§4.2.1.1)",
+                        role, SUBJ(c));
         if (c->aki_has_issuer_serial && web(s))
-            return BADR(TERN_VERIFY_INVALID, "%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
-                       "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
+                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
+                        role, SUBJ(c));
         if (web(s) && anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
-            return BADR(TERN_VERIFY_INVALID, "self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
-                       "own subjectKeyIdentifier",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
+                        "own subjectKeyIdentifier",
+                        role, SUBJ(c));
     }
     if (c->path_len >= 0) {
         int below = 0;
@@ -458,14 +465,16 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
      * and OpenSSL's, which programs of the rfc5280 profile expect). Root
      * certificates of the web PKI carry none (BR 7.1.2.1.2). */
     if (c->has_eku && anchor && web(s))
-        return BADR(TERN_VERIFY_USAGE, "trust anchor '%s' has an extKeyUsage extension, which root certificates "
-                   "must not carry (CA/B Forum BR 7.1.2.1.2)",
-                   SUBJ(c));
+        return BADR(TERN_VERIFY_USAGE,
+                    "trust anchor '%s' has an extKeyUsage extension, which root certificates "
+                    "must not carry (CA/B Forum BR 7.1.2.1.2)",
+                    SUBJ(c));
     if (c->has_eku && !anchor && s->o->purpose != X509_PURPOSE_ANY &&
         !(c->eku & (purpose_bit(s->o->purpose) | X509_EKU_ANY)))
-        return BADR(TERN_VERIFY_USAGE, "intermediate CA '%s' is restricted by extKeyUsage to purposes other "
-                   "than %s",
-                   SUBJ(c), purpose_name(s->o->purpose));
+        return BADR(TERN_VERIFY_USAGE,
+                    "intermediate CA '%s' is restricted by extKeyUsage to purposes other "
+                    "than %s",
+                    SUBJ(c), purpose_name(s->o->purpose));
     TRYR(x509_name_constraints_valid(c, err), TERN_VERIFY_MALFORMED);
     return TERN_OK;
 }
@@ -563,15 +572,16 @@ static int validate_path(const struct search *s, struct tern_err *err)
             int rc = x509_crl_check(crl, s->path[i], crl_signer(s, crl, i), s->at, &reasons, err);
             if (rc != TERN_OK)
                 return reason(err, rc == TERN_E_CERTIFICATE_REVOKED ? TERN_VERIFY_REVOKED
-                                                                     : TERN_VERIFY_CRL);
+                                                                    : TERN_VERIFY_CRL);
             covered |= reasons;
         }
         if (s->o->require_crls && covered != X509_REASONS_ALL)
-            return BADR(TERN_VERIFY_CRL, "no CRL issued by '%s' was given%s, so the revocation status of "
-                       "certificate '%s' is undetermined, which the caller asked to refuse (RFC "
-                       "5280 §6.3.3)",
-                       SUBJ(s->path[i + 1]), covered ? " for every revocation reason" : "",
-                       SUBJ(s->path[i]));
+            return BADR(TERN_VERIFY_CRL,
+                        "no CRL issued by '%s' was given%s, so the revocation status of "
+                        "certificate '%s' is undetermined, which the caller asked to refuse (RFC "
+                        "5280 §6.3.3)",
+                        SUBJ(s->path[i + 1]), covered ? " for every revocation reason" : "",
+                        SUBJ(s->path[i]));
     }
     /* The identity is checked last: chain faults come first in the story. */
     if (s->o->ip) {
@@ -584,8 +594,7 @@ static int validate_path(const struct search *s, struct tern_err *err)
         uint8_t ip[16];
         size_t ip_len;
         if (x509_ip_parse(s->o->host, ip, &ip_len))
-            TRYR(x509_match_ip(s->path[0], ip, ip_len, s->o->host, err),
-                 TERN_VERIFY_NAME_MISMATCH);
+            TRYR(x509_match_ip(s->path[0], ip, ip_len, s->o->host, err), TERN_VERIFY_NAME_MISMATCH);
         else
             TRYR(x509_match_host(s->path[0], s->o->host, err), TERN_VERIFY_NAME_MISMATCH);
     }
@@ -618,7 +627,7 @@ static int check_edge(struct search *s, const struct x509_cert *child,
         x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, child, NULL, &e);
     if (rc != TERN_OK)
         reason(&e, rc == TERN_E_UNSUPPORTED_CERTIFICATE ? TERN_VERIFY_UNSUPPORTED
-                                                          : TERN_VERIFY_BAD_SIGNATURE);
+                                                        : TERN_VERIFY_BAD_SIGNATURE);
     if (s->n_memo == s->cap_memo && s->cap_memo < MEMO_MAX) {
         /* Out of memory only means no memo: the check is redone if needed. */
         size_t cap = s->cap_memo ? 2 * s->cap_memo : 4;
@@ -777,9 +786,8 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
             err_set(err, rc, "%s certificate %zu of the chain: %s", i ? "intermediate" : "leaf", i,
                     e.msg);
             reason(err, rc == TERN_E_UNSUPPORTED_CERTIFICATE ? TERN_VERIFY_UNSUPPORTED
-                                                              : TERN_VERIFY_MALFORMED);
-        }
-        else if (i > 0)
+                                                             : TERN_VERIFY_MALFORMED);
+        } else if (i > 0)
             s->untrusted[s->n_untrusted++] = parsed[i];
     }
     if (rc == TERN_OK) {
