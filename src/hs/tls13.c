@@ -1,6 +1,7 @@
 /* TLS 1.3 pieces both roles share: the transcript, key installation,
  * Certificate, CertificateVerify and Finished (RFC 8446 §4.4). */
 #include "base/mem.h"
+#include "hs/policy.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
 #include "hs/session.h"
@@ -498,6 +499,7 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
     if (n == 0) {
         if (!c->is_server)
             return conn_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
+        hs_peer_none(c);
         if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
             return conn_fail(c, missing_code,
                              "the client sent no certificate, but this server requires one");

@@ -21,6 +21,7 @@
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
+    *len = 0;
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL);
     if (!f)
