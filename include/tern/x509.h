@@ -208,6 +208,21 @@ void tern_verify_opts_init(struct tern_verify_opts *o);
 int tern_x509_verify(const tern_trust *trust, const tern_x509 *const *chain, size_t n,
                      const struct tern_verify_opts *opts, struct tern_verdict *v);
 
+/* tern_x509_verify_der is tern_x509_verify on DER certificates as they
+ * come (from a handshake, a file): one that does not parse is a verdict
+ * (TERN_VERIFY_MALFORMED), not a failure to call. */
+int tern_x509_verify_der(const tern_trust *trust, const uint8_t *const *ders, const size_t *lens,
+                         size_t n, const struct tern_verify_opts *opts, struct tern_verdict *v);
+
+/* tern_pem_decode: the DER of every block labelled "CERTIFICATE" or "X509
+ * CRL" (label) of a PEM text, in order, into ders[0..cap) and lens; *out_n
+ * says how many. Each buffer is the caller's: tern_buffer_free. More than
+ * cap: TERN_E_LIMIT (none kept). */
+int tern_pem_decode(const uint8_t *text, size_t len, const char *label, uint8_t **ders,
+                    size_t *lens, size_t cap, size_t *out_n, char *why, size_t why_cap);
+/* tern_buffer_free releases a buffer tern gave the caller. */
+void tern_buffer_free(void *p);
+
 /* tern_parse_time: RFC 3339 ("2026-11-22T07:00:00Z") or Unix seconds. */
 int tern_parse_time(const char *text, int64_t *out);
 

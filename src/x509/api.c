@@ -161,7 +161,7 @@ static int each_block(const uint8_t *data, size_t len, enum x509_pem_kind want,
         TRY(rc);
     }
     if (!*found)
-        return err_set(err, TERN_E_FILE, "no %s found in %zu bytes (PEM or DER expected)",
+        return err_set(err, TERN_E_FILE, "no %s PEM block (nor DER) in %zu bytes",
                        want == X509_PEM_CRL ? "X509 CRL" : "CERTIFICATE", len);
     return TERN_OK;
 }
@@ -251,8 +251,8 @@ int tern_x509_parse(const uint8_t *data, size_t len, tern_x509 **out, char *why,
             if (rc != TERN_OK)
                 break;
             if (!der) {
-                rc = err_set(&err, TERN_E_FILE,
-                             "no CERTIFICATE found in %zu bytes (PEM or DER expected)", len);
+                rc = err_set(&err, TERN_E_FILE, "no CERTIFICATE PEM block (nor DER) in %zu bytes",
+                             len);
                 break;
             }
             if (kind == X509_PEM_CERTIFICATE)
@@ -549,8 +549,29 @@ void tern_verify_opts_init(struct tern_verify_opts *o)
     o->max_depth = -1;
 }
 
+static int verify(const tern_trust *trust, const struct rd *ders, size_t n,
+                  const struct tern_verify_opts *opts, struct tern_verdict *v);
+
 int tern_x509_verify(const tern_trust *trust, const tern_x509 *const *chain, size_t n,
                      const struct tern_verify_opts *opts, struct tern_verdict *v)
+{
+    struct rd ders[X509_MAX_INPUT];
+    for (size_t i = 0; i < n && i < X509_MAX_INPUT && chain; i++)
+        rd_init(&ders[i], chain[i]->c->der, chain[i]->c->der_len);
+    return verify(trust, chain ? ders : NULL, n, opts, v);
+}
+
+int tern_x509_verify_der(const tern_trust *trust, const uint8_t *const *ders, const size_t *lens,
+                         size_t n, const struct tern_verify_opts *opts, struct tern_verdict *v)
+{
+    struct rd r[X509_MAX_INPUT];
+    for (size_t i = 0; i < n && i < X509_MAX_INPUT && ders && lens; i++)
+        rd_init(&r[i], ders[i], lens[i]);
+    return verify(trust, ders && lens ? r : NULL, n, opts, v);
+}
+
+static int verify(const tern_trust *trust, const struct rd *chain, size_t n,
+                  const struct tern_verify_opts *opts, struct tern_verdict *v)
 {
     struct tern_err err;
     err_init(&err);
@@ -598,11 +619,8 @@ int tern_x509_verify(const tern_trust *trust, const tern_x509 *const *chain, siz
         x509_verdict_set(v, &err);
         return v->status;
     }
-    struct rd ders[X509_MAX_INPUT];
-    for (size_t i = 0; i < n; i++)
-        rd_init(&ders[i], chain[i]->c->der, chain[i]->c->der_len);
     struct x509_verified out;
-    int rc = x509_verify(trust->store, ders, n, &o, &out, &err);
+    int rc = x509_verify(trust->store, chain, n, &o, &out, &err);
     if (rc == TERN_OK) {
         for (size_t i = 0; i < out.n && i < TERN_VERDICT_MAX_PATH && rc == TERN_OK; i++)
             rc = x509_from_der(out.ders[i], out.lens[i], &v->path[i], &err);
@@ -618,4 +636,57 @@ int tern_x509_verify(const tern_trust *trust, const tern_x509 *const *chain, siz
 int tern_parse_time(const char *text, int64_t *out)
 {
     return text && x509_parse_time_text(text, out) ? TERN_OK : TERN_E_ARG;
+}
+
+int tern_pem_decode(const uint8_t *text, size_t len, const char *label, uint8_t **ders,
+                    size_t *lens, size_t cap, size_t *out_n, char *why, size_t why_cap)
+{
+    struct tern_err err;
+    err_init(&err);
+    *out_n = 0;
+    enum x509_pem_kind want = X509_PEM_OTHER;
+    if (label && !strcmp(label, "CERTIFICATE"))
+        want = X509_PEM_CERTIFICATE;
+    else if (label && !strcmp(label, "X509 CRL"))
+        want = X509_PEM_CRL;
+    size_t n = 0;
+    int rc = want == X509_PEM_OTHER || !text
+                 ? err_set(&err, TERN_E_ARG, "tern_pem_decode reads CERTIFICATE or X509 CRL blocks")
+                 : TERN_OK;
+    struct rd r;
+    rd_init(&r, text, text ? len : 0);
+    while (rc == TERN_OK) {
+        enum x509_pem_kind kind;
+        uint8_t *der;
+        size_t der_len;
+        rc = x509_pem_next(&r, &kind, &der, &der_len, &err);
+        if (rc != TERN_OK || !der)
+            break;
+        if (kind != want) {
+            tern_free(der);
+            continue;
+        }
+        if (n == cap) {
+            tern_free(der);
+            rc = err_set(&err, TERN_E_LIMIT, "more than %zu %s blocks", cap, label);
+            break;
+        }
+        ders[n] = der;
+        lens[n++] = der_len;
+    }
+    if (rc == TERN_OK && n == 0)
+        rc = err_set(&err, TERN_E_FILE, "no %s PEM block in %zu bytes", label, len);
+    if (rc != TERN_OK) {
+        for (size_t i = 0; i < n; i++)
+            tern_free(ders[i]);
+        n = 0;
+    }
+    *out_n = n;
+    why_set(why, why_cap, &err);
+    return rc;
+}
+
+void tern_buffer_free(void *p)
+{
+    tern_free(p);
 }
