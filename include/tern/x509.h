@@ -96,6 +96,41 @@ int tern_x509_spki_sha256(const tern_x509 *x, uint8_t out[32]);
  * cap is too small. */
 int tern_x509_pin(const tern_x509 *x, char *buf, size_t cap);
 
+/* ---- private keys (for tools that make certificates: tern cert) ---- */
+
+typedef struct tern_key tern_key;
+/* tern_key_generate: a new key of type TERN_KEY_EC_P256, _EC_P384,
+ * _EC_P521, _ED25519 or TERN_KEY_RSA (bits 2048 to 8192; 0 means 2048).
+ * *out is the caller's (tern_key_free wipes it). */
+int tern_key_generate(enum tern_key_type type, unsigned bits, tern_key **out);
+/* tern_key_parse reads a private key: PEM (PKCS#8, SEC1, PKCS#1, also
+ * encrypted, with cb's password; cb may be NULL) or DER (PKCS#8, SEC1,
+ * PKCS#1). */
+int tern_key_parse(const uint8_t *data, size_t len, tern_password_cb cb, void *arg, tern_key **out,
+                   char *why, size_t why_cap);
+void tern_key_free(tern_key *k);
+enum tern_key_type tern_key_type(const tern_key *k);
+unsigned tern_key_bits(const tern_key *k);
+/* tern_key_pkcs8 writes the key as unencrypted PKCS#8 DER into out (cap
+ * bytes; 8192 are enough for RSA-8192), tern_key_spki its public half as a
+ * SubjectPublicKeyInfo. TERN_E_LIMIT when out is too small. The caller
+ * wipes a PKCS#8 copy it no longer needs. */
+int tern_key_pkcs8(const tern_key *k, uint8_t *out, size_t cap, size_t *out_len);
+int tern_key_spki(const tern_key *k, uint8_t *out, size_t cap, size_t *out_len);
+/* tern_key_sign signs msg with a TLS SignatureScheme (TERN_SIG_*, e.g.
+ * TERN_SIG_ECDSA_SECP256R1_SHA256: a DER ECDSA-Sig-Value;
+ * TERN_SIG_RSA_PKCS1_SHA256; TERN_SIG_ED25519) into sig (cap bytes; 1024
+ * are enough). TERN_E_ARG for a scheme the key cannot make. */
+int tern_key_sign(const tern_key *k, uint16_t scheme, const uint8_t *msg, size_t len, uint8_t *sig,
+                  size_t cap, size_t *out_len);
+/* tern_key_matches: is x's public key k's? */
+int tern_key_matches(const tern_key *k, const tern_x509 *x);
+
+/* tern_random fills out with len bytes from the system's CSPRNG. */
+int tern_random(uint8_t *out, size_t len);
+/* tern_sha256: the SHA-256 of data. */
+int tern_sha256(const void *data, size_t len, uint8_t out[32]);
+
 /* ---- CRLs (RFC 5280 §5) ---- */
 
 /* tern_crl_parse_all reads every X509 CRL block of a PEM text (or one DER

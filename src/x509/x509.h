@@ -400,6 +400,10 @@ TERN_MUST_CHECK int x509_load_chain_and_key_der(const uint8_t *const *certs, con
                                                 const struct x509_password *pw,
                                                 struct x509_chain_key *out, struct tern_err *err);
 void x509_chain_key_cleanup(struct x509_chain_key *ck);
+/* x509_load_key reads a private key from PEM text (perhaps encrypted). */
+TERN_MUST_CHECK int x509_load_key(const char *key_pem, size_t key_len,
+                                  const struct x509_password *pw, struct cry_privkey *key,
+                                  struct tern_err *err);
 
 /* x509_parse_time_text: RFC 3339 ("2026-11-22T07:00:00Z", offsets and
  * fractions allowed, fractions floored) or decimal Unix seconds. */
