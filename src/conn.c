@@ -1,11 +1,16 @@
-/* The sans-I/O connection: bytes in, bytes out, plaintext in and out.
+/* The sans-I/O connection, tern's public API over the record layer and the
+ * handshake: bytes in (tern_conn_feed, tern_conn_feed_read), bytes out
+ * (tern_conn_output), plaintext in and out (tern_conn_read, tern_conn_write).
  *
- * Input is gathered one record at a time into `in` (sized for the largest
- * record) and opened in place. Handshake bytes are moved to `hs_in` until
- * a whole message is there; application data stays in `in` and is read
- * from it directly, so feeding stops while unread application data waits
- * (back-pressure, and no second copy). Output records are sealed in place
- * at the end of `out`. */
+ * Fed bytes are kept in `raw`; each record's header is parsed once, and
+ * whole records are opened in place (or straight from the fed bytes, or
+ * straight into the reader's buffer when nothing else waits). Alerts are
+ * handled here; handshake bytes collect in `hs_in` until a message is whole
+ * and go to hs/handshake.c's dispatcher, as ChangeCipherSpec records do;
+ * application data stays in `raw` and is read from it directly, so the
+ * records behind unread data wait (back-pressure, no second copy). Output
+ * is queued by hs/flight.c, which the handshake machines use too: nothing
+ * under src/hs/ calls into this file. */
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/policy.h"
@@ -59,9 +64,9 @@ tern_conn *tern_conn_new_client(tern_config *cfg, const char *server_name)
     }
     c->state = HS_START;
     if (!server_name && !cfg->insecure) {
-        conn_fail(c, TERN_E_ARG,
-                  "a client needs the server's name to check its certificate (or the insecure "
-                  "option)");
+        hs_fail(c, TERN_E_ARG,
+                "a client needs the server's name to check its certificate (or the insecure "
+                "option)");
         return c;
     }
     if (hs_client_start(c) != TERN_OK)
@@ -76,8 +81,8 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
         return NULL;
     c->state = HS_S_WAIT_CH;
     if (cfg->n_certs == 0)
-        conn_fail(c, TERN_E_ARG,
-                  "the server has no certificate: call tern_config_set_cert_chain_file first");
+        hs_fail(c, TERN_E_ARG,
+                "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;
 }
 
@@ -119,150 +124,7 @@ void tern_conn_free(tern_conn *c)
 
 /* ---- errors and alerts ---- */
 
-static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t len);
-
-static void send_alert(tern_conn *c, int alert)
-{
-    if (alert < 0 || c->close_sent)
-        return;
-    uint8_t body[2] = {alert == TERN_ALERT_CLOSE_NOTIFY || alert == TERN_ALERT_USER_CANCELED ? 1
-                                                                                             : 2,
-                       (uint8_t)alert};
-    queue_record(c, REC_ALERT, body, 2);
-    c->alert_sent = alert;
-    c->close_sent = true;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", body[0] == 2 ? "fatal" : "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             alert == 0 ? "We said goodbye: close_notify tells the peer no more data will follow, "
-                          "so a cut connection cannot pass for a complete one."
-                        : "We stopped the connection and told the peer why.",
-             2, f, 1);
-}
-
-struct tern_err *conn_err(tern_conn *c)
-{
-    return &c->err;
-}
-
-int conn_fail_err(tern_conn *c, const struct tern_err *e)
-{
-    if (c->err.code != TERN_OK)
-        return c->err.code;
-    c->err = *e;
-    if (e->code != TERN_E_ALERT_RECEIVED && e->code != TERN_E_EOF && e->code != TERN_E_IO)
-        send_alert(c, tern_status_alert(e->code));
-    struct tern_trace_fact f[] = {{"error", tern_status_name(e->code)}, {"reason", e->msg}};
-    hs_trace(c, TERN_TRACE_ERROR, TERN_DIR_LOCAL, "connection failed", e->msg, 0, f, 2);
-    c->state = HS_FAILED;
-    return e->code;
-}
-
-int conn_fail(tern_conn *c, int code, const char *fmt, ...)
-{
-    if (c->err.code != TERN_OK)
-        return c->err.code;
-    struct tern_err e;
-    err_init(&e);
-    e.code = code;
-    e.alert = tern_status_alert(code);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
-    va_end(ap);
-    return conn_fail_err(c, &e);
-}
-
 /* ---- output ---- */
-
-/* queue_record seals one record (len <= 2^14) at the end of out. */
-static void queue_record(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
-{
-    size_t off = rec_plaintext_offset(&c->rd_out);
-    size_t cap = off + len + rec_seal_overhead(&c->rd_out);
-    size_t start = c->out.len;
-    uint8_t *p = wr_reserve(&c->out, cap);
-    if (!p) {
-        struct tern_err e;
-        err_init(&e);
-        err_set(&e, TERN_E_NOMEM, "out of memory queueing a %zu-byte record", len);
-        c->err = c->err.code ? c->err : e;
-        c->state = HS_FAILED;
-        return;
-    }
-    size_t rec_len;
-    struct tern_err e;
-    err_init(&e);
-    /* Sealed straight from data under TLS 1.3 (no copy into out first). */
-    if (rec_seal_from(&c->rd_out, type, data, len, p, cap, &rec_len, &e) != TERN_OK) {
-        tern_memzero(p + off, len); /* out holds only sealed bytes (output_done) */
-        c->out.len = start;
-        if (c->err.code == TERN_OK) {
-            c->err = e;
-            c->state = HS_FAILED;
-        }
-        return;
-    }
-    c->out.len = start + rec_len;
-}
-
-/* RFC 8446 §5.5: AES-GCM keys may protect at most 2^24.5 full records.
- * In TLS 1.3 tern moves its sending direction to a new key (KeyUpdate) well
- * before, for every suite, so a long-lived connection never reaches the
- * limit. (TLS 1.2 has no key update and refuses renegotiation.) */
-#define CONN_REKEY_RECORDS (1ull << 24)
-
-static int queue_fragmented(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
-{
-    uint64_t limit = c->test.rekey_records ? c->test.rekey_records : CONN_REKEY_RECORDS;
-    do {
-        size_t n = len > REC_MAX_PLAINTEXT ? REC_MAX_PLAINTEXT : len;
-        if (type == REC_APPLICATION_DATA && c->version == TERN_TLS13 && c->rd_out.seq >= limit)
-            TRY(tern_conn_key_update(c, 0));
-        queue_record(c, type, data, n);
-        data += n;
-        len -= n;
-    } while (len > 0);
-    if (!wr_ok(&c->out))
-        return conn_fail(c, TERN_E_NOMEM, "out of memory queueing output");
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
-}
-
-int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len)
-{
-    TRY(hs_transcript_add(c, msg, len));
-    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
-}
-
-int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len)
-{
-    return queue_fragmented(c, REC_HANDSHAKE, msg, len);
-}
-
-int conn_send_ccs(tern_conn *c)
-{
-    static const uint8_t one = 1;
-    /* The record layer sends it unprotected (RFC 8446 §5, Appendix D.4). */
-    queue_record(c, REC_CHANGE_CIPHER_SPEC, &one, 1);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
-}
-
-int conn_send_warning(tern_conn *c, int alert)
-{
-    if (c->close_sent)
-        return TERN_OK;
-    uint8_t body[2] = {1, (uint8_t)alert};
-    queue_record(c, REC_ALERT, body, 2);
-    if (c->state == HS_FAILED)
-        return c->err.code;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
-    return TERN_OK;
-}
 
 int tern_conn_output(tern_conn *c, const uint8_t **out, size_t *out_len)
 {
@@ -288,16 +150,10 @@ void tern_conn_output_done(tern_conn *c, size_t sent)
 
 /* ---- input ---- */
 
-bool conn_hs_pending(const tern_conn *c)
-{
-    return c->hs_in.len > c->hs_in_used;
-}
-
 static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
 {
     if (len != 2)
-        return conn_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)",
-                         len);
+        return hs_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)", len);
     int level = p[0], desc = p[1];
     char name[64];
     snprintf(name, sizeof(name), "alert %s", tern_alert_name(desc));
@@ -314,7 +170,7 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
                 c->is_server ? "client" : "server");
         e.alert = desc;
         c->close_sent = true;
-        return conn_fail_err(c, &e);
+        return hs_fail_err(c, &e);
     }
     if (desc == TERN_ALERT_CLOSE_NOTIFY) {
         c->state = HS_CLOSED;
@@ -324,10 +180,10 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
         /* RFC 8446 §6.1: a close_notify should follow. A peer that keeps
          * sending them instead is flooding (CVE-2016-8610). */
         if (++c->warning_alerts > HS_MAX_WARNING_ALERTS)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "%u user_canceled alerts in a row: more than %d is a flood, not a "
-                             "goodbye",
-                             c->warning_alerts, HS_MAX_WARNING_ALERTS);
+            return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                           "%u user_canceled alerts in a row: more than %d is a flood, not a "
+                           "goodbye",
+                           c->warning_alerts, HS_MAX_WARNING_ALERTS);
         return TERN_OK;
     }
     /* RFC 8446 §6: every other alert ends the connection, whatever its level. */
@@ -337,17 +193,17 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
             c->is_server ? "client" : "server", tern_alert_name(desc), desc);
     e.alert = desc;
     c->close_sent = true; /* no alert goes back after a fatal alert */
-    return conn_fail_err(c, &e);
+    return hs_fail_err(c, &e);
 }
 
 static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
 {
     if (len == 0)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "an empty handshake record (RFC 8446 §5.1 forbids them)");
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "an empty handshake record (RFC 8446 §5.1 forbids them)");
     wr_bytes(&c->hs_in, p, len);
     if (!wr_ok(&c->hs_in))
-        return conn_fail(c, TERN_E_NOMEM, "out of memory buffering a handshake message");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory buffering a handshake message");
     size_t off = 0;
     while (c->state != HS_FAILED && c->hs_in.len - off >= 4) {
         struct rd r;
@@ -357,9 +213,9 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         if (!rd_u8(&r, &type) || !rd_u24(&r, &mlen))
             break;
         if (mlen > HS_MAX_MESSAGE)
-            return conn_fail(c, TERN_E_DECODE,
-                             "a %s message of %u bytes exceeds our limit of %u bytes",
-                             hs_type_name(type), mlen, HS_MAX_MESSAGE);
+            return hs_fail(c, TERN_E_DECODE,
+                           "a %s message of %u bytes exceeds our limit of %u bytes",
+                           hs_type_name(type), mlen, HS_MAX_MESSAGE);
         struct rd body;
         if (!rd_sub(&r, &body, mlen))
             break; /* wait for the rest */
@@ -367,17 +223,14 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         size_t msg_len = 4 + mlen;
         off += msg_len;
         c->hs_in_used = off;
-        int rc;
-        if (c->state == HS_CONNECTED)
-            rc = hs_post_message(c, type, body);
-        else if (c->is_server)
-            rc = hs_server_message(c, type, body, msg, msg_len);
-        else
-            rc = hs_client_message(c, type, body, msg, msg_len);
+        int rc = hs_message(c, type, body, msg, msg_len);
         if (rc != TERN_OK)
             return c->err.code
                        ? c->err.code
-                       : conn_fail(c, rc, "handshake step failed (%s)", tern_status_name(rc));
+                       : hs_fail(c, rc,
+                                 "handling the %s %s ended in %s without a sentence of "
+                                 "its own (a bug in tern: please report it)",
+                                 hs_type_name(type), hs_state_name(c->state), tern_status_name(rc));
     }
     c->hs_in_used = 0;
     /* Drop what was processed; keep a partial message. */
@@ -406,9 +259,9 @@ static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t l
     /* Empty records cost a decryption and carry nothing: a bounded number
      * in a row (an empty handshake or alert record fails below anyway). */
     if (len == 0 && ++c->empty_records > HS_MAX_EMPTY_RECORDS)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "%u empty records in a row: more than %d is a flood", c->empty_records,
-                         HS_MAX_EMPTY_RECORDS);
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "%u empty records in a row: more than %d is a flood", c->empty_records,
+                       HS_MAX_EMPTY_RECORDS);
     if (len) {
         c->empty_records = 0;
         if (type != REC_ALERT)
@@ -416,10 +269,10 @@ static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t l
         if (type == REC_APPLICATION_DATA)
             c->key_updates = 0;
     }
-    if (type != REC_HANDSHAKE && conn_hs_pending(c))
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "a %s record interleaved with a fragmented handshake message",
-                         type == REC_ALERT ? "alert" : "non-handshake");
+    if (type != REC_HANDSHAKE && hs_msg_pending(c))
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "a %s record interleaved with a fragmented handshake message",
+                       type == REC_ALERT ? "alert" : "non-handshake");
     switch (type) {
     case REC_ALERT:
         return handle_alert(c, p, len);
@@ -427,46 +280,31 @@ static int handle_content(tern_conn *c, uint8_t type, const uint8_t *p, size_t l
         return handle_handshake_bytes(c, p, len);
     case REC_APPLICATION_DATA:
         if (c->state != HS_CONNECTED)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "application data arrived before the handshake completed");
+            return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                           "application data arrived before the handshake completed");
         if (len)
             hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
                      "application data", NULL, len, NULL, 0);
         return TERN_OK;
     default:
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u", type);
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE, "a record of unknown content type %u", type);
     }
 }
 
-/* process_record handles the whole record of rec_len bytes at offset base
- * of the input buffer. With sealed set, only the record's header is in the
- * buffer and its protected bytes are read from sealed (see tern_conn_feed). */
-static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8_t *sealed)
+/* process_record handles the whole record at offset base of the input
+ * buffer, its header h parsed once by the caller. With sealed set, only the
+ * record's header is in the buffer and its protected bytes are read from
+ * sealed (see tern_conn_feed). */
+static int process_record(tern_conn *c, size_t base, struct rec_header h, const uint8_t *sealed)
 {
     uint8_t *rec = c->raw.buf + base;
-    struct rd r;
-    rd_init(&r, rec, rec_len);
-    struct rec_header h;
     struct tern_err e;
     err_init(&e);
-    if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK)
-        return conn_fail_err(c, &e);
 
-    /* TLS 1.2 hook: ChangeCipherSpec switches the read keys (hs/tls12.c). */
-    if (h.type == REC_CHANGE_CIPHER_SPEC && c->version == TERN_TLS12 && !c->rd_in.active)
-        return hs12_on_ccs(c, rec + REC_HEADER_LEN, h.length);
-    if (h.type == REC_CHANGE_CIPHER_SPEC) {
-        /* RFC 8446 §5: a single 0x01 CCS may arrive during the handshake and
-         * is dropped; any other is unexpected_message. */
-        bool in_handshake =
-            c->state != HS_CONNECTED && c->state != HS_START && c->state != HS_S_WAIT_CH;
-        if (h.length != 1 || rec[REC_HEADER_LEN] != 1 || !in_handshake || c->got_ccs)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "an unexpected ChangeCipherSpec record (%u bytes) in state %d",
-                             h.length, (int)c->state);
-        c->got_ccs = true;
-        return TERN_OK;
-    }
+    /* ChangeCipherSpec is the handshake's (hs/handshake.c): TLS 1.2's switch
+     * of read keys, TLS 1.3's middlebox record. */
+    if (h.type == REC_CHANGE_CIPHER_SPEC)
+        return hs_on_ccs(c, rec + REC_HEADER_LEN, h.length);
 
     /* RFC 8446 §4.2.10: declined 0-RTT records (hs13_skip_early). */
     if (c->early_skip == EARLY_SKIP_APPDATA && h.type == REC_APPLICATION_DATA)
@@ -476,13 +314,12 @@ static int process_record(tern_conn *c, size_t base, size_t rec_len, const uint8
     size_t off, len;
     /* TLS 1.3 hides the type inside; TLS 1.2 protected records keep theirs. */
     if (c->rd_in.active && c->rd_in.version == TERN_TLS13 && h.type != REC_APPLICATION_DATA)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "an unprotected record of type %u arrived after encryption started",
-                         h.type);
-    if (rec_open_from(&c->rd_in, rec, rec_len, sealed, &type, &off, &len, &e) != TERN_OK) {
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "an unprotected record of type %u arrived after encryption started", h.type);
+    if (rec_open_header(&c->rd_in, rec, &h, sealed, &type, &off, &len, &e) != TERN_OK) {
         if (c->early_skip == EARLY_SKIP_UNOPENED && e.code == TERN_E_BAD_RECORD_MAC)
             return hs13_skip_early(c, h.length);
-        return conn_fail_err(c, &e);
+        return hs_fail_err(c, &e);
     }
     c->early_skip = EARLY_SKIP_NONE; /* the first record that opens ends the early data */
     int rc = handle_content(c, type, rec + off, len);
@@ -521,7 +358,7 @@ static void conn_process(tern_conn *c)
         struct tern_err e;
         err_init(&e);
         if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK) {
-            conn_fail_err(c, &e);
+            hs_fail_err(c, &e);
             break;
         }
         size_t want = REC_HEADER_LEN + h.length;
@@ -529,7 +366,7 @@ static void conn_process(tern_conn *c)
             break;
         size_t base = c->raw_off;
         c->raw_off += want;
-        process_record(c, base, want, NULL);
+        process_record(c, base, h, NULL);
     }
     if (c->app_len)
         return;
@@ -550,18 +387,19 @@ static void conn_process(tern_conn *c)
 }
 
 /* whole_app_record: the length of the whole application_data record at the
- * start of in (0: not one, or not whole: the buffered path decides). */
-static size_t whole_app_record(const tern_conn *c, const uint8_t *in, size_t len)
+ * start of in, its header parsed into *h (0: not one, or not whole: the
+ * buffered path decides). */
+static size_t whole_app_record(const tern_conn *c, const uint8_t *in, size_t len,
+                               struct rec_header *h)
 {
     struct rd r;
     rd_init(&r, in, len);
-    struct rec_header h;
     struct tern_err e;
     err_init(&e);
-    if (rec_parse_header(&r, record_limit13(c), &h, &e) != TERN_OK ||
-        h.type != REC_APPLICATION_DATA || r.len < h.length)
+    if (rec_parse_header(&r, record_limit13(c), h, &e) != TERN_OK ||
+        h->type != REC_APPLICATION_DATA || r.len < h->length)
         return 0;
-    return REC_HEADER_LEN + h.length;
+    return REC_HEADER_LEN + h->length;
 }
 
 /* open_from_input opens whole protected application_data records at the
@@ -576,7 +414,8 @@ static size_t open_from_input(tern_conn *c, const uint8_t *in, size_t len)
     size_t done = 0;
     while (c->raw.len == 0 && c->app_len == 0 && c->state == HS_CONNECTED &&
            len - done >= REC_HEADER_LEN) {
-        size_t want = whole_app_record(c, in + done, len - done);
+        struct rec_header h;
+        size_t want = whole_app_record(c, in + done, len - done, &h);
         if (want == 0)
             break; /* the buffered path gives the error or waits */
         uint8_t *rec = wr_reserve(&c->raw, want);
@@ -584,7 +423,7 @@ static size_t open_from_input(tern_conn *c, const uint8_t *in, size_t len)
             break; /* the buffered path reports the allocation failure */
         memcpy(rec, in + done, REC_HEADER_LEN);
         c->raw_off = want;
-        process_record(c, 0, want, in + done + REC_HEADER_LEN);
+        process_record(c, 0, h, in + done + REC_HEADER_LEN);
         done += want;
         if (c->app_len == 0)
             conn_process(c); /* nothing to read: wipe, and release when idle */
@@ -603,18 +442,20 @@ static size_t open_into_caller(tern_conn *c, const uint8_t *in, size_t len, uint
 {
     size_t done = 0;
     while (c->raw.len == 0 && c->app_len == 0 && c->state == HS_CONNECTED && c->rd_in.active &&
-           !conn_hs_pending(c)) {
-        size_t want = whole_app_record(c, in + done, len - done);
+           !hs_msg_pending(c)) {
+        struct rec_header h;
+        size_t want = whole_app_record(c, in + done, len - done, &h);
         if (want == 0 || rec_max_content(&c->rd_in, want - REC_HEADER_LEN) > cap - *n)
             break;
         uint8_t type;
         size_t plen;
         struct tern_err e;
         err_init(&e);
-        int rc = rec_open_into(&c->rd_in, in + done, want, buf + *n, cap - *n, &type, &plen, &e);
+        int rc =
+            rec_open_into_header(&c->rd_in, in + done, &h, buf + *n, cap - *n, &type, &plen, &e);
         done += want;
         if (rc != TERN_OK) {
-            conn_fail_err(c, &e);
+            hs_fail_err(c, &e);
             break;
         }
         rc = handle_content(c, type, buf + *n, plen);
@@ -684,7 +525,7 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
     }
     wr_bytes(&c->raw, in, len);
     if (!wr_ok(&c->raw))
-        return conn_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
+        return hs_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
     *out_used = done + len;
     conn_process(c);
     return answer_key_update(c);
@@ -735,11 +576,11 @@ int tern_conn_write(tern_conn *c, const uint8_t *data, size_t len, size_t *out_n
     if (!c->is_server)
         need |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
     if ((c->proofs & need) != need)
-        return conn_fail(c, TERN_E_INTERNAL,
-                         "refusing to send application data: the handshake's checks are "
-                         "incomplete (proofs %#x of %#x)",
-                         c->proofs, need);
-    TRY(queue_fragmented(c, REC_APPLICATION_DATA, data, len));
+        return hs_fail(c, TERN_E_INTERNAL,
+                       "refusing to send application data: the handshake's checks are "
+                       "incomplete (proofs %#x of %#x)",
+                       c->proofs, need);
+    TRY(hs_send_records(c, REC_APPLICATION_DATA, data, len));
     hs_trace(c, TERN_TRACE_DATA, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER,
              "application data", NULL, len, NULL, 0);
     *out_n = len;
@@ -750,7 +591,7 @@ int tern_conn_close(tern_conn *c)
 {
     if (c->state == HS_FAILED)
         return c->err.code;
-    send_alert(c, TERN_ALERT_CLOSE_NOTIFY);
+    hs_send_alert(c, TERN_ALERT_CLOSE_NOTIFY);
     return c->state == HS_FAILED ? c->err.code : TERN_OK;
 }
 
@@ -831,41 +672,6 @@ void hs_test_config_hooks(tern_config *cfg, const struct hs_test_hooks *hooks)
     cfg->test = *hooks;
 }
 
-int conn_random(tern_conn *c, uint8_t *buf, size_t len)
-{
-    if (c->test.random) {
-        if (c->test.random_len < len)
-            return TERN_E_INTERNAL;
-        memcpy(buf, c->test.random, len);
-        c->test.random += len;
-        c->test.random_len -= len;
-        return TERN_OK;
-    }
-    /* One RAND_bytes per handshake instead of one per value: each call costs
-     * libcrypto a system call (its fork check) and a DRBG step. */
-    if (len > sizeof(c->rand_pool))
-        return cry_random(buf, len);
-    if (c->rand_left < len) {
-        TRY(cry_random(c->rand_pool, sizeof(c->rand_pool)));
-        c->rand_left = sizeof(c->rand_pool);
-    }
-    uint8_t *from = c->rand_pool + sizeof(c->rand_pool) - c->rand_left;
-    memcpy(buf, from, len);
-    tern_memzero(from, len);
-    c->rand_left -= len;
-    return TERN_OK;
-}
-
-void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len)
-{
-    if (!c->cfg->keylog_cb)
-        return;
-    char line[256];
-    if (ks13_keylog_line(line, sizeof(line), label, c->client_random, secret, len))
-        c->cfg->keylog_cb(c->cfg->keylog_arg, line);
-    tern_memzero(line, sizeof(line));
-}
-
 int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint8_t *context,
                                      size_t context_len, uint8_t *out, size_t len)
 {
@@ -874,32 +680,8 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
     if (c->state != HS_CONNECTED)
         return err_set(NULL, TERN_E_ARG, "keying material exists only once the handshake is done");
     size_t ll = strlen(label);
-    if (c->version == TERN_TLS12 && c->have_master12) {
-        /* RFC 5705 §4: PRF(master_secret, label, client_random ||
-         * server_random [|| context_length(2) || context]); with a context
-         * and without one differ. The extended master secret, which tern
-         * requires, makes this safe (RFC 7627 §5.4). */
-        uint8_t randoms[64], ctx[64];
-        size_t ctx_n = 0;
-        if (ll == 0 || ll > 64 || len == 0 || len > 16384 || (context && context_len > 62))
-            return err_set(NULL, TERN_E_ARG,
-                           "TLS 1.2 exporter: label 1 to 64 bytes, context at most 62, length 1 "
-                           "to 16384");
-        memcpy(randoms, c->client_random, 32);
-        memcpy(randoms + 32, c->server_random, 32);
-        if (context) {
-            ctx[ctx_n++] = (uint8_t)(context_len >> 8);
-            ctx[ctx_n++] = (uint8_t)context_len;
-            memcpy(ctx + ctx_n, context, context_len);
-            ctx_n += context_len;
-        }
-        int rc = hs12_prf(hs_suite12(c->suite)->hash, c->master12, sizeof(c->master12), label,
-                          randoms, sizeof(randoms), ctx, ctx_n, out, len);
-        if (rc != TERN_OK)
-            tern_memzero(out, len);
-        return rc == TERN_OK ? TERN_OK
-                             : err_set(NULL, TERN_E_INTERNAL, "deriving keying material failed");
-    }
+    if (c->version == TERN_TLS12 && c->have_master12)
+        return hs12_export(c, label, context, context_len, out, len);
     if (c->version != TERN_TLS13)
         return err_set(NULL, TERN_E_UNSUPPORTED, "no exporter for %s",
                        tern_version_name(c->version));
@@ -924,17 +706,5 @@ int tern_conn_key_update(tern_conn *c, int request_peer)
     bool can_send = c->state == HS_CONNECTED || (c->state == HS_CLOSED && !c->close_sent);
     if (!can_send || c->version != TERN_TLS13)
         return err_set(NULL, TERN_E_ARG, "key update needs an established TLS 1.3 connection");
-    uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
-    c->key_update_due = false; /* this update answers any the peer asked for */
-    TRY(conn_send_post_hs(c, msg, sizeof(msg)));
-    struct tern_err e;
-    err_init(&e);
-    if (rec_dir_update13(&c->rd_out, &e) != TERN_OK)
-        return conn_fail_err(c, &e);
-    struct tern_trace_fact f[] = {{"request_update", request_peer ? "yes" : "no"}};
-    hs_trace_msg(c, true, "KeyUpdate",
-                 "We moved our sending direction to a fresh key derived from the old one, so a "
-                 "key that leaks later cannot read earlier traffic.",
-                 sizeof(msg), f, 1);
-    return TERN_OK;
+    return hs_send_key_update(c, request_peer);
 }

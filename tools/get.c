@@ -65,8 +65,10 @@ static const char GET_HELP[] =
     "                       this file can read the traffic.\n"
     "  --session FILE       resume the TLS session saved in FILE when the server\n"
     "                       still accepts it (an abbreviated handshake), and\n"
-    "                       save the tickets the server sends into FILE for the\n"
-    "                       next run (mode 0600: the file holds secrets)\n"
+    "                       save the tickets the server sends (or, in TLS 1.2,\n"
+    "                       the session ID of a server that keeps sessions) into\n"
+    "                       FILE for the next run (mode 0600: the file holds\n"
+    "                       secrets)\n"
     "  --trace              draw the handshake on stderr as a ladder: client on the\n"
     "                       left, server on the right, one arrow per message\n"
     "  --trace=explain      the same, with a plain sentence for every step\n"
@@ -240,7 +242,7 @@ static const char *hint(const struct get_opts *o, const struct get_watch *w, int
     return NULL;
 }
 
-static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
+static int hs_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
                      const struct get_watch *w)
 {
     const char *e = c ? tern_conn_error(c) : NULL;
@@ -360,7 +362,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
     if (rc == TERN_OK)
         rc = tern_handshake(c);
     if (rc != TERN_OK) {
-        int r = conn_fail(c, rc, "the TLS handshake failed", o, w);
+        int r = hs_fail(c, rc, "the TLS handshake failed", o, w);
         tern_conn_free(c);
         close(fd);
         return r;
@@ -380,7 +382,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         size_t wrote = 0;
         rc = tern_write(c, req + off, (size_t)n - off, &wrote);
         if (rc != TERN_OK) {
-            int r = conn_fail(c, rc, "sending the request failed", o, w);
+            int r = hs_fail(c, rc, "sending the request failed", o, w);
             tern_conn_free(c);
             close(fd);
             return r;
@@ -420,7 +422,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed", o, w);
+            result = hs_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have += got;
@@ -497,7 +499,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = conn_fail(c, rc, "reading the response failed", o, w);
+            result = hs_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have = got;

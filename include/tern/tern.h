@@ -277,8 +277,10 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * random one by default. Give several server processes the same secret
  * (tern_config_set_ticket_key_file) and they resume each other's sessions.
  * Keys rotate every rotation_s seconds; a ticket opens during its own key's
- * interval and the next one. count = 0 turns tickets off; after a resumed
- * handshake one ticket is sent, replacing the one spent. Defaults: 2
+ * interval and the next one (and a TLS 1.2 client that resumes with one
+ * under the previous key gets a fresh ticket). count = 0 turns tickets off;
+ * after a resumed TLS 1.3 handshake one ticket is sent, replacing the one
+ * spent. Defaults: 2
  * tickets, 86400 s lifetime and rotation. With a session store (below),
  * count and lifetime also govern stateful tickets, and lifetime is how long
  * the store's sessions (TLS 1.2 IDs too) resume. */
@@ -373,7 +375,8 @@ struct tern_session_store {
     /* get_session copies the session kept under id into out (cap is
      * TERN_SESSION_MAX) and returns its length; 0 when it holds none (or it
      * does not fit). id is the peer's bytes: 1 to TERN_SESSION_ID_MAX of
-     * them, anything at all. */
+     * them, anything at all. A peer gets at most one call per TLS 1.2
+     * ClientHello and four per TLS 1.3 one (one per PSK identity). */
     size_t (*get_session)(void *arg, const uint8_t *id, size_t id_len, uint8_t *out, size_t cap);
     /* remove_session forgets id: tern calls it for a session it refused
      * (expired, damaged, of another context) and, with single_use_tickets,

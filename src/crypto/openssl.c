@@ -17,6 +17,7 @@
  * kept; "hashes" below says why tern uses them. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/provider.h"
+#include "base/der.h"
 #include "base/error.h"
 #include "base/mem.h"
 
@@ -1001,40 +1002,6 @@ void cry_ecdh_cleanup(struct cry_ecdh *k)
 
 /* ---- public and private keys ---- */
 
-/* der_get splits off one DER element with the given tag (definite lengths,
- * up to three length bytes; libcrypto re-parses strictly afterwards). */
-static bool der_get(struct rd *r, uint8_t tag, struct rd *body)
-{
-    struct rd save = *r;
-    uint8_t t, l0, b;
-    size_t n = 0;
-    if (!rd_u8(r, &t) || t != tag || !rd_u8(r, &l0))
-        goto no;
-    if (l0 < 0x80) {
-        n = l0;
-    } else {
-        unsigned nb = l0 & 0x7f;
-        if (nb == 0 || nb > 3)
-            goto no;
-        for (unsigned i = 0; i < nb; i++) {
-            if (!rd_u8(r, &b))
-                goto no;
-            n = (n << 8) | b;
-        }
-    }
-    if (!rd_sub(r, body, n))
-        goto no;
-    return true;
-no:
-    *r = save;
-    return false;
-}
-
-static bool oid_is(const struct rd *oid, const uint8_t *want, size_t n)
-{
-    return oid->len == n && memcmp(oid->p, want, n) == 0;
-}
-
 static const uint8_t OID_RSA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
 static const uint8_t OID_RSA_PSS[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a};
 static const uint8_t OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
@@ -1053,21 +1020,21 @@ static int spki_kind(const uint8_t *der, size_t len, enum cry_key_type *out)
     if (!der_get(&r, 0x30, &spki) || !rd_empty(&r) || !der_get(&spki, 0x30, &alg) ||
         !der_get(&alg, 0x06, &oid))
         return TERN_E_DECODE;
-    if (oid_is(&oid, OID_RSA, sizeof(OID_RSA))) {
+    if (der_oid_is(&oid, OID_RSA, sizeof(OID_RSA))) {
         *out = CRY_KEY_RSA;
-    } else if (oid_is(&oid, OID_RSA_PSS, sizeof(OID_RSA_PSS))) {
+    } else if (der_oid_is(&oid, OID_RSA_PSS, sizeof(OID_RSA_PSS))) {
         *out = CRY_KEY_RSA_PSS;
-    } else if (oid_is(&oid, OID_ED25519, sizeof(OID_ED25519))) {
+    } else if (der_oid_is(&oid, OID_ED25519, sizeof(OID_ED25519))) {
         *out = CRY_KEY_ED25519;
-    } else if (oid_is(&oid, OID_EC, sizeof(OID_EC))) {
+    } else if (der_oid_is(&oid, OID_EC, sizeof(OID_EC))) {
         /* RFC 5480 §2.1.1: only namedCurve; specifiedCurve is refused. */
         if (!der_get(&alg, 0x06, &curve))
             return TERN_E_UNSUPPORTED;
-        if (oid_is(&curve, OID_P256, sizeof(OID_P256)))
+        if (der_oid_is(&curve, OID_P256, sizeof(OID_P256)))
             *out = CRY_KEY_EC_P256;
-        else if (oid_is(&curve, OID_P384, sizeof(OID_P384)))
+        else if (der_oid_is(&curve, OID_P384, sizeof(OID_P384)))
             *out = CRY_KEY_EC_P384;
-        else if (oid_is(&curve, OID_P521, sizeof(OID_P521)))
+        else if (der_oid_is(&curve, OID_P521, sizeof(OID_P521)))
             *out = CRY_KEY_EC_P521;
         else
             return TERN_E_UNSUPPORTED;
@@ -1101,24 +1068,11 @@ static enum cry_key_type pkey_type(EVP_PKEY *pkey)
     return CRY_KEY_NONE;
 }
 
-/* der_get_strict is der_get that also refuses a length not in its shortest
- * form (X.690 §10.1), so what the fast path below accepts is DER. */
-static bool der_get_strict(struct rd *r, uint8_t tag, struct rd *body)
-{
-    struct rd save = *r;
-    if (r->len < 2 || (r->p[1] == 0x81 && (r->len < 3 || r->p[2] < 0x80)) ||
-        (r->p[1] > 0x81 && (r->len < 3 || r->p[2] == 0)) || !der_get(r, tag, body)) {
-        *r = save;
-        return false;
-    }
-    return true;
-}
-
 /* der_uint borrows the magnitude of a DER INTEGER that must be positive and
  * minimally encoded (no superfluous leading zero). */
 static bool der_uint(struct rd *r, struct rd *mag)
 {
-    if (!der_get_strict(r, 0x02, mag) || mag->len == 0 || (mag->p[0] & 0x80))
+    if (!der_get(r, DER_INTEGER, mag) || mag->len == 0 || (mag->p[0] & 0x80))
         return false;
     if (mag->p[0] == 0) {
         if (mag->len == 1 || !(mag->p[1] & 0x80))
@@ -1141,14 +1095,14 @@ static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type wan
     struct rd r, spki, alg, oid, key;
     const uint8_t *unused;
     rd_init(&r, der, len);
-    if (!der_get_strict(&r, 0x30, &spki) || !rd_empty(&r) || !der_get_strict(&spki, 0x30, &alg) ||
-        !der_get_strict(&alg, 0x06, &oid) || !der_get_strict(&spki, 0x03, &key) ||
-        !rd_empty(&spki) || !rd_bytes(&key, &unused, 1) || unused[0] != 0 || key.len == 0)
+    if (!der_get(&r, 0x30, &spki) || !rd_empty(&r) || !der_get(&spki, 0x30, &alg) ||
+        !der_get(&alg, 0x06, &oid) || !der_get(&spki, 0x03, &key) || !rd_empty(&spki) ||
+        !rd_bytes(&key, &unused, 1) || unused[0] != 0 || key.len == 0)
         return NULL;
     EVP_PKEY *pkey = NULL;
     if (want == CRY_KEY_EC_P256 || want == CRY_KEY_EC_P384 || want == CRY_KEY_EC_P521) {
         struct rd curve;
-        if (!der_get_strict(&alg, 0x06, &curve) || !rd_empty(&alg))
+        if (!der_get(&alg, 0x06, &curve) || !rd_empty(&alg))
             return NULL;
         algs_init();
         EVP_PKEY *tpl = g_algs.ec_params[want == CRY_KEY_EC_P256   ? 0
@@ -1186,8 +1140,8 @@ static EVP_PKEY *spki_fast(const uint8_t *der, size_t len, enum cry_key_type wan
         /* RFC 3279 §2.3.1: NULL parameters; RSAPublicKey ::= SEQUENCE {n, e}. */
         struct rd nul, rsa, n, e;
         uint8_t nbuf[1024], ebuf[8];
-        if (!der_get_strict(&alg, 0x05, &nul) || nul.len != 0 || !rd_empty(&alg) ||
-            !der_get_strict(&key, 0x30, &rsa) || !rd_empty(&key) || !der_uint(&rsa, &n) ||
+        if (!der_get(&alg, 0x05, &nul) || nul.len != 0 || !rd_empty(&alg) ||
+            !der_get(&key, 0x30, &rsa) || !rd_empty(&key) || !der_uint(&rsa, &n) ||
             !der_uint(&rsa, &e) || !rd_empty(&rsa) || n.len > sizeof(nbuf) || e.len > sizeof(ebuf))
             return NULL;
         /* OSSL_PARAM integers are in the host's byte order. */

@@ -7,7 +7,7 @@
 #include "hs/tls12.h"
 #include "x509/x509.h"
 
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -349,16 +349,16 @@ static int run_sni_callback(tern_conn *c, const struct hs_exts *ext)
         enum tern_sni_verdict v = cfg->server_name_cb(cfg->server_name_arg, c, &info);
         c->in_sni_cb = false;
         if (v == TERN_SNI_UNRECOGNIZED_NAME)
-            return conn_fail(c, TERN_E_UNRECOGNIZED_NAME,
-                             "the server does not serve %s%s%s (its server-name callback refused "
-                             "the ClientHello)",
-                             c->server_name ? "'" : "a client that names no host",
-                             c->server_name ? c->server_name : "", c->server_name ? "'" : "");
+            return hs_fail(c, TERN_E_UNRECOGNIZED_NAME,
+                           "the server does not serve %s%s%s (its server-name callback refused "
+                           "the ClientHello)",
+                           c->server_name ? "'" : "a client that names no host",
+                           c->server_name ? c->server_name : "", c->server_name ? "'" : "");
         if (v != TERN_SNI_CONTINUE)
-            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                             "the server's server-name callback refused the ClientHello (server "
-                             "name %s)",
-                             c->server_name ? c->server_name : "none");
+            return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                           "the server's server-name callback refused the ClientHello (server "
+                           "name %s)",
+                           c->server_name ? c->server_name : "none");
     }
     return TERN_OK;
 }
@@ -375,16 +375,16 @@ int hs_server_pick_cert(tern_conn *c, const struct hs_exts *ext, const uint16_t 
     if (hs_ext_has(ext, EXT_SIGNATURE_ALGORITHMS_CERT)) {
         struct rd b = ext->body[EXT_SIGNATURE_ALGORITHMS_CERT], l;
         if (!rd_prefixed16(&b, &l) || !rd_empty(&b))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms_cert");
+            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms_cert");
         TRY(hs_read_u16_list(c, l, "ClientHello's signature_algorithms_cert", hs_known_scheme, sc,
                              HS_KNOWN_MAX, &n_sig_cert, NULL));
         sig_cert = sc;
     }
     const tern_config *from = c->cert_cfg ? c->cert_cfg : c->cfg;
     if (from->n_certs == 0)
-        return conn_fail(c, TERN_E_ARG,
-                         "the server has no certificate: call tern_config_set_cert_chain_file "
-                         "first");
+        return hs_fail(c, TERN_E_ARG,
+                       "the server has no certificate: call tern_config_set_cert_chain_file "
+                       "first");
     /* Names: exact, else wildcard, else every chain. */
     int want = 0;
     for (size_t i = 0; i < from->n_certs && want < 2; i++) {
@@ -470,7 +470,7 @@ int hs_write_ca_names(tern_conn *c, struct wr *w)
         err_init(&e);
         struct x509_store *trust = config_trust(cfg, &e);
         if (!trust)
-            return conn_fail_err(c, &e);
+            return hs_fail_err(c, &e);
         for (size_t i = 0; i < x509_store_count(trust); i++) {
             const struct rd *subj = &x509_store_get(trust, i)->subject;
             if (w->len - start + 2 + subj->len > 0xffff)
@@ -490,10 +490,10 @@ int hs_keep_peer_ca_names(tern_conn *c, struct rd list)
     size_t n = 0;
     while (!rd_empty(&r)) { /* linear: each name is skipped once */
         if (!rd_prefixed16_nonempty(&r, &dn))
-            return conn_fail(c, TERN_E_DECODE,
-                             "CertificateRequest: certificate authority name %zu is empty or runs "
-                             "past the end of the list",
-                             n + 1);
+            return hs_fail(c, TERN_E_DECODE,
+                           "CertificateRequest: certificate authority name %zu is empty or runs "
+                           "past the end of the list",
+                           n + 1);
         n++;
     }
     tern_free(c->peer_ca_names);
@@ -503,7 +503,7 @@ int hs_keep_peer_ca_names(tern_conn *c, struct rd list)
         return TERN_OK;
     c->peer_ca_names = tern_memdup(list.p, list.len);
     if (!c->peer_ca_names)
-        return conn_fail(c, TERN_E_NOMEM, "out of memory keeping the server's CA names");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory keeping the server's CA names");
     c->peer_ca_names_len = list.len;
     return TERN_OK;
 }

@@ -12,9 +12,6 @@
 #include <string.h>
 
 /* RFC 8446 §4.1.3: the last 8 bytes of a downgrading server's random. */
-static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
-static const uint8_t downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00};
-
 void hs12_client_hello_exts(tern_conn *c, struct wr *w)
 {
     /* RFC 7627 §5.1: extended_master_secret, empty. */
@@ -56,7 +53,7 @@ bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
     } else if (c->session_id_len == 0) {
         /* RFC 5077 §3.4: a session id, so that the server's echo says it
          * accepted the ticket. */
-        if (conn_random(c, c->session_id, 32) != TERN_OK)
+        if (hs_random(c, c->session_id, 32) != TERN_OK)
             return false;
         c->session_id_len = 32;
     }
@@ -138,36 +135,36 @@ int hs12_client_version(tern_conn *c, struct rd body)
     if (has_sv)
         return TERN_TLS13;
     if (version < TERN_TLS12) {
-        conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                  "the server chose %s (0x%04x); tern refuses SSL 3.0, TLS 1.0 and TLS 1.1",
-                  tern_version_name(version), version);
+        hs_fail(c, TERN_E_PROTOCOL_VERSION,
+                "the server chose %s (0x%04x); tern refuses SSL 3.0, TLS 1.0 and TLS 1.1",
+                tern_version_name(version), version);
         return -1;
     }
     if (c->cfg->min_version > TERN_TLS12)
         return TERN_TLS13; /* the TLS 1.3 code says we offered only 1.3 */
     if (c->hrr_done) {
         /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 may follow. */
-        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                  "the server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest");
+        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                "the server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest");
         return -1;
     }
     if (version != TERN_TLS12) {
-        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                  "ServerHello says version 0x%04x without supported_versions; a TLS 1.2 server "
-                  "says 0x0303",
-                  version);
+        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                "ServerHello says version 0x%04x without supported_versions; a TLS 1.2 server "
+                "says 0x0303",
+                version);
         return -1;
     }
     /* RFC 8446 §4.1.3: we offered TLS 1.3, so a server that also speaks it
      * would have chosen it; its sentinel means someone removed 1.3 from our
      * ClientHello on the way. */
     if (c->cfg->max_version >= TERN_TLS13 &&
-        (!memcmp(random + 24, downgrade12, 8) || !memcmp(random + 24, downgrade11, 8))) {
-        conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                  "the server chose TLS 1.2 but its random ends with the TLS 1.3 downgrade "
-                  "sentinel (\"DOWNGRD\\x%02x\"): the server speaks TLS 1.3, so someone on the "
-                  "path removed it from our offer",
-                  random[31]);
+        (!memcmp(random + 24, hs_downgrade12, 8) || !memcmp(random + 24, hs_downgrade11, 8))) {
+        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                "the server chose TLS 1.2 but its random ends with the TLS 1.3 downgrade "
+                "sentinel (\"DOWNGRD\\x%02x\"): the server speaks TLS 1.3, so someone on the "
+                "path removed it from our offer",
+                random[31]);
         return -1;
     }
     return TERN_TLS12;
@@ -182,51 +179,51 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     if (!rd_u16(&body, &version) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
         !rd_u16(&body, &suite) || !rd_u8(&body, &comp) ||
         (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
-        return conn_fail(c, TERN_E_DECODE, "ServerHello (TLS 1.2) is malformed");
+        return hs_fail(c, TERN_E_DECODE, "ServerHello (TLS 1.2) is malformed");
     struct hs_exts e;
     struct tern_err err;
     err_init(&err);
     if (hs_exts_parse(exts, EXT_IN_SH12, c->offered_exts, "ServerHello", &e, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     const struct hs_suite12 *s = hs_suite12(suite);
     if (!s || !hs_list_has(c->cfg->suites, c->cfg->n_suites, suite))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server chose cipher suite 0x%04x (%s) for TLS 1.2, which we did not "
-                         "offer",
-                         suite, tern_suite_name(suite));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server chose cipher suite 0x%04x (%s) for TLS 1.2, which we did not "
+                       "offer",
+                       suite, tern_suite_name(suite));
     if (comp != 0)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server chose compression method %u; tern allows only null", comp);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server chose compression method %u; tern allows only null", comp);
     /* RFC 5077 §3.4: an echo of our session id accepts the ticket we sent;
      * without a ticket it would be a session we never had. */
     bool resumed = false;
     if (sid.len && sid.len == c->session_id_len && !memcmp(sid.p, c->session_id, sid.len)) {
         if (!c->t12 || !c->t12->resume)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server claims to resume a TLS 1.2 session we never had");
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the server claims to resume a TLS 1.2 session we never had");
         if (suite != c->t12->resume->suite)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server resumed our session with %s, but it used %s",
-                             tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the server resumed our session with %s, but it used %s",
+                           tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
         resumed = true;
     }
     if (!hs_ext_has(&e, EXT_RENEGOTIATION_INFO))
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "the server does not support secure renegotiation signalling (RFC "
-                         "5746 renegotiation_info), which tern requires for TLS 1.2");
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "the server does not support secure renegotiation signalling (RFC "
+                       "5746 renegotiation_info), which tern requires for TLS 1.2");
     struct rd ri = e.body[EXT_RENEGOTIATION_INFO];
     uint8_t ri_len;
     if (!rd_u8(&ri, &ri_len) || ri_len != 0 || !rd_empty(&ri))
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "the server's renegotiation_info is not empty on a first handshake "
-                         "(RFC 5746 §3.4)");
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "the server's renegotiation_info is not empty on a first handshake "
+                       "(RFC 5746 §3.4)");
     if (!hs_ext_has(&e, EXT_EXTENDED_MASTER_SECRET))
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "the server does not support the extended master secret (RFC 7627), "
-                         "which tern requires for TLS 1.2: without it an attacker can give two "
-                         "connections the same keys (the triple handshake attack)");
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "the server does not support the extended master secret (RFC 7627), "
+                       "which tern requires for TLS 1.2: without it an attacker can give two "
+                       "connections the same keys (the triple handshake attack)");
     if (e.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
-        return conn_fail(c, TERN_E_DECODE, "ServerHello: extended_master_secret is not empty");
+        return hs_fail(c, TERN_E_DECODE, "ServerHello: extended_master_secret is not empty");
     if (hs_ext_has(&e, EXT_ALPN))
         TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "ServerHello"));
     TRY(hs12_state_new(c));
@@ -304,10 +301,10 @@ static int check_key_fits_suite(tern_conn *c)
         break;
     }
     if (!ok)
-        return conn_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
-                         "the server's certificate key (type %d) cannot be used with the suite "
-                         "it chose, %s",
-                         (int)k, tern_suite_name(c->suite));
+        return hs_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "the server's certificate key (type %d) cannot be used with the suite "
+                       "it chose, %s",
+                       (int)k, tern_suite_name(c->suite));
     return TERN_OK;
 }
 
@@ -317,21 +314,21 @@ static int on_server_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
     struct tern_err err;
     err_init(&err);
     if (hs12_parse_ske(body, &ske, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     if (!hs12_group_ok(ske.group) || !hs_list_has(c->cfg->groups, c->cfg->n_groups, ske.group))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server chose group %s (0x%04x) for ECDHE, which we did not offer",
-                         tern_group_name(ske.group), ske.group);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server chose group %s (0x%04x) for ECDHE, which we did not offer",
+                       tern_group_name(ske.group), ske.group);
     const struct cry_scheme_info *info = cry_scheme_lookup(ske.scheme);
     if (!info || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, ske.scheme))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server signed its key exchange with %s (0x%04x), which we did not "
-                         "offer",
-                         tern_sig_scheme_name(ske.scheme), ske.scheme);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server signed its key exchange with %s (0x%04x), which we did not "
+                       "offer",
+                       tern_sig_scheme_name(ske.scheme), ske.scheme);
     if (!hs12_scheme_fits(ske.scheme, c->peer_key.type))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server signed with %s, which does not fit its certificate's key",
-                         tern_sig_scheme_name(ske.scheme));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server signed with %s, which does not fit its certificate's key",
+                       tern_sig_scheme_name(ske.scheme));
     /* RFC 8422 §5.4: the signature covers client_random, server_random and
      * the ServerECDHParams. */
     uint8_t content[64 + 4 + 255];
@@ -341,14 +338,14 @@ static int on_server_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
     wr_bytes(&w, c->server_random, 32);
     wr_bytes(&w, ske.params.p, ske.params.len);
     if (!wr_ok(&w))
-        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
+        return hs_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
     if (cry_verify(&c->peer_key, info->alg, info->hash, -1, content, w.len, ske.sig.p,
                    ske.sig.len) != TERN_OK)
-        return conn_fail(c, TERN_E_DECRYPT,
-                         "the server's ServerKeyExchange signature (%s) does not verify with the "
-                         "key in its certificate: its key-exchange parameters were altered or "
-                         "it does not hold that key",
-                         tern_sig_scheme_name(ske.scheme));
+        return hs_fail(c, TERN_E_DECRYPT,
+                       "the server's ServerKeyExchange signature (%s) does not verify with the "
+                       "key in its certificate: its key-exchange parameters were altered or "
+                       "it does not hold that key",
+                       tern_sig_scheme_name(ske.scheme));
     c->proofs |= PROOF_PEER_SIGNATURE;
     c->sig_scheme = ske.scheme;
     c->group = ske.group;
@@ -357,9 +354,9 @@ static int on_server_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
                              sizeof(t->client_share), &t->client_share_len, t->pms, sizeof(t->pms),
                              &t->pms_len);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server's %s public value (%zu bytes) is invalid",
-                         tern_group_name(ske.group), ske.point.len);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server's %s public value (%zu bytes) is invalid",
+                       tern_group_name(ske.group), ske.point.len);
     TRY(hs_transcript_add(c, msg, len));
     struct tern_trace_fact f[] = {{"group", tern_group_name(ske.group)},
                                   {"scheme", tern_sig_scheme_name(ske.scheme)},
@@ -380,7 +377,7 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     struct rd cas;
     if (hs12_parse_cert_request(body, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs,
                                 &c->n_peer_sigs_sent, &cas, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     TRY(hs_keep_peer_ca_names(c, cas));
     TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C12_WAIT_DONE;
@@ -401,13 +398,13 @@ static int send_client_key_exchange(tern_conn *c)
         t->pms[0] = 0x03;
         t->pms[1] = 0x03;
         if (cry_random_secret(t->pms + 2, 46) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "drawing the pre-master secret failed");
+            return hs_fail(c, TERN_E_INTERNAL, "drawing the pre-master secret failed");
         t->pms_len = 48;
         uint8_t enc[1024];
         size_t enc_len;
         if (cry_rsa_encrypt_pms(&c->peer_key, t->pms, 48, enc, sizeof(enc), &enc_len) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL,
-                             "encrypting the pre-master secret to the server's RSA key failed");
+            return hs_fail(c, TERN_E_INTERNAL,
+                           "encrypting the pre-master secret to the server's RSA key failed");
         size_t e = wr_open_u16(&w);
         wr_bytes(&w, enc, enc_len);
         wr_close(&w, e);
@@ -429,10 +426,10 @@ static int send_certificate_verify(tern_conn *c)
 {
     uint16_t scheme;
     if (hs12_pick_scheme(c, &scheme) != TERN_OK)
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the %zu signature schemes the server accepts (%zu of them "
-                         "known to tern) fits our client certificate's key",
-                         c->n_peer_sigs_sent, c->n_peer_sigs);
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "none of the %zu signature schemes the server accepts (%zu of them "
+                       "known to tern) fits our client certificate's key",
+                       c->n_peer_sigs_sent, c->n_peer_sigs);
     /* RFC 5246 §7.4.8: the signature covers every handshake message so far. */
     return hs_send_certificate_verify(c, scheme, c->ch_buf.buf, c->ch_buf.len,
                                       "We signed every handshake message so far with our private "
@@ -442,8 +439,8 @@ static int send_certificate_verify(tern_conn *c)
 static int on_server_hello_done(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
     if (!rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "ServerHelloDone carries %zu bytes; it is empty",
-                         body.len);
+        return hs_fail(c, TERN_E_DECODE, "ServerHelloDone carries %zu bytes; it is empty",
+                       body.len);
     TRY(hs_transcript_add(c, msg, len));
     hs_trace_msg(c, false, "ServerHelloDone", "The server has said everything for this round.", len,
                  NULL, 0);
@@ -467,7 +464,7 @@ static int on_new_session_ticket(tern_conn *c, struct rd body, const uint8_t *ms
     uint32_t hint;
     struct rd ticket;
     if (!rd_u32(&body, &hint) || !rd_prefixed16(&body, &ticket) || !rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket (TLS 1.2)");
+        return hs_fail(c, TERN_E_DECODE, "malformed NewSessionTicket (TLS 1.2)");
     TRY(hs_transcript_add(c, msg, len));
     c->t12->ticket_expected = false;
     c->t12->got_ticket = ticket.len != 0;
@@ -546,7 +543,6 @@ int hs12_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
     default:
         break;
     }
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                     "unexpected %s (type %u) in TLS 1.2 client state %d", hs_type_name(type), type,
-                     (int)c->state);
+    return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) %s (TLS 1.2 client)",
+                   hs_type_name(type), type, hs_state_name(c->state));
 }

@@ -11,16 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* RFC 8446 §4.1.3: ServerHello.random of a HelloRetryRequest. */
-static const uint8_t hrr_random[32] = {
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-/* RFC 8446 §4.1.3: the downgrade sentinels in the last 8 bytes of random. */
-static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
-static const uint8_t downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00};
-
 static bool name_is_ip(const char *name)
 {
     uint8_t a[16];
@@ -57,7 +47,7 @@ static int make_shares(tern_conn *c, uint16_t only_group)
             want[n++] = TERN_GROUP_X25519;
     }
     if (n == 0)
-        return conn_fail(c, TERN_E_ARG, "no configured group is supported by this build");
+        return hs_fail(c, TERN_E_ARG, "no configured group is supported by this build");
     for (size_t i = 0; i < c->n_kex; i++)
         cry_kex_cleanup(&c->kex[i]);
     c->n_kex = 0;
@@ -140,11 +130,11 @@ static int write_client_hello(tern_conn *c, struct wr *w)
             size_t kx = wr_open_u16(w);
             uint8_t *share = wr_reserve(w, want);
             if (!share)
-                return conn_fail(c, TERN_E_NOMEM, "out of memory");
+                return hs_fail(c, TERN_E_NOMEM, "out of memory");
             if (cry_kex_keygen_beside(&c->kex[i], g, hybrid, share, want, &share_len) != TERN_OK ||
                 share_len != want)
-                return conn_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
-                                 tern_group_name(g));
+                return hs_fail(c, TERN_E_INTERNAL, "generating a %s key share failed",
+                               tern_group_name(g));
             wr_close(w, kx);
             if (g == TERN_GROUP_X25519MLKEM768)
                 hybrid = &c->kex[i];
@@ -203,7 +193,7 @@ static int write_client_hello(tern_conn *c, struct wr *w)
     wr_close(w, exts);
     hs_msg_end(w, m);
     if (!wr_ok(w))
-        return conn_fail(c, TERN_E_NOMEM, "out of memory building ClientHello");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory building ClientHello");
     if (binders_len) {
         /* The binder's transcript: what came before (message_hash and
          * HelloRetryRequest, after a retry) and the truncated ClientHello. */
@@ -220,7 +210,7 @@ static int write_client_hello(tern_conn *c, struct wr *w)
             rc = hs_binder(suite->hash, c->session->psk, c->session->psk_len, th,
                            w->buf + w->len - c->session->psk_len);
         if (rc != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "computing the PSK binder failed");
+            return hs_fail(c, TERN_E_INTERNAL, "computing the PSK binder failed");
     }
     return TERN_OK;
 }
@@ -238,7 +228,7 @@ static int use_test_client_hello(tern_conn *c, struct wr *w)
     if (!rd_u8(&r, &type) || !rd_u24(&r, &body_len) || !rd_u16(&r, &version) ||
         !rd_bytes(&r, &random, 32) || !rd_prefixed8(&r, &sid) || !rd_prefixed16(&r, &suites) ||
         !rd_prefixed8(&r, &comp) || !rd_prefixed16(&r, &exts) || !rd_empty(&r) || sid.len > 32)
-        return conn_fail(c, TERN_E_ARG, "the test ClientHello does not parse");
+        return hs_fail(c, TERN_E_ARG, "the test ClientHello does not parse");
     memcpy(c->client_random, random, 32);
     memcpy(c->session_id, sid.p, sid.len);
     c->session_id_len = sid.len;
@@ -247,7 +237,7 @@ static int use_test_client_hello(tern_conn *c, struct wr *w)
         uint16_t et;
         struct rd body;
         if (!rd_u16(&exts, &et) || !rd_prefixed16(&exts, &body))
-            return conn_fail(c, TERN_E_ARG, "the test ClientHello's extensions do not parse");
+            return hs_fail(c, TERN_E_ARG, "the test ClientHello's extensions do not parse");
         for (int id = 0; id < EXT_COUNT; id++)
             if (hs_ext_type((enum hs_ext_id)id) == et)
                 c->offered_exts |= 1ull << id;
@@ -257,11 +247,11 @@ static int use_test_client_hello(tern_conn *c, struct wr *w)
             continue;
         cry_ecdh_cleanup(&c->kex[i].ecdh);
         if (cry_ecdh_import(&c->kex[i].ecdh, CRY_X25519, c->test.x25519_priv, 32) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "importing the test X25519 key failed");
+            return hs_fail(c, TERN_E_INTERNAL, "importing the test X25519 key failed");
     }
     w->len = 0;
     wr_bytes(w, c->test.client_hello, c->test.client_hello_len);
-    return wr_ok(w) ? TERN_OK : conn_fail(c, TERN_E_NOMEM, "out of memory");
+    return wr_ok(w) ? TERN_OK : hs_fail(c, TERN_E_NOMEM, "out of memory");
 }
 
 /* list_names appends the display names of a list of wire values to buf,
@@ -327,7 +317,7 @@ static int send_client_hello(tern_conn *c)
     if (rc == TERN_OK && c->test.client_hello && !c->hrr_done)
         rc = use_test_client_hello(c, &w);
     if (rc == TERN_OK)
-        rc = conn_send_hs(c, w.buf, w.len);
+        rc = hs_send(c, w.buf, w.len);
     if (rc == TERN_OK)
         trace_client_hello(c, w.len);
     wr_free(&w);
@@ -336,13 +326,13 @@ static int send_client_hello(tern_conn *c)
 
 int hs_client_start(tern_conn *c)
 {
-    TRY(conn_random(c, c->client_random, 32));
+    TRY(hs_random(c, c->client_random, 32));
     /* Middlebox compatibility (RFC 8446 Appendix D.4): a fake session id
      * (none when only TLS 1.2 is offered, unless a 1.2 ticket needs one). */
     bool v13 = c->cfg->max_version >= TERN_TLS13;
     c->session_id_len = v13 ? 32 : 0;
     if (v13)
-        TRY(conn_random(c, c->session_id, 32));
+        TRY(hs_random(c, c->session_id, 32));
     if (v13)
         TRY(make_shares(c, 0));
     /* Resume when we hold a ticket for this server whose suite we still allow. */
@@ -386,97 +376,97 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
     if (!rd_u16(&body, &sh->version) || !rd_bytes(&body, &sh->random, 32) ||
         !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
         !rd_u8(&body, &sh->compression))
-        return conn_fail(c, TERN_E_DECODE, "ServerHello is truncated");
+        return hs_fail(c, TERN_E_DECODE, "ServerHello is truncated");
     TRY(hs_check_legacy_version(c, sh->version, "ServerHello"));
     if (rd_empty(&body)) {
         /* No extensions at all: a TLS 1.2-or-older server. */
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "the server answered with %s and no extensions; tern offered only TLS "
-                         "1.3",
-                         tern_version_name(sh->version));
+        return hs_fail(c, TERN_E_PROTOCOL_VERSION,
+                       "the server answered with %s and no extensions; tern offered only TLS "
+                       "1.3",
+                       tern_version_name(sh->version));
     }
     if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed extensions block");
-    *is_hrr = memcmp(sh->random, hrr_random, 32) == 0;
+        return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed extensions block");
+    *is_hrr = memcmp(sh->random, hs_hrr_random, 32) == 0;
     const char *what = *is_hrr ? "HelloRetryRequest" : "ServerHello";
     struct tern_err err;
     err_init(&err);
     if (hs_exts_parse(exts, *is_hrr ? EXT_IN_HRR : EXT_IN_SH,
                       c->offered_exts | (1ull << EXT_COOKIE), what, &sh->ext, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     if (sh->version != 0x0303)
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION, "%s legacy_version is 0x%04x, expected 0x0303",
-                         what, sh->version);
+        return hs_fail(c, TERN_E_PROTOCOL_VERSION, "%s legacy_version is 0x%04x, expected 0x0303",
+                       what, sh->version);
     if (!hs_ext_has(&sh->ext, EXT_SUPPORTED_VERSIONS)) {
         /* RFC 8446 §4.1.3: a TLS 1.3 client checks the downgrade sentinel. */
-        if (!memcmp(sh->random + 24, downgrade12, 8) || !memcmp(sh->random + 24, downgrade11, 8))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server's random carries the downgrade sentinel: someone may "
-                             "be forcing an older version");
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "the server chose an older TLS version; tern offered only TLS 1.3");
+        if (!memcmp(sh->random + 24, hs_downgrade12, 8) ||
+            !memcmp(sh->random + 24, hs_downgrade11, 8))
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the server's random carries the downgrade sentinel: someone may "
+                           "be forcing an older version");
+        return hs_fail(c, TERN_E_PROTOCOL_VERSION,
+                       "the server chose an older TLS version; tern offered only TLS 1.3");
     }
     struct rd sv = sh->ext.body[EXT_SUPPORTED_VERSIONS];
     uint16_t v;
     if (!rd_u16(&sv, &v) || !rd_empty(&sv))
-        return conn_fail(c, TERN_E_DECODE, "%s: malformed supported_versions", what);
+        return hs_fail(c, TERN_E_DECODE, "%s: malformed supported_versions", what);
     if (v != TERN_TLS13)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server selected version 0x%04x (%s), which we did not offer", v,
-                         tern_version_name(v));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server selected version 0x%04x (%s), which we did not offer", v,
+                       tern_version_name(v));
     if (sh->session_id.len != c->session_id_len ||
         memcmp(sh->session_id.p, c->session_id, c->session_id_len) != 0)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s does not echo our legacy_session_id",
-                         what);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s does not echo our legacy_session_id", what);
     if (sh->compression != 0)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s selected compression method %u", what,
-                         sh->compression);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "%s selected compression method %u", what,
+                       sh->compression);
     if (!hs_suite13(sh->suite) || !hs_list_has(c->cfg->suites, c->cfg->n_suites, sh->suite))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server selected cipher suite 0x%04x, which we did not offer",
-                         sh->suite);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server selected cipher suite 0x%04x, which we did not offer",
+                       sh->suite);
     if (c->hrr_done && sh->suite != c->suite)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "ServerHello's suite %s differs from the HelloRetryRequest's %s",
-                         tern_suite_name(sh->suite), tern_suite_name(c->suite));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "ServerHello's suite %s differs from the HelloRetryRequest's %s",
+                       tern_suite_name(sh->suite), tern_suite_name(c->suite));
     return TERN_OK;
 }
 
 static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *msg, size_t len)
 {
     if (c->hrr_done)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "a second HelloRetryRequest (RFC 8446 §4.1.4 allows one)");
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "a second HelloRetryRequest (RFC 8446 §4.1.4 allows one)");
     c->hrr_done = true;
     c->suite = sh->suite;
     uint16_t group = 0;
     if (hs_ext_has(&sh->ext, EXT_KEY_SHARE)) {
         struct rd ks = sh->ext.body[EXT_KEY_SHARE];
         if (!rd_u16(&ks, &group) || !rd_empty(&ks))
-            return conn_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed key_share");
+            return hs_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed key_share");
         if (!hs_list_has(c->cfg->groups, c->cfg->n_groups, group) || !cry_kex_supported(group))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server asked for group %s (0x%04x), which we did not offer",
-                             tern_group_name(group), group);
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the server asked for group %s (0x%04x), which we did not offer",
+                           tern_group_name(group), group);
         for (size_t i = 0; i < c->n_kex; i++)
             if (c->kex[i].group == group)
-                return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                                 "the server asked for group %s, for which we already sent a key "
-                                 "share",
-                                 tern_group_name(group));
+                return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                               "the server asked for group %s, for which we already sent a key "
+                               "share",
+                               tern_group_name(group));
     }
     c->cookie_len = 0;
     if (hs_ext_has(&sh->ext, EXT_COOKIE)) {
         struct rd ck = sh->ext.body[EXT_COOKIE], body;
         if (!rd_prefixed16_nonempty(&ck, &body) || !rd_empty(&ck) || body.len > sizeof(c->cookie))
-            return conn_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed cookie of %zu bytes",
-                             body.len);
+            return hs_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed cookie of %zu bytes",
+                           body.len);
         memcpy(c->cookie, body.p, body.len);
         c->cookie_len = body.len;
     }
     if (!group && !c->cookie_len)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "a HelloRetryRequest that changes nothing (RFC 8446 §4.1.4)");
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "a HelloRetryRequest that changes nothing (RFC 8446 §4.1.4)");
 
     /* RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash. */
     const struct hs_suite *s = hs_suite13(sh->suite);
@@ -487,7 +477,7 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
     }
     uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
     if (cry_hash(s->hash, c->ch_buf.buf, c->ch_buf.len, mh + 4) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+        return hs_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
     TRY(hs_transcript_start(c, s->hash));
     TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
     TRY(hs_transcript_add(c, msg, len));
@@ -504,7 +494,7 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
         TRY(make_shares(c, group));
     /* Middlebox compatibility: the CCS goes before our second flight. */
     if (c->session_id_len)
-        TRY(conn_send_ccs(c));
+        TRY(hs_send_ccs(c));
     return send_client_hello(c);
 }
 
@@ -526,34 +516,34 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
      * only if the configuration allows it. */
     bool psk_ke = !hs_ext_has(&sh.ext, EXT_KEY_SHARE);
     if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)))
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ServerHello has no key_share, and we did not offer resumption without "
-                         "a key exchange (psk_ke)");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                       "ServerHello has no key_share, and we did not offer resumption without "
+                       "a key exchange (psk_ke)");
     struct rd ks = sh.ext.body[EXT_KEY_SHARE], share = {0};
     uint16_t group = 0;
     if (!psk_ke && (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks)))
-        return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
+        return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
     struct cry_kex *k = NULL;
     for (size_t i = 0; i < c->n_kex; i++)
         if (c->kex[i].group == group)
             k = &c->kex[i];
     if (!k && !psk_ke)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server answered with a %s (0x%04x) key share, which we did not send",
-                         tern_group_name(group), group);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server answered with a %s (0x%04x) key share, which we did not send",
+                       tern_group_name(group), group);
     if (hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)) {
         struct rd pe = sh.ext.body[EXT_PRE_SHARED_KEY];
         uint16_t index;
         if (!rd_u16(&pe, &index) || !rd_empty(&pe))
-            return conn_fail(c, TERN_E_DECODE, "ServerHello: malformed pre_shared_key");
+            return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed pre_shared_key");
         if (!c->session || index != 0)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ServerHello selects PSK identity %u, which we did not offer", index);
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "ServerHello selects PSK identity %u, which we did not offer", index);
         if (hs_suite13(c->session->suite)->hash != hs_suite13(sh.suite)->hash)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the server resumed with %s, whose hash differs from the ticket's "
-                             "suite %s",
-                             tern_suite_name(sh.suite), tern_suite_name(c->session->suite));
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the server resumed with %s, whose hash differs from the ticket's "
+                           "suite %s",
+                           tern_suite_name(sh.suite), tern_suite_name(c->session->suite));
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
@@ -581,9 +571,9 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     int rc = psk_ke ? TERN_OK
                     : cry_kex_finish(k, share.p, share.len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
-                         share.len);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the server's %s key share (%zu bytes) is invalid", tern_group_name(group),
+                       share.len);
     struct tern_trace_fact f[4 + HS_TRACE_HYBRID_FACTS] = {
         {"version", "TLS 1.3"},
         {"cipher_suite", tern_suite_name(sh.suite)},
@@ -617,16 +607,16 @@ static int on_encrypted_extensions(tern_conn *c, struct rd body, const uint8_t *
 {
     struct rd exts;
     if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "EncryptedExtensions: malformed message");
+        return hs_fail(c, TERN_E_DECODE, "EncryptedExtensions: malformed message");
     struct hs_exts e;
     struct tern_err err;
     err_init(&err);
     /* supported_groups may come back unrequested (RFC 8446 §4.2.7). */
     uint64_t allowed = c->offered_exts | (1ull << EXT_SUPPORTED_GROUPS);
     if (hs_exts_parse(exts, EXT_IN_EE, allowed, "EncryptedExtensions", &e, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     if (hs_ext_has(&e, EXT_SERVER_NAME) && e.body[EXT_SERVER_NAME].len != 0)
-        return conn_fail(c, TERN_E_DECODE, "EncryptedExtensions: server_name must be empty");
+        return hs_fail(c, TERN_E_DECODE, "EncryptedExtensions: server_name must be empty");
     if (hs_ext_has(&e, EXT_ALPN))
         TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "EncryptedExtensions"));
     TRY(hs_transcript_add(c, msg, len));
@@ -644,26 +634,26 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
     struct rd ctx, exts;
     if (!rd_prefixed8(&body, &ctx) || !rd_prefixed16(&body, &exts) || !rd_empty(&body) ||
         ctx.len > sizeof(c->cr_context))
-        return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed message");
+        return hs_fail(c, TERN_E_DECODE, "CertificateRequest: malformed message");
     struct hs_exts e;
     struct tern_err err;
     err_init(&err);
     if (hs_exts_parse(exts, EXT_IN_CR, 0, "CertificateRequest", &e, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     if (!hs_ext_has(&e, EXT_SIGNATURE_ALGORITHMS))
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                       "CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)");
     struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
     if (!rd_prefixed16(&sa, &list) || !rd_empty(&sa))
-        return conn_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
+        return hs_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
                          c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     if (hs_ext_has(&e, EXT_CERTIFICATE_AUTHORITIES)) {
         /* RFC 8446 §4.2.4: DistinguishedName authorities<3..2^16-1> */
         struct rd ca = e.body[EXT_CERTIFICATE_AUTHORITIES], names;
         if (!rd_prefixed16(&ca, &names) || !rd_empty(&ca) || names.len < 3)
-            return conn_fail(c, TERN_E_DECODE,
-                             "CertificateRequest: malformed certificate_authorities");
+            return hs_fail(c, TERN_E_DECODE,
+                           "CertificateRequest: malformed certificate_authorities");
         TRY(hs_keep_peer_ca_names(c, names));
     }
     memcpy(c->cr_context, ctx.p, ctx.len);
@@ -676,7 +666,7 @@ static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *m
 static int send_second_flight(tern_conn *c)
 {
     if (!c->hrr_done && c->session_id_len)
-        TRY(conn_send_ccs(c)); /* middlebox compatibility, once */
+        TRY(hs_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
         if (c->cert)
@@ -729,6 +719,6 @@ int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
     default:
         break;
     }
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) in client state %d",
-                     hs_type_name(type), type, (int)c->state);
+    return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) %s (TLS 1.3 client)",
+                   hs_type_name(type), type, hs_state_name(c->state));
 }

@@ -6,7 +6,7 @@
 #include "hs/policy.h"
 #include "hs/session.h"
 #include "hs/store.h"
-#include "x509/der.h"
+#include "base/der.h"
 #include "x509/x509.h"
 
 #include <stdarg.h>

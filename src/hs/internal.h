@@ -225,6 +225,9 @@ struct tern_conn {
     struct wr ch_buf;       /* client: ClientHello bytes until the suite is known */
     uint8_t client_random[HS_RANDOM_LEN];
     uint8_t server_random[HS_RANDOM_LEN];
+    /* client: the legacy_session_id sent, then (TLS 1.2, after ServerHello)
+     * the server's; server, TLS 1.2 with a session store: the ID our
+     * ServerHello gives a new session */
     uint8_t session_id[32];
     size_t session_id_len;
     struct cry_kex kex[2]; /* client: key shares offered */
@@ -287,33 +290,43 @@ struct tern_conn {
     size_t rand_left;
 };
 
-/* ---- conn.c: services the state machines use ---- */
+/* ---- hs/flight.c: what the state machines stand on (below them; conn.c,
+ * the public API, is above them and is never called from hs/) ---- */
 
-/* conn_fail records the error (sticky), sends the alert its code implies,
+/* hs_fail records the error (sticky), sends the alert its code implies,
  * and moves to HS_FAILED. Returns the (first) code. */
-int conn_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* conn_fail_err: the same, with the code and sentence already in e. */
-int conn_fail_err(tern_conn *c, const struct tern_err *e);
-/* conn_err: the connection's sticky error, for the io layer's socket
+int hs_fail(tern_conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* hs_fail_err: the same, with the code and sentence already in e. */
+int hs_fail_err(tern_conn *c, const struct tern_err *e);
+/* hs_err: the connection's sticky error, for the io layer's socket
  * failures. */
-struct tern_err *conn_err(tern_conn *c);
-/* conn_send_hs adds a whole handshake message (header included) to the
+struct tern_err *hs_err(tern_conn *c);
+/* hs_send adds a whole handshake message (header included) to the
  * transcript and queues it in records under the current write keys. */
-TERN_MUST_CHECK int conn_send_hs(tern_conn *c, const uint8_t *msg, size_t len);
-/* conn_send_post_hs queues a post-handshake message (not in the transcript). */
-TERN_MUST_CHECK int conn_send_post_hs(tern_conn *c, const uint8_t *msg, size_t len);
-/* conn_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
-TERN_MUST_CHECK int conn_send_ccs(tern_conn *c);
-/* conn_send_warning queues a warning-level alert and keeps the connection
+TERN_MUST_CHECK int hs_send(tern_conn *c, const uint8_t *msg, size_t len);
+/* hs_send_post queues a post-handshake message (not in the transcript). */
+TERN_MUST_CHECK int hs_send_post(tern_conn *c, const uint8_t *msg, size_t len);
+/* hs_send_ccs queues a ChangeCipherSpec (middlebox compatibility). */
+TERN_MUST_CHECK int hs_send_ccs(tern_conn *c);
+/* hs_send_warning queues a warning-level alert and keeps the connection
  * (TLS 1.2's no_renegotiation); nothing once we have closed. */
-TERN_MUST_CHECK int conn_send_warning(tern_conn *c, int alert);
-/* conn_random fills buf from the provider (or the test hook). */
-TERN_MUST_CHECK int conn_random(tern_conn *c, uint8_t *buf, size_t len);
-/* conn_keylog passes one secret to the key-log callback. */
-void conn_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
-/* conn_hs_pending: handshake bytes that are not yet a whole message (a key
+TERN_MUST_CHECK int hs_send_warning(tern_conn *c, int alert);
+/* hs_send_alert queues the alert that ends our direction (close_notify, or
+ * the one a failure implies) once; nothing after it. */
+void hs_send_alert(tern_conn *c, int alert);
+/* hs_send_records queues len bytes of type in records of at most 2^14
+ * (application data moves to a fresh TLS 1.3 key before a key's limit). */
+TERN_MUST_CHECK int hs_send_records(tern_conn *c, uint8_t type, const uint8_t *data, size_t len);
+/* hs_send_key_update sends a TLS 1.3 KeyUpdate and moves our sending
+ * direction to the next key (RFC 8446 §4.6.3). */
+TERN_MUST_CHECK int hs_send_key_update(tern_conn *c, int request_peer);
+/* hs_random fills buf from the provider (or the test hook). */
+TERN_MUST_CHECK int hs_random(tern_conn *c, uint8_t *buf, size_t len);
+/* hs_keylog passes one secret to the key-log callback. */
+void hs_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
+/* hs_msg_pending: handshake bytes that are not yet a whole message (a key
  * change must not happen in the middle of one, RFC 8446 §5.1). */
-bool conn_hs_pending(const tern_conn *c);
+bool hs_msg_pending(const tern_conn *c);
 
 /* transcript */
 TERN_MUST_CHECK int hs_transcript_start(tern_conn *c, enum cry_hash h);
@@ -349,6 +362,55 @@ TERN_MUST_CHECK int hs_server_message(tern_conn *c, uint8_t type, struct rd body
                                       const uint8_t *msg, size_t len);
 /* Post-handshake messages (both roles): NewSessionTicket, KeyUpdate. */
 TERN_MUST_CHECK int hs_post_message(tern_conn *c, uint8_t type, struct rd body);
+TERN_MUST_CHECK int hs13_post_message(tern_conn *c, uint8_t type, struct rd body);
+
+/* ---- hs/hello.c: the ClientHello parsed once, the version chosen ---- */
+struct hs_client_hello {
+    uint16_t legacy; /* legacy_version */
+    const uint8_t *random;
+    struct rd session_id, suites, compression;
+    bool has_exts;
+    struct hs_exts ext;
+    /* versions: from supported_versions (has_sv), else legacy_version */
+    bool has_sv, offers12, offers13;
+    uint16_t highest; /* the client's highest version, for RFC 7507 */
+    char offered[96]; /* the versions it names, for sentences */
+    /* TLS 1.2: the suites offered that tern knows; the RFC 5746 signal */
+    uint16_t suite_list[HS_KNOWN_MAX];
+    size_t n_suites;
+    bool reneg_signalled;
+};
+/* hs_parse_client_hello: the ClientHello's structure, legacy_version, the
+ * extension block (hs_exts_parse's rules) and the versions offered. */
+TERN_MUST_CHECK int hs_parse_client_hello(tern_conn *c, struct rd body, struct hs_client_hello *ch);
+/* hs_server_version: the newest version both speak, or protocol_version. */
+TERN_MUST_CHECK int hs_server_version(tern_conn *c, const struct hs_client_hello *ch,
+                                      uint16_t *out);
+/* hs_server_client_hello: a received ClientHello (first, or after a
+ * HelloRetryRequest) parsed once and handed to the version's machine. */
+TERN_MUST_CHECK int hs_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg,
+                                           size_t len);
+TERN_MUST_CHECK int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch,
+                                             const uint8_t *msg, size_t len);
+
+/* ---- hs/handshake.c: the version-neutral part ---- */
+/* hs_message: a whole received handshake message (msg: with its header),
+ * to the machine of the connection's role and stage. */
+TERN_MUST_CHECK int hs_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg,
+                               size_t len);
+/* hs_on_ccs: a ChangeCipherSpec record's body (TLS 1.2's key switch, TLS
+ * 1.3's one tolerated middlebox record). */
+TERN_MUST_CHECK int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len);
+/* hs_msg_body: the body of a whole handshake message (after its 4-byte
+ * header). */
+struct rd hs_msg_body(const uint8_t *msg, size_t len);
+/* hs_check_proofs: every check a completed handshake needs was made (the
+ * peer's Finished; its chain and signature where it had to present them). */
+TERN_MUST_CHECK int hs_check_proofs(tern_conn *c);
+/* hs_state_name: the state for sentences ("waiting for the ServerHello"). */
+const char *hs_state_name(enum hs_state s);
+extern const uint8_t hs_hrr_random[32];
+extern const uint8_t hs_downgrade12[8], hs_downgrade11[8];
 
 /* hs13_skip_early (server, hs/server13.c): the record of `length` bytes
  * (its protected length) is the client's declined early data: skip it, up
@@ -446,11 +508,12 @@ void hs_suites_text(const uint16_t *list, size_t n, char *buf, size_t cap);
 /* hs_read_u16_list: hs_u16_list_keep for a list that must be non-empty and
  * of even length (else decode_error naming `what`); *out_total (if given)
  * counts every value the peer sent. */
-int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*known)(uint16_t),
-                     uint16_t *out, size_t cap, size_t *out_n, size_t *out_total);
+TERN_MUST_CHECK int hs_read_u16_list(tern_conn *c, struct rd list, const char *what,
+                                     bool (*known)(uint16_t), uint16_t *out, size_t cap,
+                                     size_t *out_n, size_t *out_total);
 /* hs_read_sni_alpn (server): the ClientHello's server_name, and the ALPN
  * protocol chosen from its list in our order of preference. */
-int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
+TERN_MUST_CHECK int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext);
 /* hs_read_alpn_list (server, both versions): the ClientHello's ALPN
  * extension body, checked whole (RFC 7301 §3.1: non-empty names that end
  * with the list; else decode_error); *out_list is its protocol_name_list. */
@@ -465,13 +528,14 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn);
 /* hs_send_certificate_verify signs content with our key under scheme and
  * sends the CertificateVerify message (both versions; explain is the
  * trace's sentence). */
-int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
-                               const char *explain);
+TERN_MUST_CHECK int hs_send_certificate_verify(tern_conn *c, uint16_t scheme,
+                                               const uint8_t *content, size_t clen,
+                                               const char *explain);
 /* hs_take_peer_certificates: a parsed Certificate message (both versions)
  * joins the transcript and is traced; the chain is verified, or an empty
  * one is refused with missing_code when this server requires one. */
-int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, const uint8_t *msg,
-                              size_t len, int missing_code);
+TERN_MUST_CHECK int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n,
+                                              const uint8_t *msg, size_t len, int missing_code);
 
 /* ---- config.c ---- */
 void config_freeze(tern_config *cfg);

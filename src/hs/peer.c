@@ -19,7 +19,7 @@ static int leaf_key(tern_conn *c, const struct rd *leaf)
     struct tern_err err;
     err_init(&err);
     if (x509_cert_parse(leaf->p, leaf->len, &cert, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     int rc = cry_pubkey_parse_spki(&c->peer_key, cert->spki.p, cert->spki.len);
     if (rc == TERN_OK) {
         c->have_peer_key = true;
@@ -27,8 +27,8 @@ static int leaf_key(tern_conn *c, const struct rd *leaf)
     }
     x509_cert_free(cert);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
-                         "the peer's certificate key cannot be used (%s)", tern_status_name(rc));
+        return hs_fail(c, TERN_E_UNSUPPORTED_CERTIFICATE,
+                       "the peer's certificate key cannot be used (%s)", tern_status_name(rc));
     return TERN_OK;
 }
 
@@ -138,7 +138,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     err_init(&err);
     struct x509_store *trust = config_trust(c->cfg, &err);
     if (!trust)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
 
     const struct hs_policy *pol = c->cfg->policy;
     struct x509_verify_opts opts;
@@ -188,7 +188,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
             return accept_refused(c, &certs[0], &err, "client-auth policy optional, report only");
         /* A client certificate that does not check out is access denied or a
          * bad certificate; the verifier's code already names which. */
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     }
     c->peer_key = v.leaf_key;
     v.leaf_key.impl = NULL;

@@ -170,7 +170,7 @@ int hs_peer_keep(tern_conn *c, const struct rd *certs, size_t n)
     struct hs_peer *p = tern_calloc(1, sizeof(*p));
     if (!p || n > HS_MAX_CHAIN || !(p->der = tern_malloc(total ? total : 1))) {
         tern_free(p);
-        return conn_fail(c, TERN_E_NOMEM, "out of memory keeping the peer's certificates");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory keeping the peer's certificates");
     }
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {

@@ -14,104 +14,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* RFC 8446 §4.1.3: a server that speaks TLS 1.3 but negotiates 1.2 says so
- * in the last 8 bytes of its random. */
-static const uint8_t downgrade12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
-
-static void versions_text(uint16_t min, uint16_t max, char *buf, size_t cap)
+/* check_hello12: what TLS 1.2 asks of a ClientHello beyond its structure
+ * (hs/hello.c parsed it and chose TLS 1.2). */
+static int check_hello12(tern_conn *c, struct hs_client_hello *ch)
 {
-    if (min == max)
-        snprintf(buf, cap, "only %s", tern_version_name(min));
-    else
-        snprintf(buf, cap, "%s to %s", tern_version_name(min), tern_version_name(max));
-}
-
-int hs12_server_version(tern_conn *c, struct rd body)
-{
-    tern_config *cfg = c->cfg;
-    uint16_t legacy;
-    const uint8_t *random;
-    struct rd sid, suites, comp, exts;
-    /* Malformed messages are left to the TLS 1.3 parser's sentences. */
-    if (!rd_u16(&body, &legacy) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
-        !rd_prefixed16(&body, &suites) || !rd_prefixed8(&body, &comp))
-        return TERN_TLS13;
-    if (hs_check_legacy_version(c, legacy, "ClientHello") != TERN_OK)
-        return -1;
-    bool has_sv = false, has13 = false, has12 = false;
-    char offered[96] = "";
-    if (!rd_empty(&body)) {
-        if (!rd_prefixed16(&body, &exts))
-            return TERN_TLS13;
-        while (!rd_empty(&exts)) {
-            uint16_t type;
-            struct rd b, list;
-            if (!rd_u16(&exts, &type) || !rd_prefixed16(&exts, &b))
-                return TERN_TLS13;
-            if (type != hs_ext_type(EXT_SUPPORTED_VERSIONS) || has_sv)
-                continue;
-            has_sv = true;
-            if (!rd_prefixed8(&b, &list))
-                return TERN_TLS13;
-            uint16_t v;
-            while (rd_u16(&list, &v)) {
-                has13 |= v == TERN_TLS13;
-                has12 |= v == TERN_TLS12;
-                if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
-                    snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
-                             offered[0] ? ", " : "", tern_version_name(v));
-            }
-        }
-    }
-    if (!has_sv) {
-        /* RFC 8446 §4.2.1: without supported_versions, legacy_version is
-         * the client's highest version (anything above 1.2 means 1.2). */
-        has12 = legacy >= TERN_TLS12;
-        snprintf(offered, sizeof(offered), "%s (0x%04x)", tern_version_name(legacy), legacy);
-    }
-    if (has13 && cfg->max_version >= TERN_TLS13)
-        return TERN_TLS13;
-    if (has12 && cfg->min_version <= TERN_TLS12)
-        return TERN_TLS12;
-    char ours[64];
-    versions_text(cfg->min_version, cfg->max_version, ours, sizeof(ours));
-    conn_fail(c, TERN_E_PROTOCOL_VERSION,
-              "no TLS version in common: the client offers %s; this server speaks %s (SSL 3.0, "
-              "TLS 1.0 and TLS 1.1 are refused)",
-              offered[0] ? offered : "nothing it names", ours);
-    return -1;
-}
-
-struct hello12 {
-    uint16_t legacy;
-    const uint8_t *random;
-    struct rd session_id, suites, compression;
-    struct hs_exts ext;
-    bool reneg_signalled;
-    uint16_t suite_list[HS_KNOWN_MAX]; /* the suites offered that tern knows */
-    size_t n_suites;
-};
-
-static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
-{
-    struct rd exts = {0};
-    if (!rd_u16(&body, &ch->legacy) || !rd_bytes(&body, &ch->random, 32) ||
-        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
-        !rd_prefixed8(&body, &ch->compression) ||
-        (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello is malformed");
-    if (ch->session_id.len > 32)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: session_id of %zu bytes (max 32)",
-                         ch->session_id.len);
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
     /* RFC 5246 §7.4.1.2: null compression must be offered; tern uses nothing else. */
     if (!memchr(ch->compression.p, 0, ch->compression.len))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "ClientHello does not offer the null compression method; tern refuses "
-                         "TLS compression");
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "ClientHello does not offer the null compression method; tern refuses "
+                       "TLS compression");
     /* RFC 5746 §3.6: the SCSV or an empty renegotiation_info. */
     struct rd s = ch->suites;
     uint16_t v;
@@ -123,54 +34,44 @@ static int parse_hello(tern_conn *c, struct rd body, struct hello12 *ch)
         if (v == HS12_FALLBACK_SCSV)
             fallback = true;
     }
-    /* The client's highest version: from supported_versions when present
-     * (RFC 8446 §4.2.1), else legacy_version. */
-    uint16_t highest = ch->legacy > TERN_TLS12 ? TERN_TLS12 : ch->legacy;
-    if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
-        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], list;
-        if (!rd_prefixed8(&sv, &list) || !rd_empty(&sv) || list.len < 2 || list.len % 2)
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
-        highest = 0;
-        while (rd_u16(&list, &v))
-            if (v > highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
-                highest = v;
-    }
+    /* RFC 7507 §3 compares the client's highest version (hs/hello.c read it). */
+    uint16_t highest = ch->highest;
     /* RFC 7507 §3: a client retrying with a lower version than it can speak
      * says so; if we could have given it more, someone (or something) made
      * the first attempt fail: inappropriate_fallback. */
     if (fallback && highest < c->cfg->max_version)
-        return conn_fail(c, TERN_E_INAPPROPRIATE_FALLBACK,
-                         "the client signals a fallback (TLS_FALLBACK_SCSV) with %s as its highest "
-                         "version, but this server speaks %s: an earlier attempt was made to fail, "
-                         "perhaps by an attacker forcing a downgrade (RFC 7507 §3)",
-                         tern_version_name(highest), tern_version_name(c->cfg->max_version));
+        return hs_fail(c, TERN_E_INAPPROPRIATE_FALLBACK,
+                       "the client signals a fallback (TLS_FALLBACK_SCSV) with %s as its highest "
+                       "version, but this server speaks %s: an earlier attempt was made to fail, "
+                       "perhaps by an attacker forcing a downgrade (RFC 7507 §3)",
+                       tern_version_name(highest), tern_version_name(c->cfg->max_version));
     if (hs_ext_has(&ch->ext, EXT_RENEGOTIATION_INFO)) {
         struct rd ri = ch->ext.body[EXT_RENEGOTIATION_INFO];
         uint8_t n;
         if (!rd_u8(&ri, &n) || n != 0 || !rd_empty(&ri))
-            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                             "ClientHello's renegotiation_info is not empty: a first handshake "
-                             "has nothing to bind to (RFC 5746 §3.6)");
+            return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                           "ClientHello's renegotiation_info is not empty: a first handshake "
+                           "has nothing to bind to (RFC 5746 §3.6)");
         ch->reneg_signalled = true;
     }
     if (!hs_ext_has(&ch->ext, EXT_EXTENDED_MASTER_SECRET))
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "the client does not offer the extended master secret (RFC 7627), which "
-                         "tern requires for TLS 1.2: without it an attacker can give two "
-                         "connections the same keys (the triple handshake attack)");
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "the client does not offer the extended master secret (RFC 7627), which "
+                       "tern requires for TLS 1.2: without it an attacker can give two "
+                       "connections the same keys (the triple handshake attack)");
     /* RFC 7627 §5.1: its extension_data is empty. */
     if (ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
-        return conn_fail(c, TERN_E_DECODE,
-                         "ClientHello: extended_master_secret carries %zu bytes; it must be empty "
-                         "(RFC 7627 §5.1)",
-                         ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len);
+        return hs_fail(c, TERN_E_DECODE,
+                       "ClientHello: extended_master_secret carries %zu bytes; it must be empty "
+                       "(RFC 7627 §5.1)",
+                       ch->ext.body[EXT_EXTENDED_MASTER_SECRET].len);
     if (hs_ext_has(&ch->ext, EXT_EC_POINT_FORMATS)) {
         struct rd pf = ch->ext.body[EXT_EC_POINT_FORMATS], list;
         if (!rd_prefixed8(&pf, &list) || list.len == 0 || !rd_empty(&pf))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed ec_point_formats");
+            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed ec_point_formats");
         if (!memchr(list.p, 0, list.len))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello's ec_point_formats lacks uncompressed (RFC 8422 §5.1.2)");
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "ClientHello's ec_point_formats lacks uncompressed (RFC 8422 §5.1.2)");
     }
     return TERN_OK;
 }
@@ -200,7 +101,7 @@ bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k)
 }
 
 /* choose picks suite, group and signature scheme, in our order of preference. */
-static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **out_suite,
+static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs_suite12 **out_suite,
                   uint16_t *out_group, uint16_t *out_scheme)
 {
     tern_config *cfg = c->cfg;
@@ -214,7 +115,7 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS)) {
         struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
         if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
+            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
         TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
                              HS_KNOWN_MAX, &n_groups, NULL));
     } else {
@@ -226,7 +127,7 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
     if (hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS)) {
         struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
         if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
+            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
         TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme,
                              c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     }
@@ -268,12 +169,12 @@ static int choose(tern_conn *c, struct hello12 *ch, const struct hs_suite12 **ou
                  : "none of the client's signature schemes fits this server's certificate key";
     char list[400];
     hs_suites_text(theirs, n_theirs, list, sizeof(list));
-    return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                     "TLS 1.2: %s; the client offers %zu suites (those tern knows: %s)", why,
-                     n_sent, list);
+    return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                   "TLS 1.2: %s; the client offers %zu suites (those tern knows: %s)", why, n_sent,
+                   list);
 }
 
-static int send_server_hello(tern_conn *c, const struct hello12 *ch)
+static int send_server_hello(tern_conn *c, const struct hs_client_hello *ch)
 {
     uint8_t buf[400];
     struct wr w;
@@ -347,8 +248,7 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     uint8_t share[CRY_KEX_MAX_SHARE];
     size_t share_len;
     if (cry_kex_keygen(&t->kex, c->group, share, sizeof(share), &share_len) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "generating a %s key failed",
-                         tern_group_name(c->group));
+        return hs_fail(c, TERN_E_INTERNAL, "generating a %s key failed", tern_group_name(c->group));
     t->have_kex = true;
     /* RFC 8422 §5.4: ServerECDHParams, signed with client_random and
      * server_random in front. */
@@ -363,14 +263,14 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     wr_bytes(&p, share, share_len);
     wr_close(&p, pt);
     if (!wr_ok(&p))
-        return conn_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
+        return hs_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
     if (cry_sign(&c->cert->key, info->alg, info->hash, content, p.len, sig, sizeof(sig),
                  &sig_len) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
-                         tern_sig_scheme_name(scheme));
+        return hs_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
+                       tern_sig_scheme_name(scheme));
     uint8_t buf[4 + 300 + 4 + 1024];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));
@@ -419,7 +319,7 @@ static int send_certificate_request(tern_conn *c)
 
 /* resume_fits: may the session s (opened from a ticket or found in the
  * store) resume this connection? Else a full handshake. */
-static bool resume_fits(tern_conn *c, const struct hello12 *ch, const struct hs_session *s)
+static bool resume_fits(tern_conn *c, const struct hs_client_hello *ch, const struct hs_session *s)
 {
     tern_config *cfg = c->cfg;
     const struct hs_suite12 *suite = hs_suite12(s->suite);
@@ -451,7 +351,7 @@ static void resume_with(tern_conn *c, const struct hs_session *s)
  * store, looks up its session ID (RFC 5246 §7.4.1.2). A session that is
  * unknown, does not open or no longer fits means a full handshake, not an
  * error. */
-static bool try_resume(tern_conn *c, const struct hello12 *ch, bool tickets)
+static bool try_resume(tern_conn *c, const struct hs_client_hello *ch, bool tickets)
 {
     tern_config *cfg = c->cfg;
     struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
@@ -518,7 +418,7 @@ static int send_ticket(tern_conn *c)
     wr_u32(&w, cfg->ticket_lifetime);
     size_t t = wr_open_u16(&w), ticket_at = w.len;
     uint8_t seal_nonce[12];
-    int rc = conn_random(c, seal_nonce, sizeof(seal_nonce));
+    int rc = hs_random(c, seal_nonce, sizeof(seal_nonce));
     if (rc == TERN_OK)
         rc = hs_ticket_make(c, &s, seal_nonce, &w);
     hs_session_wipe(&s);
@@ -534,9 +434,9 @@ static int send_ticket(tern_conn *c)
     wr_close(&w, t);
     hs_msg_end(&w, m);
     if (!wr_ok(&w))
-        rc = conn_fail(c, TERN_E_NOMEM, "out of memory building NewSessionTicket");
+        rc = hs_fail(c, TERN_E_NOMEM, "out of memory building NewSessionTicket");
     if (rc == TERN_OK)
-        rc = conn_send_hs(c, w.buf, w.len);
+        rc = hs_send(c, w.buf, w.len);
     if (rc == TERN_OK) {
         char life[24];
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
@@ -553,31 +453,31 @@ static int send_ticket(tern_conn *c)
     return rc;
 }
 
-int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+int hs12_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
+                             size_t len)
 {
-    struct hello12 ch;
     const struct hs_suite12 *suite = NULL;
     uint16_t group = 0, scheme = 0;
-    TRY(parse_hello(c, body, &ch));
-    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, &ch, &suite, &group, &scheme));
+    TRY(check_hello12(c, ch));
+    TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
+    TRY(choose(c, ch, &suite, &group, &scheme));
     TRY(hs12_state_new(c));
     struct hs12 *t = c->t12;
     t->suite = suite;
-    t->client_version = ch.legacy;
+    t->client_version = ch->legacy;
     c->version = TERN_TLS12;
     c->suite = suite->id;
     c->group = group;
-    memcpy(c->client_random, ch.random, 32);
-    TRY(conn_random(c, c->server_random, 32));
+    memcpy(c->client_random, ch->random, 32);
+    TRY(hs_random(c, c->server_random, 32));
     if (c->cfg->max_version >= TERN_TLS13)
-        memcpy(c->server_random + 24, downgrade12, 8);
+        memcpy(c->server_random + 24, hs_downgrade12, 8);
     c->round_trips++;
     struct tern_trace_fact f[] = {
         {"chosen_suite", tern_suite_name(suite->id)},
         {"chosen_group", group ? tern_group_name(group) : "(RSA key transport)"},
     };
-    hs_trace_client_hello(c, body, len,
+    hs_trace_client_hello(c, hs_msg_body(msg, len), len,
                           "The client proposed its versions, cipher suites, groups, signature "
                           "schemes and the server name it wants; TLS 1.2 is the newest version "
                           "we share.",
@@ -585,13 +485,13 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     TRY(hs_transcript_add(c, msg, len));
     /* Sealed tickets unless the store keeps sessions instead. */
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
-                   hs_ext_has(&ch.ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
-    if (try_resume(c, &ch, tickets)) {
+                   hs_ext_has(&ch->ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
+    if (try_resume(c, ch, tickets)) {
         /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first,
          * with a fresh ticket first when the sealing hook asked for one
          * (RFC 5077 §3.1). */
         t->send_ticket = tickets && c->ticket_renew;
-        TRY(send_server_hello(c, &ch));
+        TRY(send_server_hello(c, ch));
         if (t->send_ticket)
             TRY(send_ticket(c));
         TRY(hs12_key_block(c));
@@ -603,17 +503,17 @@ int hs12_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
     t->send_ticket = tickets;
     if (c->cfg->have_store) {
         /* A session ID for the store (RFC 5246 §7.4.1.2). */
-        TRY(conn_random(c, c->session_id, HS_STORE_ID_LEN));
+        TRY(hs_random(c, c->session_id, HS_STORE_ID_LEN));
         c->session_id_len = HS_STORE_ID_LEN;
     }
-    TRY(send_server_hello(c, &ch));
+    TRY(send_server_hello(c, ch));
     TRY(hs12_send_certificate(c));
     if (suite->kx != HS12_KX_RSA)
         TRY(send_server_key_exchange(c, scheme));
     if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
         TRY(send_certificate_request(c));
     static const uint8_t done[4] = {HS12_SERVER_HELLO_DONE, 0, 0, 0};
-    TRY(conn_send_hs(c, done, sizeof(done)));
+    TRY(hs_send(c, done, sizeof(done)));
     hs_trace_msg(c, true, "ServerHelloDone", "We have said everything for this round.", 4, NULL, 0);
     c->state = c->cert_requested ? HS_S12_WAIT_CERT : HS_S12_WAIT_CKE;
     return TERN_OK;
@@ -627,7 +527,7 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
     struct tern_err err;
     err_init(&err);
     if (hs12_parse_cke(body, rsa, &v, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     const char *what;
     if (rsa) {
         /* RFC 5246 §7.4.7.1 (Bleichenbacher): a bad padding or length gives a
@@ -635,7 +535,7 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
          * provider, so the handshake goes on and fails at Finished exactly
          * as a wrong secret would; nothing here depends on the outcome. */
         if (cry_rsa_decrypt_pms(&c->cert->key, v.p, v.len, t->pms, 48) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
+            return hs_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
         t->pms[0] = (uint8_t)(t->client_version >> 8);
         t->pms[1] = (uint8_t)t->client_version;
         t->pms_len = 48;
@@ -646,9 +546,9 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
         cry_kex_cleanup(&t->kex);
         t->have_kex = false;
         if (rc != TERN_OK)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the client's %s public value (%zu bytes) is invalid",
-                             tern_group_name(c->group), v.len);
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the client's %s public value (%zu bytes) is invalid",
+                           tern_group_name(c->group), v.len);
         what = "The client sent its ephemeral public value; both sides now compute the same "
                "shared secret without ever sending it.";
     }
@@ -666,21 +566,21 @@ static int on_certificate_verify(tern_conn *c, struct rd body, const uint8_t *ms
     struct tern_err err;
     err_init(&err);
     if (hs12_parse_signed(body, &scheme, &sig, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     if (!info || !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme) ||
         !hs12_scheme_fits(scheme, c->peer_key.type))
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the client signed with %s (0x%04x), which we did not offer or which "
-                         "does not fit its certificate's key",
-                         tern_sig_scheme_name(scheme), scheme);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the client signed with %s (0x%04x), which we did not offer or which "
+                       "does not fit its certificate's key",
+                       tern_sig_scheme_name(scheme), scheme);
     /* RFC 5246 §7.4.8: over every handshake message before this one. */
     if (cry_verify(&c->peer_key, info->alg, info->hash, -1, c->ch_buf.buf, c->ch_buf.len, sig.p,
                    sig.len) != TERN_OK)
-        return conn_fail(c, TERN_E_DECRYPT,
-                         "the client's CertificateVerify signature (%s) does not verify with the "
-                         "key in its certificate",
-                         tern_sig_scheme_name(scheme));
+        return hs_fail(c, TERN_E_DECRYPT,
+                       "the client's CertificateVerify signature (%s) does not verify with the "
+                       "key in its certificate",
+                       tern_sig_scheme_name(scheme));
     c->proofs |= PROOF_PEER_SIGNATURE;
     TRY(hs_transcript_add(c, msg, len));
     struct tern_trace_fact f[] = {{"scheme", tern_sig_scheme_name(scheme)},
@@ -733,10 +633,9 @@ int hs12_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_
     /* A renegotiation cannot start inside a handshake: unexpected_message
      * (no_renegotiation is a warning, RFC 5246 §7.2.2, for after it). */
     if (type == HS_CLIENT_HELLO)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "a second ClientHello during the TLS 1.2 handshake (state %d)",
-                         (int)c->state);
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                     "unexpected %s (type %u) in TLS 1.2 server state %d", hs_type_name(type), type,
-                     (int)c->state);
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "a second ClientHello during the TLS 1.2 handshake (%s)",
+                       hs_state_name(c->state));
+    return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) %s (TLS 1.2 server)",
+                   hs_type_name(type), type, hs_state_name(c->state));
 }

@@ -9,19 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const uint8_t hrr_random[32] = {
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-struct client_hello {
-    const uint8_t *random;
-    struct rd session_id;
-    struct rd suites;
-    struct rd compression;
-    struct hs_exts ext;
-};
-
 /* What the server decided from a ClientHello. */
 struct choice {
     uint16_t suite;
@@ -30,63 +17,21 @@ struct choice {
     uint16_t scheme;
 };
 
-static int parse_client_hello(tern_conn *c, struct rd body, struct client_hello *ch)
+/* check_client_hello13: what TLS 1.3 asks of a ClientHello beyond its
+ * structure (hs/hello.c parsed it and chose TLS 1.3). */
+static int check_client_hello13(tern_conn *c, struct hs_client_hello *ch)
 {
-    uint16_t legacy_version;
-    struct rd exts;
-    if (!rd_u16(&body, &legacy_version) || !rd_bytes(&body, &ch->random, 32) ||
-        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
-        !rd_prefixed8(&body, &ch->compression))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello is truncated");
-    TRY(hs_check_legacy_version(c, legacy_version, "ClientHello"));
-    if (ch->session_id.len > 32)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
-                         ch->session_id.len);
-    if (rd_empty(&body))
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "the client offers %s without extensions; this server speaks TLS 1.3",
-                         tern_version_name(legacy_version));
-    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed extensions block");
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
-
-    /* Versions (RFC 8446 §4.2.1). */
-    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS))
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "the client offers only %s (no supported_versions); tern requires TLS "
-                         "1.3 here, and refuses SSL 3.0, TLS 1.0 and 1.1",
-                         tern_version_name(legacy_version));
-    struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], vl;
-    if (!rd_prefixed8(&sv, &vl) || !rd_empty(&sv) || vl.len < 2 || vl.len % 2)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
-    bool has13 = false;
-    uint16_t v;
-    char offered[96] = "";
-    while (rd_u16(&vl, &v)) {
-        if (v == TERN_TLS13)
-            has13 = true;
-        if ((v & 0x0f0f) != 0x0a0a) /* GREASE values are not worth naming */
-            snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
-                     offered[0] ? ", " : "", tern_version_name(v));
-    }
-    if (!has13 || c->cfg->max_version < TERN_TLS13)
-        return conn_fail(c, TERN_E_PROTOCOL_VERSION,
-                         "no TLS version in common: the client offers %s; this server speaks "
-                         "TLS 1.3",
-                         offered);
     /* RFC 8446 §4.1.2: exactly the null compression method. */
     uint8_t comp;
-    if (ch->compression.len != 1 || !rd_u8(&ch->compression, &comp) || comp != 0)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "ClientHello offers compression; TLS 1.3 requires exactly the null "
-                         "method");
+    struct rd cm = ch->compression;
+    if (cm.len != 1 || !rd_u8(&cm, &comp) || comp != 0)
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "ClientHello offers compression; TLS 1.3 requires exactly the null "
+                       "method");
     return TERN_OK;
 }
 
-static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
+static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
 {
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
@@ -103,48 +48,48 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
     if (!out->suite) {
         char list[400];
         hs_suites_text(theirs, n_theirs, list, sizeof(list));
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "no cipher suite in common: the client offers %zu suites, none of them "
-                         "a TLS 1.3 suite enabled here (those tern knows: %s)",
-                         n_sent, list);
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "no cipher suite in common: the client offers %zu suites, none of them "
+                       "a TLS 1.3 suite enabled here (those tern knows: %s)",
+                       n_sent, list);
     }
     if (c->hrr_done && out->suite != c->suite)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
-                         tern_suite_name(c->suite));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
+                       tern_suite_name(c->suite));
 
     /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
     if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ClientHello lacks signature_algorithms, which a certificate-based "
-                         "handshake requires");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                       "ClientHello lacks signature_algorithms, which a certificate-based "
+                       "handshake requires");
     struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
     if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
+        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
     TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
                          HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
     TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
-        return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                         "none of the client's %zu signature schemes (%zu of them known to tern) "
-                         "fits our certificate's key",
-                         c->n_peer_sigs_sent, c->n_peer_sigs);
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "none of the client's %zu signature schemes (%zu of them known to tern) "
+                       "fits our certificate's key",
+                       c->n_peer_sigs_sent, c->n_peer_sigs);
 
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
     if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE)) {
         if (cfg->psk_ke && hs_ext_has(&ch->ext, EXT_PRE_SHARED_KEY))
             return TERN_OK;
-        return conn_fail(c, TERN_E_MISSING_EXTENSION, "ClientHello lacks %s%s",
-                         hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
-                                                                    : "supported_groups",
-                         cfg->psk_ke ? " and offers no PSK"
-                                     : " (this server does not resume without a key exchange)");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION, "ClientHello lacks %s%s",
+                       hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
+                                                                  : "supported_groups",
+                       cfg->psk_ke ? " and offers no PSK"
+                                   : " (this server does not resume without a key exchange)");
     }
     struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
     uint16_t groups[HS_KNOWN_MAX];
     size_t n_groups, n_groups_sent;
     if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
+        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
     TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
                          HS_KNOWN_MAX, &n_groups, &n_groups_sent));
     /* Every group the client listed, known or not, for the rule below. */
@@ -159,7 +104,7 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
      * kept are those for groups tern can use. */
     struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
     if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
+        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
     uint16_t share_groups[HS_KNOWN_MAX];
     struct rd share_bodies[HS_KNOWN_MAX];
     size_t n_shares = 0;
@@ -167,16 +112,15 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
         uint16_t g;
         struct rd kx;
         if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
-            return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
+            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
         if (!hs_u16_set_add(&shared, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g),
-                             g);
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g), g);
         if (!hs_u16_set_has(&listed, g))
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "ClientHello has a key share for %s (0x%04x), which is not in its "
-                             "supported_groups",
-                             tern_group_name(g), g);
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "ClientHello has a key share for %s (0x%04x), which is not in its "
+                           "supported_groups",
+                           tern_group_name(g), g);
         if (cry_kex_supported(g) && n_shares < HS_KNOWN_MAX) {
             share_groups[n_shares] = g;
             share_bodies[n_shares++] = kx;
@@ -198,30 +142,30 @@ static int choose(tern_conn *c, struct client_hello *ch, struct choice *out)
             if (cry_kex_supported(cfg->groups[i]) && hs_list_has(groups, n_groups, cfg->groups[i]))
                 out->group = cfg->groups[i];
         if (!out->group)
-            return conn_fail(c, TERN_E_HANDSHAKE_FAILURE,
-                             "no key-exchange group in common: the client supports %zu groups, "
-                             "none of which this server accepts",
-                             n_groups_sent);
+            return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                           "no key-exchange group in common: the client supports %zu groups, "
+                           "none of which this server accepts",
+                           n_groups_sent);
         if (c->hrr_done)
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "the second ClientHello still has no key share for %s",
-                             tern_group_name(out->group));
+            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                           "the second ClientHello still has no key share for %s",
+                           tern_group_name(out->group));
     }
     if (c->hrr_done && out->group != c->group)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the second ClientHello uses %s, not the %s we asked for",
-                         tern_group_name(out->group), tern_group_name(c->group));
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the second ClientHello uses %s, not the %s we asked for",
+                       tern_group_name(out->group), tern_group_name(c->group));
     return TERN_OK;
 }
 
-static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct choice *ch_out,
+static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const struct choice *ch_out,
                             const uint8_t *msg, size_t len)
 {
     const struct hs_suite *s = hs_suite13(ch_out->suite);
     /* RFC 8446 §4.4.1: the transcript restarts from message_hash(ClientHello1). */
     uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
     if (cry_hash(s->hash, msg, len, mh + 4) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+        return hs_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
     TRY(hs_transcript_start(c, s->hash));
     TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
 
@@ -230,7 +174,7 @@ static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct 
     wr_init_fixed(&w, buf, sizeof(buf));
     size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
     wr_u16(&w, 0x0303);
-    wr_bytes(&w, hrr_random, 32);
+    wr_bytes(&w, hs_hrr_random, 32);
     size_t sid = wr_open_u8(&w);
     wr_bytes(&w, ch->session_id.p, ch->session_id.len);
     wr_close(&w, sid);
@@ -256,12 +200,12 @@ static int send_hello_retry(tern_conn *c, struct client_hello *ch, const struct 
                  w.len, f, 1);
     /* Middlebox compatibility: our CCS follows the first ServerHello-like message. */
     if (ch->session_id.len)
-        TRY(conn_send_ccs(c));
+        TRY(hs_send_ccs(c));
     c->state = HS_S_WAIT_CH2;
     return TERN_OK;
 }
 
-static int send_server_hello(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+static int send_server_hello(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
                              const uint8_t *share, size_t share_len, int psk_index)
 {
     struct wr w;
@@ -386,7 +330,7 @@ static int send_certificate_request(tern_conn *c)
  * another suite, SNI or ALPN) means a full handshake, not an error; a
  * binder that does not verify aborts with decrypt_error. On success
  * c->session holds the session and *out_index the identity chosen. */
-static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice *cho,
+static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
                       const uint8_t *msg, size_t len, int *out_index)
 {
     *out_index = -1;
@@ -396,12 +340,12 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     /* psk_dhe_ke (1) is what tern accepts: a fresh key exchange on top of
      * the PSK keeps forward secrecy. */
     if (!hs_ext_has(&ch->ext, EXT_PSK_KEY_EXCHANGE_MODES))
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ClientHello offers a PSK without psk_key_exchange_modes (RFC 8446 "
-                         "§4.2.9)");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                       "ClientHello offers a PSK without psk_key_exchange_modes (RFC 8446 "
+                       "§4.2.9)");
     struct rd modes_ext = ch->ext.body[EXT_PSK_KEY_EXCHANGE_MODES], modes;
     if (!rd_prefixed8(&modes_ext, &modes) || modes.len == 0 || !rd_empty(&modes_ext))
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
+        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
     bool dhe = memchr(modes.p, 1, modes.len) != NULL && cho->group != 0;
     /* psk_ke only when configured, and then whenever the client offers it. */
     bool ke = cfg->psk_ke && memchr(modes.p, 0, modes.len) != NULL;
@@ -411,7 +355,7 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
     struct tern_err err;
     err_init(&err);
     if (hs_psk_parse(ch->ext.body[EXT_PRE_SHARED_KEY], psks, &n, &binders_len, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     if (!dhe && !ke)
         return TERN_OK;
     uint64_t now_ms = hs_now_ms();
@@ -448,15 +392,15 @@ static int try_resume(tern_conn *c, struct client_hello *ch, const struct choice
         tern_memzero(want, sizeof(want));
         if (!ok) {
             hs_session_wipe(&s);
-            return conn_fail(c, TERN_E_DECRYPT,
-                             "the PSK binder of ticket %zu does not verify: the ClientHello was "
-                             "altered or the ticket is not the client's",
-                             i);
+            return hs_fail(c, TERN_E_DECRYPT,
+                           "the PSK binder of ticket %zu does not verify: the ClientHello was "
+                           "altered or the ticket is not the client's",
+                           i);
         }
         c->session = tern_memdup(&s, sizeof(s));
         hs_session_wipe(&s);
         if (!c->session)
-            return conn_fail(c, TERN_E_NOMEM, "out of memory");
+            return hs_fail(c, TERN_E_NOMEM, "out of memory");
         hs_psk_spent(c, psks[i].identity);
         *out_index = (int)i;
         c->resumed = true;
@@ -487,41 +431,33 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
     return rc;
 }
 
-static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
+                             size_t len)
 {
-    /* TLS 1.2 hook (hs/server12.c): 1.3 whenever offered, else 1.2. */
-    if (c->state == HS_S_WAIT_CH) {
-        int v = hs12_server_version(c, body);
-        if (v < 0)
-            return c->err.code;
-        if (v == TERN_TLS12)
-            return hs12_server_client_hello(c, body, msg, len);
-    }
-    struct client_hello ch;
     struct choice cho;
-    TRY(parse_client_hello(c, body, &ch));
+    TRY(check_client_hello13(c, ch));
     /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
      * a full answer; the 0-RTT records that follow are skipped. None may
      * be offered again after a HelloRetryRequest (OpenSSL's alert:
      * illegal_parameter). */
-    bool early = hs_ext_has(&ch.ext, EXT_EARLY_DATA);
-    if (early && ch.ext.body[EXT_EARLY_DATA].len != 0)
-        return conn_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
-                         ch.ext.body[EXT_EARLY_DATA].len);
+    bool early = hs_ext_has(&ch->ext, EXT_EARLY_DATA);
+    if (early && ch->ext.body[EXT_EARLY_DATA].len != 0)
+        return hs_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
+                       ch->ext.body[EXT_EARLY_DATA].len);
     if (early && c->hrr_done)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the second ClientHello offers early_data again after our "
-                         "HelloRetryRequest (RFC 8446 §4.2.10)");
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the second ClientHello offers early_data again after our "
+                       "HelloRetryRequest (RFC 8446 §4.2.10)");
     c->early_skip = EARLY_SKIP_NONE;
-    TRY(hs_read_sni_alpn(c, &ch.ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, &ch, &cho));
-    memcpy(c->client_random, ch.random, 32);
+    TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
+    TRY(choose(c, ch, &cho));
+    memcpy(c->client_random, ch->random, 32);
     {
         struct tern_trace_fact f[] = {
             {"chosen_suite", tern_suite_name(cho.suite)},
             {"chosen_group", tern_group_name(cho.group)},
         };
-        hs_trace_client_hello(c, body, len,
+        hs_trace_client_hello(c, hs_msg_body(msg, len), len,
                               "The client proposed versions, cipher suites, key-exchange groups "
                               "with its key shares, signature schemes and the server name it "
                               "wants.",
@@ -529,17 +465,17 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
     }
     if (cho.share.len == 0 && cho.group != 0) {
         c->early_skip = early ? EARLY_SKIP_APPDATA : EARLY_SKIP_NONE;
-        return send_hello_retry(c, &ch, &cho, msg, len);
+        return send_hello_retry(c, ch, &cho, msg, len);
     }
 
     const struct hs_suite *s = hs_suite13(cho.suite);
     if (!c->hrr_done)
         TRY(hs_transcript_start(c, s->hash));
     int psk_index;
-    TRY(try_resume(c, &ch, &cho, msg, len, &psk_index));
+    TRY(try_resume(c, ch, &cho, msg, len, &psk_index));
     if (cho.group == 0 && !c->psk_ke)
-        return conn_fail(c, TERN_E_MISSING_EXTENSION,
-                         "ClientHello has no key_share and none of its PSKs can be resumed");
+        return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                       "ClientHello has no key_share and none of its PSKs can be resumed");
     TRY(hs_transcript_add(c, msg, len));
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
@@ -553,18 +489,18 @@ static int on_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         rc = cry_kex_respond(cho.group, cho.share.p, cho.share.len, share, sizeof(share),
                              &share_len, secret, sizeof(secret), &secret_len);
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "the client's %s key share (%zu bytes) is invalid",
-                         tern_group_name(cho.group), cho.share.len);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the client's %s key share (%zu bytes) is invalid",
+                       tern_group_name(cho.group), cho.share.len);
     c->suite = cho.suite;
     c->group = cho.group;
     c->version = TERN_TLS13;
     c->round_trips++;
-    rc = conn_random(c, c->server_random, 32);
+    rc = hs_random(c, c->server_random, 32);
     if (rc == TERN_OK)
-        rc = send_server_hello(c, &ch, &cho, share, share_len, psk_index);
-    if (rc == TERN_OK && ch.session_id.len && !c->hrr_done)
-        rc = conn_send_ccs(c);
+        rc = send_server_hello(c, ch, &cho, share, share_len, psk_index);
+    if (rc == TERN_OK && ch->session_id.len && !c->hrr_done)
+        rc = hs_send_ccs(c);
     if (rc == TERN_OK)
         rc = hs13_handshake_keys(c, secret, secret_len);
     tern_memzero(secret, sizeof(secret));
@@ -606,10 +542,10 @@ int hs13_skip_early(tern_conn *c, size_t length)
     }
     c->early_skipped += n;
     if (c->early_skipped > HS_EARLY_SKIP_MAX)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "the client sent over %u bytes of early data (%zu so far), which this "
-                         "server declined; no more are skipped (RFC 8446 §4.2.10)",
-                         HS_EARLY_SKIP_MAX, c->early_skipped);
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "the client sent over %u bytes of early data (%zu so far), which this "
+                       "server declined; no more are skipped (RFC 8446 §4.2.10)",
+                       HS_EARLY_SKIP_MAX, c->early_skipped);
     return TERN_OK;
 }
 
@@ -629,7 +565,7 @@ int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
     case HS_S_WAIT_CH:
     case HS_S_WAIT_CH2:
         if (type == HS_CLIENT_HELLO)
-            return on_client_hello(c, body, msg, len);
+            return hs_server_client_hello(c, body, msg, len);
         break;
     case HS_S_WAIT_CERT:
         if (type == HS_CERTIFICATE) {
@@ -652,50 +588,8 @@ int hs_server_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
     default:
         break;
     }
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) in server state %d",
-                     hs_type_name(type), type, (int)c->state);
+    return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) %s (TLS 1.3 server)",
+                   hs_type_name(type), type, hs_state_name(c->state));
 }
 
 /* ---- after the handshake (both roles) ---- */
-
-int hs_post_message(tern_conn *c, uint8_t type, struct rd body)
-{
-    if (c->version == TERN_TLS12) /* TLS 1.2 hook: renegotiation refused */
-        return hs12_post_message(c, type, body);
-    if (type == HS_KEY_UPDATE) {
-        uint8_t req;
-        size_t body_len = body.len;
-        if (!rd_u8(&body, &req) || !rd_empty(&body))
-            return conn_fail(c, TERN_E_DECODE, "a KeyUpdate of %zu bytes (it is 1 byte)", body_len);
-        if (req > 1) /* RFC 8446 §4.6.3 */
-            return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                             "KeyUpdate with request_update %u (only 0 and 1 are defined)", req);
-        if (conn_hs_pending(c))
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "data follows KeyUpdate in the same record, across a key change");
-        struct tern_err e;
-        err_init(&e);
-        if (rec_dir_update13(&c->rd_in, &e) != TERN_OK)
-            return conn_fail_err(c, &e);
-        struct tern_trace_fact f[] = {{"update_requested", req ? "yes" : "no"}};
-        hs_trace_msg(c, false, "KeyUpdate",
-                     "The peer moved its sending direction to a fresh key derived from the old "
-                     "one (RFC 8446 §4.6.3); we now read with the new key and erased the old.",
-                     5, f, 1);
-        if (++c->key_updates > HS_MAX_KEY_UPDATES)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "%u KeyUpdates with no application data between them: more than %d "
-                             "is a flood",
-                             c->key_updates, HS_MAX_KEY_UPDATES);
-        /* RFC 8446 §4.6.3: update_requested is answered with one update of
-         * our own before our next application data, however many arrived:
-         * conn.c sends it once this input is processed (conn_answer_key_update). */
-        if (req && !c->close_sent)
-            c->key_update_due = true;
-        return TERN_OK;
-    }
-    if (type == HS_NEW_SESSION_TICKET && !c->is_server)
-        return hs_recv_ticket(c, body, 4 + body.len);
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE, "unexpected %s (type %u) after the handshake",
-                     hs_type_name(type), type);
-}

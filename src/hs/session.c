@@ -279,8 +279,18 @@ int hs_ticket_unseal(tern_conn *c, const uint8_t *ticket, size_t len, uint64_t n
                      struct hs_session *out, struct tern_err *err)
 {
     tern_config *cfg = c->cfg;
-    if (!cfg->have_sealer)
-        return hs_ticket_open(cfg, ticket, len, now_ms, out, err);
+    if (!cfg->have_sealer) {
+        TRY(hs_ticket_open(cfg, ticket, len, now_ms, out, err));
+        /* Sealed under the previous epoch's key, which the next rotation
+         * retires: a TLS 1.2 client gets a fresh ticket now (RFC 5077
+         * §3.1), so its session outlives the key. */
+        struct rd r;
+        uint64_t epoch;
+        rd_init(&r, ticket, len);
+        if (rd_u64(&r, &epoch) && epoch != now_ms / 1000u / cfg->ticket_rotation)
+            c->ticket_renew = true;
+        return TERN_OK;
+    }
     memset(out, 0, sizeof(*out));
     if (len == 0 || len > TERN_TICKET_MAX)
         return err_set(err, TERN_E_DECODE, "a ticket of %zu bytes is not one of ours", len);
@@ -464,9 +474,9 @@ int hs_send_tickets(tern_conn *c)
         s.issued_ms = hs_now_ms();
         uint8_t seal_nonce[12];
         if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce, sizeof(nonce), s.psk) != TERN_OK ||
-            conn_random(c, (uint8_t *)&s.age_add, sizeof(s.age_add)) != TERN_OK ||
-            conn_random(c, seal_nonce, sizeof(seal_nonce)) != TERN_OK)
-            return conn_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
+            hs_random(c, (uint8_t *)&s.age_add, sizeof(s.age_add)) != TERN_OK ||
+            hs_random(c, seal_nonce, sizeof(seal_nonce)) != TERN_OK)
+            return hs_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
         if (c->server_name)
             snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
         memcpy(s.alpn, c->alpn, sizeof(s.alpn));
@@ -486,7 +496,7 @@ int hs_send_tickets(tern_conn *c)
         if (stateful) {
             /* The ticket is a lookup key; the session stays in the store. */
             uint8_t id[HS_STORE_ID_LEN];
-            rc = conn_random(c, id, sizeof(id));
+            rc = hs_random(c, id, sizeof(id));
             if (rc == TERN_OK && !hs_store_new(c, &s, id, sizeof(id)))
                 rc = TERN_E_LIMIT;
             wr_bytes(&w, id, sizeof(id));
@@ -509,11 +519,11 @@ int hs_send_tickets(tern_conn *c)
         if (!wr_ok(&w))
             rc = TERN_E_NOMEM;
         if (rc == TERN_OK)
-            rc = conn_send_post_hs(c, w.buf, w.len);
+            rc = hs_send_post(c, w.buf, w.len);
         size_t len = w.len;
         wr_free(&w);
         if (rc != TERN_OK)
-            return conn_fail(c, rc, "sending NewSessionTicket failed (%s)", tern_status_name(rc));
+            return hs_fail(c, rc, "sending NewSessionTicket failed (%s)", tern_status_name(rc));
         char life[24];
         snprintf(life, sizeof(life), "%u s", cfg->ticket_lifetime);
         struct tern_trace_fact f[] = {{"lifetime", life}};
@@ -537,16 +547,16 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
     if (!rd_u32(&body, &s.lifetime_s) || !rd_u32(&body, &s.age_add) ||
         !rd_prefixed8(&body, &nonce) || !rd_prefixed16_nonempty(&body, &ticket) ||
         !rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return conn_fail(c, TERN_E_DECODE, "malformed NewSessionTicket");
+        return hs_fail(c, TERN_E_DECODE, "malformed NewSessionTicket");
     struct hs_exts e;
     struct tern_err err;
     err_init(&err);
     if (hs_exts_parse(exts, EXT_IN_NST, 0, "NewSessionTicket", &e, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     /* RFC 8446 §4.6.1: at most seven days; zero means do not use. */
     if (s.lifetime_s > 604800)
-        return conn_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                         "NewSessionTicket lifetime of %u s exceeds seven days", s.lifetime_s);
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "NewSessionTicket lifetime of %u s exceeds seven days", s.lifetime_s);
     char life[24];
     snprintf(life, sizeof(life), "%u s", s.lifetime_s);
     struct tern_trace_fact f[] = {{"lifetime", life}};
@@ -561,7 +571,7 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
     s.psk_len = c->ks.hlen;
     s.issued_ms = hs_now_ms();
     if (ks13_ticket_psk(c->hash, c->ks.resumption, nonce.p, nonce.len, s.psk) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "deriving the ticket's PSK failed");
+        return hs_fail(c, TERN_E_INTERNAL, "deriving the ticket's PSK failed");
     hs_keep_client_session(c, &s, ticket);
     return TERN_OK;
 }

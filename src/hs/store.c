@@ -112,9 +112,13 @@ int hs_store_deserialize(const tern_config *cfg, const uint8_t *blob, size_t len
     rd_init(&r, blob, len - HS_STORE_MAC_LEN);
     TRY(hs_state_decode(cfg, r, out, err));
     if (!hs_session_fresh(out, now_ms)) {
-        unsigned long long age = now_ms >= out->issued_ms ? (now_ms - out->issued_ms) / 1000u : 0;
+        bool future = now_ms < out->issued_ms;
+        unsigned long long age = future ? 0 : (now_ms - out->issued_ms) / 1000u;
         uint32_t life = out->lifetime_s;
         hs_session_wipe(out);
+        if (future)
+            return err_set(err, TERN_E_DECRYPT,
+                           "the session was issued after now (the clock went back?)");
         return err_set(err, TERN_E_DECRYPT, "the session has expired (%llu s old, lifetime %u s)",
                        age, life);
     }
@@ -199,23 +203,26 @@ void hs_store_remove(tern_conn *c, const uint8_t *id, size_t id_len)
         c->cfg->store.remove_session(c->cfg->store.arg, id, id_len);
 }
 
-/* ---- tern's own store: a hash table over a ring of slots ---- */
+/* ---- tern's own store: a hash table over slots kept in age order ---- */
 
+/* Slot links are indexes plus one (0: none). */
 struct cache_slot {
     uint8_t id[TERN_SESSION_ID_MAX];
     size_t id_len;
     uint8_t *blob; /* NULL: a free slot */
     size_t len;
-    uint32_t next; /* next slot in the bucket's chain, plus one (0: end) */
+    uint32_t next;           /* the bucket's chain */
+    uint32_t older, younger; /* the age list (in use) or the free list (younger) */
 };
 
 struct hs_store_cache {
     pthread_mutex_t lock;
     struct cache_slot *slots;
-    size_t cap;       /* slots */
-    size_t hand;      /* the next slot to fill: the oldest, in ring order */
-    uint32_t *bucket; /* first slot of each chain, plus one */
-    size_t n_buckets; /* a power of two, at least cap */
+    size_t cap;
+    uint32_t oldest, youngest; /* the age list: evicted from the oldest end */
+    uint32_t free;             /* free slots, linked through younger */
+    uint32_t *bucket;          /* first slot of each chain */
+    size_t n_buckets;          /* a power of two, at least cap */
 };
 
 /* The IDs stored are tern's random ones; a peer chooses only the ID it
@@ -228,29 +235,38 @@ static size_t cache_hash(const struct hs_store_cache *h, const uint8_t *id, size
     return (size_t)(x ^ (x >> 32)) & (h->n_buckets - 1);
 }
 
-static void cache_unlink(struct hs_store_cache *h, size_t slot)
+/* cache_drop unlinks slot i from its chain and the age list, frees its
+ * session and puts it on the free list. */
+static void cache_drop(struct hs_store_cache *h, uint32_t i)
 {
-    struct cache_slot *s = &h->slots[slot];
+    struct cache_slot *s = &h->slots[i - 1];
     uint32_t *link = &h->bucket[cache_hash(h, s->id, s->id_len)];
-    while (*link && *link - 1 != slot)
+    while (*link && *link != i)
         link = &h->slots[*link - 1].next;
     if (*link)
         *link = s->next;
+    if (s->older)
+        h->slots[s->older - 1].younger = s->younger;
+    else
+        h->oldest = s->younger;
+    if (s->younger)
+        h->slots[s->younger - 1].older = s->older;
+    else
+        h->youngest = s->older;
     tern_free_secret(s->blob, s->len);
     memset(s, 0, sizeof(*s));
+    s->younger = h->free;
+    h->free = i;
 }
 
-static struct cache_slot *cache_find(struct hs_store_cache *h, const uint8_t *id, size_t n,
-                                     size_t *out_slot)
+static uint32_t cache_find(struct hs_store_cache *h, const uint8_t *id, size_t n)
 {
     for (uint32_t i = h->bucket[cache_hash(h, id, n)]; i; i = h->slots[i - 1].next) {
         struct cache_slot *s = &h->slots[i - 1];
-        if (s->id_len == n && !memcmp(s->id, id, n)) {
-            *out_slot = i - 1;
-            return s;
-        }
+        if (s->id_len == n && !memcmp(s->id, id, n))
+            return i;
     }
-    return NULL;
+    return 0;
 }
 
 static int cache_new(void *arg, const uint8_t *id, size_t id_len, const uint8_t *blob, size_t len)
@@ -260,21 +276,28 @@ static int cache_new(void *arg, const uint8_t *id, size_t id_len, const uint8_t 
     if (!copy)
         return -1;
     pthread_mutex_lock(&h->lock);
-    size_t slot;
-    if (cache_find(h, id, id_len, &slot))
-        cache_unlink(h, slot);
-    slot = h->hand;
-    h->hand = (h->hand + 1) % h->cap;
-    if (h->slots[slot].blob)
-        cache_unlink(h, slot); /* the oldest goes */
-    struct cache_slot *s = &h->slots[slot];
+    uint32_t i = cache_find(h, id, id_len);
+    if (i)
+        cache_drop(h, i);
+    if (!h->free)
+        cache_drop(h, h->oldest); /* full: the oldest goes */
+    i = h->free;
+    struct cache_slot *s = &h->slots[i - 1];
+    h->free = s->younger;
     memcpy(s->id, id, id_len);
     s->id_len = id_len;
     s->blob = copy;
     s->len = len;
     size_t b = cache_hash(h, id, id_len);
     s->next = h->bucket[b];
-    h->bucket[b] = (uint32_t)slot + 1;
+    h->bucket[b] = i;
+    s->older = h->youngest;
+    s->younger = 0;
+    if (h->youngest)
+        h->slots[h->youngest - 1].younger = i;
+    else
+        h->oldest = i;
+    h->youngest = i;
     pthread_mutex_unlock(&h->lock);
     return 0;
 }
@@ -282,12 +305,12 @@ static int cache_new(void *arg, const uint8_t *id, size_t id_len, const uint8_t 
 static size_t cache_get(void *arg, const uint8_t *id, size_t id_len, uint8_t *out, size_t cap)
 {
     struct hs_store_cache *h = arg;
-    size_t n = 0, slot;
+    size_t n = 0;
     pthread_mutex_lock(&h->lock);
-    struct cache_slot *s = cache_find(h, id, id_len, &slot);
-    if (s && s->len <= cap) {
-        memcpy(out, s->blob, s->len);
-        n = s->len;
+    uint32_t i = cache_find(h, id, id_len);
+    if (i && h->slots[i - 1].len <= cap) {
+        memcpy(out, h->slots[i - 1].blob, h->slots[i - 1].len);
+        n = h->slots[i - 1].len;
     }
     pthread_mutex_unlock(&h->lock);
     return n;
@@ -296,10 +319,10 @@ static size_t cache_get(void *arg, const uint8_t *id, size_t id_len, uint8_t *ou
 static void cache_remove(void *arg, const uint8_t *id, size_t id_len)
 {
     struct hs_store_cache *h = arg;
-    size_t slot;
     pthread_mutex_lock(&h->lock);
-    if (cache_find(h, id, id_len, &slot))
-        cache_unlink(h, slot);
+    uint32_t i = cache_find(h, id, id_len);
+    if (i)
+        cache_drop(h, i);
     pthread_mutex_unlock(&h->lock);
 }
 
@@ -362,6 +385,10 @@ int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions)
     pthread_mutex_init(&h->lock, NULL);
     h->cap = max_sessions;
     h->n_buckets = nb;
+    for (size_t i = max_sessions; i > 0; i--) { /* every slot free */
+        h->slots[i - 1].younger = h->free;
+        h->free = (uint32_t)i;
+    }
     struct tern_session_store s = {
         .new_session = cache_new,
         .get_session = cache_get,

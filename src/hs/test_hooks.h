@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct hs_test_hooks {
-    /* conn_random draws from these bytes instead of the system generator
+    /* hs_random draws from these bytes instead of the system generator
      * (and fails once they run out) */
     const uint8_t *random;
     size_t random_len;

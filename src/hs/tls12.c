@@ -200,7 +200,7 @@ int hs12_state_new(tern_conn *c)
         return TERN_OK;
     c->t12 = tern_calloc(1, sizeof(*c->t12));
     if (!c->t12)
-        return conn_fail(c, TERN_E_NOMEM, "out of memory for the TLS 1.2 handshake state");
+        return hs_fail(c, TERN_E_NOMEM, "out of memory for the TLS 1.2 handshake state");
     return TERN_OK;
 }
 
@@ -219,7 +219,7 @@ void hs12_free(tern_conn *c)
 int hs12_transcript_hash(tern_conn *c, uint8_t *out)
 {
     if (cry_hash(c->t12->suite->hash, c->ch_buf.buf, c->ch_buf.len, out) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "hashing the TLS 1.2 handshake messages failed");
+        return hs_fail(c, TERN_E_INTERNAL, "hashing the TLS 1.2 handshake messages failed");
     return TERN_OK;
 }
 
@@ -234,6 +234,38 @@ int hs12_pick_scheme(tern_conn *c, uint16_t *out)
         }
     }
     return TERN_E_HANDSHAKE_FAILURE;
+}
+
+/* ---- the exporter (RFC 5705) ---- */
+
+int hs12_export(tern_conn *c, const char *label, const uint8_t *context, size_t context_len,
+                uint8_t *out, size_t len)
+{
+    size_t ll = strlen(label);
+    /* RFC 5705 §4: PRF(master_secret, label, client_random ||
+     * server_random [|| context_length(2) || context]); with a context
+     * and without one differ. The extended master secret, which tern
+     * requires, makes this safe (RFC 7627 §5.4). */
+    uint8_t randoms[64], ctx[64];
+    size_t ctx_n = 0;
+    if (ll == 0 || ll > 64 || len == 0 || len > 16384 || (context && context_len > 62))
+        return err_set(NULL, TERN_E_ARG,
+                       "TLS 1.2 exporter: label 1 to 64 bytes, context at most 62, length 1 "
+                       "to 16384");
+    memcpy(randoms, c->client_random, 32);
+    memcpy(randoms + 32, c->server_random, 32);
+    if (context) {
+        ctx[ctx_n++] = (uint8_t)(context_len >> 8);
+        ctx[ctx_n++] = (uint8_t)context_len;
+        memcpy(ctx + ctx_n, context, context_len);
+        ctx_n += context_len;
+    }
+    int rc = hs12_prf(hs_suite12(c->suite)->hash, c->master12, sizeof(c->master12), label, randoms,
+                      sizeof(randoms), ctx, ctx_n, out, len);
+    if (rc != TERN_OK)
+        tern_memzero(out, len);
+    return rc == TERN_OK ? TERN_OK
+                         : err_set(NULL, TERN_E_INTERNAL, "deriving keying material failed");
 }
 
 /* ---- keys ---- */
@@ -251,7 +283,7 @@ int hs12_derive_keys(tern_conn *c)
     tern_memzero(t->pms, sizeof(t->pms));
     t->pms_len = 0;
     if (rc != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 master secret failed");
+        return hs_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 master secret failed");
     TRY(hs12_key_block(c));
     hs_trace(c, TERN_TRACE_KEYS, TERN_DIR_LOCAL, "master secret",
              "Both sides turned the shared secret and a hash of every message so far (the "
@@ -269,8 +301,8 @@ int hs12_key_block(tern_conn *c)
     size_t il = t->suite->aead == CRY_CHACHA20_POLY1305 ? 12 : 4;
     if (hs12_prf(t->suite->hash, t->master, HS12_MASTER_LEN, "key expansion", c->server_random, 32,
                  c->client_random, 32, t->key_block, 2 * (kl + il)) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 record keys failed");
-    conn_keylog(c, "CLIENT_RANDOM", t->master, HS12_MASTER_LEN);
+        return hs_fail(c, TERN_E_INTERNAL, "deriving the TLS 1.2 record keys failed");
+    hs_keylog(c, "CLIENT_RANDOM", t->master, HS12_MASTER_LEN);
     return TERN_OK;
 }
 
@@ -288,7 +320,7 @@ int hs12_install(tern_conn *c, bool write)
     err_init(&e);
     if (rec_dir_set12(write ? &c->rd_out : &c->rd_in, t->suite->aead, key, kl, iv, il, &e) !=
         TERN_OK)
-        return conn_fail_err(c, &e);
+        return hs_fail_err(c, &e);
     return TERN_OK;
 }
 
@@ -306,7 +338,7 @@ int hs12_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
     struct tern_err err;
     err_init(&err);
     if (hs12_parse_certificate(body, certs, HS_MAX_CHAIN, &n, &err) != TERN_OK)
-        return conn_fail_err(c, &err);
+        return hs_fail_err(c, &err);
     /* RFC 5246 §7.4.6: certificate_required is TLS 1.3's; 1.2 says
      * handshake_failure. */
     return hs_take_peer_certificates(c, certs, n, msg, len, TERN_E_HANDSHAKE_FAILURE);
@@ -322,7 +354,7 @@ static int verify_data(tern_conn *c, bool by_client, uint8_t out[HS12_VERIFY_LEN
     if (hs12_prf(s->hash, c->t12->master, HS12_MASTER_LEN,
                  by_client ? "client finished" : "server finished", th, cry_hash_len(s->hash), NULL,
                  0, out, HS12_VERIFY_LEN) != TERN_OK)
-        return conn_fail(c, TERN_E_INTERNAL, "computing Finished failed");
+        return hs_fail(c, TERN_E_INTERNAL, "computing Finished failed");
     return TERN_OK;
 }
 
@@ -330,7 +362,7 @@ int hs12_send_finished(tern_conn *c)
 {
     uint8_t buf[4 + HS12_VERIFY_LEN] = {HS_FINISHED, 0, 0, HS12_VERIFY_LEN};
     TRY(verify_data(c, !c->is_server, buf + 4));
-    int rc = conn_send_hs(c, buf, sizeof(buf));
+    int rc = hs_send(c, buf, sizeof(buf));
     tern_memzero(buf, sizeof(buf));
     TRY(rc);
     hs_trace_msg(c, true, "Finished",
@@ -344,8 +376,8 @@ int hs12_send_finished(tern_conn *c)
 int hs12_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
     if (body.len != HS12_VERIFY_LEN)
-        return conn_fail(c, TERN_E_DECODE, "Finished of %zu bytes, expected %d", body.len,
-                         HS12_VERIFY_LEN);
+        return hs_fail(c, TERN_E_DECODE, "Finished of %zu bytes, expected %d", body.len,
+                       HS12_VERIFY_LEN);
     uint8_t want[HS12_VERIFY_LEN];
     TRY(verify_data(c, c->is_server, want));
     int rc = hs_accept_finished(c, want, body.p, HS12_VERIFY_LEN, msg, len);
@@ -355,15 +387,7 @@ int hs12_recv_finished(tern_conn *c, struct rd body, const uint8_t *msg, size_t 
 
 int hs12_complete(tern_conn *c)
 {
-    unsigned need = PROOF_PEER_FINISHED;
-    if (!c->is_server || c->cert_requested)
-        need |= PROOF_PEER_CHAIN;
-    if (!c->is_server || c->have_peer_key)
-        need |= PROOF_PEER_SIGNATURE;
-    if ((c->proofs & need) != need)
-        return conn_fail(c, TERN_E_INTERNAL,
-                         "the handshake reached its end without every check (proofs %#x of %#x)",
-                         c->proofs, need);
+    TRY(hs_check_proofs(c));
     memcpy(c->master12, c->t12->master, sizeof(c->master12));
     c->have_master12 = true;
     hs12_free(c);
@@ -379,17 +403,17 @@ int hs12_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
 {
     bool expected = c->state == HS_C12_WAIT_CCS || c->state == HS_S12_WAIT_CCS;
     if (len != 1 || p[0] != 1 || !expected)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "a ChangeCipherSpec record (%zu bytes) where none may come (state %d)",
-                         len, (int)c->state);
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "a ChangeCipherSpec record (%zu bytes) where none may come (%s)", len,
+                       hs_state_name(c->state));
     if (!c->is_server && c->t12->ticket_expected)
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "ChangeCipherSpec before the NewSessionTicket the server announced "
-                         "(RFC 5077 §3.3)");
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "ChangeCipherSpec before the NewSessionTicket the server announced "
+                       "(RFC 5077 §3.3)");
     /* RFC 5246 §7.1: CCS must fall on a message boundary. */
-    if (conn_hs_pending(c))
-        return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                         "ChangeCipherSpec arrived in the middle of a handshake message");
+    if (hs_msg_pending(c))
+        return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                       "ChangeCipherSpec arrived in the middle of a handshake message");
     TRY(hs12_install(c, false));
     /* One per handshake: a second one (plaintext, after the keys changed)
      * meets the connection's rule for stray ChangeCipherSpec records, which
@@ -408,14 +432,13 @@ int hs12_post_message(tern_conn *c, uint8_t type, struct rd body)
         (c->is_server && type == HS_CLIENT_HELLO)) {
         const char *what = type == HS_CLIENT_HELLO ? "a second ClientHello" : "HelloRequest";
         if (type == HS12_HELLO_REQUEST && !rd_empty(&body))
-            return conn_fail(c, TERN_E_DECODE, "a HelloRequest of %zu bytes (it is empty)",
-                             body.len);
+            return hs_fail(c, TERN_E_DECODE, "a HelloRequest of %zu bytes (it is empty)", body.len);
         /* Refusals cost the peer a message each and us an alert record:
          * past a few, it is a flood, not a peer that missed the first. */
         if (++c->reneg_refused > HS12_MAX_RENEG_REFUSALS)
-            return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                             "the %s asked to renegotiate %u times (%s) though refused each time",
-                             c->is_server ? "client" : "server", c->reneg_refused, what);
+            return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                           "the %s asked to renegotiate %u times (%s) though refused each time",
+                           c->is_server ? "client" : "server", c->reneg_refused, what);
         /* RFC 5246 §7.2.2: no_renegotiation is always a warning; the
          * connection goes on, and the peer decides whether to keep it. */
         struct tern_trace_fact f[] = {{"request", what}};
@@ -423,16 +446,15 @@ int hs12_post_message(tern_conn *c, uint8_t type, struct rd body)
                  "The peer asked for a new handshake on this connection; tern does not "
                  "renegotiate, says so with a warning alert, and keeps the connection as it is.",
                  0, f, 1);
-        return conn_send_warning(c, TERN_ALERT_NO_RENEGOTIATION);
+        return hs_send_warning(c, TERN_ALERT_NO_RENEGOTIATION);
     }
-    return conn_fail(c, TERN_E_UNEXPECTED_MESSAGE,
-                     "unexpected %s (type %u) after the TLS 1.2 handshake", hs_type_name(type),
-                     type);
+    return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
+                   "unexpected %s (type %u) after the TLS 1.2 handshake", hs_type_name(type), type);
 }
 
 int hs12_send_ccs(tern_conn *c)
 {
-    TRY(conn_send_ccs(c));
+    TRY(hs_send_ccs(c));
     hs_trace(c, TERN_TRACE_MESSAGE, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER,
              "ChangeCipherSpec", "We switch to the new keys: what we send next is encrypted.", 1,
              NULL, 0);

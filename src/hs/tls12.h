@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 struct tern_conn;
+struct hs_client_hello;
 struct hs_session;
 
 enum hs12_kx {
@@ -127,6 +128,9 @@ bool hs12_scheme_fits(uint16_t scheme, enum cry_key_type key);
 /* hs12_key_fits: may a certificate key of type k serve a suite of this key
  * exchange (ECDSA keys for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA)? */
 bool hs12_key_fits(enum hs12_kx kx, enum cry_key_type k);
+/* hs12_export: RFC 5705 keying material from the kept master secret. */
+TERN_MUST_CHECK int hs12_export(tern_conn *c, const char *label, const uint8_t *context,
+                                size_t context_len, uint8_t *out, size_t len);
 
 /* ---- shared by client12.c and server12.c (tls12.c) ---- */
 TERN_MUST_CHECK int hs12_state_new(struct tern_conn *c);
@@ -169,10 +173,7 @@ void hs12_client_hello_exts(struct tern_conn *c, struct wr *w);
  * its ticket; false when this configuration cannot use it. */
 bool hs12_client_offer_session(struct tern_conn *c, const struct hs_session *s);
 
-/* hs12_server_version picks the version for a ClientHello: TERN_TLS13
- * whenever offered and allowed, else TERN_TLS12, else fails c (-1). */
-int hs12_server_version(struct tern_conn *c, struct rd body);
-TERN_MUST_CHECK int hs12_server_client_hello(struct tern_conn *c, struct rd body,
+TERN_MUST_CHECK int hs12_server_client_hello(struct tern_conn *c, struct hs_client_hello *ch,
                                              const uint8_t *msg, size_t len);
 TERN_MUST_CHECK int hs12_server_message(struct tern_conn *c, uint8_t type, struct rd body,
                                         const uint8_t *msg, size_t len);

@@ -71,9 +71,9 @@ static bool fd_blocking(int fd)
 static int io_error(tern_conn *c, int err, const char *what)
 {
     if (err == EPIPE || err == ECONNRESET)
-        return err_set(conn_err(c), TERN_E_IO,
+        return err_set(hs_err(c), TERN_E_IO,
                        "the peer closed the connection while we were %s (%s)", what, strerror(err));
-    return err_set(conn_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
+    return err_set(hs_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
 }
 
 /* io_flush sends everything the connection has queued. */
@@ -89,7 +89,7 @@ static int io_flush(tern_conn *c)
         if (len == 0)
             return TERN_OK;
         if (!io->has_fd)
-            return err_set(conn_err(c), TERN_E_ARG,
+            return err_set(hs_err(c), TERN_E_ARG,
                            "the connection has no socket: call tern_conn_set_fd first");
         ssize_t n = send(io->fd, out, len, MSG_NOSIGNAL);
         if (n < 0 && errno == ENOTSOCK)
@@ -99,7 +99,7 @@ static int io_flush(tern_conn *c)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 if (fd_blocking(io->fd)) /* SO_SNDTIMEO expired */
-                    return err_set(conn_err(c), TERN_E_IO,
+                    return err_set(hs_err(c), TERN_E_IO,
                                    "sending timed out: the peer has not read for too long");
                 return TERN_WANT_WRITE;
             }
@@ -118,7 +118,7 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t
     struct io_state *io = conn_io(c);
     uint8_t buf[IO_READ_BUF];
     if (!io->has_fd)
-        return err_set(conn_err(c), TERN_E_ARG,
+        return err_set(hs_err(c), TERN_E_ARG,
                        "the connection has no socket: call tern_conn_set_fd first");
     ssize_t n;
     for (;;) {
@@ -131,7 +131,7 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             if (fd_blocking(io->fd)) /* SO_RCVTIMEO expired */
-                return err_set(conn_err(c), TERN_E_IO,
+                return err_set(hs_err(c), TERN_E_IO,
                                "receiving timed out: the peer sent nothing for too long");
             return TERN_WANT_READ;
         }
@@ -141,10 +141,10 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t
         /* RFC 8446 §6.1: a transport that ends without close_notify may
          * have been cut short by an attacker; say so. */
         if (tern_conn_handshake_done(c))
-            return err_set(conn_err(c), TERN_E_EOF,
+            return err_set(hs_err(c), TERN_E_EOF,
                            "the peer closed the TCP connection without sending close_notify; "
                            "the data may be truncated");
-        return err_set(conn_err(c), TERN_E_EOF,
+        return err_set(hs_err(c), TERN_E_EOF,
                        "the peer closed the TCP connection during the handshake");
     }
     *taken += (size_t)n;
@@ -213,7 +213,7 @@ int tern_handshake(tern_conn *c)
         if (w & TERN_WANTS_DONE)
             return TERN_OK;
         if (!(w & TERN_WANTS_READ))
-            return err_set(conn_err(c), TERN_E_INTERNAL,
+            return err_set(hs_err(c), TERN_E_INTERNAL,
                            "the connection wants neither to read nor to write before the "
                            "handshake completed");
         if (budget_spent(c, taken))
@@ -381,7 +381,7 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
     hints.ai_protocol = IPPROTO_TCP;
     int gai = getaddrinfo(host, port, &hints, &res);
     if (gai != 0)
-        return err_set(conn_err(c), TERN_E_IO, "cannot resolve '%s' port %s: %s", host, port,
+        return err_set(hs_err(c), TERN_E_IO, "cannot resolve '%s' port %s: %s", host, port,
                        gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
 
     int fd = -1, last_err = 0, tried = 0;
@@ -410,11 +410,11 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
     freeaddrinfo(res);
     if (fd < 0) {
         if (tried > 1)
-            return err_set(conn_err(c), TERN_E_IO,
+            return err_set(hs_err(c), TERN_E_IO,
                            "cannot connect to '%s' port %s: %d addresses tried, the last (%s) "
                            "gave: %s",
                            host, port, tried, last_addr, strerror(last_err));
-        return err_set(conn_err(c), TERN_E_IO, "cannot connect to '%s' port %s (%s): %s", host,
+        return err_set(hs_err(c), TERN_E_IO, "cannot connect to '%s' port %s (%s): %s", host,
                        port, last_addr, strerror(last_err));
     }
     set_nodelay(fd);

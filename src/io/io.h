@@ -3,7 +3,7 @@
  *
  * The connection (src/conn.c) reserves zero-initialised storage for one
  * struct io_state and calls the release hook from tern_conn_free, so a
- * descriptor the io layer made is never leaked; conn_err (hs/internal.h)
+ * descriptor the io layer made is never leaked; hs_err (hs/internal.h)
  * makes socket failures the connection's sticky error. The io
  * layer reaches the connection otherwise only through the public sans-I/O
  * calls (feed, output, read, write, wants, close). */

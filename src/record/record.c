@@ -772,9 +772,35 @@ static int open12(struct rec_dir *d, const struct rec_header *h, const struct op
     return TERN_OK;
 }
 
+/* open_parsed opens the whole record at rec whose header h the caller has
+ * parsed (and checked against the bytes it has: h->length follow it). */
+static int open_parsed(struct rec_dir *d, const uint8_t *rec, const struct rec_header *h,
+                       struct open_io *io, uint8_t *out_type, size_t *out_off, size_t *out_len,
+                       struct tern_err *err)
+{
+    bool tls13 = d->active && d->version == TERN_TLS13;
+    bool elsewhere = io->into || io->frag != rec + REC_HEADER_LEN;
+    /* Unprotected records, and change_cipher_spec under TLS 1.3 (see
+     * rec_open's comment: handed back for the handshake layer), are opened
+     * in place only. */
+    if (!d->active || (tls13 && h->type == REC_CHANGE_CIPHER_SPEC)) {
+        if (elsewhere)
+            return err_set(err, TERN_E_ARG, "an unprotected %s record can only be opened in place",
+                           type_name(h->type));
+        TRY(open_plain(h, out_off, out_len, err));
+        TRY(empty_check(h->type, h->length, err));
+        *out_type = h->type;
+        return TERN_OK;
+    }
+    bool gcm12 = !tls13 && d->aead != CRY_CHACHA20_POLY1305;
+    *out_off = io->into ? 0 : REC_HEADER_LEN + (gcm12 ? REC_TLS12_EXPLICIT_NONCE : 0);
+    if (tls13)
+        return open13(d, h, io, out_type, out_len, err);
+    return open12(d, h, io, out_type, out_len, err);
+}
+
 /* open_whole parses the header of the whole record at rec (len bytes) and
- * opens it as io says; io's header and fragment pointers are filled in
- * here when the record is rec itself. */
+ * opens it (open_parsed). */
 static int open_whole(struct rec_dir *d, const uint8_t *rec, size_t len, struct open_io *io,
                       uint8_t *out_type, size_t *out_off, size_t *out_len, struct tern_err *err)
 {
@@ -792,24 +818,7 @@ static int open_whole(struct rec_dir *d, const uint8_t *rec, size_t len, struct 
                        "rec_open was given %zu bytes after the header, but the header announces "
                        "a %u-byte fragment",
                        r.len, h.length);
-    bool elsewhere = io->into || io->frag != rec + REC_HEADER_LEN;
-    /* Unprotected records, and change_cipher_spec under TLS 1.3 (see
-     * rec_open's comment: handed back for the handshake layer), are opened
-     * in place only. */
-    if (!d->active || (tls13 && h.type == REC_CHANGE_CIPHER_SPEC)) {
-        if (elsewhere)
-            return err_set(err, TERN_E_ARG, "an unprotected %s record can only be opened in place",
-                           type_name(h.type));
-        TRY(open_plain(&h, out_off, out_len, err));
-        TRY(empty_check(h.type, h.length, err));
-        *out_type = h.type;
-        return TERN_OK;
-    }
-    bool gcm12 = !tls13 && d->aead != CRY_CHACHA20_POLY1305;
-    *out_off = io->into ? 0 : REC_HEADER_LEN + (gcm12 ? REC_TLS12_EXPLICIT_NONCE : 0);
-    if (tls13)
-        return open13(d, &h, io, out_type, out_len, err);
-    return open12(d, &h, io, out_type, out_len, err);
+    return open_parsed(d, rec, &h, io, out_type, out_off, out_len, err);
 }
 
 int rec_open(struct rec_dir *d, uint8_t *buf, size_t len, uint8_t *out_type, size_t *out_off,
@@ -824,6 +833,27 @@ int rec_open_from(struct rec_dir *d, uint8_t *buf, size_t len, const uint8_t *se
     struct open_io io = {buf, sealed ? sealed : buf + REC_HEADER_LEN, buf + REC_HEADER_LEN, false,
                          0};
     return open_whole(d, buf, len, &io, out_type, out_off, out_len, err);
+}
+
+int rec_open_header(struct rec_dir *d, uint8_t *buf, const struct rec_header *h,
+                    const uint8_t *sealed, uint8_t *out_type, size_t *out_off, size_t *out_len,
+                    struct tern_err *err)
+{
+    struct open_io io = {buf, sealed ? sealed : buf + REC_HEADER_LEN, buf + REC_HEADER_LEN, false,
+                         0};
+    return open_parsed(d, buf, h, &io, out_type, out_off, out_len, err);
+}
+
+int rec_open_into_header(struct rec_dir *d, const uint8_t *rec, const struct rec_header *h,
+                         uint8_t *out, size_t room, uint8_t *out_type, size_t *out_len,
+                         struct tern_err *err)
+{
+    struct open_io io = {rec, rec + REC_HEADER_LEN, out, true, room};
+    size_t off, len = REC_HEADER_LEN + h->length;
+    int rc = open_parsed(d, rec, h, &io, out_type, &off, out_len, err);
+    if (rc != TERN_OK) /* an authentic record can still be refused: none of it stays */
+        tern_memzero(out, room < len ? room : len);
+    return rc;
 }
 
 int rec_open_into(struct rec_dir *d, const uint8_t *rec, size_t len, uint8_t *out, size_t room,

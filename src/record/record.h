@@ -153,6 +153,16 @@ bool rec_scan_avx512_available(void);
 /* rec_max_content is the most plaintext content a protected record whose
  * header announces frag_len bytes can hold (0 if it is too short). */
 size_t rec_max_content(const struct rec_dir *d, size_t frag_len);
+/* rec_open_header and rec_open_into_header are rec_open_from and
+ * rec_open_into for a record whose header the caller has already parsed
+ * with rec_parse_header (the connection parses each header once); its
+ * h->length bytes follow the header. */
+TERN_MUST_CHECK int rec_open_header(struct rec_dir *d, uint8_t *buf, const struct rec_header *h,
+                                    const uint8_t *sealed, uint8_t *out_type, size_t *out_off,
+                                    size_t *out_len, struct tern_err *err);
+TERN_MUST_CHECK int rec_open_into_header(struct rec_dir *d, const uint8_t *rec,
+                                         const struct rec_header *h, uint8_t *out, size_t room,
+                                         uint8_t *out_type, size_t *out_len, struct tern_err *err);
 /* rec_open_into opens the whole protected record at rec (len bytes, left as
  * they are) into out, which has room bytes: at least
  * rec_max_content(d, len - 5), else TERN_E_ARG. On success the content is

@@ -3,7 +3,7 @@
 #include "x509/api.h"
 
 #include "base/mem.h"
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #include "x509/x509.h"
 
 #include "base/mem.h"
-#include "x509/der.h"
+#include "base/der.h"
 #include "x509/oids.h"
 
 #include <stdio.h>

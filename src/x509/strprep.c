@@ -17,7 +17,7 @@
 #include "x509/x509.h"
 
 #include "base/mem.h"
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -33,7 +33,7 @@
 #include "x509/x509.h"
 
 #include "base/mem.h"
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -106,11 +106,13 @@ sh = [e for e in page["events"] if e["name"] == "ServerHello"][0]
 assert {f["key"]: f["value"] for f in sh["facts"]}["resumption"] is True, sh
 assert "Certificate" not in [e["name"] for e in page["events"]], "a resumed handshake sent a certificate"
 PY
-"$TERN" get --session "$WORK/sess" --cafile "$CA" "$PAGE" | grep -q 'yes: the ticket carried' || fail "the HTML does not say it resumed"
+html=$("$TERN" get --session "$WORK/sess" --cafile "$CA" "$PAGE")
+grep -q 'yes: the ticket carried' <<<"$html" || fail "the HTML does not say it resumed"
 pass "a resumed connection's page says so"
 
 # The listing links to the page; --no-explain-page turns it off.
-"$TERN" get --cafile "$CA" "https://localhost:$PORT/" | grep -q 'href="/.well-known/tern/handshake"' \
+index=$("$TERN" get --cafile "$CA" "https://localhost:$PORT/")
+grep -q 'href="/.well-known/tern/handshake"' <<<"$index" \
   || fail "the listing has no link to the page"
 pass "the listing links to the page"
 
@@ -210,6 +212,7 @@ kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 start_serve "$SITE" --no-explain-page
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "https://localhost:$PORT/.well-known/tern/handshake" || true)
 [ "$code" = 404 ] || fail "--no-explain-page still answers ($code)"
-if "$TERN" get --cafile "$CA" "https://localhost:$PORT/" | grep -q 'well-known/tern'; then fail "--no-explain-page still links"; fi
+index=$("$TERN" get --cafile "$CA" "https://localhost:$PORT/")
+if grep -q 'well-known/tern' <<<"$index"; then fail "--no-explain-page still links"; fi
 pass "--no-explain-page turns it off"
 echo "handshake_page: all passed"

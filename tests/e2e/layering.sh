@@ -3,6 +3,10 @@
 #  - only src/crypto/openssl.c includes an OpenSSL header;
 #  - libtern links libcrypto and never libssl;
 #  - the shared library exports only tern_* symbols;
+#  - each layer calls only the layers below it: base < crypto < x509 <
+#    record < hs < conn.c < io (read off the object files: a lower layer's
+#    undefined symbols must not be defined by a higher one; so, for one,
+#    nothing under src/hs/ calls a function defined in src/conn.c).
 #  - the tern command (tools/) uses the public API only: every header a file
 #    under tools/ includes is the tools' own or one of include/tern/, never
 #    one from src/.
@@ -34,5 +38,31 @@ grep -q 'libcrypto\.so' <<<"$deps" || { echo "FAIL: $so does not link libcrypto"
 if grep -q 'libssl\.so' <<<"$deps"; then echo "FAIL: $so links libssl"; fail=1; fi
 bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^tern_' | grep -v '^TERN' || true)
 if [ -n "$bad" ]; then echo "FAIL: non-tern symbols exported: $(echo $bad | head -c 300)"; fail=1; fi
-[ $fail -eq 0 ] && echo "layering ok: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions; $ntools files under tools/ include only public or tools headers"
+objs=$build/CMakeFiles/tern_objs.dir/src
+layers=(base crypto x509 record hs conn io)
+defined() { # LAYER: the global symbols its objects define
+  local l=$1 f
+  if [ "$l" = conn ]; then f=("$objs/conn.c.o"); else f=("$objs/$l"/*.o); fi
+  nm --defined-only "${f[@]}" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort -u
+}
+undefined() {
+  local l=$1 f
+  if [ "$l" = conn ]; then f=("$objs/conn.c.o"); else f=("$objs/$l"/*.o); fi
+  nm --undefined-only "${f[@]}" 2>/dev/null | awk '{print $NF}' | sort -u
+}
+[ -f "$objs/conn.c.o" ] || { echo "FAIL: no object files under $objs"; fail=1; }
+calls=0
+for ((i = 0; i < ${#layers[@]}; i++)); do
+  low=${layers[$i]}
+  und=$(undefined "$low")
+  for ((j = i + 1; j < ${#layers[@]}; j++)); do
+    high=${layers[$j]}
+    up=$(comm -12 <(echo "$und") <(defined "$high") || true)
+    if [ -n "$up" ]; then
+      echo "FAIL: $low calls up into $high: $(echo $up | head -c 300)"; fail=1
+    fi
+    calls=$((calls + 1))
+  done
+done
+[ $fail -eq 0 ] && echo "layering ok: $calls layer pairs, none calls up: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions; $ntools files under tools/ include only public or tools headers"
 exit $fail

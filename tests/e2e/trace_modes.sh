@@ -30,7 +30,8 @@ pass "ladder"
 "$TERN" get --trace=explain --cafile "$CA" "$U" >/dev/null 2>"$WORK/explain" || fail "tern get --trace=explain failed"
 n=$(grep -c '»' "$WORK/explain")
 [ "$n" -ge 6 ] || fail "only $n explanations"
-tr '\n' ' ' <"$WORK/explain" | tr -s ' ' | grep -q 'hybrid X25519MLKEM768' \
+flat=$(tr '\n' ' ' <"$WORK/explain" | tr -s ' ')
+grep -q 'hybrid X25519MLKEM768' <<<"$flat" \
   || fail "--trace=explain does not say the hybrid was used"
 grep -q 'ml_kem_768: .*post-quantum' "$WORK/explain" && grep -q 'x25519: .*classical' "$WORK/explain" \
   || fail "--trace=explain does not say what each half of the hybrid gave"

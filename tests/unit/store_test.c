@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const uint8_t key_a[32] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
                                   7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
@@ -96,7 +97,7 @@ static void app_store_init(struct app_store *a)
 /* ---- the trace: what the server said about sessions ---- */
 
 static char last_refusal[1024];
-static unsigned refusals, unknowns;
+static unsigned refusals, unknowns, retries;
 static char last_sh_resumption[128];
 static char ticket_refusal[1024];
 
@@ -111,6 +112,8 @@ static void server_trace(void *arg, const struct tern_trace_event *ev)
         snprintf(ticket_refusal, sizeof(ticket_refusal), "%s", ev->explain);
     if (!strcmp(ev->name, "session unknown"))
         unknowns++;
+    if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "HelloRetryRequest"))
+        retries++;
     if (ev->kind == TERN_TRACE_MESSAGE && !strcmp(ev->name, "ServerHello"))
         for (size_t i = 0; i < ev->n_facts; i++)
             if (!strcmp(ev->facts[i].key, "resumption"))
@@ -120,7 +123,7 @@ static void server_trace(void *arg, const struct tern_trace_event *ev)
 static void trace_reset(void)
 {
     last_refusal[0] = last_sh_resumption[0] = '\0';
-    refusals = unknowns = 0;
+    refusals = unknowns = retries = 0;
 }
 
 /* The client's saved sessions, as the session callback gives them. */
@@ -238,6 +241,25 @@ static void test_cache_eviction(void)
     CHECK_EQ(tern_config_set_session_cache(bad, (1u << 20) + 1), TERN_E_ARG);
     CHECK_CONTAINS(tern_config_error(bad), "1048577");
     tern_config_free(bad);
+}
+
+/* A spent single-use ticket frees its place in tern's cache: the next
+ * session takes it, and no live session is evicted while there is room. */
+static void test_cache_reuses_freed_places(void)
+{
+    tern_config *scfg = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_tickets(scfg, 1, 3600, 86400), TERN_OK);
+    CHECK_EQ(tern_config_set_session_cache(scfg, 2), TERN_OK);
+    tern_config *a = client_config(), *b = client_config();
+    CHECK_EQ(visit(a, scfg), 0); /* a1 */
+    CHECK_EQ(visit(b, scfg), 0); /* b1: full */
+    CHECK_EQ(visit(a, scfg), 1); /* a1 spent, a2 in its place */
+    CHECK_EQ(visit(a, scfg), 1); /* a2 spent, a3 */
+    CHECK_EQ(visit(b, scfg), 1); /* b1 still there */
+    CHECK_EQ(visit(a, scfg), 1);
+    tern_config_free(a);
+    tern_config_free(b);
+    tern_config_free(scfg);
 }
 
 /* The application's callbacks: new once per full handshake with a 32-byte
@@ -416,6 +438,9 @@ static void test_damaged_refused(void)
     CHECK_EQ(hs_store_deserialize(cfg, blob, len, 1000000 + 61000, &back, &err), TERN_E_DECRYPT);
     CHECK_CONTAINS(err.msg, "expired (61 s old, lifetime 60 s)");
     err_init(&err);
+    CHECK_EQ(hs_store_deserialize(cfg, blob, len, 999000, &back, &err), TERN_E_DECRYPT);
+    CHECK_CONTAINS(err.msg, "issued after now");
+    err_init(&err);
     CHECK_EQ(hs_store_deserialize(cfg, blob, 20, 1000500, &back, &err), TERN_E_DECODE);
     CHECK_CONTAINS(err.msg, "20 bytes is not one of tern's");
     err_init(&err);
@@ -579,6 +604,73 @@ static void test_id_is_no_tls13_ticket(void)
     tern_config_free(scfg);
 }
 
+/* Mutual TLS: a session resumed from the store carries the client's
+ * identity (both versions), and sessions made without one do not resume on
+ * a server that now requires it (same context: the test shares a store). */
+static void test_client_identity_in_store(void)
+{
+    for (int v13 = 0; v13 < 2; v13++) {
+        struct app_store app;
+        app_store_init(&app);
+        tern_config *scfg = store_server(key_a, &app);
+        add_trust(scfg, DATA "ca.pem");
+        CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+        tern_config *ccfg = v13 ? client_config() : client12();
+        CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        for (int round = 0; round < 2; round++) {
+            tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+            tern_conn *s = tern_conn_new_server(scfg);
+            pump(c, s, 1 << 20);
+            CHECK(both_done(c, s));
+            exchange(c, s, 16);
+            pump(c, s, 1 << 20);
+            CHECK_EQ(tern_conn_resumed(s), round);
+            CHECK(tern_conn_peer_subject(s) && strlen(tern_conn_peer_subject(s)) > 3);
+            CHECK_CONTAINS(tern_conn_peer_subject(s), "CN=");
+            tern_conn_free(c);
+            tern_conn_free(s);
+        }
+        /* A session of a server that did not ask for certificates. */
+        struct app_store app2;
+        app_store_init(&app2);
+        tern_config *open_srv = store_server(key_a, &app2);
+        tern_config *req_srv = store_server(key_a, &app2);
+        add_trust(req_srv, DATA "ca.pem");
+        CHECK_EQ(tern_config_set_client_auth(req_srv, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+        tern_config *anon = v13 ? client_config() : client12();
+        CHECK_EQ(tern_config_set_cert_chain_file(anon, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        CHECK_EQ(visit(anon, open_srv), 0);
+        CHECK_EQ(visit(anon, req_srv), 0); /* no identity in the session: a full handshake */
+        tern_config_free(anon);
+        tern_config_free(open_srv);
+        tern_config_free(req_srv);
+        tern_config_free(ccfg);
+        tern_config_free(scfg);
+    }
+}
+
+/* A stateful single-use ticket survives a HelloRetryRequest: the server
+ * looks it up (and spends it) once, for the second ClientHello. */
+static void test_tls13_stateful_after_hrr(void)
+{
+    struct app_store app;
+    app_store_init(&app);
+    tern_config *scfg = store_server(key_a, &app);
+    const uint16_t g[] = {TERN_GROUP_SECP256R1};
+    CHECK_EQ(tern_config_set_groups(scfg, g, 1), TERN_OK); /* the client's shares are others */
+    tern_config *ccfg = client_config();
+    CHECK_EQ(visit(ccfg, scfg), 0);
+    trace_reset();
+    CHECK_EQ(visit(ccfg, scfg), 1);
+    CHECK_EQ(retries, 1);
+    CHECK_EQ(app.gets, 1);
+    CHECK_EQ(app.removes, 1);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 /* tern's own cache with TLS 1.3: stateful, single-use tickets. */
 static void test_tls13_builtin_cache(void)
 {
@@ -715,6 +807,41 @@ static void test_sealer_round_trip(void)
     tern_config_free(bad);
 }
 
+/* tern's own sealing renews a TLS 1.2 ticket sealed under the previous
+ * epoch's key, so the session outlives that key. */
+static void test_own_sealing_renews12(void)
+{
+    tern_config *scfg = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_tickets(scfg, 1, 3600, 1), TERN_OK); /* a new key every second */
+    tern_config *ccfg = client12();
+    tern_config_set_session_callback(ccfg, save_session, NULL);
+    /* Start just after a second boundary, so the first two steps share it. */
+    while (hs_now_ms() % 1000 > 300)
+        usleep(10000);
+    CHECK_EQ(visit(ccfg, scfg), 0);
+    saved_n = 0;
+    CHECK_EQ(visit(ccfg, scfg), 1); /* same epoch: no new ticket */
+    CHECK_EQ(saved_n, 0);
+    /* That visit spent the ticket; a fresh client resumes from the saved
+     * blob in the next epoch and is renewed. */
+    uint8_t blob[TERN_SESSION_MAX];
+    size_t len = saved_len;
+    memcpy(blob, saved, len);
+    while (hs_now_ms() % 1000 > 300 || hs_now_ms() / 1000 == 0)
+        usleep(10000);
+    usleep(1000000);
+    tern_config *next = client12();
+    tern_config_set_session_callback(next, save_session, NULL);
+    CHECK_EQ(tern_config_add_session(next, blob, len), TERN_OK);
+    CHECK_EQ(visit(next, scfg), 1);
+    CHECK_EQ(saved_n, 1); /* renewed inside the abbreviated handshake */
+    usleep(1000000);
+    CHECK_EQ(visit(next, scfg), 1); /* the first key is gone; the renewed ticket opens */
+    tern_config_free(next);
+    tern_config_free(ccfg);
+    tern_config_free(scfg);
+}
+
 /* Key rotation through the hook: a ticket under a retired key is unknown
  * (a full handshake); one under the previous key resumes and, in TLS 1.2,
  * brings a fresh ticket inside the abbreviated handshake (RFC 5077 §3.1),
@@ -818,6 +945,7 @@ int main(void)
     RUN(test_tls12_ids_builtin);
     RUN(test_tls12_no_store_no_id);
     RUN(test_cache_eviction);
+    RUN(test_cache_reuses_freed_places);
     RUN(test_callbacks_called);
     RUN(test_ids_beside_sealed_tickets);
     RUN(test_failed_handshake_stores_nothing);
@@ -827,10 +955,13 @@ int main(void)
     RUN(test_no_ems_session_not_resumed);
     RUN(test_client_export_import12);
     RUN(test_tls13_stateful_tickets);
+    RUN(test_tls13_stateful_after_hrr);
+    RUN(test_client_identity_in_store);
     RUN(test_tls13_builtin_cache);
     RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
     RUN(test_sealer_rotation_and_renewal);
+    RUN(test_own_sealing_renews12);
     RUN(test_sealer_bad_state);
     RUN(test_cache_threads);
     return test_done();

@@ -455,7 +455,7 @@ static void test_renegotiation_refused(void)
     CHECK(both_done(h.c, h.s));
     /* The server asks for renegotiation with a HelloRequest. */
     static const uint8_t hello_request[4] = {0, 0, 0, 0};
-    CHECK_EQ(conn_send_post_hs(h.s, hello_request, 4), TERN_OK);
+    CHECK_EQ(hs_send_post(h.s, hello_request, 4), TERN_OK);
     move(h.s, h.c, 1 << 20);
     CHECK_EQ(tern_conn_status(h.c), TERN_OK);
     CHECK_EQ(warning_of(h.c, h.s), 1 << 8 | TERN_ALERT_NO_RENEGOTIATION);
@@ -465,7 +465,7 @@ static void test_renegotiation_refused(void)
     CHECK(both_done(h.c, h.s));
     /* A HelloRequest with a body is malformed. */
     static const uint8_t long_request[5] = {0, 0, 0, 1, 0};
-    CHECK_EQ(conn_send_post_hs(h.s, long_request, 5), TERN_OK);
+    CHECK_EQ(hs_send_post(h.s, long_request, 5), TERN_OK);
     move(h.s, h.c, 1 << 20);
     CHECK_EQ(tern_conn_status(h.c), TERN_E_DECODE);
     finish(&h);
@@ -476,7 +476,7 @@ static void test_renegotiation_refused(void)
     CHECK(both_done(h.c, h.s));
     static const uint8_t client_hello[8] = {1, 0, 0, 4, 3, 3, 0, 0};
     for (int i = 0; i < HS12_MAX_RENEG_REFUSALS; i++) {
-        CHECK_EQ(conn_send_post_hs(h.c, client_hello, sizeof(client_hello)), TERN_OK);
+        CHECK_EQ(hs_send_post(h.c, client_hello, sizeof(client_hello)), TERN_OK);
         move(h.c, h.s, 1 << 20);
         CHECK_EQ(tern_conn_status(h.s), TERN_OK);
         CHECK_EQ(warning_of(h.s, h.c), 1 << 8 | TERN_ALERT_NO_RENEGOTIATION);
@@ -484,7 +484,7 @@ static void test_renegotiation_refused(void)
     }
     CHECK_EQ(h.s->alert_sent, -1);
     /* Past the bound it is a flood: fatal. */
-    CHECK_EQ(conn_send_post_hs(h.c, client_hello, sizeof(client_hello)), TERN_OK);
+    CHECK_EQ(hs_send_post(h.c, client_hello, sizeof(client_hello)), TERN_OK);
     move(h.c, h.s, 1 << 20);
     CHECK_EQ(tern_conn_status(h.s), TERN_E_UNEXPECTED_MESSAGE);
     CHECK_CONTAINS(tern_conn_error(h.s), "renegotiate 5 times");

@@ -1,7 +1,7 @@
 /* The strict DER reader (X.690 §10) and the certificate parser's refusals. */
 #include "base/mem.h"
 #include "test.h"
-#include "x509/der.h"
+#include "base/der.h"
 #include "x509/x509.h"
 
 #include <stdlib.h>

@@ -5,8 +5,8 @@
  * rather than half-supported), minimal INTEGERs, canonical BOOLEANs. Each
  * der_* call either consumes one whole TLV and returns true, or consumes
  * nothing and returns false. */
-#ifndef TERN_X509_DER_H
-#define TERN_X509_DER_H
+#ifndef TERN_BASE_DER_H
+#define TERN_BASE_DER_H
 
 #include "base/bytes.h"
 

@@ -1,5 +1,5 @@
 /* Strict DER (X.690 §10): see der.h. */
-#include "x509/der.h"
+#include "base/der.h"
 
 #include <stdio.h>
 #include <string.h>
