@@ -116,7 +116,42 @@ static void test_peer_chain(void)
 }
 
 /* optional, report only: the handshake completes whatever the client
- * sends, and the server reads the verdict. */
+ * sends, and the server reads the verdict. A refused certificate let
+ * through leaves the client no session to resume (tickets in TLS 1.3 and
+ * 1.2, a session ID with a store): a later connection would skip the
+ * verdict. */
+/* A second connection with the same configurations resumes, unless the
+ * first one's client certificate was refused and let through. */
+static void resume_after(const char *trust, bool with_store, bool want_resumed)
+{
+    tern_config *s = server_config("server-p256");
+    CHECK_EQ(tern_config_set_client_auth(s, TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY), TERN_OK);
+    add_trust(s, trust);
+    if (with_store)
+        CHECK_EQ(tern_config_set_session_cache(s, 16), TERN_OK);
+    tern_config *c = client_config();
+    with_client_cert(c);
+    CHECK_EQ(tern_config_set_versions(c, TERN_TLS12, version), TERN_OK);
+    for (int round = 0; round < 2; round++) {
+        tern_conn *cc = tern_conn_new_client(c, "localhost"), *sc = tern_conn_new_server(s);
+        pump(cc, sc, 1 << 20);
+        CHECK(both_done(cc, sc));
+        exchange(cc, sc, 10); /* TLS 1.3 tickets come after the handshake */
+        if (round == 1) {
+            CHECK_EQ(tern_conn_resumed(sc), want_resumed);
+            struct tern_verdict v;
+            if (!want_resumed) {
+                CHECK_EQ(tern_conn_peer_verdict(sc, &v), TERN_OK);
+                CHECK_EQ(v.reason, TERN_VERIFY_UNKNOWN_ISSUER);
+            }
+        }
+        tern_conn_free(cc);
+        tern_conn_free(sc);
+    }
+    tern_config_free(c);
+    tern_config_free(s);
+}
+
 static void test_report_only(void)
 {
     struct {
@@ -164,6 +199,10 @@ static void test_report_only(void)
             CHECK_EQ(v.reason, TERN_VERIFY_UNKNOWN_ISSUER);
             finish(&h);
         }
+    }
+    for (int store = 0; store < 2; store++) {
+        resume_after(DATA "ca.pem", store, true);
+        resume_after(DATA "other-ca.pem", store, false);
     }
 }
 
