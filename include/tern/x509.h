@@ -299,7 +299,8 @@ void tern_config_set_verify_override_DANGEROUS(tern_config *cfg, tern_verify_cb 
 /* tern_config_add_pinned_pubkey: curl's --pinnedpubkey syntax, one or
  * several "sha256//BASE64" separated by ';' (the SHA-256 of the leaf's
  * SubjectPublicKeyInfo). With pins set, the leaf must match one, on top of
- * the usual verification. */
+ * the usual verification, and even with verification switched off
+ * (insecure mode: a self-signed server known by its key). */
 int tern_config_add_pinned_pubkey(tern_config *cfg, const char *pins);
 
 /* tern_config_add_trust_capath: anchors looked up in an OpenSSL hashed

@@ -326,6 +326,18 @@ static void test_pins(void)
     CHECK(!both_done(h.c, h.s));
     finish(&h);
 
+    /* without verification (insecure mode) pins still hold */
+    for (int right = 0; right < 2; right++) {
+        c = tern_config_new();
+        CHECK_EQ(tern_config_insecure_skip_verify_DANGEROUS(c, 1), TERN_OK);
+        CHECK_EQ(tern_config_add_pinned_pubkey(c, right ? P256_PIN : OTHER_PIN), TERN_OK);
+        pair(&h, c, server_config("server-p256"));
+        CHECK_EQ(both_done(h.c, h.s), right);
+        CHECK_EQ(tern_conn_peer_verdict(h.c, &v), TERN_OK);
+        CHECK_EQ(v.reason, right ? TERN_VERIFY_NOT_CHECKED : TERN_VERIFY_PIN_MISMATCH);
+        finish(&h);
+    }
+
     c = tern_config_new();
     const char *bad[] = {"", "sha256//", "sha1//Jy/DoIRWEZE8mqCfVjH0/AS7NzV0r+mTnz1ixf6GseQ=",
                          "sha256//Jy/DoIRWEZE8mqCfVjH0/AS7NzV0r+mTnz1ixf6GseQ",
