@@ -242,7 +242,7 @@ static const char *hint(const struct get_opts *o, const struct get_watch *w, int
     return NULL;
 }
 
-static int hs_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
+static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
                      const struct get_watch *w)
 {
     const char *e = c ? tern_conn_error(c) : NULL;
@@ -362,7 +362,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
     if (rc == TERN_OK)
         rc = tern_handshake(c);
     if (rc != TERN_OK) {
-        int r = hs_fail(c, rc, "the TLS handshake failed", o, w);
+        int r = conn_fail(c, rc, "the TLS handshake failed", o, w);
         tern_conn_free(c);
         close(fd);
         return r;
@@ -382,7 +382,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         size_t wrote = 0;
         rc = tern_write(c, req + off, (size_t)n - off, &wrote);
         if (rc != TERN_OK) {
-            int r = hs_fail(c, rc, "sending the request failed", o, w);
+            int r = conn_fail(c, rc, "sending the request failed", o, w);
             tern_conn_free(c);
             close(fd);
             return r;
@@ -422,7 +422,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = hs_fail(c, rc, "reading the response failed", o, w);
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have += got;
@@ -499,7 +499,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         else if (rc == TERN_E_EOF)
             eof = true;
         else if (rc != TERN_OK) {
-            result = hs_fail(c, rc, "reading the response failed", o, w);
+            result = conn_fail(c, rc, "reading the response failed", o, w);
             goto out;
         }
         have = got;

@@ -107,84 +107,15 @@ static int complete12(tern_conn *c)
     return rc;
 }
 
-int hs12_client_version(tern_conn *c, struct rd body)
+int hs12_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uint8_t *msg,
+                             size_t len)
 {
-    uint16_t version, suite;
-    const uint8_t *random;
-    struct rd sid, exts;
-    uint8_t comp;
-    /* Malformed messages are left to the TLS 1.3 parser's sentences. */
-    if (!rd_u16(&body, &version) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
-        !rd_u16(&body, &suite) || !rd_u8(&body, &comp))
-        return TERN_TLS13;
-    bool has_sv = false;
-    if (!rd_empty(&body)) {
-        if (!rd_prefixed16(&body, &exts))
-            return TERN_TLS13;
-        while (!rd_empty(&exts)) {
-            uint16_t type;
-            struct rd b;
-            if (!rd_u16(&exts, &type) || !rd_prefixed16(&exts, &b))
-                return TERN_TLS13;
-            if (type == hs_ext_type(EXT_SUPPORTED_VERSIONS))
-                has_sv = true;
-        }
-    }
-    if (hs_check_legacy_version(c, version, "ServerHello") != TERN_OK)
-        return -1;
-    if (has_sv)
-        return TERN_TLS13;
-    if (version < TERN_TLS12) {
-        hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                "the server chose %s (0x%04x); tern refuses SSL 3.0, TLS 1.0 and TLS 1.1",
-                tern_version_name(version), version);
-        return -1;
-    }
-    if (c->cfg->min_version > TERN_TLS12)
-        return TERN_TLS13; /* the TLS 1.3 code says we offered only 1.3 */
-    if (c->hrr_done) {
-        /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 may follow. */
-        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                "the server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest");
-        return -1;
-    }
-    if (version != TERN_TLS12) {
-        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                "ServerHello says version 0x%04x without supported_versions; a TLS 1.2 server "
-                "says 0x0303",
-                version);
-        return -1;
-    }
-    /* RFC 8446 §4.1.3: we offered TLS 1.3, so a server that also speaks it
-     * would have chosen it; its sentinel means someone removed 1.3 from our
-     * ClientHello on the way. */
-    if (c->cfg->max_version >= TERN_TLS13 &&
-        (!memcmp(random + 24, hs_downgrade12, 8) || !memcmp(random + 24, hs_downgrade11, 8))) {
-        hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                "the server chose TLS 1.2 but its random ends with the TLS 1.3 downgrade "
-                "sentinel (\"DOWNGRD\\x%02x\"): the server speaks TLS 1.3, so someone on the "
-                "path removed it from our offer",
-                random[31]);
-        return -1;
-    }
-    return TERN_TLS12;
-}
-
-int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
-{
-    uint16_t version, suite;
-    const uint8_t *random;
-    struct rd sid, exts = {0};
-    uint8_t comp;
-    if (!rd_u16(&body, &version) || !rd_bytes(&body, &random, 32) || !rd_prefixed8(&body, &sid) ||
-        !rd_u16(&body, &suite) || !rd_u8(&body, &comp) ||
-        (!rd_empty(&body) && (!rd_prefixed16(&body, &exts) || !rd_empty(&body))))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello (TLS 1.2) is malformed");
-    struct hs_exts e;
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_SH12, c->offered_exts, "ServerHello", &e, &err) != TERN_OK)
-        return hs_fail_err(c, &err);
+    /* hs/hello.c parsed it and chose TLS 1.2; the extensions by 1.2's table. */
+    TRY(hs_parse_server_hello_exts(c, sh, EXT_IN_SH12, 0, "ServerHello"));
+    uint16_t suite = sh->suite;
+    uint8_t comp = sh->compression;
+    const uint8_t *random = sh->random;
+    struct rd sid = sh->session_id;
     const struct hs_suite12 *s = hs_suite12(suite);
     if (!s || !hs_list_has(c->cfg->suites, c->cfg->n_suites, suite))
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
@@ -207,28 +138,28 @@ int hs12_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, s
                            tern_suite_name(suite), tern_suite_name(c->t12->resume->suite));
         resumed = true;
     }
-    if (!hs_ext_has(&e, EXT_RENEGOTIATION_INFO))
+    if (!hs_ext_has(&sh->ext, EXT_RENEGOTIATION_INFO))
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
                        "the server does not support secure renegotiation signalling (RFC "
                        "5746 renegotiation_info), which tern requires for TLS 1.2");
-    struct rd ri = e.body[EXT_RENEGOTIATION_INFO];
+    struct rd ri = sh->ext.body[EXT_RENEGOTIATION_INFO];
     uint8_t ri_len;
     if (!rd_u8(&ri, &ri_len) || ri_len != 0 || !rd_empty(&ri))
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
                        "the server's renegotiation_info is not empty on a first handshake "
                        "(RFC 5746 §3.4)");
-    if (!hs_ext_has(&e, EXT_EXTENDED_MASTER_SECRET))
+    if (!hs_ext_has(&sh->ext, EXT_EXTENDED_MASTER_SECRET))
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
                        "the server does not support the extended master secret (RFC 7627), "
                        "which tern requires for TLS 1.2: without it an attacker can give two "
                        "connections the same keys (the triple handshake attack)");
-    if (e.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
+    if (sh->ext.body[EXT_EXTENDED_MASTER_SECRET].len != 0)
         return hs_fail(c, TERN_E_DECODE, "ServerHello: extended_master_secret is not empty");
-    if (hs_ext_has(&e, EXT_ALPN))
-        TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "ServerHello"));
+    if (hs_ext_has(&sh->ext, EXT_ALPN))
+        TRY(hs_read_alpn_choice(c, sh->ext.body[EXT_ALPN], "ServerHello"));
     TRY(hs12_state_new(c));
     c->t12->suite = s;
-    c->t12->ticket_expected = hs_ext_has(&e, EXT_SESSION_TICKET);
+    c->t12->ticket_expected = hs_ext_has(&sh->ext, EXT_SESSION_TICKET);
     c->version = TERN_TLS12;
     c->suite = suite;
     memcpy(c->server_random, random, 32);

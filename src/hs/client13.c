@@ -361,42 +361,23 @@ int hs_client_start(tern_conn *c)
 
 /* ---- ServerHello / HelloRetryRequest ---- */
 
-struct server_hello {
-    uint16_t version;
-    const uint8_t *random;
-    struct rd session_id;
-    uint16_t suite;
-    uint8_t compression;
-    struct hs_exts ext;
-};
-
-static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct server_hello *sh)
+/* check_server_hello13: what TLS 1.3 asks of a ServerHello or
+ * HelloRetryRequest (hs/hello.c parsed it and chose TLS 1.3). */
+static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh)
 {
-    struct rd exts;
-    if (!rd_u16(&body, &sh->version) || !rd_bytes(&body, &sh->random, 32) ||
-        !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
-        !rd_u8(&body, &sh->compression))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello is truncated");
-    TRY(hs_check_legacy_version(c, sh->version, "ServerHello"));
-    if (rd_empty(&body)) {
+    if (!sh->has_exts) {
         /* No extensions at all: a TLS 1.2-or-older server. */
         return hs_fail(c, TERN_E_PROTOCOL_VERSION,
                        "the server answered with %s and no extensions; tern offered only TLS "
                        "1.3",
-                       tern_version_name(sh->version));
+                       tern_version_name(sh->legacy));
     }
-    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed extensions block");
-    *is_hrr = memcmp(sh->random, hs_hrr_random, 32) == 0;
-    const char *what = *is_hrr ? "HelloRetryRequest" : "ServerHello";
-    struct tern_err err;
-    err_init(&err);
-    if (hs_exts_parse(exts, *is_hrr ? EXT_IN_HRR : EXT_IN_SH,
-                      c->offered_exts | (1ull << EXT_COOKIE), what, &sh->ext, &err) != TERN_OK)
-        return hs_fail_err(c, &err);
-    if (sh->version != 0x0303)
+    const char *what = sh->is_hrr ? "HelloRetryRequest" : "ServerHello";
+    TRY(hs_parse_server_hello_exts(c, sh, sh->is_hrr ? EXT_IN_HRR : EXT_IN_SH, 1ull << EXT_COOKIE,
+                                   what));
+    if (sh->legacy != 0x0303)
         return hs_fail(c, TERN_E_PROTOCOL_VERSION, "%s legacy_version is 0x%04x, expected 0x0303",
-                       what, sh->version);
+                       what, sh->legacy);
     if (!hs_ext_has(&sh->ext, EXT_SUPPORTED_VERSIONS)) {
         /* RFC 8446 §4.1.3: a TLS 1.3 client checks the downgrade sentinel. */
         if (!memcmp(sh->random + 24, hs_downgrade12, 8) ||
@@ -432,7 +413,7 @@ static int parse_server_hello(tern_conn *c, struct rd body, bool *is_hrr, struct
     return TERN_OK;
 }
 
-static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *msg, size_t len)
+static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const uint8_t *msg, size_t len)
 {
     if (c->hrr_done)
         return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
@@ -498,28 +479,21 @@ static int on_hello_retry(tern_conn *c, struct server_hello *sh, const uint8_t *
     return send_client_hello(c);
 }
 
-static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
+int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uint8_t *msg,
+                             size_t len)
 {
-    /* TLS 1.2 hook (hs/client12.c): a ServerHello choosing 1.2. */
-    int v = hs12_client_version(c, body);
-    if (v < 0)
-        return c->err.code;
-    if (v == TERN_TLS12)
-        return hs12_client_server_hello(c, body, msg, len);
-    struct server_hello sh;
-    bool is_hrr = false;
-    TRY(parse_server_hello(c, body, &is_hrr, &sh));
-    if (is_hrr)
-        return on_hello_retry(c, &sh, msg, len);
+    TRY(check_server_hello13(c, sh));
+    if (sh->is_hrr)
+        return on_hello_retry(c, sh, msg, len);
 
     /* Without key_share the server resumes with psk_ke, which we offered
      * only if the configuration allows it. */
-    bool psk_ke = !hs_ext_has(&sh.ext, EXT_KEY_SHARE);
-    if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)))
+    bool psk_ke = !hs_ext_has(&sh->ext, EXT_KEY_SHARE);
+    if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh->ext, EXT_PRE_SHARED_KEY)))
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ServerHello has no key_share, and we did not offer resumption without "
                        "a key exchange (psk_ke)");
-    struct rd ks = sh.ext.body[EXT_KEY_SHARE], share = {0};
+    struct rd ks = sh->ext.body[EXT_KEY_SHARE], share = {0};
     uint16_t group = 0;
     if (!psk_ke && (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks)))
         return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
@@ -531,19 +505,19 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the server answered with a %s (0x%04x) key share, which we did not send",
                        tern_group_name(group), group);
-    if (hs_ext_has(&sh.ext, EXT_PRE_SHARED_KEY)) {
-        struct rd pe = sh.ext.body[EXT_PRE_SHARED_KEY];
+    if (hs_ext_has(&sh->ext, EXT_PRE_SHARED_KEY)) {
+        struct rd pe = sh->ext.body[EXT_PRE_SHARED_KEY];
         uint16_t index;
         if (!rd_u16(&pe, &index) || !rd_empty(&pe))
             return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed pre_shared_key");
         if (!c->session || index != 0)
             return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                            "ServerHello selects PSK identity %u, which we did not offer", index);
-        if (hs_suite13(c->session->suite)->hash != hs_suite13(sh.suite)->hash)
+        if (hs_suite13(c->session->suite)->hash != hs_suite13(sh->suite)->hash)
             return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                            "the server resumed with %s, whose hash differs from the ticket's "
                            "suite %s",
-                           tern_suite_name(sh.suite), tern_suite_name(c->session->suite));
+                           tern_suite_name(sh->suite), tern_suite_name(c->session->suite));
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
@@ -554,11 +528,11 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
         c->session = NULL;
     }
 
-    memcpy(c->server_random, sh.random, 32);
-    c->suite = sh.suite;
+    memcpy(c->server_random, sh->random, 32);
+    c->suite = sh->suite;
     c->group = group;
     c->version = TERN_TLS13;
-    const struct hs_suite *s = hs_suite13(sh.suite);
+    const struct hs_suite *s = hs_suite13(sh->suite);
     if (!c->hrr_done) {
         TRY(hs_transcript_start(c, s->hash));
         TRY(hs_transcript_add(c, c->ch_buf.buf, c->ch_buf.len));
@@ -576,7 +550,7 @@ static int on_server_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
                        share.len);
     struct tern_trace_fact f[4 + HS_TRACE_HYBRID_FACTS] = {
         {"version", "TLS 1.3"},
-        {"cipher_suite", tern_suite_name(sh.suite)},
+        {"cipher_suite", tern_suite_name(sh->suite)},
         {"group", psk_ke ? "(none: psk_ke, no forward secrecy)" : tern_group_name(group)},
         {"resumption", c->resumed ? "the server accepted our ticket" : "no"},
     };
@@ -684,7 +658,7 @@ int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t 
     switch (c->state) {
     case HS_C_WAIT_SH:
         if (type == HS_SERVER_HELLO)
-            return on_server_hello(c, body, msg, len);
+            return hs_client_server_hello(c, body, msg, len);
         break;
     case HS_C_WAIT_EE:
         if (type == HS_ENCRYPTED_EXTENSIONS)

@@ -393,6 +393,36 @@ TERN_MUST_CHECK int hs_server_client_hello(tern_conn *c, struct rd body, const u
 TERN_MUST_CHECK int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch,
                                              const uint8_t *msg, size_t len);
 
+/* The ServerHello (or HelloRetryRequest), parsed once by the client. */
+struct hs_server_hello {
+    uint16_t legacy; /* legacy_version */
+    const uint8_t *random;
+    struct rd session_id;
+    uint16_t suite;
+    uint8_t compression;
+    bool has_exts, has_sv, is_hrr;
+    struct rd exts;     /* the extension block, parsed by the version's rules: */
+    struct hs_exts ext; /* hs_parse_server_hello_exts */
+};
+/* hs_parse_server_hello: structure, legacy_version, whether it is a
+ * HelloRetryRequest and whether supported_versions is there. */
+TERN_MUST_CHECK int hs_parse_server_hello(tern_conn *c, struct rd body, struct hs_server_hello *sh);
+/* hs_client_version: the version the server chose, with every check that
+ * decides it (RFC 8446 §4.1.3's downgrade sentinels, §4.1.4). */
+TERN_MUST_CHECK int hs_client_version(tern_conn *c, const struct hs_server_hello *sh,
+                                      uint16_t *out);
+/* hs_parse_server_hello_exts: sh's extension block by the table of where
+ * (EXT_IN_SH, EXT_IN_HRR, EXT_IN_SH12), allowing what we offered. */
+TERN_MUST_CHECK int hs_parse_server_hello_exts(tern_conn *c, struct hs_server_hello *sh,
+                                               unsigned where, uint64_t allowed_extra,
+                                               const char *what);
+/* hs_client_server_hello: a received ServerHello parsed once and handed to
+ * the version's machine. */
+TERN_MUST_CHECK int hs_client_server_hello(tern_conn *c, struct rd body, const uint8_t *msg,
+                                           size_t len);
+TERN_MUST_CHECK int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh,
+                                             const uint8_t *msg, size_t len);
+
 /* ---- hs/handshake.c: the version-neutral part ---- */
 /* hs_message: a whole received handshake message (msg: with its header),
  * to the machine of the connection's role and stage. */

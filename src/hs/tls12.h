@@ -28,6 +28,7 @@
 
 struct tern_conn;
 struct hs_client_hello;
+struct hs_server_hello;
 struct hs_session;
 
 enum hs12_kx {
@@ -158,11 +159,7 @@ TERN_MUST_CHECK int hs12_send_ccs(struct tern_conn *c);
 
 /* ---- hooks called from the TLS 1.3 state machines and conn.c ---- */
 
-/* hs12_client_version looks at a ServerHello: TERN_TLS12 when the server
- * chose TLS 1.2 and we may speak it (the downgrade sentinel checked),
- * TERN_TLS13 to go on with TLS 1.3, -1 when c failed. */
-int hs12_client_version(struct tern_conn *c, struct rd body);
-TERN_MUST_CHECK int hs12_client_server_hello(struct tern_conn *c, struct rd body,
+TERN_MUST_CHECK int hs12_client_server_hello(struct tern_conn *c, struct hs_server_hello *sh,
                                              const uint8_t *msg, size_t len);
 TERN_MUST_CHECK int hs12_client_message(struct tern_conn *c, uint8_t type, struct rd body,
                                         const uint8_t *msg, size_t len);

@@ -71,8 +71,8 @@ static bool fd_blocking(int fd)
 static int io_error(tern_conn *c, int err, const char *what)
 {
     if (err == EPIPE || err == ECONNRESET)
-        return err_set(hs_err(c), TERN_E_IO,
-                       "the peer closed the connection while we were %s (%s)", what, strerror(err));
+        return err_set(hs_err(c), TERN_E_IO, "the peer closed the connection while we were %s (%s)",
+                       what, strerror(err));
     return err_set(hs_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
 }
 
@@ -414,8 +414,8 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
                            "cannot connect to '%s' port %s: %d addresses tried, the last (%s) "
                            "gave: %s",
                            host, port, tried, last_addr, strerror(last_err));
-        return err_set(hs_err(c), TERN_E_IO, "cannot connect to '%s' port %s (%s): %s", host,
-                       port, last_addr, strerror(last_err));
+        return err_set(hs_err(c), TERN_E_IO, "cannot connect to '%s' port %s (%s): %s", host, port,
+                       last_addr, strerror(last_err));
     }
     set_nodelay(fd);
     struct io_state *io = conn_io(c);
