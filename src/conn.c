@@ -103,6 +103,7 @@ void tern_conn_free(tern_conn *c)
     if (c->have_peer_key)
         cry_pubkey_cleanup(&c->peer_key);
     hs_peer_free(c);
+    tern_free(c->peer_subject);
     if (c->session)
         tern_free_secret(c->session, sizeof(*c->session));
     wr_free(&c->raw);
@@ -652,7 +653,7 @@ const char *tern_conn_server_name(const tern_conn *c)
 
 const char *tern_conn_peer_subject(const tern_conn *c)
 {
-    return c->peer_subject[0] ? c->peer_subject : NULL;
+    return c->peer_subject;
 }
 
 int tern_conn_resumed(const tern_conn *c)

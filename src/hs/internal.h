@@ -263,7 +263,7 @@ struct tern_conn {
     char *server_name;
     uint16_t version, suite, group, sig_scheme;
     char alpn[256];
-    char peer_subject[512];
+    char *peer_subject;         /* owned (hs_peer_subject_set); NULL: none */
     uint8_t peer_cert_hash[32]; /* SHA-256 of the peer's leaf certificate */
     bool have_peer_cert_hash;
     bool resumed;

@@ -23,7 +23,7 @@ static int leaf_key(tern_conn *c, const struct rd *leaf)
     int rc = cry_pubkey_parse_spki(&c->peer_key, cert->spki.p, cert->spki.len);
     if (rc == TERN_OK) {
         c->have_peer_key = true;
-        snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", x509_subject_text(cert));
+        hs_peer_subject_set(c, x509_subject_text(cert));
     }
     x509_cert_free(cert);
     if (rc != TERN_OK)
@@ -40,8 +40,7 @@ static int take_leaf_key(tern_conn *c, const struct rd *leaf)
     struct tern_err e;
     err_init(&e);
     hs_peer_set_verdict(c, &e);
-    if (c->peer)
-        c->peer->verdict.reason = TERN_VERIFY_NOT_CHECKED;
+    hs_peer_set_reason(c, TERN_VERIFY_NOT_CHECKED);
     c->proofs |= PROOF_PEER_CHAIN;
     struct tern_trace_fact f[] = {{"verification", "SKIPPED (insecure mode)"}};
     hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "certificate chain",
@@ -203,7 +202,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     c->peer_key = v.leaf_key;
     v.leaf_key.impl = NULL;
     c->have_peer_key = true;
-    snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", v.leaf_subject);
+    hs_peer_subject_set(c, v.leaf_subject);
     char chain[512] = "";
     for (size_t i = 0; i < v.n; i++)
         snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s%s", i ? " <- " : "",

@@ -156,7 +156,7 @@ void hs_peer_free(tern_conn *c)
 {
     if (!c->peer)
         return;
-    tern_free(c->peer->der);
+    tern_free(c->peer->sentence);
     tern_free(c->peer);
     c->peer = NULL;
 }
@@ -167,19 +167,19 @@ int hs_peer_keep(tern_conn *c, const struct rd *certs, size_t n)
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += certs[i].len;
-    struct hs_peer *p = tern_calloc(1, sizeof(*p));
-    if (!p || n > HS_MAX_CHAIN || !(p->der = tern_malloc(total ? total : 1))) {
-        tern_free(p);
+    /* n and each length are bounded by the Certificate message's parser
+     * (HS_MAX_CHAIN, HS_MAX_CHAIN_BYTES) */
+    struct hs_peer *p =
+        n <= HS_MAX_CHAIN && total < UINT32_MAX ? tern_calloc(1, sizeof(*p) + total) : NULL;
+    if (!p)
         return hs_fail(c, TERN_E_NOMEM, "out of memory keeping the peer's certificates");
-    }
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         memcpy(p->der + off, certs[i].p, certs[i].len);
-        p->off[i] = off;
-        p->len[i] = certs[i].len;
+        p->len[i] = (uint32_t)certs[i].len;
         off += certs[i].len;
     }
-    p->n = n;
+    p->n = (uint32_t)n;
     c->peer = p;
     return TERN_OK;
 }
@@ -188,13 +188,31 @@ void hs_peer_set_verdict(tern_conn *c, const struct tern_err *err)
 {
     if (!c->peer && !(c->peer = tern_calloc(1, sizeof(*c->peer))))
         return; /* no verdict to read: tern_conn_peer_verdict says so */
-    x509_verdict_set(&c->peer->verdict, err);
-    c->peer->have_verdict = true;
+    struct hs_peer *p = c->peer;
+    struct tern_verdict v;
+    x509_verdict_set(&v, err);
+    tern_free(p->sentence);
+    p->sentence = v.sentence[0] ? tern_strdup(v.sentence) : NULL;
+    p->status = v.status;
+    p->reason = v.reason;
+    p->have_verdict = true;
+}
+
+void hs_peer_set_reason(tern_conn *c, enum tern_verify_reason r)
+{
+    if (c->peer)
+        c->peer->reason = r;
+}
+
+void hs_peer_subject_set(tern_conn *c, const char *s)
+{
+    tern_free(c->peer_subject);
+    c->peer_subject = s && *s ? tern_strdup(s) : NULL; /* out of memory: none shown */
 }
 
 bool hs_peer_refused(const tern_conn *c)
 {
-    return c->peer && c->peer->n > 0 && c->peer->have_verdict && c->peer->verdict.status != TERN_OK;
+    return c->peer && c->peer->n > 0 && c->peer->have_verdict && c->peer->status != TERN_OK;
 }
 
 void hs_peer_none(tern_conn *c)
@@ -216,7 +234,10 @@ int tern_conn_peer_cert_der(const tern_conn *c, size_t i, const uint8_t **out_de
 {
     if (!c || !c->peer || i >= c->peer->n)
         return TERN_E_ARG;
-    *out_der = c->peer->der + c->peer->off[i];
+    size_t off = 0;
+    for (size_t k = 0; k < i; k++)
+        off += c->peer->len[k];
+    *out_der = c->peer->der + off;
     *out_len = c->peer->len[i];
     return TERN_OK;
 }
@@ -237,6 +258,9 @@ int tern_conn_peer_verdict(const tern_conn *c, struct tern_verdict *out)
     memset(out, 0, sizeof(*out));
     if (!c || !c->peer || !c->peer->have_verdict)
         return TERN_E_ARG;
-    *out = c->peer->verdict;
+    out->status = c->peer->status;
+    out->reason = c->peer->reason;
+    if (c->peer->sentence)
+        snprintf(out->sentence, sizeof(out->sentence), "%s", c->peer->sentence);
     return TERN_OK;
 }

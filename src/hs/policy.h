@@ -23,15 +23,25 @@ struct hs_policy {
 };
 void hs_policy_free(struct hs_policy *p);
 
-/* In tern_conn (c->peer): the peer's chain as it sent it, and the verdict. */
+/* In tern_conn (c->peer): the peer's chain as it sent it, and the verdict.
+ * One allocation, kept small: an idle connection holds it (the sentence is
+ * kept only for a refusal). */
 struct hs_peer {
-    size_t n;
-    size_t off[HS_MAX_CHAIN], len[HS_MAX_CHAIN];
+    uint32_t n;
+    uint32_t len[HS_MAX_CHAIN];
     bool have_verdict;
-    struct tern_verdict verdict; /* path_len 0: no path objects kept */
-    uint8_t *der;                /* the certificates, one after the other */
+    int status;
+    enum tern_verify_reason reason;
+    char *sentence; /* NULL when accepted */
+    uint8_t der[];  /* the certificates, one after the other */
 };
 void hs_peer_free(tern_conn *c);
+/* hs_peer_set_reason overrides the verdict's reason (insecure mode says
+ * TERN_VERIFY_NOT_CHECKED on an accepted chain). */
+void hs_peer_set_reason(tern_conn *c, enum tern_verify_reason r);
+/* hs_peer_subject_set keeps the peer's subject for tern_conn_peer_subject
+ * (a copy of s; "" or NULL for none). */
+void hs_peer_subject_set(tern_conn *c, const char *s);
 /* hs_peer_keep copies the chain (TERN_E_NOMEM fails the connection). */
 TERN_MUST_CHECK int hs_peer_keep(tern_conn *c, const struct rd *certs, size_t n);
 /* hs_peer_set_verdict records a verdict (err: TERN_OK or the refusal). */

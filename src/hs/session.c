@@ -34,15 +34,16 @@ void hs_session_wipe(struct hs_session *s)
 
 void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
 {
-    size_t n = strlen(c->peer_subject);
+    const char *subject = c->peer_subject ? c->peer_subject : "";
+    size_t n = strlen(subject);
     if (n <= HS_TICKET_SUBJECT_MAX) {
-        memcpy(s->peer_subject, c->peer_subject, n + 1);
+        memcpy(s->peer_subject, subject, n + 1);
     } else {
         /* Room for "..."; never split a UTF-8 sequence. */
         size_t keep = HS_TICKET_SUBJECT_MAX - 3;
-        while (keep && (c->peer_subject[keep] & 0xc0) == 0x80)
+        while (keep && (subject[keep] & 0xc0) == 0x80)
             keep--;
-        memcpy(s->peer_subject, c->peer_subject, keep);
+        memcpy(s->peer_subject, subject, keep);
         memcpy(s->peer_subject + keep, "...", 4);
     }
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
@@ -51,7 +52,7 @@ void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
 
 void hs_session_take_peer(tern_conn *c, const struct hs_session *s)
 {
-    snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s->peer_subject);
+    hs_peer_subject_set(c, s->peer_subject);
     c->have_peer_cert_hash = s->peer_cert_hash_len == sizeof(c->peer_cert_hash);
     if (c->have_peer_cert_hash)
         memcpy(c->peer_cert_hash, s->peer_cert_hash, sizeof(c->peer_cert_hash));
@@ -583,7 +584,8 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
-    memcpy(s->peer_subject, c->peer_subject, sizeof(s->peer_subject) - 1);
+    snprintf(s->peer_subject, sizeof(s->peer_subject), "%s",
+             c->peer_subject ? c->peer_subject : "");
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
     memcpy(s->peer_cert_hash, c->peer_cert_hash, s->peer_cert_hash_len);
     hs_cache_put(c->cfg, s);
