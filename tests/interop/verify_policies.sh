@@ -66,6 +66,25 @@ for tls in -tls1_3 -tls1_2; do
   done
 done
 
+echo "== openssl s_client -> tern serve --client-cert-report"
+mkdir -p "$WORK/site" && echo "for everyone" >"$WORK/site/index.html"
+PORT=$(free_port)
+bg "$TERN" serve --addr 127.0.0.1 --port "$PORT" --cert "$DATA/server-p256-chain.pem" \
+  --key "$DATA/server-p256.key" --cafile "$CA" --client-cert-report "$WORK/site" 2>"$WORK/serve.log"
+wait_port "$PORT"
+printf '%s' "$REQ" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+  -CAfile "$CA" -cert "$WORK/stranger.pem" -key "$WORK/stranger.key" -ign_eof >"$WORK/serve-sc.out" 2>&1
+check "an untrusted client certificate: the page" has "$WORK/serve-sc.out" "for everyone"
+check "  tern serve logs the verdict" has "$WORK/serve.log" "GET / 200 13 CN=stranger [client certificate: unknown issuer]"
+printf '%s' "$REQ" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+  -CAfile "$CA" -cert "$DATA/client.pem" -key "$DATA/client.key" -cert_chain "$DATA/int.pem" \
+  -ign_eof >"$WORK/serve-ok.out" 2>&1
+check "a trusted one: the page, no refusal logged" grep -qE "GET / 200 13 CN=tern test client$" "$WORK/serve.log"
+printf '%s' "$REQ" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+  -CAfile "$CA" -ign_eof >"$WORK/serve-none.out" 2>&1
+check "none: the page, the verdict logged" has "$WORK/serve.log" "GET / 200 13 [client certificate: no certificate]"
+stop_all
+
 echo "== tern get --pinnedpubkey"
 pin_of() { # pin_of CERT: curl's sha256//BASE64 of the certificate's SPKI, by openssl
   echo "sha256//$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
