@@ -595,7 +595,9 @@ uint16_t tern_conn_group(const tern_conn *c);
 uint16_t tern_conn_signature_scheme(const tern_conn *c);
 const char *tern_conn_alpn(const tern_conn *c);
 const char *tern_conn_server_name(const tern_conn *c);
-/* The verified peer leaf certificate's subject, as "CN=...,O=...". */
+/* The peer leaf certificate's subject, as "CN=...,O=...": verified, unless
+ * a refusal was let through (TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY, the
+ * _DANGEROUS override, insecure mode), which tern_conn_peer_verdict tells. */
 const char *tern_conn_peer_subject(const tern_conn *c);
 int tern_conn_resumed(const tern_conn *c);
 int tern_conn_handshake_done(const tern_conn *c);
