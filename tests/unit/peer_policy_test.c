@@ -347,6 +347,58 @@ static void test_pins(void)
     tern_config_free(c);
 }
 
+#define X509 TERN_SOURCE_DIR "/tests/x509/"
+
+/* CRLs in the configuration are checked in the handshake, as tern verify
+ * --crl checks them (tests/x509: leaf.pem revoked by revoked.crl). */
+static void test_crls(void)
+{
+    struct {
+        const char *files[2];
+        int want;
+    } cases[] = {
+        {{NULL, NULL}, TERN_OK},
+        {{X509 "empty.crl", NULL}, TERN_OK},
+        {{X509 "revoked.crl", NULL}, TERN_E_CERTIFICATE_REVOKED},
+        {{X509 "empty.crl", X509 "revoked.crl"}, TERN_E_CERTIFICATE_REVOKED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int from_memory = 0; from_memory < 2; from_memory++) {
+            tern_config *s = tern_config_new();
+            CHECK_EQ(tern_config_set_cert_chain_file(s, X509 "chain.pem", X509 "leaf.key"),
+                     TERN_OK);
+            tern_config *c = tern_config_new();
+            add_trust(c, X509 "root.pem");
+            for (int k = 0; k < 2 && cases[i].files[k]; k++) {
+                if (from_memory) {
+                    size_t len;
+                    uint8_t *crl = slurp(cases[i].files[k], &len);
+                    CHECK_EQ(tern_config_add_crl_pem(c, crl, len), TERN_OK);
+                    free(crl);
+                } else {
+                    CHECK_EQ(tern_config_add_crl_file(c, cases[i].files[k]), TERN_OK);
+                }
+            }
+            CHECK_EQ(tern_config_set_versions(c, TERN_TLS12, version), TERN_OK);
+            struct handshake h = {c, s, tern_conn_new_client(c, "www.example.com"),
+                                  tern_conn_new_server(s)};
+            pump(h.c, h.s, 1 << 20);
+            CHECK_EQ(tern_conn_status(h.c), cases[i].want);
+            struct tern_verdict v;
+            CHECK_EQ(tern_conn_peer_verdict(h.c, &v), TERN_OK);
+            CHECK_EQ(v.reason, cases[i].want ? TERN_VERIFY_REVOKED : TERN_VERIFY_OK);
+            if (cases[i].want)
+                CHECK_CONTAINS(tern_conn_error(h.c), "revoked");
+            finish(&h);
+        }
+    }
+    tern_config *c = tern_config_new();
+    CHECK_EQ(tern_config_add_crl_file(c, X509 "root.pem"), TERN_E_FILE);
+    CHECK_CONTAINS(tern_config_error(c), "no X509 CRL");
+    CHECK(tern_config_add_crl_file(c, "/nonexistent.crl") != TERN_OK);
+    tern_config_free(c);
+}
+
 int main(void)
 {
     for (int round = 0; round < 2; round++) {
@@ -355,6 +407,7 @@ int main(void)
         test_report_only();
         test_callback();
         test_pins();
+        test_crls();
     }
     return test_done();
 }
