@@ -3,7 +3,8 @@
 #   scripts/fuzz.sh N       each target for N seconds, from its corpus
 #   scripts/fuzz.sh brief   each target briefly over its corpus (make check)
 #   scripts/fuzz.sh seeds   rewrite the recorded seeds of hs_client_fuzz,
-#                           hs_server_fuzz and ticket_fuzz (tests/fuzz/hs_fuzz.h)
+#                           hs_server_fuzz and ticket_fuzz (tests/fuzz/hs_fuzz.h),
+#                           and codec13_fuzz's (scripts/codec13_seeds.py)
 # The build is build-fuzz/ (clang, libFuzzer, ASan+UBSan, TERN_FUZZING: the
 # crypto provider's fuzzing mode; no shared library is built there).
 set -euo pipefail
@@ -21,6 +22,7 @@ if [ "$mode" = seeds ]; then
     mkdir -p tests/fuzz/corpus/$t
     cp "$work/$t"/seed-* tests/fuzz/corpus/$t/
   done
+  python3 scripts/codec13_seeds.py # cut from the hellos just recorded
   exit 0
 fi
 status=0

@@ -80,7 +80,7 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
     if (!c)
         return NULL;
     c->state = HS_S_WAIT_CH;
-    if (cfg->n_certs == 0)
+    if (cfg->n_certs == 0 && !hs_psk_external_server(cfg))
         hs_fail(c, TERN_E_ARG,
                 "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;
@@ -155,12 +155,9 @@ static int handle_alert(tern_conn *c, const uint8_t *p, size_t len)
 {
     if (len != 2)
         return hs_fail(c, TERN_E_DECODE, "an alert record of %zu bytes (alerts are 2 bytes)", len);
-    int level = p[0], desc = p[1];
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(desc));
-    struct tern_trace_fact f[] = {{"level", level == 1 ? "warning" : "fatal"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT, name,
-             desc == 0 ? "The peer said goodbye: no more data will come." : NULL, 2, f, 1);
+    int desc = p[1];
+    hs_trace_alert(c, false, p[0], p[1],
+                   desc == 0 ? "The peer said goodbye: no more data will come." : NULL);
     if (desc == TERN_ALERT_CLOSE_NOTIFY && c->state != HS_CONNECTED) {
         /* Before the handshake completed, a goodbye is a failure: the
          * connection must not look established (found by tls12_fuzz). */
@@ -225,6 +222,8 @@ static int handle_handshake_bytes(tern_conn *c, const uint8_t *p, size_t len)
         off += msg_len;
         c->hs_in_used = off;
         int rc = hs_message(c, type, body, msg, msg_len);
+        if (rc == TERN_WANT_ASYNC && c->async_pending)
+            break; /* a private-key callback answers later: the rest waits (hs/keyops.c) */
         if (rc != TERN_OK)
             return c->err.code
                        ? c->err.code
@@ -349,7 +348,7 @@ static int answer_key_update(tern_conn *c)
  * is done with (wiping the plaintext opened in place). */
 static void conn_process(tern_conn *c)
 {
-    while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED) {
+    while (c->app_len == 0 && c->state != HS_CLOSED && c->state != HS_FAILED && !c->async_pending) {
         size_t avail = c->raw.len - c->raw_off;
         if (avail < REC_HEADER_LEN)
             break;
@@ -529,7 +528,22 @@ int tern_conn_feed(tern_conn *c, const uint8_t *in, size_t len, size_t *out_used
         return hs_fail(c, TERN_E_NOMEM, "out of memory buffering %zu received bytes", len);
     *out_used = done + len;
     conn_process(c);
+    if (c->async_pending && c->state != HS_FAILED)
+        return TERN_WANT_ASYNC;
     return answer_key_update(c);
+}
+
+int tern_conn_key_done(tern_conn *c, const uint8_t *sig, size_t len)
+{
+    if (!c || !c->async_pending)
+        return TERN_E_ARG;
+    int rc = hs_key_done(c, sig, len);
+    if (rc != TERN_OK)
+        return c->err.code ? c->err.code : rc;
+    conn_process(c); /* what arrived meanwhile */
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    return c->async_pending ? TERN_WANT_ASYNC : TERN_OK;
 }
 
 /* ---- plaintext ---- */
@@ -606,6 +620,8 @@ unsigned tern_conn_wants(const tern_conn *c)
     if (c->state == HS_FAILED || c->state == HS_CLOSED ||
         (c->close_sent && c->state != HS_CONNECTED))
         w |= TERN_WANTS_CLOSED;
+    else if (c->async_pending)
+        w |= TERN_WANTS_ASYNC; /* bytes fed meanwhile are kept, not read */
     else if (c->app_len == 0)
         w |= TERN_WANTS_READ;
     return w;
@@ -658,7 +674,8 @@ const char *tern_conn_peer_subject(const tern_conn *c)
 
 int tern_conn_resumed(const tern_conn *c)
 {
-    return c->resumed;
+    size_t n;
+    return c->resumed && !tern_conn_psk_identity(c, &n); /* an external PSK is no resumption */
 }
 
 int tern_conn_handshake_done(const tern_conn *c)

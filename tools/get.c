@@ -84,6 +84,11 @@ static const char GET_HELP[] =
     "  -f, --fail           exit 22 when the server answers with status 400 or more\n"
     "  --timeout SECONDS    give up when connecting takes longer, or the server\n"
     "                       sends nothing for this long (default 30)\n"
+    "  --connect-timeout SECONDS\n"
+    "                       give up when the TCP connection and the TLS\n"
+    "                       handshake together take longer (decimals allowed)\n"
+    "  --max-time SECONDS   give up when the whole transfer, redirects included,\n"
+    "                       takes longer (decimals allowed)\n"
     "  -h, --help           this text\n"
     "\n"
     "environment:\n"
@@ -108,6 +113,8 @@ struct get_opts {
     uint16_t min_v, max_v;
     enum trace_mode trace;
     int timeout;
+    unsigned connect_timeout_ms, max_time_ms; /* 0: none */
+    int64_t max_deadline_ms;                  /* when --max-time ends (monotonic) */
 };
 
 __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
@@ -121,8 +128,10 @@ __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
     return 1;
 }
 
-/* Connect with a deadline: a non-blocking connect per address, polled. */
-static int dial(const char *host, const char *port, int timeout_s, char *why, size_t cap)
+/* Connect with a deadline: a non-blocking connect per address, polled
+ * (connect_ms); timeout_s is each receive's and send's limit after it. */
+static int dial(const char *host, const char *port, int connect_ms, int timeout_s, char *why,
+                size_t cap)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof(hints));
@@ -149,7 +158,7 @@ static int dial(const char *host, const char *port, int timeout_s, char *why, si
             struct pollfd p = {.fd = s, .events = POLLOUT};
             int pr;
             do
-                pr = poll(&p, 1, timeout_s * 1000);
+                pr = poll(&p, 1, connect_ms);
             while (pr < 0 && errno == EINTR);
             int soerr = 0;
             socklen_t sl = sizeof(soerr);
@@ -242,6 +251,27 @@ static const char *hint(const struct get_opts *o, const struct get_watch *w, int
     return NULL;
 }
 
+static int64_t mono_ms(void);
+
+/* left_ms: what is left of a deadline (at least 1 ms: a spent one fails at
+ * once), or 0 when there is none. */
+static unsigned left_ms(int64_t deadline)
+{
+    if (!deadline)
+        return 0;
+    int64_t left = deadline - mono_ms();
+    return left < 1 ? 1u : (unsigned)left;
+}
+
+/* arm gives the next call on c what is left of --max-time, or of the
+ * connect deadline too while handshaking, whichever ends first. */
+static void arm(tern_conn *c, const struct get_opts *o, int64_t connect_deadline)
+{
+    unsigned a = left_ms(o->max_deadline_ms), b = left_ms(connect_deadline);
+    unsigned t = !a ? b : !b ? a : a < b ? a : b;
+    (void)tern_conn_set_timeout(c, t);
+}
+
 static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_opts *o,
                      const struct get_watch *w)
 {
@@ -249,6 +279,10 @@ static int conn_fail(tern_conn *c, int rc, const char *what, const struct get_op
     const char *h = o && w ? hint(o, w, c ? tern_conn_status(c) : rc, e) : NULL;
     fprintf(stderr, "tern get: %s: %s%s%s\n", what, e ? e : tern_status_name(rc), h ? "; " : "",
             h ? h : "");
+    if ((c ? tern_conn_status(c) : rc) == TERN_E_TIMEOUT && o)
+        fprintf(stderr, "tern get: stopped by %s\n",
+                o->max_deadline_ms && mono_ms() >= o->max_deadline_ms - 5 ? "--max-time"
+                                                                          : "--connect-timeout");
     return 1;
 }
 
@@ -349,9 +383,24 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
         chost = host_port;
         cport = colon + 1;
     }
-    int fd = dial(chost, cport, o->timeout, why, sizeof(why));
-    if (fd < 0)
+    /* --connect-timeout covers the TCP connection and the handshake;
+     * --max-time everything (left_ms: what remains of it). */
+    int64_t connect_deadline = o->connect_timeout_ms ? mono_ms() + o->connect_timeout_ms : 0;
+    unsigned dial_ms = o->timeout * 1000u, t;
+    if ((t = left_ms(connect_deadline)) && t < dial_ms)
+        dial_ms = t;
+    if ((t = left_ms(o->max_deadline_ms)) && t < dial_ms)
+        dial_ms = t;
+    int fd = dial(chost, cport, (int)dial_ms, o->timeout, why, sizeof(why));
+    if (fd < 0) {
+        if (strstr(why, "timed out") && dial_ms < o->timeout * 1000u)
+            return die("%s (stopped by %s)", why,
+                       left_ms(connect_deadline) <= left_ms(o->max_deadline_ms) ||
+                               !o->max_deadline_ms
+                           ? "--connect-timeout"
+                           : "--max-time");
         return die("%s", why);
+    }
     tern_conn *c = tern_conn_new_client(cfg, u->host);
     if (!c) {
         close(fd);
@@ -359,6 +408,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
                    tern_config_error(cfg) ? tern_config_error(cfg) : "out of memory");
     }
     int rc = tern_conn_set_fd(c, fd);
+    arm(c, o, connect_deadline);
     if (rc == TERN_OK)
         rc = tern_handshake(c);
     if (rc != TERN_OK) {
@@ -380,6 +430,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
     size_t off = 0;
     while (off < (size_t)n) {
         size_t wrote = 0;
+        arm(c, o, 0);
         rc = tern_write(c, req + off, (size_t)n - off, &wrote);
         if (rc != TERN_OK) {
             int r = conn_fail(c, rc, "sending the request failed", o, w);
@@ -416,6 +467,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
             goto out;
         }
         size_t got = 0;
+        arm(c, o, 0);
         rc = tern_read(c, buf + have, sizeof(buf) - have, &got);
         if (rc == TERN_E_CLOSED)
             closed = true;
@@ -493,6 +545,7 @@ static int fetch(tern_config *cfg, const struct get_opts *o, struct get_watch *w
             goto out;
         }
         size_t got = 0;
+        arm(c, o, 0);
         rc = tern_read(c, buf, sizeof(buf), &got);
         if (rc == TERN_E_CLOSED)
             closed = true;
@@ -576,7 +629,7 @@ int cmd_get(int argc, char **argv)
         {"cafile", required_argument, 0, 'C'},
         {"capath", required_argument, 0, 'P'},
         {"crl", required_argument, 0, 'R'},
-        {"pinnedpubkey", required_argument, 0, 'N'},
+        {"pinnedpubkey", required_argument, 0, 'Q'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
         {"key-pass", required_argument, 0, 'Y'},
@@ -594,6 +647,8 @@ int cmd_get(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"fail", no_argument, 0, 'f'},
         {"timeout", required_argument, 0, 'W'},
+        {"connect-timeout", required_argument, 0, 'N'},
+        {"max-time", required_argument, 0, 'M'},
         {"silent", no_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -610,7 +665,7 @@ int cmd_get(int argc, char **argv)
         case 'P':
             o.capath = optarg;
             break;
-        case 'N':
+        case 'Q':
             o.pins = optarg;
             break;
         case 'R':
@@ -686,6 +741,21 @@ int cmd_get(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'N':
+        case 'M': {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (end == optarg || *end || !(s > 0) || s > 86400) {
+                fprintf(stderr,
+                        "tern get: %s wants a number of seconds above 0 and at most 86400, not "
+                        "'%s'\n",
+                        ch == 'N' ? "--connect-timeout" : "--max-time", optarg);
+                return 2;
+            }
+            unsigned ms = (unsigned)(s * 1000 + 0.5);
+            *(ch == 'N' ? &o.connect_timeout_ms : &o.max_time_ms) = ms ? ms : 1;
+            break;
+        }
         case 'h':
             fputs(GET_HELP, stdout);
             return 0;
@@ -799,6 +869,8 @@ int cmd_get(int argc, char **argv)
     /* The URLs visited, to name a loop when one comes back. */
     char visited[GET_MAX_REDIRECTS + 1][HTTP_MAX_PATH + 300];
     url_text(&url, visited[0], sizeof(visited[0]));
+    if (o.max_time_ms)
+        o.max_deadline_ms = mono_ms() + o.max_time_ms;
     for (int hop = 0;; hop++) {
         char redirect[HTTP_MAX_PATH] = "";
         int status = 0;

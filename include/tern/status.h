@@ -18,6 +18,9 @@ typedef enum tern_status {
      * wait for, as libtls's TLS_WANT_POLLIN / TLS_WANT_POLLOUT. */
     TERN_WANT_READ = 1,
     TERN_WANT_WRITE = 2,
+    /* An asynchronous private-key operation (tern_config_set_key_callbacks)
+     * has not answered yet: call again once tern_conn_key_done was called. */
+    TERN_WANT_ASYNC = 3,
 
     /* Local failures: no alert is implied by the code itself. */
     TERN_E_NOMEM = 10,       /* an allocation failed */
@@ -29,6 +32,7 @@ typedef enum tern_status {
     TERN_E_LIMIT = 16,       /* a size or count limit of ours was hit */
     TERN_E_FILE = 17,        /* a file could not be read or parsed (PEM, DER, keys) */
     TERN_E_UNSUPPORTED = 18, /* an algorithm or feature tern does not offer */
+    TERN_E_TIMEOUT = 19,     /* a deadline the caller set passed (tern_conn_set_timeout) */
 
     /* Protocol failures: each maps to the alert named in its comment. */
     TERN_E_UNEXPECTED_MESSAGE = 40,      /* unexpected_message (10) */

@@ -210,6 +210,50 @@ int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, si
  * other has no certificate. */
 int tern_conn_use_config(tern_conn *c, tern_config *other);
 
+/* Keys tern cannot see (an HSM, a PKCS#11 token, a remote signer): the
+ * chain's leaf gives the public key, and the application signs (and, for
+ * TLS 1.2 RSA key transport, decrypts) through callbacks. */
+struct tern_key_ops {
+    /* sign signs input (len bytes: the whole content to be signed, not a
+     * digest) under scheme (TERN_SIG_*: it names the hash and padding; RSA-PSS
+     * with a salt as long as the hash) and writes the signature into sig
+     * (cap bytes: 1024) and its length into *sig_len. Returns TERN_OK;
+     * TERN_WANT_ASYNC to answer later with tern_conn_key_done (the input
+     * stays valid only during the call: copy it); anything else fails the
+     * handshake (internal_error). Answering later works for a TLS 1.3
+     * CertificateVerify (a server's, or a client's in mutual TLS); in TLS
+     * 1.2 (ServerKeyExchange, a client's CertificateVerify) sign must
+     * answer at once. */
+    int (*sign)(void *arg, tern_conn *c, uint16_t scheme, const uint8_t *input, size_t len,
+                uint8_t *sig, size_t cap, size_t *sig_len);
+    /* decrypt (may be NULL: then no RSA key transport) undoes PKCS#1 v1.5
+     * encryption of a TLS 1.2 pre-master secret: writes the plaintext into
+     * out (cap 48) and its length into *out_len, and returns TERN_OK; any
+     * other answer, or a length other than 48, and tern goes on with a
+     * random secret (the handshake then fails at Finished, RFC 5246
+     * §7.4.7.1), so a peer learns nothing from the padding. It answers at
+     * once. */
+    int (*decrypt)(void *arg, tern_conn *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                   size_t *out_len);
+    void *arg;
+};
+/* tern_config_add_cert_chain_external adds a PEM chain (leaf first) whose
+ * private key the application holds; a copy of *ops is kept (arg must
+ * outlive the configuration). The callbacks run on the thread driving the
+ * connection, possibly for several connections at once. */
+int tern_config_add_cert_chain_external(tern_config *cfg, const char *chain_pem, size_t chain_len,
+                                        const struct tern_key_ops *ops);
+/* tern_conn_key_done hands in the signature a sign callback promised
+ * (TERN_WANT_ASYNC): sig (len bytes, at most 1024), or NULL/0 when signing
+ * failed (the handshake then fails with internal_error). Call it on the
+ * thread that drives c (a signer on another thread hands its result over),
+ * then go on as usual: the handshake's next flight is queued (sans-I/O:
+ * tern_conn_output) or, on a socket, sent by the next tern_handshake. While
+ * the answer is awaited tern_conn_wants says TERN_WANTS_ASYNC, bytes fed
+ * are kept for later, and tern_handshake/tern_read return TERN_WANT_ASYNC.
+ * TERN_E_ARG when no answer is awaited. */
+int tern_conn_key_done(tern_conn *c, const uint8_t *sig, size_t len);
+
 /* tern_config_check_cert judges the configuration's own certificate chain
  * as a peer would, leaving out only whether the peer trusts its root: each
  * certificate's validity dates at `at` (Unix seconds; 0 means now), the
@@ -254,6 +298,25 @@ int tern_config_set_verify_profile(tern_config *cfg, enum tern_verify_profile pr
 /* ALPN protocol names in preference order ("h2", "http/1.1"). */
 int tern_config_set_alpn(tern_config *cfg, const char *const *protocols, size_t n);
 
+/* The ALPN selection callback (server), for a server that chooses by more
+ * than a fixed preference order (the host name, the client's order, a
+ * protocol it adds at run time). cb sees the client's protocol names in
+ * the client's order (at most the first TERN_ALPN_CB_MAX; names holding a
+ * NUL byte are left out), each a NUL-terminated copy valid during the call,
+ * and returns the index of its choice, TERN_ALPN_NOACK to go on without
+ * ALPN (no extension in the answer), or TERN_ALPN_REFUSE to end the
+ * handshake with a no_application_protocol alert (RFC 7301 §3.2). Any other
+ * value is taken as TERN_ALPN_REFUSE. It is called for each ClientHello
+ * that carries ALPN (TLS 1.3 and 1.2), after the SNI is read and before the
+ * server-name callback, on the thread driving the connection; it may read
+ * c (tern_conn_server_name). With a callback, tern_config_set_alpn's list is
+ * not used by a server (a client still offers it). NULL removes it. */
+#define TERN_ALPN_CB_MAX 64
+#define TERN_ALPN_NOACK  (-1)
+#define TERN_ALPN_REFUSE (-2)
+typedef int (*tern_alpn_select_cb)(void *arg, tern_conn *c, const char *const *protocols, size_t n);
+int tern_config_set_alpn_select_callback(tern_config *cfg, tern_alpn_select_cb cb, void *arg);
+
 enum tern_client_auth {
     TERN_CLIENT_AUTH_NONE = 0,
     TERN_CLIENT_AUTH_OPTIONAL = 1,
@@ -284,11 +347,63 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
  * tickets, 86400 s lifetime and rotation. With a session store (below),
  * count and lifetime also govern stateful tickets, and lifetime is how long
  * the store's sessions (TLS 1.2 IDs too) resume. */
+/* The ticket secret also keys the HelloRetryRequest cookie (RFC 8446
+ * §4.2.2): a server that asks for a second ClientHello keeps nothing in
+ * between; its choices and the hash of the first ClientHello travel sealed
+ * (AES-256-GCM) in the cookie, for 30 s. So servers sharing a ticket key
+ * also take each other's second ClientHellos, and a second ClientHello
+ * completes on a fresh server connection. A cookie that does not
+ * authenticate, or has expired, fails with illegal_parameter; a second
+ * ClientHello without it, with missing_extension. */
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
 int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
                             uint32_t rotation_s);
+
+/* ---------------------------------------------------------------------
+ * External pre-shared keys (RFC 8446 §2.2, §4.2.11): both ends hold an
+ * identity and a key, agreed out of band, and authenticate each other by
+ * it instead of certificates (TLS 1.3 only). The PSK's binder is checked in
+ * constant time; a fresh (EC)DHE exchange is mixed in (psk_dhe_ke) unless
+ * both ends allow psk_ke (tern_config_set_psk_ke). A client offers its PSK
+ * in every ClientHello, before any ticket it holds (which it then does not
+ * offer); a server uses it when the client's identity matches one it
+ * knows and the suite it chose has the PSK's hash (else it goes on with a
+ * certificate, if it has one). A server with a PSK needs no certificate:
+ * without one, a client with no known identity fails with
+ * handshake_failure. Interoperates with OpenSSL (-psk HEX -psk_identity ID:
+ * SHA-256) and GnuTLS (--pskusername/--pskkey, a priority with +ECDHE-PSK
+ * or +PSK). */
+#define TERN_PSK_IDENTITY_MAX 256
+#define TERN_PSK_KEY_MAX      64
+#define TERN_PSK_KEY_MIN      16
+enum tern_psk_hash {
+    TERN_PSK_SHA256 = 1, /* the suites of SHA-256: TLS_AES_128_GCM_SHA256, TLS_CHACHA20_... */
+    TERN_PSK_SHA384 = 2, /* TLS_AES_256_GCM_SHA384 */
+};
+/* tern_config_set_psk: the identity (1 to TERN_PSK_IDENTITY_MAX bytes, any
+ * bytes) and key (TERN_PSK_KEY_MIN to TERN_PSK_KEY_MAX bytes: shorter keys
+ * can be guessed offline from a recorded binder) with its hash. Copied; a
+ * client offers it, a server accepts it. TERN_E_ARG otherwise or on a
+ * configuration in use. */
+int tern_config_set_psk(tern_config *cfg, const uint8_t *identity, size_t identity_len,
+                        const uint8_t *key, size_t key_len, enum tern_psk_hash hash);
+/* A server's lookup: cb writes the key for identity (the client's bytes,
+ * 1 to TERN_PSK_IDENTITY_MAX of them, anything at all) into key (cap is
+ * TERN_PSK_KEY_MAX), its hash into *hash, and returns its length; 0 for an
+ * unknown identity (a length outside TERN_PSK_KEY_MIN..TERN_PSK_KEY_MAX is
+ * taken as 0). tern wipes key after use. Called on the thread driving the
+ * connection, for each identity offered until one is known; it may read c
+ * (tern_conn_server_name). tern_config_set_psk's identity, if any, is
+ * tried first. */
+typedef size_t (*tern_psk_lookup_cb)(void *arg, tern_conn *c, const uint8_t *identity,
+                                     size_t identity_len, uint8_t *key, size_t cap,
+                                     enum tern_psk_hash *hash);
+int tern_config_set_psk_lookup(tern_config *cfg, tern_psk_lookup_cb cb, void *arg);
+/* tern_conn_psk_identity: the external PSK identity the handshake used
+ * (*len set), or NULL when none did. Owned by c. */
+const uint8_t *tern_conn_psk_identity(const tern_conn *c, size_t *len);
 
 /* Resumption without a fresh key exchange (psk_ke, RFC 8446 §4.2.9) saves
  * the (EC)DHE work but gives up forward secrecy: whoever later learns the
@@ -527,6 +642,53 @@ void tern_config_set_trace(tern_config *cfg,
                            void (*cb)(void *arg, const struct tern_trace_event *ev), void *arg);
 
 /* ---------------------------------------------------------------------
+ * Message and state callbacks: what OpenSSL's msg and info callbacks give,
+ * for debugging tools and logs. Both come from the trace module (the same
+ * points that make tern_config_set_trace's events), so they agree with the
+ * trace; they work with or without a trace callback. They run on the
+ * thread driving the connection, inside the tern call that caused them:
+ * they may read c (tern_conn_version, tern_conn_error, ...) but must not
+ * feed, write, close or free it. */
+
+/* One message that crossed: a handshake message (its 4-byte header
+ * included), an alert (2 bytes: level, description) or a ChangeCipherSpec
+ * (1 byte), as plaintext, whatever record protection carried it. */
+struct tern_message {
+    int sent;             /* 1: this endpoint sent it; 0: it received it */
+    uint8_t content_type; /* TERN_CONTENT_HANDSHAKE, _ALERT or _CCS */
+    uint8_t type;         /* handshake: its type (1 ClientHello, 2 ServerHello, ...);
+                             alert: its description; ChangeCipherSpec: 1 */
+    const uint8_t *bytes; /* the whole message, valid during the call only */
+    size_t len;
+};
+#define TERN_CONTENT_CCS       20
+#define TERN_CONTENT_ALERT     21
+#define TERN_CONTENT_HANDSHAKE 22
+/* tern_config_set_message_callback: cb sees every handshake message
+ * (post-handshake ones too: NewSessionTicket, KeyUpdate), alert and
+ * ChangeCipherSpec of each connection made with cfg, in the order they
+ * crossed. A received handshake message is shown before tern acts on it; a
+ * sent one once it is queued. NULL removes it. TERN_E_ARG on a
+ * configuration in use. */
+typedef void (*tern_message_cb)(void *arg, tern_conn *c, const struct tern_message *m);
+int tern_config_set_message_callback(tern_config *cfg, tern_message_cb cb, void *arg);
+
+enum tern_state_event {
+    TERN_STATE_HANDSHAKE_START =
+        1, /* the first ClientHello was sent (client) or received (server) */
+    TERN_STATE_HANDSHAKE_DONE = 2, /* the handshake completed (value: the version) */
+    TERN_STATE_ALERT_SENT = 3,     /* value: the alert description (close_notify is 0) */
+    TERN_STATE_ALERT_RECEIVED = 4, /* value: the alert description */
+    TERN_STATE_CLOSED = 5,         /* close_notify sent or received, whichever came first (once) */
+    TERN_STATE_FAILED = 6,         /* the connection failed (value: its tern_status) */
+};
+/* tern_config_set_state_callback: cb is told each state change of each
+ * connection made with cfg; value as the event's comment says (else 0).
+ * NULL removes it. TERN_E_ARG on a configuration in use. */
+typedef void (*tern_state_cb)(void *arg, tern_conn *c, enum tern_state_event event, int value);
+int tern_config_set_state_callback(tern_config *cfg, tern_state_cb cb, void *arg);
+
+/* ---------------------------------------------------------------------
  * The sans-I/O connection. */
 
 /* tern_conn_new_client: server_name is checked against the certificate and
@@ -576,10 +738,11 @@ int tern_conn_export_keying_material(tern_conn *c, const char *label, const uint
                                      size_t context_len, uint8_t *out, size_t len);
 
 enum tern_wants {
-    TERN_WANTS_READ = 1,  /* it needs bytes from the peer */
-    TERN_WANTS_WRITE = 2, /* it has bytes to send */
-    TERN_WANTS_DONE = 4,  /* the handshake is complete */
-    TERN_WANTS_CLOSED = 8 /* closed or failed: nothing more will happen */
+    TERN_WANTS_READ = 1,   /* it needs bytes from the peer */
+    TERN_WANTS_WRITE = 2,  /* it has bytes to send */
+    TERN_WANTS_DONE = 4,   /* the handshake is complete */
+    TERN_WANTS_CLOSED = 8, /* closed or failed: nothing more will happen */
+    TERN_WANTS_ASYNC = 16  /* a private-key callback has not answered: tern_conn_key_done */
 };
 unsigned tern_conn_wants(const tern_conn *c);
 
@@ -599,6 +762,8 @@ const char *tern_conn_server_name(const tern_conn *c);
  * a refusal was let through (TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY, the
  * _DANGEROUS override, insecure mode), which tern_conn_peer_verdict tells. */
 const char *tern_conn_peer_subject(const tern_conn *c);
+/* tern_conn_resumed: the handshake resumed a session (an external PSK's
+ * handshake is no resumption: tern_conn_psk_identity). */
 int tern_conn_resumed(const tern_conn *c);
 int tern_conn_handshake_done(const tern_conn *c);
 
@@ -620,6 +785,21 @@ int tern_conn_handshake_done(const tern_conn *c);
  * handshake. *out_conn is set whenever a connection object could be made,
  * even on failure, so tern_conn_error can say why; free it. */
 int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn);
+/* tern_connect_timeout is tern_connect within timeout_ms milliseconds
+ * (1 to 86,400,000) for the name lookup's results to connect and the
+ * handshake to complete together (the lookup itself is the resolver's);
+ * past it, TERN_E_TIMEOUT and a sentence naming the step. */
+int tern_connect_timeout(tern_config *cfg, const char *host, const char *port, unsigned timeout_ms,
+                         tern_conn **out_conn);
+/* tern_conn_set_timeout: each later tern_handshake, tern_read, tern_write
+ * and tern_close on a blocking descriptor returns within timeout_ms
+ * milliseconds (0, the default: no limit; at most 86,400,000). When the
+ * peer does not answer by then, the call fails with TERN_E_TIMEOUT and the
+ * connection with it (a TLS stream cut mid-record cannot go on). It is a
+ * deadline for the whole call, not for each send or receive (which
+ * SO_RCVTIMEO/SO_SNDTIMEO give, and which tern also honours). Non-blocking
+ * descriptors keep their event loop's time: the limit does not apply. */
+int tern_conn_set_timeout(tern_conn *c, unsigned timeout_ms);
 /* tern_conn_set_fd binds c to a connected descriptor the caller keeps
  * owning (tern_close and tern_conn_free leave it open). Descriptors made by
  * tern_connect and tern_accept belong to the connection instead. */

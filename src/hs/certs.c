@@ -49,8 +49,8 @@ static uint16_t leaf_scheme(const struct hs_cert *k)
     return cry_scheme_for(a->alg, a->hash, issuer);
 }
 
-/* take_chain moves a loaded chain and key into the next free slot. */
-static int take_chain(tern_config *cfg, struct x509_chain_key *ck)
+/* config_take_chain moves a loaded chain and key into the next free slot. */
+int config_take_chain(tern_config *cfg, struct x509_chain_key *ck)
 {
     if (ck->n > HS_MAX_CHAIN) {
         size_t n = ck->n;
@@ -68,11 +68,11 @@ static int take_chain(tern_config *cfg, struct x509_chain_key *ck)
     }
     struct hs_cert *k = &cfg->certs[cfg->n_certs];
     memset(k, 0, sizeof(*k));
-    struct tern_err e;
-    err_init(&e);
-    if (x509_cert_parse(ck->ders[0], ck->lens[0], &k->leaf, &e) != TERN_OK) {
+    struct tern_err pe;
+    err_init(&pe);
+    if (x509_cert_parse(ck->ders[0], ck->lens[0], &k->leaf, &pe) != TERN_OK) {
         x509_chain_key_cleanup(ck);
-        return config_fail(cfg, e.code, "%s", e.msg);
+        return config_fail(cfg, pe.code, "%s", pe.msg);
     }
     for (size_t i = 0; i < ck->n; i++) {
         k->chain[i] = ck->ders[i];
@@ -87,7 +87,7 @@ static int take_chain(tern_config *cfg, struct x509_chain_key *ck)
     k->leaf_scheme = leaf_scheme(k);
     for (size_t i = 0; i < k->chain_n; i++) {
         struct x509_cert *cert = i ? NULL : k->leaf;
-        if (i && x509_cert_parse(k->chain[i], k->chain_len[i], &cert, &e) != TERN_OK)
+        if (i && x509_cert_parse(k->chain[i], k->chain_len[i], &cert, &pe) != TERN_OK)
             break;
         size_t l = strlen(k->chain_text);
         snprintf(k->chain_text + l, sizeof(k->chain_text) - l, "%s%s", i ? " <- " : "",
@@ -117,7 +117,7 @@ int tern_config_add_cert_chain_pem(tern_config *cfg, const char *chain_pem, size
     int rc = x509_load_chain_and_key(chain_pem, chain_len, key_pem, key_len, &pw, &ck, &e);
     if (rc != TERN_OK)
         return config_fail(cfg, rc, "%s", e.msg);
-    return take_chain(cfg, &ck);
+    return config_take_chain(cfg, &ck);
 }
 
 int tern_config_add_cert_chain_der(tern_config *cfg, const uint8_t *const *certs,
@@ -134,7 +134,7 @@ int tern_config_add_cert_chain_der(tern_config *cfg, const uint8_t *const *certs
     int rc = x509_load_chain_and_key_der(certs, cert_lens, n, key_der, key_len, &pw, &ck, &e);
     if (rc != TERN_OK)
         return config_fail(cfg, rc, "%s", e.msg);
-    return take_chain(cfg, &ck);
+    return config_take_chain(cfg, &ck);
 }
 
 int tern_config_add_cert_chain_file(tern_config *cfg, const char *chain_path, const char *key_path)

@@ -4,6 +4,7 @@
  *         -> WAIT_FINISHED -> CONNECTED
  * A HelloRetryRequest sends the client back to WAIT_SH once. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/session.h"
 
@@ -173,7 +174,8 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         /* pre_shared_key goes last (RFC 8446 §4.2.11); its binder is
          * patched in below, once the rest of the message is final. */
         struct hs_session *s = c->session;
-        uint32_t age = (uint32_t)(hs_now_ms() - s->issued_ms);
+        /* RFC 8446 §4.2.11: an external PSK's obfuscated age is 0. */
+        uint32_t age = s->external ? 0 : (uint32_t)(hs_now_ms() - s->issued_ms);
         e = ext_begin(c, w, EXT_PRE_SHARED_KEY);
         size_t ids = wr_open_u16(w);
         size_t id = wr_open_u16(w);
@@ -183,11 +185,12 @@ static int write_client_hello(tern_conn *c, struct wr *w)
         wr_close(w, ids);
         size_t binders = wr_open_u16(w);
         size_t b = wr_open_u8(w);
-        wr_zeros(w, s->psk_len);
+        size_t blen = cry_hash_len(hs_suite13(s->suite)->hash);
+        wr_zeros(w, blen);
         wr_close(w, b);
         wr_close(w, binders);
         wr_close(w, e);
-        binders_len = 2 + 1 + s->psk_len;
+        binders_len = 2 + 1 + blen;
         c->psk_offered = true;
     }
     wr_close(w, exts);
@@ -207,8 +210,8 @@ static int write_client_hello(tern_conn *c, struct wr *w)
             rc = cry_hash_peek(&t, th);
         cry_hash_cleanup(&t);
         if (rc == TERN_OK)
-            rc = hs_binder(suite->hash, c->session->psk, c->session->psk_len, th,
-                           w->buf + w->len - c->session->psk_len);
+            rc = hs_psk_binder(suite->hash, c->session, th,
+                               w->buf + w->len - cry_hash_len(suite->hash));
         if (rc != TERN_OK)
             return hs_fail(c, TERN_E_INTERNAL, "computing the PSK binder failed");
     }
@@ -219,29 +222,18 @@ static int write_client_hello(tern_conn *c, struct wr *w)
  * the injected one, adopting its random, session id and offers. */
 static int use_test_client_hello(tern_conn *c, struct wr *w)
 {
-    struct rd r, sid, suites, comp, exts;
-    const uint8_t *random;
-    uint32_t body_len;
-    uint8_t type;
-    uint16_t version;
-    rd_init(&r, c->test.client_hello, c->test.client_hello_len);
-    if (!rd_u8(&r, &type) || !rd_u24(&r, &body_len) || !rd_u16(&r, &version) ||
-        !rd_bytes(&r, &random, 32) || !rd_prefixed8(&r, &sid) || !rd_prefixed16(&r, &suites) ||
-        !rd_prefixed8(&r, &comp) || !rd_prefixed16(&r, &exts) || !rd_empty(&r) || sid.len > 32)
-        return hs_fail(c, TERN_E_ARG, "the test ClientHello does not parse");
-    memcpy(c->client_random, random, 32);
-    memcpy(c->session_id, sid.p, sid.len);
-    c->session_id_len = sid.len;
-    c->offered_exts = 0;
-    while (!rd_empty(&exts)) {
-        uint16_t et;
-        struct rd body;
-        if (!rd_u16(&exts, &et) || !rd_prefixed16(&exts, &body))
-            return hs_fail(c, TERN_E_ARG, "the test ClientHello's extensions do not parse");
-        for (int id = 0; id < EXT_COUNT; id++)
-            if (hs_ext_type((enum hs_ext_id)id) == et)
-                c->offered_exts |= 1ull << id;
-    }
+    struct hs13_client_hello m;
+    struct tern_err err;
+    err_init(&err);
+    if (c->test.client_hello_len < 4 || c->test.client_hello[0] != HS_CLIENT_HELLO ||
+        hs13_parse_client_hello(hs_msg_body(c->test.client_hello, c->test.client_hello_len), &m,
+                                &err) != TERN_OK ||
+        !m.has_exts)
+        return hs_fail(c, TERN_E_ARG, "the test ClientHello does not parse: %s", err.msg);
+    memcpy(c->client_random, m.random, 32);
+    memcpy(c->session_id, m.session_id.p, m.session_id.len);
+    c->session_id_len = m.session_id.len;
+    c->offered_exts = m.ext.present;
     for (size_t i = 0; i < c->n_kex; i++) {
         if (c->kex[i].group != TERN_GROUP_X25519 || !c->test.x25519_priv)
             continue;
@@ -337,7 +329,13 @@ int hs_client_start(tern_conn *c)
         TRY(make_shares(c, 0));
     /* Resume when we hold a ticket for this server whose suite we still allow. */
     struct hs_session s;
-    if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
+    if (v13 && hs_psk_external_client(c, &s)) {
+        /* An external PSK (hs/psk.c) comes before any ticket. */
+        c->session = tern_memdup(&s, sizeof(s));
+        hs_session_wipe(&s);
+        if (!c->session)
+            return hs_fail(c, TERN_E_NOMEM, "out of memory");
+    } else if (c->server_name && hs_cache_take(c->cfg, c->server_name, &s)) {
         if (s.version == TERN_TLS12) {
             (void)hs12_client_offer_session(c, &s); /* TLS 1.2 hook: a ticket (RFC 5077) */
         } else if (v13 && hs_list_has(c->cfg->suites, c->cfg->n_suites, s.suite) &&
@@ -363,7 +361,7 @@ int hs_client_start(tern_conn *c)
 
 /* check_server_hello13: what TLS 1.3 asks of a ServerHello or
  * HelloRetryRequest (hs/hello.c parsed it and chose TLS 1.3). */
-static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh)
+static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh, struct hs13_sh_exts *x)
 {
     if (!sh->has_exts) {
         /* No extensions at all: a TLS 1.2-or-older server. */
@@ -375,10 +373,14 @@ static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh)
     const char *what = sh->is_hrr ? "HelloRetryRequest" : "ServerHello";
     TRY(hs_parse_server_hello_exts(c, sh, sh->is_hrr ? EXT_IN_HRR : EXT_IN_SH, 1ull << EXT_COOKIE,
                                    what));
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_sh_exts(&sh->ext, sh->is_hrr, x, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     if (sh->legacy != 0x0303)
         return hs_fail(c, TERN_E_PROTOCOL_VERSION, "%s legacy_version is 0x%04x, expected 0x0303",
                        what, sh->legacy);
-    if (!hs_ext_has(&sh->ext, EXT_SUPPORTED_VERSIONS)) {
+    if (!x->has_version) {
         /* RFC 8446 §4.1.3: a TLS 1.3 client checks the downgrade sentinel. */
         if (!memcmp(sh->random + 24, hs_downgrade12, 8) ||
             !memcmp(sh->random + 24, hs_downgrade11, 8))
@@ -388,10 +390,7 @@ static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh)
         return hs_fail(c, TERN_E_PROTOCOL_VERSION,
                        "the server chose an older TLS version; tern offered only TLS 1.3");
     }
-    struct rd sv = sh->ext.body[EXT_SUPPORTED_VERSIONS];
-    uint16_t v;
-    if (!rd_u16(&sv, &v) || !rd_empty(&sv))
-        return hs_fail(c, TERN_E_DECODE, "%s: malformed supported_versions", what);
+    uint16_t v = x->version;
     if (v != TERN_TLS13)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the server selected version 0x%04x (%s), which we did not offer", v,
@@ -413,18 +412,16 @@ static int check_server_hello13(tern_conn *c, struct hs_server_hello *sh)
     return TERN_OK;
 }
 
-static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const uint8_t *msg, size_t len)
+static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const struct hs13_sh_exts *x,
+                          const uint8_t *msg, size_t len)
 {
     if (c->hrr_done)
         return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                        "a second HelloRetryRequest (RFC 8446 §4.1.4 allows one)");
     c->hrr_done = true;
     c->suite = sh->suite;
-    uint16_t group = 0;
-    if (hs_ext_has(&sh->ext, EXT_KEY_SHARE)) {
-        struct rd ks = sh->ext.body[EXT_KEY_SHARE];
-        if (!rd_u16(&ks, &group) || !rd_empty(&ks))
-            return hs_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed key_share");
+    uint16_t group = x->has_key_share ? x->group : 0;
+    if (x->has_key_share) {
         if (!hs_list_has(c->cfg->groups, c->cfg->n_groups, group) || !cry_kex_supported(group))
             return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                            "the server asked for group %s (0x%04x), which we did not offer",
@@ -437,13 +434,14 @@ static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const uint8_
                                tern_group_name(group));
     }
     c->cookie_len = 0;
-    if (hs_ext_has(&sh->ext, EXT_COOKIE)) {
-        struct rd ck = sh->ext.body[EXT_COOKIE], body;
-        if (!rd_prefixed16_nonempty(&ck, &body) || !rd_empty(&ck) || body.len > sizeof(c->cookie))
-            return hs_fail(c, TERN_E_DECODE, "HelloRetryRequest: malformed cookie of %zu bytes",
-                           body.len);
-        memcpy(c->cookie, body.p, body.len);
-        c->cookie_len = body.len;
+    if (x->has_cookie) {
+        if (x->cookie.len > sizeof(c->cookie))
+            return hs_fail(
+                c, TERN_E_DECODE,
+                "HelloRetryRequest: malformed cookie of %zu bytes (tern keeps up to %zu)",
+                x->cookie.len, sizeof(c->cookie));
+        memcpy(c->cookie, x->cookie.p, x->cookie.len);
+        c->cookie_len = x->cookie.len;
     }
     if (!group && !c->cookie_len)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
@@ -482,21 +480,20 @@ static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const uint8_
 int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uint8_t *msg,
                              size_t len)
 {
-    TRY(check_server_hello13(c, sh));
+    struct hs13_sh_exts x;
+    TRY(check_server_hello13(c, sh, &x));
     if (sh->is_hrr)
-        return on_hello_retry(c, sh, msg, len);
+        return on_hello_retry(c, sh, &x, msg, len);
 
     /* Without key_share the server resumes with psk_ke, which we offered
      * only if the configuration allows it. */
-    bool psk_ke = !hs_ext_has(&sh->ext, EXT_KEY_SHARE);
-    if (psk_ke && !(c->cfg->psk_ke && c->session && hs_ext_has(&sh->ext, EXT_PRE_SHARED_KEY)))
+    bool psk_ke = !x.has_key_share;
+    if (psk_ke && !(c->cfg->psk_ke && c->session && x.has_psk))
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ServerHello has no key_share, and we did not offer resumption without "
                        "a key exchange (psk_ke)");
-    struct rd ks = sh->ext.body[EXT_KEY_SHARE], share = {0};
-    uint16_t group = 0;
-    if (!psk_ke && (!rd_u16(&ks, &group) || !rd_prefixed16_nonempty(&ks, &share) || !rd_empty(&ks)))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed key_share");
+    struct rd share = x.share;
+    uint16_t group = x.group;
     struct cry_kex *k = NULL;
     for (size_t i = 0; i < c->n_kex; i++)
         if (c->kex[i].group == group)
@@ -505,11 +502,8 @@ int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uin
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the server answered with a %s (0x%04x) key share, which we did not send",
                        tern_group_name(group), group);
-    if (hs_ext_has(&sh->ext, EXT_PRE_SHARED_KEY)) {
-        struct rd pe = sh->ext.body[EXT_PRE_SHARED_KEY];
-        uint16_t index;
-        if (!rd_u16(&pe, &index) || !rd_empty(&pe))
-            return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed pre_shared_key");
+    if (x.has_psk) {
+        uint16_t index = x.psk_index;
         if (!c->session || index != 0)
             return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                            "ServerHello selects PSK identity %u, which we did not offer", index);
@@ -579,18 +573,11 @@ int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uin
 
 static int on_encrypted_extensions(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
-    struct rd exts;
-    if (!rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "EncryptedExtensions: malformed message");
     struct hs_exts e;
     struct tern_err err;
     err_init(&err);
-    /* supported_groups may come back unrequested (RFC 8446 §4.2.7). */
-    uint64_t allowed = c->offered_exts | (1ull << EXT_SUPPORTED_GROUPS);
-    if (hs_exts_parse(exts, EXT_IN_EE, allowed, "EncryptedExtensions", &e, &err) != TERN_OK)
+    if (hs13_parse_encrypted_extensions(body, c->offered_exts, &e, &err) != TERN_OK)
         return hs_fail_err(c, &err);
-    if (hs_ext_has(&e, EXT_SERVER_NAME) && e.body[EXT_SERVER_NAME].len != 0)
-        return hs_fail(c, TERN_E_DECODE, "EncryptedExtensions: server_name must be empty");
     if (hs_ext_has(&e, EXT_ALPN))
         TRY(hs_read_alpn_choice(c, e.body[EXT_ALPN], "EncryptedExtensions"));
     TRY(hs_transcript_add(c, msg, len));
@@ -605,36 +592,30 @@ static int on_encrypted_extensions(tern_conn *c, struct rd body, const uint8_t *
 
 static int on_certificate_request(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
-    struct rd ctx, exts;
-    if (!rd_prefixed8(&body, &ctx) || !rd_prefixed16(&body, &exts) || !rd_empty(&body) ||
-        ctx.len > sizeof(c->cr_context))
-        return hs_fail(c, TERN_E_DECODE, "CertificateRequest: malformed message");
-    struct hs_exts e;
+    struct hs13_cert_request cr;
     struct tern_err err;
     err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CR, 0, "CertificateRequest", &e, &err) != TERN_OK)
+    _Static_assert(HS13_MAX_CONTEXT <= sizeof(c->cr_context), "cr_context holds the context");
+    if (hs13_parse_certificate_request(body, &cr, &err) != TERN_OK)
         return hs_fail_err(c, &err);
-    if (!hs_ext_has(&e, EXT_SIGNATURE_ALGORITHMS))
-        return hs_fail(c, TERN_E_MISSING_EXTENSION,
-                       "CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)");
-    struct rd sa = e.body[EXT_SIGNATURE_ALGORITHMS], list;
-    if (!rd_prefixed16(&sa, &list) || !rd_empty(&sa))
-        return hs_fail(c, TERN_E_DECODE, "CertificateRequest: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, list, "CertificateRequest's signature_algorithms", hs_known_scheme,
-                         c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
-    if (hs_ext_has(&e, EXT_CERTIFICATE_AUTHORITIES)) {
-        /* RFC 8446 §4.2.4: DistinguishedName authorities<3..2^16-1> */
-        struct rd ca = e.body[EXT_CERTIFICATE_AUTHORITIES], names;
-        if (!rd_prefixed16(&ca, &names) || !rd_empty(&ca) || names.len < 3)
-            return hs_fail(c, TERN_E_DECODE,
-                           "CertificateRequest: malformed certificate_authorities");
-        TRY(hs_keep_peer_ca_names(c, names));
-    }
-    memcpy(c->cr_context, ctx.p, ctx.len);
-    c->cr_context_len = ctx.len;
+    c->n_peer_sigs_sent =
+        hs_u16_list_keep(cr.sigalgs, hs_known_scheme, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs);
+    if (cr.has_cas)
+        TRY(hs_keep_peer_ca_names(c, cr.cas));
+    memcpy(c->cr_context, cr.context.p, cr.context.len);
+    c->cr_context_len = cr.context.len;
     TRY(hs_took_cert_request(c, msg, len));
     c->state = HS_C_WAIT_CERT;
     return TERN_OK;
+}
+
+/* flight_end: the client's Finished; also where an asynchronous
+ * signature resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_install_app_keys(c, true));
+    return hs13_complete(c);
 }
 
 static int send_second_flight(tern_conn *c)
@@ -643,12 +624,16 @@ static int send_second_flight(tern_conn *c)
         TRY(hs_send_ccs(c)); /* middlebox compatibility, once */
     if (c->cert_requested) {
         TRY(hs13_send_certificate(c, c->cr_context, c->cr_context_len));
-        if (c->cert)
-            TRY(hs13_send_certificate_verify(c));
+        if (c->cert) {
+            c->async_next = flight_end; /* an external key may answer later */
+            int cv = hs13_send_certificate_verify(c);
+            if (cv == TERN_WANT_ASYNC)
+                return cv;
+            c->async_next = NULL;
+            TRY(cv);
+        }
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_install_app_keys(c, true));
-    return hs13_complete(c);
+    return flight_end(c);
 }
 
 int hs_client_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)

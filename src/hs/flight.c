@@ -5,6 +5,7 @@
  * over feed/read/write, sits above this and the state machines; nothing
  * here calls up into it. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 
 #include <stdarg.h>
@@ -62,14 +63,11 @@ void hs_send_alert(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     c->alert_sent = alert;
     c->close_sent = true;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", body[0] == 2 ? "fatal" : "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             alert == 0 ? "We said goodbye: close_notify tells the peer no more data will follow, "
-                          "so a cut connection cannot pass for a complete one."
-                        : "We stopped the connection and told the peer why.",
-             2, f, 1);
+    hs_trace_alert(c, true, body[0], body[1],
+                   alert == 0
+                       ? "We said goodbye: close_notify tells the peer no more data will follow, "
+                         "so a cut connection cannot pass for a complete one."
+                       : "We stopped the connection and told the peer why.");
 }
 
 /* queue_record seals one record (len <= 2^14) at the end of out. */
@@ -123,12 +121,16 @@ int hs_send_records(tern_conn *c, uint8_t type, const uint8_t *data, size_t len)
 int hs_send(tern_conn *c, const uint8_t *msg, size_t len)
 {
     TRY(hs_transcript_add(c, msg, len));
-    return hs_send_records(c, REC_HANDSHAKE, msg, len);
+    TRY(hs_send_records(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int hs_send_post(tern_conn *c, const uint8_t *msg, size_t len)
 {
-    return hs_send_records(c, REC_HANDSHAKE, msg, len);
+    TRY(hs_send_records(c, REC_HANDSHAKE, msg, len));
+    hs_trace_wire(c, true, REC_HANDSHAKE, msg, len);
+    return TERN_OK;
 }
 
 int hs_send_ccs(tern_conn *c)
@@ -136,7 +138,10 @@ int hs_send_ccs(tern_conn *c)
     static const uint8_t one = 1;
     /* The record layer sends it unprotected (RFC 8446 §5, Appendix D.4). */
     queue_record(c, REC_CHANGE_CIPHER_SPEC, &one, 1);
-    return c->state == HS_FAILED ? c->err.code : TERN_OK;
+    if (c->state == HS_FAILED)
+        return c->err.code;
+    hs_trace_wire(c, true, REC_CHANGE_CIPHER_SPEC, &one, 1);
+    return TERN_OK;
 }
 
 int hs_send_warning(tern_conn *c, int alert)
@@ -147,17 +152,19 @@ int hs_send_warning(tern_conn *c, int alert)
     queue_record(c, REC_ALERT, body, 2);
     if (c->state == HS_FAILED)
         return c->err.code;
-    char name[64];
-    snprintf(name, sizeof(name), "alert %s", tern_alert_name(alert));
-    struct tern_trace_fact f[] = {{"level", "warning"}};
-    hs_trace(c, TERN_TRACE_ALERT, c->is_server ? TERN_DIR_TO_CLIENT : TERN_DIR_TO_SERVER, name,
-             "We told the peer no with a warning; the connection stays open.", 2, f, 1);
+    hs_trace_alert(c, true, 1, (uint8_t)alert,
+                   "We told the peer no with a warning; the connection stays open.");
     return TERN_OK;
 }
 
 int hs_send_key_update(tern_conn *c, int request_peer)
 {
-    uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    uint8_t msg[5];
+    struct wr w;
+    wr_init_fixed(&w, msg, sizeof(msg));
+    hs13_write_key_update(&w, request_peer ? 1 : 0);
+    if (!wr_ok(&w) || w.len != sizeof(msg))
+        return hs_fail(c, TERN_E_INTERNAL, "writing KeyUpdate failed");
     c->key_update_due = false; /* this update answers any the peer asked for */
     TRY(hs_send_post(c, msg, sizeof(msg)));
     struct tern_err e;

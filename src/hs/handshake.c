@@ -6,6 +6,7 @@
  * server13.c, tls13.c for TLS 1.3; client12.c, server12.c, tls12.c for
  * TLS 1.2) build on it; it stands on flight.c. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
 #include "hs/policy.h"
@@ -27,6 +28,7 @@ const uint8_t hs_downgrade11[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x0
 
 int hs_message(tern_conn *c, uint8_t type, struct rd body, const uint8_t *msg, size_t len)
 {
+    hs_trace_wire(c, false, REC_HANDSHAKE, msg, len); /* the message callback (hs/hooks.c) */
     if (c->state == HS_CONNECTED)
         return hs_post_message(c, type, body);
     if (c->is_server)
@@ -55,6 +57,7 @@ int hs_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
                        "an unexpected ChangeCipherSpec record (%zu bytes) %s", len,
                        hs_state_name(c->state));
     c->got_ccs = true;
+    hs_trace_wire(c, false, REC_CHANGE_CIPHER_SPEC, p, len);
     return TERN_OK;
 }
 
@@ -128,18 +131,6 @@ bool hs_list_has(const uint16_t *list, size_t n, uint16_t v)
     return false;
 }
 
-int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg)
-{
-    /* RFC 8446 Appendix D.5: SSL 3.0 (0x0300) MUST be refused this way;
-     * anything lower (SSL 2.0's 0x0002, 0x0200, zero) is no better. */
-    if (v > 0x0300)
-        return TERN_OK;
-    return hs_fail(c, TERN_E_PROTOCOL_VERSION,
-                   "%s legacy_version is 0x%04x: SSL 3.0 and older are refused whatever "
-                   "supported_versions says (RFC 8446 Appendix D.5)",
-                   msg, v);
-}
-
 bool hs_known_suite(uint16_t v)
 {
     return hs_suite13(v) || hs_suite12(v);
@@ -195,10 +186,11 @@ int hs_read_u16_list(tern_conn *c, struct rd list, const char *what, bool (*know
 
 int hs_read_alpn_choice(tern_conn *c, struct rd ext, const char *where)
 {
-    struct rd list, name, ours, p;
-    if (!rd_prefixed16(&ext, &list) || !rd_empty(&ext) || !rd_prefixed8(&list, &name) ||
-        name.len == 0 || !rd_empty(&list))
-        return hs_fail(c, TERN_E_DECODE, "%s: ALPN must name exactly one protocol", where);
+    struct rd name, ours, p;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_alpn_choice(ext, where, &name, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     /* RFC 7301 §3.1: it must be one we offered. */
     bool found = false;
     rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
@@ -230,23 +222,10 @@ void hs_write_alpn_choice(struct wr *w, const char *alpn)
 
 int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
 {
-    /* RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each
-     * ProtocolName<1..2^8-1>: an empty name, or one running past the list,
-     * makes the whole extension malformed, whatever comes before it. */
-    struct rd list, name;
-    if (!rd_prefixed16_nonempty(&ext, &list) || !rd_empty(&ext))
-        return hs_fail(c, TERN_E_DECODE,
-                       "ClientHello: malformed ALPN extension (its list is empty or its length "
-                       "is wrong)");
-    *out_list = list;
-    for (size_t i = 1; !rd_empty(&list); i++) {
-        if (!rd_prefixed8(&list, &name))
-            return hs_fail(c, TERN_E_DECODE,
-                           "ClientHello: ALPN protocol name %zu runs past the end of the list", i);
-        if (name.len == 0)
-            return hs_fail(c, TERN_E_DECODE,
-                           "ClientHello: ALPN protocol name %zu is empty (RFC 7301 §3.1)", i);
-    }
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_alpn_list(ext, out_list, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     return TERN_OK;
 }
 
@@ -254,13 +233,11 @@ int hs_read_alpn_list(tern_conn *c, struct rd ext, struct rd *out_list)
 int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
 {
     if (hs_ext_has(ext, EXT_SERVER_NAME)) {
-        struct rd sn = ext->body[EXT_SERVER_NAME], list, name;
-        uint8_t type;
-        if (!rd_prefixed16(&sn, &list) || !rd_empty(&sn) || !rd_u8(&list, &type) ||
-            !rd_prefixed16_nonempty(&list, &name) || type != 0)
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed server_name");
-        if (memchr(name.p, 0, name.len))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "ClientHello: server_name contains NUL");
+        struct rd name;
+        struct tern_err err;
+        err_init(&err);
+        if (hs13_parse_sni(ext->body[EXT_SERVER_NAME], &name, &err) != TERN_OK)
+            return hs_fail_err(c, &err);
         tern_free(c->server_name);
         c->server_name = tern_malloc(name.len + 1);
         if (!c->server_name)
@@ -274,6 +251,8 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
      * error either way. */
     if (hs_ext_has(ext, EXT_ALPN))
         TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &theirs));
+    if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_select_cb)
+        return hs_alpn_select(c, theirs); /* the application chooses (hs/hooks.c) */
     if (hs_ext_has(ext, EXT_ALPN) && c->cfg->alpn_len) {
         /* Our preference order. */
         struct rd ours, p;
@@ -430,14 +409,25 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
 int hs_send_certificate_verify(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
                                const char *explain)
 {
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    int rc =
-        cry_sign(&c->cert->key, info->alg, info->hash, content, clen, sig, sizeof(sig), &sig_len);
+    int rc = hs_key_sign(c, scheme, content, clen, sig, sizeof(sig), &sig_len);
+    if (rc == TERN_WANT_ASYNC) { /* hs_key_done sends it (hs/keyops.c) */
+        c->async_pending = true;
+        c->async_scheme = scheme;
+        c->async_explain = explain;
+        return rc;
+    }
     if (rc != TERN_OK)
-        return hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
-                       tern_sig_scheme_name(scheme));
+        return c->err.code ? c->err.code
+                           : hs_fail(c, TERN_E_INTERNAL, "signing CertificateVerify with %s failed",
+                                     tern_sig_scheme_name(scheme));
+    return hs_cv_send(c, scheme, sig, sig_len, explain);
+}
+
+int hs_cv_send(tern_conn *c, uint16_t scheme, const uint8_t *sig, size_t sig_len,
+               const char *explain)
+{
     uint8_t buf[1100];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));

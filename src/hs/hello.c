@@ -4,6 +4,7 @@
  * hands the parsed message to that version's machine (server13.c,
  * server12.c); the client does the same with a ServerHello (struct
  * hs_server_hello; client13.c, client12.c). */
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/tls12.h"
 
@@ -13,37 +14,32 @@
 int hs_parse_client_hello(tern_conn *c, struct rd body, struct hs_client_hello *ch)
 {
     memset(ch, 0, sizeof(*ch));
-    struct rd exts = {0};
-    if (!rd_u16(&body, &ch->legacy) || !rd_bytes(&body, &ch->random, 32) ||
-        !rd_prefixed8(&body, &ch->session_id) || !rd_prefixed16(&body, &ch->suites) ||
-        !rd_prefixed8(&body, &ch->compression))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello is truncated (%zu bytes)", body.len);
-    TRY(hs_check_legacy_version(c, ch->legacy, "ClientHello"));
-    if (ch->session_id.len > 32)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: legacy_session_id of %zu bytes (max 32)",
-                       ch->session_id.len);
-    /* A ClientHello without extensions is a valid pre-1.3 one. */
-    ch->has_exts = !rd_empty(&body);
-    if (ch->has_exts && (!rd_prefixed16(&body, &exts) || !rd_empty(&body)))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed extensions block");
+    struct hs13_client_hello m;
     struct tern_err err;
     err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_CH, 0, "ClientHello", &ch->ext, &err) != TERN_OK)
+    if (hs13_parse_client_hello(body, &m, &err) != TERN_OK)
         return hs_fail_err(c, &err);
+    ch->legacy = m.legacy;
+    ch->random = m.random;
+    ch->session_id = m.session_id;
+    ch->suites = m.suites;
+    ch->compression = m.compression;
+    ch->has_exts = m.has_exts;
+    ch->ext = m.ext;
 
     /* The versions offered (RFC 8446 §4.2.1): supported_versions when
      * present, else legacy_version is the client's highest. */
     if (hs_ext_has(&ch->ext, EXT_SUPPORTED_VERSIONS)) {
-        struct rd sv = ch->ext.body[EXT_SUPPORTED_VERSIONS], vl;
-        if (!rd_prefixed8(&sv, &vl) || !rd_empty(&sv) || vl.len < 2 || vl.len % 2)
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_versions");
+        struct hs13_versions sv;
+        if (hs13_parse_versions_ch(ch->ext.body[EXT_SUPPORTED_VERSIONS], &sv, &err) != TERN_OK)
+            return hs_fail_err(c, &err);
         ch->has_sv = true;
+        ch->offers13 = sv.offers13;
+        ch->offers12 = sv.offers12;
+        ch->highest = sv.highest;
+        struct rd vl = sv.list;
         uint16_t v;
-        while (rd_u16(&vl, &v)) { /* linear: one pass over the list */
-            ch->offers13 |= v == TERN_TLS13;
-            ch->offers12 |= v == TERN_TLS12;
-            if (v > ch->highest && v >= 0x0300 && v <= TERN_TLS13) /* GREASE and drafts aside */
-                ch->highest = v;
+        while (rd_u16(&vl, &v)) { /* the text of what is offered: one pass */
             if ((v & 0x0f0f) != 0x0a0a && strlen(ch->offered) + 16 < sizeof(ch->offered))
                 snprintf(ch->offered + strlen(ch->offered),
                          sizeof(ch->offered) - strlen(ch->offered), "%s%s",
@@ -105,23 +101,22 @@ int hs_server_client_hello(tern_conn *c, struct rd body, const uint8_t *msg, siz
 int hs_parse_server_hello(tern_conn *c, struct rd body, struct hs_server_hello *sh)
 {
     memset(sh, 0, sizeof(*sh));
-    if (!rd_u16(&body, &sh->legacy) || !rd_bytes(&body, &sh->random, 32) ||
-        !rd_prefixed8(&body, &sh->session_id) || !rd_u16(&body, &sh->suite) ||
-        !rd_u8(&body, &sh->compression))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello is truncated");
-    TRY(hs_check_legacy_version(c, sh->legacy, "ServerHello"));
-    sh->has_exts = !rd_empty(&body);
-    if (sh->has_exts && (!rd_prefixed16(&body, &sh->exts) || !rd_empty(&body)))
-        return hs_fail(c, TERN_E_DECODE, "ServerHello: malformed extensions block");
-    sh->is_hrr = memcmp(sh->random, hs_hrr_random, 32) == 0;
+    struct hs13_server_hello m;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_server_hello(body, &m, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     /* Whether supported_versions is there decides the version, and so the
-     * table the extensions are then parsed with (hs_parse_server_hello_exts);
-     * a block that does not walk is that parser's to name. */
-    struct rd r = sh->exts, b;
-    uint16_t type;
-    while (rd_u16(&r, &type) && rd_prefixed16(&r, &b)) /* linear: one pass */
-        if (type == hs_ext_type(EXT_SUPPORTED_VERSIONS))
-            sh->has_sv = true;
+     * table the extensions are then parsed with (hs_parse_server_hello_exts). */
+    sh->legacy = m.legacy;
+    sh->random = m.random;
+    sh->session_id = m.session_id;
+    sh->suite = m.suite;
+    sh->compression = m.compression;
+    sh->has_exts = m.has_exts;
+    sh->has_sv = m.has_sv;
+    sh->is_hrr = m.is_hrr;
+    sh->exts = m.exts;
     return TERN_OK;
 }
 

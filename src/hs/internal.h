@@ -41,6 +41,7 @@
 
 struct x509_store;
 struct x509_cert;
+struct x509_chain_key;
 struct hs_session;
 struct hs_store_cache;
 
@@ -54,6 +55,10 @@ struct hs_cert {
     struct x509_cert *leaf;
     uint16_t leaf_scheme; /* the TLS scheme of the issuer's signature on the leaf, 0 unknown */
     char chain_text[512]; /* the chain's subjects, leaf first, " <- " between (trace) */
+    /* a key tern cannot see (hs/keyops.c): key holds only its type and
+     * size, and these callbacks sign and decrypt */
+    bool external;
+    struct tern_key_ops ops;
 };
 
 struct tern_config {
@@ -123,6 +128,23 @@ struct tern_config {
     void *keylog_arg;
     void (*trace_cb)(void *arg, const struct tern_trace_event *ev);
     void *trace_arg;
+
+    /* integrators' hooks (hs/hooks.c) */
+    tern_alpn_select_cb alpn_select_cb;
+    void *alpn_select_arg;
+    tern_message_cb message_cb;
+    void *message_arg;
+    tern_state_cb state_cb;
+    void *state_arg;
+    /* external PSK (hs/psk.c): one identity and key (client: offered;
+     * server: accepted), and/or the server's lookup callback */
+    uint8_t psk_identity[TERN_PSK_IDENTITY_MAX];
+    size_t psk_identity_len;
+    uint8_t psk_key[TERN_PSK_KEY_MAX];
+    size_t psk_key_len;
+    enum tern_psk_hash psk_hash;
+    tern_psk_lookup_cb psk_lookup_cb;
+    void *psk_lookup_arg;
 
     struct hs_test_hooks test; /* test-only, copied into each connection */
 };
@@ -275,8 +297,18 @@ struct tern_conn {
 
     /* the easy level's socket state (src/io/io.c owns its layout) and the
      * hook that closes a descriptor it made */
-    uint64_t io_store[4];
+    uint64_t io_store[6];
     void (*io_release)(tern_conn *c);
+
+    /* hs/hooks.c: the state callback's events already given */
+    bool hook_started, hook_closed;
+    /* an asynchronous private-key operation (hs/keyops.c): the signature
+     * awaited, and what the handshake does once it came (set by the state
+     * machine that can wait; NULL: it cannot) */
+    bool async_pending;
+    uint16_t async_scheme;
+    const char *async_explain;
+    int (*async_next)(tern_conn *c);
 
     /* test-only (hs/test_hooks.h): fixed randomness, a known X25519
      * private key, and a ClientHello sent verbatim, so a handshake can
@@ -353,6 +385,44 @@ const char *hs_trace_hybrid_note(uint16_t group);
 /* hs_trace_msg: a handshake message sent (sent=true) or received. */
 void hs_trace_msg(tern_conn *c, bool sent, const char *name, const char *explain, size_t bytes,
                   const struct tern_trace_fact *facts, size_t n_facts);
+
+/* ---- integrators' hooks (hs/hooks.c), fed by the trace ---- */
+/* hs_trace_wire: a handshake message, alert or ChangeCipherSpec crossed
+ * (sent or received), whole: the message callback sees it (and the state
+ * callback the handshake's start). Called where bytes cross, in conn.c. */
+void hs_trace_wire(tern_conn *c, bool sent, uint8_t content_type, const uint8_t *p, size_t len);
+/* hs_trace_alert: an alert sent or received: the trace event, the message
+ * callback and the state callback. */
+void hs_trace_alert(tern_conn *c, bool sent, uint8_t level, uint8_t desc, const char *explain);
+/* hs_hooks_on_trace: the state callback's view of one trace event. */
+void hs_hooks_on_trace(tern_conn *c, enum tern_trace_kind kind);
+/* hs_alpn_select (server): the ALPN selection callback chooses from the
+ * client's protocol_name_list (already checked by hs_read_alpn_list); sets
+ * c->alpn, or fails with no_application_protocol. */
+TERN_MUST_CHECK int hs_alpn_select(tern_conn *c, struct rd list);
+/* hs_key_sign (hs/keyops.c) signs content with our certificate's key under
+ * scheme: libcrypto's, or the application's callback for an external key.
+ * TERN_WANT_ASYNC when the callback answers later (only where c->async_next
+ * is set; elsewhere that is a failure, with its sentence). */
+TERN_MUST_CHECK int hs_key_sign(tern_conn *c, uint16_t scheme, const uint8_t *content, size_t clen,
+                                uint8_t *sig, size_t cap, size_t *out_len);
+/* hs_key_decrypt_pms (TLS 1.2 RSA key transport): the pre-master secret
+ * into out (48 bytes), random bytes when the padding is bad (RFC 5246
+ * §7.4.7.1), with either kind of key. */
+TERN_MUST_CHECK int hs_key_decrypt_pms(tern_conn *c, const uint8_t *ct, size_t ct_len,
+                                       uint8_t *out);
+/* hs_cv_send: the CertificateVerify message with a signature made (both
+ * versions), traced with explain. */
+TERN_MUST_CHECK int hs_cv_send(tern_conn *c, uint16_t scheme, const uint8_t *sig, size_t sig_len,
+                               const char *explain);
+/* hs_key_done: the application's signature arrived (tern_conn_key_done). */
+TERN_MUST_CHECK int hs_key_done(tern_conn *c, const uint8_t *sig, size_t len);
+/* config_take_chain (hs/certs.c) moves a loaded chain and key into cfg. */
+TERN_MUST_CHECK int config_take_chain(tern_config *cfg, struct x509_chain_key *ck);
+
+/* hs_psk_external_server (hs/psk.c): the server may authenticate by an
+ * external PSK (it then needs no certificate). */
+bool hs_psk_external_server(const tern_config *cfg);
 
 /* ---- the state machines ---- */
 TERN_MUST_CHECK int hs_client_start(tern_conn *c);
@@ -516,9 +586,6 @@ TERN_MUST_CHECK int hs13_complete(tern_conn *c);
 TERN_MUST_CHECK int hs13_pick_scheme(tern_conn *c, uint16_t *out);
 /* supported_versions, supported_groups, signature_algorithms helpers */
 bool hs_list_has(const uint16_t *list, size_t n, uint16_t v);
-/* hs_check_legacy_version: a ClientHello or ServerHello (msg) whose
- * legacy_version is 0x0300 or lower fails with protocol_version. */
-TERN_MUST_CHECK int hs_check_legacy_version(tern_conn *c, uint16_t v, const char *msg);
 /* What tern knows among a peer's list values: a cipher suite it
  * implements (either version), a group it can use or must recognise, a
  * signature scheme it can verify or make. Unknown values are skipped, never

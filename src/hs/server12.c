@@ -264,13 +264,12 @@ static int send_server_key_exchange(tern_conn *c, uint16_t scheme)
     wr_close(&p, pt);
     if (!wr_ok(&p))
         return hs_fail(c, TERN_E_INTERNAL, "ServerKeyExchange parameters do not fit");
-    const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     uint8_t sig[1024];
     size_t sig_len;
-    if (cry_sign(&c->cert->key, info->alg, info->hash, content, p.len, sig, sizeof(sig),
-                 &sig_len) != TERN_OK)
-        return hs_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
-                       tern_sig_scheme_name(scheme));
+    if (hs_key_sign(c, scheme, content, p.len, sig, sizeof(sig), &sig_len) != TERN_OK)
+        return c->err.code ? c->err.code
+                           : hs_fail(c, TERN_E_INTERNAL, "signing ServerKeyExchange with %s failed",
+                                     tern_sig_scheme_name(scheme));
     uint8_t buf[4 + 300 + 4 + 1024];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));
@@ -534,8 +533,7 @@ static int on_client_key_exchange(tern_conn *c, struct rd body, const uint8_t *m
          * random pre-master secret, decided without a branch inside the
          * provider, so the handshake goes on and fails at Finished exactly
          * as a wrong secret would; nothing here depends on the outcome. */
-        if (cry_rsa_decrypt_pms(&c->cert->key, v.p, v.len, t->pms, 48) != TERN_OK)
-            return hs_fail(c, TERN_E_INTERNAL, "the RSA decryption failed in the provider");
+        TRY(hs_key_decrypt_pms(c, v.p, v.len, t->pms));
         t->pms[0] = (uint8_t)(t->client_version >> 8);
         t->pms[1] = (uint8_t)t->client_version;
         t->pms_len = 48;

@@ -3,6 +3,8 @@
  *   WAIT_CH [-> HelloRetryRequest -> WAIT_CH2] -> (send flight)
  *   -> [WAIT_CERT -> WAIT_CV] -> WAIT_FINISHED -> CONNECTED */
 #include "base/mem.h"
+#include "hs/codec13.h"
+#include "hs/cookie.h"
 #include "hs/internal.h"
 #include "hs/session.h"
 
@@ -21,17 +23,15 @@ struct choice {
  * structure (hs/hello.c parsed it and chose TLS 1.3). */
 static int check_client_hello13(tern_conn *c, struct hs_client_hello *ch)
 {
-    /* RFC 8446 §4.1.2: exactly the null compression method. */
-    uint8_t comp;
-    struct rd cm = ch->compression;
-    if (cm.len != 1 || !rd_u8(&cm, &comp) || comp != 0)
-        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                       "ClientHello offers compression; TLS 1.3 requires exactly the null "
-                       "method");
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_compression(ch->compression, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     return TERN_OK;
 }
 
-static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
+static int choose(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch_exts *x,
+                  struct choice *out)
 {
     tern_config *cfg = c->cfg;
     memset(out, 0, sizeof(*out));
@@ -57,16 +57,16 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER, "the second ClientHello no longer offers %s",
                        tern_suite_name(c->suite));
 
-    /* Signature scheme for our certificate (RFC 8446 §4.2.3). */
-    if (!hs_ext_has(&ch->ext, EXT_SIGNATURE_ALGORITHMS))
+    /* Signature scheme for our certificate (RFC 8446 §4.2.3); a server
+     * that has only external PSKs signs nothing (hs/psk.c). */
+    if (cfg->n_certs == 0 && hs_psk_external_server(cfg))
+        goto groups;
+    if (!x->has_sigalgs)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello lacks signature_algorithms, which a certificate-based "
                        "handshake requires");
-    struct rd sa = ch->ext.body[EXT_SIGNATURE_ALGORITHMS], sl;
-    if (!rd_prefixed16(&sa, &sl) || !rd_empty(&sa))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed signature_algorithms");
-    TRY(hs_read_u16_list(c, sl, "ClientHello's signature_algorithms", hs_known_scheme, c->peer_sigs,
-                         HS_KNOWN_MAX, &c->n_peer_sigs, &c->n_peer_sigs_sent));
+    c->n_peer_sigs_sent =
+        hs_u16_list_keep(x->sigalgs, hs_known_scheme, c->peer_sigs, HS_KNOWN_MAX, &c->n_peer_sigs);
     TRY(hs_server_pick_cert(c, &ch->ext, NULL, 0));
     if (hs13_pick_scheme(c, &out->scheme) != TERN_OK)
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
@@ -74,58 +74,25 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
                        "fits our certificate's key",
                        c->n_peer_sigs_sent, c->n_peer_sigs);
 
+groups:
     /* Groups and key shares (RFC 8446 §4.2.7, §4.2.8). A client that offers
      * only a PSK may omit them; group 0 then means "psk_ke or nothing". */
-    if (!hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) || !hs_ext_has(&ch->ext, EXT_KEY_SHARE)) {
+    if (!x->has_groups || !x->has_key_share) {
         if (cfg->psk_ke && hs_ext_has(&ch->ext, EXT_PRE_SHARED_KEY))
             return TERN_OK;
         return hs_fail(c, TERN_E_MISSING_EXTENSION, "ClientHello lacks %s%s",
-                       hs_ext_has(&ch->ext, EXT_SUPPORTED_GROUPS) ? "key_share"
-                                                                  : "supported_groups",
+                       x->has_groups ? "key_share" : "supported_groups",
                        cfg->psk_ke ? " and offers no PSK"
                                    : " (this server does not resume without a key exchange)");
     }
-    struct rd sg = ch->ext.body[EXT_SUPPORTED_GROUPS], gl;
     uint16_t groups[HS_KNOWN_MAX];
-    size_t n_groups, n_groups_sent;
-    if (!rd_prefixed16(&sg, &gl) || !rd_empty(&sg))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed supported_groups");
-    TRY(hs_read_u16_list(c, gl, "ClientHello's supported_groups", hs_known_group, groups,
-                         HS_KNOWN_MAX, &n_groups, &n_groups_sent));
-    /* Every group the client listed, known or not, for the rule below. */
-    struct hs_u16_set listed, shared;
-    hs_u16_set_clear(&listed);
-    hs_u16_set_clear(&shared);
-    for (uint16_t v; rd_u16(&gl, &v);)
-        (void)hs_u16_set_add(&listed, v);
-
-    /* RFC 8446 §4.2.8 sets no limit on the number of shares: any number
-     * that fits the message is read, with constant work each; the shares
-     * kept are those for groups tern can use. */
-    struct rd ks = ch->ext.body[EXT_KEY_SHARE], shares;
-    if (!rd_prefixed16(&ks, &shares) || !rd_empty(&ks))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key_share");
-    uint16_t share_groups[HS_KNOWN_MAX];
-    struct rd share_bodies[HS_KNOWN_MAX];
-    size_t n_shares = 0;
-    while (!rd_empty(&shares)) {
-        uint16_t g;
-        struct rd kx;
-        if (!rd_u16(&shares, &g) || !rd_prefixed16_nonempty(&shares, &kx))
-            return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed key share entry");
-        if (!hs_u16_set_add(&shared, g))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                           "ClientHello has two key shares for %s (0x%04x)", tern_group_name(g), g);
-        if (!hs_u16_set_has(&listed, g))
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                           "ClientHello has a key share for %s (0x%04x), which is not in its "
-                           "supported_groups",
-                           tern_group_name(g), g);
-        if (cry_kex_supported(g) && n_shares < HS_KNOWN_MAX) {
-            share_groups[n_shares] = g;
-            share_bodies[n_shares++] = kx;
-        }
-    }
+    size_t n_groups;
+    size_t n_groups_sent =
+        hs_u16_list_keep(x->groups, hs_known_group, groups, HS_KNOWN_MAX, &n_groups);
+    /* The shares kept (hs13_parse_ch_exts) are those for groups tern can use. */
+    const uint16_t *share_groups = x->shares.group;
+    const struct rd *share_bodies = x->shares.share;
+    size_t n_shares = x->shares.n;
     /* Prefer a group the client already sent a share for: no extra round trip. */
     for (size_t i = 0; i < cfg->n_groups && !out->group; i++) {
         uint16_t g = cfg->groups[i];
@@ -158,6 +125,40 @@ static int choose(tern_conn *c, struct hs_client_hello *ch, struct choice *out)
     return TERN_OK;
 }
 
+/* write_hrr: the HelloRetryRequest (RFC 8446 §4.1.4) naming suite and group
+ * and carrying cookie, echoing the ClientHello's session ID. The same bytes
+ * are made again from the second ClientHello (take_cookie), so a server
+ * keeps nothing between the two. */
+static void write_hrr(struct wr *w, struct rd session_id, uint16_t suite, uint16_t group,
+                      const uint8_t *cookie, size_t cookie_len)
+{
+    size_t m = hs_msg_begin(w, HS_SERVER_HELLO);
+    wr_u16(w, 0x0303);
+    wr_bytes(w, hs_hrr_random, 32);
+    size_t sid = wr_open_u8(w);
+    wr_bytes(w, session_id.p, session_id.len);
+    wr_close(w, sid);
+    wr_u16(w, suite);
+    wr_u8(w, 0);
+    size_t exts = wr_open_u16(w);
+    wr_u16(w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
+    wr_u16(w, 2);
+    wr_u16(w, TERN_TLS13);
+    wr_u16(w, hs_ext_type(EXT_KEY_SHARE));
+    wr_u16(w, 2);
+    wr_u16(w, group);
+    wr_u16(w, hs_ext_type(EXT_COOKIE));
+    size_t e = wr_open_u16(w);
+    size_t body = wr_open_u16(w);
+    wr_bytes(w, cookie, cookie_len);
+    wr_close(w, body);
+    wr_close(w, e);
+    wr_close(w, exts);
+    hs_msg_end(w, m);
+}
+
+#define HRR_MAX (4 + 2 + 32 + 33 + 3 + 2 + 6 + 6 + 6 + HS_COOKIE_MAX)
+
 static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const struct choice *ch_out,
                             const uint8_t *msg, size_t len)
 {
@@ -166,41 +167,80 @@ static int send_hello_retry(tern_conn *c, struct hs_client_hello *ch, const stru
     uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)cry_hash_len(s->hash)};
     if (cry_hash(s->hash, msg, len, mh + 4) != TERN_OK)
         return hs_fail(c, TERN_E_INTERNAL, "hashing ClientHello failed");
+    uint8_t cookie[HS_COOKIE_MAX];
+    size_t cookie_len;
+    TRY(hs_cookie_seal(c, ch_out->suite, ch_out->group, mh + 4, cry_hash_len(s->hash), cookie,
+                       &cookie_len));
     TRY(hs_transcript_start(c, s->hash));
     TRY(hs_transcript_add(c, mh, 4 + cry_hash_len(s->hash)));
 
-    uint8_t buf[128];
+    uint8_t buf[HRR_MAX];
     struct wr w;
     wr_init_fixed(&w, buf, sizeof(buf));
-    size_t m = hs_msg_begin(&w, HS_SERVER_HELLO);
-    wr_u16(&w, 0x0303);
-    wr_bytes(&w, hs_hrr_random, 32);
-    size_t sid = wr_open_u8(&w);
-    wr_bytes(&w, ch->session_id.p, ch->session_id.len);
-    wr_close(&w, sid);
-    wr_u16(&w, ch_out->suite);
-    wr_u8(&w, 0);
-    size_t exts = wr_open_u16(&w);
-    wr_u16(&w, hs_ext_type(EXT_SUPPORTED_VERSIONS));
-    wr_u16(&w, 2);
-    wr_u16(&w, TERN_TLS13);
-    wr_u16(&w, hs_ext_type(EXT_KEY_SHARE));
-    wr_u16(&w, 2);
-    wr_u16(&w, ch_out->group);
-    wr_close(&w, exts);
-    TRY(hs_msg_send(c, &w, m, "HelloRetryRequest"));
+    write_hrr(&w, ch->session_id, ch_out->suite, ch_out->group, cookie, cookie_len);
+    if (!wr_ok(&w))
+        return hs_fail(c, TERN_E_INTERNAL, "our HelloRetryRequest does not fit %zu bytes",
+                       sizeof(buf));
+    TRY(hs_send(c, w.buf, w.len));
+    /* Stateless from here: the second ClientHello's cookie restarts the
+     * transcript (take_cookie). */
+    cry_hash_cleanup(&c->th);
     c->hrr_done = true;
     c->suite = ch_out->suite;
     c->group = ch_out->group;
     c->round_trips++;
-    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}};
+    struct tern_trace_fact f[] = {{"group", tern_group_name(ch_out->group)}, {"cookie", "yes"}};
     hs_trace_msg(c, true, "HelloRetryRequest",
                  "None of the client's key shares is for a group we accept, so we ask it to say "
-                 "hello again with one for the group we name.",
-                 w.len, f, 1);
+                 "hello again with one for the group we name. What we chose travels sealed in "
+                 "the cookie, so the server keeps nothing meanwhile.",
+                 w.len, f, 2);
     /* Middlebox compatibility: our CCS follows the first ServerHello-like message. */
     if (ch->session_id.len)
         TRY(hs_send_ccs(c));
+    c->state = HS_S_WAIT_CH2;
+    return TERN_OK;
+}
+
+/* take_cookie: a ClientHello that returns our cookie is a second
+ * ClientHello (RFC 8446 §4.2.2), on this connection or on a fresh one:
+ * the suite and group come from the cookie, and the transcript restarts
+ * from message_hash(ClientHello1) and the HelloRetryRequest rebuilt. */
+static int take_cookie(tern_conn *c, const struct hs_client_hello *ch, const struct hs13_ch_exts *x)
+{
+    if (!x->has_cookie) {
+        if (c->state == HS_S_WAIT_CH2)
+            return hs_fail(c, TERN_E_MISSING_EXTENSION,
+                           "the second ClientHello does not return the cookie of our "
+                           "HelloRetryRequest (RFC 8446 §4.2.2)");
+        return TERN_OK;
+    }
+    struct rd body = x->cookie; /* hs13_parse_ch_exts checked its form */
+    struct hs_cookie k;
+    TRY(hs_cookie_open(c, body, &k));
+    if (x->has_early_data) /* as on_client_hello's rule, on a fresh connection */
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the second ClientHello offers early_data again after our "
+                       "HelloRetryRequest (RFC 8446 §4.2.10)");
+    const struct hs_suite *s = hs_suite13(k.suite);
+    if (!s || cry_hash_len(s->hash) != k.hash_len)
+        return hs_fail(c, TERN_E_INTERNAL, "a cookie of ours names suite 0x%04x", k.suite);
+    c->hrr_done = true;
+    c->suite = k.suite;
+    c->group = k.group;
+    cry_hash_cleanup(&c->th);
+    TRY(hs_transcript_start(c, s->hash));
+    uint8_t mh[4 + CRY_MAX_HASH] = {HS_MESSAGE_HASH, 0, 0, (uint8_t)k.hash_len};
+    memcpy(mh + 4, k.ch1_hash, k.hash_len);
+    TRY(hs_transcript_add(c, mh, 4 + k.hash_len));
+    uint8_t buf[HRR_MAX];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    write_hrr(&w, ch->session_id, k.suite, k.group, body.p, body.len);
+    if (!wr_ok(&w))
+        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
+                       "the ClientHello's cookie (%zu bytes) is larger than ours", body.len);
+    TRY(hs_transcript_add(c, w.buf, w.len));
     c->state = HS_S_WAIT_CH2;
     return TERN_OK;
 }
@@ -330,8 +370,8 @@ static int send_certificate_request(tern_conn *c)
  * another suite, SNI or ALPN) means a full handshake, not an error; a
  * binder that does not verify aborts with decrypt_error. On success
  * c->session holds the session and *out_index the identity chosen. */
-static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct choice *cho,
-                      const uint8_t *msg, size_t len, int *out_index)
+static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs13_ch_exts *x,
+                      const struct choice *cho, const uint8_t *msg, size_t len, int *out_index)
 {
     *out_index = -1;
     tern_config *cfg = c->cfg;
@@ -339,16 +379,13 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct cho
         return TERN_OK;
     /* psk_dhe_ke (1) is what tern accepts: a fresh key exchange on top of
      * the PSK keeps forward secrecy. */
-    if (!hs_ext_has(&ch->ext, EXT_PSK_KEY_EXCHANGE_MODES))
+    if (!x->has_psk_modes)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello offers a PSK without psk_key_exchange_modes (RFC 8446 "
                        "§4.2.9)");
-    struct rd modes_ext = ch->ext.body[EXT_PSK_KEY_EXCHANGE_MODES], modes;
-    if (!rd_prefixed8(&modes_ext, &modes) || modes.len == 0 || !rd_empty(&modes_ext))
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: malformed psk_key_exchange_modes");
-    bool dhe = memchr(modes.p, 1, modes.len) != NULL && cho->group != 0;
+    bool dhe = x->psk_dhe_ke && cho->group != 0;
     /* psk_ke only when configured, and then whenever the client offers it. */
-    bool ke = cfg->psk_ke && memchr(modes.p, 0, modes.len) != NULL;
+    bool ke = cfg->psk_ke && x->psk_ke;
 
     struct hs_offered_psk psks[HS_MAX_PSKS];
     size_t n, binders_len;
@@ -362,15 +399,20 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct cho
     struct hs_session s;
     for (size_t i = 0; i < n; i++) {
         err_init(&err);
-        if (hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
+        /* An external PSK (hs/psk.c) has no age, names and suite of its
+         * own: only its hash must be the suite's (RFC 8446 §4.2.11). */
+        bool external = hs_psk_external_find(c, psks[i].identity, &s);
+        if (!external && hs_psk_open(c, psks[i].identity, now_ms, &s, &err) != TERN_OK)
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
-        bool fits = s.suite == cho->suite &&
-                    !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
-                    !strcmp(s.alpn, c->alpn) &&
-                    (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
-                    our_age + 10000u >= client_age && client_age + 10000u >= our_age;
+        bool fits = external ? hs_suite13(s.suite)->hash == hs_suite13(cho->suite)->hash
+                             : s.suite == cho->suite &&
+                                   !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                                   !strcmp(s.alpn, c->alpn) &&
+                                   (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
+                                    s.peer_cert_hash_len) &&
+                                   our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
             continue;
@@ -386,22 +428,25 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct cho
             rc = cry_hash_peek(&t, th);
         cry_hash_cleanup(&t);
         if (rc == TERN_OK)
-            rc = hs_binder(c->hash, s.psk, s.psk_len, th, want);
-        bool ok = rc == TERN_OK && psks[i].binder.len == s.psk_len &&
-                  (tern_ct_eq(want, psks[i].binder.p, s.psk_len) || cry_fuzz_relaxed());
+            rc = hs_psk_binder(c->hash, &s, th, want);
+        size_t blen = cry_hash_len(c->hash);
+        bool ok = rc == TERN_OK && psks[i].binder.len == blen &&
+                  (tern_ct_eq(want, psks[i].binder.p, blen) || cry_fuzz_relaxed());
         tern_memzero(want, sizeof(want));
         if (!ok) {
             hs_session_wipe(&s);
             return hs_fail(c, TERN_E_DECRYPT,
-                           "the PSK binder of ticket %zu does not verify: the ClientHello was "
-                           "altered or the ticket is not the client's",
-                           i);
+                           "the PSK binder of %s %zu does not verify: the ClientHello was "
+                           "altered or the %s is not the client's",
+                           external ? "external PSK identity" : "ticket", i,
+                           external ? "key" : "ticket");
         }
         c->session = tern_memdup(&s, sizeof(s));
         hs_session_wipe(&s);
         if (!c->session)
             return hs_fail(c, TERN_E_NOMEM, "out of memory");
-        hs_psk_spent(c, psks[i].identity);
+        if (!external)
+            hs_psk_spent(c, psks[i].identity);
         *out_index = (int)i;
         c->resumed = true;
         c->psk_ke = ke;
@@ -431,26 +476,42 @@ static int test_x25519_respond(tern_conn *c, struct rd client_share, uint8_t *sh
     return rc;
 }
 
+/* flight_end: the server's flight after CertificateVerify (or after
+ * EncryptedExtensions when resuming); also where an asynchronous signature
+ * resumes the handshake (hs/keyops.c). */
+static int flight_end(tern_conn *c)
+{
+    TRY(hs13_send_finished(c));
+    TRY(hs13_master_keys(c));
+    TRY(hs13_install_app_keys(c, true));
+    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
+    return TERN_OK;
+}
+
 int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uint8_t *msg,
                              size_t len)
 {
     struct choice cho;
     TRY(check_client_hello13(c, ch));
+    /* Parse every TLS 1.3 extension once, then act. */
+    struct hs13_ch_exts x;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_ch_exts(&ch->ext, cry_kex_supported, &x, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     /* RFC 8446 §4.2.10: early_data (empty in a ClientHello) is declined by
      * a full answer; the 0-RTT records that follow are skipped. None may
      * be offered again after a HelloRetryRequest (OpenSSL's alert:
      * illegal_parameter). */
-    bool early = hs_ext_has(&ch->ext, EXT_EARLY_DATA);
-    if (early && ch->ext.body[EXT_EARLY_DATA].len != 0)
-        return hs_fail(c, TERN_E_DECODE, "ClientHello: early_data carries %zu bytes; it is empty",
-                       ch->ext.body[EXT_EARLY_DATA].len);
+    bool early = x.has_early_data;
     if (early && c->hrr_done)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the second ClientHello offers early_data again after our "
                        "HelloRetryRequest (RFC 8446 §4.2.10)");
+    TRY(take_cookie(c, ch, &x));
     c->early_skip = EARLY_SKIP_NONE;
     TRY(hs_read_sni_alpn(c, &ch->ext)); /* the certificate chosen in choose depends on the name */
-    TRY(choose(c, ch, &cho));
+    TRY(choose(c, ch, &x, &cho));
     memcpy(c->client_random, ch->random, 32);
     {
         struct tern_trace_fact f[] = {
@@ -472,10 +533,15 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     if (!c->hrr_done)
         TRY(hs_transcript_start(c, s->hash));
     int psk_index;
-    TRY(try_resume(c, ch, &cho, msg, len, &psk_index));
+    TRY(try_resume(c, ch, &x, &cho, msg, len, &psk_index));
     if (cho.group == 0 && !c->psk_ke)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello has no key_share and none of its PSKs can be resumed");
+    if (!c->resumed && c->cfg->n_certs == 0)
+        return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
+                       "this server authenticates by PSK only, and the client offers no PSK "
+                       "identity it knows (with a hash of the suite chosen, %s)",
+                       tern_suite_name(cho.suite));
     TRY(hs_transcript_add(c, msg, len));
 
     uint8_t share[CRY_KEX_MAX_SHARE], secret[CRY_KEX_MAX_SECRET];
@@ -514,13 +580,16 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
         if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
             TRY(send_certificate_request(c));
         TRY(hs13_send_certificate(c, NULL, 0));
-        TRY(hs13_send_certificate_verify(c));
+        /* An external key's callback may answer later: the flight ends
+         * when it does (tern_conn_key_done). */
+        c->async_next = flight_end;
+        int cv = hs13_send_certificate_verify(c);
+        if (cv == TERN_WANT_ASYNC)
+            return cv;
+        c->async_next = NULL;
+        TRY(cv);
     }
-    TRY(hs13_send_finished(c));
-    TRY(hs13_master_keys(c));
-    TRY(hs13_install_app_keys(c, true));
-    c->state = c->cert_requested ? HS_S_WAIT_CERT : HS_S_WAIT_FINISHED;
-    return TERN_OK;
+    return flight_end(c);
 }
 
 int hs13_skip_early(tern_conn *c, size_t length)

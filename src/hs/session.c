@@ -7,6 +7,7 @@
  * processes that share the secret (a file) open each other's tickets. */
 #include "hs/policy.h"
 #include "hs/session.h"
+#include "hs/codec13.h"
 #include "hs/store.h"
 
 #include "base/mem.h"
@@ -544,20 +545,14 @@ int hs_recv_ticket(tern_conn *c, struct rd body, size_t len)
 {
     struct hs_session s;
     memset(&s, 0, sizeof(s));
-    struct rd nonce, ticket, exts;
-    if (!rd_u32(&body, &s.lifetime_s) || !rd_u32(&body, &s.age_add) ||
-        !rd_prefixed8(&body, &nonce) || !rd_prefixed16_nonempty(&body, &ticket) ||
-        !rd_prefixed16(&body, &exts) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "malformed NewSessionTicket");
-    struct hs_exts e;
+    struct hs13_ticket t;
     struct tern_err err;
     err_init(&err);
-    if (hs_exts_parse(exts, EXT_IN_NST, 0, "NewSessionTicket", &e, &err) != TERN_OK)
+    if (hs13_parse_new_session_ticket(body, &t, &err) != TERN_OK)
         return hs_fail_err(c, &err);
-    /* RFC 8446 §4.6.1: at most seven days; zero means do not use. */
-    if (s.lifetime_s > 604800)
-        return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                       "NewSessionTicket lifetime of %u s exceeds seven days", s.lifetime_s);
+    s.lifetime_s = t.lifetime_s;
+    s.age_add = t.age_add;
+    struct rd nonce = t.nonce, ticket = t.ticket;
     char life[24];
     snprintf(life, sizeof(life), "%u s", s.lifetime_s);
     struct tern_trace_fact f[] = {{"lifetime", life}};

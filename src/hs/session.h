@@ -32,6 +32,9 @@ struct hs_session {
     /* client, TLS 1.2: the session ID the server gave (RFC 5246 §7.4.1.2) */
     uint8_t session_id[32];
     size_t session_id_len;
+    /* an external PSK (hs/psk.c; RFC 8446 §4.2.11), never encoded: psk is
+     * the key, suite a TLS 1.3 suite of its hash, ticket the identity */
+    bool external;
 };
 
 /* A server's ticket holds the client's identity in bounded form, so any
@@ -90,6 +93,17 @@ void hs_psk_spent(tern_conn *c, struct rd identity);
  * over the transcript hash `th` (which covers the truncated ClientHello). */
 TERN_MUST_CHECK int hs_binder(enum cry_hash h, const uint8_t *psk, size_t psk_len,
                               const uint8_t *th, uint8_t *out);
+
+/* hs_psk_binder: the binder for session s (an external PSK's "ext binder",
+ * a ticket's "res binder"), hs_binder otherwise. */
+TERN_MUST_CHECK int hs_psk_binder(enum cry_hash h, const struct hs_session *s, const uint8_t *th,
+                                  uint8_t *out);
+/* hs_psk_external_client: the configuration's external PSK as a session to
+ * offer (TLS 1.3 only); false when it has none. */
+bool hs_psk_external_client(tern_conn *c, struct hs_session *out);
+/* hs_psk_external_find (server): the external PSK an identity names
+ * (tern_config_set_psk's, or the lookup callback's); false when unknown. */
+bool hs_psk_external_find(tern_conn *c, struct rd identity, struct hs_session *out);
 
 /* The client's offered PSKs: parse the pre_shared_key extension of a
  * ClientHello. binders_at is where the binders list (its length prefix)

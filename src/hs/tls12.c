@@ -419,6 +419,7 @@ int hs12_on_ccs(tern_conn *c, const uint8_t *p, size_t len)
      * meets the connection's rule for stray ChangeCipherSpec records, which
      * refuses it once this is set. */
     c->got_ccs = true;
+    hs_trace_wire(c, false, TERN_CONTENT_CCS, p, len);
     hs_trace(c, TERN_TRACE_MESSAGE, c->is_server ? TERN_DIR_TO_SERVER : TERN_DIR_TO_CLIENT,
              "ChangeCipherSpec",
              "The peer switched to the new keys: what it sends next is encrypted.", 1, NULL, 0);

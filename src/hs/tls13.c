@@ -3,6 +3,7 @@
  * comes after the handshake (KeyUpdate, NewSessionTicket). What TLS 1.2
  * shares too is in handshake.c. */
 #include "base/mem.h"
+#include "hs/codec13.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
 #include "hs/session.h"
@@ -114,9 +115,14 @@ int hs13_send_certificate(tern_conn *c, const uint8_t *context, size_t context_l
 
 int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size_t len)
 {
-    struct rd ctx, list;
-    if (!rd_prefixed8(&body, &ctx) || !rd_prefixed24(&body, &list) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "Certificate: malformed message of %zu bytes", len);
+    _Static_assert(HS13_MAX_CHAIN == HS_MAX_CHAIN && HS13_MAX_CHAIN_BYTES == HS_MAX_CHAIN_BYTES,
+                   "the codec's limits are the handshake's");
+    struct hs13_certificate ct;
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_certificate(body, 0, &ct, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
+    struct rd ctx = ct.context;
     if (!c->is_server && ctx.len != 0)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the server's Certificate has a non-empty request context (%zu bytes)",
@@ -125,32 +131,7 @@ int hs13_recv_certificate(tern_conn *c, struct rd body, const uint8_t *msg, size
         (ctx.len != c->cr_context_len || (ctx.len && memcmp(ctx.p, c->cr_context, ctx.len) != 0)))
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the client's Certificate does not echo our request context");
-    if (list.len > HS_MAX_CHAIN_BYTES)
-        return hs_fail(c, TERN_E_DECODE,
-                       "the peer's certificate list is %zu bytes, over our limit of %u", list.len,
-                       HS_MAX_CHAIN_BYTES);
-    struct rd certs[HS_MAX_CHAIN];
-    size_t n = 0;
-    while (!rd_empty(&list)) {
-        struct rd cert, exts;
-        if (!rd_prefixed24(&list, &cert) || !rd_prefixed16(&list, &exts))
-            return hs_fail(c, TERN_E_DECODE,
-                           "Certificate: a certificate entry runs past the "
-                           "end of the list");
-        if (cert.len == 0)
-            return hs_fail(c, TERN_E_DECODE, "Certificate: an empty certificate entry");
-        struct hs_exts e;
-        struct tern_err err;
-        err_init(&err);
-        /* RFC 8446 §4.4.2: only extensions we asked for (none) may appear. */
-        if (hs_exts_parse(exts, EXT_IN_CT, 0, "Certificate entry", &e, &err) != TERN_OK)
-            return hs_fail_err(c, &err);
-        if (n == HS_MAX_CHAIN)
-            return hs_fail(c, TERN_E_BAD_CERTIFICATE, "the peer sent more than %d certificates",
-                           HS_MAX_CHAIN);
-        certs[n++] = cert;
-    }
-    return hs_take_peer_certificates(c, certs, n, msg, len, TERN_E_CERTIFICATE_REQUIRED);
+    return hs_take_peer_certificates(c, ct.cert, ct.n, msg, len, TERN_E_CERTIFICATE_REQUIRED);
 }
 
 /* ---- CertificateVerify (RFC 8446 §4.4.3) ---- */
@@ -205,8 +186,10 @@ int hs13_recv_certificate_verify(tern_conn *c, struct rd body, const uint8_t *ms
 {
     uint16_t scheme;
     struct rd sig;
-    if (!rd_u16(&body, &scheme) || !rd_prefixed16(&body, &sig) || !rd_empty(&body))
-        return hs_fail(c, TERN_E_DECODE, "CertificateVerify: malformed message of %zu bytes", len);
+    struct tern_err err;
+    err_init(&err);
+    if (hs13_parse_certificate_verify(body, &scheme, &sig, &err) != TERN_OK)
+        return hs_fail_err(c, &err);
     const struct cry_scheme_info *info = cry_scheme_lookup(scheme);
     if (!info || info->alg == CRY_SIG_RSA_PKCS1 ||
         !hs_list_has(c->cfg->sigs, c->cfg->n_sigs, scheme))
@@ -249,12 +232,10 @@ int hs13_post_message(tern_conn *c, uint8_t type, struct rd body)
 {
     if (type == HS_KEY_UPDATE) {
         uint8_t req;
-        size_t body_len = body.len;
-        if (!rd_u8(&body, &req) || !rd_empty(&body))
-            return hs_fail(c, TERN_E_DECODE, "a KeyUpdate of %zu bytes (it is 1 byte)", body_len);
-        if (req > 1) /* RFC 8446 §4.6.3 */
-            return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
-                           "KeyUpdate with request_update %u (only 0 and 1 are defined)", req);
+        struct tern_err ke;
+        err_init(&ke);
+        if (hs13_parse_key_update(body, &req, &ke) != TERN_OK)
+            return hs_fail_err(c, &ke);
         if (hs_msg_pending(c))
             return hs_fail(c, TERN_E_UNEXPECTED_MESSAGE,
                            "data follows KeyUpdate in the same record, across a key change");

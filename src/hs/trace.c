@@ -68,7 +68,10 @@ void hs_trace(tern_conn *c, enum tern_trace_kind kind, enum tern_trace_dir dir, 
               const char *explain, size_t bytes, const struct tern_trace_fact *facts,
               size_t n_facts)
 {
-    if (!c->cfg || !c->cfg->trace_cb)
+    if (!c->cfg)
+        return;
+    hs_hooks_on_trace(c, kind);
+    if (!c->cfg->trace_cb)
         return;
     struct tern_trace_fact_info info[TRACE_MAX_FACTS];
     if (n_facts > TRACE_MAX_FACTS)

@@ -28,7 +28,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -76,6 +78,57 @@ static int io_error(tern_conn *c, int err, const char *what)
     return err_set(hs_err(c), TERN_E_IO, "%s the socket failed: %s", what, strerror(err));
 }
 
+/* ---- deadlines (tern_conn_set_timeout, tern_connect_timeout) ---- */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* io_arm starts a public call's deadline (unless one is held). */
+static void io_arm(tern_conn *c)
+{
+    struct io_state *io = conn_io(c);
+    if (io->deadline_held)
+        return;
+    io->deadline_ms = io->timeout_ms ? mono_ms() + io->timeout_ms : 0;
+    io->deadline_span_ms = io->timeout_ms;
+}
+
+/* io_armed: sends and receives wait in poll, up to the deadline (blocking
+ * descriptors only: a non-blocking caller keeps time in its event loop). */
+static bool io_armed(tern_conn *c)
+{
+    struct io_state *io = conn_io(c);
+    return io->deadline_ms && fd_blocking(io->fd);
+}
+
+/* io_wait waits until the descriptor is ready for events, or fails the
+ * connection with TERN_E_TIMEOUT once the deadline passed. */
+static int io_wait(tern_conn *c, short events)
+{
+    struct io_state *io = conn_io(c);
+    for (;;) {
+        uint64_t now = mono_ms();
+        if (now >= io->deadline_ms) {
+            const char *step = tern_conn_handshake_done(c) ? "" : " during the handshake";
+            return err_set(hs_err(c), TERN_E_TIMEOUT,
+                           "the peer did not %s within the %u ms allowed%s",
+                           events == POLLIN ? "send anything we needed" : "take what we sent",
+                           io->deadline_span_ms, step);
+        }
+        uint64_t left = io->deadline_ms - now;
+        struct pollfd p = {.fd = io->fd, .events = events};
+        int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (r > 0)
+            return TERN_OK;
+        if (r < 0 && errno != EINTR)
+            return io_error(c, errno, "waiting on");
+    }
+}
+
 /* io_flush sends everything the connection has queued. */
 static int io_flush(tern_conn *c)
 {
@@ -91,13 +144,18 @@ static int io_flush(tern_conn *c)
         if (!io->has_fd)
             return err_set(hs_err(c), TERN_E_ARG,
                            "the connection has no socket: call tern_conn_set_fd first");
-        ssize_t n = send(io->fd, out, len, MSG_NOSIGNAL);
+        bool armed = io_armed(c);
+        if (armed && (rc = io_wait(c, POLLOUT)) != TERN_OK)
+            return rc;
+        ssize_t n = send(io->fd, out, len, MSG_NOSIGNAL | (armed ? MSG_DONTWAIT : 0));
         if (n < 0 && errno == ENOTSOCK)
             n = write(io->fd, out, len); /* a pipe or other stream in tests */
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (armed)
+                    continue;            /* io_wait again */
                 if (fd_blocking(io->fd)) /* SO_SNDTIMEO expired */
                     return err_set(hs_err(c), TERN_E_IO,
                                    "sending timed out: the peer has not read for too long");
@@ -121,8 +179,12 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t
         return err_set(hs_err(c), TERN_E_ARG,
                        "the connection has no socket: call tern_conn_set_fd first");
     ssize_t n;
+    bool armed = io_armed(c);
     for (;;) {
-        n = recv(io->fd, buf, sizeof(buf), 0);
+        int rc;
+        if (armed && (rc = io_wait(c, POLLIN)) != TERN_OK)
+            return rc;
+        n = recv(io->fd, buf, sizeof(buf), armed ? MSG_DONTWAIT : 0);
         if (n < 0 && errno == ENOTSOCK)
             n = read(io->fd, buf, sizeof(buf));
         if (n >= 0)
@@ -130,6 +192,8 @@ static int io_fill(tern_conn *c, uint8_t *out, size_t cap, size_t *out_n, size_t
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (armed)
+                continue;            /* io_wait again */
             if (fd_blocking(io->fd)) /* SO_RCVTIMEO expired */
                 return err_set(hs_err(c), TERN_E_IO,
                                "receiving timed out: the peer sent nothing for too long");
@@ -196,10 +260,19 @@ int tern_conn_fd(const tern_conn *c)
     return io->has_fd ? io->fd : -1;
 }
 
+int tern_conn_set_timeout(tern_conn *c, unsigned timeout_ms)
+{
+    if (!c || timeout_ms > 86400000u)
+        return TERN_E_ARG;
+    conn_io(c)->timeout_ms = timeout_ms;
+    return TERN_OK;
+}
+
 int tern_handshake(tern_conn *c)
 {
     if (!c)
         return TERN_E_ARG;
+    io_arm(c);
     size_t taken = 0;
     for (;;) {
         int rc = io_flush(c);
@@ -210,6 +283,8 @@ int tern_handshake(tern_conn *c)
             return io_final_status(c);
         if (w & TERN_WANTS_WRITE)
             continue;
+        if (w & TERN_WANTS_ASYNC)
+            return TERN_WANT_ASYNC; /* tern_conn_key_done, then call again */
         if (w & TERN_WANTS_DONE)
             return TERN_OK;
         if (!(w & TERN_WANTS_READ))
@@ -245,6 +320,7 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
     *out_n = 0;
     if (!c || (!buf && cap))
         return TERN_E_ARG;
+    io_arm(c);
     if (cap == 0) {
         /* Nothing can be returned, so nothing is read: reading on would
          * buffer whatever the peer sends, without bound. A zero-length read
@@ -274,6 +350,8 @@ int tern_read(tern_conn *c, void *buf, size_t cap, size_t *out_n)
             return rc;
         if (tern_conn_wants(c) & TERN_WANTS_CLOSED)
             return io_final_status(c);
+        if (tern_conn_wants(c) & TERN_WANTS_ASYNC)
+            return TERN_WANT_ASYNC;
         if (budget_spent(c, taken))
             return TERN_WANT_READ; /* the rest is in the kernel: poll says so */
         size_t got = 0;
@@ -296,6 +374,7 @@ int tern_write(tern_conn *c, const void *data, size_t len, size_t *out_n)
     if (!c || (!data && len))
         return TERN_E_ARG;
     struct io_state *io = conn_io(c);
+    io_arm(c);
     /* A write whose records did not all go out: this call repeats it. */
     if (io->pending_write) {
         int rc = io_flush(c);
@@ -336,6 +415,7 @@ int tern_close(tern_conn *c)
     if (!c)
         return TERN_E_ARG;
     struct io_state *io = conn_io(c);
+    io_arm(c);
     int rc = TERN_OK;
     if (!io->close_queued) {
         io->close_queued = true;
@@ -362,7 +442,46 @@ static void set_nodelay(int fd)
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn)
+/* connect_by: connect(2) on s, waiting at most until deadline (monotonic
+ * ms; 0: as long as the kernel does). Returns 0 or an errno value. */
+static int connect_by(int s, const struct addrinfo *ai, uint64_t deadline)
+{
+    int r;
+    if (!deadline) {
+        do
+            r = connect(s, ai->ai_addr, ai->ai_addrlen);
+        while (r < 0 && errno == EINTR);
+        return r < 0 ? errno : 0;
+    }
+    int fl = fcntl(s, F_GETFL);
+    if (fl < 0 || fcntl(s, F_SETFL, fl | O_NONBLOCK) < 0)
+        return errno;
+    r = connect(s, ai->ai_addr, ai->ai_addrlen);
+    int err = r < 0 ? errno : 0;
+    while (err == EINPROGRESS || err == EINTR) {
+        uint64_t now = mono_ms();
+        if (now >= deadline)
+            return ETIMEDOUT;
+        uint64_t left = deadline - now;
+        struct pollfd p = {.fd = s, .events = POLLOUT};
+        r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (r < 0 && errno != EINTR)
+            return errno;
+        if (r > 0) {
+            socklen_t len = sizeof(err);
+            if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                err = errno;
+            break;
+        }
+        err = EINPROGRESS;
+    }
+    if (err == 0 && fcntl(s, F_SETFL, fl) < 0)
+        err = errno;
+    return err;
+}
+
+static int connect_deadline(tern_config *cfg, const char *host, const char *port,
+                            unsigned timeout_ms, tern_conn **out_conn)
 {
     if (!out_conn)
         return TERN_E_ARG;
@@ -373,6 +492,7 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
     if (!c)
         return TERN_E_NOMEM;
     *out_conn = c;
+    uint64_t deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
 
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof(hints));
@@ -396,18 +516,21 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
             last_err = errno;
             continue;
         }
-        int r;
-        do
-            r = connect(s, ai->ai_addr, ai->ai_addrlen);
-        while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            last_err = errno;
+        int err = connect_by(s, ai, deadline);
+        if (err) {
+            last_err = err;
             close(s);
+            if (err == ETIMEDOUT && deadline && mono_ms() >= deadline)
+                break; /* the time is spent: no address is left a chance */
             continue;
         }
         fd = s;
     }
     freeaddrinfo(res);
+    if (fd < 0 && last_err == ETIMEDOUT && deadline && mono_ms() >= deadline)
+        return err_set(hs_err(c), TERN_E_TIMEOUT,
+                       "cannot connect to '%s' port %s (%s) within the %u ms allowed", host, port,
+                       last_addr, timeout_ms);
     if (fd < 0) {
         if (tried > 1)
             return err_set(hs_err(c), TERN_E_IO,
@@ -422,7 +545,29 @@ int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn
     io->fd = fd;
     io->has_fd = true;
     io->owned = true;
-    return tern_handshake(c);
+    /* One deadline for the connect and the handshake together. */
+    io->deadline_ms = deadline;
+    io->deadline_span_ms = timeout_ms;
+    io->deadline_held = deadline != 0;
+    int rc = tern_handshake(c);
+    io->deadline_held = false;
+    return rc;
+}
+
+int tern_connect(tern_config *cfg, const char *host, const char *port, tern_conn **out_conn)
+{
+    return connect_deadline(cfg, host, port, 0, out_conn);
+}
+
+int tern_connect_timeout(tern_config *cfg, const char *host, const char *port, unsigned timeout_ms,
+                         tern_conn **out_conn)
+{
+    if (timeout_ms == 0 || timeout_ms > 86400000u) {
+        if (out_conn)
+            *out_conn = NULL;
+        return TERN_E_ARG;
+    }
+    return connect_deadline(cfg, host, port, timeout_ms, out_conn);
 }
 
 int tern_accept(tern_config *cfg, int listen_fd, tern_conn **out_conn)

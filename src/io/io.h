@@ -22,6 +22,13 @@ struct io_state {
     bool close_queued; /* tern_close has queued close_notify */
     int fd;
     size_t pending_write; /* plaintext accepted by tern_write whose records are not all sent */
+    /* tern_conn_set_timeout: each blocking call's time limit (0: none) and
+     * the current call's deadline (monotonic ms; 0: none); a deadline that
+     * is held spans several calls (tern_connect_timeout's handshake) */
+    uint32_t timeout_ms;
+    bool deadline_held;
+    uint64_t deadline_ms;
+    uint32_t deadline_span_ms;
 };
 
 /* conn_io returns c's io state, kept in storage the connection reserves

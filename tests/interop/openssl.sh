@@ -158,8 +158,12 @@ want=$(sed -n 's/^ *Keying material: \([0-9A-F]*\)$/\1/p' "$WORK/s_client.out")
 check "exporter, tern server: same 32 bytes as s_client" \
   test -n "$want" -a "$(sed -n 's/^export=//p' "$WORK/tern.out")" = "$want"
 # s_server prints its keying material only outside -www mode, and only
-# while its stdin stays open.
+# while its stdin stays open. Its log is emptied here, before it starts:
+# the background pipeline truncates it only when it runs, and until then
+# wait_text would find the previous s_server's ACCEPT (a refused connection
+# in one loaded make check run).
 PORT=$(free_port)
+: >"$WORK/server.log"
 { sleep 15; } | openssl s_server -accept "$PORT" -cert "$DATA/server-p256.pem" -key "$DATA/server-p256.key" \
   -cert_chain "$DATA/int.pem" -tls1_3 -keymatexport "EXPERIMENTAL tern" -keymatexportlen 32 \
   >"$WORK/server.log" 2>&1 &

@@ -12,9 +12,21 @@
  *          --tls12 (TLS 1.2 only)  --rsa-kx (enable RSA key transport)
  *          --sigs HEX,...  --client-auth-report (ask for a client certificate,
  *          complete whatever it is, print "verdict: REASON: SENTENCE")
+ *          --alpn-last (server: an ALPN selection callback takes the
+ *          client's last protocol)  --msg-log (message and state callbacks
+ *          print each event to stderr)  --psk ID:HEX (an external PSK,
+ *          SHA-256; a server needs no --cert then)  --psk-ke
+ *          --async-key (server: the --key is held by a signer thread that
+ *          answers 50 ms later, through tern_config_add_cert_chain_external)
  * It prints "negotiated: version=... suite=... group=... alpn=... sig=..."
  * and exits 0 only if the handshake completed and data crossed. */
 #include "tern/tern.h"
+/* The --async-key signer stands for an HSM: it signs with tern's own
+ * provider (test code may use the library's internals). */
+#include "crypto/provider.h"
+#include "x509/x509.h"
+
+#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -27,11 +39,116 @@
 #include <unistd.h>
 
 struct opts {
-    const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label;
+    const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label, *psk;
     uint16_t suites[8], groups[8], sigs[16];
     size_t n_suites, n_groups, n_sigs;
-    int key_update, require_client_cert, insecure, tls12, rsa_kx, client_auth_report;
+    int key_update, require_client_cert, insecure, tls12, rsa_kx, alpn_last, msg_log, psk_ke,
+        async_key, client_auth_report;
 };
+
+/* The client's last protocol: no fixed preference list would choose it
+ * from a list that also holds h2 or http/1.1 first. */
+static int alpn_last(void *arg, tern_conn *c, const char *const *protocols, size_t n)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "alpn callback: %zu protocols offered, choosing '%s'\n", n,
+            n ? protocols[n - 1] : "");
+    return n ? (int)n - 1 : TERN_ALPN_NOACK;
+}
+
+static void log_message(void *arg, tern_conn *c, const struct tern_message *m)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "msg %s content=%u type=%u len=%zu\n", m->sent ? "sent" : "received",
+            m->content_type, m->type, m->len);
+}
+
+static void log_state(void *arg, tern_conn *c, enum tern_state_event ev, int value)
+{
+    (void)arg;
+    (void)c;
+    fprintf(stderr, "state %d value=%d\n", (int)ev, value);
+}
+
+/* --async-key: one signature at a time, made on a thread after 50 ms and
+ * announced on a pipe. */
+static struct {
+    struct cry_privkey key;
+    int pipe[2];
+    uint16_t scheme;
+    uint8_t input[512];
+    size_t input_len;
+    uint8_t sig[1024];
+    size_t sig_len;
+    int count;
+} signer;
+
+static void *sign_later(void *p)
+{
+    (void)p;
+    usleep(50000);
+    const struct cry_scheme_info *info = cry_scheme_lookup(signer.scheme);
+    signer.sig_len = 0;
+    if (info && cry_sign(&signer.key, info->alg, info->hash, signer.input, signer.input_len,
+                         signer.sig, sizeof(signer.sig), &signer.sig_len) != TERN_OK)
+        signer.sig_len = 0;
+    char one = 1;
+    if (write(signer.pipe[1], &one, 1) != 1)
+        perror("tern_peer: signer pipe");
+    return NULL;
+}
+
+static int async_sign(void *arg, tern_conn *c, uint16_t scheme, const uint8_t *input, size_t len,
+                      uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    (void)arg, (void)c, (void)sig, (void)cap, (void)sig_len;
+    if (len > sizeof(signer.input))
+        return TERN_E_INTERNAL;
+    signer.scheme = scheme;
+    memcpy(signer.input, input, len);
+    signer.input_len = len;
+    signer.count++;
+    pthread_t th;
+    if (pthread_create(&th, NULL, sign_later, NULL) != 0)
+        return TERN_E_INTERNAL;
+    pthread_detach(th);
+    return TERN_WANT_ASYNC;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 17);
+    *len = fread(buf, 1, (1 << 17) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+/* add_async_key: the chain with its key handed to the signer. */
+static int add_async_key(tern_config *cfg, const char *chain_path, const char *key_path)
+{
+    size_t cl = 0, kl = 0;
+    char *ct = read_text(chain_path, &cl), *kt = read_text(key_path, &kl);
+    struct x509_chain_key ck;
+    struct tern_err e;
+    err_init(&e);
+    int rc = ct && kt ? x509_load_chain_and_key(ct, cl, kt, kl, NULL, &ck, &e) : TERN_E_FILE;
+    if (rc == TERN_OK) {
+        signer.key = ck.key;
+        memset(&ck.key, 0, sizeof(ck.key));
+        x509_chain_key_cleanup(&ck);
+        struct tern_key_ops ops = {.sign = async_sign};
+        rc = pipe(signer.pipe) == 0 ? tern_config_add_cert_chain_external(cfg, ct, cl, &ops)
+                                    : TERN_E_IO;
+    }
+    free(ct);
+    free(kt);
+    return rc;
+}
 
 static size_t parse_hex_list(const char *s, uint16_t *out, size_t cap)
 {
@@ -74,7 +191,8 @@ static int pull(tern_conn *c, int fd)
         pending_len = (size_t)n;
     }
     size_t used;
-    if (tern_conn_feed(c, pending + pending_off, pending_len - pending_off, &used) != TERN_OK)
+    int rc = tern_conn_feed(c, pending + pending_off, pending_len - pending_off, &used);
+    if (rc != TERN_OK && rc != TERN_WANT_ASYNC)
         return -1;
     pending_off += used;
     return 0;
@@ -82,6 +200,12 @@ static int pull(tern_conn *c, int fd)
 
 static void report(tern_conn *c)
 {
+    if (signer.count)
+        printf("asynchronous signatures: %d\n", signer.count);
+    size_t id_len = 0;
+    const uint8_t *id = tern_conn_psk_identity(c, &id_len);
+    if (id)
+        printf("psk identity: %.*s\n", (int)id_len, (const char *)id);
     printf("negotiated: version=%s suite=%s group=%s alpn=%s sig=%s peer=%s\n",
            tern_version_name(tern_conn_version(c)), tern_suite_name(tern_conn_cipher_suite(c)),
            tern_group_name(tern_conn_group(c)), tern_conn_alpn(c) ? tern_conn_alpn(c) : "-",
@@ -122,6 +246,14 @@ static int run(tern_conn *c, int fd, const struct opts *o)
             return fail(c, "handshake");
         if (tern_conn_handshake_done(c))
             break;
+        if (tern_conn_wants(c) & TERN_WANTS_ASYNC) {
+            /* --async-key: wait for the signer, hand its answer in */
+            char one;
+            if (read(signer.pipe[0], &one, 1) != 1 ||
+                tern_conn_key_done(c, signer.sig, signer.sig_len) != TERN_OK)
+                return fail_fd(c, fd, "asynchronous signature");
+            continue;
+        }
         if (pull(c, fd) < 0)
             return fail_fd(c, fd, "handshake");
     }
@@ -198,7 +330,9 @@ static tern_config *make_config(const struct opts *o)
     int rc = TERN_OK;
     if (o->cafile)
         rc = tern_config_add_trust_file(cfg, o->cafile);
-    if (rc == TERN_OK && o->cert)
+    if (rc == TERN_OK && o->cert && o->async_key)
+        rc = add_async_key(cfg, o->cert, o->key ? o->key : o->cert);
+    else if (rc == TERN_OK && o->cert)
         rc = tern_config_set_cert_chain_file(cfg, o->cert, o->key ? o->key : o->cert);
     if (rc == TERN_OK && o->n_suites)
         rc = tern_config_set_cipher_suites(cfg, o->suites, o->n_suites);
@@ -219,6 +353,29 @@ static tern_config *make_config(const struct opts *o)
         rc = tern_config_set_alpn(cfg, names, n);
         free(copy);
     }
+    if (rc == TERN_OK && o->psk) {
+        /* ID:HEX */
+        const char *colon = strrchr(o->psk, ':');
+        uint8_t key[64];
+        size_t n = 0;
+        for (const char *h = colon ? colon + 1 : ""; h[0] && h[1] && n < sizeof(key); h += 2) {
+            unsigned b;
+            if (sscanf(h, "%2x", &b) != 1)
+                break;
+            key[n++] = (uint8_t)b;
+        }
+        rc = colon ? tern_config_set_psk(cfg, (const uint8_t *)o->psk, (size_t)(colon - o->psk),
+                                         key, n, TERN_PSK_SHA256)
+                   : TERN_E_ARG;
+    }
+    if (rc == TERN_OK && o->psk_ke)
+        rc = tern_config_set_psk_ke(cfg, 1);
+    if (rc == TERN_OK && o->alpn_last)
+        rc = tern_config_set_alpn_select_callback(cfg, alpn_last, NULL);
+    if (rc == TERN_OK && o->msg_log)
+        rc = tern_config_set_message_callback(cfg, log_message, NULL);
+    if (rc == TERN_OK && o->msg_log)
+        rc = tern_config_set_state_callback(cfg, log_state, NULL);
     if (rc == TERN_OK && o->client_auth_report)
         rc = tern_config_set_client_auth(cfg, TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY);
     if (rc == TERN_OK && o->require_client_cert)
@@ -275,6 +432,16 @@ int main(int argc, char **argv)
             o.tls12 = 1;
         else if (!strcmp(a, "--rsa-kx"))
             o.rsa_kx = 1;
+        else if (!strcmp(a, "--alpn-last"))
+            o.alpn_last = 1;
+        else if (!strcmp(a, "--msg-log"))
+            o.msg_log = 1;
+        else if (!strcmp(a, "--psk") && v)
+            o.psk = v, i++;
+        else if (!strcmp(a, "--psk-ke"))
+            o.psk_ke = 1;
+        else if (!strcmp(a, "--async-key"))
+            o.async_key = 1;
         else if (!strcmp(a, "--sigs") && v)
             o.n_sigs = parse_hex_list(v, o.sigs, 16), i++;
         else {
