@@ -267,6 +267,23 @@ static void test_callback(void)
     CHECK_EQ(tern_conn_status(h.c), TERN_E_UNKNOWN_CA);
     finish(&h);
 
+    /* a server's callback sees the client's chain and may refuse it */
+    st = (struct cb_state){1, 0, 0, TERN_VERIFY_ERROR};
+    tern_config *sv = server_config("server-p256");
+    CHECK_EQ(tern_config_set_client_auth(sv, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+    add_trust(sv, DATA "ca.pem");
+    tern_config_set_verify_callback(sv, verify_cb, &st);
+    c = client_config();
+    with_client_cert(c);
+    pair(&h, c, sv);
+    CHECK(!both_done(h.c, h.s));
+    CHECK_EQ(st.calls, 1);
+    CHECK_EQ(st.n, 2);
+    CHECK_EQ(st.seen, TERN_VERIFY_OK);
+    CHECK_EQ(tern_conn_status(h.s), TERN_E_BAD_CERTIFICATE);
+    CHECK_CONTAINS(tern_conn_error(h.s), "not on the private list");
+    finish(&h);
+
     /* only the _DANGEROUS override can */
     struct cb_state ov = {1, 0, 0, TERN_VERIFY_OK};
     c = tern_config_new();
