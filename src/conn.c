@@ -13,6 +13,7 @@
  * under src/hs/ calls into this file. */
 #include "base/mem.h"
 #include "hs/internal.h"
+#include "hs/policy.h"
 #include "hs/test_hooks.h"
 #include "hs/session.h"
 #include "hs/tls12.h"
@@ -101,6 +102,8 @@ void tern_conn_free(tern_conn *c)
     cry_hash_cleanup(&c->th);
     if (c->have_peer_key)
         cry_pubkey_cleanup(&c->peer_key);
+    hs_peer_free(c);
+    tern_free(c->peer_subject);
     if (c->session)
         tern_free_secret(c->session, sizeof(*c->session));
     wr_free(&c->raw);
@@ -666,7 +669,7 @@ const char *tern_conn_server_name(const tern_conn *c)
 
 const char *tern_conn_peer_subject(const tern_conn *c)
 {
-    return c->peer_subject[0] ? c->peer_subject : NULL;
+    return c->peer_subject;
 }
 
 int tern_conn_resumed(const tern_conn *c)

@@ -74,6 +74,9 @@ static const char SERVE_HELP[] =
     "  --cafile FILE            trust these CAs for client certificates\n"
     "  --require-client-cert    ask every client for a certificate that chains\n"
     "                           to --cafile (mutual TLS); refuse those without\n"
+    "  --client-cert-report     ask every client for a certificate, serve it\n"
+    "                           whatever it sends, and log the verdict on it\n"
+    "                           (nginx's optional_no_ca); needs --cafile\n"
     "  --ticket-key FILE        seal session tickets with keys derived from the\n"
     "                           secret in FILE (32-64 bytes as hex), so servers\n"
     "                           sharing it resume each other's sessions\n"
@@ -584,12 +587,19 @@ static void log_request(struct server *s, struct client *cl)
     if (s->quiet)
         return;
     const char *subj = tern_conn_peer_subject(cl->c);
+    /* the verdict on a client certificate the server did not require
+     * (--client-cert-report), when it is a refusal */
+    struct tern_verdict v;
+    char verdict[96] = "";
+    if (tern_conn_peer_verdict(cl->c, &v) == TERN_OK && v.status != TERN_OK)
+        snprintf(verdict, sizeof(verdict), " [client certificate: %s]",
+                 tern_verify_reason_name(v.reason));
     char turns[64] = "";
     if (s->log_turns)
         snprintf(turns, sizeof(turns), " turns=%lu steps=%lu", s->turns - cl->born_turn,
                  s->steps - cl->born_steps);
-    logf_(s, "%s %s %s %d %llu%s%s%s%s", cl->peer, cl->method, cl->target, cl->status,
-          (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "",
+    logf_(s, "%s %s %s %d %llu%s%s%s%s%s", cl->peer, cl->method, cl->target, cl->status,
+          (unsigned long long)cl->body_bytes, subj ? " " : "", subj ? subj : "", verdict,
           tern_conn_resumed(cl->c) ? " (resumed)" : "", turns);
 }
 
@@ -1055,7 +1065,7 @@ static int dev_certificate(const char *state, char *cert, char *key, char *ca_ou
     }
     struct devca ca;
     bool created;
-    if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
+    if (util_ca_load_or_create(dir, true, TERN_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         return -1;
     }
@@ -1075,7 +1085,7 @@ static int dev_certificate(const char *state, char *cert, char *key, char *ca_ou
     int rc = 0;
     if (!fresh) {
         static const char *const names[] = {"localhost", "127.0.0.1", "::1"};
-        struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256,
+        struct devca_leaf leaf = {.key_type = TERN_KEY_EC_P256,
                                   .names = names,
                                   .n_names = 3,
                                   .now = now,
@@ -1142,7 +1152,7 @@ struct serve_opts {
     const char *certs[SERVE_MAX_CERTS], *keys[SERVE_MAX_CERTS];
     size_t n_certs, n_keys;
     const char *cafile, *ticket_key;
-    bool require_client, psk_ke, has_pass, require_sni;
+    bool require_client, report_client, psk_ke, has_pass, require_sni;
     size_t session_cache; /* --session-cache N; 0 none */
     struct util_password pass;
 };
@@ -1181,8 +1191,9 @@ static tern_config *make_config(const struct serve_opts *o, char *why, size_t wh
                            tern_config_send_client_ca_names(cfg, 1) != TERN_OK))
         step = "--cafile";
     else if (o->cafile && tern_config_set_client_auth(
-                              cfg, o->require_client ? TERN_CLIENT_AUTH_REQUIRED
-                                                     : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
+                              cfg, o->require_client  ? TERN_CLIENT_AUTH_REQUIRED
+                                   : o->report_client ? TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY
+                                                      : TERN_CLIENT_AUTH_OPTIONAL) != TERN_OK)
         step = "--require-client-cert";
     else if (o->ticket_key && tern_config_set_ticket_key_file(cfg, o->ticket_key) != TERN_OK)
         step = "--ticket-key";
@@ -1243,6 +1254,7 @@ int cmd_serve(int argc, char **argv)
         {"state-dir", required_argument, 0, 's'},
         {"cafile", required_argument, 0, 'C'},
         {"require-client-cert", no_argument, 0, 'R'},
+        {"client-cert-report", no_argument, 0, 'V'},
         {"keylog", required_argument, 0, 'l'},
         {"ticket-key", required_argument, 0, 'K'},
         {"allow-psk-ke", no_argument, 0, 'P'},
@@ -1303,6 +1315,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'R':
             o.require_client = true;
+            break;
+        case 'V':
+            o.report_client = true;
             break;
         case 'l':
             keylog = optarg;
@@ -1389,6 +1404,12 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     o.has_pass = key_pass != NULL;
+    if (o.report_client && (!o.cafile || o.require_client)) {
+        fputs("tern serve: --client-cert-report needs --cafile, and excludes "
+              "--require-client-cert\n",
+              stderr);
+        return 2;
+    }
     if (o.require_client && !o.cafile) {
         fputs("tern serve: --require-client-cert needs --cafile, the CAs client certificates must "
               "chain to\n",

@@ -5,6 +5,7 @@
  * sealed with the current epoch's key and opened with the current or the
  * previous one, so keys rotate without any mutable state, and server
  * processes that share the secret (a file) open each other's tickets. */
+#include "hs/policy.h"
 #include "hs/session.h"
 #include "hs/codec13.h"
 #include "hs/store.h"
@@ -34,15 +35,16 @@ void hs_session_wipe(struct hs_session *s)
 
 void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
 {
-    size_t n = strlen(c->peer_subject);
+    const char *subject = c->peer_subject ? c->peer_subject : "";
+    size_t n = strlen(subject);
     if (n <= HS_TICKET_SUBJECT_MAX) {
-        memcpy(s->peer_subject, c->peer_subject, n + 1);
+        memcpy(s->peer_subject, subject, n + 1);
     } else {
         /* Room for "..."; never split a UTF-8 sequence. */
         size_t keep = HS_TICKET_SUBJECT_MAX - 3;
-        while (keep && (c->peer_subject[keep] & 0xc0) == 0x80)
+        while (keep && (subject[keep] & 0xc0) == 0x80)
             keep--;
-        memcpy(s->peer_subject, c->peer_subject, keep);
+        memcpy(s->peer_subject, subject, keep);
         memcpy(s->peer_subject + keep, "...", 4);
     }
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
@@ -51,7 +53,7 @@ void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
 
 void hs_session_take_peer(tern_conn *c, const struct hs_session *s)
 {
-    snprintf(c->peer_subject, sizeof(c->peer_subject), "%s", s->peer_subject);
+    hs_peer_subject_set(c, s->peer_subject);
     c->have_peer_cert_hash = s->peer_cert_hash_len == sizeof(c->peer_cert_hash);
     if (c->have_peer_cert_hash)
         memcpy(c->peer_cert_hash, s->peer_cert_hash, sizeof(c->peer_cert_hash));
@@ -61,7 +63,11 @@ void hs_ticket_skipped(tern_conn *c, int rc)
 {
     struct tern_trace_fact f[] = {{"reason", tern_status_name(rc)}};
     hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "ticket skipped",
-             rc == TERN_E_LIMIT
+             rc == TERN_E_ACCESS_DENIED
+                 ? "The client's certificate was refused and the handshake went on (report "
+                   "only, or the override): the session is not kept for resumption, so a later "
+                   "connection cannot skip the verdict."
+             : rc == TERN_E_LIMIT
                  ? "This session (its server name, ALPN protocol and client identity) does not "
                    "fit in a session ticket, so the client gets none: its next visit is a full "
                    "handshake. This connection is not affected."
@@ -249,6 +255,8 @@ int hs_ticket_make(tern_conn *c, const struct hs_session *s, const uint8_t nonce
                    struct wr *out)
 {
     tern_config *cfg = c->cfg;
+    if (hs_peer_refused(c))
+        return TERN_E_ACCESS_DENIED; /* a refused client certificate let through: no resumption */
     if (!cfg->have_sealer)
         return hs_ticket_seal(cfg, s, s->issued_ms / 1000u, nonce, out);
     uint8_t state[TERN_SESSION_MAX], ticket[TERN_TICKET_MAX];
@@ -571,7 +579,8 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
-    memcpy(s->peer_subject, c->peer_subject, sizeof(s->peer_subject) - 1);
+    snprintf(s->peer_subject, sizeof(s->peer_subject), "%s",
+             c->peer_subject ? c->peer_subject : "");
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
     memcpy(s->peer_cert_hash, c->peer_cert_hash, s->peer_cert_hash_len);
     hs_cache_put(c->cfg, s);
