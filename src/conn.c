@@ -13,6 +13,7 @@
  * under src/hs/ calls into this file. */
 #include "base/mem.h"
 #include "hs/internal.h"
+#include "hs/policy.h"
 #include "hs/test_hooks.h"
 #include "hs/session.h"
 #include "hs/tls12.h"
@@ -101,6 +102,7 @@ void tern_conn_free(tern_conn *c)
     cry_hash_cleanup(&c->th);
     if (c->have_peer_key)
         cry_pubkey_cleanup(&c->peer_key);
+    hs_peer_free(c);
     if (c->session)
         tern_free_secret(c->session, sizeof(*c->session));
     wr_free(&c->raw);

@@ -79,7 +79,7 @@ int cmd_cert(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *state = NULL, *out_dir = ".", *out_name = NULL;
-    enum cry_key_type kt = CRY_KEY_EC_P256;
+    enum tern_key_type kt = TERN_KEY_EC_P256;
     bool client = false, force = false;
     unsigned days = DEVCA_LEAF_DAYS;
     if (argc < 2) {
@@ -167,8 +167,8 @@ int cmd_cert(int argc, char **argv)
                 "trust it for curl:     curl --cacert %s https://localhost:8443/\n"
                 "trust it in browsers:  certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'tern "
                 "development CA' -i %s\n",
-                created ? "made" : "kept", devca_key_type_name(ca.key.type), ca_cert, ca_cert,
-                ca_cert);
+                created ? "made" : "kept", devca_key_type_name(tern_key_type(ca.key)), ca_cert,
+                ca_cert, ca_cert);
         devca_cleanup(&ca);
         return 0;
     }
@@ -180,7 +180,7 @@ int cmd_cert(int argc, char **argv)
         }
         struct devca ca;
         bool created;
-        if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) !=
+        if (util_ca_load_or_create(dir, true, TERN_KEY_EC_P256, &ca, &created, why, sizeof(why)) !=
             0) {
             fprintf(stderr, "tern cert: %s\n", why);
             return 1;

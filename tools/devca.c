@@ -4,15 +4,21 @@
  * are variable-size and known only once the contents are. */
 #include "devca.h"
 
-#include "base/bytes.h"
-#include "base/error.h"
-#include "base/mem.h"
+#include "tbuf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        int try_rc_ = (expr);                                                                      \
+        if (try_rc_ != TERN_OK)                                                                    \
+            return try_rc_;                                                                        \
+    } while (0)
 
 __attribute__((format(printf, 4, 5))) static int fail(int code, char *why, size_t cap,
                                                       const char *fmt, ...)
@@ -42,38 +48,38 @@ enum {
     DER_SET = 0x31,
 };
 
-static void der_header(struct wr *w, uint8_t tag, size_t len)
+static void der_header(struct tbw *w, uint8_t tag, size_t len)
 {
-    wr_u8(w, tag);
+    tbw_u8(w, tag);
     if (len < 0x80) {
-        wr_u8(w, (uint8_t)len);
+        tbw_u8(w, (uint8_t)len);
     } else if (len <= 0xff) {
-        wr_u8(w, 0x81);
-        wr_u8(w, (uint8_t)len);
+        tbw_u8(w, 0x81);
+        tbw_u8(w, (uint8_t)len);
     } else if (len <= 0xffff) {
-        wr_u8(w, 0x82);
-        wr_u16(w, (uint16_t)len);
+        tbw_u8(w, 0x82);
+        tbw_u16(w, (uint16_t)len);
     } else if (len <= 0xffffff) {
-        wr_u8(w, 0x83);
-        wr_u24(w, (uint32_t)len);
+        tbw_u8(w, 0x83);
+        tbw_u24(w, (uint32_t)len);
     } else {
         w->err = true; /* nothing we write comes near 16 MiB */
     }
 }
 
-static void der_tlv(struct wr *w, uint8_t tag, const void *p, size_t len)
+static void der_tlv(struct tbw *w, uint8_t tag, const void *p, size_t len)
 {
     der_header(w, tag, len);
-    wr_bytes(w, p, len);
+    tbw_bytes(w, p, len);
 }
 
 /* der_wrap writes child's bytes as the contents of tag, then frees child. */
-static void der_wrap(struct wr *w, uint8_t tag, struct wr *child)
+static void der_wrap(struct tbw *w, uint8_t tag, struct tbw *child)
 {
-    if (!wr_ok(child))
+    if (!tbw_ok(child))
         w->err = true;
     der_tlv(w, tag, child->buf, child->len);
-    wr_free(child);
+    tbw_free(child);
 }
 
 #define OID(w, ...)                                                                                \
@@ -83,7 +89,7 @@ static void der_wrap(struct wr *w, uint8_t tag, struct wr *child)
     } while (0)
 
 /* An unsigned big-endian integer as a positive DER INTEGER. */
-static void der_uint(struct wr *w, const uint8_t *p, size_t n)
+static void der_uint(struct tbw *w, const uint8_t *p, size_t n)
 {
     while (n > 1 && p[0] == 0) {
         p++;
@@ -92,16 +98,16 @@ static void der_uint(struct wr *w, const uint8_t *p, size_t n)
     bool pad = n && (p[0] & 0x80);
     der_header(w, DER_INTEGER, n + pad);
     if (pad)
-        wr_u8(w, 0);
-    wr_bytes(w, p, n);
+        tbw_u8(w, 0);
+    tbw_bytes(w, p, n);
 }
 
 /* A Name of up to three attributes, each a one-attribute RDN with a
  * UTF8String value (RFC 5280 §4.1.2.4). */
-static void der_name(struct wr *w, const char *org, const char *ou, const char *cn)
+static void der_name(struct tbw *w, const char *org, const char *ou, const char *cn)
 {
-    struct wr name;
-    wr_init_grow(&name);
+    struct tbw name;
+    tbw_init_grow(&name);
     static const uint8_t oid_o[] = {0x55, 0x04, 0x0a}, oid_ou[] = {0x55, 0x04, 0x0b},
                          oid_cn[] = {0x55, 0x04, 0x03};
     const struct {
@@ -111,11 +117,11 @@ static void der_name(struct wr *w, const char *org, const char *ou, const char *
     for (size_t i = 0; i < 3; i++) {
         if (!attrs[i].v)
             continue;
-        struct wr atv, rdn;
-        wr_init_grow(&atv);
+        struct tbw atv, rdn;
+        tbw_init_grow(&atv);
         der_tlv(&atv, DER_OID, attrs[i].oid, 3);
         der_tlv(&atv, DER_UTF8, attrs[i].v, strlen(attrs[i].v));
-        wr_init_grow(&rdn);
+        tbw_init_grow(&rdn);
         der_wrap(&rdn, DER_SEQUENCE, &atv);
         der_wrap(&name, DER_SET, &rdn);
     }
@@ -123,7 +129,7 @@ static void der_name(struct wr *w, const char *org, const char *ou, const char *
 }
 
 /* Time per RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after. */
-static void der_time(struct wr *w, time_t t)
+static void der_time(struct tbw *w, time_t t)
 {
     struct tm tm;
     char s[32];
@@ -141,34 +147,30 @@ static void der_time(struct wr *w, time_t t)
 }
 
 /* AlgorithmIdentifier of the signature a key of this type makes. */
-static int sig_alg(struct wr *w, enum cry_key_type kt, enum cry_sig_alg *alg, enum cry_hash *h)
+static int sig_alg(struct tbw *w, enum tern_key_type kt, uint16_t *scheme)
 {
-    struct wr a;
-    wr_init_grow(&a);
+    struct tbw a;
+    tbw_init_grow(&a);
     switch (kt) {
-    case CRY_KEY_EC_P256: /* ecdsa-with-SHA256, no parameters (RFC 5758 §3.2) */
+    case TERN_KEY_EC_P256: /* ecdsa-with-SHA256, no parameters (RFC 5758 §3.2) */
         OID(&a, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02);
-        *alg = CRY_SIG_ECDSA;
-        *h = CRY_SHA256;
+        *scheme = TERN_SIG_ECDSA_SECP256R1_SHA256;
         break;
-    case CRY_KEY_EC_P384: /* ecdsa-with-SHA384 */
+    case TERN_KEY_EC_P384: /* ecdsa-with-SHA384 */
         OID(&a, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03);
-        *alg = CRY_SIG_ECDSA;
-        *h = CRY_SHA384;
+        *scheme = TERN_SIG_ECDSA_SECP384R1_SHA384;
         break;
-    case CRY_KEY_RSA: /* sha256WithRSAEncryption, NULL parameters (RFC 4055 §5) */
+    case TERN_KEY_RSA: /* sha256WithRSAEncryption, NULL parameters (RFC 4055 §5) */
         OID(&a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b);
         der_tlv(&a, DER_NULL, NULL, 0);
-        *alg = CRY_SIG_RSA_PKCS1;
-        *h = CRY_SHA256;
+        *scheme = TERN_SIG_RSA_PKCS1_SHA256;
         break;
-    case CRY_KEY_ED25519: /* id-Ed25519, parameters absent (RFC 8410 §3) */
+    case TERN_KEY_ED25519: /* id-Ed25519, parameters absent (RFC 8410 §3) */
         OID(&a, 0x2b, 0x65, 0x70);
-        *alg = CRY_SIG_ED25519;
-        *h = CRY_SHA256;
+        *scheme = TERN_SIG_ED25519;
         break;
     default:
-        wr_free(&a);
+        tbw_free(&a);
         return TERN_E_UNSUPPORTED;
     }
     der_wrap(w, DER_SEQUENCE, &a);
@@ -177,71 +179,71 @@ static int sig_alg(struct wr *w, enum cry_key_type kt, enum cry_sig_alg *alg, en
 
 /* ---- DER reading, just enough to take a CA certificate apart ---- */
 
-static bool der_get(struct rd *r, uint8_t want, struct rd *content)
+static bool der_get(struct tbr *r, uint8_t want, struct tbr *content)
 {
-    struct rd t = *r;
+    struct tbr t = *r;
     uint8_t tag, l;
     size_t len;
-    if (!rd_u8(&t, &tag) || tag != want || !rd_u8(&t, &l))
+    if (!tbr_u8(&t, &tag) || tag != want || !tbr_u8(&t, &l))
         return false;
     if (l < 0x80) {
         len = l;
     } else if (l == 0x81) {
         uint8_t v;
-        if (!rd_u8(&t, &v) || v < 0x80)
+        if (!tbr_u8(&t, &v) || v < 0x80)
             return false;
         len = v;
     } else if (l == 0x82) {
         uint16_t v;
-        if (!rd_u16(&t, &v) || v < 0x100)
+        if (!tbr_u16(&t, &v) || v < 0x100)
             return false;
         len = v;
     } else if (l == 0x83) {
         uint32_t v;
-        if (!rd_u24(&t, &v) || v < 0x10000)
+        if (!tbr_u24(&t, &v) || v < 0x10000)
             return false;
         len = v;
     } else {
         return false;
     }
-    if (!rd_sub(&t, content, len))
+    if (!tbr_sub(&t, content, len))
         return false;
     *r = t;
     return true;
 }
 
 /* der_get_whole: as der_get, but *whole spans the header too. */
-static bool der_get_whole(struct rd *r, uint8_t want, struct rd *whole)
+static bool der_get_whole(struct tbr *r, uint8_t want, struct tbr *whole)
 {
-    struct rd before = *r, content;
+    struct tbr before = *r, content;
     if (!der_get(r, want, &content))
         return false;
-    return rd_sub(&before, whole, before.len - r->len);
+    return tbr_sub(&before, whole, before.len - r->len);
 }
 
 /* The key identifier of an SPKI: the leftmost 160 bits of the SHA-256 of
  * subjectPublicKey's bits (RFC 7093 §2, method 1). */
 static int key_id_of_spki(const uint8_t *spki, size_t len, uint8_t out[DEVCA_KEYID_LEN])
 {
-    struct rd r, seq, alg, bits;
+    struct tbr r, seq, alg, bits;
     uint8_t unused;
-    rd_init(&r, spki, len);
+    tbr_init(&r, spki, len);
     if (!der_get(&r, DER_SEQUENCE, &seq) || !der_get(&seq, DER_SEQUENCE, &alg) ||
-        !der_get(&seq, DER_BIT_STRING, &bits) || !rd_u8(&bits, &unused) || unused != 0)
+        !der_get(&seq, DER_BIT_STRING, &bits) || !tbr_u8(&bits, &unused) || unused != 0)
         return TERN_E_DECODE;
-    uint8_t h[CRY_MAX_HASH];
-    TRY(cry_hash(CRY_SHA256, bits.p, bits.len, h));
+    uint8_t h[32];
+    TRY(tern_sha256(bits.p, bits.len, h));
     memcpy(out, h, DEVCA_KEYID_LEN);
     return TERN_OK;
 }
 
 /* ---- extensions (RFC 5280 §4.2) ---- */
 
-static void ext(struct wr *exts, const uint8_t *oid, size_t oid_len, bool critical,
-                struct wr *value)
+static void ext(struct tbw *exts, const uint8_t *oid, size_t oid_len, bool critical,
+                struct tbw *value)
 {
-    struct wr e;
-    wr_init_grow(&e);
+    struct tbw e;
+    tbw_init_grow(&e);
     der_tlv(&e, DER_OID, oid, oid_len);
     if (critical)
         der_tlv(&e, DER_BOOLEAN, "\xff", 1);
@@ -284,40 +286,40 @@ static bool valid_dns_name(const char *s)
     return label > 0 && prev != '-';
 }
 
-static int leaf_extensions(struct wr *out, const struct devca *ca, const struct devca_leaf *leaf,
+static int leaf_extensions(struct tbw *out, const struct devca *ca, const struct devca_leaf *leaf,
                            const uint8_t *leaf_key_id, char *why, size_t why_cap)
 {
-    struct wr exts, v;
-    wr_init_grow(&exts);
+    struct tbw exts, v;
+    tbw_init_grow(&exts);
 
     /* basicConstraints: not a CA (an empty SEQUENCE, cA defaults to false). */
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_header(&v, DER_SEQUENCE, 0);
     ext(&exts, OID_BASIC_CONSTRAINTS, 3, true, &v);
 
     /* keyUsage: digitalSignature (bit 0); keyEncipherment (bit 2) for RSA,
      * which TLS 1.2's RSA key transport needs. */
-    wr_init_grow(&v);
-    if (leaf->key_type == CRY_KEY_RSA)
+    tbw_init_grow(&v);
+    if (leaf->key_type == TERN_KEY_RSA)
         der_tlv(&v, DER_BIT_STRING, "\x05\xa0", 2);
     else
         der_tlv(&v, DER_BIT_STRING, "\x07\x80", 2);
     ext(&exts, OID_KEY_USAGE, 3, true, &v);
 
     /* extKeyUsage: serverAuth, and clientAuth on request. */
-    struct wr ekus;
-    wr_init_grow(&ekus);
+    struct tbw ekus;
+    tbw_init_grow(&ekus);
     OID(&ekus, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01);
     if (leaf->client)
         OID(&ekus, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02);
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_wrap(&v, DER_SEQUENCE, &ekus);
     ext(&exts, OID_EXT_KEY_USAGE, 3, false, &v);
 
     /* subjectAltName: every name, IP literals as iPAddress [7], others as
      * dNSName [2] (RFC 5280 §4.2.1.6). */
-    struct wr gns;
-    wr_init_grow(&gns);
+    struct tbw gns;
+    tbw_init_grow(&gns);
     for (size_t i = 0; i < leaf->n_names; i++) {
         const char *name = leaf->names[i];
         uint8_t ip[16];
@@ -336,8 +338,8 @@ static int leaf_extensions(struct wr *out, const struct devca *ca, const struct 
             /* A mistyped address must not become a DNS name nobody can use
              * (a name of digits and dots is never a host name, RFC 1123
              * §2.1). */
-            wr_free(&gns);
-            wr_free(&exts);
+            tbw_free(&gns);
+            tbw_free(&exts);
             return fail(TERN_E_ARG, why, why_cap,
                         "'%s' is not a valid IPv4 address (four numbers from 0 to 255 separated "
                         "by dots), and a name made only of digits and dots cannot be a DNS name",
@@ -345,8 +347,8 @@ static int leaf_extensions(struct wr *out, const struct devca *ca, const struct 
         }
         if ((strchr(name, ':') || strchr(name, '[') || strchr(name, ']')) &&
             inet_pton(AF_INET6, name, ip) != 1) {
-            wr_free(&gns);
-            wr_free(&exts);
+            tbw_free(&gns);
+            tbw_free(&exts);
             return fail(TERN_E_ARG, why, why_cap,
                         "'%s' is not a valid IPv6 address (RFC 4291 §2.2), and a DNS name cannot "
                         "hold ':', '[' or ']'",
@@ -363,57 +365,57 @@ static int leaf_extensions(struct wr *out, const struct devca *ca, const struct 
                 lower[j] = (char)tolower((unsigned char)name[j]);
             der_tlv(&gns, 0x82, lower, n);
         } else {
-            wr_free(&gns);
-            wr_free(&exts);
+            tbw_free(&gns);
+            tbw_free(&exts);
             return fail(TERN_E_ARG, why, why_cap,
                         "'%s' is neither a DNS name (letters, digits, '-', '.') nor an IP address",
                         name);
         }
     }
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_wrap(&v, DER_SEQUENCE, &gns);
     ext(&exts, OID_SAN, 3, false, &v);
 
     /* subjectKeyIdentifier and authorityKeyIdentifier [0] keyIdentifier. */
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_tlv(&v, DER_OCTET_STRING, leaf_key_id, DEVCA_KEYID_LEN);
     ext(&exts, OID_SKI, 3, false, &v);
-    struct wr aki;
-    wr_init_grow(&aki);
+    struct tbw aki;
+    tbw_init_grow(&aki);
     der_tlv(&aki, 0x80, ca->key_id, DEVCA_KEYID_LEN);
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_wrap(&v, DER_SEQUENCE, &aki);
     ext(&exts, OID_AKI, 3, false, &v);
 
     /* extensions [3] EXPLICIT SEQUENCE OF Extension */
-    struct wr seq;
-    wr_init_grow(&seq);
+    struct tbw seq;
+    tbw_init_grow(&seq);
     der_wrap(&seq, DER_SEQUENCE, &exts);
     der_wrap(out, 0xa3, &seq);
     return TERN_OK;
 }
 
-static void ca_extensions(struct wr *out, const uint8_t *key_id)
+static void ca_extensions(struct tbw *out, const uint8_t *key_id)
 {
-    struct wr exts, v;
-    wr_init_grow(&exts);
+    struct tbw exts, v;
+    tbw_init_grow(&exts);
     /* basicConstraints: cA true, pathLenConstraint 0: it signs leaves only. */
-    struct wr bc;
-    wr_init_grow(&bc);
+    struct tbw bc;
+    tbw_init_grow(&bc);
     der_tlv(&bc, DER_BOOLEAN, "\xff", 1);
     der_tlv(&bc, DER_INTEGER, "\x00", 1);
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_wrap(&v, DER_SEQUENCE, &bc);
     ext(&exts, OID_BASIC_CONSTRAINTS, 3, true, &v);
     /* keyUsage: keyCertSign (bit 5) and cRLSign (bit 6). */
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_tlv(&v, DER_BIT_STRING, "\x01\x06", 2);
     ext(&exts, OID_KEY_USAGE, 3, true, &v);
-    wr_init_grow(&v);
+    tbw_init_grow(&v);
     der_tlv(&v, DER_OCTET_STRING, key_id, DEVCA_KEYID_LEN);
     ext(&exts, OID_SKI, 3, false, &v);
-    struct wr seq;
-    wr_init_grow(&seq);
+    struct tbw seq;
+    tbw_init_grow(&seq);
     der_wrap(&seq, DER_SEQUENCE, &exts);
     der_wrap(out, 0xa3, &seq);
 }
@@ -423,141 +425,145 @@ static void ca_extensions(struct wr *out, const uint8_t *key_id)
 struct tbs_parts {
     const uint8_t *issuer;
     size_t issuer_len;
-    struct wr *subject; /* consumed */
+    struct tbw *subject; /* consumed */
     time_t not_before, not_after;
     const uint8_t *spki;
     size_t spki_len;
-    struct wr *extensions; /* consumed */
+    struct tbw *extensions; /* consumed */
 };
 
-static int sign_cert(const struct cry_privkey *signer, struct tbs_parts *p, uint8_t **out_der,
+static int sign_cert(const tern_key *signer, struct tbs_parts *p, uint8_t **out_der,
                      size_t *out_len, char *why, size_t why_cap)
 {
-    enum cry_sig_alg alg;
-    enum cry_hash h;
-    struct wr tbs, algid, ver;
-    wr_init_grow(&tbs);
-    wr_init_grow(&algid);
-    int rc = sig_alg(&algid, signer->type, &alg, &h);
+    uint16_t scheme;
+    struct tbw tbs, algid, ver;
+    tbw_init_grow(&tbs);
+    tbw_init_grow(&algid);
+    int rc = sig_alg(&algid, tern_key_type(signer), &scheme);
     if (rc) {
-        wr_free(&tbs);
-        wr_free(&algid);
-        wr_free(p->subject);
-        wr_free(p->extensions);
+        tbw_free(&tbs);
+        tbw_free(&algid);
+        tbw_free(p->subject);
+        tbw_free(p->extensions);
         return fail(rc, why, why_cap, "a %s key cannot sign certificates here",
-                    devca_key_type_name(signer->type));
+                    devca_key_type_name(tern_key_type(signer)));
     }
 
-    wr_init_grow(&ver);
+    tbw_init_grow(&ver);
     der_tlv(&ver, DER_INTEGER, "\x02", 1); /* v3 */
     der_wrap(&tbs, 0xa0, &ver);
     /* A random 16-byte positive serial (RFC 5280 §4.1.2.2: at most 20
      * octets; unpredictable, as the Baseline Requirements ask). */
     uint8_t serial[16];
-    if ((rc = cry_random(serial, sizeof(serial))) != TERN_OK) {
-        wr_free(&tbs);
-        wr_free(&algid);
-        wr_free(p->subject);
-        wr_free(p->extensions);
+    if ((rc = tern_random(serial, sizeof(serial))) != TERN_OK) {
+        tbw_free(&tbs);
+        tbw_free(&algid);
+        tbw_free(p->subject);
+        tbw_free(p->extensions);
         return fail(rc, why, why_cap, "the random generator failed");
     }
     serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40);
     der_uint(&tbs, serial, sizeof(serial));
-    wr_bytes(&tbs, algid.buf, algid.len);
-    wr_bytes(&tbs, p->issuer, p->issuer_len);
-    struct wr validity;
-    wr_init_grow(&validity);
+    tbw_bytes(&tbs, algid.buf, algid.len);
+    tbw_bytes(&tbs, p->issuer, p->issuer_len);
+    struct tbw validity;
+    tbw_init_grow(&validity);
     der_time(&validity, p->not_before);
     der_time(&validity, p->not_after);
     der_wrap(&tbs, DER_SEQUENCE, &validity);
-    wr_bytes(&tbs, p->subject->buf, p->subject->len);
-    if (!wr_ok(p->subject))
+    tbw_bytes(&tbs, p->subject->buf, p->subject->len);
+    if (!tbw_ok(p->subject))
         tbs.err = true;
-    wr_free(p->subject);
-    wr_bytes(&tbs, p->spki, p->spki_len);
-    wr_bytes(&tbs, p->extensions->buf, p->extensions->len);
-    if (!wr_ok(p->extensions))
+    tbw_free(p->subject);
+    tbw_bytes(&tbs, p->spki, p->spki_len);
+    tbw_bytes(&tbs, p->extensions->buf, p->extensions->len);
+    if (!tbw_ok(p->extensions))
         tbs.err = true;
-    wr_free(p->extensions);
+    tbw_free(p->extensions);
 
-    struct wr tbs_seq;
-    wr_init_grow(&tbs_seq);
+    struct tbw tbs_seq;
+    tbw_init_grow(&tbs_seq);
     der_wrap(&tbs_seq, DER_SEQUENCE, &tbs);
-    if (!wr_ok(&tbs_seq) || !wr_ok(&algid)) {
-        wr_free(&tbs_seq);
-        wr_free(&algid);
+    if (!tbw_ok(&tbs_seq) || !tbw_ok(&algid)) {
+        tbw_free(&tbs_seq);
+        tbw_free(&algid);
         return fail(TERN_E_NOMEM, why, why_cap, "out of memory while writing a certificate");
     }
 
     uint8_t sig[1024];
     size_t sig_len;
-    rc = cry_sign(signer, alg, h, tbs_seq.buf, tbs_seq.len, sig + 1, sizeof(sig) - 1, &sig_len);
+    rc =
+        tern_key_sign(signer, scheme, tbs_seq.buf, tbs_seq.len, sig + 1, sizeof(sig) - 1, &sig_len);
     if (rc) {
-        wr_free(&tbs_seq);
-        wr_free(&algid);
+        tbw_free(&tbs_seq);
+        tbw_free(&algid);
         return fail(rc, why, why_cap, "signing the certificate with the %s key failed",
-                    devca_key_type_name(signer->type));
+                    devca_key_type_name(tern_key_type(signer)));
     }
     sig[0] = 0; /* no unused bits in the signature BIT STRING */
 
-    struct wr cert, outer;
-    wr_init_grow(&cert);
-    wr_bytes(&cert, tbs_seq.buf, tbs_seq.len);
-    wr_bytes(&cert, algid.buf, algid.len);
+    struct tbw cert, outer;
+    tbw_init_grow(&cert);
+    tbw_bytes(&cert, tbs_seq.buf, tbs_seq.len);
+    tbw_bytes(&cert, algid.buf, algid.len);
     der_tlv(&cert, DER_BIT_STRING, sig, sig_len + 1);
-    wr_free(&tbs_seq);
-    wr_free(&algid);
-    wr_init_grow(&outer);
+    tbw_free(&tbs_seq);
+    tbw_free(&algid);
+    tbw_init_grow(&outer);
     der_wrap(&outer, DER_SEQUENCE, &cert);
-    *out_der = wr_detach(&outer, out_len);
+    *out_der = tbw_detach(&outer, out_len);
     if (!*out_der)
         return fail(TERN_E_NOMEM, why, why_cap, "out of memory while writing a certificate");
     return TERN_OK;
 }
 
-static int spki_of(const struct cry_privkey *k, struct wr *spki, uint8_t key_id[DEVCA_KEYID_LEN],
-                   char *why, size_t why_cap)
+static int spki_of(const tern_key *k, struct tbw *spki, uint8_t key_id[DEVCA_KEYID_LEN], char *why,
+                   size_t why_cap)
 {
-    wr_init_grow(spki);
-    int rc = cry_privkey_public_spki(k, spki);
-    if (rc == TERN_OK && !wr_ok(spki))
+    tbw_init_grow(spki);
+    uint8_t buf[4096];
+    size_t len = 0;
+    int rc = tern_key_spki(k, buf, sizeof(buf), &len);
+    if (rc == TERN_OK)
+        tbw_bytes(spki, buf, len);
+    if (rc == TERN_OK && !tbw_ok(spki))
         rc = TERN_E_NOMEM;
     if (rc == TERN_OK)
         rc = key_id_of_spki(spki->buf, spki->len, key_id);
     if (rc) {
-        wr_free(spki);
+        tbw_free(spki);
         return fail(rc, why, why_cap, "the %s public key could not be written as an SPKI",
-                    devca_key_type_name(k->type));
+                    devca_key_type_name(tern_key_type(k)));
     }
     return TERN_OK;
 }
 
-static int generate(struct cry_privkey *k, enum cry_key_type kt, char *why, size_t why_cap)
+static int generate(tern_key **k, enum tern_key_type kt, char *why, size_t why_cap)
 {
-    int rc = cry_privkey_generate(k, kt, kt == CRY_KEY_RSA ? 2048 : 0);
+    int rc = tern_key_generate(kt, kt == TERN_KEY_RSA ? 2048 : 0, k);
     if (rc)
         return fail(rc, why, why_cap, "generating a %s key failed", devca_key_type_name(kt));
     return TERN_OK;
 }
 
-int devca_create(struct devca *ca, enum cry_key_type kt, const char *cn, unsigned days, time_t now,
+int devca_create(struct devca *ca, enum tern_key_type kt, const char *cn, unsigned days, time_t now,
                  char *why, size_t why_cap)
 {
     memset(ca, 0, sizeof(*ca));
     int rc = generate(&ca->key, kt, why, why_cap);
     if (rc)
         return rc;
-    struct wr spki, subject, exts, name_copy;
-    if ((rc = spki_of(&ca->key, &spki, ca->key_id, why, why_cap)) != TERN_OK) {
+    struct tbw spki, subject, exts, name_copy;
+    if ((rc = spki_of(ca->key, &spki, ca->key_id, why, why_cap)) != TERN_OK) {
         devca_cleanup(ca);
         return rc;
     }
-    wr_init_grow(&subject);
+    tbw_init_grow(&subject);
     der_name(&subject, "tern development CA", NULL, cn);
-    wr_init_grow(&name_copy);
-    wr_bytes(&name_copy, subject.buf, subject.len);
-    ca->subject = wr_detach(&name_copy, &ca->subject_len);
-    wr_init_grow(&exts);
+    tbw_init_grow(&name_copy);
+    tbw_bytes(&name_copy, subject.buf, subject.len);
+    ca->subject = tbw_detach(&name_copy, &ca->subject_len);
+    tbw_init_grow(&exts);
     ca_extensions(&exts, ca->key_id);
     struct tbs_parts p = {
         .issuer = ca->subject,
@@ -570,42 +576,42 @@ int devca_create(struct devca *ca, enum cry_key_type kt, const char *cn, unsigne
         .extensions = &exts,
     };
     if (!ca->subject) {
-        wr_free(&subject);
-        wr_free(&exts);
+        tbw_free(&subject);
+        tbw_free(&exts);
         rc = fail(TERN_E_NOMEM, why, why_cap, "out of memory");
     } else {
-        rc = sign_cert(&ca->key, &p, &ca->cert_der, &ca->cert_len, why, why_cap);
+        rc = sign_cert(ca->key, &p, &ca->cert_der, &ca->cert_len, why, why_cap);
     }
-    wr_free(&spki);
+    tbw_free(&spki);
     if (rc)
         devca_cleanup(ca);
     return rc;
 }
 
 int devca_issue(const struct devca *ca, const struct devca_leaf *leaf, uint8_t **out_der,
-                size_t *out_len, struct cry_privkey *out_key, char *why, size_t why_cap)
+                size_t *out_len, tern_key **out_key, char *why, size_t why_cap)
 {
-    memset(out_key, 0, sizeof(*out_key));
+    *out_key = NULL;
     *out_der = NULL;
     if (leaf->n_names == 0)
         return fail(TERN_E_ARG, why, why_cap, "a certificate needs at least one name");
     int rc = generate(out_key, leaf->key_type, why, why_cap);
     if (rc)
         return rc;
-    struct wr spki, subject, exts;
+    struct tbw spki, subject, exts;
     uint8_t key_id[DEVCA_KEYID_LEN];
-    if ((rc = spki_of(out_key, &spki, key_id, why, why_cap)) != TERN_OK) {
-        cry_privkey_cleanup(out_key);
+    if ((rc = spki_of(*out_key, &spki, key_id, why, why_cap)) != TERN_OK) {
+        tern_key_free(*out_key);
         return rc;
     }
-    wr_init_grow(&exts);
+    tbw_init_grow(&exts);
     if ((rc = leaf_extensions(&exts, ca, leaf, key_id, why, why_cap)) != TERN_OK) {
-        wr_free(&spki);
-        wr_free(&exts);
-        cry_privkey_cleanup(out_key);
+        tbw_free(&spki);
+        tbw_free(&exts);
+        tern_key_free(*out_key);
         return rc;
     }
-    wr_init_grow(&subject);
+    tbw_init_grow(&subject);
     der_name(&subject, "tern development certificate", NULL, leaf->names[0]);
     struct tbs_parts p = {
         .issuer = ca->subject,
@@ -617,10 +623,10 @@ int devca_issue(const struct devca *ca, const struct devca_leaf *leaf, uint8_t *
         .spki_len = spki.len,
         .extensions = &exts,
     };
-    rc = sign_cert(&ca->key, &p, out_der, out_len, why, why_cap);
-    wr_free(&spki);
+    rc = sign_cert(ca->key, &p, out_der, out_len, why, why_cap);
+    tbw_free(&spki);
     if (rc)
-        cry_privkey_cleanup(out_key);
+        tern_key_free(*out_key);
     return rc;
 }
 
@@ -639,8 +645,9 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
         devca_cleanup(ca);
         return rc;
     }
-    rc = cry_privkey_parse(&ca->key, key_der, key_der_len);
-    tern_free_secret(key_der, key_der_len);
+    rc = tern_key_parse(key_der, key_der_len, NULL, NULL, &ca->key, NULL, 0);
+    tb_wipe(key_der, key_der_len);
+    free(key_der);
     if (rc) {
         devca_cleanup(ca);
         return fail(rc, why, why_cap, "the CA's private key is not a PKCS#8 key tern can use");
@@ -648,8 +655,8 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
 
     /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version,
      * serial, signature, issuer, validity, subject, spki, ... } ... } */
-    struct rd r, cert, tbs, skip, subject, spki;
-    rd_init(&r, ca->cert_der, ca->cert_len);
+    struct tbr r, cert, tbs, skip, subject, spki;
+    tbr_init(&r, ca->cert_der, ca->cert_len);
     if (!der_get(&r, DER_SEQUENCE, &cert) || !der_get(&cert, DER_SEQUENCE, &tbs) ||
         !der_get(&tbs, 0xa0, &skip) || !der_get(&tbs, DER_INTEGER, &skip) ||
         !der_get(&tbs, DER_SEQUENCE, &skip) || !der_get(&tbs, DER_SEQUENCE, &skip) ||
@@ -659,17 +666,19 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
         return fail(TERN_E_DECODE, why, why_cap,
                     "the CA certificate is not a v3 X.509 certificate");
     }
-    ca->subject = tern_memdup(subject.p, subject.len);
+    ca->subject = malloc(subject.len ? subject.len : 1);
+    if (ca->subject)
+        memcpy(ca->subject, subject.p, subject.len);
     ca->subject_len = subject.len;
-    struct wr mine;
+    struct tbw mine;
     uint8_t key_id[DEVCA_KEYID_LEN];
-    rc = ca->subject ? spki_of(&ca->key, &mine, key_id, why, why_cap) : TERN_E_NOMEM;
+    rc = ca->subject ? spki_of(ca->key, &mine, key_id, why, why_cap) : TERN_E_NOMEM;
     if (rc) {
         devca_cleanup(ca);
         return rc;
     }
     bool same = mine.len == spki.len && !memcmp(mine.buf, spki.p, spki.len);
-    wr_free(&mine);
+    tbw_free(&mine);
     if (!same) {
         devca_cleanup(ca);
         return fail(TERN_E_ARG, why, why_cap,
@@ -685,37 +694,37 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
 
 void devca_cleanup(struct devca *ca)
 {
-    cry_privkey_cleanup(&ca->key);
-    tern_free(ca->cert_der);
-    tern_free(ca->subject);
+    tern_key_free(ca->key);
+    free(ca->cert_der);
+    free(ca->subject);
     memset(ca, 0, sizeof(*ca));
 }
 
-bool devca_parse_key_type(const char *s, enum cry_key_type *out)
+bool devca_parse_key_type(const char *s, enum tern_key_type *out)
 {
     if (!strcmp(s, "ec") || !strcmp(s, "p256") || !strcmp(s, "ecdsa"))
-        *out = CRY_KEY_EC_P256;
+        *out = TERN_KEY_EC_P256;
     else if (!strcmp(s, "p384"))
-        *out = CRY_KEY_EC_P384;
+        *out = TERN_KEY_EC_P384;
     else if (!strcmp(s, "rsa"))
-        *out = CRY_KEY_RSA;
+        *out = TERN_KEY_RSA;
     else if (!strcmp(s, "ed25519"))
-        *out = CRY_KEY_ED25519;
+        *out = TERN_KEY_ED25519;
     else
         return false;
     return true;
 }
 
-const char *devca_key_type_name(enum cry_key_type t)
+const char *devca_key_type_name(enum tern_key_type t)
 {
     switch (t) {
-    case CRY_KEY_EC_P256:
+    case TERN_KEY_EC_P256:
         return "ECDSA P-256";
-    case CRY_KEY_EC_P384:
+    case TERN_KEY_EC_P384:
         return "ECDSA P-384";
-    case CRY_KEY_RSA:
+    case TERN_KEY_RSA:
         return "RSA-2048";
-    case CRY_KEY_ED25519:
+    case TERN_KEY_ED25519:
         return "Ed25519";
     default:
         return "unsupported";
@@ -728,46 +737,44 @@ static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 char *devca_pem(const char *label, const uint8_t *der, size_t len)
 {
-    struct wr w;
-    wr_init_grow(&w);
-    wr_bytes(&w, "-----BEGIN ", 11);
-    wr_bytes(&w, label, strlen(label));
-    wr_bytes(&w, "-----\n", 6);
-    struct rd r;
-    rd_init(&r, der, len);
+    struct tbw w;
+    tbw_init_grow(&w);
+    tbw_bytes(&w, "-----BEGIN ", 11);
+    tbw_bytes(&w, label, strlen(label));
+    tbw_bytes(&w, "-----\n", 6);
+    struct tbr r;
+    tbr_init(&r, der, len);
     size_t col = 0;
-    while (!rd_empty(&r)) {
+    while (!tbr_empty(&r)) {
         uint8_t b[3] = {0, 0, 0};
         size_t n = r.len < 3 ? r.len : 3;
-        if (!rd_copy(&r, b, n))
+        if (!tbr_copy(&r, b, n))
             break;
         uint32_t v = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
         char q[4] = {B64[v >> 18], B64[(v >> 12) & 63], n > 1 ? B64[(v >> 6) & 63] : '=',
                      n > 2 ? B64[v & 63] : '='};
-        wr_bytes(&w, q, 4);
+        tbw_bytes(&w, q, 4);
         if ((col += 4) == 64) {
-            wr_u8(&w, '\n');
+            tbw_u8(&w, '\n');
             col = 0;
         }
     }
     if (col)
-        wr_u8(&w, '\n');
-    wr_bytes(&w, "-----END ", 9);
-    wr_bytes(&w, label, strlen(label));
-    wr_bytes(&w, "-----\n", 7); /* with the terminating NUL */
+        tbw_u8(&w, '\n');
+    tbw_bytes(&w, "-----END ", 9);
+    tbw_bytes(&w, label, strlen(label));
+    tbw_bytes(&w, "-----\n", 7); /* with the terminating NUL */
     size_t out_len;
-    return (char *)wr_detach(&w, &out_len);
+    return (char *)tbw_detach(&w, &out_len);
 }
 
-int devca_key_pem(const struct cry_privkey *k, char **out_pem)
+int devca_key_pem(const tern_key *k, char **out_pem)
 {
-    struct wr w;
-    wr_init_grow(&w);
-    int rc = cry_privkey_to_pkcs8(k, &w);
-    if (rc == TERN_OK && !wr_ok(&w))
-        rc = TERN_E_NOMEM;
-    *out_pem = rc ? NULL : devca_pem("PRIVATE KEY", w.buf, w.len);
-    wr_free(&w); /* wipes the DER key */
+    uint8_t der[8192];
+    size_t len = 0;
+    int rc = tern_key_pkcs8(k, der, sizeof(der), &len);
+    *out_pem = rc ? NULL : devca_pem("PRIVATE KEY", der, len);
+    tb_wipe(der, sizeof(der));
     if (!rc && !*out_pem)
         rc = TERN_E_NOMEM;
     return rc;
@@ -781,15 +788,15 @@ static int b64val(uint8_t c)
 
 /* pem_line splits the next line off r, without its LF or CRLF; the last
  * line may lack its newline. Returns false when r is empty. */
-static bool pem_line(struct rd *r, struct rd *line)
+static bool pem_line(struct tbr *r, struct tbr *line)
 {
-    if (rd_empty(r))
+    if (tbr_empty(r))
         return false;
-    struct rd t = *r;
+    struct tbr t = *r;
     size_t n = 0, body = 0;
     uint8_t c;
     bool nl = false;
-    while (rd_u8(&t, &c)) {
+    while (tbr_u8(&t, &c)) {
         if (c == '\n') {
             nl = true;
             break;
@@ -797,10 +804,10 @@ static bool pem_line(struct rd *r, struct rd *line)
         n++;
         body = c == '\r' ? body : n;
     }
-    return rd_sub(r, line, body) && rd_skip(r, n - body + (nl ? 1 : 0));
+    return tbr_sub(r, line, body) && tbr_skip(r, n - body + (nl ? 1 : 0));
 }
 
-static bool rd_equals(const struct rd *r, const char *s)
+static bool tbr_equals(const struct tbr *r, const char *s)
 {
     return r->len == strlen(s) && !memcmp(r->p, s, r->len);
 }
@@ -812,25 +819,25 @@ int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **o
     snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label);
     snprintf(end, sizeof(end), "-----END %s-----", label);
     *out = NULL;
-    struct rd r, line;
-    rd_init(&r, (const uint8_t *)pem, len);
+    struct tbr r, line;
+    tbr_init(&r, (const uint8_t *)pem, len);
     bool found = false;
     while (!found && pem_line(&r, &line))
-        found = rd_equals(&line, begin);
+        found = tbr_equals(&line, begin);
     if (!found)
         return fail(TERN_E_FILE, why, why_cap, "no '%s' block found", begin);
-    struct wr w;
-    wr_init_grow(&w);
+    struct tbw w;
+    tbw_init_grow(&w);
     uint32_t acc = 0;
     int bits = 0;
     bool ended = false, pad = false;
     while (!ended && pem_line(&r, &line)) {
-        if (rd_equals(&line, end)) {
+        if (tbr_equals(&line, end)) {
             ended = true;
             break;
         }
         uint8_t c;
-        while (rd_u8(&line, &c)) {
+        while (tbr_u8(&line, &c)) {
             if (c == ' ' || c == '\t')
                 continue;
             if (c == '=') {
@@ -839,7 +846,7 @@ int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **o
             }
             int v = b64val(c);
             if (v < 0 || pad) {
-                wr_free(&w);
+                tbw_free(&w);
                 return fail(TERN_E_FILE, why, why_cap,
                             "the %s block holds a byte outside base64 (0x%02x)", label, c);
             }
@@ -847,16 +854,16 @@ int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **o
             bits += 6;
             if (bits >= 8) {
                 bits -= 8;
-                wr_u8(&w, (uint8_t)(acc >> bits));
+                tbw_u8(&w, (uint8_t)(acc >> bits));
                 acc &= (1u << bits) - 1;
             }
         }
     }
-    if (!ended || !wr_ok(&w) || w.len == 0) {
-        wr_free(&w);
+    if (!ended || !tbw_ok(&w) || w.len == 0) {
+        tbw_free(&w);
         return fail(TERN_E_FILE, why, why_cap, "the %s block is %s", label,
                     ended ? "empty" : "not terminated by its END line");
     }
-    *out = wr_detach(&w, out_len);
+    *out = tbw_detach(&w, out_len);
     return *out ? TERN_OK : fail(TERN_E_NOMEM, why, why_cap, "out of memory");
 }

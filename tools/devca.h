@@ -6,7 +6,7 @@
 #ifndef TERN_TOOLS_DEVCA_H
 #define TERN_TOOLS_DEVCA_H
 
-#include "crypto/provider.h"
+#include "tern/tern.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +21,7 @@
 #define DEVCA_LEAF_DAYS 397
 
 struct devca {
-    struct cry_privkey key;
+    tern_key *key;
     uint8_t *cert_der; /* the CA certificate */
     size_t cert_len;
     uint8_t *subject; /* the CA's Name, DER (a copy), used as the issuer of leaves */
@@ -30,13 +30,13 @@ struct devca {
 };
 
 /* devca_parse_key_type maps "ec" (P-256), "p384", "rsa", "ed25519". */
-bool devca_parse_key_type(const char *s, enum cry_key_type *out);
-const char *devca_key_type_name(enum cry_key_type t);
+bool devca_parse_key_type(const char *s, enum tern_key_type *out);
+const char *devca_key_type_name(enum tern_key_type t);
 
 /* devca_create makes a fresh CA: a new key of type kt, a self-signed
  * certificate named cn, valid from an hour ago (for clock skew) for days.
  * Returns a tern status; why names the cause on failure. */
-int devca_create(struct devca *ca, enum cry_key_type kt, const char *cn, unsigned days, time_t now,
+int devca_create(struct devca *ca, enum tern_key_type kt, const char *cn, unsigned days, time_t now,
                  char *why, size_t why_cap);
 /* devca_load reads a CA from its certificate and PKCS#8 key in PEM, and
  * checks that they belong together. */
@@ -45,7 +45,7 @@ int devca_load(struct devca *ca, const char *cert_pem, size_t cert_len, const ch
 void devca_cleanup(struct devca *ca);
 
 struct devca_leaf {
-    enum cry_key_type key_type;
+    enum tern_key_type key_type;
     bool client; /* clientAuth as well as serverAuth */
     unsigned days;
     const char *const *names; /* DNS names and IPv4/IPv6 literals; the first is the CN */
@@ -54,17 +54,17 @@ struct devca_leaf {
 };
 
 /* devca_issue makes a new key and a certificate for it signed by ca.
- * *out_der is tern_malloc'ed (tern_free it); out_key is the leaf's key. */
+ * *out_der is malloc'ed (free it); *out_key is the leaf's key (tern_key_free). */
 int devca_issue(const struct devca *ca, const struct devca_leaf *leaf, uint8_t **out_der,
-                size_t *out_len, struct cry_privkey *out_key, char *why, size_t why_cap);
+                size_t *out_len, tern_key **out_key, char *why, size_t why_cap);
 
-/* devca_pem encodes der as PEM with label ("CERTIFICATE"); tern_malloc'ed,
+/* devca_pem encodes der as PEM with label ("CERTIFICATE"); malloc'ed,
  * NUL-terminated. devca_key_pem does the same for a key as PKCS#8
  * ("PRIVATE KEY"), wiping the intermediate DER. */
 char *devca_pem(const char *label, const uint8_t *der, size_t len);
-int devca_key_pem(const struct cry_privkey *k, char **out_pem);
+int devca_key_pem(const tern_key *k, char **out_pem);
 /* devca_pem_decode finds the first block with label in pem and decodes it;
- * *out is tern_malloc'ed. */
+ * *out is malloc'ed. */
 int devca_pem_decode(const char *pem, size_t len, const char *label, uint8_t **out, size_t *out_len,
                      char *why, size_t why_cap);
 

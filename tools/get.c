@@ -34,7 +34,16 @@ static const char GET_HELP[] =
     "\n"
     "options:\n"
     "  --cafile FILE        trust the CA certificates in FILE (PEM) instead of\n"
-    "                       the system bundle\n"
+    "                       the system bundle; a file holding exactly the\n"
+    "                       server's own (self-signed) certificate trusts it\n"
+    "  --capath DIR         trust the CA certificates of DIR in OpenSSL's hashed\n"
+    "                       layout ('openssl rehash DIR'), looked up by name\n"
+    "  --crl FILE           refuse certificates the CRLs in FILE (PEM or DER)\n"
+    "                       revoke; repeatable\n"
+    "  --pinnedpubkey PINS  the server's public key must be one of PINS:\n"
+    "                       sha256//BASE64 of its SubjectPublicKeyInfo, several\n"
+    "                       separated by ';' (curl's syntax), on top of the\n"
+    "                       usual checks\n"
     "  --cert FILE --key FILE\n"
     "                       present this certificate chain and key when the\n"
     "                       server asks for one (mutual TLS)\n"
@@ -92,6 +101,8 @@ static const char GET_HELP[] =
 #define GET_MAX_REDIRECTS 10
 
 struct get_opts {
+    const char *capath, *pins, *crls[8];
+    size_t n_crls;
     const char *cafile, *cert, *key, *key_pass, *alpn, *connect_to, *keylog, *output, *session;
     bool insecure, location, head, include, fail_on_error, silent;
     uint16_t min_v, max_v;
@@ -563,6 +574,9 @@ int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"cafile", required_argument, 0, 'C'},
+        {"capath", required_argument, 0, 'P'},
+        {"crl", required_argument, 0, 'R'},
+        {"pinnedpubkey", required_argument, 0, 'N'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
         {"key-pass", required_argument, 0, 'Y'},
@@ -592,6 +606,19 @@ int cmd_get(int argc, char **argv)
         switch (ch) {
         case 'C':
             o.cafile = optarg;
+            break;
+        case 'P':
+            o.capath = optarg;
+            break;
+        case 'N':
+            o.pins = optarg;
+            break;
+        case 'R':
+            if (o.n_crls == sizeof(o.crls) / sizeof(o.crls[0])) {
+                fputs("tern get: at most 8 --crl files\n", stderr);
+                return 2;
+            }
+            o.crls[o.n_crls++] = optarg;
             break;
         case 'c':
             o.cert = optarg;
@@ -703,6 +730,13 @@ int cmd_get(int argc, char **argv)
         cfg_step = "--tls1.2/--tls1.3";
     else if (o.cafile && tern_config_add_trust_file(cfg, o.cafile) != TERN_OK)
         cfg_step = "--cafile";
+    else if (o.capath && tern_config_add_trust_capath(cfg, o.capath) != TERN_OK)
+        cfg_step = "--capath";
+    else if (o.pins && tern_config_add_pinned_pubkey(cfg, o.pins) != TERN_OK)
+        cfg_step = "--pinnedpubkey";
+    for (size_t i = 0; !cfg_step && i < o.n_crls; i++)
+        if (tern_config_add_crl_file(cfg, o.crls[i]) != TERN_OK)
+            cfg_step = "--crl";
     static struct util_password pass;
     char pass_why[256];
     if (o.key_pass && util_password_parse(&pass, o.key_pass, pass_why, sizeof(pass_why)) != 0) {

@@ -8,7 +8,7 @@
  * send. */
 #include "http.h"
 
-#include "base/bytes.h"
+#include "tbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -35,27 +35,27 @@ static bool is_tchar(uint8_t c)
            (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static bool rd_peek(const struct rd *r, uint8_t *c)
+static bool tbr_peek(const struct tbr *r, uint8_t *c)
 {
-    struct rd t = *r;
-    return rd_u8(&t, c);
+    struct tbr t = *r;
+    return tbr_u8(&t, c);
 }
 
 /* next_line splits the next line (without its CRLF or bare LF, RFC 9112
  * §2.2) off r. Returns 1 with a line, 0 when r holds no complete line, -1
  * when a CR appears anywhere but before the LF. */
-static int next_line(struct rd *r, struct rd *line)
+static int next_line(struct tbr *r, struct tbr *line)
 {
-    struct rd t = *r;
+    struct tbr t = *r;
     size_t n = 0;
     uint8_t c, prev = 0;
     bool bad_cr = false;
-    while (rd_u8(&t, &c)) {
+    while (tbr_u8(&t, &c)) {
         if (c == '\n') {
             size_t body = prev == '\r' ? n - 1 : n;
             if (bad_cr)
                 return -1;
-            if (!rd_sub(r, line, body) || !rd_skip(r, n - body + 1))
+            if (!tbr_sub(r, line, body) || !tbr_skip(r, n - body + 1))
                 return -1;
             return 1;
         }
@@ -68,40 +68,40 @@ static int next_line(struct rd *r, struct rd *line)
 }
 
 /* Case-insensitive match of a whole reader against a literal. */
-static bool rd_is(const struct rd *r, const char *lit)
+static bool tbr_is(const struct tbr *r, const char *lit)
 {
-    struct rd t = *r;
+    struct tbr t = *r;
     uint8_t c;
     for (; *lit; lit++)
-        if (!rd_u8(&t, &c) || tolower(c) != tolower((unsigned char)*lit))
+        if (!tbr_u8(&t, &c) || tolower(c) != tolower((unsigned char)*lit))
             return false;
-    return rd_empty(&t);
+    return tbr_empty(&t);
 }
 
 /* Trim optional whitespace (SP / HTAB) from both ends. */
-static void rd_trim(struct rd *r)
+static void tbr_trim(struct tbr *r)
 {
     uint8_t c;
-    while (rd_peek(r, &c) && (c == ' ' || c == '\t') && rd_skip(r, 1))
+    while (tbr_peek(r, &c) && (c == ' ' || c == '\t') && tbr_skip(r, 1))
         ;
     size_t keep = 0, i = 0;
-    struct rd t = *r;
-    while (rd_u8(&t, &c)) {
+    struct tbr t = *r;
+    while (tbr_u8(&t, &c)) {
         i++;
         if (c != ' ' && c != '\t')
             keep = i;
     }
-    struct rd head;
-    if (rd_sub(r, &head, keep))
+    struct tbr head;
+    if (tbr_sub(r, &head, keep))
         *r = head;
 }
 
-static void rd_to_str(const struct rd *r, char *out, size_t cap)
+static void tbr_to_str(const struct tbr *r, char *out, size_t cap)
 {
-    struct rd t = *r;
+    struct tbr t = *r;
     size_t n = 0;
     uint8_t c;
-    while (n + 1 < cap && rd_u8(&t, &c))
+    while (n + 1 < cap && tbr_u8(&t, &c))
         out[n++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
     if (cap)
         out[n] = 0;
@@ -109,14 +109,14 @@ static void rd_to_str(const struct rd *r, char *out, size_t cap)
 
 /* Parse a decimal Content-Length (RFC 9110 §8.6); a list of identical
  * values is allowed, as the RFC permits a recipient to accept it. */
-static bool parse_length(const struct rd *value, uint64_t *out)
+static bool parse_length(const struct tbr *value, uint64_t *out)
 {
-    struct rd t = *value;
+    struct tbr t = *value;
     uint64_t v = 0, first = 0;
     bool have = false, digit = false;
     uint8_t c;
     for (;;) {
-        bool more = rd_u8(&t, &c);
+        bool more = tbr_u8(&t, &c);
         if (more && c >= '0' && c <= '9') {
             if (v > (UINT64_MAX - 9) / 10)
                 return false;
@@ -144,67 +144,67 @@ static bool parse_length(const struct rd *value, uint64_t *out)
 }
 
 /* Does the comma-separated list in value hold token (case-insensitive)? */
-static bool list_has(const struct rd *value, const char *token)
+static bool list_has(const struct tbr *value, const char *token)
 {
-    struct rd t = *value;
-    while (!rd_empty(&t)) {
-        struct rd s = t, item;
+    struct tbr t = *value;
+    while (!tbr_empty(&t)) {
+        struct tbr s = t, item;
         size_t n = 0;
         uint8_t c;
-        while (rd_u8(&s, &c) && c != ',')
+        while (tbr_u8(&s, &c) && c != ',')
             n++;
-        if (!rd_sub(&t, &item, n))
+        if (!tbr_sub(&t, &item, n))
             return false;
-        rd_trim(&item);
-        if (rd_is(&item, token))
+        tbr_trim(&item);
+        if (tbr_is(&item, token))
             return true;
-        if (!rd_skip(&t, 1))
+        if (!tbr_skip(&t, 1))
             break;
     }
     return false;
 }
 
 /* The last element of a comma-separated list. */
-static void list_last(const struct rd *value, struct rd *out)
+static void list_last(const struct tbr *value, struct tbr *out)
 {
-    struct rd t = *value;
+    struct tbr t = *value;
     *out = t;
-    while (!rd_empty(&t)) {
-        struct rd s = t, item;
+    while (!tbr_empty(&t)) {
+        struct tbr s = t, item;
         size_t n = 0;
         uint8_t c;
-        while (rd_u8(&s, &c) && c != ',')
+        while (tbr_u8(&s, &c) && c != ',')
             n++;
-        if (!rd_sub(&t, &item, n))
+        if (!tbr_sub(&t, &item, n))
             return;
         *out = item;
-        if (!rd_skip(&t, 1))
+        if (!tbr_skip(&t, 1))
             break;
     }
-    rd_trim(out);
+    tbr_trim(out);
 }
 
 struct field {
-    struct rd name, value;
+    struct tbr name, value;
 };
 
 /* parse_field splits "name: value" (RFC 9112 §5.1: no whitespace between
  * the name and the colon; obsolete line folding is refused, §5.2). */
-static bool parse_field(struct rd line, struct field *f)
+static bool parse_field(struct tbr line, struct field *f)
 {
     uint8_t c;
     size_t n = 0;
-    struct rd t = line;
-    while (rd_u8(&t, &c) && is_tchar(c))
+    struct tbr t = line;
+    while (tbr_u8(&t, &c) && is_tchar(c))
         n++;
-    if (n == 0 || !rd_sub(&line, &f->name, n) || !rd_u8(&line, &c) || c != ':')
+    if (n == 0 || !tbr_sub(&line, &f->name, n) || !tbr_u8(&line, &c) || c != ':')
         return false;
     f->value = line;
     t = line;
-    while (rd_u8(&t, &c))
+    while (tbr_u8(&t, &c))
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return false;
-    rd_trim(&f->value);
+    tbr_trim(&f->value);
     return true;
 }
 
@@ -224,10 +224,10 @@ static int hexval(uint8_t c)
 int http_normalize_path(const char *raw, size_t raw_len, char *out, size_t cap, char *why,
                         size_t why_cap)
 {
-    struct rd r;
-    rd_init(&r, (const uint8_t *)raw, raw_len);
+    struct tbr r;
+    tbr_init(&r, (const uint8_t *)raw, raw_len);
     uint8_t c;
-    if (!rd_u8(&r, &c) || c != '/')
+    if (!tbr_u8(&r, &c) || c != '/')
         return fail(400, why, why_cap, "the path does not start with '/'");
     if (cap < 2)
         return fail(414, why, why_cap, "the path is too long");
@@ -239,7 +239,7 @@ int http_normalize_path(const char *raw, size_t raw_len, char *out, size_t cap, 
     while (!end) {
         bool sep;
         uint8_t d;
-        if (!rd_u8(&r, &c)) {
+        if (!tbr_u8(&r, &c)) {
             end = true;
             sep = true;
             d = 0;
@@ -249,7 +249,7 @@ int http_normalize_path(const char *raw, size_t raw_len, char *out, size_t cap, 
         } else if (c == '%') {
             uint8_t h, l;
             int hv, lv;
-            if (!rd_u8(&r, &h) || !rd_u8(&r, &l) || (hv = hexval(h)) < 0 || (lv = hexval(l)) < 0)
+            if (!tbr_u8(&r, &h) || !tbr_u8(&r, &l) || (hv = hexval(h)) < 0 || (lv = hexval(l)) < 0)
                 return fail(400, why, why_cap, "the path has a malformed percent escape");
             d = (uint8_t)(hv * 16 + lv);
             /* An encoded slash would let one segment hide a separator from
@@ -294,8 +294,8 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
                        size_t why_cap)
 {
     memset(req, 0, sizeof(*req));
-    struct rd r, line;
-    rd_init(&r, buf, len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD);
+    struct tbr r, line;
+    tbr_init(&r, buf, len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD);
     int got;
     /* RFC 9112 §2.2: ignore empty lines before the request line. */
     for (;;) {
@@ -304,30 +304,30 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
             return fail(400, why, why_cap, "a line of the request has a stray CR");
         if (got == 0)
             goto incomplete;
-        if (!rd_empty(&line))
+        if (!tbr_empty(&line))
             break;
     }
 
     /* request-line = method SP request-target SP HTTP-version (RFC 9112 §3) */
-    struct rd method, target, version, t = line;
+    struct tbr method, target, version, t = line;
     size_t n = 0;
     uint8_t c;
-    while (rd_u8(&t, &c) && is_tchar(c))
+    while (tbr_u8(&t, &c) && is_tchar(c))
         n++;
-    if (n == 0 || n > 32 || !rd_sub(&line, &method, n) || !rd_u8(&line, &c) || c != ' ')
+    if (n == 0 || n > 32 || !tbr_sub(&line, &method, n) || !tbr_u8(&line, &c) || c != ' ')
         return fail(400, why, why_cap, "the request line does not start with a method and a space");
     t = line;
     n = 0;
-    while (rd_u8(&t, &c) && c > 0x20 && c < 0x7f)
+    while (tbr_u8(&t, &c) && c > 0x20 && c < 0x7f)
         n++;
-    if (n == 0 || !rd_sub(&line, &target, n) || !rd_u8(&line, &c) || c != ' ')
+    if (n == 0 || !tbr_sub(&line, &target, n) || !tbr_u8(&line, &c) || c != ' ')
         return fail(400, why, why_cap,
                     "the request target is missing or holds a byte outside visible ASCII");
     version = line;
-    rd_to_str(&target, req->target, sizeof(req->target));
+    tbr_to_str(&target, req->target, sizeof(req->target));
     {
         const uint8_t *v;
-        if (version.len != 8 || !rd_bytes(&version, &v, 8) || memcmp(v, "HTTP/", 5) != 0 ||
+        if (version.len != 8 || !tbr_bytes(&version, &v, 8) || memcmp(v, "HTTP/", 5) != 0 ||
             !isdigit(v[5]) || v[6] != '.' || !isdigit(v[7]))
             return fail(400, why, why_cap, "the request line does not end with an HTTP version");
         if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
@@ -341,33 +341,33 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
         strcpy(req->method, "HEAD");
     else {
         char m[16];
-        rd_to_str(&method, m, sizeof(m));
+        tbr_to_str(&method, m, sizeof(m));
         return fail(405, why, why_cap, "method %s is not served (only GET and HEAD)", m);
     }
 
     /* The target: origin-form, or absolute-form which a server must accept
      * (RFC 9112 §3.2.2); its path is what counts. */
-    struct rd path = target;
-    if (rd_peek(&path, &c) && c != '/') {
-        struct rd scheme = path;
+    struct tbr path = target;
+    if (tbr_peek(&path, &c) && c != '/') {
+        struct tbr scheme = path;
         size_t sn = 0;
         t = path;
-        while (rd_u8(&t, &c) && c != ':')
+        while (tbr_u8(&t, &c) && c != ':')
             sn++;
-        struct rd sch;
-        if (!rd_sub(&scheme, &sch, sn) || !(rd_is(&sch, "http") || rd_is(&sch, "https")) ||
-            !rd_skip(&scheme, 1))
+        struct tbr sch;
+        if (!tbr_sub(&scheme, &sch, sn) || !(tbr_is(&sch, "http") || tbr_is(&sch, "https")) ||
+            !tbr_skip(&scheme, 1))
             return fail(400, why, why_cap,
                         "the request target is neither a path nor an http(s) URL");
         const uint8_t *slashes;
-        if (!rd_bytes(&scheme, &slashes, 2) || slashes[0] != '/' || slashes[1] != '/')
+        if (!tbr_bytes(&scheme, &slashes, 2) || slashes[0] != '/' || slashes[1] != '/')
             return fail(400, why, why_cap,
                         "the request target is neither a path nor an http(s) URL");
         t = scheme;
         sn = 0;
-        while (rd_u8(&t, &c) && c != '/' && c != '?')
+        while (tbr_u8(&t, &c) && c != '/' && c != '?')
             sn++;
-        if (!rd_skip(&scheme, sn))
+        if (!tbr_skip(&scheme, sn))
             return fail(400, why, why_cap, "the request target is malformed");
         path = scheme;
         req->has_host = sn > 0;
@@ -375,15 +375,15 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
     /* Cut the query; a fragment is never sent (RFC 9110 §4.2.4). */
     t = path;
     n = 0;
-    while (rd_u8(&t, &c) && c != '?') {
+    while (tbr_u8(&t, &c) && c != '?') {
         if (c == '#')
             return fail(400, why, why_cap, "the request target contains a '#' fragment");
         n++;
     }
-    struct rd p;
-    if (!rd_sub(&path, &p, n))
+    struct tbr p;
+    if (!tbr_sub(&path, &p, n))
         return fail(400, why, why_cap, "the request target is malformed");
-    if (rd_empty(&p)) {
+    if (tbr_empty(&p)) {
         strcpy(req->path, "/");
     } else {
         int rc = http_normalize_path((const char *)p.p, p.len, req->path, sizeof(req->path), why,
@@ -401,9 +401,9 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
             return fail(400, why, why_cap, "a header line has a stray CR");
         if (got == 0)
             goto incomplete;
-        if (rd_empty(&line))
+        if (tbr_empty(&line))
             break;
-        if (rd_peek(&line, &c) && (c == ' ' || c == '\t'))
+        if (tbr_peek(&line, &c) && (c == ' ' || c == '\t'))
             return fail(400, why, why_cap, "obsolete header line folding is not accepted");
         if (++fields > HTTP_MAX_HEADERS)
             return fail(431, why, why_cap, "the request has more than %d header fields",
@@ -411,14 +411,14 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
         struct field f;
         if (!parse_field(line, &f))
             return fail(400, why, why_cap, "header line %d is not 'name: value'", fields);
-        if (rd_is(&f.name, "host")) {
+        if (tbr_is(&f.name, "host")) {
             hosts++;
-            if (rd_empty(&f.value))
+            if (tbr_empty(&f.value))
                 return fail(400, why, why_cap, "the Host header is empty");
-        } else if (rd_is(&f.name, "connection")) {
+        } else if (tbr_is(&f.name, "connection")) {
             conn_close |= list_has(&f.value, "close");
             conn_keep |= list_has(&f.value, "keep-alive");
-        } else if (rd_is(&f.name, "content-length")) {
+        } else if (tbr_is(&f.name, "content-length")) {
             uint64_t cl;
             if (!parse_length(&f.value, &cl))
                 return fail(400, why, why_cap, "the Content-Length is not a number");
@@ -427,7 +427,7 @@ int http_parse_request(const uint8_t *buf, size_t len, struct http_request *req,
             if (cl != 0)
                 return fail(400, why, why_cap, "a request body (%llu bytes) is not accepted",
                             (unsigned long long)cl);
-        } else if (rd_is(&f.name, "transfer-encoding")) {
+        } else if (tbr_is(&f.name, "transfer-encoding")) {
             return fail(400, why, why_cap, "a request with Transfer-Encoding is not accepted");
         }
     }
@@ -453,8 +453,8 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
                         struct http_response *resp, char *why, size_t why_cap)
 {
     memset(resp, 0, sizeof(*resp));
-    struct rd r, line;
-    rd_init(&r, buf, len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD);
+    struct tbr r, line;
+    tbr_init(&r, buf, len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD);
     int got = next_line(&r, &line);
     if (got < 0)
         return fail(-1, why, why_cap, "the server's status line has a stray CR");
@@ -464,8 +464,8 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
     /* status-line = HTTP-version SP status-code SP [ reason-phrase ] */
     const uint8_t *v;
     uint8_t c;
-    if (!rd_bytes(&line, &v, 12) || memcmp(v, "HTTP/1.", 7) != 0 || !isdigit(v[7]) || v[8] != ' ' ||
-        !isdigit(v[9]) || !isdigit(v[10]) || !isdigit(v[11]))
+    if (!tbr_bytes(&line, &v, 12) || memcmp(v, "HTTP/1.", 7) != 0 || !isdigit(v[7]) ||
+        v[8] != ' ' || !isdigit(v[9]) || !isdigit(v[10]) || !isdigit(v[11]))
         return fail(-1, why, why_cap,
                     "the server's answer does not start with an HTTP/1.x status line");
     resp->minor = v[7] - '0';
@@ -473,9 +473,9 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
     if (resp->status < 100)
         return fail(-1, why, why_cap, "the server sent status %d, which is not a status code",
                     resp->status);
-    if (rd_u8(&line, &c) && c != ' ')
+    if (tbr_u8(&line, &c) && c != ' ')
         return fail(-1, why, why_cap, "the server's status line is malformed");
-    rd_to_str(&line, resp->reason, sizeof(resp->reason));
+    tbr_to_str(&line, resp->reason, sizeof(resp->reason));
 
     bool te = false, chunked = false, have_cl = false, conn_close = false, conn_keep = false;
     int fields = 0;
@@ -485,7 +485,7 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
             return fail(-1, why, why_cap, "a header line of the response has a stray CR");
         if (got == 0)
             goto incomplete;
-        if (rd_empty(&line))
+        if (tbr_empty(&line))
             break;
         if (++fields > HTTP_MAX_HEADERS * 2)
             return fail(-1, why, why_cap, "the response has more than %d header fields",
@@ -493,24 +493,24 @@ int http_parse_response(const uint8_t *buf, size_t len, bool head_request,
         struct field f;
         if (!parse_field(line, &f))
             return fail(-1, why, why_cap, "response header line %d is not 'name: value'", fields);
-        if (rd_is(&f.name, "content-length")) {
+        if (tbr_is(&f.name, "content-length")) {
             uint64_t cl;
             if (!parse_length(&f.value, &cl) || (have_cl && cl != resp->content_length))
                 return fail(-1, why, why_cap, "the response's Content-Length is invalid");
             resp->content_length = cl;
             have_cl = true;
-        } else if (rd_is(&f.name, "transfer-encoding")) {
-            struct rd last;
+        } else if (tbr_is(&f.name, "transfer-encoding")) {
+            struct tbr last;
             list_last(&f.value, &last);
             te = true;
-            chunked = rd_is(&last, "chunked");
-        } else if (rd_is(&f.name, "connection")) {
+            chunked = tbr_is(&last, "chunked");
+        } else if (tbr_is(&f.name, "connection")) {
             conn_close |= list_has(&f.value, "close");
             conn_keep |= list_has(&f.value, "keep-alive");
-        } else if (rd_is(&f.name, "location")) {
-            rd_to_str(&f.value, resp->location, sizeof(resp->location));
-        } else if (rd_is(&f.name, "content-type")) {
-            rd_to_str(&f.value, resp->content_type, sizeof(resp->content_type));
+        } else if (tbr_is(&f.name, "location")) {
+            tbr_to_str(&f.value, resp->location, sizeof(resp->location));
+        } else if (tbr_is(&f.name, "content-type")) {
+            tbr_to_str(&f.value, resp->content_type, sizeof(resp->content_type));
         }
     }
     resp->head_len = (len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD) - r.len;
@@ -549,14 +549,14 @@ int http_chunked_feed(struct http_chunked *d, const uint8_t *in, size_t len, siz
                       void (*sink)(void *arg, const uint8_t *p, size_t n), void *arg, char *why,
                       size_t why_cap)
 {
-    struct rd r;
-    rd_init(&r, in, len);
+    struct tbr r;
+    tbr_init(&r, in, len);
     uint8_t c;
     *used = 0;
-    while (d->state != CH_DONE && !rd_empty(&r)) {
+    while (d->state != CH_DONE && !tbr_empty(&r)) {
         switch (d->state) {
         case CH_SIZE: {
-            if (!rd_u8(&r, &c))
+            if (!tbr_u8(&r, &c))
                 break;
             if (++d->line_len > CH_MAX_LINE)
                 return fail(-1, why, why_cap, "a chunk-size line is longer than %d bytes",
@@ -591,7 +591,7 @@ int http_chunked_feed(struct http_chunked *d, const uint8_t *in, size_t len, siz
         case CH_DATA: {
             size_t n = r.len < d->remaining ? r.len : (size_t)d->remaining;
             const uint8_t *p;
-            if (!rd_bytes(&r, &p, n))
+            if (!tbr_bytes(&r, &p, n))
                 return fail(-1, why, why_cap, "internal error in the chunk decoder");
             sink(arg, p, n);
             d->remaining -= n;
@@ -601,7 +601,7 @@ int http_chunked_feed(struct http_chunked *d, const uint8_t *in, size_t len, siz
         }
         case CH_DATA_CR:
         case CH_DATA_LF:
-            if (!rd_u8(&r, &c))
+            if (!tbr_u8(&r, &c))
                 break;
             if (c == '\r' && d->state == CH_DATA_CR)
                 d->state = CH_DATA_LF;
@@ -611,7 +611,7 @@ int http_chunked_feed(struct http_chunked *d, const uint8_t *in, size_t len, siz
                 return fail(-1, why, why_cap, "a chunk's data is not followed by CRLF");
             break;
         case CH_TRAILER:
-            if (!rd_u8(&r, &c))
+            if (!tbr_u8(&r, &c))
                 break;
             if (c == '\n') {
                 if (d->line_empty)

@@ -1055,7 +1055,7 @@ static int dev_certificate(const char *state, char *cert, char *key, char *ca_ou
     }
     struct devca ca;
     bool created;
-    if (util_ca_load_or_create(dir, true, CRY_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
+    if (util_ca_load_or_create(dir, true, TERN_KEY_EC_P256, &ca, &created, why, sizeof(why)) != 0) {
         fprintf(stderr, "tern serve: %s\n", why);
         return -1;
     }
@@ -1075,7 +1075,7 @@ static int dev_certificate(const char *state, char *cert, char *key, char *ca_ou
     int rc = 0;
     if (!fresh) {
         static const char *const names[] = {"localhost", "127.0.0.1", "::1"};
-        struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256,
+        struct devca_leaf leaf = {.key_type = TERN_KEY_EC_P256,
                                   .names = names,
                                   .n_names = 3,
                                   .now = now,

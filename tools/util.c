@@ -1,7 +1,7 @@
 /* Helpers for the tern command (see util.h). */
 #include "util.h"
 
-#include "base/mem.h"
+#include "tbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,7 +201,7 @@ int util_ca_paths(const char *dir, char *cert, char *key, size_t cap)
     return 0;
 }
 
-int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, struct devca *ca,
+int util_ca_load_or_create(const char *dir, bool create, enum tern_key_type kt, struct devca *ca,
                            bool *created, char *why, size_t why_cap)
 {
     char cert_path[UTIL_PATH_MAX], key_path[UTIL_PATH_MAX];
@@ -221,7 +221,7 @@ int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, s
         char inner[DEVCA_WHY_MAX];
         int rc = devca_load(ca, cp, cl, kp, kl, inner, sizeof(inner));
         free(cp);
-        tern_memzero(kp, kl);
+        tb_wipe(kp, kl);
         free(kp);
         if (rc)
             return fail(why, why_cap, "the development CA in %s cannot be used: %s", dir, inner);
@@ -238,7 +238,7 @@ int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, s
     const char *user = getenv("USER");
     uint8_t tag[3] = {0, 0, 0};
     gethostname(host, sizeof(host) - 1);
-    if (cry_random(tag, sizeof(tag)) != TERN_OK)
+    if (tern_random(tag, sizeof(tag)) != TERN_OK)
         return fail(why, why_cap, "the random generator failed");
     snprintf(cn, sizeof(cn), "tern development CA %s@%s %02x%02x%02x", user ? user : "user", host,
              tag[0], tag[1], tag[2]);
@@ -246,9 +246,9 @@ int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, s
     if (devca_create(ca, kt, cn, DEVCA_CA_DAYS, time(NULL), inner, sizeof(inner)) != TERN_OK)
         return fail(why, why_cap, "cannot make a development CA: %s", inner);
     char *cert_pem = devca_pem("CERTIFICATE", ca->cert_der, ca->cert_len), *key_pem = NULL;
-    int rc = devca_key_pem(&ca->key, &key_pem);
+    int rc = devca_key_pem(ca->key, &key_pem);
     if (!cert_pem || rc != TERN_OK) {
-        tern_free(cert_pem);
+        free(cert_pem);
         devca_cleanup(ca);
         return fail(why, why_cap, "cannot encode the development CA as PEM");
     }
@@ -257,9 +257,9 @@ int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, s
     rc = util_write_file(key_path, key_pem, strlen(key_pem), 0600, why, why_cap);
     if (rc == 0)
         rc = util_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, why, why_cap);
-    tern_memzero(key_pem, strlen(key_pem));
-    tern_free(key_pem);
-    tern_free(cert_pem);
+    tb_wipe(key_pem, strlen(key_pem));
+    free(key_pem);
+    free(cert_pem);
     if (rc != 0) {
         devca_cleanup(ca);
         return -1;
@@ -273,24 +273,24 @@ int util_issue_files(const struct devca *ca, const struct devca_leaf *leaf, cons
 {
     uint8_t *der = NULL;
     size_t der_len = 0;
-    struct cry_privkey key;
+    tern_key *key = NULL;
     char inner[DEVCA_WHY_MAX];
     if (devca_issue(ca, leaf, &der, &der_len, &key, inner, sizeof(inner)) != TERN_OK)
         return fail(why, why_cap, "cannot issue the certificate: %s", inner);
     char *cert_pem = devca_pem("CERTIFICATE", der, der_len), *key_pem = NULL;
-    tern_free(der);
-    int rc = devca_key_pem(&key, &key_pem);
-    cry_privkey_cleanup(&key);
+    free(der);
+    int rc = devca_key_pem(key, &key_pem);
+    tern_key_free(key);
     if (!cert_pem || rc != TERN_OK) {
-        tern_free(cert_pem);
+        free(cert_pem);
         return fail(why, why_cap, "cannot encode the certificate as PEM");
     }
     rc = util_write_file(key_path, key_pem, strlen(key_pem), 0600, why, why_cap);
     if (rc == 0)
         rc = util_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, why, why_cap);
-    tern_memzero(key_pem, strlen(key_pem));
-    tern_free(key_pem);
-    tern_free(cert_pem);
+    tb_wipe(key_pem, strlen(key_pem));
+    free(key_pem);
+    free(cert_pem);
     return rc;
 }
 
@@ -344,9 +344,9 @@ int util_sessions_load(tern_config *cfg, const char *path, char *why, size_t why
         }
         loaded++;
     }
-    tern_memzero(blob, len / 2 + 1);
+    tb_wipe(blob, len / 2 + 1);
     free(blob);
-    tern_memzero(text, len);
+    tb_wipe(text, len);
     free(text);
     return rc < 0 ? rc : loaded;
 }
@@ -362,7 +362,7 @@ void util_sessions_cb(void *arg, const char *server_name, const uint8_t *session
         snprintf(hex + 2 * i, 3, "%02x", session[i]);
     if (ss->n == sizeof(ss->lines) / sizeof(ss->lines[0])) {
         /* keep the newest: drop the oldest */
-        tern_memzero(ss->lines[0], strlen(ss->lines[0]));
+        tb_wipe(ss->lines[0], strlen(ss->lines[0]));
         free(ss->lines[0]);
         memmove(ss->lines, ss->lines + 1, (ss->n - 1) * sizeof(ss->lines[0]));
         ss->n--;
@@ -383,7 +383,7 @@ int util_sessions_save(const struct util_sessions *ss, const char *path, char *w
     for (size_t i = 0; i < ss->n; i++)
         p += snprintf(p, len + 1 - (size_t)(p - text), "%s\n", ss->lines[i]);
     int rc = util_write_file(path, text, len, 0600, why, why_cap);
-    tern_memzero(text, len);
+    tb_wipe(text, len);
     free(text);
     return rc;
 }
@@ -391,7 +391,7 @@ int util_sessions_save(const struct util_sessions *ss, const char *path, char *w
 void util_sessions_free(struct util_sessions *ss)
 {
     for (size_t i = 0; i < ss->n; i++) {
-        tern_memzero(ss->lines[i], strlen(ss->lines[i]));
+        tb_wipe(ss->lines[i], strlen(ss->lines[i]));
         free(ss->lines[i]);
     }
     ss->n = 0;
@@ -436,7 +436,7 @@ int util_password_parse(struct util_password *pw, const char *spec, char *why, s
         pw->len = n;
     }
     if (file) {
-        tern_memzero(file, strlen(file));
+        tb_wipe(file, strlen(file));
         free(file);
     }
     return rc;

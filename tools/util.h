@@ -65,7 +65,7 @@ void util_sessions_free(struct util_sessions *ss);
 int util_ca_paths(const char *dir, char *cert, char *key, size_t cap);
 /* util_ca_load_or_create loads the CA in dir, or makes one when there is
  * none and create is set (*created says which). */
-int util_ca_load_or_create(const char *dir, bool create, enum cry_key_type kt, struct devca *ca,
+int util_ca_load_or_create(const char *dir, bool create, enum tern_key_type kt, struct devca *ca,
                            bool *created, char *why, size_t why_cap);
 /* util_issue_files issues a leaf from ca and writes cert_path and key_path
  * (mode 0600). */

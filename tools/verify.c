@@ -2,10 +2,11 @@
  * client or server would, and say why it fails. */
 #include "cmd.h"
 
-#include "base/mem.h"
-#include "x509/x509.h"
+#include "tern/tern.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const char verify_help[] =
     "\n"
     "options:\n"
     "  --trust FILE        trust anchors: a PEM bundle, or a directory of .pem/.crt\n"
-    "                      files; repeatable. Default: " X509_SYSTEM_BUNDLE "\n"
+    "                      files; repeatable. Default:\n"
+    "                      /etc/ssl/certs/ca-certificates.crt\n"
     "  --untrusted FILE    more intermediate certificates (PEM); repeatable\n"
     "  --host NAME         the DNS name the leaf must cover (subjectAltName only;\n"
     "                      one left-most '*' label matches one label)\n"
@@ -36,6 +38,8 @@ static const char verify_help[] =
     "  --max-depth N       at most N intermediate CAs (self-issued ones not counted),\n"
     "                      0 to 255; default 8. The verifier never builds a path of\n"
     "                      more than 14, and stops after 64 signature checks\n"
+    "  --capath DIR        trust anchors in OpenSSL's hashed layout ('openssl\n"
+    "                      rehash DIR'), looked up by the issuer's name; repeatable\n"
     "  --crl FILE          an offline CRL (PEM); repeatable. A CRL that applies must\n"
     "                      be signed by the issuer, current, and carry a cRLNumber\n"
     "  --require-crl       refuse a certificate below the trust anchor that no --crl\n"
@@ -54,10 +58,12 @@ static const char verify_help[] =
     "exit status:\n"
     "  0  the chain is valid; one line 'OK: ...' names the path built\n"
     "  1  the chain is not valid; one line 'FAIL: ...' says why, naming the\n"
-    "     certificate, the rule and the values\n"
+    "     certificate, the rule and the values, then the status and the reason\n"
+    "     code in brackets: [TERN_E_UNKNOWN_CA, unknown issuer]\n"
     "  2  bad usage, or a file that cannot be read or parsed\n";
 
 #define MAX_FILES 32
+#define MAX_CERTS 256
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -71,61 +77,83 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-/* Append every PEM block of `kind` in path to ders/lens. */
-static int read_blocks(const char *path, enum x509_pem_kind want, uint8_t **ders, size_t *lens,
-                       size_t *n, size_t cap)
+static uint8_t *read_file(const char *path, size_t *len)
 {
-    uint8_t *text;
-    size_t len;
-    struct tern_err err;
-    err_init(&err);
-    if (x509_load_file(path, &text, &len, &err) != TERN_OK) {
-        fprintf(stderr, "tern verify: %s\n", err.msg);
-        return 2;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "tern verify: cannot open '%s': %s\n", path, strerror(errno));
+        return NULL;
     }
-    struct rd r;
-    rd_init(&r, text, len);
-    size_t found = 0;
-    for (;;) {
-        enum x509_pem_kind kind;
-        uint8_t *der;
-        size_t der_len;
-        if (x509_pem_next(&r, &kind, &der, &der_len, &err) != TERN_OK) {
-            fprintf(stderr, "tern verify: %s: %s\n", path, err.msg);
-            tern_free(text);
-            return 2;
-        }
-        if (!der)
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
             break;
-        if (kind != want || *n == cap) {
-            tern_free(der);
-            if (kind == want) {
-                fprintf(stderr, "tern verify: %s: too many blocks (at most %zu)\n", path, cap);
-                tern_free(text);
-                return 2;
-            }
-            continue;
+        uint8_t *bigger = cap < (1u << 28) ? realloc(buf, cap * 2) : NULL;
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
         }
-        ders[*n] = der;
-        lens[(*n)++] = der_len;
-        found++;
+        buf = bigger;
+        cap *= 2;
     }
-    tern_free(text);
-    if (!found) {
-        fprintf(stderr, "tern verify: %s: no %s PEM block\n", path,
-                want == X509_PEM_CRL ? "X509 CRL" : "CERTIFICATE");
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed || !buf) {
+        fprintf(stderr, "tern verify: cannot read '%s'\n", path);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Append every certificate of a PEM file to ders/lens, as DER: one that
+ * does not parse is the verifier's to judge. */
+static int read_certs(const char *path, uint8_t **ders, size_t *lens, size_t *n, size_t cap)
+{
+    size_t len, got = 0;
+    uint8_t *text = read_file(path, &len);
+    if (!text)
+        return 2;
+    char why[512];
+    int rc = tern_pem_decode(text, len, "CERTIFICATE", ders + *n, lens + *n, cap - *n, &got, why,
+                             sizeof(why));
+    free(text);
+    if (rc != TERN_OK) {
+        fprintf(stderr, "tern verify: %s: %s\n", path, why);
         return 2;
     }
+    *n += got;
+    return 0;
+}
+
+/* Append every CRL of a PEM file to out. */
+static int read_crls(const char *path, tern_crl **out, size_t *n, size_t cap)
+{
+    size_t len, got = 0;
+    uint8_t *text = read_file(path, &len);
+    if (!text)
+        return 2;
+    char why[512];
+    int rc = tern_crl_parse_all(text, len, out + *n, cap - *n, &got, why, sizeof(why));
+    free(text);
+    if (rc != TERN_OK) {
+        fprintf(stderr, "tern verify: %s: %s\n", path, why);
+        return 2;
+    }
+    *n += got;
     return 0;
 }
 
 int cmd_verify(int argc, char **argv)
 {
-    const char *trust[MAX_FILES], *untrusted[MAX_FILES], *crl_files[MAX_FILES];
-    size_t n_trust = 0, n_untrusted = 0, n_crl_files = 0;
-    const char *cert_file = NULL;
-    struct x509_verify_opts o = {0};
-    o.max_depth = -1;
+    const char *trust[MAX_FILES], *untrusted[MAX_FILES], *crl_files[MAX_FILES], *capaths[MAX_FILES];
+    size_t n_trust = 0, n_untrusted = 0, n_crl_files = 0, n_capaths = 0;
+    const char *cert_file = NULL, *host = NULL, *ip = NULL;
+    struct tern_verify_opts o;
+    tern_verify_opts_init(&o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -134,45 +162,49 @@ int cmd_verify(int argc, char **argv)
         }
         bool takes = !strcmp(a, "--trust") || !strcmp(a, "--untrusted") || !strcmp(a, "--host") ||
                      !strcmp(a, "--ip") || !strcmp(a, "--at") || !strcmp(a, "--purpose") ||
-                     !strcmp(a, "--max-depth") || !strcmp(a, "--crl") || !strcmp(a, "--profile");
+                     !strcmp(a, "--max-depth") || !strcmp(a, "--crl") || !strcmp(a, "--profile") ||
+                     !strcmp(a, "--capath");
         if (takes && i + 1 >= argc)
             return usage_error("option %s needs a value", a);
         const char *v = takes ? argv[++i] : NULL;
-        if (!strcmp(a, "--trust") || !strcmp(a, "--untrusted") || !strcmp(a, "--crl")) {
-            size_t *n = a[2] == 't' ? &n_trust : a[2] == 'u' ? &n_untrusted : &n_crl_files;
-            const char **list = a[2] == 't' ? trust : a[2] == 'u' ? untrusted : crl_files;
+        if (!strcmp(a, "--trust") || !strcmp(a, "--untrusted") || !strcmp(a, "--crl") ||
+            !strcmp(a, "--capath")) {
+            size_t *n = a[2] == 't'   ? &n_trust
+                        : a[2] == 'u' ? &n_untrusted
+                        : a[3] == 'r' ? &n_crl_files
+                                      : &n_capaths;
+            const char **list = a[2] == 't'   ? trust
+                                : a[2] == 'u' ? untrusted
+                                : a[3] == 'r' ? crl_files
+                                              : capaths;
             if (*n == MAX_FILES)
                 return usage_error("too many %s options", a);
             list[(*n)++] = v;
         } else if (!strcmp(a, "--require-crl")) {
-            o.require_crls = true;
+            o.require_crls = 1;
         } else if (!strcmp(a, "--host")) {
-            o.host = v;
+            host = v;
         } else if (!strcmp(a, "--ip")) {
-            uint8_t ip[16];
-            size_t ip_len;
-            if (!x509_ip_parse(v, ip, &ip_len))
-                return usage_error("--ip '%s' is not an IPv4 or IPv6 address", v);
-            o.ip = v;
+            ip = v;
         } else if (!strcmp(a, "--at")) {
-            if (!x509_parse_time_text(v, &o.at))
+            if (tern_parse_time(v, &o.at) != TERN_OK)
                 return usage_error("--at '%s' is neither RFC 3339 (2026-11-22T07:00:00Z) nor "
                                    "Unix seconds",
                                    v);
         } else if (!strcmp(a, "--purpose")) {
             if (!strcmp(v, "server"))
-                o.purpose = X509_PURPOSE_SERVER;
+                o.purpose = TERN_PURPOSE_SERVER;
             else if (!strcmp(v, "client"))
-                o.purpose = X509_PURPOSE_CLIENT;
+                o.purpose = TERN_PURPOSE_CLIENT;
             else if (!strcmp(v, "any"))
-                o.purpose = X509_PURPOSE_ANY;
+                o.purpose = TERN_PURPOSE_ANY;
             else
                 return usage_error("--purpose '%s' is not server, client or any", v);
         } else if (!strcmp(a, "--profile")) {
             if (!strcmp(v, "web"))
-                o.profile = X509_PROFILE_WEB;
+                o.profile = TERN_VERIFY_WEB;
             else if (!strcmp(v, "rfc5280"))
-                o.profile = X509_PROFILE_RFC5280;
+                o.profile = TERN_VERIFY_RFC5280;
             else
                 return usage_error("--profile '%s' is neither web nor rfc5280", v);
         } else if (!strcmp(a, "--max-depth")) {
@@ -191,77 +223,83 @@ int cmd_verify(int argc, char **argv)
     }
     if (!cert_file)
         return usage_error("%s", "no certificate file given");
-    if (o.host && o.ip)
+    if (host && ip)
         return usage_error("%s", "--host and --ip exclude each other");
+    o.name_kind = host ? TERN_NAME_HOST : ip ? TERN_NAME_IP : TERN_NAME_NONE;
+    o.name = host ? host : ip;
+    if (ip) {
+        /* the address's syntax is a usage error, not a verdict */
+        struct tern_verify_opts probe = o;
+        struct tern_verdict pv;
+        probe.name_kind = TERN_NAME_IP;
+        tern_trust *empty = tern_trust_new();
+        int prc = empty ? tern_x509_verify(empty, NULL, 0, &probe, &pv) : TERN_E_NOMEM;
+        tern_trust_free(empty);
+        bool bad_ip = prc == TERN_E_ARG && strstr(pv.sentence, "is not an IPv4 or IPv6");
+        tern_verdict_cleanup(&pv);
+        if (bad_ip)
+            return usage_error("--ip '%s' is not an IPv4 or IPv6 address", ip);
+    }
 
     int status = 2;
-    enum { CAP = X509_MAX_INPUT };
-    uint8_t *ders[CAP] = {0}, *crl_ders[MAX_FILES] = {0};
-    size_t lens[CAP], crl_lens[MAX_FILES], n = 0, n_crl_ders = 0, n_crls = 0;
-    struct x509_crl *crls[MAX_FILES] = {0};
-    struct rd chain[CAP];
-    struct x509_store *store = x509_store_new();
-    struct tern_err err;
-    err_init(&err);
+    uint8_t *chain[MAX_CERTS] = {0};
+    size_t lens[MAX_CERTS];
+    tern_crl *crls[MAX_FILES] = {0};
+    size_t n = 0, n_crls = 0;
+    tern_trust *store = tern_trust_new();
+    char why[512];
     if (!store) {
         fprintf(stderr, "tern verify: out of memory\n");
         return 2;
     }
-    if (read_blocks(cert_file, X509_PEM_CERTIFICATE, ders, lens, &n, CAP))
+    if (read_certs(cert_file, chain, lens, &n, MAX_CERTS))
         goto done;
     for (size_t i = 0; i < n_untrusted; i++)
-        if (read_blocks(untrusted[i], X509_PEM_CERTIFICATE, ders, lens, &n, CAP))
+        if (read_certs(untrusted[i], chain, lens, &n, MAX_CERTS))
             goto done;
     for (size_t i = 0; i < n_crl_files; i++)
-        if (read_blocks(crl_files[i], X509_PEM_CRL, crl_ders, crl_lens, &n_crl_ders, MAX_FILES))
+        if (read_crls(crl_files[i], crls, &n_crls, MAX_FILES))
             goto done;
-    for (size_t i = 0; i < n_crl_ders; i++) {
-        if (x509_crl_parse(crl_ders[i], crl_lens[i], &crls[n_crls], &err) != TERN_OK) {
-            fprintf(stderr, "tern verify: CRL %zu: %s\n", i + 1, err.msg);
-            goto done;
-        }
-        n_crls++;
-    }
     int rc = TERN_OK;
     for (size_t i = 0; i < n_trust && rc == TERN_OK; i++)
-        rc = x509_store_add_file(store, trust[i], &err);
-    if (n_trust == 0)
-        rc = x509_store_add_system(store, &err);
+        rc = tern_trust_add_file(store, trust[i], why, sizeof(why));
+    for (size_t i = 0; i < n_capaths && rc == TERN_OK; i++)
+        rc = tern_trust_add_capath(store, capaths[i], why, sizeof(why));
+    if (n_trust == 0 && n_capaths == 0)
+        rc = tern_trust_add_system(store, why, sizeof(why));
     if (rc != TERN_OK) {
-        fprintf(stderr, "tern verify: trust anchors: %s\n", err.msg);
+        fprintf(stderr, "tern verify: trust anchors: %s\n", why);
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        rd_init(&chain[i], ders[i], lens[i]);
-    o.crls = (const struct x509_crl *const *)crls;
+    o.crls = (const tern_crl *const *)crls;
     o.n_crls = n_crls;
-    struct x509_verified v;
-    rc = x509_verify(store, chain, n, &o, &v, &err);
+    struct tern_verdict v;
+    rc = tern_x509_verify_der(store, (const uint8_t *const *)chain, lens, n, &o, &v);
     if (rc != TERN_OK) {
-        printf("FAIL: %s [%s]\n", err.msg, tern_status_name(rc));
+        printf("FAIL: %s [%s, %s]\n", v.sentence, tern_status_name(rc),
+               tern_verify_reason_name(v.reason));
+        tern_verdict_cleanup(&v);
         status = 1;
         goto done;
     }
     printf("OK: ");
-    for (size_t i = 0; i < v.n; i++)
-        printf("%s'%s'", i ? " <- " : "", v.subjects[i]);
+    for (size_t i = 0; i < v.path_len; i++)
+        printf("%s'%s'", i ? " <- " : "", tern_x509_subject(v.path[i]));
     printf(" (trust anchor)");
-    if (o.host || o.ip)
-        printf(", covers %s", o.host ? o.host : o.ip);
+    if (o.name)
+        printf(", covers %s", o.name);
     printf(", for %s, %s profile\n",
-           o.purpose == X509_PURPOSE_CLIENT ? "clientAuth"
-           : o.purpose == X509_PURPOSE_ANY  ? "any purpose"
+           o.purpose == TERN_PURPOSE_CLIENT ? "clientAuth"
+           : o.purpose == TERN_PURPOSE_ANY  ? "any purpose"
                                             : "serverAuth",
-           o.profile == X509_PROFILE_RFC5280 ? "rfc5280" : "web");
-    x509_verified_cleanup(&v);
+           o.profile == TERN_VERIFY_RFC5280 ? "rfc5280" : "web");
+    tern_verdict_cleanup(&v);
     status = 0;
 done:
     for (size_t i = 0; i < n; i++)
-        tern_free(ders[i]);
-    for (size_t i = 0; i < n_crl_ders; i++)
-        tern_free(crl_ders[i]);
+        tern_buffer_free(chain[i]);
     for (size_t i = 0; i < n_crls; i++)
-        x509_crl_free(crls[i]);
-    x509_store_free(store);
+        tern_crl_free(crls[i]);
+    tern_trust_free(store);
     return status;
 }

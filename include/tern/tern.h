@@ -258,9 +258,16 @@ enum tern_client_auth {
     TERN_CLIENT_AUTH_NONE = 0,
     TERN_CLIENT_AUTH_OPTIONAL = 1,
     TERN_CLIENT_AUTH_REQUIRED = 2,
+    /* ask; the handshake completes whatever the certificate (none, untrusted,
+     * expired): the application reads tern_conn_peer_verdict and decides
+     * (nginx's `ssl_verify_client optional_no_ca`). A client that sends a
+     * certificate must still prove it holds its key (CertificateVerify). */
+    TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY = 3,
 };
 /* tern_config_set_client_auth: a server's policy for client certificates,
- * verified against the configuration's trust anchors for clientAuth. */
+ * verified against the configuration's trust anchors for clientAuth:
+ * none (not asked for), optional (verified if sent), required, or optional,
+ * report only. */
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
 
 /* ---------------------------------------------------------------------
@@ -630,4 +637,8 @@ int tern_close(tern_conn *c);
 #ifdef __cplusplus
 }
 #endif
+
+/* Certificates, trust stores, verification, the peer's chain. */
+#include "tern/x509.h"
+
 #endif

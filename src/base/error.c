@@ -118,6 +118,7 @@ void err_init(struct tern_err *e)
 {
     e->code = TERN_OK;
     e->alert = -1;
+    e->detail = 0;
     e->msg[0] = '\0';
 }
 

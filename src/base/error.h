@@ -16,6 +16,10 @@
 struct tern_err {
     int code;  /* TERN_OK while no error was set */
     int alert; /* alert sent (or received, for TERN_E_ALERT_RECEIVED); -1 none */
+    /* what kind of failure, finer than the code, where a layer says it: the
+     * X.509 verifier's enum tern_verify_reason (include/tern/x509.h); 0
+     * when unset */
+    int detail;
     char msg[TERN_ERR_MSG_MAX];
 };
 

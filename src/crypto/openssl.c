@@ -1655,3 +1655,24 @@ bool cry_privkey_matches(const struct cry_privkey *k, const struct cry_pubkey *p
     ERR_clear_error();
     return eq;
 }
+
+/* ---- OpenSSL's hashed capath layout ---- */
+
+bool cry_x509_name_hash(const uint8_t *der, size_t len, uint32_t *out)
+{
+    const unsigned char *p = der;
+    if (len > LONG_MAX)
+        return false;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)len);
+    if (!name)
+        return false;
+    bool ok = p == der + len;
+    int hashed = 0; /* set to 1 by libcrypto on success */
+    unsigned long h = ok ? X509_NAME_hash_ex(name, NULL, NULL, &hashed) : 0;
+    X509_NAME_free(name);
+    ERR_clear_error();
+    if (!ok || !hashed)
+        return false;
+    *out = (uint32_t)h;
+    return true;
+}

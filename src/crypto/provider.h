@@ -307,4 +307,11 @@ uint16_t cry_scheme_for(enum cry_sig_alg alg, enum cry_hash hash, enum cry_key_t
 /* cry_key_type_name: "RSA", "EC P-256", ..., for sentences. */
 const char *cry_key_type_name(enum cry_key_type t);
 
+/* cry_x509_name_hash: OpenSSL's X509_NAME_hash of a DER Name (the first
+ * four bytes, little-endian, of the SHA-1 of OpenSSL's canonical form of the
+ * name), the file name stem of a hashed `capath` folder (`openssl rehash`).
+ * It is libcrypto's own function: the canonical form is OpenSSL's, and the
+ * folder is OpenSSL's layout. false when the Name does not parse. */
+TERN_MUST_CHECK bool cry_x509_name_hash(const uint8_t *der, size_t len, uint32_t *out);
+
 #endif

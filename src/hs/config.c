@@ -3,6 +3,7 @@
  * caller's handle. */
 #include "base/mem.h"
 #include "hs/internal.h"
+#include "hs/policy.h"
 #include "hs/session.h"
 #include "hs/store.h"
 #include "base/der.h"
@@ -90,6 +91,7 @@ void tern_config_free(tern_config *cfg)
     wr_free_public(&cfg->ca_names);
     if (cfg->trust)
         x509_store_free(cfg->trust);
+    hs_policy_free(cfg->policy);
     pthread_mutex_destroy(&cfg->trust_lock);
     for (size_t i = 0; i < cfg->cache_n; i++)
         tern_free_secret(cfg->cache[i], sizeof(struct hs_session));
@@ -259,6 +261,28 @@ int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len)
     return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
 }
 
+int tern_config_add_trust_der(tern_config *cfg, const uint8_t *der, size_t len)
+{
+    TRY(config_check_mutable(cfg));
+    struct x509_store *s = NULL;
+    TRY(trust_store(cfg, &s));
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_store_add_der(s, der, len, &e);
+    return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
+}
+
+int tern_config_add_trust_capath(tern_config *cfg, const char *dir)
+{
+    TRY(config_check_mutable(cfg));
+    struct x509_store *s = NULL;
+    TRY(trust_store(cfg, &s));
+    struct tern_err e;
+    err_init(&e);
+    int rc = x509_store_add_capath(s, dir, &e);
+    return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
+}
+
 struct x509_store *config_trust(tern_config *cfg, struct tern_err *err)
 {
     pthread_mutex_lock(&cfg->trust_lock);
@@ -320,7 +344,7 @@ int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy)
 {
     TRY(config_check_mutable(cfg));
     if (policy != TERN_CLIENT_AUTH_NONE && policy != TERN_CLIENT_AUTH_OPTIONAL &&
-        policy != TERN_CLIENT_AUTH_REQUIRED)
+        policy != TERN_CLIENT_AUTH_REQUIRED && policy != TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY)
         return config_fail(cfg, TERN_E_ARG, "unknown client certificate policy %d", (int)policy);
     cfg->client_auth = policy;
     return TERN_OK;

@@ -8,6 +8,7 @@
 #include "base/mem.h"
 #include "hs/internal.h"
 #include "hs/peer.h"
+#include "hs/policy.h"
 #include "hs/session.h"
 
 #include <stdio.h>
@@ -415,6 +416,7 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
     if (n == 0) {
         if (!c->is_server)
             return hs_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
+        hs_peer_none(c); /* the verdict says so (tern_conn_peer_verdict) */
         if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
             return hs_fail(c, missing_code,
                            "the client sent no certificate, but this server requires one");

@@ -89,6 +89,8 @@ struct tern_config {
     bool trust_explicit; /* the caller added anchors: no system bundle */
     bool insecure;
     enum tern_verify_profile verify_profile;
+    /* verify callback, override, pins, CRLs (hs/policy.h); NULL: none */
+    struct hs_policy *policy;
 
     uint8_t alpn[256]; /* ProtocolNameList contents, wire form */
     size_t alpn_len;
@@ -244,6 +246,8 @@ struct tern_conn {
     /* peer certificate (leaf first) until verified */
     struct cry_pubkey peer_key;
     bool have_peer_key;
+    /* the peer's chain as sent and the verdict on it (hs/policy.h) */
+    struct hs_peer *peer;
 
     /* resumption: the session offered (client) or accepted (server) */
     struct hs_session *session;

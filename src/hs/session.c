@@ -5,6 +5,7 @@
  * sealed with the current epoch's key and opened with the current or the
  * previous one, so keys rotate without any mutable state, and server
  * processes that share the secret (a file) open each other's tickets. */
+#include "hs/policy.h"
 #include "hs/session.h"
 #include "hs/store.h"
 
@@ -60,7 +61,11 @@ void hs_ticket_skipped(tern_conn *c, int rc)
 {
     struct tern_trace_fact f[] = {{"reason", tern_status_name(rc)}};
     hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "ticket skipped",
-             rc == TERN_E_LIMIT
+             rc == TERN_E_ACCESS_DENIED
+                 ? "The client's certificate was refused and the handshake went on (report "
+                   "only, or the override): the session is not kept for resumption, so a later "
+                   "connection cannot skip the verdict."
+             : rc == TERN_E_LIMIT
                  ? "This session (its server name, ALPN protocol and client identity) does not "
                    "fit in a session ticket, so the client gets none: its next visit is a full "
                    "handshake. This connection is not affected."
@@ -248,6 +253,8 @@ int hs_ticket_make(tern_conn *c, const struct hs_session *s, const uint8_t nonce
                    struct wr *out)
 {
     tern_config *cfg = c->cfg;
+    if (hs_peer_refused(c))
+        return TERN_E_ACCESS_DENIED; /* a refused client certificate let through: no resumption */
     if (!cfg->have_sealer)
         return hs_ticket_seal(cfg, s, s->issued_ms / 1000u, nonce, out);
     uint8_t state[TERN_SESSION_MAX], ticket[TERN_TICKET_MAX];

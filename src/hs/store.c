@@ -7,6 +7,7 @@
  *   u16 length | hs_session_encode | HMAC-SHA-256 (32 bytes)
  * The MAC key is HKDF-Expand(ticket secret, "tern session store"), so only
  * configurations sharing the ticket secret accept each other's sessions. */
+#include "hs/policy.h"
 #include "hs/store.h"
 
 #include "base/mem.h"
@@ -142,6 +143,8 @@ static void trace_store(tern_conn *c, const char *name, const char *explain, con
 bool hs_store_new(tern_conn *c, const struct hs_session *s, const uint8_t *id, size_t id_len)
 {
     tern_config *cfg = c->cfg;
+    if (hs_peer_refused(c))
+        return false; /* a refused client certificate let through: no resumption */
     uint8_t blob[TERN_SESSION_MAX];
     size_t len = 0;
     int rc = hs_store_serialize(cfg, s, blob, &len);

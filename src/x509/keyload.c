@@ -59,8 +59,8 @@ static bool has_text(const char *text, size_t len, const char *what)
     return memmem(text, len, what, strlen(what)) != NULL;
 }
 
-static int load_key(const char *key_pem, size_t key_len, const struct x509_password *pw,
-                    struct cry_privkey *key, struct tern_err *err)
+int x509_load_key(const char *key_pem, size_t key_len, const struct x509_password *pw,
+                  struct cry_privkey *key, struct tern_err *err)
 {
     /* RFC 1421 headers: libcrypto's PEM reader decrypts these whole. */
     if (has_text(key_pem, key_len, "Proc-Type: 4,ENCRYPTED"))
@@ -163,7 +163,7 @@ int x509_load_chain_and_key(const char *chain_pem, size_t chain_len, const char 
         rc = err_set(err, TERN_E_FILE, "no CERTIFICATE block in the chain PEM (%zu bytes)",
                      chain_len);
     if (rc == TERN_OK)
-        rc = load_key(key_pem, key_len, pw, &out->key, err);
+        rc = x509_load_key(key_pem, key_len, pw, &out->key, err);
     if (rc == TERN_OK)
         rc = match_leaf(out, err);
     if (rc != TERN_OK)

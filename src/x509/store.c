@@ -10,9 +10,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* At most this many capath folders per store. */
+#define MAX_CAPATHS 8
+
 struct x509_store {
     struct x509_cert **certs;
     size_t n, cap;
+    /* OpenSSL hashed folders, read when a verification needs an issuer */
+    char *capaths[MAX_CAPATHS];
+    size_t n_capaths;
 };
 
 struct x509_store *x509_store_new(void)
@@ -26,6 +32,8 @@ void x509_store_free(struct x509_store *s)
         return;
     for (size_t i = 0; i < s->n; i++)
         x509_cert_free(s->certs[i]);
+    for (size_t i = 0; i < s->n_capaths; i++)
+        tern_free(s->capaths[i]);
     tern_free(s->certs);
     tern_free(s);
 }
@@ -161,4 +169,72 @@ int x509_store_add_file(struct x509_store *s, const char *path, struct tern_err 
 int x509_store_add_system(struct x509_store *s, struct tern_err *err)
 {
     return x509_store_add_file(s, X509_SYSTEM_BUNDLE, err);
+}
+
+int x509_store_add_capath(struct x509_store *s, const char *dir, struct tern_err *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return err_set(err, TERN_E_IO, "cannot open capath '%s': %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return err_set(err, TERN_E_ARG, "capath '%s' is not a directory", dir);
+    if (s->n_capaths == MAX_CAPATHS)
+        return err_set(err, TERN_E_LIMIT, "capath '%s': a trust store takes at most %d folders",
+                       dir, MAX_CAPATHS);
+    if (!(s->capaths[s->n_capaths] = tern_strdup(dir)))
+        return err_set(err, TERN_E_NOMEM, "out of memory");
+    s->n_capaths++;
+    return TERN_OK;
+}
+
+bool x509_store_has_capath(const struct x509_store *s)
+{
+    return s && s->n_capaths > 0;
+}
+
+/* The files HHHHHHHH.0, .1, ... are tried in order until one is missing
+ * (`openssl rehash` numbers them from 0 without gaps); each holds one PEM
+ * (or DER) certificate, kept when its subject matches name: two names may
+ * share a hash. */
+size_t x509_store_capath_lookup(const struct x509_store *s, const struct rd *name,
+                                struct x509_cert **out, size_t cap)
+{
+    uint32_t h;
+    size_t found = 0;
+    if (!s || !s->n_capaths || !cry_x509_name_hash(name->p, name->len, &h))
+        return 0;
+    for (size_t d = 0; d < s->n_capaths && found < cap; d++) {
+        for (int k = 0; k < X509_CAPATH_MAX_FILES && found < cap; k++) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%08x.%d", s->capaths[d], (unsigned)h, k);
+            uint8_t *text;
+            size_t len;
+            struct tern_err e;
+            err_init(&e);
+            if (x509_load_file(path, &text, &len, &e) != TERN_OK)
+                break;
+            struct rd r;
+            rd_init(&r, text, len);
+            enum x509_pem_kind kind = X509_PEM_CERTIFICATE;
+            uint8_t *der = NULL;
+            size_t der_len = len;
+            bool pem = len > 0 && text[0] != 0x30;
+            if (pem && (x509_pem_next(&r, &kind, &der, &der_len, &e) != TERN_OK || !der))
+                der = NULL;
+            struct x509_cert *c = NULL;
+            if ((!pem || (der && kind == X509_PEM_CERTIFICATE)) &&
+                x509_cert_parse(pem ? der : text, der_len, &c, &e) == TERN_OK) {
+                if (x509_name_eq(&c->subject, name)) {
+                    (void)x509_subject_text(c);
+                    (void)x509_issuer_text(c);
+                    out[found++] = c;
+                } else {
+                    x509_cert_free(c);
+                }
+            }
+            tern_free(der);
+            tern_free(text);
+        }
+    }
+    return found;
 }

@@ -41,6 +41,55 @@
 #include <time.h>
 
 #define BAD(...) err_set(err, TERN_E_BAD_CERTIFICATE, __VA_ARGS__)
+/* BADR: BAD with the verdict's reason (include/tern/x509.h). */
+#define BADR(r, ...) (BAD(__VA_ARGS__), reason(err, (r)))
+
+/* reason gives a failure its kind, unless one was given already (the
+ * innermost check knows best), and returns the error's code. */
+static int reason(struct tern_err *err, enum tern_verify_reason r)
+{
+    if (!err)
+        return TERN_E_BAD_CERTIFICATE;
+    if (err->code != TERN_OK && err->detail == 0)
+        err->detail = (int)r;
+    return err->code;
+}
+
+/* TRYR: TRY, giving a failure reason r when it has none. */
+#define TRYR(expr, r)                                                                              \
+    do {                                                                                           \
+        int tryr_rc_ = (expr);                                                                     \
+        if (tryr_rc_ != TERN_OK) {                                                                 \
+            reason(err, (r));                                                                      \
+            return tryr_rc_;                                                                       \
+        }                                                                                          \
+    } while (0)
+
+enum tern_verify_reason x509_reason(const struct tern_err *err)
+{
+    if (err->detail)
+        return (enum tern_verify_reason)err->detail;
+    switch (err->code) {
+    case TERN_OK:
+        return TERN_VERIFY_OK;
+    case TERN_E_CERTIFICATE_EXPIRED:
+        return TERN_VERIFY_EXPIRED;
+    case TERN_E_UNKNOWN_CA:
+        return TERN_VERIFY_UNKNOWN_ISSUER;
+    case TERN_E_NAME_MISMATCH:
+        return TERN_VERIFY_NAME_MISMATCH;
+    case TERN_E_CERTIFICATE_REVOKED:
+        return TERN_VERIFY_REVOKED;
+    case TERN_E_UNSUPPORTED_CERTIFICATE:
+        return TERN_VERIFY_UNSUPPORTED;
+    case TERN_E_BAD_CERTIFICATE:
+        return TERN_VERIFY_INVALID;
+    case TERN_E_LIMIT:
+        return TERN_VERIFY_LIMIT;
+    default:
+        return TERN_VERIFY_ERROR;
+    }
+}
 /* Names are rendered only inside a sentence (see x509_subject_text). */
 #define SUBJ(c) x509_subject_text(c)
 
@@ -82,7 +131,56 @@ struct search {
     struct tern_err best;
     const struct x509_cert *dead_end; /* deepest certificate with no issuer found */
     size_t dead_end_depth;
+    /* anchors found in the store's capath folders for this verification
+     * (owned), after the store's own */
+    struct x509_cert *extra[X509_CAPATH_MAX_ANCHORS];
+    size_t n_extra;
 };
+
+static size_t anchor_count(const struct search *s)
+{
+    return x509_store_count(s->trust) + s->n_extra;
+}
+
+static const struct x509_cert *anchor_get(const struct search *s, size_t i)
+{
+    size_t n = x509_store_count(s->trust);
+    return i < n ? x509_store_get(s->trust, i) : s->extra[i - n];
+}
+
+/* load_capath looks up, in the store's hashed folders, the issuers of the
+ * certificates given and of those it finds (an intermediate kept there),
+ * each name once, at most X509_CAPATH_MAX_LOOKUPS names: the folder cannot
+ * be listed, so only what this chain needs is read. */
+static void load_capath(struct search *s, const struct x509_cert *leaf)
+{
+    const struct rd *names[X509_CAPATH_MAX_LOOKUPS];
+    size_t n_names = 0, done = 0;
+    const struct x509_cert *from[X509_MAX_INPUT + 1];
+    size_t n_from = 0;
+    from[n_from++] = leaf;
+    for (size_t i = 0; i < s->n_untrusted; i++)
+        from[n_from++] = s->untrusted[i];
+    for (size_t i = 0; i < n_from && n_names < X509_CAPATH_MAX_LOOKUPS; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < n_names && !seen; k++)
+            seen = x509_name_eq(names[k], &from[i]->issuer);
+        if (!seen)
+            names[n_names++] = &from[i]->issuer;
+    }
+    while (done < n_names && s->n_extra < X509_CAPATH_MAX_ANCHORS) {
+        size_t before = s->n_extra;
+        s->n_extra += x509_store_capath_lookup(s->trust, names[done++], s->extra + s->n_extra,
+                                               X509_CAPATH_MAX_ANCHORS - s->n_extra);
+        for (size_t i = before; i < s->n_extra && n_names < X509_CAPATH_MAX_LOOKUPS; i++) {
+            bool seen = false;
+            for (size_t k = 0; k < n_names && !seen; k++)
+                seen = x509_name_eq(names[k], &s->extra[i]->issuer);
+            if (!seen)
+                names[n_names++] = &s->extra[i]->issuer;
+        }
+    }
+}
 
 static void note(struct search *s, int rank, const struct tern_err *e)
 {
@@ -108,8 +206,8 @@ static void exhaust(struct search *s, const char *fmt, ...)
 
 static bool is_anchor(const struct search *s, const struct x509_cert *c)
 {
-    for (size_t i = 0; i < x509_store_count(s->trust); i++) {
-        const struct x509_cert *a = x509_store_get(s->trust, i);
+    for (size_t i = 0; i < anchor_count(s); i++) {
+        const struct x509_cert *a = anchor_get(s, i);
         if (a == c || (a->der_len == c->der_len && memcmp(a->der, c->der, c->der_len) == 0))
             return true;
     }
@@ -144,11 +242,12 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
                       struct tern_err *err)
 {
     char t1[32], t2[32];
-    if (s->at < c->not_before)
-        return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
-                       "certificate '%s' is not valid before %s (checked at %s)", SUBJ(c),
-                       der_time_text(c->not_before, t1, sizeof(t1)),
-                       der_time_text(s->at, t2, sizeof(t2)));
+    if (s->at < c->not_before) {
+        err_set(err, TERN_E_CERTIFICATE_EXPIRED,
+                "certificate '%s' is not valid before %s (checked at %s)", SUBJ(c),
+                der_time_text(c->not_before, t1, sizeof(t1)), der_time_text(s->at, t2, sizeof(t2)));
+        return reason(err, TERN_VERIFY_NOT_YET_VALID);
+    }
     if (s->at > c->not_after)
         return err_set(err, TERN_E_CERTIFICATE_EXPIRED,
                        "certificate '%s' expired on %s (checked at %s)", SUBJ(c),
@@ -210,7 +309,7 @@ static int check_cert(const struct search *s, const struct x509_cert *c, bool le
         return err_set(err, TERN_E_UNSUPPORTED_CERTIFICATE,
                        "certificate '%s' has a %u-bit RSA key; tern requires at least 1024 bits",
                        SUBJ(c), c->key_bits);
-    TRY(x509_check_san_syntax(c, err));
+    TRYR(x509_check_san_syntax(c, err), TERN_VERIFY_MALFORMED);
     if (!web(s) && c->has_nc && !c->nc_critical)
         return BAD("certificate '%s' has a non-critical nameConstraints extension (RFC 5280 "
                    "§4.2.1.10 requires critical)",
@@ -255,14 +354,21 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
     const char *want = purpose_name(p);
     unsigned bit = purpose_bit(p);
     bool leaf_ca = c->has_bc && c->ca;
-    if (leaf_ca && web(s))
-        return BAD("certificate '%s' is a CA certificate (basicConstraints cA) used as an "
-                   "end-entity certificate",
-                   SUBJ(c));
+    /* A trust anchor that is exactly the leaf (the whole path) is the
+     * certificate the user chose to trust: whatever its CA bit (`openssl req
+     * -x509` sets it), as curl and Python accept it. Everywhere else a CA
+     * certificate as the leaf is refused. */
+    bool trusted_itself = s->n == 1;
+    if (leaf_ca && web(s) && !trusted_itself)
+        return BADR(TERN_VERIFY_CONSTRAINT,
+                    "certificate '%s' is a CA certificate (basicConstraints cA) used as an "
+                    "end-entity certificate",
+                    SUBJ(c));
     if (c->has_nc && !leaf_ca)
-        return BAD("certificate '%s' is an end-entity certificate with nameConstraints, which "
-                   "only CAs may carry (RFC 5280 §4.2.1.10)",
-                   SUBJ(c));
+        return BADR(TERN_VERIFY_CONSTRAINT,
+                    "certificate '%s' is an end-entity certificate with nameConstraints, which "
+                    "only CAs may carry (RFC 5280 §4.2.1.10)",
+                    SUBJ(c));
     if (s->o->required_ku && c->has_ku && (c->ku & s->o->required_ku) != s->o->required_ku)
         return BAD("certificate '%s' has keyUsage 0x%x, which lacks the usage 0x%x this "
                    "connection needs (e.g. digitalSignature for a TLS handshake signature)",
@@ -276,6 +382,8 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
                        SUBJ(c), want);
         return TERN_OK;
     }
+    if (!c->has_eku && trusted_itself)
+        return TERN_OK; /* no purpose named: any (RFC 5280 §4.2.1.12) */
     if (!c->has_eku)
         return BAD("certificate '%s' has no extKeyUsage extension; tern requires %s in it, as "
                    "the web PKI does (CA/B Forum BR 7.1.2.7)",
@@ -300,8 +408,8 @@ static int check_leaf(const struct search *s, const struct x509_cert *c, struct 
      * wildcard over a public suffix. Both are rules for server
      * certificates: a client certificate's CN names a person or a device. */
     if (p != X509_PURPOSE_CLIENT) {
-        TRY(x509_check_cn(c, err));
-        TRY(x509_check_wildcard_suffixes(c, err));
+        TRYR(x509_check_cn(c, err), TERN_VERIFY_INVALID);
+        TRYR(x509_check_wildcard_suffixes(c, err), TERN_VERIFY_INVALID);
     }
     return TERN_OK;
 }
@@ -319,25 +427,30 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
                    "requires critical in CA certificates)",
                    role, SUBJ(c));
     if (c->has_ku && !(c->ku & X509_KU_KEY_CERT_SIGN))
-        return BAD("%s '%s' has a keyUsage without keyCertSign, so it may not sign "
-                   "certificates (RFC 5280 §4.2.1.3)",
-                   role, SUBJ(c));
+        return BADR(TERN_VERIFY_USAGE,
+                    "%s '%s' has a keyUsage without keyCertSign, so it may not sign "
+                    "certificates (RFC 5280 §4.2.1.3)",
+                    role, SUBJ(c));
     if (!c->has_ski)
-        return BAD("%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
-                   role, SUBJ(c));
+        return BADR(TERN_VERIFY_INVALID,
+                    "%s '%s' has no subjectKeyIdentifier, which RFC 5280 §4.2.1.2 requires of CAs",
+                    role, SUBJ(c));
     if (c->has_aki) {
         if (!c->aki_has_keyid && web(s))
-            return BAD("%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
-                       "§4.2.1.1)",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "%s '%s' has an authorityKeyIdentifier without keyIdentifier (RFC 5280 "
+                        "§4.2.1.1)",
+                        role, SUBJ(c));
         if (c->aki_has_issuer_serial && web(s))
-            return BAD("%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
-                       "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "%s '%s' has an authorityKeyIdentifier with authorityCertIssuer or "
+                        "serial number, which the web PKI forbids (CA/B Forum BR 7.1.2.11.1)",
+                        role, SUBJ(c));
         if (web(s) && anchor && c->self_issued && !der_eq(&c->aki_keyid, &c->ski))
-            return BAD("self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
-                       "own subjectKeyIdentifier",
-                       role, SUBJ(c));
+            return BADR(TERN_VERIFY_INVALID,
+                        "self-signed %s '%s' has an authorityKeyIdentifier that differs from its "
+                        "own subjectKeyIdentifier",
+                        role, SUBJ(c));
     }
     if (c->path_len >= 0) {
         int below = 0;
@@ -352,15 +465,17 @@ static int check_ca(const struct search *s, size_t i, bool anchor, struct tern_e
      * and OpenSSL's, which programs of the rfc5280 profile expect). Root
      * certificates of the web PKI carry none (BR 7.1.2.1.2). */
     if (c->has_eku && anchor && web(s))
-        return BAD("trust anchor '%s' has an extKeyUsage extension, which root certificates "
-                   "must not carry (CA/B Forum BR 7.1.2.1.2)",
-                   SUBJ(c));
+        return BADR(TERN_VERIFY_USAGE,
+                    "trust anchor '%s' has an extKeyUsage extension, which root certificates "
+                    "must not carry (CA/B Forum BR 7.1.2.1.2)",
+                    SUBJ(c));
     if (c->has_eku && !anchor && s->o->purpose != X509_PURPOSE_ANY &&
         !(c->eku & (purpose_bit(s->o->purpose) | X509_EKU_ANY)))
-        return BAD("intermediate CA '%s' is restricted by extKeyUsage to purposes other "
-                   "than %s",
-                   SUBJ(c), purpose_name(s->o->purpose));
-    TRY(x509_name_constraints_valid(c, err));
+        return BADR(TERN_VERIFY_USAGE,
+                    "intermediate CA '%s' is restricted by extKeyUsage to purposes other "
+                    "than %s",
+                    SUBJ(c), purpose_name(s->o->purpose));
+    TRYR(x509_name_constraints_valid(c, err), TERN_VERIFY_MALFORMED);
     return TERN_OK;
 }
 
@@ -400,10 +515,10 @@ static const struct x509_cert *crl_signer(const struct search *s, const struct x
     for (size_t k = i + 2; k < s->n; k++)
         if (x509_crl_signed_by(crl, s->path[k]))
             return s->path[k];
-    size_t n_anchors = x509_store_count(s->trust);
+    size_t n_anchors = anchor_count(s);
     for (size_t j = 0; j < s->n_untrusted + n_anchors; j++) {
         const struct x509_cert *cand =
-            j < s->n_untrusted ? s->untrusted[j] : x509_store_get(s->trust, j - s->n_untrusted);
+            j < s->n_untrusted ? s->untrusted[j] : anchor_get(s, j - s->n_untrusted);
         if (!x509_name_eq(x509_crl_issuer(crl), &cand->subject) || s->at < cand->not_before ||
             s->at > cand->not_after || (cand->has_ku && !(cand->ku & X509_KU_CRL_SIGN)))
             continue;
@@ -427,11 +542,12 @@ static int validate_path(const struct search *s, struct tern_err *err)
     size_t n = s->n;
     for (size_t i = 0; i < n; i++) {
         bool anchor = i == n - 1;
-        TRY(check_cert(s, s->path[i], i == 0, anchor, err));
+        if (check_cert(s, s->path[i], i == 0, anchor, err) != TERN_OK)
+            return reason(err, x509_reason(err)); /* dates, key sizes, other rules */
         if (i == 0)
-            TRY(check_leaf(s, s->path[0], err));
+            TRYR(check_leaf(s, s->path[0], err), TERN_VERIFY_USAGE);
         else
-            TRY(check_ca(s, i, anchor, err));
+            TRYR(check_ca(s, i, anchor, err), TERN_VERIFY_CONSTRAINT);
     }
     /* Name constraints of each CA bind every certificate below it, except
      * self-issued intermediates (RFC 5280 §6.1.3 (b)). */
@@ -442,7 +558,8 @@ static int validate_path(const struct search *s, struct tern_err *err)
         for (size_t j = 0; j < i; j++) {
             if (j > 0 && s->path[j]->self_issued)
                 continue;
-            TRY(x509_name_constraints_check(s->path[i], s->path[j], j == 0, &budget, err));
+            TRYR(x509_name_constraints_check(s->path[i], s->path[j], j == 0, &budget, err),
+                 TERN_VERIFY_CONSTRAINT);
         }
     }
     for (size_t i = 0; i + 1 < n; i++) {
@@ -452,15 +569,19 @@ static int validate_path(const struct search *s, struct tern_err *err)
             unsigned reasons;
             if (!x509_crl_may_cover(crl, s->path[i]))
                 continue; /* another CA's list */
-            TRY(x509_crl_check(crl, s->path[i], crl_signer(s, crl, i), s->at, &reasons, err));
+            int rc = x509_crl_check(crl, s->path[i], crl_signer(s, crl, i), s->at, &reasons, err);
+            if (rc != TERN_OK)
+                return reason(err, rc == TERN_E_CERTIFICATE_REVOKED ? TERN_VERIFY_REVOKED
+                                                                    : TERN_VERIFY_CRL);
             covered |= reasons;
         }
         if (s->o->require_crls && covered != X509_REASONS_ALL)
-            return BAD("no CRL issued by '%s' was given%s, so the revocation status of "
-                       "certificate '%s' is undetermined, which the caller asked to refuse (RFC "
-                       "5280 §6.3.3)",
-                       SUBJ(s->path[i + 1]), covered ? " for every revocation reason" : "",
-                       SUBJ(s->path[i]));
+            return BADR(TERN_VERIFY_CRL,
+                        "no CRL issued by '%s' was given%s, so the revocation status of "
+                        "certificate '%s' is undetermined, which the caller asked to refuse (RFC "
+                        "5280 §6.3.3)",
+                        SUBJ(s->path[i + 1]), covered ? " for every revocation reason" : "",
+                        SUBJ(s->path[i]));
     }
     /* The identity is checked last: chain faults come first in the story. */
     if (s->o->ip) {
@@ -468,14 +589,14 @@ static int validate_path(const struct search *s, struct tern_err *err)
         size_t ip_len;
         if (!x509_ip_parse(s->o->ip, ip, &ip_len))
             return err_set(err, TERN_E_ARG, "'%s' is not an IPv4 or IPv6 address", s->o->ip);
-        TRY(x509_match_ip(s->path[0], ip, ip_len, s->o->ip, err));
+        TRYR(x509_match_ip(s->path[0], ip, ip_len, s->o->ip, err), TERN_VERIFY_NAME_MISMATCH);
     } else if (s->o->host) {
         uint8_t ip[16];
         size_t ip_len;
         if (x509_ip_parse(s->o->host, ip, &ip_len))
-            TRY(x509_match_ip(s->path[0], ip, ip_len, s->o->host, err));
+            TRYR(x509_match_ip(s->path[0], ip, ip_len, s->o->host, err), TERN_VERIFY_NAME_MISMATCH);
         else
-            TRY(x509_match_host(s->path[0], s->o->host, err));
+            TRYR(x509_match_host(s->path[0], s->o->host, err), TERN_VERIFY_NAME_MISMATCH);
     }
     return TERN_OK;
 }
@@ -485,8 +606,10 @@ static int check_edge(struct search *s, const struct x509_cert *child,
 {
     for (size_t i = 0; i < s->n_memo; i++)
         if (s->memo[i].child == child && s->memo[i].parent == parent) {
-            if (s->memo[i].rc != TERN_OK)
+            if (s->memo[i].rc != TERN_OK) {
                 err_set(err, s->memo[i].rc, "%s", s->memo[i].err.msg);
+                reason(err, (enum tern_verify_reason)s->memo[i].err.detail);
+            }
             return s->memo[i].rc;
         }
     if (s->signatures >= X509_MAX_SIGNATURES) {
@@ -494,13 +617,17 @@ static int check_edge(struct search *s, const struct x509_cert *child,
                 "path building stopped at tern's cap of %d signature verifications per "
                 "chain (X509_MAX_SIGNATURES) without finding a valid path",
                 X509_MAX_SIGNATURES);
-        return err_set(err, TERN_E_BAD_CERTIFICATE, "%s", s->cap_hit.msg);
+        err_set(err, TERN_E_BAD_CERTIFICATE, "%s", s->cap_hit.msg);
+        return reason(err, TERN_VERIFY_LIMIT);
     }
     s->signatures++;
     struct tern_err e;
     err_init(&e);
     int rc =
         x509_verify_signature(parent, &child->sigalg, &child->tbs, &child->sig, child, NULL, &e);
+    if (rc != TERN_OK)
+        reason(&e, rc == TERN_E_UNSUPPORTED_CERTIFICATE ? TERN_VERIFY_UNSUPPORTED
+                                                        : TERN_VERIFY_BAD_SIGNATURE);
     if (s->n_memo == s->cap_memo && s->cap_memo < MEMO_MAX) {
         /* Out of memory only means no memo: the check is redone if needed. */
         size_t cap = s->cap_memo ? 2 * s->cap_memo : 4;
@@ -515,8 +642,10 @@ static int check_edge(struct search *s, const struct x509_cert *child,
     }
     if (s->n_memo < s->cap_memo)
         s->memo[s->n_memo++] = (struct sig_memo){child, parent, rc, e};
-    if (rc != TERN_OK)
+    if (rc != TERN_OK) {
         err_set(err, rc, "%s", e.msg);
+        reason(err, (enum tern_verify_reason)e.detail);
+    }
     return rc;
 }
 
@@ -604,15 +733,16 @@ static void search(struct search *s)
                 "the only paths to a trust anchor need more than %d intermediate CA "
                 "certificates (the limit); the path reached '%s'",
                 s->max_depth, x509_subject_text(top));
+        reason(&e, TERN_VERIFY_PATH_TOO_LONG);
         note(s, 2, &e);
         return;
     }
     bool any = false;
     for (int prio = 0; prio < 4 && !s->found && !s->exhausted; prio++) {
         bool anchors = prio < 2;
-        size_t count = anchors ? x509_store_count(s->trust) : s->n_untrusted;
+        size_t count = anchors ? anchor_count(s) : s->n_untrusted;
         for (size_t i = 0; i < count && !s->found && !s->exhausted; i++) {
-            const struct x509_cert *cand = anchors ? x509_store_get(s->trust, i) : s->untrusted[i];
+            const struct x509_cert *cand = anchors ? anchor_get(s, i) : s->untrusted[i];
             if (!x509_issued_by_name(top, cand) || priority(top, cand, anchors) != prio)
                 continue;
             any = true;
@@ -652,16 +782,20 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         struct tern_err e;
         err_init(&e);
         rc = x509_cert_parse(chain[i].p, chain[i].len, &parsed[i], &e);
-        if (rc != TERN_OK)
+        if (rc != TERN_OK) {
             err_set(err, rc, "%s certificate %zu of the chain: %s", i ? "intermediate" : "leaf", i,
                     e.msg);
-        else if (i > 0)
+            reason(err, rc == TERN_E_UNSUPPORTED_CERTIFICATE ? TERN_VERIFY_UNSUPPORTED
+                                                             : TERN_VERIFY_MALFORMED);
+        } else if (i > 0)
             s->untrusted[s->n_untrusted++] = parsed[i];
     }
     if (rc == TERN_OK) {
         const struct x509_cert *leaf = parsed[0];
         s->path[0] = leaf;
         s->n = 1;
+        if (x509_store_has_capath(trust))
+            load_capath(s, leaf);
         if (is_anchor(s, leaf)) {
             /* A certificate the caller trusts as itself (a pinned
              * self-signed server): no issuer to find, leaf rules apply. */
@@ -681,6 +815,12 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
                 if (!(out->subjects[i] = tern_strdup(x509_subject_text(s->built[i]))))
                     rc = err_set(err, TERN_E_NOMEM, "out of memory");
             out->leaf_subject = out->subjects[0];
+            for (size_t i = 0; opts->keep_path && i < s->n_built && rc == TERN_OK; i++) {
+                if (!(out->ders[i] = tern_malloc(s->built[i]->der_len)))
+                    rc = err_set(err, TERN_E_NOMEM, "out of memory");
+                else
+                    memcpy(out->ders[i], s->built[i]->der, out->lens[i] = s->built[i]->der_len);
+            }
             if (rc == TERN_OK) {
                 rc = cry_pubkey_parse_spki(&out->leaf_key, leaf->spki.p, leaf->spki.len);
                 if (rc != TERN_OK)
@@ -693,19 +833,23 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
         } else if (s->exhausted && s->best_rank > 0) {
             rc = err_set(err, s->cap_hit.code, "%s; the most telling failure before it: %s",
                          s->cap_hit.msg, s->best.msg);
+            reason(err, TERN_VERIFY_LIMIT);
         } else if (s->exhausted) {
             rc = err_set(err, s->cap_hit.code, "%s", s->cap_hit.msg);
+            reason(err, TERN_VERIFY_LIMIT);
         } else if (s->best_rank >= 2 || (s->best_rank > 0 && !s->dead_end)) {
             rc = err_set(err, s->best.code, "%s", s->best.msg);
+            reason(err, (enum tern_verify_reason)s->best.detail);
         } else {
             const struct x509_cert *end = s->dead_end ? s->dead_end : leaf;
-            size_t na = x509_store_count(trust);
-            if (end == leaf && leaf->self_issued)
+            size_t na = anchor_count(s);
+            if (end == leaf && leaf->self_issued) {
                 rc = err_set(err, TERN_E_UNKNOWN_CA,
                              "the certificate '%s' is self-signed (its own issuer) and is not "
                              "in the trust store (%zu anchor%s)",
                              x509_subject_text(leaf), na, na == 1 ? "" : "s");
-            else
+                reason(err, TERN_VERIFY_SELF_SIGNED);
+            } else
                 rc = err_set(err, TERN_E_UNKNOWN_CA,
                              "no certificate in the chain is signed by a trusted root: the chain "
                              "ends at '%s', whose issuer '%s' is not in the trust store (%zu "
@@ -720,6 +864,8 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
     }
     for (size_t i = 0; i < n; i++)
         x509_cert_free(parsed[i]);
+    for (size_t i = 0; i < s->n_extra; i++)
+        x509_cert_free(s->extra[i]);
     tern_free(s->memo);
     tern_free(s);
     return rc;
@@ -727,8 +873,10 @@ int x509_verify(const struct x509_store *trust, const struct rd *chain, size_t n
 
 void x509_verified_cleanup(struct x509_verified *v)
 {
-    for (size_t i = 0; i < X509_MAX_CHAIN; i++)
+    for (size_t i = 0; i < X509_MAX_CHAIN; i++) {
         tern_free(v->subjects[i]);
+        tern_free(v->ders[i]);
+    }
     cry_pubkey_cleanup(&v->leaf_key);
     memset(v, 0, sizeof(*v));
 }

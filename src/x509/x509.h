@@ -18,6 +18,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "crypto/provider.h"
+#include "tern/x509.h" /* enum tern_verify_reason: the detail of a verdict's tern_err */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -271,6 +272,23 @@ TERN_MUST_CHECK int x509_store_add_file(struct x509_store *s, const char *path,
 #define X509_SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 /* Add the system bundle (X509_SYSTEM_BUNDLE). */
 TERN_MUST_CHECK int x509_store_add_system(struct x509_store *s, struct tern_err *err);
+/* x509_store_add_capath: a folder in OpenSSL's hashed layout, read lazily:
+ * x509_verify looks up files HHHHHHHH.0, .1, ... by the hash of the issuer
+ * names it needs (cry_x509_name_hash). */
+TERN_MUST_CHECK int x509_store_add_capath(struct x509_store *s, const char *dir,
+                                          struct tern_err *err);
+/* x509_store_capath_lookup: the certificates of the store's capath folders
+ * whose subject matches name (whole DER), parsed anew (the caller's: free
+ * each), at most cap of them; returns how many. Reads at most
+ * X509_CAPATH_MAX_FILES files per folder. */
+#define X509_CAPATH_MAX_FILES 16
+/* One verification looks up at most this many issuer names in capath
+ * folders and keeps at most this many certificates found there. */
+#define X509_CAPATH_MAX_LOOKUPS 32
+#define X509_CAPATH_MAX_ANCHORS 32
+size_t x509_store_capath_lookup(const struct x509_store *s, const struct rd *name,
+                                struct x509_cert **out, size_t cap);
+bool x509_store_has_capath(const struct x509_store *s);
 size_t x509_store_count(const struct x509_store *s);
 const struct x509_cert *x509_store_get(const struct x509_store *s, size_t i);
 
@@ -323,6 +341,7 @@ struct x509_verify_opts {
     bool require_crls;               /* every certificate below the anchor must be covered by one
                                         of crls (RFC 5280 §6.3: status otherwise undetermined) */
     struct x509_verify_stats *stats; /* filled in when not NULL */
+    bool keep_path;                  /* fill x509_verified's ders */
 };
 
 #define X509_MAX_CHAIN 16
@@ -335,7 +354,15 @@ struct x509_verified {
     char *subjects[X509_MAX_CHAIN]; /* leaf first, trust anchor last; owned */
     const char *leaf_subject;       /* == subjects[0] */
     struct cry_pubkey leaf_key;     /* for CertificateVerify; cleaned up below */
+    /* with opts->keep_path: the path's certificates (owned copies) */
+    uint8_t *ders[X509_MAX_CHAIN];
+    size_t lens[X509_MAX_CHAIN];
 };
+
+/* x509_verify's failures carry a reason in err->detail (enum
+ * tern_verify_reason); x509_reason gives it for any tern_err, falling back on
+ * the status code where no finer reason was set. */
+enum tern_verify_reason x509_reason(const struct tern_err *err);
 
 /* x509_verify builds a path from chain[0] (the leaf, as the TLS Certificate
  * message gives it) through chain[1..n) and the store's anchors, validates it
@@ -373,6 +400,10 @@ TERN_MUST_CHECK int x509_load_chain_and_key_der(const uint8_t *const *certs, con
                                                 const struct x509_password *pw,
                                                 struct x509_chain_key *out, struct tern_err *err);
 void x509_chain_key_cleanup(struct x509_chain_key *ck);
+/* x509_load_key reads a private key from PEM text (perhaps encrypted). */
+TERN_MUST_CHECK int x509_load_key(const char *key_pem, size_t key_len,
+                                  const struct x509_password *pw, struct cry_privkey *key,
+                                  struct tern_err *err);
 
 /* x509_parse_time_text: RFC 3339 ("2026-11-22T07:00:00Z", offsets and
  * fractions allowed, fractions floored) or decimal Unix seconds. */

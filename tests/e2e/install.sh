@@ -70,6 +70,39 @@ out=$(env -u LD_LIBRARY_PATH "$WORK/get_rpath" localhost "$PORT" /hello.txt "$CA
 grep -q "plain text" <<<"$out" || fail "the rpath build got: $out"
 pass "the rpath build runs without LD_LIBRARY_PATH"
 
+# examples/peer_chain.c prints the server's chain through the public X.509
+# API; its leaf's fingerprint is what openssl computes from the same
+# server; examples/pinning_client.c fetches with that key pinned, and
+# refuses another pin.
+need openssl
+for ex in peer_chain pinning_client; do
+  # shellcheck disable=SC2046,SC2086
+  cc -Wall -Werror $SAN "$SRC/examples/$ex.c" $(pkg-config --cflags --libs tern) \
+    -Wl,-rpath,"$(pkg-config --variable=libdir tern)" -o "$WORK/$ex" ||
+    fail "examples/$ex.c does not build"
+done
+out=$("$WORK/peer_chain" localhost "$PORT" "$CA" 2>"$WORK/err") || { cat "$WORK/err"; fail "peer_chain failed: $out"; }
+grep -q "^certificate 0" <<<"$out" || fail "peer_chain did not print the leaf: $out"
+grep -q "  issuer:      CN=tern development CA" <<<"$out" || fail "peer_chain: no issuer: $out"
+grep -q "  name:        DNS localhost" <<<"$out" || fail "peer_chain: no DNS SAN: $out"
+grep -q "  key:         EC P-256, 256 bits" <<<"$out" || fail "peer_chain: no key line: $out"
+grep -q "^verdict: ok" <<<"$out" || fail "peer_chain: no verdict: $out"
+want=$(openssl s_client -connect "127.0.0.1:$PORT" -servername localhost </dev/null 2>/dev/null |
+  openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//')
+got=$(grep -m1 "  sha256:" <<<"$out" | awk '{print $2}')
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "peer_chain's leaf fingerprint $got is not openssl's $want"
+pin=$(grep -m1 "  key pin:" <<<"$out" | awk '{print $3}')
+pass "examples/peer_chain: the chain's fields, the leaf fingerprint equal to openssl's"
+"$WORK/pinning_client" localhost "$PORT" "$pin" "$CA" >"$WORK/pin.out" 2>"$WORK/pin.err" ||
+  fail "pinning_client refused the right pin: $(cat "$WORK/pin.err")"
+grep -q "Hello from tern serve" "$WORK/pin.out" || fail "pinning_client got: $(cat "$WORK/pin.out")"
+if "$WORK/pinning_client" localhost "$PORT" "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$CA" \
+  >/dev/null 2>"$WORK/pin.err"; then
+  fail "pinning_client accepted a wrong pin"
+fi
+grep -q "the server's key is not pinned" "$WORK/pin.err" || fail "pinning_client: $(cat "$WORK/pin.err")"
+pass "examples/pinning_client: the right pin fetches, a wrong one is refused"
+
 # examples/two_cert_server.c: ECDSA and RSA chains, each client gets the one
 # it asks for; SIGHUP reloads them.
 need openssl

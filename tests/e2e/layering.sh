@@ -7,6 +7,9 @@
 #    record < hs < conn.c < io (read off the object files: a lower layer's
 #    undefined symbols must not be defined by a higher one; so, for one,
 #    nothing under src/hs/ calls a function defined in src/conn.c).
+#  - the tern command (tools/) uses the public API only: every header a file
+#    under tools/ includes is the tools' own or one of include/tern/, never
+#    one from src/.
 set -euo pipefail
 build=$1 src=$2
 fail=0
@@ -15,6 +18,19 @@ leak=$(grep -rlE '#[[:space:]]*include[[:space:]]*[<"]openssl/' "$src/src" "$src
 if [ -n "$leak" ]; then
   echo "FAIL: OpenSSL headers included outside src/crypto/openssl.c: $leak"; fail=1
 fi
+# tools/ on the public API: each #include "X" must name tools/X or include/X
+inside=""
+for f in "$src"/tools/*.c "$src"/tools/*.h; do
+  while IFS= read -r h; do
+    if [ -e "$src/src/$h" ] || { [ ! -e "$src/tools/$h" ] && [ ! -e "$src/include/$h" ]; }; then
+      inside="$inside ${f#$src/}:$h"
+    fi
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done
+if [ -n "$inside" ]; then
+  echo "FAIL: files under tools/ include headers that are not public (src/ is the library's):$inside"; fail=1
+fi
+ntools=$(ls "$src"/tools/*.c "$src"/tools/*.h | wc -l)
 so=$(ls "$build"/libtern.so.* 2>/dev/null | head -1 || true)
 [ -n "$so" ] || { echo "FAIL: no libtern.so in $build"; exit 1; }
 deps=$(ldd "$so")
@@ -54,5 +70,5 @@ for ((i = 0; i < ${#layers[@]}; i++)); do
     calls=$((calls + 1))
   done
 done
-[ $fail -eq 0 ] && echo "layering ok: $calls layer pairs, none calls up: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions"
+[ $fail -eq 0 ] && echo "layering ok: $calls layer pairs, none calls up: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions; $ntools files under tools/ include only public or tools headers"
 exit $fail

@@ -28,11 +28,14 @@ expect 0 "<- 'CN=Tern Test Root' (trust anchor), for clientAuth" --trust "$fx/ro
 expect 1 "FAIL: 'example.org' is not one of the certificate's names" \
   --trust "$fx/root.pem" --host example.org --at "$at" "$fx/chain.pem"
 expect 1 "expired on" --trust "$fx/root.pem" --at "$late" "$fx/chain.pem"
+expect 1 "[TERN_E_CERTIFICATE_EXPIRED, expired]" --trust "$fx/root.pem" --at "$late" "$fx/chain.pem"
+expect 1 "[TERN_E_NAME_MISMATCH, name mismatch]" --trust "$fx/root.pem" --host example.org --at "$at" "$fx/chain.pem"
+expect 1 "[TERN_E_CERTIFICATE_REVOKED, revoked]" --trust "$fx/root.pem" --crl "$fx/revoked.crl" --at "$at" "$fx/chain.pem"
 expect 1 "whose issuer 'CN=Tern Test Root' is not in the trust store" \
   --trust "$fx/other_root.pem" --at "$at" "$fx/chain.pem"
 expect 1 "was revoked on" --trust "$fx/root.pem" --crl "$fx/revoked.crl" --at "$at" "$fx/chain.pem"
 expect 0 "OK:" --trust "$fx/root.pem" --crl "$fx/empty.crl" --at "$at" "$fx/chain.pem"
-expect 1 "TERN_E_UNKNOWN_CA" --at "$at" "$fx/chain.pem"   # system bundle: not our test root
+expect 1 "[TERN_E_UNKNOWN_CA, unknown issuer]" --at "$at" "$fx/chain.pem"   # system bundle: not our test root
 expect 2 "no certificate file given" --trust "$fx/root.pem"
 expect 2 "unknown option '--frobnicate'" --frobnicate "$fx/chain.pem"
 expect 2 "--at 'soon' is neither RFC 3339" --at soon "$fx/chain.pem"

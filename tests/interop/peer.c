@@ -10,7 +10,8 @@
  *          --export LABEL (print 32 bytes of exported keying material)
  *          --expect TEXT  --require-client-cert  --insecure
  *          --tls12 (TLS 1.2 only)  --rsa-kx (enable RSA key transport)
- *          --sigs HEX,...
+ *          --sigs HEX,...  --client-auth-report (ask for a client certificate,
+ *          complete whatever it is, print "verdict: REASON: SENTENCE")
  * It prints "negotiated: version=... suite=... group=... alpn=... sig=..."
  * and exits 0 only if the handshake completed and data crossed. */
 #include "tern/tern.h"
@@ -29,7 +30,7 @@ struct opts {
     const char *cafile, *cert, *key, *name, *alpn, *send, *expect, *export_label;
     uint16_t suites[8], groups[8], sigs[16];
     size_t n_suites, n_groups, n_sigs;
-    int key_update, require_client_cert, insecure, tls12, rsa_kx;
+    int key_update, require_client_cert, insecure, tls12, rsa_kx, client_auth_report;
 };
 
 static size_t parse_hex_list(const char *s, uint16_t *out, size_t cap)
@@ -86,6 +87,10 @@ static void report(tern_conn *c)
            tern_group_name(tern_conn_group(c)), tern_conn_alpn(c) ? tern_conn_alpn(c) : "-",
            tern_sig_scheme_name(tern_conn_signature_scheme(c)),
            tern_conn_peer_subject(c) ? tern_conn_peer_subject(c) : "-");
+    struct tern_verdict v;
+    if (tern_conn_peer_verdict(c, &v) == TERN_OK)
+        printf("verdict: %s: %s (peer certificates: %zu)\n", tern_verify_reason_name(v.reason),
+               v.sentence[0] ? v.sentence : "accepted", tern_conn_peer_cert_count(c));
     fflush(stdout);
 }
 
@@ -214,6 +219,8 @@ static tern_config *make_config(const struct opts *o)
         rc = tern_config_set_alpn(cfg, names, n);
         free(copy);
     }
+    if (rc == TERN_OK && o->client_auth_report)
+        rc = tern_config_set_client_auth(cfg, TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY);
     if (rc == TERN_OK && o->require_client_cert)
         rc = tern_config_set_client_auth(cfg, TERN_CLIENT_AUTH_REQUIRED);
     if (rc == TERN_OK && o->insecure)
@@ -260,6 +267,8 @@ int main(int argc, char **argv)
             o.key_update = 1;
         else if (!strcmp(a, "--require-client-cert"))
             o.require_client_cert = 1;
+        else if (!strcmp(a, "--client-auth-report"))
+            o.client_auth_report = 1;
         else if (!strcmp(a, "--insecure"))
             o.insecure = 1;
         else if (!strcmp(a, "--tls12"))

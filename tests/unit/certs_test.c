@@ -103,31 +103,31 @@ static void make_pki(struct pki *p)
     char why[DEVCA_WHY_MAX];
     struct devca ca;
     time_t now = time(NULL);
-    CHECK_EQ(devca_create(&ca, CRY_KEY_EC_P256, "certs test CA", 2, now, why, sizeof(why)),
+    CHECK_EQ(devca_create(&ca, TERN_KEY_EC_P256, "certs test CA", 2, now, why, sizeof(why)),
              TERN_OK);
     p->ca = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len);
     const char *names[3] = {"a.test", "b.test", "*.w.test"};
     for (int i = 0; i < 3; i++) {
         struct devca_leaf leaf = {
-            .key_type = CRY_KEY_EC_P256, .names = &names[i], .n_names = 1, .days = 2, .now = now};
+            .key_type = TERN_KEY_EC_P256, .names = &names[i], .n_names = 1, .days = 2, .now = now};
         uint8_t *der;
         size_t len;
-        struct cry_privkey key;
+        tern_key *key = NULL;
         CHECK_EQ(devca_issue(&ca, &leaf, &der, &len, &key, why, sizeof(why)), TERN_OK);
         p->leaf[i] = devca_pem("CERTIFICATE", der, len);
-        CHECK_EQ(devca_key_pem(&key, &p->key[i]), TERN_OK);
-        tern_free(der);
-        cry_privkey_cleanup(&key);
+        CHECK_EQ(devca_key_pem(key, &p->key[i]), TERN_OK);
+        free(der);
+        tern_key_free(key);
     }
     devca_cleanup(&ca);
 }
 
 static void free_pki(struct pki *p)
 {
-    tern_free(p->ca);
+    free(p->ca);
     for (int i = 0; i < 3; i++) {
-        tern_free(p->leaf[i]);
-        tern_free(p->key[i]);
+        free(p->leaf[i]);
+        free(p->key[i]);
     }
 }
 
@@ -331,8 +331,8 @@ static void test_der_and_checks(void)
     free(chain);
     free(key);
     free(enc);
-    tern_free(d0);
-    tern_free(d1);
+    free(d0);
+    free(d1);
 }
 
 /* certificate_authorities: the names a server sends in its
@@ -390,8 +390,8 @@ static void test_ca_names(void)
     }
     x509_cert_free(ca_cert);
     x509_cert_free(other_cert);
-    tern_free(ca_der);
-    tern_free(other_der);
+    free(ca_der);
+    free(other_der);
     free(ca);
     free(other);
 }

@@ -6,8 +6,11 @@
 #include "devca.h"
 #include "test.h"
 
+#include "base/bytes.h"
 #include "base/mem.h"
+#include "crypto/provider.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static char why[DEVCA_WHY_MAX];
@@ -79,7 +82,7 @@ static bool verify_with(const struct rd *spki, const struct parsed *p, enum cry_
     return rc == TERN_OK;
 }
 
-static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash h)
+static void check_kind(enum tern_key_type kt, enum cry_sig_alg alg, enum cry_hash h)
 {
     struct devca ca;
     CHECK_EQ(devca_create(&ca, kt, "tern test CA", 30, NOW, why, sizeof(why)), TERN_OK);
@@ -99,7 +102,7 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
     /* PEM round trip through devca_load. */
     char *cert_pem = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len), *key_pem = NULL;
     CHECK(cert_pem && !strncmp(cert_pem, "-----BEGIN CERTIFICATE-----\n", 28));
-    CHECK_EQ(devca_key_pem(&ca.key, &key_pem), TERN_OK);
+    CHECK_EQ(devca_key_pem(ca.key, &key_pem), TERN_OK);
     CHECK(key_pem && strstr(key_pem, "-----BEGIN PRIVATE KEY-----"));
     struct devca loaded;
     CHECK_EQ(
@@ -116,7 +119,7 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
         .key_type = kt, .client = true, .days = 10, .names = names, .n_names = 4, .now = NOW};
     uint8_t *der = NULL;
     size_t len = 0;
-    struct cry_privkey lk;
+    tern_key *lk = NULL;
     CHECK_EQ(devca_issue(&loaded, &leaf, &der, &len, &lk, why, sizeof(why)), TERN_OK);
     struct parsed lp;
     CHECK(der && parse_cert(der, len, &lp));
@@ -134,7 +137,7 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
     /* AKI names the CA's key id. */
     CHECK(contains(lp.exts.p, lp.exts.len, ca.key_id, DEVCA_KEYID_LEN));
     /* keyUsage: digitalSignature, plus keyEncipherment for RSA. */
-    if (kt == CRY_KEY_RSA)
+    if (kt == TERN_KEY_RSA)
         CHECK(contains(lp.exts.p, lp.exts.len, "\x04\x04\x03\x02\x05\xa0", 6));
     else
         CHECK(contains(lp.exts.p, lp.exts.len, "\x04\x04\x03\x02\x07\x80", 6));
@@ -145,58 +148,58 @@ static void check_kind(enum cry_key_type kt, enum cry_sig_alg alg, enum cry_hash
                    "261118100640Z",
                    15));
     /* The leaf's key matches its certificate. */
-    struct cry_pubkey pk;
-    CHECK_EQ(cry_pubkey_parse_spki(&pk, lp.spki.p, lp.spki.len), TERN_OK);
-    CHECK(cry_privkey_matches(&lk, &pk));
-    cry_pubkey_cleanup(&pk);
+    uint8_t spki[4096];
+    size_t spki_len = 0;
+    CHECK_EQ(tern_key_spki(lk, spki, sizeof(spki), &spki_len), TERN_OK);
+    CHECK(spki_len == lp.spki.len && !memcmp(spki, lp.spki.p, spki_len));
 
     /* Two leaves never share a serial. */
     uint8_t *der2;
     size_t len2;
-    struct cry_privkey lk2;
+    tern_key *lk2 = NULL;
     CHECK_EQ(devca_issue(&loaded, &leaf, &der2, &len2, &lk2, why, sizeof(why)), TERN_OK);
     CHECK(len2 < 20 || memcmp(der + 15, der2 + 15, 16) != 0);
-    tern_free(der2);
-    cry_privkey_cleanup(&lk2);
+    free(der2);
+    tern_key_free(lk2);
 
-    cry_privkey_cleanup(&lk);
-    tern_free(der);
-    tern_free(cert_pem);
-    tern_free(key_pem);
+    tern_key_free(lk);
+    free(der);
+    free(cert_pem);
+    free(key_pem);
     devca_cleanup(&loaded);
     devca_cleanup(&ca);
 }
 
 static void test_ec(void)
 {
-    check_kind(CRY_KEY_EC_P256, CRY_SIG_ECDSA, CRY_SHA256);
+    check_kind(TERN_KEY_EC_P256, CRY_SIG_ECDSA, CRY_SHA256);
 }
 
 static void test_p384(void)
 {
-    check_kind(CRY_KEY_EC_P384, CRY_SIG_ECDSA, CRY_SHA384);
+    check_kind(TERN_KEY_EC_P384, CRY_SIG_ECDSA, CRY_SHA384);
 }
 
 static void test_rsa(void)
 {
-    check_kind(CRY_KEY_RSA, CRY_SIG_RSA_PKCS1, CRY_SHA256);
+    check_kind(TERN_KEY_RSA, CRY_SIG_RSA_PKCS1, CRY_SHA256);
 }
 
 static void test_ed25519(void)
 {
-    check_kind(CRY_KEY_ED25519, CRY_SIG_ED25519, CRY_SHA256);
+    check_kind(TERN_KEY_ED25519, CRY_SIG_ED25519, CRY_SHA256);
 }
 
 static void test_refusals(void)
 {
     struct devca ca, other;
-    CHECK_EQ(devca_create(&ca, CRY_KEY_EC_P256, "a", 30, NOW, why, sizeof(why)), TERN_OK);
-    CHECK_EQ(devca_create(&other, CRY_KEY_EC_P256, "b", 30, NOW, why, sizeof(why)), TERN_OK);
+    CHECK_EQ(devca_create(&ca, TERN_KEY_EC_P256, "a", 30, NOW, why, sizeof(why)), TERN_OK);
+    CHECK_EQ(devca_create(&other, TERN_KEY_EC_P256, "b", 30, NOW, why, sizeof(why)), TERN_OK);
     const char *bad[] = {"localhost", "bad name"};
-    struct devca_leaf leaf = {.key_type = CRY_KEY_EC_P256, .names = bad, .n_names = 2, .now = NOW};
+    struct devca_leaf leaf = {.key_type = TERN_KEY_EC_P256, .names = bad, .n_names = 2, .now = NOW};
     uint8_t *der = NULL;
     size_t len;
-    struct cry_privkey lk;
+    tern_key *lk = NULL;
     CHECK_EQ(devca_issue(&ca, &leaf, &der, &len, &lk, why, sizeof(why)), TERN_E_ARG);
     CHECK_CONTAINS(why, "'bad name'");
     CHECK(der == NULL);
@@ -209,7 +212,7 @@ static void test_refusals(void)
 
     /* A CA certificate with someone else's key is refused. */
     char *cert_pem = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len), *key_pem = NULL;
-    CHECK_EQ(devca_key_pem(&other.key, &key_pem), TERN_OK);
+    CHECK_EQ(devca_key_pem(other.key, &key_pem), TERN_OK);
     struct devca mixed;
     CHECK_EQ(
         devca_load(&mixed, cert_pem, strlen(cert_pem), key_pem, strlen(key_pem), why, sizeof(why)),
@@ -229,9 +232,9 @@ static void test_refusals(void)
     const char *crlf = "junk\r\n-----BEGIN X-----\r\nQUJD\r\nRA==\r\n-----END X-----";
     CHECK_EQ(devca_pem_decode(crlf, strlen(crlf), "X", &out, &out_len, why, sizeof(why)), TERN_OK);
     CHECK(out_len == 4 && !memcmp(out, "ABCD", 4));
-    tern_free(out);
-    tern_free(cert_pem);
-    tern_free(key_pem);
+    free(out);
+    free(cert_pem);
+    free(key_pem);
     devca_cleanup(&ca);
     devca_cleanup(&other);
 }
@@ -250,8 +253,8 @@ static void test_pem_lines(void)
     CHECK_EQ(devca_pem_decode(pem, strlen(pem), "CERTIFICATE", &back, &len, why, sizeof(why)),
              TERN_OK);
     CHECK(len == 100 && !memcmp(back, der, 100));
-    tern_free(back);
-    tern_free(pem);
+    free(back);
+    free(pem);
 }
 
 int main(void)

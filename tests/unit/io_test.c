@@ -29,20 +29,20 @@ static void make_pki(void)
 {
     char why[DEVCA_WHY_MAX];
     struct devca ca;
-    CHECK_EQ(devca_create(&ca, CRY_KEY_EC_P256, "io test CA", 2, time(NULL), why, sizeof(why)),
+    CHECK_EQ(devca_create(&ca, TERN_KEY_EC_P256, "io test CA", 2, time(NULL), why, sizeof(why)),
              TERN_OK);
     const char *names[] = {"localhost", "127.0.0.1"};
     struct devca_leaf leaf = {
-        .key_type = CRY_KEY_EC_P256, .names = names, .n_names = 2, .days = 2, .now = time(NULL)};
+        .key_type = TERN_KEY_EC_P256, .names = names, .n_names = 2, .days = 2, .now = time(NULL)};
     uint8_t *der;
     size_t len;
-    struct cry_privkey key;
+    tern_key *key = NULL;
     CHECK_EQ(devca_issue(&ca, &leaf, &der, &len, &key, why, sizeof(why)), TERN_OK);
     ca_pem = devca_pem("CERTIFICATE", ca.cert_der, ca.cert_len);
     leaf_pem = devca_pem("CERTIFICATE", der, len);
-    CHECK_EQ(devca_key_pem(&key, &leaf_key_pem), TERN_OK);
-    tern_free(der);
-    cry_privkey_cleanup(&key);
+    CHECK_EQ(devca_key_pem(key, &leaf_key_pem), TERN_OK);
+    free(der);
+    tern_key_free(key);
     devca_cleanup(&ca);
 }
 
@@ -447,8 +447,8 @@ int main(void)
     RUN(test_burst_then_silence);
     RUN(test_blocking_tcp);
     RUN(test_peer_vanishes);
-    tern_free(ca_pem);
-    tern_free(leaf_pem);
-    tern_free(leaf_key_pem);
+    free(ca_pem);
+    free(leaf_pem);
+    free(leaf_key_pem);
     return test_done();
 }
