@@ -1,0 +1,965 @@
+/* SSL objects on tern's sans-I/O connection: the configuration built at
+ * the first handshake step from the SSL_CTX and the SSL's own settings,
+ * bytes moved with libcrypto's BIO_read/BIO_write, and OpenSSL's
+ * SSL_get_error protocol on top. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "local.h"
+
+#define COMPAT_IO_CHUNK 17408 /* a whole TLS record with its header */
+
+static const SSL_METHOD method_any = {-1}, method_client = {0}, method_server = {1};
+
+const SSL_METHOD *TLS_method(void)
+{
+    return &method_any;
+}
+const SSL_METHOD *TLS_client_method(void)
+{
+    return &method_client;
+}
+const SSL_METHOD *TLS_server_method(void)
+{
+    return &method_server;
+}
+
+int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
+{
+    if (!OPENSSL_init_crypto(opts, settings))
+        return 0;
+    compat_err_init();
+    return 1;
+}
+
+/* ---- SSL_CTX ---- */
+
+SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
+{
+    if (meth == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_CTX_new: no method");
+        return NULL;
+    }
+    OPENSSL_init_ssl(0, NULL);
+    SSL_CTX *ctx = OPENSSL_zalloc(sizeof(*ctx));
+    if (ctx == NULL)
+        return NULL;
+    ctx->refs = 1;
+    ctx->method = meth;
+    ctx->store = X509_STORE_new();
+    ctx->verify_depth = -1;
+    ctx->timeout = 7200;
+    ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
+    ctx->sess_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
+    if (ctx->store == NULL || !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
+        X509_STORE_free(ctx->store);
+        OPENSSL_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int SSL_CTX_up_ref(SSL_CTX *ctx)
+{
+    __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+void SSL_CTX_free(SSL_CTX *ctx)
+{
+    if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
+    X509_STORE_free(ctx->store);
+    X509_free(ctx->cert);
+    sk_X509_pop_free(ctx->chain, X509_free);
+    EVP_PKEY_free(ctx->key);
+    OPENSSL_free(ctx->alpn);
+    OPENSSL_free(ctx);
+}
+
+X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
+{
+    return ctx->store;
+}
+
+void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
+{
+    X509_STORE_free(ctx->store);
+    ctx->store = store; /* the store's reference passes to ctx, as in OpenSSL */
+}
+
+int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data)
+{
+    return CRYPTO_set_ex_data(&ctx->ex, idx, data);
+}
+void *SSL_CTX_get_ex_data(const SSL_CTX *ctx, int idx)
+{
+    return CRYPTO_get_ex_data(&ctx->ex, idx);
+}
+
+/* ---- SSL ---- */
+
+SSL *SSL_new(SSL_CTX *ctx)
+{
+    if (ctx == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_new: no SSL_CTX");
+        return NULL;
+    }
+    SSL *s = OPENSSL_zalloc(sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->refs = 1;
+    SSL_CTX_up_ref(ctx);
+    s->ctx = ctx;
+    s->server = ctx->method->role;
+    s->options = ctx->options;
+    s->mode = ctx->mode;
+    s->verify_mode = ctx->verify_mode;
+    s->verify_depth = ctx->verify_depth;
+    s->verify_cb = ctx->verify_cb;
+    s->min_version = ctx->min_version;
+    s->max_version = ctx->max_version;
+    s->verify_result = X509_V_OK;
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex)) {
+        SSL_CTX_free(ctx);
+        OPENSSL_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void drop_conn(SSL *s)
+{
+    tern_conn_free(s->conn);
+    s->conn = NULL;
+    tern_config_free(s->cfg);
+    s->cfg = NULL;
+}
+
+void SSL_free(SSL *s)
+{
+    if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex);
+    drop_conn(s);
+    /* OpenSSL's rule: one reference each, one when rbio == wbio */
+    if (s->wbio != s->rbio)
+        BIO_free_all(s->wbio);
+    BIO_free_all(s->rbio);
+    X509_free(s->peer);
+    sk_X509_pop_free(s->peer_chain, X509_free);
+    OPENSSL_free(s->host);
+    SSL_CTX_free(s->ctx);
+    OPENSSL_free(s);
+}
+
+SSL_CTX *SSL_get_SSL_CTX(const SSL *s)
+{
+    return s->ctx;
+}
+
+SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
+{
+    if (ctx == NULL)
+        ctx = s->ctx;
+    if (ctx == s->ctx)
+        return ctx;
+    SSL_CTX_up_ref(ctx);
+    SSL_CTX_free(s->ctx);
+    s->ctx = ctx;
+    return ctx;
+}
+
+int SSL_set_ex_data(SSL *s, int idx, void *data)
+{
+    return CRYPTO_set_ex_data(&s->ex, idx, data);
+}
+void *SSL_get_ex_data(const SSL *s, int idx)
+{
+    return CRYPTO_get_ex_data(&s->ex, idx);
+}
+
+void SSL_set_connect_state(SSL *s)
+{
+    s->server = 0;
+}
+void SSL_set_accept_state(SSL *s)
+{
+    s->server = 1;
+}
+
+/* ---- BIOs, with OpenSSL's ownership rules ---- */
+
+void SSL_set0_rbio(SSL *s, BIO *rbio)
+{
+    if (s->rbio != s->wbio)
+        BIO_free_all(s->rbio);
+    s->rbio = rbio;
+}
+
+void SSL_set0_wbio(SSL *s, BIO *wbio)
+{
+    if (s->wbio != s->rbio)
+        BIO_free_all(s->wbio);
+    s->wbio = wbio;
+}
+
+void SSL_set_bio(SSL *s, BIO *rbio, BIO *wbio)
+{
+    /* The cases of OpenSSL's SSL_set_bio(3): unchanged ends keep their
+     * reference; one BIO for both carries one reference. */
+    if (rbio == s->rbio && wbio == s->wbio)
+        return;
+    if (rbio != NULL && rbio == wbio && rbio != s->rbio && rbio != s->wbio)
+        BIO_up_ref(rbio);
+    if (rbio == s->rbio) {
+        SSL_set0_wbio(s, wbio);
+        return;
+    }
+    if (wbio == s->wbio && s->rbio != s->wbio) {
+        SSL_set0_rbio(s, rbio);
+        return;
+    }
+    BIO *old_r = s->rbio, *old_w = s->wbio;
+    s->rbio = rbio;
+    s->wbio = wbio;
+    if (old_w != old_r && old_w != wbio)
+        BIO_free_all(old_w);
+    if (old_r != rbio && old_r != wbio)
+        BIO_free_all(old_r);
+    if (rbio == wbio && rbio != NULL && (old_r == rbio || old_w == rbio))
+        BIO_free(rbio); /* it carried a reference already: drop the extra one */
+}
+
+BIO *SSL_get_rbio(const SSL *s)
+{
+    return s->rbio;
+}
+BIO *SSL_get_wbio(const SSL *s)
+{
+    return s->wbio;
+}
+
+int SSL_set_fd(SSL *s, int fd)
+{
+    BIO *b = BIO_new(BIO_s_socket());
+    if (b == NULL) {
+        compat_fail(ERR_R_BUF_LIB, "SSL_set_fd: no socket BIO");
+        return 0;
+    }
+    BIO_set_fd(b, fd, BIO_NOCLOSE);
+    SSL_set_bio(s, b, b);
+    return 1;
+}
+
+/* ---- the configuration for one connection ---- */
+
+static void keylog_tramp(void *arg, const char *line)
+{
+    SSL *s = arg;
+    if (s->ctx->keylog_cb != NULL)
+        s->ctx->keylog_cb(s, line);
+}
+
+static int accept_anyway(void *arg, tern_conn *c, const struct tern_verdict *v,
+                         const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                         size_t why_cap)
+{
+    return 1; /* SSL_VERIFY_NONE: the verdict is kept for SSL_get_verify_result */
+}
+
+static int refuse_no_anchor(void *arg, tern_conn *c, const struct tern_verdict *v,
+                            const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                            size_t why_cap)
+{
+    snprintf(why, why_cap, "the SSL_CTX's X509_STORE holds no trust anchor");
+    return 1;
+}
+
+/* add_store_anchors gives tern the certificates of the X509_STORE as DER
+ * trust anchors; *out_n counts them. */
+static int add_store_anchors(SSL *s, size_t *out_n)
+{
+    *out_n = 0;
+    X509_STORE *st = s->ctx->store;
+    if (st == NULL)
+        return 1;
+    if (!X509_STORE_lock(st))
+        return 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
+    int ok = 1;
+    for (int i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        if (x == NULL)
+            continue; /* a CRL */
+        unsigned char *der = NULL;
+        int len = i2d_X509(x, &der);
+        if (len <= 0) {
+            ok = 0;
+            break;
+        }
+        int st_ = tern_config_add_trust_der(s->cfg, der, (size_t)len);
+        OPENSSL_free(der);
+        if (st_ != TERN_OK) {
+            compat_fail(SSL_R_CERTIFICATE_VERIFY_FAILED, "a trust anchor of the X509_STORE: %s",
+                        tern_config_error(s->cfg) ? tern_config_error(s->cfg)
+                                                  : tern_status_name(st_));
+            ok = 0;
+        }
+        (*out_n)++;
+    }
+    X509_STORE_unlock(st);
+    return ok;
+}
+
+static uint16_t clamp_version(int v, uint16_t dflt)
+{
+    if (v == 0)
+        return dflt;
+    if (v < TLS1_2_VERSION)
+        return TLS1_2_VERSION; /* tern's floor holds whatever is asked */
+    if (v > TLS1_3_VERSION)
+        return TLS1_3_VERSION;
+    return (uint16_t)v;
+}
+
+static int add_own_chain(SSL *s)
+{
+    SSL_CTX *ctx = s->ctx;
+    if (ctx->cert == NULL || ctx->key == NULL)
+        return 1;
+    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
+    size_t lens[1 + COMPAT_MAX_CHAIN];
+    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
+    size_t n = 0;
+    int ok = 0;
+    unsigned char *key = NULL;
+    int klen = 0;
+    int len = i2d_X509(ctx->cert, &bufs[n]);
+    if (len <= 0)
+        goto out;
+    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    for (int i = 0; i < sk_X509_num(ctx->chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
+        len = i2d_X509(sk_X509_value(ctx->chain, i), &bufs[n]);
+        if (len <= 0)
+            goto out;
+        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    }
+    klen = i2d_PrivateKey(ctx->key, &key);
+    if (klen <= 0)
+        goto out;
+    int st = tern_config_add_cert_chain_der(s->cfg, ders, lens, n, key, (size_t)klen);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : tern_status_name(st));
+        goto out;
+    }
+    ok = 1;
+out:
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(bufs[i]);
+    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
+    return ok;
+}
+
+static int alpn_to_tern(SSL *s)
+{
+    SSL_CTX *ctx = s->ctx;
+    if (ctx->alpn_len == 0)
+        return 1;
+    char *names[32];
+    size_t n = 0, i = 0;
+    int ok = 1;
+    while (i < ctx->alpn_len && n < 32) {
+        size_t l = ctx->alpn[i];
+        if (l == 0 || i + 1 + l > ctx->alpn_len)
+            break;
+        names[n] = OPENSSL_strndup((const char *)ctx->alpn + i + 1, l);
+        if (names[n] == NULL)
+            break;
+        n++;
+        i += 1 + l;
+    }
+    int st = tern_config_set_alpn(s->cfg, (const char *const *)names, n);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_BAD_VALUE, "ALPN list: %s", tern_status_name(st));
+        ok = 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        OPENSSL_free(names[k]);
+    return ok;
+}
+
+/* start makes the tern connection at the first handshake step. */
+static int start(SSL *s)
+{
+    if (s->conn != NULL)
+        return 1;
+    if (s->server < 0) {
+        compat_fail(SSL_R_CONNECTION_TYPE_NOT_SET,
+                    "neither SSL_set_connect_state nor SSL_set_accept_state was called");
+        return 0;
+    }
+    if (s->rbio == NULL || s->wbio == NULL) {
+        compat_fail(SSL_R_UNINITIALIZED, "no BIO: call SSL_set_fd or SSL_set_bio first");
+        return 0;
+    }
+    s->cfg = tern_config_new();
+    if (s->cfg == NULL)
+        return 0;
+    int st = tern_config_set_versions(s->cfg, clamp_version(s->min_version, TLS1_2_VERSION),
+                                      clamp_version(s->max_version, TLS1_3_VERSION));
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
+                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
+                    "offers (TLS 1.2 and 1.3)",
+                    (unsigned)s->min_version, (unsigned)s->max_version);
+        goto fail;
+    }
+    if (s->ctx->n_groups > 0 &&
+        tern_config_set_groups(s->cfg, s->ctx->groups, s->ctx->n_groups) != TERN_OK) {
+        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
+        goto fail;
+    }
+    if (!alpn_to_tern(s) || !add_own_chain(s))
+        goto fail;
+    if (s->ctx->keylog_cb != NULL)
+        tern_config_set_keylog(s->cfg, keylog_tramp, s);
+    size_t anchors = 0;
+    if (!add_store_anchors(s, &anchors))
+        goto fail;
+    int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
+    if (!s->server) {
+        if (anchors == 0)
+            tern_config_set_verify_callback(s->cfg, refuse_no_anchor, s);
+        if (!verify_peer)
+            tern_config_set_verify_override_DANGEROUS(s->cfg, accept_anyway, s);
+        if (s->host == NULL) {
+            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
+                        "tern's libssl needs the server's host name to verify it "
+                        "(SSL_set_tlsext_host_name)");
+            goto fail;
+        }
+        s->conn = tern_conn_new_client(s->cfg, s->host);
+    } else {
+        if (verify_peer) {
+            st = tern_config_set_client_auth(s->cfg,
+                                             (s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+                                                 ? TERN_CLIENT_AUTH_REQUIRED
+                                                 : TERN_CLIENT_AUTH_OPTIONAL);
+            if (st != TERN_OK)
+                goto fail;
+        }
+        s->conn = tern_conn_new_server(s->cfg);
+    }
+    if (s->conn == NULL) {
+        compat_fail(ERR_R_MALLOC_FAILURE, "tern could not make the connection: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "out of memory");
+        goto fail;
+    }
+    return 1;
+fail:
+    s->failed = 1;
+    drop_conn(s);
+    return 0;
+}
+
+/* ---- moving bytes ---- */
+
+enum { IO_OK = 0, IO_WANT_READ, IO_WANT_WRITE, IO_EOF, IO_ERROR };
+
+/* flush writes what tern has to send to wbio. */
+static int flush(SSL *s)
+{
+    for (;;) {
+        const uint8_t *out;
+        size_t len;
+        if (tern_conn_output(s->conn, &out, &len) != TERN_OK || len == 0)
+            return IO_OK;
+        int n = BIO_write(s->wbio, out, len > INT32_MAX ? INT32_MAX : (int)len);
+        if (n > 0) {
+            tern_conn_output_done(s->conn, (size_t)n);
+            continue;
+        }
+        if (BIO_should_retry(s->wbio)) {
+            s->rwstate = SSL_WRITING;
+            return IO_WANT_WRITE;
+        }
+        s->sys_failed = 1;
+        return IO_ERROR;
+    }
+}
+
+/* fill reads one chunk from rbio into tern. */
+static int fill(SSL *s)
+{
+    uint8_t buf[COMPAT_IO_CHUNK];
+    int n = BIO_read(s->rbio, buf, sizeof(buf));
+    if (n > 0) {
+        size_t used;
+        (void)tern_conn_feed(s->conn, buf, (size_t)n, &used);
+        OPENSSL_cleanse(buf, (size_t)n);
+        return IO_OK;
+    }
+    if (BIO_should_retry(s->rbio)) {
+        s->rwstate = SSL_READING;
+        return IO_WANT_READ;
+    }
+    if (n == 0 || BIO_eof(s->rbio))
+        return IO_EOF;
+    s->sys_failed = 1;
+    return IO_ERROR;
+}
+
+static int verify_code(enum tern_verify_reason r)
+{
+    switch (r) {
+    case TERN_VERIFY_OK:
+    case TERN_VERIFY_NO_CERTIFICATE:
+        return X509_V_OK;
+    case TERN_VERIFY_EXPIRED:
+        return X509_V_ERR_CERT_HAS_EXPIRED;
+    case TERN_VERIFY_NOT_YET_VALID:
+        return X509_V_ERR_CERT_NOT_YET_VALID;
+    case TERN_VERIFY_UNKNOWN_ISSUER:
+        return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    case TERN_VERIFY_SELF_SIGNED:
+        return X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+    case TERN_VERIFY_NAME_MISMATCH:
+        return X509_V_ERR_HOSTNAME_MISMATCH;
+    case TERN_VERIFY_REVOKED:
+        return X509_V_ERR_CERT_REVOKED;
+    case TERN_VERIFY_BAD_SIGNATURE:
+        return X509_V_ERR_CERT_SIGNATURE_FAILURE;
+    case TERN_VERIFY_CONSTRAINT:
+        return X509_V_ERR_INVALID_CA;
+    case TERN_VERIFY_USAGE:
+        return X509_V_ERR_INVALID_PURPOSE;
+    case TERN_VERIFY_PATH_TOO_LONG:
+        return X509_V_ERR_CERT_CHAIN_TOO_LONG;
+    case TERN_VERIFY_UNSUPPORTED:
+        return X509_V_ERR_CA_MD_TOO_WEAK;
+    case TERN_VERIFY_MALFORMED:
+        return X509_V_ERR_INVALID_EXTENSION;
+    case TERN_VERIFY_CRL:
+        return X509_V_ERR_UNABLE_TO_GET_CRL;
+    case TERN_VERIFY_PIN_MISMATCH:
+    case TERN_VERIFY_REFUSED:
+        return X509_V_ERR_APPLICATION_VERIFICATION;
+    default:
+        return X509_V_ERR_UNSPECIFIED;
+    }
+}
+
+static void take_verdict(SSL *s)
+{
+    struct tern_verdict v;
+    if (tern_conn_peer_verdict(s->conn, &v) == TERN_OK) {
+        s->verify_result = verify_code(v.reason);
+        tern_verdict_cleanup(&v);
+    }
+}
+
+/* conn_failed queues tern's sentence as an ERR entry once. */
+static int conn_failed(SSL *s)
+{
+    int st = tern_conn_status(s->conn);
+    if (st == TERN_OK || st == TERN_E_CLOSED)
+        return 0;
+    if (!s->failed) {
+        take_verdict(s);
+        const char *why = tern_conn_error(s->conn);
+        int reason = s->verify_result != X509_V_OK ? SSL_R_CERTIFICATE_VERIFY_FAILED
+                                                   : SSL_R_SSL_HANDSHAKE_FAILURE;
+        if (tern_conn_handshake_done(s->conn))
+            reason = SSL_R_PROTOCOL_IS_SHUTDOWN;
+        compat_fail(reason, "%s", why != NULL ? why : tern_status_name(st));
+        s->failed = 1;
+    }
+    return 1;
+}
+
+static int handshake(SSL *s)
+{
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    if (!start(s))
+        return -1;
+    for (;;) {
+        int r = flush(s);
+        if (r == IO_WANT_WRITE)
+            return -1;
+        if (r == IO_ERROR)
+            return -1;
+        if (conn_failed(s))
+            return -1;
+        if (tern_conn_handshake_done(s->conn)) {
+            take_verdict(s);
+            return 1;
+        }
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection during the handshake");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_do_handshake(SSL *s)
+{
+    return handshake(s);
+}
+
+int SSL_connect(SSL *s)
+{
+    if (s->conn == NULL)
+        s->server = 0;
+    return handshake(s);
+}
+
+int SSL_accept(SSL *s)
+{
+    if (s->conn == NULL)
+        s->server = 1;
+    return handshake(s);
+}
+
+int SSL_is_init_finished(const SSL *s)
+{
+    return s->conn != NULL && tern_conn_handshake_done(s->conn);
+}
+
+int SSL_in_init(const SSL *s)
+{
+    return !SSL_is_init_finished(s);
+}
+
+static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+{
+    *out_n = 0;
+    if (!SSL_is_init_finished(s)) {
+        int r = handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    for (;;) {
+        size_t n = 0;
+        int st = tern_conn_read(s->conn, buf, num, &n);
+        if (st == TERN_OK && n > 0) {
+            *out_n = n;
+            return 1;
+        }
+        if (st == TERN_E_CLOSED) {
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            s->got_close = 1;
+            return 0;
+        }
+        if (st != TERN_OK && st != TERN_WANT_READ) {
+            conn_failed(s);
+            (void)flush(s); /* the alert */
+            return -1;
+        }
+        int r = flush(s); /* a KeyUpdate's answer */
+        if (r != IO_OK)
+            return -1;
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            if (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
+                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+                s->got_close = 1;
+                return 0;
+            }
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection without close_notify");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    size_t n = 0;
+    int r = read_some(s, buf, num, &n);
+    *readbytes = n;
+    return r > 0;
+}
+
+int SSL_read(SSL *s, void *buf, int num)
+{
+    if (num < 0) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_read: negative length %d", num);
+        return -1;
+    }
+    size_t n = 0;
+    int r = read_some(s, buf, (size_t)num, &n);
+    return r > 0 ? (int)n : r;
+}
+
+static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+{
+    *out_n = 0;
+    if (!SSL_is_init_finished(s)) {
+        int r = handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    if (s->shutdown & SSL_SENT_SHUTDOWN) {
+        compat_fail(SSL_R_PROTOCOL_IS_SHUTDOWN, "SSL_write after SSL_shutdown");
+        s->failed = 1;
+        return -1;
+    }
+    if (s->write_pending == 0 && num > 0) {
+        /* queued whole; a retry after WANT_WRITE (OpenSSL: same arguments)
+         * only sends what is left */
+        size_t n;
+        int st = tern_conn_write(s->conn, buf, num, &n);
+        if (st != TERN_OK) {
+            conn_failed(s);
+            return -1;
+        }
+        s->write_pending = 1;
+    }
+    int r = flush(s);
+    if (r != IO_OK)
+        return -1;
+    s->write_pending = 0;
+    *out_n = num;
+    return 1;
+}
+
+int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    size_t n = 0;
+    int r = write_some(s, buf, num, &n);
+    if (written != NULL)
+        *written = n;
+    return r > 0;
+}
+
+int SSL_write(SSL *s, const void *buf, int num)
+{
+    if (num < 0) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_write: negative length %d", num);
+        return -1;
+    }
+    size_t n = 0;
+    int r = write_some(s, buf, (size_t)num, &n);
+    return r > 0 ? (int)n : r;
+}
+
+int SSL_pending(const SSL *s)
+{
+    /* tern opens records as they are fed; a peek without consuming is not
+     * in its API yet, so nothing is reported pending (programs then read
+     * from the socket, which is correct, just one poll later). */
+    return 0;
+}
+
+int SSL_has_pending(const SSL *s)
+{
+    return 0;
+}
+
+int SSL_shutdown(SSL *s)
+{
+    if (s->conn == NULL || !tern_conn_handshake_done(s->conn)) {
+        compat_fail(SSL_R_UNINITIALIZED, "SSL_shutdown before the handshake completed");
+        return -1;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->quiet_shutdown) {
+        s->shutdown = SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
+        return 1;
+    }
+    if (!(s->shutdown & SSL_SENT_SHUTDOWN)) {
+        s->shutdown |= SSL_SENT_SHUTDOWN;
+        if (tern_conn_close(s->conn) != TERN_OK && conn_failed(s))
+            return -1;
+    }
+    int r = flush(s);
+    if (r != IO_OK)
+        return -1;
+    if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
+        return 1;
+    if (!s->close_flushed) {
+        s->close_flushed = 1; /* the first call: close_notify is out, report 0 */
+        return 0;
+    }
+    /* a second call waits for the peer's close_notify */
+    uint8_t sink[4096];
+    for (;;) {
+        size_t n;
+        int st = tern_conn_read(s->conn, sink, sizeof(sink), &n);
+        if (st == TERN_E_CLOSED) {
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            return 1;
+        }
+        if (st == TERN_OK && n > 0)
+            continue; /* data after our close_notify is dropped, as OpenSSL does */
+        if (st != TERN_WANT_READ && st != TERN_OK) {
+            conn_failed(s);
+            return -1;
+        }
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection without close_notify");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_get_shutdown(const SSL *s)
+{
+    return s->shutdown;
+}
+
+void SSL_set_shutdown(SSL *s, int mode)
+{
+    s->shutdown = mode;
+}
+
+void SSL_set_quiet_shutdown(SSL *s, int mode)
+{
+    s->quiet_shutdown = mode;
+}
+
+int SSL_get_error(const SSL *s, int ret)
+{
+    if (ret > 0)
+        return SSL_ERROR_NONE;
+    unsigned long e = ERR_peek_error();
+    if (e != 0)
+        return ERR_GET_LIB(e) == ERR_LIB_SYS ? SSL_ERROR_SYSCALL : SSL_ERROR_SSL;
+    if (s->rwstate == SSL_READING) {
+        if (BIO_should_read(s->rbio))
+            return SSL_ERROR_WANT_READ;
+        if (BIO_should_write(s->rbio))
+            return SSL_ERROR_WANT_WRITE;
+    }
+    if (s->rwstate == SSL_WRITING) {
+        if (BIO_should_write(s->wbio))
+            return SSL_ERROR_WANT_WRITE;
+        if (BIO_should_read(s->wbio))
+            return SSL_ERROR_WANT_READ;
+    }
+    if (s->got_close)
+        return SSL_ERROR_ZERO_RETURN;
+    return SSL_ERROR_SYSCALL;
+}
+
+/* ---- what was negotiated ---- */
+
+int SSL_version(const SSL *s)
+{
+    return s->conn != NULL && tern_conn_version(s->conn) ? tern_conn_version(s->conn)
+                                                         : TLS1_3_VERSION;
+}
+
+const char *SSL_get_version(const SSL *s)
+{
+    switch (SSL_version(s)) {
+    case TLS1_2_VERSION:
+        return "TLSv1.2";
+    case TLS1_3_VERSION:
+        return "TLSv1.3";
+    default:
+        return "unknown";
+    }
+}
+
+const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
+{
+    if (s->conn == NULL || !tern_conn_handshake_done(s->conn))
+        return NULL;
+    return compat_cipher(tern_conn_cipher_suite(s->conn));
+}
+
+long SSL_get_verify_result(const SSL *s)
+{
+    return s->verify_result;
+}
+
+void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)
+{
+    const char *p = s->conn != NULL ? tern_conn_alpn(s->conn) : NULL;
+    *data = (const unsigned char *)p;
+    *len = p != NULL ? (unsigned)strlen(p) : 0;
+}
+
+const char *SSL_get_servername(const SSL *s, const int type)
+{
+    if (type != TLSEXT_NAMETYPE_host_name)
+        return NULL;
+    if (s->server && s->conn != NULL)
+        return tern_conn_server_name(s->conn);
+    return s->host;
+}
+
+int SSL_session_reused(const SSL *s)
+{
+    return s->conn != NULL && tern_conn_resumed(s->conn);
+}
+
+static X509 *peer_cert(const SSL *s, size_t i)
+{
+    const uint8_t *der;
+    size_t len;
+    if (s->conn == NULL || tern_conn_peer_cert_der(s->conn, i, &der, &len) != TERN_OK)
+        return NULL;
+    return d2i_X509(NULL, &der, (long)len);
+}
+
+X509 *SSL_get1_peer_certificate(const SSL *s)
+{
+    SSL *m = (SSL *)s; /* the cache keeps pointer identity across calls */
+    if (m->peer == NULL)
+        m->peer = peer_cert(s, 0);
+    if (m->peer != NULL)
+        X509_up_ref(m->peer);
+    return m->peer;
+}
+
+STACK_OF(X509) * SSL_get_peer_cert_chain(const SSL *s)
+{
+    SSL *m = (SSL *)s;
+    if (m->peer_chain != NULL)
+        return m->peer_chain;
+    if (s->conn == NULL)
+        return NULL;
+    size_t n = tern_conn_peer_cert_count(s->conn);
+    if (n == 0)
+        return NULL;
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL)
+        return NULL;
+    /* on a server OpenSSL's chain leaves the leaf out */
+    for (size_t i = s->server ? 1 : 0; i < n; i++) {
+        X509 *x = (i == 0) ? SSL_get1_peer_certificate(s) : peer_cert(s, i);
+        if (x == NULL || !sk_X509_push(sk, x)) {
+            X509_free(x);
+            sk_X509_pop_free(sk, X509_free);
+            return NULL;
+        }
+    }
+    m->peer_chain = sk;
+    return sk;
+}
