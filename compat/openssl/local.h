@@ -77,6 +77,11 @@ struct ssl_st {
     int write_pending; /* an SSL_write was queued whole, not yet all sent */
     int close_flushed; /* our close_notify went out (SSL_shutdown returned 0) */
     long verify_result;
+    int store_checked, store_ok; /* the chain was verified against the store */
+    char store_why[320];
+    /* plaintext opened by tern, not yet read: SSL_pending */
+    size_t pend_off, pend_len;
+    uint8_t pend[2 * 17408];
     X509 *peer;
     STACK_OF(X509) * peer_chain;
 };

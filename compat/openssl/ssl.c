@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "local.h"
 
 #define COMPAT_IO_CHUNK 17408 /* a whole TLS record with its header */
@@ -143,15 +146,13 @@ void SSL_free(SSL *s)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex);
     drop_conn(s);
-    /* OpenSSL's rule: one reference each, one when rbio == wbio */
-    if (s->wbio != s->rbio)
-        BIO_free_all(s->wbio);
+    BIO_free_all(s->wbio); /* one reference each */
     BIO_free_all(s->rbio);
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
     OPENSSL_free(s->host);
     SSL_CTX_free(s->ctx);
-    OPENSSL_free(s);
+    OPENSSL_clear_free(s, sizeof(*s)); /* pend held plaintext */
 }
 
 SSL_CTX *SSL_get_SSL_CTX(const SSL *s)
@@ -191,45 +192,37 @@ void SSL_set_accept_state(SSL *s)
 
 /* ---- BIOs, with OpenSSL's ownership rules ---- */
 
+/* OpenSSL's model: rbio and wbio each hold one reference, also when they
+ * are the same BIO. */
 void SSL_set0_rbio(SSL *s, BIO *rbio)
 {
-    if (s->rbio != s->wbio)
-        BIO_free_all(s->rbio);
+    BIO_free_all(s->rbio);
     s->rbio = rbio;
 }
 
 void SSL_set0_wbio(SSL *s, BIO *wbio)
 {
-    if (s->wbio != s->rbio)
-        BIO_free_all(s->wbio);
+    BIO_free_all(s->wbio);
     s->wbio = wbio;
 }
 
 void SSL_set_bio(SSL *s, BIO *rbio, BIO *wbio)
 {
-    /* The cases of OpenSSL's SSL_set_bio(3): unchanged ends keep their
-     * reference; one BIO for both carries one reference. */
+    /* the cases of SSL_set_bio(3) */
     if (rbio == s->rbio && wbio == s->wbio)
         return;
-    if (rbio != NULL && rbio == wbio && rbio != s->rbio && rbio != s->wbio)
-        BIO_up_ref(rbio);
+    if (rbio != NULL && rbio == wbio)
+        BIO_up_ref(rbio); /* the caller gave one reference for two places */
     if (rbio == s->rbio) {
-        SSL_set0_wbio(s, wbio);
+        SSL_set0_wbio(s, wbio); /* only wbio changes: one reference adopted */
         return;
     }
     if (wbio == s->wbio && s->rbio != s->wbio) {
-        SSL_set0_rbio(s, rbio);
+        SSL_set0_rbio(s, rbio); /* only rbio changes, and they were apart */
         return;
     }
-    BIO *old_r = s->rbio, *old_w = s->wbio;
-    s->rbio = rbio;
-    s->wbio = wbio;
-    if (old_w != old_r && old_w != wbio)
-        BIO_free_all(old_w);
-    if (old_r != rbio && old_r != wbio)
-        BIO_free_all(old_r);
-    if (rbio == wbio && rbio != NULL && (old_r == rbio || old_w == rbio))
-        BIO_free(rbio); /* it carried a reference already: drop the extra one */
+    SSL_set0_rbio(s, rbio);
+    SSL_set0_wbio(s, wbio);
 }
 
 BIO *SSL_get_rbio(const SSL *s)
@@ -262,55 +255,136 @@ static void keylog_tramp(void *arg, const char *line)
         s->ctx->keylog_cb(s, line);
 }
 
-static int accept_anyway(void *arg, tern_conn *c, const struct tern_verdict *v,
+/* ---- verification through the X509_STORE, at verification time ----
+ *
+ * Programs fill the store late (curl loads its CA file on its first read
+ * from the server, after the ClientHello went out), so the anchors are read
+ * when the peer's chain is there: each certificate's issuer is looked up in
+ * the store (X509_STORE_CTX_get1_issuer: the loaded objects and, lazily,
+ * hashed capath folders), and the issuers found become a tern trust store
+ * for tern_x509_verify_der. That verdict is the SSL's; tern's own verdict
+ * against its default trust is not used: a verify callback refuses what the
+ * store does not support and the override accepts what it does (or
+ * anything under SSL_VERIFY_NONE, the verdict kept for
+ * SSL_get_verify_result). */
+
+static int verify_code(enum tern_verify_reason r);
+
+static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens, size_t n,
+                        char *why, size_t why_cap)
+{
+    if (s->store_checked)
+        goto done;
+    s->store_checked = 1;
+    s->store_ok = 0;
+    s->verify_result = X509_V_ERR_UNSPECIFIED;
+    snprintf(s->store_why, sizeof(s->store_why), "the peer's chain could not be checked");
+    X509_STORE *st = s->ctx->store;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509_STORE_CTX *xc = X509_STORE_CTX_new();
+    BIO *pem = BIO_new(BIO_s_mem());
+    tern_trust *trust = tern_trust_new();
+    size_t found = 0;
+    if (chain == NULL || xc == NULL || pem == NULL || trust == NULL || st == NULL || n == 0)
+        goto out;
+    for (size_t i = 0; i < n && i < 32; i++) {
+        const unsigned char *p = certs[i];
+        X509 *x = d2i_X509(NULL, &p, (long)lens[i]);
+        if (x == NULL || !sk_X509_push(chain, x)) {
+            X509_free(x);
+            snprintf(s->store_why, sizeof(s->store_why),
+                     "certificate %zu of the peer does not parse", i);
+            goto out;
+        }
+    }
+    if (!X509_STORE_CTX_init(xc, st, sk_X509_value(chain, 0), chain))
+        goto out;
+    /* the issuer of each certificate of the chain, and the issuer of the
+     * last one found, in the store */
+    for (int i = 0; i < sk_X509_num(chain) && found < 16; i++) {
+        X509 *cur = sk_X509_value(chain, i);
+        for (int step = 0; step < 8 && cur != NULL; step++) {
+            X509 *issuer = NULL;
+            if (X509_STORE_CTX_get1_issuer(&issuer, xc, cur) != 1 || issuer == NULL)
+                break;
+            int self = X509_cmp(issuer, cur) == 0;
+            int ok = PEM_write_bio_X509(pem, issuer);
+            found++;
+            X509_free(issuer);
+            if (!ok)
+                goto out;
+            if (self || i + 1 < sk_X509_num(chain))
+                break; /* a root; or the chain's next certificate is looked up next */
+            cur = NULL;
+        }
+    }
+    ERR_clear_error(); /* lookups that found nothing queue entries */
+    if (found == 0) {
+        X509 *leaf = sk_X509_value(chain, 0);
+        s->verify_result = n == 1 && X509_check_issued(leaf, leaf) == X509_V_OK
+                               ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+                               : X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+        snprintf(s->store_why, sizeof(s->store_why),
+                 "no issuer of the peer's certificates is in the SSL_CTX's X509_STORE");
+        goto out;
+    }
+    char *text;
+    long tlen = BIO_get_mem_data(pem, &text);
+    char twhy[200];
+    if (tern_trust_add_pem(trust, (const uint8_t *)text, (size_t)tlen, twhy, sizeof(twhy)) !=
+        TERN_OK) {
+        snprintf(s->store_why, sizeof(s->store_why), "a trust anchor of the X509_STORE: %s", twhy);
+        goto out;
+    }
+    struct tern_verify_opts o;
+    tern_verify_opts_init(&o);
+    o.profile = TERN_VERIFY_RFC5280; /* OpenSSL's verdicts, not the web profile's */
+    if (s->server) {
+        o.name_kind = TERN_NAME_NONE;
+        o.purpose = TERN_PURPOSE_CLIENT;
+    } else {
+        o.name_kind = TERN_NAME_HOST;
+        o.name = s->host;
+        o.purpose = TERN_PURPOSE_SERVER;
+    }
+    if (s->verify_depth >= 0)
+        o.max_depth = s->verify_depth;
+    struct tern_verdict v;
+    memset(&v, 0, sizeof(v));
+    int vst = tern_x509_verify_der(trust, certs, lens, n, &o, &v);
+    s->verify_result = verify_code(v.reason);
+    s->store_ok = vst == TERN_OK && v.reason == TERN_VERIFY_OK;
+    snprintf(s->store_why, sizeof(s->store_why), "%s",
+             v.sentence[0] ? v.sentence : tern_status_name(vst));
+    tern_verdict_cleanup(&v);
+out:
+    tern_trust_free(trust);
+    BIO_free(pem);
+    X509_STORE_CTX_free(xc);
+    sk_X509_pop_free(chain, X509_free);
+done:
+    if (!s->store_ok && why != NULL)
+        snprintf(why, why_cap, "%s", s->store_why);
+    return s->store_ok;
+}
+
+/* tern's verify callback: refuse what the store does not support */
+static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
 {
-    return 1; /* SSL_VERIFY_NONE: the verdict is kept for SSL_get_verify_result */
+    return !store_verify(arg, certs, lens, n, why, why_cap);
 }
 
-static int refuse_no_anchor(void *arg, tern_conn *c, const struct tern_verdict *v,
-                            const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
-                            size_t why_cap)
+/* tern's override: accept what the store supports, or anything under
+ * SSL_VERIFY_NONE */
+static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
+                         const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                         size_t why_cap)
 {
-    snprintf(why, why_cap, "the SSL_CTX's X509_STORE holds no trust anchor");
-    return 1;
-}
-
-/* add_store_anchors gives tern the certificates of the X509_STORE as DER
- * trust anchors; *out_n counts them. */
-static int add_store_anchors(SSL *s, size_t *out_n)
-{
-    *out_n = 0;
-    X509_STORE *st = s->ctx->store;
-    if (st == NULL)
-        return 1;
-    if (!X509_STORE_lock(st))
-        return 0;
-    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
-    int ok = 1;
-    for (int i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
-        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-        if (x == NULL)
-            continue; /* a CRL */
-        unsigned char *der = NULL;
-        int len = i2d_X509(x, &der);
-        if (len <= 0) {
-            ok = 0;
-            break;
-        }
-        int st_ = tern_config_add_trust_der(s->cfg, der, (size_t)len);
-        OPENSSL_free(der);
-        if (st_ != TERN_OK) {
-            compat_fail(SSL_R_CERTIFICATE_VERIFY_FAILED, "a trust anchor of the X509_STORE: %s",
-                        tern_config_error(s->cfg) ? tern_config_error(s->cfg)
-                                                  : tern_status_name(st_));
-            ok = 0;
-        }
-        (*out_n)++;
-    }
-    X509_STORE_unlock(st);
-    return ok;
+    SSL *s = arg;
+    int ok = store_verify(s, certs, lens, n, why, why_cap);
+    return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
 static uint16_t clamp_version(int v, uint16_t dflt)
@@ -426,15 +500,10 @@ static int start(SSL *s)
         goto fail;
     if (s->ctx->keylog_cb != NULL)
         tern_config_set_keylog(s->cfg, keylog_tramp, s);
-    size_t anchors = 0;
-    if (!add_store_anchors(s, &anchors))
-        goto fail;
+    tern_config_set_verify_callback(s->cfg, store_refuses, s);
+    tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
     int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
     if (!s->server) {
-        if (anchors == 0)
-            tern_config_set_verify_callback(s->cfg, refuse_no_anchor, s);
-        if (!verify_peer)
-            tern_config_set_verify_override_DANGEROUS(s->cfg, accept_anyway, s);
         if (s->host == NULL) {
             compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
                         "tern's libssl needs the server's host name to verify it "
@@ -554,6 +623,8 @@ static int verify_code(enum tern_verify_reason r)
 
 static void take_verdict(SSL *s)
 {
+    if (s->store_checked)
+        return; /* the store's verdict stands */
     struct tern_verdict v;
     if (tern_conn_peer_verdict(s->conn, &v) == TERN_OK) {
         s->verify_result = verify_code(v.reason);
@@ -652,12 +723,28 @@ static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
     if (s->failed)
         return -1;
     for (;;) {
-        size_t n = 0;
-        int st = tern_conn_read(s->conn, buf, num, &n);
-        if (st == TERN_OK && n > 0) {
+        if (s->pend_len > 0) {
+            size_t n = num < s->pend_len ? num : s->pend_len;
+            memcpy(buf, s->pend + s->pend_off, n);
+            s->pend_off += n;
+            s->pend_len -= n;
+            if (s->pend_len == 0)
+                s->pend_off = 0;
             *out_n = n;
             return 1;
         }
+        /* everything tern has opened moves to pend, so SSL_pending can
+         * say how much there is (at most one fill's worth) */
+        int st = TERN_OK;
+        while (s->pend_len < sizeof(s->pend)) {
+            size_t n = 0;
+            st = tern_conn_read(s->conn, s->pend + s->pend_len, sizeof(s->pend) - s->pend_len, &n);
+            if (st != TERN_OK || n == 0)
+                break;
+            s->pend_len += n;
+        }
+        if (s->pend_len > 0)
+            continue;
         if (st == TERN_E_CLOSED) {
             s->shutdown |= SSL_RECEIVED_SHUTDOWN;
             s->got_close = 1;
@@ -764,15 +851,12 @@ int SSL_write(SSL *s, const void *buf, int num)
 
 int SSL_pending(const SSL *s)
 {
-    /* tern opens records as they are fed; a peek without consuming is not
-     * in its API yet, so nothing is reported pending (programs then read
-     * from the socket, which is correct, just one poll later). */
-    return 0;
+    return s->pend_len > INT32_MAX ? INT32_MAX : (int)s->pend_len;
 }
 
 int SSL_has_pending(const SSL *s)
 {
-    return 0;
+    return s->pend_len > 0;
 }
 
 int SSL_shutdown(SSL *s)

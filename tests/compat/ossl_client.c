@@ -114,11 +114,18 @@ int main(int argc, char **argv)
     SSL_set_tlsext_host_name(s, host);
     BIO *b = BIO_new_socket(fd, BIO_NOCLOSE);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    SSL_set_bio(s, b, b);
-    printf("bios: %d\n", SSL_get_rbio(s) == b && SSL_get_wbio(s) == b);
-
+    /* The first step reads from an empty memory BIO, so it must wait
+     * (WANT_READ) whatever the timing; then the socket takes over as rbio
+     * (SSL_set0_rbio with its own reference). */
+    BIO *mem = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(mem, -1);
+    SSL_set_bio(s, mem, b);
     struct seq q = {"", -1};
-    int r;
+    int r = SSL_connect(s);
+    seq_add(&q, SSL_get_error(s, r));
+    BIO_up_ref(b);
+    SSL_set0_rbio(s, b);
+    printf("bios: %d\n", SSL_get_rbio(s) == b && SSL_get_wbio(s) == b);
     while ((r = SSL_connect(s)) <= 0) {
         int e = SSL_get_error(s, r);
         seq_add(&q, e);
@@ -182,10 +189,11 @@ int main(int argc, char **argv)
             continue;
         }
         int e = SSL_get_error(s, 0);
-        seq_add(&q, e);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+            seq_add(&q, e);
             break;
-        wait_for(fd, e);
+        }
+        wait_for(fd, e); /* whether a read waits depends on timing: not recorded */
     }
     printf("read: %s (status 200: %d)\n", q.text, status_ok);
     printf("shutdown flags: %d\n", SSL_get_shutdown(s));
