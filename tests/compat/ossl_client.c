@@ -36,7 +36,7 @@ static const char *err_name(int e)
     case SSL_ERROR_ZERO_RETURN:
         return "ZERO_RETURN";
     default:
-        return "OTHER";
+        return "FAIL";
     }
 }
 

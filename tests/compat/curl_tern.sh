@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Debian's unmodified curl on tern's libssl.so.3 (through the tern-openssl
+# wrapper) fetches from tern serve with --cacert, and the server's JSON
+# trace shows the group X25519MLKEM768: proof the ClientHello was tern's,
+# since Debian's OpenSSL 3.0 cannot offer it (the same curl on Debian's
+# libssl negotiates x25519, checked too). Verification goes through curl's
+# X509_STORE: without --cacert the development CA is unknown (exit 60,
+# OpenSSL's message); -k (SSL_VERIFY_NONE) still fetches.
+source "$(dirname "$0")/lib.bash"
+need curl
+wrapper=$BUILD/tern-openssl
+[ -x "$wrapper" ] || fail "no $wrapper"
+make_site
+start_serve "$SITE" --trace=json
+U=https://localhost:$PORT
+hellos() { grep '"name":"ServerHello"' "$SERVE_LOG" | grep -c "\"group\",\"value\":\"$1\"" || true; }
+
+# The wrapper puts tern's library first.
+w=$("$wrapper" ldd /usr/bin/curl)
+grep -q "$BUILD/openssl/libssl.so.3" <<<"$w" || fail "tern-openssl does not load tern's libssl: $w"
+
+before=$(hellos X25519MLKEM768)
+body=$(on_tern curl -sS --fail --cacert "$CA" "$U/hello.txt") || fail "curl on tern's libssl could not fetch"
+[ "$body" = "plain text" ] || fail "curl on tern got '$body'"
+after=$(hellos X25519MLKEM768)
+[ "$after" -eq $((before + 1)) ] || fail "no X25519MLKEM768 handshake in the trace for curl on tern ($before -> $after)"
+cmp <(on_tern curl -sS --fail --cacert "$CA" "$U/big.bin") "$SITE/big.bin" || fail "big.bin came back different"
+pass "curl --cacert on tern's libssl: hello.txt and a 300 kB body; the trace shows X25519MLKEM768"
+
+x=$(hellos x25519)
+body=$(curl -sS --fail --cacert "$CA" "$U/hello.txt") || fail "curl on Debian's libssl could not fetch"
+[ "$(hellos x25519)" -eq $((x + 1)) ] || fail "curl on Debian's libssl did not show up as an x25519 handshake"
+pass "the same curl on Debian's libssl negotiates x25519"
+
+set +e
+err=$(on_tern curl -sS --cacert /etc/ssl/certs/ca-certificates.crt "$U/hello.txt" 2>&1)
+rc=$?
+set -e
+[ $rc -eq 60 ] || fail "an unknown CA: curl exit $rc, not 60: $err"
+grep -q 'unable to get local issuer certificate' <<<"$err" || fail "curl's message: $err"
+body=$(on_tern curl -sS -k "$U/hello.txt") || fail "curl -k on tern's libssl failed"
+[ "$body" = "plain text" ] || fail "curl -k got '$body'"
+pass "an unknown CA is refused (60, 'unable to get local issuer certificate'); -k still fetches"
