@@ -270,6 +270,42 @@ static void keylog_tramp(void *arg, const char *line)
 
 static int verify_code(enum tern_verify_reason r);
 
+/* call_verify_cb gives the program's verify callback the verdict with a
+ * real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx), as
+ * OpenSSL would for the leaf, and honours its answer as OpenSSL does: 1
+ * accepts whatever the verdict (SSL_get_verify_result keeps the error), 0
+ * refuses. It is called once, at depth 0, with the final verdict; OpenSSL
+ * calls it for each certificate of the path. */
+static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, X509 *leaf, size_t n_certs)
+{
+    X509_STORE_CTX_set_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
+    X509_STORE_CTX_set_error(xc, (int)s->verify_result);
+    X509_STORE_CTX_set_error_depth(xc, 0);
+    X509_STORE_CTX_set_current_cert(xc, leaf);
+    int ok = s->verify_cb(s->store_ok, xc);
+    if (ok && !s->store_ok) {
+        s->store_ok = 1;
+        /* OpenSSL goes on to check the path it has; when that is the
+         * leaf alone (its issuer not found), it reports once more that the
+         * leaf's signature cannot be checked, and that is the result kept */
+        if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_certs == 1) {
+            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+            X509_STORE_CTX_set_error(xc, (int)s->verify_result);
+            if (!s->verify_cb(0, xc)) {
+                s->store_ok = 0;
+                snprintf(s->store_why, sizeof(s->store_why),
+                         "the program's verify callback refused the certificate");
+            }
+        }
+    } else if (!ok && s->store_ok) {
+        s->store_ok = 0;
+        int e = X509_STORE_CTX_get_error(xc);
+        s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
+        snprintf(s->store_why, sizeof(s->store_why),
+                 "the program's verify callback refused the certificate");
+    }
+}
+
 static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens, size_t n,
                         char *why, size_t why_cap)
 {
@@ -285,6 +321,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     BIO *pem = BIO_new(BIO_s_mem());
     tern_trust *trust = tern_trust_new();
     size_t found = 0;
+    int xc_ready = 0;
     if (chain == NULL || xc == NULL || pem == NULL || trust == NULL || st == NULL || n == 0)
         goto out;
     for (size_t i = 0; i < n && i < 32; i++) {
@@ -299,6 +336,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     }
     if (!X509_STORE_CTX_init(xc, st, sk_X509_value(chain, 0), chain))
         goto out;
+    xc_ready = 1;
     /* the issuer of each certificate of the chain, and the issuer of the
      * last one found, in the store */
     for (int i = 0; i < sk_X509_num(chain) && found < 16; i++) {
@@ -324,8 +362,14 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         s->verify_result = n == 1 && X509_check_issued(leaf, leaf) == X509_V_OK
                                ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
                                : X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+        char sub[120], iss[120];
+        X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
+        X509_NAME_oneline(X509_get_subject_name(top), sub, sizeof(sub));
+        X509_NAME_oneline(X509_get_issuer_name(top), iss, sizeof(iss));
         snprintf(s->store_why, sizeof(s->store_why),
-                 "no issuer of the peer's certificates is in the SSL_CTX's X509_STORE");
+                 "the peer's chain ends at '%s', whose issuer '%s' is not in the SSL_CTX's "
+                 "X509_STORE",
+                 sub, iss);
         goto out;
     }
     char *text;
@@ -358,6 +402,8 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
              v.sentence[0] ? v.sentence : tern_status_name(vst));
     tern_verdict_cleanup(&v);
 out:
+    if (xc_ready && s->verify_cb != NULL)
+        call_verify_cb(s, xc, sk_X509_value(chain, 0), n);
     tern_trust_free(trust);
     BIO_free(pem);
     X509_STORE_CTX_free(xc);
@@ -640,7 +686,9 @@ static int conn_failed(SSL *s)
         return 0;
     if (!s->failed) {
         take_verdict(s);
-        const char *why = tern_conn_error(s->conn);
+        /* a refusal of ours (the store's verdict) in our words */
+        const char *why =
+            s->store_checked && !s->store_ok ? s->store_why : tern_conn_error(s->conn);
         int reason = s->verify_result != X509_V_OK ? SSL_R_CERTIFICATE_VERIFY_FAILED
                                                    : SSL_R_SSL_HANDSHAKE_FAILURE;
         if (tern_conn_handshake_done(s->conn))

@@ -8,7 +8,9 @@
 # shutdown steps, error strings. Three cases: the right CA with
 # SSL_VERIFY_PEER, the system bundle (not the development CA) with
 # SSL_VERIFY_PEER (refused: 20, "certificate verify failed") and with
-# SSL_VERIFY_NONE (completes, result still 20). Proof each run used the
+# SSL_VERIFY_NONE (completes, result still 20); a verify callback that
+# returns 1 (called with the error and the SSL at
+# SSL_get_ex_data_X509_STORE_CTX_idx; the handshake completes, result 20). Proof each run used the
 # library it should: the server's trace shows X25519MLKEM768 for tern's
 # runs only (Debian's OpenSSL 3.0 cannot offer it).
 source "$(dirname "$0")/lib.bash"
@@ -21,19 +23,19 @@ bundle=/etc/ssl/certs/ca-certificates.crt
 [ -f "$bundle" ] || fail "no $bundle; run: scripts/deps.sh check (as root)"
 
 hellos() { grep '"name":"ServerHello"' "$SERVE_LOG" | grep -c "\"group\",\"value\":\"$1\"" || true; }
-cases=("$CA verify" "$bundle verify" "$bundle noverify")
+cases=("$CA verify" "$bundle verify" "$bundle noverify" "$bundle verify cb" "$CA verify cb")
 for c in "${cases[@]}"; do
   set -- $c
-  deb=$("$client" localhost "$PORT" "$1" "$2" /hello.txt 2>&1) || fail "client on Debian's libssl failed: $deb"
+  deb=$("$client" localhost "$PORT" "$1" "$2" /hello.txt ${3:-} 2>&1) || fail "client on Debian's libssl failed: $deb"
   mlkem_before=$(hellos X25519MLKEM768)
-  ours=$(on_tern "$client" localhost "$PORT" "$1" "$2" /hello.txt 2>&1) || fail "client on tern's libssl failed: $ours"
+  ours=$(on_tern "$client" localhost "$PORT" "$1" "$2" /hello.txt ${3:-} 2>&1) || fail "client on tern's libssl failed: $ours"
   mlkem_after=$(hellos X25519MLKEM768)
   if [ "$deb" != "$ours" ]; then
     diff <(echo "$deb") <(echo "$ours") || true
-    fail "$(basename "$1") $2: tern's libssl and Debian's differ (above: < Debian, > tern)"
+    fail "$(basename "$1") $2 ${3:-}: tern's libssl and Debian's differ (above: < Debian, > tern)"
   fi
   [ "$mlkem_after" -gt "$mlkem_before" ] || fail "$(basename "$1") $2: the run on tern's libssl did not negotiate X25519MLKEM768 (not tern's ClientHello?)"
-  pass "$(basename "$1") $2: same output on both libraries"
+  pass "$(basename "$1") $2 ${3:-}: same output on both libraries"
   echo "$ours" | sed 's/^/    /'
 done
 
@@ -48,6 +50,15 @@ grep -q '^peer: .*CN=localhost$' <<<"$out" || fail "peer certificate: $out"
 out=$(on_tern "$client" localhost "$PORT" "$bundle" verify /hello.txt)
 grep -q '^verify result: 20 ' <<<"$out" || fail "an unknown CA gave: $out"
 grep -q 'reason=certificate verify failed' <<<"$out" || fail "no readable error string: $out"
+# tern's sentence rides in the ERR entry's data
+out=$(OSSL_CLIENT_ERR_DATA=1 on_tern "$client" localhost "$PORT" "$bundle" verify /hello.txt)
+grep -q "^connect: error data: the peer's chain ends at '.*CN=localhost', whose issuer '.*CN=tern development CA.*' is not in the SSL_CTX's X509_STORE" <<<"$out" ||
+  fail "tern's sentence is not in the error's data: $out"
+# a verify callback that accepts lets the handshake through, the result kept
+out=$(on_tern "$client" localhost "$PORT" "$bundle" verify /hello.txt cb)
+grep -q '^verify callback: called 1, saw a failure 1 (error 20), found the SSL 1$' <<<"$out" ||
+  fail "verify callback: $out"
+grep -q '^connect: WANT_READ,NONE -> 1$' <<<"$out" || fail "the callback's 1 did not let the handshake on: $out"
 d=$(grep '"name":"ServerHello"' "$SERVE_LOG" | grep -c '"group","value":"x25519"' || true)
 [ "$d" -ge 3 ] || fail "Debian's libssl runs did not show up as x25519 handshakes ($d)"
-pass "handshake, verify results, reads to ZERO_RETURN, shutdown, error strings; Debian's runs used x25519, tern's X25519MLKEM768"
+pass "handshake, verify results, verify callback, reads to ZERO_RETURN, shutdown, error strings with tern's sentence as data; Debian's runs used x25519, tern's X25519MLKEM768"

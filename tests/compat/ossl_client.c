@@ -5,7 +5,10 @@
  * waits depends on how bytes arrive), verification result, peer
  * certificate, ex_data, shutdown, error strings.
  *
- * usage: ossl_client HOST PORT CAFILE verify|noverify PATH */
+ * usage: ossl_client HOST PORT CAFILE verify|noverify PATH [cb]
+ * With "cb", a verify callback that accepts everything and notes what it
+ * saw. With OSSL_CLIENT_ERR_DATA set in the environment, each error's data
+ * is printed too (only tern's libssl puts a sentence there). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -63,16 +66,36 @@ static void wait_for(int fd, int e)
 static void print_errors(const char *step)
 {
     unsigned long e;
-    while ((e = ERR_get_error()) != 0) {
+    const char *data;
+    int flags;
+    while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
         const char *r = ERR_reason_error_string(e);
         printf("%s: error lib=%s reason=%s\n", step, ERR_lib_error_string(e), r ? r : "(none)");
+        if (getenv("OSSL_CLIENT_ERR_DATA") != NULL)
+            printf("%s: error data: %s\n", step, (flags & ERR_TXT_STRING) ? data : "(none)");
     }
+}
+
+/* what the verify callback saw */
+static int cb_calls, cb_saw_failure, cb_saw_ssl, cb_failure_error;
+static SSL *cb_expected;
+
+static int verify_cb(int ok, X509_STORE_CTX *xc)
+{
+    cb_calls++;
+    SSL *s = X509_STORE_CTX_get_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx());
+    cb_saw_ssl |= s != NULL && s == cb_expected;
+    if (!ok && !cb_saw_failure) {
+        cb_saw_failure = 1;
+        cb_failure_error = X509_STORE_CTX_get_error(xc);
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: ossl_client HOST PORT CAFILE verify|noverify PATH\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: ossl_client HOST PORT CAFILE verify|noverify PATH [cb]\n");
         return 2;
     }
     const char *host = argv[1], *port = argv[2], *ca = argv[3], *path = argv[5];
@@ -88,7 +111,8 @@ int main(int argc, char **argv)
         printf("load %s: failed\n", ca);
         return 1;
     }
-    SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+    int with_cb = argc == 7 && strcmp(argv[6], "cb") == 0;
+    SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, with_cb ? verify_cb : NULL);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     printf("options kept: %d\n",
            (SSL_CTX_get_options(ctx) & (SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION)) ==
@@ -106,6 +130,7 @@ int main(int argc, char **argv)
     freeaddrinfo(ai);
 
     SSL *s = SSL_new(ctx);
+    cb_expected = s;
     int idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     static int marker;
     SSL_set_ex_data(s, idx, &marker);
@@ -137,6 +162,9 @@ int main(int argc, char **argv)
     printf("connect: %s -> %d\n", q.text, r > 0 ? 1 : r);
     long vr = SSL_get_verify_result(s);
     printf("verify result: %ld (%s)\n", vr, X509_verify_cert_error_string(vr));
+    if (with_cb)
+        printf("verify callback: called %d, saw a failure %d (error %d), found the SSL %d\n",
+               cb_calls > 0, cb_saw_failure, cb_failure_error, cb_saw_ssl);
     if (r <= 0) {
         print_errors("connect");
         SSL_free(s);
