@@ -114,6 +114,22 @@ int main(int argc, char **argv)
     int with_cb = argc == 7 && strcmp(argv[6], "cb") == 0;
     SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, with_cb ? verify_cb : NULL);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    /* what a program may ask (tests of tern's floor): versions, ciphers,
+     * options that invite weaker protocols */
+    const char *env;
+    if ((env = getenv("OSSL_CLIENT_VERSIONS")) != NULL) {
+        long lo = strtol(env, NULL, 0), hi = strtol(strchr(env, ':') + 1, NULL, 0);
+        printf("versions set: %d\n",
+               SSL_CTX_set_min_proto_version(ctx, lo) && SSL_CTX_set_max_proto_version(ctx, hi));
+    }
+    if ((env = getenv("OSSL_CLIENT_CIPHERS")) != NULL)
+        printf("ciphers set: %d\n", SSL_CTX_set_cipher_list(ctx, env));
+    if (getenv("OSSL_CLIENT_LEGACY") != NULL) {
+        SSL_CTX_clear_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION |
+                                     SSL_OP_LEGACY_SERVER_CONNECT |
+                                     SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    }
     printf("options kept: %d\n",
            (SSL_CTX_get_options(ctx) & (SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION)) ==
                (SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION));
@@ -174,6 +190,9 @@ int main(int argc, char **argv)
     }
     printf("finished: %d, in init: %d\n", SSL_is_init_finished(s), SSL_in_init(s));
     printf("cipher known: %d\n", SSL_CIPHER_get_name(SSL_get_current_cipher(s)) != NULL);
+    printf("version: %s\n", SSL_get_version(s));
+    if (getenv("OSSL_CLIENT_VERSIONS") != NULL)
+        printf("cipher: %s\n", SSL_CIPHER_get_name(SSL_get_current_cipher(s)));
     X509 *peer = SSL_get1_peer_certificate(s);
     char name[256] = "";
     if (peer != NULL)
