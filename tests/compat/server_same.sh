@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Our own server written against OpenSSL's API (ossl_server.c) on Debian's
+# libssl.so.3 and on tern's: chain and key from files, SSL_set_fd,
+# SSL_accept, the SNI name, one request and its answer, both shutdown
+# steps; Debian's curl is the client (close_notify after the body, so the
+# second shutdown step completes). The printed lines must be the same.
+source "$(dirname "$0")/lib.bash"
+need curl openssl
+server=$BUILD/tests/compat/ossl_server
+[ -x "$server" ] || fail "no $server"
+openssl_pki
+# CLIENT: curl, or tern get (whose trace shows the group the server chose)
+CLIENT=curl
+run() { # LABEL [on_tern]: one server run and one client; prints the server's lines
+  local pf=$WORK/port.$1 out=$WORK/server.$1
+  rm -f "$pf"
+  ${2:-} "$server" "$pf" "$OLEAF" "$OKEY" >"$out" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
+  [ -s "$pf" ] || fail "$1: the server did not start: $(cat "$out")"
+  if [ $CLIENT = curl ]; then
+    body=$(curl -sS --cacert "$OCA" --resolve "localhost:$(cat "$pf"):127.0.0.1" \
+      "https://localhost:$(cat "$pf")/x" 2>&1) || fail "$1: curl failed: $body; server: $(cat "$out")"
+  else
+    body=$("$TERN" get --trace=json --cafile "$OCA" "https://localhost:$(cat "$pf")/x" 2>"$WORK/trace.$1") ||
+      fail "$1: tern get failed: $(cat "$WORK/trace.$1"); server: $(cat "$out")"
+  fi
+  [ "$body" = "from s" ] || fail "$1: $CLIENT got '$body'"
+  wait $pid || fail "$1: the server failed: $(cat "$out")"
+  cat "$out"
+}
+deb=$(run debian)
+ours=$(run tern on_tern)
+if [ "$deb" != "$ours" ]; then
+  diff <(echo "$deb") <(echo "$ours") || true
+  fail "the server on tern's libssl and on Debian's differ (< Debian, > tern)"
+fi
+echo "$ours" | sed 's/^/    /'
+grep -q '^accept: 1 (error 0)$' <<<"$ours" || fail "no handshake: $ours"
+grep -q '^server name: localhost$' <<<"$ours" || fail "no SNI name: $ours"
+grep -q '^request: GET /x$' <<<"$ours" || fail "the request: $ours"
+pass "a server on OpenSSL's API: same lines on Debian's libssl and tern's (chain and key files, SNI, request, answer, shutdown)"
+
+# Proof the server's side was tern's: with tern get as the client (which
+# offers X25519MLKEM768 first), tern's libssl chooses it; Debian's OpenSSL
+# 3.0 cannot, and asks again for another group.
+CLIENT=tern
+run tern-get-debian >/dev/null
+run tern-get-tern on_tern >/dev/null
+g() { grep '"name":"ServerHello"' "$WORK/trace.$1" | grep -o '"group","value":"[^"]*"' | head -1; }
+[ "$(g tern-get-tern)" = '"group","value":"X25519MLKEM768"' ] ||
+  fail "the server on tern's libssl did not choose X25519MLKEM768: $(g tern-get-tern)"
+[ "$(g tern-get-debian)" != '"group","value":"X25519MLKEM768"' ] ||
+  fail "Debian's libssl chose X25519MLKEM768?"
+pass "tern get against the server: X25519MLKEM768 on tern's libssl, $(g tern-get-debian | sed 's/.*value"://') on Debian's"
