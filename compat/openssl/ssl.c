@@ -546,6 +546,8 @@ static int start(SSL *s)
         goto fail;
     if (s->ctx->keylog_cb != NULL)
         tern_config_set_keylog(s->cfg, keylog_tramp, s);
+    if (tern_config_set_trust_empty(s->cfg) != TERN_OK)
+        goto fail;
     tern_config_set_verify_callback(s->cfg, store_refuses, s);
     tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
     int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
