@@ -171,6 +171,10 @@ int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned 
     ctx->alpn_len = 0;
     if (len == 0)
         return 0;
+    if (!compat_alpn_valid(protos, len)) {
+        compat_fail(SSL_R_BAD_VALUE, "the ALPN list of %u bytes is malformed", len);
+        return 1; /* this one returns 0 on success */
+    }
     ctx->alpn = OPENSSL_memdup(protos, len);
     if (ctx->alpn == NULL)
         return 1; /* this one returns 0 on success */

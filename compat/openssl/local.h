@@ -99,6 +99,12 @@ void compat_err_init(void);
 #define compat_unsupported()                                                                       \
     compat_fail(COMPAT_R_UNSUPPORTED, "%s is not supported by tern's libssl", __func__)
 
+/* alpn.c: compat_alpn_valid checks a wire-format list (non-empty, every
+ * name non-empty and within len); compat_alpn_split copies up to cap names
+ * (OPENSSL_free each) and returns how many (0 for a malformed list). */
+int compat_alpn_valid(const unsigned char *wire, size_t len);
+size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, size_t cap);
+
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);

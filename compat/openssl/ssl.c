@@ -489,18 +489,8 @@ static int alpn_to_tern(SSL *s)
     if (ctx->alpn_len == 0)
         return 1;
     char *names[32];
-    size_t n = 0, i = 0;
     int ok = 1;
-    while (i < ctx->alpn_len && n < 32) {
-        size_t l = ctx->alpn[i];
-        if (l == 0 || i + 1 + l > ctx->alpn_len)
-            break;
-        names[n] = OPENSSL_strndup((const char *)ctx->alpn + i + 1, l);
-        if (names[n] == NULL)
-            break;
-        n++;
-        i += 1 + l;
-    }
+    size_t n = compat_alpn_split(ctx->alpn, ctx->alpn_len, names, 32);
     int st = tern_config_set_alpn(s->cfg, (const char *const *)names, n);
     if (st != TERN_OK) {
         compat_fail(SSL_R_BAD_VALUE, "ALPN list: %s", tern_status_name(st));

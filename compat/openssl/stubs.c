@@ -218,36 +218,3 @@ const char *SSL_alert_desc_string_long(int value)
     const char *name = tern_alert_name(value & 0xff);
     return name != NULL ? name : "unknown";
 }
-
-int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsigned char *server,
-                          unsigned int server_len, const unsigned char *client,
-                          unsigned int client_len)
-{
-    /* the first of the server's protocols the client also offers */
-    for (unsigned i = 0; i < server_len;) {
-        unsigned l = server[i];
-        if (l == 0 || i + 1 + l > server_len)
-            break;
-        for (unsigned j = 0; j < client_len;) {
-            unsigned m = client[j];
-            if (m == 0 || j + 1 + m > client_len)
-                break;
-            if (m == l && memcmp(server + i + 1, client + j + 1, l) == 0) {
-                *out = (unsigned char *)server + i + 1;
-                *outlen = (unsigned char)l;
-                return OPENSSL_NPN_NEGOTIATED;
-            }
-            j += 1 + m;
-        }
-        i += 1 + l;
-    }
-    /* none in common: the client's first, as OpenSSL's fallback */
-    if (client_len > 0 && client[0] > 0 && (unsigned)client[0] + 1 <= client_len) {
-        *out = (unsigned char *)client + 1;
-        *outlen = client[0];
-    } else {
-        *out = NULL;
-        *outlen = 0;
-    }
-    return OPENSSL_NPN_NO_OVERLAP;
-}
