@@ -252,8 +252,23 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return s->mode |= larg;
     case SSL_CTRL_CLEAR_MODE:
         return s->mode &= ~larg;
-    case SSL_CTRL_GET_NEGOTIATED_GROUP:
-        return s->conn != NULL ? tern_conn_group(s->conn) : 0;
+    case SSL_CTRL_GET_NEGOTIATED_GROUP: {
+        /* OpenSSL answers with a NID where there is one, else the code
+         * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0) */
+        uint16_t g = s->conn != NULL ? tern_conn_group(s->conn) : 0;
+        switch (g) {
+        case 0:
+            return 0;
+        case 0x001d:
+            return NID_X25519;
+        case 0x0017:
+            return NID_X9_62_prime256v1;
+        case 0x0018:
+            return NID_secp384r1;
+        default:
+            return TLSEXT_nid_unknown | g;
+        }
+    }
     default:
         compat_fail(COMPAT_R_UNSUPPORTED, "SSL_ctrl command %d is not supported by tern's libssl",
                     cmd);
