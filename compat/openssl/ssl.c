@@ -387,7 +387,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         o.name_kind = TERN_NAME_NONE;
         o.purpose = TERN_PURPOSE_CLIENT;
     } else {
-        o.name_kind = TERN_NAME_HOST;
+        o.name_kind = s->host != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
         o.name = s->host;
         o.purpose = TERN_PURPOSE_SERVER;
     }
@@ -542,13 +542,12 @@ static int start(SSL *s)
     tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
     int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
     if (!s->server) {
-        if (s->host == NULL) {
-            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
-                        "tern's libssl needs the server's host name to verify it "
-                        "(SSL_set_tlsext_host_name)");
-            goto fail;
-        }
-        s->conn = tern_conn_new_client(s->cfg, s->host);
+        /* Without a host name (curl sends none for an IP address) OpenSSL
+         * checks no name, and neither does the store's verdict; tern wants
+         * a name to make a client, and an IP literal sends no SNI. Its own
+         * verdict never decides here (its trust is empty: the store's does),
+         * so the unspecified address stands in. */
+        s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
     } else {
         if (verify_peer) {
             st = tern_config_set_client_auth(s->cfg,

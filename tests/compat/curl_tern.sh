@@ -41,3 +41,14 @@ grep -q 'unable to get local issuer certificate' <<<"$err" || fail "curl's messa
 body=$(on_tern curl -sS -k "$U/hello.txt") || fail "curl -k on tern's libssl failed"
 [ "$body" = "plain text" ] || fail "curl -k got '$body'"
 pass "an unknown CA is refused (60, 'unable to get local issuer certificate'); -k still fetches"
+
+# By IP address curl sends no SNI and checks the name itself, as on
+# OpenSSL; a name the certificate does not cover is refused.
+body=$(on_tern curl -sS --fail --cacert "$CA" "https://127.0.0.1:$PORT/hello.txt") || fail "curl by IP address on tern's libssl"
+[ "$body" = "plain text" ] || fail "curl by IP got '$body'"
+set +e
+err=$(on_tern curl -sS --cacert "$CA" --resolve "elsewhere.test:$PORT:127.0.0.1" "https://elsewhere.test:$PORT/hello.txt" 2>&1)
+rc=$?
+set -e
+[ $rc -eq 60 ] || [ $rc -eq 51 ] || fail "a name the certificate does not cover: curl exit $rc: $err"
+pass "by IP address (no SNI) it fetches; a name the certificate does not cover is refused ($rc)"
