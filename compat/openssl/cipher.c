@@ -100,30 +100,90 @@ static int string_keeps(const char *str)
     return 0;
 }
 
+/* explicit_suites: when every token of str names one of tern's TLS 1.2
+ * suites (and no keyword), the list in that order; else 0 */
+static size_t explicit_suites(const char *str, uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    const char *p = str;
+    while (*p != '\0') {
+        size_t len = strcspn(p, ":, ");
+        if (len > 0) {
+            size_t i;
+            for (i = 3; i < N_CIPHERS; i++)
+                if (strlen(ciphers[i].name) == len && strncmp(ciphers[i].name, p, len) == 0)
+                    break;
+            if (i == N_CIPHERS)
+                return 0;
+            if (n < cap)
+                out[n++] = ciphers[i].id;
+        }
+        p += len;
+        if (*p != '\0')
+            p++;
+    }
+    return n;
+}
+
 int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
 {
-    /* tern's TLS 1.2 suites stay as they are (ECDHE with AEAD only) */
+    /* tern's TLS 1.2 suites (ECDHE, AEAD) stay unless the string names
+     * some of them one by one: then those, in its order */
     if (str == NULL || !string_keeps(str)) {
         compat_fail(SSL_R_NO_CIPHER_MATCH, "cipher list '%s' leaves none of tern's TLS 1.2 suites",
                     str != NULL ? str : "(null)");
         return 0;
     }
+    ctx->n_suites12 = explicit_suites(str, ctx->suites12, 6);
     return 1;
 }
 
 int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str)
 {
+    uint16_t ids[3];
+    size_t n = 0;
     const char *p = str;
     while (p != NULL && *p != '\0') {
         size_t len = strcspn(p, ":");
-        for (size_t i = 0; i < 3; i++)
-            if (strlen(ciphers[i].name) == len && strncmp(ciphers[i].name, p, len) == 0)
-                return 1;
+        for (size_t i = 0; i < 3; i++) {
+            int dup = 0;
+            for (size_t k = 0; k < n; k++)
+                dup |= ids[k] == ciphers[i].id;
+            if (!dup && strlen(ciphers[i].name) == len && strncmp(ciphers[i].name, p, len) == 0)
+                ids[n++] = ciphers[i].id;
+        }
         p += len;
         if (*p != '\0')
             p++;
     }
-    compat_fail(SSL_R_NO_CIPHER_MATCH, "TLS 1.3 suites '%s' name none tern has",
-                str != NULL ? str : "(null)");
-    return 0;
+    if (n == 0) {
+        compat_fail(SSL_R_NO_CIPHER_MATCH, "TLS 1.3 suites '%s' name none tern has",
+                    str != NULL ? str : "(null)");
+        return 0;
+    }
+    memcpy(ctx->suites13, ids, n * sizeof(ids[0]));
+    ctx->n_suites13 = n;
+    return 1;
+}
+
+size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap)
+{
+    if (ctx->n_suites13 == 0 && ctx->n_suites12 == 0)
+        return 0;
+    size_t n = 0;
+    if (ctx->n_suites13 > 0) {
+        for (size_t i = 0; i < ctx->n_suites13 && n < cap; i++)
+            out[n++] = ctx->suites13[i];
+    } else {
+        for (size_t i = 0; i < 3 && n < cap; i++)
+            out[n++] = ciphers[i].id;
+    }
+    if (ctx->n_suites12 > 0) {
+        for (size_t i = 0; i < ctx->n_suites12 && n < cap; i++)
+            out[n++] = ctx->suites12[i];
+    } else {
+        for (size_t i = 3; i < N_CIPHERS && n < cap; i++)
+            out[n++] = ciphers[i].id;
+    }
+    return n;
 }

@@ -40,6 +40,10 @@ struct ssl_ctx_st {
     int verify_depth;
     SSL_verify_cb verify_cb;
     int min_version, max_version; /* 0: no limit */
+    uint16_t suites13[3];         /* SSL_CTX_set_ciphersuites, in order */
+    size_t n_suites13;            /* 0: tern's default */
+    uint16_t suites12[6];         /* SSL_CTX_set_cipher_list naming suites one by one */
+    size_t n_suites12;            /* 0: tern's default */
     uint16_t groups[COMPAT_MAX_GROUPS];
     size_t n_groups; /* 0: tern's default list */
     unsigned char *alpn;
@@ -107,6 +111,10 @@ size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, si
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);
+/* compat_suites: the suite list for tern from the SSL_CTX's choices (each
+ * version's own, or tern's defaults for that version); 0 when neither was
+ * narrowed (tern's defaults stand). */
+size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);
 
 #endif

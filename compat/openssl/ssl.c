@@ -532,6 +532,13 @@ static int start(SSL *s)
         compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
         goto fail;
     }
+    uint16_t suites[16];
+    size_t n_suites = compat_suites(s->ctx, suites, 16);
+    if (n_suites > 0 && tern_config_set_cipher_suites(s->cfg, suites, n_suites) != TERN_OK) {
+        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
+        goto fail;
+    }
     if (!alpn_to_tern(s) || !add_own_chain(s))
         goto fail;
     if (s->ctx->keylog_cb != NULL)

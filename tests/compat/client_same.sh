@@ -39,6 +39,21 @@ for c in "${cases[@]}"; do
   echo "$ours" | sed 's/^/    /'
 done
 
+# The suites a program narrows to are the ones offered: one TLS 1.3 suite
+# against tern serve, then (with TLS 1.2 as the maximum) one TLS 1.2 suite
+# named in the cipher list; the same choice on both libraries.
+for env in "OSSL_CLIENT_SUITES=TLS_CHACHA20_POLY1305_SHA256" \
+           "OSSL_CLIENT_SUITES=TLS_AES_256_GCM_SHA384" \
+           "OSSL_CLIENT_VERSIONS=0x0303:0x0303 OSSL_CLIENT_CIPHERS=ECDHE-ECDSA-CHACHA20-POLY1305"; do
+  deb=$(env $env "$client" localhost "$PORT" "$CA" verify /hello.txt 2>&1) || fail "$env on Debian's: $deb"
+  ours=$(env $env LD_LIBRARY_PATH="$TLIB" "$client" localhost "$PORT" "$CA" verify /hello.txt 2>&1) ||
+    fail "$env on tern's: $ours"
+  want=${env##*=}
+  grep -q "^cipher: $want\$" <<<"$deb" || fail "$env: Debian's libssl chose otherwise: $deb"
+  [ "$deb" = "$ours" ] || { diff <(echo "$deb") <(echo "$ours") || true; fail "$env: the libraries differ"; }
+done
+pass "SSL_CTX_set_ciphersuites and an explicit cipher list narrow the suites alike on both libraries"
+
 # The runs must show what each case is about (so a client that printed
 # nothing useful could not pass by agreeing with itself).
 out=$(on_tern "$client" localhost "$PORT" "$CA" verify /hello.txt)

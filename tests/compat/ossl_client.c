@@ -122,6 +122,8 @@ int main(int argc, char **argv)
         printf("versions set: %d\n",
                SSL_CTX_set_min_proto_version(ctx, lo) && SSL_CTX_set_max_proto_version(ctx, hi));
     }
+    if ((env = getenv("OSSL_CLIENT_SUITES")) != NULL)
+        printf("suites set: %d\n", SSL_CTX_set_ciphersuites(ctx, env));
     if ((env = getenv("OSSL_CLIENT_CIPHERS")) != NULL)
         printf("ciphers set: %d\n", SSL_CTX_set_cipher_list(ctx, env));
     if (getenv("OSSL_CLIENT_LEGACY") != NULL) {
@@ -191,7 +193,8 @@ int main(int argc, char **argv)
     printf("finished: %d, in init: %d\n", SSL_is_init_finished(s), SSL_in_init(s));
     printf("cipher known: %d\n", SSL_CIPHER_get_name(SSL_get_current_cipher(s)) != NULL);
     printf("version: %s\n", SSL_get_version(s));
-    if (getenv("OSSL_CLIENT_VERSIONS") != NULL)
+    if (getenv("OSSL_CLIENT_VERSIONS") != NULL || getenv("OSSL_CLIENT_SUITES") != NULL ||
+        getenv("OSSL_CLIENT_CIPHERS") != NULL)
         printf("cipher: %s\n", SSL_CIPHER_get_name(SSL_get_current_cipher(s)));
     X509 *peer = SSL_get1_peer_certificate(s);
     char name[256] = "";
