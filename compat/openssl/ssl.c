@@ -306,6 +306,48 @@ static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, X509 *leaf, size_t n_cert
     }
 }
 
+#define COMPAT_MAX_CRLS 32
+
+/* store_crls: the store's CRLs, as tern reads them */
+static int store_crls(SSL *s, X509_STORE *st, tern_crl **out, size_t cap, size_t *out_n)
+{
+    *out_n = 0;
+    if (!X509_STORE_lock(st))
+        return 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
+    int ok = 1;
+    for (int i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+        if (crl == NULL)
+            continue;
+        if (*out_n == cap) {
+            snprintf(s->store_why, sizeof(s->store_why),
+                     "the X509_STORE holds more than %zu CRLs, tern's limit here", cap);
+            ok = 0;
+            break;
+        }
+        unsigned char *der = NULL;
+        int len = i2d_X509_CRL(crl, &der);
+        size_t got = 0;
+        char why[200] = "";
+        if (len <= 0 ||
+            tern_crl_parse_all(der, (size_t)len, &out[*out_n], 1, &got, why, sizeof(why)) !=
+                TERN_OK ||
+            got != 1) {
+            snprintf(s->store_why, sizeof(s->store_why), "a CRL of the X509_STORE: %s",
+                     why[0] ? why : "does not encode");
+            ok = 0;
+        } else {
+            (*out_n)++;
+        }
+        OPENSSL_free(der);
+    }
+    X509_STORE_unlock(st);
+    if (!ok)
+        s->verify_result = X509_V_ERR_UNABLE_TO_GET_CRL;
+    return ok;
+}
+
 static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens, size_t n,
                         char *why, size_t why_cap)
 {
@@ -320,7 +362,8 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     X509_STORE_CTX *xc = X509_STORE_CTX_new();
     BIO *pem = BIO_new(BIO_s_mem());
     tern_trust *trust = tern_trust_new();
-    size_t found = 0;
+    size_t found = 0, n_crls = 0;
+    tern_crl *crls[COMPAT_MAX_CRLS];
     int xc_ready = 0;
     if (chain == NULL || xc == NULL || pem == NULL || trust == NULL || st == NULL || n == 0)
         goto out;
@@ -380,8 +423,21 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         snprintf(s->store_why, sizeof(s->store_why), "a trust anchor of the X509_STORE: %s", twhy);
         goto out;
     }
+    /* CRLs count only when the store's flags ask for them, as in OpenSSL
+     * (curl --crlfile sets CRL_CHECK | CRL_CHECK_ALL); tern then wants a
+     * CRL for every certificate below the anchor, which is CRL_CHECK_ALL
+     * (under CRL_CHECK alone OpenSSL asks one for the leaf only: stricter
+     * here) */
+    unsigned long vflags = X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(st));
+    if (vflags & X509_V_FLAG_CRL_CHECK) {
+        if (!store_crls(s, st, crls, COMPAT_MAX_CRLS, &n_crls))
+            goto out;
+    }
     struct tern_verify_opts o;
     tern_verify_opts_init(&o);
+    o.crls = (const tern_crl *const *)crls;
+    o.n_crls = n_crls;
+    o.require_crls = (vflags & X509_V_FLAG_CRL_CHECK) != 0;
     o.profile = TERN_VERIFY_RFC5280; /* OpenSSL's verdicts, not the web profile's */
     if (s->server) {
         o.name_kind = TERN_NAME_NONE;
@@ -404,6 +460,8 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
 out:
     if (xc_ready && s->verify_cb != NULL)
         call_verify_cb(s, xc, sk_X509_value(chain, 0), n);
+    for (size_t i = 0; i < n_crls; i++)
+        tern_crl_free(crls[i]);
     tern_trust_free(trust);
     BIO_free(pem);
     X509_STORE_CTX_free(xc);
