@@ -52,3 +52,15 @@ rc=$?
 set -e
 [ $rc -eq 60 ] || [ $rc -eq 51 ] || fail "a name the certificate does not cover: curl exit $rc: $err"
 pass "by IP address (no SNI) it fetches; a name the certificate does not cover is refused ($rc)"
+
+# What curl -v reports of the TLS session reads the same on both libraries:
+# version and suite, ALPN, the certificate's subject, dates, names, issuer.
+tls_lines() { grep -E '^\* (SSL connection using|ALPN: server| subject:| start date:| expire date:| subjectAltName:| issuer:| SSL certificate verify)' || true; }
+deb=$(curl -sv -o /dev/null --cacert "$CA" "$U/hello.txt" 2>&1 | tls_lines)
+ours=$(on_tern curl -sv -o /dev/null --cacert "$CA" "$U/hello.txt" 2>&1 | tls_lines)
+[ "$(grep -c . <<<"$deb")" -ge 6 ] || fail "curl -v on Debian's libssl reported too little: $deb"
+if [ "$deb" != "$ours" ]; then
+  diff <(echo "$deb") <(echo "$ours") || true
+  fail "curl -v reads differently on tern's libssl (< Debian, > tern)"
+fi
+pass "curl -v's TLS lines (version, suite, ALPN, certificate) are the same on both libraries"
