@@ -966,7 +966,7 @@ int SSL_has_pending(const SSL *s)
 int SSL_shutdown(SSL *s)
 {
     if (s->conn == NULL || !tern_conn_handshake_done(s->conn)) {
-        compat_fail(SSL_R_UNINITIALIZED, "SSL_shutdown before the handshake completed");
+        compat_fail(SSL_R_SHUTDOWN_WHILE_IN_INIT, "SSL_shutdown before the handshake completed");
         return -1;
     }
     s->rwstate = SSL_NOTHING;

@@ -100,6 +100,14 @@ int main(int argc, char **argv)
         return 1;
     }
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    /* SSL_shutdown before any handshake: an error, named alike */
+    SSL *fresh = SSL_new(cctx);
+    SSL_set_connect_state(fresh);
+    int fr = SSL_shutdown(fresh);
+    const char *why = ERR_reason_error_string(ERR_get_error());
+    printf("shutdown before the handshake: %d (%s)\n", fr, why ? why : "no error");
+    ERR_clear_error();
+    SSL_free(fresh);
     struct side c = {"client", SSL_new(cctx), 0, 0, 0}, s = {"server", SSL_new(sctx), 0, 0, 0};
     BIO *cb, *sb;
     if (!BIO_new_bio_pair(&cb, 128, &sb, 128))
