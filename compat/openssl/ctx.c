@@ -217,11 +217,37 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         return groups_list(ctx, parg);
     case 94: /* SSL_CTRL_SET_ECDH_AUTO, gone from 3.0's headers */
     case SSL_CTRL_SET_DH_AUTO:
-        return 1; /* no-ops in OpenSSL 3.0 too: groups are always chosen */
-    case SSL_CTRL_EXTRA_CHAIN_CERT:
+        return 1;                   /* no-ops in OpenSSL 3.0 too: groups are always chosen */
+    case SSL_CTRL_EXTRA_CHAIN_CERT: /* takes the reference */
+    case SSL_CTRL_CHAIN_CERT:       /* add0 (larg 0) takes it, add1 adds one */
+        if (parg == NULL)
+            return 0;
         if (ctx->chain == NULL && (ctx->chain = sk_X509_new_null()) == NULL)
             return 0;
-        return sk_X509_push(ctx->chain, parg) > 0;
+        if (!sk_X509_push(ctx->chain, parg))
+            return 0;
+        if (cmd == SSL_CTRL_CHAIN_CERT && larg)
+            X509_up_ref(parg);
+        return 1;
+    case SSL_CTRL_CHAIN: { /* set0 (larg 0) takes the stack, set1 copies it */
+        STACK_OF(X509) *sk = parg;
+        if (sk != NULL && larg) {
+            sk = X509_chain_up_ref(sk);
+            if (sk == NULL)
+                return 0;
+        }
+        sk_X509_pop_free(ctx->chain, X509_free);
+        ctx->chain = sk;
+        return 1;
+    }
+    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
+    case SSL_CTRL_GET_CHAIN_CERTS:
+        *(STACK_OF(X509) **)parg = ctx->chain;
+        return 1;
+    case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
+        sk_X509_pop_free(ctx->chain, X509_free);
+        ctx->chain = NULL;
+        return 1;
     default:
         compat_fail(COMPAT_R_UNSUPPORTED,
                     "SSL_CTX_ctrl command %d is not supported by tern's libssl", cmd);

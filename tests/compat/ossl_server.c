@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 static void print_errors(const char *step)
@@ -33,7 +34,28 @@ int main(int argc, char **argv)
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL)
         return 1;
-    printf("chain: %d\n", SSL_CTX_use_certificate_chain_file(ctx, argv[2]));
+    if (getenv("OSSL_SERVER_SPLIT") != NULL) {
+        /* the leaf with SSL_CTX_use_certificate, the rest one by one with
+         * SSL_CTX_add0_chain_cert (set0 first, to start from none) */
+        BIO *b = BIO_new_file(argv[2], "r");
+        X509 *leaf = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+        int ok =
+            leaf != NULL && SSL_CTX_use_certificate(ctx, leaf) && SSL_CTX_set0_chain(ctx, NULL);
+        X509_free(leaf);
+        X509 *ca;
+        int n = 0;
+        while (ok && b && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+            ok = SSL_CTX_add0_chain_cert(ctx, ca);
+            n++;
+        }
+        ERR_clear_error();
+        BIO_free(b);
+        STACK_OF(X509) *chain = NULL;
+        SSL_CTX_get0_chain_certs(ctx, &chain);
+        printf("chain: %d (%d added, %d held)\n", ok, n, chain ? sk_X509_num(chain) : 0);
+    } else {
+        printf("chain: %d\n", SSL_CTX_use_certificate_chain_file(ctx, argv[2]));
+    }
     printf("key: %d\n", SSL_CTX_use_PrivateKey_file(ctx, argv[3], SSL_FILETYPE_PEM));
     printf("key matches: %d\n", SSL_CTX_check_private_key(ctx));
     print_errors("setup");
