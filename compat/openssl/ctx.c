@@ -215,6 +215,9 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         return ctx->sess_cache_size;
     case SSL_CTRL_SET_GROUPS_LIST:
         return groups_list(ctx, parg);
+    case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG:
+        ctx->sni_arg = parg;
+        return 1;
     case 94: /* SSL_CTRL_SET_ECDH_AUTO, gone from 3.0's headers */
     case SSL_CTRL_SET_DH_AUTO:
         return 1;                   /* no-ops in OpenSSL 3.0 too: groups are always chosen */
@@ -304,6 +307,10 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 
 long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
 {
+    if (cmd == SSL_CTRL_SET_TLSEXT_SERVERNAME_CB) {
+        ctx->sni_cb = (int (*)(SSL *, int *, void *))fp;
+        return 1;
+    }
     compat_fail(COMPAT_R_UNSUPPORTED,
                 "SSL_CTX_callback_ctrl command %d is not supported by tern's libssl", cmd);
     return 0;

@@ -55,6 +55,8 @@ struct ssl_ctx_st {
     pem_password_cb *passwd_cb;
     void *passwd_arg;
     SSL_CTX_keylog_cb_func keylog_cb;
+    int (*sni_cb)(SSL *s, int *al, void *arg); /* the servername callback */
+    void *sni_arg;
 };
 
 struct ssl_st {
@@ -69,7 +71,8 @@ struct ssl_st {
     int verify_depth;
     SSL_verify_cb verify_cb;
     int min_version, max_version;
-    char *host; /* SNI and the name verified */
+    char *host;     /* a client's SNI and the name verified */
+    char *sni_name; /* a server's: the name the client sent */
     tern_config *cfg;
     tern_conn *conn;
     int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */

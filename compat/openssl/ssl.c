@@ -151,6 +151,7 @@ void SSL_free(SSL *s)
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
     OPENSSL_free(s->host);
+    OPENSSL_free(s->sni_name);
     SSL_CTX_free(s->ctx);
     OPENSSL_clear_free(s, sizeof(*s)); /* pend held plaintext */
 }
@@ -502,9 +503,8 @@ static uint16_t clamp_version(int v, uint16_t dflt)
     return (uint16_t)v;
 }
 
-static int add_own_chain(SSL *s)
+static int add_own_chain(tern_config *cfg, SSL_CTX *ctx)
 {
-    SSL_CTX *ctx = s->ctx;
     if (ctx->cert == NULL || ctx->key == NULL)
         return 1;
     const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
@@ -527,10 +527,10 @@ static int add_own_chain(SSL *s)
     klen = i2d_PrivateKey(ctx->key, &key);
     if (klen <= 0)
         goto out;
-    int st = tern_config_add_cert_chain_der(s->cfg, ders, lens, n, key, (size_t)klen);
+    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
     if (st != TERN_OK) {
         compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
-                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : tern_status_name(st));
+                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
         goto out;
     }
     ok = 1;
@@ -557,6 +557,40 @@ static int alpn_to_tern(SSL *s)
     for (size_t k = 0; k < n; k++)
         OPENSSL_free(names[k]);
     return ok;
+}
+
+/* sni_tramp runs the program's servername callback from tern's: the name
+ * is readable with SSL_get_servername meanwhile, and an SSL_set_SSL_CTX
+ * there makes the connection take that SSL_CTX's certificate
+ * (tern_conn_use_config). */
+static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
+                                       const struct tern_client_hello_info *info)
+{
+    SSL *s = arg;
+    SSL_CTX *before = s->ctx;
+    OPENSSL_free(s->sni_name);
+    s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
+    int al = SSL_AD_UNRECOGNIZED_NAME;
+    int r = before->sni_cb(s, &al, before->sni_arg);
+    if (r == SSL_TLSEXT_ERR_ALERT_FATAL) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the servername callback refused '%s'",
+                    s->sni_name != NULL ? s->sni_name : "(no name)");
+        return al == SSL_AD_UNRECOGNIZED_NAME ? TERN_SNI_UNRECOGNIZED_NAME
+                                              : TERN_SNI_HANDSHAKE_FAILURE;
+    }
+    if (s->ctx != before && s->ctx->cert != NULL && s->ctx->key != NULL) {
+        tern_config *other = tern_config_new();
+        int ok = other != NULL && add_own_chain(other, s->ctx) &&
+                 tern_conn_use_config(c, other) == TERN_OK;
+        tern_config_free(other); /* the connection holds its own reference */
+        if (!ok) {
+            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
+                        "the SSL_CTX chosen for '%s' could not give its certificate",
+                        s->sni_name != NULL ? s->sni_name : "(no name)");
+            return TERN_SNI_HANDSHAKE_FAILURE;
+        }
+    }
+    return TERN_SNI_CONTINUE;
 }
 
 /* start makes the tern connection at the first handshake step. */
@@ -597,7 +631,7 @@ static int start(SSL *s)
                     tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
         goto fail;
     }
-    if (!alpn_to_tern(s) || !add_own_chain(s))
+    if (!alpn_to_tern(s) || !add_own_chain(s->cfg, s->ctx))
         goto fail;
     if (s->ctx->keylog_cb != NULL)
         tern_config_set_keylog(s->cfg, keylog_tramp, s);
@@ -622,6 +656,8 @@ static int start(SSL *s)
             if (st != TERN_OK)
                 goto fail;
         }
+        if (s->ctx->sni_cb != NULL)
+            tern_config_set_server_name_callback(s->cfg, sni_tramp, s);
         s->conn = tern_conn_new_server(s->cfg);
     }
     if (s->conn == NULL) {
@@ -1097,8 +1133,9 @@ const char *SSL_get_servername(const SSL *s, const int type)
 {
     if (type != TLSEXT_NAMETYPE_host_name)
         return NULL;
-    if (s->server && s->conn != NULL)
-        return tern_conn_server_name(s->conn);
+    if (s->server)
+        return s->sni_name != NULL ? s->sni_name
+                                   : (s->conn != NULL ? tern_conn_server_name(s->conn) : NULL);
     return s->host;
 }
 

@@ -25,6 +25,27 @@ static void print_errors(const char *step)
     }
 }
 
+/* the servername callback: b.test gets the second SSL_CTX, refuse.test
+ * is refused */
+static SSL_CTX *second;
+static int sni_calls;
+static char sni_seen[64];
+
+static int sni_cb(SSL *s, int *al, void *arg)
+{
+    sni_calls++;
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+    snprintf(sni_seen, sizeof(sni_seen), "%s%s", name ? name : "(none)",
+             arg == &sni_calls ? "" : " (wrong arg)");
+    if (name != NULL && strcmp(name, "refuse.test") == 0) {
+        *al = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    if (name != NULL && strcmp(name, "b.test") == 0 && SSL_set_SSL_CTX(s, second) != second)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -58,6 +79,18 @@ int main(int argc, char **argv)
     }
     printf("key: %d\n", SSL_CTX_use_PrivateKey_file(ctx, argv[3], SSL_FILETYPE_PEM));
     printf("key matches: %d\n", SSL_CTX_check_private_key(ctx));
+    const char *b = getenv("OSSL_SERVER_SNI"); /* CHAIN:KEY of the second SSL_CTX */
+    if (b != NULL) {
+        char chain[512], *key;
+        snprintf(chain, sizeof(chain), "%s", b);
+        key = strchr(chain, ':');
+        *key++ = 0;
+        second = SSL_CTX_new(TLS_server_method());
+        printf("second: %d\n", SSL_CTX_use_certificate_chain_file(second, chain) &&
+                                   SSL_CTX_use_PrivateKey_file(second, key, SSL_FILETYPE_PEM));
+        printf("callback set: %d\n", SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb) &&
+                                          SSL_CTX_set_tlsext_servername_arg(ctx, &sni_calls));
+    }
     print_errors("setup");
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -82,6 +115,9 @@ int main(int argc, char **argv)
     int r = SSL_accept(s);
     printf("accept: %d (error %d)\n", r > 0 ? 1 : r, SSL_get_error(s, r));
     print_errors("accept");
+    if (b != NULL)
+        printf("servername callback: %d call(s), saw %s, SSL_CTX now %s\n", sni_calls, sni_seen,
+               SSL_get_SSL_CTX(s) == second ? "second" : "first");
     if (r > 0) {
         printf("server name: %s\n", SSL_get_servername(s, TLSEXT_NAMETYPE_host_name)
                                         ? SSL_get_servername(s, TLSEXT_NAMETYPE_host_name)
@@ -118,5 +154,6 @@ int main(int argc, char **argv)
     close(fd);
     close(ls);
     SSL_CTX_free(ctx);
+    SSL_CTX_free(second);
     return 0;
 }

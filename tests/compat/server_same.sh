@@ -20,8 +20,10 @@ run() { # LABEL [on_tern]: one server run and one client; prints the server's li
   for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
   [ -s "$pf" ] || fail "$1: the server did not start: $(cat "$out")"
   if [ $CLIENT = curl ]; then
-    body=$(curl -sS --cacert "$OCA" --resolve "localhost:$(cat "$pf"):127.0.0.1" \
-      "https://localhost:$(cat "$pf")/x" 2>&1) || fail "$1: curl failed: $body; server: $(cat "$out")"
+    local h=${HOSTNAME_AT:-localhost}
+    body=$(curl -sS --cacert "$OCA" --resolve "$h:$(cat "$pf"):127.0.0.1" \
+      "https://$h:$(cat "$pf")/x" 2>&1) || { [ -n "${EXPECT_FAIL:-}" ] && { wait $pid; cat "$out"; return; }; fail "$1: curl failed: $body; server: $(cat "$out")"; }
+    [ -z "${EXPECT_FAIL:-}" ] || fail "$1: curl fetched though the server should refuse: $body"
   else
     body=$("$TERN" get --trace=json --cafile "$OCA" "https://localhost:$(cat "$pf")/x" 2>"$WORK/trace.$1") ||
       fail "$1: tern get failed: $(cat "$WORK/trace.$1"); server: $(cat "$out")"
@@ -68,3 +70,32 @@ unset OSSL_SERVER_SPLIT
 [ "$deb" = "$ours" ] || { diff <(echo "$deb") <(echo "$ours") || true; fail "the split chain: the libraries differ"; }
 grep -q '^chain: 1 (1 added, 1 held)$' <<<"$ours" || fail "the chain pieces: $ours"
 pass "a chain set piece by piece is sent whole (curl verifies through the intermediate) on both libraries"
+
+# The servername callback (nginx's virtual hosts): it sees the name, and
+# SSL_set_SSL_CTX there switches to the second SSL_CTX's certificate, the
+# one for b.test (curl verifies it for that name); refuse.test is refused.
+D2=$WORK/b
+mkdir -p "$D2"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D2/b.key" \
+  -out "$D2/b.csr" -subj /CN=b.test 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:b.test\n' >"$D2/ext"
+openssl_pki
+openssl x509 -req -in "$D2/b.csr" -CA "$OCA" -CAkey "$WORK/opki/ca.key" -CAcreateserial \
+  -out "$D2/b.pem" -days 30 -extfile "$D2/ext" 2>/dev/null || fail "could not make b.test's certificate"
+export OSSL_SERVER_SNI=$D2/b.pem:$D2/b.key
+for h in localhost b.test; do
+  export HOSTNAME_AT=$h
+  deb=$(run sni-$h-debian)
+  ours=$(run sni-$h-tern on_tern)
+  [ "$deb" = "$ours" ] || { diff <(echo "$deb") <(echo "$ours") || true; fail "SNI $h: the libraries differ"; }
+  grep -q "^servername callback: 1 call(s), saw $h, SSL_CTX now $([ $h = b.test ] && echo second || echo first)\$" <<<"$ours" ||
+    fail "SNI $h: $ours"
+done
+export HOSTNAME_AT=refuse.test EXPECT_FAIL=1
+deb=$(run sni-refuse-debian)
+ours=$(run sni-refuse-tern on_tern)
+unset HOSTNAME_AT EXPECT_FAIL OSSL_SERVER_SNI
+grep -q '^servername callback: 1 call(s), saw refuse.test, SSL_CTX now first$' <<<"$ours" || fail "SNI refuse: $ours"
+grep -q '^accept: -1 (error 1)$' <<<"$ours" || fail "the refusing callback did not fail SSL_accept: $ours"
+grep -q '^accept: -1 (error 1)$' <<<"$deb" || fail "Debian's: $deb"
+pass "the servername callback: the name, SSL_set_SSL_CTX switching the certificate, a refusal; same on both libraries"
