@@ -11,7 +11,7 @@ on_tern() {
   local pre=""
   local prog
   prog=$(command -v "$1")
-  if ldd "$TLIB/libssl.so.3" | grep -q libasan && ! ldd "$prog" | grep -q libasan; then
+  if grep -q libasan <<<"$(ldd "$TLIB/libssl.so.3")" && ! grep -q libasan <<<"$(ldd "$prog")"; then
     pre=$(gcc -print-file-name=libasan.so)
     ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0 \
       LD_PRELOAD=$pre LD_LIBRARY_PATH=$TLIB "$@"

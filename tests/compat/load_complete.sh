@@ -25,7 +25,7 @@ if grep -qv '^\(SSL\|TLS\|OPENSSL\|d2i\|i2d\)_' <<<"$ourset"; then
   fail "exports that are not libssl names: $(grep -v '^\(SSL\|TLS\|OPENSSL\|d2i\|i2d\)_' <<<"$ourset" | head -5)"
 fi
 grep -q '^tern_' <<<"$ourset" && fail "tern's own symbols leak out of libssl.so.3"
-if ldd "$ours" | grep -q 'libssl\.so\|libtern'; then fail "libssl.so.3 links libssl or libtern.so"; fi
+if grep -q 'libssl\.so\|libtern' <<<"$(ldd "$ours")"; then fail "libssl.so.3 links libssl or libtern.so"; fi
 debset=$(nm -D --defined-only "$deb" | awk '{print $3}' | sed 's/@.*//' | sort -u)
 
 matrix=$SRC/compat/openssl/MATRIX.md
