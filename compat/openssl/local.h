@@ -27,7 +27,10 @@ struct ssl_cipher_st {
 };
 
 #define COMPAT_MAX_GROUPS 8
-#define COMPAT_MAX_CHAIN  10
+/* plaintext held for SSL_pending: what one fill (a record and its header,
+ * at most 17408 bytes fed) can open, twice over */
+#define COMPAT_PEND      (2 * 17408)
+#define COMPAT_MAX_CHAIN 10
 
 struct ssl_ctx_st {
     int refs;
@@ -88,7 +91,7 @@ struct ssl_st {
     char store_why[320];
     /* plaintext opened by tern, not yet read: SSL_pending */
     size_t pend_off, pend_len;
-    uint8_t pend[2 * 17408];
+    uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
     X509 *peer;
     STACK_OF(X509) * peer_chain;
 };

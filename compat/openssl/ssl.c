@@ -153,7 +153,8 @@ void SSL_free(SSL *s)
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_CTX_free(s->ctx);
-    OPENSSL_clear_free(s, sizeof(*s)); /* pend held plaintext */
+    OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
+    OPENSSL_free(s);
 }
 
 SSL_CTX *SSL_get_SSL_CTX(const SSL *s)
@@ -876,9 +877,13 @@ static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
         /* everything tern has opened moves to pend, so SSL_pending can
          * say how much there is (at most one fill's worth) */
         int st = TERN_OK;
-        while (s->pend_len < sizeof(s->pend)) {
+        if (s->pend == NULL && (s->pend = OPENSSL_malloc(COMPAT_PEND)) == NULL) {
+            compat_fail(ERR_R_MALLOC_FAILURE, "no memory for the received plaintext");
+            return -1;
+        }
+        while (s->pend_len < COMPAT_PEND) {
             size_t n = 0;
-            st = tern_conn_read(s->conn, s->pend + s->pend_len, sizeof(s->pend) - s->pend_len, &n);
+            st = tern_conn_read(s->conn, s->pend + s->pend_len, COMPAT_PEND - s->pend_len, &n);
             if (st != TERN_OK || n == 0)
                 break;
             s->pend_len += n;

@@ -157,6 +157,28 @@ int main(int argc, char **argv)
     report("data", &s);
     report("data", &c);
 
+    /* one 1000-byte record read 10 bytes at a time: SSL_pending says what
+     * is left of it */
+    int wr = -1, rd = -1;
+    unsigned char small[10];
+    for (int i = 0; i < 100 && wr <= 0; i++) {
+        wr = SSL_write(s.s, src, 1000);
+        if (rd <= 0)
+            rd = SSL_read(c.s, small, sizeof(small));
+    }
+    for (int i = 0; i < 100 && rd <= 0; i++)
+        rd = SSL_read(c.s, small, sizeof(small));
+    printf("pending: wrote %d, read %d, pending %d, has pending %d\n", wr, rd, SSL_pending(c.s),
+           SSL_has_pending(c.s));
+    int left = 0;
+    while (SSL_pending(c.s) > 0 && left < 2000) {
+        int r = SSL_read(c.s, small, sizeof(small));
+        if (r <= 0)
+            break;
+        left += r;
+    }
+    printf("pending read: %d, then pending %d\n", left, SSL_pending(c.s));
+
     /* shutdown: the client first (0: sent), the server reads it
      * (ZERO_RETURN) and answers (1: both sent), the client's second call
      * gets the answer (1) */
