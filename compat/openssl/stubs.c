@@ -215,6 +215,46 @@ STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
 
 const char *SSL_alert_desc_string_long(int value)
 {
-    const char *name = tern_alert_name(value & 0xff);
-    return name != NULL ? name : "unknown";
+    /* the words OpenSSL 3.0 prints (programs log them; some match on them),
+     * "unknown" for the alerts it has no words for */
+    static const struct {
+        int alert;
+        const char *text;
+    } words[] = {
+        {0, "close notify"},
+        {10, "unexpected_message"},
+        {20, "bad record mac"},
+        {21, "decryption failed"},
+        {22, "record overflow"},
+        {30, "decompression failure"},
+        {40, "handshake failure"},
+        {41, "no certificate"},
+        {42, "bad certificate"},
+        {43, "unsupported certificate"},
+        {44, "certificate revoked"},
+        {45, "certificate expired"},
+        {46, "certificate unknown"},
+        {47, "illegal parameter"},
+        {48, "unknown CA"},
+        {49, "access denied"},
+        {50, "decode error"},
+        {51, "decrypt error"},
+        {60, "export restriction"},
+        {70, "protocol version"},
+        {71, "insufficient security"},
+        {80, "internal error"},
+        {90, "user canceled"},
+        {100, "no renegotiation"},
+        {110, "unsupported extension"},
+        {111, "certificate unobtainable"},
+        {112, "unrecognized name"},
+        {113, "bad certificate status response"},
+        {114, "bad certificate hash value"},
+        {115, "unknown PSK identity"},
+        {120, "no application protocol"},
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (words[i].alert == (value & 0xff))
+            return words[i].text;
+    return "unknown";
 }
