@@ -42,6 +42,25 @@ static void report(const char *step, struct side *x)
 
 #define BIG 100000
 
+/* the key log: which labels came, each line well formed (label, 32-byte
+ * client random, secret, in hex, no newline) */
+static char labels[512];
+static int keylog_bad;
+
+static void keylog(const SSL *s, const char *line)
+{
+    char label[64];
+    int at = 0;
+    if (sscanf(line, "%63s %n", label, &at) != 1 || strchr(line, '\n') != NULL ||
+        strspn(line + at, "0123456789abcdef") != 64 || line[at + 64] != ' ' ||
+        strspn(line + at + 65, "0123456789abcdef") < 64)
+        keylog_bad++;
+    if (strstr(labels, label) == NULL && strlen(labels) + strlen(label) + 2 < sizeof(labels)) {
+        strcat(labels, " ");
+        strcat(labels, label);
+    }
+}
+
 /* drain: a read on a side that expects no data, so what the peer sends
  * after its handshake (session tickets) does not fill the pair */
 static void drain(struct side *x)
@@ -100,6 +119,7 @@ int main(int argc, char **argv)
         return 1;
     }
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_keylog_callback(cctx, keylog);
     /* the words for every alert, as programs log them */
     unsigned long words = 5381;
     for (int a = 0; a < 256; a++)
@@ -152,6 +172,15 @@ int main(int argc, char **argv)
     /* the one line that differs: Debian's OpenSSL 3.0 picks x25519 (a
      * NID), tern X25519MLKEM768 (TLSEXT_nid_unknown | 0x11ec) */
     printf("group: 0x%lx\n", (long)SSL_get_negotiated_group(c.s));
+    /* the order of the lines differs between implementations: print the
+     * labels in a fixed order */
+    static const char *known[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                  "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                                  "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"};
+    printf("key log:");
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        printf(" %s=%d", known[i], strstr(labels, known[i]) != NULL);
+    printf(" (%d malformed)\n", keylog_bad);
     report("handshake", &c);
     report("handshake", &s);
 

@@ -4,7 +4,8 @@
 # libssl.so.3 and on tern's: both sides wait for reads and for writes
 # (WANT_READ and WANT_WRITE), the handshake completes and verifies, 100 kB
 # go each way, SSL_pending counts what is left of a record read in small
-# pieces, and the shutdown runs its steps (0, ZERO_RETURN, 1, 1). The
+# pieces, the key log callback gets the five TLS 1.3 secrets, and the
+# shutdown runs its steps (0, ZERO_RETURN, 1, 1). The
 # output must be the same but for the group: tern's libssl negotiates
 # X25519MLKEM768 (SSL_get_negotiated_group: TLSEXT_nid_unknown | 0x11ec),
 # Debian's x25519 (NID 1034).
@@ -26,6 +27,8 @@ grep -q '^handshake client: waited for read 1, for write 1, other error 0$' <<<"
   fail "the client did not wait for both reads and writes"
 grep -q '^client to server: 1$' <<<"$ours" && grep -q '^server to client: 1$' <<<"$ours" ||
   fail "100 kB did not go both ways"
+grep -q '^key log: CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 SERVER_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1 SERVER_TRAFFIC_SECRET_0=1 EXPORTER_SECRET=1 (0 malformed)$' <<<"$ours" ||
+  fail "the key log callback: $ours"
 grep -q '^pending: wrote 1000, read 10, pending 990, has pending 1$' <<<"$ours" || fail "SSL_pending: $ours"
 grep -q '^pending read: 990, then pending 0$' <<<"$ours" || fail "reading what SSL_pending said: $ours"
 grep -q '^shutdown: client 0, server saw ZERO_RETURN 1, server 1, client again 1$' <<<"$ours" ||
