@@ -59,6 +59,7 @@ struct ssl_ctx_st {
     void *passwd_arg;
     SSL_CTX_keylog_cb_func keylog_cb;
     int (*sni_cb)(SSL *s, int *al, void *arg); /* the servername callback */
+    int (*sess_new_cb)(SSL *s, SSL_SESSION *sess);
     void *sni_arg;
 };
 
@@ -74,8 +75,9 @@ struct ssl_st {
     int verify_depth;
     SSL_verify_cb verify_cb;
     int min_version, max_version;
-    char *host;     /* a client's SNI and the name verified */
-    char *sni_name; /* a server's: the name the client sent */
+    char *host;           /* a client's SNI and the name verified */
+    char *sni_name;       /* a server's: the name the client sent */
+    SSL_SESSION *session; /* a client's: set to resume, then the newest tern gave */
     tern_config *cfg;
     tern_conn *conn;
     int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */
@@ -114,6 +116,11 @@ void compat_err_init(void);
  * (OPENSSL_free each) and returns how many (0 for a malformed list). */
 int compat_alpn_valid(const unsigned char *wire, size_t len);
 size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, size_t cap);
+
+/* session.c: tern's session callback on a client; the session set with
+ * SSL_set_session offered to tern */
+void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
+int compat_session_offer(SSL *s);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);

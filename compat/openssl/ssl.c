@@ -152,6 +152,7 @@ void SSL_free(SSL *s)
     sk_X509_pop_free(s->peer_chain, X509_free);
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
+    SSL_SESSION_free(s->session);
     SSL_CTX_free(s->ctx);
     OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
     OPENSSL_free(s);
@@ -647,6 +648,9 @@ static int start(SSL *s)
          * a name to make a client, and an IP literal sends no SNI. Its own
          * verdict never decides here (its trust is empty: the store's does),
          * so the unspecified address stands in. */
+        tern_config_set_session_callback(s->cfg, compat_session_seen, s);
+        if (!compat_session_offer(s))
+            goto fail;
         s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
     } else {
         if (verify_peer) {

@@ -6,63 +6,6 @@
 
 #include "local.h"
 
-/* ---- sessions: no SSL_SESSION objects are handed out yet, so every
- * connection makes a full handshake ---- */
-
-SSL_SESSION *SSL_get1_session(SSL *s)
-{
-    return NULL; /* no session (as OpenSSL before a handshake) */
-}
-SSL_SESSION *SSL_get_session(const SSL *s)
-{
-    return NULL;
-}
-int SSL_set_session(SSL *to, SSL_SESSION *session)
-{
-    if (session == NULL)
-        return 1; /* clearing: nothing to clear */
-    compat_unsupported();
-    return 0;
-}
-void SSL_SESSION_free(SSL_SESSION *ses)
-{
-    /* no SSL_SESSION is ever made, so none can reach here but NULL */
-}
-int SSL_SESSION_up_ref(SSL_SESSION *ses)
-{
-    compat_unsupported();
-    return 0;
-}
-const char *SSL_SESSION_get0_hostname(const SSL_SESSION *s)
-{
-    compat_unsupported();
-    return NULL;
-}
-const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *s, unsigned int *len)
-{
-    compat_unsupported();
-    if (len != NULL)
-        *len = 0;
-    return NULL;
-}
-SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
-{
-    compat_unsupported();
-    return NULL;
-}
-int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
-{
-    compat_unsupported();
-    return 0;
-}
-int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *session)
-{
-    return 0; /* not in the cache: there is none */
-}
-void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, SSL_SESSION *sess))
-{
-    /* never called: no sessions are handed out */
-}
 void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
                              SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
 {
