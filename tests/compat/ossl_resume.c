@@ -84,6 +84,12 @@ int main(int argc, char **argv)
     int len = i2d_SSL_SESSION(use, NULL);
     unsigned char *der = malloc((size_t)len), *p = der;
     i2d_SSL_SESSION(use, &p);
+    const char *save = getenv("OSSL_RESUME_SAVE"); /* the fuzz target's seeds */
+    FILE *sf = save != NULL ? fopen(save, "wb") : NULL;
+    if (sf != NULL) {
+        fwrite(der, 1, (size_t)len, sf);
+        fclose(sf);
+    }
     const unsigned char *q = der;
     SSL_SESSION *back = d2i_SSL_SESSION(NULL, &q, len);
     printf("serialized: %d, read back %d, all read %d\n", len > 0, back != NULL, q == der + len);
