@@ -89,7 +89,7 @@ int main(int argc, char **argv)
         printf("second: %d\n", SSL_CTX_use_certificate_chain_file(second, chain) &&
                                    SSL_CTX_use_PrivateKey_file(second, key, SSL_FILETYPE_PEM));
         printf("callback set: %d\n", SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb) &&
-                                          SSL_CTX_set_tlsext_servername_arg(ctx, &sni_calls));
+                                         SSL_CTX_set_tlsext_servername_arg(ctx, &sni_calls));
     }
     print_errors("setup");
     int ls = socket(AF_INET, SOCK_STREAM, 0);
