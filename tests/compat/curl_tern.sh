@@ -64,3 +64,18 @@ if [ "$deb" != "$ours" ]; then
   fail "curl -v reads differently on tern's libssl (< Debian, > tern)"
 fi
 pass "curl -v's TLS lines (version, suite, ALPN, certificate) are the same on both libraries"
+
+# curl's own settings reach tern through the ctrl commands: --tls-max 1.2
+# (SSL_CTX_set_max_proto_version) gives a TLS 1.2 handshake, --curves
+# (SSL_CTX_set1_groups_list) the group asked for, --tls13-ciphers
+# (SSL_CTX_set_ciphersuites) the suite.
+last_hello() { grep '"name":"ServerHello"' "$SERVE_LOG" | tail -1; }
+on_tern curl -sS --fail -o /dev/null --cacert "$CA" --tls-max 1.2 "$U/hello.txt" || fail "--tls-max 1.2"
+grep -q '"version","value":"TLS 1.2"' <<<"$(last_hello)" || fail "--tls-max 1.2 did not give TLS 1.2: $(last_hello)"
+on_tern curl -sS --fail -o /dev/null --cacert "$CA" --curves P-256 "$U/hello.txt" || fail "--curves P-256"
+grep -q '"group","value":"secp256r1"' <<<"$(last_hello)" || fail "--curves P-256: $(last_hello)"
+on_tern curl -sS --fail -o /dev/null --cacert "$CA" --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 "$U/hello.txt" ||
+  fail "--tls13-ciphers"
+grep -q '"cipher_suite","value":"TLS_CHACHA20_POLY1305_SHA256"' <<<"$(last_hello)" ||
+  fail "--tls13-ciphers: $(last_hello)"
+pass "curl --tls-max 1.2, --curves P-256 and --tls13-ciphers take effect on tern's libssl"
