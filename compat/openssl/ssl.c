@@ -848,7 +848,9 @@ int SSL_accept(SSL *s)
 
 int SSL_is_init_finished(const SSL *s)
 {
-    return s->conn != NULL && tern_conn_handshake_done(s->conn);
+    /* a fatal error puts OpenSSL's state machine in its error state, which
+     * is not "finished" */
+    return s->conn != NULL && tern_conn_handshake_done(s->conn) && !s->failed;
 }
 
 int SSL_in_init(const SSL *s)
@@ -1010,7 +1012,8 @@ int SSL_has_pending(const SSL *s)
 
 int SSL_shutdown(SSL *s)
 {
-    if (s->conn == NULL || !tern_conn_handshake_done(s->conn)) {
+    /* after a fatal error OpenSSL is back "in init" too */
+    if (s->conn == NULL || !tern_conn_handshake_done(s->conn) || s->failed) {
         compat_fail(SSL_R_SHUTDOWN_WHILE_IN_INIT, "SSL_shutdown before the handshake completed");
         return -1;
     }

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
     const char *host = argv[1], *port = argv[2], *ca = argv[3], *path = argv[5];
     int verify = strcmp(argv[4], "verify") == 0;
 
+    signal(SIGPIPE, SIG_IGN); /* as programs do: a write to a reset peer is an error */
     OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
