@@ -27,6 +27,8 @@ check_needs=(
   "/usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data/certs/TrustAnchorRootCertificate.crt:python3-cryptography-vectors"
   "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
   "/usr/lib/python3/dist-packages/cryptography/__init__.py:python3-cryptography"
+  "/usr/sbin/nginx:nginx" "/usr/lib/x86_64-linux-gnu/libcurl.so.4:libcurl4"
+  "/usr/lib/x86_64-linux-gnu/libssl.so.3:libssl3" "/etc/ssl/certs/ca-certificates.crt:ca-certificates"
 )
 
 load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")

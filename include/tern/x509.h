@@ -309,6 +309,13 @@ int tern_config_add_pinned_pubkey(tern_config *cfg, const char *pins);
  * system bundle. */
 int tern_config_add_trust_capath(tern_config *cfg, const char *dir);
 int tern_config_add_trust_der(tern_config *cfg, const uint8_t *der, size_t len);
+/* tern_config_set_trust_empty: no trust anchors at all, not even the
+ * system bundle, so tern's own check refuses every chain and a verify
+ * override (tern_config_set_verify_override_DANGEROUS) decides: the
+ * OpenSSL layer verifies against the program's X509_STORE that way, and
+ * must not pay for loading the system bundle per connection. Later
+ * _add_trust calls add to the empty store. */
+int tern_config_set_trust_empty(tern_config *cfg);
 
 /* CRLs (PEM, one or several blocks, or DER) checked in every handshake for
  * the peer's chain, as tern verify --crl checks them. */

@@ -261,6 +261,13 @@ int tern_config_add_trust_pem(tern_config *cfg, const char *pem, size_t len)
     return rc == TERN_OK ? TERN_OK : config_fail(cfg, rc, "%s", e.msg);
 }
 
+int tern_config_set_trust_empty(tern_config *cfg)
+{
+    TRY(config_check_mutable(cfg));
+    struct x509_store *s = NULL;
+    return trust_store(cfg, &s);
+}
+
 int tern_config_add_trust_der(tern_config *cfg, const uint8_t *der, size_t len)
 {
     TRY(config_check_mutable(cfg));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The house rules that keep the layers apart (DESIGN.md):
-#  - only src/crypto/openssl.c includes an OpenSSL header;
+#  - only src/crypto/openssl.c includes an OpenSSL header (and compat/openssl/,
+#    below: it is not searched here);
 #  - libtern links libcrypto and never libssl;
 #  - the shared library exports only tern_* symbols;
 #  - each layer calls only the layers below it: base < crypto < x509 <
@@ -10,6 +11,9 @@
 #  - the tern command (tools/) uses the public API only: every header a file
 #    under tools/ includes is the tools' own or one of include/tern/, never
 #    one from src/.
+#  - the OpenSSL-compatible layer (compat/openssl/, libssl.so.3) is the
+#    second place allowed to include OpenSSL's headers, and it reaches tern
+#    only through include/tern/: its own headers or public ones, never src/.
 set -euo pipefail
 build=$1 src=$2
 fail=0
@@ -29,6 +33,20 @@ for f in "$src"/tools/*.c "$src"/tools/*.h; do
 done
 if [ -n "$inside" ]; then
   echo "FAIL: files under tools/ include headers that are not public (src/ is the library's):$inside"; fail=1
+fi
+# compat/openssl/ on the public API: each #include "X" names compat/openssl/X
+# or include/X
+compat_inside=""
+for f in "$src"/compat/openssl/*.c "$src"/compat/openssl/*.h; do
+  [ -e "$f" ] || continue
+  while IFS= read -r h; do
+    if [ -e "$src/src/$h" ] || { [ ! -e "$src/compat/openssl/$h" ] && [ ! -e "$src/include/$h" ]; }; then
+      compat_inside="$compat_inside ${f#$src/}:$h"
+    fi
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done
+if [ -n "$compat_inside" ]; then
+  echo "FAIL: files under compat/openssl/ include headers that are not public:$compat_inside"; fail=1
 fi
 ntools=$(ls "$src"/tools/*.c "$src"/tools/*.h | wc -l)
 so=$(ls "$build"/libtern.so.* 2>/dev/null | head -1 || true)
@@ -70,5 +88,5 @@ for ((i = 0; i < ${#layers[@]}; i++)); do
     calls=$((calls + 1))
   done
 done
-[ $fail -eq 0 ] && echo "layering ok: $calls layer pairs, none calls up: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions; $ntools files under tools/ include only public or tools headers"
+[ $fail -eq 0 ] && echo "layering ok: $calls layer pairs, none calls up: $(basename "$so") links libcrypto only, exports $(nm -D --defined-only "$so" | grep -c ' T tern_') tern_* functions; $ntools files under tools/ include only public or tools headers; compat/openssl/ only public or its own"
 exit $fail

@@ -309,6 +309,38 @@ static void test_callback(void)
     finish(&h);
 }
 
+/* An empty trust store (tern_config_set_trust_empty, as the OpenSSL layer
+ * uses): no anchor at all, not the system bundle, so tern's own check
+ * refuses and the override decides; anchors added afterwards count. */
+static void test_trust_empty(void)
+{
+    struct handshake h;
+    tern_config *c = tern_config_new();
+    CHECK_EQ(tern_config_set_trust_empty(c), TERN_OK);
+    pair(&h, c, server_config("server-p256"));
+    CHECK(!both_done(h.c, h.s));
+    CHECK_EQ(tern_conn_status(h.c), TERN_E_UNKNOWN_CA);
+    CHECK_CONTAINS(tern_conn_error(h.c), "(0 anchors)");
+    finish(&h);
+
+    struct cb_state ov = {1, 0, 0, TERN_VERIFY_OK};
+    c = tern_config_new();
+    CHECK_EQ(tern_config_set_trust_empty(c), TERN_OK);
+    tern_config_set_verify_override_DANGEROUS(c, verify_cb, &ov);
+    pair(&h, c, server_config("server-p256"));
+    CHECK(both_done(h.c, h.s));
+    CHECK_EQ(ov.calls, 1);
+    CHECK_EQ(ov.seen, TERN_VERIFY_UNKNOWN_ISSUER);
+    finish(&h);
+
+    c = tern_config_new();
+    CHECK_EQ(tern_config_set_trust_empty(c), TERN_OK);
+    add_trust(c, DATA "ca.pem");
+    pair(&h, c, server_config("server-p256"));
+    CHECK(both_done(h.c, h.s));
+    finish(&h);
+}
+
 /* openssl x509 -pubkey -in server-p256.pem | openssl pkey -pubin -outform der
  * | openssl dgst -sha256 -binary | base64 */
 #define P256_PIN  "sha256//Jy/DoIRWEZE8mqCfVjH0/AS7NzV0r+mTnz1ixf6GseQ="
@@ -423,6 +455,7 @@ int main(void)
         test_peer_chain();
         test_report_only();
         test_callback();
+        test_trust_empty();
         test_pins();
         test_crls();
     }

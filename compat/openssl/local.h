@@ -1,0 +1,133 @@
+/* The objects behind OpenSSL's opaque SSL, SSL_CTX, SSL_METHOD, SSL_CIPHER
+ * and SSL_SESSION in tern's libssl.so.3. OpenSSL's public headers give the
+ * ABI (every export is declared by ssl.h, so a signature cannot drift);
+ * tern is reached only through include/tern/. */
+#ifndef TERN_COMPAT_LOCAL_H
+#define TERN_COMPAT_LOCAL_H
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdint.h>
+
+#include "tern/tern.h"
+
+struct ssl_method_st {
+    int role; /* -1 either (TLS_method), 0 client, 1 server */
+};
+
+struct ssl_cipher_st {
+    uint16_t id;          /* the IANA code point */
+    const char *name;     /* OpenSSL's name */
+    const char *std_name; /* RFC name */
+    uint16_t min_version; /* 0x0303 or 0x0304 */
+    int bits;
+};
+
+#define COMPAT_MAX_GROUPS 8
+/* plaintext held for SSL_pending: what one fill (a record and its header,
+ * at most 17408 bytes fed) can open, twice over */
+#define COMPAT_PEND      (2 * 17408)
+#define COMPAT_MAX_CHAIN 10
+
+struct ssl_ctx_st {
+    int refs;
+    const SSL_METHOD *method;
+    CRYPTO_EX_DATA ex;
+    X509_STORE *store;
+    uint64_t options;
+    long mode;
+    int verify_mode;
+    int verify_depth;
+    SSL_verify_cb verify_cb;
+    int min_version, max_version; /* 0: no limit */
+    uint16_t suites13[3];         /* SSL_CTX_set_ciphersuites, in order */
+    size_t n_suites13;            /* 0: tern's default */
+    uint16_t suites12[6];         /* SSL_CTX_set_cipher_list naming suites one by one */
+    size_t n_suites12;            /* 0: tern's default */
+    uint16_t groups[COMPAT_MAX_GROUPS];
+    size_t n_groups; /* 0: tern's default list */
+    unsigned char *alpn;
+    size_t alpn_len;
+    long sess_cache_mode, sess_cache_size, timeout;
+    X509 *cert;
+    STACK_OF(X509) * chain;
+    EVP_PKEY *key;
+    pem_password_cb *passwd_cb;
+    void *passwd_arg;
+    SSL_CTX_keylog_cb_func keylog_cb;
+    int (*sni_cb)(SSL *s, int *al, void *arg); /* the servername callback */
+    int (*sess_new_cb)(SSL *s, SSL_SESSION *sess);
+    void *sni_arg;
+};
+
+struct ssl_st {
+    int refs;
+    SSL_CTX *ctx;
+    CRYPTO_EX_DATA ex;
+    int server; /* -1 not chosen yet */
+    BIO *rbio, *wbio;
+    uint64_t options;
+    long mode;
+    int verify_mode;
+    int verify_depth;
+    SSL_verify_cb verify_cb;
+    int min_version, max_version;
+    char *host;           /* a client's SNI and the name verified */
+    char *sni_name;       /* a server's: the name the client sent */
+    SSL_SESSION *session; /* a client's: set to resume, then the newest tern gave */
+    tern_config *cfg;
+    tern_conn *conn;
+    int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */
+    int shutdown; /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    int quiet_shutdown;
+    int got_close;     /* close_notify received: SSL_ERROR_ZERO_RETURN */
+    int failed;        /* an error was queued: SSL_ERROR_SSL */
+    int sys_failed;    /* the BIO failed without retry: SSL_ERROR_SYSCALL */
+    int write_pending; /* an SSL_write was queued whole, not yet all sent */
+    int close_flushed; /* our close_notify went out (SSL_shutdown returned 0) */
+    long verify_result;
+    int store_checked, store_ok; /* the chain was verified against the store */
+    char store_why[320];
+    /* plaintext opened by tern, not yet read: SSL_pending */
+    size_t pend_off, pend_len;
+    uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
+    X509 *peer;
+    STACK_OF(X509) * peer_chain;
+};
+
+/* err.c */
+void compat_err_init(void);
+/* compat_fail queues an ERR entry (library SSL, reason, tern's sentence as
+ * the data) naming the calling function. */
+#define compat_fail(reason, ...)                                                                   \
+    (ERR_new(), ERR_set_debug(OPENSSL_FILE, OPENSSL_LINE, __func__),                               \
+     ERR_set_error(ERR_LIB_SSL, (reason), __VA_ARGS__))
+/* compat_unsupported: what a function tern does not offer does (fails
+ * loudly). */
+#define COMPAT_R_UNSUPPORTED 1500 /* our own reason: a function tern does not offer */
+#define compat_unsupported()                                                                       \
+    compat_fail(COMPAT_R_UNSUPPORTED, "%s is not supported by tern's libssl", __func__)
+
+/* alpn.c: compat_alpn_valid checks a wire-format list (non-empty, every
+ * name non-empty and within len); compat_alpn_split copies up to cap names
+ * (OPENSSL_free each) and returns how many (0 for a malformed list). */
+int compat_alpn_valid(const unsigned char *wire, size_t len);
+size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, size_t cap);
+
+/* session.c: tern's session callback on a client; the session set with
+ * SSL_set_session offered to tern */
+void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
+int compat_session_offer(SSL *s);
+
+/* cipher.c */
+const SSL_CIPHER *compat_cipher(uint16_t id);
+/* compat_suites: the suite list for tern from the SSL_CTX's choices (each
+ * version's own, or tern's defaults for that version); 0 when neither was
+ * narrowed (tern's defaults stand). */
+size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
+int compat_group_from_name(const char *name, size_t len, uint16_t *out);
+
+#endif

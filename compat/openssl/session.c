@@ -1,0 +1,168 @@
+/* Client sessions as SSL_SESSION objects over tern's saved sessions: each
+ * session tern hands out (a TLS 1.3 ticket, a TLS 1.2 ticket or session
+ * ID) becomes the SSL's current SSL_SESSION and goes to the program's
+ * new-session callback when the SSL_CTX caches client sessions;
+ * SSL_set_session gives one back before the handshake, and tern offers it
+ * to the server it was made for. The blob holds the session's secret:
+ * wiped on free. A server's sessions stay inside tern (its tickets and
+ * store); SSL_get1_session there gives none. */
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "local.h"
+
+struct ssl_session_st {
+    int refs;
+    uint8_t *blob;
+    size_t len;
+    struct tern_session_info info;
+    unsigned char id[32]; /* SHA-256 of the blob: a stable name for it */
+};
+
+static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
+{
+    SSL_SESSION *ss = OPENSSL_zalloc(sizeof(*ss));
+    if (ss == NULL)
+        return NULL;
+    ss->refs = 1;
+    ss->blob = OPENSSL_memdup(blob, len);
+    if (ss->blob == NULL || tern_session_info(blob, len, &ss->info) != TERN_OK) {
+        OPENSSL_clear_free(ss->blob, len);
+        OPENSSL_free(ss);
+        return NULL;
+    }
+    ss->len = len;
+    SHA256(blob, len, ss->id);
+    return ss;
+}
+
+void SSL_SESSION_free(SSL_SESSION *ss)
+{
+    if (ss == NULL || __atomic_sub_fetch(&ss->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    OPENSSL_clear_free(ss->blob, ss->len);
+    OPENSSL_clear_free(ss, sizeof(*ss));
+}
+
+int SSL_SESSION_up_ref(SSL_SESSION *ss)
+{
+    __atomic_add_fetch(&ss->refs, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss)
+{
+    return ss->info.server_name[0] ? ss->info.server_name : NULL;
+}
+
+const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
+{
+    if (len != NULL)
+        *len = sizeof(ss->id);
+    return ss->id;
+}
+
+/* The serialized form is tern's blob behind a marker; only this library
+ * reads it back (as only OpenSSL reads OpenSSL's). */
+static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
+
+int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
+{
+    size_t n = sizeof(marker) + ss->len;
+    if (n > INT32_MAX)
+        return 0;
+    if (pp != NULL && *pp != NULL) {
+        memcpy(*pp, marker, sizeof(marker));
+        memcpy(*pp + sizeof(marker), ss->blob, ss->len);
+        *pp += n;
+    }
+    return (int)n;
+}
+
+SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
+{
+    if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
+        length > (long)(sizeof(marker) + TERN_SESSION_MAX) ||
+        memcmp(*pp, marker, sizeof(marker)) != 0) {
+        compat_fail(SSL_R_BAD_VALUE, "not a session serialized by tern's libssl (%ld bytes)",
+                    length);
+        return NULL;
+    }
+    SSL_SESSION *ss = session_new(*pp + sizeof(marker), (size_t)length - sizeof(marker));
+    if (ss == NULL) {
+        compat_fail(SSL_R_BAD_VALUE, "a malformed tern session");
+        return NULL;
+    }
+    *pp += length;
+    if (a != NULL) {
+        SSL_SESSION_free(*a);
+        *a = ss;
+    }
+    return ss;
+}
+
+SSL_SESSION *SSL_get1_session(SSL *s)
+{
+    if (s->session != NULL)
+        SSL_SESSION_up_ref(s->session);
+    return s->session;
+}
+
+SSL_SESSION *SSL_get_session(const SSL *s)
+{
+    return s->session;
+}
+
+int SSL_set_session(SSL *s, SSL_SESSION *ss)
+{
+    if (s->conn != NULL) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_set_session after the handshake started");
+        return 0;
+    }
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 1;
+}
+
+void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, SSL_SESSION *sess))
+{
+    ctx->sess_new_cb = cb;
+}
+
+int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    return 0; /* there is no internal cache to remove it from */
+}
+
+/* compat_session_seen: tern's session callback, on a client */
+void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len)
+{
+    SSL *s = arg;
+    SSL_SESSION *ss = session_new(blob, len);
+    if (ss == NULL)
+        return;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    if (s->ctx->sess_new_cb != NULL && (s->ctx->sess_cache_mode & SSL_SESS_CACHE_CLIENT)) {
+        SSL_SESSION_up_ref(ss); /* the callback's: it keeps it when it returns 1 */
+        if (s->ctx->sess_new_cb(s, ss) == 0)
+            SSL_SESSION_free(ss);
+    }
+}
+
+/* compat_session_offer gives tern the session set with SSL_set_session */
+int compat_session_offer(SSL *s)
+{
+    if (s->session == NULL)
+        return 1;
+    int st = tern_config_add_session(s->cfg, s->session->blob, s->session->len);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_BAD_VALUE, "the session set with SSL_set_session: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : tern_status_name(st));
+        return 0;
+    }
+    return 1;
+}

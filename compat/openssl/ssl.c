@@ -1,0 +1,1202 @@
+/* SSL objects on tern's sans-I/O connection: the configuration built at
+ * the first handshake step from the SSL_CTX and the SSL's own settings,
+ * bytes moved with libcrypto's BIO_read/BIO_write, and OpenSSL's
+ * SSL_get_error protocol on top. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "local.h"
+
+#define COMPAT_IO_CHUNK 17408 /* a whole TLS record with its header */
+
+static const SSL_METHOD method_any = {-1}, method_client = {0}, method_server = {1};
+
+const SSL_METHOD *TLS_method(void)
+{
+    return &method_any;
+}
+const SSL_METHOD *TLS_client_method(void)
+{
+    return &method_client;
+}
+const SSL_METHOD *TLS_server_method(void)
+{
+    return &method_server;
+}
+
+int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
+{
+    if (!OPENSSL_init_crypto(opts, settings))
+        return 0;
+    compat_err_init();
+    return 1;
+}
+
+/* ---- SSL_CTX ---- */
+
+SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
+{
+    if (meth == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_CTX_new: no method");
+        return NULL;
+    }
+    OPENSSL_init_ssl(0, NULL);
+    SSL_CTX *ctx = OPENSSL_zalloc(sizeof(*ctx));
+    if (ctx == NULL)
+        return NULL;
+    ctx->refs = 1;
+    ctx->method = meth;
+    ctx->store = X509_STORE_new();
+    ctx->verify_depth = -1;
+    ctx->timeout = 7200;
+    ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
+    ctx->sess_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
+    if (ctx->store == NULL || !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
+        X509_STORE_free(ctx->store);
+        OPENSSL_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int SSL_CTX_up_ref(SSL_CTX *ctx)
+{
+    __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+void SSL_CTX_free(SSL_CTX *ctx)
+{
+    if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
+    X509_STORE_free(ctx->store);
+    X509_free(ctx->cert);
+    sk_X509_pop_free(ctx->chain, X509_free);
+    EVP_PKEY_free(ctx->key);
+    OPENSSL_free(ctx->alpn);
+    OPENSSL_free(ctx);
+}
+
+X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
+{
+    return ctx->store;
+}
+
+void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
+{
+    X509_STORE_free(ctx->store);
+    ctx->store = store; /* the store's reference passes to ctx, as in OpenSSL */
+}
+
+int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data)
+{
+    return CRYPTO_set_ex_data(&ctx->ex, idx, data);
+}
+void *SSL_CTX_get_ex_data(const SSL_CTX *ctx, int idx)
+{
+    return CRYPTO_get_ex_data(&ctx->ex, idx);
+}
+
+/* ---- SSL ---- */
+
+SSL *SSL_new(SSL_CTX *ctx)
+{
+    if (ctx == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_new: no SSL_CTX");
+        return NULL;
+    }
+    SSL *s = OPENSSL_zalloc(sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->refs = 1;
+    SSL_CTX_up_ref(ctx);
+    s->ctx = ctx;
+    s->server = ctx->method->role;
+    s->options = ctx->options;
+    s->mode = ctx->mode;
+    s->verify_mode = ctx->verify_mode;
+    s->verify_depth = ctx->verify_depth;
+    s->verify_cb = ctx->verify_cb;
+    s->min_version = ctx->min_version;
+    s->max_version = ctx->max_version;
+    s->verify_result = X509_V_OK;
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex)) {
+        SSL_CTX_free(ctx);
+        OPENSSL_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void drop_conn(SSL *s)
+{
+    tern_conn_free(s->conn);
+    s->conn = NULL;
+    tern_config_free(s->cfg);
+    s->cfg = NULL;
+}
+
+void SSL_free(SSL *s)
+{
+    if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex);
+    drop_conn(s);
+    BIO_free_all(s->wbio); /* one reference each */
+    BIO_free_all(s->rbio);
+    X509_free(s->peer);
+    sk_X509_pop_free(s->peer_chain, X509_free);
+    OPENSSL_free(s->host);
+    OPENSSL_free(s->sni_name);
+    SSL_SESSION_free(s->session);
+    SSL_CTX_free(s->ctx);
+    OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
+    OPENSSL_free(s);
+}
+
+SSL_CTX *SSL_get_SSL_CTX(const SSL *s)
+{
+    return s->ctx;
+}
+
+SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
+{
+    if (ctx == NULL)
+        ctx = s->ctx;
+    if (ctx == s->ctx)
+        return ctx;
+    SSL_CTX_up_ref(ctx);
+    SSL_CTX_free(s->ctx);
+    s->ctx = ctx;
+    return ctx;
+}
+
+int SSL_set_ex_data(SSL *s, int idx, void *data)
+{
+    return CRYPTO_set_ex_data(&s->ex, idx, data);
+}
+void *SSL_get_ex_data(const SSL *s, int idx)
+{
+    return CRYPTO_get_ex_data(&s->ex, idx);
+}
+
+void SSL_set_connect_state(SSL *s)
+{
+    s->server = 0;
+}
+void SSL_set_accept_state(SSL *s)
+{
+    s->server = 1;
+}
+
+/* ---- BIOs, with OpenSSL's ownership rules ---- */
+
+/* OpenSSL's model: rbio and wbio each hold one reference, also when they
+ * are the same BIO. */
+void SSL_set0_rbio(SSL *s, BIO *rbio)
+{
+    BIO_free_all(s->rbio);
+    s->rbio = rbio;
+}
+
+void SSL_set0_wbio(SSL *s, BIO *wbio)
+{
+    BIO_free_all(s->wbio);
+    s->wbio = wbio;
+}
+
+void SSL_set_bio(SSL *s, BIO *rbio, BIO *wbio)
+{
+    /* the cases of SSL_set_bio(3) */
+    if (rbio == s->rbio && wbio == s->wbio)
+        return;
+    if (rbio != NULL && rbio == wbio)
+        BIO_up_ref(rbio); /* the caller gave one reference for two places */
+    if (rbio == s->rbio) {
+        SSL_set0_wbio(s, wbio); /* only wbio changes: one reference adopted */
+        return;
+    }
+    if (wbio == s->wbio && s->rbio != s->wbio) {
+        SSL_set0_rbio(s, rbio); /* only rbio changes, and they were apart */
+        return;
+    }
+    SSL_set0_rbio(s, rbio);
+    SSL_set0_wbio(s, wbio);
+}
+
+BIO *SSL_get_rbio(const SSL *s)
+{
+    return s->rbio;
+}
+BIO *SSL_get_wbio(const SSL *s)
+{
+    return s->wbio;
+}
+
+int SSL_set_fd(SSL *s, int fd)
+{
+    BIO *b = BIO_new(BIO_s_socket());
+    if (b == NULL) {
+        compat_fail(ERR_R_BUF_LIB, "SSL_set_fd: no socket BIO");
+        return 0;
+    }
+    BIO_set_fd(b, fd, BIO_NOCLOSE);
+    SSL_set_bio(s, b, b);
+    return 1;
+}
+
+/* ---- the configuration for one connection ---- */
+
+static void keylog_tramp(void *arg, const char *line)
+{
+    SSL *s = arg;
+    if (s->ctx->keylog_cb != NULL)
+        s->ctx->keylog_cb(s, line);
+}
+
+/* ---- verification through the X509_STORE, at verification time ----
+ *
+ * Programs fill the store late (curl loads its CA file on its first read
+ * from the server, after the ClientHello went out), so the anchors are read
+ * when the peer's chain is there: each certificate's issuer is looked up in
+ * the store (X509_STORE_CTX_get1_issuer: the loaded objects and, lazily,
+ * hashed capath folders), and the issuers found become a tern trust store
+ * for tern_x509_verify_der. That verdict is the SSL's; tern's own verdict
+ * against its default trust is not used: a verify callback refuses what the
+ * store does not support and the override accepts what it does (or
+ * anything under SSL_VERIFY_NONE, the verdict kept for
+ * SSL_get_verify_result). */
+
+static int verify_code(enum tern_verify_reason r);
+
+/* call_verify_cb gives the program's verify callback the verdict with a
+ * real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx), as
+ * OpenSSL would for the leaf, and honours its answer as OpenSSL does: 1
+ * accepts whatever the verdict (SSL_get_verify_result keeps the error), 0
+ * refuses. It is called once, at depth 0, with the final verdict; OpenSSL
+ * calls it for each certificate of the path. */
+static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, X509 *leaf, size_t n_certs)
+{
+    X509_STORE_CTX_set_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
+    X509_STORE_CTX_set_error(xc, (int)s->verify_result);
+    X509_STORE_CTX_set_error_depth(xc, 0);
+    X509_STORE_CTX_set_current_cert(xc, leaf);
+    int ok = s->verify_cb(s->store_ok, xc);
+    if (ok && !s->store_ok) {
+        s->store_ok = 1;
+        /* OpenSSL goes on to check the path it has; when that is the
+         * leaf alone (its issuer not found), it reports once more that the
+         * leaf's signature cannot be checked, and that is the result kept */
+        if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_certs == 1) {
+            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+            X509_STORE_CTX_set_error(xc, (int)s->verify_result);
+            if (!s->verify_cb(0, xc)) {
+                s->store_ok = 0;
+                snprintf(s->store_why, sizeof(s->store_why),
+                         "the program's verify callback refused the certificate");
+            }
+        }
+    } else if (!ok && s->store_ok) {
+        s->store_ok = 0;
+        int e = X509_STORE_CTX_get_error(xc);
+        s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
+        snprintf(s->store_why, sizeof(s->store_why),
+                 "the program's verify callback refused the certificate");
+    }
+}
+
+#define COMPAT_MAX_CRLS 32
+
+/* store_crls: the store's CRLs, as tern reads them */
+static int store_crls(SSL *s, X509_STORE *st, tern_crl **out, size_t cap, size_t *out_n)
+{
+    *out_n = 0;
+    if (!X509_STORE_lock(st))
+        return 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
+    int ok = 1;
+    for (int i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+        if (crl == NULL)
+            continue;
+        if (*out_n == cap) {
+            snprintf(s->store_why, sizeof(s->store_why),
+                     "the X509_STORE holds more than %zu CRLs, tern's limit here", cap);
+            ok = 0;
+            break;
+        }
+        unsigned char *der = NULL;
+        int len = i2d_X509_CRL(crl, &der);
+        size_t got = 0;
+        char why[200] = "";
+        if (len <= 0 ||
+            tern_crl_parse_all(der, (size_t)len, &out[*out_n], 1, &got, why, sizeof(why)) !=
+                TERN_OK ||
+            got != 1) {
+            snprintf(s->store_why, sizeof(s->store_why), "a CRL of the X509_STORE: %s",
+                     why[0] ? why : "does not encode");
+            ok = 0;
+        } else {
+            (*out_n)++;
+        }
+        OPENSSL_free(der);
+    }
+    X509_STORE_unlock(st);
+    if (!ok)
+        s->verify_result = X509_V_ERR_UNABLE_TO_GET_CRL;
+    return ok;
+}
+
+static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens, size_t n,
+                        char *why, size_t why_cap)
+{
+    if (s->store_checked)
+        goto done;
+    s->store_checked = 1;
+    s->store_ok = 0;
+    s->verify_result = X509_V_ERR_UNSPECIFIED;
+    snprintf(s->store_why, sizeof(s->store_why), "the peer's chain could not be checked");
+    X509_STORE *st = s->ctx->store;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509_STORE_CTX *xc = X509_STORE_CTX_new();
+    BIO *pem = BIO_new(BIO_s_mem());
+    tern_trust *trust = tern_trust_new();
+    size_t found = 0, n_crls = 0;
+    tern_crl *crls[COMPAT_MAX_CRLS];
+    int xc_ready = 0;
+    if (chain == NULL || xc == NULL || pem == NULL || trust == NULL || st == NULL || n == 0)
+        goto out;
+    for (size_t i = 0; i < n && i < 32; i++) {
+        const unsigned char *p = certs[i];
+        X509 *x = d2i_X509(NULL, &p, (long)lens[i]);
+        if (x == NULL || !sk_X509_push(chain, x)) {
+            X509_free(x);
+            snprintf(s->store_why, sizeof(s->store_why),
+                     "certificate %zu of the peer does not parse", i);
+            goto out;
+        }
+    }
+    if (!X509_STORE_CTX_init(xc, st, sk_X509_value(chain, 0), chain))
+        goto out;
+    xc_ready = 1;
+    /* the issuer of each certificate of the chain, and the issuer of the
+     * last one found, in the store */
+    for (int i = 0; i < sk_X509_num(chain) && found < 16; i++) {
+        X509 *cur = sk_X509_value(chain, i);
+        for (int step = 0; step < 8 && cur != NULL; step++) {
+            X509 *issuer = NULL;
+            if (X509_STORE_CTX_get1_issuer(&issuer, xc, cur) != 1 || issuer == NULL)
+                break;
+            int self = X509_cmp(issuer, cur) == 0;
+            int ok = PEM_write_bio_X509(pem, issuer);
+            found++;
+            X509_free(issuer);
+            if (!ok)
+                goto out;
+            if (self || i + 1 < sk_X509_num(chain))
+                break; /* a root; or the chain's next certificate is looked up next */
+            cur = NULL;
+        }
+    }
+    ERR_clear_error(); /* lookups that found nothing queue entries */
+    if (found == 0) {
+        X509 *leaf = sk_X509_value(chain, 0);
+        s->verify_result = n == 1 && X509_check_issued(leaf, leaf) == X509_V_OK
+                               ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+                               : X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+        char sub[120], iss[120];
+        X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
+        X509_NAME_oneline(X509_get_subject_name(top), sub, sizeof(sub));
+        X509_NAME_oneline(X509_get_issuer_name(top), iss, sizeof(iss));
+        snprintf(s->store_why, sizeof(s->store_why),
+                 "the peer's chain ends at '%s', whose issuer '%s' is not in the SSL_CTX's "
+                 "X509_STORE",
+                 sub, iss);
+        goto out;
+    }
+    char *text;
+    long tlen = BIO_get_mem_data(pem, &text);
+    char twhy[200];
+    if (tern_trust_add_pem(trust, (const uint8_t *)text, (size_t)tlen, twhy, sizeof(twhy)) !=
+        TERN_OK) {
+        snprintf(s->store_why, sizeof(s->store_why), "a trust anchor of the X509_STORE: %s", twhy);
+        goto out;
+    }
+    /* CRLs count only when the store's flags ask for them, as in OpenSSL
+     * (curl --crlfile sets CRL_CHECK | CRL_CHECK_ALL); tern then wants a
+     * CRL for every certificate below the anchor, which is CRL_CHECK_ALL
+     * (under CRL_CHECK alone OpenSSL asks one for the leaf only: stricter
+     * here) */
+    unsigned long vflags = X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(st));
+    if (vflags & X509_V_FLAG_CRL_CHECK) {
+        if (!store_crls(s, st, crls, COMPAT_MAX_CRLS, &n_crls))
+            goto out;
+    }
+    struct tern_verify_opts o;
+    tern_verify_opts_init(&o);
+    o.crls = (const tern_crl *const *)crls;
+    o.n_crls = n_crls;
+    o.require_crls = (vflags & X509_V_FLAG_CRL_CHECK) != 0;
+    o.profile = TERN_VERIFY_RFC5280; /* OpenSSL's verdicts, not the web profile's */
+    if (s->server) {
+        o.name_kind = TERN_NAME_NONE;
+        o.purpose = TERN_PURPOSE_CLIENT;
+    } else {
+        o.name_kind = s->host != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
+        o.name = s->host;
+        o.purpose = TERN_PURPOSE_SERVER;
+    }
+    if (s->verify_depth >= 0)
+        o.max_depth = s->verify_depth;
+    struct tern_verdict v;
+    memset(&v, 0, sizeof(v));
+    int vst = tern_x509_verify_der(trust, certs, lens, n, &o, &v);
+    s->verify_result = verify_code(v.reason);
+    s->store_ok = vst == TERN_OK && v.reason == TERN_VERIFY_OK;
+    snprintf(s->store_why, sizeof(s->store_why), "%s",
+             v.sentence[0] ? v.sentence : tern_status_name(vst));
+    tern_verdict_cleanup(&v);
+out:
+    if (xc_ready && s->verify_cb != NULL)
+        call_verify_cb(s, xc, sk_X509_value(chain, 0), n);
+    for (size_t i = 0; i < n_crls; i++)
+        tern_crl_free(crls[i]);
+    tern_trust_free(trust);
+    BIO_free(pem);
+    X509_STORE_CTX_free(xc);
+    sk_X509_pop_free(chain, X509_free);
+done:
+    if (!s->store_ok && why != NULL)
+        snprintf(why, why_cap, "%s", s->store_why);
+    return s->store_ok;
+}
+
+/* tern's verify callback: refuse what the store does not support */
+static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
+                         const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                         size_t why_cap)
+{
+    return !store_verify(arg, certs, lens, n, why, why_cap);
+}
+
+/* tern's override: accept what the store supports, or anything under
+ * SSL_VERIFY_NONE */
+static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
+                         const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
+                         size_t why_cap)
+{
+    SSL *s = arg;
+    int ok = store_verify(s, certs, lens, n, why, why_cap);
+    return ok || !(s->verify_mode & SSL_VERIFY_PEER);
+}
+
+static uint16_t clamp_version(int v, uint16_t dflt)
+{
+    if (v == 0)
+        return dflt;
+    if (v < TLS1_2_VERSION)
+        return TLS1_2_VERSION; /* tern's floor holds whatever is asked */
+    if (v > TLS1_3_VERSION)
+        return TLS1_3_VERSION;
+    return (uint16_t)v;
+}
+
+static int add_own_chain(tern_config *cfg, SSL_CTX *ctx)
+{
+    if (ctx->cert == NULL || ctx->key == NULL)
+        return 1;
+    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
+    size_t lens[1 + COMPAT_MAX_CHAIN];
+    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
+    size_t n = 0;
+    int ok = 0;
+    unsigned char *key = NULL;
+    int klen = 0;
+    int len = i2d_X509(ctx->cert, &bufs[n]);
+    if (len <= 0)
+        goto out;
+    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    for (int i = 0; i < sk_X509_num(ctx->chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
+        len = i2d_X509(sk_X509_value(ctx->chain, i), &bufs[n]);
+        if (len <= 0)
+            goto out;
+        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    }
+    klen = i2d_PrivateKey(ctx->key, &key);
+    if (klen <= 0)
+        goto out;
+    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
+                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
+        goto out;
+    }
+    ok = 1;
+out:
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(bufs[i]);
+    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
+    return ok;
+}
+
+static int alpn_to_tern(SSL *s)
+{
+    SSL_CTX *ctx = s->ctx;
+    if (ctx->alpn_len == 0)
+        return 1;
+    char *names[32];
+    int ok = 1;
+    size_t n = compat_alpn_split(ctx->alpn, ctx->alpn_len, names, 32);
+    int st = tern_config_set_alpn(s->cfg, (const char *const *)names, n);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_BAD_VALUE, "ALPN list: %s", tern_status_name(st));
+        ok = 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        OPENSSL_free(names[k]);
+    return ok;
+}
+
+/* sni_tramp runs the program's servername callback from tern's: the name
+ * is readable with SSL_get_servername meanwhile, and an SSL_set_SSL_CTX
+ * there makes the connection take that SSL_CTX's certificate
+ * (tern_conn_use_config). */
+static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
+                                       const struct tern_client_hello_info *info)
+{
+    SSL *s = arg;
+    SSL_CTX *before = s->ctx;
+    OPENSSL_free(s->sni_name);
+    s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
+    int al = SSL_AD_UNRECOGNIZED_NAME;
+    int r = before->sni_cb(s, &al, before->sni_arg);
+    if (r == SSL_TLSEXT_ERR_ALERT_FATAL) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the servername callback refused '%s'",
+                    s->sni_name != NULL ? s->sni_name : "(no name)");
+        return al == SSL_AD_UNRECOGNIZED_NAME ? TERN_SNI_UNRECOGNIZED_NAME
+                                              : TERN_SNI_HANDSHAKE_FAILURE;
+    }
+    if (s->ctx != before && s->ctx->cert != NULL && s->ctx->key != NULL) {
+        tern_config *other = tern_config_new();
+        int ok = other != NULL && add_own_chain(other, s->ctx) &&
+                 tern_conn_use_config(c, other) == TERN_OK;
+        tern_config_free(other); /* the connection holds its own reference */
+        if (!ok) {
+            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
+                        "the SSL_CTX chosen for '%s' could not give its certificate",
+                        s->sni_name != NULL ? s->sni_name : "(no name)");
+            return TERN_SNI_HANDSHAKE_FAILURE;
+        }
+    }
+    return TERN_SNI_CONTINUE;
+}
+
+/* start makes the tern connection at the first handshake step. */
+static int start(SSL *s)
+{
+    if (s->conn != NULL)
+        return 1;
+    if (s->server < 0) {
+        compat_fail(SSL_R_CONNECTION_TYPE_NOT_SET,
+                    "neither SSL_set_connect_state nor SSL_set_accept_state was called");
+        return 0;
+    }
+    if (s->rbio == NULL || s->wbio == NULL) {
+        compat_fail(SSL_R_UNINITIALIZED, "no BIO: call SSL_set_fd or SSL_set_bio first");
+        return 0;
+    }
+    s->cfg = tern_config_new();
+    if (s->cfg == NULL)
+        return 0;
+    int st = tern_config_set_versions(s->cfg, clamp_version(s->min_version, TLS1_2_VERSION),
+                                      clamp_version(s->max_version, TLS1_3_VERSION));
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
+                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
+                    "offers (TLS 1.2 and 1.3)",
+                    (unsigned)s->min_version, (unsigned)s->max_version);
+        goto fail;
+    }
+    if (s->ctx->n_groups > 0 &&
+        tern_config_set_groups(s->cfg, s->ctx->groups, s->ctx->n_groups) != TERN_OK) {
+        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
+        goto fail;
+    }
+    uint16_t suites[16];
+    size_t n_suites = compat_suites(s->ctx, suites, 16);
+    if (n_suites > 0 && tern_config_set_cipher_suites(s->cfg, suites, n_suites) != TERN_OK) {
+        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
+        goto fail;
+    }
+    if (!alpn_to_tern(s) || !add_own_chain(s->cfg, s->ctx))
+        goto fail;
+    if (s->ctx->keylog_cb != NULL)
+        tern_config_set_keylog(s->cfg, keylog_tramp, s);
+    if (tern_config_set_trust_empty(s->cfg) != TERN_OK)
+        goto fail;
+    tern_config_set_verify_callback(s->cfg, store_refuses, s);
+    tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
+    int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
+    if (!s->server) {
+        /* Without a host name (curl sends none for an IP address) OpenSSL
+         * checks no name, and neither does the store's verdict; tern wants
+         * a name to make a client, and an IP literal sends no SNI. Its own
+         * verdict never decides here (its trust is empty: the store's does),
+         * so the unspecified address stands in. */
+        tern_config_set_session_callback(s->cfg, compat_session_seen, s);
+        if (!compat_session_offer(s))
+            goto fail;
+        s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
+    } else {
+        if (verify_peer) {
+            st = tern_config_set_client_auth(s->cfg,
+                                             (s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+                                                 ? TERN_CLIENT_AUTH_REQUIRED
+                                                 : TERN_CLIENT_AUTH_OPTIONAL);
+            if (st != TERN_OK)
+                goto fail;
+        }
+        if (s->ctx->sni_cb != NULL)
+            tern_config_set_server_name_callback(s->cfg, sni_tramp, s);
+        s->conn = tern_conn_new_server(s->cfg);
+    }
+    if (s->conn == NULL) {
+        compat_fail(ERR_R_MALLOC_FAILURE, "tern could not make the connection: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "out of memory");
+        goto fail;
+    }
+    return 1;
+fail:
+    s->failed = 1;
+    drop_conn(s);
+    return 0;
+}
+
+/* ---- moving bytes ---- */
+
+enum { IO_OK = 0, IO_WANT_READ, IO_WANT_WRITE, IO_EOF, IO_ERROR };
+
+/* flush writes what tern has to send to wbio. */
+static int flush(SSL *s)
+{
+    for (;;) {
+        const uint8_t *out;
+        size_t len;
+        if (tern_conn_output(s->conn, &out, &len) != TERN_OK || len == 0)
+            return IO_OK;
+        int n = BIO_write(s->wbio, out, len > INT32_MAX ? INT32_MAX : (int)len);
+        if (n > 0) {
+            tern_conn_output_done(s->conn, (size_t)n);
+            continue;
+        }
+        if (BIO_should_retry(s->wbio)) {
+            s->rwstate = SSL_WRITING;
+            return IO_WANT_WRITE;
+        }
+        s->sys_failed = 1;
+        return IO_ERROR;
+    }
+}
+
+/* fill reads one chunk from rbio into tern. */
+static int fill(SSL *s)
+{
+    uint8_t buf[COMPAT_IO_CHUNK];
+    int n = BIO_read(s->rbio, buf, sizeof(buf));
+    if (n > 0) {
+        size_t used;
+        (void)tern_conn_feed(s->conn, buf, (size_t)n, &used);
+        OPENSSL_cleanse(buf, (size_t)n);
+        return IO_OK;
+    }
+    if (BIO_should_retry(s->rbio)) {
+        s->rwstate = SSL_READING;
+        return IO_WANT_READ;
+    }
+    if (n == 0 || BIO_eof(s->rbio))
+        return IO_EOF;
+    s->sys_failed = 1;
+    return IO_ERROR;
+}
+
+static int verify_code(enum tern_verify_reason r)
+{
+    switch (r) {
+    case TERN_VERIFY_OK:
+    case TERN_VERIFY_NO_CERTIFICATE:
+        return X509_V_OK;
+    case TERN_VERIFY_EXPIRED:
+        return X509_V_ERR_CERT_HAS_EXPIRED;
+    case TERN_VERIFY_NOT_YET_VALID:
+        return X509_V_ERR_CERT_NOT_YET_VALID;
+    case TERN_VERIFY_UNKNOWN_ISSUER:
+        return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    case TERN_VERIFY_SELF_SIGNED:
+        return X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+    case TERN_VERIFY_NAME_MISMATCH:
+        return X509_V_ERR_HOSTNAME_MISMATCH;
+    case TERN_VERIFY_REVOKED:
+        return X509_V_ERR_CERT_REVOKED;
+    case TERN_VERIFY_BAD_SIGNATURE:
+        return X509_V_ERR_CERT_SIGNATURE_FAILURE;
+    case TERN_VERIFY_CONSTRAINT:
+        return X509_V_ERR_INVALID_CA;
+    case TERN_VERIFY_USAGE:
+        return X509_V_ERR_INVALID_PURPOSE;
+    case TERN_VERIFY_PATH_TOO_LONG:
+        return X509_V_ERR_CERT_CHAIN_TOO_LONG;
+    case TERN_VERIFY_UNSUPPORTED:
+        return X509_V_ERR_CA_MD_TOO_WEAK;
+    case TERN_VERIFY_MALFORMED:
+        return X509_V_ERR_INVALID_EXTENSION;
+    case TERN_VERIFY_CRL:
+        return X509_V_ERR_UNABLE_TO_GET_CRL;
+    case TERN_VERIFY_PIN_MISMATCH:
+    case TERN_VERIFY_REFUSED:
+        return X509_V_ERR_APPLICATION_VERIFICATION;
+    default:
+        return X509_V_ERR_UNSPECIFIED;
+    }
+}
+
+static void take_verdict(SSL *s)
+{
+    if (s->store_checked)
+        return; /* the store's verdict stands */
+    struct tern_verdict v;
+    if (tern_conn_peer_verdict(s->conn, &v) == TERN_OK) {
+        s->verify_result = verify_code(v.reason);
+        tern_verdict_cleanup(&v);
+    }
+}
+
+/* conn_failed queues tern's sentence as an ERR entry once. */
+static int conn_failed(SSL *s)
+{
+    int st = tern_conn_status(s->conn);
+    if (st == TERN_OK || st == TERN_E_CLOSED)
+        return 0;
+    if (!s->failed) {
+        take_verdict(s);
+        /* a refusal of ours (the store's verdict) in our words */
+        const char *why =
+            s->store_checked && !s->store_ok ? s->store_why : tern_conn_error(s->conn);
+        int reason = s->verify_result != X509_V_OK ? SSL_R_CERTIFICATE_VERIFY_FAILED
+                                                   : SSL_R_SSL_HANDSHAKE_FAILURE;
+        if (tern_conn_handshake_done(s->conn))
+            reason = SSL_R_PROTOCOL_IS_SHUTDOWN;
+        compat_fail(reason, "%s", why != NULL ? why : tern_status_name(st));
+        s->failed = 1;
+    }
+    return 1;
+}
+
+static int handshake(SSL *s)
+{
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    if (!start(s))
+        return -1;
+    for (;;) {
+        int r = flush(s);
+        if (r == IO_WANT_WRITE)
+            return -1;
+        if (r == IO_ERROR)
+            return -1;
+        if (conn_failed(s))
+            return -1;
+        if (tern_conn_handshake_done(s->conn)) {
+            take_verdict(s);
+            return 1;
+        }
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection during the handshake");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_do_handshake(SSL *s)
+{
+    return handshake(s);
+}
+
+int SSL_connect(SSL *s)
+{
+    if (s->conn == NULL)
+        s->server = 0;
+    return handshake(s);
+}
+
+int SSL_accept(SSL *s)
+{
+    if (s->conn == NULL)
+        s->server = 1;
+    return handshake(s);
+}
+
+int SSL_is_init_finished(const SSL *s)
+{
+    /* a fatal error puts OpenSSL's state machine in its error state, which
+     * is not "finished" */
+    return s->conn != NULL && tern_conn_handshake_done(s->conn) && !s->failed;
+}
+
+int SSL_in_init(const SSL *s)
+{
+    return !SSL_is_init_finished(s);
+}
+
+static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+{
+    *out_n = 0;
+    if (!SSL_is_init_finished(s)) {
+        int r = handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    for (;;) {
+        if (s->pend_len > 0) {
+            size_t n = num < s->pend_len ? num : s->pend_len;
+            memcpy(buf, s->pend + s->pend_off, n);
+            s->pend_off += n;
+            s->pend_len -= n;
+            if (s->pend_len == 0)
+                s->pend_off = 0;
+            *out_n = n;
+            return 1;
+        }
+        /* everything tern has opened moves to pend, so SSL_pending can
+         * say how much there is (at most one fill's worth) */
+        int st = TERN_OK;
+        if (s->pend == NULL && (s->pend = OPENSSL_malloc(COMPAT_PEND)) == NULL) {
+            compat_fail(ERR_R_MALLOC_FAILURE, "no memory for the received plaintext");
+            return -1;
+        }
+        while (s->pend_len < COMPAT_PEND) {
+            size_t n = 0;
+            st = tern_conn_read(s->conn, s->pend + s->pend_len, COMPAT_PEND - s->pend_len, &n);
+            if (st != TERN_OK || n == 0)
+                break;
+            s->pend_len += n;
+        }
+        if (s->pend_len > 0)
+            continue;
+        if (st == TERN_E_CLOSED) {
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            s->got_close = 1;
+            return 0;
+        }
+        if (st != TERN_OK && st != TERN_WANT_READ) {
+            conn_failed(s);
+            (void)flush(s); /* the alert */
+            return -1;
+        }
+        int r = flush(s); /* a KeyUpdate's answer */
+        if (r != IO_OK)
+            return -1;
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            if (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
+                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+                s->got_close = 1;
+                return 0;
+            }
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection without close_notify");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    size_t n = 0;
+    int r = read_some(s, buf, num, &n);
+    *readbytes = n;
+    return r > 0;
+}
+
+int SSL_read(SSL *s, void *buf, int num)
+{
+    if (num < 0) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_read: negative length %d", num);
+        return -1;
+    }
+    size_t n = 0;
+    int r = read_some(s, buf, (size_t)num, &n);
+    return r > 0 ? (int)n : r;
+}
+
+static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+{
+    *out_n = 0;
+    if (!SSL_is_init_finished(s)) {
+        int r = handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->failed)
+        return -1;
+    if (s->shutdown & SSL_SENT_SHUTDOWN) {
+        compat_fail(SSL_R_PROTOCOL_IS_SHUTDOWN, "SSL_write after SSL_shutdown");
+        s->failed = 1;
+        return -1;
+    }
+    if (s->write_pending == 0 && num > 0) {
+        /* queued whole; a retry after WANT_WRITE (OpenSSL: same arguments)
+         * only sends what is left */
+        size_t n;
+        int st = tern_conn_write(s->conn, buf, num, &n);
+        if (st != TERN_OK) {
+            conn_failed(s);
+            return -1;
+        }
+        s->write_pending = 1;
+    }
+    int r = flush(s);
+    if (r != IO_OK)
+        return -1;
+    s->write_pending = 0;
+    *out_n = num;
+    return 1;
+}
+
+int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    size_t n = 0;
+    int r = write_some(s, buf, num, &n);
+    if (written != NULL)
+        *written = n;
+    return r > 0;
+}
+
+int SSL_write(SSL *s, const void *buf, int num)
+{
+    if (num < 0) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_write: negative length %d", num);
+        return -1;
+    }
+    size_t n = 0;
+    int r = write_some(s, buf, (size_t)num, &n);
+    return r > 0 ? (int)n : r;
+}
+
+int SSL_pending(const SSL *s)
+{
+    return s->pend_len > INT32_MAX ? INT32_MAX : (int)s->pend_len;
+}
+
+int SSL_has_pending(const SSL *s)
+{
+    return s->pend_len > 0;
+}
+
+int SSL_shutdown(SSL *s)
+{
+    /* after a fatal error OpenSSL is back "in init" too */
+    if (s->conn == NULL || !tern_conn_handshake_done(s->conn) || s->failed) {
+        compat_fail(SSL_R_SHUTDOWN_WHILE_IN_INIT, "SSL_shutdown before the handshake completed");
+        return -1;
+    }
+    s->rwstate = SSL_NOTHING;
+    if (s->quiet_shutdown) {
+        s->shutdown = SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
+        return 1;
+    }
+    if (!(s->shutdown & SSL_SENT_SHUTDOWN)) {
+        s->shutdown |= SSL_SENT_SHUTDOWN;
+        if (tern_conn_close(s->conn) != TERN_OK && conn_failed(s))
+            return -1;
+    }
+    int r = flush(s);
+    if (r != IO_OK)
+        return -1;
+    if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
+        return 1;
+    if (!s->close_flushed) {
+        s->close_flushed = 1; /* the first call: close_notify is out, report 0 */
+        return 0;
+    }
+    /* a second call waits for the peer's close_notify */
+    uint8_t sink[4096];
+    for (;;) {
+        size_t n;
+        int st = tern_conn_read(s->conn, sink, sizeof(sink), &n);
+        if (st == TERN_E_CLOSED) {
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            return 1;
+        }
+        if (st == TERN_OK && n > 0)
+            continue; /* data after our close_notify is dropped, as OpenSSL does */
+        if (st != TERN_WANT_READ && st != TERN_OK) {
+            conn_failed(s);
+            return -1;
+        }
+        r = fill(s);
+        if (r == IO_WANT_READ || r == IO_ERROR)
+            return -1;
+        if (r == IO_EOF) {
+            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
+                        "the peer closed the connection without close_notify");
+            s->failed = 1;
+            return -1;
+        }
+    }
+}
+
+int SSL_get_shutdown(const SSL *s)
+{
+    return s->shutdown;
+}
+
+void SSL_set_shutdown(SSL *s, int mode)
+{
+    s->shutdown = mode;
+}
+
+void SSL_set_quiet_shutdown(SSL *s, int mode)
+{
+    s->quiet_shutdown = mode;
+}
+
+int SSL_get_error(const SSL *s, int ret)
+{
+    if (ret > 0)
+        return SSL_ERROR_NONE;
+    unsigned long e = ERR_peek_error();
+    if (e != 0)
+        return ERR_GET_LIB(e) == ERR_LIB_SYS ? SSL_ERROR_SYSCALL : SSL_ERROR_SSL;
+    if (s->rwstate == SSL_READING) {
+        if (BIO_should_read(s->rbio))
+            return SSL_ERROR_WANT_READ;
+        if (BIO_should_write(s->rbio))
+            return SSL_ERROR_WANT_WRITE;
+    }
+    if (s->rwstate == SSL_WRITING) {
+        if (BIO_should_write(s->wbio))
+            return SSL_ERROR_WANT_WRITE;
+        if (BIO_should_read(s->wbio))
+            return SSL_ERROR_WANT_READ;
+    }
+    if (s->got_close)
+        return SSL_ERROR_ZERO_RETURN;
+    return SSL_ERROR_SYSCALL;
+}
+
+/* ---- what was negotiated ---- */
+
+int SSL_version(const SSL *s)
+{
+    return s->conn != NULL && tern_conn_version(s->conn) ? tern_conn_version(s->conn)
+                                                         : TLS1_3_VERSION;
+}
+
+const char *SSL_get_version(const SSL *s)
+{
+    switch (SSL_version(s)) {
+    case TLS1_2_VERSION:
+        return "TLSv1.2";
+    case TLS1_3_VERSION:
+        return "TLSv1.3";
+    default:
+        return "unknown";
+    }
+}
+
+const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
+{
+    if (s->conn == NULL || !tern_conn_handshake_done(s->conn))
+        return NULL;
+    return compat_cipher(tern_conn_cipher_suite(s->conn));
+}
+
+long SSL_get_verify_result(const SSL *s)
+{
+    return s->verify_result;
+}
+
+void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)
+{
+    const char *p = s->conn != NULL ? tern_conn_alpn(s->conn) : NULL;
+    *data = (const unsigned char *)p;
+    *len = p != NULL ? (unsigned)strlen(p) : 0;
+}
+
+const char *SSL_get_servername(const SSL *s, const int type)
+{
+    if (type != TLSEXT_NAMETYPE_host_name)
+        return NULL;
+    if (s->server)
+        return s->sni_name != NULL ? s->sni_name
+                                   : (s->conn != NULL ? tern_conn_server_name(s->conn) : NULL);
+    return s->host;
+}
+
+int SSL_session_reused(const SSL *s)
+{
+    return s->conn != NULL && tern_conn_resumed(s->conn);
+}
+
+static X509 *peer_cert(const SSL *s, size_t i)
+{
+    const uint8_t *der;
+    size_t len;
+    if (s->conn == NULL || tern_conn_peer_cert_der(s->conn, i, &der, &len) != TERN_OK)
+        return NULL;
+    return d2i_X509(NULL, &der, (long)len);
+}
+
+X509 *SSL_get1_peer_certificate(const SSL *s)
+{
+    SSL *m = (SSL *)s; /* the cache keeps pointer identity across calls */
+    if (m->peer == NULL)
+        m->peer = peer_cert(s, 0);
+    if (m->peer != NULL)
+        X509_up_ref(m->peer);
+    return m->peer;
+}
+
+STACK_OF(X509) * SSL_get_peer_cert_chain(const SSL *s)
+{
+    SSL *m = (SSL *)s;
+    if (m->peer_chain != NULL)
+        return m->peer_chain;
+    if (s->conn == NULL)
+        return NULL;
+    size_t n = tern_conn_peer_cert_count(s->conn);
+    if (n == 0)
+        return NULL;
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL)
+        return NULL;
+    /* on a server OpenSSL's chain leaves the leaf out */
+    for (size_t i = s->server ? 1 : 0; i < n; i++) {
+        X509 *x = (i == 0) ? SSL_get1_peer_certificate(s) : peer_cert(s, i);
+        if (x == NULL || !sk_X509_push(sk, x)) {
+            X509_free(x);
+            sk_X509_pop_free(sk, X509_free);
+            return NULL;
+        }
+    }
+    m->peer_chain = sk;
+    return sk;
+}

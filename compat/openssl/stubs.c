@@ -1,0 +1,203 @@
+/* The imports of curl and nginx that tern's libssl does not implement yet:
+ * each either fails loudly (returns OpenSSL's error value and queues an
+ * ERR entry naming itself) or, where it returns nothing, is a documented
+ * no-op that cannot weaken security. MATRIX.md lists each. */
+#include <string.h>
+
+#include "local.h"
+
+void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
+                             SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
+{
+    /* never called: a server without it makes full handshakes */
+}
+void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *ctx, SSL_SESSION *sess)) {}
+int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid_ctx,
+                                   unsigned int sid_ctx_len)
+{
+    if (sid_ctx_len > SSL_MAX_SID_CTX_LENGTH) {
+        compat_fail(SSL_R_BAD_VALUE, "session id context of %u bytes (at most %d)", sid_ctx_len,
+                    SSL_MAX_SID_CTX_LENGTH);
+        return 0;
+    }
+    return 1; /* nothing is resumed yet, so the context separates nothing */
+}
+
+/* ---- early data: never sent or accepted ---- */
+
+int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t max_early_data)
+{
+    if (max_early_data == 0)
+        return 1;
+    compat_unsupported();
+    return 0;
+}
+uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx)
+{
+    return 0;
+}
+int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    compat_unsupported();
+    return SSL_READ_EARLY_DATA_ERROR;
+}
+int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    compat_unsupported();
+    return 0;
+}
+
+/* ---- callbacks tern does not call yet ---- */
+
+void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *ssl, int type, int val))
+{
+    /* not called; nginx uses it to refuse renegotiation, which tern never does */
+}
+void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
+                              void (*cb)(int write_p, int version, int content_type,
+                                         const void *buf, size_t len, SSL *ssl, void *arg))
+{
+    /* not called: a debugging aid only */
+}
+void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
+{
+    /* no post_handshake_auth extension is sent */
+}
+void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg)
+{
+    /* not called yet: a server on tern's libssl selects no ALPN protocol */
+}
+void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg)
+{
+    /* not called yet: only the SSL_CTX's certificate is offered */
+}
+
+/* ---- client CA names ---- */
+
+int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
+{
+    compat_unsupported();
+    return 0;
+}
+STACK_OF(X509_NAME) * SSL_CTX_get_client_CA_list(const SSL_CTX *s)
+{
+    return NULL;
+}
+void SSL_CTX_set_client_CA_list(SSL_CTX *ctx, STACK_OF(X509_NAME) * name_list)
+{
+    /* takes ownership, as OpenSSL's does; the names are not sent yet */
+    sk_X509_NAME_pop_free(name_list, X509_NAME_free);
+}
+STACK_OF(X509_NAME) * SSL_load_client_CA_file(const char *file)
+{
+    compat_unsupported();
+    return NULL;
+}
+
+/* ---- per-SSL certificates, SRP, SSL_CONF, sendfile ---- */
+
+int SSL_use_certificate(SSL *ssl, X509 *x)
+{
+    compat_unsupported();
+    return 0;
+}
+int SSL_use_PrivateKey(SSL *ssl, EVP_PKEY *pkey)
+{
+    compat_unsupported();
+    return 0;
+}
+int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
+{
+    compat_unsupported();
+    return 0;
+}
+int SSL_CTX_set_srp_password(SSL_CTX *ctx, char *password)
+{
+    compat_unsupported();
+    return 0;
+}
+SSL_CONF_CTX *SSL_CONF_CTX_new(void)
+{
+    compat_unsupported();
+    return NULL;
+}
+void SSL_CONF_CTX_free(SSL_CONF_CTX *cctx)
+{
+    /* SSL_CONF_CTX_new never makes one */
+}
+void SSL_CONF_CTX_set_ssl_ctx(SSL_CONF_CTX *cctx, SSL_CTX *ctx) {}
+unsigned int SSL_CONF_CTX_set_flags(SSL_CONF_CTX *cctx, unsigned int flags)
+{
+    return 0;
+}
+int SSL_CONF_cmd(SSL_CONF_CTX *cctx, const char *cmd, const char *value)
+{
+    compat_unsupported();
+    return -2; /* OpenSSL's "command not recognised" */
+}
+int SSL_CONF_cmd_value_type(SSL_CONF_CTX *cctx, const char *cmd)
+{
+    return SSL_CONF_TYPE_UNKNOWN;
+}
+int SSL_CONF_CTX_finish(SSL_CONF_CTX *cctx)
+{
+    compat_unsupported();
+    return 0;
+}
+ossl_ssize_t SSL_sendfile(SSL *s, int fd, off_t offset, size_t size, int flags)
+{
+    compat_unsupported();
+    return -1;
+}
+STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
+{
+    return NULL; /* not kept yet */
+}
+
+/* ---- small helpers implemented here ---- */
+
+const char *SSL_alert_desc_string_long(int value)
+{
+    /* the words OpenSSL 3.0 prints (programs log them; some match on them),
+     * "unknown" for the alerts it has no words for */
+    static const struct {
+        int alert;
+        const char *text;
+    } words[] = {
+        {0, "close notify"},
+        {10, "unexpected_message"},
+        {20, "bad record mac"},
+        {21, "decryption failed"},
+        {22, "record overflow"},
+        {30, "decompression failure"},
+        {40, "handshake failure"},
+        {41, "no certificate"},
+        {42, "bad certificate"},
+        {43, "unsupported certificate"},
+        {44, "certificate revoked"},
+        {45, "certificate expired"},
+        {46, "certificate unknown"},
+        {47, "illegal parameter"},
+        {48, "unknown CA"},
+        {49, "access denied"},
+        {50, "decode error"},
+        {51, "decrypt error"},
+        {60, "export restriction"},
+        {70, "protocol version"},
+        {71, "insufficient security"},
+        {80, "internal error"},
+        {90, "user canceled"},
+        {100, "no renegotiation"},
+        {110, "unsupported extension"},
+        {111, "certificate unobtainable"},
+        {112, "unrecognized name"},
+        {113, "bad certificate status response"},
+        {114, "bad certificate hash value"},
+        {115, "unknown PSK identity"},
+        {120, "no application protocol"},
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (words[i].alert == (value & 0xff))
+            return words[i].text;
+    return "unknown";
+}
