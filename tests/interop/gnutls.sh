@@ -51,13 +51,6 @@ check "no common suite: the alert is named" has "$WORK/client.out" "handshake_fa
 stop_all
 
 echo "== gnutls-cli -> tern server"
-tern_server() {
-  local name=$1; shift
-  PORT=$(free_port)
-  bg "$PEER" server "$PORT" --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
-    --send pong --expect ping "$@" >"$WORK/tern.out" 2>&1
-  wait_text "$WORK/tern.out" listening
-}
 g_client_case() {
   local label=$1; shift
   (printf 'ping\n'; sleep 1) | timeout 20 gnutls-cli --x509cafile "$DATA/ca.pem" -p "$PORT" \

@@ -7,24 +7,6 @@
 need openssl openssl
 need gnutls-cli gnutls-bin
 
-# tern_server CERT [args]: tern answers "pong" to "ping"
-tern_server() {
-  local name=$1; shift
-  PORT=$(free_port)
-  bg "$PEER" server "$PORT" --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
-    --send pong --expect ping "$@" >"$WORK/tern.out" 2>&1
-  wait_text "$WORK/tern.out" listening
-}
-s_client_case() {
-  local label=$1; shift
-  printf 'ping\n' | timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
-    -CAfile "$DATA/ca.pem" -verify_return_error -verify_hostname localhost -ign_eof "$@" \
-    >"$WORK/s_client.out" 2>&1
-  check "$label: s_client verified and got data" has "$WORK/s_client.out" "pong"
-  wait "${PIDS[@]}" 2>/dev/null
-  PIDS=()
-  check "$label: tern got data" has "$WORK/tern.out" "ping"
-}
 
 echo "== ALPN selection callback"
 for v in -tls1_3 -tls1_2; do

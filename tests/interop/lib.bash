@@ -81,3 +81,29 @@ finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# tern_server CERTNAME [peer args]: tern's endpoint on a fresh $PORT answers
+# "pong" to "ping" (TERN_SERVER_TIMEOUT, when set, bounds its life).
+tern_server() {
+  local name=$1; shift
+  PORT=$(free_port)
+  bg ${TERN_SERVER_TIMEOUT:+timeout "$TERN_SERVER_TIMEOUT"} "$PEER" server "$PORT" \
+    --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
+    --send pong --expect ping "$@" >"$WORK/tern.out" 2>&1
+  wait_text "$WORK/tern.out" listening
+}
+
+# s_client_ping LABEL [s_client args]: openssl s_client sends "ping" to the
+# tern_server; s_client must verify and get "pong", tern must get "ping".
+# (s_client_case is this, unless a script says more.)
+s_client_ping() {
+  local label=$1; shift
+  printf 'ping\n' | timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
+    -CAfile "$DATA/ca.pem" -verify_return_error -verify_hostname localhost -ign_eof "$@" \
+    >"$WORK/s_client.out" 2>&1
+  check "$label: s_client verified and got data" has "$WORK/s_client.out" "pong"
+  wait "${PIDS[@]}" 2>/dev/null
+  PIDS=()
+  check "$label: tern got data" has "$WORK/tern.out" "ping"
+}
+s_client_case() { s_client_ping "$@"; }

@@ -8,6 +8,7 @@
 # ssl limited to TLS 1.2 against tern; Java 17's JSSE both ways (when
 # installed).
 . "$(dirname "$0")/lib.bash"
+TERN_SERVER_TIMEOUT=30
 need openssl openssl
 TERN=$BUILD/tern
 
@@ -40,22 +41,9 @@ client_case() { # LABEL EXPECT [peer args]
   check "$label" test $rc -eq 0
   [ $rc -eq 0 ] || sed 's/^/    | /' "$WORK/client.out" | head -20
 }
-tern_server() { # CERTNAME [peer args]
-  local name=$1; shift
-  PORT=$(free_port)
-  bg timeout 30 "$PEER" server "$PORT" --cert "$DATA/$name-chain.pem" --key "$DATA/$name.key" \
-    --send pong --expect ping "$@" >"$WORK/tern.out" 2>&1
-  wait_text "$WORK/tern.out" listening
-}
-s_client_case() { # LABEL [s_client args]
+s_client_case() { # LABEL [s_client args]: lib.bash's, over TLS 1.2
   local label=$1; shift
-  printf 'ping\n' | timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
-    -CAfile "$DATA/ca.pem" -verify_return_error -verify_hostname localhost -ign_eof -tls1_2 "$@" \
-    >"$WORK/s_client.out" 2>&1
-  check "$label: s_client verified and got data" has "$WORK/s_client.out" "pong"
-  wait "${PIDS[@]}" 2>/dev/null
-  PIDS=()
-  check "$label: tern got data" has "$WORK/tern.out" "ping"
+  s_client_ping "$label" -tls1_2 "$@"
   check "$label: TLS 1.2" has "$WORK/tern.out" "version=TLS 1.2"
 }
 
