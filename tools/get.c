@@ -924,5 +924,6 @@ done:
     }
     util_keylog_close(&kl);
     tern_config_free(cfg);
+    explicit_bzero(&pass, sizeof(pass)); /* the --key-pass password */
     return result;
 }
