@@ -32,6 +32,14 @@ struct ssl_cipher_st {
 #define COMPAT_PEND      (2 * 17408)
 #define COMPAT_MAX_CHAIN 10
 
+/* an SSL_CTX's certificate of one key type (RSA, ECDSA, Ed25519) */
+#define COMPAT_SLOTS 3
+struct compat_slot {
+    X509 *cert;
+    STACK_OF(X509) * chain;
+    EVP_PKEY *key;
+};
+
 struct ssl_ctx_st {
     int refs;
     const SSL_METHOD *method;
@@ -52,15 +60,17 @@ struct ssl_ctx_st {
     unsigned char *alpn;
     size_t alpn_len;
     long sess_cache_mode, sess_cache_size, timeout;
-    X509 *cert;
-    STACK_OF(X509) * chain;
-    EVP_PKEY *key;
+    struct compat_slot slot[COMPAT_SLOTS]; /* certs.c: one per key type */
+    int cur;                               /* the current slot */
+    STACK_OF(X509) * extra_certs;          /* SSL_CTX_add_extra_chain_cert */
     pem_password_cb *passwd_cb;
     void *passwd_arg;
     SSL_CTX_keylog_cb_func keylog_cb;
     int (*sni_cb)(SSL *s, int *al, void *arg); /* the servername callback */
     int (*sess_new_cb)(SSL *s, SSL_SESSION *sess);
     void *sni_arg;
+    int (*status_cb)(SSL *s, void *arg); /* OCSP stapling: kept, never called */
+    void *status_arg;
 };
 
 struct ssl_st {
@@ -121,6 +131,18 @@ size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, si
  * SSL_set_session offered to tern */
 void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
 int compat_session_offer(SSL *s);
+
+/* certs.c: the SSL_CTX's certificate slots */
+void compat_certs_free(SSL_CTX *ctx);
+int compat_has_cert(const SSL_CTX *ctx);
+long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
+int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx);
+
+/* extras.c: the ctrl commands beyond the core's (stapling, groups); each
+ * returns 1 when it handled cmd (its answer in *ret) */
+int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
+int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
+int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);

@@ -74,9 +74,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
     X509_STORE_free(ctx->store);
-    X509_free(ctx->cert);
-    sk_X509_pop_free(ctx->chain, X509_free);
-    EVP_PKEY_free(ctx->key);
+    compat_certs_free(ctx);
     OPENSSL_free(ctx->alpn);
     OPENSSL_free(ctx);
 }
@@ -505,44 +503,6 @@ static uint16_t clamp_version(int v, uint16_t dflt)
     return (uint16_t)v;
 }
 
-static int add_own_chain(tern_config *cfg, SSL_CTX *ctx)
-{
-    if (ctx->cert == NULL || ctx->key == NULL)
-        return 1;
-    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
-    size_t lens[1 + COMPAT_MAX_CHAIN];
-    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
-    size_t n = 0;
-    int ok = 0;
-    unsigned char *key = NULL;
-    int klen = 0;
-    int len = i2d_X509(ctx->cert, &bufs[n]);
-    if (len <= 0)
-        goto out;
-    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    for (int i = 0; i < sk_X509_num(ctx->chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
-        len = i2d_X509(sk_X509_value(ctx->chain, i), &bufs[n]);
-        if (len <= 0)
-            goto out;
-        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    }
-    klen = i2d_PrivateKey(ctx->key, &key);
-    if (klen <= 0)
-        goto out;
-    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
-    if (st != TERN_OK) {
-        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
-                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
-        goto out;
-    }
-    ok = 1;
-out:
-    for (size_t i = 0; i < n; i++)
-        OPENSSL_free(bufs[i]);
-    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
-    return ok;
-}
-
 static int alpn_to_tern(SSL *s)
 {
     SSL_CTX *ctx = s->ctx;
@@ -580,9 +540,9 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
         return al == SSL_AD_UNRECOGNIZED_NAME ? TERN_SNI_UNRECOGNIZED_NAME
                                               : TERN_SNI_HANDSHAKE_FAILURE;
     }
-    if (s->ctx != before && s->ctx->cert != NULL && s->ctx->key != NULL) {
+    if (s->ctx != before && compat_has_cert(s->ctx)) {
         tern_config *other = tern_config_new();
-        int ok = other != NULL && add_own_chain(other, s->ctx) &&
+        int ok = other != NULL && compat_add_own_chains(other, s->ctx) &&
                  tern_conn_use_config(c, other) == TERN_OK;
         tern_config_free(other); /* the connection holds its own reference */
         if (!ok) {
@@ -633,7 +593,7 @@ static int start(SSL *s)
                     tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
         goto fail;
     }
-    if (!alpn_to_tern(s) || !add_own_chain(s->cfg, s->ctx))
+    if (!alpn_to_tern(s) || !compat_add_own_chains(s->cfg, s->ctx))
         goto fail;
     if (s->ctx->keylog_cb != NULL)
         tern_config_set_keylog(s->cfg, keylog_tramp, s);
