@@ -83,16 +83,25 @@ EOF
   } >"$dir/nginx.conf"
 }
 
-# ngx_cmd LIB ARGS...: nginx with this folder's prefix, on LIB (tern or
-# openssl).
+# ngx_env LIB: NGX_ENV, the environment for nginx on LIB (tern or
+# openssl), as on_tern gives it (the ASan runtime preloaded in a
+# sanitizer build), for an exec'd nginx whose process id is its own.
+ngx_env() {
+  NGX_ENV=()
+  [ "$1" = tern ] || return 0
+  NGX_ENV=("LD_LIBRARY_PATH=$TLIB")
+  if grep -q libasan <<<"$(ldd "$TLIB/libssl.so.3")"; then
+    NGX_ENV+=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
+      "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0:verify_asan_link_order=0")
+  fi
+}
+
+# ngx_cmd LIB DIR ARGS...: nginx with DIR's prefix and config, on LIB.
 ngx_cmd() {
   local lib=$1 dir=$2
   shift 2
-  if [ "$lib" = tern ]; then
-    on_tern "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" "$@"
-  else
-    "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" "$@"
-  fi
+  ngx_env "$lib"
+  env "${NGX_ENV[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" "$@"
 }
 
 # ngx_start DIR LIB PORT...: nginx in the foreground on LIB (tern or
@@ -101,7 +110,9 @@ ngx_cmd() {
 ngx_start() {
   local dir=$1 lib=$2 p
   shift 2
-  ngx_cmd "$lib" "$dir" -g 'daemon off;' >"$dir/stdout.log" 2>&1 &
+  ngx_env "$lib"
+  env "${NGX_ENV[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+    -g 'daemon off;' >"$dir/stdout.log" 2>&1 &
   NGX_PID=$!
   PIDS+=("$NGX_PID")
   for p in "$@"; do
