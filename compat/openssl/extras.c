@@ -1,4 +1,9 @@
-/* ctrl commands beyond the core's that nginx sends: OCSP stapling's
+/* The versions tern may negotiate, from the minimum and maximum set
+ * (SSL_CTX_set_min/max_proto_version) and the options that switch one off
+ * (SSL_OP_NO_TLSv1_2, SSL_OP_NO_TLSv1_3: nginx's ssl_protocols sets
+ * those), clamped to TLS 1.2 and 1.3 (tern's floor holds whatever is
+ * asked; a minimum above the maximum makes tern refuse the range). Also:
+ * ctrl commands beyond the core's that nginx sends: OCSP stapling's
  * callback (accepted, never called: tern does not staple) and the
  * client's group list for $ssl_curves (not kept by tern: none reported). */
 #include "local.h"
@@ -46,4 +51,25 @@ int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void))
     default:
         return 0;
     }
+}
+
+static uint16_t clamp_version(int v, uint16_t dflt)
+{
+    if (v == 0)
+        return dflt;
+    if (v < TLS1_2_VERSION)
+        return TLS1_2_VERSION;
+    if (v > TLS1_3_VERSION)
+        return TLS1_3_VERSION;
+    return (uint16_t)v;
+}
+
+void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi)
+{
+    *lo = clamp_version(min, TLS1_2_VERSION);
+    *hi = clamp_version(max, TLS1_3_VERSION);
+    if ((options & SSL_OP_NO_TLSv1_2) && *lo < TLS1_3_VERSION)
+        *lo = TLS1_3_VERSION;
+    if ((options & SSL_OP_NO_TLSv1_3) && *hi > TLS1_2_VERSION)
+        *hi = TLS1_2_VERSION;
 }

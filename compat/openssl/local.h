@@ -143,6 +143,8 @@ int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx);
 int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
 int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
 int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
+/* extras.c: the version range for tern (see there) */
+void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);

@@ -492,17 +492,6 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
-static uint16_t clamp_version(int v, uint16_t dflt)
-{
-    if (v == 0)
-        return dflt;
-    if (v < TLS1_2_VERSION)
-        return TLS1_2_VERSION; /* tern's floor holds whatever is asked */
-    if (v > TLS1_3_VERSION)
-        return TLS1_3_VERSION;
-    return (uint16_t)v;
-}
-
 static int alpn_to_tern(SSL *s)
 {
     SSL_CTX *ctx = s->ctx;
@@ -572,8 +561,9 @@ static int start(SSL *s)
     s->cfg = tern_config_new();
     if (s->cfg == NULL)
         return 0;
-    int st = tern_config_set_versions(s->cfg, clamp_version(s->min_version, TLS1_2_VERSION),
-                                      clamp_version(s->max_version, TLS1_3_VERSION));
+    uint16_t lo, hi;
+    compat_versions(s->options, s->min_version, s->max_version, &lo, &hi); /* extras.c */
+    int st = tern_config_set_versions(s->cfg, lo, hi);
     if (st != TERN_OK) {
         compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
                     "no version between the minimum 0x%04x and maximum 0x%04x that tern "
