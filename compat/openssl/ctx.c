@@ -134,9 +134,10 @@ int compat_group_from_name(const char *name, size_t len, uint16_t *out)
     return 0;
 }
 
-/* groups_list keeps the groups tern offers in the given order; unknown
- * names (X448, ffdhe2048, ...) are left out; nothing left is an error, as
- * in OpenSSL. */
+/* groups_list keeps the groups tern offers in the given order; groups
+ * tern does not offer (X448, ffdhe2048, ...) are left out; a name that is
+ * no group's at all is refused, as is a list that leaves nothing, as in
+ * OpenSSL. */
 static int groups_list(SSL_CTX *ctx, const char *list)
 {
     uint16_t g[COMPAT_MAX_GROUPS];
@@ -146,6 +147,11 @@ static int groups_list(SSL_CTX *ctx, const char *list)
         const char *end = strchr(p, ':');
         size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
         uint16_t id;
+        if (!compat_group_known(p, len)) { /* extras.c */
+            compat_fail(SSL_R_BAD_VALUE, "'%.*s' (in '%s') is not the name of a group", (int)len, p,
+                        list);
+            return 0;
+        }
         if (compat_group_from_name(p, len, &id) && n < COMPAT_MAX_GROUPS) {
             int dup = 0;
             for (size_t i = 0; i < n; i++)

@@ -5,13 +5,26 @@
  * asked; a minimum above the maximum makes tern refuse the range). Also:
  * ctrl commands beyond the core's that nginx sends: OCSP stapling's
  * callback (accepted, never called: tern does not staple) and the
- * client's group list for $ssl_curves (not kept by tern: none reported). */
+ * client's group list for $ssl_curves (not kept by tern: none reported);
+ * read-ahead (kept and reported: how much tern reads from the BIO at once
+ * is its own choice, it never holds back a record it has). */
+#include <string.h>
+
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+
 #include "local.h"
 
 int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret)
 {
-    (void)larg;
     switch (cmd) {
+    case SSL_CTRL_SET_READ_AHEAD: /* nginx sets it; reads are tern's to size */
+        *ret = ctx->read_ahead;
+        ctx->read_ahead = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_READ_AHEAD:
+        *ret = ctx->read_ahead;
+        return 1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG:
         ctx->status_arg = parg; /* kept for the callback, which is never called */
         *ret = 1;
@@ -72,4 +85,18 @@ void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t 
         *lo = TLS1_3_VERSION;
     if ((options & SSL_OP_NO_TLSv1_3) && *hi > TLS1_2_VERSION)
         *hi = TLS1_2_VERSION;
+}
+
+int compat_group_known(const char *name, size_t len)
+{
+    uint16_t id;
+    char buf[64];
+    if (compat_group_from_name(name, len, &id))
+        return 1;
+    if (len == 0 || len >= sizeof(buf))
+        return 0;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    return OBJ_sn2nid(buf) != NID_undef || OBJ_ln2nid(buf) != NID_undef ||
+           EC_curve_nist2nid(buf) != NID_undef;
 }

@@ -71,6 +71,7 @@ struct ssl_ctx_st {
     void *sni_arg;
     int (*status_cb)(SSL *s, void *arg); /* OCSP stapling: kept, never called */
     void *status_arg;
+    int read_ahead; /* SSL_CTX_set_read_ahead: kept and reported */
 };
 
 struct ssl_st {
@@ -153,5 +154,8 @@ const SSL_CIPHER *compat_cipher(uint16_t id);
  * narrowed (tern's defaults stand). */
 size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);
+/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
+ * curve and group names, NIST's P-256 style) */
+int compat_group_known(const char *name, size_t len);
 
 #endif
