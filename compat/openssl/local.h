@@ -130,8 +130,9 @@ size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, si
 
 /* session.c: tern's session callback on a client; the session set with
  * SSL_set_session offered to tern */
-void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
+void compat_session_seen(SSL *s, const uint8_t *blob, size_t len, X509 *peer, long verify_result);
 int compat_session_offer(SSL *s);
+int compat_resumed_peer(const SSL *s, X509 **peer, long *verify_result);
 
 /* certs.c: the SSL_CTX's certificate slots */
 void compat_certs_free(SSL_CTX *ctx);

@@ -16,6 +16,11 @@ struct ssl_session_st {
     int refs;
     uint8_t *blob;
     size_t len;
+    /* what a resumed connection reports, as OpenSSL keeps it in the
+     * session: the server's certificate and the verdict on it (tern's
+     * blob has neither: a resumption shows no certificate) */
+    X509 *peer;
+    long verify_result;
     struct tern_session_info info;
     unsigned char id[32]; /* SHA-256 of the blob: a stable name for it */
 };
@@ -42,6 +47,7 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     if (ss == NULL || __atomic_sub_fetch(&ss->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     OPENSSL_clear_free(ss->blob, ss->len);
+    X509_free(ss->peer);
     OPENSSL_clear_free(ss, sizeof(*ss));
 }
 
@@ -63,18 +69,56 @@ const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len
     return ss->id;
 }
 
-/* The serialized form is tern's blob behind a marker; only this library
- * reads it back (as only OpenSSL reads OpenSSL's). */
-static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
+/* The serialized form: tern's blob behind a marker (version 1), or, for a
+ * session that carries the server's certificate or a verdict other than
+ * X509_V_OK, version 2: the blob's length (4 bytes, big-endian), the blob,
+ * the verdict (8 bytes, two's complement), the certificate's length (4
+ * bytes; 0 for none) and its DER. Only this library reads it back (as
+ * only OpenSSL reads OpenSSL's). */
+static const unsigned char marker[7] = {'t', 'e', 'r', 'n', 's', 'e', 's'};
+#define MARKER_LEN 8 /* the marker and its version byte */
+#define V2_FIXED   (MARKER_LEN + 4 + 8 + 4)
+
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+static uint64_t get_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 {
-    size_t n = sizeof(marker) + ss->len;
+    int v2 = ss->peer != NULL || ss->verify_result != X509_V_OK;
+    int certlen = 0;
+    if (ss->peer != NULL && (certlen = i2d_X509(ss->peer, NULL)) <= 0)
+        return 0;
+    size_t n = v2 ? V2_FIXED + ss->len + (size_t)certlen : MARKER_LEN + ss->len;
     if (n > INT32_MAX)
         return 0;
     if (pp != NULL && *pp != NULL) {
-        memcpy(*pp, marker, sizeof(marker));
-        memcpy(*pp + sizeof(marker), ss->blob, ss->len);
+        unsigned char *p = *pp;
+        memcpy(p, marker, sizeof(marker));
+        p[7] = v2 ? 2 : 1;
+        p += MARKER_LEN;
+        if (v2) {
+            put_be(p, ss->len, 4);
+            p += 4;
+        }
+        memcpy(p, ss->blob, ss->len);
+        p += ss->len;
+        if (v2) {
+            put_be(p, (uint64_t)(int64_t)ss->verify_result, 8);
+            put_be(p + 8, (uint64_t)certlen, 4);
+            p += 12;
+            if (certlen > 0)
+                i2d_X509(ss->peer, &p);
+        }
         *pp += n;
     }
     return (int)n;
@@ -82,17 +126,55 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
 {
-    if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
-        length > (long)(sizeof(marker) + TERN_SESSION_MAX) ||
-        memcmp(*pp, marker, sizeof(marker)) != 0) {
+    const unsigned char *in = pp != NULL ? *pp : NULL;
+    int version = 0;
+    if (in != NULL && length >= MARKER_LEN && memcmp(in, marker, sizeof(marker)) == 0)
+        version = in[7];
+    size_t blob_len = 0, total = (size_t)length;
+    const unsigned char *blob = in + MARKER_LEN, *tail = NULL;
+    size_t certlen = 0;
+    if (version == 1 && total <= MARKER_LEN + TERN_SESSION_MAX) {
+        blob_len = total - MARKER_LEN;
+    } else if (version == 2 && total >= V2_FIXED) {
+        blob_len = (size_t)get_be(in + MARKER_LEN, 4);
+        blob += 4;
+        /* every length within what is left, and the whole input used */
+        if (blob_len <= TERN_SESSION_MAX && blob_len <= total - V2_FIXED) {
+            tail = blob + blob_len;
+            certlen = (size_t)get_be(tail + 8, 4);
+            if (certlen != total - V2_FIXED - blob_len)
+                version = 0;
+        } else {
+            version = 0;
+        }
+    } else {
+        version = 0;
+    }
+    if (version == 0) {
         compat_fail(SSL_R_BAD_VALUE, "not a session serialized by tern's libssl (%ld bytes)",
                     length);
         return NULL;
     }
-    SSL_SESSION *ss = session_new(*pp + sizeof(marker), (size_t)length - sizeof(marker));
+    SSL_SESSION *ss = session_new(blob, blob_len);
     if (ss == NULL) {
         compat_fail(SSL_R_BAD_VALUE, "a malformed tern session");
         return NULL;
+    }
+    if (tail != NULL) {
+        ss->verify_result = (long)(int64_t)get_be(tail, 8);
+        const unsigned char *c = tail + 12;
+        if (certlen > 0 && ((ss->peer = d2i_X509(NULL, &c, (long)certlen)) == NULL ||
+                            c != tail + 12 + certlen || i2d_X509(ss->peer, NULL) != (int)certlen)) {
+            SSL_SESSION_free(ss);
+            compat_fail(SSL_R_BAD_VALUE, "a tern session whose server certificate is malformed");
+            return NULL;
+        }
+        if (certlen == 0 && ss->verify_result == X509_V_OK) {
+            /* version 1's form: one encoding per session */
+            SSL_SESSION_free(ss);
+            compat_fail(SSL_R_BAD_VALUE, "a tern session in the longer form with nothing in it");
+            return NULL;
+        }
     }
     *pp += length;
     if (a != NULL) {
@@ -137,13 +219,18 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return 0; /* there is no internal cache to remove it from */
 }
 
-/* compat_session_seen: tern's session callback, on a client */
-void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len)
+/* compat_session_seen: tern's session callback, on a client (through
+ * ssl.c, which adds the certificate, up-ref'd, and the verdict this
+ * connection reports: a resumed one's come from the session it resumed) */
+void compat_session_seen(SSL *s, const uint8_t *blob, size_t len, X509 *peer, long verify_result)
 {
-    SSL *s = arg;
     SSL_SESSION *ss = session_new(blob, len);
-    if (ss == NULL)
+    if (ss == NULL) {
+        X509_free(peer);
         return;
+    }
+    ss->peer = peer;
+    ss->verify_result = verify_result;
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (s->ctx->sess_new_cb != NULL && (s->ctx->sess_cache_mode & SSL_SESS_CACHE_CLIENT)) {
@@ -164,5 +251,21 @@ int compat_session_offer(SSL *s)
                     tern_config_error(s->cfg) ? tern_config_error(s->cfg) : tern_status_name(st));
         return 0;
     }
+    return 1;
+}
+
+/* compat_resumed_peer: on a client that resumed the session it offered,
+ * that session's server certificate (up-ref'd) and verdict; 0 otherwise */
+int compat_resumed_peer(const SSL *s, X509 **peer, long *verify_result)
+{
+    if (s->server || s->conn == NULL || s->session == NULL || !tern_conn_resumed(s->conn))
+        return 0;
+    if (peer != NULL) {
+        *peer = s->session->peer;
+        if (*peer != NULL)
+            X509_up_ref(*peer);
+    }
+    if (verify_result != NULL)
+        *verify_result = s->session->verify_result;
     return 1;
 }

@@ -544,6 +544,16 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
     return TERN_SNI_CONTINUE;
 }
 
+/* session_tramp: tern's session callback on a client; the SSL_SESSION
+ * keeps the server's certificate and the verdict, for a resumption to
+ * report (session.c) */
+static void session_tramp(void *arg, const char *server_name, const uint8_t *blob, size_t len)
+{
+    SSL *s = arg;
+    (void)server_name;
+    compat_session_seen(s, blob, len, SSL_get1_peer_certificate(s), SSL_get_verify_result(s));
+}
+
 /* start makes the tern connection at the first handshake step. */
 static int start(SSL *s)
 {
@@ -598,7 +608,7 @@ static int start(SSL *s)
          * a name to make a client, and an IP literal sends no SNI. Its own
          * verdict never decides here (its trust is empty: the store's does),
          * so the unspecified address stands in. */
-        tern_config_set_session_callback(s->cfg, compat_session_seen, s);
+        tern_config_set_session_callback(s->cfg, session_tramp, s);
         if (!compat_session_offer(s))
             goto fail;
         s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
@@ -1081,6 +1091,9 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 
 long SSL_get_verify_result(const SSL *s)
 {
+    long v;
+    if (compat_resumed_peer(s, NULL, &v)) /* session.c: as the session says */
+        return v;
     return s->verify_result;
 }
 
@@ -1120,6 +1133,8 @@ X509 *SSL_get1_peer_certificate(const SSL *s)
     SSL *m = (SSL *)s; /* the cache keeps pointer identity across calls */
     if (m->peer == NULL)
         m->peer = peer_cert(s, 0);
+    if (m->peer == NULL) /* a resumption: the session's (session.c) */
+        compat_resumed_peer(s, &m->peer, NULL);
     if (m->peer != NULL)
         X509_up_ref(m->peer);
     return m->peer;
