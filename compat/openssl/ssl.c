@@ -870,6 +870,12 @@ static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
         if (r != IO_OK)
             return -1;
         r = fill(s);
+        if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
+            /* waiting for the peer with nothing held: the buffer goes
+             * until the next read needs it (nginx's idle keep-alive) */
+            OPENSSL_clear_free(s->pend, COMPAT_PEND);
+            s->pend = NULL;
+        }
         if (r == IO_WANT_READ || r == IO_ERROR)
             return -1;
         if (r == IO_EOF) {
