@@ -204,10 +204,12 @@ int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, si
 
 /* tern_conn_use_config, from a server-name callback only: this connection
  * takes its certificate from other's chains instead (what OpenSSL's
- * SSL_set_SSL_CTX does there). The connection holds a reference on other
- * until it is freed. Everything else (versions, suites, tickets) stays the
- * connection's own configuration's. TERN_E_ARG outside the callback or when
- * other has no certificate. */
+ * SSL_set_SSL_CTX does there), and the CA names a CertificateRequest sends
+ * (certificate_authorities) from other too. The connection holds a
+ * reference on other until it is freed. Everything else (versions, suites,
+ * tickets, the client-certificate policy) stays the connection's own
+ * configuration's. TERN_E_ARG outside the callback or when other has no
+ * certificate. */
 int tern_conn_use_config(tern_conn *c, tern_config *other);
 
 /* Keys tern cannot see (an HSM, a PKCS#11 token, a remote signer): the
@@ -332,6 +334,11 @@ enum tern_client_auth {
  * none (not asked for), optional (verified if sent), required, or optional,
  * report only. */
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
+/* tern_conn_set_client_auth, from a server-name callback only: this
+ * connection's client-certificate policy (tern_config_set_client_auth's
+ * values), for a server whose virtual hosts differ in it. TERN_E_ARG
+ * outside the callback or on a client. */
+int tern_conn_set_client_auth(tern_conn *c, enum tern_client_auth policy);
 
 /* ---------------------------------------------------------------------
  * Resumption (RFC 8446 §2.2): tickets and sessions. */
