@@ -14,10 +14,14 @@
 
 struct ssl_session_st {
     int refs;
+    int server; /* 1: a server's session, from tern's session store */
     uint8_t *blob;
     size_t len;
-    struct tern_session_info info;
-    unsigned char id[32]; /* SHA-256 of the blob: a stable name for it */
+    struct tern_session_info info; /* a client's */
+    /* a client's: SHA-256 of the blob, a stable name for it; a server's:
+     * the TLS 1.2 session ID or TLS 1.3 stateful ticket tern keeps it by */
+    unsigned char id[32];
+    unsigned int id_len;
 };
 
 static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
@@ -34,7 +38,41 @@ static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
     }
     ss->len = len;
     SHA256(blob, len, ss->id);
+    ss->id_len = 32;
     return ss;
+}
+
+/* compat_server_session: a server's session as tern's store hands it over
+ * (blob NULL: the ID alone, for a remove callback) */
+SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
+                                   size_t len)
+{
+    if (id_len == 0 || id_len > sizeof(((SSL_SESSION *)NULL)->id) || len > TERN_SESSION_MAX)
+        return NULL;
+    SSL_SESSION *ss = OPENSSL_zalloc(sizeof(*ss));
+    if (ss == NULL)
+        return NULL;
+    ss->refs = 1;
+    ss->server = 1;
+    memcpy(ss->id, id, id_len);
+    ss->id_len = (unsigned)id_len;
+    if (blob != NULL && len > 0) {
+        ss->blob = OPENSSL_memdup(blob, len);
+        if (ss->blob == NULL) {
+            OPENSSL_free(ss);
+            return NULL;
+        }
+        ss->len = len;
+    }
+    return ss;
+}
+
+/* compat_server_session_blob: what a server's session holds for tern's
+ * store, NULL for a client's */
+const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len)
+{
+    *len = ss->server ? ss->len : 0;
+    return ss->server ? ss->blob : NULL;
 }
 
 void SSL_SESSION_free(SSL_SESSION *ss)
@@ -59,22 +97,32 @@ const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss)
 const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
 {
     if (len != NULL)
-        *len = sizeof(ss->id);
+        *len = ss->id_len;
     return ss->id;
 }
 
-/* The serialized form is tern's blob behind a marker; only this library
- * reads it back (as only OpenSSL reads OpenSSL's). */
+/* The serialized form is tern's blob behind a marker whose last byte says
+ * whose session it is; a server's carries its ID first (a length byte and
+ * the ID). Only this library reads it back (as only OpenSSL reads
+ * OpenSSL's). */
 static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
+#define MARKER_SERVER 2
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 {
-    size_t n = sizeof(marker) + ss->len;
+    size_t head = sizeof(marker) + (ss->server ? 1 + ss->id_len : 0);
+    size_t n = head + ss->len;
     if (n > INT32_MAX)
         return 0;
     if (pp != NULL && *pp != NULL) {
         memcpy(*pp, marker, sizeof(marker));
-        memcpy(*pp + sizeof(marker), ss->blob, ss->len);
+        if (ss->server) {
+            (*pp)[sizeof(marker) - 1] = MARKER_SERVER;
+            (*pp)[sizeof(marker)] = (unsigned char)ss->id_len;
+            memcpy(*pp + sizeof(marker) + 1, ss->id, ss->id_len);
+        }
+        if (ss->len > 0)
+            memcpy(*pp + head, ss->blob, ss->len);
         *pp += n;
     }
     return (int)n;
@@ -83,13 +131,25 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
 {
     if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
-        length > (long)(sizeof(marker) + TERN_SESSION_MAX) ||
-        memcmp(*pp, marker, sizeof(marker)) != 0) {
+        length > (long)(sizeof(marker) + 1 + 32 + TERN_SESSION_MAX) ||
+        memcmp(*pp, marker, sizeof(marker) - 1) != 0 ||
+        ((*pp)[sizeof(marker) - 1] != marker[sizeof(marker) - 1] &&
+         (*pp)[sizeof(marker) - 1] != MARKER_SERVER)) {
         compat_fail(SSL_R_BAD_VALUE, "not a session serialized by tern's libssl (%ld bytes)",
                     length);
         return NULL;
     }
-    SSL_SESSION *ss = session_new(*pp + sizeof(marker), (size_t)length - sizeof(marker));
+    const unsigned char *p = *pp + sizeof(marker);
+    size_t left = (size_t)length - sizeof(marker);
+    SSL_SESSION *ss;
+    if ((*pp)[sizeof(marker) - 1] == MARKER_SERVER) {
+        size_t id_len = left > 0 ? p[0] : 0;
+        ss = id_len > 0 && id_len < left && left - 1 - id_len <= TERN_SESSION_MAX
+                 ? compat_server_session(p + 1, id_len, p + 1 + id_len, left - 1 - id_len)
+                 : NULL;
+    } else {
+        ss = left <= TERN_SESSION_MAX ? session_new(p, left) : NULL;
+    }
     if (ss == NULL) {
         compat_fail(SSL_R_BAD_VALUE, "a malformed tern session");
         return NULL;
@@ -130,6 +190,7 @@ int SSL_set_session(SSL *s, SSL_SESSION *ss)
 void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, SSL_SESSION *sess))
 {
     ctx->sess_new_cb = cb;
+    compat_changed(ctx);
 }
 
 int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)

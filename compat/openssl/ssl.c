@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "local.h"
@@ -54,8 +55,13 @@ SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
     ctx->timeout = 7200;
     ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
     ctx->sess_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
-    if (ctx->store == NULL || !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
+    ctx->lock = CRYPTO_THREAD_lock_new();
+    if (ctx->store == NULL || ctx->lock == NULL ||
+        RAND_bytes(ctx->ticket_secret, sizeof(ctx->ticket_secret)) != 1 ||
+        !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
         X509_STORE_free(ctx->store);
+        CRYPTO_THREAD_lock_free(ctx->lock);
+        OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
         OPENSSL_free(ctx);
         return NULL;
     }
@@ -73,12 +79,13 @@ void SSL_CTX_free(SSL_CTX *ctx)
     if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
+    compat_free_server(ctx);
     X509_STORE_free(ctx->store);
     X509_free(ctx->cert);
     sk_X509_pop_free(ctx->chain, X509_free);
     EVP_PKEY_free(ctx->key);
     OPENSSL_free(ctx->alpn);
-    OPENSSL_free(ctx);
+    OPENSSL_clear_free(ctx, sizeof(*ctx)); /* the ticket secret */
 }
 
 X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
@@ -114,7 +121,9 @@ SSL *SSL_new(SSL_CTX *ctx)
         return NULL;
     s->refs = 1;
     SSL_CTX_up_ref(ctx);
+    SSL_CTX_up_ref(ctx);
     s->ctx = ctx;
+    s->session_ctx = ctx;
     s->server = ctx->method->role;
     s->options = ctx->options;
     s->mode = ctx->mode;
@@ -125,6 +134,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->max_version = ctx->max_version;
     s->verify_result = X509_V_OK;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex)) {
+        SSL_CTX_free(ctx);
         SSL_CTX_free(ctx);
         OPENSSL_free(s);
         return NULL;
@@ -150,10 +160,12 @@ void SSL_free(SSL *s)
     BIO_free_all(s->rbio);
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
+    sk_X509_pop_free(s->verified, X509_free);
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_SESSION_free(s->session);
     SSL_CTX_free(s->ctx);
+    SSL_CTX_free(s->session_ctx);
     OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
     OPENSSL_free(s);
 }
@@ -251,10 +263,30 @@ int SSL_set_fd(SSL *s, int fd)
 
 /* ---- the configuration for one connection ---- */
 
+static __thread SSL *current;
+
+SSL *compat_current(void)
+{
+    return current;
+}
+
+/* enter makes s the current SSL for the tern calls that follow; leave puts
+ * the previous one back (a callback may drive another SSL). */
+static SSL *enter(SSL *s)
+{
+    SSL *prev = current;
+    current = s;
+    return prev;
+}
+static void leave(SSL *prev)
+{
+    current = prev;
+}
+
 static void keylog_tramp(void *arg, const char *line)
 {
-    SSL *s = arg;
-    if (s->ctx->keylog_cb != NULL)
+    SSL *s = compat_current();
+    if (s != NULL && s->ctx->keylog_cb != NULL)
         s->ctx->keylog_cb(s, line);
 }
 
@@ -480,7 +512,12 @@ static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
 {
-    return !store_verify(arg, certs, lens, n, why, why_cap);
+    SSL *s = compat_current();
+    if (s == NULL) {
+        snprintf(why, why_cap, "no SSL is running this handshake");
+        return 1;
+    }
+    return !store_verify(s, certs, lens, n, why, why_cap);
 }
 
 /* tern's override: accept what the store supports, or anything under
@@ -489,7 +526,9 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
 {
-    SSL *s = arg;
+    SSL *s = compat_current();
+    if (s == NULL)
+        return 0;
     int ok = store_verify(s, certs, lens, n, why, why_cap);
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
@@ -505,7 +544,7 @@ static uint16_t clamp_version(int v, uint16_t dflt)
     return (uint16_t)v;
 }
 
-static int add_own_chain(tern_config *cfg, SSL_CTX *ctx)
+int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx)
 {
     if (ctx->cert == NULL || ctx->key == NULL)
         return 1;
@@ -543,15 +582,14 @@ out:
     return ok;
 }
 
-static int alpn_to_tern(SSL *s)
+static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
 {
-    SSL_CTX *ctx = s->ctx;
     if (ctx->alpn_len == 0)
         return 1;
     char *names[32];
     int ok = 1;
     size_t n = compat_alpn_split(ctx->alpn, ctx->alpn_len, names, 32);
-    int st = tern_config_set_alpn(s->cfg, (const char *const *)names, n);
+    int st = tern_config_set_alpn(cfg, (const char *const *)names, n);
     if (st != TERN_OK) {
         compat_fail(SSL_R_BAD_VALUE, "ALPN list: %s", tern_status_name(st));
         ok = 0;
@@ -561,38 +599,38 @@ static int alpn_to_tern(SSL *s)
     return ok;
 }
 
-/* sni_tramp runs the program's servername callback from tern's: the name
- * is readable with SSL_get_servername meanwhile, and an SSL_set_SSL_CTX
- * there makes the connection take that SSL_CTX's certificate
- * (tern_conn_use_config). */
-static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
-                                       const struct tern_client_hello_info *info)
+int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version)
 {
-    SSL *s = arg;
-    SSL_CTX *before = s->ctx;
-    OPENSSL_free(s->sni_name);
-    s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
-    int al = SSL_AD_UNRECOGNIZED_NAME;
-    int r = before->sni_cb(s, &al, before->sni_arg);
-    if (r == SSL_TLSEXT_ERR_ALERT_FATAL) {
-        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the servername callback refused '%s'",
-                    s->sni_name != NULL ? s->sni_name : "(no name)");
-        return al == SSL_AD_UNRECOGNIZED_NAME ? TERN_SNI_UNRECOGNIZED_NAME
-                                              : TERN_SNI_HANDSHAKE_FAILURE;
+    int st = tern_config_set_versions(cfg, clamp_version(min_version, TLS1_2_VERSION),
+                                      clamp_version(max_version, TLS1_3_VERSION));
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
+                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
+                    "offers (TLS 1.2 and 1.3)",
+                    (unsigned)min_version, (unsigned)max_version);
+        return 0;
     }
-    if (s->ctx != before && s->ctx->cert != NULL && s->ctx->key != NULL) {
-        tern_config *other = tern_config_new();
-        int ok = other != NULL && add_own_chain(other, s->ctx) &&
-                 tern_conn_use_config(c, other) == TERN_OK;
-        tern_config_free(other); /* the connection holds its own reference */
-        if (!ok) {
-            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
-                        "the SSL_CTX chosen for '%s' could not give its certificate",
-                        s->sni_name != NULL ? s->sni_name : "(no name)");
-            return TERN_SNI_HANDSHAKE_FAILURE;
-        }
+    if (ctx->n_groups > 0 && tern_config_set_groups(cfg, ctx->groups, ctx->n_groups) != TERN_OK) {
+        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
+        return 0;
     }
-    return TERN_SNI_CONTINUE;
+    uint16_t suites[16];
+    size_t n_suites = compat_suites(ctx, suites, 16);
+    if (n_suites > 0 && tern_config_set_cipher_suites(cfg, suites, n_suites) != TERN_OK) {
+        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
+                    tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
+        return 0;
+    }
+    if (!alpn_to_tern(cfg, ctx) || !compat_add_own_chain(cfg, ctx))
+        return 0;
+    /* the callbacks find their SSL with compat_current() */
+    if (ctx->keylog_cb != NULL)
+        tern_config_set_keylog(cfg, keylog_tramp, NULL);
+    if (tern_config_set_trust_empty(cfg) != TERN_OK)
+        return 0;
+    tern_config_set_verify_callback(cfg, store_refuses, NULL);
+    tern_config_set_verify_override_DANGEROUS(cfg, store_accepts, NULL);
+    return 1;
 }
 
 /* start makes the tern connection at the first handshake step. */
@@ -609,40 +647,18 @@ static int start(SSL *s)
         compat_fail(SSL_R_UNINITIALIZED, "no BIO: call SSL_set_fd or SSL_set_bio first");
         return 0;
     }
-    s->cfg = tern_config_new();
-    if (s->cfg == NULL)
-        return 0;
-    int st = tern_config_set_versions(s->cfg, clamp_version(s->min_version, TLS1_2_VERSION),
-                                      clamp_version(s->max_version, TLS1_3_VERSION));
-    if (st != TERN_OK) {
-        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
-                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
-                    "offers (TLS 1.2 and 1.3)",
-                    (unsigned)s->min_version, (unsigned)s->max_version);
-        goto fail;
-    }
-    if (s->ctx->n_groups > 0 &&
-        tern_config_set_groups(s->cfg, s->ctx->groups, s->ctx->n_groups) != TERN_OK) {
-        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
-        goto fail;
-    }
-    uint16_t suites[16];
-    size_t n_suites = compat_suites(s->ctx, suites, 16);
-    if (n_suites > 0 && tern_config_set_cipher_suites(s->cfg, suites, n_suites) != TERN_OK) {
-        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
-                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
-        goto fail;
-    }
-    if (!alpn_to_tern(s) || !add_own_chain(s->cfg, s->ctx))
-        goto fail;
-    if (s->ctx->keylog_cb != NULL)
-        tern_config_set_keylog(s->cfg, keylog_tramp, s);
-    if (tern_config_set_trust_empty(s->cfg) != TERN_OK)
-        goto fail;
-    tern_config_set_verify_callback(s->cfg, store_refuses, s);
-    tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
-    int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
-    if (!s->server) {
+    if (s->server) {
+        /* the SSL_CTX's shared configuration, as a rule */
+        s->cfg = compat_server_config(s);
+        if (s->cfg == NULL)
+            goto fail;
+        s->conn = tern_conn_new_server(s->cfg);
+    } else {
+        /* a client's configuration is its own: the sessions it offers, the
+         * name it checks */
+        s->cfg = tern_config_new();
+        if (s->cfg == NULL || !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version))
+            goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants
          * a name to make a client, and an IP literal sends no SNI. Its own
@@ -652,18 +668,6 @@ static int start(SSL *s)
         if (!compat_session_offer(s))
             goto fail;
         s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
-    } else {
-        if (verify_peer) {
-            st = tern_config_set_client_auth(s->cfg,
-                                             (s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
-                                                 ? TERN_CLIENT_AUTH_REQUIRED
-                                                 : TERN_CLIENT_AUTH_OPTIONAL);
-            if (st != TERN_OK)
-                goto fail;
-        }
-        if (s->ctx->sni_cb != NULL)
-            tern_config_set_server_name_callback(s->cfg, sni_tramp, s);
-        s->conn = tern_conn_new_server(s->cfg);
     }
     if (s->conn == NULL) {
         compat_fail(ERR_R_MALLOC_FAILURE, "tern could not make the connection: %s",
@@ -796,7 +800,7 @@ static int conn_failed(SSL *s)
     return 1;
 }
 
-static int handshake(SSL *s)
+static int handshake_steps(SSL *s)
 {
     s->rwstate = SSL_NOTHING;
     if (s->failed)
@@ -825,6 +829,14 @@ static int handshake(SSL *s)
             return -1;
         }
     }
+}
+
+static int handshake(SSL *s)
+{
+    SSL *prev = enter(s);
+    int r = handshake_steps(s);
+    leave(prev);
+    return r;
 }
 
 int SSL_do_handshake(SSL *s)
@@ -858,7 +870,7 @@ int SSL_in_init(const SSL *s)
     return !SSL_is_init_finished(s);
 }
 
-static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
 {
     *out_n = 0;
     if (!SSL_is_init_finished(s)) {
@@ -926,6 +938,14 @@ static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
     }
 }
 
+static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+{
+    SSL *prev = enter(s);
+    int r = read_steps(s, buf, num, out_n);
+    leave(prev);
+    return r;
+}
+
 int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t n = 0;
@@ -945,7 +965,7 @@ int SSL_read(SSL *s, void *buf, int num)
     return r > 0 ? (int)n : r;
 }
 
-static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+static int write_steps(SSL *s, const void *buf, size_t num, size_t *out_n)
 {
     *out_n = 0;
     if (!SSL_is_init_finished(s)) {
@@ -980,6 +1000,14 @@ static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
     return 1;
 }
 
+static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+{
+    SSL *prev = enter(s);
+    int r = write_steps(s, buf, num, out_n);
+    leave(prev);
+    return r;
+}
+
 int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
 {
     size_t n = 0;
@@ -1010,7 +1038,7 @@ int SSL_has_pending(const SSL *s)
     return s->pend_len > 0;
 }
 
-int SSL_shutdown(SSL *s)
+static int shutdown_steps(SSL *s)
 {
     /* after a fatal error OpenSSL is back "in init" too */
     if (s->conn == NULL || !tern_conn_handshake_done(s->conn) || s->failed) {
@@ -1061,6 +1089,14 @@ int SSL_shutdown(SSL *s)
             return -1;
         }
     }
+}
+
+int SSL_shutdown(SSL *s)
+{
+    SSL *prev = enter(s);
+    int r = shutdown_steps(s);
+    leave(prev);
+    return r;
 }
 
 int SSL_get_shutdown(const SSL *s)

@@ -30,7 +30,7 @@ static void one(const uint8_t *buf, size_t len)
     unsigned int idlen = 0;
     SSL_SESSION_get_id(ss, &idlen);
     const char *host = SSL_SESSION_get0_hostname(ss);
-    if (idlen != 32 || (host != NULL && strlen(host) > 255))
+    if (idlen == 0 || idlen > 32 || (host != NULL && strlen(host) > 255))
         abort();
     free(out);
     SSL_SESSION_free(ss);
