@@ -313,7 +313,9 @@ static int build(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_versio
                 .remove_session = store_remove,
                 .arg = ctx,
                 .stateful_tickets = no_ticket,
-                .single_use_tickets = 1,
+                /* OpenSSL's stateful tickets serve more than once (its
+                 * anti-replay is for early data, which tern never takes) */
+                .single_use_tickets = 0,
             };
             st = tern_config_set_session_store(cfg, &bridge);
             store = 1;
@@ -322,6 +324,9 @@ static int build(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_versio
                             ? 1048576
                             : ctx->sess_cache_size;
             st = tern_config_set_session_cache(cfg, (size_t)size);
+            if (st == TERN_OK) /* OpenSSL's internal cache: sealed TLS 1.3 tickets, or
+                                  stateful ones serving more than once */
+                st = tern_config_set_session_cache_tickets(cfg, no_ticket, 0);
             store = 1;
         }
     }

@@ -305,40 +305,102 @@ static void keylog_tramp(void *arg, const char *line)
 
 static int verify_code(enum tern_verify_reason r);
 
-/* call_verify_cb gives the program's verify callback the verdict with a
- * real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx), as
- * OpenSSL would for the leaf, and honours its answer as OpenSSL does: 1
- * accepts whatever the verdict (SSL_get_verify_result keeps the error), 0
- * refuses. It is called once, at depth 0, with the final verdict; OpenSSL
- * calls it for each certificate of the path. */
-static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, X509 *leaf, size_t n_certs)
+/* keep_path keeps the path tern built (leaf first, anchor last) for
+ * SSL_get0_verified_chain and the verify callback. */
+static void keep_path(SSL *s, const struct tern_verdict *v)
+{
+    sk_X509_pop_free(s->verified, X509_free);
+    s->verified = sk_X509_new_null();
+    for (size_t i = 0; s->verified != NULL && i < v->path_len; i++) {
+        size_t len;
+        const unsigned char *der = tern_x509_der(v->path[i], &len);
+        X509 *x = der != NULL ? d2i_X509(NULL, &der, (long)len) : NULL;
+        if (x == NULL || !sk_X509_push(s->verified, x)) {
+            X509_free(x);
+            sk_X509_pop_free(s->verified, X509_free);
+            s->verified = NULL;
+        }
+    }
+}
+
+/* fail_depth: where OpenSSL would report the failure: a missing issuer at
+ * the top of the chain it has, a date at the first certificate out of its
+ * dates, anything else at the leaf */
+static int fail_depth(SSL *s, STACK_OF(X509) * chain)
+{
+    int n = sk_X509_num(chain);
+    if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+        s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)
+        return n > 0 ? n - 1 : 0;
+    if (s->verify_result == X509_V_ERR_CERT_HAS_EXPIRED ||
+        s->verify_result == X509_V_ERR_CERT_NOT_YET_VALID) {
+        int later = s->verify_result == X509_V_ERR_CERT_NOT_YET_VALID;
+        for (int d = 0; d < n; d++) {
+            X509 *x = sk_X509_value(chain, d);
+            int c = later ? X509_cmp_current_time(X509_get0_notBefore(x))
+                          : X509_cmp_current_time(X509_get0_notAfter(x));
+            if (later ? c > 0 : c < 0)
+                return d;
+        }
+    }
+    return 0;
+}
+
+/* call_one: the callback for the certificate at depth d of path */
+static int call_one(SSL *s, X509_STORE_CTX *xc, STACK_OF(X509) * path, int d, int ok, long err)
+{
+    X509_STORE_CTX_set_error(xc, (int)err);
+    X509_STORE_CTX_set_error_depth(xc, d);
+    X509_STORE_CTX_set_current_cert(xc, d < sk_X509_num(path) ? sk_X509_value(path, d) : NULL);
+    return s->verify_cb(ok, xc);
+}
+
+/* call_verify_cb calls the program's verify callback as OpenSSL does, with
+ * a real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx):
+ * for a path tern accepted, once per certificate from the anchor (the
+ * deepest) to the leaf with ok 1; for a refusal, once with ok 0 and the
+ * error at the depth it concerns, and (if the callback says 1 there) once
+ * with ok 1 for each certificate below. Its answer is honoured as
+ * OpenSSL's: 0 refuses, 1 on a failure accepts (SSL_get_verify_result
+ * keeps the error). */
+static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, STACK_OF(X509) * chain)
 {
     X509_STORE_CTX_set_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
-    X509_STORE_CTX_set_error(xc, (int)s->verify_result);
-    X509_STORE_CTX_set_error_depth(xc, 0);
-    X509_STORE_CTX_set_current_cert(xc, leaf);
-    int ok = s->verify_cb(s->store_ok, xc);
-    if (ok && !s->store_ok) {
-        s->store_ok = 1;
-        /* OpenSSL goes on to check the path it has; when that is the
-         * leaf alone (its issuer not found), it reports once more that the
-         * leaf's signature cannot be checked, and that is the result kept */
-        if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_certs == 1) {
-            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
-            X509_STORE_CTX_set_error(xc, (int)s->verify_result);
-            if (!s->verify_cb(0, xc)) {
+    if (s->store_ok) {
+        for (int d = sk_X509_num(s->verified) - 1; d >= 0; d--) {
+            if (!call_one(s, xc, s->verified, d, 1, X509_V_OK)) {
                 s->store_ok = 0;
+                int e = X509_STORE_CTX_get_error(xc);
+                s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
                 snprintf(s->store_why, sizeof(s->store_why),
-                         "the program's verify callback refused the certificate");
+                         "the program's verify callback refused the certificate at depth %d", d);
+                return;
             }
         }
-    } else if (!ok && s->store_ok) {
-        s->store_ok = 0;
-        int e = X509_STORE_CTX_get_error(xc);
-        s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
-        snprintf(s->store_why, sizeof(s->store_why),
-                 "the program's verify callback refused the certificate");
+        return;
     }
+    int d = fail_depth(s, chain);
+    if (!call_one(s, xc, chain, d, 0, s->verify_result))
+        return; /* refused, as tern found */
+    /* OpenSSL goes on down the path it has, with ok 1 for each certificate
+     * it checked: below a missing issuer, the certificates under the top
+     * (and when the leaf is alone it first reports that the leaf's
+     * signature cannot be checked, the result kept); after another error,
+     * the certificate that failed and those below */
+    int from = d;
+    if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) {
+        from = d - 1;
+        if (sk_X509_num(chain) == 1) {
+            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+            if (!call_one(s, xc, chain, 0, 0, s->verify_result))
+                return;
+            from = 0;
+        }
+    }
+    for (int k = from; k >= 0; k--)
+        if (!call_one(s, xc, chain, k, 1, s->verify_result))
+            return;
+    s->store_ok = 1; /* the callback accepted what tern refused */
 }
 
 #define COMPAT_MAX_CRLS 32
@@ -491,10 +553,19 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     s->store_ok = vst == TERN_OK && v.reason == TERN_VERIFY_OK;
     snprintf(s->store_why, sizeof(s->store_why), "%s",
              v.sentence[0] ? v.sentence : tern_status_name(vst));
+    if (s->store_ok)
+        keep_path(s, &v);
     tern_verdict_cleanup(&v);
 out:
+    if (s->verified == NULL && chain != NULL && sk_X509_num(chain) > 0) {
+        /* what OpenSSL keeps of a path it could not complete: the leaf */
+        s->verified = sk_X509_new_null();
+        X509 *leaf = sk_X509_value(chain, 0);
+        if (s->verified != NULL && sk_X509_push(s->verified, leaf))
+            X509_up_ref(leaf);
+    }
     if (xc_ready && s->verify_cb != NULL)
-        call_verify_cb(s, xc, sk_X509_value(chain, 0), n);
+        call_verify_cb(s, xc, chain);
     for (size_t i = 0; i < n_crls; i++)
         tern_crl_free(crls[i]);
     tern_trust_free(trust);
@@ -1168,6 +1239,11 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 long SSL_get_verify_result(const SSL *s)
 {
     return s->verify_result;
+}
+
+STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
+{
+    return s->verified; /* the path, leaf first; the leaf alone when none was found */
 }
 
 void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)

@@ -106,10 +106,6 @@ ossl_ssize_t SSL_sendfile(SSL *s, int fd, off_t offset, size_t size, int flags)
     compat_unsupported();
     return -1;
 }
-STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
-{
-    return NULL; /* not kept yet */
-}
 
 /* ---- small helpers implemented here ---- */
 

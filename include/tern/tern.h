@@ -531,6 +531,14 @@ int tern_config_set_session_store(tern_config *cfg, const struct tern_session_st
  * threads may share the configuration. TERN_E_ARG above 1,048,576 sessions
  * or on a configuration in use; TERN_E_NOMEM. */
 int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions);
+/* tern_config_set_session_cache_tickets shapes how TLS 1.3 uses tern's own
+ * cache (after tern_config_set_session_cache): stateful tickets, each a
+ * lookup key into the cache (the default), serving once (single_use, the
+ * default) or until they expire; or, with stateful 0, sealed tickets as
+ * without a store (the cache then keeps TLS 1.2 sessions only, as
+ * OpenSSL's internal cache does with tickets on). TERN_E_ARG without a
+ * cache or on a configuration in use. */
+int tern_config_set_session_cache_tickets(tern_config *cfg, int stateful, int single_use);
 /* tern_config_set_session_id_context names the configuration's sessions
  * (1 to 32 bytes; len 0 for none, the default): a session serialized under
  * another context is never resumed, so sessions do not cross servers that
