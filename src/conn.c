@@ -44,6 +44,7 @@ static tern_conn *conn_new(tern_config *cfg, bool is_server)
     c->cert = cfg->n_certs ? &cfg->certs[0] : NULL; /* a server chooses again per ClientHello */
     c->test = cfg->test;
     c->is_server = is_server;
+    c->client_auth = cfg->client_auth;
     c->alert_sent = -1;
     c->start_us = now_us();
     err_init(&c->err);
@@ -80,7 +81,7 @@ tern_conn *tern_conn_new_server(tern_config *cfg)
     if (!c)
         return NULL;
     c->state = HS_S_WAIT_CH;
-    if (cfg->n_certs == 0 && !hs_psk_external_server(cfg))
+    if (cfg->n_certs == 0 && !cfg->server_name_cb && !hs_psk_external_server(cfg))
         hs_fail(c, TERN_E_ARG,
                 "the server has no certificate: call tern_config_set_cert_chain_file first");
     return c;

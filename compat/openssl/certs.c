@@ -87,6 +87,7 @@ int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x)
     X509_free(sl->cert);
     sl->cert = x;
     ctx->cur = i;
+    compat_changed(ctx);
     return 1;
 }
 
@@ -120,6 +121,7 @@ int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *pkey)
     EVP_PKEY_free(sl->key);
     sl->key = pkey;
     ctx->cur = i;
+    compat_changed(ctx);
     return 1;
 }
 
@@ -166,6 +168,7 @@ int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *file)
     sk_X509_pop_free(ctx->slot[ctx->cur].chain, X509_free);
     ctx->slot[ctx->cur].chain = chain;
     chain = NULL;
+    compat_changed(ctx);
     ok = 1;
 out:
     sk_X509_pop_free(chain, X509_free);

@@ -135,6 +135,7 @@ int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
         return 0;
     }
     ctx->n_suites12 = explicit_suites(str, ctx->suites12, 6);
+    compat_changed(ctx);
     return 1;
 }
 
@@ -163,6 +164,7 @@ int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str)
     }
     memcpy(ctx->suites13, ids, n * sizeof(ids[0]));
     ctx->n_suites13 = n;
+    compat_changed(ctx);
     return 1;
 }
 

@@ -12,10 +12,12 @@
 
 uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op)
 {
+    compat_changed(ctx);
     return ctx->options |= op;
 }
 uint64_t SSL_CTX_clear_options(SSL_CTX *ctx, uint64_t op)
 {
+    compat_changed(ctx);
     return ctx->options &= ~op;
 }
 uint64_t SSL_CTX_get_options(const SSL_CTX *ctx)
@@ -41,6 +43,7 @@ void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
 {
     ctx->verify_mode = mode;
     ctx->verify_cb = cb;
+    compat_changed(ctx);
 }
 void SSL_set_verify(SSL *s, int mode, SSL_verify_cb cb)
 {
@@ -167,6 +170,7 @@ static int groups_list(SSL_CTX *ctx, const char *list)
     }
     memcpy(ctx->groups, g, n * sizeof(g[0]));
     ctx->n_groups = n;
+    compat_changed(ctx);
     return 1;
 }
 
@@ -185,6 +189,7 @@ int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned 
     if (ctx->alpn == NULL)
         return 1; /* this one returns 0 on success */
     ctx->alpn_len = len;
+    compat_changed(ctx);
     return 0;
 }
 
@@ -192,6 +197,17 @@ int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned 
 
 long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
 {
+    switch (cmd) {
+    case SSL_CTRL_GET_MIN_PROTO_VERSION:
+    case SSL_CTRL_GET_MAX_PROTO_VERSION:
+    case SSL_CTRL_GET_SESS_CACHE_MODE:
+    case SSL_CTRL_GET_SESS_CACHE_SIZE:
+    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
+    case SSL_CTRL_GET_CHAIN_CERTS:
+        break; /* reading changes nothing */
+    default:
+        compat_changed(ctx); /* the server configuration is built again */
+    }
     switch (cmd) {
     case SSL_CTRL_SET_MIN_PROTO_VERSION:
         return set_version(&ctx->min_version, larg);
@@ -293,8 +309,15 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 
 long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
 {
+    compat_changed(ctx);
     if (cmd == SSL_CTRL_SET_TLSEXT_SERVERNAME_CB) {
         ctx->sni_cb = (int (*)(SSL *, int *, void *))fp;
+        return 1;
+    }
+    if (cmd == SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB) {
+        /* OpenSSL's ticket format, sealed with the contexts it sets up */
+        ctx->ticket_key_cb =
+            (int (*)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int))fp;
         return 1;
     }
     if (compat_ctx_callback_ctrl_more(ctx, cmd, fp)) /* extras.c */
@@ -318,12 +341,14 @@ void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u)
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)
 {
     ctx->keylog_cb = cb;
+    compat_changed(ctx);
 }
 
 long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
 {
     long old = ctx->timeout;
     ctx->timeout = t;
+    compat_changed(ctx);
     return old;
 }
 long SSL_CTX_get_timeout(const SSL_CTX *ctx)

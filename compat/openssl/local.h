@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdint.h>
@@ -72,11 +73,30 @@ struct ssl_ctx_st {
     int (*status_cb)(SSL *s, void *arg); /* OCSP stapling: kept, never called */
     void *status_arg;
     int read_ahead; /* SSL_CTX_set_read_ahead: kept and reported */
+    /* server.c: what a server's connections share */
+    SSL_SESSION *(*sess_get_cb)(SSL *s, const unsigned char *id, int len, int *copy);
+    void (*sess_remove_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
+    SSL_CTX_alpn_select_cb_func alpn_select_cb;
+    void *alpn_select_arg;
+    int (*ticket_key_cb)(SSL *s, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
+                         HMAC_CTX *hctx, int enc);
+    STACK_OF(X509_NAME) * client_ca;
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    unsigned int sid_ctx_len;
+    /* the ticket secret, drawn at SSL_CTX_new: processes forked after it
+     * (nginx's workers) open each other's tickets */
+    uint8_t ticket_secret[48];
+    /* one tern configuration for the server connections of this SSL_CTX,
+     * built at the first one and again after a setting changed (gen) */
+    CRYPTO_RWLOCK *lock;
+    tern_config *srv_cfg;
+    unsigned gen, srv_gen;
 };
 
 struct ssl_st {
     int refs;
     SSL_CTX *ctx;
+    SSL_CTX *session_ctx; /* SSL_new's: sessions and tickets stay its own (SSL_set_SSL_CTX) */
     CRYPTO_EX_DATA ex;
     int server; /* -1 not chosen yet */
     BIO *rbio, *wbio;
@@ -107,7 +127,40 @@ struct ssl_st {
     uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
     X509 *peer;
     STACK_OF(X509) * peer_chain;
+    STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */
 };
+
+/* compat_changed marks an SSL_CTX setting changed: the next server
+ * connection builds its tern configuration again. */
+#define compat_changed(ctx) ((void)__atomic_add_fetch(&(ctx)->gen, 1, __ATOMIC_RELAXED))
+
+/* compat_current: the SSL whose tern call is running on this thread. tern's
+ * callbacks run inside the tern calls an SSL function makes (feed, read,
+ * write, close), so they find their SSL here; a configuration shared by an
+ * SSL_CTX's connections serves them all. */
+SSL *compat_current(void);
+
+/* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
+ * (versions, groups, suites, ALPN list, certificate, key log, verification
+ * through the X509_STORE) */
+int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
+                         uint64_t options);
+
+/* server.c: the tern configuration for a server SSL (referenced: the
+ * caller frees it), shared by the SSL_CTX's connections when the SSL's
+ * settings are the SSL_CTX's; NULL with an ERR entry queued */
+tern_config *compat_server_config(SSL *s);
+/* compat_free_server frees what server.c keeps in an SSL_CTX */
+void compat_free_server(SSL_CTX *ctx);
+
+/* tickets.c: the ticket key callback as tern's ticket-sealing hook, in
+ * OpenSSL's ticket format; seal returns 1 when it made a ticket, open a
+ * tern_ticket_open value */
+int compat_ticket_hook(tern_config *cfg, SSL_CTX *ctx);
+int compat_ticket_seal(SSL_CTX *ctx, SSL *s, const uint8_t *state, size_t len, uint8_t *out,
+                       size_t cap, size_t *out_len);
+int compat_ticket_open(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, size_t len, uint8_t *out,
+                       size_t cap, size_t *out_len);
 
 /* err.c */
 void compat_err_init(void);
@@ -147,6 +200,11 @@ int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
 int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
 /* extras.c: the version range for tern (see there) */
 void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
+/* a server's session as tern's store hands it over (blob NULL: the ID
+ * alone), and what it holds for the store (NULL for a client's) */
+SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
+                                   size_t len);
+const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);

@@ -14,15 +14,19 @@
 
 struct ssl_session_st {
     int refs;
+    int server; /* 1: a server's session, from tern's session store */
     uint8_t *blob;
     size_t len;
-    /* what a resumed connection reports, as OpenSSL keeps it in the
-     * session: the server's certificate and the verdict on it (tern's
-     * blob has neither: a resumption shows no certificate) */
+    struct tern_session_info info; /* a client's */
+    /* a client's, for a resumed connection to report as OpenSSL keeps
+     * them in the session: the server's certificate and the verdict on it
+     * (tern's blob has neither: a resumption shows no certificate) */
     X509 *peer;
     long verify_result;
-    struct tern_session_info info;
-    unsigned char id[32]; /* SHA-256 of the blob: a stable name for it */
+    /* a client's: SHA-256 of the blob, a stable name for it; a server's:
+     * the TLS 1.2 session ID or TLS 1.3 stateful ticket tern keeps it by */
+    unsigned char id[32];
+    unsigned int id_len;
 };
 
 static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
@@ -39,7 +43,41 @@ static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
     }
     ss->len = len;
     SHA256(blob, len, ss->id);
+    ss->id_len = 32;
     return ss;
+}
+
+/* compat_server_session: a server's session as tern's store hands it over
+ * (blob NULL: the ID alone, for a remove callback) */
+SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
+                                   size_t len)
+{
+    if (id_len == 0 || id_len > sizeof(((SSL_SESSION *)NULL)->id) || len > TERN_SESSION_MAX)
+        return NULL;
+    SSL_SESSION *ss = OPENSSL_zalloc(sizeof(*ss));
+    if (ss == NULL)
+        return NULL;
+    ss->refs = 1;
+    ss->server = 1;
+    memcpy(ss->id, id, id_len);
+    ss->id_len = (unsigned)id_len;
+    if (blob != NULL && len > 0) {
+        ss->blob = OPENSSL_memdup(blob, len);
+        if (ss->blob == NULL) {
+            OPENSSL_free(ss);
+            return NULL;
+        }
+        ss->len = len;
+    }
+    return ss;
+}
+
+/* compat_server_session_blob: what a server's session holds for tern's
+ * store, NULL for a client's */
+const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len)
+{
+    *len = ss->server ? ss->len : 0;
+    return ss->server ? ss->blob : NULL;
 }
 
 void SSL_SESSION_free(SSL_SESSION *ss)
@@ -65,19 +103,21 @@ const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss)
 const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
 {
     if (len != NULL)
-        *len = sizeof(ss->id);
+        *len = ss->id_len;
     return ss->id;
 }
 
-/* The serialized form: tern's blob behind a marker (version 1), or, for a
- * session that carries the server's certificate or a verdict other than
- * X509_V_OK, version 2: the blob's length (4 bytes, big-endian), the blob,
- * the verdict (8 bytes, two's complement), the certificate's length (4
- * bytes; 0 for none) and its DER. Only this library reads it back (as
- * only OpenSSL reads OpenSSL's). */
-static const unsigned char marker[7] = {'t', 'e', 'r', 'n', 's', 'e', 's'};
-#define MARKER_LEN 8 /* the marker and its version byte */
-#define V2_FIXED   (MARKER_LEN + 4 + 8 + 4)
+/* The serialized form is tern's blob behind a marker whose last byte says
+ * whose session it is; a server's carries its ID first (a length byte and
+ * the ID); a client's that carries the server's certificate or a verdict
+ * other than X509_V_OK (MARKER_PEER) is the blob's length (4 bytes,
+ * big-endian), the blob, the verdict (8 bytes, two's complement), the
+ * certificate's length (4 bytes; 0 for none) and its DER. Only this
+ * library reads it back (as only OpenSSL reads OpenSSL's). */
+static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
+#define MARKER_SERVER 2
+#define MARKER_PEER   3
+#define PEER_FIXED    (sizeof(marker) + 4 + 8 + 4)
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -92,33 +132,80 @@ static uint64_t get_be(const unsigned char *p, int n)
     return v;
 }
 
-int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
+static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
 {
-    int v2 = ss->peer != NULL || ss->verify_result != X509_V_OK;
     int certlen = 0;
     if (ss->peer != NULL && (certlen = i2d_X509(ss->peer, NULL)) <= 0)
         return 0;
-    size_t n = v2 ? V2_FIXED + ss->len + (size_t)certlen : MARKER_LEN + ss->len;
+    size_t n = PEER_FIXED + ss->len + (size_t)certlen;
     if (n > INT32_MAX)
         return 0;
     if (pp != NULL && *pp != NULL) {
         unsigned char *p = *pp;
         memcpy(p, marker, sizeof(marker));
-        p[7] = v2 ? 2 : 1;
-        p += MARKER_LEN;
-        if (v2) {
-            put_be(p, ss->len, 4);
-            p += 4;
+        p[sizeof(marker) - 1] = MARKER_PEER;
+        p += sizeof(marker);
+        put_be(p, ss->len, 4);
+        memcpy(p + 4, ss->blob, ss->len);
+        p += 4 + ss->len;
+        put_be(p, (uint64_t)(int64_t)ss->verify_result, 8);
+        put_be(p + 8, (uint64_t)certlen, 4);
+        p += 12;
+        if (certlen > 0)
+            i2d_X509(ss->peer, &p);
+        *pp += n;
+    }
+    return (int)n;
+}
+
+/* d2i_with_peer reads MARKER_PEER's form (after the marker): every length
+ * within what is left and the whole input used, the certificate's DER
+ * exactly as i2d writes it, and something in it that the plain form
+ * lacks (one encoding per session). */
+static SSL_SESSION *d2i_with_peer(const unsigned char *p, size_t left)
+{
+    if (left < PEER_FIXED - sizeof(marker))
+        return NULL;
+    size_t blob_len = (size_t)get_be(p, 4);
+    if (blob_len > TERN_SESSION_MAX || blob_len > left - (PEER_FIXED - sizeof(marker)))
+        return NULL;
+    const unsigned char *tail = p + 4 + blob_len;
+    size_t certlen = (size_t)get_be(tail + 8, 4);
+    if (certlen != left - (PEER_FIXED - sizeof(marker)) - blob_len)
+        return NULL;
+    long verify_result = (long)(int64_t)get_be(tail, 8);
+    if (certlen == 0 && verify_result == X509_V_OK)
+        return NULL;
+    SSL_SESSION *ss = session_new(p + 4, blob_len);
+    if (ss == NULL)
+        return NULL;
+    ss->verify_result = verify_result;
+    const unsigned char *c = tail + 12;
+    if (certlen > 0 && ((ss->peer = d2i_X509(NULL, &c, (long)certlen)) == NULL ||
+                        c != tail + 12 + certlen || i2d_X509(ss->peer, NULL) != (int)certlen)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
+{
+    if (!ss->server && (ss->peer != NULL || ss->verify_result != X509_V_OK))
+        return i2d_with_peer(ss, pp);
+    size_t head = sizeof(marker) + (ss->server ? 1 + ss->id_len : 0);
+    size_t n = head + ss->len;
+    if (n > INT32_MAX)
+        return 0;
+    if (pp != NULL && *pp != NULL) {
+        memcpy(*pp, marker, sizeof(marker));
+        if (ss->server) {
+            (*pp)[sizeof(marker) - 1] = MARKER_SERVER;
+            (*pp)[sizeof(marker)] = (unsigned char)ss->id_len;
+            memcpy(*pp + sizeof(marker) + 1, ss->id, ss->id_len);
         }
-        memcpy(p, ss->blob, ss->len);
-        p += ss->len;
-        if (v2) {
-            put_be(p, (uint64_t)(int64_t)ss->verify_result, 8);
-            put_be(p + 8, (uint64_t)certlen, 4);
-            p += 12;
-            if (certlen > 0)
-                i2d_X509(ss->peer, &p);
-        }
+        if (ss->len > 0)
+            memcpy(*pp + head, ss->blob, ss->len);
         *pp += n;
     }
     return (int)n;
@@ -126,55 +213,31 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
 {
-    const unsigned char *in = pp != NULL ? *pp : NULL;
-    int version = 0;
-    if (in != NULL && length >= MARKER_LEN && memcmp(in, marker, sizeof(marker)) == 0)
-        version = in[7];
-    size_t blob_len = 0, total = (size_t)length;
-    const unsigned char *blob = in + MARKER_LEN, *tail = NULL;
-    size_t certlen = 0;
-    if (version == 1 && total <= MARKER_LEN + TERN_SESSION_MAX) {
-        blob_len = total - MARKER_LEN;
-    } else if (version == 2 && total >= V2_FIXED) {
-        blob_len = (size_t)get_be(in + MARKER_LEN, 4);
-        blob += 4;
-        /* every length within what is left, and the whole input used */
-        if (blob_len <= TERN_SESSION_MAX && blob_len <= total - V2_FIXED) {
-            tail = blob + blob_len;
-            certlen = (size_t)get_be(tail + 8, 4);
-            if (certlen != total - V2_FIXED - blob_len)
-                version = 0;
-        } else {
-            version = 0;
-        }
-    } else {
-        version = 0;
-    }
-    if (version == 0) {
+    if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
+        length > (long)(PEER_FIXED + TERN_SESSION_MAX + 65536) ||
+        memcmp(*pp, marker, sizeof(marker) - 1) != 0 ||
+        ((*pp)[sizeof(marker) - 1] != marker[sizeof(marker) - 1] &&
+         (*pp)[sizeof(marker) - 1] != MARKER_SERVER && (*pp)[sizeof(marker) - 1] != MARKER_PEER)) {
         compat_fail(SSL_R_BAD_VALUE, "not a session serialized by tern's libssl (%ld bytes)",
                     length);
         return NULL;
     }
-    SSL_SESSION *ss = session_new(blob, blob_len);
+    const unsigned char *p = *pp + sizeof(marker);
+    size_t left = (size_t)length - sizeof(marker);
+    SSL_SESSION *ss;
+    if ((*pp)[sizeof(marker) - 1] == MARKER_PEER) {
+        ss = d2i_with_peer(p, left);
+    } else if ((*pp)[sizeof(marker) - 1] == MARKER_SERVER) {
+        size_t id_len = left > 0 ? p[0] : 0;
+        ss = id_len > 0 && id_len < left && left - 1 - id_len <= TERN_SESSION_MAX
+                 ? compat_server_session(p + 1, id_len, p + 1 + id_len, left - 1 - id_len)
+                 : NULL;
+    } else {
+        ss = left <= TERN_SESSION_MAX ? session_new(p, left) : NULL;
+    }
     if (ss == NULL) {
         compat_fail(SSL_R_BAD_VALUE, "a malformed tern session");
         return NULL;
-    }
-    if (tail != NULL) {
-        ss->verify_result = (long)(int64_t)get_be(tail, 8);
-        const unsigned char *c = tail + 12;
-        if (certlen > 0 && ((ss->peer = d2i_X509(NULL, &c, (long)certlen)) == NULL ||
-                            c != tail + 12 + certlen || i2d_X509(ss->peer, NULL) != (int)certlen)) {
-            SSL_SESSION_free(ss);
-            compat_fail(SSL_R_BAD_VALUE, "a tern session whose server certificate is malformed");
-            return NULL;
-        }
-        if (certlen == 0 && ss->verify_result == X509_V_OK) {
-            /* version 1's form: one encoding per session */
-            SSL_SESSION_free(ss);
-            compat_fail(SSL_R_BAD_VALUE, "a tern session in the longer form with nothing in it");
-            return NULL;
-        }
     }
     *pp += length;
     if (a != NULL) {
@@ -212,6 +275,7 @@ int SSL_set_session(SSL *s, SSL_SESSION *ss)
 void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, SSL_SESSION *sess))
 {
     ctx->sess_new_cb = cb;
+    compat_changed(ctx);
 }
 
 int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
@@ -258,7 +322,8 @@ int compat_session_offer(SSL *s)
  * that session's server certificate (up-ref'd) and verdict; 0 otherwise */
 int compat_resumed_peer(const SSL *s, X509 **peer, long *verify_result)
 {
-    if (s->server || s->conn == NULL || s->session == NULL || !tern_conn_resumed(s->conn))
+    if (s->server || s->conn == NULL || s->session == NULL || s->session->server ||
+        !tern_conn_resumed(s->conn))
         return 0;
     if (peer != NULL) {
         *peer = s->session->peer;

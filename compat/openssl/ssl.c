@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "local.h"
@@ -54,8 +55,13 @@ SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
     ctx->timeout = 7200;
     ctx->sess_cache_mode = SSL_SESS_CACHE_SERVER;
     ctx->sess_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
-    if (ctx->store == NULL || !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
+    ctx->lock = CRYPTO_THREAD_lock_new();
+    if (ctx->store == NULL || ctx->lock == NULL ||
+        RAND_bytes(ctx->ticket_secret, sizeof(ctx->ticket_secret)) != 1 ||
+        !CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex)) {
         X509_STORE_free(ctx->store);
+        CRYPTO_THREAD_lock_free(ctx->lock);
+        OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
         OPENSSL_free(ctx);
         return NULL;
     }
@@ -73,10 +79,11 @@ void SSL_CTX_free(SSL_CTX *ctx)
     if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
+    compat_free_server(ctx);
     X509_STORE_free(ctx->store);
     compat_certs_free(ctx);
     OPENSSL_free(ctx->alpn);
-    OPENSSL_free(ctx);
+    OPENSSL_clear_free(ctx, sizeof(*ctx)); /* the ticket secret */
 }
 
 X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
@@ -112,7 +119,9 @@ SSL *SSL_new(SSL_CTX *ctx)
         return NULL;
     s->refs = 1;
     SSL_CTX_up_ref(ctx);
+    SSL_CTX_up_ref(ctx);
     s->ctx = ctx;
+    s->session_ctx = ctx;
     s->server = ctx->method->role;
     s->options = ctx->options;
     s->mode = ctx->mode;
@@ -123,6 +132,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->max_version = ctx->max_version;
     s->verify_result = X509_V_OK;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex)) {
+        SSL_CTX_free(ctx);
         SSL_CTX_free(ctx);
         OPENSSL_free(s);
         return NULL;
@@ -148,10 +158,12 @@ void SSL_free(SSL *s)
     BIO_free_all(s->rbio);
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
+    sk_X509_pop_free(s->verified, X509_free);
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_SESSION_free(s->session);
     SSL_CTX_free(s->ctx);
+    SSL_CTX_free(s->session_ctx);
     OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
     OPENSSL_free(s);
 }
@@ -249,10 +261,30 @@ int SSL_set_fd(SSL *s, int fd)
 
 /* ---- the configuration for one connection ---- */
 
+static __thread SSL *current;
+
+SSL *compat_current(void)
+{
+    return current;
+}
+
+/* enter makes s the current SSL for the tern calls that follow; leave puts
+ * the previous one back (a callback may drive another SSL). */
+static SSL *enter(SSL *s)
+{
+    SSL *prev = current;
+    current = s;
+    return prev;
+}
+static void leave(SSL *prev)
+{
+    current = prev;
+}
+
 static void keylog_tramp(void *arg, const char *line)
 {
-    SSL *s = arg;
-    if (s->ctx->keylog_cb != NULL)
+    SSL *s = compat_current();
+    if (s != NULL && s->ctx->keylog_cb != NULL)
         s->ctx->keylog_cb(s, line);
 }
 
@@ -271,40 +303,102 @@ static void keylog_tramp(void *arg, const char *line)
 
 static int verify_code(enum tern_verify_reason r);
 
-/* call_verify_cb gives the program's verify callback the verdict with a
- * real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx), as
- * OpenSSL would for the leaf, and honours its answer as OpenSSL does: 1
- * accepts whatever the verdict (SSL_get_verify_result keeps the error), 0
- * refuses. It is called once, at depth 0, with the final verdict; OpenSSL
- * calls it for each certificate of the path. */
-static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, X509 *leaf, size_t n_certs)
+/* keep_path keeps the path tern built (leaf first, anchor last) for
+ * SSL_get0_verified_chain and the verify callback. */
+static void keep_path(SSL *s, const struct tern_verdict *v)
+{
+    sk_X509_pop_free(s->verified, X509_free);
+    s->verified = sk_X509_new_null();
+    for (size_t i = 0; s->verified != NULL && i < v->path_len; i++) {
+        size_t len;
+        const unsigned char *der = tern_x509_der(v->path[i], &len);
+        X509 *x = der != NULL ? d2i_X509(NULL, &der, (long)len) : NULL;
+        if (x == NULL || !sk_X509_push(s->verified, x)) {
+            X509_free(x);
+            sk_X509_pop_free(s->verified, X509_free);
+            s->verified = NULL;
+        }
+    }
+}
+
+/* fail_depth: where OpenSSL would report the failure: a missing issuer at
+ * the top of the chain it has, a date at the first certificate out of its
+ * dates, anything else at the leaf */
+static int fail_depth(SSL *s, STACK_OF(X509) * chain)
+{
+    int n = sk_X509_num(chain);
+    if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+        s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)
+        return n > 0 ? n - 1 : 0;
+    if (s->verify_result == X509_V_ERR_CERT_HAS_EXPIRED ||
+        s->verify_result == X509_V_ERR_CERT_NOT_YET_VALID) {
+        int later = s->verify_result == X509_V_ERR_CERT_NOT_YET_VALID;
+        for (int d = 0; d < n; d++) {
+            X509 *x = sk_X509_value(chain, d);
+            int c = later ? X509_cmp_current_time(X509_get0_notBefore(x))
+                          : X509_cmp_current_time(X509_get0_notAfter(x));
+            if (later ? c > 0 : c < 0)
+                return d;
+        }
+    }
+    return 0;
+}
+
+/* call_one: the callback for the certificate at depth d of path */
+static int call_one(SSL *s, X509_STORE_CTX *xc, STACK_OF(X509) * path, int d, int ok, long err)
+{
+    X509_STORE_CTX_set_error(xc, (int)err);
+    X509_STORE_CTX_set_error_depth(xc, d);
+    X509_STORE_CTX_set_current_cert(xc, d < sk_X509_num(path) ? sk_X509_value(path, d) : NULL);
+    return s->verify_cb(ok, xc);
+}
+
+/* call_verify_cb calls the program's verify callback as OpenSSL does, with
+ * a real X509_STORE_CTX (the SSL at SSL_get_ex_data_X509_STORE_CTX_idx):
+ * for a path tern accepted, once per certificate from the anchor (the
+ * deepest) to the leaf with ok 1; for a refusal, once with ok 0 and the
+ * error at the depth it concerns, and (if the callback says 1 there) once
+ * with ok 1 for each certificate below. Its answer is honoured as
+ * OpenSSL's: 0 refuses, 1 on a failure accepts (SSL_get_verify_result
+ * keeps the error). */
+static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, STACK_OF(X509) * chain)
 {
     X509_STORE_CTX_set_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
-    X509_STORE_CTX_set_error(xc, (int)s->verify_result);
-    X509_STORE_CTX_set_error_depth(xc, 0);
-    X509_STORE_CTX_set_current_cert(xc, leaf);
-    int ok = s->verify_cb(s->store_ok, xc);
-    if (ok && !s->store_ok) {
-        s->store_ok = 1;
-        /* OpenSSL goes on to check the path it has; when that is the
-         * leaf alone (its issuer not found), it reports once more that the
-         * leaf's signature cannot be checked, and that is the result kept */
-        if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_certs == 1) {
-            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
-            X509_STORE_CTX_set_error(xc, (int)s->verify_result);
-            if (!s->verify_cb(0, xc)) {
+    if (s->store_ok) {
+        for (int d = sk_X509_num(s->verified) - 1; d >= 0; d--) {
+            if (!call_one(s, xc, s->verified, d, 1, X509_V_OK)) {
                 s->store_ok = 0;
+                int e = X509_STORE_CTX_get_error(xc);
+                s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
                 snprintf(s->store_why, sizeof(s->store_why),
-                         "the program's verify callback refused the certificate");
+                         "the program's verify callback refused the certificate at depth %d", d);
+                return;
             }
         }
-    } else if (!ok && s->store_ok) {
-        s->store_ok = 0;
-        int e = X509_STORE_CTX_get_error(xc);
-        s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
-        snprintf(s->store_why, sizeof(s->store_why),
-                 "the program's verify callback refused the certificate");
+        return;
     }
+    int d = fail_depth(s, chain);
+    if (!call_one(s, xc, chain, d, 0, s->verify_result))
+        return; /* refused, as tern found */
+    /* OpenSSL goes on down the path it has, with ok 1 for each certificate
+     * it checked: below a missing issuer, the certificates under the top
+     * (and when the leaf is alone it first reports that the leaf's
+     * signature cannot be checked, the result kept); after another error,
+     * the certificate that failed and those below */
+    int from = d;
+    if (s->verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) {
+        from = d - 1;
+        if (sk_X509_num(chain) == 1) {
+            s->verify_result = X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+            if (!call_one(s, xc, chain, 0, 0, s->verify_result))
+                return;
+            from = 0;
+        }
+    }
+    for (int k = from; k >= 0; k--)
+        if (!call_one(s, xc, chain, k, 1, s->verify_result))
+            return;
+    s->store_ok = 1; /* the callback accepted what tern refused */
 }
 
 #define COMPAT_MAX_CRLS 32
@@ -457,10 +551,19 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     s->store_ok = vst == TERN_OK && v.reason == TERN_VERIFY_OK;
     snprintf(s->store_why, sizeof(s->store_why), "%s",
              v.sentence[0] ? v.sentence : tern_status_name(vst));
+    if (s->store_ok)
+        keep_path(s, &v);
     tern_verdict_cleanup(&v);
 out:
+    if (s->verified == NULL && chain != NULL && sk_X509_num(chain) > 0) {
+        /* what OpenSSL keeps of a path it could not complete: the leaf */
+        s->verified = sk_X509_new_null();
+        X509 *leaf = sk_X509_value(chain, 0);
+        if (s->verified != NULL && sk_X509_push(s->verified, leaf))
+            X509_up_ref(leaf);
+    }
     if (xc_ready && s->verify_cb != NULL)
-        call_verify_cb(s, xc, sk_X509_value(chain, 0), n);
+        call_verify_cb(s, xc, chain);
     for (size_t i = 0; i < n_crls; i++)
         tern_crl_free(crls[i]);
     tern_trust_free(trust);
@@ -478,7 +581,12 @@ static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
 {
-    return !store_verify(arg, certs, lens, n, why, why_cap);
+    SSL *s = compat_current();
+    if (s == NULL) {
+        snprintf(why, why_cap, "no SSL is running this handshake");
+        return 1;
+    }
+    return !store_verify(s, certs, lens, n, why, why_cap);
 }
 
 /* tern's override: accept what the store supports, or anything under
@@ -487,20 +595,21 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
 {
-    SSL *s = arg;
+    SSL *s = compat_current();
+    if (s == NULL)
+        return 0;
     int ok = store_verify(s, certs, lens, n, why, why_cap);
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
-static int alpn_to_tern(SSL *s)
+static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
 {
-    SSL_CTX *ctx = s->ctx;
     if (ctx->alpn_len == 0)
         return 1;
     char *names[32];
     int ok = 1;
     size_t n = compat_alpn_split(ctx->alpn, ctx->alpn_len, names, 32);
-    int st = tern_config_set_alpn(s->cfg, (const char *const *)names, n);
+    int st = tern_config_set_alpn(cfg, (const char *const *)names, n);
     if (st != TERN_OK) {
         compat_fail(SSL_R_BAD_VALUE, "ALPN list: %s", tern_status_name(st));
         ok = 0;
@@ -510,38 +619,40 @@ static int alpn_to_tern(SSL *s)
     return ok;
 }
 
-/* sni_tramp runs the program's servername callback from tern's: the name
- * is readable with SSL_get_servername meanwhile, and an SSL_set_SSL_CTX
- * there makes the connection take that SSL_CTX's certificate
- * (tern_conn_use_config). */
-static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
-                                       const struct tern_client_hello_info *info)
+int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
+                         uint64_t options)
 {
-    SSL *s = arg;
-    SSL_CTX *before = s->ctx;
-    OPENSSL_free(s->sni_name);
-    s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
-    int al = SSL_AD_UNRECOGNIZED_NAME;
-    int r = before->sni_cb(s, &al, before->sni_arg);
-    if (r == SSL_TLSEXT_ERR_ALERT_FATAL) {
-        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the servername callback refused '%s'",
-                    s->sni_name != NULL ? s->sni_name : "(no name)");
-        return al == SSL_AD_UNRECOGNIZED_NAME ? TERN_SNI_UNRECOGNIZED_NAME
-                                              : TERN_SNI_HANDSHAKE_FAILURE;
+    uint16_t lo, hi;
+    compat_versions(options, min_version, max_version, &lo, &hi); /* extras.c */
+    int st = tern_config_set_versions(cfg, lo, hi);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
+                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
+                    "offers (TLS 1.2 and 1.3)",
+                    (unsigned)min_version, (unsigned)max_version);
+        return 0;
     }
-    if (s->ctx != before && compat_has_cert(s->ctx)) {
-        tern_config *other = tern_config_new();
-        int ok = other != NULL && compat_add_own_chains(other, s->ctx) &&
-                 tern_conn_use_config(c, other) == TERN_OK;
-        tern_config_free(other); /* the connection holds its own reference */
-        if (!ok) {
-            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE,
-                        "the SSL_CTX chosen for '%s' could not give its certificate",
-                        s->sni_name != NULL ? s->sni_name : "(no name)");
-            return TERN_SNI_HANDSHAKE_FAILURE;
-        }
+    if (ctx->n_groups > 0 && tern_config_set_groups(cfg, ctx->groups, ctx->n_groups) != TERN_OK) {
+        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
+        return 0;
     }
-    return TERN_SNI_CONTINUE;
+    uint16_t suites[16];
+    size_t n_suites = compat_suites(ctx, suites, 16);
+    if (n_suites > 0 && tern_config_set_cipher_suites(cfg, suites, n_suites) != TERN_OK) {
+        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
+                    tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
+        return 0;
+    }
+    if (!alpn_to_tern(cfg, ctx) || !compat_add_own_chains(cfg, ctx))
+        return 0;
+    /* the callbacks find their SSL with compat_current() */
+    if (ctx->keylog_cb != NULL)
+        tern_config_set_keylog(cfg, keylog_tramp, NULL);
+    if (tern_config_set_trust_empty(cfg) != TERN_OK)
+        return 0;
+    tern_config_set_verify_callback(cfg, store_refuses, NULL);
+    tern_config_set_verify_override_DANGEROUS(cfg, store_accepts, NULL);
+    return 1;
 }
 
 /* session_tramp: tern's session callback on a client; the SSL_SESSION
@@ -568,41 +679,19 @@ static int start(SSL *s)
         compat_fail(SSL_R_UNINITIALIZED, "no BIO: call SSL_set_fd or SSL_set_bio first");
         return 0;
     }
-    s->cfg = tern_config_new();
-    if (s->cfg == NULL)
-        return 0;
-    uint16_t lo, hi;
-    compat_versions(s->options, s->min_version, s->max_version, &lo, &hi); /* extras.c */
-    int st = tern_config_set_versions(s->cfg, lo, hi);
-    if (st != TERN_OK) {
-        compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
-                    "no version between the minimum 0x%04x and maximum 0x%04x that tern "
-                    "offers (TLS 1.2 and 1.3)",
-                    (unsigned)s->min_version, (unsigned)s->max_version);
-        goto fail;
-    }
-    if (s->ctx->n_groups > 0 &&
-        tern_config_set_groups(s->cfg, s->ctx->groups, s->ctx->n_groups) != TERN_OK) {
-        compat_fail(SSL_R_NO_SHARED_GROUPS, "the groups list");
-        goto fail;
-    }
-    uint16_t suites[16];
-    size_t n_suites = compat_suites(s->ctx, suites, 16);
-    if (n_suites > 0 && tern_config_set_cipher_suites(s->cfg, suites, n_suites) != TERN_OK) {
-        compat_fail(SSL_R_NO_CIPHER_MATCH, "the cipher suites: %s",
-                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
-        goto fail;
-    }
-    if (!alpn_to_tern(s) || !compat_add_own_chains(s->cfg, s->ctx))
-        goto fail;
-    if (s->ctx->keylog_cb != NULL)
-        tern_config_set_keylog(s->cfg, keylog_tramp, s);
-    if (tern_config_set_trust_empty(s->cfg) != TERN_OK)
-        goto fail;
-    tern_config_set_verify_callback(s->cfg, store_refuses, s);
-    tern_config_set_verify_override_DANGEROUS(s->cfg, store_accepts, s);
-    int verify_peer = (s->verify_mode & SSL_VERIFY_PEER) != 0;
-    if (!s->server) {
+    if (s->server) {
+        /* the SSL_CTX's shared configuration, as a rule */
+        s->cfg = compat_server_config(s);
+        if (s->cfg == NULL)
+            goto fail;
+        s->conn = tern_conn_new_server(s->cfg);
+    } else {
+        /* a client's configuration is its own: the sessions it offers, the
+         * name it checks */
+        s->cfg = tern_config_new();
+        if (s->cfg == NULL ||
+            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version, s->options))
+            goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants
          * a name to make a client, and an IP literal sends no SNI. Its own
@@ -612,18 +701,6 @@ static int start(SSL *s)
         if (!compat_session_offer(s))
             goto fail;
         s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
-    } else {
-        if (verify_peer) {
-            st = tern_config_set_client_auth(s->cfg,
-                                             (s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
-                                                 ? TERN_CLIENT_AUTH_REQUIRED
-                                                 : TERN_CLIENT_AUTH_OPTIONAL);
-            if (st != TERN_OK)
-                goto fail;
-        }
-        if (s->ctx->sni_cb != NULL)
-            tern_config_set_server_name_callback(s->cfg, sni_tramp, s);
-        s->conn = tern_conn_new_server(s->cfg);
     }
     if (s->conn == NULL) {
         compat_fail(ERR_R_MALLOC_FAILURE, "tern could not make the connection: %s",
@@ -756,7 +833,7 @@ static int conn_failed(SSL *s)
     return 1;
 }
 
-static int handshake(SSL *s)
+static int handshake_steps(SSL *s)
 {
     s->rwstate = SSL_NOTHING;
     if (s->failed)
@@ -785,6 +862,14 @@ static int handshake(SSL *s)
             return -1;
         }
     }
+}
+
+static int handshake(SSL *s)
+{
+    SSL *prev = enter(s);
+    int r = handshake_steps(s);
+    leave(prev);
+    return r;
 }
 
 int SSL_do_handshake(SSL *s)
@@ -818,7 +903,7 @@ int SSL_in_init(const SSL *s)
     return !SSL_is_init_finished(s);
 }
 
-static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
 {
     *out_n = 0;
     if (!SSL_is_init_finished(s)) {
@@ -892,6 +977,14 @@ static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
     }
 }
 
+static int read_some(SSL *s, void *buf, size_t num, size_t *out_n)
+{
+    SSL *prev = enter(s);
+    int r = read_steps(s, buf, num, out_n);
+    leave(prev);
+    return r;
+}
+
 int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t n = 0;
@@ -911,7 +1004,7 @@ int SSL_read(SSL *s, void *buf, int num)
     return r > 0 ? (int)n : r;
 }
 
-static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+static int write_steps(SSL *s, const void *buf, size_t num, size_t *out_n)
 {
     *out_n = 0;
     if (!SSL_is_init_finished(s)) {
@@ -946,6 +1039,14 @@ static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
     return 1;
 }
 
+static int write_some(SSL *s, const void *buf, size_t num, size_t *out_n)
+{
+    SSL *prev = enter(s);
+    int r = write_steps(s, buf, num, out_n);
+    leave(prev);
+    return r;
+}
+
 int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
 {
     size_t n = 0;
@@ -976,7 +1077,7 @@ int SSL_has_pending(const SSL *s)
     return s->pend_len > 0;
 }
 
-int SSL_shutdown(SSL *s)
+static int shutdown_steps(SSL *s)
 {
     /* after a fatal error OpenSSL is back "in init" too */
     if (s->conn == NULL || !tern_conn_handshake_done(s->conn) || s->failed) {
@@ -1027,6 +1128,14 @@ int SSL_shutdown(SSL *s)
             return -1;
         }
     }
+}
+
+int SSL_shutdown(SSL *s)
+{
+    SSL *prev = enter(s);
+    int r = shutdown_steps(s);
+    leave(prev);
+    return r;
 }
 
 int SSL_get_shutdown(const SSL *s)
@@ -1101,6 +1210,11 @@ long SSL_get_verify_result(const SSL *s)
     if (compat_resumed_peer(s, NULL, &v)) /* session.c: as the session says */
         return v;
     return s->verify_result;
+}
+
+STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
+{
+    return s->verified; /* the path, leaf first; the leaf alone when none was found */
 }
 
 void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)

@@ -6,23 +6,6 @@
 
 #include "local.h"
 
-void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
-                             SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
-{
-    /* never called: a server without it makes full handshakes */
-}
-void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *ctx, SSL_SESSION *sess)) {}
-int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid_ctx,
-                                   unsigned int sid_ctx_len)
-{
-    if (sid_ctx_len > SSL_MAX_SID_CTX_LENGTH) {
-        compat_fail(SSL_R_BAD_VALUE, "session id context of %u bytes (at most %d)", sid_ctx_len,
-                    SSL_MAX_SID_CTX_LENGTH);
-        return 0;
-    }
-    return 1; /* nothing is resumed yet, so the context separates nothing */
-}
-
 /* ---- early data: never sent or accepted ---- */
 
 int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t max_early_data)
@@ -63,35 +46,9 @@ void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
 {
     /* no post_handshake_auth extension is sent */
 }
-void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg)
-{
-    /* not called yet: a server on tern's libssl selects no ALPN protocol */
-}
 void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg)
 {
     /* not called yet: only the SSL_CTX's certificate is offered */
-}
-
-/* ---- client CA names ---- */
-
-int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
-{
-    compat_unsupported();
-    return 0;
-}
-STACK_OF(X509_NAME) * SSL_CTX_get_client_CA_list(const SSL_CTX *s)
-{
-    return NULL;
-}
-void SSL_CTX_set_client_CA_list(SSL_CTX *ctx, STACK_OF(X509_NAME) * name_list)
-{
-    /* takes ownership, as OpenSSL's does; the names are not sent yet */
-    sk_X509_NAME_pop_free(name_list, X509_NAME_free);
-}
-STACK_OF(X509_NAME) * SSL_load_client_CA_file(const char *file)
-{
-    compat_unsupported();
-    return NULL;
 }
 
 /* ---- per-SSL certificates, SRP, sendfile ---- */
@@ -120,10 +77,6 @@ ossl_ssize_t SSL_sendfile(SSL *s, int fd, off_t offset, size_t size, int flags)
 {
     compat_unsupported();
     return -1;
-}
-STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)
-{
-    return NULL; /* not kept yet */
 }
 
 /* ---- small helpers implemented here ---- */

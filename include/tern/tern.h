@@ -204,10 +204,12 @@ int tern_conn_peer_ca_name(const tern_conn *c, size_t i, const uint8_t **der, si
 
 /* tern_conn_use_config, from a server-name callback only: this connection
  * takes its certificate from other's chains instead (what OpenSSL's
- * SSL_set_SSL_CTX does there). The connection holds a reference on other
- * until it is freed. Everything else (versions, suites, tickets) stays the
- * connection's own configuration's. TERN_E_ARG outside the callback or when
- * other has no certificate. */
+ * SSL_set_SSL_CTX does there), and the CA names a CertificateRequest sends
+ * (certificate_authorities) from other too. The connection holds a
+ * reference on other until it is freed. Everything else (versions, suites,
+ * tickets, the client-certificate policy) stays the connection's own
+ * configuration's. TERN_E_ARG outside the callback or when other has no
+ * certificate. */
 int tern_conn_use_config(tern_conn *c, tern_config *other);
 
 /* Keys tern cannot see (an HSM, a PKCS#11 token, a remote signer): the
@@ -332,6 +334,11 @@ enum tern_client_auth {
  * none (not asked for), optional (verified if sent), required, or optional,
  * report only. */
 int tern_config_set_client_auth(tern_config *cfg, enum tern_client_auth policy);
+/* tern_conn_set_client_auth, from a server-name callback only: this
+ * connection's client-certificate policy (tern_config_set_client_auth's
+ * values), for a server whose virtual hosts differ in it. TERN_E_ARG
+ * outside the callback or on a client. */
+int tern_conn_set_client_auth(tern_conn *c, enum tern_client_auth policy);
 
 /* ---------------------------------------------------------------------
  * Resumption (RFC 8446 §2.2): tickets and sessions. */
@@ -524,6 +531,14 @@ int tern_config_set_session_store(tern_config *cfg, const struct tern_session_st
  * threads may share the configuration. TERN_E_ARG above 1,048,576 sessions
  * or on a configuration in use; TERN_E_NOMEM. */
 int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions);
+/* tern_config_set_session_cache_tickets shapes how TLS 1.3 uses tern's own
+ * cache (after tern_config_set_session_cache): stateful tickets, each a
+ * lookup key into the cache (the default), serving once (single_use, the
+ * default) or until they expire; or, with stateful 0, sealed tickets as
+ * without a store (the cache then keeps TLS 1.2 sessions only, as
+ * OpenSSL's internal cache does with tickets on). TERN_E_ARG without a
+ * cache or on a configuration in use. */
+int tern_config_set_session_cache_tickets(tern_config *cfg, int stateful, int single_use);
 /* tern_config_set_session_id_context names the configuration's sessions
  * (1 to 32 bytes; len 0 for none, the default): a session serialized under
  * another context is never resumed, so sessions do not cross servers that

@@ -236,6 +236,18 @@ int tern_conn_use_config(tern_conn *c, tern_config *other)
     return TERN_OK;
 }
 
+int tern_conn_set_client_auth(tern_conn *c, enum tern_client_auth policy)
+{
+    if (!c || !c->is_server || !c->in_sni_cb)
+        return err_set(NULL, TERN_E_ARG,
+                       "tern_conn_set_client_auth works only inside the server-name callback");
+    if (policy > TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY)
+        return err_set(NULL, TERN_E_ARG, "client-authentication policy %d is not one of tern's",
+                       (int)policy);
+    c->client_auth = policy;
+    return TERN_OK;
+}
+
 /* ---- choosing ---- */
 
 /* name_match: 2 when a DNS name of the leaf is host exactly, 1 when only a
@@ -455,14 +467,17 @@ int tern_config_send_client_ca_names(tern_config *cfg, int on)
     return TERN_OK;
 }
 
+/* The names come with the certificate: from the configuration the
+ * server-name callback switched to, if it did (tern_conn_use_config). */
 bool hs_has_ca_names(const tern_conn *c)
 {
-    return c->cfg->ca_names.len > 0 || c->cfg->ca_names_from_trust;
+    const tern_config *cfg = c->cert_cfg ? c->cert_cfg : c->cfg;
+    return cfg->ca_names.len > 0 || cfg->ca_names_from_trust;
 }
 
 int hs_write_ca_names(tern_conn *c, struct wr *w)
 {
-    tern_config *cfg = c->cfg;
+    tern_config *cfg = c->cert_cfg ? c->cert_cfg : c->cfg;
     size_t list = wr_open_u16(w), start = w->len;
     wr_bytes(w, cfg->ca_names.buf, cfg->ca_names.len);
     if (cfg->ca_names_from_trust) {

@@ -396,7 +396,7 @@ int hs_take_peer_certificates(tern_conn *c, const struct rd *certs, size_t n, co
         if (!c->is_server)
             return hs_fail(c, TERN_E_DECODE, "the server sent an empty certificate list");
         hs_peer_none(c); /* the verdict says so (tern_conn_peer_verdict) */
-        if (c->cfg->client_auth == TERN_CLIENT_AUTH_REQUIRED)
+        if (c->client_auth == TERN_CLIENT_AUTH_REQUIRED)
             return hs_fail(c, missing_code,
                            "the client sent no certificate, but this server requires one");
         /* optional: go on without a client identity */

@@ -200,6 +200,9 @@ struct tern_conn {
     const struct hs_cert *cert;
     tern_config *cert_cfg; /* a reference of its own when not cfg */
     bool in_sni_cb;        /* inside the server-name callback */
+    /* server: the client-certificate policy, cfg's unless the server-name
+     * callback changed it (tern_conn_set_client_auth) */
+    enum tern_client_auth client_auth;
     /* client: the certificate_authorities of the server's CertificateRequest
      * (DistinguishedName list contents), checked */
     uint8_t *peer_ca_names;

@@ -193,7 +193,7 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
         if (pol && pol->override &&
             call_cb(c, pol->override, pol->override_arg, certs, n, &err, why, sizeof(why)) != 0)
             return accept_refused(c, &certs[0], &err, "the application's override (..._DANGEROUS)");
-        if (c->is_server && c->cfg->client_auth == TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY)
+        if (c->is_server && c->client_auth == TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY)
             return accept_refused(c, &certs[0], &err, "client-auth policy optional, report only");
         /* A client certificate that does not check out is access denied or a
          * bad certificate; the verifier's code already names which. */

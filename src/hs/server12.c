@@ -331,7 +331,7 @@ static bool resume_fits(tern_conn *c, const struct hs_client_hello *ch, const st
            hs12_key_fits(suite->kx, c->cert->key.type) &&
            !strcmp(s->server_name, c->server_name ? c->server_name : "") &&
            !strcmp(s->alpn, c->alpn) &&
-           (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED || s->peer_cert_hash_len);
+           (c->client_auth != TERN_CLIENT_AUTH_REQUIRED || s->peer_cert_hash_len);
 }
 
 static void resume_with(tern_conn *c, const struct hs_session *s)
@@ -509,7 +509,7 @@ int hs12_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     TRY(hs12_send_certificate(c));
     if (suite->kx != HS12_KX_RSA)
         TRY(send_server_key_exchange(c, scheme));
-    if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
+    if (c->client_auth != TERN_CLIENT_AUTH_NONE)
         TRY(send_certificate_request(c));
     static const uint8_t done[4] = {HS12_SERVER_HELLO_DONE, 0, 0, 0};
     TRY(hs_send(c, done, sizeof(done)));

@@ -410,7 +410,7 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
                              : s.suite == cho->suite &&
                                    !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
                                    !strcmp(s.alpn, c->alpn) &&
-                                   (cfg->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
+                                   (c->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
                                     s.peer_cert_hash_len) &&
                                    our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
@@ -577,7 +577,7 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     TRY(send_encrypted_extensions(c, c->server_name != NULL));
     /* RFC 8446 §4.3.2, §2.2: no certificates in a resumed handshake. */
     if (!c->resumed) {
-        if (c->cfg->client_auth != TERN_CLIENT_AUTH_NONE)
+        if (c->client_auth != TERN_CLIENT_AUTH_NONE)
             TRY(send_certificate_request(c));
         TRY(hs13_send_certificate(c, NULL, 0));
         /* An external key's callback may answer later: the flight ends

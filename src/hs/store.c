@@ -402,6 +402,17 @@ int tern_config_set_session_cache(tern_config *cfg, size_t max_sessions)
     return TERN_OK;
 }
 
+int tern_config_set_session_cache_tickets(tern_config *cfg, int stateful, int single_use)
+{
+    TRY(config_check_mutable(cfg));
+    if (!cfg->builtin)
+        return config_fail(cfg, TERN_E_ARG,
+                           "no session cache to shape: call tern_config_set_session_cache first");
+    cfg->store.stateful_tickets = stateful != 0;
+    cfg->store.single_use_tickets = stateful && single_use;
+    return TERN_OK;
+}
+
 int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, size_t len)
 {
     TRY(config_check_mutable(cfg));

@@ -10,7 +10,8 @@
 # SSL_VERIFY_PEER (refused: 20, "certificate verify failed") and with
 # SSL_VERIFY_NONE (completes, result still 20); a verify callback that
 # returns 1 (called with the error and the SSL at
-# SSL_get_ex_data_X509_STORE_CTX_idx; the handshake completes, result 20). Proof each run used the
+# SSL_get_ex_data_X509_STORE_CTX_idx; the handshake completes, result 20);
+# the callback's calls (depth, ok, error) and SSL_get0_verified_chain. Proof each run used the
 # library it should: the server's trace shows X25519MLKEM768 for tern's
 # runs only (Debian's OpenSSL 3.0 cannot offer it).
 source "$(dirname "$0")/lib.bash"
@@ -74,6 +75,11 @@ out=$(on_tern "$client" localhost "$PORT" "$bundle" verify /hello.txt cb)
 grep -q '^verify callback: called 1, saw a failure 1 (error 20), found the SSL 1$' <<<"$out" ||
   fail "verify callback: $out"
 grep -q '^connect: WANT_READ,NONE -> 1$' <<<"$out" || fail "the callback's 1 did not let the handshake on: $out"
+grep -q '^verify callback calls (depth:ok:error): 0:0:20,0:0:21,0:1:21$' <<<"$out" || fail "verify callback calls on a refusal: $out"
+# an accepted path: the callback once per certificate, the anchor first
+out=$(on_tern "$client" localhost "$PORT" "$CA" verify /hello.txt cb)
+grep -q '^verify callback calls (depth:ok:error): 1:1:0,0:1:0$' <<<"$out" || fail "verify callback calls on a good path: $out"
+grep -q '^verified chain: 2 certificates$' <<<"$out" || fail "SSL_get0_verified_chain: $out"
 d=$(grep '"name":"ServerHello"' "$SERVE_LOG" | grep -c '"group","value":"x25519"' || true)
 [ "$d" -ge 3 ] || fail "Debian's libssl runs did not show up as x25519 handshakes ($d)"
 pass "handshake, verify results, verify callback, reads to ZERO_RETURN, shutdown, error strings with tern's sentence as data; Debian's runs used x25519, tern's X25519MLKEM768"

@@ -81,9 +81,14 @@ static void print_errors(const char *step)
 static int cb_calls, cb_saw_failure, cb_saw_ssl, cb_failure_error;
 static SSL *cb_expected;
 
+static char cb_seq[256]; /* depth:ok:error of each call, in order */
+
 static int verify_cb(int ok, X509_STORE_CTX *xc)
 {
     cb_calls++;
+    size_t at = strlen(cb_seq);
+    snprintf(cb_seq + at, sizeof(cb_seq) - at, "%s%d:%d:%d", at ? "," : "",
+             X509_STORE_CTX_get_error_depth(xc), ok, X509_STORE_CTX_get_error(xc));
     SSL *s = X509_STORE_CTX_get_ex_data(xc, SSL_get_ex_data_X509_STORE_CTX_idx());
     cb_saw_ssl |= s != NULL && s == cb_expected;
     if (!ok && !cb_saw_failure) {
@@ -182,9 +187,13 @@ int main(int argc, char **argv)
     printf("connect: %s -> %d\n", q.text, r > 0 ? 1 : r);
     long vr = SSL_get_verify_result(s);
     printf("verify result: %ld (%s)\n", vr, X509_verify_cert_error_string(vr));
-    if (with_cb)
+    if (with_cb) {
         printf("verify callback: called %d, saw a failure %d (error %d), found the SSL %d\n",
                cb_calls > 0, cb_saw_failure, cb_failure_error, cb_saw_ssl);
+        printf("verify callback calls (depth:ok:error): %s\n", cb_seq);
+    }
+    STACK_OF(X509) *vc = SSL_get0_verified_chain(s);
+    printf("verified chain: %d certificates\n", vc != NULL ? sk_X509_num(vc) : 0);
     if (r <= 0) {
         print_errors("connect");
         SSL_free(s);

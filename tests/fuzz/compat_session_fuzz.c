@@ -1,7 +1,7 @@
 /* Fuzz d2i_SSL_SESSION of the OpenSSL layer (compat/openssl/session.c): a
  * program may keep serialized sessions in files or shared memory, so the
  * bytes are not trusted. The input goes in behind the layer's marker, in
- * both its versions (and once as it is): a session that reads back must serialize to exactly
+ * each of its forms (and once as it is): a session that reads back must serialize to exactly
  * what was read, and every pointer stay inside the input. */
 #include <openssl/ssl.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@ static void one(const uint8_t *buf, size_t len)
     unsigned int idlen = 0;
     SSL_SESSION_get_id(ss, &idlen);
     const char *host = SSL_SESSION_get0_hostname(ss);
-    if (idlen != 32 || (host != NULL && strlen(host) > 255))
+    if (idlen == 0 || idlen > 32 || (host != NULL && strlen(host) > 255))
         abort();
     free(out);
     SSL_SESSION_free(ss);
@@ -45,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, marker, sizeof(marker));
     memcpy(buf + sizeof(marker), data, size);
     one(buf, size + sizeof(marker));
-    buf[sizeof(marker) - 1] = 2; /* the longer form: lengths, verdict, certificate */
+    buf[sizeof(marker) - 1] = 2; /* a server's session: its ID first */
+    one(buf, size + sizeof(marker));
+    buf[sizeof(marker) - 1] = 3; /* a client's with the server's certificate and verdict */
     one(buf, size + sizeof(marker));
     one(data, size);
     free(buf);

@@ -200,8 +200,11 @@ static enum tern_sni_verdict on_sni(void *arg, tern_conn *c,
         return TERN_SNI_UNRECOGNIZED_NAME; /* as nginx's ssl_reject_handshake */
     if (!strcmp(info->server_name, "refused.test"))
         return TERN_SNI_HANDSHAKE_FAILURE;
-    if (!strcmp(info->server_name, "b.test"))
+    if (!strcmp(info->server_name, "b.test")) {
         CHECK_EQ(tern_conn_use_config(c, st->b_cfg), TERN_OK);
+        /* b.test asks for client certificates, naming b_cfg's CA */
+        CHECK_EQ(tern_conn_set_client_auth(c, TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+    }
     return TERN_SNI_CONTINUE;
 }
 
@@ -211,6 +214,10 @@ static void test_server_name_callback(const struct pki *p)
     st.b_cfg = names_server(p, 1, 1);
     tern_config *scfg = names_server(p, 0, 0), *ccfg = names_client(p);
     tern_config_set_server_name_callback(scfg, on_sni, &st);
+    /* CN=x, the CA name b.test's configuration sends */
+    static const uint8_t cn_x[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06,
+                                   0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 0x78};
+    CHECK_EQ(tern_config_add_client_ca_name(st.b_cfg, cn_x, sizeof(cn_x)), TERN_OK);
     const char *const protos[] = {"h2"};
     CHECK_EQ(tern_config_set_alpn(ccfg, protos, 1), TERN_OK);
     CHECK_EQ(tern_config_set_alpn(scfg, protos, 1), TERN_OK);
@@ -219,8 +226,29 @@ static void test_server_name_callback(const struct pki *p)
     /* b.test: the callback hands over the other configuration's chain. */
     expect_subject(ccfg, scfg, "b.test", "CN=b.test");
     CHECK_EQ(st.calls, 2);
+    /* ... and its client-certificate policy and CA names: a.test asks for
+     * no certificate, b.test names CN=x */
+    const uint8_t *der;
+    size_t len;
+    tern_config_free(ccfg);
+    ccfg = names_client(p); /* no session to resume: a full handshake */
+    tern_conn *s, *c = handshake(ccfg, scfg, "a.test", &s);
+    CHECK(both_done(c, s));
+    CHECK_EQ(tern_conn_peer_ca_count(c), 0);
+    tern_conn_free(c);
+    tern_conn_free(s);
+    tern_config_free(ccfg);
+    ccfg = names_client(p);
+    c = handshake(ccfg, scfg, "b.test", &s);
+    CHECK(both_done(c, s));
+    CHECK_EQ(tern_conn_peer_ca_count(c), 1);
+    CHECK(tern_conn_peer_ca_name(c, 0, &der, &len) == TERN_OK && len == sizeof(cn_x) &&
+          !memcmp(der, cn_x, len));
+    CHECK_EQ(tern_conn_set_client_auth(s, TERN_CLIENT_AUTH_NONE), TERN_E_ARG); /* outside */
+    tern_conn_free(c);
+    tern_conn_free(s);
     /* refused, with each alert */
-    tern_conn *s, *c = handshake(ccfg, scfg, "refused.test", &s);
+    c = handshake(ccfg, scfg, "refused.test", &s);
     CHECK_EQ(tern_conn_status(s), TERN_E_HANDSHAKE_FAILURE);
     CHECK_CONTAINS(tern_conn_error(s), "server-name callback refused");
     CHECK_CONTAINS(tern_conn_error(c), "handshake_failure");

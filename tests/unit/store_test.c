@@ -672,6 +672,43 @@ static void test_tls13_stateful_after_hrr(void)
 }
 
 /* tern's own cache with TLS 1.3: stateful, single-use tickets. */
+/* tern's cache shaped as OpenSSL's internal one: TLS 1.3 stateful tickets
+ * that serve more than once, or sealed tickets beside cached TLS 1.2 IDs. */
+static void test_builtin_cache_shapes(void)
+{
+    tern_config *bare = store_server(key_a, NULL);
+    CHECK_EQ(tern_config_set_session_cache_tickets(bare, 1, 0), TERN_E_ARG); /* no cache */
+    tern_config_free(bare);
+    for (int stateful = 0; stateful < 2; stateful++) {
+        tern_config *scfg = store_server(key_a, NULL);
+        CHECK_EQ(tern_config_set_session_cache(scfg, 16), TERN_OK);
+        CHECK_EQ(tern_config_set_session_cache_tickets(scfg, stateful, 0), TERN_OK);
+        tern_config *first = client_config();
+        tern_config_set_session_callback(first, save_session, NULL);
+        CHECK_EQ(visit(first, scfg), 0);
+        tern_config_free(first);
+        uint8_t blob[TERN_SESSION_MAX];
+        size_t len = saved_len;
+        memcpy(blob, saved, len);
+        /* the same saved ticket resumes twice */
+        for (int round = 0; round < 2; round++) {
+            tern_config *other = client_config();
+            CHECK_EQ(tern_config_add_session(other, blob, len), TERN_OK);
+            CHECK_EQ(visit(other, scfg), 1);
+            tern_config_free(other);
+        }
+        /* a server with the same ticket key and no store opens a sealed
+         * ticket only */
+        tern_config *sealed = store_server(key_a, NULL);
+        tern_config *other = client_config();
+        CHECK_EQ(tern_config_add_session(other, blob, len), TERN_OK);
+        CHECK_EQ(visit(other, sealed), stateful ? 0 : 1);
+        tern_config_free(other);
+        tern_config_free(sealed);
+        tern_config_free(scfg);
+    }
+}
+
 static void test_tls13_builtin_cache(void)
 {
     tern_config *scfg = store_server(key_a, NULL);
@@ -958,6 +995,7 @@ int main(void)
     RUN(test_tls13_stateful_after_hrr);
     RUN(test_client_identity_in_store);
     RUN(test_tls13_builtin_cache);
+    RUN(test_builtin_cache_shapes);
     RUN(test_id_is_no_tls13_ticket);
     RUN(test_sealer_round_trip);
     RUN(test_sealer_rotation_and_renewal);
