@@ -45,17 +45,20 @@ EOF2
   w=$(ngx_workers "$NGX_PID")
   [ "$(wc -w <<<"$w")" -eq 1 ] || fail "want one worker, found: $w"
   hz=$(getconf CLK_TCK)
+  echo "[${SECONDS}s] $lib: $NEW new connections" >&2
   python3 "$CLIENT" new "$p" "$CA" 50 # warm-up
   t0=$(cpu_ticks "$w")
   python3 "$CLIENT" new "$p" "$CA" "$NEW" || fail "the new-connection client failed on $lib"
   t1=$(cpu_ticks "$w")
   R_CPU=$(((t1 - t0) * 1000000 / hz / NEW))
+  echo "[${SECONDS}s] $lib: wrk, ${WRK_SECONDS}s" >&2
   out=$(wrk -t1 -c50 -d"${WRK_SECONDS}s" "https://127.0.0.1:$p/" 2>&1) || fail "wrk on $lib: $out"
   R_RPS=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' <<<"$out")
   [ -n "$R_RPS" ] || fail "wrk said: $out"
   sleep 1 # wrk's connections closed
   rss0=$(mem_kb "$w" Rss) pss0=$(mem_kb "$w" Pss)
   R_BASE=$rss0
+  echo "[${SECONDS}s] $lib: $HOLD idle connections" >&2
   fifo=$WORK/fifo-$lib
   mkfifo "$fifo"
   python3 "$CLIENT" hold "$p" "$CA" "$HOLD" "$fifo" >"$WORK/hold-$lib.out" &

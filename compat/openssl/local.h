@@ -124,7 +124,8 @@ struct ssl_st {
     char store_why[320];
     /* plaintext opened by tern, not yet read: SSL_pending */
     size_t pend_off, pend_len;
-    uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
+    uint8_t *pend;  /* COMPAT_PEND bytes, from the first read on */
+    size_t pend_hi; /* how far into pend plaintext was ever written (wiped on free) */
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */

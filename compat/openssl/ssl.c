@@ -164,7 +164,7 @@ void SSL_free(SSL *s)
     SSL_SESSION_free(s->session);
     SSL_CTX_free(s->ctx);
     SSL_CTX_free(s->session_ctx);
-    OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
+    OPENSSL_clear_free(s->pend, s->pend_hi); /* the part that held plaintext */
     OPENSSL_free(s);
 }
 
@@ -938,6 +938,8 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             if (st != TERN_OK || n == 0)
                 break;
             s->pend_len += n;
+            if (s->pend_len > s->pend_hi) /* written from pend's start */
+                s->pend_hi = s->pend_len;
         }
         if (s->pend_len > 0)
             continue;
@@ -958,8 +960,9 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
         if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
             /* waiting for the peer with nothing held: the buffer goes
              * until the next read needs it (nginx's idle keep-alive) */
-            OPENSSL_clear_free(s->pend, COMPAT_PEND);
+            OPENSSL_clear_free(s->pend, s->pend_hi);
             s->pend = NULL;
+            s->pend_hi = 0;
         }
         if (r == IO_WANT_READ || r == IO_ERROR)
             return -1;
