@@ -77,6 +77,15 @@ grep '"name":"ServerHello"' "$TLOG" | tail -1 | grep -q X25519MLKEM768 ||
   fail "nginx's upstream handshake was not tern's (no X25519MLKEM768 in tern serve's trace)"
 cmp <(curl -sS "http://127.0.0.1:$H/tern/big.bin") "$SITE/big.bin" || fail "big.bin through the proxy came back different"
 pass "proxy_pass https:// to tern serve, verified (X25519MLKEM768: nginx's client hello was tern's)"
+# proxy_ssl_session_reuse (on by default): the next connection resumes
+# the session nginx kept (i2d/d2i_SSL_SESSION in its upstream's memory),
+# and the name check still sees the certificate
+resumed() { grep -c '"key":"resumption","value":true' "$TLOG" || true; }
+r0=$(resumed)
+code=$(get "http://127.0.0.1:$H/tern/hello.txt")
+[ "$code" = 200 ] || fail "a proxied request on a resumed upstream session: HTTP $code"
+[ "$(resumed)" -gt "$r0" ] || fail "nginx's next upstream connection did not resume (proxy_ssl_session_reuse)"
+pass "proxy_ssl_session_reuse: the next upstream connection resumes and is still verified"
 
 code=$(get "http://127.0.0.1:$H/s_server/")
 [ "$code" = 200 ] && grep -q 's_server' "$WORK/body" || fail "proxy to openssl s_server: $code $(head -c 300 "$WORK/body")"
