@@ -166,4 +166,9 @@ ngx_no_alerts() {
     grep -v 'SSL_do_handshake() failed' | grep -Ev "${2:-^$}"; then
     fail "nginx logged the lines above in $1/error.log"
   fi
+  # a sanitizer build: nginx sends its stderr to the error log once it
+  # has read its configuration, to stdout.log before
+  if grep -h -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$1/error.log" "$1/stdout.log"; then
+    fail "the sanitizer reported the above in nginx on tern"
+  fi
 }
