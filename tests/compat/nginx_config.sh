@@ -4,8 +4,8 @@
 # server names (SNI chooses the server block and its certificate; no SNI
 # gets the default server), ssl_protocols, ssl_ciphers,
 # ssl_ecdh_curve X25519MLKEM768:X25519, ssl_conf_command (Ciphersuites,
-# Groups, MaxProtocol, Options) and ssl_stapling on (tern does not staple:
-# nginx starts, serves, and no status is sent).
+# Groups, MaxProtocol, Options) and ssl_stapling on with an ssl_stapling_file (tern does not
+# staple: nginx starts and serves, and no status is sent).
 source "$(dirname "$0")/nginx_lib.bash"
 need curl openssl
 ngx_pki
@@ -16,6 +16,13 @@ mkdir -p "$D"
 # second right (nginx tries each)
 openssl pkey -in "$ECC_KEY" -aes256 -passout pass:s3cret -out "$D/enc-key.pem"
 printf 'wrong\ns3cret\n' >"$D/passwords"
+# an OCSP response for the ECDSA certificate (good), for ssl_stapling_file:
+# nginx then has a response to staple and installs its status callback,
+# which tern never calls
+serial=$(openssl x509 -in "$ECC" -noout -serial | cut -d= -f2)
+printf 'V\t301231000000Z\t\t%s\tunknown\t/CN=localhost\n' "$serial" >"$D/index.txt"
+openssl ocsp -index "$D/index.txt" -rsigner "$CA" -rkey "$WORK/state/ca-key.pem" -CA "$CA" -issuer "$CA" \
+  -cert "$ECC" -respout "$D/ocsp.der" -ndays 1 >/dev/null 2>&1 || fail "openssl ocsp could not make a response"
 data_cert=$(awk '{ printf "%s\\n", $0 }' "$ECC")
 data_key=$(awk '{ printf "%s\\n", $0 }' "$ECC_KEY")
 ngx_conf "$D" <<EOF2
@@ -46,6 +53,7 @@ server {
   ssl_protocols TLSv1.2;
   ssl_ciphers ECDHE-ECDSA-CHACHA20-POLY1305;
   ssl_stapling on;
+  ssl_stapling_file $D/ocsp.der;
   ssl_trusted_certificate $CA;
   location / { return 200 "tls12\n"; }
 }
