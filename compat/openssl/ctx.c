@@ -297,6 +297,21 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return s->mode |= larg;
     case SSL_CTRL_CLEAR_MODE:
         return s->mode &= ~larg;
+    case SSL_CTRL_CHAIN: { /* SSL_set0_chain (larg 0) takes the stack, set1 copies it */
+        STACK_OF(X509) *sk = parg;
+        if (sk != NULL && larg && (sk = X509_chain_up_ref(sk)) == NULL)
+            return 0;
+        sk_X509_pop_free(s->own_chain, X509_free);
+        s->own_chain = sk;
+        return 1;
+    }
+    case SSL_CTRL_CHAIN_CERT: /* add0 (larg 0) takes it, add1 adds a reference */
+        if (parg == NULL || (s->own_chain == NULL && (s->own_chain = sk_X509_new_null()) == NULL) ||
+            !sk_X509_push(s->own_chain, parg))
+            return 0;
+        if (larg)
+            X509_up_ref(parg);
+        return 1;
     case SSL_CTRL_GET_NEGOTIATED_GROUP: {
         /* OpenSSL answers with a NID where there is one, else the code
          * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0) */
@@ -459,11 +474,37 @@ void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u)
 
 X509 *SSL_get_certificate(const SSL *s)
 {
-    return s->ctx->cert;
+    return s->own_cert != NULL ? s->own_cert : s->ctx->cert;
 }
 EVP_PKEY *SSL_get_privatekey(const SSL *s)
 {
-    return s->ctx->key;
+    return s->own_key != NULL ? s->own_key : s->ctx->key;
+}
+
+/* the SSL's own certificate: used by the handshake when set before it
+ * starts or from the SSL_CTX's certificate callback (server.c) */
+int SSL_use_certificate(SSL *s, X509 *x)
+{
+    if (x == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_use_certificate: no certificate");
+        return 0;
+    }
+    X509_up_ref(x);
+    X509_free(s->own_cert);
+    s->own_cert = x;
+    return 1;
+}
+
+int SSL_use_PrivateKey(SSL *s, EVP_PKEY *pkey)
+{
+    if (pkey == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_use_PrivateKey: no key");
+        return 0;
+    }
+    EVP_PKEY_up_ref(pkey);
+    EVP_PKEY_free(s->own_key);
+    s->own_key = pkey;
+    return 1;
 }
 
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)

@@ -65,6 +65,8 @@ struct ssl_ctx_st {
     /* server.c: what a server's connections share */
     SSL_SESSION *(*sess_get_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     void (*sess_remove_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
+    int (*cert_cb)(SSL *s, void *arg);
+    void *cert_arg;
     SSL_CTX_alpn_select_cb_func alpn_select_cb;
     void *alpn_select_arg;
     int (*ticket_key_cb)(SSL *s, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
@@ -117,6 +119,11 @@ struct ssl_st {
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */
+    /* the SSL's own certificate (SSL_use_certificate, SSL_set0_chain,
+     * SSL_use_PrivateKey: nginx's certificate callback), over the SSL_CTX's */
+    X509 *own_cert;
+    STACK_OF(X509) * own_chain;
+    EVP_PKEY *own_key;
 };
 
 /* compat_changed marks an SSL_CTX setting changed: the next server
@@ -134,6 +141,7 @@ SSL *compat_current(void);
  * through the X509_STORE) */
 int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version);
 int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
 
 /* server.c: the tern configuration for a server SSL (referenced: the
  * caller frees it), shared by the SSL_CTX's connections when the SSL's

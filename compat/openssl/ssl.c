@@ -161,6 +161,9 @@ void SSL_free(SSL *s)
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
     sk_X509_pop_free(s->verified, X509_free);
+    X509_free(s->own_cert);
+    sk_X509_pop_free(s->own_chain, X509_free);
+    EVP_PKEY_free(s->own_key);
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_SESSION_free(s->session);
@@ -617,7 +620,12 @@ static uint16_t clamp_version(int v, uint16_t dflt)
 
 int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx)
 {
-    if (ctx->cert == NULL || ctx->key == NULL)
+    return compat_add_chain(cfg, ctx->cert, ctx->chain, ctx->key);
+}
+
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey)
+{
+    if (cert == NULL || pkey == NULL)
         return 1;
     const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
     size_t lens[1 + COMPAT_MAX_CHAIN];
@@ -626,17 +634,17 @@ int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx)
     int ok = 0;
     unsigned char *key = NULL;
     int klen = 0;
-    int len = i2d_X509(ctx->cert, &bufs[n]);
+    int len = i2d_X509(cert, &bufs[n]);
     if (len <= 0)
         goto out;
     ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    for (int i = 0; i < sk_X509_num(ctx->chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
-        len = i2d_X509(sk_X509_value(ctx->chain, i), &bufs[n]);
+    for (int i = 0; i < sk_X509_num(chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
+        len = i2d_X509(sk_X509_value(chain, i), &bufs[n]);
         if (len <= 0)
             goto out;
         ders[n] = bufs[n], lens[n] = (size_t)len, n++;
     }
-    klen = i2d_PrivateKey(ctx->key, &key);
+    klen = i2d_PrivateKey(pkey, &key);
     if (klen <= 0)
         goto out;
     int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
@@ -692,7 +700,7 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
                     tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
         return 0;
     }
-    if (!alpn_to_tern(cfg, ctx) || !compat_add_own_chain(cfg, ctx))
+    if (!alpn_to_tern(cfg, ctx))
         return 0;
     /* the callbacks find their SSL with compat_current() */
     if (ctx->keylog_cb != NULL)
@@ -728,7 +736,9 @@ static int start(SSL *s)
         /* a client's configuration is its own: the sessions it offers, the
          * name it checks */
         s->cfg = tern_config_new();
-        if (s->cfg == NULL || !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version))
+        if (s->cfg == NULL ||
+            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version) ||
+            !compat_add_own_chain(s->cfg, s->ctx)) /* a client certificate */
             goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants

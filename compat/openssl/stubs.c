@@ -46,23 +46,9 @@ void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
 {
     /* no post_handshake_auth extension is sent */
 }
-void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg)
-{
-    /* not called yet: only the SSL_CTX's certificate is offered */
-}
 
 /* ---- per-SSL certificates, SRP, SSL_CONF, sendfile ---- */
 
-int SSL_use_certificate(SSL *ssl, X509 *x)
-{
-    compat_unsupported();
-    return 0;
-}
-int SSL_use_PrivateKey(SSL *ssl, EVP_PKEY *pkey)
-{
-    compat_unsupported();
-    return 0;
-}
 int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
 {
     compat_unsupported();
