@@ -968,8 +968,14 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             memcpy(buf, s->pend + s->pend_off, n);
             s->pend_off += n;
             s->pend_len -= n;
-            if (s->pend_len == 0)
+            if (s->pend_len == 0) {
                 s->pend_off = 0;
+                if (s->mode & SSL_MODE_RELEASE_BUFFERS) {
+                    /* an idle connection holds no buffer (nginx asks) */
+                    OPENSSL_clear_free(s->pend, COMPAT_PEND);
+                    s->pend = NULL;
+                }
+            }
             *out_n = n;
             return 1;
         }
