@@ -234,6 +234,9 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG:
         ctx->sni_arg = parg;
         return 1;
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        ctx->msg_arg = parg;
+        return 1;
     case 94: /* SSL_CTRL_SET_ECDH_AUTO, gone from 3.0's headers */
     case SSL_CTRL_SET_DH_AUTO:
         return 1;                   /* no-ops in OpenSSL 3.0 too: groups are always chosen */
@@ -293,6 +296,9 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return s->min_version;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
         return s->max_version;
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        s->msg_arg = parg;
+        return 1;
     case SSL_CTRL_MODE:
         return s->mode |= larg;
     case SSL_CTRL_CLEAR_MODE:
@@ -505,6 +511,17 @@ int SSL_use_PrivateKey(SSL *s, EVP_PKEY *pkey)
     EVP_PKEY_free(s->own_key);
     s->own_key = pkey;
     return 1;
+}
+
+/* the message callback (curl -v prints each handshake message with it):
+ * tern's message callback, the same messages OpenSSL reports (handshake
+ * messages, alerts, ChangeCipherSpec), not its record headers */
+void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
+                              void (*cb)(int write_p, int version, int content_type,
+                                         const void *buf, size_t len, SSL *ssl, void *arg))
+{
+    ctx->msg_cb = cb;
+    compat_changed(ctx);
 }
 
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)

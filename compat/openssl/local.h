@@ -65,6 +65,9 @@ struct ssl_ctx_st {
     /* server.c: what a server's connections share */
     SSL_SESSION *(*sess_get_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     void (*sess_remove_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
+    void (*msg_cb)(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg);
+    void *msg_arg;
     int (*cert_cb)(SSL *s, void *arg);
     void *cert_arg;
     SSL_CTX_alpn_select_cb_func alpn_select_cb;
@@ -96,6 +99,7 @@ struct ssl_st {
     int verify_mode;
     int verify_depth;
     SSL_verify_cb verify_cb;
+    void *msg_arg; /* the message callback's argument */
     int min_version, max_version;
     char *host;           /* a client's SNI and the name verified */
     char *sni_name;       /* a server's: the name the client sent */

@@ -130,6 +130,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->verify_mode = ctx->verify_mode;
     s->verify_depth = ctx->verify_depth;
     s->verify_cb = ctx->verify_cb;
+    s->msg_arg = ctx->msg_arg;
     s->min_version = ctx->min_version;
     s->max_version = ctx->max_version;
     s->verify_result = X509_V_OK;
@@ -284,6 +285,18 @@ static SSL *enter(SSL *s)
 static void leave(SSL *prev)
 {
     current = prev;
+}
+
+static void msg_tramp(void *arg, tern_conn *c, const struct tern_message *m)
+{
+    SSL *s = compat_current();
+    if (s == NULL || s->ctx->msg_cb == NULL)
+        return;
+    /* before a version is agreed, the highest one offered, as OpenSSL's */
+    int version = tern_conn_version(c)               ? tern_conn_version(c)
+                  : s->max_version == TLS1_2_VERSION ? TLS1_2_VERSION
+                                                     : TLS1_3_VERSION;
+    s->ctx->msg_cb(m->sent, version, m->content_type, m->bytes, m->len, s, s->msg_arg);
 }
 
 static void keylog_tramp(void *arg, const char *line)
@@ -705,6 +718,8 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
     /* the callbacks find their SSL with compat_current() */
     if (ctx->keylog_cb != NULL)
         tern_config_set_keylog(cfg, keylog_tramp, NULL);
+    if (ctx->msg_cb != NULL && tern_config_set_message_callback(cfg, msg_tramp, NULL) != TERN_OK)
+        return 0;
     if (tern_config_set_trust_empty(cfg) != TERN_OK)
         return 0;
     tern_config_set_verify_callback(cfg, store_refuses, NULL);

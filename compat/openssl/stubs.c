@@ -36,12 +36,6 @@ void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *ssl, int type
 {
     /* not called; nginx uses it to refuse renegotiation, which tern never does */
 }
-void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
-                              void (*cb)(int write_p, int version, int content_type,
-                                         const void *buf, size_t len, SSL *ssl, void *arg))
-{
-    /* not called: a debugging aid only */
-}
 void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
 {
     /* no post_handshake_auth extension is sent */
