@@ -120,6 +120,12 @@ struct ssl_st {
     /* plaintext opened by tern, not yet read: SSL_pending */
     size_t pend_off, pend_len;
     uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
+    /* the record being read from rbio (ssl.c's fill): its header, whether
+     * tern has it yet, and how much of its body is still to come */
+    uint8_t rhdr[5];
+    size_t rhdr_len;
+    int rhdr_fed;
+    size_t rbody_left;
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */

@@ -803,17 +803,9 @@ static int flush(SSL *s)
     }
 }
 
-/* fill reads one chunk from rbio into tern. */
-static int fill(SSL *s)
+/* read_status: what a BIO_read that gave n <= 0 means */
+static int read_status(SSL *s, int n)
 {
-    uint8_t buf[COMPAT_IO_CHUNK];
-    int n = BIO_read(s->rbio, buf, sizeof(buf));
-    if (n > 0) {
-        size_t used;
-        (void)tern_conn_feed(s->conn, buf, (size_t)n, &used);
-        OPENSSL_cleanse(buf, (size_t)n);
-        return IO_OK;
-    }
     if (BIO_should_retry(s->rbio)) {
         s->rwstate = SSL_READING;
         return IO_WANT_READ;
@@ -822,6 +814,59 @@ static int fill(SSL *s)
         return IO_EOF;
     s->sys_failed = 1;
     return IO_ERROR;
+}
+
+/* a header tern should see at once: not the start of a TLS record
+ * (content type 20 to 24, version 3.x, 1 to 2^14 + 2048 bytes), e.g.
+ * plain HTTP on a TLS port: tern refuses it without waiting for a body */
+static int header_odd(const uint8_t *h)
+{
+    size_t len = (size_t)h[3] << 8 | h[4];
+    return h[0] < 20 || h[0] > 24 || h[1] != 3 || len == 0 || len > 16384 + 2048;
+}
+
+/* fill feeds tern what rbio has of one record, as OpenSSL does without
+ * read-ahead: its 5-byte header, then exactly its body. What the peer sent
+ * behind the record stays in the BIO (the socket), where the program's
+ * poll() sees it: curl waits on the socket once SSL_pending says 0, and
+ * bytes taken ahead (a close_notify, the next response) would leave it
+ * waiting for what already arrived. A record read whole goes to tern in
+ * one piece (tern opens it without a copy); a partial body is fed as it
+ * comes. */
+static int fill(SSL *s)
+{
+    uint8_t buf[5 + COMPAT_IO_CHUNK];
+    while (s->rhdr_len < 5) {
+        int n = BIO_read(s->rbio, s->rhdr + s->rhdr_len, (int)(5 - s->rhdr_len));
+        if (n <= 0)
+            return read_status(s, n);
+        s->rhdr_len += (size_t)n;
+        if (s->rhdr_len == 5) {
+            s->rbody_left = (size_t)s->rhdr[3] << 8 | s->rhdr[4];
+            s->rhdr_fed = 0;
+        }
+    }
+    size_t off = 0, used;
+    if (!s->rhdr_fed) {
+        memcpy(buf, s->rhdr, 5);
+        off = 5;
+        if (header_odd(s->rhdr)) {
+            (void)tern_conn_feed(s->conn, buf, off, &used);
+            s->rhdr_len = 0;
+            return IO_OK;
+        }
+    }
+    size_t want = s->rbody_left < sizeof(buf) - off ? s->rbody_left : sizeof(buf) - off;
+    int n = BIO_read(s->rbio, buf + off, (int)want);
+    if (n <= 0)
+        return read_status(s, n); /* the header waits, fed or not */
+    (void)tern_conn_feed(s->conn, buf, off + (size_t)n, &used);
+    OPENSSL_cleanse(buf, off + (size_t)n);
+    s->rhdr_fed = 1;
+    s->rbody_left -= (size_t)n;
+    if (s->rbody_left == 0)
+        s->rhdr_len = 0; /* the next record's header comes next */
+    return IO_OK;
 }
 
 static int verify_code(enum tern_verify_reason r)
@@ -1137,7 +1182,8 @@ int SSL_pending(const SSL *s)
 
 int SSL_has_pending(const SSL *s)
 {
-    return s->pend_len > 0;
+    /* OpenSSL's counts a record read in part too */
+    return s->pend_len > 0 || s->rhdr_len > 0;
 }
 
 static int shutdown_steps(SSL *s)
