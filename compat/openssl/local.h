@@ -104,6 +104,7 @@ struct ssl_st {
     char *host;           /* a client's SNI and the name verified */
     char *sni_name;       /* a server's: the name the client sent */
     SSL_SESSION *session; /* a client's: set to resume, then the newest tern gave */
+    SSL_SESSION *offered; /* a client's: the session offered to tern (client.c) */
     tern_config *cfg;
     tern_conn *conn;
     int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */
@@ -192,6 +193,22 @@ size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, si
  * SSL_set_session offered to tern */
 void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
 int compat_session_offer(SSL *s);
+/* compat_session_set_peer gives a client session the server's chain
+ * (owned from then on) and the verification result; compat_session_peer
+ * reads them back (the chain borrowed, NULL for none) */
+void compat_session_set_peer(SSL_SESSION *ss, STACK_OF(X509) * chain, long verify_result);
+STACK_OF(X509) * compat_session_peer(const SSL_SESSION *ss, long *verify_result);
+
+/* client.c: a client's peer as OpenSSL reports it, from the resumed
+ * session when the connection resumed one. compat_client_keep_peer stores
+ * the peer's chain and verdict in a new session; compat_peer_count and
+ * compat_peer_cert (a new reference) read the peer's chain;
+ * compat_resumed_verdict sets s's verify result from the resumed session
+ * (1), or does nothing (0) when none was resumed. */
+void compat_client_keep_peer(SSL *s, SSL_SESSION *ss);
+size_t compat_peer_count(const SSL *s);
+X509 *compat_peer_cert(const SSL *s, size_t i);
+int compat_resumed_verdict(SSL *s);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,

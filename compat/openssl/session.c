@@ -22,6 +22,10 @@ struct ssl_session_st {
      * the TLS 1.2 session ID or TLS 1.3 stateful ticket tern keeps it by */
     unsigned char id[32];
     unsigned int id_len;
+    /* a client's: the server's chain and the verification result, for a
+     * connection that resumes it (client.c) */
+    STACK_OF(X509) * peer_chain;
+    long verify_result;
 };
 
 static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
@@ -80,6 +84,7 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     if (ss == NULL || __atomic_sub_fetch(&ss->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     OPENSSL_clear_free(ss->blob, ss->len);
+    sk_X509_pop_free(ss->peer_chain, X509_free);
     OPENSSL_clear_free(ss, sizeof(*ss));
 }
 
@@ -205,6 +210,7 @@ void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob
     SSL_SESSION *ss = session_new(blob, len);
     if (ss == NULL)
         return;
+    compat_client_keep_peer(s, ss);
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (s->ctx->sess_new_cb != NULL && (s->ctx->sess_cache_mode & SSL_SESS_CACHE_CLIENT)) {
@@ -219,6 +225,9 @@ int compat_session_offer(SSL *s)
 {
     if (s->session == NULL)
         return 1;
+    SSL_SESSION_up_ref(s->session);
+    SSL_SESSION_free(s->offered);
+    s->offered = s->session;
     int st = tern_config_add_session(s->cfg, s->session->blob, s->session->len);
     if (st != TERN_OK) {
         compat_fail(SSL_R_BAD_VALUE, "the session set with SSL_set_session: %s",
@@ -226,4 +235,17 @@ int compat_session_offer(SSL *s)
         return 0;
     }
     return 1;
+}
+
+void compat_session_set_peer(SSL_SESSION *ss, STACK_OF(X509) * chain, long verify_result)
+{
+    sk_X509_pop_free(ss->peer_chain, X509_free);
+    ss->peer_chain = chain;
+    ss->verify_result = verify_result;
+}
+
+STACK_OF(X509) * compat_session_peer(const SSL_SESSION *ss, long *verify_result)
+{
+    *verify_result = ss->verify_result;
+    return ss->peer_chain;
 }

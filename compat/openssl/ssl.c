@@ -168,6 +168,7 @@ void SSL_free(SSL *s)
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_SESSION_free(s->session);
+    SSL_SESSION_free(s->offered);
     SSL_CTX_free(s->ctx);
     SSL_CTX_free(s->session_ctx);
     OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
@@ -913,6 +914,8 @@ static void take_verdict(SSL *s)
 {
     if (s->store_checked)
         return; /* the store's verdict stands */
+    if (compat_resumed_verdict(s))
+        return; /* the resumed session's */
     struct tern_verdict v;
     if (tern_conn_peer_verdict(s->conn, &v) == TERN_OK) {
         s->verify_result = verify_code(v.reason);
@@ -1347,11 +1350,7 @@ int SSL_session_reused(const SSL *s)
 
 static X509 *peer_cert(const SSL *s, size_t i)
 {
-    const uint8_t *der;
-    size_t len;
-    if (s->conn == NULL || tern_conn_peer_cert_der(s->conn, i, &der, &len) != TERN_OK)
-        return NULL;
-    return d2i_X509(NULL, &der, (long)len);
+    return compat_peer_cert(s, i); /* client.c: a resumed client's from its session */
 }
 
 X509 *SSL_get1_peer_certificate(const SSL *s)
@@ -1371,7 +1370,7 @@ STACK_OF(X509) * SSL_get_peer_cert_chain(const SSL *s)
         return m->peer_chain;
     if (s->conn == NULL)
         return NULL;
-    size_t n = tern_conn_peer_cert_count(s->conn);
+    size_t n = compat_peer_count(s);
     if (n == 0)
         return NULL;
     STACK_OF(X509) *sk = sk_X509_new_null();
