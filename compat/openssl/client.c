@@ -89,3 +89,17 @@ int compat_resumed_verdict(SSL *s)
     s->verify_result = vr;
     return 1;
 }
+
+int compat_client_config(SSL *s)
+{
+    /* SSL_OP_NO_TICKET (curl sets it): no session_ticket extension in TLS
+     * 1.2, which then resumes by session ID only, as OpenSSL's client does;
+     * TLS 1.3 tickets are still taken, as there */
+    if ((s->options & SSL_OP_NO_TICKET) &&
+        tern_config_set_tickets(s->cfg, 0, 86400, 86400) != TERN_OK) {
+        compat_fail(SSL_R_BAD_VALUE, "SSL_OP_NO_TICKET: %s",
+                    tern_config_error(s->cfg) ? tern_config_error(s->cfg) : "refused");
+        return 0;
+    }
+    return 1;
+}

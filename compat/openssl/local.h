@@ -209,6 +209,10 @@ void compat_client_keep_peer(SSL *s, SSL_SESSION *ss);
 size_t compat_peer_count(const SSL *s);
 X509 *compat_peer_cert(const SSL *s, size_t i);
 int compat_resumed_verdict(SSL *s);
+/* compat_client_config: the client-only settings of s's configuration
+ * (SSL_OP_NO_TICKET: no TLS 1.2 tickets asked for); 0 with an ERR entry
+ * on failure */
+int compat_client_config(SSL *s);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,

@@ -754,7 +754,8 @@ static int start(SSL *s)
         s->cfg = tern_config_new();
         if (s->cfg == NULL ||
             !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version) ||
-            !compat_add_own_chain(s->cfg, s->ctx)) /* a client certificate */
+            !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !compat_client_config(s))
             goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants
