@@ -116,13 +116,15 @@ tern_hello_json() {
       ! grep -q 'CBC' <<<"$h"
   fi
 }
-# tern_hello_s_server V LOG: the ClientHello in openssl s_server -trace's LOG
+# tern_hello_s_server V LOG: the last ClientHello in openssl s_server
+# -trace's LOG
 tern_hello_s_server() {
+  awk '/ClientHello, Length=/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$2" >"$2.hello"
   if [ "$1" = 1.3 ]; then
-    grep -a -A1 'extension_type=supported_groups' "$2" | grep -q 'UNKNOWN (4588)'
+    grep -a -A1 'extension_type=supported_groups' "$2.hello" | grep -q 'UNKNOWN (4588)'
   else
-    grep -a -A4 'extension_type=supported_groups' "$2" | tr -s ' ' >"$2.groups"
-    grep -a -q 'cipher_suites (len=12)' "$2" &&
+    grep -a -A4 'extension_type=supported_groups' "$2.hello" | tr -s ' ' >"$2.groups"
+    grep -a -q 'cipher_suites (len=12)' "$2.hello" &&
       [ "$(grep -c 'ecdh_x25519 (29)\|secp256r1 (P-256) (23)\|secp384r1 (P-384) (24)' "$2.groups")" -eq 3 ] &&
       grep -q 'extension_type=supported_groups(10), length=8' "$2.groups"
   fi
