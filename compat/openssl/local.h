@@ -105,6 +105,7 @@ struct ssl_st {
     char *sni_name;       /* a server's: the name the client sent */
     SSL_SESSION *session; /* a client's: set to resume, then the newest tern gave */
     SSL_SESSION *offered; /* a client's: the session offered to tern (client.c) */
+    int alert_received;   /* a client's: the first fatal alert from the server (client.c) */
     tern_config *cfg;
     tern_conn *conn;
     int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */
@@ -213,6 +214,14 @@ int compat_resumed_verdict(SSL *s);
  * (SSL_OP_NO_TICKET: no TLS 1.2 tickets asked for); 0 with an ERR entry
  * on failure */
 int compat_client_config(SSL *s);
+/* compat_verify_host: the host name a client's verification checks, NULL
+ * for none (client.c) */
+const char *compat_verify_host(X509_STORE *st);
+/* compat_alert_reason: OpenSSL's reason for a client that received a fatal
+ * alert (SSL_AD_REASON_OFFSET + its number), else reason;
+ * compat_alert_strings registers their words (client.c) */
+int compat_alert_reason(const SSL *s, int reason);
+void compat_alert_strings(void);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,

@@ -557,8 +557,8 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         o.name_kind = TERN_NAME_NONE;
         o.purpose = TERN_PURPOSE_CLIENT;
     } else {
-        o.name_kind = s->host != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
-        o.name = s->host;
+        o.name = compat_verify_host(st); /* client.c: the name asked for, if any */
+        o.name_kind = o.name != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
         o.purpose = TERN_PURPOSE_SERVER;
     }
     if (s->verify_depth >= 0)
@@ -939,6 +939,7 @@ static int conn_failed(SSL *s)
                                                    : SSL_R_SSL_HANDSHAKE_FAILURE;
         if (tern_conn_handshake_done(s->conn))
             reason = SSL_R_PROTOCOL_IS_SHUTDOWN;
+        reason = compat_alert_reason(s, reason); /* client.c: the server's alert */
         compat_fail(reason, "%s", why != NULL ? why : tern_status_name(st));
         s->failed = 1;
     }

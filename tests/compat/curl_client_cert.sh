@@ -4,7 +4,8 @@
 # --require-client-cert (its request log names the client's subject) and
 # openssl s_server -Verify 1 (its page shows the client's certificate),
 # TLS 1.3 and 1.2. A wrong --pass is curl's 58 and no certificate the
-# server's refusal (56 from tern serve), as on Debian's libssl.
+# server's refusal (56 from tern serve, its alert in OpenSSL's words), as
+# on Debian's libssl.
 source "$(dirname "$0")/curl_lib.bash"
 need curl openssl stdbuf:coreutils
 P=$WORK/pki
@@ -36,6 +37,7 @@ both_rc "a wrong --pass" 58 -sS --cacert "$P/root.pem" --cert "$WORK/client-chai
   --key "$WORK/client-enc.key" --pass wrong "$U"
 grep -q 'unable to set private key file' <<<"$ERR" || fail "a wrong --pass: curl said: $ERR"
 both_rc "no client certificate" 56 -sS --cacert "$P/root.pem" "$U"
+grep -q 'tlsv13 alert certificate required' <<<"$ERR" || fail "no client certificate: curl said: $ERR"
 pass "a wrong --pass (58) and no certificate for a server requiring one (56), as on Debian's libssl"
 
 # openssl s_server -Verify 1: it asks for a certificate and verifies it
