@@ -123,6 +123,8 @@ struct ssl_st {
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */
+    uint16_t peer_groups[32];  /* a server's: the client's supported_groups (SSL_get1_groups) */
+    size_t n_peer_groups;
     /* the SSL's own certificate (SSL_use_certificate, SSL_set0_chain,
      * SSL_use_PrivateKey: nginx's certificate callback), over the SSL_CTX's */
     X509 *own_cert;
