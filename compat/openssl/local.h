@@ -143,8 +143,9 @@ struct ssl_st {
 SSL *compat_current(void);
 
 /* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
- * (versions, groups, suites, ALPN list, certificate, key log, verification
- * through the X509_STORE) */
+ * (versions, groups, suites, key log, message callback, verification
+ * through the X509_STORE); the certificate is the caller's to add: the
+ * SSL_CTX's (compat_add_own_chain) or another (compat_add_chain) */
 int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version);
 int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
 int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);

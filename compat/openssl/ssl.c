@@ -713,8 +713,6 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
                     tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
         return 0;
     }
-    if (!alpn_to_tern(cfg, ctx))
-        return 0;
     /* the callbacks find their SSL with compat_current() */
     if (ctx->keylog_cb != NULL)
         tern_config_set_keylog(cfg, keylog_tramp, NULL);
@@ -753,7 +751,8 @@ static int start(SSL *s)
         s->cfg = tern_config_new();
         if (s->cfg == NULL ||
             !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version) ||
-            !compat_add_own_chain(s->cfg, s->ctx)) /* a client certificate */
+            !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !alpn_to_tern(s->cfg, s->ctx)) /* offered; a server's comes from its callback */
             goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants
