@@ -802,7 +802,8 @@ static int flush(SSL *s)
     }
 }
 
-/* fill reads one chunk from rbio into tern. */
+/* fill reads one chunk from rbio into tern (records as they came: nothing
+ * secret to wipe). */
 static int fill(SSL *s)
 {
     uint8_t buf[COMPAT_IO_CHUNK];
@@ -810,7 +811,6 @@ static int fill(SSL *s)
     if (n > 0) {
         size_t used;
         (void)tern_conn_feed(s->conn, buf, (size_t)n, &used);
-        OPENSSL_cleanse(buf, (size_t)n);
         return IO_OK;
     }
     if (BIO_should_retry(s->rbio)) {
