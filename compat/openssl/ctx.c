@@ -277,6 +277,37 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     }
 }
 
+/* group_nid: OpenSSL answers with a NID where there is one, else the code
+ * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0: nginx
+ * prints "0x11ec"; a made-up NID would have no name) */
+static int group_nid(uint16_t g)
+{
+    switch (g) {
+    case 0x001d:
+        return NID_X25519;
+    case 0x001e:
+        return NID_X448;
+    case 0x0017:
+        return NID_X9_62_prime256v1;
+    case 0x0018:
+        return NID_secp384r1;
+    case 0x0019:
+        return NID_secp521r1;
+    case 0x0100:
+        return NID_ffdhe2048;
+    case 0x0101:
+        return NID_ffdhe3072;
+    case 0x0102:
+        return NID_ffdhe4096;
+    case 0x0103:
+        return NID_ffdhe6144;
+    case 0x0104:
+        return NID_ffdhe8192;
+    default:
+        return TLSEXT_nid_unknown | g;
+    }
+}
+
 long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     switch (cmd) {
@@ -319,21 +350,18 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
             X509_up_ref(parg);
         return 1;
     case SSL_CTRL_GET_NEGOTIATED_GROUP: {
-        /* OpenSSL answers with a NID where there is one, else the code
-         * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0) */
         uint16_t g = s->conn != NULL ? tern_conn_group(s->conn) : 0;
-        switch (g) {
-        case 0:
+        return g != 0 ? group_nid(g) : 0;
+    }
+    case SSL_CTRL_GET_GROUPS: { /* SSL_get1_groups: a server's, the client's list */
+        int *out = parg;
+        /* OpenSSL keeps none for a resumed TLS 1.2 session */
+        if (s->conn != NULL && tern_conn_resumed(s->conn) &&
+            tern_conn_version(s->conn) == TLS1_2_VERSION)
             return 0;
-        case 0x001d:
-            return NID_X25519;
-        case 0x0017:
-            return NID_X9_62_prime256v1;
-        case 0x0018:
-            return NID_secp384r1;
-        default:
-            return TLSEXT_nid_unknown | g;
-        }
+        for (size_t i = 0; out != NULL && i < s->n_peer_groups; i++)
+            out[i] = group_nid(s->peer_groups[i]);
+        return (long)s->n_peer_groups;
     }
     default:
         compat_fail(COMPAT_R_UNSUPPORTED, "SSL_ctrl command %d is not supported by tern's libssl",

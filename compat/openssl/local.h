@@ -131,6 +131,8 @@ struct ssl_st {
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */
+    uint16_t peer_groups[32];  /* a server's: the client's supported_groups (SSL_get1_groups) */
+    size_t n_peer_groups;
     /* the SSL's own certificate (SSL_use_certificate, SSL_set0_chain,
      * SSL_use_PrivateKey: nginx's certificate callback), over the SSL_CTX's */
     X509 *own_cert;
@@ -149,8 +151,9 @@ struct ssl_st {
 SSL *compat_current(void);
 
 /* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
- * (versions, groups, suites, ALPN list, certificate, key log, verification
- * through the X509_STORE) */
+ * (versions, groups, suites, key log, message callback, verification
+ * through the X509_STORE); the certificate is the caller's to add: the
+ * SSL_CTX's (compat_add_own_chain) or another (compat_add_chain) */
 int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version);
 int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
 int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);

@@ -284,6 +284,9 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
     SSL_CTX *before = s->ctx;
     OPENSSL_free(s->sni_name);
     s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
+    s->n_peer_groups = 0;
+    for (size_t i = 0; i < info->n_groups && s->n_peer_groups < 32; i++)
+        s->peer_groups[s->n_peer_groups++] = info->groups[i];
     if (before->sni_cb != NULL) {
         int al = SSL_AD_UNRECOGNIZED_NAME;
         int r = before->sni_cb(s, &al, before->sni_arg);

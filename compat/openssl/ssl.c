@@ -714,8 +714,6 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
                     tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
         return 0;
     }
-    if (!alpn_to_tern(cfg, ctx))
-        return 0;
     /* the callbacks find their SSL with compat_current() */
     if (ctx->keylog_cb != NULL)
         tern_config_set_keylog(cfg, keylog_tramp, NULL);
@@ -755,6 +753,7 @@ static int start(SSL *s)
         if (s->cfg == NULL ||
             !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version) ||
             !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !alpn_to_tern(s->cfg, s->ctx) || /* offered; a server's comes from its callback */
             !compat_client_config(s))
             goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
@@ -861,9 +860,8 @@ static int fill(SSL *s)
     size_t want = s->rbody_left < sizeof(buf) - off ? s->rbody_left : sizeof(buf) - off;
     int n = BIO_read(s->rbio, buf + off, (int)want);
     if (n <= 0)
-        return read_status(s, n); /* the header waits, fed or not */
-    (void)tern_conn_feed(s->conn, buf, off + (size_t)n, &used);
-    OPENSSL_cleanse(buf, off + (size_t)n);
+        return read_status(s, n);                               /* the header waits, fed or not */
+    (void)tern_conn_feed(s->conn, buf, off + (size_t)n, &used); /* records: nothing to wipe */
     s->rhdr_fed = 1;
     s->rbody_left -= (size_t)n;
     if (s->rbody_left == 0)

@@ -175,7 +175,13 @@ struct tern_client_hello_info {
     size_t n_versions;
     const uint16_t *sig_schemes; /* signature_algorithms tern knows, the client's order */
     size_t n_sig_schemes;
+    /* supported_groups as sent, known to tern or not, the client's order
+     * (at most the first TERN_HELLO_GROUPS_MAX); 0 when the extension is
+     * absent */
+    const uint16_t *groups;
+    size_t n_groups;
 };
+#define TERN_HELLO_GROUPS_MAX 64
 /* What a server-name callback decides. */
 enum tern_sni_verdict {
     TERN_SNI_CONTINUE = 0,          /* go on (after tern_conn_use_config, perhaps) */
