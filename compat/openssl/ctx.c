@@ -137,10 +137,9 @@ int compat_group_from_name(const char *name, size_t len, uint16_t *out)
     return 0;
 }
 
-/* groups_list keeps the groups tern offers in the given order; groups
- * tern does not offer (X448, ffdhe2048, ...) are left out; a name that is
- * no group's at all is refused, as is a list that leaves nothing, as in
- * OpenSSL. */
+/* groups_list keeps the groups tern offers in the given order; unknown
+ * names (X448, ffdhe2048, ...) are left out; nothing left is an error, as
+ * in OpenSSL. */
 static int groups_list(SSL_CTX *ctx, const char *list)
 {
     uint16_t g[COMPAT_MAX_GROUPS];
@@ -240,6 +239,9 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG:
         ctx->sni_arg = parg;
         return 1;
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        ctx->msg_arg = parg;
+        return 1;
     case 94: /* SSL_CTRL_SET_ECDH_AUTO, gone from 3.0's headers */
     case SSL_CTRL_SET_DH_AUTO:
         return 1; /* no-ops in OpenSSL 3.0 too: groups are always chosen */
@@ -253,6 +255,37 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
                     "SSL_CTX_ctrl command %d is not supported by tern's libssl", cmd);
         return 0;
     }
+    }
+}
+
+/* group_nid: OpenSSL answers with a NID where there is one, else the code
+ * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0: nginx
+ * prints "0x11ec"; a made-up NID would have no name) */
+static int group_nid(uint16_t g)
+{
+    switch (g) {
+    case 0x001d:
+        return NID_X25519;
+    case 0x001e:
+        return NID_X448;
+    case 0x0017:
+        return NID_X9_62_prime256v1;
+    case 0x0018:
+        return NID_secp384r1;
+    case 0x0019:
+        return NID_secp521r1;
+    case 0x0100:
+        return NID_ffdhe2048;
+    case 0x0101:
+        return NID_ffdhe3072;
+    case 0x0102:
+        return NID_ffdhe4096;
+    case 0x0103:
+        return NID_ffdhe6144;
+    case 0x0104:
+        return NID_ffdhe8192;
+    default:
+        return TLSEXT_nid_unknown | g;
     }
 }
 
@@ -275,35 +308,46 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return s->min_version;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
         return s->max_version;
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        s->msg_arg = parg;
+        return 1;
     case SSL_CTRL_MODE:
         return s->mode |= larg;
     case SSL_CTRL_CLEAR_MODE:
         return s->mode &= ~larg;
-    case SSL_CTRL_GET_NEGOTIATED_GROUP: {
-        /* OpenSSL answers with a NID where there is one, else the code
-         * point marked TLSEXT_nid_unknown (X25519MLKEM768 has no NID in 3.0) */
-        uint16_t g = s->conn != NULL ? tern_conn_group(s->conn) : 0;
-        switch (g) {
-        case 0:
+    case SSL_CTRL_CHAIN: { /* SSL_set0_chain (larg 0) takes the stack, set1 copies it */
+        STACK_OF(X509) *sk = parg;
+        if (sk != NULL && larg && (sk = X509_chain_up_ref(sk)) == NULL)
             return 0;
-        case 0x001d:
-            return NID_X25519;
-        case 0x0017:
-            return NID_X9_62_prime256v1;
-        case 0x0018:
-            return NID_secp384r1;
-        default:
-            return TLSEXT_nid_unknown | g;
-        }
+        sk_X509_pop_free(s->own_chain, X509_free);
+        s->own_chain = sk;
+        return 1;
     }
-    default: {
-        long r;
-        if (compat_ssl_ctrl_more(s, cmd, larg, parg, &r)) /* extras.c */
-            return r;
+    case SSL_CTRL_CHAIN_CERT: /* add0 (larg 0) takes it, add1 adds a reference */
+        if (parg == NULL || (s->own_chain == NULL && (s->own_chain = sk_X509_new_null()) == NULL) ||
+            !sk_X509_push(s->own_chain, parg))
+            return 0;
+        if (larg)
+            X509_up_ref(parg);
+        return 1;
+    case SSL_CTRL_GET_NEGOTIATED_GROUP: {
+        uint16_t g = s->conn != NULL ? tern_conn_group(s->conn) : 0;
+        return g != 0 ? group_nid(g) : 0;
+    }
+    case SSL_CTRL_GET_GROUPS: { /* SSL_get1_groups: a server's, the client's list */
+        int *out = parg;
+        /* OpenSSL keeps none for a resumed TLS 1.2 session */
+        if (s->conn != NULL && tern_conn_resumed(s->conn) &&
+            tern_conn_version(s->conn) == TLS1_2_VERSION)
+            return 0;
+        for (size_t i = 0; out != NULL && i < s->n_peer_groups; i++)
+            out[i] = group_nid(s->peer_groups[i]);
+        return (long)s->n_peer_groups;
+    }
+    default:
         compat_fail(COMPAT_R_UNSUPPORTED, "SSL_ctrl command %d is not supported by tern's libssl",
                     cmd);
         return 0;
-    }
     }
 }
 
@@ -336,6 +380,43 @@ void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb)
 void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u)
 {
     ctx->passwd_arg = u;
+}
+
+/* the SSL's own certificate: used by the handshake when set before it
+ * starts or from the SSL_CTX's certificate callback (server.c) */
+int SSL_use_certificate(SSL *s, X509 *x)
+{
+    if (x == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_use_certificate: no certificate");
+        return 0;
+    }
+    X509_up_ref(x);
+    X509_free(s->own_cert);
+    s->own_cert = x;
+    return 1;
+}
+
+int SSL_use_PrivateKey(SSL *s, EVP_PKEY *pkey)
+{
+    if (pkey == NULL) {
+        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_use_PrivateKey: no key");
+        return 0;
+    }
+    EVP_PKEY_up_ref(pkey);
+    EVP_PKEY_free(s->own_key);
+    s->own_key = pkey;
+    return 1;
+}
+
+/* the message callback (curl -v prints each handshake message with it):
+ * tern's message callback, the same messages OpenSSL reports (handshake
+ * messages, alerts, ChangeCipherSpec), not its record headers */
+void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
+                              void (*cb)(int write_p, int version, int content_type,
+                                         const void *buf, size_t len, SSL *ssl, void *arg))
+{
+    ctx->msg_cb = cb;
+    compat_changed(ctx);
 }
 
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)

@@ -26,6 +26,7 @@ static CRYPTO_ONCE once = CRYPTO_ONCE_STATIC_INIT;
 static void load(void)
 {
     ERR_load_strings(ERR_LIB_SSL, reasons);
+    compat_alert_strings(); /* client.c */
 }
 
 void compat_err_init(void)

@@ -4,8 +4,7 @@
  * those), clamped to TLS 1.2 and 1.3 (tern's floor holds whatever is
  * asked; a minimum above the maximum makes tern refuse the range). Also:
  * ctrl commands beyond the core's that nginx sends: OCSP stapling's
- * callback (accepted, never called: tern does not staple) and the
- * client's group list for $ssl_curves (not kept by tern: none reported);
+ * callback (accepted, never called: tern does not staple) and
  * read-ahead (kept and reported: how much tern reads from the BIO at once
  * is its own choice, it never holds back a record it has). */
 #include <string.h>
@@ -28,23 +27,6 @@ int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG:
         ctx->status_arg = parg; /* kept for the callback, which is never called */
         *ret = 1;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret)
-{
-    (void)s;
-    (void)larg;
-    (void)parg;
-    switch (cmd) {
-    case SSL_CTRL_GET_GROUPS:
-        /* SSL_get1_groups: the groups the peer listed. tern does not keep
-         * the list, so none are reported (nginx's $ssl_curves is empty);
-         * no array is written. */
-        *ret = 0;
         return 1;
     default:
         return 0;

@@ -76,6 +76,11 @@ struct ssl_ctx_st {
     /* server.c: what a server's connections share */
     SSL_SESSION *(*sess_get_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     void (*sess_remove_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
+    void (*msg_cb)(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg);
+    void *msg_arg;
+    int (*cert_cb)(SSL *s, void *arg);
+    void *cert_arg;
     SSL_CTX_alpn_select_cb_func alpn_select_cb;
     void *alpn_select_arg;
     int (*ticket_key_cb)(SSL *s, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
@@ -105,10 +110,13 @@ struct ssl_st {
     int verify_mode;
     int verify_depth;
     SSL_verify_cb verify_cb;
+    void *msg_arg; /* the message callback's argument */
     int min_version, max_version;
     char *host;           /* a client's SNI and the name verified */
     char *sni_name;       /* a server's: the name the client sent */
     SSL_SESSION *session; /* a client's: set to resume, then the newest tern gave */
+    SSL_SESSION *offered; /* a client's: the session offered to tern (client.c) */
+    int alert_received;   /* a client's: the first fatal alert from the server (client.c) */
     tern_config *cfg;
     tern_conn *conn;
     int rwstate;  /* SSL_NOTHING, SSL_READING, SSL_WRITING */
@@ -126,9 +134,22 @@ struct ssl_st {
     size_t pend_off, pend_len;
     uint8_t *pend;  /* COMPAT_PEND bytes, from the first read on */
     size_t pend_hi; /* how far into pend plaintext was ever written (wiped on free) */
+    /* the record being read from rbio (ssl.c's fill): its header, whether
+     * tern has it yet, and how much of its body is still to come */
+    uint8_t rhdr[5];
+    size_t rhdr_len;
+    int rhdr_fed;
+    size_t rbody_left;
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */
+    uint16_t peer_groups[32];  /* a server's: the client's supported_groups (SSL_get1_groups) */
+    size_t n_peer_groups;
+    /* the SSL's own certificate (SSL_use_certificate, SSL_set0_chain,
+     * SSL_use_PrivateKey: nginx's certificate callback), over the SSL_CTX's */
+    X509 *own_cert;
+    STACK_OF(X509) * own_chain;
+    EVP_PKEY *own_key;
 };
 
 /* compat_changed marks an SSL_CTX setting changed: the next server
@@ -142,10 +163,13 @@ struct ssl_st {
 SSL *compat_current(void);
 
 /* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
- * (versions, groups, suites, ALPN list, certificate, key log, verification
- * through the X509_STORE) */
+ * (versions, groups, suites, key log, message callback, verification
+ * through the X509_STORE); the certificate is the caller's to add: the
+ * SSL_CTX's (compat_add_own_chain) or another (compat_add_chain) */
 int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
                          uint64_t options);
+int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
 
 /* server.c: the tern configuration for a server SSL (referenced: the
  * caller frees it), shared by the SSL_CTX's connections when the SSL's
@@ -184,28 +208,57 @@ size_t compat_alpn_split(const unsigned char *wire, size_t len, char **names, si
 
 /* session.c: tern's session callback on a client; the session set with
  * SSL_set_session offered to tern */
-void compat_session_seen(SSL *s, const uint8_t *blob, size_t len, X509 *peer, long verify_result);
+void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len);
 int compat_session_offer(SSL *s);
-int compat_resumed_peer(const SSL *s, X509 **peer, long *verify_result);
+/* compat_session_set_peer gives a client session the server's chain
+ * (owned from then on) and the verification result; compat_session_peer
+ * reads them back (the chain borrowed, NULL for none) */
+void compat_session_set_peer(SSL_SESSION *ss, STACK_OF(X509) * chain, long verify_result);
+STACK_OF(X509) * compat_session_peer(const SSL_SESSION *ss, long *verify_result);
 
-/* certs.c: the SSL_CTX's certificate slots */
-void compat_certs_free(SSL_CTX *ctx);
-int compat_has_cert(const SSL_CTX *ctx);
-long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
-int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx);
-
-/* extras.c: the ctrl commands beyond the core's (stapling, groups); each
- * returns 1 when it handled cmd (its answer in *ret) */
-int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
-int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
-int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
-/* extras.c: the version range for tern (see there) */
-void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
+/* client.c: a client's peer as OpenSSL reports it, from the resumed
+ * session when the connection resumed one. compat_client_keep_peer stores
+ * the peer's chain and verdict in a new session; compat_peer_count and
+ * compat_peer_cert (a new reference) read the peer's chain;
+ * compat_resumed_verdict sets s's verify result from the resumed session
+ * (1), or does nothing (0) when none was resumed. */
+void compat_client_keep_peer(SSL *s, SSL_SESSION *ss);
+size_t compat_peer_count(const SSL *s);
+X509 *compat_peer_cert(const SSL *s, size_t i);
+int compat_resumed_verdict(SSL *s);
+/* compat_client_config: the client-only settings of s's configuration
+ * (SSL_OP_NO_TICKET: no TLS 1.2 tickets asked for); 0 with an ERR entry
+ * on failure */
+int compat_client_config(SSL *s);
+/* compat_verify_host: the host name a client's verification checks, NULL
+ * for none (client.c) */
+const char *compat_verify_host(X509_STORE *st);
+/* compat_alert_reason: OpenSSL's reason for a client that received a fatal
+ * alert (SSL_AD_REASON_OFFSET + its number), else reason;
+ * compat_alert_strings registers their words (client.c) */
+int compat_alert_reason(const SSL *s, int reason);
+void compat_alert_strings(void);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
                                    size_t len);
 const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len);
+
+/* certs.c: the SSL_CTX's certificate slots (compat_add_own_chain, above,
+ * gives tern every slot) */
+void compat_certs_free(SSL_CTX *ctx);
+int compat_has_cert(const SSL_CTX *ctx);
+long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
+
+/* extras.c: the ctrl commands beyond the core's (stapling, read-ahead);
+ * each returns 1 when it handled cmd (its answer in *ret) */
+int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
+int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
+/* extras.c: the version range for tern (see there) */
+void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
+/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
+ * curve and group names, NIST's P-256 style) */
+int compat_group_known(const char *name, size_t len);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);
@@ -214,8 +267,5 @@ const SSL_CIPHER *compat_cipher(uint16_t id);
  * narrowed (tern's defaults stand). */
 size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);
-/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
- * curve and group names, NIST's P-256 style) */
-int compat_group_known(const char *name, size_t len);
 
 #endif

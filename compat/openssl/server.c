@@ -241,6 +241,34 @@ static enum tern_client_auth client_auth(int verify_mode)
 
 static tern_config *shared_config(SSL_CTX *ctx);
 
+void SSL_CTX_set_cert_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, void *arg), void *arg)
+{
+    ctx->cert_cb = cb;
+    ctx->cert_arg = arg;
+}
+
+/* own_certificate runs the SSL_CTX's certificate callback, which may give
+ * the SSL a certificate of its own (nginx's certificates named by
+ * variables): the connection then takes it, with the SSL_CTX's CA names */
+static int own_certificate(SSL *s, tern_conn *c)
+{
+    if (s->ctx->cert_cb(s, s->ctx->cert_arg) <= 0) {
+        compat_fail(SSL_R_CERT_CB_ERROR, "the certificate callback failed for '%s'",
+                    s->sni_name != NULL ? s->sni_name : "(no name)");
+        return 0;
+    }
+    if (s->own_cert == NULL || s->own_key == NULL)
+        return 1;
+    tern_config *own = tern_config_new();
+    int ok = own != NULL && compat_add_chain(own, s->own_cert, s->own_chain, s->own_key) &&
+             add_ca_names(own, s->ctx) && tern_conn_use_config(c, own) == TERN_OK;
+    tern_config_free(own); /* the connection holds its own reference */
+    if (!ok)
+        compat_fail(SSL_R_CERT_CB_ERROR, "the certificate the callback set for '%s' is unusable",
+                    s->sni_name != NULL ? s->sni_name : "(no name)");
+    return ok;
+}
+
 /* sni_tramp runs for every ClientHello: the program's servername callback,
  * if any (SSL_get_servername answers in it), then what it changed: an
  * SSL_set_SSL_CTX gives the connection that SSL_CTX's certificate and CA
@@ -256,6 +284,9 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
     SSL_CTX *before = s->ctx;
     OPENSSL_free(s->sni_name);
     s->sni_name = info->server_name != NULL ? OPENSSL_strdup(info->server_name) : NULL;
+    s->n_peer_groups = 0;
+    for (size_t i = 0; i < info->n_groups && s->n_peer_groups < 32; i++)
+        s->peer_groups[s->n_peer_groups++] = info->groups[i];
     if (before->sni_cb != NULL) {
         int al = SSL_AD_UNRECOGNIZED_NAME;
         int r = before->sni_cb(s, &al, before->sni_arg);
@@ -277,6 +308,8 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
             return TERN_SNI_HANDSHAKE_FAILURE;
         }
     }
+    if (s->ctx->cert_cb != NULL && !own_certificate(s, c))
+        return TERN_SNI_HANDSHAKE_FAILURE;
     if (tern_conn_set_client_auth(c, client_auth(s->verify_mode)) != TERN_OK)
         return TERN_SNI_HANDSHAKE_FAILURE;
     return TERN_SNI_CONTINUE;
@@ -284,11 +317,16 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
 
 /* ---- building the configuration ---- */
 
-static int build(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version, uint64_t options,
-                 int verify_mode)
+static int build(tern_config *cfg, SSL_CTX *ctx, SSL *s, int min_version, int max_version,
+                 uint64_t options, int verify_mode)
 {
     if (!compat_config_common(cfg, ctx, min_version, max_version, options) ||
         !add_ca_names(cfg, ctx))
+        return 0;
+    /* the SSL's own certificate when it has one, else the SSL_CTX's */
+    if (s != NULL && s->own_cert != NULL && s->own_key != NULL
+            ? !compat_add_chain(cfg, s->own_cert, s->own_chain, s->own_key)
+            : !compat_add_own_chain(cfg, ctx))
         return 0;
     int st = tern_config_set_client_auth(cfg, client_auth(verify_mode));
     tern_config_set_server_name_callback(cfg, sni_tramp, NULL);
@@ -353,8 +391,8 @@ static tern_config *shared_config(SSL_CTX *ctx)
     unsigned gen = __atomic_load_n(&ctx->gen, __ATOMIC_RELAXED);
     if (ctx->srv_cfg == NULL || ctx->srv_gen != gen) {
         tern_config *fresh = tern_config_new();
-        if (fresh != NULL && !build(fresh, ctx, ctx->min_version, ctx->max_version, ctx->options,
-                                    ctx->verify_mode)) {
+        if (fresh != NULL && !build(fresh, ctx, NULL, ctx->min_version, ctx->max_version,
+                                    ctx->options, ctx->verify_mode)) {
             tern_config_free(fresh);
             fresh = NULL;
         }
@@ -376,11 +414,11 @@ tern_config *compat_server_config(SSL *s)
     /* what the SSL changed after SSL_new that the configuration holds (its
      * verify mode is set per connection in sni_tramp) */
     if (s->min_version == ctx->min_version && s->max_version == ctx->max_version &&
-        !((s->options ^ ctx->options) & SSL_OP_NO_TICKET))
+        !((s->options ^ ctx->options) & SSL_OP_NO_TICKET) && s->own_cert == NULL)
         return shared_config(ctx);
     tern_config *cfg = tern_config_new();
     if (cfg != NULL &&
-        !build(cfg, ctx, s->min_version, s->max_version, s->options, s->verify_mode)) {
+        !build(cfg, ctx, s, s->min_version, s->max_version, s->options, s->verify_mode)) {
         tern_config_free(cfg);
         cfg = NULL;
     }

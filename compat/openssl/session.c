@@ -18,15 +18,14 @@ struct ssl_session_st {
     uint8_t *blob;
     size_t len;
     struct tern_session_info info; /* a client's */
-    /* a client's, for a resumed connection to report as OpenSSL keeps
-     * them in the session: the server's certificate and the verdict on it
-     * (tern's blob has neither: a resumption shows no certificate) */
-    X509 *peer;
-    long verify_result;
     /* a client's: SHA-256 of the blob, a stable name for it; a server's:
      * the TLS 1.2 session ID or TLS 1.3 stateful ticket tern keeps it by */
     unsigned char id[32];
     unsigned int id_len;
+    /* a client's: the server's chain and the verification result, for a
+     * connection that resumes it (client.c) */
+    STACK_OF(X509) * peer_chain;
+    long verify_result;
 };
 
 static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
@@ -85,7 +84,7 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     if (ss == NULL || __atomic_sub_fetch(&ss->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     OPENSSL_clear_free(ss->blob, ss->len);
-    X509_free(ss->peer);
+    sk_X509_pop_free(ss->peer_chain, X509_free);
     OPENSSL_clear_free(ss, sizeof(*ss));
 }
 
@@ -109,15 +108,17 @@ const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len
 
 /* The serialized form is tern's blob behind a marker whose last byte says
  * whose session it is; a server's carries its ID first (a length byte and
- * the ID); a client's that carries the server's certificate or a verdict
- * other than X509_V_OK (MARKER_PEER) is the blob's length (4 bytes,
- * big-endian), the blob, the verdict (8 bytes, two's complement), the
- * certificate's length (4 bytes; 0 for none) and its DER. Only this
- * library reads it back (as only OpenSSL reads OpenSSL's). */
+ * the ID); a client's that carries the server's chain or a verdict other
+ * than X509_V_OK (MARKER_PEER: programs such as nginx keep upstream
+ * sessions serialized, and a resumed connection must still report them)
+ * is the blob's length (4 bytes, big-endian), the blob, the verdict (8
+ * bytes, two's complement), the number of certificates (1 byte) and each
+ * certificate as a 4-byte length and its DER. Only this library reads it
+ * back (as only OpenSSL reads OpenSSL's). */
 static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
 #define MARKER_SERVER 2
 #define MARKER_PEER   3
-#define PEER_FIXED    (sizeof(marker) + 4 + 8 + 4)
+#define PEER_MAX      (1 + COMPAT_MAX_CHAIN) /* certificates kept */
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -134,10 +135,18 @@ static uint64_t get_be(const unsigned char *p, int n)
 
 static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
 {
-    int certlen = 0;
-    if (ss->peer != NULL && (certlen = i2d_X509(ss->peer, NULL)) <= 0)
+    int count = sk_X509_num(ss->peer_chain);
+    if (count < 0)
+        count = 0;
+    if (count > PEER_MAX)
         return 0;
-    size_t n = PEER_FIXED + ss->len + (size_t)certlen;
+    size_t n = sizeof(marker) + 4 + ss->len + 8 + 1;
+    for (int i = 0; i < count; i++) {
+        int len = i2d_X509(sk_X509_value(ss->peer_chain, i), NULL);
+        if (len <= 0)
+            return 0;
+        n += 4 + (size_t)len;
+    }
     if (n > INT32_MAX)
         return 0;
     if (pp != NULL && *pp != NULL) {
@@ -149,49 +158,68 @@ static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
         memcpy(p + 4, ss->blob, ss->len);
         p += 4 + ss->len;
         put_be(p, (uint64_t)(int64_t)ss->verify_result, 8);
-        put_be(p + 8, (uint64_t)certlen, 4);
-        p += 12;
-        if (certlen > 0)
-            i2d_X509(ss->peer, &p);
+        p[8] = (unsigned char)count;
+        p += 9;
+        for (int i = 0; i < count; i++) {
+            X509 *x = sk_X509_value(ss->peer_chain, i);
+            put_be(p, (uint64_t)i2d_X509(x, NULL), 4);
+            p += 4;
+            i2d_X509(x, &p);
+        }
         *pp += n;
     }
     return (int)n;
 }
 
 /* d2i_with_peer reads MARKER_PEER's form (after the marker): every length
- * within what is left and the whole input used, the certificate's DER
- * exactly as i2d writes it, and something in it that the plain form
- * lacks (one encoding per session). */
+ * within what is left, the whole input used, each certificate's DER
+ * exactly as i2d writes it, and something the plain form lacks (one
+ * encoding per session). */
 static SSL_SESSION *d2i_with_peer(const unsigned char *p, size_t left)
 {
-    if (left < PEER_FIXED - sizeof(marker))
+    if (left < 4)
         return NULL;
     size_t blob_len = (size_t)get_be(p, 4);
-    if (blob_len > TERN_SESSION_MAX || blob_len > left - (PEER_FIXED - sizeof(marker)))
+    if (blob_len > TERN_SESSION_MAX || blob_len > left - 4 || left - 4 - blob_len < 9)
         return NULL;
-    const unsigned char *tail = p + 4 + blob_len;
-    size_t certlen = (size_t)get_be(tail + 8, 4);
-    if (certlen != left - (PEER_FIXED - sizeof(marker)) - blob_len)
-        return NULL;
-    long verify_result = (long)(int64_t)get_be(tail, 8);
-    if (certlen == 0 && verify_result == X509_V_OK)
+    const unsigned char *q = p + 4 + blob_len, *end = p + left;
+    long verify_result = (long)(int64_t)get_be(q, 8);
+    size_t count = q[8];
+    q += 9;
+    if (count > PEER_MAX || (count == 0 && verify_result == X509_V_OK))
         return NULL;
     SSL_SESSION *ss = session_new(p + 4, blob_len);
-    if (ss == NULL)
-        return NULL;
-    ss->verify_result = verify_result;
-    const unsigned char *c = tail + 12;
-    if (certlen > 0 && ((ss->peer = d2i_X509(NULL, &c, (long)certlen)) == NULL ||
-                        c != tail + 12 + certlen || i2d_X509(ss->peer, NULL) != (int)certlen)) {
-        SSL_SESSION_free(ss);
-        return NULL;
+    STACK_OF(X509) *chain = count > 0 ? sk_X509_new_null() : NULL;
+    if (ss == NULL || (count > 0 && chain == NULL))
+        goto bad;
+    for (size_t i = 0; i < count; i++) {
+        if ((size_t)(end - q) < 4)
+            goto bad;
+        size_t len = (size_t)get_be(q, 4);
+        q += 4;
+        if (len == 0 || len > (size_t)(end - q) || len > INT32_MAX)
+            goto bad;
+        const unsigned char *c = q;
+        X509 *x = d2i_X509(NULL, &c, (long)len);
+        if (x == NULL || c != q + len || i2d_X509(x, NULL) != (int)len || !sk_X509_push(chain, x)) {
+            X509_free(x);
+            goto bad;
+        }
+        q += len;
     }
+    if (q != end)
+        goto bad;
+    compat_session_set_peer(ss, chain, verify_result);
     return ss;
+bad:
+    sk_X509_pop_free(chain, X509_free);
+    SSL_SESSION_free(ss);
+    return NULL;
 }
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 {
-    if (!ss->server && (ss->peer != NULL || ss->verify_result != X509_V_OK))
+    if (!ss->server && (sk_X509_num(ss->peer_chain) > 0 || ss->verify_result != X509_V_OK))
         return i2d_with_peer(ss, pp);
     size_t head = sizeof(marker) + (ss->server ? 1 + ss->id_len : 0);
     size_t n = head + ss->len;
@@ -214,7 +242,7 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
 {
     if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
-        length > (long)(PEER_FIXED + TERN_SESSION_MAX + 65536) ||
+        length > (long)(sizeof(marker) + 13 + TERN_SESSION_MAX + PEER_MAX * (4 + 65536)) ||
         memcmp(*pp, marker, sizeof(marker) - 1) != 0 ||
         ((*pp)[sizeof(marker) - 1] != marker[sizeof(marker) - 1] &&
          (*pp)[sizeof(marker) - 1] != MARKER_SERVER && (*pp)[sizeof(marker) - 1] != MARKER_PEER)) {
@@ -283,18 +311,14 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return 0; /* there is no internal cache to remove it from */
 }
 
-/* compat_session_seen: tern's session callback, on a client (through
- * ssl.c, which adds the certificate, up-ref'd, and the verdict this
- * connection reports: a resumed one's come from the session it resumed) */
-void compat_session_seen(SSL *s, const uint8_t *blob, size_t len, X509 *peer, long verify_result)
+/* compat_session_seen: tern's session callback, on a client */
+void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len)
 {
+    SSL *s = arg;
     SSL_SESSION *ss = session_new(blob, len);
-    if (ss == NULL) {
-        X509_free(peer);
+    if (ss == NULL)
         return;
-    }
-    ss->peer = peer;
-    ss->verify_result = verify_result;
+    compat_client_keep_peer(s, ss);
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (s->ctx->sess_new_cb != NULL && (s->ctx->sess_cache_mode & SSL_SESS_CACHE_CLIENT)) {
@@ -309,6 +333,9 @@ int compat_session_offer(SSL *s)
 {
     if (s->session == NULL)
         return 1;
+    SSL_SESSION_up_ref(s->session);
+    SSL_SESSION_free(s->offered);
+    s->offered = s->session;
     int st = tern_config_add_session(s->cfg, s->session->blob, s->session->len);
     if (st != TERN_OK) {
         compat_fail(SSL_R_BAD_VALUE, "the session set with SSL_set_session: %s",
@@ -318,19 +345,15 @@ int compat_session_offer(SSL *s)
     return 1;
 }
 
-/* compat_resumed_peer: on a client that resumed the session it offered,
- * that session's server certificate (up-ref'd) and verdict; 0 otherwise */
-int compat_resumed_peer(const SSL *s, X509 **peer, long *verify_result)
+void compat_session_set_peer(SSL_SESSION *ss, STACK_OF(X509) * chain, long verify_result)
 {
-    if (s->server || s->conn == NULL || s->session == NULL || s->session->server ||
-        !tern_conn_resumed(s->conn))
-        return 0;
-    if (peer != NULL) {
-        *peer = s->session->peer;
-        if (*peer != NULL)
-            X509_up_ref(*peer);
-    }
-    if (verify_result != NULL)
-        *verify_result = s->session->verify_result;
-    return 1;
+    sk_X509_pop_free(ss->peer_chain, X509_free);
+    ss->peer_chain = chain;
+    ss->verify_result = verify_result;
+}
+
+STACK_OF(X509) * compat_session_peer(const SSL_SESSION *ss, long *verify_result)
+{
+    *verify_result = ss->verify_result;
+    return ss->peer_chain;
 }

@@ -128,6 +128,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->verify_mode = ctx->verify_mode;
     s->verify_depth = ctx->verify_depth;
     s->verify_cb = ctx->verify_cb;
+    s->msg_arg = ctx->msg_arg;
     s->min_version = ctx->min_version;
     s->max_version = ctx->max_version;
     s->verify_result = X509_V_OK;
@@ -159,9 +160,13 @@ void SSL_free(SSL *s)
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
     sk_X509_pop_free(s->verified, X509_free);
+    X509_free(s->own_cert);
+    sk_X509_pop_free(s->own_chain, X509_free);
+    EVP_PKEY_free(s->own_key);
     OPENSSL_free(s->host);
     OPENSSL_free(s->sni_name);
     SSL_SESSION_free(s->session);
+    SSL_SESSION_free(s->offered);
     SSL_CTX_free(s->ctx);
     SSL_CTX_free(s->session_ctx);
     OPENSSL_clear_free(s->pend, s->pend_hi); /* the part that held plaintext */
@@ -279,6 +284,18 @@ static SSL *enter(SSL *s)
 static void leave(SSL *prev)
 {
     current = prev;
+}
+
+static void msg_tramp(void *arg, tern_conn *c, const struct tern_message *m)
+{
+    SSL *s = compat_current();
+    if (s == NULL || s->ctx->msg_cb == NULL)
+        return;
+    /* before a version is agreed, the highest one offered, as OpenSSL's */
+    int version = tern_conn_version(c)               ? tern_conn_version(c)
+                  : s->max_version == TLS1_2_VERSION ? TLS1_2_VERSION
+                                                     : TLS1_3_VERSION;
+    s->ctx->msg_cb(m->sent, version, m->content_type, m->bytes, m->len, s, s->msg_arg);
 }
 
 static void keylog_tramp(void *arg, const char *line)
@@ -538,8 +555,8 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         o.name_kind = TERN_NAME_NONE;
         o.purpose = TERN_PURPOSE_CLIENT;
     } else {
-        o.name_kind = s->host != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
-        o.name = s->host;
+        o.name = compat_verify_host(st); /* client.c: the name asked for, if any */
+        o.name_kind = o.name != NULL ? TERN_NAME_HOST : TERN_NAME_NONE;
         o.purpose = TERN_PURPOSE_SERVER;
     }
     if (s->verify_depth >= 0)
@@ -602,6 +619,44 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey)
+{
+    if (cert == NULL || pkey == NULL)
+        return 1;
+    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
+    size_t lens[1 + COMPAT_MAX_CHAIN];
+    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
+    size_t n = 0;
+    int ok = 0;
+    unsigned char *key = NULL;
+    int klen = 0;
+    int len = i2d_X509(cert, &bufs[n]);
+    if (len <= 0)
+        goto out;
+    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    for (int i = 0; i < sk_X509_num(chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
+        len = i2d_X509(sk_X509_value(chain, i), &bufs[n]);
+        if (len <= 0)
+            goto out;
+        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    }
+    klen = i2d_PrivateKey(pkey, &key);
+    if (klen <= 0)
+        goto out;
+    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
+                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
+        goto out;
+    }
+    ok = 1;
+out:
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(bufs[i]);
+    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
+    return ok;
+}
+
 static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
 {
     if (ctx->alpn_len == 0)
@@ -643,26 +698,16 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
                     tern_config_error(cfg) ? tern_config_error(cfg) : "refused");
         return 0;
     }
-    if (!alpn_to_tern(cfg, ctx) || !compat_add_own_chains(cfg, ctx))
-        return 0;
     /* the callbacks find their SSL with compat_current() */
     if (ctx->keylog_cb != NULL)
         tern_config_set_keylog(cfg, keylog_tramp, NULL);
+    if (ctx->msg_cb != NULL && tern_config_set_message_callback(cfg, msg_tramp, NULL) != TERN_OK)
+        return 0;
     if (tern_config_set_trust_empty(cfg) != TERN_OK)
         return 0;
     tern_config_set_verify_callback(cfg, store_refuses, NULL);
     tern_config_set_verify_override_DANGEROUS(cfg, store_accepts, NULL);
     return 1;
-}
-
-/* session_tramp: tern's session callback on a client; the SSL_SESSION
- * keeps the server's certificate and the verdict, for a resumption to
- * report (session.c) */
-static void session_tramp(void *arg, const char *server_name, const uint8_t *blob, size_t len)
-{
-    SSL *s = arg;
-    (void)server_name;
-    compat_session_seen(s, blob, len, SSL_get1_peer_certificate(s), SSL_get_verify_result(s));
 }
 
 /* start makes the tern connection at the first handshake step. */
@@ -690,14 +735,17 @@ static int start(SSL *s)
          * name it checks */
         s->cfg = tern_config_new();
         if (s->cfg == NULL ||
-            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version, s->options))
+            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version, s->options) ||
+            !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !alpn_to_tern(s->cfg, s->ctx) || /* offered; a server's comes from its callback */
+            !compat_client_config(s))
             goto fail;
         /* Without a host name (curl sends none for an IP address) OpenSSL
          * checks no name, and neither does the store's verdict; tern wants
          * a name to make a client, and an IP literal sends no SNI. Its own
          * verdict never decides here (its trust is empty: the store's does),
          * so the unspecified address stands in. */
-        tern_config_set_session_callback(s->cfg, session_tramp, s);
+        tern_config_set_session_callback(s->cfg, compat_session_seen, s);
         if (!compat_session_offer(s))
             goto fail;
         s->conn = tern_conn_new_client(s->cfg, s->host != NULL ? s->host : "::");
@@ -740,17 +788,9 @@ static int flush(SSL *s)
     }
 }
 
-/* fill reads one chunk from rbio into tern. */
-static int fill(SSL *s)
+/* read_status: what a BIO_read that gave n <= 0 means */
+static int read_status(SSL *s, int n)
 {
-    uint8_t buf[COMPAT_IO_CHUNK];
-    int n = BIO_read(s->rbio, buf, sizeof(buf));
-    if (n > 0) {
-        size_t used;
-        (void)tern_conn_feed(s->conn, buf, (size_t)n, &used);
-        OPENSSL_cleanse(buf, (size_t)n);
-        return IO_OK;
-    }
     if (BIO_should_retry(s->rbio)) {
         s->rwstate = SSL_READING;
         return IO_WANT_READ;
@@ -759,6 +799,58 @@ static int fill(SSL *s)
         return IO_EOF;
     s->sys_failed = 1;
     return IO_ERROR;
+}
+
+/* a header tern should see at once: not the start of a TLS record
+ * (content type 20 to 24, version 3.x, 1 to 2^14 + 2048 bytes), e.g.
+ * plain HTTP on a TLS port: tern refuses it without waiting for a body */
+static int header_odd(const uint8_t *h)
+{
+    size_t len = (size_t)h[3] << 8 | h[4];
+    return h[0] < 20 || h[0] > 24 || h[1] != 3 || len == 0 || len > 16384 + 2048;
+}
+
+/* fill feeds tern what rbio has of one record, as OpenSSL does without
+ * read-ahead: its 5-byte header, then exactly its body. What the peer sent
+ * behind the record stays in the BIO (the socket), where the program's
+ * poll() sees it: curl waits on the socket once SSL_pending says 0, and
+ * bytes taken ahead (a close_notify, the next response) would leave it
+ * waiting for what already arrived. A record read whole goes to tern in
+ * one piece (tern opens it without a copy); a partial body is fed as it
+ * comes. */
+static int fill(SSL *s)
+{
+    uint8_t buf[5 + COMPAT_IO_CHUNK];
+    while (s->rhdr_len < 5) {
+        int n = BIO_read(s->rbio, s->rhdr + s->rhdr_len, (int)(5 - s->rhdr_len));
+        if (n <= 0)
+            return read_status(s, n);
+        s->rhdr_len += (size_t)n;
+        if (s->rhdr_len == 5) {
+            s->rbody_left = (size_t)s->rhdr[3] << 8 | s->rhdr[4];
+            s->rhdr_fed = 0;
+        }
+    }
+    size_t off = 0, used;
+    if (!s->rhdr_fed) {
+        memcpy(buf, s->rhdr, 5);
+        off = 5;
+        if (header_odd(s->rhdr)) {
+            (void)tern_conn_feed(s->conn, buf, off, &used);
+            s->rhdr_len = 0;
+            return IO_OK;
+        }
+    }
+    size_t want = s->rbody_left < sizeof(buf) - off ? s->rbody_left : sizeof(buf) - off;
+    int n = BIO_read(s->rbio, buf + off, (int)want);
+    if (n <= 0)
+        return read_status(s, n);                               /* the header waits, fed or not */
+    (void)tern_conn_feed(s->conn, buf, off + (size_t)n, &used); /* records: nothing to wipe */
+    s->rhdr_fed = 1;
+    s->rbody_left -= (size_t)n;
+    if (s->rbody_left == 0)
+        s->rhdr_len = 0; /* the next record's header comes next */
+    return IO_OK;
 }
 
 static int verify_code(enum tern_verify_reason r)
@@ -805,6 +897,8 @@ static void take_verdict(SSL *s)
 {
     if (s->store_checked)
         return; /* the store's verdict stands */
+    if (compat_resumed_verdict(s))
+        return; /* the resumed session's */
     struct tern_verdict v;
     if (tern_conn_peer_verdict(s->conn, &v) == TERN_OK) {
         s->verify_result = verify_code(v.reason);
@@ -827,6 +921,7 @@ static int conn_failed(SSL *s)
                                                    : SSL_R_SSL_HANDSHAKE_FAILURE;
         if (tern_conn_handshake_done(s->conn))
             reason = SSL_R_PROTOCOL_IS_SHUTDOWN;
+        reason = compat_alert_reason(s, reason); /* client.c: the server's alert */
         compat_fail(reason, "%s", why != NULL ? why : tern_status_name(st));
         s->failed = 1;
     }
@@ -920,8 +1015,15 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             memcpy(buf, s->pend + s->pend_off, n);
             s->pend_off += n;
             s->pend_len -= n;
-            if (s->pend_len == 0)
+            if (s->pend_len == 0) {
                 s->pend_off = 0;
+                if (s->mode & SSL_MODE_RELEASE_BUFFERS) {
+                    /* an idle connection holds no buffer (nginx asks) */
+                    OPENSSL_clear_free(s->pend, s->pend_hi);
+                    s->pend = NULL;
+                    s->pend_hi = 0;
+                }
+            }
             *out_n = n;
             return 1;
         }
@@ -957,13 +1059,6 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
         if (r != IO_OK)
             return -1;
         r = fill(s);
-        if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
-            /* waiting for the peer with nothing held: the buffer goes
-             * until the next read needs it (nginx's idle keep-alive) */
-            OPENSSL_clear_free(s->pend, s->pend_hi);
-            s->pend = NULL;
-            s->pend_hi = 0;
-        }
         if (r == IO_WANT_READ || r == IO_ERROR)
             return -1;
         if (r == IO_EOF) {
@@ -1077,7 +1172,8 @@ int SSL_pending(const SSL *s)
 
 int SSL_has_pending(const SSL *s)
 {
-    return s->pend_len > 0;
+    /* OpenSSL's counts a record read in part too */
+    return s->pend_len > 0 || s->rhdr_len > 0;
 }
 
 static int shutdown_steps(SSL *s)
@@ -1209,9 +1305,6 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 
 long SSL_get_verify_result(const SSL *s)
 {
-    long v;
-    if (compat_resumed_peer(s, NULL, &v)) /* session.c: as the session says */
-        return v;
     return s->verify_result;
 }
 
@@ -1244,11 +1337,7 @@ int SSL_session_reused(const SSL *s)
 
 static X509 *peer_cert(const SSL *s, size_t i)
 {
-    const uint8_t *der;
-    size_t len;
-    if (s->conn == NULL || tern_conn_peer_cert_der(s->conn, i, &der, &len) != TERN_OK)
-        return NULL;
-    return d2i_X509(NULL, &der, (long)len);
+    return compat_peer_cert(s, i); /* client.c: a resumed client's from its session */
 }
 
 X509 *SSL_get1_peer_certificate(const SSL *s)
@@ -1256,8 +1345,6 @@ X509 *SSL_get1_peer_certificate(const SSL *s)
     SSL *m = (SSL *)s; /* the cache keeps pointer identity across calls */
     if (m->peer == NULL)
         m->peer = peer_cert(s, 0);
-    if (m->peer == NULL) /* a resumption: the session's (session.c) */
-        compat_resumed_peer(s, &m->peer, NULL);
     if (m->peer != NULL)
         X509_up_ref(m->peer);
     return m->peer;
@@ -1270,7 +1357,7 @@ STACK_OF(X509) * SSL_get_peer_cert_chain(const SSL *s)
         return m->peer_chain;
     if (s->conn == NULL)
         return NULL;
-    size_t n = tern_conn_peer_cert_count(s->conn);
+    size_t n = compat_peer_count(s);
     if (n == 0)
         return NULL;
     STACK_OF(X509) *sk = sk_X509_new_null();

@@ -36,33 +36,13 @@ void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *ssl, int type
 {
     /* not called; nginx uses it to refuse renegotiation, which tern never does */
 }
-void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
-                              void (*cb)(int write_p, int version, int content_type,
-                                         const void *buf, size_t len, SSL *ssl, void *arg))
-{
-    /* not called: a debugging aid only */
-}
 void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
 {
     /* no post_handshake_auth extension is sent */
 }
-void SSL_CTX_set_cert_cb(SSL_CTX *c, int (*cb)(SSL *ssl, void *arg), void *arg)
-{
-    /* not called yet: only the SSL_CTX's certificate is offered */
-}
 
 /* ---- per-SSL certificates, SRP, sendfile ---- */
 
-int SSL_use_certificate(SSL *ssl, X509 *x)
-{
-    compat_unsupported();
-    return 0;
-}
-int SSL_use_PrivateKey(SSL *ssl, EVP_PKEY *pkey)
-{
-    compat_unsupported();
-    return 0;
-}
 int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
 {
     compat_unsupported();

@@ -175,7 +175,13 @@ struct tern_client_hello_info {
     size_t n_versions;
     const uint16_t *sig_schemes; /* signature_algorithms tern knows, the client's order */
     size_t n_sig_schemes;
+    /* supported_groups as sent, known to tern or not, the client's order
+     * (at most the first TERN_HELLO_GROUPS_MAX); 0 when the extension is
+     * absent */
+    const uint16_t *groups;
+    size_t n_groups;
 };
+#define TERN_HELLO_GROUPS_MAX 64
 /* What a server-name callback decides. */
 enum tern_sni_verdict {
     TERN_SNI_CONTINUE = 0,          /* go on (after tern_conn_use_config, perhaps) */
@@ -365,6 +371,10 @@ int tern_conn_set_client_auth(tern_conn *c, enum tern_client_auth policy);
 int tern_config_set_ticket_key(tern_config *cfg, const uint8_t *secret, size_t len);
 /* The file holds 32 to 64 bytes of secret, as hex (whitespace ignored). */
 int tern_config_set_ticket_key_file(tern_config *cfg, const char *path);
+/* On a client, count = 0 takes no TLS 1.2 tickets: its ClientHello has no
+ * session_ticket extension, so TLS 1.2 resumes by session ID only (what
+ * OpenSSL's SSL_OP_NO_TICKET does on a client); TLS 1.3 tickets are taken
+ * whatever the count. */
 int tern_config_set_tickets(tern_config *cfg, unsigned count, uint32_t lifetime_s,
                             uint32_t rotation_s);
 

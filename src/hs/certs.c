@@ -347,6 +347,13 @@ static int run_sni_callback(tern_conn *c, const struct hs_exts *ext)
     struct rd alpn = {0};
     if (hs_ext_has(ext, EXT_ALPN))
         TRY(hs_read_alpn_list(c, ext->body[EXT_ALPN], &alpn));
+    /* supported_groups as sent (checked by the version's own parser) */
+    uint16_t groups[TERN_HELLO_GROUPS_MAX];
+    size_t n_groups = 0;
+    struct rd sg = ext->body[EXT_SUPPORTED_GROUPS], gl;
+    if (hs_ext_has(ext, EXT_SUPPORTED_GROUPS) && rd_prefixed16(&sg, &gl))
+        while (n_groups < TERN_HELLO_GROUPS_MAX && rd_u16(&gl, &groups[n_groups]))
+            n_groups++;
     {
         struct tern_client_hello_info info = {
             .server_name = c->server_name,
@@ -356,6 +363,8 @@ static int run_sni_callback(tern_conn *c, const struct hs_exts *ext)
             .n_versions = n_versions,
             .sig_schemes = c->peer_sigs,
             .n_sig_schemes = c->n_peer_sigs,
+            .groups = n_groups ? groups : NULL,
+            .n_groups = n_groups,
         };
         c->in_sni_cb = true;
         enum tern_sni_verdict v = cfg->server_name_cb(cfg->server_name_arg, c, &info);

@@ -26,22 +26,27 @@ void hs12_client_hello_exts(tern_conn *c, struct wr *w)
     wr_u16(w, 2);
     wr_u8(w, 1);
     wr_u8(w, 0);
+    c->offered_exts |= 1ull << EXT_EXTENDED_MASTER_SECRET | 1ull << EXT_RENEGOTIATION_INFO |
+                       1ull << EXT_EC_POINT_FORMATS;
     /* RFC 5077 §3.2: the ticket of a session to resume, or empty to ask
-     * for one. */
+     * for one; nothing from a client that takes no TLS 1.2 tickets. */
+    if (c->cfg->ticket_count == 0)
+        return;
     wr_u16(w, hs_ext_type(EXT_SESSION_TICKET));
     size_t e = wr_open_u16(w);
     if (c->t12 && c->t12->resume)
         wr_bytes(w, c->t12->resume->ticket, c->t12->resume->ticket_len);
     wr_close(w, e);
-    c->offered_exts |= 1ull << EXT_EXTENDED_MASTER_SECRET | 1ull << EXT_RENEGOTIATION_INFO |
-                       1ull << EXT_EC_POINT_FORMATS | 1ull << EXT_SESSION_TICKET;
+    c->offered_exts |= 1ull << EXT_SESSION_TICKET;
 }
 
 bool hs12_client_offer_session(tern_conn *c, const struct hs_session *s)
 {
     if (c->cfg->min_version > TERN_TLS12 || !hs_suite12(s->suite) ||
         !hs_list_has(c->cfg->suites, c->cfg->n_suites, s->suite) ||
-        (s->ticket_len == 0 && s->session_id_len == 0) || !s->ems || hs12_state_new(c) != TERN_OK)
+        (s->ticket_len == 0 && s->session_id_len == 0) ||
+        (s->ticket_len != 0 && c->cfg->ticket_count == 0) || !s->ems ||
+        hs12_state_new(c) != TERN_OK)
         return false;
     c->t12->resume = tern_memdup(s, sizeof(*s));
     if (!c->t12->resume)

@@ -406,13 +406,13 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
             continue;
         uint32_t client_age = psks[i].obfuscated_age - s.age_add;
         uint64_t our_age = now_ms - s.issued_ms;
-        bool fits = external ? hs_suite13(s.suite)->hash == hs_suite13(cho->suite)->hash
-                             : s.suite == cho->suite &&
-                                   !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
-                                   !strcmp(s.alpn, c->alpn) &&
-                                   (c->client_auth != TERN_CLIENT_AUTH_REQUIRED ||
-                                    s.peer_cert_hash_len) &&
-                                   our_age + 10000u >= client_age && client_age + 10000u >= our_age;
+        bool fits =
+            external ? hs_suite13(s.suite)->hash == hs_suite13(cho->suite)->hash
+                     : s.suite == cho->suite &&
+                           !strcmp(s.server_name, c->server_name ? c->server_name : "") &&
+                           !strcmp(s.alpn, c->alpn) &&
+                           (c->client_auth != TERN_CLIENT_AUTH_REQUIRED || s.peer_cert_hash_len) &&
+                           our_age + 10000u >= client_age && client_age + 10000u >= our_age;
         if (!fits) {
             hs_session_wipe(&s);
             continue;

@@ -52,6 +52,12 @@ stream {
     proxy_ssl_name localhost;
   }
 }" ngx_conf "$D" <<EOF2
+# an upstream with a shared zone: nginx keeps its session serialized
+# (i2d_SSL_SESSION) there and reads it back (d2i_SSL_SESSION)
+upstream tern_zone {
+  zone tern_zone 64k;
+  server 127.0.0.1:$TP;
+}
 server {
   listen 127.0.0.1:$B;
   location / { return 200 "plain backend\n"; }
@@ -59,6 +65,7 @@ server {
 server {
   listen 127.0.0.1:$H;
   location /tern/ { proxy_pass https://localhost:$TP/; $verify }
+  location /zone/ { proxy_pass https://tern_zone/; $verify proxy_ssl_name localhost; }
   location /s_server/ { proxy_pass https://localhost:$SP/; $verify }
   location /wrong-name/ { proxy_pass https://127.0.0.1:$TP/; $verify proxy_ssl_name wrong.test; }
   location /no-ca/ { proxy_pass https://localhost:$TP/; proxy_ssl_verify on;
@@ -85,7 +92,13 @@ r0=$(resumed)
 code=$(get "http://127.0.0.1:$H/tern/hello.txt")
 [ "$code" = 200 ] || fail "a proxied request on a resumed upstream session: HTTP $code"
 [ "$(resumed)" -gt "$r0" ] || fail "nginx's next upstream connection did not resume (proxy_ssl_session_reuse)"
-pass "proxy_ssl_session_reuse: the next upstream connection resumes and is still verified"
+r0=$(resumed)
+for i in 1 2 3; do
+  code=$(get "http://127.0.0.1:$H/zone/hello.txt")
+  [ "$code" = 200 ] || fail "request $i through the upstream with a shared zone: HTTP $code"
+done
+[ "$(resumed)" -ge $((r0 + 2)) ] || fail "the upstream with a shared zone did not resume (its sessions are serialized)"
+pass "proxy_ssl_session_reuse: the next upstream connection resumes and is still verified, also from a serialized session (upstream zone)"
 
 code=$(get "http://127.0.0.1:$H/s_server/")
 [ "$code" = 200 ] && grep -q 's_server' "$WORK/body" || fail "proxy to openssl s_server: $code $(head -c 300 "$WORK/body")"

@@ -46,6 +46,36 @@ static int sni_cb(SSL *s, int *al, void *arg)
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* the certificate callback (nginx's certificates named by variables):
+ * the SSL gets its own chain and key, read from CHAIN:KEY */
+static int cert_calls;
+static char cert_files[512];
+
+static int cert_cb(SSL *s, void *arg)
+{
+    cert_calls++;
+    char chain[512], *key;
+    snprintf(chain, sizeof(chain), "%s", cert_files);
+    key = strchr(chain, ':');
+    *key++ = 0;
+    BIO *b = BIO_new_file(chain, "r");
+    X509 *leaf = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    STACK_OF(X509) *rest = sk_X509_new_null();
+    X509 *ca;
+    while (b && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+        sk_X509_push(rest, ca);
+    ERR_clear_error();
+    BIO_free(b);
+    b = BIO_new_file(key, "r");
+    EVP_PKEY *pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    int ok = leaf != NULL && pkey != NULL && SSL_use_certificate(s, leaf) == 1 &&
+             SSL_set0_chain(s, rest) == 1 && SSL_use_PrivateKey(s, pkey) == 1;
+    X509_free(leaf);
+    EVP_PKEY_free(pkey);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -91,6 +121,10 @@ int main(int argc, char **argv)
         printf("callback set: %d\n", SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb) &&
                                          SSL_CTX_set_tlsext_servername_arg(ctx, &sni_calls));
     }
+    if (getenv("OSSL_SERVER_CERT_CB") != NULL) {
+        snprintf(cert_files, sizeof(cert_files), "%s", getenv("OSSL_SERVER_CERT_CB"));
+        SSL_CTX_set_cert_cb(ctx, cert_cb, NULL);
+    }
     print_errors("setup");
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -118,6 +152,9 @@ int main(int argc, char **argv)
     if (b != NULL)
         printf("servername callback: %d call(s), saw %s, SSL_CTX now %s\n", sni_calls, sni_seen,
                SSL_get_SSL_CTX(s) == second ? "second" : "first");
+    if (cert_files[0])
+        printf("certificate callback: %d call(s), SSL's certificate %s\n", cert_calls,
+               SSL_get_certificate(s) != NULL ? "set" : "none");
     if (r > 0) {
         printf("server name: %s\n", SSL_get_servername(s, TLSEXT_NAMETYPE_host_name)
                                         ? SSL_get_servername(s, TLSEXT_NAMETYPE_host_name)

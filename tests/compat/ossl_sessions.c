@@ -152,6 +152,20 @@ static void serve(SSL_CTX *ctx, int fd, int i)
            SSL_get_version(s), SSL_session_reused(s), alpn_len ? (int)alpn_len : 4,
            alpn_len ? (const char *)alpn : "none", subject, SSL_get_verify_result(s));
     X509_free(peer);
+    /* the client's groups by name (nginx's $ssl_curves) */
+    int groups[32], n = SSL_get1_groups(s, NULL);
+    char names[512] = "";
+    if (n > 0 && n <= 32 && SSL_get1_groups(s, groups) == n)
+        for (int k = 0; k < n; k++) {
+            const char *sn = (groups[k] & TLSEXT_nid_unknown) ? NULL : OBJ_nid2sn(groups[k]);
+            size_t at = strlen(names);
+            if (sn != NULL)
+                snprintf(names + at, sizeof(names) - at, "%s%s", k ? ":" : "", sn);
+            else
+                snprintf(names + at, sizeof(names) - at, "%s0x%04x", k ? ":" : "",
+                         groups[k] & 0xffff);
+        }
+    printf("conn %d: client groups %s\n", i, n > 0 ? names : "none");
     SSL_write(s, "hello\n", 6);
     char buf[256];
     if (SSL_shutdown(s) == 0)

@@ -99,3 +99,14 @@ grep -q '^servername callback: 1 call(s), saw refuse.test, SSL_CTX now first$' <
 grep -q '^accept: -1 (error 1)$' <<<"$ours" || fail "the refusing callback did not fail SSL_accept: $ours"
 grep -q '^accept: -1 (error 1)$' <<<"$deb" || fail "Debian's: $deb"
 pass "the servername callback: the name, SSL_set_SSL_CTX switching the certificate, a refusal; same on both libraries"
+
+# The certificate callback gives the SSL a certificate of its own (b.test's,
+# with SSL_use_certificate, SSL_set0_chain, SSL_use_PrivateKey): curl
+# verifies it for b.test.
+export OSSL_SERVER_CERT_CB=$D2/b.pem:$D2/b.key HOSTNAME_AT=b.test
+deb=$(run certcb-debian)
+ours=$(run certcb-tern on_tern)
+unset OSSL_SERVER_CERT_CB HOSTNAME_AT
+[ "$deb" = "$ours" ] || { diff <(echo "$deb") <(echo "$ours") || true; fail "the certificate callback: the libraries differ"; }
+grep -q '^certificate callback: 1 call(s), SSL.s certificate set$' <<<"$ours" || fail "certificate callback: $ours"
+pass "the certificate callback's own certificate for the SSL is the one sent (curl verifies b.test) on both libraries"

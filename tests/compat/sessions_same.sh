@@ -7,7 +7,8 @@
 # and each version, a full handshake, two that resume its session, and one
 # with a client certificate. Both libraries must print the same lines: which
 # connections resumed, the ALPN protocol the select callback chose, the
-# client certificate seen through the CA names sent, and which callbacks ran.
+# client's groups (SSL_get1_groups: nginx's $ssl_curves), the client
+# certificate seen through the CA names sent, and which callbacks ran.
 # Proof each run used the library it should: the server process's memory
 # map shows which libssl.so.3 it loaded.
 source "$(dirname "$0")/lib.bash"
@@ -67,6 +68,7 @@ for mode in cache internal tickets keycb fork; do
     fi
     grep -q '^conn 1: TLSv1.[23], reused 0, alpn http/1.1' <<<"$ours" || fail "$mode $v: conn 1: $ours"
     grep -q '^conn 2: TLSv1.[23], reused 1, ' <<<"$ours" || fail "$mode $v: conn 2 did not resume: $ours"
+    grep -q '^conn 1: client groups X25519:prime256v1:' <<<"$ours" || fail "$mode $v: the client's groups: $ours"
     grep -q '^conn 4: TLSv1.[23], reused 0, alpn http/1.1, client certificate /CN=a client, verify 0$' <<<"$ours" ||
       fail "$mode $v: conn 4 (client certificate): $ours"
     echo "$ours" | sed 's/^/    /'

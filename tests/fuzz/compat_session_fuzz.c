@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     one(buf, size + sizeof(marker));
     buf[sizeof(marker) - 1] = 2; /* a server's session: its ID first */
     one(buf, size + sizeof(marker));
-    buf[sizeof(marker) - 1] = 3; /* a client's with the server's certificate and verdict */
+    buf[sizeof(marker) - 1] = 3; /* a client's with the server's chain and verdict */
     one(buf, size + sizeof(marker));
     one(data, size);
     free(buf);

@@ -183,7 +183,7 @@ static void test_by_name(const struct pki *p)
 struct sni_state {
     tern_config *b_cfg; /* handed over for b.test */
     int calls;
-    bool saw_alpn, saw_versions, saw_schemes;
+    bool saw_alpn, saw_versions, saw_schemes, saw_groups;
     int use_outside; /* what tern_conn_use_config returns outside a callback */
 };
 
@@ -196,6 +196,9 @@ static enum tern_sni_verdict on_sni(void *arg, tern_conn *c,
     for (size_t i = 0; i < info->n_versions; i++)
         st->saw_versions |= info->versions[i] == TERN_TLS13;
     st->saw_schemes = info->n_sig_schemes > 0;
+    /* the client's default list starts X25519MLKEM768, X25519 */
+    st->saw_groups = info->n_groups >= 2 && info->groups[0] == TERN_GROUP_X25519MLKEM768 &&
+                     info->groups[1] == 0x001d;
     if (!info->server_name)
         return TERN_SNI_UNRECOGNIZED_NAME; /* as nginx's ssl_reject_handshake */
     if (!strcmp(info->server_name, "refused.test"))
@@ -222,7 +225,7 @@ static void test_server_name_callback(const struct pki *p)
     CHECK_EQ(tern_config_set_alpn(ccfg, protos, 1), TERN_OK);
     CHECK_EQ(tern_config_set_alpn(scfg, protos, 1), TERN_OK);
     expect_subject(ccfg, scfg, "a.test", "CN=a.test");
-    CHECK(st.saw_alpn && st.saw_versions && st.saw_schemes);
+    CHECK(st.saw_alpn && st.saw_versions && st.saw_schemes && st.saw_groups);
     /* b.test: the callback hands over the other configuration's chain. */
     expect_subject(ccfg, scfg, "b.test", "CN=b.test");
     CHECK_EQ(st.calls, 2);

@@ -896,6 +896,26 @@ static void test_resumption(void)
     CHECK(!two_visits(c, s, NULL));
     tern_config_free(c);
     tern_config_free(s);
+    /* A client taking no TLS 1.2 tickets (OpenSSL's SSL_OP_NO_TICKET)
+     * asks for none: no session_ticket extension, so a server with tickets
+     * only has nothing to resume, and one keeping sessions resumes by ID. */
+    c = client12(), s = server12("server-p256");
+    CHECK_EQ(tern_config_set_tickets(c, 0, 3600, 3600), TERN_OK);
+    tern_conn *probe = tern_conn_new_client(c, "localhost");
+    size_t hello_len;
+    uint8_t *hello = take_output(probe, &hello_len);
+    size_t at = find_msg(hello, hello_len, 1);
+    CHECK(at != (size_t)-1);
+    CHECK(find_ext(hello + at, true, 35) == (size_t)-1);
+    free(hello);
+    tern_conn_free(probe);
+    CHECK(!two_visits(c, s, NULL));
+    tern_config *keeper = server12("server-p256");
+    CHECK_EQ(tern_config_set_session_cache(keeper, 16), TERN_OK);
+    CHECK(two_visits(c, keeper, NULL));
+    tern_config_free(c);
+    tern_config_free(s);
+    tern_config_free(keeper);
     /* Mutual TLS required: the resumed session keeps the client's identity. */
     c = client12(), s = server12("server-p256");
     CHECK_EQ(tern_config_set_client_auth(s, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
