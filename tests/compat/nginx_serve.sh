@@ -38,6 +38,8 @@ pass "tern get fetched over TLS 1.3 with X25519MLKEM768 (\$ssl_curve 0x11ec)"
 body=$(curl -sS --fail --cacert "$CA" "$U/") || fail "curl (Debian's OpenSSL) from nginx on tern"
 [ "$body" = "hello from nginx" ] || fail "curl read '$body'"
 [ "$(field 3)" = TLSv1.3 ] && [ "$(field 5)" = X25519 ] || fail "curl: $(ngx_last "$D")"
+# $ssl_curves: the groups curl's ClientHello listed (SSL_get1_groups)
+grep -q '"X25519:prime256v1:' <<<"$(ngx_last "$D")" || fail "\$ssl_curves does not list curl's groups: $(ngx_last "$D")"
 cmp <(curl -sS --fail --cacert "$CA" "$U/big.bin") "$D/html/big.bin" || fail "big.bin came back different"
 body=$(curl -sS --fail --cacert "$CA" --tls-max 1.2 "$U/") || fail "curl --tls-max 1.2"
 [ "$(field 3)" = TLSv1.2 ] || fail "curl --tls-max 1.2: $(ngx_last "$D")"
