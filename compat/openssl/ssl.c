@@ -1059,6 +1059,14 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
         if (r != IO_OK)
             return -1;
         r = fill(s);
+        if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
+            /* waiting for the peer with nothing held: the buffer this call
+             * took goes too (nginx reads until WANT_READ, so an idle
+             * keep-alive connection would keep one otherwise) */
+            OPENSSL_clear_free(s->pend, s->pend_hi);
+            s->pend = NULL;
+            s->pend_hi = 0;
+        }
         if (r == IO_WANT_READ || r == IO_ERROR)
             return -1;
         if (r == IO_EOF) {
