@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-nginx: Debian's nginx with the same configuration on tern's
-# libssl.so.3 and on Debian's OpenSSL, one worker, measured in one run:
+# libssl.so.3 and on Debian's OpenSSL, one worker, measured in one run
+# (ROUNDS rounds, the libraries alternating; NEW, HOLD, WRK_SECONDS below):
 #   - the worker's CPU time (utime+stime from /proc/PID/stat) per new TLS
 #     connection: NEW full handshakes (no resumption: no cache, no
 #     tickets), each with one GET, from a Python client whose own cost is
@@ -27,7 +28,7 @@ mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
 # run LIB: sets R_CPU (µs per new connection), R_RPS, R_RSS, R_PSS (bytes
 # per idle connection), R_BASE (the idle worker's Rss, kB)
 run() {
-  local lib=$1 p d=$WORK/ngx-$1 w t0 t1 hz rss0 pss0 rss1 pss1 fifo out
+  local lib=$1 p d=$WORK/ngx-$1-$round w t0 t1 hz rss0 pss0 rss1 pss1 fifo out
   p=$(free_port)
   NGX_CONNECTIONS=$((HOLD + 200)) ngx_conf "$d" <<EOF2
 access_log off;
@@ -63,16 +64,16 @@ EOF2
   rss0=$(mem_kb "$w" Rss) pss0=$(mem_kb "$w" Pss)
   R_BASE=$rss0
   echo "[${SECONDS}s] $lib: $HOLD idle connections" >&2
-  fifo=$WORK/fifo-$lib
+  fifo=$WORK/fifo-$lib-$RANDOM
   mkfifo "$fifo"
-  python3 "$CLIENT" hold "$p" "$CA" "$HOLD" "$fifo" >"$WORK/hold-$lib.out" &
+  python3 "$CLIENT" hold "$p" "$CA" "$HOLD" "$fifo" >"$WORK/hold-$lib.$round.out" &
   local hp=$!
   for _ in $(seq 600); do
-    grep -q ready "$WORK/hold-$lib.out" && break
+    grep -q ready "$WORK/hold-$lib.$round.out" && break
     kill -0 "$hp" 2>/dev/null || fail "the holding client failed on $lib"
     sleep 0.1
   done
-  grep -q ready "$WORK/hold-$lib.out" || fail "the holding client never got $HOLD connections up on $lib"
+  grep -q ready "$WORK/hold-$lib.$round.out" || fail "the holding client never got $HOLD connections up on $lib"
   sleep 0.5
   rss1=$(mem_kb "$w" Rss) pss1=$(mem_kb "$w" Pss)
   echo >"$fifo"
@@ -82,16 +83,28 @@ EOF2
   ngx_no_alerts "$d"
 }
 
-run openssl
-O_CPU=$R_CPU O_RPS=$R_RPS O_RSS=$R_RSS O_PSS=$R_PSS O_BASE=$R_BASE
-run tern
-T_CPU=$R_CPU T_RPS=$R_RPS T_RSS=$R_RSS T_PSS=$R_PSS T_BASE=$R_BASE
+# ROUNDS rounds, the two libraries alternating (the machine's other load
+# moves the figures from one minute to the next); each figure is the mean
+# over the rounds, and the CPU ratio of each round is printed too.
+ROUNDS=${ROUNDS:-2}
+O_CPU=0 O_RPS=0 O_RSS=0 O_PSS=0 T_CPU=0 T_RPS=0 T_RSS=0 T_PSS=0 CPU_ROUNDS=""
+for round in $(seq "$ROUNDS"); do
+  run openssl
+  O_CPU=$((O_CPU + R_CPU)) O_RPS=$((O_RPS + R_RPS)) O_RSS=$((O_RSS + R_RSS)) O_PSS=$((O_PSS + R_PSS)) O_BASE=$R_BASE
+  oc=$R_CPU
+  run tern
+  T_CPU=$((T_CPU + R_CPU)) T_RPS=$((T_RPS + R_RPS)) T_RSS=$((T_RSS + R_RSS)) T_PSS=$((T_PSS + R_PSS)) T_BASE=$R_BASE
+  CPU_ROUNDS="$CPU_ROUNDS $(awk -v a="$R_CPU" -v b="$oc" 'BEGIN { printf "%d/%d", a, b }')"
+done
+for v in O_CPU O_RPS O_RSS O_PSS T_CPU T_RPS T_RSS T_PSS; do
+  printf -v "$v" '%d' $((${!v} / ROUNDS))
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "-" && r <= t) ? "met" : "MISSED" }'; }
 cpu_r=$(ratio "$T_CPU" "$O_CPU") pss_r=$(ratio "$T_PSS" "$O_PSS") rss_r=$(ratio "$T_RSS" "$O_RSS")
 echo
-echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker; $NEW new connections, wrk ${WRK_SECONDS}s x 50, $HOLD idle"
+echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'), one worker; $ROUNDS rounds of $NEW new connections, wrk ${WRK_SECONDS}s x 50, $HOLD idle"
 printf '%-34s %12s %12s %8s\n' "" "tern" "OpenSSL" "tern/OpenSSL"
 printf '%-34s %12s %12s %8s  %s\n' "worker CPU per new connection (µs)" "$T_CPU" "$O_CPU" "$cpu_r" \
   "target <= 0.70: $(verdict "$cpu_r" 0.70)"
@@ -100,3 +113,4 @@ printf '%-34s %12s %12s %8s  %s\n' "Pss per idle connection (bytes)" "$T_PSS" "$
   "target <= 0.50: $(verdict "$pss_r" 0.50)"
 printf '%-34s %12s %12s %8s\n' "Rss per idle connection (bytes)" "$T_RSS" "$O_RSS" "$rss_r"
 printf '%-34s %12s %12s\n' "idle worker Rss (kB)" "$T_BASE" "$O_BASE"
+echo "CPU per new connection in each round, tern/OpenSSL (µs):$CPU_ROUNDS"
