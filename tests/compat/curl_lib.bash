@@ -121,7 +121,7 @@ tern_hello_json() {
 tern_hello_s_server() {
   awk '/ClientHello, Length=/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$2" >"$2.hello"
   if [ "$1" = 1.3 ]; then
-    grep -a -A1 'extension_type=supported_groups' "$2.hello" | grep -q 'UNKNOWN (4588)'
+    grep -q 'UNKNOWN (4588)' <<<"$(grep -a -A1 'extension_type=supported_groups' "$2.hello")"
   else
     grep -a -A4 'extension_type=supported_groups' "$2.hello" | tr -s ' ' >"$2.groups"
     grep -a -q 'cipher_suites (len=12)' "$2.hello" &&
