@@ -42,11 +42,7 @@ tern_hello_json 1.3 || fail "expired: the last ClientHello is not tern's"
 pass "an expired certificate: 60, 'certificate has expired'"
 
 # TLS 1.1 only: Debian's OpenSSL needs security level 0 to offer it
-SP=$(free_port)
-stdbuf -oL openssl s_server -accept "127.0.0.1:$SP" -cert "$P/leaf.pem" -key "$P/leaf.key" \
-  -cert_chain "$P/inter.pem" -tls1_1 -cipher DEFAULT@SECLEVEL=0 -www -trace >"$WORK/s_server.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SP" $! || fail "openssl s_server -tls1_1 did not start: $(cat "$WORK/s_server.log")"
+start_s_server -tls1_1 -cipher DEFAULT@SECLEVEL=0
 : >"$WORK/s_server.log"
 refused "a TLS 1.1 server" 35 'tlsv1 alert protocol version' --cacert "$P/root.pem" "https://localhost:$SP/"
 tern_hello_s_server 1.3 "$WORK/s_server.log" || fail "TLS 1.1: s_server's trace shows no tern ClientHello"

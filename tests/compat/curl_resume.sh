@@ -44,11 +44,7 @@ done
 
 # openssl s_server: TLS 1.2 by session ID from its cache (it would issue
 # tickets to a client asking for them), TLS 1.3 with its tickets
-SP=$(free_port)
-stdbuf -oL openssl s_server -accept "127.0.0.1:$SP" -cert "$P/leaf.pem" -key "$P/leaf.key" \
-  -cert_chain "$P/inter.pem" -www -trace >"$WORK/s_server.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SP" $! || fail "openssl s_server did not start: $(cat "$WORK/s_server.log")"
+start_s_server
 for v in 1.2 1.3; do
   : >"$WORK/s_server.log"
   out=$(on_tern timeout 30 curl -sS --fail --tls-max "$v" --cacert "$P/root.pem" -H 'Connection: close' \
