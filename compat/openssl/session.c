@@ -207,6 +207,12 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
 void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len)
 {
     SSL *s = arg;
+    /* an abbreviated TLS 1.2 handshake by session ID reuses the session
+     * offered: OpenSSL makes no new one (no new-session callback; curl
+     * would otherwise drop the one it has as "stale") */
+    if (s->offered != NULL && s->session == s->offered && !s->offered->info.by_ticket &&
+        s->offered->info.version == TERN_TLS12 && tern_conn_resumed(s->conn))
+        return;
     SSL_SESSION *ss = session_new(blob, len);
     if (ss == NULL)
         return;
