@@ -7,7 +7,7 @@ MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-asan check-clang memcheck demo fuzz bench load format format-check install clean
+.PHONY: all build check check-asan check-clang memcheck demo fuzz bench bench-nginx load format format-check install clean
 
 all: build
 
@@ -67,6 +67,13 @@ fuzz:
 BENCH_SECONDS ?= 90
 bench: build
 	BENCH_SECONDS=$(BENCH_SECONDS) build/bench/tern-bench
+
+# Debian's nginx on tern's libssl.so.3 against the same nginx on Debian's
+# OpenSSL, one worker: CPU per new TLS connection, keep-alive requests/s,
+# memory per idle connection (about a minute; not in make check).
+bench-nginx: build
+	@scripts/deps.sh load
+	bench/nginx.sh build $(CURDIR)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -29,10 +29,11 @@ check_needs=(
   "/usr/lib/python3/dist-packages/cryptography/__init__.py:python3-cryptography"
   "/usr/sbin/nginx:nginx" "/usr/lib/x86_64-linux-gnu/libcurl.so.4:libcurl4"
   "/usr/include/x86_64-linux-gnu/curl/curl.h:libcurl4-openssl-dev" "stdbuf:coreutils"
+  "/usr/lib/nginx/modules/ngx_stream_module.so:libnginx-mod-stream"
   "/usr/lib/x86_64-linux-gnu/libssl.so.3:libssl3" "/etc/ssl/certs/ca-certificates.crt:ca-certificates"
 )
 
-load_needs=("wrk:wrk" "openssl:openssl" "curl:curl")
+load_needs=("wrk:wrk" "openssl:openssl" "curl:curl" "/usr/sbin/nginx:nginx")
 
 needs=("${build_needs[@]}")
 [ "$what" = check ] && needs+=("${check_needs[@]}")

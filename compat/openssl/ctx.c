@@ -137,9 +137,10 @@ int compat_group_from_name(const char *name, size_t len, uint16_t *out)
     return 0;
 }
 
-/* groups_list keeps the groups tern offers in the given order; unknown
- * names (X448, ffdhe2048, ...) are left out; nothing left is an error, as
- * in OpenSSL. */
+/* groups_list keeps the groups tern offers in the given order; groups
+ * tern does not offer (X448, ffdhe2048, ...) are left out; a name that is
+ * no group's at all is refused, as is a list that leaves nothing, as in
+ * OpenSSL. */
 static int groups_list(SSL_CTX *ctx, const char *list)
 {
     uint16_t g[COMPAT_MAX_GROUPS];
@@ -149,6 +150,11 @@ static int groups_list(SSL_CTX *ctx, const char *list)
         const char *end = strchr(p, ':');
         size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
         uint16_t id;
+        if (!compat_group_known(p, len)) { /* extras.c */
+            compat_fail(SSL_R_BAD_VALUE, "'%.*s' (in '%s') is not the name of a group", (int)len, p,
+                        list);
+            return 0;
+        }
         if (compat_group_from_name(p, len, &id) && n < COMPAT_MAX_GROUPS) {
             int dup = 0;
             for (size_t i = 0; i < n; i++)
@@ -239,41 +245,17 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         return 1;
     case 94: /* SSL_CTRL_SET_ECDH_AUTO, gone from 3.0's headers */
     case SSL_CTRL_SET_DH_AUTO:
-        return 1;                   /* no-ops in OpenSSL 3.0 too: groups are always chosen */
-    case SSL_CTRL_EXTRA_CHAIN_CERT: /* takes the reference */
-    case SSL_CTRL_CHAIN_CERT:       /* add0 (larg 0) takes it, add1 adds one */
-        if (parg == NULL)
-            return 0;
-        if (ctx->chain == NULL && (ctx->chain = sk_X509_new_null()) == NULL)
-            return 0;
-        if (!sk_X509_push(ctx->chain, parg))
-            return 0;
-        if (cmd == SSL_CTRL_CHAIN_CERT && larg)
-            X509_up_ref(parg);
-        return 1;
-    case SSL_CTRL_CHAIN: { /* set0 (larg 0) takes the stack, set1 copies it */
-        STACK_OF(X509) *sk = parg;
-        if (sk != NULL && larg) {
-            sk = X509_chain_up_ref(sk);
-            if (sk == NULL)
-                return 0;
-        }
-        sk_X509_pop_free(ctx->chain, X509_free);
-        ctx->chain = sk;
-        return 1;
-    }
-    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
-    case SSL_CTRL_GET_CHAIN_CERTS:
-        *(STACK_OF(X509) **)parg = ctx->chain;
-        return 1;
-    case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
-        sk_X509_pop_free(ctx->chain, X509_free);
-        ctx->chain = NULL;
-        return 1;
-    default:
+        return 1; /* no-ops in OpenSSL 3.0 too: groups are always chosen */
+    default: {
+        long r = compat_chain_ctrl(ctx, cmd, larg, parg); /* certs.c */
+        if (r != -1)
+            return r;
+        if (compat_ctx_ctrl_more(ctx, cmd, larg, parg, &r)) /* extras.c */
+            return r;
         compat_fail(COMPAT_R_UNSUPPORTED,
                     "SSL_CTX_ctrl command %d is not supported by tern's libssl", cmd);
         return 0;
+    }
     }
 }
 
@@ -363,10 +345,14 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
             out[i] = group_nid(s->peer_groups[i]);
         return (long)s->n_peer_groups;
     }
-    default:
+    default: {
+        long r;
+        if (compat_ssl_ctrl_more(s, cmd, larg, parg, &r)) /* extras.c */
+            return r;
         compat_fail(COMPAT_R_UNSUPPORTED, "SSL_ctrl command %d is not supported by tern's libssl",
                     cmd);
         return 0;
+    }
     }
 }
 
@@ -383,119 +369,14 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
             (int (*)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int))fp;
         return 1;
     }
+    if (compat_ctx_callback_ctrl_more(ctx, cmd, fp)) /* extras.c */
+        return 1;
     compat_fail(COMPAT_R_UNSUPPORTED,
                 "SSL_CTX_callback_ctrl command %d is not supported by tern's libssl", cmd);
     return 0;
 }
 
 /* ---- certificates and keys ---- */
-
-int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x)
-{
-    if (x == NULL) {
-        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_CTX_use_certificate: no certificate");
-        return 0;
-    }
-    X509_up_ref(x);
-    X509_free(ctx->cert);
-    ctx->cert = x;
-    compat_changed(ctx);
-    return 1;
-}
-
-int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *pkey)
-{
-    if (pkey == NULL) {
-        compat_fail(ERR_R_PASSED_NULL_PARAMETER, "SSL_CTX_use_PrivateKey: no key");
-        return 0;
-    }
-    EVP_PKEY_up_ref(pkey);
-    EVP_PKEY_free(ctx->key);
-    ctx->key = pkey;
-    compat_changed(ctx);
-    return 1;
-}
-
-int SSL_CTX_use_certificate_file(SSL_CTX *ctx, const char *file, int type)
-{
-    BIO *b = BIO_new_file(file, "r");
-    if (b == NULL)
-        return 0;
-    X509 *x = type == SSL_FILETYPE_ASN1
-                  ? d2i_X509_bio(b, NULL)
-                  : PEM_read_bio_X509(b, NULL, ctx->passwd_cb, ctx->passwd_arg);
-    BIO_free(b);
-    if (x == NULL) {
-        compat_fail(ERR_R_PEM_LIB, "no certificate in %s", file);
-        return 0;
-    }
-    int ok = SSL_CTX_use_certificate(ctx, x);
-    X509_free(x);
-    return ok;
-}
-
-int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *file)
-{
-    BIO *b = BIO_new_file(file, "r");
-    if (b == NULL)
-        return 0;
-    int ok = 0;
-    X509 *x = PEM_read_bio_X509_AUX(b, NULL, ctx->passwd_cb, ctx->passwd_arg);
-    if (x == NULL) {
-        compat_fail(ERR_R_PEM_LIB, "no certificate in %s", file);
-        goto out;
-    }
-    if (!SSL_CTX_use_certificate(ctx, x))
-        goto out;
-    sk_X509_pop_free(ctx->chain, X509_free);
-    ctx->chain = sk_X509_new_null();
-    if (ctx->chain == NULL)
-        goto out;
-    X509 *ca;
-    while ((ca = PEM_read_bio_X509(b, NULL, ctx->passwd_cb, ctx->passwd_arg)) != NULL) {
-        if (!sk_X509_push(ctx->chain, ca)) {
-            X509_free(ca);
-            goto out;
-        }
-    }
-    ERR_clear_error(); /* the end of the file */
-    ok = 1;
-out:
-    X509_free(x);
-    BIO_free(b);
-    return ok;
-}
-
-int SSL_CTX_use_PrivateKey_file(SSL_CTX *ctx, const char *file, int type)
-{
-    BIO *b = BIO_new_file(file, "r");
-    if (b == NULL)
-        return 0;
-    EVP_PKEY *k = type == SSL_FILETYPE_ASN1
-                      ? d2i_PrivateKey_bio(b, NULL)
-                      : PEM_read_bio_PrivateKey(b, NULL, ctx->passwd_cb, ctx->passwd_arg);
-    BIO_free(b);
-    if (k == NULL) {
-        compat_fail(ERR_R_PEM_LIB, "no private key in %s", file);
-        return 0;
-    }
-    int ok = SSL_CTX_use_PrivateKey(ctx, k);
-    EVP_PKEY_free(k);
-    return ok;
-}
-
-int SSL_CTX_check_private_key(const SSL_CTX *ctx)
-{
-    if (ctx->cert == NULL || ctx->key == NULL) {
-        compat_fail(SSL_R_BAD_VALUE, "no certificate or no private key set");
-        return 0;
-    }
-    if (X509_check_private_key(ctx->cert, ctx->key) != 1) {
-        compat_fail(SSL_R_BAD_VALUE, "the private key does not match the certificate");
-        return 0;
-    }
-    return 1;
-}
 
 void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb)
 {
@@ -504,15 +385,6 @@ void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb)
 void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u)
 {
     ctx->passwd_arg = u;
-}
-
-X509 *SSL_get_certificate(const SSL *s)
-{
-    return s->own_cert != NULL ? s->own_cert : s->ctx->cert;
-}
-EVP_PKEY *SSL_get_privatekey(const SSL *s)
-{
-    return s->own_key != NULL ? s->own_key : s->ctx->key;
 }
 
 /* the SSL's own certificate: used by the handshake when set before it

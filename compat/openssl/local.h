@@ -33,6 +33,14 @@ struct ssl_cipher_st {
 #define COMPAT_PEND      (2 * 17408)
 #define COMPAT_MAX_CHAIN 10
 
+/* an SSL_CTX's certificate of one key type (RSA, ECDSA, Ed25519) */
+#define COMPAT_SLOTS 3
+struct compat_slot {
+    X509 *cert;
+    STACK_OF(X509) * chain;
+    EVP_PKEY *key;
+};
+
 struct ssl_ctx_st {
     int refs;
     const SSL_METHOD *method;
@@ -53,15 +61,18 @@ struct ssl_ctx_st {
     unsigned char *alpn;
     size_t alpn_len;
     long sess_cache_mode, sess_cache_size, timeout;
-    X509 *cert;
-    STACK_OF(X509) * chain;
-    EVP_PKEY *key;
+    struct compat_slot slot[COMPAT_SLOTS]; /* certs.c: one per key type */
+    int cur;                               /* the current slot */
+    STACK_OF(X509) * extra_certs;          /* SSL_CTX_add_extra_chain_cert */
     pem_password_cb *passwd_cb;
     void *passwd_arg;
     SSL_CTX_keylog_cb_func keylog_cb;
     int (*sni_cb)(SSL *s, int *al, void *arg); /* the servername callback */
     int (*sess_new_cb)(SSL *s, SSL_SESSION *sess);
     void *sni_arg;
+    int (*status_cb)(SSL *s, void *arg); /* OCSP stapling: kept, never called */
+    void *status_arg;
+    int read_ahead; /* SSL_CTX_set_read_ahead: kept and reported */
     /* server.c: what a server's connections share */
     SSL_SESSION *(*sess_get_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     void (*sess_remove_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
@@ -121,7 +132,8 @@ struct ssl_st {
     char store_why[320];
     /* plaintext opened by tern, not yet read: SSL_pending */
     size_t pend_off, pend_len;
-    uint8_t *pend; /* COMPAT_PEND bytes, from the first read on */
+    uint8_t *pend;  /* COMPAT_PEND bytes, from the first read on */
+    size_t pend_hi; /* how far into pend plaintext was ever written (wiped on free) */
     /* the record being read from rbio (ssl.c's fill): its header, whether
      * tern has it yet, and how much of its body is still to come */
     uint8_t rhdr[5];
@@ -153,10 +165,9 @@ SSL *compat_current(void);
 /* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
  * (versions, groups, suites, key log, message callback, verification
  * through the X509_STORE); the certificate is the caller's to add: the
- * SSL_CTX's (compat_add_own_chain) or another (compat_add_chain) */
-int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version);
-int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
-int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
+ * SSL_CTX's (compat_add_own_chains, certs.c) or another (compat_add_chain) */
+int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
+                         uint64_t options);
 
 /* server.c: the tern configuration for a server SSL (referenced: the
  * caller frees it), shared by the SSL_CTX's connections when the SSL's
@@ -225,6 +236,21 @@ const char *compat_verify_host(X509_STORE *st);
  * compat_alert_strings registers their words (client.c) */
 int compat_alert_reason(const SSL *s, int reason);
 void compat_alert_strings(void);
+
+/* certs.c: the SSL_CTX's certificate slots */
+void compat_certs_free(SSL_CTX *ctx);
+int compat_has_cert(const SSL_CTX *ctx);
+long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
+int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx);
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
+
+/* extras.c: the ctrl commands beyond the core's (stapling, groups); each
+ * returns 1 when it handled cmd (its answer in *ret) */
+int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
+int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
+int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
+/* extras.c: the version range for tern (see there) */
+void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
@@ -238,5 +264,8 @@ const SSL_CIPHER *compat_cipher(uint16_t id);
  * narrowed (tern's defaults stand). */
 size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);
+/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
+ * curve and group names, NIST's P-256 style) */
+int compat_group_known(const char *name, size_t len);
 
 #endif

@@ -297,7 +297,7 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
                                                   : TERN_SNI_HANDSHAKE_FAILURE;
         }
     }
-    if (s->ctx != before && s->ctx->cert != NULL && s->ctx->key != NULL) {
+    if (s->ctx != before && compat_has_cert(s->ctx)) {
         tern_config *other = shared_config(s->ctx);
         int ok = other != NULL && tern_conn_use_config(c, other) == TERN_OK;
         tern_config_free(other); /* the connection holds its own reference */
@@ -320,12 +320,13 @@ static enum tern_sni_verdict sni_tramp(void *arg, tern_conn *c,
 static int build(tern_config *cfg, SSL_CTX *ctx, SSL *s, int min_version, int max_version,
                  uint64_t options, int verify_mode)
 {
-    if (!compat_config_common(cfg, ctx, min_version, max_version) || !add_ca_names(cfg, ctx))
+    if (!compat_config_common(cfg, ctx, min_version, max_version, options) ||
+        !add_ca_names(cfg, ctx))
         return 0;
     /* the SSL's own certificate when it has one, else the SSL_CTX's */
     if (s != NULL && s->own_cert != NULL && s->own_key != NULL
             ? !compat_add_chain(cfg, s->own_cert, s->own_chain, s->own_key)
-            : !compat_add_own_chain(cfg, ctx))
+            : !compat_add_own_chains(cfg, ctx))
         return 0;
     int st = tern_config_set_client_auth(cfg, client_auth(verify_mode));
     tern_config_set_server_name_callback(cfg, sni_tramp, NULL);

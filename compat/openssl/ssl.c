@@ -81,9 +81,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex);
     compat_free_server(ctx);
     X509_STORE_free(ctx->store);
-    X509_free(ctx->cert);
-    sk_X509_pop_free(ctx->chain, X509_free);
-    EVP_PKEY_free(ctx->key);
+    compat_certs_free(ctx);
     OPENSSL_free(ctx->alpn);
     OPENSSL_clear_free(ctx, sizeof(*ctx)); /* the ticket secret */
 }
@@ -171,7 +169,7 @@ void SSL_free(SSL *s)
     SSL_SESSION_free(s->offered);
     SSL_CTX_free(s->ctx);
     SSL_CTX_free(s->session_ctx);
-    OPENSSL_clear_free(s->pend, COMPAT_PEND); /* it held plaintext */
+    OPENSSL_clear_free(s->pend, s->pend_hi); /* the part that held plaintext */
     OPENSSL_free(s);
 }
 
@@ -621,60 +619,6 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
-static uint16_t clamp_version(int v, uint16_t dflt)
-{
-    if (v == 0)
-        return dflt;
-    if (v < TLS1_2_VERSION)
-        return TLS1_2_VERSION; /* tern's floor holds whatever is asked */
-    if (v > TLS1_3_VERSION)
-        return TLS1_3_VERSION;
-    return (uint16_t)v;
-}
-
-int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx)
-{
-    return compat_add_chain(cfg, ctx->cert, ctx->chain, ctx->key);
-}
-
-int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey)
-{
-    if (cert == NULL || pkey == NULL)
-        return 1;
-    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
-    size_t lens[1 + COMPAT_MAX_CHAIN];
-    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
-    size_t n = 0;
-    int ok = 0;
-    unsigned char *key = NULL;
-    int klen = 0;
-    int len = i2d_X509(cert, &bufs[n]);
-    if (len <= 0)
-        goto out;
-    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    for (int i = 0; i < sk_X509_num(chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
-        len = i2d_X509(sk_X509_value(chain, i), &bufs[n]);
-        if (len <= 0)
-            goto out;
-        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    }
-    klen = i2d_PrivateKey(pkey, &key);
-    if (klen <= 0)
-        goto out;
-    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
-    if (st != TERN_OK) {
-        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
-                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
-        goto out;
-    }
-    ok = 1;
-out:
-    for (size_t i = 0; i < n; i++)
-        OPENSSL_free(bufs[i]);
-    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
-    return ok;
-}
-
 static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
 {
     if (ctx->alpn_len == 0)
@@ -692,10 +636,12 @@ static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
     return ok;
 }
 
-int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version)
+int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
+                         uint64_t options)
 {
-    int st = tern_config_set_versions(cfg, clamp_version(min_version, TLS1_2_VERSION),
-                                      clamp_version(max_version, TLS1_3_VERSION));
+    uint16_t lo, hi;
+    compat_versions(options, min_version, max_version, &lo, &hi); /* extras.c */
+    int st = tern_config_set_versions(cfg, lo, hi);
     if (st != TERN_OK) {
         compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
                     "no version between the minimum 0x%04x and maximum 0x%04x that tern "
@@ -751,8 +697,8 @@ static int start(SSL *s)
          * name it checks */
         s->cfg = tern_config_new();
         if (s->cfg == NULL ||
-            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version) ||
-            !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version, s->options) ||
+            !compat_add_own_chains(s->cfg, s->ctx) || /* a client certificate */
             !alpn_to_tern(s->cfg, s->ctx) || /* offered; a server's comes from its callback */
             !compat_client_config(s))
             goto fail;
@@ -1055,6 +1001,8 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             if (st != TERN_OK || n == 0)
                 break;
             s->pend_len += n;
+            if (s->pend_len > s->pend_hi) /* written from pend's start */
+                s->pend_hi = s->pend_len;
         }
         if (s->pend_len > 0)
             continue;
@@ -1072,6 +1020,13 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
         if (r != IO_OK)
             return -1;
         r = fill(s);
+        if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
+            /* waiting for the peer with nothing held: the buffer goes
+             * until the next read needs it (nginx's idle keep-alive) */
+            OPENSSL_clear_free(s->pend, s->pend_hi);
+            s->pend = NULL;
+            s->pend_hi = 0;
+        }
         if (r == IO_WANT_READ || r == IO_ERROR)
             return -1;
         if (r == IO_EOF) {
@@ -1318,7 +1273,7 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 
 long SSL_get_verify_result(const SSL *s)
 {
-    return s->verify_result;
+    return s->verify_result; /* a resumed client's from its session (client.c) */
 }
 
 STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)

@@ -41,7 +41,7 @@ void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)
     /* no post_handshake_auth extension is sent */
 }
 
-/* ---- per-SSL certificates, SRP, SSL_CONF, sendfile ---- */
+/* ---- per-SSL certificates, SRP, sendfile ---- */
 
 int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
 {
@@ -49,34 +49,6 @@ int SSL_CTX_set_srp_username(SSL_CTX *ctx, char *name)
     return 0;
 }
 int SSL_CTX_set_srp_password(SSL_CTX *ctx, char *password)
-{
-    compat_unsupported();
-    return 0;
-}
-SSL_CONF_CTX *SSL_CONF_CTX_new(void)
-{
-    compat_unsupported();
-    return NULL;
-}
-void SSL_CONF_CTX_free(SSL_CONF_CTX *cctx)
-{
-    /* SSL_CONF_CTX_new never makes one */
-}
-void SSL_CONF_CTX_set_ssl_ctx(SSL_CONF_CTX *cctx, SSL_CTX *ctx) {}
-unsigned int SSL_CONF_CTX_set_flags(SSL_CONF_CTX *cctx, unsigned int flags)
-{
-    return 0;
-}
-int SSL_CONF_cmd(SSL_CONF_CTX *cctx, const char *cmd, const char *value)
-{
-    compat_unsupported();
-    return -2; /* OpenSSL's "command not recognised" */
-}
-int SSL_CONF_cmd_value_type(SSL_CONF_CTX *cctx, const char *cmd)
-{
-    return SSL_CONF_TYPE_UNKNOWN;
-}
-int SSL_CONF_CTX_finish(SSL_CONF_CTX *cctx)
 {
     compat_unsupported();
     return 0;

@@ -1,7 +1,7 @@
 /* Fuzz d2i_SSL_SESSION of the OpenSSL layer (compat/openssl/session.c): a
  * program may keep serialized sessions in files or shared memory, so the
- * bytes are not trusted. The input goes in behind the layer's marker (and
- * once as it is): a session that reads back must serialize to exactly
+ * bytes are not trusted. The input goes in behind the layer's marker, in
+ * each of its forms (and once as it is): a session that reads back must serialize to exactly
  * what was read, and every pointer stay inside the input. */
 #include <openssl/ssl.h>
 #include <stdlib.h>
@@ -44,6 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(buf, marker, sizeof(marker));
     memcpy(buf + sizeof(marker), data, size);
+    one(buf, size + sizeof(marker));
+    buf[sizeof(marker) - 1] = 2; /* a server's session: its ID first */
+    one(buf, size + sizeof(marker));
+    buf[sizeof(marker) - 1] = 3; /* a client's with the server's certificate and verdict */
     one(buf, size + sizeof(marker));
     one(data, size);
     free(buf);
