@@ -72,7 +72,9 @@ static uint16_t clamp_version(int v, uint16_t dflt)
 void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi)
 {
     *lo = clamp_version(min, TLS1_2_VERSION);
-    *hi = clamp_version(max, TLS1_3_VERSION);
+    /* a maximum below tern's floor leaves nothing (OpenSSL's "no protocols
+     * available"), rather than TLS 1.2 the program did not allow */
+    *hi = max != 0 && max < TLS1_2_VERSION ? (uint16_t)max : clamp_version(max, TLS1_3_VERSION);
     if ((options & SSL_OP_NO_TLSv1_2) && *lo < TLS1_3_VERSION)
         *lo = TLS1_3_VERSION;
     if ((options & SSL_OP_NO_TLSv1_3) && *hi > TLS1_2_VERSION)

@@ -291,6 +291,10 @@ static void msg_tramp(void *arg, tern_conn *c, const struct tern_message *m)
     SSL *s = compat_current();
     if (s == NULL || s->ctx->msg_cb == NULL)
         return;
+    /* OpenSSL 3.0 reports the ChangeCipherSpec it sends, not those it
+     * receives (its record layer takes them) */
+    if (m->content_type == TERN_CONTENT_CCS && !m->sent)
+        return;
     /* before a version is agreed, the highest one offered, as OpenSSL's */
     int version = tern_conn_version(c)               ? tern_conn_version(c)
                   : s->max_version == TLS1_2_VERSION ? TLS1_2_VERSION
@@ -641,6 +645,13 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
 {
     uint16_t lo, hi;
     compat_versions(options, min_version, max_version, &lo, &hi); /* extras.c */
+    if (hi < lo) {
+        compat_fail(SSL_R_NO_PROTOCOLS_AVAILABLE,
+                    "no version left: the maximum 0x%04x (or the options) is below TLS 1.2, "
+                    "and tern never negotiates TLS 1.1 or older",
+                    (unsigned)max_version);
+        return 0;
+    }
     int st = tern_config_set_versions(cfg, lo, hi);
     if (st != TERN_OK) {
         compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,

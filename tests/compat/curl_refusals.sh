@@ -28,6 +28,13 @@ refused "an unknown CA" 60 'SSL certificate problem: unable to get local issuer 
 tern_hello_json 1.3 || fail "an unknown CA: the last ClientHello is not tern's"
 pass "an unknown CA: 60, 'unable to get local issuer certificate'"
 
+# A client allowed nothing tern speaks (curl --tls-max 1.1): both
+# libraries refuse before anything is sent (35, "no protocols available"),
+# rather than tern quietly using TLS 1.2
+refused "--tls-max 1.1" 35 'no protocols available' --tls-max 1.1 \
+  --cacert "$P/root.pem" "https://localhost:$GOOD/hello.txt"
+pass "--tls-max 1.1: 35, 'no protocols available' on both libraries"
+
 refused "a host name the certificate does not cover" 60 \
   "SSL: no alternative certificate subject name matches target host name 'elsewhere.test'" \
   --cacert "$P/root.pem" --resolve "elsewhere.test:$GOOD:127.0.0.1" "https://elsewhere.test:$GOOD/hello.txt"
