@@ -304,11 +304,10 @@ static int slot_used(const SSL *s)
 
 /* SSL_get_certificate: the certificate the handshake used once it has
  * signed, else the SSL_CTX's current one (as OpenSSL's, which copies the
- * SSL_CTX's certificates into the SSL and selects the one used); an SSL's
- * own (SSL_use_certificate) first. */
+ * SSL_CTX's certificates into the SSL and selects the one used). */
 X509 *SSL_get_certificate(const SSL *s)
 {
-    if (s->own_cert != NULL) /* SSL_use_certificate's */
+    if (s->own_cert != NULL) /* SSL_use_certificate's (ctx.c) */
         return s->own_cert;
     int i = slot_used(s);
     return s->ctx->slot[i >= 0 ? i : s->ctx->cur].cert;
@@ -321,21 +320,57 @@ EVP_PKEY *SSL_get_privatekey(const SSL *s)
     return s->ctx->slot[i >= 0 ? i : s->ctx->cur].key;
 }
 
-/* compat_add_own_chain gives tern every slot with both a certificate and
+/* compat_add_chain gives tern one chain (leaf, then the rest) and its key,
+ * as DER; nothing when either is missing */
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey)
+{
+    if (cert == NULL || pkey == NULL)
+        return 1;
+    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
+    size_t lens[1 + COMPAT_MAX_CHAIN];
+    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
+    size_t n = 0;
+    int ok = 0;
+    unsigned char *key = NULL;
+    int klen = 0;
+    int len = i2d_X509(cert, &bufs[n]);
+    if (len <= 0)
+        goto out;
+    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    for (int i = 0; i < sk_X509_num(chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
+        len = i2d_X509(sk_X509_value(chain, i), &bufs[n]);
+        if (len <= 0)
+            goto out;
+        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
+    }
+    klen = i2d_PrivateKey(pkey, &key);
+    if (klen <= 0)
+        goto out;
+    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
+    if (st != TERN_OK) {
+        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the %s certificate and key: %s",
+                    slot_of(pkey) >= 0 ? slot_names[slot_of(pkey)] : "",
+                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
+        goto out;
+    }
+    ok = 1;
+out:
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(bufs[i]);
+    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
+    return ok;
+}
+
+/* compat_add_own_chains gives tern every slot with both a certificate and
  * its key (leaf, then the slot's chain or the extra certificates); tern
  * picks per client. */
-int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx)
+int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx)
 {
-    for (int i = 0; i < COMPAT_SLOTS; i++) {
-        struct compat_slot *sl = &ctx->slot[i];
-        if (sl->cert == NULL || sl->key == NULL)
-            continue;
-        if (!compat_add_chain(cfg, sl->cert, sl->chain != NULL ? sl->chain : ctx->extra_certs,
-                              sl->key)) {
-            compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the SSL_CTX's %s certificate and key",
-                        slot_names[i]);
+    for (int sl = 0; sl < COMPAT_SLOTS; sl++) {
+        const struct compat_slot *slot = &ctx->slot[sl];
+        STACK_OF(X509) *chain = slot->chain != NULL ? slot->chain : ctx->extra_certs;
+        if (!compat_add_chain(cfg, slot->cert, chain, slot->key))
             return 0;
-        }
     }
     return 1;
 }

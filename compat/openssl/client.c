@@ -1,10 +1,14 @@
-/* A client's resumed connection, as OpenSSL reports it: the server's chain
- * and the verification result live in the SSL_SESSION (a resumed
- * handshake has no Certificate message), so SSL_get1_peer_certificate,
- * SSL_get_peer_cert_chain and SSL_get_verify_result answer from the
- * session that was offered and accepted. curl asks for the peer
- * certificate on every connection, resumed or not, and refuses one
- * without it ("couldn't get peer certificate", exit 60). */
+/* The client side's own parts of the layer, where OpenSSL's client
+ * behaves in ways curl relies on:
+ * - a resumed connection reports the server's chain and the verification
+ *   result from the SSL_SESSION (a resumed handshake has no Certificate
+ *   message), so SSL_get1_peer_certificate, SSL_get_peer_cert_chain and
+ *   SSL_get_verify_result answer from the session that was offered and
+ *   accepted: curl asks for the peer certificate on every connection and
+ *   refuses one without it ("couldn't get peer certificate", exit 60);
+ * - SSL_OP_NO_TICKET asks for no TLS 1.2 ticket;
+ * - a fatal alert from the server is reported as OpenSSL's reason for it;
+ * - a host name is checked only when the verification parameters ask. */
 #include "local.h"
 
 /* chain_from_conn: the peer's chain tern received, as X509s */

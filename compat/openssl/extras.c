@@ -4,7 +4,7 @@
  * those), clamped to TLS 1.2 and 1.3 (tern's floor holds whatever is
  * asked; a minimum above the maximum makes tern refuse the range). Also:
  * ctrl commands beyond the core's that nginx sends: OCSP stapling's
- * callback (accepted, never called: tern does not staple) and
+ * callback (accepted, never called: tern does not staple);
  * read-ahead (kept and reported: how much tern reads from the BIO at once
  * is its own choice, it never holds back a record it has). */
 #include <string.h>
@@ -31,6 +31,16 @@ int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret
     default:
         return 0;
     }
+}
+
+int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret)
+{
+    (void)s;
+    (void)cmd;
+    (void)larg;
+    (void)parg;
+    (void)ret;
+    return 0; /* none beyond ctx.c's yet */
 }
 
 int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void))
@@ -62,7 +72,9 @@ static uint16_t clamp_version(int v, uint16_t dflt)
 void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi)
 {
     *lo = clamp_version(min, TLS1_2_VERSION);
-    *hi = clamp_version(max, TLS1_3_VERSION);
+    /* a maximum below tern's floor leaves nothing (OpenSSL's "no protocols
+     * available"), rather than TLS 1.2 the program did not allow */
+    *hi = max != 0 && max < TLS1_2_VERSION ? (uint16_t)max : clamp_version(max, TLS1_3_VERSION);
     if ((options & SSL_OP_NO_TLSv1_2) && *lo < TLS1_3_VERSION)
         *lo = TLS1_3_VERSION;
     if ((options & SSL_OP_NO_TLSv1_3) && *hi > TLS1_2_VERSION)

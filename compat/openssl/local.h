@@ -165,11 +165,9 @@ SSL *compat_current(void);
 /* ssl.c: what every tern configuration of this layer gets from the SSL_CTX
  * (versions, groups, suites, key log, message callback, verification
  * through the X509_STORE); the certificate is the caller's to add: the
- * SSL_CTX's (compat_add_own_chain) or another (compat_add_chain) */
+ * SSL_CTX's (compat_add_own_chains, certs.c) or another (compat_add_chain) */
 int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int max_version,
                          uint64_t options);
-int compat_add_own_chain(tern_config *cfg, SSL_CTX *ctx);
-int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
 
 /* server.c: the tern configuration for a server SSL (referenced: the
  * caller frees it), shared by the SSL_CTX's connections when the SSL's
@@ -238,27 +236,26 @@ const char *compat_verify_host(X509_STORE *st);
  * compat_alert_strings registers their words (client.c) */
 int compat_alert_reason(const SSL *s, int reason);
 void compat_alert_strings(void);
+
+/* certs.c: the SSL_CTX's certificate slots */
+void compat_certs_free(SSL_CTX *ctx);
+int compat_has_cert(const SSL_CTX *ctx);
+long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
+int compat_add_own_chains(tern_config *cfg, const SSL_CTX *ctx);
+int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey);
+
+/* extras.c: the ctrl commands beyond the core's (stapling, groups); each
+ * returns 1 when it handled cmd (its answer in *ret) */
+int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
+int compat_ssl_ctrl_more(SSL *s, int cmd, long larg, void *parg, long *ret);
+int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
+/* extras.c: the version range for tern (see there) */
+void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
 /* a server's session as tern's store hands it over (blob NULL: the ID
  * alone), and what it holds for the store (NULL for a client's) */
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
                                    size_t len);
 const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len);
-
-/* certs.c: the SSL_CTX's certificate slots (compat_add_own_chain, above,
- * gives tern every slot) */
-void compat_certs_free(SSL_CTX *ctx);
-int compat_has_cert(const SSL_CTX *ctx);
-long compat_chain_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg); /* -1: not one of its */
-
-/* extras.c: the ctrl commands beyond the core's (stapling, read-ahead);
- * each returns 1 when it handled cmd (its answer in *ret) */
-int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret);
-int compat_ctx_callback_ctrl_more(SSL_CTX *ctx, int cmd, void (*fp)(void));
-/* extras.c: the version range for tern (see there) */
-void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t *hi);
-/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
- * curve and group names, NIST's P-256 style) */
-int compat_group_known(const char *name, size_t len);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);
@@ -267,5 +264,8 @@ const SSL_CIPHER *compat_cipher(uint16_t id);
  * narrowed (tern's defaults stand). */
 size_t compat_suites(const SSL_CTX *ctx, uint16_t *out, size_t cap);
 int compat_group_from_name(const char *name, size_t len, uint16_t *out);
+/* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
+ * curve and group names, NIST's P-256 style) */
+int compat_group_known(const char *name, size_t len);
 
 #endif

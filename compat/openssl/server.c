@@ -326,7 +326,7 @@ static int build(tern_config *cfg, SSL_CTX *ctx, SSL *s, int min_version, int ma
     /* the SSL's own certificate when it has one, else the SSL_CTX's */
     if (s != NULL && s->own_cert != NULL && s->own_key != NULL
             ? !compat_add_chain(cfg, s->own_cert, s->own_chain, s->own_key)
-            : !compat_add_own_chain(cfg, ctx))
+            : !compat_add_own_chains(cfg, ctx))
         return 0;
     int st = tern_config_set_client_auth(cfg, client_auth(verify_mode));
     tern_config_set_server_name_callback(cfg, sni_tramp, NULL);

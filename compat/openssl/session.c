@@ -109,16 +109,14 @@ const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len
 /* The serialized form is tern's blob behind a marker whose last byte says
  * whose session it is; a server's carries its ID first (a length byte and
  * the ID); a client's that carries the server's chain or a verdict other
- * than X509_V_OK (MARKER_PEER: programs such as nginx keep upstream
- * sessions serialized, and a resumed connection must still report them)
- * is the blob's length (4 bytes, big-endian), the blob, the verdict (8
- * bytes, two's complement), the number of certificates (1 byte) and each
- * certificate as a 4-byte length and its DER. Only this library reads it
- * back (as only OpenSSL reads OpenSSL's). */
+ * than X509_V_OK (MARKER_PEER, for a resumption to report them) is laid out
+ * at i2d_with_peer. Only this library reads it back (as only OpenSSL reads
+ * OpenSSL's). */
 static const unsigned char marker[8] = {'t', 'e', 'r', 'n', 's', 'e', 's', 1};
 #define MARKER_SERVER 2
 #define MARKER_PEER   3
-#define PEER_MAX      (1 + COMPAT_MAX_CHAIN) /* certificates kept */
+#define PEER_FIXED    (sizeof(marker) + 4 + 8 + 1)
+#define PEER_MAX_CERT 65536
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -133,19 +131,23 @@ static uint64_t get_be(const unsigned char *p, int n)
     return v;
 }
 
+/* i2d_with_peer writes MARKER_PEER's form: after the marker, the blob's
+ * length (4 bytes, big-endian) and the blob, the verdict (8 bytes, two's
+ * complement), the number of certificates (1 byte) and each one's length
+ * (4 bytes) and DER. */
 static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
 {
-    int count = sk_X509_num(ss->peer_chain);
-    if (count < 0)
-        count = 0;
-    if (count > PEER_MAX)
+    int n_certs = sk_X509_num(ss->peer_chain);
+    if (n_certs < 0)
+        n_certs = 0;
+    if (n_certs > COMPAT_MAX_CHAIN + 1)
         return 0;
-    size_t n = sizeof(marker) + 4 + ss->len + 8 + 1;
-    for (int i = 0; i < count; i++) {
-        int len = i2d_X509(sk_X509_value(ss->peer_chain, i), NULL);
-        if (len <= 0)
+    size_t n = PEER_FIXED + ss->len;
+    for (int i = 0; i < n_certs; i++) {
+        int l = i2d_X509(sk_X509_value(ss->peer_chain, i), NULL);
+        if (l <= 0)
             return 0;
-        n += 4 + (size_t)len;
+        n += 4 + (size_t)l;
     }
     if (n > INT32_MAX)
         return 0;
@@ -158,9 +160,9 @@ static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
         memcpy(p + 4, ss->blob, ss->len);
         p += 4 + ss->len;
         put_be(p, (uint64_t)(int64_t)ss->verify_result, 8);
-        p[8] = (unsigned char)count;
+        p[8] = (unsigned char)n_certs;
         p += 9;
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < n_certs; i++) {
             X509 *x = sk_X509_value(ss->peer_chain, i);
             put_be(p, (uint64_t)i2d_X509(x, NULL), 4);
             p += 4;
@@ -172,49 +174,45 @@ static int i2d_with_peer(const SSL_SESSION *ss, unsigned char **pp)
 }
 
 /* d2i_with_peer reads MARKER_PEER's form (after the marker): every length
- * within what is left, the whole input used, each certificate's DER
- * exactly as i2d writes it, and something the plain form lacks (one
- * encoding per session). */
+ * within what is left and the whole input used, each certificate's DER
+ * exactly as i2d writes it, and something in it that the plain form lacks
+ * (one encoding per session). */
 static SSL_SESSION *d2i_with_peer(const unsigned char *p, size_t left)
 {
-    if (left < 4)
+    if (left < PEER_FIXED - sizeof(marker))
         return NULL;
     size_t blob_len = (size_t)get_be(p, 4);
-    if (blob_len > TERN_SESSION_MAX || blob_len > left - 4 || left - 4 - blob_len < 9)
+    if (blob_len > TERN_SESSION_MAX || blob_len > left - (PEER_FIXED - sizeof(marker)))
         return NULL;
-    const unsigned char *q = p + 4 + blob_len, *end = p + left;
-    long verify_result = (long)(int64_t)get_be(q, 8);
-    size_t count = q[8];
-    q += 9;
-    if (count > PEER_MAX || (count == 0 && verify_result == X509_V_OK))
+    const unsigned char *tail = p + 4 + blob_len, *end = p + left;
+    long verify_result = (long)(int64_t)get_be(tail, 8);
+    int n_certs = tail[8];
+    if (n_certs > COMPAT_MAX_CHAIN + 1 || (n_certs == 0 && verify_result == X509_V_OK))
         return NULL;
     SSL_SESSION *ss = session_new(p + 4, blob_len);
-    STACK_OF(X509) *chain = count > 0 ? sk_X509_new_null() : NULL;
-    if (ss == NULL || (count > 0 && chain == NULL))
-        goto bad;
-    for (size_t i = 0; i < count; i++) {
-        if ((size_t)(end - q) < 4)
-            goto bad;
-        size_t len = (size_t)get_be(q, 4);
-        q += 4;
-        if (len == 0 || len > (size_t)(end - q) || len > INT32_MAX)
-            goto bad;
-        const unsigned char *c = q;
-        X509 *x = d2i_X509(NULL, &c, (long)len);
-        if (x == NULL || c != q + len || i2d_X509(x, NULL) != (int)len || !sk_X509_push(chain, x)) {
-            X509_free(x);
-            goto bad;
+    STACK_OF(X509) *chain = n_certs > 0 ? sk_X509_new_null() : NULL;
+    const unsigned char *c = tail + 9;
+    int ok = ss != NULL && (n_certs == 0 || chain != NULL);
+    for (int i = 0; ok && i < n_certs; i++) {
+        size_t l = (size_t)(end - c) >= 4 ? (size_t)get_be(c, 4) : SIZE_MAX;
+        if (l == SIZE_MAX || l == 0 || l > (size_t)(end - c) - 4 || l > PEER_MAX_CERT) {
+            ok = 0;
+            break;
         }
-        q += len;
+        const unsigned char *d = c + 4;
+        X509 *x = d2i_X509(NULL, &d, (long)l);
+        ok = x != NULL && d == c + 4 + l && i2d_X509(x, NULL) == (int)l && sk_X509_push(chain, x);
+        if (!ok)
+            X509_free(x);
+        c += 4 + l;
     }
-    if (q != end)
-        goto bad;
+    if (!ok || c != end) {
+        sk_X509_pop_free(chain, X509_free);
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
     compat_session_set_peer(ss, chain, verify_result);
     return ss;
-bad:
-    sk_X509_pop_free(chain, X509_free);
-    SSL_SESSION_free(ss);
-    return NULL;
 }
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
@@ -242,7 +240,8 @@ int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
 SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
 {
     if (pp == NULL || *pp == NULL || length < (long)sizeof(marker) ||
-        length > (long)(sizeof(marker) + 13 + TERN_SESSION_MAX + PEER_MAX * (4 + 65536)) ||
+        length >
+            (long)(PEER_FIXED + TERN_SESSION_MAX + (COMPAT_MAX_CHAIN + 1) * (4 + PEER_MAX_CERT)) ||
         memcmp(*pp, marker, sizeof(marker) - 1) != 0 ||
         ((*pp)[sizeof(marker) - 1] != marker[sizeof(marker) - 1] &&
          (*pp)[sizeof(marker) - 1] != MARKER_SERVER && (*pp)[sizeof(marker) - 1] != MARKER_PEER)) {
@@ -311,10 +310,18 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return 0; /* there is no internal cache to remove it from */
 }
 
-/* compat_session_seen: tern's session callback, on a client */
+/* compat_session_seen: tern's session callback, on a client; the session
+ * keeps the server's chain and the verdict (client.c), for a resumption to
+ * report as OpenSSL's */
 void compat_session_seen(void *arg, const char *server_name, const uint8_t *blob, size_t len)
 {
     SSL *s = arg;
+    /* an abbreviated TLS 1.2 handshake by session ID reuses the session
+     * offered: OpenSSL makes no new one (no new-session callback; curl
+     * would otherwise drop the one it has as "stale") */
+    if (s->offered != NULL && s->session == s->offered && !s->offered->info.by_ticket &&
+        s->offered->info.version == TERN_TLS12 && tern_conn_resumed(s->conn))
+        return;
     SSL_SESSION *ss = session_new(blob, len);
     if (ss == NULL)
         return;

@@ -291,6 +291,10 @@ static void msg_tramp(void *arg, tern_conn *c, const struct tern_message *m)
     SSL *s = compat_current();
     if (s == NULL || s->ctx->msg_cb == NULL)
         return;
+    /* OpenSSL 3.0 reports the ChangeCipherSpec it sends, not those it
+     * receives (its record layer takes them) */
+    if (m->content_type == TERN_CONTENT_CCS && !m->sent)
+        return;
     /* before a version is agreed, the highest one offered, as OpenSSL's */
     int version = tern_conn_version(c)               ? tern_conn_version(c)
                   : s->max_version == TLS1_2_VERSION ? TLS1_2_VERSION
@@ -619,44 +623,6 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
-int compat_add_chain(tern_config *cfg, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *pkey)
-{
-    if (cert == NULL || pkey == NULL)
-        return 1;
-    const uint8_t *ders[1 + COMPAT_MAX_CHAIN];
-    size_t lens[1 + COMPAT_MAX_CHAIN];
-    unsigned char *bufs[1 + COMPAT_MAX_CHAIN] = {0};
-    size_t n = 0;
-    int ok = 0;
-    unsigned char *key = NULL;
-    int klen = 0;
-    int len = i2d_X509(cert, &bufs[n]);
-    if (len <= 0)
-        goto out;
-    ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    for (int i = 0; i < sk_X509_num(chain) && n < 1 + COMPAT_MAX_CHAIN; i++) {
-        len = i2d_X509(sk_X509_value(chain, i), &bufs[n]);
-        if (len <= 0)
-            goto out;
-        ders[n] = bufs[n], lens[n] = (size_t)len, n++;
-    }
-    klen = i2d_PrivateKey(pkey, &key);
-    if (klen <= 0)
-        goto out;
-    int st = tern_config_add_cert_chain_der(cfg, ders, lens, n, key, (size_t)klen);
-    if (st != TERN_OK) {
-        compat_fail(SSL_R_SSL_HANDSHAKE_FAILURE, "the certificate and key: %s",
-                    tern_config_error(cfg) ? tern_config_error(cfg) : tern_status_name(st));
-        goto out;
-    }
-    ok = 1;
-out:
-    for (size_t i = 0; i < n; i++)
-        OPENSSL_free(bufs[i]);
-    OPENSSL_clear_free(key, klen > 0 ? (size_t)klen : 0);
-    return ok;
-}
-
 static int alpn_to_tern(tern_config *cfg, SSL_CTX *ctx)
 {
     if (ctx->alpn_len == 0)
@@ -679,6 +645,13 @@ int compat_config_common(tern_config *cfg, SSL_CTX *ctx, int min_version, int ma
 {
     uint16_t lo, hi;
     compat_versions(options, min_version, max_version, &lo, &hi); /* extras.c */
+    if (hi < lo) {
+        compat_fail(SSL_R_NO_PROTOCOLS_AVAILABLE,
+                    "no version left: the maximum 0x%04x (or the options) is below TLS 1.2, "
+                    "and tern never negotiates TLS 1.1 or older",
+                    (unsigned)max_version);
+        return 0;
+    }
     int st = tern_config_set_versions(cfg, lo, hi);
     if (st != TERN_OK) {
         compat_fail(SSL_R_UNSUPPORTED_PROTOCOL,
@@ -736,7 +709,7 @@ static int start(SSL *s)
         s->cfg = tern_config_new();
         if (s->cfg == NULL ||
             !compat_config_common(s->cfg, s->ctx, s->min_version, s->max_version, s->options) ||
-            !compat_add_own_chain(s->cfg, s->ctx) || /* a client certificate */
+            !compat_add_own_chains(s->cfg, s->ctx) || /* a client certificate */
             !alpn_to_tern(s->cfg, s->ctx) || /* offered; a server's comes from its callback */
             !compat_client_config(s))
             goto fail;
@@ -1019,7 +992,7 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
                 s->pend_off = 0;
                 if (s->mode & SSL_MODE_RELEASE_BUFFERS) {
                     /* an idle connection holds no buffer (nginx asks) */
-                    OPENSSL_clear_free(s->pend, s->pend_hi);
+                    OPENSSL_clear_free(s->pend, s->pend_hi); /* what it held */
                     s->pend = NULL;
                     s->pend_hi = 0;
                 }
@@ -1060,9 +1033,8 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             return -1;
         r = fill(s);
         if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
-            /* waiting for the peer with nothing held: the buffer this call
-             * took goes too (nginx reads until WANT_READ, so an idle
-             * keep-alive connection would keep one otherwise) */
+            /* waiting for the peer with nothing held: the buffer goes
+             * until the next read needs it (nginx's idle keep-alive) */
             OPENSSL_clear_free(s->pend, s->pend_hi);
             s->pend = NULL;
             s->pend_hi = 0;
@@ -1313,7 +1285,7 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 
 long SSL_get_verify_result(const SSL *s)
 {
-    return s->verify_result;
+    return s->verify_result; /* a resumed client's from its session (client.c) */
 }
 
 STACK_OF(X509) * SSL_get0_verified_chain(const SSL *s)

@@ -40,11 +40,7 @@ grep -q '"group","value":"x25519"' <<<"$(last ServerHello)" || fail "--curves X2
 grep -q '"groups","value":\["x25519"\]' <<<"$(last ClientHello)" || fail "--curves X25519: the ClientHello offered $(last ClientHello)"
 pass "--curves X25519MLKEM768:X25519 gives X25519MLKEM768 with tern serve; --curves X25519 offers x25519 alone"
 
-SP=$(free_port)
-stdbuf -oL openssl s_server -accept "127.0.0.1:$SP" -cert "$P/leaf.pem" -key "$P/leaf.key" \
-  -cert_chain "$P/inter.pem" -www -trace >"$WORK/s_server.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SP" $! || fail "openssl s_server did not start: $(cat "$WORK/s_server.log")"
+start_s_server
 : >"$WORK/s_server.log"
 page=$(on_tern timeout 20 curl -sS --fail --cacert "$P/root.pem" --curves X25519MLKEM768:X25519 "https://localhost:$SP/") ||
   fail "s_server, --curves X25519MLKEM768:X25519: curl on tern's libssl failed"

@@ -31,11 +31,7 @@ done
 kill "$SERVE_PID"
 
 # openssl s_server -www (Debian's OpenSSL): its page names the version
-SP=$(free_port)
-stdbuf -oL openssl s_server -accept "127.0.0.1:$SP" -cert "$P/leaf.pem" -key "$P/leaf.key" \
-  -cert_chain "$P/inter.pem" -www -trace >"$WORK/s_server.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SP" $! || fail "openssl s_server did not start: $(cat "$WORK/s_server.log")"
+start_s_server
 for v in 1.3 1.2; do
   : >"$WORK/s_server.log"
   page=$(on_tern timeout 20 curl -sS --fail --cacert "$P/root.pem" --tls-max "$v" "https://localhost:$SP/") ||

@@ -26,8 +26,8 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
     size_t len = size * n;
     if (!k->ssl_seen) {
         struct curl_tlssessioninfo *info = NULL;
-        if (curl_easy_getinfo(k->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK &&
-            info != NULL && info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
+        if (curl_easy_getinfo(k->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info != NULL &&
+            info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
             SSL *ssl = info->internals;
             const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
             printf("ssl: %s %s\n", SSL_get_version(ssl), c ? SSL_CIPHER_get_name(c) : "?");

@@ -28,6 +28,13 @@ refused "an unknown CA" 60 'SSL certificate problem: unable to get local issuer 
 tern_hello_json 1.3 || fail "an unknown CA: the last ClientHello is not tern's"
 pass "an unknown CA: 60, 'unable to get local issuer certificate'"
 
+# A client allowed nothing tern speaks (curl --tls-max 1.1): both
+# libraries refuse before anything is sent (35, "no protocols available"),
+# rather than tern quietly using TLS 1.2
+refused "--tls-max 1.1" 35 'no protocols available' --tls-max 1.1 \
+  --cacert "$P/root.pem" "https://localhost:$GOOD/hello.txt"
+pass "--tls-max 1.1: 35, 'no protocols available' on both libraries"
+
 refused "a host name the certificate does not cover" 60 \
   "SSL: no alternative certificate subject name matches target host name 'elsewhere.test'" \
   --cacert "$P/root.pem" --resolve "elsewhere.test:$GOOD:127.0.0.1" "https://elsewhere.test:$GOOD/hello.txt"
@@ -42,11 +49,7 @@ tern_hello_json 1.3 || fail "expired: the last ClientHello is not tern's"
 pass "an expired certificate: 60, 'certificate has expired'"
 
 # TLS 1.1 only: Debian's OpenSSL needs security level 0 to offer it
-SP=$(free_port)
-stdbuf -oL openssl s_server -accept "127.0.0.1:$SP" -cert "$P/leaf.pem" -key "$P/leaf.key" \
-  -cert_chain "$P/inter.pem" -tls1_1 -cipher DEFAULT@SECLEVEL=0 -www -trace >"$WORK/s_server.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SP" $! || fail "openssl s_server -tls1_1 did not start: $(cat "$WORK/s_server.log")"
+start_s_server -tls1_1 -cipher DEFAULT@SECLEVEL=0
 : >"$WORK/s_server.log"
 refused "a TLS 1.1 server" 35 'tlsv1 alert protocol version' --cacert "$P/root.pem" "https://localhost:$SP/"
 tern_hello_s_server 1.3 "$WORK/s_server.log" || fail "TLS 1.1: s_server's trace shows no tern ClientHello"

@@ -7,7 +7,7 @@
 # --crlfile (curl sets CRL_CHECK | CRL_CHECK_ALL: every CA of the chain
 # needs its CRL, and one missing is exit 60, as with OpenSSL) and
 # --pinnedpubkey (90 for another key). The server's trace shows tern's
-# ClientHello for each run on tern.
+# ClientHello for each run on tern (run after Debian's).
 source "$(dirname "$0")/curl_lib.bash"
 need curl openssl
 P=$WORK/pki
@@ -33,6 +33,7 @@ refused() {
   shift 3
   both_rc "$name" "$code" -sS "$@" "$U"
   grep -q "$msg" <<<"$ERR" || fail "$name: curl on tern's libssl said: $ERR"
+  tern_hello_json 1.3 || fail "$name: the last ClientHello in the trace is not tern's"
 }
 
 fetch "--cacert" --cacert "$P/root.pem"

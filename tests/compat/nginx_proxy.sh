@@ -80,7 +80,8 @@ get() { curl -sS -o "$WORK/body" -w '%{http_code}' "$@" 2>&1 || true; }
 
 code=$(get "http://127.0.0.1:$H/tern/hello.txt")
 [ "$code" = 200 ] && [ "$(cat "$WORK/body")" = "plain text" ] || fail "proxy to tern serve: $code $(cat "$WORK/body")"
-grep '"name":"ServerHello"' "$TLOG" | tail -1 | grep -q X25519MLKEM768 ||
+last_sh=$(grep '"name":"ServerHello"' "$TLOG" | tail -1)
+grep -q X25519MLKEM768 <<<"$last_sh" ||
   fail "nginx's upstream handshake was not tern's (no X25519MLKEM768 in tern serve's trace)"
 cmp <(curl -sS "http://127.0.0.1:$H/tern/big.bin") "$SITE/big.bin" || fail "big.bin through the proxy came back different"
 pass "proxy_pass https:// to tern serve, verified (X25519MLKEM768: nginx's client hello was tern's)"
