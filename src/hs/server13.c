@@ -537,7 +537,9 @@ int hs13_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     if (cho.group == 0 && !c->psk_ke)
         return hs_fail(c, TERN_E_MISSING_EXTENSION,
                        "ClientHello has no key_share and none of its PSKs can be resumed");
-    if (!c->resumed && c->cfg->n_certs == 0)
+    /* the certificates are those the server-name callback chose, if it
+     * chose a configuration (tern_conn_use_config) */
+    if (!c->resumed && (c->cert_cfg ? c->cert_cfg : c->cfg)->n_certs == 0)
         return hs_fail(c, TERN_E_HANDSHAKE_FAILURE,
                        "this server authenticates by PSK only, and the client offers no PSK "
                        "identity it knows (with a hash of the suite chosen, %s)",

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/nginx_lib.bash"
 need curl openssl
 ngx_pki
-P1=$(free_port) P2=$(free_port) P3=$(free_port) P4=$(free_port)
+P1=$(free_port) P2=$(free_port) P3=$(free_port) P4=$(free_port) P5=$(free_port)
 D=$WORK/ngx
 mkdir -p "$D"
 # the ECDSA key encrypted; the password file's first line is wrong, the
@@ -68,6 +68,20 @@ server {
   ssl_conf_command Options -SessionTicket,ServerPreference;
   location / { return 200 "conf\n"; }
 }
+# P5: ssl_reject_handshake in the default server: a client naming no
+# host, or another one, is refused in the handshake (the servername
+# callback runs for every ClientHello)
+server {
+  listen 127.0.0.1:$P5 ssl default_server;
+  ssl_reject_handshake on;
+}
+server {
+  listen 127.0.0.1:$P5 ssl;
+  server_name localhost;
+  ssl_certificate $ECC;
+  ssl_certificate_key $ECC_KEY;
+  location / { return 200 "named\n"; }
+}
 # P4: ssl_conf_command MaxProtocol caps at TLS 1.2
 server {
   listen 127.0.0.1:$P4 ssl;
@@ -78,7 +92,7 @@ server {
   location / { return 200 "max12\n"; }
 }
 EOF2
-ngx_start "$D" tern "$P1" "$P2" "$P3" "$P4"
+ngx_start "$D" tern "$P1" "$P2" "$P3" "$P4" "$P5"
 sc() { local p=$1; shift; timeout 10 openssl s_client -connect "127.0.0.1:$p" -CAfile "$CA" "$@" </dev/null 2>&1 || true; }
 # served: s_client completed a handshake
 served() { grep -q '^New, TLS' <<<"$1"; }
@@ -123,4 +137,16 @@ out=$(sc "$P4" -servername localhost)
 grep -q 'Protocol  *: TLSv1.2' <<<"$out" || fail "ssl_conf_command MaxProtocol TLSv1.2: $(grep -i protocol <<<"$out")"
 pass "ssl_conf_command Ciphersuites, Groups, Options and MaxProtocol take effect"
 
+body=$(curl -sS --fail --cacert "$CA" "https://localhost:$P5/") || fail "ssl_reject_handshake: the named server"
+[ "$body" = named ] || fail "ssl_reject_handshake: the named server said '$body'"
+body=$(curl -sS --fail --cacert "$CA" --tls-max 1.2 "https://localhost:$P5/") ||
+  fail "ssl_reject_handshake: the named server over TLS 1.2"
+[ "$body" = named ] || fail "ssl_reject_handshake: the named server (TLS 1.2) said '$body'"
+out=$(sc "$P5" -noservername)
+served "$out" && fail "ssl_reject_handshake: a client naming no host was served"
+grep -q 'unrecognized name' <<<"$out" ||
+  fail "ssl_reject_handshake: no refusing alert: $(grep -i alert <<<"$out")"
+out=$(sc "$P5" -servername elsewhere.test)
+served "$out" && fail "ssl_reject_handshake: a client naming another host was served"
+pass "ssl_reject_handshake: the named server serves, no name or another name is refused in the handshake"
 ngx_no_alerts "$D"
