@@ -94,3 +94,27 @@ int compat_group_known(const char *name, size_t len)
     return OBJ_sn2nid(buf) != NID_undef || OBJ_ln2nid(buf) != NID_undef ||
            EC_curve_nist2nid(buf) != NID_undef;
 }
+
+/* compat_status_reason: on a server, OpenSSL's reason for a handshake tern
+ * ended itself, where tern's status says which: programs sort failures by
+ * it (nginx logs a client's unsupported protocol or unexpected message at
+ * "info", an unknown reason at "crit"); tern's sentence stays the data */
+int compat_status_reason(const SSL *s, int st, int reason)
+{
+    if (!s->server || reason != SSL_R_SSL_HANDSHAKE_FAILURE)
+        return reason;
+    switch (st) {
+    case TERN_E_PROTOCOL_VERSION:
+        return SSL_R_UNSUPPORTED_PROTOCOL;
+    case TERN_E_UNEXPECTED_MESSAGE:
+        return SSL_R_UNEXPECTED_MESSAGE;
+    case TERN_E_BAD_RECORD_MAC:
+        return SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC;
+    case TERN_E_INAPPROPRIATE_FALLBACK:
+        return SSL_R_INAPPROPRIATE_FALLBACK;
+    case TERN_E_NO_APPLICATION_PROTOCOL:
+        return SSL_R_NO_APPLICATION_PROTOCOL;
+    default:
+        return reason;
+    }
+}

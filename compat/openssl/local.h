@@ -267,5 +267,7 @@ int compat_group_from_name(const char *name, size_t len, uint16_t *out);
 /* extras.c: a group name tern or OpenSSL knows (tern's names, libcrypto's
  * curve and group names, NIST's P-256 style) */
 int compat_group_known(const char *name, size_t len);
+/* extras.c: a server's OpenSSL reason for tern's status (see there) */
+int compat_status_reason(const SSL *s, int st, int reason);
 
 #endif

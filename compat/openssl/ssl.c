@@ -894,7 +894,8 @@ static int conn_failed(SSL *s)
                                                    : SSL_R_SSL_HANDSHAKE_FAILURE;
         if (tern_conn_handshake_done(s->conn))
             reason = SSL_R_PROTOCOL_IS_SHUTDOWN;
-        reason = compat_alert_reason(s, reason); /* client.c: the server's alert */
+        reason = compat_status_reason(s, st, reason); /* extras.c: a server's own refusals */
+        reason = compat_alert_reason(s, reason);      /* client.c: the server's alert */
         compat_fail(reason, "%s", why != NULL ? why : tern_status_name(st));
         s->failed = 1;
     }

@@ -122,6 +122,12 @@ read -r _ _ proto cipher _ <<<"$(ngx_last "$D")"
 [ "$proto" = TLSv1.2 ] && [ "$cipher" = ECDHE-ECDSA-CHACHA20-POLY1305 ] || fail "ssl_protocols/ssl_ciphers: $proto $cipher"
 out=$(sc "$P2" -servername localhost -tls1_3)
 served "$out" && fail "TLS 1.3 was served with ssl_protocols TLSv1.2"
+# nginx sorts a client's failures by OpenSSL's reason: a version the
+# server does not speak is "unsupported protocol", logged at [info] (an
+# unknown reason would be [crit], as for a fault of the server's)
+for _ in $(seq 20); do grep -q 'unsupported protocol' "$D/error.log" && break; sleep 0.05; done
+grep -q '\[info\].*SSL_do_handshake() failed (SSL: .*unsupported protocol' "$D/error.log" ||
+  fail "a TLS 1.3-only client is not logged at [info] as 'unsupported protocol': $(grep 'no TLS version' "$D/error.log")"
 out=$(sc "$P2" -servername localhost -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
 grep -q 'Cipher is ECDHE-ECDSA-AES128-GCM-SHA256' <<<"$out" && fail "a suite ssl_ciphers leaves out was served"
 pass "ssl_protocols TLSv1.2, ssl_ciphers (one suite), the key opened by ssl_password_file's second line"
