@@ -94,8 +94,14 @@ int SSL_SESSION_up_ref(SSL_SESSION *ss)
     return 1;
 }
 
+/* NULL for no session: a server has none in its servername callback, where
+ * nginx 1.22 asks SSL_get_session's for the name it was made for (a
+ * resumption's, to refuse one made for another name when it verifies
+ * clients); tern itself refuses a ticket made for another name */
 const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss)
 {
+    if (ss == NULL)
+        return NULL;
     return ss->info.server_name[0] ? ss->info.server_name : NULL;
 }
 
