@@ -137,9 +137,10 @@ int compat_group_from_name(const char *name, size_t len, uint16_t *out)
     return 0;
 }
 
-/* groups_list keeps the groups tern offers in the given order; unknown
- * names (X448, ffdhe2048, ...) are left out; nothing left is an error, as
- * in OpenSSL. */
+/* groups_list keeps the groups tern offers in the given order; groups
+ * tern does not offer (X448, ffdhe2048, ...) are left out; a name that is
+ * no group's at all is refused, as is a list that leaves nothing, as in
+ * OpenSSL. */
 static int groups_list(SSL_CTX *ctx, const char *list)
 {
     uint16_t g[COMPAT_MAX_GROUPS];
@@ -344,10 +345,14 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
             out[i] = group_nid(s->peer_groups[i]);
         return (long)s->n_peer_groups;
     }
-    default:
+    default: {
+        long r;
+        if (compat_ssl_ctrl_more(s, cmd, larg, parg, &r)) /* extras.c */
+            return r;
         compat_fail(COMPAT_R_UNSUPPORTED, "SSL_ctrl command %d is not supported by tern's libssl",
                     cmd);
         return 0;
+    }
     }
 }
 
