@@ -5,8 +5,7 @@
  * asked; a minimum above the maximum makes tern refuse the range). Also:
  * ctrl commands beyond the core's that nginx sends: OCSP stapling's
  * callback (accepted, never called: tern does not staple);
- * read-ahead (kept and reported: how much tern reads from the BIO at once
- * is its own choice, it never holds back a record it has). */
+ * read-ahead (kept and reported; ssl.c's fill reads ahead with it). */
 #include <string.h>
 
 #include <openssl/ec.h>
@@ -17,7 +16,7 @@
 int compat_ctx_ctrl_more(SSL_CTX *ctx, int cmd, long larg, void *parg, long *ret)
 {
     switch (cmd) {
-    case SSL_CTRL_SET_READ_AHEAD: /* nginx sets it; reads are tern's to size */
+    case SSL_CTRL_SET_READ_AHEAD: /* nginx sets it: fill (ssl.c) then reads ahead */
         *ret = ctx->read_ahead;
         ctx->read_ahead = (int)larg;
         return 1;

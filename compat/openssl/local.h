@@ -140,6 +140,7 @@ struct ssl_st {
     size_t rhdr_len;
     int rhdr_fed;
     size_t rbody_left;
+    int bulk; /* read-ahead (SSL_CTX_set_read_ahead): whole reads go to tern, from then on */
     X509 *peer;
     STACK_OF(X509) * peer_chain;
     STACK_OF(X509) * verified; /* SSL_get0_verified_chain: the path, leaf first */

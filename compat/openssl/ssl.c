@@ -794,6 +794,20 @@ static int header_odd(const uint8_t *h)
 static int fill(SSL *s)
 {
     uint8_t buf[5 + COMPAT_IO_CHUNK];
+    size_t used;
+    /* With read-ahead (nginx sets it) a read takes what the BIO has, as
+     * OpenSSL's does, and tern gets it all (it keeps what lies beyond a
+     * record): one read a record or more instead of two. The program
+     * asked for it, so it reads until WANT_READ before it polls. From a
+     * record boundary on, and for good: the records are tern's to split. */
+    if (s->bulk || (s->ctx->read_ahead && s->rhdr_len == 0 && s->rbody_left == 0)) {
+        s->bulk = 1;
+        int n = BIO_read(s->rbio, buf, (int)sizeof(buf));
+        if (n <= 0)
+            return read_status(s, n);
+        (void)tern_conn_feed(s->conn, buf, (size_t)n, &used); /* records: nothing to wipe */
+        return IO_OK;
+    }
     while (s->rhdr_len < 5) {
         int n = BIO_read(s->rbio, s->rhdr + s->rhdr_len, (int)(5 - s->rhdr_len));
         if (n <= 0)
@@ -804,7 +818,7 @@ static int fill(SSL *s)
             s->rhdr_fed = 0;
         }
     }
-    size_t off = 0, used;
+    size_t off = 0;
     if (!s->rhdr_fed) {
         memcpy(buf, s->rhdr, 5);
         off = 5;
