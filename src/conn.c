@@ -45,6 +45,7 @@ static tern_conn *conn_new(tern_config *cfg, bool is_server)
     c->test = cfg->test;
     c->is_server = is_server;
     c->client_auth = cfg->client_auth;
+    c->alpn = "";
     c->alert_sent = -1;
     c->start_us = now_us();
     err_init(&c->err);
@@ -105,6 +106,8 @@ void tern_conn_free(tern_conn *c)
         cry_pubkey_cleanup(&c->peer_key);
     hs_peer_free(c);
     tern_free(c->peer_subject);
+    tern_free(c->cookie);
+    hs_free_alpn(c);
     if (c->session)
         tern_free_secret(c->session, sizeof(*c->session));
     wr_free(&c->raw);

@@ -32,6 +32,7 @@ struct ssl_cipher_st {
  * at most 17408 bytes fed) can open, twice over */
 #define COMPAT_PEND      (2 * 17408)
 #define COMPAT_MAX_CHAIN 10
+#define COMPAT_WHY       320 /* room for a verification sentence */
 
 /* an SSL_CTX's certificate of one key type (RSA, ECDSA, Ed25519) */
 #define COMPAT_SLOTS 3
@@ -129,7 +130,7 @@ struct ssl_st {
     int close_flushed; /* our close_notify went out (SSL_shutdown returned 0) */
     long verify_result;
     int store_checked, store_ok; /* the chain was verified against the store */
-    char store_why[320];
+    char *store_why;             /* COMPAT_WHY bytes, allocated at the first verification */
     /* plaintext opened by tern, not yet read: SSL_pending */
     size_t pend_off, pend_len;
     uint8_t *pend;  /* COMPAT_PEND bytes, from the first read on */

@@ -160,6 +160,7 @@ void SSL_free(SSL *s)
     X509_free(s->peer);
     sk_X509_pop_free(s->peer_chain, X509_free);
     sk_X509_pop_free(s->verified, X509_free);
+    OPENSSL_free(s->store_why);
     X509_free(s->own_cert);
     sk_X509_pop_free(s->own_chain, X509_free);
     EVP_PKEY_free(s->own_key);
@@ -391,7 +392,7 @@ static void call_verify_cb(SSL *s, X509_STORE_CTX *xc, STACK_OF(X509) * chain)
                 s->store_ok = 0;
                 int e = X509_STORE_CTX_get_error(xc);
                 s->verify_result = e != X509_V_OK ? e : X509_V_ERR_APPLICATION_VERIFICATION;
-                snprintf(s->store_why, sizeof(s->store_why),
+                snprintf(s->store_why, COMPAT_WHY,
                          "the program's verify callback refused the certificate at depth %d", d);
                 return;
             }
@@ -437,7 +438,7 @@ static int store_crls(SSL *s, X509_STORE *st, tern_crl **out, size_t cap, size_t
         if (crl == NULL)
             continue;
         if (*out_n == cap) {
-            snprintf(s->store_why, sizeof(s->store_why),
+            snprintf(s->store_why, COMPAT_WHY,
                      "the X509_STORE holds more than %zu CRLs, tern's limit here", cap);
             ok = 0;
             break;
@@ -450,7 +451,7 @@ static int store_crls(SSL *s, X509_STORE *st, tern_crl **out, size_t cap, size_t
             tern_crl_parse_all(der, (size_t)len, &out[*out_n], 1, &got, why, sizeof(why)) !=
                 TERN_OK ||
             got != 1) {
-            snprintf(s->store_why, sizeof(s->store_why), "a CRL of the X509_STORE: %s",
+            snprintf(s->store_why, COMPAT_WHY, "a CRL of the X509_STORE: %s",
                      why[0] ? why : "does not encode");
             ok = 0;
         } else {
@@ -469,10 +470,17 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
 {
     if (s->store_checked)
         goto done;
+    /* the sentence's room, only for an SSL that verifies a peer (a server
+     * asking for no certificate never does) */
+    if (s->store_why == NULL && (s->store_why = OPENSSL_zalloc(COMPAT_WHY)) == NULL) {
+        if (why != NULL)
+            snprintf(why, why_cap, "out of memory");
+        return 0;
+    }
     s->store_checked = 1;
     s->store_ok = 0;
     s->verify_result = X509_V_ERR_UNSPECIFIED;
-    snprintf(s->store_why, sizeof(s->store_why), "the peer's chain could not be checked");
+    snprintf(s->store_why, COMPAT_WHY, "the peer's chain could not be checked");
     X509_STORE *st = s->ctx->store;
     STACK_OF(X509) *chain = sk_X509_new_null();
     X509_STORE_CTX *xc = X509_STORE_CTX_new();
@@ -488,8 +496,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         X509 *x = d2i_X509(NULL, &p, (long)lens[i]);
         if (x == NULL || !sk_X509_push(chain, x)) {
             X509_free(x);
-            snprintf(s->store_why, sizeof(s->store_why),
-                     "certificate %zu of the peer does not parse", i);
+            snprintf(s->store_why, COMPAT_WHY, "certificate %zu of the peer does not parse", i);
             goto out;
         }
     }
@@ -525,7 +532,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
         X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
         X509_NAME_oneline(X509_get_subject_name(top), sub, sizeof(sub));
         X509_NAME_oneline(X509_get_issuer_name(top), iss, sizeof(iss));
-        snprintf(s->store_why, sizeof(s->store_why),
+        snprintf(s->store_why, COMPAT_WHY,
                  "the peer's chain ends at '%s', whose issuer '%s' is not in the SSL_CTX's "
                  "X509_STORE",
                  sub, iss);
@@ -536,7 +543,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     char twhy[200];
     if (tern_trust_add_pem(trust, (const uint8_t *)text, (size_t)tlen, twhy, sizeof(twhy)) !=
         TERN_OK) {
-        snprintf(s->store_why, sizeof(s->store_why), "a trust anchor of the X509_STORE: %s", twhy);
+        snprintf(s->store_why, COMPAT_WHY, "a trust anchor of the X509_STORE: %s", twhy);
         goto out;
     }
     /* CRLs count only when the store's flags ask for them, as in OpenSSL
@@ -570,8 +577,7 @@ static int store_verify(SSL *s, const uint8_t *const *certs, const size_t *lens,
     int vst = tern_x509_verify_der(trust, certs, lens, n, &o, &v);
     s->verify_result = verify_code(v.reason);
     s->store_ok = vst == TERN_OK && v.reason == TERN_VERIFY_OK;
-    snprintf(s->store_why, sizeof(s->store_why), "%s",
-             v.sentence[0] ? v.sentence : tern_status_name(vst));
+    snprintf(s->store_why, COMPAT_WHY, "%s", v.sentence[0] ? v.sentence : tern_status_name(vst));
     if (s->store_ok)
         keep_path(s, &v);
     tern_verdict_cleanup(&v);

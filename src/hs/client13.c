@@ -435,11 +435,13 @@ static int on_hello_retry(tern_conn *c, struct hs_server_hello *sh, const struct
     }
     c->cookie_len = 0;
     if (x->has_cookie) {
-        if (x->cookie.len > sizeof(c->cookie))
-            return hs_fail(
-                c, TERN_E_DECODE,
-                "HelloRetryRequest: malformed cookie of %zu bytes (tern keeps up to %zu)",
-                x->cookie.len, sizeof(c->cookie));
+        if (x->cookie.len > HS_HRR_COOKIE_MAX)
+            return hs_fail(c, TERN_E_DECODE,
+                           "HelloRetryRequest: malformed cookie of %zu bytes (tern keeps up to %d)",
+                           x->cookie.len, HS_HRR_COOKIE_MAX);
+        /* kept only by a client that met a HelloRetryRequest */
+        if (!c->cookie && !(c->cookie = tern_malloc(HS_HRR_COOKIE_MAX)))
+            return hs_fail(c, TERN_E_NOMEM, "out of memory for the HelloRetryRequest's cookie");
         memcpy(c->cookie, x->cookie.p, x->cookie.len);
         c->cookie_len = x->cookie.len;
     }

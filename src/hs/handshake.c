@@ -201,9 +201,28 @@ int hs_read_alpn_choice(tern_conn *c, struct rd ext, const char *where)
         return hs_fail(c, TERN_E_ILLEGAL_PARAMETER,
                        "the server selected ALPN protocol '%.*s', which we did not offer",
                        (int)name.len, (const char *)name.p);
-    memcpy(c->alpn, name.p, name.len);
-    c->alpn[name.len] = '\0';
+    return hs_set_alpn(c, name.p, name.len);
+}
+
+int hs_set_alpn(tern_conn *c, const uint8_t *name, size_t len)
+{
+    hs_free_alpn(c);
+    if (len == 0)
+        return TERN_OK;
+    char *copy = tern_malloc(len + 1);
+    if (!copy)
+        return hs_fail(c, TERN_E_NOMEM, "out of memory for the ALPN protocol");
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    c->alpn = copy;
     return TERN_OK;
+}
+
+void hs_free_alpn(tern_conn *c)
+{
+    if (c->alpn && c->alpn[0])
+        tern_free((char *)c->alpn);
+    c->alpn = "";
 }
 
 void hs_write_alpn_choice(struct wr *w, const char *alpn)
@@ -245,7 +264,7 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
         memcpy(c->server_name, name.p, name.len);
         c->server_name[name.len] = '\0';
     }
-    c->alpn[0] = '\0';
+    hs_free_alpn(c);
     struct rd theirs = {0};
     /* Checked whether or not we speak ALPN: a malformed extension is an
      * error either way. */
@@ -261,8 +280,7 @@ int hs_read_sni_alpn(tern_conn *c, const struct hs_exts *ext)
             struct rd t = theirs, q;
             while (rd_prefixed8(&t, &q))
                 if (q.len == p.len && !memcmp(q.p, p.p, p.len)) {
-                    memcpy(c->alpn, p.p, p.len);
-                    c->alpn[p.len] = '\0';
+                    TRY(hs_set_alpn(c, p.p, p.len));
                     break;
                 }
         }

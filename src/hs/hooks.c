@@ -53,10 +53,13 @@ int hs_alpn_select(tern_conn *c, struct rd list)
     }
     int pick = c->cfg->alpn_select_cb(c->cfg->alpn_select_arg, c, names, n);
     int rc = TERN_OK;
-    c->alpn[0] = '\0';
+    hs_free_alpn(c);
     if (pick >= 0 && (size_t)pick < n) {
         size_t len = strlen(names[pick]); /* at most 255: a ProtocolName */
-        memcpy(c->alpn, names[pick], len + 1);
+        if (hs_set_alpn(c, (const uint8_t *)names[pick], len) != TERN_OK) {
+            tern_free(text);
+            return TERN_E_NOMEM;
+        }
         struct tern_trace_fact f[] = {{"alpn", c->alpn}};
         hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "ALPN chosen",
                  "The application chose the protocol from the client's list.", 0, f, 1);

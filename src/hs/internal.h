@@ -27,6 +27,7 @@
 #define HS_MAX_MESSAGE     (1u << 17) /* largest handshake message we accept */
 #define HS_MAX_CHAIN_BYTES (1u << 17) /* limit on a peer's certificate list */
 #define HS_RANDOM_LEN      32
+#define HS_HRR_COOKIE_MAX  256 /* the longest HelloRetryRequest cookie a client keeps */
 
 /* Floods a peer may not send (the "SSL Death Alert" class, CVE-2016-8610):
  * each record below costs a decryption and does nothing, so a peer gets a
@@ -257,7 +258,8 @@ struct tern_conn {
     size_t session_id_len;
     struct cry_kex kex[2]; /* client: key shares offered */
     size_t n_kex;
-    uint8_t cookie[256];
+    uint8_t
+        *cookie; /* client: the HelloRetryRequest's cookie (HS_HRR_COOKIE_MAX), NULL when none */
     size_t cookie_len;
     bool hrr_done;
     uint64_t offered_exts; /* client: extensions in our ClientHello */
@@ -287,7 +289,9 @@ struct tern_conn {
     /* negotiated */
     char *server_name;
     uint16_t version, suite, group, sig_scheme;
-    char alpn[256];
+    /* the ALPN protocol agreed: "" (static) for none, else owned
+     * (hs_set_alpn) */
+    const char *alpn;
     char *peer_subject;         /* owned (hs_peer_subject_set); NULL: none */
     uint8_t peer_cert_hash[32]; /* SHA-256 of the peer's leaf certificate */
     bool have_peer_cert_hash;
@@ -357,6 +361,11 @@ TERN_MUST_CHECK int hs_send_records(tern_conn *c, uint8_t type, const uint8_t *d
 TERN_MUST_CHECK int hs_send_key_update(tern_conn *c, int request_peer);
 /* hs_random fills buf from the provider (or the test hook). */
 TERN_MUST_CHECK int hs_random(tern_conn *c, uint8_t *buf, size_t len);
+/* hs_set_alpn records the ALPN protocol agreed (len bytes, at most 255;
+ * len 0: none); TERN_E_NOMEM with the connection failed. */
+TERN_MUST_CHECK int hs_set_alpn(tern_conn *c, const uint8_t *name, size_t len);
+void hs_free_alpn(tern_conn *c);
+
 /* hs_keylog passes one secret to the key-log callback. */
 void hs_keylog(tern_conn *c, const char *label, const uint8_t *secret, size_t len);
 /* hs_msg_pending: handshake bytes that are not yet a whole message (a key
