@@ -260,11 +260,8 @@ int cry_kex_respond(uint16_t group, const uint8_t *client_share, size_t len, uin
     if (ecdh_group(group, &curve, &pub_len)) {
         if (len != pub_len)
             return TERN_E_ILLEGAL_PARAMETER;
-        struct cry_ecdh e = {0};
-        rc = cry_ecdh_keygen(&e, curve, out_share, share_cap, out_share_len);
-        if (rc == TERN_OK)
-            rc = cry_ecdh_derive(&e, client_share, len, out_secret, secret_cap, out_secret_len);
-        cry_ecdh_cleanup(&e);
+        rc = cry_ecdh_respond(curve, client_share, len, out_share, share_cap, out_share_len,
+                              out_secret, secret_cap, out_secret_len);
     } else if (group == GROUP_X25519MLKEM768) {
         rc = hybrid_respond(client_share, len, out_share, share_cap, out_share_len, out_secret,
                             secret_cap, out_secret_len);

@@ -775,22 +775,65 @@ static const char *ecdh_group(enum cry_curve c)
     return c == CRY_P256 ? "P-256" : "P-384";
 }
 
-/* x25519_from_private makes the X25519 key of 32 private bytes (its public
- * value computed by libcrypto), through the key manager of g_algs.x25519. */
-static EVP_PKEY *x25519_from_private(const uint8_t priv[32])
+/* x25519_key makes the X25519 key of 32 private bytes and a public value
+ * taken as given, through the key manager of g_algs.x25519 (no fetch by
+ * name). libcrypto 3.0 does not check the public value against the private
+ * key: the callers pass the right one, or (x25519_ladder) a placeholder in a
+ * key that only ever derives and never leaves the function. */
+static EVP_PKEY *x25519_key(const uint8_t priv[32], const uint8_t pub[32])
 {
-    algs_init();
-    if (!g_algs.x25519)
-        return EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, 32);
     EVP_PKEY *pkey = NULL;
-    OSSL_PARAM params[2] = {
+    OSSL_PARAM params[3] = {
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, 32),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, 32),
         OSSL_PARAM_construct_end()};
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, g_algs.x25519, NULL);
     if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
         pkey = NULL;
     EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+
+/* x25519_ladder starts an X25519 key pair from 32 private bytes: a key with
+ * a placeholder public value (*tmp) and a derivation context on it (*ctx),
+ * with the real public value, X25519(priv, 9) (RFC 7748 §6.1), derived in
+ * that context against g_algs.x25519 (the base point) into pub.
+ *
+ * Why not let libcrypto 3.0 compute the public value on import: it does so
+ * with its portable fixed-base code (41 µs on the bench machine), while a
+ * derivation runs the assembly ladder (32 µs), and a server derives in the
+ * same context right after. The caller frees *ctx and then *tmp (both wipe
+ * the private key) and never lets *tmp out: its public value is wrong. */
+static bool x25519_ladder(const uint8_t priv[32], EVP_PKEY **tmp, EVP_PKEY_CTX **ctx,
+                          uint8_t pub[32])
+{
+    static const uint8_t base_point[32] = {9};
+    size_t n = 32;
+    *ctx = NULL;
+    *tmp = x25519_key(priv, base_point);
+    if (!*tmp)
+        return false;
+    *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *tmp, NULL);
+    return *ctx && EVP_PKEY_derive_init(*ctx) == 1 &&
+           EVP_PKEY_derive_set_peer_ex(*ctx, g_algs.x25519, 0) == 1 &&
+           EVP_PKEY_derive(*ctx, pub, &n) == 1 && n == 32;
+}
+
+/* x25519_from_private makes the X25519 key of 32 private bytes, its public
+ * value included (see x25519_ladder for how that value is computed). */
+static EVP_PKEY *x25519_from_private(const uint8_t priv[32])
+{
+    algs_init();
+    if (!g_algs.x25519)
+        return EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, 32);
+    EVP_PKEY *tmp, *pkey = NULL;
+    EVP_PKEY_CTX *ctx;
+    uint8_t pub[32];
+    if (x25519_ladder(priv, &tmp, &ctx, pub))
+        pkey = x25519_key(priv, pub);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(tmp);
     return pkey;
 }
 
@@ -898,29 +941,36 @@ out:
     return rc == TERN_OK ? rc : fail(rc);
 }
 
-int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, uint8_t *out,
-                    size_t cap, size_t *out_len)
+/* share_check refuses a peer's share of the wrong form for curve c, before
+ * libcrypto sees it, and sets the secret's length. */
+static int share_check(enum cry_curve c, const uint8_t *peer, size_t peer_len, size_t cap,
+                       size_t *secret_len)
 {
-    EVP_PKEY *mine = k->impl;
-    if (!mine)
-        return TERN_E_ARG;
     /* RFC 8446 §4.2.8.2 and RFC 8422 §5.4.1: X25519 shares are 32 bytes,
      * NIST curve shares the uncompressed point 0x04||X||Y (legacy_form 4);
      * compressed and infinity encodings are refused here, before libcrypto
      * would accept them. */
-    if (peer_len != ecdh_share_len(k->curve))
+    if (peer_len != ecdh_share_len(c))
         return TERN_E_ILLEGAL_PARAMETER;
-    if (k->curve != CRY_X25519 && peer[0] != 0x04)
+    if (c != CRY_X25519 && peer[0] != 0x04)
         return TERN_E_ILLEGAL_PARAMETER;
-    size_t secret_len = k->curve == CRY_X25519 ? 32 : (peer_len - 1) / 2;
-    if (cap < secret_len)
+    *secret_len = c == CRY_X25519 ? 32 : (peer_len - 1) / 2;
+    if (cap < *secret_len)
         return TERN_E_ARG;
+    return TERN_OK;
+}
 
+/* derive_with derives the secret of our key `mine` and the peer's share in
+ * ctx, a derivation context already set up on mine. The share passed
+ * share_check. Returns a status; the caller clears the error queue. */
+static int derive_with(EVP_PKEY_CTX *ctx, EVP_PKEY *mine, enum cry_curve c, const uint8_t *peer,
+                       size_t peer_len, uint8_t *out, size_t cap, size_t secret_len,
+                       size_t *out_len)
+{
     int rc = TERN_E_ILLEGAL_PARAMETER;
-    EVP_PKEY_CTX *ctx = NULL;
     EVP_PKEY *theirs = EVP_PKEY_new();
     if (!theirs)
-        return fail(TERN_E_NOMEM);
+        return TERN_E_NOMEM;
     /* Copying our key's parameters gives the peer's key its type without a
      * fetch by name (2 µs cheaper than EVP_PKEY_new_raw_public_key_ex).
      * Setting the encoded point decodes it onto the curve: libcrypto refuses
@@ -929,21 +979,15 @@ int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, ui
      * costlier full public-key check (n*Q == O) adds nothing. Any 32 bytes
      * are an X25519 public value (RFC 7748 §5). */
     if (EVP_PKEY_copy_parameters(theirs, mine) != 1 ||
-        EVP_PKEY_set1_encoded_public_key(theirs, peer, peer_len) != 1)
-        goto out;
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
-    if (!ctx || EVP_PKEY_derive_init(ctx) != 1) {
-        rc = TERN_E_INTERNAL;
-        goto out;
-    }
-    if (EVP_PKEY_derive_set_peer_ex(ctx, theirs, 0) != 1)
+        EVP_PKEY_set1_encoded_public_key(theirs, peer, peer_len) != 1 ||
+        EVP_PKEY_derive_set_peer_ex(ctx, theirs, 0) != 1)
         goto out;
     size_t n = cap;
     /* libcrypto's X25519 fails on an all-zero result (RFC 7748 §6.1),
      * which TLS must refuse (RFC 8446 §7.4.2): that failure is the peer's. */
     if (EVP_PKEY_derive(ctx, out, &n) != 1 || n != secret_len)
         goto out;
-    if (k->curve == CRY_X25519) {
+    if (c == CRY_X25519) {
         /* Belt and braces for the X25519 check above. (For the NIST curves
          * the secret is an x-coordinate, and x = 0 is a legitimate one.) */
         uint8_t acc = 0;
@@ -957,9 +1001,71 @@ int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, ui
     *out_len = n;
     rc = TERN_OK;
 out:
-    EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(theirs);
+    return rc;
+}
+
+int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, uint8_t *out,
+                    size_t cap, size_t *out_len)
+{
+    EVP_PKEY *mine = k->impl;
+    if (!mine)
+        return TERN_E_ARG;
+    size_t secret_len;
+    TRY(share_check(k->curve, peer, peer_len, cap, &secret_len));
+    int rc = TERN_E_INTERNAL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
+    if (ctx && EVP_PKEY_derive_init(ctx) == 1)
+        rc = derive_with(ctx, mine, k->curve, peer, peer_len, out, cap, secret_len, out_len);
+    EVP_PKEY_CTX_free(ctx);
     return rc == TERN_OK ? rc : fail(rc);
+}
+
+int cry_ecdh_respond(enum cry_curve c, const uint8_t *peer, size_t peer_len, uint8_t *out_pub,
+                     size_t pub_cap, size_t *out_pub_len, uint8_t *secret, size_t secret_cap,
+                     size_t *out_secret_len)
+{
+    *out_pub_len = 0;
+    *out_secret_len = 0;
+    size_t want = ecdh_share_len(c), secret_len;
+    if (want == 0)
+        return TERN_E_UNSUPPORTED;
+    if (pub_cap < want)
+        return TERN_E_ARG;
+    TRY(share_check(c, peer, peer_len, secret_cap, &secret_len));
+    algs_init();
+    bool ladder = c == CRY_X25519 && g_algs.x25519;
+#ifdef TERN_FUZZING
+    if (fuzz.deterministic)
+        ladder = false; /* the fixed keys of cry_ecdh_keygen */
+#endif
+    int rc;
+    if (!ladder) {
+        struct cry_ecdh e = {0};
+        rc = cry_ecdh_keygen(&e, c, out_pub, pub_cap, out_pub_len);
+        if (rc == TERN_OK)
+            rc = cry_ecdh_derive(&e, peer, peer_len, secret, secret_cap, out_secret_len);
+        cry_ecdh_cleanup(&e);
+        if (rc != TERN_OK)
+            *out_pub_len = 0;
+        return rc;
+    }
+    /* One key and one context for both of X25519's scalar multiplications:
+     * by the base point (our share) and by the peer's (the secret). */
+    uint8_t priv[32];
+    EVP_PKEY *tmp = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    rc = TERN_E_INTERNAL;
+    if (RAND_priv_bytes(priv, sizeof(priv)) == 1 && x25519_ladder(priv, &tmp, &ctx, out_pub))
+        rc = derive_with(ctx, tmp, c, peer, peer_len, secret, secret_cap, secret_len,
+                         out_secret_len);
+    tern_memzero(priv, sizeof(priv));
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(tmp);
+    if (rc != TERN_OK)
+        return fail(rc);
+    *out_pub_len = want;
+    return TERN_OK;
 }
 
 int cry_ecdh_x25519_from(struct cry_ecdh *k, const uint8_t priv[32], uint8_t out_pub[32])

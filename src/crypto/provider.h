@@ -164,6 +164,14 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_respond: a server's side in one call: a fresh ephemeral key, its
+ * public value written to out_pub (as cry_ecdh_keygen) and the secret it
+ * shares with the peer's share (as cry_ecdh_derive, the same checks). The
+ * key is wiped before it returns. For X25519 both scalar multiplications
+ * run as libcrypto's ladder in one context. */
+TERN_MUST_CHECK int cry_ecdh_respond(enum cry_curve c, const uint8_t *peer, size_t peer_len,
+                                     uint8_t *out_pub, size_t pub_cap, size_t *out_pub_len,
+                                     uint8_t *secret, size_t secret_cap, size_t *out_secret_len);
 /* cry_ecdh_x25519_from: an X25519 key from 32 private random bytes the
  * caller drew with cry_random_secret (the hybrid draws its ML-KEM seeds and
  * this key in one call), and its public value. */

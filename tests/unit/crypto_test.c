@@ -489,6 +489,95 @@ static void test_ecdh_x25519_rfc8448(void)
     free(spub);
 }
 
+/* The public value of a key made from known private bytes (tern computes it
+ * by a derivation against the base point, not on import): RFC 8448 §3's two
+ * X25519 key pairs, through cry_ecdh_x25519_from and through a second holder
+ * of the key (cry_ecdh_share, which asks the key itself), and the key derives
+ * RFC 8448's shared secret with the other side's public value. */
+static void test_ecdh_x25519_public_rfc8448(void)
+{
+    static const char *const privs[2] = {
+        "49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005",
+        "b1580eeadf6dd589b8ef4f2d5652578cc810e9980191ec8d058308cea216a21e"};
+    static const char *const pubs[2] = {
+        "99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c",
+        "c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f"};
+    for (int i = 0; i < 2; i++) {
+        size_t n, m;
+        uint8_t *priv = unhex(privs[i], &n);
+        uint8_t *other = unhex(pubs[1 - i], &m);
+        struct cry_ecdh k, k2;
+        uint8_t pub[32], pub2[32], out[32];
+        size_t pl, ol;
+        CHECK_EQ(cry_ecdh_x25519_from(&k, priv, pub), TERN_OK);
+        check_hex(pub, 32, pubs[i]);
+        CHECK_EQ(cry_ecdh_share(&k2, &k, pub2, sizeof(pub2), &pl), TERN_OK);
+        CHECK_EQ(pl, 32);
+        check_hex(pub2, pl, pubs[i]);
+        CHECK_EQ(cry_ecdh_derive(&k2, other, m, out, sizeof(out), &ol), TERN_OK);
+        check_hex(out, ol, "8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d");
+        cry_ecdh_cleanup(&k2);
+        cry_ecdh_cleanup(&k);
+        free(priv);
+        free(other);
+    }
+}
+
+/* cry_ecdh_respond, the server's key and secret in one call: the client's
+ * key derives the same secret from the server's share on every curve, the
+ * server's shares differ between calls (a fresh key each time), and a
+ * share of the wrong form or giving X25519's all-zero secret is refused with
+ * nothing written. */
+static void test_ecdh_respond(void)
+{
+    static const enum cry_curve curves[] = {CRY_X25519, CRY_P256, CRY_P384};
+    static const size_t share_len[] = {32, 65, 97}, secret_len[] = {32, 32, 48};
+    for (size_t i = 0; i < 3; i++) {
+        struct cry_ecdh c;
+        uint8_t cpub[97], spub[97], spub0[97], ss[48], cs[48];
+        size_t cl, sl = 99, sn = 99, cn;
+        CHECK_EQ(cry_ecdh_keygen(&c, curves[i], cpub, sizeof(cpub), &cl), TERN_OK);
+        for (int rep = 0; rep < 2; rep++) {
+            CHECK_EQ(
+                cry_ecdh_respond(curves[i], cpub, cl, spub, sizeof(spub), &sl, ss, sizeof(ss), &sn),
+                TERN_OK);
+            CHECK_EQ(sl, share_len[i]);
+            CHECK_EQ(sn, secret_len[i]);
+            CHECK_EQ(cry_ecdh_derive(&c, spub, sl, cs, sizeof(cs), &cn), TERN_OK);
+            CHECK_EQ(cn, sn);
+            CHECK_MEM(cs, ss, sn);
+            if (rep == 0)
+                memcpy(spub0, spub, sl);
+            else
+                CHECK(memcmp(spub0, spub, sl) != 0);
+        }
+        cry_ecdh_cleanup(&c);
+        /* Wrong length, too small a share buffer, too small a secret. */
+        CHECK_EQ(
+            cry_ecdh_respond(curves[i], cpub, cl - 1, spub, sizeof(spub), &sl, ss, sizeof(ss), &sn),
+            TERN_E_ILLEGAL_PARAMETER);
+        CHECK_EQ(sl, 0);
+        CHECK_EQ(sn, 0);
+        CHECK_EQ(
+            cry_ecdh_respond(curves[i], cpub, cl, spub, share_len[i] - 1, &sl, ss, sizeof(ss), &sn),
+            TERN_E_ARG);
+        CHECK_EQ(cry_ecdh_respond(curves[i], cpub, cl, spub, sizeof(spub), &sl, ss,
+                                  secret_len[i] - 1, &sn),
+                 TERN_E_ARG);
+    }
+    uint8_t zero[32] = {0}, spub[32], ss[32];
+    size_t sl = 99, sn = 99;
+    memset(ss, 0xaa, sizeof(ss));
+    CHECK_EQ(cry_ecdh_respond(CRY_X25519, zero, 32, spub, sizeof(spub), &sl, ss, sizeof(ss), &sn),
+             TERN_E_ILLEGAL_PARAMETER);
+    CHECK_EQ(sl, 0);
+    CHECK_EQ(sn, 0);
+    uint8_t acc = 0;
+    for (size_t i = 0; i < sizeof(ss); i++)
+        acc |= (uint8_t)(ss[i] ^ 0xaa);
+    CHECK(acc == 0 || memcmp(ss, zero, 32) == 0); /* untouched or wiped */
+}
+
 /* ---- keys and signatures ---- */
 
 struct keyset {
@@ -829,6 +918,8 @@ int main(void)
     RUN(test_random);
     RUN(test_ecdh_agreement);
     RUN(test_ecdh_x25519_rfc8448);
+    RUN(test_ecdh_x25519_public_rfc8448);
+    RUN(test_ecdh_respond);
     RUN(make_keys);
     RUN(test_scheme_table);
     RUN(test_sign_verify_each_scheme);
