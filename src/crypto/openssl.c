@@ -795,23 +795,25 @@ static EVP_PKEY *x25519_key(const uint8_t priv[32], const uint8_t pub[32])
     return pkey;
 }
 
-/* x25519_ladder starts an X25519 key pair from 32 private bytes: a key with
- * a placeholder public value (*tmp) and a derivation context on it (*ctx),
- * with the real public value, X25519(priv, 9) (RFC 7748 §6.1), derived in
- * that context against g_algs.x25519 (the base point) into pub.
+/* x25519_ladder starts an X25519 key pair from 32 private bytes: a key
+ * (*tmp) whose public value is not its own but `other`, 32 bytes of the
+ * caller's, and a derivation context on it (*ctx), in which the real public
+ * value, X25519(priv, 9) (RFC 7748 §6.1), is derived against g_algs.x25519
+ * (the base point) into pub.
  *
  * Why not let libcrypto 3.0 compute the public value on import: it does so
  * with its portable fixed-base code (41 µs on the bench machine), while a
- * derivation runs the assembly ladder (32 µs), and a server derives in the
- * same context right after. The caller frees *ctx and then *tmp (both wipe
- * the private key) and never lets *tmp out: its public value is wrong. */
-static bool x25519_ladder(const uint8_t priv[32], EVP_PKEY **tmp, EVP_PKEY_CTX **ctx,
-                          uint8_t pub[32])
+ * derivation runs the assembly ladder (32 µs). A server passes the client's
+ * share as `other`: *tmp is then also the peer key of its second derivation
+ * in the same context (X25519 reads only the peer's public value), one key
+ * and one context for the whole exchange. The caller frees *ctx and then
+ * *tmp (both wipe the private key) and never lets *tmp out. */
+static bool x25519_ladder(const uint8_t priv[32], const uint8_t other[32], EVP_PKEY **tmp,
+                          EVP_PKEY_CTX **ctx, uint8_t pub[32])
 {
-    static const uint8_t base_point[32] = {9};
     size_t n = 32;
     *ctx = NULL;
-    *tmp = x25519_key(priv, base_point);
+    *tmp = x25519_key(priv, other);
     if (!*tmp)
         return false;
     *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *tmp, NULL);
@@ -829,8 +831,9 @@ static EVP_PKEY *x25519_from_private(const uint8_t priv[32])
         return EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, 32);
     EVP_PKEY *tmp, *pkey = NULL;
     EVP_PKEY_CTX *ctx;
+    static const uint8_t base_point[32] = {9}; /* a placeholder */
     uint8_t pub[32];
-    if (x25519_ladder(priv, &tmp, &ctx, pub))
+    if (x25519_ladder(priv, base_point, &tmp, &ctx, pub))
         pkey = x25519_key(priv, pub);
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(tmp);
@@ -1051,19 +1054,34 @@ int cry_ecdh_respond(enum cry_curve c, const uint8_t *peer, size_t peer_len, uin
         return rc;
     }
     /* One key and one context for both of X25519's scalar multiplications:
-     * by the base point (our share) and by the peer's (the secret). */
+     * by the base point (our share) and by the client's (the secret). */
     uint8_t priv[32];
     EVP_PKEY *tmp = NULL;
     EVP_PKEY_CTX *ctx = NULL;
+    size_t n = secret_cap;
     rc = TERN_E_INTERNAL;
-    if (RAND_priv_bytes(priv, sizeof(priv)) == 1 && x25519_ladder(priv, &tmp, &ctx, out_pub))
-        rc = derive_with(ctx, tmp, c, peer, peer_len, secret, secret_cap, secret_len,
-                         out_secret_len);
+    if (RAND_priv_bytes(priv, sizeof(priv)) == 1 &&
+        x25519_ladder(priv, peer, &tmp, &ctx, out_pub)) {
+        rc = TERN_E_ILLEGAL_PARAMETER;
+        /* As in derive_with: libcrypto fails on the all-zero secret, and it
+         * is checked again here. */
+        if (EVP_PKEY_derive_set_peer_ex(ctx, tmp, 0) == 1 &&
+            EVP_PKEY_derive(ctx, secret, &n) == 1 && n == secret_len) {
+            uint8_t acc = 0;
+            for (size_t i = 0; i < n; i++)
+                acc |= secret[i];
+            rc = acc ? TERN_OK : TERN_E_ILLEGAL_PARAMETER;
+        }
+    }
     tern_memzero(priv, sizeof(priv));
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(tmp);
-    if (rc != TERN_OK)
+    if (rc != TERN_OK) {
+        tern_memzero(secret, secret_len);
+        tern_memzero(out_pub, want);
         return fail(rc);
+    }
+    *out_secret_len = n;
     *out_pub_len = want;
     return TERN_OK;
 }
