@@ -55,8 +55,13 @@ static struct {
     /* An X25519 key (the base point as public key) whose key manager makes
      * new X25519 keys without a fetch by name: 2 µs a handshake. */
     EVP_PKEY *x25519;
+    /* A context for EVP_PKEY_fromdata on g_algs.x25519's key manager, the
+     * one mutable object here: used by one thread at a time, under
+     * g_x25519_fromdata_lock (see x25519_key). */
+    EVP_PKEY_CTX *x25519_fromdata;
 } g_algs;
 static pthread_once_t g_algs_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_x25519_fromdata_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void algs_load(void)
 {
@@ -83,6 +88,13 @@ static void algs_load(void)
     static const uint8_t base_point[32] = {9}; /* RFC 7748 §4.1: u = 9 */
     g_algs.x25519 =
         EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, base_point, sizeof(base_point));
+    if (g_algs.x25519) {
+        g_algs.x25519_fromdata = EVP_PKEY_CTX_new_from_pkey(NULL, g_algs.x25519, NULL);
+        if (g_algs.x25519_fromdata && EVP_PKEY_fromdata_init(g_algs.x25519_fromdata) != 1) {
+            EVP_PKEY_CTX_free(g_algs.x25519_fromdata);
+            g_algs.x25519_fromdata = NULL;
+        }
+    }
     ERR_clear_error();
 }
 
@@ -778,8 +790,14 @@ static const char *ecdh_group(enum cry_curve c)
 /* x25519_key makes the X25519 key of 32 private bytes and a public value
  * taken as given, through the key manager of g_algs.x25519 (no fetch by
  * name). libcrypto 3.0 does not check the public value against the private
- * key: the callers pass the right one, or (x25519_ladder) a placeholder in a
- * key that only ever derives and never leaves the function. */
+ * key: the callers pass the right one, or (x25519_ladder) another value in a
+ * key that only ever derives and never leaves the function.
+ *
+ * A new EVP_PKEY_CTX costs more than the import itself (libcrypto 3.0 looks
+ * its key type up by name and walks every algorithm name it knows: 3 to 5
+ * µs a context in an nginx worker, whose caches are cold), and libcrypto
+ * cannot duplicate an import context, so one is made once and shared: a
+ * thread that finds it in use makes its own. */
 static EVP_PKEY *x25519_key(const uint8_t priv[32], const uint8_t pub[32])
 {
     EVP_PKEY *pkey = NULL;
@@ -787,6 +805,12 @@ static EVP_PKEY *x25519_key(const uint8_t priv[32], const uint8_t pub[32])
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, 32),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, 32),
         OSSL_PARAM_construct_end()};
+    if (g_algs.x25519_fromdata && pthread_mutex_trylock(&g_x25519_fromdata_lock) == 0) {
+        if (EVP_PKEY_fromdata(g_algs.x25519_fromdata, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
+            pkey = NULL;
+        (void)pthread_mutex_unlock(&g_x25519_fromdata_lock);
+        return pkey;
+    }
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, g_algs.x25519, NULL);
     if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)

@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 /* unhex: test constants; aborts on a malformed literal (a bug in the test). */
@@ -578,6 +579,37 @@ static void test_ecdh_respond(void)
     CHECK(acc == 0 || memcmp(ss, zero, 32) == 0); /* untouched or wiped */
 }
 
+/* X25519 keys made on two threads at once (the import context is shared by
+ * one thread at a time and the other makes its own): every exchange agrees. */
+static void *x25519_worker(void *arg)
+{
+    int *bad = arg;
+    for (int i = 0; i < 200; i++) {
+        struct cry_ecdh c;
+        uint8_t cpub[32], spub[32], ss[32], cs[32];
+        size_t cl, sl, sn, cn;
+        if (cry_ecdh_keygen(&c, CRY_X25519, cpub, sizeof(cpub), &cl) != TERN_OK ||
+            cry_ecdh_respond(CRY_X25519, cpub, cl, spub, sizeof(spub), &sl, ss, sizeof(ss), &sn) !=
+                TERN_OK ||
+            cry_ecdh_derive(&c, spub, sl, cs, sizeof(cs), &cn) != TERN_OK || cn != sn ||
+            memcmp(cs, ss, sn) != 0)
+            (*bad)++;
+        cry_ecdh_cleanup(&c);
+    }
+    return NULL;
+}
+
+static void test_ecdh_x25519_threads(void)
+{
+    int bad[2] = {0, 0};
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, x25519_worker, &bad[0]), 0);
+    x25519_worker(&bad[1]);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(bad[0], 0);
+    CHECK_EQ(bad[1], 0);
+}
+
 /* ---- keys and signatures ---- */
 
 struct keyset {
@@ -920,6 +952,7 @@ int main(void)
     RUN(test_ecdh_x25519_rfc8448);
     RUN(test_ecdh_x25519_public_rfc8448);
     RUN(test_ecdh_respond);
+    RUN(test_ecdh_x25519_threads);
     RUN(make_keys);
     RUN(test_scheme_table);
     RUN(test_sign_verify_each_scheme);
