@@ -8,6 +8,7 @@
  * store); SSL_get1_session there gives none. */
 #include <string.h>
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "local.h"
@@ -44,6 +45,14 @@ static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
     SHA256(blob, len, ss->id);
     ss->id_len = 32;
     return ss;
+}
+
+SSL_SESSION *compat_server_session_fresh(void)
+{
+    uint8_t id[32];
+    if (RAND_bytes(id, sizeof(id)) != 1)
+        return NULL;
+    return compat_server_session(id, sizeof(id), NULL, 0);
 }
 
 /* compat_server_session: a server's session as tern's store hands it over

@@ -617,7 +617,9 @@ static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
 }
 
 /* tern's override: accept what the store supports, or anything under
- * SSL_VERIFY_NONE */
+ * SSL_VERIFY_NONE; a chain the store verified (no error, not merely let
+ * through by the program's verify callback) counts as verified, so a
+ * server keeps its session with the chain and verdict, as OpenSSL does */
 static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
@@ -626,6 +628,8 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     if (s == NULL)
         return 0;
     int ok = store_verify(s, certs, lens, n, why, why_cap);
+    if (ok && s->verify_result == X509_V_OK)
+        return TERN_OVERRIDE_VERIFIED;
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
@@ -939,6 +943,8 @@ static int handshake_steps(SSL *s)
             return -1;
         if (tern_conn_handshake_done(s->conn)) {
             take_verdict(s);
+            if (s->server && s->session == NULL)
+                s->session = compat_server_session_fresh(); /* NULL: out of memory */
             return 1;
         }
         r = fill(s);

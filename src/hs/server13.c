@@ -452,8 +452,7 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
         c->psk_ke = ke;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        hs_session_take_peer(c, c->session);
-        return TERN_OK;
+        return hs_session_take_peer(c, c->session);
     }
     return TERN_OK;
 }
