@@ -211,8 +211,8 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     if (err.code != TERN_OK) {
         x509_verified_cleanup(&v);
         char why[TERN_ERR_MSG_MAX];
-        int ov = pol && pol->override ? call_cb(c, pol->override, pol->override_arg, certs, n,
-                                                &err, why, sizeof(why))
+        int ov = pol && pol->override ? call_cb(c, pol->override, pol->override_arg, certs, n, &err,
+                                                why, sizeof(why))
                                       : 0;
         if (ov == TERN_OVERRIDE_VERIFIED)
             return accept_verified(c, &certs[0], &err);

@@ -224,8 +224,8 @@ int hs_session_decode(struct rd r, struct hs_session *s)
         !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
         !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
         (format >= 2 && !rd_prefixed8(&r, &hash)) ||
-        (format >= 3 && (!rd_u8(&r, &flags) || flags > (format >= 4 ? 3 : 1) ||
-                         !rd_prefixed8(&r, &sid))) ||
+        (format >= 3 &&
+         (!rd_u8(&r, &flags) || flags > (format >= 4 ? 3 : 1) || !rd_prefixed8(&r, &sid))) ||
         ((flags & 2) && (!rd_u8(&r, &s->verdict_status) || !rd_u8(&r, &s->verdict_reason) ||
                          s->verdict_reason > TERN_VERIFY_ERROR || !rd_prefixed16(&r, &certs) ||
                          !get_certs(certs, s) || !verdict_consistent(s))) ||
