@@ -273,6 +273,17 @@ static int epoch_key(const tern_config *cfg, uint64_t epoch, struct cry_aead_key
     return rc;
 }
 
+/* ticket_aad: what a sealed ticket authenticates beside its contents: the
+ * epoch (head's first 8 bytes) and the configuration's session-ID context,
+ * so a ticket never opens under another context that shares the ticket
+ * key (with none, the epoch alone, as before contexts counted). */
+static size_t ticket_aad(const tern_config *cfg, const uint8_t *head, uint8_t *aad)
+{
+    memcpy(aad, head, 8);
+    memcpy(aad + 8, cfg->sid_ctx, cfg->sid_ctx_len);
+    return 8 + cfg->sid_ctx_len;
+}
+
 int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t now_s,
                    const uint8_t nonce[12], struct wr *out)
 {
@@ -297,8 +308,10 @@ int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t 
     struct cry_aead_key k = {0};
     int rc = epoch_key(cfg, epoch, &k);
     uint8_t tag[16];
+    uint8_t aad[8 + sizeof(cfg->sid_ctx)];
+    size_t aad_len = ticket_aad(cfg, head, aad);
     if (rc == TERN_OK)
-        rc = cry_aead_seal(&k, head + 8, 12, head, 8, plain, p.len, tag, sizeof(tag));
+        rc = cry_aead_seal(&k, head + 8, 12, aad, aad_len, plain, p.len, tag, sizeof(tag));
     cry_aead_cleanup(&k);
     if (rc == TERN_OK) {
         wr_bytes(out, head, sizeof(head));
@@ -334,12 +347,15 @@ int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, ui
     memcpy(plain, body, n);
     struct cry_aead_key k = {0};
     int rc = epoch_key(cfg, epoch, &k);
+    uint8_t aad[8 + sizeof(cfg->sid_ctx)];
+    size_t aad_len = ticket_aad(cfg, head, aad);
     if (rc == TERN_OK)
-        rc = cry_aead_open(&k, head + 8, 12, head, 8, plain, n, tag, 16);
+        rc = cry_aead_open(&k, head + 8, 12, aad, aad_len, plain, n, tag, 16);
     cry_aead_cleanup(&k);
     if (rc != TERN_OK) {
         tern_memzero(plain, sizeof(plain));
-        return err_set(err, TERN_E_DECRYPT, "the ticket does not authenticate under our keys");
+        return err_set(err, TERN_E_DECRYPT,
+                       "the ticket does not authenticate under our keys and session-ID context");
     }
     struct rd pr;
     rd_init(&pr, plain, n);

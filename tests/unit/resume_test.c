@@ -560,6 +560,44 @@ static void test_client_chain_in_ticket(void)
     }
 }
 
+/* A sealed ticket belongs to its session-ID context: servers sharing the
+ * ticket key but not the context (two virtual servers, each trusting its
+ * own client CA) never resume each other's sessions, with a client
+ * certificate in them or not; the same context does. TLS 1.3 and 1.2. */
+static void test_ticket_context(void)
+{
+    for (int v12 = 0; v12 < 2; v12++) {
+        uint16_t v = v12 ? TERN_TLS12 : TERN_TLS13;
+        tern_config *ccfg = client_config();
+        CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+        CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        tern_config *srv[3];
+        for (int i = 0; i < 3; i++) {
+            srv[i] = ticket_server(key_a, 2, 3600);
+            CHECK_EQ(tern_config_set_client_auth(srv[i], TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+            add_trust(srv[i], DATA "ca.pem");
+            const char *ctx = i == 1 ? "other.test" : "localhost";
+            CHECK_EQ(tern_config_set_session_id_context(srv[i], (const uint8_t *)ctx, strlen(ctx)),
+                     TERN_OK);
+        }
+        static struct peer_view pv;
+        peer_of(ccfg, srv[0], &pv);
+        CHECK_EQ(pv.resumed, 0);
+        peer_of(ccfg, srv[1], &pv); /* another context: a full handshake */
+        CHECK_EQ(pv.resumed, 0);
+        CHECK_EQ(pv.n, 2);
+        peer_of(ccfg, srv[0], &pv); /* (the last ticket is other.test's) */
+        CHECK_EQ(pv.resumed, 0);
+        peer_of(ccfg, srv[2], &pv); /* the same context elsewhere resumes */
+        CHECK_EQ(pv.resumed, 1);
+        CHECK_EQ(pv.n, 2);
+        for (int i = 0; i < 3; i++)
+            tern_config_free(srv[i]);
+        tern_config_free(ccfg);
+    }
+}
+
 /* A session whose certificates do not all fit in a sealed ticket loses
  * them from the end (then none), and still seals; the opened ticket holds
  * what was kept, whole. */
@@ -700,6 +738,7 @@ int main(void)
     RUN(test_session_formats);
     RUN(test_client_chain_in_ticket);
     RUN(test_ticket_trims_certs);
+    RUN(test_ticket_context);
     RUN(test_session_verdict_format);
     return test_done();
 }
