@@ -393,7 +393,7 @@ static void session12(tern_conn *c, struct hs_session *s)
     s->issued_ms = hs_now_ms();
     s->lifetime_s = c->cfg->ticket_lifetime;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name ? c->server_name : "");
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    snprintf(s->alpn, sizeof(s->alpn), "%s", c->alpn);
     hs_session_set_peer(s, c);
 }
 

@@ -606,7 +606,7 @@ int hs_send_tickets(tern_conn *c)
             return hs_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
         if (c->server_name)
             snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
-        memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+        snprintf(s.alpn, sizeof(s.alpn), "%s", c->alpn);
         hs_session_set_peer(&s, c);
 
         bool stateful = hs_store_stateful_tickets(cfg);
@@ -703,7 +703,7 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
         memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    snprintf(s->alpn, sizeof(s->alpn), "%s", c->alpn);
     snprintf(s->peer_subject, sizeof(s->peer_subject), "%s",
              c->peer_subject ? c->peer_subject : "");
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
