@@ -10,7 +10,7 @@
  * "authenticate" and their contents reach the decoder. The seeds are the
  * pre_shared_key extensions and tickets of recorded resumptions (the
  * hs_client_fuzz seeds), sealed under the key and at the time of
- * tests/fuzz/hs_fuzz.h; and (seed-f4-*, cut from store_fuzz's) sessions of
+ * tests/fuzz/hs_fuzz.h; and (session-f4-*, cut from store_fuzz's) sessions of
  * format 4 with a client's verdict and certificates. */
 #include "hs/session.h"
 
