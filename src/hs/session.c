@@ -77,8 +77,8 @@ int hs_session_take_peer(tern_conn *c, const struct hs_session *s)
     c->have_peer_cert_hash = s->peer_cert_hash_len == sizeof(c->peer_cert_hash);
     if (c->have_peer_cert_hash)
         memcpy(c->peer_cert_hash, s->peer_cert_hash, sizeof(c->peer_cert_hash));
-    if (!s->have_verdict)
-        return TERN_OK;
+    if (!s->have_verdict || !c->is_server)
+        return TERN_OK; /* (a client's session keeps no verdict: x509.h) */
     /* The verdict and chain of the handshake that made the session. */
     struct rd certs[HS_SESSION_CERTS];
     size_t off = 0;
