@@ -261,7 +261,8 @@ const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len);
 /* compat_server_session_fresh: a server's session for a handshake that
  * went to no store (sealed tickets, or none): a random 32-byte ID and no
  * blob, so SSL_get0_session answers after every server handshake, as
- * OpenSSL's does (nginx passes it to its cache's remove call) */
+ * OpenSSL's does (nginx passes it to its cache's remove call); made when
+ * SSL_get_session or SSL_get1_session first asks */
 SSL_SESSION *compat_server_session_fresh(void);
 
 /* cipher.c */

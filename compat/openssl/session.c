@@ -289,16 +289,30 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     return ss;
 }
 
+/* current: the SSL's session; a server whose handshake went to no store
+ * (sealed tickets, or none) gets one when first asked, as OpenSSL always
+ * has one after a handshake (made here, not at every handshake: an idle
+ * connection need not hold it) */
+static SSL_SESSION *current(const SSL *s)
+{
+    SSL *m = (SSL *)s;
+    if (m->session == NULL && m->server == 1 && m->conn != NULL &&
+        tern_conn_handshake_done(m->conn))
+        m->session = compat_server_session_fresh(); /* NULL: out of memory */
+    return m->session;
+}
+
 SSL_SESSION *SSL_get1_session(SSL *s)
 {
-    if (s->session != NULL)
-        SSL_SESSION_up_ref(s->session);
-    return s->session;
+    SSL_SESSION *ss = current(s);
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    return ss;
 }
 
 SSL_SESSION *SSL_get_session(const SSL *s)
 {
-    return s->session;
+    return current(s);
 }
 
 int SSL_set_session(SSL *s, SSL_SESSION *ss)

@@ -943,8 +943,6 @@ static int handshake_steps(SSL *s)
             return -1;
         if (tern_conn_handshake_done(s->conn)) {
             take_verdict(s);
-            if (s->server && s->session == NULL)
-                s->session = compat_server_session_fresh(); /* NULL: out of memory */
             return 1;
         }
         r = fill(s);
