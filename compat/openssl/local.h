@@ -258,6 +258,12 @@ void compat_versions(uint64_t options, int min, int max, uint16_t *lo, uint16_t 
 SSL_SESSION *compat_server_session(const uint8_t *id, size_t id_len, const uint8_t *blob,
                                    size_t len);
 const uint8_t *compat_server_session_blob(const SSL_SESSION *ss, size_t *len);
+/* compat_server_session_fresh: a server's session for a handshake that
+ * went to no store (sealed tickets, or none): a random 32-byte ID and no
+ * blob, so SSL_get0_session answers after every server handshake, as
+ * OpenSSL's does (nginx passes it to its cache's remove call); made when
+ * SSL_get_session or SSL_get1_session first asks */
+SSL_SESSION *compat_server_session_fresh(void);
 
 /* cipher.c */
 const SSL_CIPHER *compat_cipher(uint16_t id);

@@ -8,6 +8,7 @@
  * store); SSL_get1_session there gives none. */
 #include <string.h>
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "local.h"
@@ -44,6 +45,14 @@ static SSL_SESSION *session_new(const uint8_t *blob, size_t len)
     SHA256(blob, len, ss->id);
     ss->id_len = 32;
     return ss;
+}
+
+SSL_SESSION *compat_server_session_fresh(void)
+{
+    uint8_t id[32];
+    if (RAND_bytes(id, sizeof(id)) != 1)
+        return NULL;
+    return compat_server_session(id, sizeof(id), NULL, 0);
 }
 
 /* compat_server_session: a server's session as tern's store hands it over
@@ -280,16 +289,30 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     return ss;
 }
 
+/* current: the SSL's session; a server whose handshake went to no store
+ * (sealed tickets, or none) gets one when first asked, as OpenSSL always
+ * has one after a handshake (made here, not at every handshake: an idle
+ * connection need not hold it) */
+static SSL_SESSION *current(const SSL *s)
+{
+    SSL *m = (SSL *)s;
+    if (m->session == NULL && m->server == 1 && m->conn != NULL &&
+        tern_conn_handshake_done(m->conn))
+        m->session = compat_server_session_fresh(); /* NULL: out of memory */
+    return m->session;
+}
+
 SSL_SESSION *SSL_get1_session(SSL *s)
 {
-    if (s->session != NULL)
-        SSL_SESSION_up_ref(s->session);
-    return s->session;
+    SSL_SESSION *ss = current(s);
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    return ss;
 }
 
 SSL_SESSION *SSL_get_session(const SSL *s)
 {
-    return s->session;
+    return current(s);
 }
 
 int SSL_set_session(SSL *s, SSL_SESSION *ss)

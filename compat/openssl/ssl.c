@@ -617,7 +617,9 @@ static int store_refuses(void *arg, tern_conn *c, const struct tern_verdict *v,
 }
 
 /* tern's override: accept what the store supports, or anything under
- * SSL_VERIFY_NONE */
+ * SSL_VERIFY_NONE; a chain the store verified (no error, not merely let
+ * through by the program's verify callback) counts as verified, so a
+ * server keeps its session with the chain and verdict, as OpenSSL does */
 static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
                          const uint8_t *const *certs, const size_t *lens, size_t n, char *why,
                          size_t why_cap)
@@ -626,6 +628,8 @@ static int store_accepts(void *arg, tern_conn *c, const struct tern_verdict *v,
     if (s == NULL)
         return 0;
     int ok = store_verify(s, certs, lens, n, why, why_cap);
+    if (ok && s->verify_result == X509_V_OK)
+        return TERN_OVERRIDE_VERIFIED;
     return ok || !(s->verify_mode & SSL_VERIFY_PEER);
 }
 
@@ -1351,12 +1355,33 @@ X509 *SSL_get1_peer_certificate(const SSL *s)
     return m->peer;
 }
 
+/* in_memory_session: a server's resumed connection took its session from
+ * the library's own cache, where OpenSSL keeps the SSL_SESSION object
+ * with the client's chain; a session that was serialized (a ticket, the
+ * program's cache callbacks) comes back from OpenSSL's ASN.1 form, which
+ * holds the client's certificate but not its chain. (A TLS 1.2 client
+ * resuming by ID on a server with tickets on and the internal cache is
+ * taken as a ticket here: no chain.) */
+static int in_memory_session(const SSL *s)
+{
+    const SSL_CTX *ctx = s->session_ctx != NULL ? s->session_ctx : s->ctx;
+    long mode = ctx->sess_cache_mode;
+    return (mode & SSL_SESS_CACHE_SERVER) && ctx->sess_new_cb == NULL && ctx->sess_get_cb == NULL &&
+           !(mode & SSL_SESS_CACHE_NO_INTERNAL_STORE) && ctx->sess_cache_size != 0 &&
+           (s->options & SSL_OP_NO_TICKET);
+}
+
 STACK_OF(X509) * SSL_get_peer_cert_chain(const SSL *s)
 {
     SSL *m = (SSL *)s;
     if (m->peer_chain != NULL)
         return m->peer_chain;
     if (s->conn == NULL)
+        return NULL;
+    /* a server's resumed connection: the client's certificates come from
+     * the session (tern keeps them), but only OpenSSL's in-memory sessions
+     * keep the chain */
+    if (s->server && tern_conn_resumed(s->conn) && !in_memory_session(s))
         return NULL;
     size_t n = compat_peer_count(s);
     if (n == 0)

@@ -484,6 +484,11 @@ int tern_session_info(const uint8_t *session, size_t len, struct tern_session_in
  *   format (1), context length, context, a 16-bit length and tern's session
  *   encoding (its own version byte first), then HMAC-SHA-256 over all of
  *   that, keyed from the configuration's ticket secret.
+ * A session made with a client certificate also holds the client's
+ * certificates as it sent them (leaf first, as many whole ones as fit,
+ * fewer when the session would not fit otherwise) and the verdict on them,
+ * which a resumed connection gives back (tern_conn_peer_cert*,
+ * tern_conn_peer_verdict); a chain refused and let through is never kept.
  * It is authenticated, not encrypted: it holds the session's master secret
  * or PSK in the clear. Keep it where the process's memory is (shared memory
  * between worker processes, as nginx's ssl_session_cache does), never on
@@ -569,7 +574,7 @@ int tern_config_set_session_id_context(tern_config *cfg, const uint8_t *ctx, siz
  * open returns and refuses (a full handshake, the reason traced) a state
  * that is malformed, of another session-ID context, or expired. */
 /* The largest ticket a hook may make. (tern's own client keeps tickets of
- * at most 512 bytes; larger ones work with other clients only.) */
+ * at most 1,536 bytes; larger ones work with other clients only.) */
 #define TERN_TICKET_MAX 4096
 
 enum tern_ticket_open {

@@ -264,8 +264,15 @@ int tern_parse_time(const char *text, int64_t *out);
 /* ---- the peer's certificates on a connection ---- */
 
 /* tern_conn_peer_cert_count: certificates the peer sent in this handshake
- * (0 before its Certificate message, when it sent none, and on a resumed
- * session, which carries none). Both sides. */
+ * (0 before its Certificate message and when it sent none). Both sides.
+ * On a server's resumed connection, the client's certificates kept in the
+ * session: the chain as the original handshake received it, leaf first,
+ * or fewer (at least the leaf, unless it alone is larger than 1,200
+ * bytes; the rest of a longer chain, or all of it when the session would
+ * not fit in its ticket or serialized form otherwise); the verdict below
+ * is then the original handshake's (sentence "" when accepted). On a
+ * client's resumed connection, 0 and no verdict: a tern client's session
+ * carries only the server's subject (tern_conn_peer_subject). */
 size_t tern_conn_peer_cert_count(const tern_conn *c);
 /* tern_conn_peer_cert_der: certificate i as sent (0 = the leaf); valid
  * while c lives. TERN_E_ARG past the end. */
@@ -276,7 +283,8 @@ int tern_conn_peer_cert(const tern_conn *c, size_t i, tern_x509 **out);
 /* tern_conn_peer_verdict copies the verdict on the peer's chain into *out
  * (path_len 0): TERN_OK with reason TERN_VERIFY_OK once it was accepted;
  * on a server in TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY mode, whatever tern
- * found while the handshake went on. TERN_E_ARG while there is none yet. */
+ * found while the handshake went on; on a server's resumed connection,
+ * the verdict the session kept. TERN_E_ARG while there is none yet. */
 int tern_conn_peer_verdict(const tern_conn *c, struct tern_verdict *out);
 
 /* ---- shaping verification ---- */
@@ -293,7 +301,14 @@ void tern_config_set_verify_callback(tern_config *cfg, tern_verify_cb cb, void *
  * a pin's, the verify callback's) and returns nonzero to accept the chain
  * anyway: the handshake goes on with the leaf's key, and the verdict stays
  * readable. Whoever is on the path can then pose as the peer whenever cb
- * says yes. */
+ * says yes.
+ * An override that checked the chain by its own means (its own trust
+ * store, as the OpenSSL layer does with the program's X509_STORE) and
+ * found it good returns TERN_OVERRIDE_VERIFIED instead: the verdict is
+ * then an acceptance (TERN_OK, TERN_VERIFY_OK), as if tern had verified
+ * it, and a server keeps the session for resumption (a chain accepted
+ * despite a refusal never resumes). */
+#define TERN_OVERRIDE_VERIFIED 2
 void tern_config_set_verify_override_DANGEROUS(tern_config *cfg, tern_verify_cb cb, void *arg);
 
 /* tern_config_add_pinned_pubkey: curl's --pinnedpubkey syntax, one or

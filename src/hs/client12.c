@@ -207,7 +207,7 @@ int hs12_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uin
         c->resumed = true;
         /* The original handshake verified the chain and the signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        hs_session_take_peer(c, t->resume);
+        TRY(hs_session_take_peer(c, t->resume));
         TRY(hs12_key_block(c));
     }
     if (t->resume && !resumed) { /* a resumed one is kept again at the end */

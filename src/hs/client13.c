@@ -517,7 +517,7 @@ int hs13_client_server_hello(tern_conn *c, struct hs_server_hello *sh, const uin
         c->resumed = true;
         /* The original handshake verified the server's chain and signature. */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        hs_session_take_peer(c, c->session);
+        TRY(hs_session_take_peer(c, c->session));
     } else if (c->session) {
         /* Declined: a full handshake follows; the ticket is spent either way. */
         tern_free_secret(c->session, sizeof(*c->session));

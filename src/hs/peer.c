@@ -126,6 +126,27 @@ static int accept_refused(tern_conn *c, const struct rd *leaf, const struct tern
     return TERN_OK;
 }
 
+/* The override vouched for the chain (TERN_OVERRIDE_VERIFIED): it checked
+ * it by its own means, so the verdict is an acceptance and the connection
+ * counts as verified (a server keeps its session for resumption). */
+static int accept_verified(tern_conn *c, const struct rd *leaf, const struct tern_err *refusal)
+{
+    TRY(leaf_key(c, leaf));
+    c->proofs |= PROOF_PEER_CHAIN;
+    struct tern_err ok;
+    err_init(&ok);
+    hs_peer_set_verdict(c, &ok);
+    struct tern_trace_fact f[] = {
+        {"tern_found", refusal->msg},
+        {"accepted_by", "the application's override, which verified the chain itself"},
+    };
+    hs_trace(c, TERN_TRACE_CHECK, TERN_DIR_LOCAL, "certificate chain",
+             "The application checked the peer's certificate chain against its own trust (tern's "
+             "own checks had nothing to go on) and accepted it: the chain counts as verified.",
+             0, f, 2);
+    return TERN_OK;
+}
+
 int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
 {
     keep_cert_hash(c, &certs[0]);
@@ -190,8 +211,12 @@ int hs_check_peer_chain(tern_conn *c, const struct rd *certs, size_t n)
     if (err.code != TERN_OK) {
         x509_verified_cleanup(&v);
         char why[TERN_ERR_MSG_MAX];
-        if (pol && pol->override &&
-            call_cb(c, pol->override, pol->override_arg, certs, n, &err, why, sizeof(why)) != 0)
+        int ov = pol && pol->override ? call_cb(c, pol->override, pol->override_arg, certs, n, &err,
+                                                why, sizeof(why))
+                                      : 0;
+        if (ov == TERN_OVERRIDE_VERIFIED)
+            return accept_verified(c, &certs[0], &err);
+        if (ov != 0)
             return accept_refused(c, &certs[0], &err, "the application's override (..._DANGEROUS)");
         if (c->is_server && c->client_auth == TERN_CLIENT_AUTH_OPTIONAL_REPORT_ONLY)
             return accept_refused(c, &certs[0], &err, "client-auth policy optional, report only");

@@ -334,7 +334,7 @@ static bool resume_fits(tern_conn *c, const struct hs_client_hello *ch, const st
            (c->client_auth != TERN_CLIENT_AUTH_REQUIRED || s->peer_cert_hash_len);
 }
 
-static void resume_with(tern_conn *c, const struct hs_session *s)
+static int resume_with(tern_conn *c, const struct hs_session *s)
 {
     c->t12->suite = hs_suite12(s->suite);
     c->suite = s->suite;
@@ -343,19 +343,21 @@ static void resume_with(tern_conn *c, const struct hs_session *s)
     c->resumed = true;
     /* The original handshake verified the client (if it had to). */
     c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-    hs_session_take_peer(c, s);
+    return hs_session_take_peer(c, s);
 }
 
 /* try_resume opens the client's ticket (RFC 5077 §3.1) or, with a session
  * store, looks up its session ID (RFC 5246 §7.4.1.2). A session that is
  * unknown, does not open or no longer fits means a full handshake, not an
- * error. */
-static bool try_resume(tern_conn *c, const struct hs_client_hello *ch, bool tickets)
+ * error. *resumed says which; a failure to take the session's client
+ * identity (out of memory) fails the connection. */
+static int try_resume(tern_conn *c, const struct hs_client_hello *ch, bool tickets, bool *resumed)
 {
     tern_config *cfg = c->cfg;
     struct rd tk = ch->ext.body[EXT_SESSION_TICKET];
+    *resumed = false;
     if (ch->session_id.len == 0)
-        return false;
+        return TERN_OK;
     struct hs_session s;
     bool found;
     if (tickets && tk.len != 0) {
@@ -367,15 +369,15 @@ static bool try_resume(tern_conn *c, const struct hs_client_hello *ch, bool tick
         if (found)
             c->t12->resumed_by_id = true;
     } else {
-        return false;
+        return TERN_OK;
     }
     bool fits = found && resume_fits(c, ch, &s);
-    if (fits)
-        resume_with(c, &s);
-    else
+    int rc = fits ? resume_with(c, &s) : TERN_OK;
+    if (!fits)
         c->t12->resumed_by_id = false;
     hs_session_wipe(&s);
-    return fits;
+    *resumed = fits && rc == TERN_OK;
+    return rc;
 }
 
 /* session12: this connection's session, as a ticket or the store keeps it. */
@@ -391,7 +393,7 @@ static void session12(tern_conn *c, struct hs_session *s)
     s->issued_ms = hs_now_ms();
     s->lifetime_s = c->cfg->ticket_lifetime;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name ? c->server_name : "");
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    snprintf(s->alpn, sizeof(s->alpn), "%s", c->alpn);
     hs_session_set_peer(s, c);
 }
 
@@ -485,7 +487,9 @@ int hs12_server_client_hello(tern_conn *c, struct hs_client_hello *ch, const uin
     /* Sealed tickets unless the store keeps sessions instead. */
     bool tickets = c->cfg->ticket_count > 0 && c->cfg->ticket_secret_len > 0 &&
                    hs_ext_has(&ch->ext, EXT_SESSION_TICKET) && !hs_store_stateful_tickets(c->cfg);
-    if (try_resume(c, ch, tickets)) {
+    bool resumed;
+    TRY(try_resume(c, ch, tickets, &resumed));
+    if (resumed) {
         /* Abbreviated handshake (RFC 5246 §7.3): the server finishes first,
          * with a fresh ticket first when the sealing hook asked for one
          * (RFC 5077 §3.1). */

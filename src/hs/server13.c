@@ -452,8 +452,7 @@ static int try_resume(tern_conn *c, struct hs_client_hello *ch, const struct hs1
         c->psk_ke = ke;
         /* The original handshake verified the client (if it had to). */
         c->proofs |= PROOF_PEER_CHAIN | PROOF_PEER_SIGNATURE;
-        hs_session_take_peer(c, c->session);
-        return TERN_OK;
+        return hs_session_take_peer(c, c->session);
     }
     return TERN_OK;
 }
@@ -625,6 +624,13 @@ static int on_client_finished(tern_conn *c, struct rd body, const uint8_t *msg, 
     TRY(hs13_recv_finished(c, body, msg, len));
     TRY(hs13_install_app_keys(c, false));
     TRY(hs13_complete(c));
+    /* A resumed ticket's session (the client's chain is the connection's
+     * now) is not kept for the connection's life; an external PSK's stays
+     * (tern_conn_psk_identity reads it). */
+    if (c->session && !c->session->external) {
+        tern_free_secret(c->session, sizeof(*c->session));
+        c->session = NULL;
+    }
     return c->cfg->ticket_count ? hs_send_tickets(c) : TERN_OK;
 }
 

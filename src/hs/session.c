@@ -49,14 +49,57 @@ void hs_session_set_peer(struct hs_session *s, const tern_conn *c)
     }
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;
     memcpy(s->peer_cert_hash, c->peer_cert_hash, s->peer_cert_hash_len);
+    const struct hs_peer *p = c->peer;
+    s->n_certs = 0;
+    s->have_verdict = p && p->have_verdict && p->status >= 0 && p->status <= 255 &&
+                      (unsigned)p->reason <= TERN_VERIFY_ERROR;
+    if (!s->have_verdict)
+        return;
+    s->verdict_status = (uint8_t)p->status;
+    s->verdict_reason = (uint8_t)p->reason;
+    /* the chain as sent, leaf first, as many whole certificates as fit */
+    size_t off = 0, used = 0;
+    for (uint32_t i = 0; i < p->n && i < HS_SESSION_CERTS; i++) {
+        size_t len = p->len[i];
+        if (len == 0 || len > sizeof(s->certs) - used)
+            break;
+        memcpy(s->certs + used, p->der + off, len);
+        s->cert_len[i] = (uint16_t)len;
+        used += len;
+        off += len;
+        s->n_certs++;
+    }
 }
 
-void hs_session_take_peer(tern_conn *c, const struct hs_session *s)
+int hs_session_take_peer(tern_conn *c, const struct hs_session *s)
 {
     hs_peer_subject_set(c, s->peer_subject);
     c->have_peer_cert_hash = s->peer_cert_hash_len == sizeof(c->peer_cert_hash);
     if (c->have_peer_cert_hash)
         memcpy(c->peer_cert_hash, s->peer_cert_hash, sizeof(c->peer_cert_hash));
+    if (!s->have_verdict || !c->is_server)
+        return TERN_OK; /* (a client's session keeps no verdict: x509.h) */
+    /* The verdict and chain of the handshake that made the session. */
+    struct rd certs[HS_SESSION_CERTS];
+    size_t off = 0;
+    for (size_t i = 0; i < s->n_certs; i++) {
+        rd_init(&certs[i], s->certs + off, s->cert_len[i]);
+        off += s->cert_len[i];
+    }
+    TRY(hs_peer_keep(c, certs, s->n_certs));
+    struct tern_err e;
+    err_init(&e);
+    if (s->verdict_status != TERN_OK) {
+        err_set(&e, s->verdict_status,
+                s->verdict_reason == TERN_VERIFY_NO_CERTIFICATE
+                    ? "the client sent no certificate (in the handshake that made this session)"
+                    : "the handshake that made this session found: %s",
+                tern_verify_reason_name((enum tern_verify_reason)s->verdict_reason));
+        e.detail = s->verdict_reason;
+    }
+    hs_peer_set_verdict(c, &e);
+    hs_peer_set_reason(c, (enum tern_verify_reason)s->verdict_reason);
+    return TERN_OK;
 }
 
 void hs_ticket_skipped(tern_conn *c, int rc)
@@ -85,8 +128,14 @@ static void put_str8(struct wr *w, const char *s)
 
 void hs_session_encode(const struct hs_session *s, struct wr *w)
 {
-    /* format 3; 2 had no flags and session ID, 1 no certificate hash */
-    wr_u8(w, 3);
+    hs_session_encode_n(s, s->n_certs, w);
+}
+
+void hs_session_encode_n(const struct hs_session *s, size_t n_certs, struct wr *w)
+{
+    /* format 4; 3 had no verdict and certificates, 2 no flags and session
+     * ID, 1 no certificate hash */
+    wr_u8(w, 4);
     wr_u16(w, s->version);
     wr_u16(w, s->suite);
     size_t m = wr_open_u8(w);
@@ -103,13 +152,46 @@ void hs_session_encode(const struct hs_session *s, struct wr *w)
     m = wr_open_u8(w);
     wr_bytes(w, s->peer_cert_hash, s->peer_cert_hash_len);
     wr_close(w, m);
-    wr_u8(w, s->ems ? 1 : 0); /* flags: bit 0, extended master secret */
+    /* flags: bit 0, extended master secret; bit 1, a verdict follows */
+    wr_u8(w, (uint8_t)((s->ems ? 1 : 0) | (s->have_verdict ? 2 : 0)));
     m = wr_open_u8(w);
     wr_bytes(w, s->session_id, s->session_id_len);
     wr_close(w, m);
+    if (s->have_verdict) {
+        wr_u8(w, s->verdict_status);
+        wr_u8(w, s->verdict_reason);
+        /* the certificates, each u16-prefixed, in a u16-prefixed list */
+        m = wr_open_u16(w);
+        size_t off = 0;
+        for (size_t i = 0; i < n_certs && i < s->n_certs; i++) {
+            size_t c = wr_open_u16(w);
+            wr_bytes(w, s->certs + off, s->cert_len[i]);
+            wr_close(w, c);
+            off += s->cert_len[i];
+        }
+        wr_close(w, m);
+    }
     m = wr_open_u16(w);
     wr_bytes(w, s->ticket, s->ticket_len);
     wr_close(w, m);
+}
+
+/* get_certs reads format 4's certificate list into s: at most
+ * HS_SESSION_CERTS, each non-empty, HS_SESSION_CERTS_MAX bytes together. */
+static bool get_certs(struct rd list, struct hs_session *s)
+{
+    size_t used = 0;
+    s->n_certs = 0;
+    while (!rd_empty(&list)) {
+        struct rd cert;
+        if (s->n_certs == HS_SESSION_CERTS || !rd_prefixed16_nonempty(&list, &cert) ||
+            cert.len > sizeof(s->certs) - used)
+            return false;
+        memcpy(s->certs + used, cert.p, cert.len);
+        s->cert_len[s->n_certs++] = (uint16_t)cert.len;
+        used += cert.len;
+    }
+    return true;
 }
 
 static bool get_str(struct rd *sub, char *out, size_t cap)
@@ -121,17 +203,32 @@ static bool get_str(struct rd *sub, char *out, size_t cap)
     return true;
 }
 
+/* verdict_consistent: accepted (OK, or not checked in insecure mode) with
+ * status TERN_OK, or a refusal with a status; a refused chain is never
+ * kept (hs_peer_refused), so a refusal comes without certificates. */
+static bool verdict_consistent(const struct hs_session *s)
+{
+    bool accepted =
+        s->verdict_reason == TERN_VERIFY_OK || s->verdict_reason == TERN_VERIFY_NOT_CHECKED;
+    return accepted ? s->verdict_status == TERN_OK
+                    : s->verdict_status != TERN_OK && s->n_certs == 0;
+}
+
 int hs_session_decode(struct rd r, struct hs_session *s)
 {
     memset(s, 0, sizeof(*s));
     uint8_t format, flags = 1; /* formats 1 and 2: tern always required the EMS */
-    struct rd psk, name, alpn, subject, hash = {0}, sid = {0}, ticket;
-    if (!rd_u8(&r, &format) || format < 1 || format > 3 || !rd_u16(&r, &s->version) ||
+    struct rd psk, name, alpn, subject, hash = {0}, sid = {0}, certs = {0}, ticket;
+    if (!rd_u8(&r, &format) || format < 1 || format > 4 || !rd_u16(&r, &s->version) ||
         !rd_u16(&r, &s->suite) || !rd_prefixed8(&r, &psk) || !rd_u64(&r, &s->issued_ms) ||
         !rd_u32(&r, &s->lifetime_s) || !rd_u32(&r, &s->age_add) || !rd_prefixed8(&r, &name) ||
         !rd_prefixed8(&r, &alpn) || !rd_prefixed16(&r, &subject) ||
         (format >= 2 && !rd_prefixed8(&r, &hash)) ||
-        (format >= 3 && (!rd_u8(&r, &flags) || flags > 1 || !rd_prefixed8(&r, &sid))) ||
+        (format >= 3 &&
+         (!rd_u8(&r, &flags) || flags > (format >= 4 ? 3 : 1) || !rd_prefixed8(&r, &sid))) ||
+        ((flags & 2) && (!rd_u8(&r, &s->verdict_status) || !rd_u8(&r, &s->verdict_reason) ||
+                         s->verdict_reason > TERN_VERIFY_ERROR || !rd_prefixed16(&r, &certs) ||
+                         !get_certs(certs, s) || !verdict_consistent(s))) ||
         !rd_prefixed16(&r, &ticket) || !rd_empty(&r) ||
         (hash.len != 0 && hash.len != sizeof(s->peer_cert_hash)) || sid.len > sizeof(s->session_id))
         return TERN_E_DECODE;
@@ -158,6 +255,7 @@ int hs_session_decode(struct rd r, struct hs_session *s)
         memcpy(s->session_id, sid.p, sid.len);
     s->session_id_len = sid.len;
     s->ems = flags & 1;
+    s->have_verdict = (flags & 2) != 0;
     return TERN_OK;
 }
 
@@ -175,16 +273,34 @@ static int epoch_key(const tern_config *cfg, uint64_t epoch, struct cry_aead_key
     return rc;
 }
 
+/* ticket_aad: what a sealed ticket authenticates beside its contents: the
+ * epoch (head's first 8 bytes) and the configuration's session-ID context,
+ * so a ticket never opens under another context that shares the ticket
+ * key (with none, the epoch alone, as before contexts counted). */
+static size_t ticket_aad(const tern_config *cfg, const uint8_t *head, uint8_t *aad)
+{
+    memcpy(aad, head, 8);
+    memcpy(aad + 8, cfg->sid_ctx, cfg->sid_ctx_len);
+    return 8 + cfg->sid_ctx_len;
+}
+
 int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t now_s,
                    const uint8_t nonce[12], struct wr *out)
 {
     uint64_t epoch = now_s / cfg->ticket_rotation;
     uint8_t plain[HS_TICKET_MAX];
     struct wr p;
-    wr_init_fixed(&p, plain, sizeof(plain) - HS_TICKET_OVERHEAD);
-    hs_session_encode(s, &p);
-    if (!wr_ok(&p))
+    /* the session whole, or with fewer of the client's certificates */
+    for (size_t n = s->n_certs + 1; n-- > 0;) {
+        wr_init_fixed(&p, plain, sizeof(plain) - HS_TICKET_OVERHEAD);
+        hs_session_encode_n(s, n, &p);
+        if (wr_ok(&p))
+            break;
+    }
+    if (!wr_ok(&p)) {
+        tern_memzero(plain, sizeof(plain));
         return TERN_E_LIMIT;
+    }
     uint8_t head[20];
     for (int i = 0; i < 8; i++)
         head[i] = (uint8_t)(epoch >> (56 - 8 * i));
@@ -192,8 +308,10 @@ int hs_ticket_seal(const tern_config *cfg, const struct hs_session *s, uint64_t 
     struct cry_aead_key k = {0};
     int rc = epoch_key(cfg, epoch, &k);
     uint8_t tag[16];
+    uint8_t aad[8 + sizeof(cfg->sid_ctx)];
+    size_t aad_len = ticket_aad(cfg, head, aad);
     if (rc == TERN_OK)
-        rc = cry_aead_seal(&k, head + 8, 12, head, 8, plain, p.len, tag, sizeof(tag));
+        rc = cry_aead_seal(&k, head + 8, 12, aad, aad_len, plain, p.len, tag, sizeof(tag));
     cry_aead_cleanup(&k);
     if (rc == TERN_OK) {
         wr_bytes(out, head, sizeof(head));
@@ -229,12 +347,15 @@ int hs_ticket_open(const tern_config *cfg, const uint8_t *ticket, size_t len, ui
     memcpy(plain, body, n);
     struct cry_aead_key k = {0};
     int rc = epoch_key(cfg, epoch, &k);
+    uint8_t aad[8 + sizeof(cfg->sid_ctx)];
+    size_t aad_len = ticket_aad(cfg, head, aad);
     if (rc == TERN_OK)
-        rc = cry_aead_open(&k, head + 8, 12, head, 8, plain, n, tag, 16);
+        rc = cry_aead_open(&k, head + 8, 12, aad, aad_len, plain, n, tag, 16);
     cry_aead_cleanup(&k);
     if (rc != TERN_OK) {
         tern_memzero(plain, sizeof(plain));
-        return err_set(err, TERN_E_DECRYPT, "the ticket does not authenticate under our keys");
+        return err_set(err, TERN_E_DECRYPT,
+                       "the ticket does not authenticate under our keys and session-ID context");
     }
     struct rd pr;
     rd_init(&pr, plain, n);
@@ -261,8 +382,12 @@ int hs_ticket_make(tern_conn *c, const struct hs_session *s, const uint8_t nonce
         return hs_ticket_seal(cfg, s, s->issued_ms / 1000u, nonce, out);
     uint8_t state[TERN_SESSION_MAX], ticket[TERN_TICKET_MAX];
     struct wr w;
-    wr_init_fixed(&w, state, sizeof(state) - HS_STORE_MAC_LEN);
-    hs_state_encode(cfg, s, &w);
+    for (size_t k = s->n_certs + 1; k-- > 0;) { /* fewer certificates if it must */
+        wr_init_fixed(&w, state, sizeof(state) - HS_STORE_MAC_LEN);
+        hs_state_encode_n(cfg, s, k, &w);
+        if (wr_ok(&w))
+            break;
+    }
     int rc = TERN_E_LIMIT;
     size_t n = 0;
     if (wr_ok(&w)) {
@@ -481,7 +606,7 @@ int hs_send_tickets(tern_conn *c)
             return hs_fail(c, TERN_E_INTERNAL, "deriving a ticket's PSK failed");
         if (c->server_name)
             snprintf(s.server_name, sizeof(s.server_name), "%s", c->server_name);
-        memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+        snprintf(s.alpn, sizeof(s.alpn), "%s", c->alpn);
         hs_session_set_peer(&s, c);
 
         bool stateful = hs_store_stateful_tickets(cfg);
@@ -578,7 +703,7 @@ void hs_keep_client_session(tern_conn *c, struct hs_session *s, struct rd ticket
         memcpy(s->ticket, ticket.p, ticket.len);
     s->ticket_len = ticket.len;
     snprintf(s->server_name, sizeof(s->server_name), "%s", c->server_name);
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    snprintf(s->alpn, sizeof(s->alpn), "%s", c->alpn);
     snprintf(s->peer_subject, sizeof(s->peer_subject), "%s",
              c->peer_subject ? c->peer_subject : "");
     s->peer_cert_hash_len = c->have_peer_cert_hash ? sizeof(s->peer_cert_hash) : 0;

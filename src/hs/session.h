@@ -5,8 +5,18 @@
 
 #include "hs/internal.h"
 
-#define HS_TICKET_MAX      512
+/* A sealed ticket tern makes, and the most a client keeps: room for a
+ * session with a client certificate (HS_SESSION_CERTS_MAX). */
+#define HS_TICKET_MAX      1536
 #define HS_TICKET_OVERHEAD (8 + 12 + 16) /* epoch, nonce, tag */
+
+/* The client certificates a server session keeps: at most this many, of
+ * at most this many bytes together (the rest of a longer chain is left
+ * out; a leaf alone larger than this: none, the hash and subject remain).
+ * When a whole session does not fit where it goes (a ticket, a serialized
+ * session), certificates are dropped from the end until it does. */
+#define HS_SESSION_CERTS     4
+#define HS_SESSION_CERTS_MAX 1200
 
 /* What a ticket carries (server) and what a client keeps. */
 struct hs_session {
@@ -24,6 +34,17 @@ struct hs_session {
      * ticket: the client's; 0 bytes otherwise) */
     uint8_t peer_cert_hash[32];
     size_t peer_cert_hash_len;
+    /* server: the verdict on the client's chain (have_verdict: one was
+     * made; accepted, or "no certificate") and its certificates as sent,
+     * leaf first, as many whole ones as fit in HS_SESSION_CERTS_MAX bytes
+     * (what tern_conn_peer_cert* and tern_conn_peer_verdict answer on a
+     * resumed connection) */
+    bool have_verdict;
+    uint8_t verdict_status; /* a tern status (TERN_OK, ...) */
+    uint8_t verdict_reason; /* enum tern_verify_reason */
+    size_t n_certs;
+    uint16_t cert_len[HS_SESSION_CERTS];
+    uint8_t certs[HS_SESSION_CERTS_MAX];
     uint8_t ticket[HS_TICKET_MAX]; /* client only */
     size_t ticket_len;
     /* TLS 1.2: the session was made with the extended master secret (RFC
@@ -49,8 +70,9 @@ uint64_t hs_now_ms(void);
  * bounded form above. */
 void hs_session_set_peer(struct hs_session *s, const tern_conn *c);
 /* hs_session_take_peer (resuming, both roles) gives c the peer identity s
- * holds. */
-void hs_session_take_peer(tern_conn *c, const struct hs_session *s);
+ * holds: subject, certificate hash, and (server) the chain and verdict.
+ * TERN_E_NOMEM fails the connection. */
+TERN_MUST_CHECK int hs_session_take_peer(tern_conn *c, const struct hs_session *s);
 /* hs_ticket_skipped: the trace says that no ticket could be made (rc: the
  * sealing's status), and the connection goes on without one. */
 void hs_ticket_skipped(tern_conn *c, int rc);
@@ -59,6 +81,10 @@ void hs_session_wipe(struct hs_session *s);
 /* Encoding shared by the ticket's sealed contents and the client's saved
  * sessions. decode returns TERN_E_DECODE on anything malformed. */
 void hs_session_encode(const struct hs_session *s, struct wr *w);
+/* hs_session_encode_n: the same with only the first n_certs of the peer's
+ * certificates (n_certs <= s->n_certs): for a session that does not fit
+ * whole. */
+void hs_session_encode_n(const struct hs_session *s, size_t n_certs, struct wr *w);
 TERN_MUST_CHECK int hs_session_decode(struct rd r, struct hs_session *s);
 
 /* Server: seal a session into a ticket with the current epoch's key (nonce:

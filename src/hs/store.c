@@ -24,12 +24,18 @@ bool hs_session_fresh(const struct hs_session *s, uint64_t now_ms)
 
 void hs_state_encode(const tern_config *cfg, const struct hs_session *s, struct wr *w)
 {
+    hs_state_encode_n(cfg, s, s->n_certs, w);
+}
+
+void hs_state_encode_n(const tern_config *cfg, const struct hs_session *s, size_t n_certs,
+                       struct wr *w)
+{
     wr_u8(w, HS_STORE_FORMAT);
     size_t m = wr_open_u8(w);
     wr_bytes(w, cfg->sid_ctx, cfg->sid_ctx_len);
     wr_close(w, m);
     m = wr_open_u16(w);
-    hs_session_encode(s, w);
+    hs_session_encode_n(s, n_certs, w);
     wr_close(w, m);
 }
 
@@ -81,8 +87,13 @@ int hs_store_serialize(const tern_config *cfg, const struct hs_session *s, uint8
                        size_t *out_len)
 {
     struct wr w;
-    wr_init_fixed(&w, out, TERN_SESSION_MAX - HS_STORE_MAC_LEN);
-    hs_state_encode(cfg, s, &w);
+    /* the session whole, or with fewer of the client's certificates */
+    for (size_t n = s->n_certs + 1; n-- > 0;) {
+        wr_init_fixed(&w, out, TERN_SESSION_MAX - HS_STORE_MAC_LEN);
+        hs_state_encode_n(cfg, s, n, &w);
+        if (wr_ok(&w))
+            break;
+    }
     if (!wr_ok(&w))
         return TERN_E_LIMIT;
     TRY(hs_store_mac(cfg, out, w.len, out + w.len));

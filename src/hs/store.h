@@ -16,6 +16,11 @@
 /* hs_state_encode writes the unauthenticated state: format, context,
  * session (what a ticket-sealing hook seals). */
 void hs_state_encode(const tern_config *cfg, const struct hs_session *s, struct wr *w);
+/* hs_state_encode_n: with only the first n_certs client certificates
+ * (hs_session_encode_n); the callers that write into a bounded buffer
+ * drop certificates from the end until the session fits. */
+void hs_state_encode_n(const tern_config *cfg, const struct hs_session *s, size_t n_certs,
+                       struct wr *w);
 /* hs_state_decode reads a state: TERN_OK, or a code with a sentence in err
  * naming what is wrong (malformed, another context). Expiry is the
  * caller's (hs_session_fresh). */

@@ -1,8 +1,11 @@
 # Sourced by tests that need a revoked certificate: revoked_pki DIR makes,
 # with `openssl ca`, a root "crl test root" (P-256), a leaf for localhost
 # (serial 1000), DIR/crl-before.pem (issued before the revocation) and
-# DIR/crl.pem (after `openssl ca -revoke` of the leaf). It returns non-zero
-# with openssl's log in DIR/log when any step fails.
+# DIR/crl.pem (after `openssl ca -revoke` of the leaf); revoked_clients DIR
+# then issues two client certificates, DIR/good.pem ("good client") and
+# DIR/revoked.pem ("revoked client", revoked: DIR/crl.pem made again), with
+# their keys DIR/good.key and DIR/revoked.key. Each returns non-zero with
+# openssl's log in DIR/log when a step fails.
 revoked_pki() {
   local D=$1
   mkdir -p "$D/new"
@@ -46,6 +49,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ v3_client ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 EOF
   openssl req -x509 -config "$D/ca.cnf" -extensions v3_root -newkey ec \
     -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/ca.key" -out "$D/ca.pem" -days 30 \
@@ -56,5 +65,17 @@ EOF
       -out "$D/leaf.pem" >>"$D/log" 2>&1 &&
     openssl ca -config "$D/ca.cnf" -gencrl -out "$D/crl-before.pem" >>"$D/log" 2>&1 &&
     openssl ca -config "$D/ca.cnf" -revoke "$D/leaf.pem" >>"$D/log" 2>&1 &&
+    openssl ca -config "$D/ca.cnf" -gencrl -out "$D/crl.pem" >>"$D/log" 2>&1
+}
+
+revoked_clients() {
+  local D=$1 who
+  for who in good revoked; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$who client" \
+      -keyout "$D/$who.key" -out "$D/$who.csr" >>"$D/log" 2>&1 &&
+      openssl ca -batch -config "$D/ca.cnf" -extensions v3_client -notext -in "$D/$who.csr" \
+        -out "$D/$who.pem" >>"$D/log" 2>&1 || return 1
+  done
+  openssl ca -config "$D/ca.cnf" -revoke "$D/revoked.pem" >>"$D/log" 2>&1 &&
     openssl ca -config "$D/ca.cnf" -gencrl -out "$D/crl.pem" >>"$D/log" 2>&1
 }

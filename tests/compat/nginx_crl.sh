@@ -10,57 +10,9 @@
 source "$(dirname "$0")/nginx_lib.bash"
 need curl openssl
 ngx_pki
+source "$SRC/tests/common/revoked_pki.bash"
 C=$WORK/crlca
-mkdir -p "$C/new"
-: >"$C/index.txt"
-echo 1000 >"$C/serial"
-echo 01 >"$C/crlnumber"
-cat >"$C/ca.cnf" <<EOF2
-[ ca ]
-default_ca = tca
-[ tca ]
-dir = $C
-database = \$dir/index.txt
-new_certs_dir = \$dir/new
-serial = \$dir/serial
-crlnumber = \$dir/crlnumber
-certificate = \$dir/ca.pem
-private_key = \$dir/ca.key
-default_md = sha256
-default_days = 30
-default_crl_days = 7
-policy = pol
-unique_subject = no
-[ pol ]
-commonName = supplied
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = nginx crl test root
-[ v3_root ]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[ v3_client ]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF2
-{
-  openssl req -x509 -config "$C/ca.cnf" -extensions v3_root -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-    -nodes -keyout "$C/ca.key" -out "$C/ca.pem" -days 30 &&
-    for who in good revoked; do
-      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$who client" \
-        -keyout "$C/$who.key" -out "$C/$who.csr" &&
-        openssl ca -batch -config "$C/ca.cnf" -extensions v3_client -notext -in "$C/$who.csr" -out "$C/$who.pem" ||
-        exit 1
-    done &&
-    openssl ca -config "$C/ca.cnf" -revoke "$C/revoked.pem" &&
-    openssl ca -config "$C/ca.cnf" -gencrl -out "$C/crl.pem"
-} >"$C/log" 2>&1 || { cat "$C/log"; fail "openssl ca could not make the CRL test PKI"; }
+{ revoked_pki "$C" && revoked_clients "$C"; } || { cat "$C/log"; fail "openssl ca could not make the CRL test PKI"; }
 
 # run LIB: nginx on LIB with the CRL; sets GOOD, REVOKED (HTTP codes),
 # VERDICT (the revoked one's $ssl_client_verify), FP (the good one's

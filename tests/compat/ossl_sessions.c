@@ -2,7 +2,9 @@
  * tests/compat/sessions_same.sh on Debian's libssl.so.3 and on tern's with
  * openssl s_client as the client: it serves N connections one after the
  * other and prints, for each, whether it resumed, the ALPN protocol its
- * select callback chose and what it saw of the client's certificate; then
+ * select callback chose and what it saw of the client's certificate (its
+ * subject, the verify result, the peer chain), also on a connection that
+ * resumed a session made with a client certificate; then
  * what its session callbacks saw. Both runs must print the same lines.
  *
  * MODE says how sessions are kept, as nginx's directives would:
@@ -151,6 +153,16 @@ static void serve(SSL_CTX *ctx, int fd, int i)
     printf("conn %d: %s, reused %d, alpn %.*s, client certificate %s, verify %ld\n", i,
            SSL_get_version(s), SSL_session_reused(s), alpn_len ? (int)alpn_len : 4,
            alpn_len ? (const char *)alpn : "none", subject, SSL_get_verify_result(s));
+    if (peer != NULL) {
+        /* the chain as the server keeps it (on a resumed connection, from
+         * the session): its length and its first certificate's subject */
+        STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s);
+        char first[256] = "none";
+        if (chain != NULL && sk_X509_num(chain) > 0)
+            X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, 0)), first, sizeof(first));
+        printf("conn %d: peer chain %d, first %s\n", i, chain != NULL ? sk_X509_num(chain) : -1,
+               first);
+    }
     X509_free(peer);
     /* the client's groups by name (nginx's $ssl_curves) */
     int groups[32], n = SSL_get1_groups(s, NULL);

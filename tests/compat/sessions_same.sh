@@ -4,8 +4,10 @@
 # keeps sessions (its own cache callbacks with SSL_OP_NO_TICKET, the
 # library's cache, stateless tickets, a ticket key callback whose key
 # changes, tickets opened by a process forked after the SSL_CTX was made)
-# and each version, a full handshake, two that resume its session, and one
-# with a client certificate. Both libraries must print the same lines: which
+# and each version, a full handshake, two that resume its session, one
+# with a client certificate and one that resumes that session without it
+# (the client's certificate, verify result and chain come from the
+# session). Both libraries must print the same lines: which
 # connections resumed, the ALPN protocol the select callback chose, the
 # client's groups (SSL_get1_groups: nginx's $ssl_curves), the client
 # certificate seen through the CA names sent, and which callbacks ran.
@@ -34,7 +36,7 @@ client() {
 run() { # LABEL MODE VERSION [on_tern]: the server's lines
   local label=$1 mode=$2 v=$3 pf=$WORK/port.$1 out=$WORK/server.$1 sess=$WORK/sess.$1
   rm -f "$pf" "$sess"
-  ${4:-} "$server" "$pf" "$OLEAF" "$OKEY" "$OCA" "$mode" 4 >"$out" 2>&1 &
+  ${4:-} "$server" "$pf" "$OLEAF" "$OKEY" "$OCA" "$mode" 5 >"$out" 2>&1 &
   local pid=$!
   PIDS+=($pid)
   for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
@@ -50,7 +52,9 @@ run() { # LABEL MODE VERSION [on_tern]: the server's lines
   [ -s "$sess" ] || fail "$label: s_client saved no session: $(tail -20 "$WORK/c1.$label")"
   client "$port" "$v" -sess_in "$sess" >"$WORK/c2.$label" || fail "$label: s_client 2"
   client "$port" "$v" -sess_in "$sess" >"$WORK/c3.$label" || fail "$label: s_client 3"
-  client "$port" "$v" -cert "$d/client.pem" -key "$d/client.key" >"$WORK/c4.$label" || fail "$label: s_client 4"
+  client "$port" "$v" -cert "$d/client.pem" -key "$d/client.key" -sess_out "$sess.cert" >"$WORK/c4.$label" || fail "$label: s_client 4"
+  # the client-certificate session resumed, without the certificate
+  client "$port" "$v" -sess_in "$sess.cert" >"$WORK/c5.$label" || fail "$label: s_client 5"
   wait "$pid" || fail "$label: the server failed: $(cat "$out")"
   # what the client was told: the CA names the CertificateRequest carried
   grep -q '^Acceptable client certificate CA names' "$WORK/c1.$label" || fail "$label: no CA names sent: $(cat "$WORK/c1.$label")"
@@ -71,6 +75,8 @@ for mode in cache internal tickets keycb fork; do
     grep -q '^conn 1: client groups X25519:prime256v1:' <<<"$ours" || fail "$mode $v: the client's groups: $ours"
     grep -q '^conn 4: TLSv1.[23], reused 0, alpn http/1.1, client certificate /CN=a client, verify 0$' <<<"$ours" ||
       fail "$mode $v: conn 4 (client certificate): $ours"
+    grep -q '^conn 5: TLSv1.[23], reused 1, alpn http/1.1, client certificate /CN=a client, verify 0$' <<<"$ours" ||
+      fail "$mode $v: conn 5 (resuming the client-certificate session): $ours"
     echo "$ours" | sed 's/^/    /'
     pass "$mode $v: the same sessions, ALPN choice, CA names and client certificate on both libraries"
   done

@@ -40,6 +40,17 @@ static void check_session(const struct hs_session *s)
         !memchr(s->alpn, 0, sizeof(s->alpn)) ||
         !memchr(s->peer_subject, 0, sizeof(s->peer_subject)))
         abort();
+    /* the client's certificates: bounded, whole, only beside a verdict */
+    size_t total = 0;
+    if (s->n_certs > HS_SESSION_CERTS || (s->n_certs && !s->have_verdict))
+        abort();
+    for (size_t i = 0; i < s->n_certs; i++) {
+        if (s->cert_len[i] == 0)
+            abort();
+        total += s->cert_len[i];
+    }
+    if (total > sizeof(s->certs))
+        abort();
 }
 
 static void round_trip(const tern_config *cfg, const struct hs_session *s)
@@ -55,8 +66,20 @@ static void round_trip(const tern_config *cfg, const struct hs_session *s)
         hs_store_deserialize(cfg, blob, len, s->issued_ms, &back, &err) != TERN_OK ||
         back.psk_len != s->psk_len || memcmp(back.psk, s->psk, s->psk_len) != 0 ||
         back.ems != s->ems || back.suite != s->suite || strcmp(back.alpn, s->alpn) != 0 ||
-        strcmp(back.server_name, s->server_name) != 0)
+        strcmp(back.server_name, s->server_name) != 0 || back.have_verdict != s->have_verdict ||
+        back.n_certs > s->n_certs)
         abort();
+    /* the certificates kept (all, or the first ones when the session had
+     * to lose some to fit) come back whole */
+    size_t kept = 0;
+    for (size_t i = 0; i < back.n_certs; i++) {
+        if (back.cert_len[i] != s->cert_len[i])
+            abort();
+        kept += back.cert_len[i];
+    }
+    if (kept && memcmp(back.certs, s->certs, kept) != 0)
+        abort();
+
     hs_session_wipe(&back);
 }
 

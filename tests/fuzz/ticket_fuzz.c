@@ -10,7 +10,8 @@
  * "authenticate" and their contents reach the decoder. The seeds are the
  * pre_shared_key extensions and tickets of recorded resumptions (the
  * hs_client_fuzz seeds), sealed under the key and at the time of
- * tests/fuzz/hs_fuzz.h. */
+ * tests/fuzz/hs_fuzz.h; and (session-f4-*, cut from store_fuzz's) sessions of
+ * format 4 with a client's verdict and certificates. */
 #include "hs/session.h"
 
 #include "hs_fuzz.h"
@@ -50,6 +51,17 @@ static void check_session(const struct hs_session *s)
         !memchr(s->server_name, 0, sizeof(s->server_name)) ||
         !memchr(s->alpn, 0, sizeof(s->alpn)) ||
         !memchr(s->peer_subject, 0, sizeof(s->peer_subject)))
+        abort();
+    /* the client's certificates: bounded, whole, only beside a verdict */
+    size_t total = 0;
+    if (s->n_certs > HS_SESSION_CERTS || (s->n_certs && !s->have_verdict))
+        abort();
+    for (size_t i = 0; i < s->n_certs; i++) {
+        if (s->cert_len[i] == 0)
+            abort();
+        total += s->cert_len[i];
+    }
+    if (total > sizeof(s->certs))
         abort();
     /* A TLS 1.2 session (its ticket or saved blob) holds a master secret. */
     bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && s->psk_len == HS12_MASTER_LEN;
@@ -123,7 +135,18 @@ static void decode_session(const uint8_t *p, size_t n, bool round_trip)
             if (hs_ticket_open(ticket_config(), t.buf, t.len, FIXED_NOW_MS, &back, &err) !=
                     TERN_OK ||
                 back.psk_len != s.psk_len || memcmp(back.psk, s.psk, s.psk_len) != 0 ||
-                strcmp(back.server_name, s.server_name) != 0)
+                strcmp(back.server_name, s.server_name) != 0 ||
+                back.have_verdict != s.have_verdict || back.n_certs > s.n_certs)
+                abort();
+            /* the certificates kept (the first ones, when some had to go
+             * for the ticket to fit) come back whole */
+            size_t kept = 0;
+            for (size_t i = 0; i < back.n_certs; i++) {
+                if (back.cert_len[i] != s.cert_len[i])
+                    abort();
+                kept += back.cert_len[i];
+            }
+            if (kept && memcmp(back.certs, s.certs, kept) != 0)
                 abort();
             hs_session_wipe(&back);
         }

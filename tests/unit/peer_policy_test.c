@@ -341,6 +341,50 @@ static void test_trust_empty(void)
     finish(&h);
 }
 
+/* An override that verified the client's chain itself (as the OpenSSL
+ * layer does with its X509_STORE, over an empty tern trust) answers
+ * TERN_OVERRIDE_VERIFIED: the verdict is an acceptance and the session is
+ * kept, so the next connection resumes with the chain and verdict; a
+ * plain yes (1) lets the refusal through and nothing resumes. Tickets and
+ * a store, TLS 1.3 and 1.2 (the version loop in main). */
+static void test_override_verified(void)
+{
+    for (int with_store = 0; with_store < 2; with_store++) {
+        for (int answer = 1; answer <= TERN_OVERRIDE_VERIFIED; answer++) {
+            struct cb_state ov = {answer, 0, 0, TERN_VERIFY_OK};
+            tern_config *s = server_config("server-p256");
+            CHECK_EQ(tern_config_set_client_auth(s, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+            CHECK_EQ(tern_config_set_trust_empty(s), TERN_OK);
+            tern_config_set_verify_override_DANGEROUS(s, verify_cb, &ov);
+            if (with_store)
+                CHECK_EQ(tern_config_set_session_cache(s, 16), TERN_OK);
+            tern_config *c = client_config();
+            with_client_cert(c);
+            CHECK_EQ(tern_config_set_versions(c, TERN_TLS12, version), TERN_OK);
+            bool verified = answer == TERN_OVERRIDE_VERIFIED;
+            for (int round = 0; round < 2; round++) {
+                tern_conn *cc = tern_conn_new_client(c, "localhost");
+                tern_conn *sc = tern_conn_new_server(s);
+                pump(cc, sc, 1 << 20);
+                CHECK(both_done(cc, sc));
+                exchange(cc, sc, 10);
+                CHECK_EQ(tern_conn_resumed(sc), round == 1 && verified);
+                struct tern_verdict v;
+                CHECK_EQ(tern_conn_peer_verdict(sc, &v), TERN_OK);
+                CHECK_EQ(v.status, verified ? TERN_OK : TERN_E_UNKNOWN_CA);
+                CHECK_EQ(v.reason, verified ? TERN_VERIFY_OK : TERN_VERIFY_UNKNOWN_ISSUER);
+                CHECK_EQ(tern_conn_peer_cert_count(sc), 2);
+                tern_conn_free(cc);
+                tern_conn_free(sc);
+            }
+            /* called in each full handshake only */
+            CHECK_EQ(ov.calls, verified ? 1 : 2);
+            tern_config_free(c);
+            tern_config_free(s);
+        }
+    }
+}
+
 /* openssl x509 -pubkey -in server-p256.pem | openssl pkey -pubin -outform der
  * | openssl dgst -sha256 -binary | base64 */
 #define P256_PIN  "sha256//Jy/DoIRWEZE8mqCfVjH0/AS7NzV0r+mTnz1ixf6GseQ="
@@ -456,6 +500,7 @@ int main(void)
         test_report_only();
         test_callback();
         test_trust_empty();
+        test_override_verified();
         test_pins();
         test_crls();
     }

@@ -300,9 +300,8 @@ static int mtls_visit(tern_config *ccfg, tern_config *scfg, const char **out_sub
 
 /* A client certificate whose subject renders to over 400 characters: the
  * ticket stores a hash of the certificate and a bounded prefix of the
- * subject, so it fits; and when a ticket cannot be made at all (a 255-byte
- * ALPN protocol beside it), the completed handshake stands and the trace
- * says the ticket was skipped. TLS 1.3 and 1.2. */
+ * subject, so it fits, also beside a 255-byte ALPN protocol. TLS 1.3 and
+ * 1.2. */
 static void test_long_client_subject(void)
 {
     for (int v12 = 0; v12 < 2; v12++) {
@@ -341,14 +340,13 @@ static void test_long_client_subject(void)
                 CHECK(!strncmp(subject, full, 125));
                 CHECK(!strcmp(subject + 125, "..."));
             } else {
-                /* No ticket can hold this session: skipped, not fatal;
-                 * TLS 1.2 answers its announced ticket with an empty one
-                 * (RFC 5077 §3.3). */
-                CHECK_EQ(tickets_skipped, v12 ? 1 : 2);
-                CHECK_CONTAINS(last_skip, "does not fit");
-                CHECK_EQ(tickets_sent, v12 ? 1 : 0);
-                CHECK_EQ(mtls_visit(ccfg, scfg, &subject), 0);
-                CHECK(strlen(subject) > 400);
+                /* With a 255-byte ALPN protocol beside it the session
+                 * still fits a ticket (HS_TICKET_MAX has room for a
+                 * client certificate): it resumes. */
+                CHECK_EQ(tickets_skipped, 0);
+                CHECK(tickets_sent >= 1);
+                CHECK_EQ(mtls_visit(ccfg, scfg, &subject), 1);
+                CHECK_EQ(strlen(subject), 128);
             }
             tern_config_free(ccfg);
             tern_config_free(scfg);
@@ -407,8 +405,13 @@ static void test_session_formats(void)
     CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
     CHECK_EQ(d.peer_cert_hash_len, 0);
     CHECK(!strcmp(d.server_name, "localhost"));
-    /* format 3 with flags other than bit 0: malformed */
+    /* format 4 without a verdict reads as format 3 did */
+    CHECK_EQ(buf[0], 4);
     memcpy(old, buf, w.len);
+    old[0] = 3;
+    rd_init(&r, old, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    /* format 3 with flags other than bit 0: malformed */
     old[flags_at] = 2;
     rd_init(&r, old, w.len);
     CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
@@ -424,6 +427,302 @@ static void test_session_formats(void)
     CHECK_EQ(d.peer_cert_hash_len, 0);
 }
 
+/* peer_of: the server side's view of the client after one mutual-TLS
+ * visit: whether it resumed, the certificates and the verdict. */
+struct peer_view {
+    int resumed;
+    size_t n;
+    uint8_t der[4][1024];
+    size_t len[4];
+    int have_verdict;
+    struct tern_verdict v;
+};
+
+static void peer_of(tern_config *ccfg, tern_config *scfg, struct peer_view *pv)
+{
+    memset(pv, 0, sizeof(*pv));
+    pv->resumed = -1;
+    tern_conn *c = tern_conn_new_client(ccfg, "localhost");
+    tern_conn *s = tern_conn_new_server(scfg);
+    pump(c, s, 1 << 20);
+    if (both_done(c, s)) {
+        exchange(c, s, 100);
+        pump(c, s, 1 << 20);
+        pv->resumed = tern_conn_resumed(s);
+        pv->n = tern_conn_peer_cert_count(s);
+        for (size_t i = 0; i < pv->n && i < 4; i++) {
+            const uint8_t *der;
+            size_t len;
+            CHECK_EQ(tern_conn_peer_cert_der(s, i, &der, &len), TERN_OK);
+            CHECK(len <= sizeof(pv->der[i]));
+            if (len <= sizeof(pv->der[i])) {
+                memcpy(pv->der[i], der, len);
+                pv->len[i] = len;
+            }
+        }
+        const uint8_t *der;
+        size_t len;
+        CHECK_EQ(tern_conn_peer_cert_der(s, pv->n, &der, &len), TERN_E_ARG);
+        pv->have_verdict = tern_conn_peer_verdict(s, &pv->v) == TERN_OK;
+        if (pv->n > 0) {
+            tern_x509 *x = NULL;
+            CHECK_EQ(tern_conn_peer_cert(s, 0, &x), TERN_OK);
+            tern_x509_free(x);
+        }
+    } else {
+        fprintf(stderr, "  client: %s\n  server: %s\n", tern_conn_error(c), tern_conn_error(s));
+    }
+    tern_conn_free(c);
+    tern_conn_free(s);
+}
+
+/* A session made with a verified client certificate keeps the client's
+ * chain (leaf first, as many whole certificates as fit) and the verdict:
+ * a resumed server connection answers tern_conn_peer_cert* and
+ * tern_conn_peer_verdict as the full handshake did (TLS 1.3 and 1.2
+ * tickets); a longer chain keeps its leaf; with optional client auth and
+ * no certificate, the resumed connection says so. */
+static void test_client_chain_in_ticket(void)
+{
+    for (int v12 = 0; v12 < 2; v12++) {
+        uint16_t v = v12 ? TERN_TLS12 : TERN_TLS13;
+        for (int longer = 0; longer < 2; longer++) {
+            tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 2, 3600);
+            CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+            CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_REQUIRED), TERN_OK);
+            add_trust(scfg, DATA "ca.pem");
+            CHECK_EQ(tern_config_set_cert_chain_file(
+                         ccfg, longer ? DATA "client-long-chain.pem" : DATA "client-chain.pem",
+                         longer ? DATA "client-long.key" : DATA "client.key"),
+                     TERN_OK);
+            static struct peer_view full, again;
+            peer_of(ccfg, scfg, &full);
+            CHECK_EQ(full.resumed, 0);
+            CHECK_EQ(full.n, 2);
+            CHECK(full.have_verdict);
+            CHECK_EQ(full.v.status, TERN_OK);
+            CHECK_EQ(full.v.reason, TERN_VERIFY_OK);
+            peer_of(ccfg, scfg, &again);
+            CHECK_EQ(again.resumed, 1);
+            /* client-chain.pem: 421 + 404 bytes, both kept; the long
+             * subject's leaf is 917 bytes, its intermediate does not fit
+             * beside it in HS_SESSION_CERTS_MAX */
+            CHECK_EQ(again.n, longer ? 1 : 2);
+            for (size_t i = 0; i < again.n && i < 2; i++) {
+                CHECK_EQ(again.len[i], full.len[i]);
+                CHECK_MEM(again.der[i], full.der[i], full.len[i]);
+            }
+            CHECK(again.have_verdict);
+            CHECK_EQ(again.v.status, TERN_OK);
+            CHECK_EQ(again.v.reason, TERN_VERIFY_OK);
+            CHECK(!strcmp(again.v.sentence, ""));
+            /* and the ticket the resumed connection issued carries them
+             * on (TLS 1.3: a tern client spends a TLS 1.2 ticket once) */
+            if (!v12) {
+                peer_of(ccfg, scfg, &again);
+                CHECK_EQ(again.resumed, 1);
+                CHECK_EQ(again.n, longer ? 1 : 2);
+                CHECK_EQ(again.len[0], full.len[0]);
+            }
+            tern_config_free(ccfg);
+            tern_config_free(scfg);
+        }
+        /* optional client auth, no certificate: the verdict says none */
+        tern_config *ccfg = client_config(), *scfg = ticket_server(key_a, 2, 3600);
+        CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+        CHECK_EQ(tern_config_set_client_auth(scfg, TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+        add_trust(scfg, DATA "ca.pem");
+        static struct peer_view none;
+        peer_of(ccfg, scfg, &none);
+        CHECK_EQ(none.resumed, 0);
+        CHECK(none.have_verdict);
+        CHECK_EQ(none.v.reason, TERN_VERIFY_NO_CERTIFICATE);
+        peer_of(ccfg, scfg, &none);
+        CHECK_EQ(none.resumed, 1);
+        CHECK_EQ(none.n, 0);
+        CHECK(none.have_verdict);
+        CHECK_EQ(none.v.status, TERN_E_CERTIFICATE_REQUIRED);
+        CHECK_EQ(none.v.reason, TERN_VERIFY_NO_CERTIFICATE);
+        CHECK_CONTAINS(none.v.sentence, "no certificate");
+        /* a server that asks for none: no verdict, resumed or not */
+        tern_config_free(scfg);
+        tern_config_free(ccfg);
+        scfg = ticket_server(key_a, 2, 3600);
+        ccfg = client_config();
+        CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+        peer_of(ccfg, scfg, &none);
+        peer_of(ccfg, scfg, &none);
+        CHECK_EQ(none.resumed, 1);
+        CHECK_EQ(none.n, 0);
+        CHECK(!none.have_verdict);
+        tern_config_free(ccfg);
+        tern_config_free(scfg);
+    }
+}
+
+/* A sealed ticket belongs to its session-ID context: servers sharing the
+ * ticket key but not the context (two virtual servers, each trusting its
+ * own client CA) never resume each other's sessions, with a client
+ * certificate in them or not; the same context does. TLS 1.3 and 1.2. */
+static void test_ticket_context(void)
+{
+    for (int v12 = 0; v12 < 2; v12++) {
+        uint16_t v = v12 ? TERN_TLS12 : TERN_TLS13;
+        tern_config *ccfg = client_config();
+        CHECK_EQ(tern_config_set_versions(ccfg, v, v), TERN_OK);
+        CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-chain.pem", DATA "client.key"),
+                 TERN_OK);
+        tern_config *srv[3];
+        for (int i = 0; i < 3; i++) {
+            srv[i] = ticket_server(key_a, 2, 3600);
+            CHECK_EQ(tern_config_set_client_auth(srv[i], TERN_CLIENT_AUTH_OPTIONAL), TERN_OK);
+            add_trust(srv[i], DATA "ca.pem");
+            const char *ctx = i == 1 ? "other.test" : "localhost";
+            CHECK_EQ(tern_config_set_session_id_context(srv[i], (const uint8_t *)ctx, strlen(ctx)),
+                     TERN_OK);
+        }
+        static struct peer_view pv;
+        peer_of(ccfg, srv[0], &pv);
+        CHECK_EQ(pv.resumed, 0);
+        peer_of(ccfg, srv[1], &pv); /* another context: a full handshake */
+        CHECK_EQ(pv.resumed, 0);
+        CHECK_EQ(pv.n, 2);
+        peer_of(ccfg, srv[0], &pv); /* (the last ticket is other.test's) */
+        CHECK_EQ(pv.resumed, 0);
+        peer_of(ccfg, srv[2], &pv); /* the same context elsewhere resumes */
+        CHECK_EQ(pv.resumed, 1);
+        CHECK_EQ(pv.n, 2);
+        for (int i = 0; i < 3; i++)
+            tern_config_free(srv[i]);
+        tern_config_free(ccfg);
+    }
+}
+
+/* A session whose certificates do not all fit in a sealed ticket loses
+ * them from the end (then none), and still seals; the opened ticket holds
+ * what was kept, whole. */
+static void test_ticket_trims_certs(void)
+{
+    tern_config *scfg = ticket_server(key_a, 1, 3600);
+    static struct hs_session s, d;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.lifetime_s = 60;
+    s.issued_ms = hs_now_ms();
+    memset(s.server_name, 'n', 255);
+    memset(s.alpn, 'a', 100);
+    s.have_verdict = true;
+    s.n_certs = 2;
+    s.cert_len[0] = 600;
+    s.cert_len[1] = 550;
+    memset(s.certs, 0x11, 600);
+    memset(s.certs + 600, 0x22, 550);
+    const uint8_t nonce[12] = {7};
+    for (int round = 0; round < 2; round++) {
+        uint8_t buf[HS_TICKET_MAX + 64];
+        struct wr w;
+        wr_init_fixed(&w, buf, sizeof(buf));
+        CHECK_EQ(hs_ticket_seal(scfg, &s, s.issued_ms / 1000u, nonce, &w), TERN_OK);
+        CHECK(w.len <= HS_TICKET_MAX);
+        struct tern_err err;
+        err_init(&err);
+        CHECK_EQ(hs_ticket_open(scfg, buf, w.len, s.issued_ms, &d, &err), TERN_OK);
+        CHECK(d.have_verdict);
+        /* round 0: 255 + 100 + 1,150 bytes do not fit: the leaf alone;
+         * round 1: a 255-byte ALPN too: no certificate fits */
+        CHECK_EQ(d.n_certs, round == 0 ? 1 : 0);
+        if (round == 0) {
+            CHECK_EQ(d.cert_len[0], 600);
+            CHECK_MEM(d.certs, s.certs, 600);
+        }
+        CHECK(!strcmp(d.alpn, s.alpn));
+        s.cert_len[0] = 1100;
+        s.n_certs = 1;
+        memset(s.alpn, 'a', 255);
+    }
+    tern_config_free(scfg);
+}
+
+/* Format 4's verdict and certificates: bounded and consistent, or
+ * malformed. */
+static void test_session_verdict_format(void)
+{
+    static struct hs_session s, d;
+    memset(&s, 0, sizeof(s));
+    s.version = TERN_TLS13;
+    s.suite = TERN_TLS_AES_128_GCM_SHA256;
+    s.psk_len = 32;
+    s.lifetime_s = 60;
+    s.have_verdict = true;
+    s.n_certs = 2;
+    s.cert_len[0] = 3;
+    s.cert_len[1] = 2;
+    memcpy(s.certs, "abcde", 5);
+    uint8_t buf[4096];
+    struct wr w;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    hs_session_encode(&s, &w);
+    CHECK(wr_ok(&w));
+    CHECK_EQ(buf[0], 4);
+    struct rd r;
+    rd_init(&r, buf, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK(d.have_verdict);
+    CHECK_EQ(d.n_certs, 2);
+    CHECK_EQ(d.cert_len[1], 2);
+    CHECK_MEM(d.certs, "abcde", 5);
+    /* the tail: status, reason, list (2 + 2+3 + 2+2), ticket length (2) */
+    size_t status_at = w.len - 2 - 11 - 2;
+    CHECK_EQ(buf[status_at + 2], 0);
+    CHECK_EQ(buf[status_at + 3], 9);
+    uint8_t bad[4096];
+    /* a refusal with certificates, an acceptance with a status, a reason
+     * past the last: malformed */
+    const uint8_t cases[][2] = {{TERN_E_BAD_CERTIFICATE, TERN_VERIFY_UNKNOWN_ISSUER},
+                                {TERN_E_BAD_CERTIFICATE, TERN_VERIFY_OK},
+                                {0, TERN_VERIFY_ERROR + 1}};
+    for (size_t i = 0; i < 3; i++) {
+        memcpy(bad, buf, w.len);
+        bad[status_at] = cases[i][0];
+        bad[status_at + 1] = cases[i][1];
+        rd_init(&r, bad, w.len);
+        CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    }
+    /* an empty certificate; a list whose length overruns */
+    memcpy(bad, buf, w.len);
+    bad[status_at + 4] = 0;
+    bad[status_at + 5] = 0;
+    bad[status_at + 9] = 5;
+    rd_init(&r, bad, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    memcpy(bad, buf, w.len);
+    bad[status_at + 3] = 10;
+    rd_init(&r, bad, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    /* more than HS_SESSION_CERTS certificates */
+    s.n_certs = HS_SESSION_CERTS;
+    for (size_t i = 0; i < HS_SESSION_CERTS; i++)
+        s.cert_len[i] = 1;
+    wr_init_fixed(&w, buf, sizeof(buf));
+    hs_session_encode(&s, &w);
+    size_t list_at = w.len - 2 - (2 + 3 * HS_SESSION_CERTS);
+    memmove(buf + w.len + 3 - 2, buf + w.len - 2, 2); /* room for one more */
+    buf[w.len - 2] = 0;
+    buf[w.len - 1] = 1;
+    buf[w.len] = 'z';
+    buf[list_at + 1] = (uint8_t)(3 * HS_SESSION_CERTS + 3);
+    rd_init(&r, buf, w.len + 3);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_E_DECODE);
+    /* the same at HS_SESSION_CERTS decodes (the edit above is sound) */
+    buf[list_at + 1] = (uint8_t)(3 * HS_SESSION_CERTS);
+    memmove(buf + w.len - 2, buf + w.len + 1, 2);
+    rd_init(&r, buf, w.len);
+    CHECK_EQ(hs_session_decode(r, &d), TERN_OK);
+    CHECK_EQ(d.n_certs, HS_SESSION_CERTS);
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -437,5 +736,9 @@ int main(void)
     RUN(test_psk_ke);
     RUN(test_long_client_subject);
     RUN(test_session_formats);
+    RUN(test_client_chain_in_ticket);
+    RUN(test_ticket_trims_certs);
+    RUN(test_ticket_context);
+    RUN(test_session_verdict_format);
     return test_done();
 }

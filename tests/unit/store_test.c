@@ -605,8 +605,8 @@ static void test_id_is_no_tls13_ticket(void)
 }
 
 /* Mutual TLS: a session resumed from the store carries the client's
- * identity (both versions), and sessions made without one do not resume on
- * a server that now requires it (same context: the test shares a store). */
+ * identity, its certificates as sent and the verdict (both versions), and sessions made without one
+ * do not resume on a server that now requires it (same context: the test shares a store). */
 static void test_client_identity_in_store(void)
 {
     for (int v13 = 0; v13 < 2; v13++) {
@@ -618,6 +618,8 @@ static void test_client_identity_in_store(void)
         tern_config *ccfg = v13 ? client_config() : client12();
         CHECK_EQ(tern_config_set_cert_chain_file(ccfg, DATA "client-chain.pem", DATA "client.key"),
                  TERN_OK);
+        static uint8_t leaf[2048];
+        size_t leaf_len = 0;
         for (int round = 0; round < 2; round++) {
             tern_conn *c = tern_conn_new_client(ccfg, "localhost");
             tern_conn *s = tern_conn_new_server(scfg);
@@ -628,6 +630,22 @@ static void test_client_identity_in_store(void)
             CHECK_EQ(tern_conn_resumed(s), round);
             CHECK(tern_conn_peer_subject(s) && strlen(tern_conn_peer_subject(s)) > 3);
             CHECK_CONTAINS(tern_conn_peer_subject(s), "CN=");
+            /* the chain and verdict, from the store's session when resumed */
+            CHECK_EQ(tern_conn_peer_cert_count(s), 2);
+            const uint8_t *der = NULL;
+            size_t len = 0;
+            CHECK_EQ(tern_conn_peer_cert_der(s, 0, &der, &len), TERN_OK);
+            if (round == 0 && len <= sizeof(leaf)) {
+                memcpy(leaf, der, len);
+                leaf_len = len;
+            } else if (round == 1) {
+                CHECK_EQ(len, leaf_len);
+                CHECK(der && !memcmp(der, leaf, leaf_len));
+            }
+            struct tern_verdict v;
+            CHECK_EQ(tern_conn_peer_verdict(s, &v), TERN_OK);
+            CHECK_EQ(v.status, TERN_OK);
+            CHECK_EQ(v.reason, TERN_VERIFY_OK);
             tern_conn_free(c);
             tern_conn_free(s);
         }
