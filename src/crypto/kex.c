@@ -228,17 +228,13 @@ static int hybrid_respond(const uint8_t *share, size_t len, uint8_t *out_share, 
         return TERN_E_ARG;
 
     /* m and the X25519 private key from one draw. */
-    struct cry_ecdh e = {0};
     uint8_t seeds[MLKEM_SEED_LEN + X25519_LEN];
     int rc = cry_random_secret(seeds, sizeof(seeds));
     if (rc == TERN_OK)
         rc = mlkem768_encaps_derand(ct, ss_pq, ek, MLKEM768_EK_LEN, seeds);
     if (rc == TERN_OK)
-        rc = cry_ecdh_x25519_from(&e, seeds + MLKEM_SEED_LEN, xpub);
+        rc = cry_ecdh_x25519_respond(seeds + MLKEM_SEED_LEN, x, xpub, ss_x);
     tern_memzero(seeds, sizeof(seeds));
-    if (rc == TERN_OK)
-        rc = x25519_derive(&e, x, ss_x);
-    cry_ecdh_cleanup(&e);
     if (rc == TERN_OK) {
         *out_share_len = ws.len;
         *out_secret_len = wk.len;

@@ -1048,6 +1048,49 @@ int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len, ui
     return rc == TERN_OK ? rc : fail(rc);
 }
 
+int cry_ecdh_x25519_respond(const uint8_t priv[32], const uint8_t peer[32], uint8_t out_pub[32],
+                            uint8_t secret[32])
+{
+    algs_init();
+    if (!g_algs.x25519) {
+        struct cry_ecdh e = {0};
+        size_t n = 0;
+        int rc = cry_ecdh_x25519_from(&e, priv, out_pub);
+        if (rc == TERN_OK)
+            rc = cry_ecdh_derive(&e, peer, 32, secret, 32, &n);
+        cry_ecdh_cleanup(&e);
+        if (rc != TERN_OK)
+            tern_memzero(out_pub, 32);
+        return rc;
+    }
+    /* One key and one context for both of X25519's scalar multiplications:
+     * by the base point (our share) and by the peer's (the secret). */
+    EVP_PKEY *tmp = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    size_t n = 32;
+    int rc = TERN_E_INTERNAL;
+    if (x25519_ladder(priv, peer, &tmp, &ctx, out_pub)) {
+        rc = TERN_E_ILLEGAL_PARAMETER;
+        /* As in derive_with: libcrypto fails on the all-zero secret, and it
+         * is checked again here. */
+        if (EVP_PKEY_derive_set_peer_ex(ctx, tmp, 0) == 1 &&
+            EVP_PKEY_derive(ctx, secret, &n) == 1 && n == 32) {
+            uint8_t acc = 0;
+            for (size_t i = 0; i < n; i++)
+                acc |= secret[i];
+            rc = acc ? TERN_OK : TERN_E_ILLEGAL_PARAMETER;
+        }
+    }
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(tmp);
+    if (rc != TERN_OK) {
+        tern_memzero(secret, 32);
+        tern_memzero(out_pub, 32);
+        return fail(rc);
+    }
+    return TERN_OK;
+}
+
 int cry_ecdh_respond(enum cry_curve c, const uint8_t *peer, size_t peer_len, uint8_t *out_pub,
                      size_t pub_cap, size_t *out_pub_len, uint8_t *secret, size_t secret_cap,
                      size_t *out_secret_len)
@@ -1077,35 +1120,14 @@ int cry_ecdh_respond(enum cry_curve c, const uint8_t *peer, size_t peer_len, uin
             *out_pub_len = 0;
         return rc;
     }
-    /* One key and one context for both of X25519's scalar multiplications:
-     * by the base point (our share) and by the client's (the secret). */
     uint8_t priv[32];
-    EVP_PKEY *tmp = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    size_t n = secret_cap;
-    rc = TERN_E_INTERNAL;
-    if (RAND_priv_bytes(priv, sizeof(priv)) == 1 &&
-        x25519_ladder(priv, peer, &tmp, &ctx, out_pub)) {
-        rc = TERN_E_ILLEGAL_PARAMETER;
-        /* As in derive_with: libcrypto fails on the all-zero secret, and it
-         * is checked again here. */
-        if (EVP_PKEY_derive_set_peer_ex(ctx, tmp, 0) == 1 &&
-            EVP_PKEY_derive(ctx, secret, &n) == 1 && n == secret_len) {
-            uint8_t acc = 0;
-            for (size_t i = 0; i < n; i++)
-                acc |= secret[i];
-            rc = acc ? TERN_OK : TERN_E_ILLEGAL_PARAMETER;
-        }
-    }
+    rc = RAND_priv_bytes(priv, sizeof(priv)) == 1
+             ? cry_ecdh_x25519_respond(priv, peer, out_pub, secret)
+             : fail(TERN_E_INTERNAL);
     tern_memzero(priv, sizeof(priv));
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(tmp);
-    if (rc != TERN_OK) {
-        tern_memzero(secret, secret_len);
-        tern_memzero(out_pub, want);
-        return fail(rc);
-    }
-    *out_secret_len = n;
+    if (rc != TERN_OK)
+        return rc;
+    *out_secret_len = secret_len;
     *out_pub_len = want;
     return TERN_OK;
 }

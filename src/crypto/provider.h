@@ -164,6 +164,12 @@ TERN_MUST_CHECK int cry_ecdh_import(struct cry_ecdh *k, enum cry_curve c, const 
 TERN_MUST_CHECK int cry_ecdh_derive(struct cry_ecdh *k, const uint8_t *peer, size_t peer_len,
                                     uint8_t *out, size_t cap, size_t *out_len);
 void cry_ecdh_cleanup(struct cry_ecdh *k);
+/* cry_ecdh_x25519_respond: a server's X25519 side from 32 private bytes the
+ * caller drew (the hybrid draws them with its ML-KEM seed): the public value
+ * and the secret shared with the peer's 32-byte value, the all-zero secret
+ * refused (TERN_E_ILLEGAL_PARAMETER, outputs wiped). */
+TERN_MUST_CHECK int cry_ecdh_x25519_respond(const uint8_t priv[32], const uint8_t peer[32],
+                                            uint8_t out_pub[32], uint8_t secret[32]);
 /* cry_ecdh_respond: a server's side in one call: a fresh ephemeral key, its
  * public value written to out_pub (as cry_ecdh_keygen) and the secret it
  * shares with the peer's share (as cry_ecdh_derive, the same checks). The

@@ -524,6 +524,26 @@ static void test_ecdh_x25519_public_rfc8448(void)
     }
 }
 
+/* cry_ecdh_x25519_respond on RFC 8448 §3's server key and client share: the
+ * server's public value and the shared secret of the trace; the zero point
+ * (whose secret is all zeros) refused with both outputs wiped. */
+static void test_ecdh_x25519_respond_rfc8448(void)
+{
+    size_t n, m;
+    uint8_t *priv = unhex("b1580eeadf6dd589b8ef4f2d5652578cc810e9980191ec8d058308cea216a21e", &n);
+    uint8_t *cpub = unhex("99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c", &m);
+    uint8_t pub[32], secret[32];
+    CHECK_EQ(cry_ecdh_x25519_respond(priv, cpub, pub, secret), TERN_OK);
+    check_hex(pub, 32, "c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f");
+    check_hex(secret, 32, "8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d");
+    static const uint8_t zero[32] = {0};
+    CHECK_EQ(cry_ecdh_x25519_respond(priv, zero, pub, secret), TERN_E_ILLEGAL_PARAMETER);
+    CHECK_MEM(pub, zero, 32);
+    CHECK_MEM(secret, zero, 32);
+    free(priv);
+    free(cpub);
+}
+
 /* cry_ecdh_respond, the server's key and secret in one call: the client's
  * key derives the same secret from the server's share on every curve, the
  * server's shares differ between calls (a fresh key each time), and a
@@ -951,6 +971,7 @@ int main(void)
     RUN(test_ecdh_agreement);
     RUN(test_ecdh_x25519_rfc8448);
     RUN(test_ecdh_x25519_public_rfc8448);
+    RUN(test_ecdh_x25519_respond_rfc8448);
     RUN(test_ecdh_respond);
     RUN(test_ecdh_x25519_threads);
     RUN(make_keys);
