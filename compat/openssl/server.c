@@ -5,8 +5,8 @@
  * key callback and ALPN select callback are bridged to tern's session
  * store, ticket-sealing hook and ALPN callback. Each callback finds the SSL
  * it runs for with compat_current(). An SSL whose own settings differ
- * from its SSL_CTX's (versions, SSL_OP_NO_TICKET) gets a configuration of
- * its own, built the same way. */
+ * from its SSL_CTX's (versions, SSL_OP_NO_TICKET, a certificate of its
+ * own) gets a configuration of its own, built the same way. */
 #include <string.h>
 
 #include <openssl/pem.h>
