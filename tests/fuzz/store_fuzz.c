@@ -10,6 +10,7 @@
  * also flips one byte of the MAC, which must be refused. A state that
  * decodes must serialize and deserialize to itself. */
 #include "hs/store.h"
+#include "session_check.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +41,7 @@ static void check_session(const struct hs_session *s)
         !memchr(s->alpn, 0, sizeof(s->alpn)) ||
         !memchr(s->peer_subject, 0, sizeof(s->peer_subject)))
         abort();
-    /* the client's certificates: bounded, whole, only beside a verdict */
-    size_t total = 0;
-    if (s->n_certs > HS_SESSION_CERTS || (s->n_certs && !s->have_verdict))
-        abort();
-    for (size_t i = 0; i < s->n_certs; i++) {
-        if (s->cert_len[i] == 0)
-            abort();
-        total += s->cert_len[i];
-    }
-    if (total > sizeof(s->certs))
-        abort();
+    check_session_certs(s); /* session_check.h */
 }
 
 static void round_trip(const tern_config *cfg, const struct hs_session *s)

@@ -15,6 +15,7 @@
 #include "hs/session.h"
 
 #include "hs_fuzz.h"
+#include "session_check.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +53,7 @@ static void check_session(const struct hs_session *s)
         !memchr(s->alpn, 0, sizeof(s->alpn)) ||
         !memchr(s->peer_subject, 0, sizeof(s->peer_subject)))
         abort();
-    /* the client's certificates: bounded, whole, only beside a verdict */
-    size_t total = 0;
-    if (s->n_certs > HS_SESSION_CERTS || (s->n_certs && !s->have_verdict))
-        abort();
-    for (size_t i = 0; i < s->n_certs; i++) {
-        if (s->cert_len[i] == 0)
-            abort();
-        total += s->cert_len[i];
-    }
-    if (total > sizeof(s->certs))
-        abort();
+    check_session_certs(s); /* session_check.h */
     /* A TLS 1.2 session (its ticket or saved blob) holds a master secret. */
     bool ok12 = s->version == TERN_TLS12 && hs_suite12(s->suite) && s->psk_len == HS12_MASTER_LEN;
     bool ok13 = s->version == TERN_TLS13 && hs_suite13(s->suite) &&
