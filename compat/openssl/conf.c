@@ -128,6 +128,7 @@ static int options(SSL_CTX *ctx, const char *value)
         p += len;
     }
     ctx->options = (ctx->options & ~clear) | set;
+    compat_changed(ctx); /* as SSL_CTX_set_options: the server configuration is built again */
     return 1;
 }
 
