@@ -170,7 +170,6 @@ static int groups_list(SSL_CTX *ctx, const char *list)
     }
     memcpy(ctx->groups, g, n * sizeof(g[0]));
     ctx->n_groups = n;
-    compat_changed(ctx);
     return 1;
 }
 

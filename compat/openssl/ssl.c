@@ -850,6 +850,31 @@ static int fill(SSL *s)
     return IO_OK;
 }
 
+/* fill_or_fail fills once for a caller that stops on anything but bytes:
+ * IO_OK when bytes came; IO_WANT_READ or IO_ERROR as fill said; at the
+ * peer's EOF, IO_EOF when the caller takes it (eof_ok), else IO_ERROR with
+ * eof_why queued. */
+static int fill_or_fail(SSL *s, const char *eof_why, int eof_ok)
+{
+    int r = fill(s);
+    if (r != IO_EOF || eof_ok)
+        return r;
+    compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING, "%s", eof_why);
+    s->failed = 1;
+    return IO_ERROR;
+}
+
+/* release_pend: under SSL_MODE_RELEASE_BUFFERS the plaintext buffer goes
+ * while nothing is in it (wiped as far as it held plaintext) */
+static void release_pend(SSL *s)
+{
+    if (!(s->mode & SSL_MODE_RELEASE_BUFFERS) || s->pend_len != 0)
+        return;
+    OPENSSL_clear_free(s->pend, s->pend_hi);
+    s->pend = NULL;
+    s->pend_hi = 0;
+}
+
 static int verify_code(enum tern_verify_reason r)
 {
     switch (r) {
@@ -945,15 +970,8 @@ static int handshake_steps(SSL *s)
             take_verdict(s);
             return 1;
         }
-        r = fill(s);
-        if (r == IO_WANT_READ || r == IO_ERROR)
+        if (fill_or_fail(s, "the peer closed the connection during the handshake", 0) != IO_OK)
             return -1;
-        if (r == IO_EOF) {
-            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
-                        "the peer closed the connection during the handshake");
-            s->failed = 1;
-            return -1;
-        }
     }
 }
 
@@ -1015,12 +1033,7 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
             s->pend_len -= n;
             if (s->pend_len == 0) {
                 s->pend_off = 0;
-                if (s->mode & SSL_MODE_RELEASE_BUFFERS) {
-                    /* an idle connection holds no buffer (nginx asks) */
-                    OPENSSL_clear_free(s->pend, s->pend_hi); /* what it held */
-                    s->pend = NULL;
-                    s->pend_hi = 0;
-                }
+                release_pend(s); /* an idle connection holds no buffer (nginx asks) */
             }
             *out_n = n;
             return 1;
@@ -1056,27 +1069,18 @@ static int read_steps(SSL *s, void *buf, size_t num, size_t *out_n)
         int r = flush(s); /* a KeyUpdate's answer */
         if (r != IO_OK)
             return -1;
-        r = fill(s);
-        if (r == IO_WANT_READ && s->pend_len == 0 && (s->mode & SSL_MODE_RELEASE_BUFFERS)) {
-            /* waiting for the peer with nothing held: the buffer goes
-             * until the next read needs it (nginx's idle keep-alive) */
-            OPENSSL_clear_free(s->pend, s->pend_hi);
-            s->pend = NULL;
-            s->pend_hi = 0;
+        r = fill_or_fail(s, "the peer closed the connection without close_notify",
+                         (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF) != 0);
+        if (r == IO_WANT_READ && s->pend_len == 0)
+            release_pend(s); /* waiting for the peer with nothing held (nginx's idle
+                                keep-alive): the buffer goes until the next read needs it */
+        if (r == IO_EOF) {   /* taken as a close, as the option asks */
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            s->got_close = 1;
+            return 0;
         }
-        if (r == IO_WANT_READ || r == IO_ERROR)
+        if (r != IO_OK)
             return -1;
-        if (r == IO_EOF) {
-            if (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
-                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
-                s->got_close = 1;
-                return 0;
-            }
-            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
-                        "the peer closed the connection without close_notify");
-            s->failed = 1;
-            return -1;
-        }
     }
 }
 
@@ -1222,15 +1226,8 @@ static int shutdown_steps(SSL *s)
             conn_failed(s);
             return -1;
         }
-        r = fill(s);
-        if (r == IO_WANT_READ || r == IO_ERROR)
+        if (fill_or_fail(s, "the peer closed the connection without close_notify", 0) != IO_OK)
             return -1;
-        if (r == IO_EOF) {
-            compat_fail(SSL_R_UNEXPECTED_EOF_WHILE_READING,
-                        "the peer closed the connection without close_notify");
-            s->failed = 1;
-            return -1;
-        }
     }
 }
 
